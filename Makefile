@@ -1,0 +1,48 @@
+# Two commands for a newcomer: `make run` and `make test`.
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON ?= python3
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install browser lint bench worker clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: install, migrate, load demo data when empty, start the worker and the portal
+run: install
+	$(BIN)/flask --app portal migrate
+	$(BIN)/flask --app portal seed-demo
+	@echo "Achtergrondverwerking (huey) start mee; stoppen met Ctrl+C."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/huey_consumer portal.tasks.huey --workers 2 --quiet & \
+	  echo "Portaal: http://$(HOST):$(PORT)/ (inloggegevens hierboven)"; \
+	  $(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
+
+## browser: Debian's Chromium for the Playwright browser tests (Playwright cannot download browsers here)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Chromium ontbreekt; installeren via apt (Debian-pakket chromium)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'; }
+
+## test: install and run the whole suite (set DATABASE_URL to run it on PostgreSQL)
+test: install browser
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,201 @@
+"""The single choke point for who may see which case data.
+
+Every query for inburgeraars, verwijzingen and their registrations starts here, so that an aanbieder
+only ever sees inburgeraars referred to it and gemeente staff only the residents of their gemeenten.
+Objects outside a user's scope are reported exactly like objects that do not exist: 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, exists, false, or_, select
+
+from portal.extensions import db, login_manager
+from portal.models import (
+    Aanbieder,
+    Contract,
+    Gemeente,
+    Inburgeraar,
+    User,
+    Verwijzing,
+    contract_beheerder,
+    contract_gemeente,
+    user_gemeente,
+)
+from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Rol
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ALLE_ROLLEN = tuple(Rol)
+CASE_MANAGERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
+CASE_READERS = (Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
+
+
+# --- route guards -------------------------------------------------------------------------------
+
+def roles_required(*roles: Rol) -> Callable[[F], F]:
+    """Allow a view only to logged-in users with one of the given roles (403 for other roles)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.rol not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Mark a view as deliberately reachable without login (login pages, static health checks)."""
+    view.access_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def login_only(view: F) -> F:
+    """Any logged-in user, whatever the role (start page, own account, logout)."""
+    return roles_required(*ALLE_ROLLEN)(view)
+
+
+# --- scopes -------------------------------------------------------------------------------------
+
+def gemeente_ids_in_scope(user: User) -> Select[tuple[int]]:
+    """Ids of the gemeenten whose residents a gemeente user may see.
+
+    Everyone sees the gemeenten they are assigned to; a contractmanager also sees every gemeente of
+    the contracts it manages, which is how a regional contractmanager covers the whole region.
+    """
+    own = select(user_gemeente.c.gemeente_id).where(user_gemeente.c.user_id == user.id)
+    if user.rol is Rol.CONTRACTMANAGER:
+        managed = (
+            select(contract_gemeente.c.gemeente_id)
+            .join(contract_beheerder, contract_beheerder.c.contract_id == contract_gemeente.c.contract_id)
+            .where(contract_beheerder.c.user_id == user.id)
+        )
+        return own.union(managed)  # type: ignore[return-value]
+    return own
+
+
+def inburgeraars(user: User) -> Select[tuple[Inburgeraar]]:
+    """Inburgeraars visible to the user."""
+    query = select(Inburgeraar)
+    if user.rol in AANBIEDER_ROLLEN:
+        referred = exists().where(
+            Verwijzing.inburgeraar_id == Inburgeraar.id, Verwijzing.aanbieder_id == user.aanbieder_id
+        )
+        return query.where(referred)
+    if user.rol in GEMEENTE_ROLLEN:
+        return query.where(Inburgeraar.gemeente_id.in_(gemeente_ids_in_scope(user)))
+    return query.where(false())
+
+
+def verwijzingen(user: User) -> Select[tuple[Verwijzing]]:
+    """Verwijzingen visible to the user: an aanbieder's own, or those of residents in scope."""
+    query = select(Verwijzing)
+    if user.rol in AANBIEDER_ROLLEN:
+        return query.where(Verwijzing.aanbieder_id == user.aanbieder_id)
+    if user.rol in GEMEENTE_ROLLEN:
+        return query.join(Verwijzing.inburgeraar).where(
+            Inburgeraar.gemeente_id.in_(gemeente_ids_in_scope(user))
+        )
+    return query.where(false())
+
+
+def contracts(user: User) -> Select[tuple[Contract]]:
+    """Contracts visible to the user: an aanbieder's own, or those covering a gemeente in scope."""
+    query = select(Contract)
+    if user.rol in AANBIEDER_ROLLEN:
+        return query.where(Contract.aanbieder_id == user.aanbieder_id)
+    covering = exists().where(
+        contract_gemeente.c.contract_id == Contract.id,
+        contract_gemeente.c.gemeente_id.in_(gemeente_ids_in_scope(user)),
+    )
+    return query.where(covering)
+
+
+def gemeenten(user: User) -> Select[tuple[Gemeente]]:
+    """Gemeenten a gemeente user works for (aanbieders: the gemeenten of their contracts)."""
+    if user.rol in AANBIEDER_ROLLEN:
+        contracted = select(contract_gemeente.c.gemeente_id).join(
+            Contract, Contract.id == contract_gemeente.c.contract_id
+        ).where(Contract.aanbieder_id == user.aanbieder_id)
+        return select(Gemeente).where(Gemeente.id.in_(contracted)).order_by(Gemeente.naam)
+    return select(Gemeente).where(Gemeente.id.in_(gemeente_ids_in_scope(user))).order_by(Gemeente.naam)
+
+
+def users(user: User) -> Select[tuple[User]]:
+    """Accounts the user may manage: a functioneel beheerder those of its gemeenten and all
+    aanbieder accounts; an aanbieder-beheerder only those of its own organisation."""
+    query = select(User)
+    if user.rol is Rol.AANBIEDER_BEHEERDER:
+        return query.where(User.aanbieder_id == user.aanbieder_id)
+    if user.rol is Rol.FUNCTIONEEL_BEHEERDER:
+        shares_gemeente = exists().where(
+            user_gemeente.c.user_id == User.id,
+            user_gemeente.c.gemeente_id.in_(gemeente_ids_in_scope(user)),
+        )
+        return query.where(or_(User.aanbieder_id.is_not(None), shares_gemeente))
+    return query.where(false())
+
+
+def aanbieders(user: User) -> Select[tuple[Aanbieder]]:
+    """Aanbieder organisations the user may see: its own, or all of them for gemeente staff."""
+    if user.rol in AANBIEDER_ROLLEN:
+        return select(Aanbieder).where(Aanbieder.id == user.aanbieder_id)
+    return select(Aanbieder).order_by(Aanbieder.naam)
+
+
+# --- single objects ------------------------------------------------------------------------------
+
+def first_or_404(query: Select[Any]) -> Any:
+    """The first row of a scoped query, or 404 whether it is missing or out of scope."""
+    obj = db.session.scalars(query.limit(1)).first()
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def get_inburgeraar_or_404(user: User, inburgeraar_id: int) -> Inburgeraar:
+    """One inburgeraar in the user's scope."""
+    return first_or_404(inburgeraars(user).where(Inburgeraar.id == inburgeraar_id))
+
+
+def get_verwijzing_or_404(user: User, verwijzing_id: int) -> Verwijzing:
+    """One verwijzing in the user's scope."""
+    return first_or_404(verwijzingen(user).where(Verwijzing.id == verwijzing_id))
+
+
+def get_contract_or_404(user: User, contract_id: int) -> Contract:
+    """One contract in the user's scope."""
+    return first_or_404(contracts(user).where(Contract.id == contract_id))
+
+
+def get_user_or_404(user: User, user_id: int) -> User:
+    """One account the user may manage."""
+    return first_or_404(users(user).where(User.id == user_id))
+
+
+def verwijzingen_of(user: User, inburgeraar: Inburgeraar) -> list[Verwijzing]:
+    """The verwijzingen of one inburgeraar that this user may see (an aanbieder: only its own)."""
+    query = verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
+    return list(db.session.scalars(query.order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)))
+
+
+def may_see_intake(user: User) -> bool:
+    """Intake and health details are for the klantregisseur only; never for aanbieders."""
+    return user.rol is Rol.KLANTREGISSEUR
+
+
+def may_manage_cases(user: User) -> bool:
+    """Who may create inburgeraars, record PIPs and make verwijzingen."""
+    return user.rol in CASE_MANAGERS

@@ -1,0 +1,86 @@
+"""Configuration classes; every setting can be overridden with a PORTAL_ environment variable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def database_url_from_env() -> str | None:
+    """The database URL named by PORTAL_DATABASE_URL or DATABASE_URL, normalised for psycopg 3."""
+    url = os.environ.get("PORTAL_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if url and url.startswith(("postgres://", "postgresql://")):
+        # psycopg 3 is the only PostgreSQL driver we install.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _persistent_secret_key() -> str:
+    """A per-installation secret kept in instance/, so a restart does not end every session."""
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Defaults for a single-machine installation (SQLite in instance/)."""
+
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str = ""
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "portal_session"
+    IDLE_TIMEOUT_MINUTES = 30
+    MAX_FAILED_LOGINS = 5
+    LOCKOUT_MINUTES = 15
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    UPLOAD_DIR = str(Path(__file__).resolve().parent.parent / "uploads")
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 25
+    MAIL_SENDER = "portal@inburgering.local"
+    BASE_URL = "http://127.0.0.1:5000"
+    HUEY_URL = ""  # empty: SQLite queue in instance/; redis://… for Redis
+    HUEY_IMMEDIATE = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        self.DATABASE_URL = database_url_from_env() or f"sqlite:///{INSTANCE_DIR / 'portal.db'}"
+        self.SECRET_KEY = os.environ.get("PORTAL_SECRET_KEY") or _persistent_secret_key()
+        for name in dir(self):
+            if name.isupper() and f"PORTAL_{name}" in os.environ and name != "SECRET_KEY":
+                setattr(self, name, _coerce(getattr(self, name), os.environ[f"PORTAL_{name}"]))
+
+
+class ProductionConfig(Config):
+    """Behind TLS: secure cookies."""
+
+    SESSION_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    """For the test suite: an in-memory SQLite database unless DATABASE_URL says otherwise."""
+
+    TESTING = True
+    HUEY_IMMEDIATE = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.DATABASE_URL = database_url_from_env() or "sqlite://"
+        self.SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+
+
+def _coerce(current: object, raw: str) -> object:
+    """Convert an environment string to the type of the default it replaces."""
+    if isinstance(current, bool):
+        return raw.lower() in {"1", "true", "yes", "ja"}
+    if isinstance(current, int):
+        return int(raw)
+    return raw

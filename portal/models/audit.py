@@ -1,0 +1,28 @@
+"""The append-only audit trail of who saw or changed which inburgeraar."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, utcnow
+
+
+class AuditEvent(Base):
+    """One read or change of personal data, or one security event; never updated or deleted."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(40))
+    inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
+    result: Mapped[str] = mapped_column(String(20))
+    origin: Mapped[str] = mapped_column(String(80))
+    # Field names and non-personal facts only; never a BSN, name or health detail.
+    details: Mapped[dict | None] = mapped_column(JSON)

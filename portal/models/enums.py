@@ -1,0 +1,95 @@
+"""Enumerations of the Wet inburgering 2021 and DUO's M2M interface (values as DUO spells them)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members carry a Dutch label for the UI."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str | None = None) -> LabelledEnum:
+        obj = str.__new__(cls, value)
+        obj._value_ = value
+        obj.label = label or value
+        return obj
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, label) pairs for select fields."""
+        return [(m.value, m.label) for m in cls]
+
+
+class Rol(LabelledEnum):
+    """The five roles of the portal (DOMAIN.md §2)."""
+
+    AANBIEDER_MEDEWERKER = "aanbieder_medewerker", "Aanbieder-medewerker"
+    AANBIEDER_BEHEERDER = "aanbieder_beheerder", "Aanbieder-beheerder"
+    KLANTREGISSEUR = "klantregisseur", "Klantregisseur"
+    CONTRACTMANAGER = "contractmanager", "Contractmanager"
+    FUNCTIONEEL_BEHEERDER = "functioneel_beheerder", "Functioneel beheerder"
+
+    @property
+    def is_aanbieder(self) -> bool:
+        """True for roles that belong to an aanbieder organisation."""
+        return self in (Rol.AANBIEDER_MEDEWERKER, Rol.AANBIEDER_BEHEERDER)
+
+
+AANBIEDER_ROLLEN = (Rol.AANBIEDER_MEDEWERKER, Rol.AANBIEDER_BEHEERDER)
+GEMEENTE_ROLLEN = (Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
+
+
+class AanbiederSoort(LabelledEnum):
+    """Kind of provider organisation."""
+
+    TAAL = "taal", "Taalaanbieder"
+    MAP_PVT = "map_pvt", "MAP/PVT-aanbieder"
+    MAATSCHAPPELIJKE_BEGELEIDING = "maatschappelijke_begeleiding", "Maatschappelijke begeleiding"
+    OVERIG = "overig", "Overig"
+
+
+class Doelgroep(LabelledEnum):
+    """DUO's Doelgroep."""
+
+    ASIELSTATUSHOUDER = "Asielstatushouder", "Asielstatushouder"
+    GEZINSMIGRANT_OVERIG = "Gezinsmigrant en overige migrant", "Gezinsmigrant en overige migrant"
+
+
+class Leerroute(LabelledEnum):
+    """DUO's Leerroute: B1-route, onderwijsroute, zelfredzaamheidsroute."""
+
+    B = "B", "B1-route"
+    O = "O", "Onderwijsroute"  # noqa: E741 - DUO's own code
+    Z = "Z", "Z-route"
+
+
+class NiveauPip(LabelledEnum):
+    """DUO's NiveauPip: minimum level of the language exam parts."""
+
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+
+
+class Onderdeel(LabelledEnum):
+    """What an inburgeraar can be referred to an aanbieder for."""
+
+    B1_ROUTE = "b1_route", "B1-route (taalcursus)"
+    ONDERWIJSROUTE = "onderwijsroute", "Onderwijsroute / taalschakeltraject"
+    Z_ROUTE_TAAL = "z_route_taal", "Z-route taal"
+    Z_ROUTE_PARTICIPATIE = "z_route_participatie", "Z-route participatie"
+    MAP = "map", "Module Arbeidsmarkt en Participatie (MAP)"
+    PVT = "pvt", "Participatieverklaringstraject (PVT)"
+    MAATSCHAPPELIJKE_BEGELEIDING = "maatschappelijke_begeleiding", "Maatschappelijke begeleiding"
+
+
+class VerwijzingStatus(LabelledEnum):
+    """Where a verwijzing stands."""
+
+    VERWEZEN = "verwezen", "Verwezen"
+    GESTART = "gestart", "Gestart"
+    NIET_GESTART = "niet_gestart", "Niet gestart"
+    AFGEROND = "afgerond", "Afgerond"
+    UITGEVALLEN = "uitgevallen", "Uitgevallen"
+    INGETROKKEN = "ingetrokken", "Ingetrokken"

@@ -1,0 +1,122 @@
+"""The inburgeraar, the gemeente's intake details and the PIP with its versions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.account import User
+from portal.models.base import Base, TimestampMixin, enum_column
+from portal.models.enums import Doelgroep, Leerroute, NiveauPip
+from portal.models.organisatie import Gemeente
+
+TERMIJN_JAREN = 3
+
+
+class Inburgeraar(TimestampMixin, Base):
+    """A person with inburgeringsplicht living in one of the gemeenten."""
+
+    __tablename__ = "inburgeraar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bsn: Mapped[str] = mapped_column(String(9), unique=True)
+    voornamen: Mapped[str] = mapped_column(String(200))
+    achternaam: Mapped[str] = mapped_column(String(200))
+    geboortedatum: Mapped[date]
+    doelgroep: Mapped[Doelgroep] = mapped_column(enum_column(Doelgroep, "doelgroep"))
+    gemeente_id: Mapped[int] = mapped_column(ForeignKey("gemeente.id"), index=True)
+    klantregisseur_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    datum_kennisgeving: Mapped[date | None]
+    datum_brp_inschrijving: Mapped[date | None]
+    # DUO may extend the term (verlengingsgronden); the portal records DUO's decision, never computes it.
+    termijn_verlengd_tot: Mapped[date | None]
+
+    gemeente: Mapped[Gemeente] = relationship()
+    klantregisseur: Mapped[User | None] = relationship()
+    pips: Mapped[list[Pip]] = relationship(
+        back_populates="inburgeraar", order_by="Pip.versie", cascade="all, delete-orphan"
+    )
+
+    @property
+    def naam(self) -> str:
+        """Full name for display."""
+        return f"{self.voornamen} {self.achternaam}"
+
+    @property
+    def huidige_pip(self) -> Pip | None:
+        """The PIP version in force: the highest version number."""
+        return self.pips[-1] if self.pips else None
+
+    @property
+    def inburgeringstermijn_einde(self) -> date | None:
+        """Last day of the term: three years from the day after the first PIP's dagtekening."""
+        if self.termijn_verlengd_tot:
+            return self.termijn_verlengd_tot
+        if not self.pips:
+            return None
+        return termijn_einde(self.pips[0].dagtekening)
+
+    @property
+    def pip_uiterlijk(self) -> date | None:
+        """Deadline for the first PIP: 10 weeks after kennisgeving or BRP registration, whichever is later."""
+        starts = [d for d in (self.datum_kennisgeving, self.datum_brp_inschrijving) if d]
+        return max(starts) + timedelta(weeks=10) if starts else None
+
+
+def termijn_einde(eerste_dagtekening: date) -> date:
+    """The inburgeringstermijn runs three years from the day after the dagtekening of the first PIP."""
+    start = eerste_dagtekening + timedelta(days=1)
+    try:
+        end = start.replace(year=start.year + TERMIJN_JAREN)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + TERMIJN_JAREN, day=28)
+    return end - timedelta(days=1)
+
+
+class IntakeGegevens(TimestampMixin, Base):
+    """Brede intake details, including health: for the gemeente only, never for aanbieders."""
+
+    __tablename__ = "intake_gegevens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inburgeraar_id: Mapped[int] = mapped_column(
+        ForeignKey("inburgeraar.id", ondelete="CASCADE"), unique=True
+    )
+    datum_brede_intake: Mapped[date | None]
+    opleidingsniveau: Mapped[str | None] = mapped_column(String(100))
+    analfabeet: Mapped[bool | None]
+    gezondheid: Mapped[str | None] = mapped_column(Text)
+    bijzonderheden: Mapped[str | None] = mapped_column(Text)
+
+    inburgeraar: Mapped[Inburgeraar] = relationship()
+
+
+class Pip(TimestampMixin, Base):
+    """One version of the Persoonlijk Plan Inburgering en Participatie (a beschikking)."""
+
+    __tablename__ = "pip"
+    __table_args__ = (
+        UniqueConstraint("inburgeraar_id", "versie"),
+        CheckConstraint("NOT (leerroute = 'O' AND niveau = 'A2')", name="o_niet_a2"),
+        CheckConstraint("NOT (leerroute = 'Z' AND niveau = 'B1')", name="z_niet_b1"),
+        CheckConstraint("leerroute <> 'B' OR niveau IS NOT NULL", name="b_heeft_niveau"),
+        CheckConstraint(
+            "geschatte_intensiteit IS NULL OR geschatte_intensiteit BETWEEN 1 AND 9999",
+            name="intensiteit_bereik",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id", ondelete="CASCADE"))
+    versie: Mapped[int]
+    dagtekening: Mapped[date]
+    leerroute: Mapped[Leerroute] = mapped_column(enum_column(Leerroute, "leerroute"))
+    niveau: Mapped[NiveauPip | None] = mapped_column(enum_column(NiveauPip, "niveau_pip"))
+    # DUO's geschatteIntensiteitB1Route: estimated total hours for the B1-route (asielstatushouders).
+    geschatte_intensiteit: Mapped[int | None]
+    reden_wijziging: Mapped[str | None] = mapped_column(String(500))
+    vastgesteld_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    inburgeraar: Mapped[Inburgeraar] = relationship(back_populates="pips")

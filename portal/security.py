@@ -1,0 +1,64 @@
+"""Login wiring: Flask-Login loader, server-side session check, idle timeout and response headers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from portal import audit
+from portal.extensions import db, login_manager
+from portal.models import User
+from portal.services import auth
+
+SESSION_KEY = "sid"
+
+
+def init_app(app: Flask) -> None:
+    """Register the user loader, the per-request session guard and security headers."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om deze pagina te bekijken."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # our server-side session table does this job
+    login_manager.user_loader(_load_user)
+    app.before_request(_set_origin)
+    app.before_request(_enforce_server_side_session)
+    app.after_request(_security_headers)
+
+
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _set_origin() -> None:
+    audit.current_origin.set(f"web {request.remote_addr or '-'}")
+
+
+def _enforce_server_side_session() -> Response | None:
+    """A cookie alone is not enough: its session must exist, be unrevoked and recently used."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    idle = current_app.config["IDLE_TIMEOUT_MINUTES"]
+    valid = current_user.actief and auth.session_is_valid(
+        db.session, session.get(SESSION_KEY), current_user.id, idle
+    )
+    db.session.commit()
+    if valid:
+        return None
+    logout_user()
+    session.clear()
+    g.session_expired = True
+    return redirect(url_for("auth.login", verlopen=1))
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+    )
+    if current_user.is_authenticated:
+        response.headers.setdefault("Cache-Control", "no-store")
+    response.vary.add("HX-Request")
+    return response

@@ -1,0 +1,156 @@
+"""Passwords (argon2), TOTP second factor, lockout and server-side sessions."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.models import User, UserSession
+from portal.models.base import utcnow
+
+_hasher = PasswordHasher()
+# A real hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+TOTP_ISSUER = "Inburgering aanbiedersportaal"
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def _as_utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes even for timezone-aware columns; they were stored as UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+@dataclass
+class LoginPolicy:
+    """Lockout thresholds, taken from the app config."""
+
+    max_failed: int = 5
+    lockout_minutes: int = 15
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    """Whether the account is temporarily locked after repeated failures."""
+    until = _as_utc(user.geblokkeerd_tot)
+    return until is not None and until > (now or utcnow())
+
+
+def register_failure(session: Session, user: User, policy: LoginPolicy) -> None:
+    """Count a failed password or code; lock the account when the threshold is reached."""
+    user.mislukte_pogingen += 1
+    if user.mislukte_pogingen >= policy.max_failed:
+        user.geblokkeerd_tot = utcnow() + timedelta(minutes=policy.lockout_minutes)
+        user.mislukte_pogingen = 0
+        audit.record(session, user, "account_geblokkeerd", object_type="user", object_id=user.id)
+    session.flush()
+
+
+def check_password(session: Session, email: str, password: str, policy: LoginPolicy) -> User | None:
+    """The active, unlocked user with this e-mail and password, or None (one answer for every failure)."""
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not user.actief or is_locked(user):
+        _verify(_DUMMY_HASH, password)
+        return None
+    if not _verify(user.password_hash, password):
+        register_failure(session, user, policy)
+        audit.record(session, user, "inloggen", object_type="user", object_id=user.id, result="mislukt")
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_totp_secret() -> str:
+    """A fresh base32 TOTP secret."""
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User) -> str:
+    """The otpauth:// URI an authenticator app reads from the QR code."""
+    assert user.totp_secret
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def verify_totp(session: Session, user: User, code: str, policy: LoginPolicy, at: datetime | None = None) -> bool:
+    """Accept a six-digit code once: only for a time step later than the last accepted one."""
+    code = "".join(code.split())
+    if not user.totp_secret or not code.isdigit() or len(code) != 6 or is_locked(user):
+        register_failure(session, user, policy)
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    moment = at or utcnow()
+    current_step = totp.timecode(moment)
+    for drift in (0, -1, 1):  # one step of clock drift either way
+        step = current_step + drift
+        if step > user.totp_last_step and secrets.compare_digest(totp.generate_otp(step), code):
+            user.totp_last_step = step
+            user.mislukte_pogingen = 0
+            session.flush()
+            return True
+    register_failure(session, user, policy)
+    audit.record(session, user, "tweede_factor", object_type="user", object_id=user.id, result="mislukt")
+    return False
+
+
+def start_session(session: Session, user: User) -> UserSession:
+    """Open a new server-side session after both factors succeeded."""
+    user_session = UserSession(id=secrets.token_urlsafe(32), user_id=user.id)
+    user.laatst_ingelogd = utcnow()
+    user.mislukte_pogingen = 0
+    session.add(user_session)
+    audit.record(session, user, "inloggen", object_type="user", object_id=user.id)
+    session.flush()
+    return user_session
+
+
+def session_is_valid(session: Session, session_id: str | None, user_id: int, idle_minutes: int) -> bool:
+    """Whether a session id belongs to the user, is not revoked and was used recently; touches it."""
+    if not session_id:
+        return False
+    user_session = session.get(UserSession, session_id)
+    if user_session is None or user_session.user_id != user_id or user_session.revoked_at is not None:
+        return False
+    now = utcnow()
+    if now - _as_utc(user_session.last_seen_at) > timedelta(minutes=idle_minutes):
+        user_session.revoked_at = now
+        session.flush()
+        return False
+    # Writing on every request would serialise SQLite; a minute's precision is plenty for idle checks.
+    if now - _as_utc(user_session.last_seen_at) > timedelta(seconds=60):
+        user_session.last_seen_at = now
+        session.flush()
+    return True
+
+
+def revoke_all_sessions(session: Session, user: User) -> int:
+    """End every session of the user (logout, deactivation, password reset)."""
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    session.flush()
+    return result.rowcount or 0

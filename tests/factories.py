@@ -1,0 +1,162 @@
+"""factory_boy factories for the domain model; the session is set by the `db` fixture."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import count
+
+import factory
+import pyotp
+from stdnum.nl import bsn as stdnum_bsn
+
+from portal.models import (
+    Aanbieder,
+    Contract,
+    ContractOnderdeel,
+    Gemeente,
+    Inburgeraar,
+    IntakeGegevens,
+    Pip,
+    User,
+    Verwijzing,
+)
+from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
+from portal.services.auth import hash_password
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for the suite
+_bsn_counter = count(100000)
+
+
+def next_bsn() -> str:
+    """A fresh BSN that passes the 11-proef."""
+    while True:
+        candidate = f"{next(_bsn_counter):08d}"
+        for last in range(10):
+            value = candidate + str(last)
+            if stdnum_bsn.is_valid(value):
+                return value
+
+
+class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
+    """Flushes after create so ids exist; the test transaction is rolled back afterwards."""
+
+    class Meta:
+        abstract = True
+        sqlalchemy_session_persistence = "flush"
+
+
+class GemeenteFactory(BaseFactory):
+    class Meta:
+        model = Gemeente
+
+    cbs_code = factory.Sequence(lambda n: f"{9000 + n:04d}"[-4:])
+    naam = factory.Sequence(lambda n: f"Gemeente {n}")
+
+
+class AanbiederFactory(BaseFactory):
+    class Meta:
+        model = Aanbieder
+
+    kvk_nummer = factory.Sequence(lambda n: f"{70000000 + n:08d}")
+    naam = factory.Sequence(lambda n: f"Taalschool {n}")
+    soort = AanbiederSoort.TAAL
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"gebruiker{n}@example.nl")
+    naam = factory.Sequence(lambda n: f"Medewerker {n}")
+    rol = Rol.KLANTREGISSEUR
+    password_hash = _PASSWORD_HASH
+    totp_secret = factory.LazyFunction(pyotp.random_base32)
+    totp_bevestigd = True
+
+    @factory.post_generation
+    def gemeenten(self, create, extracted, **kwargs):  # noqa: ANN001
+        if extracted:
+            self.gemeenten.extend(extracted)
+
+
+class ContractFactory(BaseFactory):
+    class Meta:
+        model = Contract
+
+    kenmerk = factory.Sequence(lambda n: f"C-{n:05d}")
+    naam = factory.Sequence(lambda n: f"Contract {n}")
+    aanbieder = factory.SubFactory(AanbiederFactory)
+    startdatum = factory.LazyFunction(lambda: date.today() - timedelta(days=365))
+    einddatum = factory.LazyFunction(lambda: date.today() + timedelta(days=3 * 365))
+
+    @factory.post_generation
+    def gemeenten(self, create, extracted, **kwargs):  # noqa: ANN001
+        if extracted:
+            self.gemeenten.extend(extracted)
+
+    @factory.post_generation
+    def onderdelen(self, create, extracted, **kwargs):  # noqa: ANN001
+        for onderdeel in extracted or list(Onderdeel):
+            self.onderdeel_regels.append(ContractOnderdeel(onderdeel=onderdeel))
+
+
+class InburgeraarFactory(BaseFactory):
+    class Meta:
+        model = Inburgeraar
+
+    bsn = factory.LazyFunction(next_bsn)
+    voornamen = factory.Sequence(lambda n: f"Voornaam{n}")
+    achternaam = factory.Sequence(lambda n: f"Achternaam{n}")
+    geboortedatum = date(1990, 5, 17)
+    doelgroep = Doelgroep.ASIELSTATUSHOUDER
+    gemeente = factory.SubFactory(GemeenteFactory)
+    datum_kennisgeving = factory.LazyFunction(lambda: date.today() - timedelta(days=200))
+
+
+class IntakeGegevensFactory(BaseFactory):
+    class Meta:
+        model = IntakeGegevens
+
+    inburgeraar = factory.SubFactory(InburgeraarFactory)
+    gezondheid = "Chronische rugklachten; kan niet lang zitten."
+    opleidingsniveau = "Middelbare school in land van herkomst"
+
+
+class PipFactory(BaseFactory):
+    class Meta:
+        model = Pip
+
+    inburgeraar = factory.SubFactory(InburgeraarFactory)
+    versie = 1
+    dagtekening = factory.LazyFunction(lambda: date.today() - timedelta(days=150))
+    leerroute = Leerroute.B
+    niveau = NiveauPip.B1
+    geschatte_intensiteit = 1200
+
+
+class VerwijzingFactory(BaseFactory):
+    class Meta:
+        model = Verwijzing
+
+    kenmerk = factory.Sequence(lambda n: f"V-{n:06d}")
+    inburgeraar = factory.SubFactory(InburgeraarFactory)
+    contract = factory.SubFactory(ContractFactory)
+    aanbieder = factory.SelfAttribute("contract.aanbieder")
+    onderdeel = Onderdeel.B1_ROUTE
+    beoogde_startdatum = factory.LazyFunction(lambda: date.today() - timedelta(days=100))
+    uiterste_einddatum = factory.LazyFunction(lambda: date.today() + timedelta(days=600))
+    gecontracteerde_uren = Decimal("600")
+
+
+ALL_FACTORIES = [
+    GemeenteFactory,
+    AanbiederFactory,
+    UserFactory,
+    ContractFactory,
+    InburgeraarFactory,
+    IntakeGegevensFactory,
+    PipFactory,
+    VerwijzingFactory,
+]
