@@ -76,7 +76,7 @@ class UserFactory(BaseFactory):
     totp_bevestigd = True
 
     @factory.post_generation
-    def gemeenten(self, create, extracted, **kwargs):  # noqa: ANN001
+    def gemeenten(self, create, extracted, **kwargs):
         if extracted:
             self.gemeenten.extend(extracted)
 
@@ -92,12 +92,12 @@ class ContractFactory(BaseFactory):
     einddatum = factory.LazyFunction(lambda: date.today() + timedelta(days=3 * 365))
 
     @factory.post_generation
-    def gemeenten(self, create, extracted, **kwargs):  # noqa: ANN001
+    def gemeenten(self, create, extracted, **kwargs):
         if extracted:
             self.gemeenten.extend(extracted)
 
     @factory.post_generation
-    def onderdelen(self, create, extracted, **kwargs):  # noqa: ANN001
+    def onderdelen(self, create, extracted, **kwargs):
         for onderdeel in extracted or list(Onderdeel):
             self.onderdeel_regels.append(ContractOnderdeel(onderdeel=onderdeel))
 

@@ -1,0 +1,133 @@
+"""The one place where BSNs, dates, hours and numbers from users, uploads and the API are checked.
+
+Each parser takes raw input (text from a form or a cell, or an already typed value) and returns the
+clean value or raises FieldError with a plain-Dutch message that says what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from stdnum.nl import bsn as stdnum_bsn
+
+
+class FieldError(ValueError):
+    """One field's value breaks a rule; the message tells the user what to fix."""
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%y")
+_HOURS_PATTERN = re.compile(r"^\d{1,4}([.,]\d{1,2})?$")
+QUARTER = Decimal("0.25")
+
+
+def parse_bsn(raw: object) -> str:
+    """A nine-digit BSN passing the 11-proef; restores the leading zero spreadsheets drop."""
+    text = _text(raw)
+    if isinstance(raw, float) and raw.is_integer():
+        text = str(int(raw))
+    digits = re.sub(r"[\s.\-]", "", text)
+    if not digits:
+        raise FieldError("Vul het BSN in.")
+    if not digits.isdigit():
+        raise FieldError("Een BSN bestaat alleen uit cijfers.")
+    if len(digits) in (7, 8):
+        digits = digits.zfill(9)
+    if len(digits) != 9:
+        raise FieldError("Een BSN heeft negen cijfers.")
+    if not stdnum_bsn.is_valid(digits):
+        raise FieldError("Dit is geen geldig BSN: de elfproef klopt niet. Controleer de cijfers.")
+    return digits
+
+
+def parse_date(raw: object, *, required: bool = True, label: str = "de datum") -> date | None:
+    """A date from a date object, an Excel serial number, or text like 05-03-2026 or 2026-03-05."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            raise FieldError(f"Vul {label} in (dd-mm-jjjj).")
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        if 1 <= raw < 2958466:  # Excel's serial range up to 31-12-9999
+            return EXCEL_EPOCH + timedelta(days=int(raw))
+        raise FieldError(f"{label.capitalize()} is geen geldige datum. Gebruik dd-mm-jjjj.")
+    text = _text(raw)
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise FieldError(f"{label.capitalize()} '{text}' is geen geldige datum. Gebruik dd-mm-jjjj, bijvoorbeeld 05-03-2026.")
+
+
+def parse_hours(raw: object, *, label: str = "het aantal uren", maximum: Decimal = Decimal(24)) -> Decimal:
+    """Hours as a finite, non-negative quarter-hour amount; '2,5' and '2.5' both mean two and a half."""
+    if isinstance(raw, bool):
+        raise FieldError(f"Vul {label} in als getal, bijvoorbeeld 2,5.")
+    if isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise FieldError(f"Vul {label} in als getal, bijvoorbeeld 2,5.")
+        value = Decimal(str(raw))
+    else:
+        text = _text(raw)
+        if not text:
+            raise FieldError(f"Vul {label} in, bijvoorbeeld 2,5. Vul 0 in als er geen uren waren.")
+        if text.startswith("-") and _HOURS_PATTERN.match(text[1:]) and Decimal(text[1:].replace(",", ".")) == 0:
+            text = text[1:]  # "-0" is zero, not a negative amount
+        if text.startswith("-"):
+            raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+        if not _HOURS_PATTERN.match(text):
+            raise FieldError(
+                f"{label.capitalize()} '{text}' is geen geldig getal. Gebruik cijfers met hoogstens één komma, "
+                "bijvoorbeeld 2,5 of 3."
+            )
+        value = Decimal(text.replace(",", "."))
+    if not value.is_finite():
+        raise FieldError(f"Vul {label} in als getal, bijvoorbeeld 2,5.")
+    if value < 0:
+        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+    if value > maximum:
+        raise FieldError(f"{label.capitalize()} kan niet meer dan {_nl(maximum)} zijn.")
+    if value % QUARTER != 0:
+        raise FieldError(f"{label.capitalize()} moet in kwartieren: gebruik bijvoorbeeld 1,25, 1,5 of 1,75.")
+    return value.quantize(Decimal("0.01")) + Decimal(0)  # normalises -0 to 0
+
+
+def parse_whole_number(raw: object, *, label: str, minimum: int, maximum: int, required: bool = True) -> int | None:
+    """A whole number within bounds, e.g. DUO's geschatte intensiteit (1–9999)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            raise FieldError(f"Vul {label} in.")
+        return None
+    text = _text(raw)
+    if isinstance(raw, float) and raw.is_integer():
+        text = str(int(raw))
+    if not re.fullmatch(r"\d+", text):
+        raise FieldError(f"{label.capitalize()} moet een heel getal zijn, zonder punt of komma.")
+    value = int(text)
+    if not minimum <= value <= maximum:
+        raise FieldError(f"{label.capitalize()} moet tussen {minimum} en {maximum} liggen.")
+    return value
+
+
+def check_not_future(value: date, today: date, label: str = "De datum") -> None:
+    """Registrations describe what happened: no dates after today."""
+    if value > today:
+        raise FieldError(f"{label} ligt in de toekomst. Vul een datum in tot en met vandaag.")
+
+
+def _text(raw: object) -> str:
+    return "" if raw is None else str(raw).strip().replace("\u00a0", " ")
+
+
+def _nl(value: Decimal) -> str:
+    return format(value.normalize(), "f").replace(".", ",")
