@@ -62,7 +62,9 @@ def parse_date(raw: object, *, required: bool = True, label: str = "de datum") -
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise FieldError(f"{label.capitalize()} '{text}' is geen geldige datum. Gebruik dd-mm-jjjj, bijvoorbeeld 05-03-2026.")
+    raise FieldError(
+        f"{label.capitalize()} '{text}' is geen geldige datum. Gebruik dd-mm-jjjj, bijvoorbeeld 05-03-2026."
+    )
 
 
 def parse_hours(raw: object, *, label: str = "het aantal uren", maximum: Decimal = Decimal(24)) -> Decimal:
