@@ -7,6 +7,7 @@ from portal.models.contract import Contract, ContractOnderdeel, contract_beheerd
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
 from portal.models.organisatie import Aanbieder, Gemeente
 from portal.models.verwijzing import Verwijzing
+from portal.models.wijziging import RegistratieWijziging
 
 __all__ = [
     "Aanbieder",
@@ -18,6 +19,7 @@ __all__ = [
     "Inburgeraar",
     "IntakeGegevens",
     "Pip",
+    "RegistratieWijziging",
     "User",
     "UserSession",
     "Verwijzing",

@@ -1,0 +1,28 @@
+"""History of corrections to registrations: who changed which field, when, from what to what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, utcnow
+
+
+class RegistratieWijziging(Base):
+    """One changed field of one registration (presentie, start, result ...); append-only."""
+
+    __tablename__ = "registratie_wijziging"
+    __table_args__ = (Index("ix_registratie_wijziging_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int]
+    inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
+    veld: Mapped[str] = mapped_column(String(60))
+    oude_waarde: Mapped[str | None] = mapped_column(String(500))
+    nieuwe_waarde: Mapped[str | None] = mapped_column(String(500))
+    gewijzigd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    gewijzigd_op: Mapped[datetime] = mapped_column(default=utcnow)
+    bron: Mapped[str] = mapped_column(String(80))

@@ -1,0 +1,55 @@
+"""Apply changes to a registration while keeping who/when/old/new for every corrected field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.models import User
+from portal.models.wijziging import RegistratieWijziging
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return getattr(value, "value", None) or str(value)
+
+
+def apply_changes(
+    session: Session,
+    actor: User | None,
+    obj: Any,
+    changes: Mapping[str, Any],
+    *,
+    object_type: str,
+    inburgeraar_id: int | None,
+) -> dict[str, tuple[str | None, str | None]]:
+    """Set changed attributes on `obj` and write one history row per changed field; returns what changed.
+
+    Unchanged values write nothing, so submitting the same data again is a no-op.
+    """
+    changed: dict[str, tuple[str | None, str | None]] = {}
+    for field, new in changes.items():
+        old = getattr(obj, field)
+        if old == new:
+            continue
+        setattr(obj, field, new)
+        changed[field] = (_as_text(old), _as_text(new))
+    if changed and obj.id is not None:
+        for field, (old_text, new_text) in changed.items():
+            session.add(
+                RegistratieWijziging(
+                    object_type=object_type,
+                    object_id=obj.id,
+                    inburgeraar_id=inburgeraar_id,
+                    veld=field,
+                    oude_waarde=old_text,
+                    nieuwe_waarde=new_text,
+                    gewijzigd_door_id=actor.id if actor else None,
+                    bron=audit.current_origin.get(),
+                )
+            )
+    return changed
