@@ -2,31 +2,65 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal import create_app
-from portal.config import TestConfig
+from portal.config import TestConfig, database_url_from_env
 from portal.extensions import db as portal_db
 from portal.models import Base, User, UserSession
 from portal.security import SESSION_KEY
 from tests import factories
 
 
+@contextmanager
+def _throwaway_postgres_database(url: str) -> Iterator[str]:
+    """A fresh PostgreSQL database next to the one DATABASE_URL names, dropped afterwards.
+
+    Each test run gets its own database, so parallel runs (and a crashed earlier run) never collide.
+    """
+    base = make_url(url)
+    name = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def app() -> Iterator[Flask]:
-    """The app on a fresh schema (in-memory SQLite, or DATABASE_URL's PostgreSQL)."""
-    application = create_app(TestConfig())
+def database_url() -> Iterator[str]:
+    """In-memory SQLite by default; a throwaway database when DATABASE_URL points at PostgreSQL."""
+    url = database_url_from_env()
+    if url and url.startswith("postgresql"):
+        with _throwaway_postgres_database(url) as throwaway:
+            yield throwaway
+    else:
+        yield "sqlite://"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """The app on a fresh schema built from the models (migrations are checked separately)."""
+    config = TestConfig()
+    config.DATABASE_URL = database_url
+    application = create_app(config)
     engine = portal_db.engine
     assert engine is not None
-    Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
     yield application
-    Base.metadata.drop_all(engine)
     engine.dispose()
 
 
