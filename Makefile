@@ -21,10 +21,11 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/flask --app portal migrate
 	$(BIN)/flask --app portal seed-demo
-	@echo "Achtergrondverwerking (huey) start mee; stoppen met Ctrl+C."
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/huey_consumer portal.tasks.huey --workers 2 --quiet & \
-	  echo "Portaal: http://$(HOST):$(PORT)/ (inloggegevens hierboven)"; \
+	@$(BIN)/huey_consumer portal.tasks.huey --workers 2 --quiet & huey=$$!; \
+	  trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
+	  echo ""; \
+	  echo "Portaal: http://$(HOST):$(PORT)/ - log in met een demo-inlog hierboven."; \
+	  echo "Achtergrondverwerking (huey) draait mee. Stoppen: Ctrl+C."; \
 	  $(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
 
 ## browser: Debian's Chromium for the Playwright browser tests (Playwright cannot download browsers here)

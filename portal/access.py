@@ -21,6 +21,8 @@ from portal.models import (
     Contract,
     Gemeente,
     Inburgeraar,
+    Presentie,
+    TrajectStart,
     User,
     Verwijzing,
     contract_beheerder,
@@ -28,6 +30,14 @@ from portal.models import (
     user_gemeente,
 )
 from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Rol
+from portal.models.resultaat import (
+    Afschalingsverzoek,
+    Examenresultaat,
+    OmstandighedenMelding,
+    OmstandighedenSoort,
+    RouteResultaat,
+    Voortgangsrapportage,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -199,3 +209,66 @@ def may_see_intake(user: User) -> bool:
 def may_manage_cases(user: User) -> bool:
     """Who may create inburgeraars, record PIPs and make verwijzingen."""
     return user.rol in CASE_MANAGERS
+
+
+# --- provider registrations: progress, circumstances, afschaling, results --------------------------
+
+def _verwijzing_ids(user: User) -> Select[tuple[int]]:
+    return verwijzingen(user).with_only_columns(Verwijzing.id)
+
+
+def voortgangsrapportages(user: User) -> Select[tuple[Voortgangsrapportage]]:
+    """Progress notes on verwijzingen in scope: a provider never sees another provider's notes."""
+    return select(Voortgangsrapportage).where(Voortgangsrapportage.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+def omstandigheden(user: User) -> Select[tuple[OmstandighedenMelding]]:
+    """Meldingen of changed circumstances: a provider sees only those it reported itself; gemeente staff
+    those of residents in scope, health-related ones only the klantregisseur (like intake health data)."""
+    query = select(OmstandighedenMelding).where(OmstandighedenMelding.verwijzing_id.in_(_verwijzing_ids(user)))
+    if user.rol in GEMEENTE_ROLLEN and not may_see_intake(user):
+        query = query.where(OmstandighedenMelding.soort != OmstandighedenSoort.GEZONDHEID)
+    return query
+
+
+def afschalingsverzoeken(user: User) -> Select[tuple[Afschalingsverzoek]]:
+    """Afschalingsverzoeken on verwijzingen in scope."""
+    return select(Afschalingsverzoek).where(Afschalingsverzoek.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+def examenresultaten(user: User) -> Select[tuple[Examenresultaat]]:
+    """Exam results: a provider those on its own verwijzingen; gemeente staff all of residents in scope."""
+    if user.rol in GEMEENTE_ROLLEN:
+        return select(Examenresultaat).where(
+            Examenresultaat.inburgeraar_id.in_(inburgeraars(user).with_only_columns(Inburgeraar.id))
+        )
+    return select(Examenresultaat).where(Examenresultaat.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+def route_resultaten(user: User) -> Select[tuple[RouteResultaat]]:
+    """MAP/PVT/Z-route/onderwijsroute results on verwijzingen in scope."""
+    return select(RouteResultaat).where(RouteResultaat.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+# --- traject start and presentie ------------------------------------------------------------------
+
+def verwijzingen_for_registration(user: User) -> Select[tuple[Verwijzing]]:
+    """Verwijzingen the user may register a start or presentie for: only an aanbieder's own."""
+    if user.rol in AANBIEDER_ROLLEN:
+        return select(Verwijzing).where(Verwijzing.aanbieder_id == user.aanbieder_id)
+    return select(Verwijzing).where(false())
+
+
+def get_verwijzing_for_registration_or_404(user: User, verwijzing_id: int) -> Verwijzing:
+    """One verwijzing the user may register for (404 when missing, out of scope or not its own)."""
+    return first_or_404(verwijzingen_for_registration(user).where(Verwijzing.id == verwijzing_id))
+
+
+def presentie(user: User) -> Select[tuple[Presentie]]:
+    """Presentie on verwijzingen in scope: a provider its own, gemeente staff that of residents in scope."""
+    return select(Presentie).where(Presentie.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+def traject_starts(user: User) -> Select[tuple[TrajectStart]]:
+    """Registered starts of verwijzingen in scope."""
+    return select(TrajectStart).where(TrajectStart.verwijzing_id.in_(_verwijzing_ids(user)))

@@ -46,6 +46,10 @@ class Config:
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 25
     MAIL_SENDER = "portal@inburgering.local"
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_STARTTLS = False
+    MAIL_MAX_ATTEMPTS = 6
     BASE_URL = "http://127.0.0.1:5000"
     HUEY_URL = ""  # empty: SQLite queue in instance/; redis://… for Redis
     HUEY_IMMEDIATE = False

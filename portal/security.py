@@ -11,6 +11,8 @@ from portal.models import User
 from portal.services import auth
 
 SESSION_KEY = "sid"
+# Sent by htmx polling (e.g. the unread-meldingen badge); such requests do not count as user activity.
+POLL_HEADER = "X-Portal-Poll"
 
 
 def init_app(app: Flask) -> None:
@@ -38,8 +40,9 @@ def _enforce_server_side_session() -> Response | None:
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     idle = current_app.config["IDLE_TIMEOUT_MINUTES"]
+    is_poll = request.headers.get(POLL_HEADER) == "1"
     valid = current_user.actief and auth.session_is_valid(
-        db.session, session.get(SESSION_KEY), current_user.id, idle
+        db.session, session.get(SESSION_KEY), current_user.id, idle, activity=not is_poll
     )
     db.session.commit()
     if valid:
@@ -47,7 +50,13 @@ def _enforce_server_side_session() -> Response | None:
     logout_user()
     session.clear()
     g.session_expired = True
-    return redirect(url_for("auth.login", verlopen=1))
+    target = url_for("auth.login", verlopen=1)
+    if request.headers.get("HX-Request") == "true":
+        # A redirect would be followed by htmx and the login page swapped into a fragment.
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def _security_headers(response: Response) -> Response:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
+from sqlalchemy.orm import Session
 
 from portal.config import INSTANCE_DIR
 
@@ -20,3 +23,157 @@ def make_huey() -> SqliteHuey | RedisHuey:
 
 
 huey = make_huey()
+
+
+# --- meldingen: mail outbox and daily digest ------------------------------------------------------
+
+_mail_app = None
+
+
+def _app():  # type: ignore[no-untyped-def]
+    """One Flask app per worker process, created on first use (never at import)."""
+    global _mail_app
+    if _mail_app is None:
+        from portal import create_app
+
+        _mail_app = create_app()
+    return _mail_app
+
+
+def flush_outbox(session: Session, config: Mapping[str, Any]) -> int:
+    """Try every due outbox mail once, committing after each: a crash can repeat at most one mail."""
+    from portal.models import MailStatus
+    from portal.services import mail
+
+    sent = 0
+    for outbox_id in mail.due_ids(session):
+        sent += mail.deliver(session, outbox_id, config) is MailStatus.SENT
+        session.commit()
+    return sent
+
+
+def digest(session: Session, base_url: str) -> int:
+    """Write today's digest mails to the outbox; returns how many."""
+    from portal.services import mail
+
+    mails = mail.build_digests(session, base_url)
+    session.commit()
+    return len(mails)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def mail_outbox_versturen() -> int:
+    """Every minute: send due mails from the outbox (with retries and backoff)."""
+    app = _app()
+    with app.app_context():
+        from portal.extensions import db
+
+        return flush_outbox(db.session, app.config)
+
+
+@huey.periodic_task(crontab(hour="6", minute="0"))
+def meldingen_dagelijks_overzicht() -> int:
+    """Every morning (06:00 UTC): one overview mail per user who chose the daily digest, then send."""
+    app = _app()
+    with app.app_context():
+        from portal.extensions import db
+
+        count = digest(db.session, app.config["BASE_URL"])
+        flush_outbox(db.session, app.config)
+        return count
+
+
+# --- spreadsheet uploads: check and confirm in the background ---------------------------------------------
+
+UPLOAD_PROGRESS_KEY = "upload-voortgang:{}"
+
+
+class UploadProgress:
+    """Reports a job's progress through huey's key-value store (SQLite file or Redis), not the database:
+    the confirmation's single transaction holds SQLite's write lock, and progress must stay visible."""
+
+    def __init__(self, upload_id: str, enabled: bool = True) -> None:
+        self.key = UPLOAD_PROGRESS_KEY.format(upload_id)
+        self.enabled = enabled
+        self._last = -1
+
+    def __call__(self, pct: int, text: str) -> None:
+        if self.enabled and pct != self._last:
+            self._last = pct
+            huey.put(self.key, {"pct": pct, "tekst": text})
+
+
+def upload_progress(upload_id: str) -> dict[str, Any] | None:
+    """The last progress a job reported for an upload, if any."""
+    return huey.get(UPLOAD_PROGRESS_KEY.format(upload_id), peek=True)
+
+
+def run_upload_validation(session: Session, config: Mapping[str, Any], upload_id: str, report: bool = True) -> None:
+    """Check an upload and record its preview; a crash marks it failed with a clear message (commits)."""
+    from portal.models import Upload, User
+    from portal.services import uploads
+
+    upload = session.get(Upload, upload_id)
+    if upload is None:
+        return
+    actor = session.get(User, upload.user_id)
+    assert actor is not None
+    settings = uploads.Settings.from_config(config)
+    try:
+        uploads.validate(session, actor, upload, settings.upload_dir, settings.today(), settings.limits,
+                         UploadProgress(upload_id, report))
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        uploads.validation_failed(session, upload_id, exc)
+        session.commit()
+        _log_upload_failure("controle", upload_id, exc)
+
+
+def run_upload_confirmation(session: Session, config: Mapping[str, Any], upload_id: str, user_id: int,
+                            report: bool = True) -> None:
+    """Save a claimed upload in one transaction; on any failure nothing stays and it can be confirmed again."""
+    from portal.models import Upload, User
+    from portal.services import uploads
+
+    upload = session.get(Upload, upload_id)
+    actor = session.get(User, user_id)
+    if upload is None or actor is None:
+        return
+    settings = uploads.Settings.from_config(config)
+    try:
+        uploads.confirm(session, actor, upload, settings.upload_dir, settings.today(), settings.limits,
+                        UploadProgress(upload_id, report))
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        uploads.confirmation_failed(session, upload_id, exc)
+        session.commit()
+        _log_upload_failure("bevestiging", upload_id, exc)
+
+
+def _log_upload_failure(step: str, upload_id: str, exc: BaseException) -> None:
+    # Only the exception type: messages of database errors can echo row values.
+    import logging
+
+    logging.getLogger("portal.uploads").warning("upload %s %s mislukt: %s", upload_id, step, type(exc).__name__)
+
+
+@huey.task()
+def upload_controleren(upload_id: str) -> None:
+    """Background check of a large upload."""
+    app = _app()
+    with app.app_context():
+        from portal.extensions import db
+
+        run_upload_validation(db.session, app.config, upload_id)
+
+
+@huey.task()
+def upload_bevestigen(upload_id: str, user_id: int) -> None:
+    """Background save of a confirmed large upload."""
+    app = _app()
+    with app.app_context():
+        from portal.extensions import db
+
+        run_upload_confirmation(db.session, app.config, upload_id, user_id)

@@ -20,6 +20,9 @@ from portal.models import Base, User, UserSession
 from portal.security import SESSION_KEY
 from tests import factories
 
+# Keeps every log line of the run, so tests/test_logging.py can prove no BSN reached a log.
+pytest_plugins = ["tests.log_capture"]
+
 
 @contextmanager
 def _throwaway_postgres_database(url: str) -> Iterator[str]:

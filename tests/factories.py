@@ -22,6 +22,7 @@ from portal.models import (
     Verwijzing,
 )
 from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
+from portal.models.traject import Activiteit, Presentie, TrajectStart
 from portal.services.auth import hash_password
 
 PASSWORD = "correct horse battery staple"
@@ -150,6 +151,27 @@ class VerwijzingFactory(BaseFactory):
     gecontracteerde_uren = Decimal("600")
 
 
+class TrajectStartFactory(BaseFactory):
+    class Meta:
+        model = TrajectStart
+
+    verwijzing = factory.SubFactory(VerwijzingFactory)
+    gerealiseerde_startdatum = factory.SelfAttribute("verwijzing.beoogde_startdatum")
+    niet_gestart = False
+
+
+class PresentieFactory(BaseFactory):
+    class Meta:
+        model = Presentie
+
+    verwijzing = factory.SubFactory(VerwijzingFactory)
+    datum = factory.LazyFunction(lambda: date.today() - timedelta(days=7))
+    activiteit = Activiteit.TAALLES_KNM
+    uren_aanwezig = Decimal("3.00")
+    uren_afwezig_geoorloofd = Decimal("0.00")
+    uren_afwezig_ongeoorloofd = Decimal("0.00")
+
+
 ALL_FACTORIES = [
     GemeenteFactory,
     AanbiederFactory,
@@ -159,4 +181,6 @@ ALL_FACTORIES = [
     IntakeGegevensFactory,
     PipFactory,
     VerwijzingFactory,
+    TrajectStartFactory,
+    PresentieFactory,
 ]

@@ -5,24 +5,56 @@ from portal.models.audit import AuditEvent
 from portal.models.base import Base
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
+from portal.models.melding import MailModus, MailOutbox, MailStatus, MailVoorkeur, Melding, MeldingSoort
 from portal.models.organisatie import Aanbieder, Gemeente
+from portal.models.resultaat import (
+    Afschalingsverzoek,
+    AfschalingsverzoekOnderdeel,
+    Examenresultaat,
+    OmstandighedenMelding,
+    RouteResultaat,
+    Voortgangsrapportage,
+)
+from portal.models.signaal import ContractSignaalDrempels, SignaalDrempels
+from portal.models.traject import Activiteit, Presentie, TrajectStart
+from portal.models.upload import Upload, UploadSoort, UploadStatus
 from portal.models.verwijzing import Verwijzing
 from portal.models.wijziging import RegistratieWijziging
 
 __all__ = [
     "Aanbieder",
+    "Activiteit",
+    "Afschalingsverzoek",
+    "AfschalingsverzoekOnderdeel",
     "AuditEvent",
     "Base",
     "Contract",
     "ContractOnderdeel",
+    "ContractSignaalDrempels",
+    "Examenresultaat",
     "Gemeente",
     "Inburgeraar",
     "IntakeGegevens",
+    "MailModus",
+    "MailOutbox",
+    "MailStatus",
+    "MailVoorkeur",
+    "Melding",
+    "MeldingSoort",
+    "OmstandighedenMelding",
     "Pip",
+    "Presentie",
     "RegistratieWijziging",
+    "RouteResultaat",
+    "SignaalDrempels",
+    "TrajectStart",
+    "Upload",
+    "UploadSoort",
+    "UploadStatus",
     "User",
     "UserSession",
     "Verwijzing",
+    "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",
     "user_gemeente",

@@ -70,8 +70,8 @@ def termijn_einde(eerste_dagtekening: date) -> date:
     start = eerste_dagtekening + timedelta(days=1)
     try:
         end = start.replace(year=start.year + TERMIJN_JAREN)
-    except ValueError:  # 29 February
-        end = start.replace(year=start.year + TERMIJN_JAREN, day=28)
+    except ValueError:  # a term starting on 29 February: its anniversary falls on 1 March
+        end = start.replace(year=start.year + TERMIJN_JAREN, month=3, day=1)
     return end - timedelta(days=1)
 
 

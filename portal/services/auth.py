@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
 from portal.models import User, UserSession
@@ -94,25 +95,50 @@ def provisioning_uri(user: User) -> str:
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
 
 
+def normalise_code(code: str) -> str | None:
+    """The six ASCII digits of a typed code (spaces allowed), or None when it cannot be a code."""
+    code = "".join(code.split())
+    # isdigit() alone accepts non-ASCII digits such as "١٢٣٤٥٦", which compare_digest cannot compare.
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
+        return None
+    return code
+
+
 def verify_totp(session: Session, user: User, code: str, policy: LoginPolicy, at: datetime | None = None) -> bool:
     """Accept a six-digit code once: only for a time step later than the last accepted one."""
-    code = "".join(code.split())
-    if not user.totp_secret or not code.isdigit() or len(code) != 6 or is_locked(user):
+    if is_locked(user):
+        return False  # no guessing while locked, and no extension of the lock by the attacker
+    clean = normalise_code(code)
+    if not user.totp_secret or clean is None:
         register_failure(session, user, policy)
         return False
     totp = pyotp.TOTP(user.totp_secret)
-    moment = at or utcnow()
-    current_step = totp.timecode(moment)
+    current_step = totp.timecode(at or utcnow())
     for drift in (0, -1, 1):  # one step of clock drift either way
         step = current_step + drift
-        if step > user.totp_last_step and secrets.compare_digest(totp.generate_otp(step), code):
-            user.totp_last_step = step
+        if step > user.totp_last_step and secrets.compare_digest(totp.generate_otp(step), clean):
+            if not _claim_step(session, user, step):
+                break  # a parallel request used this code first
             user.mislukte_pogingen = 0
             session.flush()
             return True
     register_failure(session, user, policy)
     audit.record(session, user, "tweede_factor", object_type="user", object_id=user.id, result="mislukt")
     return False
+
+
+def _claim_step(session: Session, user: User, step: int) -> bool:
+    """Record the step as used, atomically: of two requests with the same code only one wins."""
+    result = session.execute(
+        update(User)
+        .where(User.id == user.id, User.totp_last_step < step)
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def start_session(session: Session, user: User) -> UserSession:
@@ -126,8 +152,14 @@ def start_session(session: Session, user: User) -> UserSession:
     return user_session
 
 
-def session_is_valid(session: Session, session_id: str | None, user_id: int, idle_minutes: int) -> bool:
-    """Whether a session id belongs to the user, is not revoked and was used recently; touches it."""
+def session_is_valid(
+    session: Session, session_id: str | None, user_id: int, idle_minutes: int, *, activity: bool = True
+) -> bool:
+    """Whether a session id belongs to the user, is not revoked and was used recently.
+
+    Only real activity refreshes the idle clock: background polling (activity=False) must not keep
+    an abandoned tab logged in forever.
+    """
     if not session_id:
         return False
     user_session = session.get(UserSession, session_id)
@@ -139,7 +171,7 @@ def session_is_valid(session: Session, session_id: str | None, user_id: int, idl
         session.flush()
         return False
     # Writing on every request would serialise SQLite; a minute's precision is plenty for idle checks.
-    if now - _as_utc(user_session.last_seen_at) > timedelta(seconds=60):
+    if activity and now - _as_utc(user_session.last_seen_at) > timedelta(seconds=60):
         user_session.last_seen_at = now
         session.flush()
     return True

@@ -2,7 +2,11 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length, Regexp
+from wtforms.validators import DataRequired, Email, Regexp
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
@@ -10,6 +14,7 @@ class LoginForm(FlaskForm):
 
     email = EmailField(
         "E-mailadres",
+        filters=[_strip],  # pasted addresses often carry a space
         validators=[DataRequired("Vul uw e-mailadres in."), Email("Vul een geldig e-mailadres in.")],
         render_kw={"autocomplete": "username"},
     )
@@ -26,10 +31,11 @@ class TotpForm(FlaskForm):
     code = StringField(
         "Code uit uw authenticator-app",
         description="Zes cijfers, bijvoorbeeld 123456.",
+        filters=[_strip],
         validators=[
             DataRequired("Vul de code van zes cijfers in."),
-            Length(min=6, max=7, message="De code bestaat uit zes cijfers."),
-            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="De code bestaat uit zes cijfers."),
+            # [0-9], not \d: \d also matches non-ASCII digits.
+            Regexp(r"^[0-9]{3} ?[0-9]{3}$", message="De code bestaat uit zes cijfers."),
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

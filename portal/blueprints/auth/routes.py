@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from portal import audit
 from portal.access import login_only, public
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import LoginForm, TotpForm
@@ -52,7 +53,7 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
-    if request.args.get("verlopen"):
+    if request.method == "GET" and request.args.get("verlopen"):
         flash("Uw sessie is beëindigd. Log opnieuw in.", "info")
     if form.validate_on_submit():
         user = auth.check_password(db.session, form.email.data or "", form.password.data or "", _policy())
@@ -81,6 +82,8 @@ def second_factor() -> str | Response:
         if auth.verify_totp(db.session, user, form.code.data or "", _policy()):
             return _complete_login(user)
         db.session.commit()
+        if auth.is_locked(user):
+            return _abandon_login()
         form.code.errors = ["Deze code klopt niet of is al gebruikt. Wacht op een nieuwe code."]
     return render_template("auth/second_factor.html", form=form)
 
@@ -101,9 +104,18 @@ def enrol() -> str | Response:
             user.totp_bevestigd = True
             return _complete_login(user)
         db.session.commit()
+        if auth.is_locked(user):
+            return _abandon_login()
         form.code.errors = ["Deze code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw."]
     qr_svg = segno.make(auth.provisioning_uri(user), error="m").svg_inline(scale=5, title="QR-code")
     return render_template("auth/enrol.html", form=form, qr_svg=qr_svg, secret=user.totp_secret)
+
+
+def _abandon_login() -> Response:
+    """Too many wrong codes: the account is locked; start again from the password step."""
+    session.clear()
+    flash(FAILED_LOGIN, "error")
+    return redirect(url_for("auth.login"))
 
 
 def _complete_login(user: User) -> Response:
@@ -122,6 +134,7 @@ def _complete_login(user: User) -> Response:
 def logout() -> Response:
     """End every session of this user, on every device."""
     auth.revoke_all_sessions(db.session, current_user)
+    audit.record(db.session, current_user, "uitloggen", object_type="user", object_id=current_user.id)
     db.session.commit()
     logout_user()
     session.clear()

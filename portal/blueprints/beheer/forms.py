@@ -1,0 +1,115 @@
+"""Forms for accounts and organisations; the services check the rules and their errors land on these fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo
+
+from portal.models.enums import AanbiederSoort
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """Select choices from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _optional_int(value: object) -> int | None:
+    """Select values arrive as text; an empty or tampered choice becomes None and the service says what to fix."""
+    if isinstance(value, int):
+        return value
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
+
+
+def _int_or_zero(value: object) -> int:
+    # 0 is never a valid id, so a tampered value is reported by the service as an unknown gemeente.
+    return _optional_int(value) or 0
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes (easier to use than a multi-select)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserEditForm(FlaskForm):
+    """Name, role and gemeenten of an existing account."""
+
+    naam = StringField("Naam", filters=[_strip], validators=[DataRequired("Vul de naam in.")])
+    rol = SelectField("Rol", validate_choice=False, validators=[DataRequired("Kies een rol.")])
+    gemeente_ids = CheckboxListField(
+        "Gemeenten", coerce=_int_or_zero, validate_choice=False,
+        description="Alleen voor medewerkers van een gemeente: de gemeenten waarvoor deze persoon werkt.",
+    )
+
+
+class UserCreateForm(UserEditForm):
+    """A new account with its initial password; the second factor is set up at first login."""
+
+    email = StringField(
+        "E-mailadres", filters=[_strip], validators=[DataRequired("Vul het e-mailadres in.")],
+        render_kw={"autocomplete": "off"},
+    )
+    aanbieder_id = SelectField(
+        "Aanbieder", coerce=_optional_int, validate_choice=False,
+        description="Alleen voor medewerkers van een aanbieder.",
+    )
+    password = PasswordField(
+        "Eerste wachtwoord",
+        description="Minstens 12 tekens. Geef het wachtwoord op een veilige manier door.",
+        validators=[DataRequired("Kies een eerste wachtwoord.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_repeat = PasswordField(
+        "Herhaal het wachtwoord",
+        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class GemeenteForm(FlaskForm):
+    """A gemeente."""
+
+    cbs_code = StringField(
+        "CBS-gemeentecode", description="Vier cijfers, bijvoorbeeld 0344.", filters=[_strip],
+        validators=[DataRequired("Vul de CBS-gemeentecode in.")],
+    )
+    naam = StringField("Naam", filters=[_strip], validators=[DataRequired("Vul de naam in.")])
+
+
+class AanbiederForm(FlaskForm):
+    """An aanbieder organisation."""
+
+    kvk_nummer = StringField(
+        "KvK-nummer", description="Acht cijfers.", filters=[_strip],
+        validators=[DataRequired("Vul het KvK-nummer in.")],
+    )
+    naam = StringField("Naam", filters=[_strip], validators=[DataRequired("Vul de naam in.")])
+    soort = SelectField(
+        "Soort aanbieder", choices=options([("", "Kies…"), *AanbiederSoort.choices()]), validate_choice=False,
+        validators=[DataRequired("Kies de soort aanbieder.")],
+    )
+    actief = BooleanField("Actief", default=True)
+
+
+def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Put a service's ValidationError messages on the matching fields (others above the form)."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)

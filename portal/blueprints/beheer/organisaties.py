@@ -1,0 +1,90 @@
+"""Gemeenten and aanbieders, kept by the functioneel beheerder."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from portal import access
+from portal.access import roles_required
+from portal.blueprints.beheer import bp
+from portal.blueprints.beheer.forms import AanbiederForm, GemeenteForm, apply_errors
+from portal.extensions import db
+from portal.models import Aanbieder, Gemeente, User
+from portal.models.enums import Rol
+from portal.navigation import add_nav_item
+from portal.services import ValidationError, organisaties
+
+add_nav_item(
+    "beheer.organisaties_index", "Organisaties", (Rol.FUNCTIONEEL_BEHEERDER,),
+    description="gemeenten en aanbieders", order=85,
+)
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+@bp.route("/organisaties")
+@roles_required(Rol.FUNCTIONEEL_BEHEERDER)
+def organisaties_index() -> str:
+    """The beheerder's gemeenten and every aanbieder."""
+    actor = _actor()
+    return render_template(
+        "beheer/organisaties.html",
+        gemeenten=db.session.scalars(access.gemeenten(actor)).all(),
+        aanbieders=db.session.scalars(access.aanbieders(actor)).all(),
+    )
+
+
+@bp.route("/organisaties/gemeenten/nieuw", methods=["GET", "POST"], defaults={"gemeente_id": None})
+@bp.route("/organisaties/gemeenten/<int:gemeente_id>", methods=["GET", "POST"])
+@roles_required(Rol.FUNCTIONEEL_BEHEERDER)
+def gemeente(gemeente_id: int | None) -> str | Response:
+    """Create a gemeente, or change one of the beheerder's own."""
+    actor = _actor()
+    existing: Gemeente | None = None
+    if gemeente_id is not None:
+        existing = access.first_or_404(access.gemeenten(actor).where(Gemeente.id == gemeente_id))
+    form = GemeenteForm(obj=existing)
+    if form.validate_on_submit():
+        try:
+            saved = organisaties.save_gemeente(
+                db.session, actor, cbs_code=form.cbs_code.data or "", naam=form.naam.data or "", gemeente=existing
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(f"Gemeente {saved.naam} is opgeslagen.", "success")
+            return redirect(url_for("beheer.organisaties_index"))
+    return render_template("beheer/gemeente.html", form=form, gemeente=existing)
+
+
+@bp.route("/organisaties/aanbieders/nieuw", methods=["GET", "POST"], defaults={"aanbieder_id": None})
+@bp.route("/organisaties/aanbieders/<int:aanbieder_id>", methods=["GET", "POST"])
+@roles_required(Rol.FUNCTIONEEL_BEHEERDER)
+def aanbieder(aanbieder_id: int | None) -> str | Response:
+    """Create or change an aanbieder organisation."""
+    actor = _actor()
+    existing: Aanbieder | None = None
+    if aanbieder_id is not None:
+        existing = access.first_or_404(access.aanbieders(actor).where(Aanbieder.id == aanbieder_id))
+    form = AanbiederForm(obj=existing)
+    if form.validate_on_submit():
+        try:
+            saved = organisaties.save_aanbieder(
+                db.session, actor,
+                kvk_nummer=form.kvk_nummer.data or "", naam=form.naam.data or "", soort=form.soort.data,
+                actief=bool(form.actief.data), aanbieder=existing,
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(f"Aanbieder {saved.naam} is opgeslagen.", "success")
+            return redirect(url_for("beheer.organisaties_index"))
+    return render_template("beheer/aanbieder.html", form=form, aanbieder=existing)

@@ -1,0 +1,89 @@
+"""Aanbieder views: "Mijn deelnemers" (own verwijzingen only) and the verwijzing page.
+
+Providers see only what they need for the work (DOMAIN.md §4): never intake or health details and
+never another aanbieder's verwijzingen; every query starts from access.verwijzingen(current_user).
+"""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from portal import access
+from portal.access import roles_required
+from portal.blueprints.deelnemers import bp
+from portal.blueprints.inburgeraars.listing import apply_sort, int_arg, search_clause
+from portal.extensions import db, htmx
+from portal.models import Inburgeraar, Verwijzing
+from portal.models.enums import AANBIEDER_ROLLEN, Onderdeel, VerwijzingStatus
+from portal.navigation import add_nav_item
+from portal.pagination import PAGE_PARAM, page_number, paginate
+from portal.services import cases
+
+add_nav_item("deelnemers.index", "Mijn deelnemers", AANBIEDER_ROLLEN,
+             description="inburgeraars die naar uw organisatie zijn verwezen", order=10)
+
+SORT_COLUMNS = {
+    "naam": (Inburgeraar.achternaam, Inburgeraar.voornamen),
+    "bsn": (Inburgeraar.bsn,),
+    "start": (Verwijzing.beoogde_startdatum,),
+    "einde": (Verwijzing.uiterste_einddatum,),
+}
+SORT_LABELS = {"naam": "Naam", "bsn": "BSN", "start": "Beoogde start", "einde": "Uiterste einddatum"}
+
+
+@bp.route("/")
+@roles_required(*AANBIEDER_ROLLEN)
+def index() -> str:
+    """One row per verwijzing to the user's aanbieder, with search, filters and pages."""
+    args = {
+        "q": request.args.get("q", "").strip()[:100],
+        "onderdeel": request.args.get("onderdeel", ""),
+        "status": request.args.get("status", ""),
+        "gemeente": int_arg(request.args.get("gemeente")),
+        "sort": request.args.get("sort", "naam"),
+    }
+    query = access.verwijzingen(current_user).join(Verwijzing.inburgeraar).options(
+        selectinload(Verwijzing.inburgeraar).selectinload(Inburgeraar.pips),
+        selectinload(Verwijzing.inburgeraar).selectinload(Inburgeraar.gemeente),
+    )
+    if (clause := search_clause(args["q"])) is not None:
+        query = query.where(clause)
+    if args["onderdeel"] in Onderdeel._value2member_map_:
+        query = query.where(Verwijzing.onderdeel == args["onderdeel"])
+    else:
+        args["onderdeel"] = ""
+    if args["status"] in VerwijzingStatus._value2member_map_:
+        query = query.where(Verwijzing.status == args["status"])
+    else:
+        args["status"] = ""
+    if args["gemeente"]:
+        query = query.where(Inburgeraar.gemeente_id == args["gemeente"])
+    query, args["sort"] = apply_sort(query, args["sort"], SORT_COLUMNS, "naam", tiebreak=Verwijzing.id)
+    page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
+
+    context = {
+        "page": page,
+        "args": args,
+        "sort_labels": SORT_LABELS,
+        "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
+        "onderdelen": Onderdeel.choices(),
+        "statussen": VerwijzingStatus.choices(),
+    }
+    if htmx and not htmx.history_restore_request:
+        return render_template("deelnemers/_resultaten.html", **context)
+    return render_template("deelnemers/index.html", **context)
+
+
+@bp.route("/<int:verwijzing_id>")
+@roles_required(*AANBIEDER_ROLLEN)
+def detail(verwijzing_id: int) -> str:
+    """What the gemeente asked this aanbieder to do for one deelnemer; other providers' work stays hidden."""
+    verwijzing = access.get_verwijzing_or_404(current_user, verwijzing_id)
+    inburgeraar = verwijzing.inburgeraar
+    cases.record_view(db.session, current_user, inburgeraar, object_type="verwijzing", object_id=verwijzing.id)
+    db.session.commit()
+    andere = [v for v in access.verwijzingen_of(current_user, inburgeraar) if v.id != verwijzing.id]
+    return render_template("deelnemers/detail.html", verwijzing=verwijzing, inburgeraar=inburgeraar,
+                           pip=inburgeraar.huidige_pip, andere=andere)

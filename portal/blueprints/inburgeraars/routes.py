@@ -1,0 +1,198 @@
+"""Gemeente views: the inburgeraars list with search and filters, the case page and the case forms."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from portal import access
+from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
+from portal.blueprints.inburgeraars import bp
+from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, VerwijzingForm, apply_errors, choices
+from portal.blueprints.inburgeraars.listing import apply_sort, int_arg, leerroute_clause, search_clause
+from portal.extensions import db, htmx
+from portal.models import Gemeente, Inburgeraar, IntakeGegevens, User, user_gemeente
+from portal.models.enums import Doelgroep, Leerroute, Rol
+from portal.navigation import add_nav_item
+from portal.pagination import PAGE_PARAM, page_number, paginate
+from portal.services import ValidationError, cases
+
+add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
+             description="zoeken, PIP vaststellen en verwijzen", order=10)
+
+SORT_COLUMNS = {
+    "naam": (Inburgeraar.achternaam, Inburgeraar.voornamen),
+    "bsn": (Inburgeraar.bsn,),
+    "geboortedatum": (Inburgeraar.geboortedatum,),
+    "gemeente": (Gemeente.naam,),
+    "aangemaakt": (Inburgeraar.created_at,),
+}
+SORT_LABELS = {"naam": "Naam", "bsn": "BSN", "geboortedatum": "Geboortedatum", "gemeente": "Gemeente"}
+
+
+@bp.route("/")
+@roles_required(*CASE_READERS)
+def index() -> str:
+    """The inburgeraars in the user's gemeenten; the results part alone for htmx searches."""
+    args = {
+        "q": request.args.get("q", "").strip()[:100],
+        "gemeente": int_arg(request.args.get("gemeente")),
+        "doelgroep": request.args.get("doelgroep", ""),
+        "leerroute": request.args.get("leerroute", ""),
+        "mijn": "1" if request.args.get("mijn") == "1" and current_user.rol is Rol.KLANTREGISSEUR else "",
+        "sort": request.args.get("sort", "naam"),
+    }
+    query = access.inburgeraars(current_user).join(Inburgeraar.gemeente).options(
+        selectinload(Inburgeraar.pips), selectinload(Inburgeraar.gemeente), selectinload(Inburgeraar.klantregisseur)
+    )
+    if (clause := search_clause(args["q"])) is not None:
+        query = query.where(clause)
+    if args["gemeente"]:
+        query = query.where(Inburgeraar.gemeente_id == args["gemeente"])
+    if args["doelgroep"] in Doelgroep._value2member_map_:
+        query = query.where(Inburgeraar.doelgroep == args["doelgroep"])
+    else:
+        args["doelgroep"] = ""
+    if (clause := leerroute_clause(args["leerroute"])) is not None:
+        query = query.where(clause)
+    else:
+        args["leerroute"] = ""
+    if args["mijn"]:
+        query = query.where(Inburgeraar.klantregisseur_id == current_user.id)
+    query, args["sort"] = apply_sort(query, args["sort"], SORT_COLUMNS, "naam")
+    page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
+
+    context = {
+        "page": page,
+        "args": args,
+        "sort_labels": SORT_LABELS,
+        "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
+        "doelgroepen": Doelgroep.choices(),
+        "leerroutes": [*Leerroute.choices(), ("geen", "Nog geen PIP")],
+        "may_manage": access.may_manage_cases(current_user),
+    }
+    if htmx and not htmx.history_restore_request:
+        return render_template("inburgeraars/_resultaten.html", **context)
+    return render_template("inburgeraars/index.html", **context)
+
+
+@bp.route("/<int:inburgeraar_id>")
+@roles_required(*CASE_READERS)
+def detail(inburgeraar_id: int) -> str:
+    """The case page: personal data, PIP versions, term and verwijzingen; intake only for the klantregisseur."""
+    inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
+    intake = None
+    if access.may_see_intake(current_user):
+        intake = db.session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
+    cases.record_view(db.session, current_user, inburgeraar)
+    db.session.commit()
+    return render_template(
+        "inburgeraars/detail.html",
+        inburgeraar=inburgeraar,
+        pips=list(reversed(inburgeraar.pips)),
+        verwijzingen=access.verwijzingen_of(current_user, inburgeraar),
+        intake=intake,
+        may_see_intake=access.may_see_intake(current_user),
+        may_manage=access.may_manage_cases(current_user),
+        leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),
+    )
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@roles_required(*CASE_MANAGERS)
+def nieuw() -> str | Response:
+    """Register a new inburgeraar in one of the user's gemeenten."""
+    form = InburgeraarForm()
+    gemeenten = list(db.session.scalars(access.gemeenten(current_user)))
+    form.gemeente_id.choices = choices([("", "Kies de gemeente")] + [(str(g.id), g.naam) for g in gemeenten])
+    form.klantregisseur_id.choices = choices([("", "Nog geen klantregisseur")] + [
+        (str(u.id), f"{u.naam} ({', '.join(g.naam for g in u.gemeenten)})") for u in _klantregisseurs(gemeenten)
+    ])
+    if request.method == "GET":
+        if len(gemeenten) == 1:
+            form.gemeente_id.data = str(gemeenten[0].id)
+        if current_user.rol is Rol.KLANTREGISSEUR:
+            form.klantregisseur_id.data = str(current_user.id)
+    if form.validate_on_submit():
+        try:
+            inburgeraar = cases.create_inburgeraar(db.session, current_user, form.data)
+        except ValidationError as error:
+            apply_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash("De inburgeraar is geregistreerd.", "success")
+            return redirect(url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id))
+    return render_template("inburgeraars/nieuw.html", form=form)
+
+
+@bp.route("/<int:inburgeraar_id>/pip/nieuw", methods=["GET", "POST"])
+@roles_required(*CASE_MANAGERS)
+def pip_nieuw(inburgeraar_id: int) -> str | Response:
+    """Record the first PIP or a new version of it."""
+    inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
+    huidige = inburgeraar.huidige_pip
+    form = PipForm()
+    if huidige is not None:
+        form.reden_wijziging.flags.required = True  # from the second version on (checked by the service)
+    if request.method == "GET" and huidige is not None:
+        form.leerroute.data = huidige.leerroute.value
+        form.niveau.data = huidige.niveau.value if huidige.niveau else ""
+        form.geschatte_intensiteit.data = str(huidige.geschatte_intensiteit or "")
+    if form.validate_on_submit():
+        try:
+            pip = cases.record_pip(db.session, current_user, inburgeraar, form.data)
+        except ValidationError as error:
+            apply_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Versie {pip.versie} van het PIP is vastgelegd.", "success")
+            return redirect(url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id))
+    return render_template(
+        "inburgeraars/pip.html", form=form, inburgeraar=inburgeraar, huidige=huidige,
+        leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),
+    )
+
+
+@bp.route("/<int:inburgeraar_id>/verwijzingen/nieuw", methods=["GET", "POST"])
+@roles_required(*CASE_MANAGERS)
+def verwijzing_nieuw(inburgeraar_id: int) -> str | Response:
+    """Refer the inburgeraar to an aanbieder under a contract covering its gemeente."""
+    inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
+    form = VerwijzingForm()
+    contracten = cases.contracten_voor(db.session, current_user, inburgeraar)
+    form.contract_id.choices = choices([("", "Kies aanbieder en contract")] + [
+        (str(c.id), f"{c.aanbieder.naam} – {c.naam} ({c.kenmerk})") for c in contracten
+    ])
+    form.onderdeel.choices = choices([("", "Kies het onderdeel")] + [
+        (o.value, o.label) for o in cases.passende_onderdelen(inburgeraar)
+    ])
+    if form.validate_on_submit():
+        try:
+            verwijzing = cases.create_verwijzing(db.session, current_user, inburgeraar, form.data)
+        except ValidationError as error:
+            apply_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Verwijzing {verwijzing.kenmerk} naar {verwijzing.aanbieder.naam} is gemaakt.", "success")
+            return redirect(url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id))
+    return render_template("inburgeraars/verwijzing.html", form=form, inburgeraar=inburgeraar,
+                           contracten=contracten)
+
+
+def _klantregisseurs(gemeenten: list[Gemeente]) -> list[User]:
+    """Active klantregisseurs of the given gemeenten, for the case owner choice."""
+    ids = [g.id for g in gemeenten]
+    query = (
+        select(User)
+        .where(
+            User.rol == Rol.KLANTREGISSEUR,
+            User.actief.is_(True),
+            User.id.in_(select(user_gemeente.c.user_id).where(user_gemeente.c.gemeente_id.in_(ids))),
+        )
+        .order_by(User.naam)
+    )
+    return list(db.session.scalars(query))
+

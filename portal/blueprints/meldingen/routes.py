@@ -1,0 +1,170 @@
+"""Inbox of meldingen, unread badge, mark read, open (with a fresh access check) and mail preference."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.routing import BuildError
+from werkzeug.wrappers import Response
+
+from portal import access, audit
+from portal.access import login_only
+from portal.blueprints.meldingen import bp
+from portal.blueprints.meldingen.forms import MailVoorkeurForm
+from portal.extensions import db, htmx
+from portal.models import Inburgeraar, MailModus, Melding, Verwijzing
+from portal.models.enums import Rol
+from portal.navigation import add_nav_item
+from portal.pagination import PAGE_PARAM, page_number, paginate
+from portal.services import mail, meldingen
+
+add_nav_item("meldingen.inbox", "Meldingen", tuple(Rol), description="wat er in uw dossiers is gebeurd", order=80)
+
+CHANGED_EVENT = "meldingen-gewijzigd"  # htmx event that makes the header badge refresh at once
+
+
+def _names(melding_list: list[Melding]) -> dict[int, str]:
+    """Names of the inburgeraars behind these meldingen, only those still in the user's scope."""
+    ids = {m.inburgeraar_id for m in melding_list}
+    if not ids:
+        return {}
+    query = access.inburgeraars(current_user).where(Inburgeraar.id.in_(ids))
+    return {i.id: i.naam for i in db.session.scalars(query)}
+
+
+def _own_or_404(melding_id: int) -> Melding:
+    melding = meldingen.get_own(db.session, current_user, melding_id)
+    if melding is None:
+        abort(404)  # someone else's melding is reported as missing
+    return melding
+
+
+@bp.route("/")
+@login_only
+def inbox() -> str:
+    """The user's meldingen, unread first."""
+    page = paginate(db.session, meldingen.own_meldingen(current_user), page_number(request.args.get(PAGE_PARAM)))
+    names = _names(page.items)
+    if names:
+        audit.record(db.session, current_user, "meldingen_bekeken", object_type="melding",
+                     details={"inburgeraar_ids": sorted(names)})
+    db.session.commit()
+    context = {"page": page, "names": names, "unread": meldingen.unread_count(db.session, current_user)}
+    if htmx and not htmx.history_restore_request:
+        return render_template("meldingen/_lijst.html", **context)
+    return render_template("meldingen/inbox.html", **context)
+
+
+@bp.route("/aantal")
+@login_only
+def badge() -> str | Response:
+    """The unread-count badge (polled by the header); 204 when the count did not change."""
+    unread = meldingen.unread_count(db.session, current_user)
+    if request.args.get("was") == str(unread):
+        return Response(status=204)
+    return render_template("meldingen/_badge.html", unread=unread)
+
+
+@bp.route("/<int:melding_id>")
+@login_only
+def openen(melding_id: int) -> str | Response:
+    """Open a melding: mark it read, check the user may still see the case, then go to the case."""
+    melding = _own_or_404(melding_id)
+    meldingen.mark_read(db.session, melding)
+    if melding.verwijzing_id is not None:
+        case = db.session.scalar(access.verwijzingen(current_user).where(Verwijzing.id == melding.verwijzing_id))
+    else:
+        case = db.session.scalar(access.inburgeraars(current_user).where(Inburgeraar.id == melding.inburgeraar_id))
+    if case is None:
+        # The recipient lost access since (other gemeente, verwijzing withdrawn): nothing to show.
+        audit.record(db.session, current_user, "melding_geopend", object_type="melding", object_id=melding.id,
+                     inburgeraar=melding.inburgeraar_id, result="geweigerd")
+        db.session.commit()
+        abort(404)
+    audit.record(db.session, current_user, "melding_geopend", object_type="melding", object_id=melding.id,
+                 inburgeraar=melding.inburgeraar_id)
+    db.session.commit()
+    target = _case_url(melding)
+    if target is not None:
+        return redirect(target)
+    names = _names([melding])
+    return render_template("meldingen/melding.html", melding=melding, naam=names.get(melding.inburgeraar_id))
+
+
+def _case_url(melding: Melding) -> str | None:
+    """The case page for this user's role; that page checks access again on its own."""
+    try:
+        if current_user.rol.is_aanbieder:
+            if melding.verwijzing_id is None:
+                return None
+            return url_for("deelnemers.detail", verwijzing_id=melding.verwijzing_id)
+        return url_for("inburgeraars.detail", inburgeraar_id=melding.inburgeraar_id)
+    except BuildError:  # the case pages are not installed: show the melding itself
+        return None
+
+
+@bp.route("/<int:melding_id>/gelezen", methods=["POST"])
+@login_only
+def gelezen(melding_id: int) -> str | Response:
+    """Mark one melding read."""
+    melding = _own_or_404(melding_id)
+    meldingen.mark_read(db.session, melding)
+    audit.record(db.session, current_user, "melding_gelezen", object_type="melding", object_id=melding.id)
+    db.session.commit()
+    if htmx:
+        html = render_template("meldingen/_rij.html", melding=melding, names=_names([melding]), focus=True)
+        return Response(html, headers={"HX-Trigger": CHANGED_EVENT})
+    return redirect(url_for("meldingen.inbox"))
+
+
+@bp.route("/alles-gelezen", methods=["POST"])
+@login_only
+def alles_gelezen() -> str | Response:
+    """Mark every melding of the user read."""
+    count = meldingen.mark_all_read(db.session, current_user)
+    audit.record(db.session, current_user, "meldingen_alle_gelezen", object_type="melding",
+                 details={"aantal": count})
+    db.session.commit()
+    message = "Er waren geen ongelezen meldingen." if count == 0 else (
+        "1 melding gemarkeerd als gelezen." if count == 1 else f"{count} meldingen gemarkeerd als gelezen.")
+    if htmx:
+        page = paginate(db.session, meldingen.own_meldingen(current_user), 1)
+        html = render_template("meldingen/_lijst.html", page=page, names=_names(page.items), unread=0,
+                               message=message)
+        return Response(html, headers={"HX-Trigger": CHANGED_EVENT})
+    flash(message, "success")
+    return redirect(url_for("meldingen.inbox"))
+
+
+@bp.route("/instellingen", methods=["GET", "POST"])
+@login_only
+def instellingen() -> str | Response:
+    """Choose: a mail per melding, a daily overview, or no mail."""
+    current = mail.mail_modus(db.session, current_user)
+    form = MailVoorkeurForm(modus=current.value)
+    if form.validate_on_submit():
+        modus = MailModus(form.modus.data)
+        mail.set_mail_modus(db.session, current_user, modus)
+        audit.record(db.session, current_user, "mailvoorkeur_gewijzigd", object_type="user",
+                     object_id=current_user.id, details={"van": current.value, "naar": modus.value})
+        db.session.commit()
+        flash(f"Uw e-mailvoorkeur is opgeslagen: {modus.label.lower()}.", "success")
+        return redirect(url_for("meldingen.instellingen"))
+    return render_template("meldingen/instellingen.html", form=form)
+
+
+def unread_for_header() -> int:
+    """Unread count for the header badge on full page loads."""
+    if not current_user.is_authenticated:
+        return 0
+    try:
+        return meldingen.unread_count(db.session, current_user)
+    except SQLAlchemyError:  # an error page after a failed transaction still renders its header
+        return 0
+
+
+@bp.app_context_processor
+def _header_context() -> dict[str, object]:
+    return {"meldingen_ongelezen": unread_for_header}
+

@@ -1,0 +1,118 @@
+"""Reading the overview's query string into filters, and sorting and paging the signalled caseload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from portal.models import User
+from portal.models.enums import Doelgroep, Leerroute, Rol
+from portal.pagination import DEFAULT_PER_PAGE, Page
+from portal.services.signalen import SIGNAAL_SOORTEN, CaseCijfers, Filters
+
+
+def _naam(c: CaseCijfers) -> tuple[str, str, int]:
+    return (c.achternaam.lower(), c.voornamen.lower(), c.id)
+
+
+SORTS: dict[str, Callable[[CaseCijfers], Any]] = {
+    # "Signalen" ascending means most urgent first: that is what a klantregisseur opens the page for.
+    "signalen": lambda c: (-c.hoogste_ernst, -len(c.signalen), *_naam(c)),
+    "naam": _naam,
+    "gemeente": lambda c: (c.gemeente_naam.lower(), *_naam(c)),
+    "leerroute": lambda c: (c.leerroute.value if c.leerroute else "~", *_naam(c)),
+    "termijn": lambda c: (c.termijn_einde or date.max, *_naam(c)),
+    "klantregisseur": lambda c: ((c.klantregisseur_naam or "~").lower(), *_naam(c)),
+}
+SORT_LABELS = {
+    "naam": "Naam",
+    "gemeente": "Gemeente",
+    "leerroute": "Leerroute",
+    "klantregisseur": "Klantregisseur",
+    "termijn": "Einde termijn",
+    "signalen": "Signalen",
+}
+DEFAULT_SORT = "signalen"
+
+
+def _int(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+@dataclass
+class OverzichtArgs:
+    """The overview's query string, cleaned: what the links and the filter form echo back."""
+
+    q: str = ""
+    gemeente: int | None = None
+    klantregisseur: int | None = None
+    leerroute: str = ""
+    doelgroep: str = ""
+    aanbieder: int | None = None
+    signaal: str = ""
+    alle: str = ""
+    sort: str = DEFAULT_SORT
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str], user: User) -> OverzichtArgs:
+        """Drop anything unknown; a klantregisseur sees its own caseload unless it asks for all."""
+        sort = args.get("sort", DEFAULT_SORT)
+        if sort.lstrip("-") not in SORTS:
+            sort = DEFAULT_SORT
+        parsed = cls(
+            q=args.get("q", "").strip()[:100],
+            gemeente=_int(args.get("gemeente")),
+            klantregisseur=_int(args.get("klantregisseur")),
+            leerroute=args.get("leerroute", "") if args.get("leerroute") in Leerroute._value2member_map_ else "",
+            doelgroep=args.get("doelgroep", "") if args.get("doelgroep") in Doelgroep._value2member_map_ else "",
+            aanbieder=_int(args.get("aanbieder")),
+            signaal=args.get("signaal", "") if args.get("signaal") in SIGNAAL_SOORTEN else "",
+            alle="1" if args.get("alle") == "1" else "",
+            sort=sort,
+        )
+        if user.rol is Rol.KLANTREGISSEUR and not parsed.alle:
+            parsed.klantregisseur = None
+        return parsed
+
+    def filters(self, user: User) -> Filters:
+        """The database filters; the signal filter is applied after the rules ran."""
+        klantregisseur = self.klantregisseur
+        if user.rol is Rol.KLANTREGISSEUR and not self.alle:
+            klantregisseur = user.id
+        return Filters(
+            gemeente_id=self.gemeente,
+            klantregisseur_id=klantregisseur,
+            leerroute=Leerroute(self.leerroute) if self.leerroute else None,
+            doelgroep=Doelgroep(self.doelgroep) if self.doelgroep else None,
+            aanbieder_id=self.aanbieder,
+            zoek=self.q or None,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Non-empty values for url_for, so links keep search, filters and sort order."""
+        values = {
+            "q": self.q, "gemeente": self.gemeente, "klantregisseur": self.klantregisseur,
+            "leerroute": self.leerroute, "doelgroep": self.doelgroep, "aanbieder": self.aanbieder,
+            "signaal": self.signaal, "alle": self.alle,
+            "sort": self.sort if self.sort != DEFAULT_SORT else "",
+        }
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def sorteer(cases: Sequence[CaseCijfers], sort: str) -> list[CaseCijfers]:
+    """Sort by a known column; a leading '-' reverses."""
+    key = SORTS[sort.lstrip("-")]
+    return sorted(cases, key=key, reverse=sort.startswith("-"))
+
+
+def pagineer(items: Sequence[Any], number: int, args: Mapping[str, Any], per_page: int = DEFAULT_PER_PAGE) -> Page:
+    """One page of an already computed list; a page past the end shows the last page."""
+    total = len(items)
+    pages = max(1, -(-total // per_page))
+    number = min(max(1, number), pages)
+    start = (number - 1) * per_page
+    return Page(items=list(items[start:start + per_page]), number=number, per_page=per_page, total=total,
+                base_args=dict(args))

@@ -1,0 +1,160 @@
+"""Upload views: templates, upload form, status polling, preview, confirmation and the error list.
+
+Views only load, check access, call portal.services.uploads, commit once and render. Large files are
+checked and saved by huey workers (portal.tasks); small ones, and all of them in tests, right away.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal import tasks
+from portal.access import roles_required
+from portal.blueprints.uploads import bp
+from portal.blueprints.uploads.forms import BevestigForm, UploadForm
+from portal.extensions import db, htmx
+from portal.models import Upload, UploadSoort, UploadStatus
+from portal.models.enums import AANBIEDER_ROLLEN
+from portal.navigation import add_nav_item
+from portal.services import uploads
+from portal.services.uploads import Settings, UploadStateError
+from portal.spreadsheets.guard import UnsafeFileError
+from portal.spreadsheets.write import XLSX_MIMETYPE, errors_xlsx
+
+add_nav_item("uploads.index", "Uploaden", AANBIEDER_ROLLEN,
+             description="presentie en resultaten als spreadsheet aanleveren", order=25)
+
+PREVIEW_ERRORS = 200
+
+
+def _settings() -> Settings:
+    return Settings.from_config(current_app.config)
+
+
+def _run_inline(upload: Upload, settings: Settings) -> bool:
+    """Small files (and every file in tests) are processed in the request; large ones by a worker."""
+    return bool(current_app.config.get("HUEY_IMMEDIATE")) or upload.grootte <= settings.inline_max_bytes
+
+
+def _own_or_404(upload_id: str) -> Upload:
+    upload = uploads.get_own(db.session, current_user, upload_id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _to(upload: Upload) -> Response:
+    target = url_for("uploads.show", upload_id=upload.id)
+    if htmx:
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)  # type: ignore[return-value]
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(*AANBIEDER_ROLLEN)
+def index() -> Any:
+    """Templates to download, the upload form and the organisation's recent uploads."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        settings = _settings()
+        file = form.bestand.data
+        try:
+            upload = uploads.store(
+                db.session, current_user, UploadSoort(form.soort.data), file.stream, file.filename,
+                settings.upload_dir, settings.limits,
+            )
+        except UnsafeFileError as exc:
+            db.session.commit()  # keeps the audit event of the refusal
+            form.bestand.errors = [str(exc)]
+        else:
+            db.session.commit()
+            if _run_inline(upload, settings):
+                tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False)
+            else:
+                tasks.upload_controleren(upload.id)
+            return _to(upload)
+    # htmx 2 does not swap 4xx responses, so the form fragment with its errors comes back as 200.
+    status = 422 if form.errors and not htmx else 200
+    template = "uploads/_form.html" if htmx and form.errors else "uploads/index.html"
+    return render_template(
+        template, form=form, soorten=list(UploadSoort), importeerbaar=uploads.IMPORTEERBAAR,
+        recente=uploads.recent(db.session, current_user),
+    ), status
+
+
+@bp.route("/sjabloon/<soort>.<fmt>")
+@roles_required(*AANBIEDER_ROLLEN)
+def sjabloon(soort: str, fmt: str) -> Response:
+    """The template of one kind, prefilled with the organisation's active deelnemers."""
+    if soort not in UploadSoort._value2member_map_ or fmt not in ("xlsx", "csv"):
+        abort(404)
+    result = uploads.template(db.session, current_user, UploadSoort(soort), fmt)
+    db.session.commit()  # the audit event of this read
+    response = Response(result.content, mimetype=result.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
+    return response
+
+
+@bp.route("/<upload_id>")
+@roles_required(*AANBIEDER_ROLLEN)
+def show(upload_id: str) -> str:
+    """Status, preview (counts and errors) or result of one upload."""
+    upload = _own_or_404(upload_id)
+    return render_template("uploads/show.html", **_context(upload))
+
+
+@bp.route("/<upload_id>/status")
+@roles_required(*AANBIEDER_ROLLEN)
+def status(upload_id: str) -> tuple[str, int]:
+    """The polled status fragment; 286 tells htmx to stop polling once the job is done."""
+    upload = _own_or_404(upload_id)
+    return render_template("uploads/_status.html", **_context(upload)), 200 if upload.bezig else 286
+
+
+def _context(upload: Upload) -> dict[str, Any]:
+    progress = tasks.upload_progress(upload.id) if upload.bezig else None
+    errors = (upload.fouten or [])[:PREVIEW_ERRORS]
+    return {
+        "upload": upload, "progress": progress, "errors": errors, "Status": UploadStatus,
+        "form": BevestigForm(), "meer_fouten": max(len(upload.fouten or []) - PREVIEW_ERRORS, 0),
+        "htmx": bool(htmx),
+    }
+
+
+@bp.route("/<upload_id>/bevestigen", methods=["POST"])
+@roles_required(*AANBIEDER_ROLLEN)
+def bevestigen(upload_id: str) -> Response:
+    """Store every valid row of a previewed upload, once."""
+    upload = _own_or_404(upload_id)
+    form = BevestigForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        uploads.request_confirmation(db.session, current_user, upload)
+    except UploadStateError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _to(upload)
+    db.session.commit()
+    settings = _settings()
+    if _run_inline(upload, settings):
+        tasks.run_upload_confirmation(db.session, current_app.config, upload.id, current_user.id, report=False)
+    else:
+        tasks.upload_bevestigen(upload.id, current_user.id)
+    return _to(upload)
+
+
+@bp.route("/<upload_id>/fouten.xlsx")
+@roles_required(*AANBIEDER_ROLLEN)
+def fouten(upload_id: str) -> Response:
+    """Every error of the upload as an xlsx list (values written as text, never as formulas)."""
+    upload = _own_or_404(upload_id)
+    content = errors_xlsx(uploads.iter_errors(upload), upload.bestandsnaam)
+    response = Response(content, mimetype=XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = 'attachment; filename="fouten.xlsx"'
+    return response

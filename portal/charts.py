@@ -1,0 +1,134 @@
+"""Server-rendered SVG charts: readable without colour (patterns and labels) and with a text alternative.
+
+No JavaScript and no inline styles (the CSP forbids them): shapes carry presentation attributes only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from portal.formatting import datum, getal
+from portal.services.tijdlijn import WeekPresentie
+
+WIDTH = 720
+HEIGHT = 260
+MARGIN_LEFT = 48
+MARGIN_RIGHT = 12
+MARGIN_TOP = 16
+MARGIN_BOTTOM = 64
+
+
+@dataclass(frozen=True)
+class Reeks:
+    """One stacked series: what it is and how it is drawn (fill pattern, not colour alone)."""
+
+    key: str
+    label: str
+    pattern: str
+
+
+REEKSEN = (
+    Reeks("aanwezig", "Aanwezig", "solid"),
+    Reeks("geoorloofd", "Afwezig met reden", "hatch"),
+    Reeks("ongeoorloofd", "Afwezig zonder reden", "cross"),
+)
+
+
+def _nice_max(value: Decimal) -> int:
+    """A round top for the y axis so the gridlines fall on whole hours."""
+    top = max(int(value) + 1, 4)
+    step = 2 if top <= 10 else 5 if top <= 25 else 10
+    return -(-top // step) * step
+
+
+def _defs(prefix: str) -> str:
+    # Three fills that differ in pattern and in lightness, so they survive greyscale and colour blindness.
+    return (
+        "<defs>"
+        f'<pattern id="{prefix}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#5a5a5a" stroke-width="3"/></pattern>'
+        f'<pattern id="{prefix}-cross" width="6" height="6" patternUnits="userSpaceOnUse">'
+        '<rect width="6" height="6" fill="#ffffff"/>'
+        '<path d="M0 0L6 6M6 0L0 6" stroke="#000000" stroke-width="1.5"/></pattern>'
+        "</defs>"
+    )
+
+
+def _fill(reeks: Reeks, prefix: str) -> str:
+    return "#154273" if reeks.pattern == "solid" else f"url(#{prefix}-{reeks.pattern})"
+
+
+def beschrijving(weken: Sequence[WeekPresentie]) -> str:
+    """A one-paragraph summary of the chart for screen readers and the <desc> element."""
+    if not weken:
+        return "Geen weken om te tonen."
+    aanwezig = sum((w.aanwezig for w in weken), Decimal(0))
+    gepland = sum((w.gepland for w in weken), Decimal(0))
+    zonder = [w for w in weken if w.gepland == 0]
+    pct = f" ({getal(aanwezig * 100 / gepland, 1)}%)" if gepland else ""
+    return (
+        f"Presentie per week van {datum(weken[0].maandag)} tot en met week {weken[-1].weeknummer}: "
+        f"{getal(aanwezig)} van {getal(gepland)} geplande uren aanwezig{pct}. "
+        f"{len(zonder)} van de {len(weken)} weken zonder geplande uren."
+    )
+
+
+def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigheid") -> Markup:
+    """Stacked weekly bars: present (solid), absent with reason (hatched), absent without reason (crossed)."""
+    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+    top = _nice_max(max((w.gepland for w in weken), default=Decimal(0)))
+    slot = plot_w / max(len(weken), 1)
+    bar_w = slot * 0.6
+    title_id, desc_id = f"{prefix}-titel", f"{prefix}-desc"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">',
+        f'<title id="{title_id}">Aanwezigheid per week</title>',
+        f'<desc id="{desc_id}">{escape(beschrijving(weken))}</desc>',
+        _defs(prefix),
+    ]
+    # Gridlines and y labels (hours).
+    for n in range(5):
+        value = top * n / 4
+        y = MARGIN_TOP + plot_h - plot_h * n / 4
+        parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" '
+                     'stroke="#c8c8c8" stroke-width="1"/>')
+        parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+                     f'fill="#333333">{getal(value, 1)}</text>')
+    parts.append(f'<text x="12" y="{MARGIN_TOP + plot_h / 2:.1f}" font-size="11" fill="#333333" '
+                 f'transform="rotate(-90 12 {MARGIN_TOP + plot_h / 2:.1f})" text-anchor="middle">uren</text>')
+    for i, week in enumerate(weken):
+        x = MARGIN_LEFT + slot * i + (slot - bar_w) / 2
+        y_base = MARGIN_TOP + plot_h
+        for reeks in REEKSEN:
+            value = getattr(week, reeks.key)
+            if value <= 0:
+                continue
+            h = plot_h * float(value) / top
+            y_base -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y_base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'fill="{_fill(reeks, prefix)}" stroke="#000000" stroke-width="1">'
+                f"<title>Week {week.weeknummer}: {reeks.label.lower()} {getal(value)} uur</title></rect>"
+            )
+        label = getal(week.percentage, 0) + "%" if week.percentage is not None else "–"
+        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{max(y_base - 4, MARGIN_TOP + 8):.1f}" '
+                     f'text-anchor="middle" font-size="10" fill="#000000">{label}</text>')
+        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{MARGIN_TOP + plot_h + 14:.1f}" text-anchor="middle" '
+                     f'font-size="11" fill="#333333">wk {week.weeknummer}</text>')
+    # Legend: swatch with the same pattern plus the words.
+    legend_y = HEIGHT - 22
+    x = MARGIN_LEFT
+    for reeks in REEKSEN:
+        parts.append(f'<rect x="{x}" y="{legend_y - 10}" width="14" height="14" fill="{_fill(reeks, prefix)}" '
+                     'stroke="#000000" stroke-width="1"/>')
+        parts.append(f'<text x="{x + 20}" y="{legend_y + 1}" font-size="12" fill="#000000">{reeks.label}</text>')
+        x += 30 + 7 * len(reeks.label)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - built from numbers and escaped text only

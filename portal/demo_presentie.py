@@ -1,0 +1,123 @@
+"""Demo data for trajecten: a start for every verwijzing that started (or a 'niet gestart' with a reason) and
+about eight weeks of believable sessions, with late starts, absences and the occasional late arrival.
+
+Called by portal.demo after the verwijzingen exist; idempotent: verwijzingen that already have a start are skipped.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from portal.models import Presentie, TrajectStart, Verwijzing
+from portal.models.base import utcnow
+from portal.models.enums import Onderdeel, VerwijzingStatus
+from portal.models.traject import Activiteit
+
+WEKEN = 8
+_STARTED = (VerwijzingStatus.GESTART, VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN)
+# (activity, weekdays 0=Monday, hours per session, cap on total hours) per onderdeel
+_ROOSTER: dict[Onderdeel, tuple[Activiteit, tuple[int, ...], Decimal, Decimal | None]] = {
+    Onderdeel.B1_ROUTE: (Activiteit.TAALLES_KNM, (0, 2, 3), Decimal(3), None),
+    Onderdeel.ONDERWIJSROUTE: (Activiteit.TAALLES_KNM, (0, 1, 2, 3), Decimal(4), None),
+    Onderdeel.Z_ROUTE_TAAL: (Activiteit.TAALLES_KNM, (1, 3), Decimal("2.5"), None),
+    Onderdeel.Z_ROUTE_PARTICIPATIE: (Activiteit.PARTICIPATIE, (4,), Decimal(4), None),
+    Onderdeel.MAP: (Activiteit.MAP_PRAKTIJK, (1,), Decimal(4), Decimal(40)),
+    Onderdeel.PVT: (Activiteit.PVT, (4,), Decimal(2), Decimal(12)),
+    Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: (Activiteit.MAATSCHAPPELIJKE_BEGELEIDING, (2,), Decimal("1.5"), None),
+}
+_REDEN_LATER = (
+    "Kinderopvang was nog niet geregeld.",
+    "Deelnemer was op familiebezoek in het buitenland; afgesproken start na terugkomst.",
+    "Groep was vol; gestart in de eerstvolgende groep.",
+    "Verhuizing naar een nieuwe woning in dezelfde gemeente.",
+    "Medische afspraken in de eerste weken.",
+)
+_REDEN_NIET = (
+    "Deelnemer is verhuisd naar een andere gemeente.",
+    "Deelnemer is niet verschenen op de intake, ook niet na twee uitnodigingen.",
+    "Deelnemer werkt fulltime; in overleg met de klantregisseur wordt een avondtraject gezocht.",
+)
+_REDEN_GEOORLOOFD = ("Ziek gemeld", "Afspraak bij de huisarts", "Afspraak bij de gemeente", "Zorg voor ziek kind",
+                     "Sollicitatiegesprek")
+_REDEN_ONGEOORLOOFD = ("Zonder bericht afwezig", "Te laat zonder bericht", "Vergeten")
+
+
+def seed_presentie(
+    session: Session, rng: random.Random, verwijzingen: Sequence[Verwijzing], today: date
+) -> dict[str, int]:
+    """Starts and ~8 weeks of sessions for the given verwijzingen; returns counts of what was added."""
+    session.flush()
+    ids = [v.id for v in verwijzingen]
+    has_start = set(session.scalars(select(TrajectStart.verwijzing_id).where(TrajectStart.verwijzing_id.in_(ids))))
+    now = utcnow()
+    starts: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    for verwijzing in verwijzingen:
+        if verwijzing.id in has_start or verwijzing.beoogde_startdatum > today:
+            continue
+        if verwijzing.status is VerwijzingStatus.NIET_GESTART:
+            starts.append(_start_row(verwijzing, now, niet_gestart=True, reden_niet_gestart=rng.choice(_REDEN_NIET)))
+            continue
+        if verwijzing.status not in _STARTED:
+            continue
+        start = verwijzing.beoogde_startdatum
+        reden = None
+        if rng.random() < 0.25:
+            start = min(start + timedelta(days=rng.randrange(3, 22)), today, verwijzing.uiterste_einddatum)
+            reden = rng.choice(_REDEN_LATER) if start > verwijzing.beoogde_startdatum else None
+        starts.append(_start_row(verwijzing, now, gerealiseerde_startdatum=start, reden_latere_start=reden))
+        sessions.extend(_sessions(rng, verwijzing, start, today, now))
+    if starts:
+        session.execute(insert(TrajectStart.__table__), starts)
+    if sessions:
+        session.execute(insert(Presentie.__table__), sessions)
+    session.flush()
+    return {"starts": len(starts), "presentie": len(sessions)}
+
+
+def _start_row(verwijzing: Verwijzing, now: Any, **values: Any) -> dict[str, Any]:
+    row = {
+        "verwijzing_id": verwijzing.id, "gerealiseerde_startdatum": None, "bijgestelde_einddatum": None,
+        "reden_latere_start": None, "niet_gestart": False, "reden_niet_gestart": None,
+        "geregistreerd_door_id": None, "created_at": now, "updated_at": now,
+    }
+    row.update(values)
+    return row
+
+
+def _sessions(rng: random.Random, verwijzing: Verwijzing, start: date, today: date, now: Any) -> list[dict]:
+    activiteit, weekdays, uren, cap = _ROOSTER[verwijzing.onderdeel]
+    attendance = rng.uniform(0.6, 0.98)  # some deelnemers come almost always, some often miss
+    first = max(start, today - timedelta(weeks=WEKEN))
+    last = min(today - timedelta(days=1), verwijzing.uiterste_einddatum)
+    total = Decimal(0)
+    rows = []
+    day = first
+    while day <= last:
+        if day.weekday() in weekdays and (cap is None or total < cap):
+            aanwezig, geoorloofd, ongeoorloofd, reden = uren, Decimal(0), Decimal(0), None
+            draw = rng.random()
+            if draw > attendance:
+                aanwezig = Decimal(0)
+                if rng.random() < 0.6:
+                    geoorloofd, reden = uren, rng.choice(_REDEN_GEOORLOOFD)
+                else:
+                    ongeoorloofd, reden = uren, rng.choice(_REDEN_ONGEOORLOOFD)
+            elif draw > attendance - 0.05 and uren > 1:
+                aanwezig, ongeoorloofd, reden = uren - Decimal("0.75"), Decimal("0.75"), "Te laat gekomen"
+            total += aanwezig
+            rows.append({
+                "verwijzing_id": verwijzing.id, "datum": day, "activiteit": activiteit.value,
+                "uren_aanwezig": aanwezig, "uren_afwezig_geoorloofd": geoorloofd,
+                "uren_afwezig_ongeoorloofd": ongeoorloofd, "reden_afwezig": reden,
+                "geregistreerd_door_id": None, "created_at": now, "updated_at": now,
+            })
+        day += timedelta(days=1)
+    return rows

@@ -1,0 +1,83 @@
+"""The traject an aanbieder runs for a verwijzing: its start and the presentie per session."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, TimestampMixin, enum_column
+from portal.models.enums import LabelledEnum, Onderdeel
+from portal.models.verwijzing import Verwijzing
+
+
+class Activiteit(LabelledEnum):
+    """What a session was; decides which of DUO's hour counters and which norm it counts towards."""
+
+    TAALLES_KNM = "taalles_knm", "Taalles en KNM"
+    BREDE_INTAKE = "brede_intake", "Taalles en KNM tijdens brede intake"
+    PARTICIPATIE = "participatie", "Participatieactiviteit (Z-route)"
+    MAP_PRAKTIJK = "map_praktijk", "MAP praktijkdeel"
+    PVT = "pvt", "Participatieverklaringstraject (PVT)"
+    MAATSCHAPPELIJKE_BEGELEIDING = "maatschappelijke_begeleiding", "Maatschappelijke begeleiding"
+
+
+# Which activities fit a verwijzing's onderdeel (the provider registers only what it was referred for).
+ACTIVITEITEN_PER_ONDERDEEL: dict[Onderdeel, tuple[Activiteit, ...]] = {
+    Onderdeel.B1_ROUTE: (Activiteit.TAALLES_KNM, Activiteit.BREDE_INTAKE),
+    Onderdeel.ONDERWIJSROUTE: (Activiteit.TAALLES_KNM, Activiteit.BREDE_INTAKE),
+    Onderdeel.Z_ROUTE_TAAL: (Activiteit.TAALLES_KNM, Activiteit.BREDE_INTAKE),
+    Onderdeel.Z_ROUTE_PARTICIPATIE: (Activiteit.PARTICIPATIE,),
+    Onderdeel.MAP: (Activiteit.MAP_PRAKTIJK,),
+    Onderdeel.PVT: (Activiteit.PVT,),
+    Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: (Activiteit.MAATSCHAPPELIJKE_BEGELEIDING,),
+}
+
+
+class TrajectStart(TimestampMixin, Base):
+    """The realised start of a verwijzing's traject, or the fact that it did not start (one row per verwijzing)."""
+
+    __tablename__ = "traject_start"
+    __table_args__ = (
+        CheckConstraint(
+            "niet_gestart OR gerealiseerde_startdatum IS NOT NULL", name="startdatum_of_niet_gestart"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verwijzing_id: Mapped[int] = mapped_column(ForeignKey("verwijzing.id"), unique=True)
+    gerealiseerde_startdatum: Mapped[date | None]
+    bijgestelde_einddatum: Mapped[date | None]
+    reden_latere_start: Mapped[str | None] = mapped_column(String(500))
+    niet_gestart: Mapped[bool] = mapped_column(default=False)
+    reden_niet_gestart: Mapped[str | None] = mapped_column(String(500))
+    geregistreerd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    verwijzing: Mapped[Verwijzing] = relationship()
+
+
+class Presentie(TimestampMixin, Base):
+    """Hours present and absent of one inburgeraar in one activity on one day, under one verwijzing."""
+
+    __tablename__ = "presentie"
+    __table_args__ = (
+        UniqueConstraint("verwijzing_id", "datum", "activiteit"),
+        Index("ix_presentie_verwijzing_datum", "verwijzing_id", "datum"),
+        CheckConstraint(
+            "uren_aanwezig >= 0 AND uren_afwezig_geoorloofd >= 0 AND uren_afwezig_ongeoorloofd >= 0", name="uren"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verwijzing_id: Mapped[int] = mapped_column(ForeignKey("verwijzing.id"))
+    datum: Mapped[date]
+    activiteit: Mapped[Activiteit] = mapped_column(enum_column(Activiteit, "activiteit"))
+    uren_aanwezig: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    uren_afwezig_geoorloofd: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    uren_afwezig_ongeoorloofd: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    reden_afwezig: Mapped[str | None] = mapped_column(String(500))
+    geregistreerd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    verwijzing: Mapped[Verwijzing] = relationship()

@@ -1,0 +1,232 @@
+"""Account management: who may create, change, deactivate and reset which accounts, with which roles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal import access, audit
+from portal.models import Aanbieder, Gemeente, User
+from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Rol
+from portal.services import ValidationError
+from portal.services.auth import hash_password, revoke_all_sessions
+
+MIN_PASSWORD_LENGTH = 12
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class UserData:
+    """What an admin fills in for an account; aanbieder/gemeenten depend on the role."""
+
+    naam: str
+    rol: Rol | str | None
+    email: str = ""
+    password: str = ""
+    aanbieder_id: int | None = None
+    gemeente_ids: list[int] = field(default_factory=list)
+
+
+def assignable_roles(actor: User) -> tuple[Rol, ...]:
+    """Roles the actor may give: a functioneel beheerder every role, an aanbieder-beheerder only aanbieder roles."""
+    if actor.rol is Rol.FUNCTIONEEL_BEHEERDER:
+        return tuple(Rol)
+    if actor.rol is Rol.AANBIEDER_BEHEERDER:
+        return AANBIEDER_ROLLEN
+    return ()
+
+
+def assignable_gemeenten(session: Session, actor: User) -> list[Gemeente]:
+    """Gemeenten the actor may put users in: its own (only a functioneel beheerder manages gemeente users)."""
+    if actor.rol is not Rol.FUNCTIONEEL_BEHEERDER:
+        return []
+    return list(session.scalars(access.gemeenten(actor)))
+
+
+def assignable_aanbieders(session: Session, actor: User) -> list[Aanbieder]:
+    """Aanbieders the actor may put users in: all for a functioneel beheerder, its own for an aanbieder-beheerder."""
+    if actor.rol is Rol.AANBIEDER_BEHEERDER:
+        return [actor.aanbieder] if actor.aanbieder is not None else []
+    if actor.rol is Rol.FUNCTIONEEL_BEHEERDER:
+        return list(session.scalars(select(Aanbieder).order_by(Aanbieder.naam)))
+    return []
+
+
+def managed_users(session: Session, actor: User) -> list[User]:
+    """The accounts the actor manages, sorted by name."""
+    query = access.users(actor).options(selectinload(User.aanbieder), selectinload(User.gemeenten))
+    return list(session.scalars(query.order_by(User.naam, User.id)))
+
+
+def create_user(session: Session, actor: User, data: UserData) -> User:
+    """A new active account with an initial password; it enrols its second factor at first login."""
+    errors: dict[str, str] = {}
+    email = data.email.strip().lower()
+    if not _EMAIL.match(email):
+        errors["email"] = "Vul een geldig e-mailadres in, bijvoorbeeld naam@organisatie.nl."
+    elif session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        errors["email"] = "Er bestaat al een account met dit e-mailadres."
+    naam = _check_naam(data.naam, errors)
+    rol = _check_rol(actor, data.rol, errors)
+    if len(data.password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
+    aanbieder, gemeenten = _check_organisation(session, actor, rol, data, errors, current=None)
+    if errors:
+        raise ValidationError(errors)
+    assert rol is not None
+    user = User(
+        email=email,
+        naam=naam,
+        rol=rol,
+        aanbieder=aanbieder,
+        password_hash=hash_password(data.password),
+        totp_bevestigd=False,
+        actief=True,
+    )
+    user.gemeenten = gemeenten
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "gebruiker_aangemaakt", object_type="user", object_id=user.id, details=_facts(user))
+    session.flush()
+    return user
+
+
+def update_user(session: Session, actor: User, user: User, data: UserData) -> User:
+    """Change name, role (within the allowed set and the same kind of organisation) and gemeenten."""
+    errors: dict[str, str] = {}
+    naam = _check_naam(data.naam, errors)
+    rol = _check_rol(actor, data.rol, errors)
+    if rol is not None and rol is not user.rol:
+        if user.id == actor.id:
+            errors["rol"] = "U kunt uw eigen rol niet wijzigen. Vraag een andere beheerder."
+        elif rol.is_aanbieder != user.rol.is_aanbieder:
+            errors["rol"] = (
+                "Een account kan niet wisselen tussen aanbieder en gemeente. Maak een nieuw account aan."
+            )
+    _, gemeenten = _check_organisation(session, actor, rol, data, errors, current=user)
+    if errors:
+        raise ValidationError(errors)
+    assert rol is not None
+    changed = [name for name, old, new in (
+        ("naam", user.naam, naam),
+        ("rol", user.rol, rol),
+        ("gemeenten", sorted(user.gemeente_ids), sorted(g.id for g in gemeenten)),
+    ) if old != new]
+    user.naam, user.rol = naam, rol
+    if not rol.is_aanbieder:
+        user.gemeenten = gemeenten
+    if changed:
+        audit.record(
+            session, actor, "gebruiker_gewijzigd", object_type="user", object_id=user.id,
+            details={"velden": changed, **_facts(user)},
+        )
+    session.flush()
+    return user
+
+
+def deactivate_user(session: Session, actor: User, user: User) -> None:
+    """Block the account and end all its sessions at once; nobody can deactivate themselves."""
+    if user.id == actor.id:
+        raise ValidationError({"actief": "U kunt uw eigen account niet deactiveren."})
+    if not user.actief:
+        return
+    user.actief = False
+    ended = revoke_all_sessions(session, user)
+    audit.record(
+        session, actor, "gebruiker_gedeactiveerd", object_type="user", object_id=user.id,
+        details={"sessies_beeindigd": ended},
+    )
+    session.flush()
+
+
+def reactivate_user(session: Session, actor: User, user: User) -> None:
+    """Allow the account to log in again; a running lockout is lifted as well."""
+    if user.actief:
+        return
+    user.actief = True
+    user.geblokkeerd_tot = None
+    user.mislukte_pogingen = 0
+    audit.record(session, actor, "gebruiker_geactiveerd", object_type="user", object_id=user.id)
+    session.flush()
+
+
+def reset_second_factor(session: Session, actor: User, user: User) -> None:
+    """Forget the TOTP secret (lost phone): the user enrols again at next login; all sessions end."""
+    user.totp_secret = None
+    user.totp_bevestigd = False
+    # Codes of the old secret never match the new one, so the used-step marker can start over;
+    # otherwise the first code of the new app would be refused for up to 30 seconds.
+    user.totp_last_step = 0
+    ended = revoke_all_sessions(session, user)
+    audit.record(
+        session, actor, "tweede_factor_gereset", object_type="user", object_id=user.id,
+        details={"sessies_beeindigd": ended},
+    )
+    session.flush()
+
+
+# --- checks -------------------------------------------------------------------------------------
+
+def _check_naam(raw: str, errors: dict[str, str]) -> str:
+    naam = " ".join((raw or "").split())
+    if not naam:
+        errors["naam"] = "Vul de naam in."
+    elif len(naam) > 200:
+        errors["naam"] = "De naam is te lang (maximaal 200 tekens)."
+    return naam
+
+
+def _check_rol(actor: User, raw: Rol | str | None, errors: dict[str, str]) -> Rol | None:
+    try:
+        rol = Rol(raw) if raw else None
+    except ValueError:
+        rol = None
+    if rol is None:
+        errors["rol"] = "Kies een rol."
+    elif rol not in assignable_roles(actor):
+        errors["rol"] = "Deze rol kunt u niet toekennen."
+        return None
+    return rol
+
+
+def _check_organisation(
+    session: Session, actor: User, rol: Rol | None, data: UserData, errors: dict[str, str], current: User | None
+) -> tuple[Aanbieder | None, list[Gemeente]]:
+    """The aanbieder (aanbieder roles) or gemeenten (gemeente roles) the account belongs to."""
+    if rol is None:
+        return None, []
+    if rol in AANBIEDER_ROLLEN:
+        if current is not None:
+            return current.aanbieder, []  # an account never moves to another aanbieder
+        allowed = {a.id: a for a in assignable_aanbieders(session, actor)}
+        if actor.rol is Rol.AANBIEDER_BEHEERDER:
+            return actor.aanbieder, []  # always its own organisation, whatever was posted
+        aanbieder = allowed.get(data.aanbieder_id) if data.aanbieder_id else None
+        if aanbieder is None:
+            errors["aanbieder_id"] = "Kies de aanbieder waar deze persoon werkt."
+        return aanbieder, []
+    assert rol in GEMEENTE_ROLLEN
+    allowed_gemeenten = {g.id: g for g in assignable_gemeenten(session, actor)}
+    chosen = _unique(data.gemeente_ids)
+    if any(gid not in allowed_gemeenten for gid in chosen):
+        errors["gemeente_ids"] = "U kunt alleen gemeenten kiezen die u zelf beheert."
+        return None, []
+    # Gemeenten outside the actor's scope stay as they are: another beheerder manages those.
+    kept = [g for g in (current.gemeenten if current is not None else []) if g.id not in allowed_gemeenten]
+    gemeenten = kept + [allowed_gemeenten[gid] for gid in chosen]
+    if not gemeenten:
+        errors["gemeente_ids"] = "Kies minstens één gemeente."
+    return None, gemeenten
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(ids))
+
+
+def _facts(user: User) -> dict[str, object]:
+    """Audit details without personal data: role and organisation ids only."""
+    return {"rol": user.rol.value, "aanbieder_id": user.aanbieder_id, "gemeente_ids": sorted(user.gemeente_ids)}

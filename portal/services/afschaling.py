@@ -1,0 +1,242 @@
+"""Afschalingsverzoeken: a provider asks to lower B1-route exam parts to A2; the klantregisseur decides.
+
+The law (Besluit inburgering 2021 art. 5.5; 003 Bijlage B) allows afschalen only after at least 600 hours
+of taalles+KNM at a keurmerk institution plus demonstrable effort. The provider names the parts it asks
+for; DUO keeps one niveau per PIP, so an approval records a new PIP version with niveau A2 (the parts stay
+on the request as the gemeente's evidence and decide which parts count as passed at A2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from portal import access, audit, events
+from portal.models import Afschalingsverzoek, AfschalingsverzoekOnderdeel, Inburgeraar, Pip, User, Verwijzing
+from portal.models.base import utcnow
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.resultaat import TAAL_EXAMENONDERDELEN, AfschalingStatus, Examenonderdeel
+from portal.services import ValidationError, cases, totals
+from portal.services.registraties import Errors, NotAllowed, check_eigen_verwijzing, check_open, keuze, tekst
+from portal.services.validation import FieldError, check_not_future, parse_date
+
+MINIMUM_UREN = Decimal(600)
+
+
+def taalles_uren(session: Session, inburgeraar_id: int) -> Decimal:
+    """Taalles+KNM hours registered for the inburgeraar at keurmerk institutions (the presence totals)."""
+    return Decimal(totals.taalles_knm_uren(session, inburgeraar_id))
+
+
+def uren_tekort(session: Session, inburgeraar_id: int) -> Decimal:
+    """How many taalles+KNM hours are still missing before an afschalingsverzoek is possible (0 when none)."""
+    return max(Decimal(0), MINIMUM_UREN - taalles_uren(session, inburgeraar_id))
+
+
+def dien_in(
+    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+) -> Afschalingsverzoek:
+    """Submit an afschalingsverzoek for a B1-route verwijzing; refused below 600 hours or when one is waiting."""
+    check_eigen_verwijzing(actor, verwijzing)
+    check_open(verwijzing)
+    errors = Errors()
+    if verwijzing.onderdeel is not Onderdeel.B1_ROUTE:
+        raise ValidationError({"verwijzing": "Een afschalingsverzoek kan alleen bij een verwijzing voor de B1-route."})
+    if verwijzing.status in (VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN):
+        raise ValidationError({"verwijzing": f"Deze verwijzing is {verwijzing.status.label.lower()}: "
+                                             "een afschalingsverzoek is niet meer mogelijk."})
+    pip = verwijzing.inburgeraar.huidige_pip
+    if pip is None or pip.leerroute is not Leerroute.B:
+        raise ValidationError({"verwijzing": "Het PIP van deze inburgeraar staat niet op de B1-route."})
+    if pip.niveau is NiveauPip.A2:
+        raise ValidationError({"verwijzing": "Het PIP staat al op niveau A2: afschalen is niet meer nodig."})
+    if wachtend_verzoek(session, verwijzing) is not None:
+        raise ValidationError({"verwijzing": "Er staat al een afschalingsverzoek voor deze verwijzing open. "
+                                             "Wacht op het besluit van de klantregisseur."})
+
+    onderdelen = errors.run("onderdelen", lambda: _onderdelen(data.get("onderdelen")))
+    observaties = errors.run("observaties_aanbieder", lambda: tekst(
+        data.get("observaties_aanbieder"), "uw observaties"))
+    ervaring = errors.run("ervaring_inburgeraar", lambda: tekst(
+        data.get("ervaring_inburgeraar"), "de ervaring van de inburgeraar"))
+    uren = taalles_uren(session, verwijzing.inburgeraar_id)
+    if uren < MINIMUM_UREN:
+        errors.add("uren", f"Afschalen kan pas na {MINIMUM_UREN:.0f} uur taalles en KNM. Er staan "
+                           f"{_nl(uren)} uur geregistreerd: nog {_nl(MINIMUM_UREN - uren)} uur nodig.")
+    errors.raise_if_any()
+
+    verzoek = Afschalingsverzoek(
+        verwijzing=verwijzing,
+        inburgeraar_id=verwijzing.inburgeraar_id,
+        status=AfschalingStatus.INGEDIEND,
+        observaties_aanbieder=observaties,
+        ervaring_inburgeraar=ervaring,
+        uren_op_moment=uren,
+        ingediend_door_id=actor.id,
+        onderdeel_regels=[AfschalingsverzoekOnderdeel(onderdeel=o) for o in onderdelen or ()],
+    )
+    session.add(verzoek)
+    session.flush()
+    details = {"verwijzing_id": verwijzing.id, "onderdelen": [o.value for o in verzoek.onderdelen]}
+    audit.record(session, actor, "afschalingsverzoek_ingediend", object_type="afschalingsverzoek",
+                 object_id=verzoek.id, inburgeraar=verwijzing.inburgeraar_id, details=details)
+    events.emit(session, events.DomainEvent(
+        kind=events.AFSCHALINGSVERZOEK_INGEDIEND, inburgeraar_id=verwijzing.inburgeraar_id, actor=actor,
+        verwijzing_id=verwijzing.id, object_id=verzoek.id, details=details,
+    ))
+    return verzoek
+
+
+def mag_beslissen(user: User, verzoek: Afschalingsverzoek) -> bool:
+    """The inburgeraar's own klantregisseur decides; any klantregisseur of the gemeente when none is assigned."""
+    if user.rol is not Rol.KLANTREGISSEUR:
+        return False
+    inburgeraar = verzoek.inburgeraar
+    if inburgeraar.klantregisseur_id is not None:
+        return inburgeraar.klantregisseur_id == user.id
+    return inburgeraar.gemeente_id in user.gemeente_ids
+
+
+def beslis(
+    session: Session, actor: User, verzoek: Afschalingsverzoek, data: Mapping[str, Any], *, today: date | None = None
+) -> Afschalingsverzoek:
+    """Approve or reject a waiting request; approval records a new PIP version with niveau A2."""
+    today = today or date.today()
+    if not mag_beslissen(actor, verzoek):
+        raise NotAllowed("Alleen de klantregisseur van deze inburgeraar beslist over het afschalingsverzoek.")
+    if verzoek.status is not AfschalingStatus.INGEDIEND:
+        raise ValidationError({"besluit": f"Over dit verzoek is al beslist ({verzoek.status.label.lower()})."})
+    errors = Errors()
+    besluit = errors.run("besluit", lambda: keuze(
+        AfschalingStatus, data.get("besluit"), "Kies goedkeuren of afwijzen."))
+    if besluit is AfschalingStatus.INGEDIEND:
+        errors.add("besluit", "Kies goedkeuren of afwijzen.")
+    reden = errors.run("besluit_reden", lambda: tekst(
+        data.get("besluit_reden"), "de reden van de afwijzing", required=besluit is AfschalingStatus.AFGEWEZEN))
+    dagtekening = None
+    if besluit is AfschalingStatus.GOEDGEKEURD:
+        dagtekening = errors.run("dagtekening", lambda: _dagtekening(data.get("dagtekening"), today))
+    errors.raise_if_any()
+
+    inburgeraar = verzoek.inburgeraar
+    if besluit is AfschalingStatus.GOEDGEKEURD:
+        verzoek.pip = _nieuwe_pip(session, actor, verzoek, inburgeraar, dagtekening or today, today)
+    verzoek.status = besluit
+    verzoek.besluit_reden = reden
+    verzoek.besloten_door_id = actor.id
+    verzoek.besloten_op = utcnow()
+    session.flush()
+    details = {"verwijzing_id": verzoek.verwijzing_id, "besluit": besluit.value,
+               "pip_id": verzoek.pip_id}
+    audit.record(session, actor, "afschalingsverzoek_besloten", object_type="afschalingsverzoek",
+                 object_id=verzoek.id, inburgeraar=inburgeraar, details=details)
+    events.emit(session, events.DomainEvent(
+        kind=events.AFSCHALINGSVERZOEK_BESLOTEN, inburgeraar_id=inburgeraar.id, actor=actor,
+        verwijzing_id=verzoek.verwijzing_id, object_id=verzoek.id, details=details,
+    ))
+    return verzoek
+
+
+def wachtend_verzoek(session: Session, verwijzing: Verwijzing) -> Afschalingsverzoek | None:
+    """The request on this verwijzing that still waits for a decision, if any."""
+    return session.scalar(
+        select(Afschalingsverzoek).where(
+            Afschalingsverzoek.verwijzing_id == verwijzing.id,
+            Afschalingsverzoek.status == AfschalingStatus.INGEDIEND,
+        )
+    )
+
+
+def verzoeken_van(session: Session, user: User, verwijzing: Verwijzing) -> list[Afschalingsverzoek]:
+    """The requests on one verwijzing the user may see, newest first (the provider sees the decision here)."""
+    query = access.afschalingsverzoeken(user).where(Afschalingsverzoek.verwijzing_id == verwijzing.id)
+    return list(session.scalars(query.order_by(Afschalingsverzoek.ingediend_op.desc(), Afschalingsverzoek.id.desc())))
+
+
+def wachtende_verzoeken(session: Session, user: User) -> list[Afschalingsverzoek]:
+    """Waiting requests this klantregisseur may decide on, oldest first (the audit of the read is the caller's)."""
+    query = (
+        access.afschalingsverzoeken(user)
+        .join(Inburgeraar, Inburgeraar.id == Afschalingsverzoek.inburgeraar_id)
+        .where(
+            Afschalingsverzoek.status == AfschalingStatus.INGEDIEND,
+            or_(Inburgeraar.klantregisseur_id == user.id, Inburgeraar.klantregisseur_id.is_(None)),
+        )
+        .order_by(Afschalingsverzoek.ingediend_op, Afschalingsverzoek.id)
+    )
+    return [v for v in session.scalars(query) if mag_beslissen(user, v)]
+
+
+def goedgekeurde_onderdelen(session: Session, inburgeraar_id: int) -> set[Examenonderdeel]:
+    """Exam parts lowered to A2 by an approved request for this inburgeraar."""
+    query = (
+        select(AfschalingsverzoekOnderdeel.onderdeel)
+        .join(Afschalingsverzoek)
+        .where(
+            Afschalingsverzoek.inburgeraar_id == inburgeraar_id,
+            Afschalingsverzoek.status == AfschalingStatus.GOEDGEKEURD,
+        )
+    )
+    return set(session.scalars(query))
+
+
+def _nieuwe_pip(
+    session: Session, actor: User, verzoek: Afschalingsverzoek, inburgeraar: Inburgeraar, dagtekening: date,
+    today: date,
+) -> Pip:
+    """A new PIP version at A2 through cases.record_pip, so DUO's PIP rules are checked in one place."""
+    vorige = inburgeraar.huidige_pip
+    if vorige is None or vorige.leerroute is not Leerroute.B:
+        raise ValidationError({"besluit": "Het PIP van deze inburgeraar staat niet (meer) op de B1-route: "
+                                          "afschalen naar A2 kan niet. Wijs het verzoek af."})
+    onderdelen = ", ".join(o.value for o in verzoek.onderdelen)
+    reden = f"Afschaling naar A2 na afschalingsverzoek {verzoek.id} (onderdelen {onderdelen})."
+    try:
+        return cases.record_pip(session, actor, inburgeraar, {
+            "dagtekening": dagtekening,
+            "leerroute": Leerroute.B.value,
+            "niveau": NiveauPip.A2.value,
+            "geschatte_intensiteit": vorige.geschatte_intensiteit,
+            "reden_wijziging": reden,
+        }, today=today)
+    except ValidationError as error:
+        # PIP rules speak of the PIP's fields; on this form only the dagtekening is the user's to fix.
+        raise ValidationError({
+            ("dagtekening" if field == "dagtekening" else "besluit"): message
+            for field, message in error.errors.items()
+        }) from error
+
+
+def _onderdelen(raw: Any) -> list[Examenonderdeel]:
+    values: Iterable[Any] = [] if raw is None else ([raw] if isinstance(raw, str) else raw)
+    gekozen: set[Examenonderdeel] = set()
+    for value in values:
+        onderdeel = keuze(Examenonderdeel, value, "Kies een of meer van de onderdelen lezen, luisteren, "
+                                                  "schrijven en spreken.", required=False)
+        if onderdeel is None:
+            continue
+        if onderdeel not in TAAL_EXAMENONDERDELEN:
+            raise FieldError("Alleen de taalonderdelen lezen, luisteren, schrijven en spreken kunnen naar A2.")
+        gekozen.add(onderdeel)
+    if not gekozen:
+        raise FieldError("Kies welke onderdelen naar A2 moeten: lezen, luisteren, schrijven en/of spreken.")
+    return [o for o in TAAL_EXAMENONDERDELEN if o in gekozen]
+
+
+def _dagtekening(raw: Any, today: date) -> date:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return today
+    value = parse_date(raw, label="de dagtekening van het nieuwe PIP")
+    assert value is not None
+    check_not_future(value, today, "De dagtekening")
+    return value
+
+
+def _nl(value: Decimal) -> str:
+    return format(value.normalize(), "f").replace(".", ",")
+

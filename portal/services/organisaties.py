@@ -1,0 +1,127 @@
+"""Gemeenten (CBS code) and aanbieders (KvK number), kept by the functioneel beheerder."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import audit
+from portal.models import Aanbieder, Gemeente, User
+from portal.models.enums import AanbiederSoort
+from portal.services import ValidationError
+
+try:  # python-stdnum has no KvK module yet; use it when a release adds one
+    from stdnum.nl import kvk as _stdnum_kvk  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the installed stdnum
+    _stdnum_kvk = None
+
+
+def parse_cbs_code(raw: str) -> str:
+    """A gemeente's CBS code: four digits (leading zeros kept, "GM0344" accepted)."""
+    text = (raw or "").strip().upper().removeprefix("GM")
+    if not re.fullmatch(r"[0-9]{4}", text):
+        raise ValueError("Een CBS-gemeentecode bestaat uit vier cijfers, bijvoorbeeld 0344.")
+    return text
+
+
+def parse_kvk_nummer(raw: str) -> str:
+    """A KvK number: eight digits (spaces and dots removed)."""
+    text = re.sub(r"[\s.]", "", raw or "")
+    if _stdnum_kvk is not None:
+        if not _stdnum_kvk.is_valid(text):
+            raise ValueError("Dit is geen geldig KvK-nummer. Een KvK-nummer heeft acht cijfers.")
+        return _stdnum_kvk.compact(text)
+    if not re.fullmatch(r"[0-9]{8}", text):
+        raise ValueError("Een KvK-nummer bestaat uit acht cijfers, bijvoorbeeld 12345678.")
+    return text
+
+
+def save_gemeente(
+    session: Session, actor: User, *, cbs_code: str, naam: str, gemeente: Gemeente | None = None
+) -> Gemeente:
+    """Create or change a gemeente; a new gemeente joins the creator's own gemeenten so it can be managed."""
+    errors: dict[str, str] = {}
+    code = ""
+    try:
+        code = parse_cbs_code(cbs_code)
+    except ValueError as exc:
+        errors["cbs_code"] = str(exc)
+    else:
+        clash = session.scalar(select(Gemeente.id).where(Gemeente.cbs_code == code))
+        if clash is not None and (gemeente is None or clash != gemeente.id):
+            errors["cbs_code"] = "Er bestaat al een gemeente met deze CBS-code."
+    clean_naam = _check_naam(naam, errors, 120)
+    if errors:
+        raise ValidationError(errors)
+    created = gemeente is None
+    if gemeente is None:
+        gemeente = Gemeente(cbs_code=code, naam=clean_naam)
+        session.add(gemeente)
+        actor.gemeenten.append(gemeente)
+    else:
+        gemeente.cbs_code, gemeente.naam = code, clean_naam
+    session.flush()
+    audit.record(
+        session, actor, "gemeente_aangemaakt" if created else "gemeente_gewijzigd",
+        object_type="gemeente", object_id=gemeente.id, details={"cbs_code": code},
+    )
+    session.flush()
+    return gemeente
+
+
+def save_aanbieder(
+    session: Session,
+    actor: User,
+    *,
+    kvk_nummer: str,
+    naam: str,
+    soort: AanbiederSoort | str | None,
+    actief: bool = True,
+    aanbieder: Aanbieder | None = None,
+) -> Aanbieder:
+    """Create or change an aanbieder organisation."""
+    errors: dict[str, str] = {}
+    kvk = ""
+    try:
+        kvk = parse_kvk_nummer(kvk_nummer)
+    except ValueError as exc:
+        errors["kvk_nummer"] = str(exc)
+    else:
+        clash = session.scalar(select(Aanbieder.id).where(Aanbieder.kvk_nummer == kvk))
+        if clash is not None and (aanbieder is None or clash != aanbieder.id):
+            errors["kvk_nummer"] = "Er bestaat al een aanbieder met dit KvK-nummer."
+    clean_naam = _check_naam(naam, errors, 200)
+    try:
+        clean_soort = AanbiederSoort(soort) if soort else None
+    except ValueError:
+        clean_soort = None
+    if clean_soort is None:
+        errors["soort"] = "Kies de soort aanbieder."
+    if errors:
+        raise ValidationError(errors)
+    assert clean_soort is not None
+    created = aanbieder is None
+    if aanbieder is None:
+        aanbieder = Aanbieder(kvk_nummer=kvk, naam=clean_naam, soort=clean_soort, actief=actief)
+        session.add(aanbieder)
+    else:
+        aanbieder.kvk_nummer, aanbieder.naam, aanbieder.soort, aanbieder.actief = kvk, clean_naam, clean_soort, actief
+    session.flush()
+    audit.record(
+        session, actor, "aanbieder_aangemaakt" if created else "aanbieder_gewijzigd",
+        object_type="aanbieder", object_id=aanbieder.id,
+        details={"kvk_nummer": kvk, "soort": clean_soort.value, "actief": actief},
+    )
+    session.flush()
+    return aanbieder
+
+
+def _check_naam(raw: str, errors: dict[str, str], max_length: int) -> str:
+    naam = " ".join((raw or "").split())
+    if not naam:
+        errors["naam"] = "Vul de naam in."
+    elif len(naam) > max_length:
+        errors["naam"] = f"De naam is te lang (maximaal {max_length} tekens)."
+    return naam

@@ -1,0 +1,347 @@
+"""Results: exam results per DUO's Examen enumerations and the end results of the onderwijsroute, MAP, PVT
+and Z-route (DUO's MAP/PVT/Z-route data). A result ends or updates the verwijzing's status.
+
+DUO is the source of truth for exam results; a provider reports what it knows and every record names its
+source. Re-submitting the same result is a no-op; a different outcome for the same exam is a correction
+whose old and new values are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import access, audit, events
+from portal.models import (
+    Afschalingsverzoek,
+    Examenresultaat,
+    Inburgeraar,
+    OmstandighedenMelding,
+    RouteResultaat,
+    User,
+    Verwijzing,
+)
+from portal.models.enums import AANBIEDER_ROLLEN, NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.resultaat import (
+    TAAL_EXAMENONDERDELEN,
+    BereiktNiveau,
+    Examenniveau,
+    Examenonderdeel,
+    Examenuitslag,
+    JaNee,
+    RedenGeenResultaat,
+    ResultaatBron,
+    TaalschakelResultaat,
+)
+from portal.services import ValidationError
+from portal.services.afschaling import goedgekeurde_onderdelen
+from portal.services.history import apply_changes
+from portal.services.registraties import (
+    Errors,
+    NotAllowed,
+    check_eigen_verwijzing,
+    check_open,
+    datum_in_periode,
+    keuze,
+    periode_start,
+    termijn_start,
+)
+from portal.services.validation import FieldError, check_not_future, parse_date
+
+# Gemeente staff enter DUO's official results (read from DUO's portal or API) for their residents.
+DUO_INVOERDERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
+NIVEAU_RANG = {Examenniveau.A2: 1, Examenniveau.B1: 2, Examenniveau.B2: 3}
+OPEN_STATUSSEN = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART)
+ROUTE_ONDERDELEN = (
+    Onderdeel.ONDERWIJSROUTE, Onderdeel.MAP, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE,
+)
+
+
+# --- exam results ---------------------------------------------------------------------------------
+
+def registreer_examenresultaat(
+    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+) -> Examenresultaat:
+    """Record an exam part result on a B1-route verwijzing: by its provider (bron aanbieder, dated within the
+    traject) or by gemeente staff copying DUO's result (bron DUO)."""
+    today = today or date.today()
+    if actor.rol in AANBIEDER_ROLLEN:
+        check_eigen_verwijzing(actor, verwijzing)
+        bron = ResultaatBron.AANBIEDER
+    elif actor.rol in DUO_INVOERDERS:
+        bron = ResultaatBron.DUO
+    else:
+        raise NotAllowed("Deze rol kan geen examenresultaten registreren.")
+    check_open(verwijzing)
+    if verwijzing.onderdeel is not Onderdeel.B1_ROUTE:
+        raise ValidationError({"verwijzing": "Examenresultaten horen bij een verwijzing voor de B1-route."})
+    errors = Errors()
+    if bron is ResultaatBron.AANBIEDER:
+        start = periode_start(session, verwijzing)
+        examendatum = errors.run("examendatum", lambda: datum_in_periode(
+            data.get("examendatum"), verwijzing, start, today, label="de examendatum", subject="De examendatum"))
+    else:
+        examendatum = errors.run("examendatum", lambda: _verleden(data.get("examendatum"), today, "de examendatum",
+                                                                  "De examendatum"))
+    return _sla_examen_op(session, actor, verwijzing.inburgeraar, verwijzing, bron, examendatum, data, errors)
+
+
+def registreer_duo_examenresultaat(
+    session: Session, actor: User, inburgeraar: Inburgeraar, data: Mapping[str, Any], *, today: date | None = None
+) -> Examenresultaat:
+    """Record DUO's result for an inburgeraar without a verwijzing (e.g. an exam taken outside a contract)."""
+    today = today or date.today()
+    if actor.rol not in DUO_INVOERDERS:
+        raise NotAllowed("Alleen medewerkers van de gemeente nemen resultaten van DUO over.")
+    errors = Errors()
+    examendatum = errors.run("examendatum", lambda: _verleden(data.get("examendatum"), today, "de examendatum",
+                                                              "De examendatum"))
+    return _sla_examen_op(session, actor, inburgeraar, None, ResultaatBron.DUO, examendatum, data, errors)
+
+
+def _sla_examen_op(
+    session: Session, actor: User, inburgeraar: Inburgeraar, verwijzing: Verwijzing | None, bron: ResultaatBron,
+    examendatum: date | None, data: Mapping[str, Any], errors: Errors,
+) -> Examenresultaat:
+    onderdeel = errors.run("onderdeel", lambda: keuze(Examenonderdeel, data.get("onderdeel"),
+                                                      "Kies het examenonderdeel."))
+    niveau = errors.run("niveau", lambda: keuze(Examenniveau, data.get("niveau"), "Kies het niveau: A2, B1 of B2."))
+    resultaat = errors.run("resultaat", lambda: keuze(Examenuitslag, data.get("resultaat"),
+                                                      "Kies het resultaat: geslaagd, gezakt of geen resultaat."))
+    reden = errors.run("reden_geen_resultaat", lambda: keuze(
+        RedenGeenResultaat, data.get("reden_geen_resultaat"), "Kies de reden waarom er geen resultaat is.",
+        required=resultaat is Examenuitslag.GEEN))
+    if reden is not None and resultaat in (Examenuitslag.GESLAAGD, Examenuitslag.GEZAKT):
+        errors.add("reden_geen_resultaat", "Een reden hoort alleen bij 'geen resultaat'. Laat dit veld leeg.")
+    errors.raise_if_any()
+
+    key = (Examenresultaat.inburgeraar_id == inburgeraar.id, Examenresultaat.onderdeel == onderdeel,
+           Examenresultaat.niveau == niveau, Examenresultaat.examendatum == examendatum,
+           Examenresultaat.bron == bron)
+    bestaand = session.scalar(select(Examenresultaat).where(*key))
+    if bestaand is None:
+        uitslag = Examenresultaat(
+            inburgeraar_id=inburgeraar.id, verwijzing=verwijzing, onderdeel=onderdeel, niveau=niveau,
+            resultaat=resultaat, reden_geen_resultaat=reden, examendatum=examendatum, bron=bron,
+            geregistreerd_door_id=actor.id,
+        )
+        session.add(uitslag)
+        session.flush()
+        actie, gewijzigd = "examenresultaat_geregistreerd", ["resultaat"]
+    else:
+        uitslag = bestaand
+        if verwijzing is not None and bestaand.verwijzing_id not in (None, verwijzing.id):
+            raise ValidationError({"onderdeel": "Dit examenresultaat staat al bij een andere verwijzing."})
+        changes: dict[str, Any] = {"resultaat": resultaat, "reden_geen_resultaat": reden}
+        if verwijzing is not None:
+            changes["verwijzing_id"] = verwijzing.id
+        gewijzigd = list(apply_changes(session, actor, bestaand, changes, object_type="examenresultaat",
+                                       inburgeraar_id=inburgeraar.id))
+        if not gewijzigd:
+            return bestaand  # the same result again: nothing to do
+        actie = "examenresultaat_gecorrigeerd"
+        session.flush()
+    details = {"onderdeel": onderdeel.value, "niveau": niveau.value, "resultaat": resultaat.value,
+               "bron": bron.value, "velden": gewijzigd}
+    audit.record(session, actor, actie, object_type="examenresultaat", object_id=uitslag.id,
+                 inburgeraar=inburgeraar, details=details)
+    _werk_b1_status_bij(session, actor, inburgeraar)
+    events.emit(session, events.DomainEvent(
+        kind=events.EXAMENRESULTAAT, inburgeraar_id=inburgeraar.id, actor=actor,
+        verwijzing_id=verwijzing.id if verwijzing else None, object_id=uitslag.id, details=details,
+    ))
+    return uitslag
+
+
+def vereist_niveau(session: Session, inburgeraar: Inburgeraar) -> dict[Examenonderdeel, Examenniveau]:
+    """The level each exam part must be passed at: the PIP niveau, A2 for parts lowered by an approved
+    afschalingsverzoek (DUO's PIP holds one niveau; the approved parts say which parts that change was for)."""
+    pip = inburgeraar.huidige_pip
+    pip_niveau = Examenniveau.A2 if pip is not None and pip.niveau is NiveauPip.A2 else Examenniveau.B1
+    verlaagd = goedgekeurde_onderdelen(session, inburgeraar.id)
+    vereist = {o: (Examenniveau.A2 if o in verlaagd else pip_niveau) for o in TAAL_EXAMENONDERDELEN}
+    vereist[Examenonderdeel.KNM] = Examenniveau.A2  # KNM has one exam for everyone
+    return vereist
+
+
+def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
+    """Whether every exam part has been passed at (at least) its required level, by any source."""
+    vereist = vereist_niveau(session, inburgeraar)
+    geslaagd = session.execute(
+        select(Examenresultaat.onderdeel, Examenresultaat.niveau).where(
+            Examenresultaat.inburgeraar_id == inburgeraar.id, Examenresultaat.resultaat == Examenuitslag.GESLAAGD
+        )
+    ).all()
+    return all(
+        any(o == onderdeel and NIVEAU_RANG[n] >= NIVEAU_RANG[niveau] for o, n in geslaagd)
+        for onderdeel, niveau in vereist.items()
+    )
+
+
+def _werk_b1_status_bij(session: Session, actor: User, inburgeraar: Inburgeraar) -> None:
+    """All parts passed ends the B1-route verwijzingen; a correction that undoes that reopens them."""
+    behaald = examen_behaald(session, inburgeraar)
+    verwijzingen = session.scalars(select(Verwijzing).where(
+        Verwijzing.inburgeraar_id == inburgeraar.id, Verwijzing.onderdeel == Onderdeel.B1_ROUTE))
+    for verwijzing in verwijzingen:
+        if behaald and verwijzing.status in OPEN_STATUSSEN:
+            _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
+        elif not behaald and verwijzing.status is VerwijzingStatus.AFGEROND:
+            _zet_status(session, actor, verwijzing, VerwijzingStatus.GESTART)
+
+
+# --- route results --------------------------------------------------------------------------------
+
+def registreer_routeresultaat(
+    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+) -> RouteResultaat:
+    """Record the end result of an onderwijsroute, MAP, PVT or Z-route verwijzing; again means a correction.
+
+    Dates are not in the future, not before the traject or the inburgeringstermijn started; they may lie after
+    the uiterste einddatum, because finishing late is what DUO's `verwijtbaar` (only asked once the term
+    has been exceeded) is about.
+    """
+    today = today or date.today()
+    check_eigen_verwijzing(actor, verwijzing)
+    check_open(verwijzing)
+    if verwijzing.onderdeel not in ROUTE_ONDERDELEN:
+        raise ValidationError({"verwijzing": f"Voor {verwijzing.onderdeel.label} wordt geen eindresultaat "
+                                             "geregistreerd."})
+    errors = Errors()
+    start = periode_start(session, verwijzing)
+    termijn = termijn_start(verwijzing)
+    start = max(start, termijn) if termijn else start
+
+    def datum(name: str, label: str, subject: str) -> date | None:
+        return errors.run(name, lambda: datum_in_periode(
+            data.get(name), verwijzing, start, today, label=label, subject=subject, tot_einde=False))
+
+    velden: dict[str, Any] = {}
+    onderdeel = verwijzing.onderdeel
+    if onderdeel is Onderdeel.ONDERWIJSROUTE:
+        velden["taalschakel_resultaat"] = errors.run("taalschakel_resultaat", lambda: keuze(
+            TaalschakelResultaat, data.get("taalschakel_resultaat"), "Kies of het taalschakeltraject is behaald."))
+        velden["datum_taalschakel_resultaat"] = datum(
+            "datum_taalschakel_resultaat", "de datum van het resultaat", "De datum van het resultaat")
+    elif onderdeel in (Onderdeel.MAP, Onderdeel.PVT):
+        veld = "datum_eindgesprek_map" if onderdeel is Onderdeel.MAP else "datum_ondertekening_pvt"
+        label = "de datum van het eindgesprek" if onderdeel is Onderdeel.MAP else "de datum van ondertekening"
+        velden[veld] = datum(veld, label, label[0].upper() + label[1:])
+        velden["verwijtbaar"] = errors.run("verwijtbaar", lambda: _verwijtbaar(
+            data.get("verwijtbaar"), velden[veld], verwijzing.inburgeraar))
+    else:
+        velden["datum_afronding_z_route"] = datum(
+            "datum_afronding_z_route", "de datum van afronding", "De datum van afronding")
+        velden["bereikt_niveau"] = errors.run("bereikt_niveau", lambda: keuze(
+            BereiktNiveau, data.get("bereikt_niveau"), "Kies het bereikte taalniveau."))
+    errors.raise_if_any()
+
+    resultaat = session.scalar(select(RouteResultaat).where(RouteResultaat.verwijzing_id == verwijzing.id))
+    if resultaat is None:
+        resultaat = RouteResultaat(verwijzing=verwijzing, inburgeraar_id=verwijzing.inburgeraar_id,
+                                   geregistreerd_door_id=actor.id, **velden)
+        session.add(resultaat)
+        session.flush()
+        actie, gewijzigd = "routeresultaat_geregistreerd", sorted(velden)
+    else:
+        gewijzigd = list(apply_changes(session, actor, resultaat, velden, object_type="route_resultaat",
+                                       inburgeraar_id=verwijzing.inburgeraar_id))
+        if not gewijzigd:
+            return resultaat
+        actie = "routeresultaat_gecorrigeerd"
+        session.flush()
+    details = {"verwijzing_id": verwijzing.id, "onderdeel": onderdeel.value, "velden": gewijzigd}
+    audit.record(session, actor, actie, object_type="route_resultaat", object_id=resultaat.id,
+                 inburgeraar=verwijzing.inburgeraar_id, details=details)
+    if verwijzing.status in OPEN_STATUSSEN:
+        _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
+    events.emit(session, events.DomainEvent(
+        kind=events.ROUTE_RESULTAAT, inburgeraar_id=verwijzing.inburgeraar_id, actor=actor,
+        verwijzing_id=verwijzing.id, object_id=resultaat.id, details=details,
+    ))
+    return resultaat
+
+
+def _verwijtbaar(raw: Any, datum: date | None, inburgeraar: Inburgeraar) -> JaNee | None:
+    """DUO asks whether finishing late was culpable only when the inburgeringstermijn has been exceeded."""
+    einde = inburgeraar.inburgeringstermijn_einde
+    overschreden = datum is not None and einde is not None and datum > einde
+    waarde = keuze(JaNee, raw, "Kies of de overschrijding van de inburgeringstermijn verwijtbaar is.",
+                   required=overschreden)
+    if waarde is not None and not overschreden and datum is not None:
+        raise FieldError("Verwijtbaar vult u alleen in als de inburgeringstermijn is overschreden. "
+                         "Laat dit veld leeg.")
+    return waarde
+
+
+# --- status and reads ------------------------------------------------------------------------------
+
+def _zet_status(session: Session, actor: User, verwijzing: Verwijzing, status: VerwijzingStatus) -> None:
+    changed = apply_changes(session, actor, verwijzing, {"status": status}, object_type="verwijzing",
+                            inburgeraar_id=verwijzing.inburgeraar_id)
+    if changed:
+        audit.record(session, actor, "status_gewijzigd", object_type="verwijzing", object_id=verwijzing.id,
+                     inburgeraar=verwijzing.inburgeraar_id, details={"status": status.value})
+
+
+def _verleden(raw: Any, today: date, label: str, subject: str) -> date:
+    value = parse_date(raw, label=label)
+    assert value is not None
+    check_not_future(value, today, subject)
+    return value
+
+
+@dataclass
+class Registraties:
+    """What a user may see of the registrations about one inburgeraar (or one verwijzing)."""
+
+    examenresultaten: list[Examenresultaat] = field(default_factory=list)
+    vereist: dict[Examenonderdeel, Examenniveau] = field(default_factory=dict)
+    routeresultaten: list[RouteResultaat] = field(default_factory=list)
+    afschalingsverzoeken: list[Afschalingsverzoek] = field(default_factory=list)
+    omstandigheden: list[OmstandighedenMelding] = field(default_factory=list)
+
+    def raster(self) -> dict[Examenonderdeel, dict[Examenniveau, list[Examenresultaat]]]:
+        """Exam results as a grid of onderdelen × niveaus, newest exam first per cell."""
+        grid = {o: {n: [] for n in Examenniveau} for o in Examenonderdeel}
+        for uitslag in sorted(self.examenresultaten, key=lambda r: (r.examendatum, r.id), reverse=True):
+            grid[uitslag.onderdeel][uitslag.niveau].append(uitslag)
+        return grid
+
+
+def registraties_van(
+    session: Session, user: User, inburgeraar: Inburgeraar, *, verwijzing: Verwijzing | None = None
+) -> Registraties:
+    """Exam and route results, afschalingsverzoeken and omstandigheden the user may see; the read is audited."""
+    def scoped(query: Any, model: Any) -> list[Any]:
+        query = query.where(model.inburgeraar_id == inburgeraar.id)
+        if verwijzing is not None:
+            query = query.where(model.verwijzing_id == verwijzing.id)
+        return list(session.scalars(query.order_by(model.id.desc())))
+
+    registraties = Registraties(
+        examenresultaten=scoped(access.examenresultaten(user), Examenresultaat),
+        vereist=vereist_niveau(session, inburgeraar),
+        routeresultaten=scoped(access.route_resultaten(user), RouteResultaat),
+        afschalingsverzoeken=scoped(access.afschalingsverzoeken(user), Afschalingsverzoek),
+        omstandigheden=scoped(access.omstandigheden(user), OmstandighedenMelding),
+    )
+    record_read(session, user, inburgeraar, verwijzing=verwijzing)
+    return registraties
+
+
+def record_read(
+    session: Session, user: User, inburgeraar: Inburgeraar | int, *, verwijzing: Verwijzing | None = None,
+    object_type: str = "registraties", object_id: Any = None,
+) -> None:
+    """Audit that the user looked at registrations about this inburgeraar."""
+    inburgeraar_id = inburgeraar if isinstance(inburgeraar, int) else inburgeraar.id
+    if object_id is None:
+        object_id = verwijzing.id if verwijzing else inburgeraar_id
+    audit.record(session, user, "bekeken", object_type=object_type, object_id=object_id,
+                 inburgeraar=inburgeraar_id, details={"verwijzing_id": verwijzing.id if verwijzing else None})

@@ -1,0 +1,225 @@
+"""The timeline of one inburgeraar: every registered event, newest first, each with its source.
+
+Sources are the gemeente's own registrations (PIP versions, verwijzingen, decisions) and what the
+aanbieders or DUO reported (starts, presentie per week, progress, circumstances, results). The caller
+passes the verwijzingen and registrations it already loaded through portal.access; what is read here is
+scoped through portal.access as well. Audit events are deliberately not part of the timeline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import access
+from portal.formatting import AMSTERDAM, datum, getal
+from portal.models import (
+    Inburgeraar,
+    Presentie,
+    RegistratieWijziging,
+    TrajectStart,
+    User,
+    Verwijzing,
+    Voortgangsrapportage,
+)
+from portal.models.resultaat import AfschalingStatus
+from portal.services.resultaten import Registraties
+
+GEMEENTE = "Gemeente"
+
+
+@dataclass(frozen=True)
+class Gebeurtenis:
+    """One event on the timeline."""
+
+    moment: date
+    soort: str
+    omschrijving: str
+    bron: str
+    verwijzing: str | None = None  # kenmerk of the verwijzing it belongs to
+
+
+@dataclass(frozen=True)
+class WeekPresentie:
+    """Presence hours of one ISO week (Monday..Sunday), summed over the verwijzingen given."""
+
+    maandag: date
+    aanwezig: Decimal
+    geoorloofd: Decimal
+    ongeoorloofd: Decimal
+
+    @property
+    def gepland(self) -> Decimal:
+        return self.aanwezig + self.geoorloofd + self.ongeoorloofd
+
+    @property
+    def percentage(self) -> Decimal | None:
+        """Share of planned hours present, one decimal; None without planned hours."""
+        return (self.aanwezig * 100 / self.gepland).quantize(Decimal("0.1")) if self.gepland else None
+
+    @property
+    def weeknummer(self) -> int:
+        return self.maandag.isocalendar().week
+
+
+def _dec(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
+
+
+def _dag(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(AMSTERDAM).date() if value.tzinfo else value.date()
+    return value
+
+
+def maandag(dag: date) -> date:
+    """The Monday of the ISO week of a day."""
+    return dag - timedelta(days=dag.weekday())
+
+
+def presentie_per_dag(session: Session, user: User, verwijzing_ids: Sequence[int]) -> list[tuple[int, date, Any]]:
+    """(verwijzing_id, datum, sums) for the given verwijzingen, aggregated in the database."""
+    if not verwijzing_ids:
+        return []
+    query = (
+        access.presentie(user)
+        .with_only_columns(
+            Presentie.verwijzing_id,
+            Presentie.datum,
+            func.sum(Presentie.uren_aanwezig),
+            func.sum(Presentie.uren_afwezig_geoorloofd),
+            func.sum(Presentie.uren_afwezig_ongeoorloofd),
+        )
+        .where(Presentie.verwijzing_id.in_(verwijzing_ids))
+        .group_by(Presentie.verwijzing_id, Presentie.datum)
+    )
+    return [(v_id, dag, (a, g, o)) for v_id, dag, a, g, o in session.execute(query)]
+
+
+def weken(per_dag: Sequence[tuple[int, date, Any]], *, tot: date, aantal: int) -> list[WeekPresentie]:
+    """The last `aantal` ISO weeks up to and including the week of `tot`, empty weeks included."""
+    laatste = maandag(tot)
+    eerste = laatste - timedelta(weeks=aantal - 1)
+    sums: dict[date, list[Decimal]] = {eerste + timedelta(weeks=n): [Decimal(0)] * 3 for n in range(aantal)}
+    for _v_id, dag, (a, g, o) in per_dag:
+        week = maandag(dag)
+        if week in sums:
+            for i, value in enumerate((a, g, o)):
+                sums[week][i] += _dec(value)
+    return [WeekPresentie(week, *values) for week, values in sorted(sums.items())]
+
+
+def _presentie_gebeurtenissen(
+    per_dag: Sequence[tuple[int, date, Any]], kenmerken: dict[int, tuple[str, str]]
+) -> list[Gebeurtenis]:
+    """One event per verwijzing per week in which presence was registered."""
+    per_week: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    for v_id, dag, values in per_dag:
+        bucket = per_week[(v_id, maandag(dag))]
+        for i, value in enumerate(values):
+            bucket[i] += _dec(value)
+    result = []
+    for (v_id, week), (a, g, o) in per_week.items():
+        kenmerk, aanbieder = kenmerken[v_id]
+        result.append(Gebeurtenis(
+            week + timedelta(days=6), "Presentie",
+            f"Week {week.isocalendar().week} ({datum(week)} t/m {datum(week + timedelta(days=6))}): "
+            f"{getal(a)} uur aanwezig, {getal(g)} uur afwezig met reden, {getal(o)} uur zonder reden.",
+            f"Aanbieder {aanbieder}", kenmerk,
+        ))
+    return result
+
+
+def tijdlijn(
+    session: Session,
+    user: User,
+    inburgeraar: Inburgeraar,
+    verwijzingen: Sequence[Verwijzing],
+    registraties: Registraties,
+    per_dag: Sequence[tuple[int, date, Any]],
+) -> list[Gebeurtenis]:
+    """Every event of the case, newest first; ties keep a stable order by kind."""
+    kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
+    ids = list(kenmerken)
+    events: list[Gebeurtenis] = []
+
+    for pip in inburgeraar.pips:
+        niveau = f", niveau {pip.niveau.label}" if pip.niveau else ""
+        reden = f" Reden: {pip.reden_wijziging}" if pip.reden_wijziging else ""
+        events.append(Gebeurtenis(pip.dagtekening, "PIP", f"PIP versie {pip.versie} vastgesteld: "
+                                  f"{pip.leerroute.label}{niveau}.{reden}", GEMEENTE))
+    for v in verwijzingen:
+        events.append(Gebeurtenis(_dag(v.created_at), "Verwijzing",
+                                  f"Verwezen naar {v.aanbieder.naam} voor {v.onderdeel.label}; beoogde start "
+                                  f"{datum(v.beoogde_startdatum)}, uiterlijk klaar {datum(v.uiterste_einddatum)}.",
+                                  GEMEENTE, v.kenmerk))
+
+    if ids:
+        for start in session.scalars(access.traject_starts(user).where(TrajectStart.verwijzing_id.in_(ids))):
+            kenmerk, aanbieder = kenmerken[start.verwijzing_id]
+            if start.niet_gestart:
+                reden = f" Reden: {start.reden_niet_gestart}" if start.reden_niet_gestart else ""
+                events.append(Gebeurtenis(_dag(start.created_at), "Start", f"Niet gestart.{reden}",
+                                          f"Aanbieder {aanbieder}", kenmerk))
+            elif start.gerealiseerde_startdatum:
+                reden = f" Reden latere start: {start.reden_latere_start}" if start.reden_latere_start else ""
+                einde = f" Bijgestelde einddatum {datum(start.bijgestelde_einddatum)}." \
+                    if start.bijgestelde_einddatum else ""
+                events.append(Gebeurtenis(start.gerealiseerde_startdatum, "Start",
+                                          f"Gestart op {datum(start.gerealiseerde_startdatum)}.{einde}{reden}",
+                                          f"Aanbieder {aanbieder}", kenmerk))
+        query = access.voortgangsrapportages(user).where(Voortgangsrapportage.verwijzing_id.in_(ids))
+        for rapport in session.scalars(query):
+            kenmerk, aanbieder = kenmerken[rapport.verwijzing_id]
+            events.append(Gebeurtenis(rapport.peildatum, "Voortgang", f"Voortgangsrapportage: {rapport.voortgang}",
+                                      f"Aanbieder {aanbieder}", kenmerk))
+        events += _presentie_gebeurtenissen(per_dag, kenmerken)
+
+    for melding in registraties.omstandigheden:
+        kenmerk, aanbieder = kenmerken.get(melding.verwijzing_id, (None, "onbekend"))
+        events.append(Gebeurtenis(melding.datum, "Omstandigheden",
+                                  f"Gewijzigde omstandigheden ({melding.soort.label}): {melding.toelichting}",
+                                  f"Aanbieder {aanbieder}", kenmerk))
+    for uitslag in registraties.examenresultaten:
+        reden = f" ({uitslag.reden_geen_resultaat.label})" if uitslag.reden_geen_resultaat else ""
+        events.append(Gebeurtenis(uitslag.examendatum, "Examen",
+                                  f"Examen {uitslag.onderdeel.value} {uitslag.niveau.value}: "
+                                  f"{uitslag.resultaat.label}{reden}.", uitslag.bron.label,
+                                  kenmerken.get(uitslag.verwijzing_id or 0, (None, ""))[0]))
+    for resultaat in registraties.routeresultaten:
+        kenmerk, aanbieder = kenmerken.get(resultaat.verwijzing_id, (None, "onbekend"))
+        for dag, tekst in (
+            (resultaat.datum_eindgesprek_map, "Eindgesprek MAP gevoerd."),
+            (resultaat.datum_ondertekening_pvt, "Participatieverklaring ondertekend."),
+            (resultaat.datum_afronding_z_route, "Z-route afgerond."),
+            (resultaat.datum_taalschakel_resultaat, "Resultaat taalschakeltraject geregistreerd."),
+        ):
+            if dag:
+                events.append(Gebeurtenis(dag, "Resultaat", tekst, f"Aanbieder {aanbieder}", kenmerk))
+    for verzoek in registraties.afschalingsverzoeken:
+        kenmerk, aanbieder = kenmerken.get(verzoek.verwijzing_id, (None, "onbekend"))
+        onderdelen = ", ".join(o.value for o in verzoek.onderdelen) or "alle taalonderdelen"
+        events.append(Gebeurtenis(_dag(verzoek.ingediend_op), "Afschaling",
+                                  f"Afschalingsverzoek naar A2 ingediend ({onderdelen}) na "
+                                  f"{getal(verzoek.uren_op_moment)} uur taalles.", f"Aanbieder {aanbieder}", kenmerk))
+        if verzoek.status is not AfschalingStatus.INGEDIEND and verzoek.besloten_op:
+            events.append(Gebeurtenis(_dag(verzoek.besloten_op), "Afschaling",
+                                      f"Afschalingsverzoek {verzoek.status.label.lower()}."
+                                      + (f" Reden: {verzoek.besluit_reden}" if verzoek.besluit_reden else ""),
+                                      GEMEENTE, kenmerk))
+
+    # The inburgeraar was loaded through access.get_inburgeraar_or_404; gemeente staff see all its corrections.
+    correcties = select(RegistratieWijziging).where(RegistratieWijziging.inburgeraar_id == inburgeraar.id)
+    for wijziging in session.scalars(correcties):
+        events.append(Gebeurtenis(_dag(wijziging.gewijzigd_op), "Correctie",
+                                  f"Registratie gecorrigeerd ({wijziging.object_type}, {wijziging.veld}).",
+                                  wijziging.bron))
+
+    return sorted(events, key=lambda e: e.moment, reverse=True)

@@ -1,0 +1,204 @@
+"""Tolerant reading of checked xlsx/csv files into rows of raw values with their spreadsheet row number.
+
+People fill in spreadsheets in many ways: title rows above the header, headers in another case or
+with a synonym, extra columns, empty rows and a 'Totaal' row at the bottom. The reader accepts all
+of that and hands the raw cell values to the services, which do all value checking (BSN, dates, hours).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from portal.spreadsheets.guard import FileKind, UnsafeFileError
+
+HEADER_SEARCH_ROWS = 20
+_PUNCT = re.compile(r"[^\w ]+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+_HINT = re.compile(r"\(.*?\)|\[.*?\]")
+_TOTAL_WORDS = {"totaal", "total", "totalen", "subtotaal", "eindtotaal", "totaaltelling"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet kind: its key, the header people see, other names people use for it."""
+
+    key: str
+    header: str
+    synonyms: tuple[str, ...] = ()
+    required: bool = True
+    hint: str = ""
+    width: int = 16
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """The columns of one kind of upload and the name of its data sheet in the template."""
+
+    sheet_name: str
+    columns: tuple[Column, ...]
+
+    def lookup(self) -> dict[str, str]:
+        """Normalised header text → column key, headers and synonyms alike."""
+        table: dict[str, str] = {}
+        for column in self.columns:
+            for name in (column.header, column.key, *column.synonyms):
+                table[normalise_header(name)] = column.key
+        return table
+
+
+@dataclass
+class RawRow:
+    """The raw values of one data row, keyed by column key, with the row number the user sees."""
+
+    regel: int
+    values: dict[str, Any]
+
+
+@dataclass
+class ReadResult:
+    """The header found and an iterator over the data rows (lazy, so large files stream)."""
+
+    header_row: int
+    columns: dict[str, int]
+    rows: Iterator[RawRow]
+    ignored_headers: list[str] = field(default_factory=list)
+
+
+UNREADABLE = "Het bestand kan niet worden gelezen. Sla het opnieuw op als .xlsx en probeer het nog eens."
+
+
+class ReadError(UnsafeFileError):
+    """The file is safe but cannot be read as this kind of upload; the message says what to fix."""
+
+
+def normalise_header(text: object) -> str:
+    """'  Datum (dd-mm-jjjj)* ' → 'datum': case, accents, hints in brackets, punctuation and spaces dropped."""
+    value = _HINT.sub(" ", str(text or ""))
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(ch for ch in value if not unicodedata.combining(ch))
+    value = _PUNCT.sub(" ", value.replace("_", " ")).lower()
+    return _SPACES.sub(" ", value).strip()
+
+
+def read(path: Path, kind: FileKind, layout: SheetLayout, max_rows: int) -> ReadResult:
+    """Open a guarded file and find its header; the rows are read lazily."""
+    rows = _xlsx_rows(path, layout) if kind == "xlsx" else _csv_rows(path)
+    return _with_header(rows, layout, max_rows)
+
+
+def _xlsx_rows(path: Path, layout: SheetLayout) -> Iterator[Sequence[Any]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = workbook.sheet_names
+        wanted = normalise_header(layout.sheet_name)
+        name = next((n for n in names if normalise_header(n) == wanted), names[0] if names else None)
+        if name is None:
+            raise ReadError("De werkmap bevat geen werkbladen.")
+        sheet = workbook.get_sheet_by_name(name)
+        return _guarded_iter(sheet.iter_rows())
+    except CalamineError as exc:
+        raise ReadError(UNREADABLE) from exc
+
+
+def _guarded_iter(rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    try:
+        yield from rows
+    except CalamineError as exc:
+        raise ReadError(UNREADABLE) from exc
+
+
+def _csv_rows(path: Path) -> Iterator[Sequence[Any]]:
+    handle = path.open("r", encoding="utf-8-sig", newline="")
+    try:
+        sample = handle.read(64 * 1024)
+        handle.seek(0)
+        delimiter = _sniff_delimiter(sample)
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise ReadError(f"Het CSV-bestand is niet goed opgebouwd: {exc}.") from exc
+    finally:
+        handle.close()
+
+
+def _sniff_delimiter(sample: str) -> str:
+    """Semicolon is what Dutch Excel writes; fall back to comma or tab when the first lines say so."""
+    first_lines = io.StringIO(sample).readlines()[:HEADER_SEARCH_ROWS]
+    counts = {d: sum(line.count(d) for line in first_lines) for d in (";", ",", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ";"))
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: int) -> ReadResult:
+    lookup = layout.lookup()
+    required = {c.key for c in layout.columns if c.required}
+    for index, row in enumerate(rows, start=1):
+        if index > HEADER_SEARCH_ROWS:
+            break
+        columns: dict[str, int] = {}
+        ignored: list[str] = []
+        for position, cell in enumerate(row):
+            if _is_empty(cell):
+                continue
+            key = lookup.get(normalise_header(cell))
+            if key is not None and key not in columns:
+                columns[key] = position
+            else:
+                ignored.append(str(cell).strip())
+        if required <= columns.keys():
+            return ReadResult(index, columns, _data_rows(rows, index, columns, max_rows), ignored)
+    missing = ", ".join(c.header for c in layout.columns if c.required)
+    raise ReadError(
+        f"Geen kopregel gevonden. De eerste rijen moeten een kopregel hebben met de kolommen: {missing}. "
+        "Gebruik het sjabloon."
+    )
+
+
+def _data_rows(
+    rows: Iterator[Sequence[Any]], header_row: int, columns: dict[str, int], max_rows: int
+) -> Iterator[RawRow]:
+    count = 0
+    first_position = min(columns.values())
+    for regel, row in enumerate(rows, start=header_row + 1):
+        if all(_is_empty(cell) for cell in row):
+            continue
+        if _is_total(row, first_position):
+            return
+        count += 1
+        if count > max_rows:
+            raise ReadError(
+                f"Het bestand heeft meer dan {max_rows:,} rijen. Splits het in kleinere bestanden.".replace(",", ".")
+            )
+        width = len(row)
+        yield RawRow(regel, {key: _clean(row[pos]) if pos < width else None for key, pos in columns.items()})
+
+
+def _is_total(row: Sequence[Any], first_position: int) -> bool:
+    """A 'Totaal' row ends the data: the first filled cell says totaal (or 'Totaal:' / 'TOTAAL uren')."""
+    for cell in row[: first_position + 3]:
+        if _is_empty(cell):
+            continue
+        words = normalise_header(cell).split() if isinstance(cell, str) else []
+        return bool(words) and words[0] in _TOTAL_WORDS
+    return False
+
+
+def _clean(value: Any) -> Any:
+    """Strip text; empty text is None. Numbers, dates and booleans pass as they are for the services."""
+    if isinstance(value, str):
+        text = value.strip().replace("\u00a0", " ")
+        return text or None
+    return value

@@ -1,0 +1,49 @@
+// Weekly presentie grid: after a row is saved with htmx, announce the result and move focus sensibly:
+// on errors to the first invalid input of the row, otherwise to the same day in the next row, so a
+// teacher can fill a whole column with number, Enter, number, Enter.
+(function () {
+  "use strict";
+  var pending = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("presentie-rij__form")) { return; }
+    var row = form.closest("tr");
+    var active = document.activeElement;
+    pending = {
+      rowId: row ? row.id : null,
+      kolom: active && active.dataset ? active.dataset.kolom || null : null
+    };
+  });
+
+  function afterRowSwap() {
+    if (!pending || !pending.rowId) { return; }
+    var row = document.getElementById(pending.rowId);
+    if (!row) { return; }
+    var kolom = pending.kolom;
+    pending = null;
+    var status = document.getElementById("presentie-status");
+    if (status) { status.textContent = row.getAttribute("data-bericht") || ""; }
+    var invalid = row.querySelector('[aria-invalid="true"]');
+    if (invalid) {
+      var details = invalid.closest("details");
+      if (details) { details.open = true; }
+      invalid.focus();
+      return;
+    }
+    var next = row.nextElementSibling;
+    while (next && !next.querySelector('input[data-veld="aanwezig"]')) { next = next.nextElementSibling; }
+    var target = null;
+    if (next) {
+      target = (kolom !== null && next.querySelector('input[data-veld="aanwezig"][data-kolom="' + kolom + '"]')) ||
+        next.querySelector('input[data-veld="aanwezig"]');
+    }
+    if (!target) {
+      target = (kolom !== null && row.querySelector('input[data-veld="aanwezig"][data-kolom="' + kolom + '"]')) ||
+        row.querySelector("input[data-veld]");
+    }
+    if (target) { target.focus(); target.select(); }
+  }
+
+  document.addEventListener("htmx:afterSettle", afterRowSwap);
+})();

@@ -1,0 +1,1 @@
+"""View tests: pages and forms as a user sees them."""

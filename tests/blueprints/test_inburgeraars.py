@@ -1,0 +1,271 @@
+"""The gemeente's inburgeraar pages as a user sees them: scope, search, case page, and the three case forms."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import AuditEvent, Inburgeraar, Pip, Verwijzing
+from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
+from portal.pagination import Page
+from tests.factories import (
+    ContractFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    IntakeGegevensFactory,
+    PipFactory,
+    UserFactory,
+    VerwijzingFactory,
+    next_bsn,
+)
+from tests.helpers import csrf_token, post_form
+
+GEZONDHEID = "Chronische rugklachten; kan niet lang zitten."
+
+
+@pytest.fixture
+def hoorn(db):
+    return GemeenteFactory(naam="Hoorn")
+
+
+@pytest.fixture
+def enkhuizen(db):
+    return GemeenteFactory(naam="Enkhuizen")
+
+
+@pytest.fixture
+def regisseur(db, hoorn):
+    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn], naam="Karin Regisseur")
+
+
+@pytest.fixture
+def amina(db, hoorn, regisseur):
+    return InburgeraarFactory(gemeente=hoorn, voornamen="Amina", achternaam="Haddad", klantregisseur=regisseur,
+                              datum_kennisgeving=date.today() - timedelta(days=200))
+
+
+@pytest.fixture
+def foreign(db, enkhuizen):
+    return InburgeraarFactory(gemeente=enkhuizen, voornamen="Youssef", achternaam="Buitengebied")
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+def test_list_shows_only_own_gemeente(login_as, regisseur, amina, foreign):
+    page = login_as(regisseur).get("/inburgeraars/")
+    assert page.status_code == 200
+    assert "Haddad, Amina" in page.text
+    assert "Buitengebied" not in page.text
+    assert foreign.bsn not in page.text
+
+
+def test_search_by_bsn_and_name_with_htmx_fragment(login_as, regisseur, hoorn, amina):
+    InburgeraarFactory(gemeente=hoorn, voornamen="Omar", achternaam="Jansen")
+    client = login_as(regisseur)
+    by_bsn = client.get(f"/inburgeraars/?q={amina.bsn}", headers={"HX-Request": "true"})
+    assert "Haddad" in by_bsn.text and "Jansen" not in by_bsn.text
+    assert "<html" not in by_bsn.text  # only the results fragment
+    assert "1 inburgeraar gevonden" in by_bsn.text
+    by_name = client.get("/inburgeraars/?q=omar+jans")
+    assert "Jansen, Omar" in by_name.text and "Haddad" not in by_name.text
+    assert '<div id="inburgeraars-resultaten" aria-live="polite">' in by_name.text
+    assert 'hx-push-url="true"' in by_name.text
+
+
+def test_filters_doelgroep_leerroute_and_caseload(login_as, regisseur, hoorn, amina):
+    gezin = InburgeraarFactory(gemeente=hoorn, achternaam="Visser", doelgroep=Doelgroep.GEZINSMIGRANT_OVERIG)
+    PipFactory(inburgeraar=gezin, leerroute=Leerroute.Z, niveau=None, geschatte_intensiteit=None)
+    client = login_as(regisseur)
+    assert "Visser" not in client.get("/inburgeraars/?doelgroep=Asielstatushouder").text
+    z_route = client.get("/inburgeraars/?leerroute=Z").text
+    assert "Visser" in z_route and "Haddad" not in z_route
+    zonder_pip = client.get("/inburgeraars/?leerroute=geen").text
+    assert "Haddad" in zonder_pip and "Visser" not in zonder_pip
+    caseload = client.get("/inburgeraars/?mijn=1").text
+    assert "Haddad" in caseload and "Visser" not in caseload
+
+
+def test_sorting_and_pagination_with_real_links(login_as, regisseur, hoorn):
+    for n in range(30):
+        InburgeraarFactory(gemeente=hoorn, voornamen="Test", achternaam=f"Persoon{n:02d}")
+    client = login_as(regisseur)
+    first = client.get("/inburgeraars/?q=persoon&sort=-naam")
+    assert first.text.index("Persoon29") < first.text.index("Persoon05")
+    assert 'aria-sort="descending"' in first.text
+    assert 'href="/inburgeraars/?q=persoon&amp;sort=-naam&amp;pagina=2"' in first.text
+    second = client.get("/inburgeraars/?q=persoon&sort=-naam&pagina=2")
+    assert "Persoon04" in second.text and "Persoon29" not in second.text
+    assert 'aria-current="page"><span class="visually-hidden">Pagina </span>2' in second.text
+
+
+def test_page_window_marks_gaps_and_keeps_filters():
+    page = Page(items=[], number=6, per_page=25, total=500, base_args={"q": "jan", "sort": "naam"})
+    assert page.pages == 20
+    assert page.window() == [1, None, 4, 5, 6, 7, 8, None, 20]
+    assert page.args(7) == {"q": "jan", "sort": "naam", "pagina": 7}
+    assert page.args(1) == {"q": "jan", "sort": "naam"}
+    assert (page.has_prev, page.has_next) == (True, True)
+    assert Page(items=[], number=1, per_page=25, total=0).window() == [1]
+
+
+def test_list_roles(login_as, hoorn):
+    aanbieder_user = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=ContractFactory().aanbieder)
+    assert login_as(aanbieder_user).get("/inburgeraars/").status_code == 403
+    contractmanager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[hoorn])
+    client = login_as(contractmanager)
+    assert client.get("/inburgeraars/").status_code == 200
+    assert client.get("/inburgeraars/nieuw").status_code == 403
+
+
+def test_nav_has_inburgeraars_for_gemeente_staff(login_as, regisseur):
+    assert 'href="/inburgeraars/"' in login_as(regisseur).get("/").text
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+def test_detail_shows_case_and_records_the_read(login_as, db, regisseur, amina):
+    PipFactory(inburgeraar=amina, versie=1, dagtekening=date(2026, 3, 4), leerroute=Leerroute.B, niveau=NiveauPip.B1)
+    PipFactory(inburgeraar=amina, versie=2, dagtekening=date(2026, 9, 1), leerroute=Leerroute.B, niveau=NiveauPip.A2,
+               reden_wijziging="Afschaling na 600 uur")
+    verwijzing = VerwijzingFactory(inburgeraar=amina, contract=ContractFactory(gemeenten=[amina.gemeente]))
+    IntakeGegevensFactory(inburgeraar=amina)
+    page = login_as(regisseur).get(f"/inburgeraars/{amina.id}")
+    assert page.status_code == 200
+    assert amina.bsn in page.text
+    assert "Versie 2, dagtekening 01-09-2026" in page.text
+    assert "Afschaling na 600 uur" in page.text
+    assert "04-03-2029" in page.text  # term from the first PIP
+    assert verwijzing.aanbieder.naam in page.text and verwijzing.kenmerk in page.text
+    assert GEZONDHEID in page.text
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "bekeken"))
+    assert (event.actor_id, event.inburgeraar_id, event.object_type) == (regisseur.id, amina.id, "inburgeraar")
+
+
+@pytest.mark.parametrize("rol", [Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER])
+def test_intake_health_only_for_klantregisseur(login_as, hoorn, amina, rol):
+    IntakeGegevensFactory(inburgeraar=amina)
+    page = login_as(UserFactory(rol=rol, gemeenten=[hoorn])).get(f"/inburgeraars/{amina.id}")
+    assert page.status_code == 200
+    assert GEZONDHEID not in page.text
+    assert "Brede intake" not in page.text
+
+
+def test_foreign_inburgeraar_is_not_found(login_as, db, regisseur, foreign):
+    client = login_as(regisseur)
+    for url in (f"/inburgeraars/{foreign.id}", f"/inburgeraars/{foreign.id}/pip/nieuw",
+                f"/inburgeraars/{foreign.id}/verwijzingen/nieuw"):
+        assert client.get(url).status_code == 404
+    assert db.scalar(select(AuditEvent).where(AuditEvent.inburgeraar_id == foreign.id)) is None
+
+
+# --- registration form --------------------------------------------------------------------------
+
+def test_register_inburgeraar_through_the_form(login_as, db, regisseur, hoorn):
+    client = login_as(regisseur)
+    bsn = next_bsn()
+    response = post_form(client, "/inburgeraars/nieuw", {
+        "bsn": bsn, "voornamen": "Fatima", "achternaam": "El Amrani", "geboortedatum": "03-11-1988",
+        "doelgroep": Doelgroep.ASIELSTATUSHOUDER.value, "gemeente_id": str(hoorn.id),
+        "klantregisseur_id": str(regisseur.id), "datum_kennisgeving": "01-09-2026", "datum_brp_inschrijving": "",
+    })
+    assert response.status_code == 302
+    inburgeraar = db.scalar(select(Inburgeraar).where(Inburgeraar.bsn == bsn))
+    assert response.headers["Location"].endswith(f"/inburgeraars/{inburgeraar.id}")
+    assert inburgeraar.geboortedatum == date(1988, 11, 3)
+
+
+def test_register_form_shows_all_errors_and_keeps_values(login_as, db, regisseur, hoorn):
+    client = login_as(regisseur)
+    response = post_form(client, "/inburgeraars/nieuw", {
+        "bsn": "123456789", "voornamen": "Fatima", "achternaam": "", "geboortedatum": "31-02-1988",
+        "doelgroep": "", "gemeente_id": str(hoorn.id),
+    })
+    assert response.status_code == 200
+    assert "Er zijn 4 fouten gevonden" in response.text
+    assert 'href="#bsn"' in response.text and "elfproef" in response.text
+    assert 'value="123456789"' in response.text and 'value="Fatima"' in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert db.scalar(select(Inburgeraar.id)) is None
+
+
+def test_post_without_csrf_token_is_refused(login_as, db, regisseur, hoorn):
+    response = login_as(regisseur).post("/inburgeraars/nieuw", data={"bsn": next_bsn()})
+    assert response.status_code == 400
+    assert db.scalar(select(Inburgeraar.id)) is None
+
+
+def test_register_offers_only_own_gemeenten(login_as, regisseur, enkhuizen):
+    page = login_as(regisseur).get("/inburgeraars/nieuw").text
+    assert "Hoorn" in page and "Enkhuizen" not in page
+
+
+# --- PIP form -----------------------------------------------------------------------------------
+
+def test_record_pip_through_the_form(login_as, db, regisseur, amina):
+    client = login_as(regisseur)
+    dagtekening = (date.today() - timedelta(days=10)).strftime("%d-%m-%Y")
+    url = f"/inburgeraars/{amina.id}/pip/nieuw"
+    response = post_form(client, url, {"dagtekening": dagtekening, "leerroute": "B", "niveau": "B1",
+                                        "geschatte_intensiteit": "1200"})
+    assert response.status_code == 302
+    pip = db.scalar(select(Pip).where(Pip.inburgeraar_id == amina.id))
+    assert (pip.versie, pip.leerroute, pip.geschatte_intensiteit) == (1, Leerroute.B, 1200)
+
+
+def test_pip_form_shows_duo_rule_on_the_field(login_as, db, regisseur, amina):
+    client = login_as(regisseur)
+    url = f"/inburgeraars/{amina.id}/pip/nieuw"
+    dagtekening = (date.today() - timedelta(days=10)).strftime("%d-%m-%Y")
+    response = post_form(client, url, {"dagtekening": dagtekening, "leerroute": "O", "niveau": "A2"})
+    assert response.status_code == 200
+    assert "Bij de onderwijsroute hoort geen niveau A2" in response.text
+    assert 'href="#niveau"' in response.text
+    assert db.scalar(select(Pip.id)) is None
+
+
+def test_contractmanager_cannot_record_pip(login_as, hoorn, amina):
+    client = login_as(UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[hoorn]))
+    assert client.get(f"/inburgeraars/{amina.id}/pip/nieuw").status_code == 403
+
+
+# --- verwijzing form ----------------------------------------------------------------------------
+
+def test_verwijzing_form_offers_only_contracts_covering_the_gemeente(login_as, db, regisseur, hoorn, enkhuizen,
+                                                                     amina):
+    PipFactory(inburgeraar=amina, dagtekening=date.today() - timedelta(days=30))
+    covering = ContractFactory(gemeenten=[hoorn], naam="Taal Hoorn")
+    ContractFactory(gemeenten=[enkhuizen], naam="Taal Enkhuizen")
+    client = login_as(regisseur)
+    url = f"/inburgeraars/{amina.id}/verwijzingen/nieuw"
+    page = client.get(url).text
+    assert "Taal Hoorn" in page and "Taal Enkhuizen" not in page
+    assert f'value="{Onderdeel.B1_ROUTE.value}"' in page and f'value="{Onderdeel.Z_ROUTE_TAAL.value}"' not in page
+
+    start = date.today() + timedelta(days=14)
+    response = client.post(url, data={
+        "csrf_token": csrf_token(page), "contract_id": str(covering.id), "onderdeel": Onderdeel.B1_ROUTE.value,
+        "beoogde_startdatum": start.strftime("%d-%m-%Y"),
+        "uiterste_einddatum": (start + timedelta(days=500)).strftime("%d-%m-%Y"),
+        "gecontracteerde_uren": "600", "uren_per_week": "12,5", "doelen": "",
+    })
+    assert response.status_code == 302
+    verwijzing = db.scalar(select(Verwijzing).where(Verwijzing.inburgeraar_id == amina.id))
+    assert verwijzing.aanbieder_id == covering.aanbieder_id
+    assert verwijzing.kenmerk in client.get(response.headers["Location"]).text
+
+
+def test_verwijzing_form_errors_on_fields(login_as, db, regisseur, hoorn, amina):
+    ContractFactory(gemeenten=[hoorn])
+    response = post_form(login_as(regisseur), f"/inburgeraars/{amina.id}/verwijzingen/nieuw", {
+        "onderdeel": Onderdeel.B1_ROUTE.value, "beoogde_startdatum": "01-05-2026", "uiterste_einddatum": "01-04-2026",
+        "gecontracteerde_uren": "12,3",
+    })
+    assert response.status_code == 200
+    assert "Stel eerst het PIP vast" in response.text
+    assert "Kies een contract." in response.text
+    assert "vóór de beoogde startdatum" in response.text
+    assert "kwartieren" in response.text
+    assert 'value="12,3"' in response.text
+    assert db.scalar(select(Verwijzing.id)) is None

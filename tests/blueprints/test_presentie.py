@@ -1,0 +1,199 @@
+"""The presentie pages as a user uses them: weekly grid with htmx rows, start form, session correction."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.blueprints.presentie import routes
+from portal.models import AuditEvent, Presentie, RegistratieWijziging
+from portal.models.enums import Rol, VerwijzingStatus
+from tests.factories import (
+    ContractFactory,
+    InburgeraarFactory,
+    TrajectStartFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
+from tests.helpers import csrf_token
+
+TODAY = date(2026, 11, 20)  # a Friday in ISO week 47 (16-11 to 22-11)
+WEEK = "2026-W47"
+START = date(2026, 9, 1)
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    monkeypatch.setattr(routes, "today", lambda: TODAY)
+
+
+@pytest.fixture
+def provider(db):
+    contract = ContractFactory(startdatum=date(2026, 1, 1), einddatum=date(2028, 12, 31))
+    medewerker = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
+    verwijzingen = []
+    for achternaam in ("Bakker", "Yusuf"):
+        v = VerwijzingFactory(contract=contract, inburgeraar=InburgeraarFactory(achternaam=achternaam),
+                              beoogde_startdatum=START, status=VerwijzingStatus.GESTART)
+        TrajectStartFactory(verwijzing=v, gerealiseerde_startdatum=START)
+        verwijzingen.append(v)
+    return medewerker, verwijzingen
+
+
+def grid_page(client):
+    return client.get(f"/presentie/week?week={WEEK}&activiteit=taalles_knm")
+
+
+def post_row(client, verwijzing, data, htmx=True):
+    token = csrf_token(grid_page(client).get_data(as_text=True))
+    payload = {"csrf_token": token, "week": WEEK, "activiteit": "taalles_knm", **data}
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(f"/presentie/week/rij/{verwijzing.id}", data=payload, headers=headers)
+
+
+def saved(db, verwijzing):
+    return {p.datum: p for p in db.scalars(select(Presentie).where(Presentie.verwijzing_id == verwijzing.id))}
+
+
+def test_the_grid_shows_own_deelnemers_with_labelled_inputs_per_day(db, login_as, provider):
+    medewerker, (bakker, yusuf) = provider
+    stranger = VerwijzingFactory(inburgeraar=InburgeraarFactory(achternaam="Vreemd"), beoogde_startdatum=START)
+    html = grid_page(login_as(medewerker)).get_data(as_text=True)
+    assert bakker.inburgeraar.naam in html and yusuf.inburgeraar.naam in html
+    assert stranger.inburgeraar.naam not in html
+    assert f"Uren aanwezig maandag 16-11 voor {bakker.inburgeraar.naam}" in html
+    assert 'inputmode="decimal"' in html
+    # Saturday 21-11 is after today: no input, but a reason for screen readers.
+    assert f'id="aanwezig-{bakker.id}-5"' not in html and "zaterdag: in de toekomst" in html
+    assert "2026-W46" in html and "2026-W48" in html  # previous / next week links
+
+
+def test_gemeente_staff_do_not_get_the_grid(db, login_as, provider):
+    _, (bakker, _) = provider
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[bakker.inburgeraar.gemeente])
+    assert grid_page(login_as(regisseur)).status_code == 403
+
+
+def test_an_htmx_row_save_stores_the_hours_and_returns_the_row(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    response = post_row(login_as(medewerker), bakker, {"aanwezig_0": "2,5", "aanwezig_1": "3.25", "aanwezig_2": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith("<tr")
+    assert "Opgeslagen voor" in html and "2 dagen nieuw" in html
+    stored = saved(db, bakker)
+    assert stored[date(2026, 11, 16)].uren_aanwezig == Decimal("2.5")
+    assert stored[date(2026, 11, 17)].uren_aanwezig == Decimal("3.25")
+    assert date(2026, 11, 18) not in stored
+    assert 'value="2,5"' in html
+
+
+def test_a_row_with_an_error_saves_nothing_and_shows_the_error_at_the_input(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    html = post_row(login_as(medewerker), bakker, {"aanwezig_0": "25", "aanwezig_1": "3"}).get_data(as_text=True)
+    assert saved(db, bakker) == {}
+    assert f'id="aanwezig-{bakker.id}-0"' in html
+    assert 'aria-invalid="true"' in html and f'aria-describedby="fout-aanwezig-{bakker.id}-0"' in html
+    assert "meer dan 24" in html
+    assert 'value="25"' in html  # what was typed stays, to correct it
+    assert "Niet opgeslagen" in html
+
+
+def test_absence_is_registered_in_the_row_and_needs_a_reason(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    html = post_row(client, bakker, {"aanwezig_0": "1", "ongeoorloofd_0": "2"}).get_data(as_text=True)
+    assert "reden van afwezigheid" in html and saved(db, bakker) == {}
+    post_row(client, bakker, {"aanwezig_0": "1", "ongeoorloofd_0": "2", "reden_0": "Zonder bericht"})
+    monday = saved(db, bakker)[date(2026, 11, 16)]
+    assert (monday.uren_aanwezig, monday.uren_afwezig_ongeoorloofd, monday.reden_afwezig) == (1, 2, "Zonder bericht")
+
+
+def test_saving_the_same_row_again_changes_nothing_and_a_change_is_a_correction(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    post_row(client, bakker, {"aanwezig_0": "3"})
+    assert "Geen wijzigingen" in post_row(client, bakker, {"aanwezig_0": "3"}).get_data(as_text=True)
+    assert "1 gecorrigeerd" in post_row(client, bakker, {"aanwezig_0": "2"}).get_data(as_text=True)
+    [history] = db.scalars(select(RegistratieWijziging).where(RegistratieWijziging.object_type == "presentie"))
+    assert (Decimal(history.oude_waarde), Decimal(history.nieuwe_waarde)) == (3, 2)
+    assert history.gewijzigd_door_id == medewerker.id
+
+
+def test_without_javascript_the_row_form_redirects_back_with_a_message(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    response = post_row(client, bakker, {"aanwezig_0": "3"}, htmx=False)
+    assert response.status_code == 302 and f"week={WEEK}" in response.headers["Location"]
+    assert "Opgeslagen voor" in client.get(response.headers["Location"]).get_data(as_text=True)
+    response = post_row(client, bakker, {"aanwezig_0": "abc"}, htmx=False)
+    assert response.status_code == 422 and "geen geldig getal" in response.get_data(as_text=True)
+
+
+def test_a_provider_cannot_post_for_another_providers_verwijzing(db, login_as, provider):
+    medewerker, _ = provider
+    other = VerwijzingFactory(beoogde_startdatum=START)
+    TrajectStartFactory(verwijzing=other)
+    assert post_row(login_as(medewerker), other, {"aanwezig_0": "3"}).status_code == 404
+    assert saved(db, other) == {}
+
+
+def test_the_start_form_requires_a_reason_for_a_later_start(db, login_as):
+    contract = ContractFactory(startdatum=date(2026, 1, 1))
+    medewerker = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
+    verwijzing = VerwijzingFactory(contract=contract, beoogde_startdatum=START)
+    client = login_as(medewerker)
+    url = f"/presentie/verwijzing/{verwijzing.id}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    response = client.post(f"{url}/start", data={"csrf_token": token, "gerealiseerde_startdatum": "15-09-2026"})
+    assert response.status_code == 422
+    assert "Vul de reden van de latere start in" in response.get_data(as_text=True)
+    response = client.post(f"{url}/start", data={"csrf_token": token, "gerealiseerde_startdatum": "15-09-2026",
+                                                 "reden_latere_start": "Kinderopvang"})
+    assert response.status_code == 302
+    db.refresh(verwijzing)
+    assert verwijzing.status is VerwijzingStatus.GESTART
+    page = client.get(url).get_data(as_text=True)
+    assert "15-09-2026" in page and "Kinderopvang" in page
+
+
+def test_a_session_correction_is_listed_with_who_old_and_new(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    form_url = f"/presentie/verwijzing/{bakker.id}/sessie"
+    data = {"datum": "17-11-2026", "activiteit": "taalles_knm", "uren_aanwezig": "3"}
+    token = csrf_token(client.get(form_url).get_data(as_text=True))
+    assert client.post(form_url, data={"csrf_token": token, **data}).status_code == 302
+    edit = client.get(f"{form_url}?datum=2026-11-17&activiteit=taalles_knm").get_data(as_text=True)
+    assert 'value="17-11-2026"' in edit and 'value="3"' in edit
+    response = client.post(form_url, data={"csrf_token": token, **data, "uren_aanwezig": "2,75"})
+    assert response.status_code == 302
+    page = client.get(f"/presentie/verwijzing/{bakker.id}").get_data(as_text=True)
+    assert "Correcties" in page and medewerker.naam in page and "3.00" in page and "2.75" in page
+
+
+def test_the_session_form_shows_service_errors_on_the_fields(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    form_url = f"/presentie/verwijzing/{bakker.id}/sessie"
+    token = csrf_token(client.get(form_url).get_data(as_text=True))
+    response = client.post(form_url, data={"csrf_token": token, "datum": "23-11-2026", "activiteit": "taalles_knm",
+                                           "uren_aanwezig": "1e3"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "toekomst" in html and "geen geldig getal" in html and "Er zijn 2 fouten gevonden" in html
+
+
+def test_gemeente_staff_read_the_verwijzing_page_and_the_read_is_audited(db, login_as, provider):
+    _, (bakker, _) = provider
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[bakker.inburgeraar.gemeente])
+    response = login_as(regisseur).get(f"/presentie/verwijzing/{bakker.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Uren en presentie" in html
+    assert "Start opslaan" not in html and "Start corrigeren" not in html and "Corrigeren" not in html
+    assert db.scalars(select(AuditEvent).where(
+        AuditEvent.action == "presentie_bekeken", AuditEvent.actor_id == regisseur.id)).first()
+    elsewhere = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[InburgeraarFactory().gemeente])
+    assert login_as(elsewhere).get(f"/presentie/verwijzing/{bakker.id}").status_code == 404

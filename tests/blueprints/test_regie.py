@@ -1,0 +1,167 @@
+"""The regie view: caseload overview (scope, filters, sort, pages, export) and the regie case page."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.models import AuditEvent, Presentie, TrajectStart
+from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Rol, VerwijzingStatus
+from portal.models.traject import Activiteit
+from tests.factories import (
+    AanbiederFactory,
+    ContractFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    PipFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
+
+
+@pytest.fixture
+def world(db):
+    """Two gemeenten; in Dalfsen two klantregisseurs with their own cases."""
+    dalfsen, zwolle = GemeenteFactory(naam="Dalfsen"), GemeenteFactory(naam="Zwolle")
+    anna = UserFactory(rol=Rol.KLANTREGISSEUR, naam="Anna", gemeenten=[dalfsen])
+    bert = UserFactory(rol=Rol.KLANTREGISSEUR, naam="Bert", gemeenten=[dalfsen])
+    taalschool = AanbiederFactory(naam="Taalschool Noord")
+    contract = ContractFactory(aanbieder=taalschool, gemeenten=[dalfsen])
+    eigen = InburgeraarFactory(gemeente=dalfsen, klantregisseur=anna, voornamen="Amira", achternaam="Aziz")
+    PipFactory(inburgeraar=eigen)
+    # Not started five weeks after the beoogde start: a signal.
+    VerwijzingFactory(inburgeraar=eigen, contract=contract, beoogde_startdatum=date.today() - timedelta(weeks=5))
+    collega = InburgeraarFactory(gemeente=dalfsen, klantregisseur=bert, voornamen="Bashir", achternaam="Bakr",
+                                 doelgroep=Doelgroep.GEZINSMIGRANT_OVERIG)
+    PipFactory(inburgeraar=collega, leerroute=Leerroute.Z, niveau=NiveauPip.A2, geschatte_intensiteit=None)
+    vreemd = InburgeraarFactory(gemeente=zwolle, voornamen="Zora", achternaam="Zwols")
+    return {"dalfsen": dalfsen, "zwolle": zwolle, "anna": anna, "bert": bert, "eigen": eigen,
+            "collega": collega, "vreemd": vreemd, "taalschool": taalschool, "contract": contract}
+
+
+def _names(html: str) -> set[str]:
+    return set(re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', html))
+
+
+def test_klantregisseur_sees_own_caseload_by_default_and_the_gemeente_on_request(world, login_as):
+    client = login_as(world["anna"])
+    html = client.get("/regie/").get_data(as_text=True)
+    assert _names(html) == {"Aziz, Amira"}
+    assert "in uw caseload" in html
+
+    html = client.get("/regie/?alle=1").get_data(as_text=True)
+    assert _names(html) == {"Aziz, Amira", "Bakr, Bashir"}  # never Zwolle's resident
+
+
+def test_other_gemeente_case_page_is_not_found(world, login_as):
+    client = login_as(world["anna"])
+    assert client.get(f"/regie/inburgeraar/{world['vreemd'].id}").status_code == 404
+
+
+def test_aanbieder_may_not_open_the_regie_view(world, login_as):
+    medewerker = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=world["taalschool"])
+    client = login_as(medewerker)
+    assert client.get("/regie/").status_code == 403
+    assert client.get(f"/regie/inburgeraar/{world['eigen'].id}").status_code == 403
+
+
+def test_contractmanager_sees_all_of_the_gemeente_and_filters(world, login_as):
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[world["dalfsen"]])
+    client = login_as(manager)
+    assert _names(client.get("/regie/").get_data(as_text=True)) == {"Aziz, Amira", "Bakr, Bashir"}
+    assert _names(client.get("/regie/?signaal=niet_gestart").get_data(as_text=True)) == {"Aziz, Amira"}
+    assert _names(client.get("/regie/?leerroute=Z").get_data(as_text=True)) == {"Bakr, Bashir"}
+    assert _names(client.get(f"/regie/?aanbieder={world['taalschool'].id}").get_data(as_text=True)) == \
+        {"Aziz, Amira"}
+    assert _names(client.get("/regie/?doelgroep=Gezinsmigrant+en+overige+migrant").get_data(as_text=True)) == \
+        {"Bakr, Bashir"}
+    assert _names(client.get(f"/regie/?klantregisseur={world['bert'].id}").get_data(as_text=True)) == \
+        {"Bakr, Bashir"}
+    assert _names(client.get("/regie/?q=bash").get_data(as_text=True)) == {"Bakr, Bashir"}
+    assert _names(client.get(f"/regie/?q={world['eigen'].bsn}").get_data(as_text=True)) == {"Aziz, Amira"}
+    # Someone else's gemeente id as a filter shows nothing, never the other gemeente's residents.
+    assert _names(client.get(f"/regie/?gemeente={world['zwolle'].id}").get_data(as_text=True)) == set()
+
+
+def test_sorting_and_pagination_keep_the_filters_in_real_links(world, login_as, db):
+    for n in range(30):
+        InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam=f"Zeta{n:02d}")
+    client = login_as(world["anna"])
+    html = client.get("/regie/?sort=naam&q=zeta").get_data(as_text=True)
+    names = re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', html)
+    assert len(names) == 25 and names[0].startswith("Zeta00")
+    assert 'href="/regie/?q=zeta&amp;sort=naam&amp;pagina=2"' in html
+    page2 = client.get("/regie/?q=zeta&sort=naam&pagina=2").get_data(as_text=True)
+    assert len(_names(page2)) == 5
+    reverse = client.get("/regie/?sort=-naam&q=zeta").get_data(as_text=True)
+    assert re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', reverse)[0].startswith("Zeta29")
+    assert 'aria-sort="descending"' in reverse
+
+
+def test_signals_sort_first_by_default(world, login_as):
+    client = login_as(world["anna"])
+    html = client.get("/regie/?alle=1").get_data(as_text=True)
+    names = re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', html)
+    assert names[0] == "Aziz, Amira"
+    assert "Verwijzing niet gestart" in html
+
+
+def test_htmx_search_returns_only_the_results_fragment(world, login_as):
+    client = login_as(world["anna"])
+    response = client.get("/regie/?alle=1&q=amira", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and _names(html) == {"Aziz, Amira"}
+    full = client.get("/regie/").get_data(as_text=True)
+    assert 'hx-push-url="true"' in full and 'aria-live="polite"' in full
+
+
+def test_export_is_an_xlsx_without_live_formulas_and_is_audited(world, login_as, db):
+    world["eigen"].achternaam = '=HYPERLINK("http://evil.example","klik")'
+    db.flush()
+    client = login_as(world["anna"])
+    response = client.get("/regie/export.xlsx?alle=1")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.data))
+    sheet = workbook.active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert all(cell.data_type != "f" for cell in cells)
+    values = [cell.value for cell in cells]
+    assert "'=HYPERLINK(\"http://evil.example\",\"klik\")" in values
+    assert "Bakr" in values
+    assert any("nog niet gestart" in str(v) for v in values)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "geexporteerd"))
+    assert event is not None and event.actor_id == world["anna"].id and event.details["aantal"] == 2
+
+
+def test_case_page_shows_signals_chart_hours_timeline_and_is_audited(world, login_as, db):
+    eigen, verwijzing = world["eigen"], None
+    from portal.models import Verwijzing
+
+    verwijzing = db.scalar(select(Verwijzing).where(Verwijzing.inburgeraar_id == eigen.id))
+    verwijzing.status = VerwijzingStatus.GESTART
+    start = date.today() - timedelta(weeks=5)
+    db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=start,
+                        reden_latere_start="Wachtlijst"))
+    for n in range(1, 20, 2):
+        db.add(Presentie(verwijzing_id=verwijzing.id, datum=date.today() - timedelta(days=n),
+                         activiteit=Activiteit.TAALLES_KNM, uren_aanwezig=Decimal(2),
+                         uren_afwezig_ongeoorloofd=Decimal(1)))
+    db.flush()
+    client = login_as(world["anna"])
+    response = client.get(f"/regie/inburgeraar/{eigen.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Aanwezigheid onder de drempel" in html and "66,7%" in html
+    assert '<svg' in html and 'role="img"' in html and "<title id=" in html and "<desc id=" in html
+    assert "Tabel met de uren per week" in html
+    assert "<progress" in html and "20 van 1.200 uur (1%)" in html
+    assert "Bron: Aanbieder Taalschool Noord" in html and "Bron: Gemeente" in html
+    assert "Reden latere start: Wachtlijst" in html
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "bekeken", AuditEvent.object_type == "regie"))
+    assert event is not None and event.inburgeraar_id == eigen.id and event.actor_id == world["anna"].id

@@ -1,0 +1,177 @@
+"""The registration pages as their users meet them: providers on their own verwijzing, the klantregisseur
+deciding afschalingsverzoeken, and nobody seeing what is not theirs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.models import AuditEvent, Examenresultaat, OmstandighedenMelding, Pip, Voortgangsrapportage
+from portal.models.enums import NiveauPip, Rol, VerwijzingStatus
+from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek, ResultaatBron
+from tests.factories import UserFactory
+from tests.helpers import csrf_token, post_form
+from tests.registraties_case import TODAY, add_lesuren, make_case
+
+DATUM = (TODAY - timedelta(days=2)).strftime("%d-%m-%Y")
+
+
+@pytest.fixture
+def case(db):
+    return make_case()
+
+
+def page(verwijzing) -> str:
+    return f"/registraties/verwijzing/{verwijzing.id}"
+
+
+def test_provider_sees_its_verwijzing_page_and_the_read_is_audited(db, login_as, case):
+    response = login_as(case.aanbieder_a).get(page(case.b1))
+    assert response.status_code == 200
+    assert "Voortgangsrapportages" in response.text and "Examenresultaten" in response.text
+    assert db.scalar(select(AuditEvent).where(
+        AuditEvent.action == "bekeken", AuditEvent.object_type == "registraties",
+        AuditEvent.actor_id == case.aanbieder_a.id)) is not None
+
+
+def test_another_provider_gets_404_and_anonymous_users_are_sent_to_login(db, client, login_as, case):
+    assert client.get(page(case.b1)).status_code == 302
+    assert login_as(case.aanbieder_b).get(page(case.b1)).status_code == 404
+
+
+def test_provider_registers_progress_and_sees_it_listed(db, login_as, case):
+    client = login_as(case.aanbieder_a)
+    response = post_form(client, f"{page(case.b1)}/voortgang", {
+        "voortgang-peildatum": DATUM, "voortgang-motivatie": "Gemotiveerd", "voortgang-voortgang": "Goed op weg"},
+        page_url=page(case.b1))
+    assert response.status_code == 302
+    assert db.scalar(select(Voortgangsrapportage.voortgang)) == "Goed op weg"
+    assert "Goed op weg" in client.get(page(case.b1)).text
+
+
+def test_errors_are_shown_at_the_fields_in_dutch(db, login_as, case):
+    client = login_as(case.aanbieder_a)
+    response = post_form(client, f"{page(case.b1)}/voortgang", {"voortgang-peildatum": "32-13-2026"},
+                         page_url=page(case.b1))
+    assert response.status_code == 200
+    assert "geen geldige datum" in response.text
+    assert "Vul de motivatie in." in response.text
+    assert db.scalar(select(Voortgangsrapportage)) is None
+
+
+def test_omstandigheden_reach_the_klantregisseur_and_stay_hidden_from_the_other_provider(db, login_as, case):
+    client = login_as(case.aanbieder_a)
+    response = post_form(client, f"{page(case.b1)}/omstandigheden", {
+        "omst-soort": "gezinssituatie", "omst-datum": DATUM, "omst-toelichting": "Gezinshereniging, partner komt."},
+        page_url=page(case.b1))
+    assert response.status_code == 302
+    assert db.scalar(select(OmstandighedenMelding)) is not None
+
+    assert "Gezinshereniging" not in login_as(case.aanbieder_b).get(page(case.map)).text
+    assert "Gezinshereniging" in login_as(case.klantregisseur).get(page(case.b1)).text
+
+
+def test_afschaling_form_says_how_many_hours_are_missing_and_refuses(db, login_as, case):
+    add_lesuren(case.b1, 550)
+    client = login_as(case.aanbieder_a)
+    url = f"{page(case.b1)}/afschalingsverzoek"
+    assert "Nog 50 uur nodig" in client.get(url).text
+    response = post_form(client, url, {"onderdelen": ["SP"], "observaties_aanbieder": "Inzet goed",
+                                       "ervaring_inburgeraar": "Spreken is moeilijk"})
+    assert response.status_code == 200
+    assert "nog 50 uur nodig" in response.text
+    assert db.scalar(select(Afschalingsverzoek)) is None
+
+
+def test_afschaling_from_request_to_decision_to_the_provider_seeing_it(db, login_as, case):
+    add_lesuren(case.b1, 600)
+    provider = login_as(case.aanbieder_a)
+    url = f"{page(case.b1)}/afschalingsverzoek"
+    response = post_form(provider, url, {"onderdelen": ["SC", "SP"], "observaties_aanbieder": "Inzet goed",
+                                         "ervaring_inburgeraar": "Schrijven lukt niet"})
+    assert response.status_code == 302
+    verzoek = db.scalar(select(Afschalingsverzoek))
+    assert verzoek.status is AfschalingStatus.INGEDIEND
+
+    regisseur = login_as(case.klantregisseur)
+    lijst = regisseur.get("/registraties/afschalingsverzoeken")
+    assert case.inburgeraar.naam in lijst.text
+    besluit_url = f"/registraties/afschalingsverzoeken/{verzoek.id}"
+    response = post_form(regisseur, besluit_url, {"besluit": "afgewezen", "besluit_reden": ""})
+    assert response.status_code == 200 and "Vul de reden van de afwijzing in." in response.text
+    response = post_form(regisseur, besluit_url, {"besluit": "goedgekeurd", "besluit_reden": "Akkoord"})
+    assert response.status_code == 302
+    db.refresh(verzoek)
+    assert verzoek.status is AfschalingStatus.GOEDGEKEURD
+    assert db.scalar(select(Pip).where(Pip.inburgeraar_id == case.inburgeraar.id, Pip.versie == 2)).niveau \
+        is NiveauPip.A2
+
+    collega = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=case.aanbieder_a.aanbieder)
+    text = login_as(collega).get(url).text
+    assert "Goedgekeurd" in text and "niveau A2" in text
+
+
+def test_another_klantregisseur_cannot_decide(db, login_as, case):
+    add_lesuren(case.b1, 600)
+    verzoek = Afschalingsverzoek(verwijzing=case.b1, inburgeraar_id=case.inburgeraar.id, observaties_aanbieder="x",
+                                 ervaring_inburgeraar="y", uren_op_moment=600)
+    db.add(verzoek)
+    db.flush()
+    client = login_as(case.andere_klantregisseur)
+    url = f"/registraties/afschalingsverzoeken/{verzoek.id}"
+    assert "beslist de klantregisseur van deze inburgeraar" in client.get(url).text
+    token = csrf_token(client.get(url).text)
+    assert client.post(url, data={"csrf_token": token, "besluit": "goedgekeurd"}).status_code == 403
+    db.refresh(verzoek)
+    assert verzoek.status is AfschalingStatus.INGEDIEND
+    assert login_as(case.aanbieder_a).get("/registraties/afschalingsverzoeken").status_code == 403
+
+
+def test_provider_registers_an_exam_result_and_gemeente_staff_enter_duos(db, login_as, case):
+    data = {"examen-onderdeel": "LU", "examen-niveau": "B1", "examen-resultaat": "Geslaagd",
+            "examen-examendatum": DATUM}
+    response = post_form(login_as(case.aanbieder_a), f"{page(case.b1)}/examenresultaat", data,
+                         page_url=page(case.b1))
+    assert response.status_code == 302
+    response = post_form(login_as(case.klantregisseur), f"{page(case.b1)}/examenresultaat", data,
+                         page_url=page(case.b1))
+    assert response.status_code == 302
+    assert sorted(r.bron.value for r in db.scalars(select(Examenresultaat))) == [
+        ResultaatBron.AANBIEDER.value, ResultaatBron.DUO.value]
+    text = login_as(case.contractmanager).get(page(case.b1)).text
+    assert "bron DUO" in text and "bron Aanbieder" in text
+
+
+def test_contractmanager_cannot_post_results(db, login_as, case):
+    client = login_as(case.contractmanager)
+    token = csrf_token(client.get(page(case.b1)).text)
+    response = client.post(f"{page(case.b1)}/examenresultaat", data={"csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_map_provider_registers_the_eindgesprek(db, login_as, case):
+    client = login_as(case.aanbieder_b)
+    assert "Datum eindgesprek MAP" in client.get(page(case.map)).text
+    response = post_form(client, f"{page(case.map)}/routeresultaat", {"route-datum_eindgesprek_map": DATUM},
+                         page_url=page(case.map))
+    assert response.status_code == 302
+    db.refresh(case.map)
+    assert case.map.status is VerwijzingStatus.AFGEROND
+    assert f"Eindgesprek MAP op {DATUM}" in client.get(page(case.map)).text
+
+
+def test_gemeente_case_fragment_renders_the_exam_grid(db, app, case):
+    from flask import render_template
+
+    from portal.services.resultaten import registraties_van
+
+    with app.test_request_context():
+        from flask import g
+
+        g._db_session = db
+        html = render_template("registraties/_inburgeraar_overzicht.html",
+                               registraties=registraties_van(db, case.klantregisseur, case.inburgeraar))
+        g.pop("_db_session")
+    assert "Examenresultaten per onderdeel en niveau" in html and "Afschalingsverzoeken" in html

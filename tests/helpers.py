@@ -1,0 +1,40 @@
+"""Helpers for tests that drive the real forms: CSRF tokens from pages and the full login flow."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from flask.testing import FlaskClient
+
+_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of a page: the form's hidden field, else the meta tag htmx uses."""
+    match = _CSRF_INPUT.search(html) or _CSRF_META.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict | None = None, page_url: str | None = None, **kwargs):
+    """GET the page that holds the form (url unless page_url), then POST the data with its CSRF token."""
+    page = client.get(page_url or url)
+    payload = {"csrf_token": csrf_token(page.get_data(as_text=True)), **(data or {})}
+    return client.post(url, data=payload, **kwargs)
+
+
+def totp_code(secret: str) -> str:
+    """The current code of an authenticator app holding this secret."""
+    return pyotp.TOTP(secret).now()
+
+
+def login_via_form(client: FlaskClient, email: str, password: str, totp_secret: str):
+    """Log in through the real pages: e-mail and password, then the TOTP code. Returns the final response."""
+    response = post_form(client, "/inloggen/", {"email": email, "password": password})
+    assert response.status_code == 302, "password step failed"
+    assert response.headers["Location"].endswith("/inloggen/tweede-factor"), response.headers["Location"]
+    response = post_form(client, "/inloggen/tweede-factor", {"code": totp_code(totp_secret)})
+    assert response.status_code == 302, "second factor failed"
+    return response

@@ -1,0 +1,1 @@
+"""Service tests: domain rules without HTTP."""

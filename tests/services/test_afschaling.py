@@ -1,0 +1,215 @@
+"""Afschalingsverzoeken: 600 hours first, one waiting request at a time, decided by the inburgeraar's own
+klantregisseur, and an approval is a new PIP version at A2."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from portal import events
+from portal.models import AuditEvent, Pip
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel
+from portal.models.resultaat import AfschalingStatus, Examenonderdeel
+from portal.models.traject import Activiteit
+from portal.services import ValidationError
+from portal.services.afschaling import (
+    beslis,
+    dien_in,
+    mag_beslissen,
+    uren_tekort,
+    verzoeken_van,
+    wachtende_verzoeken,
+)
+from portal.services.registraties import NotAllowed
+from tests.factories import PresentieFactory
+from tests.registraties_case import TODAY, EventLog, add_lesuren, make_case
+
+
+@pytest.fixture
+def case(db):
+    return make_case()
+
+
+@pytest.fixture
+def log(monkeypatch):
+    collected = EventLog()
+    monkeypatch.setattr(events, "_listeners", [collected])
+    return collected
+
+
+def verzoek_data(**overrides):
+    data = {"onderdelen": ["SC", "SP"], "observaties_aanbieder": "Zeer gemotiveerd, schrijven blijft moeilijk.",
+            "ervaring_inburgeraar": "Wil graag verder, maar schrijven lukt niet."}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def ingediend(db, app_ctx, case):
+    add_lesuren(case.b1, 600)
+    return dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+
+
+def test_below_600_hours_the_request_is_refused_saying_how_many_hours_are_missing(db, app_ctx, case):
+    add_lesuren(case.b1, Decimal("597.5"))
+    assert uren_tekort(db, case.inburgeraar.id) == Decimal("2.5")
+    with pytest.raises(ValidationError) as error:
+        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+    assert "nog 2,5 uur nodig" in error.value.errors["uren"]
+
+
+def test_at_600_hours_the_request_is_submitted_per_part_with_the_hours_as_evidence(db, app_ctx, case, log):
+    add_lesuren(case.b1, 600)
+    verzoek = dien_in(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=["SP", "SC", "SP"]), today=TODAY)
+    assert verzoek.status is AfschalingStatus.INGEDIEND
+    assert verzoek.onderdelen == [Examenonderdeel.SC, Examenonderdeel.SP]
+    assert verzoek.uren_op_moment == Decimal(600)
+    assert log.kinds() == [events.AFSCHALINGSVERZOEK_INGEDIEND]
+    audit = db.scalars(select(AuditEvent).where(AuditEvent.action == "afschalingsverzoek_ingediend")).one()
+    assert audit.details["onderdelen"] == ["SC", "SP"]
+
+
+def test_only_taalles_and_knm_hours_count(db, app_ctx, case):
+    participatie = case.verwijzing(Onderdeel.Z_ROUTE_PARTICIPATIE)
+    for dag in range(1, 80):
+        PresentieFactory(verwijzing=participatie, datum=TODAY - timedelta(days=dag),
+                         activiteit=Activiteit.PARTICIPATIE, uren_aanwezig=Decimal(8))
+    add_lesuren(case.b1, 100)
+    assert uren_tekort(db, case.inburgeraar.id) == Decimal(500)
+
+
+@pytest.mark.parametrize("onderdelen, message", [
+    ([], "Kies welke onderdelen"),
+    (["KNM"], "Alleen de taalonderdelen"),
+    (["XX"], "Kies een of meer"),
+])
+def test_the_request_names_language_parts_only(db, app_ctx, case, onderdelen, message):
+    add_lesuren(case.b1, 600)
+    with pytest.raises(ValidationError) as error:
+        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=onderdelen), today=TODAY)
+    assert message in error.value.errors["onderdelen"]
+
+
+def test_observations_and_the_inburgeraars_experience_are_required(db, app_ctx, case):
+    add_lesuren(case.b1, 600)
+    with pytest.raises(ValidationError) as error:
+        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(observaties_aanbieder="", ervaring_inburgeraar=" "),
+                today=TODAY)
+    assert set(error.value.errors) == {"observaties_aanbieder", "ervaring_inburgeraar"}
+
+
+def test_only_for_the_b1_route_and_only_by_its_provider(db, app_ctx, case):
+    add_lesuren(case.b1, 600)
+    with pytest.raises(NotAllowed):
+        dien_in(db, case.aanbieder_b, case.b1, verzoek_data(), today=TODAY)
+    with pytest.raises(ValidationError) as error:
+        dien_in(db, case.aanbieder_b, case.map, verzoek_data(), today=TODAY)
+    assert "B1-route" in error.value.errors["verwijzing"]
+
+
+def test_one_waiting_request_at_a_time(db, app_ctx, case, ingediend):
+    with pytest.raises(ValidationError) as error:
+        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+    assert "al een afschalingsverzoek" in error.value.errors["verwijzing"]
+
+
+def test_only_the_inburgeraars_own_klantregisseur_decides(db, app_ctx, case, ingediend):
+    assert mag_beslissen(case.klantregisseur, ingediend)
+    assert not mag_beslissen(case.andere_klantregisseur, ingediend)
+    assert not mag_beslissen(case.contractmanager, ingediend)
+    assert not mag_beslissen(case.aanbieder_a, ingediend)
+    with pytest.raises(NotAllowed):
+        beslis(db, case.andere_klantregisseur, ingediend, {"besluit": "goedgekeurd"}, today=TODAY)
+    assert wachtende_verzoeken(db, case.klantregisseur) == [ingediend]
+    assert wachtende_verzoeken(db, case.andere_klantregisseur) == []
+
+
+def test_without_an_assigned_klantregisseur_any_klantregisseur_of_the_gemeente_decides(db, app_ctx, case, ingediend):
+    case.inburgeraar.klantregisseur_id = None
+    db.flush()
+    assert mag_beslissen(case.andere_klantregisseur, ingediend)
+    assert wachtende_verzoeken(db, case.andere_klantregisseur) == [ingediend]
+
+
+def test_rejection_needs_a_reason_and_changes_no_pip(db, app_ctx, case, ingediend, log):
+    with pytest.raises(ValidationError) as error:
+        beslis(db, case.klantregisseur, ingediend, {"besluit": "afgewezen", "besluit_reden": ""}, today=TODAY)
+    assert "reden" in error.value.errors["besluit_reden"]
+    verzoek = beslis(db, case.klantregisseur, ingediend,
+                     {"besluit": "afgewezen", "besluit_reden": "Eerst extra schrijfles volgen."}, today=TODAY)
+    assert verzoek.status is AfschalingStatus.AFGEWEZEN
+    assert verzoek.pip_id is None
+    assert verzoek.besloten_door_id == case.klantregisseur.id
+    assert case.inburgeraar.huidige_pip.niveau is NiveauPip.B1
+    assert log.kinds()[-1] == events.AFSCHALINGSVERZOEK_BESLOTEN
+
+
+def test_approval_records_a_new_pip_version_at_a2_and_the_provider_sees_the_decision(db, app_ctx, case, ingediend):
+    dagtekening = TODAY - timedelta(days=1)
+    verzoek = beslis(db, case.klantregisseur, ingediend,
+                     {"besluit": "goedgekeurd", "dagtekening": dagtekening.strftime("%d-%m-%Y")}, today=TODAY)
+    pips = db.scalars(select(Pip).where(Pip.inburgeraar_id == case.inburgeraar.id).order_by(Pip.versie)).all()
+    assert [p.versie for p in pips] == [1, 2]
+    nieuw = pips[-1]
+    assert (nieuw.leerroute, nieuw.niveau, nieuw.dagtekening) == (Leerroute.B, NiveauPip.A2, dagtekening)
+    assert f"afschalingsverzoek {verzoek.id}" in nieuw.reden_wijziging
+    assert nieuw.geschatte_intensiteit == case.pip.geschatte_intensiteit
+    assert verzoek.pip_id == nieuw.id
+    assert verzoeken_van(db, case.aanbieder_a, case.b1)[0].status is AfschalingStatus.GOEDGEKEURD
+    assert verzoeken_van(db, case.aanbieder_b, case.b1) == []
+    # After approval the PIP is at A2: no further request is needed.
+    with pytest.raises(ValidationError):
+        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+
+
+def test_a_decision_is_final(db, app_ctx, case, ingediend):
+    beslis(db, case.klantregisseur, ingediend, {"besluit": "afgewezen", "besluit_reden": "Nee."}, today=TODAY)
+    with pytest.raises(ValidationError) as error:
+        beslis(db, case.klantregisseur, ingediend, {"besluit": "goedgekeurd"}, today=TODAY)
+    assert "al beslist" in error.value.errors["besluit"]
+
+
+def test_approval_cannot_be_dated_in_the_future_or_before_the_current_pip(db, app_ctx, case, ingediend):
+    with pytest.raises(ValidationError) as error:
+        beslis(db, case.klantregisseur, ingediend,
+               {"besluit": "goedgekeurd", "dagtekening": TODAY + timedelta(days=1)}, today=TODAY)
+    assert "toekomst" in error.value.errors["dagtekening"]
+    with pytest.raises(ValidationError) as error:
+        beslis(db, case.klantregisseur, ingediend,
+               {"besluit": "goedgekeurd", "dagtekening": case.pip.dagtekening - timedelta(days=1)}, today=TODAY)
+    assert "dagtekening" in error.value.errors
+    assert ingediend.status is AfschalingStatus.INGEDIEND
+
+
+def test_the_request_is_not_possible_on_a_z_route_verwijzing(db, app_ctx, case):
+    z = case.verwijzing(Onderdeel.Z_ROUTE_TAAL)
+    with pytest.raises(ValidationError):
+        dien_in(db, case.aanbieder_a, z, verzoek_data(), today=TODAY)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(onderdelen=st.one_of(st.none(), st.text(max_size=5), st.lists(st.one_of(
+    st.sampled_from(["LE", "LU", "SC", "SP", "KNM", " sp ", ""]), st.text(max_size=4)), max_size=6)),
+    besluit=st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["goedgekeurd", "afgewezen", "ingediend"])))
+def test_odd_input_gives_field_errors_never_crashes(db, app_ctx, onderdelen, besluit):
+    case = make_case()
+    add_lesuren(case.b1, 600)
+    try:
+        verzoek = dien_in(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=onderdelen), today=TODAY)
+    except ValidationError as error:
+        assert set(error.errors) == {"onderdelen"}
+        return
+    assert verzoek.onderdelen and set(verzoek.onderdelen) <= {Examenonderdeel.LE, Examenonderdeel.LU,
+                                                               Examenonderdeel.SC, Examenonderdeel.SP}
+    try:
+        beslis(db, case.klantregisseur, verzoek, {"besluit": besluit, "besluit_reden": "Toelichting"}, today=TODAY)
+    except ValidationError as error:
+        assert set(error.errors) == {"besluit"}
+        assert verzoek.status is AfschalingStatus.INGEDIEND
+    else:
+        assert verzoek.status in (AfschalingStatus.GOEDGEKEURD, AfschalingStatus.AFGEWEZEN)

@@ -1,0 +1,143 @@
+"""Start of a traject: dates, reason for a later start, 'niet gestart', status, history and signals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from portal import events
+from portal.models import AuditEvent, RegistratieWijziging
+from portal.models.enums import Rol, VerwijzingStatus
+from portal.services import ValidationError
+from portal.services.traject import StartInput, register_start
+from tests.factories import ContractFactory, PresentieFactory, UserFactory, VerwijzingFactory
+
+TODAY = date(2026, 11, 20)
+BEOOGD = date(2026, 9, 1)
+
+
+@pytest.fixture
+def case(db):
+    contract = ContractFactory(startdatum=date(2026, 1, 1), einddatum=date(2028, 12, 31))
+    medewerker = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
+    verwijzing = VerwijzingFactory(contract=contract, beoogde_startdatum=BEOOGD, uiterste_einddatum=date(2027, 12, 31))
+    return medewerker, verwijzing
+
+
+@pytest.fixture
+def emitted():
+    seen: list[events.DomainEvent] = []
+
+    def listener(_session, event):
+        seen.append(event)
+
+    events.subscribe(listener)
+    yield seen
+    events._listeners.remove(listener)
+
+
+def errors(db, actor, verwijzing, **values):
+    with pytest.raises(ValidationError) as exc:
+        register_start(db, actor, verwijzing, StartInput(**values), TODAY)
+    return exc.value.errors
+
+
+def test_start_on_the_planned_day_sets_gestart_without_signal(db, case, emitted):
+    medewerker, verwijzing = case
+    start = register_start(db, medewerker, verwijzing, StartInput(gerealiseerde_startdatum="01-09-2026"), TODAY)
+    assert start.gerealiseerde_startdatum == BEOOGD and start.geregistreerd_door_id == medewerker.id
+    assert verwijzing.status is VerwijzingStatus.GESTART
+    assert emitted == []
+    assert db.scalars(select(AuditEvent).where(AuditEvent.action == "traject_start_geregistreerd")).one()
+
+
+def test_a_later_start_needs_a_reason_and_signals_the_gemeente(db, case, emitted):
+    medewerker, verwijzing = case
+    assert "reden van de latere start" in errors(db, medewerker, verwijzing, gerealiseerde_startdatum="15-09-2026")[
+        "reden_latere_start"]
+    register_start(db, medewerker, verwijzing, StartInput(
+        gerealiseerde_startdatum="15-09-2026", reden_latere_start="Kinderopvang pas later geregeld"), TODAY)
+    [signal] = emitted
+    assert signal.kind == events.LATE_START
+    assert signal.verwijzing_id == verwijzing.id and signal.details["dagen_later"] == 14
+    # Submitting the same again is a no-op: no second signal, no history.
+    register_start(db, medewerker, verwijzing, StartInput(
+        gerealiseerde_startdatum="15-09-2026", reden_latere_start="Kinderopvang pas later geregeld"), TODAY)
+    assert len(emitted) == 1
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "fragment"),
+    [
+        ({"gerealiseerde_startdatum": "21-11-2026"}, "gerealiseerde_startdatum", "toekomst"),
+        ({"gerealiseerde_startdatum": "31-08-2026"}, "gerealiseerde_startdatum", "vóór de beoogde startdatum"),
+        ({"gerealiseerde_startdatum": ""}, "gerealiseerde_startdatum", "Vul de gerealiseerde startdatum in"),
+        ({"gerealiseerde_startdatum": "31-02-2026"}, "gerealiseerde_startdatum", "geen geldige datum"),
+        ({"gerealiseerde_startdatum": "01-09-2026", "bijgestelde_einddatum": "01-01-2028"},
+         "bijgestelde_einddatum", "na de uiterste einddatum"),
+        ({"gerealiseerde_startdatum": "01-09-2026", "bijgestelde_einddatum": "31-08-2026"},
+         "bijgestelde_einddatum", "vóór de startdatum"),
+        ({"niet_gestart": True}, "reden_niet_gestart", "waarom"),
+    ],
+)
+def test_start_rules_have_dutch_messages(db, case, values, field, fragment):
+    medewerker, verwijzing = case
+    assert fragment in errors(db, medewerker, verwijzing, **values)[field]
+
+
+def test_niet_gestart_with_reason_sets_status_and_signals(db, case, emitted):
+    medewerker, verwijzing = case
+    data = StartInput(niet_gestart=True, reden_niet_gestart="Verhuisd")
+    start = register_start(db, medewerker, verwijzing, data, TODAY)
+    assert start.niet_gestart and start.gerealiseerde_startdatum is None
+    assert verwijzing.status is VerwijzingStatus.NIET_GESTART
+    assert [e.kind for e in emitted] == [events.NIET_GESTART]
+
+
+def test_niet_gestart_is_refused_when_presentie_exists(db, case):
+    medewerker, verwijzing = case
+    register_start(db, medewerker, verwijzing, StartInput(gerealiseerde_startdatum="01-09-2026"), TODAY)
+    PresentieFactory(verwijzing=verwijzing, datum=date(2026, 9, 2))
+    assert "al presentie" in errors(db, medewerker, verwijzing, niet_gestart=True, reden_niet_gestart="x")[
+        "niet_gestart"]
+    # Nor can the start move past the first session.
+    assert "02-09-2026" in errors(db, medewerker, verwijzing, gerealiseerde_startdatum="03-09-2026",
+                                  reden_latere_start="x")["gerealiseerde_startdatum"]
+
+
+def test_a_correction_keeps_history_and_status_changes_are_recorded(db, case):
+    medewerker, verwijzing = case
+    start = register_start(db, medewerker, verwijzing, StartInput(gerealiseerde_startdatum="01-09-2026"), TODAY)
+    register_start(db, medewerker, verwijzing, StartInput(
+        gerealiseerde_startdatum="08-09-2026", reden_latere_start="Ziek", bijgestelde_einddatum="01-09-2027"), TODAY)
+    rows = {(h.object_type, h.veld): h for h in db.scalars(select(RegistratieWijziging))}
+    assert rows[("traject_start", "gerealiseerde_startdatum")].oude_waarde == "2026-09-01"
+    assert rows[("traject_start", "gerealiseerde_startdatum")].nieuwe_waarde == "2026-09-08"
+    assert rows[("traject_start", "gerealiseerde_startdatum")].gewijzigd_door_id == medewerker.id
+    assert rows[("verwijzing", "status")].nieuwe_waarde == "gestart"
+    assert start.bijgestelde_einddatum == date(2027, 9, 1)
+
+
+def test_only_the_own_provider_registers_a_start(db, case):
+    _, verwijzing = case
+    other = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=ContractFactory().aanbieder)
+    assert "Alleen de aanbieder" in errors(db, other, verwijzing, gerealiseerde_startdatum="01-09-2026")["verwijzing"]
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[verwijzing.inburgeraar.gemeente])
+    assert errors(db, regisseur, verwijzing, gerealiseerde_startdatum="01-09-2026")["verwijzing"]
+
+
+def test_an_ingetrokken_verwijzing_cannot_start(db, case):
+    medewerker, verwijzing = case
+    verwijzing.status = VerwijzingStatus.INGETROKKEN
+    assert "ingetrokken" in errors(db, medewerker, verwijzing, gerealiseerde_startdatum="01-09-2026")["verwijzing"]
+
+
+def test_a_finished_traject_keeps_its_status_when_the_start_is_corrected(db, case):
+    medewerker, verwijzing = case
+    register_start(db, medewerker, verwijzing, StartInput(gerealiseerde_startdatum="01-09-2026"), TODAY)
+    verwijzing.status = VerwijzingStatus.AFGEROND
+    data = StartInput(gerealiseerde_startdatum="02-09-2026", reden_latere_start="x")
+    register_start(db, medewerker, verwijzing, data, TODAY)
+    assert verwijzing.status is VerwijzingStatus.AFGEROND

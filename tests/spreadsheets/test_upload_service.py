@@ -1,0 +1,253 @@
+"""Upload → check → preview → confirm through the presentie service: nothing stored before confirmation,
+idempotent re-uploads, corrections with history, and no partial data after a crash."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import tasks
+from portal.models import AuditEvent, Presentie, RegistratieWijziging, Upload, UploadSoort, UploadStatus
+from portal.services import uploads
+from portal.services.uploads import Settings, UploadStateError
+from portal.spreadsheets.guard import UnsafeFileError
+from tests.spreadsheets.conftest import HEADER, Provider, presence_rows, xlsx_bytes
+
+
+def stored(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Presentie)) or 0
+
+
+def upload_file(db: Session, provider: Provider, settings: Settings, content: bytes, name: str = "p.xlsx") -> Upload:
+    upload = uploads.store(
+        db, provider.user, UploadSoort.PRESENTIE, io.BytesIO(content), name, settings.upload_dir, settings.limits
+    )
+    db.commit()
+    tasks.run_upload_validation(db, {"UPLOAD_DIR": str(settings.upload_dir)}, upload.id, report=False)
+    db.refresh(upload)
+    return upload
+
+
+def confirm(db: Session, provider: Provider, settings: Settings, upload: Upload) -> Upload:
+    uploads.request_confirmation(db, provider.user, upload)
+    db.commit()
+    tasks.run_upload_confirmation(db, {"UPLOAD_DIR": str(settings.upload_dir)}, upload.id, provider.user.id,
+                                  report=False)
+    db.refresh(upload)
+    return upload
+
+
+@pytest.fixture
+def day(provider: Provider) -> date:
+    return provider.start + timedelta(days=7)
+
+
+def test_preview_stores_nothing_and_confirm_stores_every_valid_row(db, provider, settings, day):
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)], title_rows=2))
+    assert upload.status is UploadStatus.PREVIEWED
+    assert (upload.aantal_rijen, upload.aantal_nieuw, upload.aantal_fout) == (3, 3, 0)
+    assert stored(db) == 0
+
+    upload = confirm(db, provider, settings, upload)
+    assert upload.status is UploadStatus.CONFIRMED
+    assert (upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_ongewijzigd) == (3, 0, 0)
+    rows = db.scalars(select(Presentie)).all()
+    assert {(r.verwijzing_id, r.datum, r.uren_aanwezig) for r in rows} == {
+        (v.id, day, Decimal("2.50")) for v in provider.verwijzingen
+    }
+
+
+def test_the_file_is_stored_under_a_random_name_inside_the_upload_directory(db, provider, settings, day):
+    content = xlsx_bytes([HEADER, *presence_rows(provider, day)])
+    upload = upload_file(db, provider, settings, content, name="../../etc/passwd.xlsx")
+    assert upload.bestandsnaam == "passwd.xlsx"
+    files = list(settings.upload_dir.iterdir())
+    assert [f.name for f in files] == [upload.opgeslagen_naam]
+    assert "passwd" not in upload.opgeslagen_naam
+    assert files[0].read_bytes() == content
+    assert len(upload.id) == 32
+
+
+def test_reuploading_the_same_data_in_a_resaved_file_changes_nothing(db, provider, settings, day):
+    first = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    confirm(db, provider, settings, first)
+    # Same data, different file: title rows, another column order and CSV instead of xlsx.
+    csv = "Presentie maart\n\nActiviteit;Uren aanwezig;BSN;Datum\n" + "".join(
+        f"Taalles en KNM;2,50;{int(v.inburgeraar.bsn)};{day:%d-%m-%Y}\n" for v in provider.verwijzingen
+    )
+    second = upload_file(db, provider, settings, csv.encode("utf-8-sig"), name="p.csv")
+    assert second.sha256 != first.sha256
+    assert (second.aantal_nieuw, second.aantal_gewijzigd, second.aantal_ongewijzigd) == (0, 0, 3)
+    second = confirm(db, provider, settings, second)
+    assert (second.aantal_nieuw, second.aantal_gewijzigd, second.aantal_ongewijzigd) == (0, 0, 3)
+    assert stored(db) == 3
+    assert db.scalar(select(func.count()).select_from(RegistratieWijziging)) == 0
+
+
+def test_a_changed_value_is_a_correction_with_history(db, provider, settings, day):
+    confirm(db, provider, settings, upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)])))
+    rows = presence_rows(provider, day)
+    rows[0][3] = "3"
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *rows]))
+    assert (upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_ongewijzigd) == (0, 1, 2)
+    confirm(db, provider, settings, upload)
+    history = db.scalars(select(RegistratieWijziging)).all()
+    assert [(h.veld, h.oude_waarde, h.nieuwe_waarde) for h in history] == [("uren_aanwezig", "2.50", "3.00")]
+
+
+def test_unknown_bsn_is_onbekende_deelnemer_whether_or_not_it_exists_elsewhere(db, provider, settings, day):
+    rows = presence_rows(provider, day)[:1]
+    rows.append([provider.stranger.inburgeraar.bsn, f"{day:%d-%m-%Y}", "Taalles en KNM", "1", None, None])
+    rows.append(["111222333", f"{day:%d-%m-%Y}", "Taalles en KNM", "1", None, None])  # valid 11-proef, nobody
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *rows]))
+    assert (upload.aantal_nieuw, upload.aantal_fout) == (1, 2)
+    messages = [(e["regel"], e["kolom"], e["melding"]) for e in upload.fouten]
+    assert [m[:2] for m in messages] == [(3, "BSN"), (4, "BSN")]
+    assert messages[0][2] == messages[1][2]
+    assert messages[0][2].startswith("Onbekende deelnemer")
+
+
+def test_every_error_has_row_column_value_and_what_to_fix(db, provider, settings, day):
+    future = date.today() + timedelta(days=3)
+    rows = [
+        [provider.verwijzingen[0].inburgeraar.bsn, "31-02-2026", "Taalles en KNM", "2", None, None],
+        [provider.verwijzingen[1].inburgeraar.bsn, f"{future:%d-%m-%Y}", "Taalles en KNM", "2", None, None],
+        [provider.verwijzingen[2].inburgeraar.bsn, f"{day:%d-%m-%Y}", "Zwemles", "2,3", "1", None],
+        ["12345678X", f"{day:%d-%m-%Y}", "Taalles en KNM", "1", None, None],
+    ]
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *rows]))
+    errors = {(e["regel"], e["kolom"]): e for e in upload.fouten}
+    assert errors[(2, "Datum")]["waarde"] == "31-02-2026"
+    assert "dd-mm-jjjj" in errors[(2, "Datum")]["melding"]
+    assert "toekomst" in errors[(3, "Datum")]["melding"]
+    assert "Onbekende activiteit" in errors[(4, "Activiteit")]["melding"]
+    assert "kwartieren" in errors[(4, "Uren aanwezig")]["melding"]
+    assert "reden" in errors[(4, "Reden afwezigheid")]["melding"].lower()
+    assert "cijfers" in errors[(5, "BSN")]["melding"]
+    assert upload.aantal_fout == 4 and upload.aantal_nieuw == 0
+
+
+def test_confirming_twice_or_without_preview_is_refused(db, provider, settings, day):
+    upload = uploads.store(
+        db, provider.user, UploadSoort.PRESENTIE, io.BytesIO(xlsx_bytes([HEADER, *presence_rows(provider, day)])),
+        "p.xlsx", settings.upload_dir, settings.limits,
+    )
+    with pytest.raises(UploadStateError, match="eerst de controle"):
+        uploads.request_confirmation(db, provider.user, upload)
+    tasks.run_upload_validation(db, {"UPLOAD_DIR": str(settings.upload_dir)}, upload.id, report=False)
+    confirm(db, provider, settings, upload)
+    with pytest.raises(UploadStateError, match="al bevestigd"):
+        uploads.request_confirmation(db, provider.user, upload)
+    assert stored(db) == 3
+
+
+def test_a_crash_mid_import_leaves_no_partial_data_and_can_be_confirmed_again(db, provider, settings, day, monkeypatch):
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    real_save = uploads.presentie_service.save_presentie
+
+    def crash_after_inserting(session, actor, rows):
+        real_save(session, actor, rows)
+        assert stored(session) == 3  # the rows were written inside the transaction...
+        raise MemoryError("killed")
+
+    monkeypatch.setattr(uploads.presentie_service, "save_presentie", crash_after_inserting)
+    upload = confirm(db, provider, settings, upload)
+    assert stored(db) == 0  # ...and rolled back with it
+    assert upload.status is UploadStatus.PREVIEWED
+    assert "niets opgeslagen" in upload.melding
+
+    monkeypatch.setattr(uploads.presentie_service, "save_presentie", real_save)
+    upload = confirm(db, provider, settings, upload)
+    assert upload.status is UploadStatus.CONFIRMED
+    assert stored(db) == 3
+
+
+def test_a_killed_worker_does_not_block_the_upload_forever(db, provider, settings, day):
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    uploads.request_confirmation(db, provider.user, upload)
+    db.commit()
+    # The worker died without a trace: the claim is refused while fresh, accepted once stale.
+    with pytest.raises(UploadStateError, match="wordt al opgeslagen"):
+        uploads.request_confirmation(db, provider.user, upload)
+    upload.bijgewerkt_op = upload.bijgewerkt_op - uploads.STALE_CONFIRMATION - timedelta(minutes=1)
+    db.commit()
+    confirm(db, provider, settings, upload)
+    assert stored(db) == 3
+
+
+@pytest.mark.parametrize(
+    ("exception", "expected"),
+    [(OSError(28, "No space left on device"), "schijf is vol"), (None, "verbinding met de database")],
+)
+def test_full_disk_or_lost_database_gives_a_clear_error_and_no_partial_data(
+    db, provider, settings, day, monkeypatch, exception, expected
+):
+    from sqlalchemy.exc import OperationalError
+
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    real_save = uploads.presentie_service.save_presentie
+    error = exception or OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+
+    def failing(session, actor, rows):
+        real_save(session, actor, rows)
+        raise error
+
+    monkeypatch.setattr(uploads.presentie_service, "save_presentie", failing)
+    upload = confirm(db, provider, settings, upload)
+    assert stored(db) == 0
+    assert expected in upload.melding
+
+
+def test_hostile_file_is_refused_at_upload_and_nothing_is_kept(db, provider, settings):
+    with pytest.raises(UnsafeFileError):
+        uploads.store(db, provider.user, UploadSoort.PRESENTIE, io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 100),
+                      "foto.xlsx", settings.upload_dir, settings.limits)
+    assert list(settings.upload_dir.iterdir()) == []
+    assert db.scalar(select(func.count()).select_from(Upload)) == 0
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "upload_geweigerd")).one()
+    assert event.result == "geweigerd"
+
+
+def test_formula_cells_fail_the_upload_with_a_clear_message(db, provider, settings, day):
+    rows = presence_rows(provider, day)
+    rows[0][3] = "=1+1"
+    with pytest.raises(UnsafeFileError, match="formules"):
+        uploads.store(db, provider.user, UploadSoort.PRESENTIE, io.BytesIO(xlsx_bytes([HEADER, *rows])),
+                      "f.xlsx", settings.upload_dir, settings.limits)
+
+
+def test_a_file_without_the_needed_columns_fails_with_what_to_fix(db, provider, settings):
+    upload = upload_file(db, provider, settings, "Naam;Telefoon\nJan;0612345678\n".encode(), name="x.csv")
+    assert upload.status is UploadStatus.FAILED
+    assert "Geen kopregel gevonden" in upload.melding
+
+
+def test_only_aanbieder_staff_can_upload(db, settings, provider):
+    from portal.models.enums import Rol
+    from tests import factories
+
+    klantregisseur = factories.UserFactory(rol=Rol.KLANTREGISSEUR)
+    with pytest.raises(UploadStateError):
+        uploads.store(db, klantregisseur, UploadSoort.PRESENTIE, io.BytesIO(b"a;b\n"), "x.csv",
+                      settings.upload_dir, settings.limits)
+
+
+def test_uploads_of_another_provider_are_invisible(db, provider, settings, day):
+    from portal.models.enums import Rol
+    from tests import factories
+
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    other = factories.UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=factories.AanbiederFactory())
+    assert uploads.get_own(db, other, upload.id) is None
+    assert uploads.get_own(db, provider.user, upload.id) is upload
+
+
+def test_stored_file_path_cannot_escape_the_upload_directory(tmp_path: Path):
+    upload = Upload(opgeslagen_naam="../../etc/passwd")
+    assert uploads.path_of(upload, tmp_path) == tmp_path / "passwd"

@@ -1,0 +1,206 @@
+"""Every route × every role × own/foreign object: the role check and the tenant scope hold everywhere.
+
+Two gemeenten (A, B) and two aanbieders (P works for A, Q for B). Each role is played by a user of side A.
+For each route: a role without access gets 403; a role with access gets a normal answer for side A's
+objects and exactly 404 for side B's objects (the same answer as for an object that does not exist).
+New routes fail this test until their URL arguments are known below, so nothing is left uncovered.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from portal import create_app
+from portal.config import TestConfig as _TestConfig
+from portal.models import Melding, User
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol
+from portal.models.resultaat import Afschalingsverzoek
+from tests.factories import (
+    AanbiederFactory,
+    ContractFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    IntakeGegevensFactory,
+    PipFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
+
+
+def _routes() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(endpoint, rule, methods) for every non-static, non-public route, read from a throwaway app."""
+    app = create_app(_TestConfig())
+    found = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        if rule.endpoint == "static" or getattr(view, "access_public", False):
+            continue
+        methods = tuple(sorted(m for m in rule.methods or () if m in {"GET", "POST"}))
+        found.append((rule.endpoint, rule.rule, methods))
+    return sorted(found, key=lambda r: r[1])
+
+
+ROUTES = _routes()
+
+
+@dataclass
+class World:
+    """Objects on side A (own) and side B (foreign), and one user per role on side A."""
+
+    users: dict[Rol, User]
+    own: dict[str, Any]
+    foreign: dict[str, Any]
+
+
+def _build_world(db) -> World:
+    gemeente_a, gemeente_b = GemeenteFactory(naam="Gemeente A"), GemeenteFactory(naam="Gemeente B")
+    aanbieder_p, aanbieder_q = AanbiederFactory(naam="Aanbieder P"), AanbiederFactory(naam="Aanbieder Q")
+    contract_p = ContractFactory(aanbieder=aanbieder_p, gemeenten=[gemeente_a])
+    contract_q = ContractFactory(aanbieder=aanbieder_q, gemeenten=[gemeente_b])
+
+    users = {
+        Rol.KLANTREGISSEUR: UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente_a]),
+        Rol.CONTRACTMANAGER: UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente_a]),
+        Rol.FUNCTIONEEL_BEHEERDER: UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente_a]),
+        Rol.AANBIEDER_MEDEWERKER: UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=aanbieder_p),
+        Rol.AANBIEDER_BEHEERDER: UserFactory(rol=Rol.AANBIEDER_BEHEERDER, aanbieder=aanbieder_p),
+    }
+    regisseur_b = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente_b])
+
+    def case(gemeente, contract, regisseur):
+        inburgeraar = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur)
+        IntakeGegevensFactory(inburgeraar=inburgeraar)
+        PipFactory(inburgeraar=inburgeraar, leerroute=Leerroute.B, niveau=NiveauPip.B1)
+        verwijzing = VerwijzingFactory(inburgeraar=inburgeraar, contract=contract, onderdeel=Onderdeel.B1_ROUTE)
+        return inburgeraar, verwijzing
+
+    inburgeraar_a, verwijzing_a = case(gemeente_a, contract_p, users[Rol.KLANTREGISSEUR])
+    inburgeraar_b, verwijzing_b = case(gemeente_b, contract_q, regisseur_b)
+
+    def verzoek(verwijzing):
+        row = Afschalingsverzoek(
+            verwijzing_id=verwijzing.id,
+            inburgeraar_id=verwijzing.inburgeraar_id,
+            observaties_aanbieder="Ondanks inzet geen vooruitgang bij spreken.",
+            ervaring_inburgeraar="Vindt spreken erg moeilijk.",
+            uren_op_moment=600,
+        )
+        db.add(row)
+        return row
+
+    verzoek_a, verzoek_b = verzoek(verwijzing_a), verzoek(verwijzing_b)
+    db.flush()
+
+    colleague_p = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=aanbieder_p)
+    own = {
+        "inburgeraar_id": inburgeraar_a.id,
+        "verwijzing_id": verwijzing_a.id,
+        "verzoek_id": verzoek_a.id,
+        "user_id": colleague_p.id,  # in scope of both the functioneel beheerder and aanbieder P's beheerder
+        "gemeente_id": gemeente_a.id,
+        "aanbieder_id": aanbieder_p.id,
+        "contract_id": contract_p.id,
+    }
+    foreign = {
+        "inburgeraar_id": inburgeraar_b.id,
+        "verwijzing_id": verwijzing_b.id,
+        "verzoek_id": verzoek_b.id,
+        "user_id": regisseur_b.id,
+        "gemeente_id": gemeente_b.id,
+        "aanbieder_id": None,  # aanbieders are shared reference data: nothing is foreign to the beheerder
+        "contract_id": contract_q.id,
+    }
+    # Meldingen belong to one user: side B's is one for the klantregisseur of gemeente B.
+    foreign["melding_id"] = _melding(db, regisseur_b, inburgeraar_b).id
+    return World(users=users, own=own, foreign=foreign)
+
+
+def _melding(db, user: User, inburgeraar) -> Melding:
+    from portal.models import MeldingSoort
+
+    row = Melding(user_id=user.id, kind=next(iter(MeldingSoort)), inburgeraar_id=inburgeraar.id, text="Test melding")
+    db.add(row)
+    db.flush()
+    return row
+
+
+ARG = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _url(rule: str, values: dict[str, Any]) -> str | None:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise AssertionError(f"Unknown URL argument '{name}' in {rule}: add it to _build_world")
+        return str(values[name])
+
+    if any(values.get(name) is None for name in ARG.findall(rule) if name in values):
+        return None
+    return ARG.sub(replace, rule)
+
+
+def _csrf(client) -> str:
+    page = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "methods"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_route_role_scope_matrix(app: Flask, db, endpoint: str, rule: str, methods: tuple[str, ...]):
+    world = _build_world(db)
+    allowed = app.view_functions[endpoint].access_roles
+    problems: list[str] = []
+    for rol, user in world.users.items():
+        own = dict(world.own)
+        if "melding_id" in ARG.findall(rule):
+            own["melding_id"] = _melding(db, user, _own_inburgeraar(db, world)).id
+        for side, values in (("eigen", own), ("vreemd", world.foreign)):
+            has_args = bool(ARG.findall(rule))
+            if side == "vreemd" and not has_args:
+                continue
+            url = _url(rule, values)
+            if url is None:
+                continue
+            for method in methods:
+                client = app.test_client()
+                _login(db, client, user)
+                # POSTs carry a valid CSRF token, so scope and role decide, not the CSRF check.
+                data = None if method == "GET" else {"csrf_token": _csrf(client)}
+                response = client.open(url, method=method, data=data)
+                status = response.status_code
+                if rol not in allowed:
+                    expected_ok = status == 403
+                    expectation = "403"
+                elif side == "vreemd":
+                    expected_ok = status == 404
+                    expectation = "404"
+                else:
+                    expected_ok = status not in (403, 404) and status < 500
+                    expectation = "toegang (geen 403/404/5xx)"
+                if not expected_ok:
+                    problems.append(f"{method} {url} als {rol.value} ({side}): {status}, verwacht {expectation}")
+    assert problems == []
+
+
+def _own_inburgeraar(db, world: World):
+    from portal.models import Inburgeraar
+
+    return db.get(Inburgeraar, world.own["inburgeraar_id"])
+
+
+def _login(db, client, user: User) -> None:
+    from portal.models import UserSession
+    from portal.security import SESSION_KEY
+
+    user_session = UserSession(id=f"matrix-{user.id}-{secrets.token_hex(8)}", user_id=user.id)
+    db.add(user_session)
+    db.flush()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user.id)
+        flask_session["_fresh"] = True
+        flask_session[SESSION_KEY] = user_session.id

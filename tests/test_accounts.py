@@ -1,0 +1,414 @@
+"""Account and organisation management: who manages whom, which roles may be given, and what each change does."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from portal.models import Aanbieder, AuditEvent, Gemeente, User, UserSession
+from portal.models.enums import AanbiederSoort, Rol
+from portal.services import ValidationError, accounts
+from tests import factories
+from tests.factories import AanbiederFactory, GemeenteFactory, UserFactory
+from tests.helpers import login_via_form, post_form, totp_code
+
+NEW_PASSWORD = "een lang eerste wachtwoord"
+
+
+@dataclass
+class World:
+    gemeente: Gemeente
+    andere_gemeente: Gemeente
+    fb: User
+    klantregisseur: User
+    klantregisseur_elders: User
+    aanbieder: Aanbieder
+    andere_aanbieder: Aanbieder
+    ab: User
+    medewerker: User
+    medewerker_elders: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    gemeente, andere = GemeenteFactory(naam="Utrecht"), GemeenteFactory(naam="Zwolle")
+    aanbieder, andere_aanbieder = AanbiederFactory(naam="Taalhuis"), AanbiederFactory(naam="Leerhuis")
+    return World(
+        gemeente=gemeente,
+        andere_gemeente=andere,
+        fb=UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente], naam="Fenna Beheer"),
+        klantregisseur=UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente], naam="Kees Regie"),
+        klantregisseur_elders=UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[andere], naam="Zoë Elders"),
+        aanbieder=aanbieder,
+        andere_aanbieder=andere_aanbieder,
+        ab=UserFactory(rol=Rol.AANBIEDER_BEHEERDER, aanbieder=aanbieder, naam="Ad Beheer"),
+        medewerker=UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=aanbieder, naam="Mia Docent"),
+        medewerker_elders=UserFactory(
+            rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=andere_aanbieder, naam="Lars Leerhuis"
+        ),
+    )
+
+
+def _new_user_data(**overrides) -> dict:
+    data = {
+        "email": "Nieuwe.Collega@Utrecht.nl",
+        "naam": "Nieuwe Collega",
+        "rol": Rol.KLANTREGISSEUR.value,
+        "aanbieder_id": "",
+        "password": NEW_PASSWORD,
+        "password_repeat": NEW_PASSWORD,
+    }
+    data.update(overrides)
+    return data
+
+
+def _open_sessions(db, user: User) -> list[UserSession]:
+    return list(db.scalars(select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))))
+
+
+def _events(db, object_type: str, object_id: int) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+    return list(db.scalars(query))
+
+
+# --- who sees whom ----------------------------------------------------------------------------------
+
+def test_functioneel_beheerder_lists_its_gemeente_users_and_all_aanbieder_users(login_as, world: World):
+    page = login_as(world.fb).get("/beheer/gebruikers").get_data(as_text=True)
+    for name in ("Kees Regie", "Ad Beheer", "Mia Docent", "Lars Leerhuis", "Fenna Beheer"):
+        assert name in page
+    assert "Zoë Elders" not in page
+
+
+def test_aanbieder_beheerder_lists_only_its_own_organisation(login_as, world: World):
+    page = login_as(world.ab).get("/beheer/gebruikers").get_data(as_text=True)
+    assert "Mia Docent" in page and "Ad Beheer" in page
+    for name in ("Lars Leerhuis", "Kees Regie", "Fenna Beheer", "Zoë Elders"):
+        assert name not in page
+
+
+@pytest.mark.parametrize("target", ["medewerker_elders", "klantregisseur", "fb"])
+def test_aanbieder_beheerder_cannot_open_or_change_other_accounts(login_as, world: World, db, target: str):
+    other = getattr(world, target)
+    client = login_as(world.ab)
+    assert client.get(f"/beheer/gebruikers/{other.id}").status_code == 404
+    own_page = f"/beheer/gebruikers/{world.medewerker.id}"  # a page with a valid CSRF token
+    for action in ("deactiveren", "tweede-factor-resetten"):
+        response = post_form(client, f"/beheer/gebruikers/{other.id}/{action}", page_url=own_page)
+        assert response.status_code == 404
+    response = post_form(client, f"/beheer/gebruikers/{other.id}", {"naam": "Gekaapt", "rol": other.rol.value},
+                         page_url=own_page)
+    assert response.status_code == 404
+    db.refresh(other)
+    assert other.actief and other.totp_bevestigd and other.naam != "Gekaapt"
+
+
+def test_functioneel_beheerder_cannot_open_users_of_other_gemeenten(login_as, world: World):
+    assert login_as(world.fb).get(f"/beheer/gebruikers/{world.klantregisseur_elders.id}").status_code == 404
+
+
+@pytest.mark.parametrize("rol", [Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER, Rol.AANBIEDER_MEDEWERKER])
+def test_other_roles_cannot_manage_accounts(login_as, db, rol: Rol):
+    aanbieder = AanbiederFactory() if rol.is_aanbieder else None
+    user = UserFactory(rol=rol, aanbieder=aanbieder, gemeenten=[] if aanbieder else [GemeenteFactory()])
+    client = login_as(user)
+    assert client.get("/beheer/gebruikers").status_code == 403
+    assert client.get("/beheer/organisaties").status_code == 403
+    assert "/beheer/gebruikers" not in client.get("/").get_data(as_text=True)
+
+
+def test_menu_shows_users_to_both_beheerders_and_organisaties_only_to_functioneel_beheerder(login_as, world: World):
+    fb_page = login_as(world.fb).get("/").get_data(as_text=True)
+    assert 'href="/beheer/gebruikers"' in fb_page and 'href="/beheer/organisaties"' in fb_page
+    ab_page = login_as(world.ab).get("/").get_data(as_text=True)  # same client, now as the aanbieder-beheerder
+    assert 'href="/beheer/gebruikers"' in ab_page and 'href="/beheer/organisaties"' not in ab_page
+
+
+# --- creating accounts --------------------------------------------------------------------------------
+
+def test_functioneel_beheerder_creates_a_gemeente_user_who_then_enrols(app: Flask, login_as, world: World, db):
+    client = login_as(world.fb)
+    response = post_form(
+        client, "/beheer/gebruikers/nieuw", _new_user_data(gemeente_ids=[str(world.gemeente.id)])
+    )
+    assert response.status_code == 302
+    user = db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl"))
+    assert user is not None and user.rol is Rol.KLANTREGISSEUR and user.gemeente_ids == [world.gemeente.id]
+    assert not user.totp_bevestigd and user.actief
+
+    # The new colleague logs in with the initial password and is sent to set up the second factor.
+    newcomer = app.test_client()
+    response = post_form(newcomer, "/inloggen/", {"email": "nieuwe.collega@utrecht.nl", "password": NEW_PASSWORD})
+    assert response.headers["Location"].endswith("/inloggen/tweede-factor/instellen")
+
+    events = _events(db, "user", user.id)
+    assert [e.action for e in events] == ["gebruiker_aangemaakt"]
+    assert events[0].actor_id == world.fb.id
+    assert "Nieuwe" not in str(events[0].details) and "utrecht.nl" not in str(events[0].details)
+
+
+def test_functioneel_beheerder_creates_an_aanbieder_user(login_as, world: World, db):
+    client = login_as(world.fb)
+    data = _new_user_data(rol=Rol.AANBIEDER_BEHEERDER.value, aanbieder_id=str(world.andere_aanbieder.id))
+    assert post_form(client, "/beheer/gebruikers/nieuw", data).status_code == 302
+    user = db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl"))
+    assert user.aanbieder_id == world.andere_aanbieder.id and user.gemeenten == []
+
+
+def test_aanbieder_role_needs_an_aanbieder_and_gemeente_role_a_gemeente(login_as, world: World, db):
+    client = login_as(world.fb)
+    response = post_form(client, "/beheer/gebruikers/nieuw", _new_user_data(rol=Rol.AANBIEDER_MEDEWERKER.value))
+    assert "Kies de aanbieder waar deze persoon werkt." in response.get_data(as_text=True)
+    response = post_form(client, "/beheer/gebruikers/nieuw", _new_user_data())
+    assert "Kies minstens één gemeente." in response.get_data(as_text=True)
+    assert db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl")) is None
+
+
+@pytest.mark.parametrize("rol", [Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER])
+def test_aanbieder_beheerder_cannot_grant_gemeente_roles(login_as, world: World, db, rol: Rol):
+    client = login_as(world.ab)
+    page = client.get("/beheer/gebruikers/nieuw").get_data(as_text=True)
+    assert f'value="{rol.value}"' not in page
+    response = post_form(client, "/beheer/gebruikers/nieuw", _new_user_data(rol=rol.value))
+    assert response.status_code == 200
+    assert "Deze rol kunt u niet toekennen." in response.get_data(as_text=True)
+    assert db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl")) is None
+
+
+def test_aanbieder_beheerder_creates_users_only_in_its_own_organisation(login_as, world: World, db):
+    client = login_as(world.ab)
+    data = _new_user_data(rol=Rol.AANBIEDER_MEDEWERKER.value, aanbieder_id=str(world.andere_aanbieder.id))
+    assert post_form(client, "/beheer/gebruikers/nieuw", data).status_code == 302
+    user = db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl"))
+    assert user.aanbieder_id == world.aanbieder.id
+
+
+def test_aanbieder_beheerder_cannot_promote_to_a_gemeente_role(login_as, world: World, db):
+    client = login_as(world.ab)
+    response = post_form(
+        client, f"/beheer/gebruikers/{world.medewerker.id}", {"naam": "Mia Docent", "rol": Rol.CONTRACTMANAGER.value}
+    )
+    assert "Deze rol kunt u niet toekennen." in response.get_data(as_text=True)
+    db.refresh(world.medewerker)
+    assert world.medewerker.rol is Rol.AANBIEDER_MEDEWERKER
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"password": "kort", "password_repeat": "kort"}, "Kies een wachtwoord van minstens 12 tekens."),
+        ({"password_repeat": "iets anders dan het wachtwoord"}, "De twee wachtwoorden zijn niet gelijk."),
+        ({"email": "geen-adres"}, "Vul een geldig e-mailadres in"),
+        ({"naam": "   "}, "Vul de naam in."),
+    ],
+)
+def test_create_form_explains_what_to_fix(login_as, world: World, db, overrides: dict, message: str):
+    client = login_as(world.fb)
+    data = _new_user_data(gemeente_ids=[str(world.gemeente.id)], **overrides)
+    response = post_form(client, "/beheer/gebruikers/nieuw", data)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert db.scalar(select(User).where(User.naam == "Nieuwe Collega")) is None
+
+
+def test_e_mail_addresses_are_unique_whatever_the_case(login_as, world: World, db):
+    client = login_as(world.fb)
+    data = _new_user_data(email=world.klantregisseur.email.upper(), gemeente_ids=[str(world.gemeente.id)])
+    response = post_form(client, "/beheer/gebruikers/nieuw", data)
+    assert "Er bestaat al een account met dit e-mailadres." in response.get_data(as_text=True)
+
+
+def test_functioneel_beheerder_cannot_put_users_in_gemeenten_it_does_not_manage(login_as, world: World, db):
+    client = login_as(world.fb)
+    data = _new_user_data(gemeente_ids=[str(world.andere_gemeente.id)])
+    response = post_form(client, "/beheer/gebruikers/nieuw", data)
+    assert "U kunt alleen gemeenten kiezen die u zelf beheert." in response.get_data(as_text=True)
+
+
+# --- changing accounts ---------------------------------------------------------------------------------
+
+def test_functioneel_beheerder_changes_name_role_and_gemeenten(login_as, world: World, db):
+    tweede = GemeenteFactory(naam="Amersfoort")
+    world.fb.gemeenten.append(tweede)
+    # Kees also works for Zwolle, which another beheerder manages: that must survive the edit.
+    world.klantregisseur.gemeenten.append(world.andere_gemeente)
+    db.flush()
+    client = login_as(world.fb)
+    page = client.get(f"/beheer/gebruikers/{world.klantregisseur.id}").get_data(as_text=True)
+    assert "Zwolle" in page  # shown, but not as a choice
+    response = post_form(
+        client,
+        f"/beheer/gebruikers/{world.klantregisseur.id}",
+        {"naam": "Kees de Regisseur", "rol": Rol.CONTRACTMANAGER.value, "gemeente_ids": [str(tweede.id)]},
+    )
+    assert response.status_code == 302
+    db.refresh(world.klantregisseur)
+    assert world.klantregisseur.naam == "Kees de Regisseur"
+    assert world.klantregisseur.rol is Rol.CONTRACTMANAGER
+    assert sorted(world.klantregisseur.gemeente_ids) == sorted([tweede.id, world.andere_gemeente.id])
+    event = _events(db, "user", world.klantregisseur.id)[-1]
+    assert event.action == "gebruiker_gewijzigd"
+    assert set(event.details["velden"]) == {"naam", "rol", "gemeenten"}
+    assert "Kees" not in str(event.details)
+
+
+def test_accounts_cannot_switch_between_aanbieder_and_gemeente(app_ctx, db, world: World):
+    data = accounts.UserData(naam="Mia Docent", rol=Rol.KLANTREGISSEUR, gemeente_ids=[world.gemeente.id])
+    with pytest.raises(ValidationError) as exc:
+        accounts.update_user(db, world.fb, world.medewerker, data)
+    assert "rol" in exc.value.errors
+
+
+def test_beheerder_cannot_change_its_own_role(app_ctx, db, world: World):
+    data = accounts.UserData(naam=world.ab.naam, rol=Rol.AANBIEDER_MEDEWERKER)
+    with pytest.raises(ValidationError) as exc:
+        accounts.update_user(db, world.ab, world.ab, data)
+    assert exc.value.errors["rol"].startswith("U kunt uw eigen rol niet wijzigen")
+
+
+# --- deactivation and second factor -------------------------------------------------------------------
+
+def test_deactivation_ends_the_users_sessions_and_blocks_login(app: Flask, login_as, world: World, db):
+    target = app.test_client()
+    login_via_form(target, world.medewerker.email, factories.PASSWORD, world.medewerker.totp_secret)
+    assert target.get("/").status_code == 200
+
+    admin = login_as(world.ab)
+    page = f"/beheer/gebruikers/{world.medewerker.id}"
+    assert post_form(admin, f"{page}/deactiveren", page_url=page).status_code == 302
+
+    assert target.get("/").status_code == 302
+    assert _open_sessions(db, world.medewerker) == []
+    response = post_form(target, "/inloggen/", {"email": world.medewerker.email, "password": factories.PASSWORD})
+    assert response.status_code == 200  # refused, with the generic message
+    assert [e.action for e in _events(db, "user", world.medewerker.id)][-1] == "gebruiker_gedeactiveerd"
+
+    post_form(admin, f"{page}/activeren", page_url=page)
+    response = post_form(target, "/inloggen/", {"email": world.medewerker.email, "password": factories.PASSWORD})
+    assert response.headers["Location"].endswith("/inloggen/tweede-factor")
+
+
+def test_nobody_can_deactivate_themselves(login_as, world: World, db):
+    client = login_as(world.fb)
+    page = f"/beheer/gebruikers/{world.fb.id}"
+    assert "Account deactiveren" not in client.get(page).get_data(as_text=True)
+    response = post_form(client, f"{page}/deactiveren", page_url=page)
+    assert response.status_code == 302
+    message = "U kunt uw eigen account niet deactiveren."
+    assert message in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.refresh(world.fb)
+    assert world.fb.actief
+    assert client.get("/").status_code == 200
+
+
+def test_reset_second_factor_ends_sessions_and_makes_the_user_enrol_again(app: Flask, login_as, world: World, db):
+    old_secret = world.klantregisseur.totp_secret
+    target = app.test_client()
+    login_via_form(target, world.klantregisseur.email, factories.PASSWORD, old_secret)
+
+    admin = login_as(world.fb)
+    page = f"/beheer/gebruikers/{world.klantregisseur.id}"
+    assert post_form(admin, f"{page}/tweede-factor-resetten", page_url=page).status_code == 302
+
+    assert target.get("/").status_code == 302
+    assert _open_sessions(db, world.klantregisseur) == []
+    response = post_form(target, "/inloggen/", {"email": world.klantregisseur.email, "password": factories.PASSWORD})
+    assert response.headers["Location"].endswith("/inloggen/tweede-factor/instellen")
+    enrol_page = target.get("/inloggen/tweede-factor/instellen").get_data(as_text=True)
+    new_secret = re.search(r'<span class="portal-secret">([A-Z2-7]+)</span>', enrol_page).group(1)
+    assert new_secret != old_secret
+    # The new app's first code works straight away.
+    response = post_form(target, "/inloggen/tweede-factor/instellen", {"code": totp_code(new_secret)})
+    assert response.status_code == 302
+    assert target.get("/").status_code == 200
+    assert "tweede_factor_gereset" in [e.action for e in _events(db, "user", world.klantregisseur.id)]
+
+
+def test_account_actions_need_a_csrf_token(login_as, world: World, db):
+    client = login_as(world.fb)
+    assert client.post(f"/beheer/gebruikers/{world.klantregisseur.id}/deactiveren").status_code == 400
+    db.refresh(world.klantregisseur)
+    assert world.klantregisseur.actief
+
+
+# --- organisations ---------------------------------------------------------------------------------------
+
+def test_functioneel_beheerder_adds_a_gemeente_and_can_then_place_users_in_it(login_as, world: World, db):
+    client = login_as(world.fb)
+    response = post_form(client, "/beheer/organisaties/gemeenten/nieuw", {"cbs_code": "GM0307", "naam": "Amersfoort"})
+    assert response.status_code == 302
+    gemeente = db.scalar(select(Gemeente).where(Gemeente.cbs_code == "0307"))
+    assert gemeente is not None and gemeente.naam == "Amersfoort"
+    assert "Amersfoort" in client.get("/beheer/organisaties").get_data(as_text=True)
+    data = _new_user_data(gemeente_ids=[str(gemeente.id)])
+    assert post_form(client, "/beheer/gebruikers/nieuw", data).status_code == 302
+    event = _events(db, "gemeente", gemeente.id)[0]
+    assert event.action == "gemeente_aangemaakt" and event.actor_id == world.fb.id
+
+
+@pytest.mark.parametrize(
+    ("cbs_code", "message"),
+    [("344", "vier cijfers"), ("03445", "vier cijfers"), ("abcd", "vier cijfers"), (None, "al een gemeente")],
+)
+def test_cbs_code_must_be_four_digits_and_unique(login_as, world: World, cbs_code, message: str):
+    client = login_as(world.fb)
+    code = world.andere_gemeente.cbs_code if cbs_code is None else cbs_code
+    response = post_form(client, "/beheer/organisaties/gemeenten/nieuw", {"cbs_code": code, "naam": "Nieuw"})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_functioneel_beheerder_edits_only_its_own_gemeenten(login_as, world: World, db):
+    client = login_as(world.fb)
+    assert client.get(f"/beheer/organisaties/gemeenten/{world.andere_gemeente.id}").status_code == 404
+    url = f"/beheer/organisaties/gemeenten/{world.gemeente.id}"
+    assert post_form(client, url, {"cbs_code": world.gemeente.cbs_code, "naam": "Utrecht (stad)"}).status_code == 302
+    db.refresh(world.gemeente)
+    assert world.gemeente.naam == "Utrecht (stad)"
+    assert _events(db, "gemeente", world.gemeente.id)[-1].action == "gemeente_gewijzigd"
+
+
+def test_functioneel_beheerder_adds_and_changes_an_aanbieder(login_as, world: World, db):
+    client = login_as(world.fb)
+    data = {"kvk_nummer": "1234 5678", "naam": "Taal Direct", "soort": AanbiederSoort.MAP_PVT.value, "actief": "y"}
+    assert post_form(client, "/beheer/organisaties/aanbieders/nieuw", data).status_code == 302
+    aanbieder = db.scalar(select(Aanbieder).where(Aanbieder.kvk_nummer == "12345678"))
+    assert aanbieder.soort is AanbiederSoort.MAP_PVT and aanbieder.actief
+
+    url = f"/beheer/organisaties/aanbieders/{aanbieder.id}"
+    assert f'<option selected value="{AanbiederSoort.MAP_PVT.value}">' in client.get(url).get_data(as_text=True)
+    data = {"kvk_nummer": "12345678", "naam": "Taal Direct BV", "soort": AanbiederSoort.TAAL.value}  # actief unticked
+    assert post_form(client, url, data).status_code == 302
+    db.refresh(aanbieder)
+    assert aanbieder.naam == "Taal Direct BV" and aanbieder.soort is AanbiederSoort.TAAL and not aanbieder.actief
+    assert [e.action for e in _events(db, "aanbieder", aanbieder.id)] == ["aanbieder_aangemaakt", "aanbieder_gewijzigd"]
+
+
+@pytest.mark.parametrize(
+    ("kvk", "soort", "message"),
+    [
+        ("1234567", "taal", "acht cijfers"),
+        ("1234567A", "taal", "acht cijfers"),
+        (None, "taal", "al een aanbieder"),
+        ("87654321", "", "Kies de soort aanbieder."),
+        ("87654321", "onbekend", "Kies de soort aanbieder."),
+    ],
+)
+def test_aanbieder_needs_a_valid_unique_kvk_number_and_a_soort(login_as, world: World, db, kvk, soort, message):
+    client = login_as(world.fb)
+    kvk = world.aanbieder.kvk_nummer if kvk is None else kvk
+    data = {"kvk_nummer": kvk, "naam": "Nieuw", "soort": soort}
+    response = post_form(client, "/beheer/organisaties/aanbieders/nieuw", data)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert db.scalar(select(Aanbieder).where(Aanbieder.naam == "Nieuw")) is None
+
+
+def test_assignable_roles_per_beheerder(world: World):
+    assert set(accounts.assignable_roles(world.fb)) == set(Rol)
+    assert set(accounts.assignable_roles(world.ab)) == {Rol.AANBIEDER_MEDEWERKER, Rol.AANBIEDER_BEHEERDER}
+    assert accounts.assignable_roles(world.klantregisseur) == ()

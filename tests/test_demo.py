@@ -1,0 +1,129 @@
+"""The demo region is believable, stays within DUO's rules and the contracts, and loads only once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pyotp
+import pytest
+from sqlalchemy import func, select
+from stdnum.nl import bsn as stdnum_bsn
+
+from portal import access
+from portal.demo import DEMO_LOGINS, WEST_FRIESLAND, load_demo_region, seed_demo
+from portal.models import Aanbieder, Contract, Gemeente, Inburgeraar, IntakeGegevens, Pip, User, Verwijzing
+from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
+from portal.services import auth
+
+TODAY = date(2026, 11, 22)
+ROUTE_ONDERDELEN = {
+    Onderdeel.B1_ROUTE: {Leerroute.B},
+    Onderdeel.ONDERWIJSROUTE: {Leerroute.O},
+    Onderdeel.Z_ROUTE_TAAL: {Leerroute.Z},
+    Onderdeel.Z_ROUTE_PARTICIPATIE: {Leerroute.Z},
+    Onderdeel.MAP: {Leerroute.B, Leerroute.Z},
+    Onderdeel.PVT: set(Leerroute),
+    Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: set(Leerroute),
+}
+
+
+@pytest.fixture
+def region(db):
+    load_demo_region(db, today=TODAY)
+    return db
+
+
+def _count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_region_has_every_kind_of_aanbieder_and_one_login_per_role(region):
+    aanbieders = region.scalars(select(Aanbieder)).all()
+    assert len(aanbieders) >= 6
+    assert {a.soort for a in aanbieders} == set(AanbiederSoort)
+    assert {u.rol for u in region.scalars(select(User))} == set(Rol)
+    codes = set(region.scalars(select(Gemeente.cbs_code)))
+    assert set(WEST_FRIESLAND) | {"0148", "0437"} <= codes
+
+
+def test_region_has_hundreds_of_inburgeraars_with_valid_bsns_in_both_doelgroepen_and_all_leerroutes(region):
+    people = region.scalars(select(Inburgeraar)).all()
+    assert len(people) >= 200
+    assert all(stdnum_bsn.is_valid(p.bsn) for p in people)
+    assert {p.doelgroep for p in people} == set(Doelgroep)
+    assert {pip.leerroute for pip in region.scalars(select(Pip))} == set(Leerroute)
+    assert region.scalar(select(func.count()).where(IntakeGegevens.gezondheid.is_not(None))) > 0
+
+
+def test_every_pip_follows_duo_rules(region):
+    afgeschaald = 0
+    for person in region.scalars(select(Inburgeraar)):
+        assert [pip.versie for pip in person.pips] == list(range(1, len(person.pips) + 1))
+        for pip in person.pips:
+            if pip.leerroute is Leerroute.B:
+                assert pip.niveau is not None
+            if pip.leerroute is Leerroute.O:
+                assert pip.niveau is not NiveauPip.A2
+            if pip.leerroute is Leerroute.Z:
+                assert pip.niveau is not NiveauPip.B1
+            if pip.geschatte_intensiteit is not None:
+                assert pip.leerroute is Leerroute.B and person.doelgroep is Doelgroep.ASIELSTATUSHOUDER
+        if person.pips and person.pips[0].leerroute is Leerroute.B:
+            assert person.pips[0].niveau is NiveauPip.B1  # A2 never on the first PIP in the B1-route
+        if len(person.pips) > 1 and person.pips[-1].niveau is NiveauPip.A2:
+            afgeschaald += 1
+            assert person.pips[-1].dagtekening > person.pips[0].dagtekening
+    assert afgeschaald > 0
+
+
+def test_every_verwijzing_is_covered_by_its_contract_and_fits_the_pip(region):
+    verwijzingen = region.scalars(select(Verwijzing)).all()
+    assert len(verwijzingen) > 200
+    for v in verwijzingen:
+        person = v.inburgeraar
+        assert v.aanbieder_id == v.contract.aanbieder_id
+        assert v.contract.covers(person.gemeente_id, v.onderdeel, v.beoogde_startdatum), v.kenmerk
+        assert v.uiterste_einddatum >= v.beoogde_startdatum
+        assert person.pips[0].leerroute in ROUTE_ONDERDELEN[v.onderdeel], v.kenmerk
+        if v.onderdeel in (Onderdeel.B1_ROUTE, Onderdeel.ONDERWIJSROUTE, Onderdeel.Z_ROUTE_TAAL,
+                           Onderdeel.Z_ROUTE_PARTICIPATIE, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING):
+            # The gemeente buys the leerroute and maatschappelijke begeleiding only for asielstatushouders.
+            assert person.doelgroep is Doelgroep.ASIELSTATUSHOUDER, v.kenmerk
+
+
+def test_regional_contractmanager_sees_the_region_and_aanbieders_only_their_cases(region):
+    users = {u.email: u for u in region.scalars(select(User))}
+    manager = users["contractmanager@hoorn.example.nl"]
+    in_scope = {g.cbs_code for g in region.scalars(access.gemeenten(manager))}
+    assert set(WEST_FRIESLAND) <= in_scope
+    regional = region.scalars(select(Contract).where(Contract.kenmerk == "WF-LR-2022")).one()
+    assert len(regional.gemeenten) == 7
+
+    docent = users["docent@omringdijk.example.nl"]
+    begeleider = users["begeleider@debrug.example.nl"]
+    docent_cases = set(region.scalars(access.inburgeraars(docent)))
+    begeleider_cases = set(region.scalars(access.inburgeraars(begeleider)))
+    assert docent_cases and begeleider_cases and docent_cases != begeleider_cases
+    assert all(v.aanbieder_id == docent.aanbieder_id for v in region.scalars(access.verwijzingen(docent)))
+
+
+def test_demo_logins_work_through_the_real_password_and_totp_checks(region):
+    policy = auth.LoginPolicy()
+    for login in DEMO_LOGINS:
+        user = auth.check_password(region, login.email, login.wachtwoord, policy)
+        assert user is not None and user.rol is login.rol and user.totp_bevestigd
+        assert auth.verify_totp(region, user, pyotp.TOTP(login.totp_secret).now(), policy)
+
+
+def test_seeding_twice_does_not_duplicate(app_ctx, db):
+    lines: list[str] = []
+    seed_demo(echo=lines.append)
+    counts = {m: _count(db, m) for m in (Gemeente, Aanbieder, User, Contract, Inburgeraar, Pip, Verwijzing)}
+    assert counts[Inburgeraar] >= 200
+
+    lines.clear()
+    seed_demo(echo=lines.append)
+    assert any("niet geladen" in line for line in lines)
+    assert any("docent@omringdijk.example.nl" in line for line in lines)  # the logins are still printed
+    seed_demo(force=True, echo=lines.append)
+    assert {m: _count(db, m) for m in counts} == counts
