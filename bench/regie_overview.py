@@ -9,7 +9,8 @@ in the same run:
 * overview: GET /regie/?alle=1 through the app's test client as a logged-in klantregisseur with a real
   server-side session (routing, session check, query, rules for all 5,000 cases, sort, page, template).
 
-Prints both medians and their ratio; the target is at most 2x. Run: `.venv/bin/python -m bench.regie_overview`.
+Prints both medians and their ratio; the target is at most 2x.
+Run: `.venv/bin/python -m bench regie_overview` (or `-m bench.regie_overview`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from portal.models import (
     Inburgeraar,
     OmstandighedenMelding,
     Pip,
-    Presentie,
     TrajectStart,
     User,
     UserSession,
@@ -56,7 +56,7 @@ from portal.services import signalen
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 INBURGERAARS = 5_000
 PRESENTIE_PER_VERWIJZING = 200
-RUNS = 5
+RUNS = 7
 GEMEENTEN = 4
 AANBIEDERS = 6
 NOW = datetime.now(UTC)
@@ -190,27 +190,26 @@ def _insert_presentie(conn: Any, rows: Iterator[tuple]) -> int:
                 copy.write_row(row)
                 count += 1
         return count
-    table = Presentie.__table__
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(dict(zip(PRESENTIE_COLUMNS, row, strict=True)))
-        if len(chunk) == 50_000:
-            conn.execute(insert(table), chunk)
+    # Plain executemany without per-value type processing, in SQLAlchemy's SQLite storage formats.
+    sql = f"INSERT INTO presentie ({', '.join(PRESENTIE_COLUMNS)}) VALUES ({', '.join('?' * len(PRESENTIE_COLUMNS))})"
+    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ")
+    chunk: list[tuple] = []
+    for v_id, datum, activiteit, a, g, o, _created, _updated in rows:
+        chunk.append((v_id, datum.isoformat(), activiteit, a, g, o, stamp, stamp))
+        if len(chunk) == 100_000:
+            conn.exec_driver_sql(sql, chunk)
             count += len(chunk)
             chunk = []
     if chunk:
-        conn.execute(insert(table), chunk)
+        conn.exec_driver_sql(sql, chunk)
         count += len(chunk)
     return count
 
 
-def _median_time(fn: Any, runs: int = RUNS) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+def _timed(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
 
 
 def run(url: str, label: str) -> float:
@@ -224,10 +223,7 @@ def run(url: str, label: str) -> float:
     started = time.perf_counter()
     user_id, count = seed(engine)
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE"))
-        else:
-            conn.execute(text("ANALYZE"))
+        conn.execute(text("ANALYZE"))  # fresh statistics, as autovacuum / a DBA would have them
     seed_time = time.perf_counter() - started
 
     with app.app_context():
@@ -274,8 +270,13 @@ def run(url: str, label: str) -> float:
         profiler = cProfile.Profile()
         profiler.runcall(overview)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-    sql_time, sql_rows = _median_time(bare_sql)
-    page_time, page_bytes = _median_time(overview)
+    # Interleaved, so that load from other processes on the machine hits both alike.
+    sql_times, page_times = [], []
+    for _ in range(RUNS):
+        sql_times.append(_timed(bare_sql))
+        page_times.append(_timed(overview))
+    sql_time, page_time = statistics.median(sql_times), statistics.median(page_times)
+    sql_rows, page_bytes = bare_sql(), overview()
     with app.app_context():
         cases = signalen.caseload(portal_db.session, portal_db.session.get(User, user_id), today=TODAY)
         signalled = sum(1 for c in cases if c.signalen)
@@ -311,15 +312,16 @@ def _postgres() -> float | None:
         admin.dispose()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> None:
     """Run on SQLite and PostgreSQL (BENCH_ONLY=sqlite|postgresql for one); exit 1 when a ratio exceeds 2x."""
     only = os.environ.get("BENCH_ONLY", "")
     ratios = [
         r for r in (_sqlite() if only != "postgresql" else None, _postgres() if only != "sqlite" else None)
         if r is not None
     ]
-    return 0 if all(r <= 2.0 for r in ratios) else 1
+    if any(r > 2.0 for r in ratios):
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(sys.argv[1:])

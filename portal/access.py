@@ -23,6 +23,7 @@ from portal.models import (
     Inburgeraar,
     Presentie,
     TrajectStart,
+    Upload,
     User,
     Verwijzing,
     contract_beheerder,
@@ -272,3 +273,12 @@ def presentie(user: User) -> Select[tuple[Presentie]]:
 def traject_starts(user: User) -> Select[tuple[TrajectStart]]:
     """Registered starts of verwijzingen in scope."""
     return select(TrajectStart).where(TrajectStart.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+# --- uploads --------------------------------------------------------------------------------------
+
+def uploads(user: User) -> Select[tuple[Upload]]:
+    """Spreadsheet uploads of the user's own aanbieder; gemeente staff have none."""
+    if user.rol in AANBIEDER_ROLLEN:
+        return select(Upload).where(Upload.aanbieder_id == user.aanbieder_id)
+    return select(Upload).where(false())

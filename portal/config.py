@@ -43,6 +43,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_DIR = str(Path(__file__).resolve().parent.parent / "uploads")
+    UPLOAD_MAX_BYTES = 25 * 1024 * 1024
+    UPLOAD_MAX_ROWS = 300_000
+    UPLOAD_INLINE_MAX_BYTES = 256 * 1024  # larger files are processed by the background worker
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 25
     MAIL_SENDER = "portal@inburgering.local"

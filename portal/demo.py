@@ -228,6 +228,7 @@ class DemoRegion:
     contracts: list[Contract] = field(default_factory=list)
     inburgeraars: list[Inburgeraar] = field(default_factory=list)  # only the ones created in this run
     volgnummers: dict[str, int] = field(default_factory=dict)  # BSN → position in the generated sequence
+    counts: dict[str, int] = field(default_factory=dict)  # rows added by later areas (starts, presentie, …)
     verwijzingen: list[Verwijzing] = field(default_factory=list)  # only the ones created in this run
 
 
@@ -245,7 +246,9 @@ def seed_demo(force: bool = False, echo: Callable[[str], None] = click.echo) -> 
         echo(
             f"Demoregio: {len(region.gemeenten)} gemeenten, {len(region.aanbieders)} aanbieders, "
             f"{len(region.contracts)} contracten; nieuw geladen: {len(region.inburgeraars)} inburgeraars "
-            f"met {len(region.verwijzingen)} verwijzingen."
+            f"met {len(region.verwijzingen)} verwijzingen"
+            + "".join(f", {count} {name}" for name, count in region.counts.items())
+            + "."
         )
     print_logins(session, echo)
 
@@ -262,8 +265,16 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
     seed_contracts(session, region)
     seed_inburgeraars(session, region, size)
     seed_verwijzingen(session, region)
+    seed_trajecten(session, region)
     session.flush()
     return region
+
+
+def seed_trajecten(session: Session, region: DemoRegion) -> None:
+    """Starts and about eight weeks of presentie for the verwijzingen created in this run."""
+    from portal.demo_presentie import seed_presentie
+
+    region.counts.update(seed_presentie(session, region.rng, region.verwijzingen, region.today))
 
 
 def seed_gemeenten(session: Session, region: DemoRegion) -> None:

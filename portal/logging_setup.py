@@ -27,6 +27,14 @@ class RedactBsnFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        # Tracebacks carry exception texts such as a failed INSERT's parameters: format and mask them
+        # here, so handlers print the cached, masked text instead of formatting the raw exception.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 

@@ -18,7 +18,7 @@ from flask import Flask
 
 from portal import create_app
 from portal.config import TestConfig as _TestConfig
-from portal.models import Melding, User
+from portal.models import Melding, Upload, UploadSoort, UploadStatus, User
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol
 from portal.models.resultaat import Afschalingsverzoek
 from tests.factories import (
@@ -98,6 +98,8 @@ def _build_world(db) -> World:
     db.flush()
 
     colleague_p = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=aanbieder_p)
+    upload_p = _upload(db, colleague_p)
+    upload_q = _upload(db, UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=aanbieder_q))
     own = {
         "inburgeraar_id": inburgeraar_a.id,
         "verwijzing_id": verwijzing_a.id,
@@ -106,6 +108,9 @@ def _build_world(db) -> World:
         "gemeente_id": gemeente_a.id,
         "aanbieder_id": aanbieder_p.id,
         "contract_id": contract_p.id,
+        "upload_id": upload_p.id,
+        "soort": "presentie",
+        "fmt": "xlsx",
     }
     foreign = {
         "inburgeraar_id": inburgeraar_b.id,
@@ -115,10 +120,28 @@ def _build_world(db) -> World:
         "gemeente_id": gemeente_b.id,
         "aanbieder_id": None,  # aanbieders are shared reference data: nothing is foreign to the beheerder
         "contract_id": contract_q.id,
+        "upload_id": upload_q.id,
     }
     # Meldingen belong to one user: side B's is one for the klantregisseur of gemeente B.
     foreign["melding_id"] = _melding(db, regisseur_b, inburgeraar_b).id
     return World(users=users, own=own, foreign=foreign)
+
+
+def _upload(db, user: User) -> Upload:
+    row = Upload(
+        aanbieder_id=user.aanbieder_id,
+        user_id=user.id,
+        soort=UploadSoort.PRESENTIE,
+        bestandsnaam="presentie.xlsx",
+        opgeslagen_naam=secrets.token_hex(16),
+        bestandstype="xlsx",
+        grootte=1000,
+        sha256="0" * 64,
+        status=UploadStatus.PREVIEWED,
+    )
+    db.add(row)
+    db.flush()
+    return row
 
 
 def _melding(db, user: User, inburgeraar) -> Melding:
@@ -160,8 +183,8 @@ def test_route_role_scope_matrix(app: Flask, db, endpoint: str, rule: str, metho
         if "melding_id" in ARG.findall(rule):
             own["melding_id"] = _melding(db, user, _own_inburgeraar(db, world)).id
         for side, values in (("eigen", own), ("vreemd", world.foreign)):
-            has_args = bool(ARG.findall(rule))
-            if side == "vreemd" and not has_args:
+            names_objects = any(name.endswith("_id") for name in ARG.findall(rule))
+            if side == "vreemd" and not names_objects:
                 continue
             url = _url(rule, values)
             if url is None:

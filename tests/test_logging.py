@@ -39,6 +39,16 @@ def test_a_bsn_in_a_log_message_is_masked(app: Flask, request: pytest.FixtureReq
     assert lines and all("[BSN]" in text and bsn not in text for text in lines)
 
 
+def test_a_bsn_in_a_logged_traceback_is_masked(app: Flask, request: pytest.FixtureRequest):
+    bsn = next_bsn()
+    try:
+        raise ValueError(f"duplicate key value (bsn)=({bsn})")
+    except ValueError:
+        logging.getLogger("portal.services.voorbeeld").exception("Opslaan mislukt")
+    records = [line.text for line in CAPTURE.lines_of(request.node.nodeid) if "Opslaan mislukt" in line.text]
+    assert records and all("duplicate key" in text and bsn not in text and "[BSN]" in text for text in records)
+
+
 def test_werkzeug_request_line_with_a_bsn_in_the_query_string_is_masked(
     app: Flask, request: pytest.FixtureRequest
 ):

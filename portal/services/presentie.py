@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -92,6 +92,11 @@ class CleanPresentie:
         """Hours of the day this record accounts for (present plus absent)."""
         return self.uren_aanwezig + self.uren_afwezig_geoorloofd + self.uren_afwezig_ongeoorloofd
 
+    @property
+    def waarden(self) -> tuple[Decimal, Decimal, Decimal, str | None]:
+        """The stored fields as a tuple, for fast comparison with what is stored."""
+        return (self.uren_aanwezig, self.uren_afwezig_geoorloofd, self.uren_afwezig_ongeoorloofd, self.reden_afwezig)
+
     def values(self) -> dict[str, Any]:
         """The stored fields of this record."""
         return {
@@ -147,11 +152,11 @@ class _VerwijzingInfo:
 class _Stored:
     id: int
     inburgeraar_id: int
-    values: dict[str, Any] = field(default_factory=dict)
+    waarden: tuple[Decimal, Decimal, Decimal, str | None]  # aanwezig, geoorloofd, ongeoorloofd, reden
 
     @property
     def totaal(self) -> Decimal:
-        return sum((self.values[v] for v in _UREN_VELDEN), _ZERO)
+        return self.waarden[0] + self.waarden[1] + self.waarden[2]
 
 
 # --- parsing helpers (memoised per batch: spreadsheets repeat the same few values many times) ---------------
@@ -257,18 +262,19 @@ def _load_stored(
         .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
         .where(Verwijzing.inburgeraar_id.in_(people), Presentie.datum.between(first, last))
     )
-    stored: dict[tuple[int, date, Activiteit], _Stored] = {}
-    for pid, vid, inb, dag, act, aanwezig, geoorloofd, ongeoorloofd, reden in session.execute(query):
-        stored[(vid, dag, act)] = _Stored(
-            pid, inb,
-            {"uren_aanwezig": _dec(aanwezig), "uren_afwezig_geoorloofd": _dec(geoorloofd),
-             "uren_afwezig_ongeoorloofd": _dec(ongeoorloofd), "reden_afwezig": reden},
-        )
-    return stored
+    # Core execution on the session's connection: plain rows, no ORM loading overhead for 100k rows
+    # (it skips autoflush, hence the explicit flush).
+    session.flush()
+    return {
+        (vid, dag, act): _Stored(pid, inb, (_dec(aanwezig), _dec(geoorloofd), _dec(ongeoorloofd), reden))
+        for pid, vid, inb, dag, act, aanwezig, geoorloofd, ongeoorloofd, reden in session.connection().execute(query)
+    }
 
 
 def _dec(value: Any) -> Decimal:
-    # SQLite hands back floats for Numeric when asdecimal processing is skipped; normalise to 2 places.
+    if isinstance(value, Decimal):  # the usual case: Numeric columns come back as Decimal
+        return value
+    # Defensive: a driver handing back floats or ints; normalise to two places.
     return Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else _ZERO
 
 
@@ -321,10 +327,11 @@ def validate_presentie(
             fail("activiteit", item.activiteit, str(exc))
 
         uren: dict[str, Decimal] = {}
-        all_empty = all(_is_empty(getattr(item, v)) for v in _UREN_VELDEN)
-        for veld in _UREN_VELDEN:
-            raw = getattr(item, veld)
-            if _is_empty(raw) and not (veld == "uren_aanwezig" and all_empty):
+        raws = (item.uren_aanwezig, item.uren_afwezig_geoorloofd, item.uren_afwezig_ongeoorloofd)
+        empties = [r is None or (type(r) is str and not r.strip()) for r in raws]
+        all_empty = empties[0] and empties[1] and empties[2]
+        for veld, raw, empty in zip(_UREN_VELDEN, raws, empties, strict=True):
+            if empty and not (veld == "uren_aanwezig" and all_empty):
                 uren[veld] = _ZERO  # an empty absence (or presence, when absence is given) means none
                 continue
             try:
@@ -459,7 +466,7 @@ def _classify(rows: Iterable[CleanPresentie], stored: dict[tuple[int, date, Acti
         existing = stored.get(row.key)
         if existing is None:
             row.soort = NIEUW
-        elif existing.values == row.values():
+        elif existing.waarden == row.waarden:
             row.soort = ONGEWIJZIGD
         else:
             row.soort = GEWIJZIGD
@@ -500,7 +507,7 @@ def save_presentie(session: Session, actor: User, rows: Sequence[CleanPresentie]
             })
             result.nieuw += 1
             per_person[row.inburgeraar_id].nieuw += 1
-        elif existing.values == row.values():
+        elif existing.waarden == row.waarden:
             result.ongewijzigd += 1
         else:
             changed[existing.id] = row

@@ -146,3 +146,17 @@ def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) ->
     if Onderdeel.Z_ROUTE_PARTICIPATIE in onderdelen and doelgroep is Doelgroep.ASIELSTATUSHOUDER:
         result.normen.append(Norm("Z-route participatie", per_activiteit[Activiteit.PARTICIPATIE], 800))
     return result
+
+
+def taalles_knm_uren(session: Session, inburgeraar_id: int) -> Decimal:
+    """All taalles+KNM hours present at cursusinstellingen for one inburgeraar, across every verwijzing.
+
+    Deliberately not scoped to the asking provider: the 600-hour threshold for afschaling counts every
+    lesuur the inburgeraar followed, also before a switch of route or provider (Besluit art. 5.5).
+    """
+    total = session.scalar(
+        select(func.sum(Presentie.uren_aanwezig))
+        .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
+        .where(Verwijzing.inburgeraar_id == inburgeraar_id, Presentie.activiteit == Activiteit.TAALLES_KNM)
+    )
+    return _dec(total)

@@ -28,6 +28,7 @@ from portal.models.enums import AANBIEDER_ROLLEN, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL
 from portal.services import ValidationError
 from portal.services import presentie as presentie_service
+from portal.services import traject as traject_service
 from portal.services.validation import FieldError, parse_bsn
 from portal.spreadsheets import guard
 from portal.spreadsheets.guard import Limits, UnsafeFileError
@@ -37,7 +38,7 @@ from portal.spreadsheets.write import template_csv, template_xlsx
 
 Progress = Callable[[int, str], None]
 STALE_CONFIRMATION = timedelta(minutes=15)
-IMPORTEERBAAR = (UploadSoort.PRESENTIE,)
+IMPORTEERBAAR = (UploadSoort.PRESENTIE, UploadSoort.STARTDATUMS)
 _COPY_CHUNK = 1 << 16
 
 
@@ -208,11 +209,7 @@ def store(
 
 def get_own(session: Session, actor: User, upload_id: str) -> Upload | None:
     """One upload of the actor's own organisation, or None (callers answer 404)."""
-    if actor.rol not in AANBIEDER_ROLLEN or actor.aanbieder_id is None:
-        return None
-    return session.scalars(
-        select(Upload).where(Upload.id == upload_id, Upload.aanbieder_id == actor.aanbieder_id)
-    ).first()
+    return session.scalars(access.uploads(actor).where(Upload.id == upload_id)).first()
 
 
 def recent(session: Session, actor: User, limit: int = 20) -> list[Upload]:
@@ -234,7 +231,7 @@ def path_of(upload: Upload, upload_dir: Path) -> Path:
 class Prepared:
     """What the check found: clean rows ready to save, errors per row and field, and the counts."""
 
-    clean: list[presentie_service.CleanPresentie]
+    clean: list[Any]  # CleanPresentie rows, or (verwijzing, StartInput) pairs for startdatums
     errors: list[dict[str, Any]]
     rows: int
     nieuw: int
@@ -358,11 +355,15 @@ def prepare(
     result = read(path, upload.bestandstype, layout, limits.max_rows)  # type: ignore[arg-type]
     progress(10, "Bestand geopend")
     deelnemers = _Deelnemers(session, actor)
+    if upload.soort is UploadSoort.STARTDATUMS:
+        return _prepare_starts(session, result.rows, deelnemers, headers, today)
     inputs, errors, unresolved = _presentie_inputs(
         result.rows, deelnemers, headers, upload.aantal_rijen or limits.max_rows, progress
     )
     progress(60, "Regels worden gecontroleerd")
     clean, row_errors = presentie_service.validate_presentie(session, actor, inputs, today)
+    row_count = len(inputs)
+    del inputs  # the raw rows are no longer needed; large files keep memory bounded this way
     labels = {**headers, "verwijzing": headers["traject"]}
     for e in row_errors:
         if e.veld == "verwijzing" and e.regel in unresolved:
@@ -371,7 +372,89 @@ def prepare(
     errors.sort(key=lambda e: e["regel"])
     counts = presentie_service.preview_presentie(clean)
     progress(90, "Controle klaar")
-    return Prepared(clean, errors, len(inputs), counts.nieuw, counts.gewijzigd, counts.ongewijzigd)
+    return Prepared(clean, errors, row_count, counts.nieuw, counts.gewijzigd, counts.ongewijzigd)
+
+
+_JA = {"ja", "j", "yes", "y", "true", "waar", "1", "x"}
+_NEE = {"nee", "n", "no", "false", "onwaar", "0", ""}
+_START_VELDEN = ("gerealiseerde_startdatum", "bijgestelde_einddatum", "reden_latere_start", "reden_niet_gestart")
+
+
+def _ja_nee(raw: Any) -> bool:
+    text = "" if raw is None else str(raw).strip().casefold()
+    if text in _JA:
+        return True
+    if text in _NEE:
+        return False
+    raise FieldError("Vul Ja of Nee in.")
+
+
+def _prepare_starts(
+    session: Session, rows: Iterable[RawRow], deelnemers: _Deelnemers, headers: dict[str, str], today: date
+) -> Prepared:
+    """Start dates, one row per traject, through traject.validate_start (the start form's rules)."""
+    errors: list[dict[str, Any]] = []
+    pending: list[tuple[RawRow, int]] = []
+    count = 0
+    for raw in rows:
+        count += 1
+        verwijzing_id, error = deelnemers.resolve(raw, headers)
+        if error is not None:
+            errors.append(error)
+        elif verwijzing_id is not None:
+            pending.append((raw, verwijzing_id))
+    verwijzingen = {v.id: v for v in session.scalars(select(Verwijzing).where(
+        Verwijzing.id.in_({vid for _r, vid in pending})))} if pending else {}
+    clean: list[Any] = []
+    seen: dict[int, int] = {}
+    nieuw = gewijzigd = ongewijzigd = 0
+    for raw, vid in pending:
+        values = raw.values
+        if vid in seen:
+            errors.append(_error(raw.regel, headers["traject"], values.get("traject"),
+                                 f"Dit traject staat al op regel {seen[vid]}. Houd één regel per traject."))
+            continue
+        seen[vid] = raw.regel
+        try:
+            niet_gestart = _ja_nee(values.get("niet_gestart"))
+        except FieldError as exc:
+            errors.append(_error(raw.regel, headers["niet_gestart"], values.get("niet_gestart"), str(exc)))
+            continue
+        data = traject_service.StartInput(**{v: values.get(v) for v in _START_VELDEN}, niet_gestart=niet_gestart)
+        verwijzing = verwijzingen[vid]
+        try:
+            clean_values = traject_service.validate_start(session, verwijzing, data, today)
+        except ValidationError as exc:
+            for veld, melding in exc.errors.items():
+                kolom = headers.get(veld, headers["traject"])
+                errors.append(_error(raw.regel, kolom, values.get(veld), melding))
+            continue
+        existing = traject_service.start_of(session, verwijzing)
+        if existing is None:
+            nieuw += 1
+        elif all(getattr(existing, k) == v for k, v in clean_values.items()):
+            ongewijzigd += 1
+        else:
+            gewijzigd += 1
+        clean.append((verwijzing, data))
+    errors.sort(key=lambda e: e["regel"])
+    return Prepared(clean, errors, count, nieuw, gewijzigd, ongewijzigd)
+
+
+def _save_starts(session: Session, actor: User, rows: list[Any], today: date) -> presentie_service.SaveResult:
+    result = presentie_service.SaveResult()
+    for verwijzing, data in rows:
+        existing = traject_service.start_of(session, verwijzing)
+        before = None if existing is None else {k: getattr(existing, k) for k in (*_START_VELDEN, "niet_gestart")}
+        saved = traject_service.register_start(session, actor, verwijzing, data, today)
+        after = {k: getattr(saved, k) for k in (*_START_VELDEN, "niet_gestart")}
+        if before is None:
+            result.nieuw += 1
+        elif before == after:
+            result.ongewijzigd += 1
+        else:
+            result.gewijzigd += 1
+    return result
 
 
 def _apply_counts(upload: Upload, prepared: Prepared) -> None:
@@ -460,7 +543,10 @@ def confirm(
         raise UploadStateError("Deze upload is niet van uw organisatie.")
     prepared = prepare(session, actor, upload, path_of(upload, upload_dir), today, limits, progress)
     progress(92, "Regels worden opgeslagen")
-    saved = presentie_service.save_presentie(session, actor, prepared.clean)
+    if upload.soort is UploadSoort.STARTDATUMS:
+        saved = _save_starts(session, actor, prepared.clean, today)
+    else:
+        saved = _save_in_chunks(session, actor, prepared.clean)
     _apply_counts(upload, prepared)
     upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_ongewijzigd = (
         saved.nieuw, saved.gewijzigd, saved.ongewijzigd
@@ -475,6 +561,29 @@ def confirm(
                  details={"nieuw": saved.nieuw, "gewijzigd": saved.gewijzigd, "ongewijzigd": saved.ongewijzigd})
     session.flush()
     return upload
+
+
+SAVE_CHUNK = 20_000
+
+
+def _save_in_chunks(
+    session: Session, actor: User, rows: list[presentie_service.CleanPresentie]
+) -> presentie_service.SaveResult:
+    """save_presentie per group of whole deelnemers (still one transaction): bounds the memory of the insert
+    parameters for 300,000-row files and keeps one audit event per deelnemer."""
+    rows.sort(key=lambda r: r.inburgeraar_id)
+    total = presentie_service.SaveResult()
+    start = 0
+    while start < len(rows):
+        end = min(start + SAVE_CHUNK, len(rows))
+        while end < len(rows) and rows[end].inburgeraar_id == rows[end - 1].inburgeraar_id:
+            end += 1
+        result = presentie_service.save_presentie(session, actor, rows[start:end])
+        total.nieuw += result.nieuw
+        total.gewijzigd += result.gewijzigd
+        total.ongewijzigd += result.ongewijzigd
+        start = end
+    return total
 
 
 def confirmation_failed(session: Session, upload_id: str, exc: BaseException) -> None:

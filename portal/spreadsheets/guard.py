@@ -174,7 +174,8 @@ def _check_encoding(first_block: bytes) -> None:
 
 def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     for tail, block in _chunks(archive, info):
-        if _DTD.search(tail + block):
+        window = tail + block
+        if b"<!" in window and _DTD.search(window):
             raise UnsafeFileError(DTD_REFUSED)
 
 
@@ -185,21 +186,18 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits)
     declared_last: int | None = None
     for tail, block in _chunks(archive, info):
         window = tail + block
-        if _DTD.search(window):
+        # Cheap byte searches first; the regular expressions only run where they can match.
+        if b"<!" in window and _DTD.search(window):
             raise UnsafeFileError(DTD_REFUSED)
-        if _FORMULA.search(window):
+        if (b"<f" in window or b":f" in window) and _FORMULA.search(window):
             raise UnsafeFileError(
                 "Het bestand bevat formules. Vervang formules door hun waarden (kopiëren, plakken als waarden) "
                 "en upload het bestand opnieuw."
             )
         if declared_last is None and (dim := _DIMENSION.search(window)):
             declared_last = _last_row(dim.group(1).decode("ascii", "replace"))
-        # Count only matches that start inside this block, so the overlap is not counted twice.
-        offset = len(tail)
-        rows += sum(1 for m in _ROW.finditer(window) if m.start() >= offset)
-        numbers = [int(m.group(1)) for m in _ROW_NUMBER.finditer(window) if m.start() >= offset]
-        if numbers:
-            max_row = max(max_row, *numbers)
+        rows += _count_rows(block, tail)
+        max_row = max(max_row, _highest_row_number(window))
         if rows > limits.max_rows + 100:  # header and title rows on top of the data rows
             raise UnsafeFileError(
                 f"Het bestand heeft meer dan {limits.max_rows:,} rijen. Splits het in kleinere bestanden.".replace(
@@ -213,6 +211,31 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits)
             "Open het bestand in Excel, sla het opnieuw op en upload het opnieuw."
         )
     return rows
+
+
+_PLAIN_ROW_TAGS = (b"<row ", b"<row>", b"<row/", b"<row\n", b"<row\r", b"<row\t")
+
+
+def _plain_row_count(data: bytes) -> int:
+    return sum(data.count(tag) for tag in _PLAIN_ROW_TAGS)
+
+
+def _count_rows(block: bytes, tail: bytes) -> int:
+    """Row tags that start in this block; a tag split over the boundary is counted once."""
+    window = tail + block
+    if b":row" in window:  # namespace-prefixed tags: the exact expression
+        return sum(1 for m in _ROW.finditer(window) if m.start() >= len(tail))
+    return _plain_row_count(window) - _plain_row_count(tail)
+
+
+def _highest_row_number(window: bytes) -> int:
+    """The r attribute of the last row tag in the window (rows are stored in ascending order)."""
+    if b":row" not in window:
+        position = window.rfind(b"<row")
+        match = _ROW_NUMBER.match(window, position) if position != -1 else None
+        if match:
+            return int(match.group(1))
+    return max((int(m.group(1)) for m in _ROW_NUMBER.finditer(window[-65536:])), default=0)
 
 
 def _last_row(ref: str) -> int | None:

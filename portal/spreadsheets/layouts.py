@@ -23,11 +23,11 @@ BSN = Column(
 )
 NAAM = Column(
     "naam", "Naam", ("naam deelnemer", "deelnemer", "naam inburgeraar", "inburgeraar", "cursist", "volledige naam"),
-    required=False, hint="Alleen ter controle; wordt niet ingelezen.", width=28,
+    required=False, hint="Alleen ter controle; wordt niet ingelezen.", width=28, read=False,
 )
 ONDERDEEL = Column(
     "onderdeel", "Onderdeel", ("traject onderdeel", "verwijzing onderdeel"),
-    required=False, hint="Alleen ter controle; wordt niet ingelezen.", width=26,
+    required=False, hint="Alleen ter controle; wordt niet ingelezen.", width=26, read=False,
 )
 TRAJECT = Column(
     "traject", "Traject",

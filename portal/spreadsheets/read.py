@@ -25,6 +25,7 @@ _PUNCT = re.compile(r"[^\w ]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 _HINT = re.compile(r"\(.*?\)|\[.*?\]")
 _TOTAL_WORDS = {"totaal", "total", "totalen", "subtotaal", "eindtotaal", "totaaltelling"}
+_TOTAL_INITIALS = set("tTsSeE")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Column:
     required: bool = True
     hint: str = ""
     width: int = 16
+    read: bool = True  # False for columns that are only there for the reader's eyes (name, onderdeel)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ def _is_empty(value: Any) -> bool:
 def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: int) -> ReadResult:
     lookup = layout.lookup()
     required = {c.key for c in layout.columns if c.required}
+    readable = {c.key for c in layout.columns if c.read}
     for index, row in enumerate(rows, start=1):
         if index > HEADER_SEARCH_ROWS:
             break
@@ -159,7 +162,8 @@ def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: i
             else:
                 ignored.append(str(cell).strip())
         if required <= columns.keys():
-            return ReadResult(index, columns, _data_rows(rows, index, columns, max_rows), ignored)
+            wanted = {k: p for k, p in columns.items() if k in readable}
+            return ReadResult(index, columns, _data_rows(rows, index, columns, wanted, max_rows), ignored)
     missing = ", ".join(c.header for c in layout.columns if c.required)
     raise ReadError(
         f"Geen kopregel gevonden. De eerste rijen moeten een kopregel hebben met de kolommen: {missing}. "
@@ -168,12 +172,13 @@ def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: i
 
 
 def _data_rows(
-    rows: Iterator[Sequence[Any]], header_row: int, columns: dict[str, int], max_rows: int
+    rows: Iterator[Sequence[Any]], header_row: int, columns: dict[str, int], wanted: dict[str, int], max_rows: int
 ) -> Iterator[RawRow]:
     count = 0
     first_position = min(columns.values())
+    items = list(wanted.items())
     for regel, row in enumerate(rows, start=header_row + 1):
-        if all(_is_empty(cell) for cell in row):
+        if _is_blank(row):
             continue
         if _is_total(row, first_position):
             return
@@ -183,7 +188,15 @@ def _data_rows(
                 f"Het bestand heeft meer dan {max_rows:,} rijen. Splits het in kleinere bestanden.".replace(",", ".")
             )
         width = len(row)
-        yield RawRow(regel, {key: _clean(row[pos]) if pos < width else None for key, pos in columns.items()})
+        yield RawRow(regel, {key: _clean(row[pos]) if pos < width else None for key, pos in items})
+
+
+def _is_blank(row: Sequence[Any]) -> bool:
+    """No value in any cell; written for speed, as it runs for every row of large files."""
+    if any(row):
+        # Some cell is truthy: usually the first one is real data, so this stops at once.
+        return not any(not isinstance(c, str) or c.strip() for c in row if c)
+    return all(c is None or c == "" for c in row)  # all falsy: a numeric 0 still counts as a value
 
 
 def _is_total(row: Sequence[Any], first_position: int) -> bool:
@@ -191,7 +204,9 @@ def _is_total(row: Sequence[Any], first_position: int) -> bool:
     for cell in row[: first_position + 3]:
         if _is_empty(cell):
             continue
-        words = normalise_header(cell).split() if isinstance(cell, str) else []
+        if not isinstance(cell, str) or cell.lstrip()[:1] not in _TOTAL_INITIALS:
+            return False
+        words = normalise_header(cell).split()
         return bool(words) and words[0] in _TOTAL_WORDS
     return False
 

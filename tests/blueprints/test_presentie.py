@@ -197,3 +197,18 @@ def test_gemeente_staff_read_the_verwijzing_page_and_the_read_is_audited(db, log
         AuditEvent.action == "presentie_bekeken", AuditEvent.actor_id == regisseur.id)).first()
     elsewhere = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[InburgeraarFactory().gemeente])
     assert login_as(elsewhere).get(f"/presentie/verwijzing/{bakker.id}").status_code == 404
+
+
+def test_the_case_page_shows_totals_recomputed_from_the_sessions(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    post_row(login_as(medewerker), bakker, {"aanwezig_0": "2,5", "aanwezig_1": "3"})
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[bakker.inburgeraar.gemeente])
+    html = login_as(regisseur).get(f"/inburgeraars/{bakker.inburgeraar_id}").get_data(as_text=True)
+    assert "Uren en presentie" in html and "Taalles en KNM bij de cursusinstelling" in html
+    assert "5,5" in html  # 2,5 + 3 hours present
+
+
+def test_the_grid_can_be_searched_by_name(db, login_as, provider):
+    medewerker, (bakker, yusuf) = provider
+    html = login_as(medewerker).get(f"/presentie/week?week={WEEK}&q=yusu").get_data(as_text=True)
+    assert yusuf.inburgeraar.naam in html and bakker.inburgeraar.naam not in html

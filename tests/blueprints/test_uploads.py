@@ -16,7 +16,7 @@ from portal.models import AuditEvent, Presentie, Upload, UploadStatus
 from portal.models.enums import Rol
 from tests import factories
 from tests.helpers import csrf_token
-from tests.spreadsheets.conftest import HEADER, db, presence_rows, provider, xlsx_bytes  # noqa: F401 - fixtures
+from tests.spreadsheets.conftest import HEADER, presence_rows, provider, xlsx_bytes  # noqa: F401 - fixture
 
 
 @pytest.fixture(autouse=True)
@@ -183,7 +183,7 @@ def test_other_providers_get_404(login_as, provider, db):  # noqa: F811
                       data={"csrf_token": csrf_token(page.get_data(as_text=True))}).status_code == 404
 
 
-def test_klantregisseur_cannot_use_uploads(login_as, db):  # noqa: F811
+def test_klantregisseur_cannot_use_uploads(login_as, db):
     client = login_as(factories.UserFactory(rol=Rol.KLANTREGISSEUR))
     assert client.get("/uploads/").status_code == 403
     assert client.get("/uploads/sjabloon/presentie.xlsx").status_code == 403

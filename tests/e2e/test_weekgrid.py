@@ -129,4 +129,10 @@ def test_a_teacher_fills_the_week_with_the_keyboard(page_as, live_server, rooste
     assert (dina.uren_aanwezig, dina.uren_afwezig_geoorloofd, dina.reden_afwezig) == (
         Decimal(1), Decimal(1), "Afspraak bij de huisarts")
     assert axe(page) == []
+
+    # The deelnemer's page lists the sessions, the correction history, the start form and the totals.
+    page.goto(f"/presentie/verwijzing/{v3}")
+    expect(page.get_by_role("heading", name="Correcties")).to_be_visible()
+    expect(page.get_by_role("heading", name="Uren en presentie")).to_be_visible()
+    assert axe(page) == []
     assert csp_errors == []

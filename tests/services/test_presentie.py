@@ -320,3 +320,23 @@ def test_any_odd_hours_input_is_either_a_valid_quarter_or_a_dutch_error(db, case
         assert errors == []
         value = clean[0].uren_aanwezig
         assert value.is_finite() and 0 <= value <= 24 and value % Decimal("0.25") == 0 and value == expected
+
+
+ODD_DATES = st.one_of(
+    st.sampled_from(["17-11-2026", "2026-11-17", "17/11/2026", "17.11.2026", "17-11-26", "31-02-2026", "", " ",
+                     "morgen", "21-11-2026", "31-08-2026", "00-00-0000", "2026-W47", None]),
+    st.text(max_size=12),
+    st.integers(min_value=-5, max_value=3_000_000),
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=ODD_DATES)
+def test_any_odd_date_is_either_a_day_within_the_traject_or_a_dutch_error(db, case, raw):
+    medewerker, verwijzing = case
+    clean, errors = validate_presentie(db, medewerker, [row(verwijzing, datum=raw)], TODAY)
+    if clean:
+        assert START <= clean[0].datum <= TODAY
+    else:
+        assert [e.veld for e in errors] == ["datum"] and errors[0].melding

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,46 +10,13 @@ from typing import Any
 
 import openpyxl
 import pytest
-from flask import Flask
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from portal.extensions import db as portal_db
 from portal.models import TrajectStart, User, Verwijzing
 from portal.models.enums import Onderdeel, Rol
 from portal.services.uploads import Settings
 from portal.spreadsheets.guard import Limits
 from tests import factories
-
-
-@pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
-    """tests/conftest.py's `db`, plus an explicit BEGIN on SQLite.
-
-    These tests commit (uploads are confirmed in their own transaction). pysqlite only emits BEGIN before
-    DML, so the outer transaction of the shared fixture is not open when the first SAVEPOINT runs, and
-    releasing that savepoint commits for real: data would leak into later tests. An explicit BEGIN keeps
-    every commit inside the rolled-back outer transaction.
-    """
-    assert portal_db.engine is not None
-    connection = portal_db.engine.connect()
-    outer = connection.begin()
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
-    original_factory = portal_db.session_factory
-    portal_db.session_factory = sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    session = portal_db.session_factory()
-    for factory_class in factories.ALL_FACTORIES:
-        factory_class._meta.sqlalchemy_session = session
-    try:
-        yield session
-    finally:
-        session.close()
-        portal_db.session_factory = original_factory
-        if outer.is_active:
-            outer.rollback()
-        connection.close()
 
 
 @dataclass
@@ -73,7 +39,9 @@ def provider(db: Session) -> Provider:
     verwijzingen = []
     for _ in range(3):
         inburgeraar = factories.InburgeraarFactory(gemeente=gemeente)
-        verwijzing = factories.VerwijzingFactory(inburgeraar=inburgeraar, contract=contract, onderdeel=Onderdeel.B1_ROUTE)
+        verwijzing = factories.VerwijzingFactory(
+            inburgeraar=inburgeraar, contract=contract, onderdeel=Onderdeel.B1_ROUTE
+        )
         db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=start))
         verwijzingen.append(verwijzing)
     other_contract = factories.ContractFactory(gemeenten=[gemeente])

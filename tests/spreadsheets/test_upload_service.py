@@ -91,7 +91,8 @@ def test_reuploading_the_same_data_in_a_resaved_file_changes_nothing(db, provide
 
 
 def test_a_changed_value_is_a_correction_with_history(db, provider, settings, day):
-    confirm(db, provider, settings, upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)])))
+    first = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    confirm(db, provider, settings, first)
     rows = presence_rows(provider, day)
     rows[0][3] = "3"
     upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *rows]))
@@ -223,7 +224,7 @@ def test_formula_cells_fail_the_upload_with_a_clear_message(db, provider, settin
 
 
 def test_a_file_without_the_needed_columns_fails_with_what_to_fix(db, provider, settings):
-    upload = upload_file(db, provider, settings, "Naam;Telefoon\nJan;0612345678\n".encode(), name="x.csv")
+    upload = upload_file(db, provider, settings, b"Naam;Telefoon\nJan;0612345678\n", name="x.csv")
     assert upload.status is UploadStatus.FAILED
     assert "Geen kopregel gevonden" in upload.melding
 
@@ -251,3 +252,39 @@ def test_uploads_of_another_provider_are_invisible(db, provider, settings, day):
 def test_stored_file_path_cannot_escape_the_upload_directory(tmp_path: Path):
     upload = Upload(opgeslagen_naam="../../etc/passwd")
     assert uploads.path_of(upload, tmp_path) == tmp_path / "passwd"
+
+
+def test_start_dates_upload_uses_the_start_form_rules(db, provider, settings):
+    from portal.models import TrajectStart
+    from portal.models.enums import VerwijzingStatus
+    from tests import factories
+
+    fresh = factories.VerwijzingFactory(contract=provider.verwijzingen[0].contract)
+    planned = fresh.beoogde_startdatum
+    header = ["BSN", "Traject", "Gerealiseerde startdatum", "Reden latere start", "Niet gestart"]
+    rows = [
+        [fresh.inburgeraar.bsn, fresh.kenmerk, f"{planned:%d-%m-%Y}", None, "Nee"],
+        [provider.verwijzingen[0].inburgeraar.bsn, None, f"{provider.start:%d-%m-%Y}", "Wachtlijst", "Nee"],
+        [provider.verwijzingen[1].inburgeraar.bsn, None, f"{provider.start + timedelta(days=1):%d-%m-%Y}", None, "nee"],
+        [provider.verwijzingen[2].inburgeraar.bsn, None, None, None, "Misschien"],
+    ]
+    upload = upload_file(db, provider, settings, xlsx_bytes([header, *rows]))
+    upload.soort = UploadSoort.STARTDATUMS  # stored as presentie by the helper; re-check as start dates
+    upload.status = UploadStatus.UPLOADED
+    db.commit()
+    tasks.run_upload_validation(db, {"UPLOAD_DIR": str(settings.upload_dir)}, upload.id, report=False)
+    db.refresh(upload)
+    assert upload.status is UploadStatus.PREVIEWED, upload.melding
+    errors = {(e["regel"], e["kolom"]): e["melding"] for e in upload.fouten}
+    assert "reden van de latere start" in errors[(4, "Reden latere start")]
+    assert errors[(5, "Niet gestart")] == "Vul Ja of Nee in."
+    assert (upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_fout) == (1, 1, 2)
+    assert db.scalars(select(TrajectStart).where(TrajectStart.verwijzing_id == fresh.id)).first() is None
+
+    confirm(db, provider, settings, upload)
+    start = db.scalars(select(TrajectStart).where(TrajectStart.verwijzing_id == fresh.id)).one()
+    assert start.gerealiseerde_startdatum == planned
+    db.refresh(fresh)
+    assert fresh.status is VerwijzingStatus.GESTART
+    changed = db.scalars(select(TrajectStart).where(TrajectStart.verwijzing_id == provider.verwijzingen[0].id)).one()
+    assert changed.reden_latere_start == "Wachtlijst"

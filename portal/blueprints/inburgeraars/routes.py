@@ -18,7 +18,7 @@ from portal.models import Gemeente, Inburgeraar, IntakeGegevens, User, user_geme
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import ValidationError, cases
+from portal.services import ValidationError, cases, resultaten
 
 add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
              description="zoeken, PIP vaststellen en verwijzen", order=10)
@@ -88,9 +88,11 @@ def detail(inburgeraar_id: int) -> str:
     if access.may_see_intake(current_user):
         intake = db.session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
     cases.record_view(db.session, current_user, inburgeraar)
+    registraties = resultaten.registraties_van(db.session, current_user, inburgeraar)
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",
+        registraties=registraties,
         inburgeraar=inburgeraar,
         pips=list(reversed(inburgeraar.pips)),
         verwijzingen=access.verwijzingen_of(current_user, inburgeraar),
