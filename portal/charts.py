@@ -72,7 +72,8 @@ def beschrijving(weken: Sequence[WeekPresentie]) -> str:
     zonder = [w for w in weken if w.gepland == 0]
     pct = f" ({getal(aanwezig * 100 / gepland, 1)}%)" if gepland else ""
     return (
-        f"Presentie per week van {datum(weken[0].maandag)} tot en met week {weken[-1].weeknummer}: "
+        f"Presentie per week, week {weken[0].weeknummer} (vanaf {datum(weken[0].maandag)}) tot en met week "
+        f"{weken[-1].weeknummer}: "
         f"{getal(aanwezig)} van {getal(gepland)} geplande uren aanwezig{pct}. "
         f"{len(zonder)} van de {len(weken)} weken zonder geplande uren."
     )

@@ -9,8 +9,7 @@ executemany, changed rows are corrected with a history row per field, unchanged 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -81,6 +80,7 @@ class CleanPresentie:
     uren_afwezig_ongeoorloofd: Decimal
     reden_afwezig: str | None
     soort: str = NIEUW
+    stored_id: int | None = None  # the stored row this one would correct or leave (set by validation)
 
     @property
     def key(self) -> tuple[int, date, Activiteit]:
@@ -280,6 +280,96 @@ def _dec(value: Any) -> Decimal:
 
 # --- validation ----------------------------------------------------------------------------------------------
 
+# What a row's own values (date, activity, hours, reason) come to: the parsed values, the day's total and the
+# errors as (veld, waarde, melding). It depends on the raw values only, so a batch computes it once per distinct
+# combination: a 100,000-row spreadsheet has a few hundred.
+_Values = tuple[date | None, "Activiteit | None", Decimal, Decimal, Decimal, str | None, Decimal,
+                tuple[tuple[str, str, str], ...]]
+
+
+def _row_values(item: PresentieInput, today: date, parse_dag: _Memo, parse_act: _Memo,
+                hour_parsers: dict[str, _Memo]) -> _Values:
+    errors: list[tuple[str, str, str]] = []
+    dag: date | None = None
+    try:
+        dag = parse_dag(item.datum)
+        if dag > today:
+            raise FieldError("De datum ligt in de toekomst. Registreer presentie tot en met vandaag.")
+    except FieldError as exc:
+        errors.append(("datum", _waarde(item.datum), str(exc)))
+        dag = None
+
+    activiteit: Activiteit | None = None
+    try:
+        activiteit = parse_act(item.activiteit)
+    except FieldError as exc:
+        errors.append(("activiteit", _waarde(item.activiteit), str(exc)))
+
+    uren: dict[str, Decimal] = {}
+    raws = (item.uren_aanwezig, item.uren_afwezig_geoorloofd, item.uren_afwezig_ongeoorloofd)
+    empties = [r is None or (type(r) is str and not r.strip()) for r in raws]
+    all_empty = empties[0] and empties[1] and empties[2]
+    for veld, raw, empty in zip(_UREN_VELDEN, raws, empties, strict=True):
+        if empty and not (veld == "uren_aanwezig" and all_empty):
+            uren[veld] = _ZERO  # an empty absence (or presence, when absence is given) means none
+            continue
+        try:
+            uren[veld] = hour_parsers[veld](raw)
+        except FieldError as exc:
+            errors.append((veld, _waarde(raw), str(exc)))
+
+    reden = None if _is_empty(item.reden_afwezig) else " ".join(str(item.reden_afwezig).split())
+    if reden is not None and len(reden) > MAX_REDEN:
+        errors.append(("reden_afwezig", _waarde(item.reden_afwezig),
+                       f"De reden is te lang: gebruik hoogstens {MAX_REDEN} tekens."))
+    afwezig = uren.get("uren_afwezig_geoorloofd", _ZERO) + uren.get("uren_afwezig_ongeoorloofd", _ZERO)
+    if afwezig > 0 and reden is None:
+        errors.append((
+            "reden_afwezig", _waarde(item.reden_afwezig),
+            "Vul de reden van afwezigheid in, bijvoorbeeld ziek, afspraak bij de huisarts of zonder bericht.",
+        ))
+    aanwezig = uren.get("uren_aanwezig", _ZERO)
+    geoorloofd = uren.get("uren_afwezig_geoorloofd", _ZERO)
+    ongeoorloofd = uren.get("uren_afwezig_ongeoorloofd", _ZERO)
+    return (dag, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden, aanwezig + geoorloofd + ongeoorloofd,
+            tuple(errors))
+
+
+@dataclass(slots=True)
+class _Traject:
+    """What the traject rules need of one verwijzing, with its messages written once per batch."""
+
+    blocked: str | None  # why nothing can be registered on it at all
+    start: date
+    eind: date
+    activiteiten: frozenset[Activiteit]
+    voor_start: str
+    na_eind: str
+    onderdeel_label: str
+    passend: str
+
+
+def _traject(info: _VerwijzingInfo) -> _Traject:
+    blocked = None
+    if info.status is VerwijzingStatus.INGETROKKEN:
+        blocked = "Deze verwijzing is ingetrokken door de gemeente; presentie registreren kan niet."
+    elif info.niet_gestart or info.status is VerwijzingStatus.NIET_GESTART:
+        blocked = ("Deze deelnemer staat als 'niet gestart' geregistreerd. "
+                   "Registreer eerst de startdatum van het traject.")
+    elif info.startdatum is None:
+        blocked = "Registreer eerst de startdatum van het traject van deze deelnemer."
+    start = info.startdatum or info.beoogde_startdatum
+    activiteiten = ACTIVITEITEN_PER_ONDERDEEL[info.onderdeel]
+    return _Traject(
+        blocked, start, info.eind, frozenset(activiteiten),
+        f"De datum ligt vóór de start van het traject ({fmt_datum(start)}). "
+        "Kies een datum vanaf de startdatum, of corrigeer de startdatum.",
+        f"De datum ligt na het einde van het traject ({fmt_datum(info.eind)}). Kies een datum binnen het traject.",
+        info.onderdeel.label,
+        ", ".join(a.label for a in activiteiten),
+    )
+
+
 def validate_presentie(
     session: Session, actor: User, inputs: Sequence[PresentieInput], today: date
 ) -> tuple[list[CleanPresentie], list[RowError]]:
@@ -300,86 +390,96 @@ def validate_presentie(
     parse_act = _Memo(parse_activiteit)
     hour_parsers = {veld: _Memo(lambda raw, label=VELD_LABELS[veld]: parse_hours(raw, label=label))
                     for veld in _UREN_VELDEN}
+    combinations: dict[tuple[Any, ...], _Values] = {}
+    trajecten: dict[int, _Traject] = {}
 
-    parsed: list[tuple[CleanPresentie, PresentieInput]] = []
+    # The clean rows with, in parallel lists, their input, natural key and hours of the day.
+    parsed: list[CleanPresentie] = []
+    parsed_items: list[PresentieInput] = []
+    parsed_keys: list[tuple[int, date, Activiteit]] = []
+    totals: list[Decimal] = []
     seen: dict[tuple[int, date, Activiteit], int] = {}
     for item in inputs:
-        row_errors: list[RowError] = []
+        row_errors: list[tuple[str, Any, str]] = []  # (veld, waarde, melding)
+        vid = item.verwijzing_id
+        info = by_id.get(vid) if vid is not None else None
+        if info is None:
+            info = _resolve(item, by_id, by_kenmerk, row_errors)
 
-        def fail(veld: str, raw: Any, melding: str, item: PresentieInput = item, bucket: list = row_errors) -> None:
-            bucket.append(RowError(item.regel, veld, _waarde(raw), melding))
-
-        info = _resolve(item, by_id, by_kenmerk, fail)
-
-        dag: date | None = None
+        # Typed key: 1, 1.0 and True are equal in a dict but are not the same input.
+        datum, act, aanwezig, geoorloofd, ongeoorloofd, reden = (
+            item.datum, item.activiteit, item.uren_aanwezig, item.uren_afwezig_geoorloofd,
+            item.uren_afwezig_ongeoorloofd, item.reden_afwezig,
+        )
+        key = (datum, act, aanwezig, geoorloofd, ongeoorloofd, reden, type(datum), type(act), type(aanwezig),
+               type(geoorloofd), type(ongeoorloofd), type(reden))
         try:
-            dag = parse_dag(item.datum)
-            if dag > today:
-                raise FieldError("De datum ligt in de toekomst. Registreer presentie tot en met vandaag.")
-        except FieldError as exc:
-            fail("datum", item.datum, str(exc))
-            dag = None
-
-        activiteit: Activiteit | None = None
-        try:
-            activiteit = parse_act(item.activiteit)
-        except FieldError as exc:
-            fail("activiteit", item.activiteit, str(exc))
-
-        uren: dict[str, Decimal] = {}
-        raws = (item.uren_aanwezig, item.uren_afwezig_geoorloofd, item.uren_afwezig_ongeoorloofd)
-        empties = [r is None or (type(r) is str and not r.strip()) for r in raws]
-        all_empty = empties[0] and empties[1] and empties[2]
-        for veld, raw, empty in zip(_UREN_VELDEN, raws, empties, strict=True):
-            if empty and not (veld == "uren_aanwezig" and all_empty):
-                uren[veld] = _ZERO  # an empty absence (or presence, when absence is given) means none
-                continue
-            try:
-                uren[veld] = hour_parsers[veld](raw)
-            except FieldError as exc:
-                fail(veld, raw, str(exc))
-
-        reden = None if _is_empty(item.reden_afwezig) else " ".join(str(item.reden_afwezig).split())
-        if reden is not None and len(reden) > MAX_REDEN:
-            fail("reden_afwezig", item.reden_afwezig, f"De reden is te lang: gebruik hoogstens {MAX_REDEN} tekens.")
-        afwezig = uren.get("uren_afwezig_geoorloofd", _ZERO) + uren.get("uren_afwezig_ongeoorloofd", _ZERO)
-        if afwezig > 0 and reden is None:
-            fail("reden_afwezig", item.reden_afwezig,
-                 "Vul de reden van afwezigheid in, bijvoorbeeld ziek, afspraak bij de huisarts of zonder bericht.")
+            values = combinations.get(key)
+        except TypeError:  # an unhashable raw value (API payloads): check it on its own
+            key, values = None, None
+        if values is None:
+            values = _row_values(item, today, parse_dag, parse_act, hour_parsers)
+            if key is not None:
+                combinations[key] = values
+        dag, activiteit = values[0], values[1]
+        if values[7]:
+            row_errors.extend(values[7])
 
         if info is not None:
-            _check_traject(info, dag, activiteit, item, fail)
-
-        if dag is not None and activiteit is not None and info is not None:
-            key = (info.id, dag, activiteit)
-            if key in seen:
-                fail("datum", item.datum,
-                     f"Deze deelnemer heeft op {fmt_datum(dag)} al een regel voor '{activiteit.label}' "
-                     f"in deze invoer (regel {seen[key]}). Houd één regel per dag en activiteit.")
+            traject = trajecten.get(info.id)
+            if traject is None:
+                traject = trajecten[info.id] = _traject(info)
+            if traject.blocked is not None:
+                row_errors.append(("verwijzing", _waarde(info.kenmerk), traject.blocked))
             else:
-                seen[key] = item.regel
+                if dag is not None and dag < traject.start:
+                    row_errors.append(("datum", _waarde(datum), traject.voor_start))
+                elif dag is not None and dag > traject.eind:
+                    row_errors.append(("datum", _waarde(datum), traject.na_eind))
+                if activiteit is not None and activiteit not in traject.activiteiten:
+                    row_errors.append((
+                        "activiteit", _waarde(act),
+                        f"'{activiteit.label}' hoort niet bij deze verwijzing ({traject.onderdeel_label}). "
+                        f"Kies: {traject.passend}.",
+                    ))
+
+            if dag is not None and activiteit is not None:
+                natural = (info.id, dag, activiteit)
+                first = seen.get(natural)
+                if first is not None:
+                    row_errors.append((
+                        "datum", _waarde(datum),
+                        f"Deze deelnemer heeft op {fmt_datum(dag)} al een regel voor '{activiteit.label}' "
+                        f"in deze invoer (regel {first}). Houd één regel per dag en activiteit.",
+                    ))
+                else:
+                    seen[natural] = item.regel
 
         if row_errors:
-            errors.extend(row_errors)
+            regel = item.regel
+            errors.extend(RowError(regel, veld, waarde, melding) for veld, waarde, melding in row_errors)
             continue
         assert info is not None and dag is not None and activiteit is not None
-        parsed.append((
-            CleanPresentie(
-                item.regel, info.id, info.inburgeraar_id, dag, activiteit, uren["uren_aanwezig"],
-                uren["uren_afwezig_geoorloofd"], uren["uren_afwezig_ongeoorloofd"], reden,
-            ),
-            item,
+        parsed.append(CleanPresentie(
+            item.regel, info.id, info.inburgeraar_id, dag, activiteit, values[2], values[3], values[4], values[5],
         ))
+        parsed_items.append(item)
+        parsed_keys.append(natural)
+        totals.append(values[6])
 
-    clean = [row for row, _ in parsed]
+    clean = parsed
     if clean:
         stored = _load_stored(
             session, actor, {r.inburgeraar_id for r in clean}, min(r.datum for r in clean), max(r.datum for r in clean)
         )
-        errors.extend(_check_day_totals(parsed, stored))
+        errors.extend(_check_day_totals(parsed, parsed_items, parsed_keys, totals, stored))
         failed = {e.regel for e in errors}
-        clean = [r for r in clean if r.regel not in failed]
-        _classify(clean, stored)
+        # Row numbers may repeat (callers number as they like): an error on one drops every row of that number.
+        if failed and any(r.regel in failed for r in clean):
+            keep = [n for n, r in enumerate(clean) if r.regel not in failed]
+            clean = [clean[n] for n in keep]
+            parsed_keys = [parsed_keys[n] for n in keep]
+        _classify(clean, parsed_keys, stored)
     errors.sort(key=lambda e: e.regel)
     return clean, errors
 
@@ -388,69 +488,51 @@ def _resolve(
     item: PresentieInput,
     by_id: dict[int, _VerwijzingInfo],
     by_kenmerk: dict[str, _VerwijzingInfo],
-    fail: Callable[[str, Any, str], None],
+    row_errors: list[tuple[str, Any, str]],
 ) -> _VerwijzingInfo | None:
     if item.verwijzing_id is not None:
         info, raw = by_id.get(item.verwijzing_id), item.verwijzing_id
     elif not _is_empty(item.kenmerk):
         info, raw = by_kenmerk.get(str(item.kenmerk).strip().upper()), item.kenmerk
     else:
-        fail("verwijzing", None,
-             "Vul het kenmerk van de verwijzing in, zodat duidelijk is om welke deelnemer het gaat.")
+        row_errors.append((
+            "verwijzing", _waarde(None),
+            "Vul het kenmerk van de verwijzing in, zodat duidelijk is om welke deelnemer het gaat.",
+        ))
         return None
     if info is None:
-        fail("verwijzing", raw,
-             f"Onbekende deelnemer: verwijzing '{raw}' bestaat niet of is niet aan uw organisatie verwezen. "
-             "Controleer het kenmerk.")
+        row_errors.append((
+            "verwijzing", _waarde(raw),
+            f"Onbekende deelnemer: verwijzing '{raw}' bestaat niet of is niet aan uw organisatie verwezen. "
+            "Controleer het kenmerk.",
+        ))
     return info
 
 
-def _check_traject(
-    info: _VerwijzingInfo,
-    dag: date | None,
-    activiteit: Activiteit | None,
-    item: PresentieInput,
-    fail: Callable[[str, Any, str], None],
-) -> None:
-    """The verwijzing must be running on that day and cover the activity."""
-    if info.status is VerwijzingStatus.INGETROKKEN:
-        fail("verwijzing", info.kenmerk,
-             "Deze verwijzing is ingetrokken door de gemeente; presentie registreren kan niet.")
-        return
-    if info.niet_gestart or info.status is VerwijzingStatus.NIET_GESTART:
-        fail("verwijzing", info.kenmerk,
-             "Deze deelnemer staat als 'niet gestart' geregistreerd. Registreer eerst de startdatum van het traject.")
-        return
-    if info.startdatum is None:
-        fail("verwijzing", info.kenmerk, "Registreer eerst de startdatum van het traject van deze deelnemer.")
-        return
-    if dag is not None and dag < info.startdatum:
-        fail("datum", item.datum,
-             f"De datum ligt vóór de start van het traject ({fmt_datum(info.startdatum)}). "
-             "Kies een datum vanaf de startdatum, of corrigeer de startdatum.")
-    elif dag is not None and dag > info.eind:
-        fail("datum", item.datum,
-             f"De datum ligt na het einde van het traject ({fmt_datum(info.eind)}). Kies een datum binnen het traject.")
-    if activiteit is not None and activiteit not in ACTIVITEITEN_PER_ONDERDEEL[info.onderdeel]:
-        passend = ", ".join(a.label for a in ACTIVITEITEN_PER_ONDERDEEL[info.onderdeel])
-        fail("activiteit", item.activiteit,
-             f"'{activiteit.label}' hoort niet bij deze verwijzing ({info.onderdeel.label}). Kies: {passend}.")
-
-
 def _check_day_totals(
-    parsed: list[tuple[CleanPresentie, PresentieInput]], stored: dict[tuple[int, date, Activiteit], _Stored]
+    parsed: list[CleanPresentie],
+    items: list[PresentieInput],
+    keys: list[tuple[int, date, Activiteit]],
+    totals: list[Decimal],
+    stored: dict[tuple[int, date, Activiteit], _Stored],
 ) -> list[RowError]:
     """At most 24 hours per person per day: stored rows not replaced by the batch plus the batch's rows."""
-    per_day: dict[tuple[int, date], Decimal] = defaultdict(lambda: _ZERO)
-    batch_keys = {row.key for row, _ in parsed}
-    for (vid, dag, act), row in stored.items():
-        if (vid, dag, act) not in batch_keys:
-            per_day[(row.inburgeraar_id, dag)] += row.totaal
-    for row, _ in parsed:
-        per_day[(row.inburgeraar_id, row.datum)] += row.totaal
+    per_day: dict[tuple[int, date], Decimal] = {}
+    if stored:
+        batch_keys = set(keys)
+        for key, row in stored.items():
+            if key not in batch_keys:
+                day = (row.inburgeraar_id, key[1])
+                per_day[day] = per_day.get(day, _ZERO) + row.totaal
+    days = [(row.inburgeraar_id, row.datum) for row in parsed]
+    get = per_day.get
+    for day, total in zip(days, totals, strict=True):
+        per_day[day] = get(day, _ZERO) + total
+    if max(per_day.values(), default=_ZERO) <= MAX_UREN_PER_DAG:
+        return []
     errors = []
-    for row, item in parsed:
-        total = per_day[(row.inburgeraar_id, row.datum)]
+    for row, item, day in zip(parsed, items, days, strict=True):
+        total = per_day[day]
         if total > MAX_UREN_PER_DAG:
             errors.append(RowError(
                 row.regel, "uren_aanwezig", _waarde(item.uren_aanwezig),
@@ -461,15 +543,24 @@ def _check_day_totals(
     return errors
 
 
-def _classify(rows: Iterable[CleanPresentie], stored: dict[tuple[int, date, Activiteit], _Stored]) -> None:
-    for row in rows:
-        existing = stored.get(row.key)
+def _classify(
+    rows: list[CleanPresentie], keys: list[tuple[int, date, Activiteit]],
+    stored: dict[tuple[int, date, Activiteit], _Stored],
+) -> None:
+    """Mark each row new, changed or unchanged, and remember the stored row it would correct."""
+    if not stored:
+        return  # every row is new (the default)
+    for row, key in zip(rows, keys, strict=True):
+        existing = stored.get(key)
         if existing is None:
             row.soort = NIEUW
+            row.stored_id = None
         elif existing.waarden == row.waarden:
             row.soort = ONGEWIJZIGD
+            row.stored_id = existing.id
         else:
             row.soort = GEWIJZIGD
+            row.stored_id = existing.id
 
 
 def preview_presentie(rows: Sequence[CleanPresentie]) -> SaveResult:
@@ -486,48 +577,93 @@ def save_presentie(session: Session, actor: User, rows: Sequence[CleanPresentie]
     """Upsert validated rows on (verwijzing, datum, activiteit): insert new ones in bulk, correct changed ones
     with history (who/when/old/new), leave unchanged ones alone; one audit event per inburgeraar; flush only.
 
-    `rows` must come from `validate_presentie` for the same actor (re-validate after the user confirms).
+    `rows` must come from `validate_presentie` for the same actor in the same transaction (re-validate after
+    the user confirms): validation already loaded the stored rows and marked each row new, changed or unchanged.
     """
     result = SaveResult()
     if not rows:
         return result
-    stored = _load_stored(
-        session, actor, {r.inburgeraar_id for r in rows}, min(r.datum for r in rows), max(r.datum for r in rows)
-    )
-    now = utcnow()
-    new_rows: list[dict[str, Any]] = []
+    new_rows: list[CleanPresentie] = []
     changed: dict[int, CleanPresentie] = {}
-    per_person: dict[int, SaveResult] = defaultdict(SaveResult)
+    per_person: dict[int, list[int]] = {}  # inburgeraar → [nieuw, gewijzigd]
     for row in rows:
-        existing = stored.get(row.key)
-        if existing is None:
-            new_rows.append({
-                "verwijzing_id": row.verwijzing_id, "datum": row.datum, "activiteit": row.activiteit.value,
-                **row.values(), "geregistreerd_door_id": actor.id, "created_at": now, "updated_at": now,
-            })
-            result.nieuw += 1
-            per_person[row.inburgeraar_id].nieuw += 1
-        elif existing.waarden == row.waarden:
+        soort = row.soort
+        if soort == ONGEWIJZIGD:
             result.ongewijzigd += 1
+            continue
+        counts = per_person.get(row.inburgeraar_id)
+        if counts is None:
+            counts = per_person[row.inburgeraar_id] = [0, 0]
+        if soort == NIEUW:
+            new_rows.append(row)
+            counts[0] += 1
         else:
-            changed[existing.id] = row
-            result.gewijzigd += 1
-            per_person[row.inburgeraar_id].gewijzigd += 1
+            assert row.stored_id is not None, "save_presentie needs rows from validate_presentie"
+            changed[row.stored_id] = row
+            counts[1] += 1
+    result.nieuw = len(new_rows)
+    result.gewijzigd = len(changed)
     if new_rows:
-        # Core executemany on the table: several times faster than ORM unit-of-work inserts for big uploads.
-        session.execute(insert(Presentie.__table__), new_rows)
+        _insert_new(session, actor.id, new_rows)
     ids = list(changed)
     for start in range(0, len(ids), _IN_LIMIT):
         for obj in session.scalars(select(Presentie).where(Presentie.id.in_(ids[start:start + _IN_LIMIT]))):
             row = changed[obj.id]
             apply_changes(session, actor, obj, row.values(), object_type="presentie", inburgeraar_id=row.inburgeraar_id)
-    for inburgeraar_id, counts in per_person.items():
+    for inburgeraar_id, (nieuw, gewijzigd) in per_person.items():
         audit.record(
             session, actor, "presentie_geregistreerd", object_type="presentie", inburgeraar=inburgeraar_id,
-            details={"nieuw": counts.nieuw, "gewijzigd": counts.gewijzigd},
+            details={"nieuw": nieuw, "gewijzigd": gewijzigd},
         )
     session.flush()
     return result
+
+
+_INSERT_COLUMNS = (
+    "verwijzing_id", "datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd",
+    "reden_afwezig", "geregistreerd_door_id", "created_at", "updated_at",
+)
+
+
+def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie]) -> None:
+    """Insert new rows in bulk on the session's connection (same transaction).
+
+    PostgreSQL with psycopg: COPY, about twice as fast as executemany. Elsewhere: one executemany with the
+    values converted by the columns' own SQLAlchemy bind processors, once per distinct value instead of once per
+    cell (a big upload repeats the same few dates, hours and ids), so the driver gets exactly what a Core
+    insert would send.
+    """
+    now = utcnow()
+    records = [
+        (r.verwijzing_id, r.datum, r.activiteit.value, r.uren_aanwezig, r.uren_afwezig_geoorloofd,
+         r.uren_afwezig_ongeoorloofd, r.reden_afwezig, actor_id, now, now)
+        for r in rows
+    ]
+    connection = session.connection()
+    dialect = connection.dialect
+    table = Presentie.__table__
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        dbapi_connection = connection.connection.driver_connection
+        statement = f"COPY {table.name} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
+        with dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for record in records:
+                copy.write_row(record)
+        return
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(_INSERT_COLUMNS))
+    columns: list[Any] = list(zip(*records, strict=True))
+    del records
+    for n, name in enumerate(_INSERT_COLUMNS):
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            converted = {value: processor(value) for value in set(columns[n])}
+            columns[n] = list(map(converted.__getitem__, columns[n]))
+    if compiled.positional:
+        position = {name: n for n, name in enumerate(_INSERT_COLUMNS)}
+        params: list[Any] = list(zip(*(columns[position[name]] for name in compiled.positiontup or ()), strict=True))
+    else:
+        params = [dict(zip(_INSERT_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
+    del columns
+    connection.exec_driver_sql(compiled.string, params)
 
 
 def register(

@@ -270,6 +270,17 @@ class CaseCijfers:
         return max((s.ernst for s in self.signalen), default=0)
 
     @property
+    def samenvatting(self) -> list[tuple[Ernst, str, int]]:
+        """(highest ernst, title, how many) per kind of signal, most urgent first: one line per kind in lists."""
+        per_code: dict[str, list[Any]] = {}
+        for s in self.signalen:
+            if s.code in per_code:
+                per_code[s.code][2] += 1
+            else:
+                per_code[s.code] = [s.ernst, s.titel, 1]
+        return [(e, t, n) for e, t, n in per_code.values()]
+
+    @property
     def aanbieders(self) -> list[str]:
         return sorted({v.aanbieder_naam for v in self.verwijzingen})
 

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import unicodedata
+from operator import itemgetter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,12 +68,26 @@ class RawRow:
 
 @dataclass
 class ReadResult:
-    """The header found and an iterator over the data rows (lazy, so large files stream)."""
+    """The header found and the data rows, read lazily (large files stream) through `rows` or `records`."""
 
     header_row: int
     columns: dict[str, int]
-    rows: Iterator[RawRow]
+    source: Iterator[Sequence[Any]] = field(repr=False)
+    readable: dict[str, int] = field(repr=False)  # the columns the services read, by key
+    max_rows: int = field(repr=False)
     ignored_headers: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> Iterator[RawRow]:
+        """The data rows as RawRow objects with the values of the columns present."""
+        keys = tuple(self.readable)
+        for regel, values in self.records(keys):
+            yield RawRow(regel, dict(zip(keys, values, strict=True)))
+
+    def records(self, keys: Sequence[str]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The data rows as (row number, values of `keys` in that order; None for a column not present)."""
+        return _data_rows(self.source, self.header_row, self.columns, [self.readable.get(k) for k in keys],
+                          self.max_rows)
 
 
 UNREADABLE = "Het bestand kan niet worden gelezen. Sla het opnieuw op als .xlsx en probeer het nog eens."
@@ -163,7 +178,7 @@ def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: i
                 ignored.append(str(cell).strip())
         if required <= columns.keys():
             wanted = {k: p for k, p in columns.items() if k in readable}
-            return ReadResult(index, columns, _data_rows(rows, index, columns, wanted, max_rows), ignored)
+            return ReadResult(index, columns, rows, wanted, max_rows, ignored)
     missing = ", ".join(c.header for c in layout.columns if c.required)
     raise ReadError(
         f"Geen kopregel gevonden. De eerste rijen moeten een kopregel hebben met de kolommen: {missing}. "
@@ -172,23 +187,39 @@ def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: i
 
 
 def _data_rows(
-    rows: Iterator[Sequence[Any]], header_row: int, columns: dict[str, int], wanted: dict[str, int], max_rows: int
-) -> Iterator[RawRow]:
+    rows: Iterator[Sequence[Any]], header_row: int, columns: dict[str, int], positions: list[int | None],
+    max_rows: int,
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     count = 0
     first_position = min(columns.values())
-    items = list(wanted.items())
+    present = [p for p in positions if p is not None]
+    # Fast path for full-width rows: pick the cells in C; None stands in for columns the file lacks.
+    picked = [present.index(p) if p is not None else None for p in positions]
+    pick = itemgetter(*present) if len(present) > 1 else (lambda row: (row[present[0]],))
+    reorder = None if picked == list(range(len(positions))) else picked
+    needed = max(present) + 1
     for regel, row in enumerate(rows, start=header_row + 1):
-        if _is_blank(row):
-            continue
-        if _is_total(row, first_position):
-            return
+        first = row[0] if row else None
+        # Usually the first cell is text that is neither blank nor 'Totaal': then the row is data, checked cheaply.
+        if not (type(first) is str and (head := first.lstrip()) and head[0] not in _TOTAL_INITIALS):
+            if _is_blank(row):
+                continue
+            if _is_total(row, first_position):
+                return
         count += 1
         if count > max_rows:
             raise ReadError(
                 f"Het bestand heeft meer dan {max_rows:,} rijen. Splits het in kleinere bestanden.".replace(",", ".")
             )
-        width = len(row)
-        yield RawRow(regel, {key: _clean(row[pos]) if pos < width else None for key, pos in items})
+        if len(row) >= needed:
+            cells = pick(row)
+        else:
+            width = len(row)
+            cells = tuple(row[p] if p < width else None for p in present)
+        values = [(v.strip().replace("\u00a0", " ") or None) if type(v) is str else v for v in cells]
+        if reorder is not None:
+            values = [values[n] if n is not None else None for n in reorder]
+        yield regel, tuple(values)
 
 
 def _is_blank(row: Sequence[Any]) -> bool:
