@@ -21,8 +21,8 @@ from portal.models import Afschalingsverzoek, AfschalingsverzoekOnderdeel, Inbur
 from portal.models.base import utcnow
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
 from portal.models.resultaat import TAAL_EXAMENONDERDELEN, AfschalingStatus, Examenonderdeel
-from portal.services import ValidationError, cases, totals
-from portal.services.registraties import Errors, NotAllowed, check_eigen_verwijzing, check_open, keuze, tekst
+from portal.services import Errors, ValidationError, cases, totals
+from portal.services.registraties import NotAllowed, check_eigen_verwijzing, check_open, keuze, tekst
 from portal.services.validation import FieldError, check_not_future, parse_date
 
 MINIMUM_UREN = Decimal(600)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal import access, audit
 from portal.models import Contract, Gemeente, Inburgeraar, Pip, User, Verwijzing, user_gemeente
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
-from portal.services import ValidationError
+from portal.services import Errors
 from portal.services.validation import (
     FieldError,
     check_not_future,
@@ -51,29 +51,6 @@ ALLEEN_ASIELSTATUSHOUDERS = {*LEERROUTE_ONDERDELEN, Onderdeel.MAATSCHAPPELIJKE_B
 VOOR_PIP_TOEGESTAAN = {Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING, Onderdeel.PVT}
 
 
-class _Errors:
-    """Collects field errors so that one submission reports every problem at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def run(self, name: str, parse: Callable[[], T]) -> T | None:
-        """Run a parser; remember its FieldError under `name` and return None on failure."""
-        try:
-            return parse()
-        except FieldError as error:
-            self.add(name, str(error))
-            return None
-
-    def add(self, name: str, message: str) -> None:
-        """Keep the first message per field: it is usually the one to fix first."""
-        self.errors.setdefault(name, message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ValidationError(self.errors)
-
-
 # --- inburgeraar --------------------------------------------------------------------------------
 
 def create_inburgeraar(
@@ -81,7 +58,7 @@ def create_inburgeraar(
 ) -> Inburgeraar:
     """Register an inburgeraar in one of the actor's gemeenten."""
     today = today or date.today()
-    errors = _Errors()
+    errors = Errors()
 
     bsn = errors.run("bsn", lambda: parse_bsn(data.get("bsn")))
     if bsn is not None:
@@ -162,7 +139,7 @@ def record_pip(
 ) -> Pip:
     """Record a new PIP version; the first version fixes the inburgeringstermijn."""
     today = today or date.today()
-    errors = _Errors()
+    errors = Errors()
     vorige = inburgeraar.huidige_pip
     versie = (session.scalar(select(func.max(Pip.versie)).where(Pip.inburgeraar_id == inburgeraar.id)) or 0) + 1
     eerste = versie == 1
@@ -274,7 +251,7 @@ def create_verwijzing(
     A verwijzing may be registered afterwards, so its dates are checked against the contract and the
     inburgeringstermijn rather than against today.
     """
-    errors = _Errors()
+    errors = Errors()
 
     onderdeel = errors.run("onderdeel", lambda: _enum(Onderdeel, data.get("onderdeel"), "Kies het onderdeel."))
     if onderdeel is not None:

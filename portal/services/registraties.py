@@ -7,7 +7,6 @@ so that forms, spreadsheet rows and the API all get the same answers.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -30,30 +29,6 @@ GESLOTEN_STATUSSEN = (VerwijzingStatus.INGETROKKEN,)
 
 class NotAllowed(PermissionError):
     """The actor may not make this registration (wrong organisation or role); views answer 403/404."""
-
-
-class Errors:
-    """Collects field errors so that one submission reports every problem at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def run(self, name: str, parse: Callable[[], T]) -> T | None:
-        """Run a parser; remember its FieldError under `name` and return None on failure."""
-        try:
-            return parse()
-        except FieldError as error:
-            self.add(name, str(error))
-            return None
-
-    def add(self, name: str, message: str) -> None:
-        """Keep the first message per field: it is usually the one to fix first."""
-        self.errors.setdefault(name, message)
-
-    def raise_if_any(self) -> None:
-        """Raise one ValidationError with every collected message."""
-        if self.errors:
-            raise ValidationError(self.errors)
 
 
 def check_eigen_verwijzing(actor: User, verwijzing: Verwijzing) -> None:

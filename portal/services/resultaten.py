@@ -38,11 +38,10 @@ from portal.models.resultaat import (
     ResultaatBron,
     TaalschakelResultaat,
 )
-from portal.services import ValidationError
+from portal.services import Errors, ValidationError
 from portal.services.afschaling import goedgekeurde_onderdelen
 from portal.services.history import apply_changes
 from portal.services.registraties import (
-    Errors,
     NotAllowed,
     check_eigen_verwijzing,
     check_open,
@@ -315,9 +314,11 @@ class Registraties:
 
 
 def registraties_van(
-    session: Session, user: User, inburgeraar: Inburgeraar, *, verwijzing: Verwijzing | None = None
+    session: Session, user: User, inburgeraar: Inburgeraar, *, verwijzing: Verwijzing | None = None,
+    audit_read: bool = True,
 ) -> Registraties:
-    """Exam and route results, afschalingsverzoeken and omstandigheden the user may see; the read is audited."""
+    """Exam and route results, afschalingsverzoeken and omstandigheden the user may see; the read is audited
+    unless the caller records the view of the whole page itself (audit_read=False)."""
     def scoped(query: Any, model: Any) -> list[Any]:
         query = query.where(model.inburgeraar_id == inburgeraar.id)
         if verwijzing is not None:
@@ -331,7 +332,8 @@ def registraties_van(
         afschalingsverzoeken=scoped(access.afschalingsverzoeken(user), Afschalingsverzoek),
         omstandigheden=scoped(access.omstandigheden(user), OmstandighedenMelding),
     )
-    record_read(session, user, inburgeraar, verwijzing=verwijzing)
+    if audit_read:
+        record_read(session, user, inburgeraar, verwijzing=verwijzing)
     return registraties
 
 

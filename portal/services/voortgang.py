@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from portal import access, audit, events
 from portal.models import Inburgeraar, OmstandighedenMelding, User, Verwijzing, Voortgangsrapportage
 from portal.models.resultaat import OmstandighedenSoort
+from portal.services import Errors
 from portal.services.history import apply_changes
 from portal.services.registraties import (
-    Errors,
     check_eigen_verwijzing,
     check_open,
     datum_in_periode,
