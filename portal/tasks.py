@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from huey import RedisHuey, SqliteHuey, crontab
@@ -81,6 +82,27 @@ def meldingen_dagelijks_overzicht() -> int:
         count = digest(db.session, app.config["BASE_URL"])
         flush_outbox(db.session, app.config)
         return count
+
+
+# --- regie signals: attendance under the threshold -------------------------------------------------------
+
+def signalen_aanwezigheid(session: Session, today: date | None = None) -> int:
+    """Notify klantregisseurs of attendance under the threshold in every gemeente; returns new meldingen."""
+    from portal.services import signalen_job
+
+    result = signalen_job.meld_aanwezigheid_onder_drempel(session, today or date.today())
+    session.commit()
+    return result.meldingen
+
+
+@huey.periodic_task(crontab(hour="5", minute="30"))
+def signalen_aanwezigheid_dagelijks() -> int:
+    """Every morning (05:30 UTC, before the digest): attendance signals become meldingen (mailed by the outbox)."""
+    app = _app()
+    with app.app_context():
+        from portal.extensions import db
+
+        return signalen_aanwezigheid(db.session)
 
 
 # --- spreadsheet uploads: check and confirm in the background ---------------------------------------------

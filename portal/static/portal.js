@@ -9,6 +9,8 @@
   // so keyboard and screen-reader users land on what changed.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target || document;
+    // An outerHTML swap has replaced the target: look in the element that was settled in its place.
+    if (target !== document && !target.isConnected) { target = event.target; }
     var focusable = target.querySelector("[data-focus-after-swap]");
     if (focusable) { focusable.setAttribute("tabindex", "-1"); focusable.focus(); }
   });

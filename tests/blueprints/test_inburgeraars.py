@@ -7,9 +7,18 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.models import AuditEvent, Inburgeraar, Pip, Verwijzing
+from portal.models import AuditEvent, Examenresultaat, Inburgeraar, Pip, Verwijzing
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
+from portal.models.resultaat import (
+    AfschalingStatus,
+    Afschalingsverzoek,
+    Examenniveau,
+    Examenonderdeel,
+    Examenuitslag,
+    ResultaatBron,
+)
 from portal.pagination import Page
+from portal.redirects import local_path
 from tests.factories import (
     ContractFactory,
     GemeenteFactory,
@@ -21,6 +30,7 @@ from tests.factories import (
     next_bsn,
 )
 from tests.helpers import csrf_token, post_form
+from tests.registraties_case import TODAY, add_lesuren, make_case
 
 GEZONDHEID = "Chronische rugklachten; kan niet lang zitten."
 
@@ -139,8 +149,8 @@ def test_detail_shows_case_and_records_the_read(login_as, db, regisseur, amina):
     assert "04-03-2029" in page.text  # term from the first PIP
     assert verwijzing.aanbieder.naam in page.text and verwijzing.kenmerk in page.text
     assert GEZONDHEID in page.text
-    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "bekeken"))
-    assert (event.actor_id, event.inburgeraar_id, event.object_type) == (regisseur.id, amina.id, "inburgeraar")
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "bekeken")).all()
+    assert [(e.actor_id, e.inburgeraar_id, e.object_type) for e in events] == [(regisseur.id, amina.id, "inburgeraar")]
 
 
 @pytest.mark.parametrize("rol", [Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER])
@@ -158,6 +168,119 @@ def test_foreign_inburgeraar_is_not_found(login_as, db, regisseur, foreign):
                 f"/inburgeraars/{foreign.id}/verwijzingen/nieuw"):
         assert client.get(url).status_code == 404
     assert db.scalar(select(AuditEvent).where(AuditEvent.inburgeraar_id == foreign.id)) is None
+
+
+# --- the one case page: every section of issue 5, and the afschaling decision on it ----------------
+
+@pytest.fixture
+def dossier_case(db):
+    """The registrations world: a B1-route with 600 hours, an exam result and a waiting afschalingsverzoek."""
+    case = make_case()
+    add_lesuren(case.b1, 600)
+    db.add(Examenresultaat(inburgeraar_id=case.inburgeraar.id, onderdeel=Examenonderdeel.LE, niveau=Examenniveau.B1,
+                           resultaat=Examenuitslag.GEZAKT, examendatum=TODAY - timedelta(days=20),
+                           bron=ResultaatBron.DUO))
+    verzoek = Afschalingsverzoek(verwijzing=case.b1, inburgeraar_id=case.inburgeraar.id,
+                                 observaties_aanbieder="Spreken gaat moeizaam", ervaring_inburgeraar="Te moeilijk",
+                                 uren_op_moment=600)
+    db.add(verzoek)
+    db.flush()
+    case.verzoek = verzoek
+    return case
+
+
+def _case_url(case) -> str:
+    return f"/inburgeraars/{case.inburgeraar.id}"
+
+
+def _bekeken(db) -> list[tuple[int, int, str]]:
+    rows = db.scalars(select(AuditEvent).where(AuditEvent.action == "bekeken").order_by(AuditEvent.id))
+    return [(e.actor_id, e.inburgeraar_id, e.object_type) for e in rows]
+
+
+def test_case_page_has_every_section_and_the_klantregisseur_gets_the_decision_form(login_as, db, dossier_case):
+    case = dossier_case
+    html = login_as(case.klantregisseur).get(_case_url(case)).text
+    for kop in ("kop-signalen", "kop-persoon", "kop-pip", "kop-verwijzingen", "kop-totalen", "kop-aanwezigheid",
+                "kop-registraties-examens", "kop-registraties-afschaling", "kop-intake", "kop-tijdlijn"):
+        assert html.count(f'id="{kop}"') == 1, kop  # each section once: no duplicated parts
+    assert html.index('id="kop-signalen"') < html.index('id="kop-verwijzingen"') < html.index('id="kop-tijdlijn"')
+    # Verwijzingen with status, linking to registrations and presentie.
+    assert f'href="/registraties/verwijzing/{case.b1.id}">{case.b1.kenmerk}</a>' in html
+    assert f'href="/presentie/verwijzing/{case.map.id}"' in html and "Gestart" in html
+    # Hours against the norms, as bars with the numbers in words, and DUO's counters.
+    assert f'<progress id="uren-{case.b1.id}"' in html and "600 van 1.200 uur (50%)" in html  # PIP's intensiteit
+    assert "Wettelijke norm MAP praktijkdeel" in html and "0 van minimaal 40 uur (0%)" in html
+    assert "Uren ten opzichte van de norm" in html and "Gevolgde uren voor DUO" in html
+    assert "Presentie laatste 4 weken" in html and "geoorloofd" in html
+    # The weekly chart: labelled SVG, a caption in words and the numbers as a table.
+    assert 'role="img" aria-labelledby="aanwezigheid-titel aanwezigheid-desc"' in html
+    assert "<figcaption" in html and "Tabel met de uren per week" in html
+    # One exam grid (onderdelen × niveau), the timeline with sources.
+    assert html.count("Examenresultaten per onderdeel en niveau") == 1 and "Gezakt" in html
+    assert "Bron: Gemeente" in html and f"Bron: Aanbieder {case.b1.aanbieder.naam}" in html
+    # The decision form itself, posting to the registraties blueprint and coming back here.
+    assert f'action="/registraties/afschalingsverzoeken/{case.verzoek.id}"' in html
+    assert f'name="next" value="{_case_url(case)}#kop-registraties-afschaling"' in html
+    assert 'name="besluit_reden"' in html and "Spreken gaat moeizaam" in html
+    assert f'href="/registraties/afschalingsverzoeken/{case.verzoek.id}?next=' in html  # the full page, and back
+    assert _bekeken(db) == [(case.klantregisseur.id, case.inburgeraar.id, "inburgeraar")]
+
+
+def test_contractmanager_reads_the_case_page_without_the_decision_form_or_intake(login_as, db, dossier_case):
+    case = dossier_case
+    html = login_as(case.contractmanager).get(_case_url(case)).text
+    assert 'id="kop-signalen"' in html and "<progress" in html and 'id="kop-tijdlijn"' in html
+    assert "Examenresultaten per onderdeel en niveau" in html and "Wacht op besluit" in html
+    assert "/registraties/afschalingsverzoeken/" not in html and 'name="besluit_reden"' not in html
+    assert 'id="kop-intake"' not in html
+    assert _bekeken(db) == [(case.contractmanager.id, case.inburgeraar.id, "inburgeraar")]
+
+
+def test_another_klantregisseur_sees_no_decision_form(login_as, dossier_case):
+    html = login_as(dossier_case.andere_klantregisseur).get(_case_url(dossier_case)).text
+    assert 'name="besluit_reden"' not in html
+
+
+def test_deciding_on_the_case_page_returns_there(login_as, db, dossier_case):
+    case = dossier_case
+    client = login_as(case.klantregisseur)
+    terug = f"{_case_url(case)}#kop-registraties-afschaling"
+    besluit_url = f"/registraties/afschalingsverzoeken/{case.verzoek.id}"
+    volledig = client.get(besluit_url, query_string={"next": terug}).text
+    assert f'<a class="utrecht-link" href="{terug}">Terug naar de inburgeraar</a>' in volledig
+    assert "Terug naar de inburgeraar" not in client.get(besluit_url, query_string={"next": "//evil.example"}).text
+    # A missing reason: the verzoek's own page shows the error and keeps the way back.
+    response = post_form(client, besluit_url, {"besluit": "afgewezen", "besluit_reden": "", "next": terug},
+                         page_url=_case_url(case))
+    assert response.status_code == 200 and "Vul de reden van de afwijzing in." in response.text
+    assert f'name="next" value="{terug}"' in response.text
+    response = post_form(client, besluit_url, {"besluit": "afgewezen", "besluit_reden": "Eerst examen doen",
+                                               "next": terug}, page_url=_case_url(case))
+    assert response.status_code == 302 and response.headers["Location"] == terug
+    db.refresh(case.verzoek)
+    assert case.verzoek.status is AfschalingStatus.AFGEWEZEN
+    html = client.get(_case_url(case)).text
+    assert "Eerst examen doen" in html and 'name="besluit_reden"' not in html
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
+                                      "/\t/evil.example", "javascript:alert(1)"])
+def test_decision_never_redirects_off_site(login_as, db, dossier_case, next_url):
+    case = dossier_case
+    response = post_form(login_as(case.klantregisseur), f"/registraties/afschalingsverzoeken/{case.verzoek.id}",
+                         {"besluit": "afgewezen", "besluit_reden": "Nee", "next": next_url},
+                         page_url=_case_url(case))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/registraties/afschalingsverzoeken"
+
+
+def test_local_path_accepts_only_paths_on_this_site():
+    assert local_path("/inburgeraars/12#kop-registraties-afschaling") == "/inburgeraars/12#kop-registraties-afschaling"
+    assert local_path("/regie/?alle=1") == "/regie/?alle=1"
+    for bad in (None, "", "inburgeraars/12", "https://evil.example", "//evil.example", "/\\evil.example",
+                "/\t/evil.example", "/\n/evil.example", " /x", "/x y", 12, ["/x"], "/" + "a" * 600):
+        assert local_path(bad) is None, bad
 
 
 # --- registration form --------------------------------------------------------------------------

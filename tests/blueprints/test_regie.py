@@ -1,4 +1,4 @@
-"""The regie view: caseload overview (scope, filters, sort, pages, export) and the regie case page."""
+"""The regie view: caseload overview (scope, filters, sort, pages, export); its rows open the one case page."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def world(db):
 
 
 def _names(html: str) -> set[str]:
-    return set(re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', html))
+    return set(re.findall(r'href="/inburgeraars/\d+">([^<]+)</a>', html))
 
 
 def test_klantregisseur_sees_own_caseload_by_default_and_the_gemeente_on_request(world, login_as):
@@ -59,9 +59,12 @@ def test_klantregisseur_sees_own_caseload_by_default_and_the_gemeente_on_request
     assert _names(html) == {"Aziz, Amira", "Bakr, Bashir"}  # never Zwolle's resident
 
 
-def test_other_gemeente_case_page_is_not_found(world, login_as):
+def test_old_regie_case_address_redirects_to_the_case_page_and_foreign_ids_stay_not_found(world, login_as):
     client = login_as(world["anna"])
+    response = client.get(f"/regie/inburgeraar/{world['eigen'].id}")
+    assert response.status_code == 301 and response.headers["Location"] == f"/inburgeraars/{world['eigen'].id}"
     assert client.get(f"/regie/inburgeraar/{world['vreemd'].id}").status_code == 404
+    assert client.get(f"/inburgeraars/{world['vreemd'].id}").status_code == 404
 
 
 def test_aanbieder_may_not_open_the_regie_view(world, login_as):
@@ -94,20 +97,20 @@ def test_sorting_and_pagination_keep_the_filters_in_real_links(world, login_as, 
         InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam=f"Zeta{n:02d}")
     client = login_as(world["anna"])
     html = client.get("/regie/?sort=naam&q=zeta").get_data(as_text=True)
-    names = re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', html)
+    names = re.findall(r'href="/inburgeraars/\d+">([^<]+)</a>', html)
     assert len(names) == 25 and names[0].startswith("Zeta00")
     assert 'href="/regie/?q=zeta&amp;sort=naam&amp;pagina=2"' in html
     page2 = client.get("/regie/?q=zeta&sort=naam&pagina=2").get_data(as_text=True)
     assert len(_names(page2)) == 5
     reverse = client.get("/regie/?sort=-naam&q=zeta").get_data(as_text=True)
-    assert re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', reverse)[0].startswith("Zeta29")
+    assert re.findall(r'href="/inburgeraars/\d+">([^<]+)</a>', reverse)[0].startswith("Zeta29")
     assert 'aria-sort="descending"' in reverse
 
 
 def test_signals_sort_first_by_default(world, login_as):
     client = login_as(world["anna"])
     html = client.get("/regie/?alle=1").get_data(as_text=True)
-    names = re.findall(r'href="/regie/inburgeraar/\d+">([^<]+)</a>', html)
+    names = re.findall(r'href="/inburgeraars/\d+">([^<]+)</a>', html)
     assert names[0] == "Aziz, Amira"
     assert "Verwijzing niet gestart" in html
 
@@ -139,10 +142,10 @@ def test_export_is_an_xlsx_without_live_formulas_and_is_audited(world, login_as,
     assert event is not None and event.actor_id == world["anna"].id and event.details["aantal"] == 2
 
 
-def test_case_page_shows_signals_chart_hours_timeline_and_is_audited(world, login_as, db):
-    eigen, verwijzing = world["eigen"], None
+def test_case_page_shows_signals_chart_hours_timeline_and_is_audited_once(world, login_as, db):
     from portal.models import Verwijzing
 
+    eigen = world["eigen"]
     verwijzing = db.scalar(select(Verwijzing).where(Verwijzing.inburgeraar_id == eigen.id))
     verwijzing.status = VerwijzingStatus.GESTART
     start = date.today() - timedelta(weeks=5)
@@ -154,7 +157,9 @@ def test_case_page_shows_signals_chart_hours_timeline_and_is_audited(world, logi
                          uren_afwezig_ongeoorloofd=Decimal(1)))
     db.flush()
     client = login_as(world["anna"])
-    response = client.get(f"/regie/inburgeraar/{eigen.id}")
+    overview = client.get("/regie/").get_data(as_text=True)
+    assert f'href="/inburgeraars/{eigen.id}"' in overview  # the row opens the one case page
+    response = client.get(f"/inburgeraars/{eigen.id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Aanwezigheid onder de drempel" in html and "66,7%" in html
@@ -163,5 +168,7 @@ def test_case_page_shows_signals_chart_hours_timeline_and_is_audited(world, logi
     assert "<progress" in html and "20 van 1.200 uur (1%)" in html
     assert "Bron: Aanbieder Taalschool Noord" in html and "Bron: Gemeente" in html
     assert "Reden latere start: Wachtlijst" in html
-    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "bekeken", AuditEvent.object_type == "regie"))
-    assert event is not None and event.inburgeraar_id == eigen.id and event.actor_id == world["anna"].id
+    assert "regie.css" not in html
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "bekeken")).all()
+    assert [(e.object_type, e.inburgeraar_id, e.actor_id) for e in events] == [
+        ("inburgeraar", eigen.id, world["anna"].id)]

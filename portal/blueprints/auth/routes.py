@@ -14,6 +14,7 @@ from portal.access import login_only, public
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import LoginForm, TotpForm
 from portal.extensions import db
+from portal.redirects import local_path
 from portal.models import User
 from portal.security import SESSION_KEY
 from portal.services import auth
@@ -41,9 +42,7 @@ def _pending_user() -> User | None:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
+    return local_path(target) or url_for("main.index")
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,12 +15,13 @@ from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
 from portal.blueprints.inburgeraars import bp
 from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, VerwijzingForm, apply_errors, choices
 from portal.blueprints.inburgeraars.listing import apply_sort, int_arg, leerroute_clause, search_clause
+from portal.blueprints.registraties.forms import BesluitForm
 from portal.extensions import db, htmx
-from portal.models import Gemeente, Inburgeraar, IntakeGegevens, User, user_gemeente
+from portal.models import Gemeente, Inburgeraar, User, user_gemeente
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import ValidationError, cases, resultaten
+from portal.services import ValidationError, cases, dossier
 
 add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
              description="zoeken, PIP vaststellen en verwijzen", order=10)
@@ -82,21 +85,30 @@ def index() -> str:
 @bp.route("/<int:inburgeraar_id>")
 @roles_required(*CASE_READERS)
 def detail(inburgeraar_id: int) -> str:
-    """The case page: personal data, PIP versions, term and verwijzingen; intake only for the klantregisseur."""
+    """The case page: signals, personal data, PIP, verwijzingen, hours, attendance, results with the afschaling
+    decision, intake (klantregisseur only) and the timeline; one audit event per view."""
     inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
-    intake = None
-    if access.may_see_intake(current_user):
-        intake = db.session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
-    cases.record_view(db.session, current_user, inburgeraar)
-    registraties = resultaten.registraties_van(db.session, current_user, inburgeraar)
+    inhoud = dossier.lees(db.session, current_user, inburgeraar, today=date.today())
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",
-        registraties=registraties,
         inburgeraar=inburgeraar,
         pips=list(reversed(inburgeraar.pips)),
-        verwijzingen=access.verwijzingen_of(current_user, inburgeraar),
-        intake=intake,
+        case=inhoud.case,
+        verwijzingen=inhoud.verwijzingen,
+        cijfers=inhoud.cijfers,
+        voortgang=inhoud.voortgang,
+        totalen=inhoud.totalen,
+        registraties=inhoud.registraties,
+        weken=inhoud.weken,
+        grafiek=inhoud.grafiek,
+        grafiek_beschrijving=inhoud.grafiek_beschrijving,
+        gebeurtenissen=inhoud.gebeurtenissen,
+        intake=inhoud.intake,
+        te_besluiten=inhoud.te_besluiten,
+        # The registraties blueprint's own form; it posts there and comes back here afterwards.
+        besluit_form=BesluitForm(formdata=None) if inhoud.te_besluiten else None,
+        next_url=url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
         may_see_intake=access.may_see_intake(current_user),
         may_manage=access.may_manage_cases(current_user),
         leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),

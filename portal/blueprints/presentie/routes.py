@@ -19,7 +19,7 @@ from portal.blueprints.presentie import bp, grid
 from portal.blueprints.presentie.forms import SessieForm, StartForm
 from portal.extensions import db, htmx
 from portal.formatting import getal
-from portal.models import Inburgeraar, Presentie, RegistratieWijziging, User, Verwijzing
+from portal.models import Presentie, RegistratieWijziging, User, Verwijzing
 from portal.models.enums import AANBIEDER_ROLLEN
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
 from portal.navigation import add_nav_item
@@ -49,12 +49,6 @@ def _week_context(monday: date, activiteit: Activiteit, activiteiten: list[Activ
         "next_week": grid.week_label(monday + timedelta(days=7)),
         "activiteit": activiteit, "activiteiten": activiteiten, **grid.template_helpers(),
     }
-
-
-@bp.app_template_global("presentie_totalen")
-def presentie_totalen(inburgeraar: Inburgeraar) -> totals.Totalen:
-    """Derived hour totals for a case page: `{% with totalen = presentie_totalen(inburgeraar) %}`."""
-    return totals.for_inburgeraar(db.session, current_user, inburgeraar, today())
 
 
 @bp.route("/")

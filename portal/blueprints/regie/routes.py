@@ -1,10 +1,10 @@
-"""Regie views: the caseload with signals (page, htmx results, xlsx) and the regie case page."""
+"""Regie views: the caseload with signals (page, htmx results, xlsx); cases open on the one case page."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, current_app, render_template, request
+from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,19 +13,15 @@ from portal.access import CASE_READERS, roles_required
 from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
 from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, pagineer, sorteer
-from portal.charts import aanwezigheid_svg, beschrijving
 from portal.extensions import db, htmx
 from portal.models import Gemeente, User, user_gemeente
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number
-from portal.services import resultaten, signalen, tijdlijn, totals
-from portal.services.cases import record_view
+from portal.services import signalen
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
 add_nav_item("regie.index", "Regie", CASE_READERS, description="caseload met signalen", order=5)
-
-GRAFIEK_WEKEN = 12
 
 
 def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
@@ -89,34 +85,7 @@ def export() -> Response:
 
 @bp.route("/inburgeraar/<int:inburgeraar_id>")
 @roles_required(*CASE_READERS)
-def inburgeraar(inburgeraar_id: int) -> str:
-    """The regie case page: signals, verwijzingen, hours, attendance chart, exams and the timeline."""
-    today = date.today()
+def inburgeraar(inburgeraar_id: int) -> Response:
+    """The old regie case page's address: the one case page is inburgeraars.detail (foreign ids stay 404)."""
     persoon = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
-    case_ = signalen.caseload(db.session, current_user, today=today,
-                              filters=signalen.Filters(inburgeraar_id=persoon.id))[0]
-    verwijzingen = access.verwijzingen_of(current_user, persoon)
-    registraties = resultaten.registraties_van(db.session, current_user, persoon)
-    per_dag = tijdlijn.presentie_per_dag(db.session, current_user, [v.id for v in verwijzingen])
-    weken = tijdlijn.weken(per_dag, tot=today, aantal=GRAFIEK_WEKEN)
-    record_view(db.session, current_user, persoon, object_type="regie")
-    db.session.commit()
-    cijfers = {v.id: v for v in case_.verwijzingen}
-    return render_template(
-        "regie/inburgeraar.html",
-        inburgeraar=persoon,
-        case=case_,
-        verwijzingen=verwijzingen,
-        cijfers=cijfers,
-        normen={v.id: signalen.uren_norm(case_, v) for v in case_.verwijzingen},
-        totalen=totals.for_inburgeraar(db.session, current_user, persoon, today),
-        registraties=registraties,
-        gebeurtenissen=tijdlijn.tijdlijn(db.session, current_user, persoon, verwijzingen, registraties, per_dag),
-        weken=weken,
-        grafiek=aanwezigheid_svg(weken),
-        grafiek_beschrijving=beschrijving(weken),
-        mag_besluiten=current_user.rol is Rol.KLANTREGISSEUR,
-        # The decision form lives in the registraties blueprint (another feature); link to it when it is there.
-        besluit_endpoint="registraties.besluit" if "registraties.besluit" in current_app.view_functions else None,
-        ernst=signalen.Ernst,
-    )
+    return redirect(url_for("inburgeraars.detail", inburgeraar_id=persoon.id), code=301)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -29,6 +29,7 @@ from portal.extensions import db
 from portal.models import Afschalingsverzoek, RouteResultaat, Verwijzing
 from portal.models.enums import AANBIEDER_ROLLEN, Onderdeel, Rol
 from portal.navigation import add_nav_item
+from portal.redirects import local_path
 from portal.services import ValidationError, afschaling, resultaten, voortgang
 from portal.services.registraties import NotAllowed
 
@@ -196,7 +197,12 @@ def afschalingsverzoeken() -> str:
 @bp.route("/afschalingsverzoeken/<int:verzoek_id>", methods=["GET", "POST"])
 @roles_required(Rol.KLANTREGISSEUR)
 def besluit(verzoek_id: int) -> str | Response:
-    """One afschalingsverzoek with the decision form (reason required on afwijzing)."""
+    """One afschalingsverzoek with the decision form (reason required on afwijzing).
+
+    The case page embeds the same form with a `next` field; after the decision the user returns there
+    (local paths only), else to the list of waiting verzoeken.
+    """
+    next_url = local_path(request.values.get("next"))
     verzoek: Afschalingsverzoek = access.first_or_404(
         access.afschalingsverzoeken(current_user).where(Afschalingsverzoek.id == verzoek_id)
     )
@@ -213,11 +219,11 @@ def besluit(verzoek_id: int) -> str | Response:
         else:
             db.session.commit()
             flash(f"Het afschalingsverzoek is {verzoek.status.label.lower()}.", "success")
-            return redirect(url_for(".afschalingsverzoeken"))
+            return redirect(next_url or url_for(".afschalingsverzoeken"))
     verwijzing = verzoek.verwijzing
     uren = afschaling.taalles_uren(db.session, verzoek.inburgeraar_id)
     registraties = resultaten.registraties_van(db.session, current_user, verzoek.inburgeraar)
     db.session.commit()
     return render_template("registraties/besluit.html", verzoek=verzoek, verwijzing=verwijzing,
                            inburgeraar=verzoek.inburgeraar, form=form, mag_beslissen=mag, uren=uren,
-                           registraties=registraties)
+                           registraties=registraties, next_url=next_url)

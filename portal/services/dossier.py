@@ -1,0 +1,111 @@
+"""The case page of one inburgeraar, built once: signals, verwijzingen with their figures, hours against the norms,
+weekly attendance, registrations, the timeline and what the user may decide; reading it is one audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import access
+from portal.charts import aanwezigheid_svg, beschrijving
+from portal.models import Inburgeraar, IntakeGegevens, User, Verwijzing
+from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
+from portal.services import afschaling, resultaten, signalen, tijdlijn, totals
+from portal.services.cases import record_view
+
+GRAFIEK_WEKEN = 12
+
+
+@dataclass(frozen=True)
+class Voortgang:
+    """Hours present on one verwijzing against the number of hours it should reach, and where that comes from."""
+
+    verwijzing_id: int
+    label: str
+    uren: Decimal
+    norm: Decimal
+    bron: str
+
+    @property
+    def percentage(self) -> int:
+        """Share of the norm reached, capped at 100."""
+        return min(100, int(self.uren * 100 / self.norm)) if self.norm else 0
+
+    @property
+    def waarde(self) -> Decimal:
+        """The bar's value: a <progress> cannot go past its maximum."""
+        return min(self.uren, self.norm)
+
+
+@dataclass
+class Dossier:
+    """Everything the case page shows, within what the user may see."""
+
+    inburgeraar: Inburgeraar
+    case: signalen.CaseCijfers
+    verwijzingen: list[Verwijzing]
+    cijfers: dict[int, signalen.VerwijzingCijfers]
+    voortgang: list[Voortgang]
+    totalen: totals.Totalen
+    registraties: resultaten.Registraties
+    weken: list[tijdlijn.WeekPresentie]
+    grafiek: Markup
+    grafiek_beschrijving: str
+    gebeurtenissen: list[tijdlijn.Gebeurtenis]
+    intake: IntakeGegevens | None
+    te_besluiten: Afschalingsverzoek | None
+
+
+def _voortgang(case_: signalen.CaseCijfers) -> list[Voortgang]:
+    result = []
+    for v in case_.verwijzingen:
+        norm = signalen.uren_norm(case_, v)
+        if norm is not None:
+            result.append(Voortgang(v.id, f"{v.onderdeel.label} bij {v.aanbieder_naam}", v.uren_aanwezig_totaal,
+                                    norm[0], norm[1]))
+    return result
+
+
+def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschalingsverzoek | None:
+    """The oldest waiting afschalingsverzoek this user decides on, for the form on the case page."""
+    wachtend = [v for v in registraties.afschalingsverzoeken
+                if v.status is AfschalingStatus.INGEDIEND and afschaling.mag_beslissen(user, v)]
+    return min(wachtend, key=lambda v: (v.ingediend_op, v.id), default=None)
+
+
+def lees(session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None) -> Dossier:
+    """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'."""
+    today = today or date.today()
+    case_ = signalen.caseload(session, user, today=today, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))[0]
+    verwijzingen = list(session.scalars(
+        access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
+        .order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)
+    ))
+    # The page as a whole is one read: the registrations' own audit would count it twice.
+    registraties = resultaten.registraties_van(session, user, inburgeraar, audit_read=False)
+    per_dag = tijdlijn.presentie_per_dag(session, user, [v.id for v in verwijzingen])
+    weken = tijdlijn.weken(per_dag, tot=today, aantal=GRAFIEK_WEKEN)
+    intake = None
+    if access.may_see_intake(user):
+        intake = session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
+    record_view(session, user, inburgeraar)
+    return Dossier(
+        inburgeraar=inburgeraar,
+        case=case_,
+        verwijzingen=verwijzingen,
+        cijfers={v.id: v for v in case_.verwijzingen},
+        voortgang=_voortgang(case_),
+        totalen=totals.for_inburgeraar(session, user, inburgeraar, today),
+        registraties=registraties,
+        weken=weken,
+        grafiek=aanwezigheid_svg(weken),
+        grafiek_beschrijving=beschrijving(weken),
+        gebeurtenissen=tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties, per_dag),
+        intake=intake,
+        te_besluiten=_te_besluiten(user, registraties),
+    )

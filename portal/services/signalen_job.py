@@ -1,0 +1,150 @@
+"""The daily signals job: attendance under the threshold, for every gemeente at once, as the system.
+
+No user runs it, so no user scope applies: the job reads every open verwijzing that has presence in the
+four-week window, builds the same `VerwijzingCijfers` the regie overview uses and lets the regie rules
+module decide (`signalen.regel_aanwezigheid` with the thresholds of `signalen.laad_drempels`). What fires
+becomes a melding for the klantregisseur; `meldingen.notify_attendance_below_threshold` does not repeat
+one that is still unread.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from portal import audit
+from portal.models import Aanbieder, Inburgeraar, Presentie, RouteResultaat, TrajectStart, Verwijzing
+from portal.services import meldingen, signalen
+
+BATCH = 500  # verwijzingen loaded per query when notifying (keeps the IN lists small)
+
+
+@dataclass(frozen=True, slots=True)
+class Onderschrijding:
+    """One verwijzing whose attendance is under the threshold that applies to it."""
+
+    verwijzing_id: int
+    gemeente_id: int
+    percentage: Decimal
+    norm: int
+
+
+@dataclass
+class JobResultaat:
+    """What one run found and sent."""
+
+    onder_drempel: int = 0
+    meldingen: int = 0
+    per_gemeente: Counter[int] = field(default_factory=Counter)
+
+
+def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, signalen.VerwijzingCijfers]]:
+    """(gemeente id, figures) for every open verwijzing with presence in the window, in one set-based query."""
+    venster = today - timedelta(days=signalen.AANWEZIGHEID_DAGEN - 1)
+    in_venster = Presentie.datum >= venster  # the same window as signalen.metrics_query
+    presentie = (
+        select(
+            Presentie.verwijzing_id.label("verwijzing_id"),
+            func.sum(Presentie.uren_aanwezig).label("aanwezig_totaal"),
+            func.sum(case((in_venster, Presentie.uren_aanwezig), else_=0)).label("aanwezig_4w"),
+            func.sum(case((in_venster, Presentie.uren_afwezig_geoorloofd), else_=0)).label("geoorloofd_4w"),
+            func.sum(case((in_venster, Presentie.uren_afwezig_ongeoorloofd), else_=0)).label("ongeoorloofd_4w"),
+            func.max(Presentie.datum).label("laatste"),
+        )
+        .group_by(Presentie.verwijzing_id)
+        .having(func.max(Presentie.datum) >= venster)  # without presence in the window the rule never fires
+        .cte("presentie_per_verwijzing")
+    )
+    afgerond = or_(
+        RouteResultaat.datum_eindgesprek_map.is_not(None),
+        RouteResultaat.datum_ondertekening_pvt.is_not(None),
+        RouteResultaat.datum_afronding_z_route.is_not(None),
+        RouteResultaat.taalschakel_resultaat.is_not(None),
+    )
+    query = (
+        select(
+            Inburgeraar.gemeente_id,
+            Verwijzing.id, Verwijzing.kenmerk, Verwijzing.onderdeel, Verwijzing.status, Verwijzing.aanbieder_id,
+            Aanbieder.naam, Verwijzing.contract_id, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
+            Verwijzing.gecontracteerde_uren,
+            TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum,
+            TrajectStart.reden_latere_start, TrajectStart.niet_gestart, TrajectStart.reden_niet_gestart,
+            presentie.c.aanwezig_totaal, presentie.c.aanwezig_4w, presentie.c.geoorloofd_4w,
+            presentie.c.ongeoorloofd_4w, presentie.c.laatste,
+            case((afgerond, True), else_=False),
+        )
+        .select_from(Verwijzing)
+        .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
+        .join(Aanbieder, Aanbieder.id == Verwijzing.aanbieder_id)
+        .join(presentie, presentie.c.verwijzing_id == Verwijzing.id)
+        .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+        .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
+        .where(Verwijzing.status.in_(signalen.OPEN_STATUSSEN))
+        .order_by(Verwijzing.id)
+    )
+    for row in session.execute(query):
+        yield row[0], _cijfers(row[1:])
+
+
+def _cijfers(row: Sequence[Any]) -> signalen.VerwijzingCijfers:
+    (v_id, kenmerk, onderdeel, status, aanbieder_id, aanbieder_naam, contract_id, beoogd, uiterst, uren,
+     start, einde, reden_later, niet_gestart, reden_niet, totaal, aanwezig, geoorloofd, ongeoorloofd,
+     laatste, afgerond) = row
+    return signalen.VerwijzingCijfers(
+        id=v_id, kenmerk=kenmerk, onderdeel=onderdeel, status=status, aanbieder_id=aanbieder_id,
+        aanbieder_naam=aanbieder_naam, contract_id=contract_id, beoogde_startdatum=beoogd,
+        uiterste_einddatum=uiterst, gecontracteerde_uren=uren, gerealiseerde_startdatum=start,
+        bijgestelde_einddatum=einde, reden_latere_start=reden_later, niet_gestart=bool(niet_gestart),
+        reden_niet_gestart=reden_niet, uren_aanwezig_totaal=signalen._dec(totaal),
+        uren_aanwezig_4w=signalen._dec(aanwezig), uren_geoorloofd_4w=signalen._dec(geoorloofd),
+        uren_ongeoorloofd_4w=signalen._dec(ongeoorloofd), laatste_presentie=signalen._as_date(laatste),
+        afgerond_resultaat=bool(afgerond),
+    )
+
+
+def aanwezigheid_onder_drempel(session: Session, today: date) -> list[Onderschrijding]:
+    """Every open verwijzing, in every gemeente, on which the regie's attendance rule fires today."""
+    tabel = signalen.laad_drempels(session)
+    found: list[Onderschrijding] = []
+    for gemeente_id, v in _attendance_figures(session, today):
+        drempels = tabel.voor(gemeente_id, v.contract_id)
+        if signalen.regel_aanwezigheid(v, drempels, today) is None:
+            continue
+        # The rule fired, so there were planned hours; the percentage is only the figure for the melding.
+        gepland = v.uren_aanwezig_4w + v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w
+        found.append(Onderschrijding(v.id, gemeente_id, v.uren_aanwezig_4w * 100 / gepland,
+                                     drempels.aanwezigheid_min_pct))
+    return found
+
+
+def meld_aanwezigheid_onder_drempel(session: Session, today: date) -> JobResultaat:
+    """Compute attendance under the threshold for all gemeenten and notify the klantregisseurs (flushes)."""
+    found = aanwezigheid_onder_drempel(session, today)
+    result = JobResultaat(onder_drempel=len(found))
+    for start in range(0, len(found), BATCH):
+        chunk = found[start:start + BATCH]
+        query = (
+            select(Verwijzing)
+            .where(Verwijzing.id.in_([o.verwijzing_id for o in chunk]))
+            .options(selectinload(Verwijzing.aanbieder), selectinload(Verwijzing.inburgeraar))
+        )
+        verwijzingen = {v.id: v for v in session.scalars(query)}
+        for onder in chunk:
+            created = meldingen.notify_attendance_below_threshold(
+                session, verwijzingen[onder.verwijzing_id], onder.percentage, onder.norm
+            )
+            result.meldingen += len(created)
+            result.per_gemeente[onder.gemeente_id] += 1
+    # One event per run with counts only: the meldingen themselves name the cases.
+    audit.record(session, None, "signalen_aanwezigheid", object_type="verwijzing",
+                 details={"datum": today.isoformat(), "onder_drempel": result.onder_drempel,
+                          "meldingen": result.meldingen})
+    session.flush()
+    return result
