@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +35,6 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
-
-    @property
-    def first_index(self) -> int:
-        """1-based position of the first item on this page (0 when there are none)."""
-        return (self.number - 1) * self.per_page + 1 if self.items else 0
 
     def window(self, around: int = 2) -> list[int | None]:
         """Page numbers to show: first, last and a few around the current one; None marks a gap."""
@@ -75,8 +70,25 @@ def paginate(
 ) -> Page:
     """Run one page of an ordered query; a page past the end shows the last page."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
+    number = _existing_page(number, total, per_page)
     items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
-    base_args = {k: v for k, v in (args or {}).items() if v not in (None, "", False) and k != PAGE_PARAM}
-    return Page(items=items, number=number, per_page=per_page, total=total, base_args=base_args)
+    return Page(items=items, number=number, per_page=per_page, total=total, base_args=_link_args(args))
+
+
+def paginate_list(
+    items: Sequence[Any], number: int, *, per_page: int = DEFAULT_PER_PAGE, args: Mapping[str, Any] | None = None
+) -> Page:
+    """One page of an already computed list; a page past the end shows the last page."""
+    number = _existing_page(number, len(items), per_page)
+    start = (number - 1) * per_page
+    return Page(items=list(items[start:start + per_page]), number=number, per_page=per_page, total=len(items),
+                base_args=_link_args(args))
+
+
+def _existing_page(number: int, total: int, per_page: int) -> int:
+    return min(max(1, number), max(1, -(-total // per_page)))
+
+
+def _link_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The non-empty search, filter and sort values that page links repeat."""
+    return {k: v for k, v in (args or {}).items() if v not in (None, "", False) and k != PAGE_PARAM}

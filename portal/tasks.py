@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -41,6 +43,16 @@ def _app():  # type: ignore[no-untyped-def]
     return _mail_app
 
 
+@contextmanager
+def _worker_session() -> Iterator[tuple[Session, Mapping[str, Any]]]:
+    """The worker app's database session and config, inside its app context."""
+    app = _app()
+    with app.app_context():
+        from portal.extensions import db
+
+        yield db.session, app.config
+
+
 def flush_outbox(session: Session, config: Mapping[str, Any]) -> int:
     """Try every due outbox mail once, committing after each: a crash can repeat at most one mail."""
     from portal.models import MailStatus
@@ -65,22 +77,16 @@ def digest(session: Session, base_url: str) -> int:
 @huey.periodic_task(crontab(minute="*"))
 def mail_outbox_versturen() -> int:
     """Every minute: send due mails from the outbox (with retries and backoff)."""
-    app = _app()
-    with app.app_context():
-        from portal.extensions import db
-
-        return flush_outbox(db.session, app.config)
+    with _worker_session() as (session, config):
+        return flush_outbox(session, config)
 
 
 @huey.periodic_task(crontab(hour="6", minute="0"))
 def meldingen_dagelijks_overzicht() -> int:
     """Every morning (06:00 UTC): one overview mail per user who chose the daily digest, then send."""
-    app = _app()
-    with app.app_context():
-        from portal.extensions import db
-
-        count = digest(db.session, app.config["BASE_URL"])
-        flush_outbox(db.session, app.config)
+    with _worker_session() as (session, config):
+        count = digest(session, config["BASE_URL"])
+        flush_outbox(session, config)
         return count
 
 
@@ -98,11 +104,8 @@ def signalen_aanwezigheid(session: Session, today: date | None = None) -> int:
 @huey.periodic_task(crontab(hour="5", minute="30"))
 def signalen_aanwezigheid_dagelijks() -> int:
     """Every morning (05:30 UTC, before the digest): attendance signals become meldingen (mailed by the outbox)."""
-    app = _app()
-    with app.app_context():
-        from portal.extensions import db
-
-        return signalen_aanwezigheid(db.session)
+    with _worker_session() as (session, _config):
+        return signalen_aanwezigheid(session)
 
 
 # --- spreadsheet uploads: check and confirm in the background ---------------------------------------------
@@ -140,16 +143,7 @@ def run_upload_validation(session: Session, config: Mapping[str, Any], upload_id
         return
     actor = session.get(User, upload.user_id)
     assert actor is not None
-    settings = uploads.Settings.from_config(config)
-    try:
-        uploads.validate(session, actor, upload, settings.upload_dir, settings.today(), settings.limits,
-                         UploadProgress(upload_id, report))
-        session.commit()
-    except Exception as exc:
-        session.rollback()
-        uploads.validation_failed(session, upload_id, exc)
-        session.commit()
-        _log_upload_failure("controle", upload_id, exc)
+    _run_upload_step(session, config, upload, actor, uploads.validate, uploads.validation_failed, "controle", report)
 
 
 def run_upload_confirmation(session: Session, config: Mapping[str, Any], upload_id: str, user_id: int,
@@ -162,40 +156,39 @@ def run_upload_confirmation(session: Session, config: Mapping[str, Any], upload_
     actor = session.get(User, user_id)
     if upload is None or actor is None:
         return
+    _run_upload_step(session, config, upload, actor, uploads.confirm, uploads.confirmation_failed, "bevestiging",
+                     report)
+
+
+def _run_upload_step(session: Session, config: Mapping[str, Any], upload: Any, actor: Any, step: Callable[..., Any],
+                     failed: Callable[[Session, str, BaseException], Any], name: str, report: bool) -> None:
+    """Run one upload step and commit; a crash rolls back, marks the upload failed (commits) and is logged."""
+    from portal.services import uploads
+
+    upload_id = upload.id  # read before a rollback expires the object
     settings = uploads.Settings.from_config(config)
     try:
-        uploads.confirm(session, actor, upload, settings.upload_dir, settings.today(), settings.limits,
-                        UploadProgress(upload_id, report))
+        step(session, actor, upload, settings.upload_dir, settings.today(), settings.limits,
+             UploadProgress(upload_id, report))
         session.commit()
     except Exception as exc:
         session.rollback()
-        uploads.confirmation_failed(session, upload_id, exc)
+        failed(session, upload_id, exc)
         session.commit()
-        _log_upload_failure("bevestiging", upload_id, exc)
-
-
-def _log_upload_failure(step: str, upload_id: str, exc: BaseException) -> None:
-    # Only the exception type: messages of database errors can echo row values.
-    import logging
-
-    logging.getLogger("portal.uploads").warning("upload %s %s mislukt: %s", upload_id, step, type(exc).__name__)
+        # Only the exception type: messages of database errors can echo row values.
+        logging.getLogger("portal.uploads").warning("upload %s %s mislukt: %s", upload_id, name,
+                                                    type(exc).__name__)
 
 
 @huey.task()
 def upload_controleren(upload_id: str) -> None:
     """Background check of a large upload."""
-    app = _app()
-    with app.app_context():
-        from portal.extensions import db
-
-        run_upload_validation(db.session, app.config, upload_id)
+    with _worker_session() as (session, config):
+        run_upload_validation(session, config, upload_id)
 
 
 @huey.task()
 def upload_bevestigen(upload_id: str, user_id: int) -> None:
     """Background save of a confirmed large upload."""
-    app = _app()
-    with app.app_context():
-        from portal.extensions import db
-
-        run_upload_confirmation(db.session, app.config, upload_id, user_id)
+    with _worker_session() as (session, config):
+        run_upload_confirmation(session, config, upload_id, user_id)

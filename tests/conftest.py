@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal import create_app
 from portal.config import TestConfig, database_url_from_env
 from portal.extensions import db as portal_db
-from portal.models import Base, User, UserSession
-from portal.security import SESSION_KEY
+from portal.models import Base, User
 from tests import factories
+from tests.helpers import open_session
 
-# Keeps every log line of the run, so tests/test_logging.py can prove no BSN reached a log.
-pytest_plugins = ["tests.log_capture"]
+# log_capture keeps every log line of the run, so tests/test_logging.py can prove no BSN reached a log;
+# registraties_case gives the `case` and `log` fixtures of the registration tests.
+pytest_plugins = ["tests.log_capture", "tests.registraties_case"]
 
 
 @contextmanager
@@ -104,17 +105,7 @@ def client(app: Flask, db: Session) -> FlaskClient:
 def login_as(app: Flask, db: Session, client: FlaskClient) -> Callable[[User], FlaskClient]:
     """Log a user in by opening a server-side session, as the TOTP step would."""
 
-    def _login(user: User) -> FlaskClient:
-        user_session = UserSession(id=f"test-{user.id}-{id(client)}", user_id=user.id)
-        db.add(user_session)
-        db.flush()
-        with client.session_transaction() as flask_session:
-            flask_session["_user_id"] = str(user.id)
-            flask_session["_fresh"] = True
-            flask_session[SESSION_KEY] = user_session.id
-        return client
-
-    return _login
+    return lambda user: open_session(db, client, user)
 
 
 @pytest.fixture

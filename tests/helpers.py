@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pyotp
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from portal.models import User, UserSession
+from portal.security import SESSION_KEY
 
 _CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -38,3 +43,15 @@ def login_via_form(client: FlaskClient, email: str, password: str, totp_secret: 
     response = post_form(client, "/inloggen/tweede-factor", {"code": totp_code(totp_secret)})
     assert response.status_code == 302, "second factor failed"
     return response
+
+
+def open_session(db: Session, client: FlaskClient, user: User) -> FlaskClient:
+    """Log the user in on this client by opening a server-side session, as the TOTP step would."""
+    user_session = UserSession(id=f"test-{user.id}-{secrets.token_hex(8)}", user_id=user.id)
+    db.add(user_session)
+    db.flush()
+    with client.session_transaction() as flask_session:
+        flask_session["_user_id"] = str(user.id)
+        flask_session["_fresh"] = True
+        flask_session[SESSION_KEY] = user_session.id
+    return client

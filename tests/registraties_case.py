@@ -1,4 +1,8 @@
-"""A small world for the registration tests: one inburgeraar referred to two providers, and gemeente staff."""
+"""A small world for the registration tests: one inburgeraar referred to two providers, and gemeente staff.
+
+Loaded as a pytest plugin by tests/conftest.py: the fixtures `case` (that world) and `log` (the domain
+events emitted) are there for every test; a module may define its own `case` instead.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
+from portal import events
 from portal.events import DomainEvent
 from portal.models import Gemeente, Inburgeraar, Pip, User, Verwijzing
 from portal.models.enums import AanbiederSoort, Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
@@ -97,3 +104,17 @@ class EventLog(list[DomainEvent]):
 
     def kinds(self) -> list[str]:
         return [e.kind for e in self]
+
+
+@pytest.fixture
+def case(db) -> Case:
+    """The registration world of make_case()."""
+    return make_case()
+
+
+@pytest.fixture
+def log(monkeypatch) -> EventLog:
+    """The domain events emitted during the test."""
+    collected = EventLog()
+    monkeypatch.setattr(events, "_listeners", [collected])
+    return collected

@@ -31,6 +31,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
+from tests.helpers import open_session
 
 
 def _routes() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -191,7 +192,7 @@ def test_route_role_scope_matrix(app: Flask, db, endpoint: str, rule: str, metho
                 continue
             for method in methods:
                 client = app.test_client()
-                _login(db, client, user)
+                open_session(db, client, user)
                 # POSTs carry a valid CSRF token, so scope and role decide, not the CSRF check.
                 data = None if method == "GET" else {"csrf_token": _csrf(client)}
                 response = client.open(url, method=method, data=data)
@@ -214,16 +215,3 @@ def _own_inburgeraar(db, world: World):
     from portal.models import Inburgeraar
 
     return db.get(Inburgeraar, world.own["inburgeraar_id"])
-
-
-def _login(db, client, user: User) -> None:
-    from portal.models import UserSession
-    from portal.security import SESSION_KEY
-
-    user_session = UserSession(id=f"matrix-{user.id}-{secrets.token_hex(8)}", user_id=user.id)
-    db.add(user_session)
-    db.flush()
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(user.id)
-        flask_session["_fresh"] = True
-        flask_session[SESSION_KEY] = user_session.id

@@ -94,7 +94,9 @@ def test_non_ascii_digits_are_refused_without_an_error_page(client: FlaskClient,
     assert "zes cijfers" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "/%09/evil.example", "https://evil.example/", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/x", "/%09/evil.example", "https://evil.example/", "/\\evil.example"]
+)
 def test_next_only_follows_local_paths(client: FlaskClient, db, target: str):
     user = UserFactory(email="next@gemeente.nl")
     post_form(client, f"/inloggen/?next={target}", {"email": "next@gemeente.nl", "password": factories.PASSWORD})

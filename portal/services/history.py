@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.models import User
 from portal.models.wijziging import RegistratieWijziging
+
+T = TypeVar("T")
 
 
 def _as_text(value: Any) -> str | None:
@@ -53,3 +55,30 @@ def apply_changes(
                 )
             )
     return changed
+
+
+def record_or_correct(
+    session: Session,
+    actor: User,
+    existing: T | None,
+    new: Callable[[], T],
+    changes: Mapping[str, Any],
+    *,
+    object_type: str,
+    inburgeraar_id: int | None,
+) -> tuple[T, bool, list[str]]:
+    """Add the registration `new()` makes, or correct `existing` with `changes` (with history); flushes.
+
+    Returns the object, whether it was new and the fields that changed (all of `changes` when new);
+    no changed fields means the same data came again and nothing was written.
+    """
+    if existing is None:
+        obj = new()
+        session.add(obj)
+        session.flush()
+        return obj, True, list(changes)
+    changed = list(apply_changes(session, actor, existing, changes, object_type=object_type,
+                                 inburgeraar_id=inburgeraar_id))
+    if changed:
+        session.flush()
+    return existing, False, changed

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,20 +40,29 @@ def parse_kvk_nummer(raw: str) -> str:
     return text
 
 
+def _unique_number(
+    session: Session, errors: dict[str, str], field: str, raw: str, parse: Callable[[str], str],
+    column: Any, own: Gemeente | Aanbieder | None, taken: str,
+) -> str:
+    """An organisation's identifying number, parsed and not used by another one; problems go into `errors`."""
+    try:
+        value = parse(raw)
+    except ValueError as exc:
+        errors[field] = str(exc)
+        return ""
+    clash = session.scalar(select(column.class_.id).where(column == value))
+    if clash is not None and (own is None or clash != own.id):
+        errors[field] = taken
+    return value
+
+
 def save_gemeente(
     session: Session, actor: User, *, cbs_code: str, naam: str, gemeente: Gemeente | None = None
 ) -> Gemeente:
     """Create or change a gemeente; a new gemeente joins the creator's own gemeenten so it can be managed."""
     errors: dict[str, str] = {}
-    code = ""
-    try:
-        code = parse_cbs_code(cbs_code)
-    except ValueError as exc:
-        errors["cbs_code"] = str(exc)
-    else:
-        clash = session.scalar(select(Gemeente.id).where(Gemeente.cbs_code == code))
-        if clash is not None and (gemeente is None or clash != gemeente.id):
-            errors["cbs_code"] = "Er bestaat al een gemeente met deze CBS-code."
+    code = _unique_number(session, errors, "cbs_code", cbs_code, parse_cbs_code, Gemeente.cbs_code, gemeente,
+                          "Er bestaat al een gemeente met deze CBS-code.")
     clean_naam = _check_naam(naam, errors, 120)
     if errors:
         raise ValidationError(errors)
@@ -83,15 +94,8 @@ def save_aanbieder(
 ) -> Aanbieder:
     """Create or change an aanbieder organisation."""
     errors: dict[str, str] = {}
-    kvk = ""
-    try:
-        kvk = parse_kvk_nummer(kvk_nummer)
-    except ValueError as exc:
-        errors["kvk_nummer"] = str(exc)
-    else:
-        clash = session.scalar(select(Aanbieder.id).where(Aanbieder.kvk_nummer == kvk))
-        if clash is not None and (aanbieder is None or clash != aanbieder.id):
-            errors["kvk_nummer"] = "Er bestaat al een aanbieder met dit KvK-nummer."
+    kvk = _unique_number(session, errors, "kvk_nummer", kvk_nummer, parse_kvk_nummer, Aanbieder.kvk_nummer, aanbieder,
+                         "Er bestaat al een aanbieder met dit KvK-nummer.")
     clean_naam = _check_naam(naam, errors, 200)
     try:
         clean_soort = AanbiederSoort(soort) if soort else None

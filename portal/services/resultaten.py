@@ -40,7 +40,7 @@ from portal.models.resultaat import (
 )
 from portal.services import Errors, ValidationError
 from portal.services.afschaling import goedgekeurde_onderdelen
-from portal.services.history import apply_changes
+from portal.services.history import apply_changes, record_or_correct
 from portal.services.registraties import (
     NotAllowed,
     check_eigen_verwijzing,
@@ -123,30 +123,25 @@ def _sla_examen_op(
            Examenresultaat.niveau == niveau, Examenresultaat.examendatum == examendatum,
            Examenresultaat.bron == bron)
     bestaand = session.scalar(select(Examenresultaat).where(*key))
-    if bestaand is None:
-        uitslag = Examenresultaat(
+    if bestaand is not None and verwijzing is not None and bestaand.verwijzing_id not in (None, verwijzing.id):
+        raise ValidationError({"onderdeel": "Dit examenresultaat staat al bij een andere verwijzing."})
+    changes: dict[str, Any] = {"resultaat": resultaat, "reden_geen_resultaat": reden}
+    if verwijzing is not None:
+        changes["verwijzing_id"] = verwijzing.id
+    uitslag, nieuw, gewijzigd = record_or_correct(
+        session, actor, bestaand,
+        lambda: Examenresultaat(
             inburgeraar_id=inburgeraar.id, verwijzing=verwijzing, onderdeel=onderdeel, niveau=niveau,
             resultaat=resultaat, reden_geen_resultaat=reden, examendatum=examendatum, bron=bron,
             geregistreerd_door_id=actor.id,
-        )
-        session.add(uitslag)
-        session.flush()
-        actie, gewijzigd = "examenresultaat_geregistreerd", ["resultaat"]
-    else:
-        uitslag = bestaand
-        if verwijzing is not None and bestaand.verwijzing_id not in (None, verwijzing.id):
-            raise ValidationError({"onderdeel": "Dit examenresultaat staat al bij een andere verwijzing."})
-        changes: dict[str, Any] = {"resultaat": resultaat, "reden_geen_resultaat": reden}
-        if verwijzing is not None:
-            changes["verwijzing_id"] = verwijzing.id
-        gewijzigd = list(apply_changes(session, actor, bestaand, changes, object_type="examenresultaat",
-                                       inburgeraar_id=inburgeraar.id))
-        if not gewijzigd:
-            return bestaand  # the same result again: nothing to do
-        actie = "examenresultaat_gecorrigeerd"
-        session.flush()
+        ),
+        changes, object_type="examenresultaat", inburgeraar_id=inburgeraar.id,
+    )
+    if not gewijzigd:
+        return uitslag  # the same result again: nothing to do
+    actie = "examenresultaat_geregistreerd" if nieuw else "examenresultaat_gecorrigeerd"
     details = {"onderdeel": onderdeel.value, "niveau": niveau.value, "resultaat": resultaat.value,
-               "bron": bron.value, "velden": gewijzigd}
+               "bron": bron.value, "velden": ["resultaat"] if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="examenresultaat", object_id=uitslag.id,
                  inburgeraar=inburgeraar, details=details)
     _werk_b1_status_bij(session, actor, inburgeraar)
@@ -240,21 +235,17 @@ def registreer_routeresultaat(
             BereiktNiveau, data.get("bereikt_niveau"), "Kies het bereikte taalniveau."))
     errors.raise_if_any()
 
-    resultaat = session.scalar(select(RouteResultaat).where(RouteResultaat.verwijzing_id == verwijzing.id))
-    if resultaat is None:
-        resultaat = RouteResultaat(verwijzing=verwijzing, inburgeraar_id=verwijzing.inburgeraar_id,
-                                   geregistreerd_door_id=actor.id, **velden)
-        session.add(resultaat)
-        session.flush()
-        actie, gewijzigd = "routeresultaat_geregistreerd", sorted(velden)
-    else:
-        gewijzigd = list(apply_changes(session, actor, resultaat, velden, object_type="route_resultaat",
-                                       inburgeraar_id=verwijzing.inburgeraar_id))
-        if not gewijzigd:
-            return resultaat
-        actie = "routeresultaat_gecorrigeerd"
-        session.flush()
-    details = {"verwijzing_id": verwijzing.id, "onderdeel": onderdeel.value, "velden": gewijzigd}
+    resultaat, nieuw, gewijzigd = record_or_correct(
+        session, actor, session.scalar(select(RouteResultaat).where(RouteResultaat.verwijzing_id == verwijzing.id)),
+        lambda: RouteResultaat(verwijzing=verwijzing, inburgeraar_id=verwijzing.inburgeraar_id,
+                               geregistreerd_door_id=actor.id, **velden),
+        velden, object_type="route_resultaat", inburgeraar_id=verwijzing.inburgeraar_id,
+    )
+    if not gewijzigd:
+        return resultaat
+    actie = "routeresultaat_geregistreerd" if nieuw else "routeresultaat_gecorrigeerd"
+    details = {"verwijzing_id": verwijzing.id, "onderdeel": onderdeel.value,
+               "velden": sorted(gewijzigd) if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="route_resultaat", object_id=resultaat.id,
                  inburgeraar=verwijzing.inburgeraar_id, details=details)
     if verwijzing.status in OPEN_STATUSSEN:

@@ -298,6 +298,61 @@ class Filters:
     inburgeraar_id: int | None = None
 
 
+def aanwezigheid_venster(today: date) -> date:
+    """The first day of the attendance window ("the last four weeks") that ends today."""
+    return today - timedelta(days=AANWEZIGHEID_DAGEN - 1)
+
+
+def presentie_per_verwijzing(scope: Select[Any], venster: date) -> Select[Any]:
+    """Presence hours per verwijzing of the Presentie rows `scope` selects: in total and since `venster`.
+
+    `scope` is `access.presentie(user)` for a user's figures or `select(Presentie)` for the system job.
+    """
+    in_venster = Presentie.datum >= venster
+    return scope.with_only_columns(
+        Presentie.verwijzing_id.label("verwijzing_id"),
+        func.sum(Presentie.uren_aanwezig).label("aanwezig_totaal"),
+        func.sum(case((in_venster, Presentie.uren_aanwezig), else_=0)).label("aanwezig_4w"),
+        func.sum(case((in_venster, Presentie.uren_afwezig_geoorloofd), else_=0)).label("geoorloofd_4w"),
+        func.sum(case((in_venster, Presentie.uren_afwezig_ongeoorloofd), else_=0)).label("ongeoorloofd_4w"),
+        func.max(Presentie.datum).label("laatste"),
+    ).group_by(Presentie.verwijzing_id)
+
+
+def verwijzing_kolommen(presentie: Any) -> list[Any]:
+    """The labelled columns `verwijzing_cijfers` reads; the query joins Verwijzing, Aanbieder, TrajectStart,
+    RouteResultaat and the `presentie_per_verwijzing` CTE."""
+    afgerond = or_(
+        RouteResultaat.datum_eindgesprek_map.is_not(None),
+        RouteResultaat.datum_ondertekening_pvt.is_not(None),
+        RouteResultaat.datum_afronding_z_route.is_not(None),
+        RouteResultaat.taalschakel_resultaat.is_not(None),
+    )
+    return [
+        Verwijzing.id.label("v_id"),
+        Verwijzing.kenmerk.label("v_kenmerk"),
+        Verwijzing.onderdeel.label("v_onderdeel"),
+        Verwijzing.status.label("v_status"),
+        Verwijzing.aanbieder_id.label("v_aanbieder_id"),
+        Aanbieder.naam.label("v_aanbieder_naam"),
+        Verwijzing.contract_id.label("v_contract_id"),
+        Verwijzing.beoogde_startdatum.label("v_beoogde_start"),
+        Verwijzing.uiterste_einddatum.label("v_uiterste_einde"),
+        Verwijzing.gecontracteerde_uren.label("v_uren"),
+        TrajectStart.gerealiseerde_startdatum.label("t_start"),
+        TrajectStart.bijgestelde_einddatum.label("t_einde"),
+        TrajectStart.reden_latere_start.label("t_reden_later"),
+        TrajectStart.niet_gestart.label("t_niet_gestart"),
+        TrajectStart.reden_niet_gestart.label("t_reden_niet"),
+        presentie.c.aanwezig_totaal,
+        presentie.c.aanwezig_4w,
+        presentie.c.geoorloofd_4w,
+        presentie.c.ongeoorloofd_4w,
+        presentie.c.laatste.label("laatste_presentie"),
+        case((afgerond, True), else_=False).label("afgerond_resultaat"),
+    ]
+
+
 def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Select[Any]:
     """The one set-based query: per verwijzing (or per inburgeraar without one) every figure the rules use.
 
@@ -305,7 +360,7 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
     (for instance health-related omstandigheden only for the klantregisseur).
     """
     scope_ids = access.inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None)
-    venster = today - timedelta(days=AANWEZIGHEID_DAGEN - 1)
+    venster = aanwezigheid_venster(today)
 
     pip_stand = (
         select(
@@ -319,20 +374,7 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
     )
     huidige_pip = Pip.__table__.alias("huidige_pip")
 
-    in_venster = Presentie.datum >= venster
-    presentie = (
-        access.presentie(user)
-        .with_only_columns(
-            Presentie.verwijzing_id.label("verwijzing_id"),
-            func.sum(Presentie.uren_aanwezig).label("aanwezig_totaal"),
-            func.sum(case((in_venster, Presentie.uren_aanwezig), else_=0)).label("aanwezig_4w"),
-            func.sum(case((in_venster, Presentie.uren_afwezig_geoorloofd), else_=0)).label("geoorloofd_4w"),
-            func.sum(case((in_venster, Presentie.uren_afwezig_ongeoorloofd), else_=0)).label("ongeoorloofd_4w"),
-            func.max(Presentie.datum).label("laatste"),
-        )
-        .group_by(Presentie.verwijzing_id)
-        .cte("presentie_per_verwijzing")
-    )
+    presentie = presentie_per_verwijzing(access.presentie(user), venster).cte("presentie_per_verwijzing")
     examens = (
         access.examenresultaten(user)
         .with_only_columns(
@@ -366,13 +408,6 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
         .group_by(Afschalingsverzoek.inburgeraar_id)
         .cte("afschaling_open")
     )
-    afgerond = or_(
-        RouteResultaat.datum_eindgesprek_map.is_not(None),
-        RouteResultaat.datum_ondertekening_pvt.is_not(None),
-        RouteResultaat.datum_afronding_z_route.is_not(None),
-        RouteResultaat.taalschakel_resultaat.is_not(None),
-    )
-
     query = (
         select(
             Inburgeraar.id,
@@ -400,27 +435,7 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             omstandigheden.c.aantal.label("omstandigheden_aantal"),
             omstandigheden.c.laatst.label("omstandigheden_laatst"),
             omstandigheden.c.laatste_datum.label("omstandigheden_datum"),
-            Verwijzing.id.label("v_id"),
-            Verwijzing.kenmerk.label("v_kenmerk"),
-            Verwijzing.onderdeel.label("v_onderdeel"),
-            Verwijzing.status.label("v_status"),
-            Verwijzing.aanbieder_id.label("v_aanbieder_id"),
-            Aanbieder.naam.label("v_aanbieder_naam"),
-            Verwijzing.contract_id.label("v_contract_id"),
-            Verwijzing.beoogde_startdatum.label("v_beoogde_start"),
-            Verwijzing.uiterste_einddatum.label("v_uiterste_einde"),
-            Verwijzing.gecontracteerde_uren.label("v_uren"),
-            TrajectStart.gerealiseerde_startdatum.label("t_start"),
-            TrajectStart.bijgestelde_einddatum.label("t_einde"),
-            TrajectStart.reden_latere_start.label("t_reden_later"),
-            TrajectStart.niet_gestart.label("t_niet_gestart"),
-            TrajectStart.reden_niet_gestart.label("t_reden_niet"),
-            presentie.c.aanwezig_totaal,
-            presentie.c.aanwezig_4w,
-            presentie.c.geoorloofd_4w,
-            presentie.c.ongeoorloofd_4w,
-            presentie.c.laatste.label("laatste_presentie"),
-            case((afgerond, True), else_=False).label("afgerond_resultaat"),
+            *verwijzing_kolommen(presentie),
         )
         .select_from(Inburgeraar)
         .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
@@ -468,7 +483,7 @@ def _apply_filters(query: Select[Any], filters: Filters, huidige_pip: Any) -> Se
     return query
 
 
-def _dec(value: Any) -> Decimal:
+def dec(value: Any) -> Decimal:
     """Sums come back as Decimal (PostgreSQL) or float/int (SQLite); compare and show them alike."""
     if value is None:
         return Decimal(0)
@@ -477,7 +492,8 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(round(float(value), 2)))
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
+    """A date from a database value (SQLite may hand back text or a datetime)."""
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     if isinstance(value, datetime):
@@ -513,7 +529,7 @@ def group_rows(result: Result[Any]) -> list[CaseCijfers]:
                 datum_brp_inschrijving=m[ix["datum_brp_inschrijving"]],
                 termijn_verlengd_tot=m[ix["termijn_verlengd_tot"]],
                 pip_versies=m[ix["versies"]] or 0,
-                eerste_dagtekening=_as_date(m[ix["eerste_dagtekening"]]),
+                eerste_dagtekening=as_date(m[ix["eerste_dagtekening"]]),
                 leerroute=Leerroute(m[ix["leerroute"]]) if m[ix["leerroute"]] else None,
                 niveau=NiveauPip(m[ix["niveau"]]) if m[ix["niveau"]] else None,
                 geschatte_intensiteit=m[ix["geschatte_intensiteit"]],
@@ -524,37 +540,40 @@ def group_rows(result: Result[Any]) -> list[CaseCijfers]:
                 examen_laatst_geregistreerd=_as_datetime(m[ix["examen_laatst"]]),
                 omstandigheden_aantal=m[ix["omstandigheden_aantal"]] or 0,
                 omstandigheden_laatst_gemeld=_as_datetime(m[ix["omstandigheden_laatst"]]),
-                omstandigheden_laatste_datum=_as_date(m[ix["omstandigheden_datum"]]),
+                omstandigheden_laatste_datum=as_date(m[ix["omstandigheden_datum"]]),
             )
             cases.append(current)
         if m[ix["v_id"]] is None:
             continue
-        current.verwijzingen.append(
-            VerwijzingCijfers(
-                id=m[ix["v_id"]],
-                kenmerk=m[ix["v_kenmerk"]],
-                onderdeel=m[ix["v_onderdeel"]],
-                status=m[ix["v_status"]],
-                aanbieder_id=m[ix["v_aanbieder_id"]],
-                aanbieder_naam=m[ix["v_aanbieder_naam"]],
-                contract_id=m[ix["v_contract_id"]],
-                beoogde_startdatum=m[ix["v_beoogde_start"]],
-                uiterste_einddatum=m[ix["v_uiterste_einde"]],
-                gecontracteerde_uren=m[ix["v_uren"]],
-                gerealiseerde_startdatum=m[ix["t_start"]],
-                bijgestelde_einddatum=m[ix["t_einde"]],
-                reden_latere_start=m[ix["t_reden_later"]],
-                niet_gestart=bool(m[ix["t_niet_gestart"]]),
-                reden_niet_gestart=m[ix["t_reden_niet"]],
-                uren_aanwezig_totaal=_dec(m[ix["aanwezig_totaal"]]),
-                uren_aanwezig_4w=_dec(m[ix["aanwezig_4w"]]),
-                uren_geoorloofd_4w=_dec(m[ix["geoorloofd_4w"]]),
-                uren_ongeoorloofd_4w=_dec(m[ix["ongeoorloofd_4w"]]),
-                laatste_presentie=_as_date(m[ix["laatste_presentie"]]),
-                afgerond_resultaat=bool(m[ix["afgerond_resultaat"]]),
-            )
-        )
+        current.verwijzingen.append(verwijzing_cijfers(m, ix))
     return cases
+
+
+def verwijzing_cijfers(m: Sequence[Any], ix: Mapping[str, int]) -> VerwijzingCijfers:
+    """One verwijzing's figures from a row holding the `verwijzing_kolommen` (`ix`: column name -> position)."""
+    return VerwijzingCijfers(
+        id=m[ix["v_id"]],
+        kenmerk=m[ix["v_kenmerk"]],
+        onderdeel=m[ix["v_onderdeel"]],
+        status=m[ix["v_status"]],
+        aanbieder_id=m[ix["v_aanbieder_id"]],
+        aanbieder_naam=m[ix["v_aanbieder_naam"]],
+        contract_id=m[ix["v_contract_id"]],
+        beoogde_startdatum=m[ix["v_beoogde_start"]],
+        uiterste_einddatum=m[ix["v_uiterste_einde"]],
+        gecontracteerde_uren=m[ix["v_uren"]],
+        gerealiseerde_startdatum=m[ix["t_start"]],
+        bijgestelde_einddatum=m[ix["t_einde"]],
+        reden_latere_start=m[ix["t_reden_later"]],
+        niet_gestart=bool(m[ix["t_niet_gestart"]]),
+        reden_niet_gestart=m[ix["t_reden_niet"]],
+        uren_aanwezig_totaal=dec(m[ix["aanwezig_totaal"]]),
+        uren_aanwezig_4w=dec(m[ix["aanwezig_4w"]]),
+        uren_geoorloofd_4w=dec(m[ix["geoorloofd_4w"]]),
+        uren_ongeoorloofd_4w=dec(m[ix["ongeoorloofd_4w"]]),
+        laatste_presentie=as_date(m[ix["laatste_presentie"]]),
+        afgerond_resultaat=bool(m[ix["afgerond_resultaat"]]),
+    )
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -758,7 +777,7 @@ def regel_afschaling(case_: CaseCijfers, d: Drempels, today: date) -> Signaal | 
     """Afschalingsverzoeken waiting for the klantregisseur's decision."""
     if not case_.afschaling_open or case_.afschaling_oudste is None:
         return None
-    wacht = (today - _as_date(case_.afschaling_oudste)).days  # type: ignore[operator]
+    wacht = (today - as_date(case_.afschaling_oudste)).days  # type: ignore[operator]
     if wacht < d.dagen_afschaling_wachten:
         return None
     aantal = "1 afschalingsverzoek wacht" if case_.afschaling_open == 1 else \
@@ -774,7 +793,7 @@ def regel_afschaling(case_: CaseCijfers, d: Drempels, today: date) -> Signaal | 
 def regel_examen(case_: CaseCijfers, d: Drempels, today: date) -> Signaal | None:
     """An exam result registered in the last N days."""
     laatst = case_.examen_laatst_geregistreerd
-    if laatst is None or (today - _as_date(laatst)).days > d.dagen_nieuw:  # type: ignore[operator]
+    if laatst is None or (today - as_date(laatst)).days > d.dagen_nieuw:  # type: ignore[operator]
         return None
     aantal, geslaagd = case_.examens_aantal, case_.examens_geslaagd
     return Signaal(
@@ -788,7 +807,7 @@ def regel_examen(case_: CaseCijfers, d: Drempels, today: date) -> Signaal | None
 def regel_omstandigheden(case_: CaseCijfers, d: Drempels, today: date) -> Signaal | None:
     """Changed circumstances reported in the last N days."""
     laatst = case_.omstandigheden_laatst_gemeld
-    if laatst is None or (today - _as_date(laatst)).days > d.dagen_nieuw:  # type: ignore[operator]
+    if laatst is None or (today - as_date(laatst)).days > d.dagen_nieuw:  # type: ignore[operator]
         return None
     per, aantal = case_.omstandigheden_laatste_datum, case_.omstandigheden_aantal
     return Signaal(
@@ -855,12 +874,3 @@ def met_signaal(cases: Sequence[CaseCijfers], codes: Iterable[str]) -> list[Case
     """Only the cases that have at least one of the given signals."""
     wanted = set(codes)
     return [c for c in cases if any(s.code in wanted for s in c.signalen)]
-
-
-def signaal_telling(cases: Sequence[CaseCijfers]) -> Mapping[str, int]:
-    """How many cases carry each signal (for the filter's counts)."""
-    counts = dict.fromkeys(SIGNAAL_SOORTEN, 0)
-    for c in cases:
-        for code in {s.code for s in c.signalen}:
-            counts[code] += 1
-    return counts

@@ -10,13 +10,12 @@ one that is still unread.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
@@ -47,39 +46,14 @@ class JobResultaat:
 
 def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, signalen.VerwijzingCijfers]]:
     """(gemeente id, figures) for every open verwijzing with presence in the window, in one set-based query."""
-    venster = today - timedelta(days=signalen.AANWEZIGHEID_DAGEN - 1)
-    in_venster = Presentie.datum >= venster  # the same window as signalen.metrics_query
+    venster = signalen.aanwezigheid_venster(today)  # the same window as signalen.metrics_query
     presentie = (
-        select(
-            Presentie.verwijzing_id.label("verwijzing_id"),
-            func.sum(Presentie.uren_aanwezig).label("aanwezig_totaal"),
-            func.sum(case((in_venster, Presentie.uren_aanwezig), else_=0)).label("aanwezig_4w"),
-            func.sum(case((in_venster, Presentie.uren_afwezig_geoorloofd), else_=0)).label("geoorloofd_4w"),
-            func.sum(case((in_venster, Presentie.uren_afwezig_ongeoorloofd), else_=0)).label("ongeoorloofd_4w"),
-            func.max(Presentie.datum).label("laatste"),
-        )
-        .group_by(Presentie.verwijzing_id)
+        signalen.presentie_per_verwijzing(select(Presentie), venster)
         .having(func.max(Presentie.datum) >= venster)  # without presence in the window the rule never fires
         .cte("presentie_per_verwijzing")
     )
-    afgerond = or_(
-        RouteResultaat.datum_eindgesprek_map.is_not(None),
-        RouteResultaat.datum_ondertekening_pvt.is_not(None),
-        RouteResultaat.datum_afronding_z_route.is_not(None),
-        RouteResultaat.taalschakel_resultaat.is_not(None),
-    )
     query = (
-        select(
-            Inburgeraar.gemeente_id,
-            Verwijzing.id, Verwijzing.kenmerk, Verwijzing.onderdeel, Verwijzing.status, Verwijzing.aanbieder_id,
-            Aanbieder.naam, Verwijzing.contract_id, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
-            Verwijzing.gecontracteerde_uren,
-            TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum,
-            TrajectStart.reden_latere_start, TrajectStart.niet_gestart, TrajectStart.reden_niet_gestart,
-            presentie.c.aanwezig_totaal, presentie.c.aanwezig_4w, presentie.c.geoorloofd_4w,
-            presentie.c.ongeoorloofd_4w, presentie.c.laatste,
-            case((afgerond, True), else_=False),
-        )
+        select(Inburgeraar.gemeente_id, *signalen.verwijzing_kolommen(presentie))
         .select_from(Verwijzing)
         .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
         .join(Aanbieder, Aanbieder.id == Verwijzing.aanbieder_id)
@@ -89,24 +63,10 @@ def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, si
         .where(Verwijzing.status.in_(signalen.OPEN_STATUSSEN))
         .order_by(Verwijzing.id)
     )
-    for row in session.execute(query):
-        yield row[0], _cijfers(row[1:])
-
-
-def _cijfers(row: Sequence[Any]) -> signalen.VerwijzingCijfers:
-    (v_id, kenmerk, onderdeel, status, aanbieder_id, aanbieder_naam, contract_id, beoogd, uiterst, uren,
-     start, einde, reden_later, niet_gestart, reden_niet, totaal, aanwezig, geoorloofd, ongeoorloofd,
-     laatste, afgerond) = row
-    return signalen.VerwijzingCijfers(
-        id=v_id, kenmerk=kenmerk, onderdeel=onderdeel, status=status, aanbieder_id=aanbieder_id,
-        aanbieder_naam=aanbieder_naam, contract_id=contract_id, beoogde_startdatum=beoogd,
-        uiterste_einddatum=uiterst, gecontracteerde_uren=uren, gerealiseerde_startdatum=start,
-        bijgestelde_einddatum=einde, reden_latere_start=reden_later, niet_gestart=bool(niet_gestart),
-        reden_niet_gestart=reden_niet, uren_aanwezig_totaal=signalen._dec(totaal),
-        uren_aanwezig_4w=signalen._dec(aanwezig), uren_geoorloofd_4w=signalen._dec(geoorloofd),
-        uren_ongeoorloofd_4w=signalen._dec(ongeoorloofd), laatste_presentie=signalen._as_date(laatste),
-        afgerond_resultaat=bool(afgerond),
-    )
+    result = session.execute(query)
+    ix = {key: n for n, key in enumerate(result.keys())}
+    for row in result:
+        yield row[0], signalen.verwijzing_cijfers(row, ix)
 
 
 def aanwezigheid_onder_drempel(session: Session, today: date) -> list[Onderschrijding]:

@@ -2,8 +2,9 @@
 
 The rows go through the same service functions as the forms (presentie: validate_presentie/save_presentie),
 so an upload can never store something a form would refuse. Nothing is stored before the user confirms; the
-confirmation re-reads and re-validates the file and saves every valid row in one transaction, so a crash
-leaves nothing half-done and the same upload can be confirmed again.
+confirmation re-validates every row against the database as it is then (the rows the preview read, kept in
+our own compact JSON beside the upload directory, so the file is not parsed twice) and saves every valid row in
+one transaction, so a crash leaves nothing half-done and the same upload can be confirmed again.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from portal.services.validation import FieldError, parse_bsn
 from portal.spreadsheets import guard
 from portal.spreadsheets.guard import Limits, UnsafeFileError
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS
-from portal.spreadsheets.read import RawRow, SheetLayout, read
+from portal.spreadsheets.read import RawRow, SheetLayout, Table, load_table, read, save_table, tabulate
 from portal.spreadsheets.write import template_csv, template_xlsx
 
 Progress = Callable[[int, str], None]
@@ -278,38 +279,51 @@ class _Deelnemers:
     def resolve(self, raw: RawRow, headers: dict[str, str]) -> tuple[int | None, dict[str, Any] | None]:
         """The verwijzing a row is about, or an error: unknown deelnemer, traject not theirs, or ambiguous."""
         values = raw.values
+        found = self.lookup(values.get("bsn"), values.get("traject"))
+        if isinstance(found, list):
+            found = self.pick(found, values.get("activiteit"))
+        vid, error = found
+        return vid, None if error is None else _error(raw.regel, headers[error[0]], error[1], error[2])
+
+    def lookup(self, bsn_raw: Any, traject: Any) -> tuple[int | None, tuple[str, Any, str] | None] | list[Any]:
+        """(verwijzing id, None) or (None, (column key, value, message)); the candidates when only the activity
+        can tell which of a deelnemer's trajecten is meant. Depends on the values only, so callers may remember it."""
         try:
-            bsn = self.bsn(values.get("bsn"))
+            bsn = self.bsn(bsn_raw)
         except FieldError as exc:
-            return None, _error(raw.regel, headers["bsn"], values.get("bsn"), str(exc))
+            return None, ("bsn", bsn_raw, str(exc))
         candidates = self.by_bsn.get(bsn)
         if not candidates:
-            return None, _error(
-                raw.regel, headers["bsn"], values.get("bsn"),
+            return None, (
+                "bsn", bsn_raw,
                 "Onbekende deelnemer: dit BSN hoort niet bij een deelnemer die aan uw organisatie is verwezen. "
                 "Controleer het BSN of gebruik het sjabloon met uw deelnemers.",
             )
-        traject = values.get("traject")
         if traject is not None:
             wanted = str(traject).strip().upper()
             for vid, kenmerk, _onderdeel in candidates:
                 if kenmerk == wanted:
                     return vid, None
-            return None, _error(
-                raw.regel, headers["traject"], traject,
+            return None, (
+                "traject", traject,
                 "Dit traject hoort niet bij deze deelnemer. Controleer het traject of laat de kolom leeg.",
             )
         if len(candidates) == 1:
             return candidates[0][0], None
+        return candidates
+
+    @staticmethod
+    def pick(candidates: list[Any], activiteit_raw: Any) -> tuple[int | None, tuple[str, Any, str] | None]:
+        """The one trajecten of a deelnemer the row's activity fits, or an error asking for the traject."""
         try:
-            activiteit = presentie_service.parse_activiteit(values.get("activiteit"))
+            activiteit = presentie_service.parse_activiteit(activiteit_raw)
         except FieldError:
             activiteit = None
         fitting = [c for c in candidates if activiteit in ACTIVITEITEN_PER_ONDERDEEL[c[2]]]
         if len(fitting) == 1:
             return fitting[0][0], None
-        return None, _error(
-            raw.regel, headers["traject"], None,
+        return None, (
+            "traject", None,
             "Deze deelnemer volgt meer trajecten bij uw organisatie. Vul het traject in (kolom Traject).",
         )
 
@@ -320,50 +334,109 @@ def _headers(layout: SheetLayout) -> dict[str, str]:
 
 _PRESENTIE_VELDEN = ("datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd",
                      "reden_afwezig")
+# Who a row is about, and what it says: each read and checked once per distinct value (see read.Table).
+_PRESENTIE_GROEPEN = (("bsn", "traject"), _PRESENTIE_VELDEN)
 
 
 def _presentie_inputs(
-    rows: Iterable[RawRow], deelnemers: _Deelnemers, headers: dict[str, str], total: int, progress: Progress
+    table: Table, deelnemers: _Deelnemers, headers: dict[str, str], progress: Progress
 ) -> tuple[list[presentie_service.PresentieInput], list[dict[str, Any]], set[int]]:
+    people, values = table.values
+    new_input = presentie_service.PresentieInput
     inputs: list[presentie_service.PresentieInput] = []
     errors: list[dict[str, Any]] = []
     unresolved: set[int] = set()
-    step = max(total // 20, 5000)
-    for count, raw in enumerate(rows, start=1):
-        verwijzing_id, error = deelnemers.resolve(raw, headers)
+    who: dict[int, Any] = {}
+    by_activity: dict[tuple[int, int], Any] = {}
+    total = len(table.rows)
+    step = max(total // 10, 10_000)
+    for count, (regel, person, what) in enumerate(table.rows, start=1):
+        found = who.get(person)
+        if found is None:
+            found = who[person] = deelnemers.lookup(*people[person])
+        if type(found) is list:
+            pair = by_activity.get((person, what))
+            if pair is None:
+                pair = by_activity[(person, what)] = deelnemers.pick(found, values[what][1])
+            found = pair
+        verwijzing_id, error = found
         if error is not None:
-            errors.append(error)
-            unresolved.add(raw.regel)
-        values = raw.values
-        inputs.append(presentie_service.PresentieInput(
-            raw.regel, *(values.get(v) for v in _PRESENTIE_VELDEN), verwijzing_id=verwijzing_id
-        ))
+            errors.append(_error(regel, headers[error[0]], error[1], error[2]))
+            unresolved.add(regel)
+        inputs.append(new_input(regel, *values[what], verwijzing_id=verwijzing_id))
         if count % step == 0:
             progress(min(10 + 50 * count // max(total, 1), 60), f"{count:,} rijen gelezen".replace(",", "."))
     return inputs, errors, unresolved
 
 
+def _table_path(path: Path) -> Path:
+    """Where the preview keeps the read rows of a stored file: our own JSON in a directory beside the upload
+    directory (uploads-rijen/), so the upload directory itself holds nothing but the users' files."""
+    return path.parent.with_name(f"{path.parent.name}-rijen") / f"{path.stem}.json"
+
+
+def _fingerprint(upload: Upload, limits: Limits) -> str:
+    # The saved rows only stand for this exact file, read as this kind with this row cap.
+    return f"{upload.sha256}:{upload.soort.value}:{upload.bestandstype}:{limits.max_rows}"
+
+
+def _read_presentie(upload: Upload, path: Path, limits: Limits, reuse: bool) -> Table:
+    """The rows of a presence file: at the confirmation those saved by the preview (the file is unchanged, its
+    hash says so), else read from the file and, at the preview, saved for the confirmation."""
+    table_path = _table_path(path)
+    fingerprint = _fingerprint(upload, limits)
+    if reuse and (table := load_table(table_path, fingerprint, _PRESENTIE_GROEPEN)) is not None:
+        return table
+    result = read(path, upload.bestandstype, LAYOUTS[upload.soort], limits.max_rows)  # type: ignore[arg-type]
+    table = tabulate(result, _PRESENTIE_GROEPEN)
+    if not reuse:
+        try:
+            table_path.parent.mkdir(parents=True, exist_ok=True)
+            save_table(table, table_path, fingerprint)
+        except OSError:  # only a shortcut for the confirmation, which reads the file again without it
+            table_path.with_name(table_path.name + ".part").unlink(missing_ok=True)
+    return table
+
+
+def discard_saved_rows(upload: Upload, upload_dir: Path) -> None:
+    """Remove the rows the preview saved (after the confirmation they are of no use)."""
+    _table_path(path_of(upload, upload_dir)).unlink(missing_ok=True)
+
+
 def prepare(
     session: Session, actor: User, upload: Upload, path: Path, today: date, limits: Limits,
-    progress: Progress = _no_progress,
+    progress: Progress = _no_progress, reuse: bool = False,
 ) -> Prepared:
-    """Read and validate the whole file through the presentie service; stores nothing."""
+    """Read and validate the whole file through the presentie service; stores nothing.
+
+    With `reuse` (the confirmation) the rows saved by the preview are used instead of parsing the file again;
+    every rule is still checked against the database as it is now.
+    """
     if upload.soort not in IMPORTEERBAAR:
         raise UploadStateError(f"Het inlezen van {upload.soort.label.lower()} is nog niet beschikbaar.")
+    with presentie_service.gc_paused(upload.aantal_rijen or limits.max_rows):
+        return _prepare(session, actor, upload, path, today, limits, progress, reuse)
+
+
+def _prepare(
+    session: Session, actor: User, upload: Upload, path: Path, today: date, limits: Limits, progress: Progress,
+    reuse: bool,
+) -> Prepared:
     layout = LAYOUTS[upload.soort]
     headers = _headers(layout)
-    result = read(path, upload.bestandstype, layout, limits.max_rows)  # type: ignore[arg-type]
+    if upload.soort is UploadSoort.STARTDATUMS:
+        result = read(path, upload.bestandstype, layout, limits.max_rows)  # type: ignore[arg-type]
+        progress(10, "Bestand geopend")
+        return _prepare_starts(session, result.rows, _Deelnemers(session, actor), headers, today)
+    table = _read_presentie(upload, path, limits, reuse)
     progress(10, "Bestand geopend")
     deelnemers = _Deelnemers(session, actor)
-    if upload.soort is UploadSoort.STARTDATUMS:
-        return _prepare_starts(session, result.rows, deelnemers, headers, today)
-    inputs, errors, unresolved = _presentie_inputs(
-        result.rows, deelnemers, headers, upload.aantal_rijen or limits.max_rows, progress
-    )
+    inputs, errors, unresolved = _presentie_inputs(table, deelnemers, headers, progress)
+    del table  # the compact rows are no longer needed; large files keep memory bounded this way
     progress(60, "Regels worden gecontroleerd")
     clean, row_errors = presentie_service.validate_presentie(session, actor, inputs, today)
     row_count = len(inputs)
-    del inputs  # the raw rows are no longer needed; large files keep memory bounded this way
+    del inputs
     labels = {**headers, "verwijzing": headers["traject"]}
     for e in row_errors:
         if e.veld == "verwijzing" and e.regel in unresolved:
@@ -532,7 +605,7 @@ def confirm(
     session: Session, actor: User, upload: Upload, upload_dir: Path, today: date, limits: Limits,
     progress: Progress = _no_progress,
 ) -> Upload:
-    """Re-read and re-validate the file and save every valid row, all in the caller's one transaction.
+    """Re-validate the rows (as read by the preview) and save every valid row, all in the caller's one transaction.
 
     Call after request_confirmation was committed; the caller commits. On any failure the caller rolls back
     and calls `confirmation_failed`, so no partial data stays and the upload can be confirmed again.
@@ -541,12 +614,13 @@ def confirm(
         raise UploadStateError("Bevestig de upload vanaf de controlepagina.")
     if upload.user_id != actor.id and upload.aanbieder_id != actor.aanbieder_id:
         raise UploadStateError("Deze upload is niet van uw organisatie.")
-    prepared = prepare(session, actor, upload, path_of(upload, upload_dir), today, limits, progress)
+    prepared = prepare(session, actor, upload, path_of(upload, upload_dir), today, limits, progress, reuse=True)
     progress(92, "Regels worden opgeslagen")
     if upload.soort is UploadSoort.STARTDATUMS:
         saved = _save_starts(session, actor, prepared.clean, today)
     else:
-        saved = _save_in_chunks(session, actor, prepared.clean)
+        with presentie_service.gc_paused(len(prepared.clean)):
+            saved = _save_in_chunks(session, actor, prepared.clean)
     _apply_counts(upload, prepared)
     upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_ongewijzigd = (
         saved.nieuw, saved.gewijzigd, saved.ongewijzigd
@@ -560,6 +634,8 @@ def confirm(
     audit.record(session, actor, "upload_bevestigd", object_type="upload", object_id=upload.id,
                  details={"nieuw": saved.nieuw, "gewijzigd": saved.gewijzigd, "ongewijzigd": saved.ongewijzigd})
     session.flush()
+    # Should the commit still fail, a new confirmation reads the file itself again.
+    discard_saved_rows(upload, upload_dir)
     return upload
 
 

@@ -17,7 +17,7 @@ from portal import access, audit, events
 from portal.models import Inburgeraar, OmstandighedenMelding, User, Verwijzing, Voortgangsrapportage
 from portal.models.resultaat import OmstandighedenSoort
 from portal.services import Errors
-from portal.services.history import apply_changes
+from portal.services.history import record_or_correct
 from portal.services.registraties import (
     check_eigen_verwijzing,
     check_open,
@@ -55,20 +55,15 @@ def registreer_voortgang(
         )
     )
     velden = {"motivatie": motivatie, "voortgang": voortgang, "belemmeringen": belemmeringen}
-    if rapportage is None:
-        rapportage = Voortgangsrapportage(
-            verwijzing=verwijzing, peildatum=peildatum, geregistreerd_door_id=actor.id, **velden
-        )
-        session.add(rapportage)
-        session.flush()
-        actie, gewijzigd = "voortgang_geregistreerd", list(velden)
-    else:
-        gewijzigd = list(apply_changes(session, actor, rapportage, velden, object_type="voortgangsrapportage",
-                                       inburgeraar_id=verwijzing.inburgeraar_id))
-        if not gewijzigd:
-            return rapportage
-        actie = "voortgang_gecorrigeerd"
-        session.flush()
+    rapportage, nieuw, gewijzigd = record_or_correct(
+        session, actor, rapportage,
+        lambda: Voortgangsrapportage(verwijzing=verwijzing, peildatum=peildatum, geregistreerd_door_id=actor.id,
+                                     **velden),
+        velden, object_type="voortgangsrapportage", inburgeraar_id=verwijzing.inburgeraar_id,
+    )
+    if not gewijzigd:
+        return rapportage
+    actie = "voortgang_geregistreerd" if nieuw else "voortgang_gecorrigeerd"
     audit.record(session, actor, actie, object_type="voortgangsrapportage", object_id=rapportage.id,
                  inburgeraar=verwijzing.inburgeraar_id,
                  details={"verwijzing_id": verwijzing.id, "velden": gewijzigd})

@@ -217,6 +217,10 @@ _PLAIN_ROW_TAGS = (b"<row ", b"<row>", b"<row/", b"<row\n", b"<row\r", b"<row\t"
 
 
 def _plain_row_count(data: bytes) -> int:
+    starts = data.count(b"<row")
+    spaced = data.count(b"<row ")
+    if starts == spaced:  # the usual case: every row tag carries attributes; two scans instead of six
+        return spaced
     return sum(data.count(tag) for tag in _PLAIN_ROW_TAGS)
 
 

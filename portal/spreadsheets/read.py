@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import unicodedata
-from operator import itemgetter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +86,13 @@ class ReadResult:
         for regel, values in self.records(keys):
             yield RawRow(regel, dict(zip(keys, values, strict=True)))
 
-    def records(self, keys: Sequence[str]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        """The data rows as (row number, values of `keys` in that order; None for a column not present)."""
+    def records(self, keys: Sequence[str], clean: bool = True) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The data rows as (row number, values of `keys` in that order; None for a column not present).
+
+        `clean=False` leaves text unstripped, for callers that clean each distinct value once (`clean_values`).
+        """
         return _data_rows(self.source, self.header_row, self.columns, [self.readable.get(k) for k in keys],
-                          self.max_rows)
+                          self.max_rows, clean)
 
 
 UNREADABLE = "Het bestand kan niet worden gelezen. Sla het opnieuw op als .xlsx en probeer het nog eens."
@@ -188,16 +193,16 @@ def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: i
 
 def _data_rows(
     rows: Iterator[Sequence[Any]], header_row: int, columns: dict[str, int], positions: list[int | None],
-    max_rows: int,
+    max_rows: int, clean: bool,
 ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     count = 0
     first_position = min(columns.values())
     present = [p for p in positions if p is not None]
     # Fast path for full-width rows: pick the cells in C; None stands in for columns the file lacks.
     picked = [present.index(p) if p is not None else None for p in positions]
-    pick = itemgetter(*present) if len(present) > 1 else (lambda row: (row[present[0]],))
+    pick = itemgetter(*present) if len(present) > 1 else (lambda row: tuple(row[p] for p in present))
     reorder = None if picked == list(range(len(positions))) else picked
-    needed = max(present) + 1
+    needed = max(present, default=-1) + 1
     for regel, row in enumerate(rows, start=header_row + 1):
         first = row[0] if row else None
         # Usually the first cell is text that is neither blank nor 'Totaal': then the row is data, checked cheaply.
@@ -216,10 +221,14 @@ def _data_rows(
         else:
             width = len(row)
             cells = tuple(row[p] if p < width else None for p in present)
-        values = [(v.strip().replace("\u00a0", " ") or None) if type(v) is str else v for v in cells]
         if reorder is not None:
-            values = [values[n] if n is not None else None for n in reorder]
-        yield regel, tuple(values)
+            cells = tuple(cells[n] if n is not None else None for n in reorder)
+        yield regel, clean_values(cells) if clean else cells
+
+
+def clean_values(cells: Sequence[Any]) -> tuple[Any, ...]:
+    """Strip text; empty text is None. Numbers, dates and booleans pass as they are for the services."""
+    return tuple((v.strip().replace("\u00a0", " ") or None) if type(v) is str else v for v in cells)
 
 
 def _is_blank(row: Sequence[Any]) -> bool:
@@ -242,9 +251,127 @@ def _is_total(row: Sequence[Any], first_position: int) -> bool:
     return False
 
 
-def _clean(value: Any) -> Any:
-    """Strip text; empty text is None. Numbers, dates and booleans pass as they are for the services."""
-    if isinstance(value, str):
-        text = value.strip().replace("\u00a0", " ")
-        return text or None
-    return value
+# --- read rows in compact form ---------------------------------------------------------------------------------
+
+TABLE_FORMAT = 1
+
+
+@dataclass
+class Table:
+    """Read rows in compact form: the keys split into groups (e.g. who, and what), each distinct group of values
+    stored once, and every row as (row number, index per group). A 100,000-row presence file has a few thousand
+    distinct groups, so this is small, shares equal values in memory, and can be saved at the preview and read
+    back at the confirmation instead of parsing the file again."""
+
+    groups: tuple[tuple[str, ...], ...]
+    values: list[list[tuple[Any, ...]]]  # per group: its distinct value tuples
+    rows: list[tuple[int, ...]]
+
+
+def tabulate(result: ReadResult, groups: Sequence[Sequence[str]]) -> Table:
+    """Read all data rows of `result` into a Table."""
+    groups = tuple(tuple(g) for g in groups)
+    keys = [k for g in groups for k in g]
+    bounds = []
+    start = 0
+    for group in groups:
+        bounds.append((start, start + len(group)))
+        start += len(group)
+    values: list[list[tuple[Any, ...]]] = [[] for _ in groups]
+    # Typed keys: 1, 1.0 and True are equal in a dict but are not the same cell.
+    indexes: list[dict[tuple[Any, ...], int]] = [{} for _ in groups]
+    rows: list[tuple[int, ...]] = []
+    plan = list(zip(bounds, values, indexes, strict=True))
+    # Raw cells are keyed and each distinct group is cleaned once: the same result as cleaning every cell.
+    for regel, cells in result.records(keys, clean=False):
+        row = [regel]
+        for (lo, hi), table, index in plan:
+            part = cells[lo:hi]
+            key = (part, tuple(map(type, part)))
+            found = index.get(key)
+            if found is None:
+                found = index[key] = len(table)
+                table.append(clean_values(part))
+            row.append(found)
+        rows.append(tuple(row))
+    return Table(groups, values, rows)
+
+
+def _encode(value: Any) -> list[Any]:
+    kind = type(value)
+    if value is None:
+        return ["n"]
+    if kind is str:
+        return ["s", value]
+    if kind is bool:
+        return ["b", value]
+    if kind is int:
+        return ["i", value]
+    if kind is float:
+        return ["f", repr(value)]
+    if kind is datetime:
+        return ["dt", value.isoformat()]
+    if kind is date:
+        return ["d", value.isoformat()]
+    if kind is time:
+        return ["t", value.isoformat()]
+    if kind is timedelta:
+        return ["td", value.days, value.seconds, value.microseconds]
+    raise TypeError(f"cannot store a {kind.__name__} cell")
+
+
+_DECODE = {
+    "n": lambda: None,
+    "s": str,
+    "b": bool,
+    "i": int,
+    "f": float,
+    "dt": datetime.fromisoformat,
+    "d": date.fromisoformat,
+    "t": time.fromisoformat,
+    "td": lambda days, seconds, micro: timedelta(days=days, seconds=seconds, microseconds=micro),
+}
+
+
+def save_table(table: Table, path: Path, fingerprint: str) -> bool:
+    """Write a Table as JSON (our own format, never pickle); False when a cell type cannot be stored."""
+    try:
+        document = {
+            "formaat": TABLE_FORMAT,
+            "vingerafdruk": fingerprint,
+            "groepen": table.groups,
+            "waarden": [[[_encode(v) for v in part] for part in group] for group in table.values],
+            "rijen": [i for row in table.rows for i in row],  # flat: much faster to read back
+        }
+    except TypeError:
+        return False
+    text = json.dumps(document, separators=(",", ":"))  # one string: json.dump would not use the C encoder
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return True
+
+
+def load_table(path: Path, fingerprint: str, groups: Sequence[Sequence[str]]) -> Table | None:
+    """A Table saved by `save_table` for the same file and columns, or None (then read the file again)."""
+    try:
+        with path.open("r", encoding="utf-8") as handle:
+            document = json.load(handle)
+        groups = tuple(tuple(g) for g in groups)
+        if (document.get("formaat") != TABLE_FORMAT or document.get("vingerafdruk") != fingerprint
+                or tuple(tuple(g) for g in document["groepen"]) != groups):
+            return None
+        values = [[tuple(_DECODE[v[0]](*v[1:]) for v in part) for part in group] for group in document["waarden"]]
+        flat = document["rijen"]
+        width = len(groups) + 1
+        # Our own file, but check it fits before trusting it: every index must point at a stored value.
+        if len(values) != len(groups) or len(flat) % width or not all(type(i) is int for i in flat):
+            return None
+        rows = list(zip(*[iter(flat)] * width, strict=True))
+        columns = list(zip(*rows, strict=True))[1:] if rows else [() for _ in groups]
+        for column, group in zip(columns, values, strict=True):
+            if column and (min(column) < 0 or max(column) >= len(group)):
+                return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    return Table(groups, values, rows)

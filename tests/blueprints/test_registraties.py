@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from portal.models import AuditEvent, Examenresultaat, OmstandighedenMelding, Pip, Voortgangsrapportage
@@ -13,14 +12,9 @@ from portal.models.enums import NiveauPip, Rol, VerwijzingStatus
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek, ResultaatBron
 from tests.factories import UserFactory
 from tests.helpers import csrf_token, post_form
-from tests.registraties_case import TODAY, add_lesuren, make_case
+from tests.registraties_case import TODAY, add_lesuren
 
 DATUM = (TODAY - timedelta(days=2)).strftime("%d-%m-%Y")
-
-
-@pytest.fixture
-def case(db):
-    return make_case()
 
 
 def page(verwijzing) -> str:

@@ -27,19 +27,7 @@ from portal.services.afschaling import (
 )
 from portal.services.registraties import NotAllowed
 from tests.factories import PresentieFactory
-from tests.registraties_case import TODAY, EventLog, add_lesuren, make_case
-
-
-@pytest.fixture
-def case(db):
-    return make_case()
-
-
-@pytest.fixture
-def log(monkeypatch):
-    collected = EventLog()
-    monkeypatch.setattr(events, "_listeners", [collected])
-    return collected
+from tests.registraties_case import TODAY, add_lesuren, make_case
 
 
 def verzoek_data(**overrides):

@@ -33,21 +33,9 @@ from portal.services.resultaten import (
     registreer_routeresultaat,
 )
 from tests.factories import PipFactory, TrajectStartFactory
-from tests.registraties_case import START, TODAY, EventLog, make_case
+from tests.registraties_case import START, TODAY
 
 EXAMENDATUM = TODAY - timedelta(days=5)
-
-
-@pytest.fixture
-def case(db):
-    return make_case()
-
-
-@pytest.fixture
-def log(monkeypatch):
-    collected = EventLog()
-    monkeypatch.setattr(events, "_listeners", [collected])
-    return collected
 
 
 def examen(**overrides):

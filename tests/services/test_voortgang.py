@@ -15,19 +15,7 @@ from portal.models.enums import VerwijzingStatus
 from portal.services import ValidationError
 from portal.services.registraties import NotAllowed
 from portal.services.voortgang import meld_omstandigheden, omstandigheden_van, rapportages_van, registreer_voortgang
-from tests.registraties_case import START, TODAY, EventLog, make_case
-
-
-@pytest.fixture
-def case(db):
-    return make_case()
-
-
-@pytest.fixture
-def log(monkeypatch):
-    collected = EventLog()
-    monkeypatch.setattr(events, "_listeners", [collected])
-    return collected
+from tests.registraties_case import START, TODAY
 
 
 def voortgang_data(**overrides):

@@ -14,8 +14,8 @@ from portal.access import login_only, public
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import LoginForm, TotpForm
 from portal.extensions import db
-from portal.redirects import local_path
 from portal.models import User
+from portal.redirects import local_path
 from portal.security import SESSION_KEY
 from portal.services import auth
 

@@ -10,12 +10,13 @@ from portal import access
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
 from portal.blueprints.beheer.drempels_forms import ContractDrempelsForm, GemeenteDrempelsForm, form_data
-from portal.blueprints.beheer.forms import ActionForm, apply_errors
+from portal.blueprints.beheer.forms import ActionForm
+from portal.blueprints.formflow import save_form
 from portal.extensions import db
 from portal.models import Contract, Gemeente, User
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
-from portal.services import ValidationError, drempels
+from portal.services import drempels
 from portal.services.signalen import laad_drempels
 
 add_nav_item(
@@ -58,17 +59,11 @@ def signaaldrempels_gemeente(gemeente_id: int) -> str | Response:
     gemeente = _gemeente_or_404(actor, gemeente_id)
     stand = drempels.gemeente_drempels(db.session, gemeente)
     form = GemeenteDrempelsForm(data={veld.name: str(getattr(stand.huidig, veld.name)) for veld in drempels.VELDEN})
-    if form.validate_on_submit():
-        try:
-            drempels.save_gemeente_drempels(db.session, actor, gemeente, form_data(form, drempels.VELDEN))
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(f"De signaaldrempels van {gemeente.naam} zijn opgeslagen.", "success")
-            return redirect(url_for("beheer.signaaldrempels"))
-    return render_template(
+    done = save_form(
+        form, lambda: drempels.save_gemeente_drempels(db.session, actor, gemeente, form_data(form, drempels.VELDEN)),
+        f"De signaaldrempels van {gemeente.naam} zijn opgeslagen.", url_for("beheer.signaaldrempels"),
+    )
+    return done or render_template(
         "beheer/signaaldrempels_gemeente.html", form=form, stand=stand, velden=drempels.VELDEN,
         reset_form=ActionForm(),
     )
@@ -112,16 +107,11 @@ def contractdrempels_contract(contract_id: int) -> str | Response:
         veld.name: "" if getattr(stand, veld.name) is None else str(getattr(stand, veld.name))
         for veld in drempels.CONTRACT_VELDEN
     })
-    if form.validate_on_submit():
-        try:
-            drempels.save_contract_drempels(db.session, actor, contract, form_data(form, drempels.CONTRACT_VELDEN))
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(f"De drempels van contract {contract.kenmerk} zijn opgeslagen.", "success")
-            return redirect(url_for("beheer.contractdrempels"))
-    return render_template(
+    done = save_form(
+        form,
+        lambda: drempels.save_contract_drempels(db.session, actor, contract, form_data(form, drempels.CONTRACT_VELDEN)),
+        f"De drempels van contract {contract.kenmerk} zijn opgeslagen.", url_for("beheer.contractdrempels"),
+    )
+    return done or render_template(
         "beheer/contractdrempels_contract.html", form=form, stand=stand, velden=drempels.CONTRACT_VELDEN,
     )

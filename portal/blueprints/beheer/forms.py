@@ -103,13 +103,3 @@ class AanbiederForm(FlaskForm):
         validators=[DataRequired("Kies de soort aanbieder.")],
     )
     actief = BooleanField("Actief", default=True)
-
-
-def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
-    """Put a service's ValidationError messages on the matching fields (others above the form)."""
-    for name, message in errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)

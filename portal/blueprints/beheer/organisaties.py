@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import access
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
-from portal.blueprints.beheer.forms import AanbiederForm, GemeenteForm, apply_errors
+from portal.blueprints.beheer.forms import AanbiederForm, GemeenteForm
+from portal.blueprints.formflow import save_form
 from portal.extensions import db
 from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
-from portal.services import ValidationError, organisaties
+from portal.services import organisaties
 
 add_nav_item(
     "beheer.organisaties_index", "Organisaties", (Rol.FUNCTIONEEL_BEHEERDER,),
@@ -48,19 +49,15 @@ def gemeente(gemeente_id: int | None) -> str | Response:
     if gemeente_id is not None:
         existing = access.first_or_404(access.gemeenten(actor).where(Gemeente.id == gemeente_id))
     form = GemeenteForm(obj=existing)
-    if form.validate_on_submit():
-        try:
-            saved = organisaties.save_gemeente(
-                db.session, actor, cbs_code=form.cbs_code.data or "", naam=form.naam.data or "", gemeente=existing
-            )
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(f"Gemeente {saved.naam} is opgeslagen.", "success")
-            return redirect(url_for("beheer.organisaties_index"))
-    return render_template("beheer/gemeente.html", form=form, gemeente=existing)
+    done = save_form(
+        form,
+        lambda: organisaties.save_gemeente(
+            db.session, actor, cbs_code=form.cbs_code.data or "", naam=form.naam.data or "", gemeente=existing
+        ),
+        lambda saved: f"Gemeente {saved.naam} is opgeslagen.",
+        url_for("beheer.organisaties_index"),
+    )
+    return done or render_template("beheer/gemeente.html", form=form, gemeente=existing)
 
 
 @bp.route("/organisaties/aanbieders/nieuw", methods=["GET", "POST"], defaults={"aanbieder_id": None})
@@ -73,18 +70,14 @@ def aanbieder(aanbieder_id: int | None) -> str | Response:
     if aanbieder_id is not None:
         existing = access.first_or_404(access.aanbieders(actor).where(Aanbieder.id == aanbieder_id))
     form = AanbiederForm(obj=existing)
-    if form.validate_on_submit():
-        try:
-            saved = organisaties.save_aanbieder(
-                db.session, actor,
-                kvk_nummer=form.kvk_nummer.data or "", naam=form.naam.data or "", soort=form.soort.data,
-                actief=bool(form.actief.data), aanbieder=existing,
-            )
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(f"Aanbieder {saved.naam} is opgeslagen.", "success")
-            return redirect(url_for("beheer.organisaties_index"))
-    return render_template("beheer/aanbieder.html", form=form, aanbieder=existing)
+    done = save_form(
+        form,
+        lambda: organisaties.save_aanbieder(
+            db.session, actor,
+            kvk_nummer=form.kvk_nummer.data or "", naam=form.naam.data or "", soort=form.soort.data,
+            actief=bool(form.actief.data), aanbieder=existing,
+        ),
+        lambda saved: f"Aanbieder {saved.naam} is opgeslagen.",
+        url_for("beheer.organisaties_index"),
+    )
+    return done or render_template("beheer/aanbieder.html", form=form, aanbieder=existing)

@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 from portal import access
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
-from portal.blueprints.beheer.forms import ActionForm, UserCreateForm, UserEditForm, apply_errors, options
+from portal.blueprints.beheer.forms import ActionForm, UserCreateForm, UserEditForm, options
+from portal.blueprints.formflow import save_form
 from portal.extensions import db
 from portal.models import User
 from portal.models.enums import Rol
@@ -56,26 +57,21 @@ def create_user() -> str | Response:
     actor = _actor()
     form = UserCreateForm()
     _fill_choices(form, actor)
-    if form.validate_on_submit():
-        data = accounts.UserData(
+    done = save_form(
+        form,
+        lambda: accounts.create_user(db.session, actor, accounts.UserData(
             email=form.email.data or "",
             naam=form.naam.data or "",
             rol=form.rol.data,
             password=form.password.data or "",
             aanbieder_id=form.aanbieder_id.data,
             gemeente_ids=list(form.gemeente_ids.data or []),
-        )
-        try:
-            user = accounts.create_user(db.session, actor, data)
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash(f"Account voor {user.naam} aangemaakt. Bij de eerste keer inloggen stelt deze persoon "
-                  "de tweede factor in.", "success")
-            return redirect(url_for("beheer.edit_user", user_id=user.id))
-    return render_template("beheer/user_new.html", form=form)
+        )),
+        lambda user: f"Account voor {user.naam} aangemaakt. Bij de eerste keer inloggen stelt deze persoon "
+                     "de tweede factor in.",
+        lambda user: url_for("beheer.edit_user", user_id=user.id),
+    )
+    return done or render_template("beheer/user_new.html", form=form)
 
 
 @bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
@@ -87,20 +83,14 @@ def edit_user(user_id: int) -> str | Response:
     # On POST the submitted values replace these defaults (unticked boxes included).
     form = UserEditForm(data={"naam": user.naam, "rol": user.rol.value, "gemeente_ids": user.gemeente_ids})
     _fill_choices(form, actor, same_kind_as=user)
-    if form.validate_on_submit():
-        data = accounts.UserData(
+    done = save_form(
+        form,
+        lambda: accounts.update_user(db.session, actor, user, accounts.UserData(
             naam=form.naam.data or "", rol=form.rol.data, gemeente_ids=list(form.gemeente_ids.data or [])
-        )
-        try:
-            accounts.update_user(db.session, actor, user, data)
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.errors)
-        else:
-            db.session.commit()
-            flash("De wijzigingen zijn opgeslagen.", "success")
-            return redirect(url_for("beheer.edit_user", user_id=user.id))
-    return render_template(
+        )),
+        "De wijzigingen zijn opgeslagen.", url_for("beheer.edit_user", user_id=user.id),
+    )
+    return done or render_template(
         "beheer/user_edit.html", form=form, user=user, is_locked=auth.is_locked
     )
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from portal import access
 from portal.access import roles_required
 from portal.blueprints.deelnemers import bp
-from portal.blueprints.inburgeraars.listing import apply_sort, int_arg, search_clause
-from portal.extensions import db, htmx
+from portal.blueprints.listing import apply_sort, choice_arg, int_arg, render_list, search_clause
+from portal.extensions import db
 from portal.models import Inburgeraar, Verwijzing
 from portal.models.enums import AANBIEDER_ROLLEN, Onderdeel, VerwijzingStatus
 from portal.navigation import add_nav_item
@@ -39,8 +39,8 @@ def index() -> str:
     """One row per verwijzing to the user's aanbieder, with search, filters and pages."""
     args = {
         "q": request.args.get("q", "").strip()[:100],
-        "onderdeel": request.args.get("onderdeel", ""),
-        "status": request.args.get("status", ""),
+        "onderdeel": choice_arg(request.args.get("onderdeel"), Onderdeel._value2member_map_),
+        "status": choice_arg(request.args.get("status"), VerwijzingStatus._value2member_map_),
         "gemeente": int_arg(request.args.get("gemeente")),
         "sort": request.args.get("sort", "naam"),
     }
@@ -50,30 +50,19 @@ def index() -> str:
     )
     if (clause := search_clause(args["q"])) is not None:
         query = query.where(clause)
-    if args["onderdeel"] in Onderdeel._value2member_map_:
+    if args["onderdeel"]:
         query = query.where(Verwijzing.onderdeel == args["onderdeel"])
-    else:
-        args["onderdeel"] = ""
-    if args["status"] in VerwijzingStatus._value2member_map_:
+    if args["status"]:
         query = query.where(Verwijzing.status == args["status"])
-    else:
-        args["status"] = ""
     if args["gemeente"]:
         query = query.where(Inburgeraar.gemeente_id == args["gemeente"])
     query, args["sort"] = apply_sort(query, args["sort"], SORT_COLUMNS, "naam", tiebreak=Verwijzing.id)
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
-
-    context = {
-        "page": page,
-        "args": args,
-        "sort_labels": SORT_LABELS,
+    return render_list("deelnemers", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
         "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
         "onderdelen": Onderdeel.choices(),
         "statussen": VerwijzingStatus.choices(),
-    }
-    if htmx and not htmx.history_restore_request:
-        return render_template("deelnemers/_resultaten.html", **context)
-    return render_template("deelnemers/index.html", **context)
+    })
 
 
 @bp.route("/<int:verwijzing_id>")

@@ -1,7 +1,7 @@
 """Forms for registering an inburgeraar, recording a PIP and making a verwijzing.
 
 Fields are plain text and selects: the service (portal.services.cases) checks BSNs, dates, hours and the
-DUO rules, and its ValidationError messages are put onto these fields with `apply_errors`.
+DUO rules, and its ValidationError messages are put onto these fields with `formflow.apply_errors`.
 """
 
 from __future__ import annotations
@@ -89,13 +89,3 @@ class VerwijzingForm(FlaskForm):
     uren_per_week = StringField("Uren per week", description="Bijvoorbeeld 12 of 7,5.",
                                 render_kw={"inputmode": "decimal", "size": "6"})
     doelen = TextAreaField("Doelen", description="Bijvoorbeeld de doelen van de Z-route of de begeleiding.")
-
-
-def apply_errors(form: FlaskForm, errors: dict[str, str]) -> None:
-    """Put a service's field errors onto the form's fields; unknown fields become form-level errors."""
-    for name, message in errors.items():
-        field = form._fields.get(name)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)

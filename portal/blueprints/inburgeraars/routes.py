@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -12,16 +12,24 @@ from werkzeug.wrappers import Response
 
 from portal import access
 from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
+from portal.blueprints.formflow import save_form
 from portal.blueprints.inburgeraars import bp
-from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, VerwijzingForm, apply_errors, choices
-from portal.blueprints.inburgeraars.listing import apply_sort, int_arg, leerroute_clause, search_clause
+from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, VerwijzingForm, choices
+from portal.blueprints.listing import (
+    apply_sort,
+    choice_arg,
+    int_arg,
+    leerroute_clause,
+    render_list,
+    search_clause,
+)
 from portal.blueprints.registraties.forms import BesluitForm
-from portal.extensions import db, htmx
+from portal.extensions import db
 from portal.models import Gemeente, Inburgeraar, User, user_gemeente
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import ValidationError, cases, dossier
+from portal.services import cases, dossier
 
 add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
              description="zoeken, PIP vaststellen en verwijzen", order=10)
@@ -43,7 +51,7 @@ def index() -> str:
     args = {
         "q": request.args.get("q", "").strip()[:100],
         "gemeente": int_arg(request.args.get("gemeente")),
-        "doelgroep": request.args.get("doelgroep", ""),
+        "doelgroep": choice_arg(request.args.get("doelgroep"), Doelgroep._value2member_map_),
         "leerroute": request.args.get("leerroute", ""),
         "mijn": "1" if request.args.get("mijn") == "1" and current_user.rol is Rol.KLANTREGISSEUR else "",
         "sort": request.args.get("sort", "naam"),
@@ -55,10 +63,8 @@ def index() -> str:
         query = query.where(clause)
     if args["gemeente"]:
         query = query.where(Inburgeraar.gemeente_id == args["gemeente"])
-    if args["doelgroep"] in Doelgroep._value2member_map_:
+    if args["doelgroep"]:
         query = query.where(Inburgeraar.doelgroep == args["doelgroep"])
-    else:
-        args["doelgroep"] = ""
     if (clause := leerroute_clause(args["leerroute"])) is not None:
         query = query.where(clause)
     else:
@@ -67,19 +73,12 @@ def index() -> str:
         query = query.where(Inburgeraar.klantregisseur_id == current_user.id)
     query, args["sort"] = apply_sort(query, args["sort"], SORT_COLUMNS, "naam")
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
-
-    context = {
-        "page": page,
-        "args": args,
-        "sort_labels": SORT_LABELS,
+    return render_list("inburgeraars", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
         "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
         "doelgroepen": Doelgroep.choices(),
         "leerroutes": [*Leerroute.choices(), ("geen", "Nog geen PIP")],
         "may_manage": access.may_manage_cases(current_user),
-    }
-    if htmx and not htmx.history_restore_request:
-        return render_template("inburgeraars/_resultaten.html", **context)
-    return render_template("inburgeraars/index.html", **context)
+    })
 
 
 @bp.route("/<int:inburgeraar_id>")
@@ -130,16 +129,12 @@ def nieuw() -> str | Response:
             form.gemeente_id.data = str(gemeenten[0].id)
         if current_user.rol is Rol.KLANTREGISSEUR:
             form.klantregisseur_id.data = str(current_user.id)
-    if form.validate_on_submit():
-        try:
-            inburgeraar = cases.create_inburgeraar(db.session, current_user, form.data)
-        except ValidationError as error:
-            apply_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash("De inburgeraar is geregistreerd.", "success")
-            return redirect(url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id))
-    return render_template("inburgeraars/nieuw.html", form=form)
+    done = save_form(
+        form, lambda: cases.create_inburgeraar(db.session, current_user, form.data),
+        "De inburgeraar is geregistreerd.",
+        lambda inburgeraar: url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
+    )
+    return done or render_template("inburgeraars/nieuw.html", form=form)
 
 
 @bp.route("/<int:inburgeraar_id>/pip/nieuw", methods=["GET", "POST"])
@@ -155,16 +150,12 @@ def pip_nieuw(inburgeraar_id: int) -> str | Response:
         form.leerroute.data = huidige.leerroute.value
         form.niveau.data = huidige.niveau.value if huidige.niveau else ""
         form.geschatte_intensiteit.data = str(huidige.geschatte_intensiteit or "")
-    if form.validate_on_submit():
-        try:
-            pip = cases.record_pip(db.session, current_user, inburgeraar, form.data)
-        except ValidationError as error:
-            apply_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(f"Versie {pip.versie} van het PIP is vastgelegd.", "success")
-            return redirect(url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id))
-    return render_template(
+    done = save_form(
+        form, lambda: cases.record_pip(db.session, current_user, inburgeraar, form.data),
+        lambda pip: f"Versie {pip.versie} van het PIP is vastgelegd.",
+        url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
+    )
+    return done or render_template(
         "inburgeraars/pip.html", form=form, inburgeraar=inburgeraar, huidige=huidige,
         leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),
     )
@@ -183,16 +174,12 @@ def verwijzing_nieuw(inburgeraar_id: int) -> str | Response:
     form.onderdeel.choices = choices([("", "Kies het onderdeel")] + [
         (o.value, o.label) for o in cases.passende_onderdelen(inburgeraar)
     ])
-    if form.validate_on_submit():
-        try:
-            verwijzing = cases.create_verwijzing(db.session, current_user, inburgeraar, form.data)
-        except ValidationError as error:
-            apply_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash(f"Verwijzing {verwijzing.kenmerk} naar {verwijzing.aanbieder.naam} is gemaakt.", "success")
-            return redirect(url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id))
-    return render_template("inburgeraars/verwijzing.html", form=form, inburgeraar=inburgeraar,
+    done = save_form(
+        form, lambda: cases.create_verwijzing(db.session, current_user, inburgeraar, form.data),
+        lambda verwijzing: f"Verwijzing {verwijzing.kenmerk} naar {verwijzing.aanbieder.naam} is gemaakt.",
+        url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
+    )
+    return done or render_template("inburgeraars/verwijzing.html", form=form, inburgeraar=inburgeraar,
                            contracten=contracten)
 
 

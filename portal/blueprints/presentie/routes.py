@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from portal import access, audit
 from portal.access import roles_required
+from portal.blueprints.formflow import apply_errors
 from portal.blueprints.presentie import bp, grid
 from portal.blueprints.presentie.forms import SessieForm, StartForm
 from portal.extensions import db, htmx
@@ -211,21 +212,12 @@ def start(verwijzing_id: int):
         try:
             traject.register_start(db.session, current_user, verwijzing, data, today())
         except ValidationError as exc:
-            _put_errors(form, exc.errors)
+            apply_errors(form, exc.errors)
         else:
             db.session.commit()
             flash("De start van het traject is opgeslagen.", "success")
             return redirect(url_for("presentie.verwijzing", verwijzing_id=verwijzing.id))
     return _render_verwijzing(verwijzing, form, 422)
-
-
-def _put_errors(form, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors") and name != "meta":
-            target.errors = [*list(target.errors), message]
-        else:
-            form.form_errors.append(message)
 
 
 @bp.route("/verwijzing/<int:verwijzing_id>/sessie", methods=["GET", "POST"])
@@ -250,7 +242,7 @@ def sessie(verwijzing_id: int):
             flash("De sessie is gecorrigeerd." if result.gewijzigd else
                   ("De sessie is opgeslagen." if result.nieuw else "Er was niets gewijzigd."), "success")
             return redirect(url_for("presentie.verwijzing", verwijzing_id=verwijzing.id))
-        _put_errors(form, {("form" if e.veld == "verwijzing" else e.veld): e.melding for e in errors})
+        apply_errors(form, {("form" if e.veld == "verwijzing" else e.veld): e.melding for e in errors})
     status = 422 if form.errors or form.form_errors else 200
     return render_template("presentie/sessie.html", form=form, verwijzing=verwijzing,
                            inburgeraar=verwijzing.inburgeraar), status

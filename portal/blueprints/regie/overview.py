@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from portal.blueprints.listing import choice_arg, int_arg
 from portal.models import User
 from portal.models.enums import Doelgroep, Leerroute, Rol
-from portal.pagination import DEFAULT_PER_PAGE, Page
 from portal.services.signalen import SIGNAAL_SOORTEN, CaseCijfers, Filters
 
 
@@ -37,11 +37,6 @@ SORT_LABELS = {
 DEFAULT_SORT = "signalen"
 
 
-def _int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
-
-
 @dataclass
 class OverzichtArgs:
     """The overview's query string, cleaned: what the links and the filter form echo back."""
@@ -64,12 +59,12 @@ class OverzichtArgs:
             sort = DEFAULT_SORT
         parsed = cls(
             q=args.get("q", "").strip()[:100],
-            gemeente=_int(args.get("gemeente")),
-            klantregisseur=_int(args.get("klantregisseur")),
-            leerroute=args.get("leerroute", "") if args.get("leerroute") in Leerroute._value2member_map_ else "",
-            doelgroep=args.get("doelgroep", "") if args.get("doelgroep") in Doelgroep._value2member_map_ else "",
-            aanbieder=_int(args.get("aanbieder")),
-            signaal=args.get("signaal", "") if args.get("signaal") in SIGNAAL_SOORTEN else "",
+            gemeente=int_arg(args.get("gemeente")),
+            klantregisseur=int_arg(args.get("klantregisseur")),
+            leerroute=choice_arg(args.get("leerroute"), Leerroute._value2member_map_),
+            doelgroep=choice_arg(args.get("doelgroep"), Doelgroep._value2member_map_),
+            aanbieder=int_arg(args.get("aanbieder")),
+            signaal=choice_arg(args.get("signaal"), SIGNAAL_SOORTEN),
             alle="1" if args.get("alle") == "1" else "",
             sort=sort,
         )
@@ -106,13 +101,3 @@ def sorteer(cases: Sequence[CaseCijfers], sort: str) -> list[CaseCijfers]:
     """Sort by a known column; a leading '-' reverses."""
     key = SORTS[sort.lstrip("-")]
     return sorted(cases, key=key, reverse=sort.startswith("-"))
-
-
-def pagineer(items: Sequence[Any], number: int, args: Mapping[str, Any], per_page: int = DEFAULT_PER_PAGE) -> Page:
-    """One page of an already computed list; a page past the end shows the last page."""
-    total = len(items)
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
-    start = (number - 1) * per_page
-    return Page(items=list(items[start:start + per_page]), number=number, per_page=per_page, total=total,
-                base_args=dict(args))

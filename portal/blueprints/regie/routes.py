@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import access, audit
 from portal.access import CASE_READERS, roles_required
+from portal.blueprints.listing import render_list
 from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
-from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, pagineer, sorteer
-from portal.extensions import db, htmx
+from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sorteer
+from portal.extensions import db
 from portal.models import Gemeente, User, user_gemeente
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item
-from portal.pagination import PAGE_PARAM, page_number
+from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import signalen
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
@@ -60,11 +61,8 @@ def index() -> str:
     """The caseload with signals; only the results part for htmx searches."""
     args = OverzichtArgs.parse(request.args, current_user)
     cases = _caseload(args, date.today())
-    page = pagineer(cases, page_number(request.args.get(PAGE_PARAM)), args.as_dict())
-    context = {"page": page, "args": args, "sort_labels": SORT_LABELS, "ernst": signalen.Ernst}
-    if htmx and not htmx.history_restore_request:
-        return render_template("regie/_resultaten.html", **context)
-    return render_template("regie/index.html", **context, **_keuzes())
+    page = paginate_list(cases, page_number(request.args.get(PAGE_PARAM)), args=args.as_dict())
+    return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
 
 
 @bp.route("/export.xlsx")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -123,13 +121,3 @@ class BesluitForm(FlaskForm):
     besluit_reden = TextAreaField("Reden", description="Verplicht bij afwijzen; de aanbieder ziet deze reden.")
     dagtekening = StringField("Dagtekening nieuw PIP", description="Leeg laten voor vandaag. " + DATUM_HINT,
                               filters=[_strip])
-
-
-def put_errors(form: FlaskForm, errors: Mapping[str, str]) -> None:
-    """Show a service's ValidationError on the form: at the field it names, else above the form."""
-    for name, message in errors.items():
-        field = form._fields.get(name)
-        if field is not None and name != "csrf_token":
-            field.errors = [*field.errors, message]
-        else:
-            form.form_errors.append(message)

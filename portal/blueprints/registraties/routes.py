@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from portal import access
 from portal.access import login_only, roles_required
+from portal.blueprints.formflow import apply_errors
 from portal.blueprints.registraties import bp
 from portal.blueprints.registraties.forms import (
     AfschalingForm,
@@ -23,7 +24,6 @@ from portal.blueprints.registraties.forms import (
     OmstandighedenForm,
     RouteResultaatForm,
     VoortgangForm,
-    put_errors,
 )
 from portal.extensions import db
 from portal.models import Afschalingsverzoek, RouteResultaat, Verwijzing
@@ -100,7 +100,7 @@ def _registreer(
             abort(403)
         except ValidationError as error:
             db.session.rollback()
-            put_errors(form, error.errors)
+            apply_errors(form, error.errors)
         else:
             db.session.commit()
             flash(melding, "success")
@@ -165,7 +165,7 @@ def afschalingsverzoek(verwijzing_id: int) -> str | Response:
             abort(403)
         except ValidationError as error:
             db.session.rollback()
-            put_errors(form, error.errors)
+            apply_errors(form, error.errors)
         else:
             db.session.commit()
             flash("Het afschalingsverzoek is ingediend bij de klantregisseur.", "success")
@@ -215,7 +215,7 @@ def besluit(verzoek_id: int) -> str | Response:
             afschaling.beslis(db.session, current_user, verzoek, form.data)
         except ValidationError as error:
             db.session.rollback()
-            put_errors(form, error.errors)
+            apply_errors(form, error.errors)
         else:
             db.session.commit()
             flash(f"Het afschalingsverzoek is {verzoek.status.label.lower()}.", "success")

@@ -1,13 +1,16 @@
-"""Search, filter and sort clauses for lists of inburgeraars (gemeente) and deelnemers (aanbieder)."""
+"""The plumbing of the list pages (inburgeraars, deelnemers, regie caseload): query-string values, search,
+filter and sort clauses, and rendering the page or only its htmx results region."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
+from flask import render_template
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
+from portal.extensions import htmx
 from portal.models import Inburgeraar, Pip
 
 MAX_SEARCH_TERMS = 5
@@ -63,5 +66,19 @@ def apply_sort(
 
 
 def int_arg(raw: str | None) -> int | None:
-    """A positive id from the query string, or None."""
-    return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
+    """A positive id (up to nine digits) from the query string, or None."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+def choice_arg(raw: str | None, allowed: Collection[str]) -> str:
+    """A filter value from the query string when it is one of `allowed`, else "" (no filter)."""
+    return raw if raw and raw in allowed else ""
+
+
+def render_list(folder: str, context: Mapping[str, Any], page_context: Callable[[], Mapping[str, Any]]) -> str:
+    """Only the results region (`<folder>/_resultaten.html`) for an htmx search, else the whole page
+    (`<folder>/index.html`) with what `page_context` adds, such as the filters' choices."""
+    if htmx and not htmx.history_restore_request:
+        return render_template(f"{folder}/_resultaten.html", **context)
+    return render_template(f"{folder}/index.html", **context, **page_context())
