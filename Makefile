@@ -42,8 +42,12 @@ test: install browser
 lint: install
 	$(BIN)/ruff check .
 
+## bench: the performance benchmarks of issues 4 and 5, on SQLite and on PostgreSQL
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench import_presentie
+	$(BIN)/python -m bench import_presentie --pg
+	$(BIN)/python -m bench import_presentie --memory
+	$(BIN)/python -m bench regie_overview
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,24 +1,24 @@
-"""Run a benchmark: `.venv/bin/python -m bench [name] [options]` (default: import_presentie)."""
+"""Run a benchmark: `.venv/bin/python -m bench [name] [options]` (default: import_presentie).
+
+Benchmarks: import_presentie (issue 4: 100k-row presence upload vs calamine + executemany; --pg, --memory),
+regie_overview (issue 5: caseload overview vs the bare signals query; --pg).
+"""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
+BENCHMARKS = ("import_presentie", "regie_overview")
+
 
 def main() -> None:
-    """Dispatch to bench.<name>.main(argv), or the module's own __main__ behaviour."""
+    """Dispatch to bench.<name>.main(argv)."""
     args = sys.argv[1:]
     name = args.pop(0) if args and not args[0].startswith("-") else "import_presentie"
-    module = importlib.import_module(f"bench.{name}")
-    runner = getattr(module, "main", None)
-    if runner is None:
-        raise SystemExit(f"bench.{name} heeft geen main()")
-    try:
-        runner(args)
-    except TypeError:
-        sys.argv = [f"bench.{name}", *args]
-        runner()
+    if name not in BENCHMARKS:
+        raise SystemExit(f"Onbekende benchmark '{name}'. Kies uit: {', '.join(BENCHMARKS)}")
+    importlib.import_module(f"bench.{name}").main(args)
 
 
 main()
