@@ -66,12 +66,6 @@ class Config:
                 setattr(self, name, _coerce(getattr(self, name), os.environ[f"PORTAL_{name}"]))
 
 
-class ProductionConfig(Config):
-    """Behind TLS: secure cookies."""
-
-    SESSION_COOKIE_SECURE = True
-
-
 class TestConfig(Config):
     """For the test suite: an in-memory SQLite database unless DATABASE_URL says otherwise."""
 
