@@ -101,7 +101,9 @@ class Row:
 
     @property
     def afwezigheid_open(self) -> bool:
-        return any(c.heeft_afwezigheid or any(k != "aanwezig" for k in c.errors) for c in self.cells)
+        """Open only to show an absence error: open panels on every row would make a 30-row grid unscannable;
+        the summary already says how many days have absence."""
+        return any(any(k != "aanwezig" for k in c.errors) for c in self.cells)
 
     @property
     def aantal_afwezig(self) -> int:
