@@ -62,10 +62,15 @@ class Dossier:
 
 
 def _voortgang(case_: signalen.CaseCijfers) -> list[Voortgang]:
+    """Hours per verwijzing against its own target (B1 intensiteit, contracted hours).
+
+    Legal norms (MAP 40, PVT 12, Z-route 800/800) count per inburgeraar across verwijzingen and are shown once
+    by the totals section, so they are left out here instead of being shown twice.
+    """
     result = []
     for v in case_.verwijzingen:
         norm = signalen.uren_norm(case_, v)
-        if norm is not None:
+        if norm is not None and v.onderdeel not in signalen.UREN_NORM:
             result.append(Voortgang(v.id, f"{v.onderdeel.label} bij {v.aanbieder_naam}", v.uren_aanwezig_totaal,
                                     norm[0], norm[1]))
     return result

@@ -687,6 +687,9 @@ def regel_geen_presentie(v: VerwijzingCijfers, d: Drempels, today: date) -> Sign
     """An active traject without any presence registered for N days."""
     if not _actief(v, today):
         return None
+    if v.onderdeel in (Onderdeel.MAP, Onderdeel.PVT) and v.uren_aanwezig_totaal >= UREN_NORM[v.onderdeel]:
+        # The practical hours are done; only the eindgesprek/ondertekening remains (its own deadline signal).
+        return None
     assert v.gerealiseerde_startdatum is not None
     sinds = max(v.laatste_presentie or v.gerealiseerde_startdatum, v.gerealiseerde_startdatum)
     stil = (today - sinds).days

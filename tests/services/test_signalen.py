@@ -202,6 +202,21 @@ def test_no_presence_for_n_days_on_an_active_traject(db, gemeente, regisseur):
     assert _signaal(_case(db, regisseur, inburgeraar), "geen_presentie") is None
 
 
+def test_no_presence_is_no_signal_once_the_map_practical_hours_are_done(db, gemeente, regisseur):
+    inburgeraar = InburgeraarFactory(gemeente=gemeente)
+    PipFactory(inburgeraar=inburgeraar)
+    verwijzing = _verwijzing(db, inburgeraar, gemeente, onderdeel=Onderdeel.MAP)
+    _start(db, verwijzing, TODAY - timedelta(days=90))
+    for week in range(9):
+        _presentie(db, verwijzing, date(2026, 9, 1) + timedelta(weeks=week), 4, activiteit=Activiteit.MAP_PRAKTIJK)
+    db.flush()
+    assert _signaal(_case(db, regisseur, inburgeraar), "geen_presentie") is not None  # 36 of 40 hours
+
+    _presentie(db, verwijzing, date(2026, 10, 1), 4, activiteit=Activiteit.MAP_PRAKTIJK)
+    db.flush()
+    assert _signaal(_case(db, regisseur, inburgeraar), "geen_presentie") is None  # 40 of 40: nothing left to register
+
+
 def test_hours_behind_the_z_route_norm(db, gemeente, regisseur):
     inburgeraar = InburgeraarFactory(gemeente=gemeente)
     PipFactory(inburgeraar=inburgeraar, leerroute=Leerroute.Z, niveau=NiveauPip.A2, geschatte_intensiteit=None)
