@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import click
@@ -167,6 +167,11 @@ def _contracts() -> tuple[DemoContract, ...]:
 
 
 CONTRACTS = _contracts()
+
+
+def _moment(day: date) -> datetime:
+    """A plausible office-hours moment on a demo date, in UTC."""
+    return datetime.combine(day, time(9, 30), tzinfo=UTC)
 
 # Fictional names of varied origins (first names, family names); combinations are random.
 _NAMES = {
@@ -538,6 +543,9 @@ def seed_verwijzingen(session: Session, region: DemoRegion) -> None:
                 doelen="Zelfstandig boodschappen doen en een afspraak bij de huisarts maken."
                 if onderdeel is Onderdeel.Z_ROUTE_PARTICIPATIE else None,
                 status=_status(rng, start, einde, today),
+                # Made a week after the PIP, as a klantregisseur would, so the case timeline reads true.
+                created_at=_moment(min(first.dagtekening + timedelta(days=7), today)),
+                updated_at=_moment(min(first.dagtekening + timedelta(days=7), today)),
                 aangemaakt_door_id=beheerder.id,
             )
             session.add(verwijzing)

@@ -26,7 +26,7 @@ from portal.models import (
     User,
     Verwijzing,
 )
-from portal.models.enums import AANBIEDER_ROLLEN, NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.enums import AANBIEDER_ROLLEN, Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
 from portal.models.resultaat import (
     TAAL_EXAMENONDERDELEN,
     BereiktNiveau,
@@ -156,7 +156,9 @@ def vereist_niveau(session: Session, inburgeraar: Inburgeraar) -> dict[Examenond
     """The level each exam part must be passed at: the PIP niveau, A2 for parts lowered by an approved
     afschalingsverzoek (DUO's PIP holds one niveau; the approved parts say which parts that change was for)."""
     pip = inburgeraar.huidige_pip
-    pip_niveau = Examenniveau.A2 if pip is not None and pip.niveau is NiveauPip.A2 else Examenniveau.B1
+    if pip is None or pip.leerroute is not Leerroute.B:
+        return {}  # only the B1-route ends in exams; the onderwijsroute and Z-route have their own results
+    pip_niveau = Examenniveau.A2 if pip.niveau is NiveauPip.A2 else Examenniveau.B1
     verlaagd = goedgekeurde_onderdelen(session, inburgeraar.id)
     vereist = {o: (Examenniveau.A2 if o in verlaagd else pip_niveau) for o in TAAL_EXAMENONDERDELEN}
     vereist[Examenonderdeel.KNM] = Examenniveau.A2  # KNM has one exam for everyone
@@ -171,7 +173,7 @@ def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
             Examenresultaat.inburgeraar_id == inburgeraar.id, Examenresultaat.resultaat == Examenuitslag.GESLAAGD
         )
     ).all()
-    return all(
+    return bool(vereist) and all(
         any(o == onderdeel and NIVEAU_RANG[n] >= NIVEAU_RANG[niveau] for o, n in geslaagd)
         for onderdeel, niveau in vereist.items()
     )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal import events
 from portal.models import AuditEvent, Examenresultaat, RegistratieWijziging
-from portal.models.enums import Onderdeel, VerwijzingStatus
+from portal.models.enums import Leerroute, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import (
     AfschalingStatus,
     Afschalingsverzoek,
@@ -31,6 +31,7 @@ from portal.services.resultaten import (
     registreer_duo_examenresultaat,
     registreer_examenresultaat,
     registreer_routeresultaat,
+    vereist_niveau,
 )
 from tests.factories import PipFactory, TrajectStartFactory
 from tests.registraties_case import START, TODAY
@@ -144,6 +145,15 @@ def test_passing_at_a2_is_not_enough_for_a_b1_pip(db, app_ctx, case):
     _all_parts(db, case.aanbieder_a, case.b1, niveau="A2")
     assert not examen_behaald(db, case.inburgeraar)
     assert case.b1.status is VerwijzingStatus.GESTART
+
+
+def test_only_the_b1_route_requires_exam_levels(db, app_ctx, case):
+    assert vereist_niveau(db, case.inburgeraar)  # B1-route: every part has a required level
+    case.inburgeraar.pips[-1].leerroute = Leerroute.Z
+    case.inburgeraar.pips[-1].niveau = None
+    db.flush()
+    assert vereist_niveau(db, case.inburgeraar) == {}
+    assert not examen_behaald(db, case.inburgeraar)  # nothing required is not the same as everything passed
 
 
 def test_after_approved_afschaling_the_lowered_parts_count_at_a2(db, app_ctx, case):
