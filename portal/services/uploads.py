@@ -1,6 +1,7 @@
 """Spreadsheet uploads: store the file safely, check it, show a preview, and store the rows only on confirmation.
 
-The rows go through the same service functions as the forms (presentie: validate_presentie/save_presentie),
+The rows go through the same service functions as the forms (presentie: validate_presentie/save_presentie;
+startdatums: traject.validate_start/register_start; results: resultaten.registreer_*, see upload_resultaten),
 so an upload can never store something a form would refuse. Nothing is stored before the user confirms; the
 confirmation re-validates every row against the database as it is then (the rows the preview read, kept in
 our own compact JSON beside the upload directory, so the file is not parsed twice) and saves every valid row in
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -21,13 +22,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from portal import access, audit
+from portal import access, audit, events
 from portal.formatting import AMSTERDAM
 from portal.models import Inburgeraar, Upload, UploadSoort, UploadStatus, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import AANBIEDER_ROLLEN, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL
-from portal.services import ValidationError
+from portal.services import ValidationError, upload_resultaten
 from portal.services import presentie as presentie_service
 from portal.services import traject as traject_service
 from portal.services.validation import FieldError, parse_bsn
@@ -39,7 +40,8 @@ from portal.spreadsheets.write import template_csv, template_xlsx
 
 Progress = Callable[[int, str], None]
 STALE_CONFIRMATION = timedelta(minutes=15)
-IMPORTEERBAAR = (UploadSoort.PRESENTIE, UploadSoort.STARTDATUMS)
+IMPORTEERBAAR = tuple(UploadSoort)
+RESULTAAT_SOORTEN = tuple(upload_resultaten.SOORTEN)  # stored row by row through the result services
 _COPY_CHUNK = 1 << 16
 
 
@@ -97,9 +99,13 @@ TEMPLATE_INSTRUCTIONS: dict[UploadSoort, tuple[str, ...]] = {
         "Dezelfde gegevens opnieuw uploaden verandert niets; gewijzigde waarden worden als correctie opgeslagen.",
     ),
     UploadSoort.EXAMENRESULTATEN: (
-        "Eén regel per examenonderdeel per examendatum.",
+        "Eén regel per examenonderdeel per examendatum. Kopieer een regel voor meer examens van een deelnemer.",
+        "BSN, naam en traject staan al ingevuld voor uw deelnemers in de B1-route.",
         "Reden geen resultaat alleen invullen bij resultaat 'Geen'.",
-        "Datums als dd-mm-jjjj. Gebruik geen formules.",
+        "Datums als dd-mm-jjjj, niet in de toekomst en binnen het traject. Gebruik geen formules.",
+        "Een regel zonder examengegevens (nog geen resultaat) wordt overgeslagen.",
+        "U ziet na het uploaden eerst een controle; er wordt pas iets opgeslagen als u bevestigt.",
+        "Dezelfde gegevens opnieuw uploaden verandert niets; een ander resultaat wordt als correctie opgeslagen.",
     ),
     UploadSoort.STARTDATUMS: (
         "Vul per traject de gerealiseerde startdatum in, of zet 'Niet gestart' op Ja met een reden.",
@@ -107,13 +113,20 @@ TEMPLATE_INSTRUCTIONS: dict[UploadSoort, tuple[str, ...]] = {
         "Datums als dd-mm-jjjj. Gebruik geen formules.",
     ),
     UploadSoort.ROUTE_RESULTATEN: (
-        "Vul alleen de kolommen in die bij het onderdeel van het traject horen (MAP, PVT, Z-route, onderwijsroute).",
+        "Eén regel per traject. Vul alleen de kolommen in die bij het onderdeel van het traject horen:",
+        "MAP: datum eindgesprek MAP (en verwijtbaar). PVT: datum ondertekening PVT (en verwijtbaar).",
+        "Z-route: datum afronding Z-route en bereikt niveau. Onderwijsroute: resultaat en datum taalschakeltraject.",
         "Verwijtbaar alleen invullen als de inburgeringstermijn is verstreken.",
         "Datums als dd-mm-jjjj, niet in de toekomst. Gebruik geen formules.",
+        "Een regel zonder resultaat wordt overgeslagen.",
+        "U ziet na het uploaden eerst een controle; er wordt pas iets opgeslagen als u bevestigt.",
+        "Dezelfde gegevens opnieuw uploaden verandert niets; gewijzigde waarden worden als correctie opgeslagen.",
     ),
 }
 
 _ACTIEVE_STATUSSEN = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART)
+# The trajecten a template lists: results only exist for some onderdelen (the services say which).
+_SJABLOON_ONDERDELEN = {soort: spec.onderdelen for soort, spec in upload_resultaten.SOORTEN.items()}
 
 
 def template(session: Session, actor: User, soort: UploadSoort, fmt: str) -> Template:
@@ -128,6 +141,8 @@ def template(session: Session, actor: User, soort: UploadSoort, fmt: str) -> Tem
         )
         .order_by(Inburgeraar.achternaam, Inburgeraar.voornamen, Verwijzing.kenmerk)
     )
+    if soort in _SJABLOON_ONDERDELEN:
+        query = query.where(Verwijzing.onderdeel.in_(_SJABLOON_ONDERDELEN[soort]))
     rows = [
         {"bsn": bsn, "naam": f"{voornamen} {achternaam}", "onderdeel": onderdeel.label, "traject": kenmerk}
         for bsn, voornamen, achternaam, onderdeel, kenmerk in session.execute(query)
@@ -232,12 +247,14 @@ def path_of(upload: Upload, upload_dir: Path) -> Path:
 class Prepared:
     """What the check found: clean rows ready to save, errors per row and field, and the counts."""
 
-    clean: list[Any]  # CleanPresentie rows, or (verwijzing, StartInput) pairs for startdatums
+    clean: list[Any]  # CleanPresentie rows, or (verwijzing, StartInput) pairs for startdatums; none for results
     errors: list[dict[str, Any]]
     rows: int
     nieuw: int
     gewijzigd: int
     ongewijzigd: int
+    # Results are stored while they are checked (see upload_resultaten): the inburgeraars that changed.
+    inburgeraar_ids: set[int] = field(default_factory=set)
 
     @property
     def foutieve_rijen(self) -> int:
@@ -245,8 +262,7 @@ class Prepared:
         return len({e["regel"] for e in self.errors})
 
 
-def _error(regel: int, kolom: str, waarde: Any, melding: str) -> dict[str, Any]:
-    return {"regel": regel, "kolom": kolom, "waarde": "" if waarde is None else str(waarde)[:100], "melding": melding}
+_error = upload_resultaten.fout
 
 
 class _Deelnemers:
@@ -405,25 +421,33 @@ def discard_saved_rows(upload: Upload, upload_dir: Path) -> None:
 
 def prepare(
     session: Session, actor: User, upload: Upload, path: Path, today: date, limits: Limits,
-    progress: Progress = _no_progress, reuse: bool = False,
+    progress: Progress = _no_progress, reuse: bool = False, opslaan: bool = False,
 ) -> Prepared:
-    """Read and validate the whole file through the presentie service; stores nothing.
+    """Read and validate the whole file through the services of its kind; stores nothing unless `opslaan`.
 
     With `reuse` (the confirmation) the rows saved by the preview are used instead of parsing the file again;
-    every rule is still checked against the database as it is now.
+    every rule is still checked against the database as it is now. Results are checked by storing them, so
+    for those `opslaan` (the confirmation) keeps what the preview rolls back.
     """
-    if upload.soort not in IMPORTEERBAAR:
-        raise UploadStateError(f"Het inlezen van {upload.soort.label.lower()} is nog niet beschikbaar.")
     with presentie_service.gc_paused(upload.aantal_rijen or limits.max_rows):
-        return _prepare(session, actor, upload, path, today, limits, progress, reuse)
+        return _prepare(session, actor, upload, path, today, limits, progress, reuse, opslaan)
 
 
 def _prepare(
     session: Session, actor: User, upload: Upload, path: Path, today: date, limits: Limits, progress: Progress,
-    reuse: bool,
+    reuse: bool, opslaan: bool,
 ) -> Prepared:
     layout = LAYOUTS[upload.soort]
     headers = _headers(layout)
+    if upload.soort in upload_resultaten.SOORTEN:
+        result = read(path, upload.bestandstype, layout, limits.max_rows)  # type: ignore[arg-type]
+        progress(10, "Bestand geopend")
+        done = upload_resultaten.verwerk(session, actor, upload.soort, result.rows, _Deelnemers(session, actor),
+                                         headers, today, opslaan=opslaan, progress=progress,
+                                         expected_rows=upload.aantal_rijen)
+        progress(90, "Controle klaar")
+        return Prepared([], done.errors, done.rows, done.nieuw, done.gewijzigd, done.ongewijzigd,
+                        done.inburgeraar_ids)
     if upload.soort is UploadSoort.STARTDATUMS:
         result = read(path, upload.bestandstype, layout, limits.max_rows)  # type: ignore[arg-type]
         progress(10, "Bestand geopend")
@@ -514,8 +538,11 @@ def _prepare_starts(
     return Prepared(clean, errors, count, nieuw, gewijzigd, ongewijzigd)
 
 
-def _save_starts(session: Session, actor: User, rows: list[Any], today: date) -> presentie_service.SaveResult:
+def _save_starts(
+    session: Session, actor: User, rows: list[Any], today: date
+) -> tuple[presentie_service.SaveResult, set[int]]:
     result = presentie_service.SaveResult()
+    changed: set[int] = set()
     for verwijzing, data in rows:
         existing = traject_service.start_of(session, verwijzing)
         before = None if existing is None else {k: getattr(existing, k) for k in (*_START_VELDEN, "niet_gestart")}
@@ -525,9 +552,11 @@ def _save_starts(session: Session, actor: User, rows: list[Any], today: date) ->
             result.nieuw += 1
         elif before == after:
             result.ongewijzigd += 1
+            continue
         else:
             result.gewijzigd += 1
-    return result
+        changed.add(verwijzing.inburgeraar_id)
+    return result, changed
 
 
 def _apply_counts(upload: Upload, prepared: Prepared) -> None:
@@ -614,11 +643,16 @@ def confirm(
         raise UploadStateError("Bevestig de upload vanaf de controlepagina.")
     if upload.user_id != actor.id and upload.aanbieder_id != actor.aanbieder_id:
         raise UploadStateError("Deze upload is niet van uw organisatie.")
-    prepared = prepare(session, actor, upload, path_of(upload, upload_dir), today, limits, progress, reuse=True)
+    prepared = prepare(session, actor, upload, path_of(upload, upload_dir), today, limits, progress, reuse=True,
+                       opslaan=True)
     progress(92, "Regels worden opgeslagen")
-    if upload.soort is UploadSoort.STARTDATUMS:
-        saved = _save_starts(session, actor, prepared.clean, today)
+    if upload.soort in upload_resultaten.SOORTEN:
+        saved = presentie_service.SaveResult(prepared.nieuw, prepared.gewijzigd, prepared.ongewijzigd)
+        changed = prepared.inburgeraar_ids
+    elif upload.soort is UploadSoort.STARTDATUMS:
+        saved, changed = _save_starts(session, actor, prepared.clean, today)
     else:
+        changed = {r.inburgeraar_id for r in prepared.clean if r.soort != presentie_service.ONGEWIJZIGD}
         with presentie_service.gc_paused(len(prepared.clean)):
             saved = _save_in_chunks(session, actor, prepared.clean)
     _apply_counts(upload, prepared)
@@ -633,10 +667,26 @@ def confirm(
     upload.melding = None
     audit.record(session, actor, "upload_bevestigd", object_type="upload", object_id=upload.id,
                  details={"nieuw": saved.nieuw, "gewijzigd": saved.gewijzigd, "ongewijzigd": saved.ongewijzigd})
+    _meld_wijzigingen(session, actor, upload, saved, changed)
     session.flush()
     # Should the commit still fail, a new confirmation reads the file itself again.
     discard_saved_rows(upload, upload_dir)
     return upload
+
+
+def _meld_wijzigingen(
+    session: Session, actor: User, upload: Upload, saved: presentie_service.SaveResult, changed: set[int]
+) -> None:
+    """One UPLOAD_BEVESTIGD event when the upload changed the caseload: the klantregisseurs of the inburgeraars
+    concerned get a melding. Ids and counts only: no BSN or name."""
+    if not (saved.nieuw or saved.gewijzigd) or not changed:
+        return
+    ids = sorted(changed)
+    events.emit(session, events.DomainEvent(
+        kind=events.UPLOAD_BEVESTIGD, inburgeraar_id=ids[0], actor=actor,
+        details={"upload_id": upload.id, "soort": upload.soort.value, "nieuw": saved.nieuw,
+                 "gewijzigd": saved.gewijzigd, "inburgeraar_ids": ids},
+    ))
 
 
 SAVE_CHUNK = 20_000

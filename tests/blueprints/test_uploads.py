@@ -12,8 +12,20 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, Presentie, Upload, UploadStatus
-from portal.models.enums import Rol
+from portal.models import (
+    AuditEvent,
+    Examenresultaat,
+    Melding,
+    MeldingSoort,
+    Presentie,
+    RegistratieWijziging,
+    Upload,
+    UploadSoort,
+    UploadStatus,
+)
+from portal.models.enums import Onderdeel, Rol
+from portal.spreadsheets.layouts import LAYOUTS
+from portal.spreadsheets.read import normalise_header
 from tests import factories
 from tests.helpers import csrf_token
 from tests.spreadsheets.conftest import HEADER, presence_rows, provider, xlsx_bytes  # noqa: F401 - fixture
@@ -25,9 +37,9 @@ def upload_dir(app, tmp_path: Path, monkeypatch) -> Path:
     return tmp_path / "uploads"
 
 
-def post_file(client, content: bytes, name: str, headers: dict | None = None):
+def post_file(client, content: bytes, name: str, headers: dict | None = None, soort: str = "presentie"):
     page = client.get("/uploads/")
-    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "soort": "presentie",
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True)), "soort": soort,
             "bestand": (io.BytesIO(content), name)}
     return client.post("/uploads/", data=data, content_type="multipart/form-data", headers=headers or {})
 
@@ -60,8 +72,11 @@ def test_presence_template_is_prefilled_with_own_deelnemers_and_has_dropdowns(lo
     assert event.details == {"formaat": "xlsx", "deelnemers": 3}
 
 
-@pytest.mark.parametrize("soort", ["presentie", "examenresultaten", "startdatums", "route_resultaten"])
-def test_every_template_kind_downloads_as_xlsx_and_csv(login_as, provider, soort):  # noqa: F811
+@pytest.mark.parametrize(("soort", "deelnemers"),
+                         [("presentie", 4), ("examenresultaten", 3), ("startdatums", 4), ("route_resultaten", 1)])
+def test_every_template_kind_downloads_as_xlsx_and_csv(login_as, provider, soort, deelnemers):  # noqa: F811
+    # Besides the three B1-route deelnemers, one MAP traject: results only list the trajecten they are about.
+    map_traject = factories.VerwijzingFactory(contract=provider.verwijzingen[0].contract, onderdeel=Onderdeel.MAP)
     client = login_as(provider.user)
     xlsx = client.get(f"/uploads/sjabloon/{soort}.xlsx")
     assert xlsx.status_code == 200
@@ -69,7 +84,12 @@ def test_every_template_kind_downloads_as_xlsx_and_csv(login_as, provider, soort
     text = client.get(f"/uploads/sjabloon/{soort}.csv").data
     assert text.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][0] == "BSN" and len(rows) == 4
+    assert rows[0][0] == "BSN" and len(rows) == 1 + deelnemers
+    if soort == "route_resultaten":
+        assert rows[1][0] == map_traject.inburgeraar.bsn
+    # What the template calls its columns is what the upload reads back.
+    layout = LAYOUTS[UploadSoort(soort)]
+    assert [normalise_header(h) for h in rows[0]] == [normalise_header(c.header) for c in layout.columns]
 
 
 def test_exports_never_contain_live_formulas(login_as, provider, db):  # noqa: F811
@@ -187,3 +207,76 @@ def test_klantregisseur_cannot_use_uploads(login_as, db):
     client = login_as(factories.UserFactory(rol=Rol.KLANTREGISSEUR))
     assert client.get("/uploads/").status_code == 403
     assert client.get("/uploads/sjabloon/presentie.xlsx").status_code == 403
+
+
+def test_every_kind_can_be_uploaded_and_no_kind_is_template_only(login_as, provider):  # noqa: F811
+    page = login_as(provider.user).get("/uploads/").get_data(as_text=True)
+    for soort in UploadSoort:
+        assert f'<option value="{soort.value}"' in page
+    assert "Nog niet" not in page and "gebruik voorlopig de formulieren" not in page
+
+
+def test_exam_results_upload_preview_confirm_reupload_and_correction_over_http(
+    login_as, provider, db  # noqa: F811
+):
+    klantregisseur = factories.UserFactory(rol=Rol.KLANTREGISSEUR,
+                                           gemeenten=[provider.verwijzingen[0].inburgeraar.gemeente])
+    client = login_as(provider.user)
+    template = client.get("/uploads/sjabloon/examenresultaten.csv").data.decode("utf-8-sig")
+    header, *prefilled = list(csv.reader(io.StringIO(template), delimiter=";"))
+    day = f"{provider.start + timedelta(days=10):%d-%m-%Y}"
+    # The user fills in the template: two results, one row left empty, and one foreign BSN added.
+    prefilled[0][3:8] = ["KNM", "A2", "Geslaagd", "", day]
+    prefilled[1][3:8] = ["LE", "B1", "Gezakt", "", day]
+    foreign = [provider.stranger.inburgeraar.bsn, "", "", "KNM", "A2", "Geslaagd", "", day]
+
+    def upload(rows) -> Upload:
+        text = "\n".join(";".join(row) for row in [header, *rows])
+        assert post_file(client, text.encode("utf-8"), "examens.csv", soort="examenresultaten").status_code == 302
+        return db.scalars(select(Upload).order_by(Upload.aangemaakt_op.desc(), Upload.id)).first()
+
+    first = upload([*prefilled, foreign])
+    page = client.get(f"/uploads/{first.id}").get_data(as_text=True)
+    assert "Controle: nog niets opgeslagen" in page and "Bevestigen en 2 regels opslaan" in page
+    assert "Onbekende deelnemer" in page and provider.stranger.inburgeraar.bsn in page  # the value the user typed
+    assert db.scalar(select(func.count()).select_from(Examenresultaat)) == 0
+
+    assert confirm(client, first.id).status_code == 302
+    db.refresh(first)
+    assert first.status is UploadStatus.CONFIRMED
+    assert (first.aantal_nieuw, first.aantal_fout) == (2, 1)
+    assert db.scalar(select(func.count()).select_from(Examenresultaat)) == 2
+    confirm(client, first.id)  # a second click is refused and stores nothing more
+    assert "al bevestigd" in client.get(f"/uploads/{first.id}").get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(Examenresultaat)) == 2
+    meldingen = db.scalars(select(Melding).where(Melding.kind == MeldingSoort.UPLOAD_BEVESTIGD)).all()
+    assert {m.user_id for m in meldingen} == {klantregisseur.id} and len(meldingen) == 2
+
+    same = upload(prefilled)
+    assert (same.aantal_nieuw, same.aantal_gewijzigd, same.aantal_ongewijzigd) == (0, 0, 2)
+    confirm(client, same.id)
+    assert db.scalar(select(func.count()).select_from(RegistratieWijziging)) == 0
+    assert db.scalar(select(func.count()).select_from(Melding).where(
+        Melding.kind == MeldingSoort.UPLOAD_BEVESTIGD)) == 2
+
+    prefilled[1][5] = "Geslaagd"
+    changed = upload(prefilled)
+    assert "Gewijzigd (correctie)" in client.get(f"/uploads/{changed.id}").get_data(as_text=True)
+    assert (changed.aantal_gewijzigd, changed.aantal_ongewijzigd) == (1, 1)
+    confirm(client, changed.id)
+    history = db.scalars(select(RegistratieWijziging)).all()
+    assert [(h.veld, h.oude_waarde, h.nieuwe_waarde) for h in history] == [("resultaat", "Gezakt", "Geslaagd")]
+
+
+def test_result_files_with_many_rows_are_processed_by_a_worker_not_in_the_request(app, monkeypatch, tmp_path):
+    from portal.blueprints.uploads import routes
+    from portal.services.uploads import Settings
+    from portal.spreadsheets.guard import Limits
+
+    monkeypatch.setitem(app.config, "HUEY_IMMEDIATE", False)
+    settings = Settings(tmp_path, Limits(), 256 * 1024)
+    with app.app_context():
+        assert routes._run_inline(Upload(soort=UploadSoort.PRESENTIE, grootte=50_000, aantal_rijen=2000), settings)
+        assert routes._run_inline(Upload(soort=UploadSoort.EXAMENRESULTATEN, grootte=5_000, aantal_rijen=40), settings)
+        assert not routes._run_inline(
+            Upload(soort=UploadSoort.ROUTE_RESULTATEN, grootte=50_000, aantal_rijen=2000), settings)

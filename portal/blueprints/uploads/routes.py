@@ -28,6 +28,8 @@ add_nav_item("uploads.index", "Uploaden", AANBIEDER_ROLLEN,
              description="presentie en resultaten als spreadsheet aanleveren", order=25)
 
 PREVIEW_ERRORS = 200
+# Results go through their services row by row (a few ms each): beyond this many rows a worker does it.
+RESULT_INLINE_ROWS = 500
 
 
 def _settings() -> Settings:
@@ -36,7 +38,11 @@ def _settings() -> Settings:
 
 def _run_inline(upload: Upload, settings: Settings) -> bool:
     """Small files (and every file in tests) are processed in the request; large ones by a worker."""
-    return bool(current_app.config.get("HUEY_IMMEDIATE")) or upload.grootte <= settings.inline_max_bytes
+    if current_app.config.get("HUEY_IMMEDIATE"):
+        return True
+    if upload.soort in uploads.RESULTAAT_SOORTEN and upload.aantal_rijen > RESULT_INLINE_ROWS:
+        return False
+    return upload.grootte <= settings.inline_max_bytes
 
 
 def _own_or_404(upload_id: str) -> Upload:
@@ -82,8 +88,7 @@ def index() -> Any:
     status = 422 if form.errors and not htmx else 200
     template = "uploads/_form.html" if htmx and form.errors else "uploads/index.html"
     return render_template(
-        template, form=form, soorten=list(UploadSoort), importeerbaar=uploads.IMPORTEERBAAR,
-        recente=uploads.recent(db.session, current_user),
+        template, form=form, soorten=list(UploadSoort), recente=uploads.recent(db.session, current_user),
     ), status
 
 
