@@ -36,7 +36,7 @@ from typing import Any
 
 import xlsxwriter
 from python_calamine import CalamineWorkbook
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import create_engine, func, insert, make_url, select, text
 from stdnum.nl import bsn as stdnum_bsn
 
 from portal import create_app, tasks
@@ -48,6 +48,7 @@ from portal.models import (
     ContractOnderdeel,
     Gemeente,
     Inburgeraar,
+    Melding,
     Presentie,
     TrajectStart,
     Upload,
@@ -55,6 +56,7 @@ from portal.models import (
     User,
     Verwijzing,
     contract_gemeente,
+    user_gemeente,
 )
 from portal.models.base import Base
 from portal.models.enums import AanbiederSoort, Doelgroep, Onderdeel, Rol, VerwijzingStatus
@@ -64,6 +66,7 @@ from portal.spreadsheets.guard import Limits
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 DAYS_PER_DEELNEMER = 50
+KLANTREGISSEURS = 4  # the confirmation's meldingen go to them: each deelnemer has one, every 10th none (gemeente)
 HEADER = ["BSN", "Naam", "Onderdeel", "Traject", "Datum", "Activiteit", "Uren aanwezig",
           "Uren afwezig geoorloofd", "Uren afwezig ongeoorloofd", "Reden afwezigheid"]
 
@@ -118,12 +121,17 @@ def seed(session: Any, deelnemers: int, first_day: date) -> tuple[int, list[tupl
     session.add(ContractOnderdeel(contract_id=contract.id, onderdeel=Onderdeel.B1_ROUTE))
     user = User(email="bench@example.nl", naam="Bench", rol=Rol.AANBIEDER_MEDEWERKER, aanbieder_id=aanbieder.id,
                 password_hash="-", totp_secret="A" * 32, totp_bevestigd=True)  # noqa: S106 - never logs in
-    session.add(user)
+    regisseurs = [User(email=f"regie{n}@example.nl", naam=f"Regie {n}", rol=Rol.KLANTREGISSEUR,
+                       password_hash="-", totp_secret="A" * 32, totp_bevestigd=True)  # noqa: S106
+                  for n in range(KLANTREGISSEURS)]
+    session.add_all([user, *regisseurs])
     session.flush()
+    session.execute(insert(user_gemeente), [{"user_id": r.id, "gemeente_id": gemeente.id} for r in regisseurs])
     bsns = _bsns(deelnemers)
     session.execute(insert(Inburgeraar), [
         {"bsn": b, "voornamen": "Deel", "achternaam": f"Nemer {i}", "geboortedatum": date(1990, 1, 1),
-         "doelgroep": Doelgroep.ASIELSTATUSHOUDER, "gemeente_id": gemeente.id, "created_at": now, "updated_at": now}
+         "doelgroep": Doelgroep.ASIELSTATUSHOUDER, "gemeente_id": gemeente.id, "created_at": now, "updated_at": now,
+         "klantregisseur_id": None if i % 10 == 9 else regisseurs[i % KLANTREGISSEURS].id}
         for i, b in enumerate(bsns)
     ])
     ids = dict(session.execute(text("SELECT bsn, id FROM inburgeraar")).all())
@@ -228,6 +236,8 @@ def portal_pipeline(app: Any, path: Path, user_id: int, upload_dir: Path, today:
         session.expire_all()
         upload = session.get(Upload, upload.id)
         assert upload.status.value == "confirmed" and upload.aantal_nieuw > 0, (upload.status, upload.melding)
+        # The confirmation notified the klantregisseurs: the melding work is part of what is measured.
+        assert session.scalar(select(func.count()).select_from(Melding)) >= KLANTREGISSEURS
     return phases
 
 

@@ -5,7 +5,15 @@ from portal.models.audit import AuditEvent
 from portal.models.base import Base
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
-from portal.models.melding import MailModus, MailOutbox, MailStatus, MailVoorkeur, Melding, MeldingSoort
+from portal.models.melding import (
+    MailModus,
+    MailOutbox,
+    MailStatus,
+    MailVoorkeur,
+    Melding,
+    MeldingSoort,
+    melding_inburgeraar,
+)
 from portal.models.organisatie import Aanbieder, Gemeente
 from portal.models.resultaat import (
     Afschalingsverzoek,
@@ -57,5 +65,6 @@ __all__ = [
     "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",
+    "melding_inburgeraar",
     "user_gemeente",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, enum_column, utcnow
@@ -42,7 +42,10 @@ class MailStatus(LabelledEnum):
 
 
 class Melding(Base):
-    """One notification for one user about one case; its text holds no BSN, name or health data."""
+    """One notification for one user about one case, or (summary) about the cases in `melding_inburgeraar`.
+
+    Its text holds no BSN, name or health data.
+    """
 
     __tablename__ = "melding"
     __table_args__ = (Index("ix_melding_user_read", "user_id", "read_at"),)
@@ -51,7 +54,8 @@ class Melding(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[MeldingSoort] = mapped_column(enum_column(MeldingSoort, "melding_soort"))
     # The case the melding links to; the link re-checks access when it is opened.
-    inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id", ondelete="CASCADE"), index=True)
+    # NULL for a summary melding (e.g. a confirmed upload): its cases are rows of melding_inburgeraar.
+    inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id", ondelete="CASCADE"), index=True)
     verwijzing_id: Mapped[int | None] = mapped_column(ForeignKey("verwijzing.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -63,6 +67,21 @@ class Melding(Base):
     def ongelezen(self) -> bool:
         """True until the user has opened or marked it."""
         return self.read_at is None
+
+    @property
+    def is_overzicht(self) -> bool:
+        """A summary melding about several cases (listed in melding_inburgeraar) rather than one case."""
+        return self.inburgeraar_id is None
+
+
+# The cases a summary melding is about: for an upload, the changed inburgeraars of that recipient's caseload.
+# Ids only; names are looked up through access.inburgeraars when the melding is opened.
+melding_inburgeraar = Table(
+    "melding_inburgeraar",
+    Base.metadata,
+    Column("melding_id", ForeignKey("melding.id", ondelete="CASCADE"), primary_key=True),
+    Column("inburgeraar_id", ForeignKey("inburgeraar.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
 
 
 class MailVoorkeur(Base):

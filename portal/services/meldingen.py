@@ -6,18 +6,27 @@ its outbox mail are committed or rolled back together with it (outbox pattern).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from portal import events
+from portal import access, events
 from portal.config import Config
 from portal.events import DomainEvent
-from portal.models import Inburgeraar, Melding, MeldingSoort, User, Verwijzing, user_gemeente
+from portal.models import (
+    Inburgeraar,
+    Melding,
+    MeldingSoort,
+    UploadSoort,
+    User,
+    Verwijzing,
+    melding_inburgeraar,
+    user_gemeente,
+)
 from portal.models.base import utcnow
 from portal.models.enums import Rol
 from portal.services import mail
@@ -33,8 +42,12 @@ TEKSTEN: dict[MeldingSoort, str] = {
     MeldingSoort.NIET_GESTART: "Verwijzing niet gestart{bij}",
     MeldingSoort.AANWEZIGHEID_ONDER_NORM: "Aanwezigheid onder de norm{bij}",
     MeldingSoort.OMSTANDIGHEDEN_GEWIJZIGD: "Gewijzigde omstandigheden gemeld{door}",
-    MeldingSoort.UPLOAD_BEVESTIGD: "Registraties gewijzigd via een bevestigde upload{door}",
 }
+# UPLOAD_BEVESTIGD is a summary per klantregisseur: its text comes from `upload_text`.
+
+# An upload can touch thousands of cases: ids go to the database in slices of this size, well under the
+# bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+IN_CHUNK = 5_000
 
 
 def base_url() -> str:
@@ -61,6 +74,47 @@ def klantregisseurs_for(session: Session, inburgeraar: Inburgeraar) -> list[User
         .order_by(User.id)
     )
     return list(session.scalars(query))
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start:start + IN_CHUNK]
+
+
+def caseload_recipients(session: Session, inburgeraar_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Per klantregisseur (user id): which of these inburgeraars are theirs, by the rule of `klantregisseurs_for`.
+
+    Set-based: one query for the inburgeraars and their own active klantregisseur, one for the klantregisseurs
+    of the gemeenten of those without one, whatever the number of inburgeraars.
+    """
+    ids = sorted(set(inburgeraar_ids))
+    result: dict[int, list[int]] = {}
+    without_own: dict[int, list[int]] = {}  # gemeente id -> inburgeraar ids
+    own_active = and_(User.id == Inburgeraar.klantregisseur_id, User.actief.is_(True), User.rol == Rol.KLANTREGISSEUR)
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Inburgeraar.id, Inburgeraar.gemeente_id, User.id)
+            .outerjoin(User, own_active)
+            .where(Inburgeraar.id.in_(chunk))
+        )
+        for inburgeraar_id, gemeente_id, own_id in rows:
+            if own_id is not None:
+                result.setdefault(own_id, []).append(inburgeraar_id)
+            else:
+                without_own.setdefault(gemeente_id, []).append(inburgeraar_id)
+    if without_own:
+        rows = session.execute(
+            select(user_gemeente.c.gemeente_id, User.id)
+            .join(User, User.id == user_gemeente.c.user_id)
+            .where(
+                user_gemeente.c.gemeente_id.in_(sorted(without_own)),
+                User.rol == Rol.KLANTREGISSEUR,
+                User.actief.is_(True),
+            )
+        )
+        for gemeente_id, user_id in rows:
+            result.setdefault(user_id, []).extend(without_own[gemeente_id])
+    return {user_id: sorted(cases) for user_id, cases in sorted(result.items())}
 
 
 def aanbieder_users(session: Session, aanbieder_id: int) -> list[User]:
@@ -126,12 +180,58 @@ def _add(
         created.setdefault(user.id, (user, []))[1].append(melding)
 
 
+def upload_text(aanbieder_naam: str | None, soort: str | None, aantal: int) -> str:
+    """E.g. "Taalhuis Noord heeft een upload (presentie en uren) bevestigd: 37 inburgeraars uit uw caseload
+    gewijzigd." Counts only: no name or BSN."""
+    try:
+        label = UploadSoort(soort).label
+        wat = f"een upload ({label[:1].lower()}{label[1:]})"
+    except ValueError:
+        wat = "een upload"
+    wie = f"{aanbieder_naam} heeft {wat} bevestigd" if aanbieder_naam else f"Er is {wat} bevestigd"
+    cases = "1 inburgeraar" if aantal == 1 else f"{aantal} inburgeraars"
+    return f"{wie}: {cases} uit uw caseload gewijzigd."[:500]
+
+
+def _on_upload(session: Session, event: DomainEvent, aanbieder_naam: str | None) -> list[Melding]:
+    """One summary melding per klantregisseur per upload, holding the ids of the changed cases in their caseload.
+
+    A weekly upload touches thousands of cases: recipients are found and meldingen inserted set-based, so the
+    work inside the confirmation's transaction does not grow per case.
+    """
+    ids = [event.inburgeraar_id] if event.inburgeraar_id else []
+    ids += [int(i) for i in event.details.get("inburgeraar_ids", [])]
+    per_user = caseload_recipients(session, ids)
+    if event.actor is not None:
+        per_user.pop(event.actor.id, None)  # nobody needs a melding about their own action
+    if not per_user:
+        return []
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(per_user))))}
+    kind = MeldingSoort.UPLOAD_BEVESTIGD
+    soort = event.details.get("soort")
+    created: dict[int, tuple[User, list[Melding]]] = {}
+    for user_id, cases in per_user.items():
+        melding = Melding(user_id=user_id, kind=kind, inburgeraar_id=None, verwijzing_id=None,
+                          text=upload_text(aanbieder_naam, soort, len(cases)))
+        created[user_id] = (users[user_id], [melding])
+    session.add_all([m for _user, (m,) in created.values()])
+    session.flush()  # one multi-row INSERT; the ids are needed for the case rows and the mail links
+    session.execute(insert(melding_inburgeraar), [
+        {"melding_id": created[user_id][1][0].id, "inburgeraar_id": inburgeraar_id}
+        for user_id, cases in per_user.items() for inburgeraar_id in cases
+    ])
+    _deliver(session, created)
+    return [m for _user, meldingen in created.values() for m in meldingen]
+
+
 def on_event(session: Session, event: DomainEvent) -> list[Melding]:
     """Listener: turn a domain event into meldingen for whoever needs to act on it."""
     try:
         kind = MeldingSoort(event.kind)
     except ValueError:
         return []  # an event nobody is notified about
+    if kind is MeldingSoort.UPLOAD_BEVESTIGD:
+        return _on_upload(session, event, _aanbieder_naam(None, event.actor))
     verwijzing = session.get(Verwijzing, event.verwijzing_id) if event.verwijzing_id else None
     aanbieder_naam = _aanbieder_naam(verwijzing, event.actor)
     created: dict[int, tuple[User, list[Melding]]] = {}
@@ -144,18 +244,13 @@ def on_event(session: Session, event: DomainEvent) -> list[Melding]:
              event.inburgeraar_id, verwijzing.id, _text(kind, aanbieder_naam, _extra(kind, event.details)),
              skip=event.actor)
     else:
-        inburgeraar_ids = [event.inburgeraar_id] if event.inburgeraar_id else []
-        if kind is MeldingSoort.UPLOAD_BEVESTIGD:
-            # An upload touches many cases; its details carry their ids only.
-            inburgeraar_ids += [int(i) for i in event.details.get("inburgeraar_ids", [])]
-        for inburgeraar_id in dict.fromkeys(inburgeraar_ids):
-            inburgeraar = session.get(Inburgeraar, inburgeraar_id)
-            if inburgeraar is None:
-                continue
-            same_case = verwijzing is not None and verwijzing.inburgeraar_id == inburgeraar.id
-            _add(session, created, klantregisseurs_for(session, inburgeraar), kind, inburgeraar.id,
-                 verwijzing.id if same_case else None, _text(kind, aanbieder_naam, _extra(kind, event.details)),
-                 skip=event.actor)
+        inburgeraar = session.get(Inburgeraar, event.inburgeraar_id) if event.inburgeraar_id else None
+        if inburgeraar is None:
+            return []
+        same_case = verwijzing is not None and verwijzing.inburgeraar_id == inburgeraar.id
+        _add(session, created, klantregisseurs_for(session, inburgeraar), kind, inburgeraar.id,
+             verwijzing.id if same_case else None, _text(kind, aanbieder_naam, _extra(kind, event.details)),
+             skip=event.actor)
 
     _deliver(session, created)
     return [m for _user, meldingen in created.values() for m in meldingen]
@@ -219,6 +314,35 @@ def unread_count(session: Session, user: User) -> int:
 def get_own(session: Session, user: User, melding_id: int) -> Melding | None:
     """One of the user's own meldingen; None for someone else's (the view answers 404)."""
     return session.scalar(select(Melding).where(Melding.id == melding_id, Melding.user_id == user.id))
+
+
+def case_count(session: Session, melding: Melding) -> int:
+    """How many cases a summary melding is about (visible to the reader or not)."""
+    query = select(func.count()).select_from(melding_inburgeraar).where(melding_inburgeraar.c.melding_id == melding.id)
+    return session.scalar(query) or 0
+
+
+def case_counts(session: Session, melding_list: Iterable[Melding]) -> dict[int, int]:
+    """Per summary melding id: how many cases it is about (one query for a page of the inbox)."""
+    ids = [m.id for m in melding_list if m.is_overzicht]
+    if not ids:
+        return {}
+    query = (
+        select(melding_inburgeraar.c.melding_id, func.count())
+        .where(melding_inburgeraar.c.melding_id.in_(ids))
+        .group_by(melding_inburgeraar.c.melding_id)
+    )
+    return {melding_id: count for melding_id, count in session.execute(query)}
+
+
+def visible_cases(user: User, melding: Melding):  # type: ignore[no-untyped-def]
+    """The cases of a summary melding that the user may (still) see, by name; scoped by access.inburgeraars."""
+    ids = select(melding_inburgeraar.c.inburgeraar_id).where(melding_inburgeraar.c.melding_id == melding.id)
+    return (
+        access.inburgeraars(user)
+        .where(Inburgeraar.id.in_(ids))
+        .order_by(Inburgeraar.achternaam, Inburgeraar.voornamen, Inburgeraar.id)
+    )
 
 
 def mark_read(session: Session, melding: Melding, at: datetime | None = None) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from portal.models import AuditEvent, MailModus, MailVoorkeur, Melding, MeldingSoort
+from portal.models import AuditEvent, MailModus, MailVoorkeur, Melding, MeldingSoort, melding_inburgeraar
 from portal.models.enums import Rol
 from tests.factories import (
     AanbiederFactory,
@@ -43,6 +43,18 @@ def melding_for(db, user, verwijzing, text="Nieuw examenresultaat geregistreerd 
                       verwijzing_id=verwijzing.id if with_verwijzing else None)
     db.add(melding)
     db.flush()
+    return melding
+
+
+def upload_melding_for(db, user, inburgeraars) -> Melding:
+    """A summary melding about a confirmed upload, as the meldingen listener writes it."""
+    melding = Melding(user_id=user.id, kind=MeldingSoort.UPLOAD_BEVESTIGD, inburgeraar_id=None,
+                      text=f"Taalhuis West heeft een upload (presentie en uren) bevestigd: {len(inburgeraars)} "
+                           "inburgeraars uit uw caseload gewijzigd.")
+    db.add(melding)
+    db.flush()
+    db.execute(insert(melding_inburgeraar), [{"melding_id": melding.id, "inburgeraar_id": i.id}
+                                             for i in inburgeraars])
     return melding
 
 
@@ -220,3 +232,73 @@ def test_mail_preference_rejects_unknown_values(db, login_as, regisseur):
     assert response.status_code == 200
     assert "Kies een van de drie mogelijkheden." in response.get_data(as_text=True)
     assert db.get(MailVoorkeur, regisseur.id) is None
+
+
+# --- summary meldingen (a confirmed upload) -------------------------------------------------------------------
+
+def test_opening_an_upload_melding_lists_its_cases_that_the_reader_may_see(db, login_as, regisseur, gemeente):
+    cases = [InburgeraarFactory(gemeente=gemeente, voornamen="Amina", achternaam=f"Yilmaz {n}") for n in range(3)]
+    moved = InburgeraarFactory(gemeente=GemeenteFactory(), voornamen="Pieter", achternaam="Verhuisd")
+    melding = upload_melding_for(db, regisseur, [*cases, moved])
+
+    response = login_as(regisseur).get(f"/meldingen/{melding.id}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "4 inburgeraars uit uw caseload gewijzigd." in html
+    for case in cases:
+        assert f'href="/inburgeraars/{case.id}"' in html
+        assert case.naam in html
+    # Moved to another gemeente since: counted, not named.
+    assert "Verhuisd" not in html and f"/inburgeraars/{moved.id}" not in html
+    assert "1 inburgeraar uit deze melding kunt u niet (meer) inzien." in html
+    db.refresh(melding)
+    assert melding.read_at is not None
+    audit = db.scalars(select(AuditEvent).where(AuditEvent.action == "melding_geopend",
+                                                AuditEvent.actor_id == regisseur.id)).one()
+    assert audit.details == {"inburgeraar_ids": sorted(c.id for c in cases), "niet_zichtbaar": 1}
+    assert audit.result != "geweigerd"
+
+
+def test_each_klantregisseur_sees_only_the_cases_of_their_own_upload_melding(db, login_as, regisseur, gemeente):
+    colleague = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    mine = InburgeraarFactory(gemeente=gemeente, voornamen="Eigen", achternaam="Dossier")
+    theirs = InburgeraarFactory(gemeente=gemeente, voornamen="Ander", achternaam="Dossier")
+    own_melding = upload_melding_for(db, regisseur, [mine])
+    their_melding = upload_melding_for(db, colleague, [theirs])
+    client = login_as(regisseur)
+
+    html = client.get(f"/meldingen/{own_melding.id}").get_data(as_text=True)
+
+    assert "Eigen Dossier" in html and "Ander Dossier" not in html
+    assert client.get(f"/meldingen/{their_melding.id}").status_code == 404
+
+
+def test_the_inbox_shows_how_many_cases_an_upload_melding_is_about_without_names(
+    db, login_as, regisseur, gemeente, verwijzing
+):
+    cases = [InburgeraarFactory(gemeente=gemeente, achternaam=f"Caseload {n}") for n in range(2)]
+    upload_melding_for(db, regisseur, cases)
+    melding_for(db, regisseur, verwijzing)
+
+    client = login_as(regisseur)
+    html = client.get("/meldingen/").get_data(as_text=True)
+
+    assert "Wijzigingen uit een upload" in html
+    assert ">2 inburgeraars</td>" in html
+    assert "Caseload" not in html
+    assert "Samir Benali" in html  # a per-case melding still names its case
+    assert "2 ongelezen meldingen" in client.get("/meldingen/aantal").get_data(as_text=True)
+
+
+def test_a_long_upload_melding_is_paginated(db, login_as, regisseur, gemeente):
+    cases = [InburgeraarFactory(gemeente=gemeente, achternaam=f"Persoon {n:03d}") for n in range(60)]
+    melding = upload_melding_for(db, regisseur, cases)
+    client = login_as(regisseur)
+
+    first = client.get(f"/meldingen/{melding.id}").get_data(as_text=True)
+    second = client.get(f"/meldingen/{melding.id}?pagina=2").get_data(as_text=True)
+
+    assert "Persoon 000" in first and "Persoon 059" not in first
+    assert "Persoon 059" in second and "Persoon 000" not in second
+    assert f'href="/meldingen/{melding.id}?pagina=2"' in first

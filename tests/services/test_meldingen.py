@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 from flask import current_app
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from portal import events
 from portal.events import DomainEvent
-from portal.models import MailModus, MailOutbox, Melding, MeldingSoort
+from portal.models import MailModus, MailOutbox, Melding, MeldingSoort, melding_inburgeraar
 from portal.models.enums import Rol
 from portal.services import mail, meldingen
 from tests.factories import (
@@ -147,24 +148,102 @@ def test_nobody_is_told_about_their_own_action(app_ctx, db, gemeente, verwijzing
     assert meldingen_of(db, regisseur) == []
 
 
-def test_upload_bevestigd_tells_the_klantregisseur_of_each_affected_inburgeraar_in_one_mail(
+def upload_event(actor, inburgeraars, soort="presentie") -> DomainEvent:
+    ids = sorted(i.id for i in inburgeraars)
+    return DomainEvent(kind=events.UPLOAD_BEVESTIGD, inburgeraar_id=ids[0], actor=actor,
+                       details={"upload_id": "u1", "soort": soort, "nieuw": len(ids), "gewijzigd": 0,
+                                "inburgeraar_ids": ids})
+
+
+def cases_of(db, melding) -> set[int]:
+    query = select(melding_inburgeraar.c.inburgeraar_id).where(melding_inburgeraar.c.melding_id == melding.id)
+    return set(db.scalars(query))
+
+
+def test_upload_bevestigd_makes_one_summary_melding_per_klantregisseur_with_its_own_cases(
     app_ctx, db, gemeente, aanbieder, docent
 ):
     regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
     other_gemeente = GemeenteFactory()
     other_regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[other_gemeente])
     mine = [InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur) for _ in range(3)]
-    theirs = InburgeraarFactory(gemeente=other_gemeente)
+    theirs = InburgeraarFactory(gemeente=other_gemeente)  # no own klantregisseur: the gemeente's hear it
     untouched = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur)
 
-    events.emit(db, DomainEvent(kind=events.UPLOAD_BEVESTIGD, inburgeraar_id=mine[0].id, actor=docent,
-                                details={"inburgeraar_ids": [i.id for i in [*mine, theirs]]}))
+    events.emit(db, upload_event(docent, [*mine, theirs]))
 
-    assert {m.inburgeraar_id for m in meldingen_of(db, regisseur)} == {i.id for i in mine}
-    assert untouched.id not in {m.inburgeraar_id for m in meldingen_of(db, regisseur)}
-    assert [m.inburgeraar_id for m in meldingen_of(db, other_regisseur)] == [theirs.id]
-    [grouped] = outbox_to(db, regisseur)
-    assert grouped.subject.startswith("3 nieuwe meldingen")
+    [melding] = meldingen_of(db, regisseur)
+    assert melding.kind is MeldingSoort.UPLOAD_BEVESTIGD
+    assert melding.is_overzicht and melding.inburgeraar_id is None and melding.verwijzing_id is None
+    assert melding.text == ("Taalhuis Noord heeft een upload (presentie en uren) bevestigd: "
+                            "3 inburgeraars uit uw caseload gewijzigd.")
+    assert cases_of(db, melding) == {i.id for i in mine}
+    assert untouched.id not in cases_of(db, melding)
+    [theirs_melding] = meldingen_of(db, other_regisseur)
+    assert theirs_melding.text.endswith(": 1 inburgeraar uit uw caseload gewijzigd.")
+    assert cases_of(db, theirs_melding) == {theirs.id}
+    assert meldingen_of(db, docent) == []
+    # One mail per recipient, saying what happened and nothing personal.
+    [mailed] = outbox_to(db, regisseur)
+    assert mailed.subject == "Nieuwe melding: Wijzigingen uit een upload"
+    assert f"/meldingen/{melding.id}" in mailed.body
+    for inburgeraar in mine:
+        assert inburgeraar.bsn not in mailed.body and inburgeraar.achternaam not in mailed.body
+    assert len(outbox_to(db, other_regisseur)) == 1
+
+
+def test_upload_bevestigd_falls_back_to_the_gemeente_per_case(app_ctx, db, gemeente, docent):
+    own = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    departed = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente], actief=False)
+    colleague = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    contractmanager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    assigned = InburgeraarFactory(gemeente=gemeente, klantregisseur=own)
+    orphaned = InburgeraarFactory(gemeente=gemeente, klantregisseur=departed)
+    unassigned = InburgeraarFactory(gemeente=gemeente)
+
+    events.emit(db, upload_event(docent, [assigned, orphaned, unassigned], soort="route_resultaten"))
+
+    # The same rule as for a single case: the own active klantregisseur, else every one of the gemeente.
+    [for_own] = meldingen_of(db, own)
+    assert cases_of(db, for_own) == {assigned.id, orphaned.id, unassigned.id}
+    [for_colleague] = meldingen_of(db, colleague)
+    assert cases_of(db, for_colleague) == {orphaned.id, unassigned.id}
+    assert for_colleague.text == ("Taalhuis Noord heeft een upload (resultaten MAP, PVT en Z-route) bevestigd: "
+                                  "2 inburgeraars uit uw caseload gewijzigd.")
+    assert meldingen_of(db, departed) == [] and meldingen_of(db, contractmanager) == []
+
+
+def test_upload_bevestigd_listener_statements_do_not_grow_with_the_cases(app_ctx, db, docent):
+    """A weekly upload touches thousands of cases: the listener's work must not be per case."""
+    counts = {}
+    for size in (5, 50):
+        gemeente = GemeenteFactory()
+        own = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+        colleagues = [UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente]) for _ in range(2)]
+        assigned = [InburgeraarFactory(gemeente=gemeente, klantregisseur=own) for _ in range(size)]
+        unassigned = [InburgeraarFactory(gemeente=gemeente) for _ in range(size)]
+        db.flush()
+        event = upload_event(docent, [*assigned, *unassigned])
+        db.expire_all()  # both runs start from the same (empty) identity map
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany, statements=statements):
+            statements.append(statement)
+
+        connection = db.connection()
+        sa_event.listen(connection, "before_cursor_execute", count)
+        try:
+            events.emit(db, event)
+        finally:
+            sa_event.remove(connection, "before_cursor_execute", count)
+        counts[size] = len(statements)
+
+        [for_own] = meldingen_of(db, own)
+        assert cases_of(db, for_own) == {i.id for i in [*assigned, *unassigned]}
+        for colleague in colleagues:
+            [melding] = meldingen_of(db, colleague)
+            assert cases_of(db, melding) == {i.id for i in unassigned}
+    assert counts[5] == counts[50], counts
 
 
 def test_unknown_event_kinds_are_ignored(app_ctx, db, gemeente, verwijzing, docent):

@@ -23,6 +23,7 @@ from portal.models import (
     UploadSoort,
     UploadStatus,
     Verwijzing,
+    melding_inburgeraar,
 )
 from portal.models.enums import Onderdeel, Rol, VerwijzingStatus
 from portal.models.resultaat import BereiktNiveau, Examenuitslag, RedenGeenResultaat, ResultaatBron
@@ -66,7 +67,13 @@ def counts(upload: Upload) -> tuple[int, int, int, int]:
 
 
 def upload_meldingen(db: Session) -> list[Melding]:
-    return list(db.scalars(select(Melding).where(Melding.kind == MeldingSoort.UPLOAD_BEVESTIGD)))
+    return list(db.scalars(select(Melding).where(Melding.kind == MeldingSoort.UPLOAD_BEVESTIGD).order_by(Melding.id)))
+
+
+def cases_of(db: Session, melding: Melding) -> set[int]:
+    """The inburgeraars a summary melding says were changed."""
+    query = select(melding_inburgeraar.c.inburgeraar_id).where(melding_inburgeraar.c.melding_id == melding.id)
+    return set(db.scalars(query))
 
 
 @pytest.fixture
@@ -118,10 +125,10 @@ def test_exam_preview_stores_nothing_and_confirm_stores_through_the_service(
          ResultaatBron.AANBIEDER, examendatum, v2.id),
     }
     # the klantregisseur hears once that the upload changed these cases
-    meldingen = upload_meldingen(db)
-    assert {(m.user_id, m.inburgeraar_id) for m in meldingen} == {
-        (klantregisseur.id, v.inburgeraar_id) for v in provider.verwijzingen
-    }
+    [melding] = upload_meldingen(db)
+    assert melding.user_id == klantregisseur.id
+    assert cases_of(db, melding) == {v.inburgeraar_id for v in provider.verwijzingen}
+    assert "upload (examenresultaten) bevestigd: 3 inburgeraars uit uw caseload gewijzigd." in melding.text
 
 
 def test_exam_reupload_of_the_same_data_in_another_file_changes_nothing(
@@ -165,8 +172,8 @@ def test_exam_changed_result_is_a_correction_with_history(db, provider, settings
     history = db.scalars(select(RegistratieWijziging).where(RegistratieWijziging.object_type == "examenresultaat"))
     assert [(h.veld, h.oude_waarde, h.nieuwe_waarde, h.gewijzigd_door_id) for h in history] == [
         ("resultaat", "Gezakt", "Geslaagd", provider.user.id)]
-    new = upload_meldingen(db)[meldingen_before:]
-    assert [m.inburgeraar_id for m in new] == [provider.verwijzingen[1].inburgeraar_id]
+    [new] = upload_meldingen(db)[meldingen_before:]
+    assert cases_of(db, new) == {provider.verwijzingen[1].inburgeraar_id}
 
 
 def test_exam_errors_name_row_column_and_what_to_fix(db, provider, settings, examendatum):
@@ -267,14 +274,15 @@ def test_route_results_preview_confirm_reupload_and_correction(db, provider, set
     for verwijzing in routes.values():  # a result ends the traject, as with the form
         db.refresh(verwijzing)
         assert verwijzing.status is VerwijzingStatus.AFGEROND
-    assert len(upload_meldingen(db)) == 3
+    [melding] = upload_meldingen(db)
+    assert cases_of(db, melding) == {v.inburgeraar_id for v in routes.values()}
     history_before = count(db, RegistratieWijziging)
 
     again = confirm(db, provider, settings, upload_file(
         db, provider, settings, UploadSoort.ROUTE_RESULTATEN, xlsx_bytes([ROUTE_HEADER, *route_rows(routes, day)])))
     assert counts(again) == (0, 0, 3, 0)
     assert count(db, RegistratieWijziging) == history_before
-    assert len(upload_meldingen(db)) == 3
+    assert len(upload_meldingen(db)) == 1
 
     rows = route_rows(routes, day)
     rows[0][2] = f"{day + timedelta(days=1):%d-%m-%Y}"
@@ -320,20 +328,53 @@ def test_confirmed_presence_upload_with_changes_tells_the_klantregisseur_once(db
                         xlsx_bytes([HEADER, *presence_rows(provider, day)]))
     assert upload_meldingen(db) == []  # the preview tells nobody
     confirm(db, provider, settings, first)
-    meldingen = upload_meldingen(db)
-    assert {(m.user_id, m.inburgeraar_id) for m in meldingen} == {
-        (klantregisseur.id, v.inburgeraar_id) for v in provider.verwijzingen
-    }
-    assert all(m.text == f"Registraties gewijzigd via een bevestigde upload door {provider.user.aanbieder.naam}"
-               for m in meldingen)
-    assert not any(v.inburgeraar.bsn in m.text or v.inburgeraar.achternaam in m.text
-                   for m in meldingen for v in provider.verwijzingen)
-    assert provider.user.id not in {m.user_id for m in meldingen}
+    [melding] = upload_meldingen(db)
+    assert melding.user_id == klantregisseur.id  # not the provider who uploaded
+    assert melding.inburgeraar_id is None
+    assert melding.text == (f"{provider.user.aanbieder.naam} heeft een upload (presentie en uren) bevestigd: "
+                            "3 inburgeraars uit uw caseload gewijzigd.")
+    assert cases_of(db, melding) == {v.inburgeraar_id for v in provider.verwijzingen}
+    assert not any(v.inburgeraar.bsn in melding.text or v.inburgeraar.achternaam in melding.text
+                   for v in provider.verwijzingen)
 
     unchanged = confirm(db, provider, settings, upload_file(
         db, provider, settings, UploadSoort.PRESENTIE, xlsx_bytes([HEADER, *presence_rows(provider, day)])))
     assert counts(unchanged) == (0, 0, 3, 0)
-    assert len(upload_meldingen(db)) == 3  # an unchanged re-upload creates none
+    assert len(upload_meldingen(db)) == 1  # an unchanged re-upload creates none
+
+
+def test_an_upload_tells_each_klantregisseur_once_about_their_own_cases_only(db, provider, settings):
+    """A weekly presence upload: one summary melding per klantregisseur, not one per deelnemer."""
+    gemeente = provider.verwijzingen[0].inburgeraar.gemeente
+    anna = factories.UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    bram = factories.UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    extra = []
+    for _ in range(9):
+        verwijzing = factories.VerwijzingFactory(
+            contract=provider.verwijzingen[0].contract, onderdeel=Onderdeel.B1_ROUTE,
+            inburgeraar=factories.InburgeraarFactory(gemeente=gemeente))
+        db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=provider.start))
+        extra.append(verwijzing)
+    deelnemers = [*provider.verwijzingen, *extra]
+    annas, brams = deelnemers[:8], deelnemers[8:]
+    for verwijzing in annas:
+        verwijzing.inburgeraar.klantregisseur = anna
+    for verwijzing in brams:
+        verwijzing.inburgeraar.klantregisseur = bram
+    db.flush()
+    day = provider.start + timedelta(days=7)
+    rows = [[v.inburgeraar.bsn, f"{day:%d-%m-%Y}", "Taalles en KNM", "2,5", None, None] for v in deelnemers]
+
+    confirm(db, provider, settings, upload_file(db, provider, settings, UploadSoort.PRESENTIE,
+                                                xlsx_bytes([HEADER, *rows])))
+
+    by_user = {m.user_id: m for m in upload_meldingen(db)}
+    assert set(by_user) == {anna.id, bram.id}
+    assert len(upload_meldingen(db)) == 2
+    assert cases_of(db, by_user[anna.id]) == {v.inburgeraar_id for v in annas}
+    assert by_user[anna.id].text.endswith(": 8 inburgeraars uit uw caseload gewijzigd.")
+    assert cases_of(db, by_user[bram.id]) == {v.inburgeraar_id for v in brams}
+    assert by_user[bram.id].text.endswith(": 4 inburgeraars uit uw caseload gewijzigd.")
 
 
 def test_confirmed_start_dates_upload_tells_only_about_the_changed_cases(db, provider, settings, klantregisseur):
@@ -346,10 +387,12 @@ def test_confirmed_start_dates_upload_tells_only_about_the_changed_cases(db, pro
     first = confirm(db, provider, settings, upload_file(db, provider, settings, UploadSoort.STARTDATUMS,
                                                         xlsx_bytes([header, *rows])))
     assert counts(first) == (2, 0, 0, 0)
-    assert sorted(m.inburgeraar_id for m in upload_meldingen(db)) == sorted([a.inburgeraar_id, b.inburgeraar_id])
+    [melding] = upload_meldingen(db)
+    assert cases_of(db, melding) == {a.inburgeraar_id, b.inburgeraar_id}
 
     rows[1][2:4] = [f"{b.beoogde_startdatum + timedelta(days=2):%d-%m-%Y}", "Ziek"]
     second = confirm(db, provider, settings, upload_file(db, provider, settings, UploadSoort.STARTDATUMS,
                                                          xlsx_bytes([header, *rows])))
     assert counts(second) == (0, 1, 1, 0), second.fouten
-    assert [m.inburgeraar_id for m in upload_meldingen(db)[2:]] == [b.inburgeraar_id]
+    [_first, new] = upload_meldingen(db)
+    assert cases_of(db, new) == {b.inburgeraar_id}

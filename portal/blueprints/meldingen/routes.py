@@ -26,11 +26,16 @@ CHANGED_EVENT = "meldingen-gewijzigd"  # htmx event that makes the header badge 
 
 def _names(melding_list: list[Melding]) -> dict[int, str]:
     """Names of the inburgeraars behind these meldingen, only those still in the user's scope."""
-    ids = {m.inburgeraar_id for m in melding_list}
+    ids = {m.inburgeraar_id for m in melding_list if m.inburgeraar_id is not None}
     if not ids:
         return {}
     query = access.inburgeraars(current_user).where(Inburgeraar.id.in_(ids))
     return {i.id: i.naam for i in db.session.scalars(query)}
+
+
+def _rows(melding_list: list[Melding]) -> dict[str, object]:
+    """What the inbox rows show in the case column: a name, or for a summary melding the number of cases."""
+    return {"names": _names(melding_list), "aantallen": meldingen.case_counts(db.session, melding_list)}
 
 
 def _own_or_404(melding_id: int) -> Melding:
@@ -45,12 +50,13 @@ def _own_or_404(melding_id: int) -> Melding:
 def inbox() -> str:
     """The user's meldingen, unread first."""
     page = paginate(db.session, meldingen.own_meldingen(current_user), page_number(request.args.get(PAGE_PARAM)))
-    names = _names(page.items)
+    rows = _rows(page.items)
+    names = rows["names"]
     if names:
         audit.record(db.session, current_user, "meldingen_bekeken", object_type="melding",
                      details={"inburgeraar_ids": sorted(names)})
     db.session.commit()
-    context = {"page": page, "names": names, "unread": meldingen.unread_count(db.session, current_user)}
+    context = {"page": page, **rows, "unread": meldingen.unread_count(db.session, current_user)}
     if htmx and not htmx.history_restore_request:
         return render_template("meldingen/_lijst.html", **context)
     return render_template("meldingen/inbox.html", **context)
@@ -69,9 +75,14 @@ def badge() -> str | Response:
 @bp.route("/<int:melding_id>")
 @login_only
 def openen(melding_id: int) -> str | Response:
-    """Open a melding: mark it read, check the user may still see the case, then go to the case."""
+    """Open a melding: mark it read, check the user may still see the case, then go to the case.
+
+    A summary melding (a confirmed upload) shows the list of its cases instead.
+    """
     melding = _own_or_404(melding_id)
     meldingen.mark_read(db.session, melding)
+    if melding.is_overzicht:
+        return _overzicht(melding)
     if melding.verwijzing_id is not None:
         case = db.session.scalar(access.verwijzingen(current_user).where(Verwijzing.id == melding.verwijzing_id))
     else:
@@ -90,6 +101,34 @@ def openen(melding_id: int) -> str | Response:
         return redirect(target)
     names = _names([melding])
     return render_template("meldingen/melding.html", melding=melding, naam=names.get(melding.inburgeraar_id))
+
+
+OVERZICHT_PER_PAGE = 50
+
+
+def _overzicht(melding: Melding) -> str:
+    """A summary melding lists its cases the reader may still see; the others are counted, not named."""
+    total = meldingen.case_count(db.session, melding)
+    page = paginate(db.session, meldingen.visible_cases(current_user, melding),
+                    page_number(request.args.get(PAGE_PARAM)), per_page=OVERZICHT_PER_PAGE,
+                    args={"melding_id": melding.id})
+    hidden = total - page.total
+    audit.record(db.session, current_user, "melding_geopend", object_type="melding", object_id=melding.id,
+                 details={"inburgeraar_ids": [i.id for i in page.items], "niet_zichtbaar": hidden})
+    db.session.commit()
+    links = {i.id: _inburgeraar_url(i.id) for i in page.items}
+    return render_template("meldingen/overzicht.html", melding=melding, page=page, total=total, hidden=hidden,
+                           links=links)
+
+
+def _inburgeraar_url(inburgeraar_id: int) -> str | None:
+    """The case page for gemeente roles (it checks access again); aanbieders reach cases per verwijzing."""
+    if current_user.rol.is_aanbieder:
+        return None
+    try:
+        return url_for("inburgeraars.detail", inburgeraar_id=inburgeraar_id)
+    except BuildError:  # the case pages are not installed
+        return None
 
 
 def _case_url(melding: Melding) -> str | None:
@@ -113,7 +152,7 @@ def gelezen(melding_id: int) -> str | Response:
     audit.record(db.session, current_user, "melding_gelezen", object_type="melding", object_id=melding.id)
     db.session.commit()
     if htmx:
-        html = render_template("meldingen/_rij.html", melding=melding, names=_names([melding]), focus=True)
+        html = render_template("meldingen/_rij.html", melding=melding, **_rows([melding]), focus=True)
         return Response(html, headers={"HX-Trigger": CHANGED_EVENT})
     return redirect(url_for("meldingen.inbox"))
 
@@ -130,7 +169,7 @@ def alles_gelezen() -> str | Response:
         "1 melding gemarkeerd als gelezen." if count == 1 else f"{count} meldingen gemarkeerd als gelezen.")
     if htmx:
         page = paginate(db.session, meldingen.own_meldingen(current_user), 1)
-        html = render_template("meldingen/_lijst.html", page=page, names=_names(page.items), unread=0,
+        html = render_template("meldingen/_lijst.html", page=page, **_rows(page.items), unread=0,
                                message=message)
         return Response(html, headers={"HX-Trigger": CHANGED_EVENT})
     flash(message, "success")
