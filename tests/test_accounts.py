@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -333,6 +334,138 @@ def test_account_actions_need_a_csrf_token(login_as, world: World, db):
     assert client.post(f"/beheer/gebruikers/{world.klantregisseur.id}/deactiveren").status_code == 400
     db.refresh(world.klantregisseur)
     assert world.klantregisseur.actief
+
+
+# --- new password -----------------------------------------------------------------------------------------
+
+RESET_PASSWORD = "een nieuw en lang wachtwoord"
+
+
+def _password_page(user: User) -> str:
+    return f"/beheer/gebruikers/{user.id}/wachtwoord"
+
+
+def test_aanbieder_beheerder_sets_a_new_password_which_ends_sessions_and_lifts_the_lockout(
+    app: Flask, login_as, world: World, db
+):
+    target = app.test_client()
+    login_via_form(target, world.medewerker.email, factories.PASSWORD, world.medewerker.totp_secret)
+    assert target.get("/").status_code == 200
+    world.medewerker.mislukte_pogingen = 5
+    world.medewerker.geblokkeerd_tot = datetime.now(UTC) + timedelta(minutes=15)
+    db.flush()
+
+    admin = login_as(world.ab)
+    assert "Nieuw wachtwoord instellen" in admin.get(f"/beheer/gebruikers/{world.medewerker.id}").get_data(as_text=True)
+    response = post_form(admin, _password_page(world.medewerker),
+                         {"password": RESET_PASSWORD, "password_repeat": RESET_PASSWORD})
+    assert response.status_code == 302
+    assert "Alle sessies van dit account zijn beëindigd" in admin.get(response.headers["Location"]).get_data(
+        as_text=True)
+
+    assert target.get("/").status_code == 302  # the user's cookie no longer opens anything
+    assert _open_sessions(db, world.medewerker) == []
+    db.refresh(world.medewerker)
+    assert world.medewerker.mislukte_pogingen == 0 and world.medewerker.geblokkeerd_tot is None
+    assert world.medewerker.password_hash.startswith("$argon2id$")
+    response = post_form(target, "/inloggen/", {"email": world.medewerker.email, "password": factories.PASSWORD})
+    assert response.status_code == 200  # the old password is refused
+    response = post_form(target, "/inloggen/", {"email": world.medewerker.email, "password": RESET_PASSWORD})
+    assert response.headers["Location"].endswith("/inloggen/tweede-factor")  # the new one is accepted
+
+    event = [e for e in _events(db, "user", world.medewerker.id) if e.action == "wachtwoord_ingesteld"]
+    assert len(event) == 1 and event[0].actor_id == world.ab.id
+    logged = str(event[0].details)
+    for secret in (RESET_PASSWORD, world.medewerker.password_hash, world.medewerker.email, world.medewerker.naam):
+        assert secret not in logged
+
+
+@pytest.mark.parametrize(("password", "repeat", "message"), [
+    ("te kort", "te kort", "Kies een wachtwoord van minstens 12 tekens."),
+    (RESET_PASSWORD, "iets anders dan dat", "De twee wachtwoorden zijn niet gelijk."),
+    ("", "", "Kies een nieuw wachtwoord."),
+])
+def test_new_password_form_explains_what_to_fix(login_as, world: World, db, password, repeat, message):
+    old_hash = world.klantregisseur.password_hash
+    login_as(world.klantregisseur)  # an open session that must survive a refused reset
+    client = login_as(world.fb)
+    response = post_form(client, _password_page(world.klantregisseur),
+                         {"password": password, "password_repeat": repeat})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "gevonden" in text and message in text
+    db.refresh(world.klantregisseur)
+    assert world.klantregisseur.password_hash == old_hash
+    assert len(_open_sessions(db, world.klantregisseur)) == 1
+    assert not [e for e in _events(db, "user", world.klantregisseur.id) if e.action == "wachtwoord_ingesteld"]
+
+
+@pytest.mark.parametrize(("beheerder", "target"), [
+    ("ab", "medewerker_elders"), ("ab", "klantregisseur"), ("fb", "klantregisseur_elders"),
+])
+def test_beheerder_cannot_set_the_password_of_an_account_outside_its_scope(
+    login_as, world: World, db, beheerder: str, target: str
+):
+    other = getattr(world, target)
+    old_hash = other.password_hash
+    client = login_as(getattr(world, beheerder))
+    assert client.get(_password_page(other)).status_code == 404
+    own_page = f"/beheer/gebruikers/{getattr(world, beheerder).id}"  # a page with a valid CSRF token
+    response = post_form(client, _password_page(other), {"password": RESET_PASSWORD,
+                                                          "password_repeat": RESET_PASSWORD}, page_url=own_page)
+    assert response.status_code == 404
+    db.refresh(other)
+    assert other.password_hash == old_hash
+
+
+def test_setting_a_password_needs_a_csrf_token(login_as, world: World, db):
+    old_hash = world.medewerker.password_hash
+    response = login_as(world.ab).post(_password_page(world.medewerker),
+                                       data={"password": RESET_PASSWORD, "password_repeat": RESET_PASSWORD})
+    assert response.status_code in (200, 400)
+    db.refresh(world.medewerker)
+    assert world.medewerker.password_hash == old_hash
+
+
+# --- user list: search and pagination ---------------------------------------------------------------------
+
+def test_user_list_is_paginated_with_real_links(login_as, world: World, db):
+    for n in range(30):
+        UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=world.aanbieder, naam=f"Docent {n:02d}")
+    client = login_as(world.ab)  # manages 32 accounts: Ad Beheer, Mia Docent and the 30 docenten
+    first = client.get("/beheer/gebruikers").get_data(as_text=True)
+    assert "32 accounts gevonden" in first and "pagina 1 van 2" in first
+    assert len(re.findall(r'href="/beheer/gebruikers/\d+"', first)) == 25
+    assert 'href="/beheer/gebruikers?pagina=2"' in first and f'href="/beheer/gebruikers/{world.ab.id}"' in first
+    second = client.get("/beheer/gebruikers?pagina=2").get_data(as_text=True)
+    assert len(re.findall(r'href="/beheer/gebruikers/\d+"', second)) == 7
+    assert "Mia Docent" in second and "Docent 29" in second and "Docent 29" not in first
+    assert 'href="/beheer/gebruikers" rel="prev"' in second
+    assert "Lars Leerhuis" not in first + second
+
+
+def test_user_list_searches_name_and_e_mail_within_scope(login_as, world: World, db):
+    client = login_as(world.fb)
+    text = client.get("/beheer/gebruikers", query_string={"q": "docent"}).get_data(as_text=True)
+    assert "1 account gevonden" in text and "Mia Docent" in text and "Ad Beheer" not in text
+    text = client.get("/beheer/gebruikers", query_string={"q": world.klantregisseur.email.upper()}).get_data(
+        as_text=True)
+    assert "Kees Regie" in text and "Mia Docent" not in text
+    text = client.get("/beheer/gebruikers", query_string={"q": "Elders"}).get_data(as_text=True)
+    assert "Zoë Elders" not in text and "Geen accounts gevonden" in text  # out of scope stays out of sight
+    text = client.get("/beheer/gebruikers", query_string={"q": "%"}).get_data(as_text=True)
+    assert "Geen accounts gevonden" in text  # wildcards are searched literally
+
+
+def test_search_is_kept_in_the_page_links(login_as, world: World, db):
+    for n in range(27):
+        UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=world.aanbieder, naam=f"Docent {n:02d}")
+    text = login_as(world.ab).get("/beheer/gebruikers?q=docent").get_data(as_text=True)
+    assert "28 accounts gevonden" in text
+    assert 'href="/beheer/gebruikers?q=docent&amp;pagina=2"' in text
+    fragment = login_as(world.ab).get("/beheer/gebruikers?q=mia", headers={"HX-Request": "true"}).get_data(
+        as_text=True)  # typing in the search box swaps only the results
+    assert "<html" not in fragment and "1 account gevonden" in fragment and "Mia Docent" in fragment
 
 
 # --- organisations ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import access, audit
@@ -16,6 +16,7 @@ from portal.services import ValidationError
 from portal.services.auth import hash_password, revoke_all_sessions
 
 MIN_PASSWORD_LENGTH = 12
+MAX_SEARCH_TERMS = 5
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -58,8 +59,19 @@ def assignable_aanbieders(session: Session, actor: User) -> list[Aanbieder]:
 
 def managed_users(session: Session, actor: User) -> list[User]:
     """The accounts the actor manages, sorted by name."""
+    return list(session.scalars(managed_users_query(actor)))
+
+
+def managed_users_query(actor: User, q: str = "") -> Select[tuple[User]]:
+    """The accounts the actor manages whose name or e-mail address contains every word of `q`, by name."""
     query = access.users(actor).options(selectinload(User.aanbieder), selectinload(User.gemeenten))
-    return list(session.scalars(query.order_by(User.naam, User.id)))
+    terms = q.split()[:MAX_SEARCH_TERMS]
+    if terms:
+        query = query.where(and_(*[
+            or_(User.naam.icontains(term, autoescape=True), User.email.icontains(term, autoescape=True))
+            for term in terms
+        ]))
+    return query.order_by(User.naam, User.id)
 
 
 def create_user(session: Session, actor: User, data: UserData) -> User:
@@ -164,6 +176,22 @@ def reset_second_factor(session: Session, actor: User, user: User) -> None:
     ended = revoke_all_sessions(session, user)
     audit.record(
         session, actor, "tweede_factor_gereset", object_type="user", object_id=user.id,
+        details={"sessies_beeindigd": ended},
+    )
+    session.flush()
+
+
+def set_password(session: Session, actor: User, user: User, password: str) -> None:
+    """Give the account a new password (forgotten or leaked): all its sessions end and a lockout is lifted."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError({"password": f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."})
+    user.password_hash = hash_password(password)
+    user.mislukte_pogingen = 0
+    user.geblokkeerd_tot = None
+    ended = revoke_all_sessions(session, user)
+    # Never the password or its hash: only that it changed and what that ended.
+    audit.record(
+        session, actor, "wachtwoord_ingesteld", object_type="user", object_id=user.id,
         details={"sessies_beeindigd": ended},
     )
     session.flush()

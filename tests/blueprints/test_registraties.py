@@ -7,9 +7,22 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal.models import AuditEvent, Examenresultaat, OmstandighedenMelding, Pip, Voortgangsrapportage
-from portal.models.enums import NiveauPip, Rol, VerwijzingStatus
-from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek, ResultaatBron
+from portal.models import (
+    AuditEvent,
+    Examenresultaat,
+    OmstandighedenMelding,
+    Pip,
+    RouteResultaat,
+    Voortgangsrapportage,
+)
+from portal.models.enums import NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.resultaat import (
+    AfschalingStatus,
+    Afschalingsverzoek,
+    BereiktNiveau,
+    ResultaatBron,
+    TaalschakelResultaat,
+)
 from tests.factories import UserFactory
 from tests.helpers import csrf_token, post_form
 from tests.registraties_case import TODAY, add_lesuren
@@ -169,3 +182,96 @@ def test_gemeente_case_fragment_renders_the_exam_grid(db, app, case):
                                registraties=registraties_van(db, case.klantregisseur, case.inburgeraar))
         g.pop("_db_session")
     assert "Examenresultaten per onderdeel en niveau" in html and "Afschalingsverzoeken" in html
+
+
+def _route(client, verwijzing, data):
+    return post_form(client, f"{page(verwijzing)}/routeresultaat", data, page_url=page(verwijzing))
+
+
+def test_onderwijsroute_provider_registers_the_taalschakeltraject_result(db, login_as, case):
+    onderwijs = case.verwijzing(Onderdeel.ONDERWIJSROUTE)
+    client = login_as(case.aanbieder_a)
+    assert "Resultaat taalschakeltraject" in client.get(page(onderwijs)).text
+    response = _route(client, onderwijs, {"route-taalschakel_resultaat": "behaald",
+                                          "route-datum_taalschakel_resultaat": DATUM})
+    assert response.status_code == 302
+    resultaat = db.scalar(select(RouteResultaat).where(RouteResultaat.verwijzing_id == onderwijs.id))
+    assert resultaat.taalschakel_resultaat is TaalschakelResultaat.BEHAALD
+    assert resultaat.datum_taalschakel_resultaat == TODAY - timedelta(days=2)
+    db.refresh(onderwijs)
+    assert onderwijs.status is VerwijzingStatus.AFGEROND
+    assert f"Taalschakeltraject behaald op {DATUM}" in client.get(page(onderwijs)).text
+
+
+def test_onderwijsroute_form_names_what_is_missing_or_wrong(db, login_as, case):
+    onderwijs = case.verwijzing(Onderdeel.ONDERWIJSROUTE)
+    morgen = (TODAY + timedelta(days=1)).strftime("%d-%m-%Y")
+    response = _route(login_as(case.aanbieder_a), onderwijs, {"route-datum_taalschakel_resultaat": morgen})
+    assert response.status_code == 200
+    assert "Er zijn 2 fouten gevonden" in response.text
+    assert "Kies of het taalschakeltraject is behaald." in response.text
+    assert "ligt in de toekomst" in response.text
+    assert db.scalar(select(RouteResultaat)) is None
+    db.refresh(onderwijs)
+    assert onderwijs.status is VerwijzingStatus.GESTART
+
+
+def test_pvt_provider_registers_the_signing_date(db, login_as, case):
+    pvt = case.verwijzing(Onderdeel.PVT)
+    client = login_as(case.aanbieder_a)
+    assert "Datum ondertekening participatieverklaring" in client.get(page(pvt)).text
+    response = _route(client, pvt, {"route-datum_ondertekening_pvt": DATUM, "route-verwijtbaar": ""})
+    assert response.status_code == 302
+    resultaat = db.scalar(select(RouteResultaat).where(RouteResultaat.verwijzing_id == pvt.id))
+    assert resultaat.datum_ondertekening_pvt == TODAY - timedelta(days=2) and resultaat.verwijtbaar is None
+    db.refresh(pvt)
+    assert pvt.status is VerwijzingStatus.AFGEROND
+    assert f"Participatieverklaring ondertekend op {DATUM}" in client.get(page(pvt)).text
+
+
+def test_pvt_signing_date_in_the_future_is_refused_in_dutch(db, login_as, case):
+    pvt = case.verwijzing(Onderdeel.PVT)
+    morgen = (TODAY + timedelta(days=1)).strftime("%d-%m-%Y")
+    response = _route(login_as(case.aanbieder_a), pvt, {"route-datum_ondertekening_pvt": morgen})
+    assert response.status_code == 200
+    assert "Er is 1 fout gevonden" in response.text
+    assert ("Datum ondertekening participatieverklaring: De datum van ondertekening ligt in de toekomst. "
+            "Vul een datum in tot en met vandaag.") in response.text
+    assert f'value="{morgen}"' in response.text  # the input is kept for correction
+    assert db.scalar(select(RouteResultaat)) is None
+    db.refresh(pvt)
+    assert pvt.status is VerwijzingStatus.GESTART
+
+
+def test_z_route_provider_registers_afronding_and_the_level_reached(db, login_as, case):
+    z = case.verwijzing(Onderdeel.Z_ROUTE_TAAL)
+    client = login_as(case.aanbieder_a)
+    response = _route(client, z, {"route-datum_afronding_z_route": DATUM})
+    assert response.status_code == 200
+    assert "Kies het bereikte taalniveau." in response.text
+    assert db.scalar(select(RouteResultaat)) is None
+
+    response = _route(client, z, {"route-datum_afronding_z_route": DATUM, "route-bereikt_niveau": "A1"})
+    assert response.status_code == 302
+    resultaat = db.scalar(select(RouteResultaat).where(RouteResultaat.verwijzing_id == z.id))
+    assert resultaat.bereikt_niveau is BereiktNiveau.A1
+    assert resultaat.datum_afronding_z_route == TODAY - timedelta(days=2)
+    db.refresh(z)
+    assert z.status is VerwijzingStatus.AFGEROND
+    text = client.get(page(z)).text
+    assert f"Z-route afgerond op {DATUM}, bereikt niveau A1" in text
+    assert '<option selected value="A1">' in text  # a correction starts from the registered result
+
+
+def test_another_provider_cannot_see_or_post_route_results(db, login_as, case):
+    verwijzingen = [case.verwijzing(o) for o in (Onderdeel.ONDERWIJSROUTE, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL)]
+    client = login_as(case.aanbieder_b)
+    token = csrf_token(client.get(page(case.map)).text)
+    for verwijzing in verwijzingen:
+        assert client.get(page(verwijzing)).status_code == 404
+        response = client.post(f"{page(verwijzing)}/routeresultaat", data={
+            "csrf_token": token, "route-taalschakel_resultaat": "behaald", "route-datum_taalschakel_resultaat": DATUM,
+            "route-datum_ondertekening_pvt": DATUM, "route-datum_afronding_z_route": DATUM,
+            "route-bereikt_niveau": "A1"})
+        assert response.status_code == 404
+    assert db.scalar(select(RouteResultaat)) is None

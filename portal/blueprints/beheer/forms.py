@@ -76,6 +76,22 @@ class UserCreateForm(UserEditForm):
     )
 
 
+class PasswordForm(FlaskForm):
+    """A new password that a beheerder sets for an existing account; the service checks the length."""
+
+    password = PasswordField(
+        "Nieuw wachtwoord",
+        description="Minstens 12 tekens. Geef het wachtwoord op een veilige manier door.",
+        validators=[DataRequired("Kies een nieuw wachtwoord.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_repeat = PasswordField(
+        "Herhaal het wachtwoord",
+        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 

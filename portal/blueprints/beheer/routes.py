@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal import access
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
-from portal.blueprints.beheer.forms import ActionForm, UserCreateForm, UserEditForm, options
+from portal.blueprints.beheer.forms import ActionForm, PasswordForm, UserCreateForm, UserEditForm, options
 from portal.blueprints.formflow import save_form
-from portal.extensions import db
+from portal.extensions import db, htmx
 from portal.models import User
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
+from portal.pagination import PAGE_PARAM, page_number, paginate
 from portal.services import ValidationError, accounts, auth
 
 ACCOUNT_BEHEERDERS = (Rol.FUNCTIONEEL_BEHEERDER, Rol.AANBIEDER_BEHEERDER)
@@ -44,10 +45,14 @@ def _fill_choices(form: UserEditForm, actor: User, same_kind_as: User | None = N
 @bp.route("/gebruikers")
 @roles_required(*ACCOUNT_BEHEERDERS)
 def users() -> str:
-    """The accounts this beheerder manages."""
-    return render_template(
-        "beheer/users.html", users=accounts.managed_users(db.session, _actor()), is_locked=auth.is_locked
-    )
+    """The accounts this beheerder manages, searchable on name and e-mail address, one page at a time."""
+    args = {"q": request.args.get("q", "").strip()[:100], "sort": ""}
+    query = accounts.managed_users_query(_actor(), args["q"])
+    page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
+    context = {"page": page, "args": args, "is_locked": auth.is_locked}
+    if htmx and not htmx.history_restore_request:
+        return render_template("beheer/_users_resultaten.html", **context)
+    return render_template("beheer/users.html", **context)
 
 
 @bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
@@ -93,6 +98,22 @@ def edit_user(user_id: int) -> str | Response:
     return done or render_template(
         "beheer/user_edit.html", form=form, user=user, is_locked=auth.is_locked
     )
+
+
+@bp.route("/gebruikers/<int:user_id>/wachtwoord", methods=["GET", "POST"])
+@roles_required(*ACCOUNT_BEHEERDERS)
+def set_password(user_id: int) -> str | Response:
+    """Set a new password for an account (forgotten or leaked); its sessions end and a lockout is lifted."""
+    actor = _actor()
+    user = access.get_user_or_404(actor, user_id)
+    form = PasswordForm()
+    done = save_form(
+        form,
+        lambda: accounts.set_password(db.session, actor, user, form.password.data or ""),
+        "Het nieuwe wachtwoord is ingesteld. Alle sessies van dit account zijn beëindigd.",
+        url_for("beheer.edit_user", user_id=user.id),
+    )
+    return done or render_template("beheer/user_password.html", form=form, user=user)
 
 
 def _account_action(user_id: int, action: str) -> Response:
