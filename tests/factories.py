@@ -26,6 +26,7 @@ from portal.models.traject import Activiteit, Presentie, TrajectStart
 from portal.services.auth import hash_password
 
 PASSWORD = "correct horse battery staple"
+GEZONDHEID = "Chronische rugklachten; kan niet lang zitten."  # intake health text tests look for
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for the suite
 _bsn_counter = count(100000)
 
@@ -121,7 +122,7 @@ class IntakeGegevensFactory(BaseFactory):
         model = IntakeGegevens
 
     inburgeraar = factory.SubFactory(InburgeraarFactory)
-    gezondheid = "Chronische rugklachten; kan niet lang zitten."
+    gezondheid = GEZONDHEID
     opleidingsniveau = "Middelbare school in land van herkomst"
 
 

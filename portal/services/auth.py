@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,16 @@ from portal.models import User, UserSession
 from portal.models.base import utcnow
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the e-mail is unknown, so timing does not reveal accounts.
+
+    Made on first use rather than at import: argon2 is slow on purpose, and every worker, CLI call and
+    test process would otherwise pay for it at start-up.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 TOTP_ISSUER = "Inburgering aanbiedersportaal"
 
 
@@ -63,10 +72,10 @@ def check_password(session: Session, email: str, password: str, policy: LoginPol
     """The active, unlocked user with this e-mail and password, or None (one answer for every failure)."""
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if not user.actief or is_locked(user):
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if not _verify(user.password_hash, password):
         register_failure(session, user, policy)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.models import AuditEvent
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
 from tests.factories import (
+    GEZONDHEID,
     AanbiederFactory,
     ContractFactory,
     GemeenteFactory,
@@ -19,8 +20,6 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
-
-GEZONDHEID = "Chronische rugklachten; kan niet lang zitten."
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from portal.models.resultaat import (
 from portal.pagination import Page
 from portal.redirects import local_path
 from tests.factories import (
+    GEZONDHEID,
     ContractFactory,
     GemeenteFactory,
     InburgeraarFactory,
@@ -31,8 +32,6 @@ from tests.factories import (
 )
 from tests.helpers import csrf_token, post_form
 from tests.registraties_case import TODAY, add_lesuren, make_case
-
-GEZONDHEID = "Chronische rugklachten; kan niet lang zitten."
 
 
 @pytest.fixture
