@@ -38,6 +38,7 @@ class Config:
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_NAME = "portal_session"
     IDLE_TIMEOUT_MINUTES = 30
+    SESSION_MAX_HOURS = 12  # absolute lifetime of a login, however active (a working day)
     MAX_FAILED_LOGINS = 5
     LOCKOUT_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
@@ -56,6 +57,7 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"
     HUEY_URL = ""  # empty: SQLite queue in instance/; redis://… for Redis
     HUEY_IMMEDIATE = False
+    SQLITE_DEFERRED_READS = True  # GET requests read without the write lock until they write (portal/database.py)
     TESTING = False
 
     def __init__(self) -> None:

@@ -1,25 +1,65 @@
-"""A small SQLAlchemy 2.0 integration: one engine per app, one session per app context."""
+"""A small SQLAlchemy 2.0 integration: one engine per app, one session per app context.
+
+SQLite and concurrent writers. Under WAL, a transaction that started with a plain (deferred) BEGIN, read, and
+then writes must upgrade its read snapshot to the write lock; when another connection committed in between,
+SQLite answers SQLITE_BUSY at once and the busy timeout does not apply (the snapshot is stale, so waiting cannot
+help). Measured on the first release: a third of the grid saves and half of the audited page reads failed with
+"database is locked" at 8 concurrent users. So on SQLite:
+
+* every transaction that may write starts with BEGIN IMMEDIATE: it waits (busy timeout) for the write lock and
+  holds it, so its reads and writes are one serialisable unit. This is the default for everything: POST
+  requests, CLI commands, background jobs, migrations.
+* GET/HEAD/OPTIONS requests start DEFERRED, so page reads run side by side with writers. At their first write
+  (typically the audit event of what the page showed, or a session refresh) the read-only transaction is ended
+  (nothing was written in it) and a BEGIN IMMEDIATE transaction continues on the same connection. The reads
+  before that point and the write are then two transactions, as every statement is under PostgreSQL's default
+  READ COMMITTED; GET handlers only append audit events or refresh markers, which do not depend on that.
+  PORTAL_SQLITE_DEFERRED_READS=false makes GET requests take the write lock at the start too (measured by
+  `python -m bench load`).
+"""
 
 from __future__ import annotations
 
+import logging
+from contextvars import ContextVar, Token
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+IMMEDIATE = "immediate"
+DEFERRED = "deferred"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_SECONDS = 30
+# How the next SQLite transaction of this thread/context begins; requests set it, everything else is IMMEDIATE.
+_begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default=IMMEDIATE)
+_READ_ONLY_SO_FAR = "portal_sqlite_deferred"  # key in the DBAPI connection's info: a deferred txn, no write yet
+_READ_STATEMENTS = ("SELECT", "PRAGMA", "EXPLAIN")
+_CONTROL_STATEMENTS = ("BEGIN", "COMMIT", "ROLLBACK", "RELEASE", "END")
+_WRITE_WORDS = (" INSERT ", " UPDATE ", " DELETE ", " REPLACE ")
+
+logger = logging.getLogger(__name__)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the per-dialect settings this project relies on."""
+    """Create an engine with the per-dialect settings this project relies on.
+
+    Statement parameters never appear in logs or exception texts (hide_parameters): they hold names and BSNs.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             # One shared in-memory database for all threads of the test app.
             kwargs.setdefault("poolclass", StaticPool)
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_take_write_lock)
+        event.listen(engine, "commit", _sqlite_end)
+        event.listen(engine, "rollback", _sqlite_end)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
@@ -38,7 +78,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """BEGIN IMMEDIATE unless this context reads first (GET requests): see the module docstring."""
+    deferred = _begin_mode.get() == DEFERRED
+    connection.info[_READ_ONLY_SO_FAR] = False
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    connection.info[_READ_ONLY_SO_FAR] = deferred
+
+
+def _sqlite_end(connection: Any) -> None:
+    connection.info[_READ_ONLY_SO_FAR] = False
+
+
+def is_write(statement: str) -> bool:
+    """Whether a statement may write (or opens a savepoint, which only a writing unit of work does).
+
+    Unknown statements count as writes: taking the lock once too often costs a little waiting, missing
+    a write costs the user an error.
+    """
+    head = statement.lstrip()[:10].upper()
+    if head.startswith(_CONTROL_STATEMENTS) or head.startswith(_READ_STATEMENTS):
+        return False
+    if head.startswith("WITH"):
+        upper = " ".join(statement.upper().split())
+        return any(word in f" {upper} " for word in _WRITE_WORDS)
+    return True
+
+
+def _sqlite_take_write_lock(
+    connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _executemany: bool
+) -> None:
+    """Before the first write of a deferred (read-only so far) transaction: end it and BEGIN IMMEDIATE."""
+    if not connection.info.get(_READ_ONLY_SO_FAR) or not is_write(statement):
+        return
+    connection.info[_READ_ONLY_SO_FAR] = False
+    dbapi_connection = connection.connection.dbapi_connection
+    # Nothing was written in the deferred transaction, so ending it loses nothing; BEGIN IMMEDIATE then waits
+    # for the write lock with the busy timeout instead of failing on a stale snapshot.
+    dbapi_connection.execute("COMMIT")
+    dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -49,10 +126,12 @@ class Database:
         self.session_factory: sessionmaker[Session] | None = None
 
     def init_app(self, app: Flask) -> None:
-        """Bind to the app's DATABASE_URL and close the session at the end of each app context."""
+        """Bind to the app's DATABASE_URL; choose how requests begin; close the session after each app context."""
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["database"] = self
+        app.before_request(self._choose_begin_mode)
+        app.teardown_request(self._restore_begin_mode)
         app.teardown_appcontext(self._close_session)
 
     @property
@@ -64,6 +143,33 @@ class Database:
             session = self.session_factory()
             g._db_session = session
         return session
+
+    def rollback(self) -> None:
+        """Roll back the current session, if one was opened; never raises (error pages call it first)."""
+        session = g.get("_db_session")
+        if session is None:
+            return
+        try:
+            session.rollback()
+        except Exception:  # a dead connection: closing the session discards it and its transaction
+            logger.warning("Terugdraaien van de databasesessie mislukt; de sessie wordt gesloten", exc_info=True)
+            session.close()
+
+    @staticmethod
+    def _choose_begin_mode() -> None:
+        from flask import current_app
+
+        deferred = request.method in SAFE_METHODS and current_app.config.get("SQLITE_DEFERRED_READS", True)
+        g._sqlite_begin_token = _begin_mode.set(DEFERRED if deferred else IMMEDIATE)
+
+    @staticmethod
+    def _restore_begin_mode(_exc: BaseException | None) -> None:
+        token: Token[str] | None = g.pop("_sqlite_begin_token", None)
+        if token is not None:
+            try:
+                _begin_mode.reset(token)
+            except ValueError:  # set in another context (streamed responses): the default is IMMEDIATE anyway
+                _begin_mode.set(IMMEDIATE)
 
     def _close_session(self, _exc: BaseException | None) -> None:
         session = g.pop("_db_session", None)

@@ -1,0 +1,96 @@
+"""SQLite transactions under concurrent writers: who holds the write lock when, on a real WAL file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+
+from portal import database
+from portal.database import is_write, make_engine
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sloten.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE teller (id INTEGER PRIMARY KEY, waarde INTEGER)"))
+        connection.execute(text("INSERT INTO teller VALUES (1, 0)"))
+    yield engine
+    engine.dispose()
+
+
+def _impatient(engine: Engine) -> Engine:
+    """A second engine on the same file that gives up on a lock after 50 ms."""
+    return make_engine(str(engine.url), connect_args={"check_same_thread": False, "timeout": 0.05})
+
+
+def test_outside_requests_a_transaction_holds_the_write_lock_from_its_start(engine: Engine):
+    other = _impatient(engine)
+    try:
+        with engine.connect() as holder:
+            holder.begin()
+            holder.execute(text("SELECT waarde FROM teller"))  # only read so far, yet the lock is taken
+            with other.connect() as writer, pytest.raises(OperationalError, match="locked"):
+                writer.begin()
+            holder.execute(text("UPDATE teller SET waarde = waarde + 1"))
+            holder.commit()
+    finally:
+        other.dispose()
+
+
+def test_a_reading_request_that_writes_after_another_commit_waits_instead_of_failing(engine: Engine):
+    """The failure of the first release: read (deferred), someone else commits a write, then our audit insert."""
+    token = database._begin_mode.set(database.DEFERRED)
+    try:
+        with engine.connect() as reader, engine.connect() as writer:
+            reader.begin()
+            assert reader.execute(text("SELECT waarde FROM teller")).scalar_one() == 0
+            database._begin_mode.set(database.IMMEDIATE)
+            writer.begin()
+            writer.execute(text("UPDATE teller SET waarde = 5"))
+            writer.commit()
+            reader.execute(text("INSERT INTO teller VALUES (2, 1)"))  # on a stale snapshot this was SQLITE_BUSY
+            # The write runs in a new transaction that holds the lock: it sees the other commit.
+            assert reader.execute(text("SELECT waarde FROM teller WHERE id = 1")).scalar_one() == 5
+            reader.commit()
+    finally:
+        database._begin_mode.reset(token)
+    with engine.connect() as check:
+        assert check.execute(text("SELECT count(*) FROM teller")).scalar_one() == 2
+
+
+def test_a_deferred_read_does_not_block_a_writer(engine: Engine):
+    other = _impatient(engine)
+    token = database._begin_mode.set(database.DEFERRED)
+    try:
+        with engine.connect() as reader:
+            reader.begin()
+            reader.execute(text("SELECT waarde FROM teller")).all()
+            database._begin_mode.set(database.IMMEDIATE)
+            with other.begin() as writer:
+                writer.execute(text("UPDATE teller SET waarde = 7"))
+            reader.rollback()
+    finally:
+        database._begin_mode.reset(token)
+        other.dispose()
+
+
+@pytest.mark.parametrize(("statement", "writes"), [
+    ("SELECT * FROM presentie", False),
+    ("  select 1", False),
+    ("PRAGMA foreign_keys", False),
+    ("WITH x AS (SELECT 1) SELECT * FROM x", False),
+    ("INSERT INTO audit_event VALUES (1)", True),
+    ("UPDATE user_session SET last_seen_at = ?", True),
+    ("DELETE FROM melding", True),
+    ("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", True),
+    ("SAVEPOINT sa_savepoint_1", True),
+    ("CREATE TABLE t (a INTEGER)", True),
+    ("COMMIT", False),
+    ("ROLLBACK TO SAVEPOINT sa_savepoint_1", False),
+])
+def test_which_statements_count_as_writes(statement: str, writes: bool):
+    assert is_write(statement) is writes
