@@ -13,6 +13,7 @@ from portal.services import auth
 SESSION_KEY = "sid"
 # Sent by htmx polling (e.g. the unread-meldingen badge); such requests do not count as user activity.
 POLL_HEADER = "X-Portal-Poll"
+HSTS_MAX_AGE = 365 * 24 * 3600  # one year, the minimum OWASP ASVS asks for
 
 
 def init_app(app: Flask) -> None:
@@ -42,7 +43,8 @@ def _enforce_server_side_session() -> Response | None:
     idle = current_app.config["IDLE_TIMEOUT_MINUTES"]
     is_poll = request.headers.get(POLL_HEADER) == "1"
     valid = current_user.actief and auth.session_is_valid(
-        db.session, session.get(SESSION_KEY), current_user.id, idle, activity=not is_poll
+        db.session, session.get(SESSION_KEY), current_user.id, idle, activity=not is_poll,
+        max_hours=current_app.config["SESSION_MAX_HOURS"],
     )
     db.session.commit()
     if valid:
@@ -67,7 +69,31 @@ def _security_headers(response: Response) -> Response:
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     )
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        # Secure cookies mean the portal is served over TLS: browsers must never try plain HTTP again.
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains")
     if current_user.is_authenticated:
         response.headers.setdefault("Cache-Control", "no-store")
     response.vary.add("HX-Request")
+    if content_type := response.headers.get("Content-Type"):
+        response.headers["Content-Type"] = one_charset(content_type)
     return response
+
+
+def one_charset(content_type: str) -> str:
+    """The Content-Type with its first charset parameter only.
+
+    werkzeug appends "; charset=utf-8" to a text mimetype that already names one; two charsets make some
+    clients (and spreadsheet imports) guess, so every response leaves with exactly one.
+    """
+    parts = [part.strip() for part in content_type.split(";")]
+    seen = False
+    kept = [parts[0]]
+    for part in parts[1:]:
+        if part.lower().startswith("charset="):
+            if seen:
+                continue
+            seen = True
+        if part:
+            kept.append(part)
+    return "; ".join(kept)

@@ -1,5 +1,6 @@
 """Feature blueprints, in registration order."""
 
+from portal.blueprints.auth import account_bp
 from portal.blueprints.auth import bp as auth_bp
 from portal.blueprints.beheer import bp as beheer_bp
 from portal.blueprints.deelnemers import bp as deelnemers_bp
@@ -13,5 +14,5 @@ from portal.blueprints.uploads import bp as uploads_bp
 
 BLUEPRINTS = [
     auth_bp, main_bp, inburgeraars_bp, deelnemers_bp, beheer_bp, meldingen_bp, registraties_bp, regie_bp,
-    presentie_bp, uploads_bp,
+    presentie_bp, uploads_bp, account_bp,
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from portal.services import ValidationError
 from portal.services.auth import hash_password, revoke_all_sessions
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256  # argon2 hashes any length; a cap keeps a single login request cheap
 MAX_SEARCH_TERMS = 5
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -84,8 +86,8 @@ def create_user(session: Session, actor: User, data: UserData) -> User:
         errors["email"] = "Er bestaat al een account met dit e-mailadres."
     naam = _check_naam(data.naam, errors)
     rol = _check_rol(actor, data.rol, errors)
-    if len(data.password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
+    if problem := password_problem(data.password, email, naam):
+        errors["password"] = problem
     aanbieder, gemeenten = _check_organisation(session, actor, rol, data, errors, current=None)
     if errors:
         raise ValidationError(errors)
@@ -183,8 +185,8 @@ def reset_second_factor(session: Session, actor: User, user: User) -> None:
 
 def set_password(session: Session, actor: User, user: User, password: str) -> None:
     """Give the account a new password (forgotten or leaked): all its sessions end and a lockout is lifted."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError({"password": f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."})
+    if problem := password_problem(password, user.email, user.naam):
+        raise ValidationError({"password": problem})
     user.password_hash = hash_password(password)
     user.mislukte_pogingen = 0
     user.geblokkeerd_tot = None
@@ -195,6 +197,69 @@ def set_password(session: Session, actor: User, user: User, password: str) -> No
         details={"sessies_beeindigd": ended},
     )
     session.flush()
+
+
+# --- password policy (OWASP ASVS 5.0 V6.2, NIST SP 800-63B 3.1.1.2) ------------------------------
+
+# Words of this service and the usual Dutch bases people dress up with digits ("Welkom2026!").
+CONTEXT_WORDS = ("inburgering", "inburgeraar", "aanbieder", "aanbiedersportaal", "portaal", "gemeente",
+                 "wachtwoord", "welkom", "werksaam")
+_PADDING = " 0123456789!@#$%^&*()-_=+[]{};:'\",.<>/?`~|\\"
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of the Xato corpus, as shipped by zxcvbn (MIT), lower case.
+
+    Loaded on first use: only account screens need it, not every worker at start-up.
+    """
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, email: str = "", naam: str = "") -> str | None:
+    """What is wrong with a new password, in Dutch, or None when it may be used.
+
+    At least 12 characters; not a common or breached password, also not one with digits or signs around it;
+    not containing the e-mail address, the part before the @ or the user's name; not guessable by repetition, sequences,
+    keyboard patterns or dictionary words (zxcvbn score 3 or more). No composition rules.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Kies een wachtwoord van hoogstens {MAX_PASSWORD_LENGTH} tekens."
+    lowered = password.lower()
+    core = lowered.strip(_PADDING)
+    common = _common_passwords()
+    if lowered in common:
+        return ("Dit wachtwoord staat in lijsten van veelgebruikte of gelekte wachtwoorden. "
+                "Kies een ander wachtwoord, bijvoorbeeld een zin van vier of meer woorden.")
+    if core in common or core in CONTEXT_WORDS:
+        return ("Dit wachtwoord is een veelgebruikt wachtwoord met cijfers of tekens ervoor of erachter. "
+                "Kies een ander wachtwoord, bijvoorbeeld een zin van vier of meer woorden.")
+    address = email.strip().lower()
+    local = address.split("@", 1)[0]
+    if address and (address in lowered or (len(local) >= 3 and local in lowered)):
+        return "Het wachtwoord mag uw e-mailadres niet bevatten, ook niet het deel vóór de @."
+    full_name = "".join(naam.lower().split())
+    if len(full_name) >= 6 and full_name in "".join(lowered.split()):
+        return "Het wachtwoord mag uw naam niet bevatten."
+    if _zxcvbn_score(password, address, naam) < 3:
+        return ("Dit wachtwoord is te makkelijk te raden: herhaalde tekens, een reeks als abcd of 1234, een "
+                "toetsenbordpatroon, uw naam of een bekend woord met cijfers. Kies bijvoorbeeld een zin van vier "
+                "of meer woorden.")
+    return None
+
+
+def _zxcvbn_score(password: str, email: str, naam: str) -> int:
+    from zxcvbn import zxcvbn
+
+    hints = [h for h in (*CONTEXT_WORDS, email, *re.split(r"[@._+-]", email), *naam.lower().split()) if h]
+    # zxcvbn's matching is quadratic in the length; beyond 100 characters the start decides the score.
+    # Spaces hide words from its dictionaries ("Anna de Vries 1990"), so the words are also scored joined.
+    candidates = {password[:100], "".join(password.split())[:100]}
+    return min(int(zxcvbn(candidate, user_inputs=hints)["score"]) for candidate in candidates if candidate)
 
 
 # --- checks -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal import audit
 from portal.models import User, UserSession
 from portal.models.base import utcnow
+from portal.services import ValidationError
 
 _hasher = PasswordHasher()
 
@@ -162,12 +163,14 @@ def start_session(session: Session, user: User) -> UserSession:
 
 
 def session_is_valid(
-    session: Session, session_id: str | None, user_id: int, idle_minutes: int, *, activity: bool = True
+    session: Session, session_id: str | None, user_id: int, idle_minutes: int, *, activity: bool = True,
+    max_hours: float | None = None,
 ) -> bool:
-    """Whether a session id belongs to the user, is not revoked and was used recently.
+    """Whether a session id belongs to the user, is not revoked, was used recently and is not too old.
 
     Only real activity refreshes the idle clock: background polling (activity=False) must not keep
-    an abandoned tab logged in forever.
+    an abandoned tab logged in forever. `max_hours` is the absolute lifetime: however active, a session
+    ends that long after login (a stolen cookie stops working the same day).
     """
     if not session_id:
         return False
@@ -175,7 +178,8 @@ def session_is_valid(
     if user_session is None or user_session.user_id != user_id or user_session.revoked_at is not None:
         return False
     now = utcnow()
-    if now - _as_utc(user_session.last_seen_at) > timedelta(minutes=idle_minutes):
+    too_old = max_hours is not None and now - _as_utc(user_session.created_at) > timedelta(hours=max_hours)
+    if too_old or now - _as_utc(user_session.last_seen_at) > timedelta(minutes=idle_minutes):
         user_session.revoked_at = now
         session.flush()
         return False
@@ -195,3 +199,44 @@ def revoke_all_sessions(session: Session, user: User) -> int:
     )
     session.flush()
     return result.rowcount or 0
+
+
+def revoke_other_sessions(session: Session, user: User, keep_session_id: str | None) -> int:
+    """End every session of the user except the one in use (after a password change)."""
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.id != keep_session_id)
+        .values(revoked_at=utcnow())
+    )
+    session.flush()
+    return result.rowcount or 0
+
+
+def change_own_password(
+    session: Session, user: User, current_password: str, new_password: str, keep_session_id: str | None,
+    policy: LoginPolicy,
+) -> int:
+    """The user's own password change: the current password first, then the policy; ends the OTHER sessions.
+
+    A wrong current password counts as a failed login (lockout), so a borrowed unlocked screen cannot be used
+    to guess it. Returns how many other sessions ended. Raises ValidationError with a message per field.
+    """
+    from portal.services.accounts import password_problem  # accounts imports this module
+
+    if is_locked(user) or not _verify(user.password_hash, current_password):
+        if not is_locked(user):
+            register_failure(session, user, policy)
+        audit.record(session, user, "wachtwoord_gewijzigd", object_type="user", object_id=user.id, result="mislukt")
+        raise ValidationError({"current_password": "Uw huidige wachtwoord klopt niet."})
+    if new_password == current_password:
+        raise ValidationError({"new_password": "Kies een ander wachtwoord dan uw huidige."})
+    if problem := password_problem(new_password, user.email, user.naam):
+        raise ValidationError({"new_password": problem})
+    user.password_hash = hash_password(new_password)
+    user.mislukte_pogingen = 0
+    ended = revoke_other_sessions(session, user, keep_session_id)
+    # Never the password or its hash: only that it changed and what that ended.
+    audit.record(session, user, "wachtwoord_gewijzigd", object_type="user", object_id=user.id,
+                 details={"andere_sessies_beeindigd": ended})
+    session.flush()
+    return ended

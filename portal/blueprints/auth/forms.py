@@ -1,8 +1,8 @@
-"""Login forms."""
+"""Login and own-account forms."""
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Regexp
 
 
 def _strip(value: object) -> object:
@@ -38,4 +38,31 @@ class TotpForm(FlaskForm):
             Regexp(r"^[0-9]{3} ?[0-9]{3}$", message="De code bestaat uit zes cijfers."),
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    """Change your own password: the current one first, the new one twice."""
+
+    current_password = PasswordField(
+        "Huidig wachtwoord",
+        validators=[DataRequired("Vul uw huidige wachtwoord in.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "Nieuw wachtwoord",
+        description=(
+            "Minstens 12 tekens, niet uw e-mailadres en geen bekend of veelgebruikt wachtwoord. "
+            "Een zin van vier of meer woorden is sterk en makkelijk te onthouden."
+        ),
+        validators=[DataRequired("Kies een nieuw wachtwoord.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    new_password_repeat = PasswordField(
+        "Herhaal het nieuwe wachtwoord",
+        validators=[
+            DataRequired("Herhaal het nieuwe wachtwoord."),
+            EqualTo("new_password", "De twee nieuwe wachtwoorden zijn niet gelijk."),
+        ],
+        render_kw={"autocomplete": "new-password"},
     )

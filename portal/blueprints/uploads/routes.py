@@ -100,7 +100,7 @@ def sjabloon(soort: str, fmt: str) -> Response:
         abort(404)
     result = uploads.template(db.session, current_user, UploadSoort(soort), fmt)
     db.session.commit()  # the audit event of this read
-    response = Response(result.content, mimetype=result.mimetype)
+    response = Response(result.content, content_type=result.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{result.filename}"'
     return response
 
