@@ -1,4 +1,4 @@
-"""Pytest plugin: keep every log line of the test session, so one test can prove no BSN reached a log.
+"""Pytest plugin: keep every log line of the test session, so one test can prove no BSN or name reached a log.
 
 A handler on the root logger at DEBUG sees what a production handler would see (werkzeug's request
 lines, the portal's own loggers, libraries that propagate). The app's configure_logging() attaches its
@@ -50,6 +50,12 @@ class SessionLogCapture(logging.Handler):
 
 CAPTURE = SessionLogCapture()
 _previous_level: int | None = None
+# (voornamen, achternaam) of every inburgeraar the run stored, so the last test can look for them in the logs.
+NAMES: set[tuple[str, str]] = set()
+
+
+def _remember_name(_mapper: object, _connection: object, target: object) -> None:
+    NAMES.add((target.voornamen, target.achternaam))  # type: ignore[attr-defined]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,6 +70,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     root.setLevel(logging.DEBUG)
     if CAPTURE not in root.handlers:
         root.addHandler(CAPTURE)
+    from sqlalchemy import event
+
+    from portal.models import Inburgeraar
+
+    if not event.contains(Inburgeraar, "after_insert", _remember_name):
+        event.listen(Inburgeraar, "after_insert", _remember_name)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
