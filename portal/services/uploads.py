@@ -34,7 +34,7 @@ from portal.services import traject as traject_service
 from portal.services.validation import FieldError, parse_bsn
 from portal.spreadsheets import guard
 from portal.spreadsheets.guard import Limits, UnsafeFileError
-from portal.spreadsheets.layouts import CHOICES, LAYOUTS
+from portal.spreadsheets.layouts import CHOICES, LAYOUTS, AbsenceError, split_absence
 from portal.spreadsheets.read import RawRow, SheetLayout, Table, load_table, read, save_table, tabulate
 from portal.spreadsheets.write import template_csv, template_xlsx
 
@@ -196,7 +196,7 @@ def store(
                     )
                 digest.update(block)
                 out.write(block)
-        inspection = guard.inspect(partial, limits)
+        inspection = guard.inspect(partial, limits, filename)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise UnsafeFileError(
@@ -349,7 +349,7 @@ def _headers(layout: SheetLayout) -> dict[str, str]:
 
 
 _PRESENTIE_VELDEN = ("datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd",
-                     "reden_afwezig")
+                     "reden_afwezig", "uren_afwezig", "soort_afwezigheid")  # the last two: undivided absence
 # Who a row is about, and what it says: each read and checked once per distinct value (see read.Table).
 _PRESENTIE_GROEPEN = (("bsn", "traject"), _PRESENTIE_VELDEN)
 
@@ -357,7 +357,9 @@ _PRESENTIE_GROEPEN = (("bsn", "traject"), _PRESENTIE_VELDEN)
 def _presentie_inputs(
     table: Table, deelnemers: _Deelnemers, headers: dict[str, str], progress: Progress
 ) -> tuple[list[presentie_service.PresentieInput], list[dict[str, Any]], set[int]]:
-    people, values = table.values
+    people, read_values = table.values
+    # Per distinct value group: the presentie fields, with an undivided absence placed (or why it cannot be).
+    values: list[tuple[Any, ...] | AbsenceError] = [_presentie_fields(v) for v in read_values]
     new_input = presentie_service.PresentieInput
     inputs: list[presentie_service.PresentieInput] = []
     errors: list[dict[str, Any]] = []
@@ -373,16 +375,30 @@ def _presentie_inputs(
         if type(found) is list:
             pair = by_activity.get((person, what))
             if pair is None:
-                pair = by_activity[(person, what)] = deelnemers.pick(found, values[what][1])
+                pair = by_activity[(person, what)] = deelnemers.pick(found, read_values[what][1])
             found = pair
         verwijzing_id, error = found
         if error is not None:
             errors.append(_error(regel, headers[error[0]], error[1], error[2]))
             unresolved.add(regel)
-        inputs.append(new_input(regel, *values[what], verwijzing_id=verwijzing_id))
+        fields = values[what]
+        if isinstance(fields, AbsenceError):  # not saved: the preview lists the row with what to fix
+            errors.append(_error(regel, fields.kolom, fields.waarde, fields.melding))
+            continue
+        inputs.append(new_input(regel, *fields, verwijzing_id=verwijzing_id))
         if count % step == 0:
             progress(min(10 + 50 * count // max(total, 1), 60), f"{count:,} rijen gelezen".replace(",", "."))
     return inputs, errors, unresolved
+
+
+def _presentie_fields(raw: tuple[Any, ...]) -> tuple[Any, ...] | AbsenceError:
+    """The six PresentieInput fields of a read value group; an undivided "Uren afwezig" goes to its kind."""
+    datum, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden, afwezig, soort = raw
+    try:
+        geoorloofd, ongeoorloofd = split_absence(geoorloofd, ongeoorloofd, afwezig, soort)
+    except AbsenceError as exc:
+        return exc
+    return (datum, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden)
 
 
 def _table_path(path: Path) -> Path:
@@ -456,10 +472,10 @@ def _prepare(
     progress(10, "Bestand geopend")
     deelnemers = _Deelnemers(session, actor)
     inputs, errors, unresolved = _presentie_inputs(table, deelnemers, headers, progress)
+    row_count = len(table.rows)  # rows whose absence could not be placed are counted, not passed on
     del table  # the compact rows are no longer needed; large files keep memory bounded this way
     progress(60, "Regels worden gecontroleerd")
     clean, row_errors = presentie_service.validate_presentie(session, actor, inputs, today)
-    row_count = len(inputs)
     del inputs
     labels = {**headers, "verwijzing": headers["traject"]}
     for e in row_errors:

@@ -7,6 +7,7 @@ refused with a plain-Dutch message instead of being parsed.
 
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 from dataclasses import dataclass
@@ -33,6 +34,23 @@ _SNIFF_MARKUP = (b"<!doctype", b"<html", b"<?xml", b"<svg", b"%pdf", b"\x89png",
 
 
 NOT_XLSX = "Het bestand is geen geldig Excel-bestand (.xlsx). Sla het opnieuw op als .xlsx."
+MACROS = (
+    "Dit is een Excel-werkmap met macro's (.xlsm). Zulke bestanden verwerkt het portaal niet, omdat macro's "
+    "schadelijke code kunnen bevatten. Sla het bestand in Excel op via Bestand > Opslaan als > "
+    "'Excel-werkmap (*.xlsx)' en upload dat bestand."
+)
+OLD_EXCEL = (
+    "Dit is een Excel 97-2003-bestand (.xls) of een met een wachtwoord beveiligd bestand. Sla het in Excel op via "
+    "Bestand > Opslaan als > 'Excel-werkmap (*.xlsx)', zonder wachtwoord, en upload dat bestand."
+)
+ENCODING = (
+    "Het CSV-bestand gebruikt een tekencodering die het portaal niet kan lezen (bijvoorbeeld een MS-DOS- of "
+    "Macintosh-indeling), waardoor letters als é en ü verkeerd zouden worden ingelezen. Sla het bestand in Excel op "
+    "via Bestand > Opslaan als > 'CSV UTF-8 (door komma's gescheiden) (*.csv)', of gebruik het .xlsx-sjabloon."
+)
+NOT_TEXT = "Dit is geen tekstbestand (CSV). Gebruik het sjabloon (.xlsx of .csv)."
+_MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam", ".xlsb")
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_BOMB = "Het bestand is verdacht sterk ingepakt (mogelijk een zip-bom) en wordt niet verwerkt."
 DTD_REFUSED = "Het bestand bevat verboden XML-constructies (DOCTYPE/ENTITY) en wordt niet verwerkt."
 
@@ -61,8 +79,14 @@ class Inspection:
     rows_per_sheet: dict[str, int]
 
 
-def inspect(path: Path, limits: Limits = Limits()) -> Inspection:
-    """Refuse the file unless it is a well-formed, bounded xlsx or a UTF-8 text CSV; check by content."""
+def inspect(path: Path, limits: Limits = Limits(), filename: str | None = None) -> Inspection:
+    """Refuse the file unless it is a well-formed, bounded xlsx without macros or a text CSV; check by content.
+
+    The original file name only adds a refusal: a macro-enabled workbook (.xlsm …) is refused even when it holds
+    no macros today, as people expect.
+    """
+    if filename and filename.strip().lower().endswith(_MACRO_EXTENSIONS):
+        raise UnsafeFileError(MACROS)
     size = path.stat().st_size
     if size == 0:
         raise UnsafeFileError("Het bestand is leeg. Kies het ingevulde sjabloon.")
@@ -74,6 +98,8 @@ def inspect(path: Path, limits: Limits = Limits()) -> Inspection:
         head = handle.read(8)
     if head.startswith(_ZIP_MAGIC):
         return Inspection("xlsx", inspect_xlsx(path, limits))
+    if head.startswith(_OLE2_MAGIC):
+        raise UnsafeFileError(OLD_EXCEL)
     check_csv(path, limits)
     return Inspection("csv", {})
 
@@ -94,8 +120,13 @@ def inspect_xlsx(path: Path, limits: Limits) -> dict[str, int]:
                 "Dit is geen Excel-werkmap (.xlsx). Gebruik het sjabloon of sla het bestand op als .xlsx of .csv."
             )
         _check_declared_sizes(infos, limits)
-        _check_small_xml(archive, "[Content_Types].xml")
+        content_types = _check_small_xml(archive, "[Content_Types].xml")
         _check_small_xml(archive, "xl/workbook.xml")
+        # Macros live in a vbaProject part and make the workbook's content type "macroEnabled".
+        if any("vbaproject" in name.lower() for name in names) or re.search(
+            rb"macroenabled|vbaproject", content_types, re.IGNORECASE
+        ):
+            raise UnsafeFileError(MACROS)
         rows: dict[str, int] = {}
         for info in infos:
             name = info.filename
@@ -125,14 +156,16 @@ def _check_declared_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
         raise UnsafeFileError("Het bestand pakt uit tot een te groot geheel en wordt niet verwerkt.")
 
 
-def _check_small_xml(archive: zipfile.ZipFile, name: str) -> None:
+def _check_small_xml(archive: zipfile.ZipFile, name: str) -> bytes:
     """Parse small package parts with defusedxml: refuses DTDs, entity expansion and external entities."""
+    data = _read_bounded(archive, name, 5 * 1024 * 1024)
     try:
-        SafeET.fromstring(_read_bounded(archive, name, 5 * 1024 * 1024))
+        SafeET.fromstring(data)
     except DefusedXmlException as exc:
         raise UnsafeFileError(DTD_REFUSED) from exc
     except SafeET.ParseError as exc:
         raise UnsafeFileError("Het bestand is beschadigd. Sla het opnieuw op als .xlsx.") from exc
+    return data
 
 
 def _read_bounded(archive: zipfile.ZipFile, name: str, cap: int) -> bytes:
@@ -250,44 +283,100 @@ def _last_row(ref: str) -> int | None:
 
 
 def check_csv(path: Path, limits: Limits) -> None:
-    """A CSV must be text: UTF-8 (with or without BOM), no NUL bytes, not markup or another binary format."""
-    lines = 0
+    """A CSV must be text in an encoding we read correctly, not markup or another binary format, within the cap."""
     with path.open("rb") as handle:
         head = handle.read(16).lower()
-        if head.startswith(_SNIFF_MARKUP) or head.lstrip().startswith(_SNIFF_MARKUP):
-            raise UnsafeFileError("Dit is geen spreadsheet of CSV-bestand. Gebruik het sjabloon (.xlsx of .csv).")
-        handle.seek(0)
-        carry = b""
-        while block := handle.read(_CHUNK):
-            if b"\x00" in block:
-                raise UnsafeFileError("Dit is geen tekstbestand (CSV). Gebruik het sjabloon (.xlsx of .csv).")
-            data = carry + block
-            # Keep an incomplete multi-byte character for the next block.
-            cut = len(data)
-            while cut > 0 and cut > len(data) - 4 and (data[cut - 1] & 0xC0) == 0x80:
-                cut -= 1
-            if cut > 0 and data[cut - 1] >= 0xC0:
-                cut -= 1
-            try:
-                data[:cut].decode("utf-8")
-            except UnicodeDecodeError as exc:
+    if head.startswith(_SNIFF_MARKUP) or head.lstrip().startswith(_SNIFF_MARKUP):
+        raise UnsafeFileError("Dit is geen spreadsheet of CSV-bestand. Gebruik het sjabloon (.xlsx of .csv).")
+    csv_encoding(path, max_lines=limits.max_rows + 100)
+
+
+# Undefined in Windows-1252: a file with these bytes was written in another code page.
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# Control characters never typed into a spreadsheet cell (tab, line feed, carriage return are).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What MS-DOS (cp850/437) and Macintosh letters such as é ü ä ë ç ö become when read as Windows-1252: punctuation
+# glued to a letter ("Ren‚", "M„rz"), a quote, ellipsis or dash inside a word ("K”ln", "Pe–a"), or a capital
+# right after a small letter ("JosŽ", "MŸller"). Real Windows-1252 text has none of these.
+_MOJIBAKE = re.compile(
+    "[^\\W\\d_][\u201a\u0192\u201e\u2020\u2021\u02c6\u2030\u2039\u203a\u2022\u02dc\u2122\u20ac"
+    "\u00a1\u00a2\u00a4\u00a6\u00a8\u00ac\u00af\u00b4\u00b8]"
+    "|[^\\W\\d_][\u2018\u201c\u201d\u2026\u2013\u2014][^\\W\\d_]"
+    "|[a-z\u00df-\u00ff][\u0160\u0152\u017d\u0178\u00c0-\u00d6\u00d8-\u00de]"
+)
+
+
+def csv_encoding(path: Path, max_lines: int | None = None) -> str:
+    """The encoding to read a CSV file with: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
+
+    Excel writes "CSV UTF-8" with a BOM, "Unicode-tekst" as UTF-16 with a BOM, and plain "CSV (gescheiden door
+    lijstscheidingsteken)" in Windows-1252 on Dutch Windows. A file that is valid UTF-8 is UTF-8; anything else
+    must pass as Windows-1252 text. Other encodings are refused with ENCODING rather than read with wrong letters.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise UnsafeFileError(ENCODING)  # UTF-32
+    marked = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else (
+        "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else None)
+    if marked is not None:  # the byte order mark says which encoding; then it must decode as that
+        try:
+            _check_text(path, marked, max_lines)
+        except UnicodeDecodeError as exc:
+            raise UnsafeFileError(ENCODING) from exc
+        return marked
+    try:
+        _check_text(path, "utf-8", max_lines)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        _check_text(path, "cp1252", max_lines)
+    except UnicodeDecodeError as exc:
+        raise UnsafeFileError(ENCODING) from exc
+    return "cp1252"
+
+
+def _check_text(path: Path, encoding: str, max_lines: int | None) -> None:
+    """Decode the whole file as a stream; refuse NUL and control characters, mojibake and too many lines.
+
+    Raises UnicodeDecodeError when the bytes are not valid in `encoding` (the caller may try another).
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    lines = 0
+    tail = ""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(_CHUNK)
+            final = not block
+            if encoding in ("utf-8", "utf-8-sig", "cp1252") and b"\x00" in block:
+                raise UnsafeFileError(ENCODING if _looks_like_utf16(block) else NOT_TEXT)
+            if encoding == "cp1252" and _CP1252_UNDEFINED.search(block):
+                raise UnicodeDecodeError(encoding, block, 0, 1, "undefined in Windows-1252")
+            text = decoder.decode(block, final=final)
+            if "\x00" in text:
+                raise UnsafeFileError(NOT_TEXT)
+            if _CONTROL.search(text):
+                raise UnsafeFileError(ENCODING if encoding == "cp1252" else NOT_TEXT)
+            if encoding == "cp1252" and _MOJIBAKE.search(tail + text):
+                raise UnsafeFileError(ENCODING)
+            tail = text[-2:]
+            lines += text.count("\n")
+            if max_lines is not None and lines > max_lines:
                 raise UnsafeFileError(
-                    "Het CSV-bestand is niet in UTF-8 opgeslagen. Kies in Excel 'CSV UTF-8 (door komma's gescheiden)' "
-                    "of gebruik het .xlsx-sjabloon."
-                ) from exc
-            carry = data[cut:]
-            lines += block.count(b"\n")
-            if lines > limits.max_rows + 100:
-                raise UnsafeFileError(
-                    f"Het bestand heeft meer dan {limits.max_rows:,} rijen. Splits het in kleinere bestanden.".replace(
+                    f"Het bestand heeft meer dan {max_lines - 100:,} rijen. Splits het in kleinere bestanden.".replace(
                         ",", "."
                     )
                 )
-        if carry:
-            try:
-                carry.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise UnsafeFileError("Het CSV-bestand is niet in UTF-8 opgeslagen.") from exc
+            if final:
+                return
+
+
+def _looks_like_utf16(block: bytes) -> bool:
+    """UTF-16 without a BOM: text with a NUL byte next to nearly every ASCII character."""
+    sample = block[:4096]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return len(sample) >= 4 and min(even, odd) == 0 and max(even, odd) > len(sample) // 4
 
 
 _UNSAFE_NAME = re.compile(r"[^\w .()+-]", re.UNICODE)

@@ -3,6 +3,8 @@
 People fill in spreadsheets in many ways: title rows above the header, headers in another case or
 with a synonym, extra columns, empty rows and a 'Totaal' row at the bottom. The reader accepts all
 of that and hands the raw cell values to the services, which do all value checking (BSN, dates, hours).
+Nothing is dropped without a word: the headers it does not read are returned (`ignored_headers`), a missing
+required column is named, and a CSV is read in the encoding it was written in (UTF-8, UTF-16, Windows-1252).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from portal.spreadsheets.guard import FileKind, UnsafeFileError
+from portal.spreadsheets.guard import FileKind, UnsafeFileError, csv_encoding
 
 HEADER_SEARCH_ROWS = 20
 _PUNCT = re.compile(r"[^\w ]+", re.UNICODE)
@@ -46,17 +48,29 @@ class Column:
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """The columns of one kind of upload and the name of its data sheet in the template."""
+    """The columns of one kind of upload and the name of its data sheet in the template.
+
+    `extra_columns` are understood when another system's export has them, but are not in the template (for
+    example one undivided "Uren afwezig" column where the template splits geoorloofd and ongeoorloofd).
+    """
 
     sheet_name: str
     columns: tuple[Column, ...]
+    extra_columns: tuple[Column, ...] = ()
+
+    @property
+    def all_columns(self) -> tuple[Column, ...]:
+        """Template columns and extra columns."""
+        return self.columns + self.extra_columns
 
     def lookup(self) -> dict[str, str]:
-        """Normalised header text → column key, headers and synonyms alike."""
+        """Normalised header text → column key, headers and synonyms alike; one name never means two columns."""
         table: dict[str, str] = {}
-        for column in self.columns:
+        for column in self.all_columns:
             for name in (column.header, column.key, *column.synonyms):
-                table[normalise_header(name)] = column.key
+                normalised = normalise_header(name)
+                if table.setdefault(normalised, column.key) != column.key:
+                    raise ValueError(f"'{name}' names both {table[normalised]} and {column.key} in {self.sheet_name}")
         return table
 
 
@@ -77,7 +91,11 @@ class ReadResult:
     source: Iterator[Sequence[Any]] = field(repr=False)
     readable: dict[str, int] = field(repr=False)  # the columns the services read, by key
     max_rows: int = field(repr=False)
+    # Every header in the file whose column is not read, as written there and in file order: unknown columns
+    # (notes, teacher), a second column with the same meaning, and columns only there for the eye (name).
     ignored_headers: list[str] = field(default_factory=list)
+    # Required columns the caller allowed to be absent (read(..., optional=…)) and that are absent.
+    missing: tuple[str, ...] = ()
 
     @property
     def rows(self) -> Iterator[RawRow]:
@@ -111,10 +129,17 @@ def normalise_header(text: object) -> str:
     return _SPACES.sub(" ", value).strip()
 
 
-def read(path: Path, kind: FileKind, layout: SheetLayout, max_rows: int) -> ReadResult:
-    """Open a guarded file and find its header; the rows are read lazily."""
+def read(
+    path: Path, kind: FileKind, layout: SheetLayout, max_rows: int, optional: frozenset[str] = frozenset()
+) -> ReadResult:
+    """Open a guarded file and find its header; the rows are read lazily.
+
+    `optional` names required columns the caller can do without (it fills them in itself, e.g. the only activity a
+    verwijzing allows); the result lists those that are absent in `missing`. Any other missing required column
+    is a ReadError that names it.
+    """
     rows = _xlsx_rows(path, layout) if kind == "xlsx" else _csv_rows(path)
-    return _with_header(rows, layout, max_rows)
+    return _with_header(rows, layout, max_rows, optional)
 
 
 def _xlsx_rows(path: Path, layout: SheetLayout) -> Iterator[Sequence[Any]]:
@@ -139,7 +164,7 @@ def _guarded_iter(rows: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
 
 
 def _csv_rows(path: Path) -> Iterator[Sequence[Any]]:
-    handle = path.open("r", encoding="utf-8-sig", newline="")
+    handle = path.open("r", encoding=csv_encoding(path), newline="")
     try:
         sample = handle.read(64 * 1024)
         handle.seek(0)
@@ -164,15 +189,24 @@ def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: int) -> ReadResult:
+def _with_header(
+    rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: int, optional: frozenset[str] = frozenset()
+) -> ReadResult:
+    """The first row with every required column (but those in `optional`) is the header.
+
+    Without one, the row that names the most of the layout's columns is taken as the header people meant, and
+    the error names what it lacks and which of its headers were not recognised.
+    """
     lookup = layout.lookup()
-    required = {c.key for c in layout.columns if c.required}
-    readable = {c.key for c in layout.columns if c.read}
+    columns_by_key = {c.key: c for c in layout.all_columns}
+    required = {c.key for c in layout.all_columns if c.required}
+    readable = {c.key for c in layout.all_columns if c.read}
+    best: tuple[int, int, dict[str, int], list[str]] | None = None  # (recognised, row, columns, unknown)
     for index, row in enumerate(rows, start=1):
         if index > HEADER_SEARCH_ROWS:
             break
         columns: dict[str, int] = {}
-        ignored: list[str] = []
+        unknown: list[tuple[int, str]] = []
         for position, cell in enumerate(row):
             if _is_empty(cell):
                 continue
@@ -180,13 +214,28 @@ def _with_header(rows: Iterator[Sequence[Any]], layout: SheetLayout, max_rows: i
             if key is not None and key not in columns:
                 columns[key] = position
             else:
-                ignored.append(str(cell).strip())
-        if required <= columns.keys():
+                unknown.append((position, str(cell).strip()))
+        absent = required - columns.keys()
+        if absent <= optional:
             wanted = {k: p for k, p in columns.items() if k in readable}
-            return ReadResult(index, columns, rows, wanted, max_rows, ignored)
-    missing = ", ".join(c.header for c in layout.columns if c.required)
+            unread = unknown + [(p, str(row[p]).strip()) for k, p in columns.items() if k not in readable]
+            ignored = [header for _position, header in sorted(unread)]
+            missing = tuple(c.key for c in layout.all_columns if c.key in absent)
+            return ReadResult(index, columns, rows, wanted, max_rows, ignored, missing)
+        if len(columns) >= 2 and (best is None or len(columns) > best[0]):
+            best = (len(columns), index, columns, [header for _position, header in unknown])
+    if best is not None:
+        _count, index, columns, unknown = best
+        lacking = [columns_by_key[k].header for k in columns_by_key if k in required - columns.keys() - optional]
+        what = (f"De kolom '{lacking[0]}' ontbreekt" if len(lacking) == 1 else
+                "De kolommen " + ", ".join(f"'{h}'" for h in lacking[:-1]) + f" en '{lacking[-1]}' ontbreken")
+        message = f"{what} in de kopregel (rij {index}). Voeg de kolom toe of gebruik het sjabloon."
+        if unknown:
+            message += " Deze kolommen zijn niet herkend: " + ", ".join(unknown[:10]) + "."
+        raise ReadError(message)
+    names = ", ".join(c.header for c in layout.columns if c.required)
     raise ReadError(
-        f"Geen kopregel gevonden. De eerste rijen moeten een kopregel hebben met de kolommen: {missing}. "
+        f"Geen kopregel gevonden. De eerste rijen moeten een kopregel hebben met de kolommen: {names}. "
         "Gebruik het sjabloon."
     )
 

@@ -144,7 +144,8 @@ def test_formula_with_namespace_prefix_is_refused(tmp_path: Path):
         (payloads.HTML, "geen spreadsheet"),
         (b"%PDF-1.7\n...", "geen spreadsheet"),
         (b"BSN;Naam\n123\x00456;x\n", "geen tekstbestand"),
-        ("BSN;Naam\n123456782;Jos\u00e9\n".encode("cp1252"), "UTF-8"),
+        # Windows-1252 is read since issue 8; an MS-DOS (cp850) file would be read with wrong letters.
+        ("BSN;Naam\n123456782;Jos\u00e9\n".encode("cp850"), "tekencodering"),
         (b"", "leeg"),
     ],
 )
