@@ -1,7 +1,8 @@
 """Run a benchmark: `.venv/bin/python -m bench [name] [options]` (default: import_presentie).
 
 Benchmarks: import_presentie (issue 4: 100k-row presence upload vs calamine + executemany; --pg, --memory),
-regie_overview (issue 5: caseload overview vs the bare signals query; --pg).
+regie_overview (issue 5: caseload overview vs the bare signals query; --pg),
+load (issue 8: gunicorn -w 4 under 8 concurrent clients: /gezond, caseload, case page, grid save; --pg).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("import_presentie", "regie_overview")
+BENCHMARKS = ("import_presentie", "regie_overview", "load")
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
-from portal import audit
+from portal import audit, database
 from portal.extensions import db, login_manager
 from portal.models import User
 from portal.services import auth
@@ -37,17 +37,22 @@ def _set_origin() -> None:
 
 
 def _enforce_server_side_session() -> Response | None:
-    """A cookie alone is not enough: its session must exist, be unrevoked and recently used."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    """A cookie alone is not enough: its session must exist, be unrevoked, recently used and not too old."""
+    if request.endpoint == "static":
         return None
-    idle = current_app.config["IDLE_TIMEOUT_MINUTES"]
-    is_poll = request.headers.get(POLL_HEADER) == "1"
-    valid = current_user.actief and auth.session_is_valid(
-        db.session, session.get(SESSION_KEY), current_user.id, idle, activity=not is_poll,
-        max_hours=current_app.config["SESSION_MAX_HOURS"],
-    )
-    db.session.commit()
+    # Its own short transaction, without the SQLite write lock unless the session needs refreshing or ending:
+    # a POST's view then holds the lock only for its own work (portal/database.py).
+    with database.reading_first():
+        if not current_user.is_authenticated:
+            return None
+        valid = current_user.actief and auth.session_is_valid(
+            db.session, session.get(SESSION_KEY), current_user.id, current_app.config["IDLE_TIMEOUT_MINUTES"],
+            activity=request.headers.get(POLL_HEADER) != "1", max_hours=current_app.config["SESSION_MAX_HOURS"],
+        )
+        db.session.commit()
     if valid:
+        if request.method not in database.SAFE_METHODS:
+            database.read_after_write()  # once the view's write is committed, rendering the answer needs no lock
         return None
     logout_user()
     session.clear()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from portal import database
-from portal.database import is_write, make_engine
+from portal.database import Database, is_write, make_engine
 
 
 @pytest.fixture
@@ -94,3 +95,38 @@ def test_a_deferred_read_does_not_block_a_writer(engine: Engine):
 ])
 def test_which_statements_count_as_writes(statement: str, writes: bool):
     assert is_write(statement) is writes
+
+
+def test_requests_choose_how_their_transactions_begin(tmp_path: Path):
+    """GET reads first; POST holds the write lock from the start until its write is committed, then reads first."""
+    app = Flask(__name__)
+    app.config.update(DATABASE_URL=f"sqlite:///{tmp_path / 'verzoeken.db'}", SQLITE_DEFERRED_READS=True)
+    extension = Database()
+    extension.init_app(app)
+    seen: dict[str, list[str]] = {}
+
+    @app.route("/lees")
+    def lees() -> str:
+        seen["GET"] = [database._begin_mode.get()]
+        return "ok"
+
+    @app.route("/schrijf", methods=["POST"])
+    def schrijf() -> str:
+        database.read_after_write()  # as the session check does for a logged-in user
+        modes = [database._begin_mode.get()]
+        extension.session.execute(text("CREATE TABLE IF NOT EXISTS t (a INTEGER)"))
+        extension.session.execute(text("INSERT INTO t VALUES (1)"))
+        modes.append(database._begin_mode.get())
+        extension.session.commit()
+        modes.append(database._begin_mode.get())
+        seen["POST"] = modes
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/lees").status_code == 200
+    assert client.post("/schrijf").status_code == 200
+    expected = {"GET": [database.DEFERRED],
+                "POST": [database.IMMEDIATE, database.IMMEDIATE, database.DEFERRED]}
+    assert seen == expected
+    assert database._begin_mode.get() == database.IMMEDIATE  # outside requests, as before
+    extension.engine.dispose()

@@ -1,0 +1,359 @@
+"""Benchmark: a working day's load on gunicorn with 4 workers, on SQLite (default) or PostgreSQL (--pg).
+
+Seeds a scratch database with the demo region (a SQLite temp file in WAL mode, or a throwaway PostgreSQL
+database), starts `gunicorn -w 4` on loopback against it, and drives it with 8 concurrent clients (threads with
+plain HTTP connections, pure Python: nothing to install besides `make install`). Four scenarios:
+
+* GET /gezond: the floor (routing, one `SELECT 1`, JSON), the baseline of the ratios;
+* GET /regie/: the klantregisseur's caseload overview with signals;
+* GET /inburgeraars/<id>: the case page (an audited read: a GET that writes);
+* POST /presentie/week/rij/<id>: a docent saves a week-grid row (htmx), each client its own deelnemer, every
+  save a correction with history; only answers that say "Opgeslagen" count as saved.
+
+The machine is shared, so the scenarios run in rounds, all four in turn. Per scenario the report prints the
+median requests/s of the rounds, p50 and p99 latency over all requests, errors (HTTP >= 500, connection failures,
+saves not saved), and the median over the rounds of its requests/s divided by /gezond's in the same round.
+Targets: 0 errors; grid save >= 0.2 x /gezond. Also prints what create_app() costs (every worker and CLI call).
+
+Run: `.venv/bin/python -m bench load [--pg] [--requests N] [--rondes N] [--immediate-reads]`.
+`--immediate-reads` makes GET requests on SQLite take the write lock at their start too
+(PORTAL_SQLITE_DEFERRED_READS=false), to measure what the deferred reads of portal/database.py buy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.import_presentie import scratch_database
+from portal import create_app
+from portal.config import TestConfig
+from portal.demo import load_demo_region
+from portal.extensions import db as portal_db
+from portal.models import Base, Inburgeraar, User, UserSession
+from portal.models.traject import Activiteit
+from portal.security import SESSION_KEY
+
+CONCURRENCY = 8
+WORKERS = 4
+DOCENT = "docent@omringdijk.example.nl"
+KLANTREGISSEUR = "klantregisseur@werksaam.example.nl"
+_CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+_BERICHT = re.compile(r'data-bericht="([^"]*)"')
+TIME_LIMIT_SECONDS = 120  # per scenario: the run always ends
+
+
+@dataclass
+class Client:
+    """One browser: its session cookie and CSRF token."""
+
+    cookie: str = ""
+    csrf: str = ""
+
+
+@dataclass
+class Result:
+    """What one scenario measured."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    round_rps: list[float] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, pct: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] * 1000
+
+
+@dataclass
+class Setup:
+    """The seeded scratch database: who logs in where, and what they open."""
+
+    secret_key: str
+    cookie_name: str
+    regisseur_clients: list[Client]
+    docent_clients: list[tuple[Client, int]]  # with the verwijzing whose grid row that client saves
+    inburgeraar_ids: list[int]
+    week: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _request(port: int, method: str, path: str, cookie_name: str, client: Client | None = None,
+             form: dict[str, str] | None = None) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers: dict[str, str] = {}
+    if client is not None:
+        headers["Cookie"] = f"{cookie_name}={client.cookie}"
+    body = None
+    if form is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["HX-Request"] = "true"
+        body = urlencode({"csrf_token": client.csrf if client else "", **form})
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read().decode("utf-8", "replace")
+        for name, value in response.getheaders():
+            if client is not None and name.lower() == "set-cookie" and value.startswith(f"{cookie_name}="):
+                client.cookie = value.split(";", 1)[0].split("=", 1)[1]
+        return response.status, content
+    finally:
+        connection.close()
+
+
+def measure_create_app(url: str, repeat: int = 5) -> tuple[float, float]:
+    """(first, median of the next `repeat`) create_app() time in ms; the first includes importing the blueprints."""
+    config = TestConfig()
+    config.DATABASE_URL = url
+    times = []
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        create_app(config)
+        times.append((time.perf_counter() - started) * 1000)
+        assert portal_db.engine is not None
+        portal_db.engine.dispose()
+    return times[0], statistics.median(times[1:])
+
+
+def seed(url: str, size: int) -> Setup:
+    """The demo region, server-side sessions for 8 klantregisseur and 8 docent browsers, and their cookies."""
+    config = TestConfig()
+    config.DATABASE_URL = url
+    config.SECRET_KEY = secrets.token_hex(32)
+    app = create_app(config)
+    assert portal_db.engine is not None
+    Base.metadata.create_all(portal_db.engine)
+    today = date.today()
+    monday = today - timedelta(days=today.weekday() + 7)
+    with app.app_context():
+        session = portal_db.session
+        load_demo_region(session, size=size)
+        session.commit()
+        users = {u.email: u for u in session.query(User).filter(User.email.in_([DOCENT, KLANTREGISSEUR]))}
+        from portal.blueprints.presentie import grid
+
+        rows = grid.load_rows(session, users[DOCENT], monday, Activiteit.TAALLES_KNM, today, pagina=1)
+        editable = [r.verwijzing.id for r in rows if all(c.editable for c in r.cells[:5])]
+        if len(editable) < CONCURRENCY:
+            raise SystemExit(f"De demoregio heeft te weinig gestarte deelnemers voor de docent: {len(editable)}")
+        inburgeraar_ids = [i for (i,) in session.query(Inburgeraar.id).filter(
+            Inburgeraar.klantregisseur_id == users[KLANTREGISSEUR].id).order_by(Inburgeraar.id).limit(200)]
+        serializer = app.session_interface.get_signing_serializer(app)
+        assert serializer is not None
+
+        def browser(user: User) -> Client:
+            session_id = secrets.token_urlsafe(32)
+            session.add(UserSession(id=session_id, user_id=user.id))
+            return Client(serializer.dumps({"_user_id": str(user.id), "_fresh": True, SESSION_KEY: session_id}))
+
+        regisseurs = [browser(users[KLANTREGISSEUR]) for _ in range(CONCURRENCY)]
+        docenten = [(browser(users[DOCENT]), editable[n]) for n in range(CONCURRENCY)]
+        session.commit()
+        setup = Setup(config.SECRET_KEY, app.config["SESSION_COOKIE_NAME"], regisseurs, docenten, inburgeraar_ids,
+                      grid.week_label(monday))
+    portal_db.engine.dispose()
+    return setup
+
+
+def start_gunicorn(url: str, secret_key: str, port: int, log: Path, immediate_reads: bool) -> subprocess.Popen:
+    """gunicorn -w 4 on loopback, the same app factory as in production."""
+    env = {**os.environ, "DATABASE_URL": url, "PORTAL_SECRET_KEY": secret_key,
+           "PORTAL_SQLITE_DEFERRED_READS": "false" if immediate_reads else "true"}
+    env.pop("PORTAL_DATABASE_URL", None)
+    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120",
+               "portal:create_app()"]
+    process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)  # noqa: S603
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn stopte meteen; zie {log}:\n{log.read_text()[-2000:]}")
+        try:
+            if _request(port, "GET", "/gezond", "")[0] == 200:
+                for _ in range(WORKERS * 4):  # every worker has built its app
+                    _request(port, "GET", "/gezond", "")
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn kwam niet op binnen 60 seconden")
+
+
+def run_scenario(name: str, total: int, work: Callable[[int, int], str | None], start: int = 0) -> Result:
+    """`total` requests over CONCURRENCY threads; work(thread, n) does one request and returns an error or None."""
+    result = Result(name)
+    lock = threading.Lock()
+    counter = iter(range(start, start + total))
+    deadline = time.monotonic() + TIME_LIMIT_SECONDS
+
+    def loop(thread: int) -> None:
+        while time.monotonic() < deadline:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            started = time.perf_counter()
+            try:
+                error = work(thread, n)
+            except OSError as exc:
+                error = f"verbinding: {type(exc).__name__}"
+            elapsed = time.perf_counter() - started
+            with lock:
+                result.latencies.append(elapsed)
+                if error:
+                    result.errors.append(error)
+
+    threads = [threading.Thread(target=loop, args=(t,)) for t in range(CONCURRENCY)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def scenarios(port: int, setup: Setup, total: int, rounds: int) -> list[Result]:
+    """The four scenarios, each warmed up, then `rounds` rounds of all four in turn."""
+    name = setup.cookie_name
+
+    def status_error(status: int) -> str | None:
+        return f"HTTP {status}" if status >= 500 or status in (401, 403, 404) else None
+
+    def gezond(_thread: int, _n: int) -> str | None:
+        return status_error(_request(port, "GET", "/gezond", name)[0])
+
+    def regie(thread: int, _n: int) -> str | None:
+        return status_error(_request(port, "GET", "/regie/", name, setup.regisseur_clients[thread])[0])
+
+    def dossier(thread: int, n: int) -> str | None:
+        inburgeraar = setup.inburgeraar_ids[n % len(setup.inburgeraar_ids)]
+        return status_error(_request(port, "GET", f"/inburgeraars/{inburgeraar}", name,
+                                     setup.regisseur_clients[thread])[0])
+
+    typed: dict[int, dict[str, str]] = {}
+
+    def opslaan(thread: int, n: int) -> str | None:
+        client, verwijzing_id = setup.docent_clients[thread]
+        values = typed.setdefault(thread, {f"aanwezig_{d}": "3" for d in range(5)})
+        values[f"aanwezig_{n % 5}"] = f"{Decimal(1 + n % 12) / 4:.2f}".replace(".", ",")
+        status, content = _request(port, "POST", f"/presentie/week/rij/{verwijzing_id}", name, client, {
+            "week": setup.week, "activiteit": Activiteit.TAALLES_KNM.value, **values})
+        bericht = _BERICHT.search(content)
+        if status != 200 or not bericht or not bericht.group(1).startswith(("Opgeslagen", "Geen wijzigingen")):
+            return f"niet opgeslagen: HTTP {status} {bericht.group(1)[:80] if bericht else ''}"
+        return None
+
+    for client, _verwijzing in setup.docent_clients:  # the CSRF token lives in the session cookie
+        _status, page = _request(port, "GET", f"/presentie/week?week={setup.week}", name, client)
+        match = _CSRF.search(page)
+        if not match:
+            raise SystemExit("Geen CSRF-token op de weekpagina: is de docent ingelogd?")
+        client.csrf = match.group(1)
+    plan = [("GET /gezond", gezond, 2), ("GET /regie/ (caseload)", regie, 1),
+            ("GET /inburgeraars/<id> (dossier)", dossier, 1), ("POST weekrooster-rij (opslaan)", opslaan, 1)]
+    results = [Result(label) for label, _work, _share in plan]
+    for label, work, _share in plan:
+        run_scenario(label, CONCURRENCY * 2, work)  # warm-up: templates, caches, connections
+    # The machine is shared: rounds of every scenario in turn, so a busy moment hits all of them alike; each
+    # round's ratio to /gezond is paired, and the report takes the median of the rounds.
+    per_round = max(total // rounds, CONCURRENCY)
+    for round_number in range(rounds):
+        for result, (label, work, share) in zip(results, plan, strict=True):
+            measured = run_scenario(label, per_round * share, work, start=round_number * per_round * share)
+            result.latencies += measured.latencies
+            result.errors += measured.errors
+            result.seconds += measured.seconds
+            result.round_rps.append(measured.rps)
+    return results
+
+
+def ratio(result: Result, baseline: Result) -> float:
+    """The median over the rounds of this scenario's requests/s divided by /gezond's in the same round."""
+    return statistics.median(r / b for r, b in zip(result.round_rps, baseline.round_rps, strict=True) if b)
+
+
+def report(label: str, results: list[Result]) -> float:
+    """Print the table; returns the grid save's ratio to /gezond."""
+    baseline = results[0]
+    print(f"[{label}] gunicorn -w {WORKERS}, {CONCURRENCY} gelijktijdige clients, {len(baseline.round_rps)} rondes")
+    print(f"[{label}] {'scenario':34} {'verzoeken':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fouten':>6} "
+          f"{'t.o.v. /gezond':>14}")
+    for r in results:
+        print(f"[{label}] {r.name:34} {len(r.latencies):9d} {statistics.median(r.round_rps):7.1f} "
+              f"{r.percentile(50):7.1f} {r.percentile(99):7.1f} {len(r.errors):6d} {ratio(r, baseline):13.2f}x")
+        for error in sorted(set(r.errors))[:5]:
+            print(f"[{label}]     {r.errors.count(error)}× {error}")
+    save = ratio(results[-1], baseline)
+    errors = sum(len(r.errors) for r in results)
+    print(f"[{label}] doel: 0 fouten ({errors} gevonden); opslaan >= 0.20x /gezond ({save:.2f}x: "
+          f"{'gehaald' if save >= 0.2 else 'NIET gehaald'})")
+    return save
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Seed, serve with gunicorn, load, report; exit 1 when there were errors or the save target was missed."""
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.split("\n")[0])
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL (DATABASE_URL or BENCH_PG_URL) i.p.v. SQLite")
+    parser.add_argument("--requests", type=int, default=400, help="verzoeken per scenario (/gezond: het dubbele)")
+    parser.add_argument("--rondes", dest="rounds", type=int, default=5, help="rondes van alle scenario's om beurten")
+    parser.add_argument("--inburgeraars", type=int, default=300, help="grootte van de demoregio")
+    parser.add_argument("--immediate-reads", action="store_true",
+                        help="SQLite: ook GET-verzoeken nemen bij hun begin het schrijfslot (ter vergelijking)")
+    args = parser.parse_args(argv)
+    label = "PostgreSQL" if args.pg else ("SQLite, GET ook IMMEDIATE" if args.immediate_reads else "SQLite (WAL)")
+    with scratch_database(args.pg) as url, tempfile.TemporaryDirectory() as tmp:
+        first, median = measure_create_app(url)
+        print(f"[{label}] create_app(): eerste {first:.0f} ms (met imports), daarna mediaan {median:.1f} ms")
+        started = time.perf_counter()
+        setup = seed(url, args.inburgeraars)
+        print(f"[{label}] demoregio met {args.inburgeraars} inburgeraars geladen in "
+              f"{time.perf_counter() - started:.1f} s")
+        port = _free_port()
+        log = Path(tmp) / "gunicorn.log"
+        server = start_gunicorn(url, setup.secret_key, port, log, args.immediate_reads)
+        try:
+            results = scenarios(port, setup, args.requests, args.rounds)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        tracebacks = log.read_text(errors="replace").count("Traceback")
+        save = report(label, results)
+        print(f"[{label}] tracebacks in het gunicorn-log: {tracebacks}")
+    if any(r.errors for r in results) or save < 0.2 or tracebacks:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
