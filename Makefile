@@ -42,12 +42,14 @@ test: install browser
 lint: install
 	$(BIN)/ruff check .
 
-## bench: the performance benchmarks of issues 4 and 5, on SQLite and on PostgreSQL
+## bench: the performance benchmarks of issues 4, 5 and 8, on SQLite and on PostgreSQL
 bench: install
 	$(BIN)/python -m bench import_presentie
 	$(BIN)/python -m bench import_presentie --pg
 	$(BIN)/python -m bench import_presentie --memory
 	$(BIN)/python -m bench regie_overview
+	$(BIN)/python -m bench load
+	$(BIN)/python -m bench load --pg
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
