@@ -2,13 +2,15 @@
 
 Seeds a scratch database with the demo region (a SQLite temp file in WAL mode, or a throwaway PostgreSQL
 database), starts `gunicorn -w 4` on loopback against it, and drives it with 8 concurrent clients (threads with
-plain HTTP connections, pure Python: nothing to install besides `make install`). Four scenarios:
+plain HTTP connections, pure Python: nothing to install besides `make install`). Five scenarios:
 
 * GET /gezond: the floor (routing, one `SELECT 1`, JSON), the baseline of the ratios;
 * GET /regie/: the klantregisseur's caseload overview with signals;
 * GET /inburgeraars/<id>: the case page (an audited read: a GET that writes);
 * POST /presentie/week/rij/<id>: a docent saves a week-grid row (htmx), each client its own deelnemer, every
-  save a correction with history; only answers that say "Opgeslagen" count as saved.
+  save a correction with history; only answers that say "Opgeslagen" count as saved;
+* mixed: six clients save grid rows while two open caseload and case pages, all at once (where SQLite's locking
+  shows: a long page read must not hold the savers up).
 
 The machine is shared, so the scenarios run in rounds, all four in turn. Per scenario the report prints the
 median requests/s of the rounds, p50 and p99 latency over all requests, errors (HTTP >= 500, connection failures,
@@ -16,8 +18,9 @@ saves not saved), and the median over the rounds of its requests/s divided by /g
 Targets: 0 errors; grid save >= 0.2 x /gezond. Also prints what create_app() costs (every worker and CLI call).
 
 Run: `.venv/bin/python -m bench load [--pg] [--requests N] [--rondes N] [--immediate-reads]`.
-`--immediate-reads` makes GET requests on SQLite take the write lock at their start too
-(PORTAL_SQLITE_DEFERRED_READS=false), to measure what the deferred reads of portal/database.py buy.
+`--immediate-reads` also starts a second gunicorn on the same SQLite database in which GET requests take the write
+lock at their start too (PORTAL_SQLITE_DEFERRED_READS=false), runs the rounds on both servers in turn, and prints
+per scenario the paired throughput ratio: what the deferred reads of portal/database.py buy or cost.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from portal.models.traject import Activiteit
 from portal.security import SESSION_KEY
 
 CONCURRENCY = 8
+SAVING_CLIENTS = 6  # in the mixed scenario; the other clients read
+MIXED = "gemengd: 6 opslaan + 2 lezen"
 WORKERS = 4
 DOCENT = "docent@omringdijk.example.nl"
 KLANTREGISSEUR = "klantregisseur@werksaam.example.nl"
@@ -76,13 +81,14 @@ class Result:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     round_rps: list[float] = field(default_factory=list)
+    save_latencies: list[float] = field(default_factory=list)  # mixed scenario: its saves only
 
     @property
     def rps(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
-    def percentile(self, pct: float) -> float:
-        ordered = sorted(self.latencies)
+    def percentile(self, pct: float, latencies: list[float] | None = None) -> float:
+        ordered = sorted(self.latencies if latencies is None else latencies)
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] * 1000
@@ -98,6 +104,7 @@ class Setup:
     docent_clients: list[tuple[Client, int]]  # with the verwijzing whose grid row that client saves
     inburgeraar_ids: list[int]
     week: str
+    typed: dict[int, dict[str, str]] = field(default_factory=dict)  # what each docent's grid row holds
 
 
 def _free_port() -> int:
@@ -240,8 +247,9 @@ def run_scenario(name: str, total: int, work: Callable[[int, int], str | None], 
     return result
 
 
-def scenarios(port: int, setup: Setup, total: int, rounds: int) -> list[Result]:
-    """The four scenarios, each warmed up, then `rounds` rounds of all four in turn."""
+def _plan(port: int, setup: Setup, mixed_saves: list[float]) -> list[tuple[str, Callable[[int, int], str | None], int]]:
+    """The scenarios against one server: (label, one request, share of the requests); the mixed scenario also
+    keeps the latencies of its saves in `mixed_saves`."""
     name = setup.cookie_name
 
     def status_error(status: int) -> str | None:
@@ -258,11 +266,9 @@ def scenarios(port: int, setup: Setup, total: int, rounds: int) -> list[Result]:
         return status_error(_request(port, "GET", f"/inburgeraars/{inburgeraar}", name,
                                      setup.regisseur_clients[thread])[0])
 
-    typed: dict[int, dict[str, str]] = {}
-
     def opslaan(thread: int, n: int) -> str | None:
         client, verwijzing_id = setup.docent_clients[thread]
-        values = typed.setdefault(thread, {f"aanwezig_{d}": "3" for d in range(5)})
+        values = setup.typed.setdefault(thread, {f"aanwezig_{d}": "3" for d in range(5)})
         values[f"aanwezig_{n % 5}"] = f"{Decimal(1 + n % 12) / 4:.2f}".replace(".", ",")
         status, content = _request(port, "POST", f"/presentie/week/rij/{verwijzing_id}", name, client, {
             "week": setup.week, "activiteit": Activiteit.TAALLES_KNM.value, **values})
@@ -271,27 +277,52 @@ def scenarios(port: int, setup: Setup, total: int, rounds: int) -> list[Result]:
             return f"niet opgeslagen: HTTP {status} {bericht.group(1)[:80] if bericht else ''}"
         return None
 
+    def gemengd(thread: int, n: int) -> str | None:
+        # A working day: six docenten save while two klantregisseurs open caseload and case pages.
+        if thread < SAVING_CLIENTS:
+            started = time.perf_counter()
+            error = opslaan(thread, n)
+            mixed_saves.append(time.perf_counter() - started)
+            return error
+        return regie(thread, n) if n % 4 == 0 else dossier(thread, n)
+
+    return [("GET /gezond", gezond, 2), ("GET /regie/ (caseload)", regie, 1),
+            ("GET /inburgeraars/<id> (dossier)", dossier, 1), ("POST weekrooster-rij (opslaan)", opslaan, 1),
+            (MIXED, gemengd, 1)]
+
+
+def scenarios(servers: dict[str, int], setup: Setup, total: int, rounds: int) -> dict[str, list[Result]]:
+    """Per server the scenarios, each warmed up, then `rounds` rounds of every scenario on every server in turn.
+
+    The machine is shared: taking turns makes a busy moment hit every scenario (and server) alike; each round's
+    ratios are paired, and the report takes the median of the rounds.
+    """
+    port = next(iter(servers.values()))
     for client, _verwijzing in setup.docent_clients:  # the CSRF token lives in the session cookie
-        _status, page = _request(port, "GET", f"/presentie/week?week={setup.week}", name, client)
+        _status, page = _request(port, "GET", f"/presentie/week?week={setup.week}", setup.cookie_name, client)
         match = _CSRF.search(page)
         if not match:
             raise SystemExit("Geen CSRF-token op de weekpagina: is de docent ingelogd?")
         client.csrf = match.group(1)
-    plan = [("GET /gezond", gezond, 2), ("GET /regie/ (caseload)", regie, 1),
-            ("GET /inburgeraars/<id> (dossier)", dossier, 1), ("POST weekrooster-rij (opslaan)", opslaan, 1)]
-    results = [Result(label) for label, _work, _share in plan]
-    for label, work, _share in plan:
-        run_scenario(label, CONCURRENCY * 2, work)  # warm-up: templates, caches, connections
-    # The machine is shared: rounds of every scenario in turn, so a busy moment hits all of them alike; each
-    # round's ratio to /gezond is paired, and the report takes the median of the rounds.
+    mixed_saves: dict[str, list[float]] = {label: [] for label in servers}
+    plans = {label: _plan(port, setup, mixed_saves[label]) for label, port in servers.items()}
+    results = {label: [Result(name) for name, _work, _share in plan] for label, plan in plans.items()}
+    for plan in plans.values():
+        for name, work, _share in plan:
+            run_scenario(name, CONCURRENCY * 2, work)  # warm-up: templates, caches, connections
+    for latencies in mixed_saves.values():
+        latencies.clear()  # only the measured rounds count
     per_round = max(total // rounds, CONCURRENCY)
     for round_number in range(rounds):
-        for result, (label, work, share) in zip(results, plan, strict=True):
-            measured = run_scenario(label, per_round * share, work, start=round_number * per_round * share)
-            result.latencies += measured.latencies
-            result.errors += measured.errors
-            result.seconds += measured.seconds
-            result.round_rps.append(measured.rps)
+        for label, plan in plans.items():
+            for result, (name, work, share) in zip(results[label], plan, strict=True):
+                measured = run_scenario(name, per_round * share, work, start=round_number * per_round * share)
+                result.latencies += measured.latencies
+                result.errors += measured.errors
+                result.seconds += measured.seconds
+                result.round_rps.append(measured.rps)
+    for label, latencies in mixed_saves.items():
+        results[label][-1].save_latencies = latencies
     return results
 
 
@@ -309,9 +340,12 @@ def report(label: str, results: list[Result]) -> float:
     for r in results:
         print(f"[{label}] {r.name:34} {len(r.latencies):9d} {statistics.median(r.round_rps):7.1f} "
               f"{r.percentile(50):7.1f} {r.percentile(99):7.1f} {len(r.errors):6d} {ratio(r, baseline):13.2f}x")
+        if r.save_latencies:
+            print(f"[{label}]   waarvan opslaan: {len(r.save_latencies)} verzoeken, p50 "
+                  f"{r.percentile(50, r.save_latencies):.1f} ms, p99 {r.percentile(99, r.save_latencies):.1f} ms")
         for error in sorted(set(r.errors))[:5]:
             print(f"[{label}]     {r.errors.count(error)}× {error}")
-    save = ratio(results[-1], baseline)
+    save = ratio(next(r for r in results if r.name.startswith("POST")), baseline)
     errors = sum(len(r.errors) for r in results)
     print(f"[{label}] doel: 0 fouten ({errors} gevonden); opslaan >= 0.20x /gezond ({save:.2f}x: "
           f"{'gehaald' if save >= 0.2 else 'NIET gehaald'})")
@@ -326,9 +360,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rondes", dest="rounds", type=int, default=5, help="rondes van alle scenario's om beurten")
     parser.add_argument("--inburgeraars", type=int, default=300, help="grootte van de demoregio")
     parser.add_argument("--immediate-reads", action="store_true",
-                        help="SQLite: ook GET-verzoeken nemen bij hun begin het schrijfslot (ter vergelijking)")
+                        help="SQLite: draai ook een server waarin GET-verzoeken bij hun begin het schrijfslot nemen "
+                             "en vergelijk beide, om beurten op dezelfde database")
     args = parser.parse_args(argv)
-    label = "PostgreSQL" if args.pg else ("SQLite, GET ook IMMEDIATE" if args.immediate_reads else "SQLite (WAL)")
+    label = "PostgreSQL" if args.pg else "SQLite (WAL)"
+    variants = {label: False}
+    if args.immediate_reads and not args.pg:
+        variants["SQLite, GET ook IMMEDIATE"] = True
     with scratch_database(args.pg) as url, tempfile.TemporaryDirectory() as tmp:
         first, median = measure_create_app(url)
         print(f"[{label}] create_app(): eerste {first:.0f} ms (met imports), daarna mediaan {median:.1f} ms")
@@ -336,22 +374,33 @@ def main(argv: list[str] | None = None) -> None:
         setup = seed(url, args.inburgeraars)
         print(f"[{label}] demoregio met {args.inburgeraars} inburgeraars geladen in "
               f"{time.perf_counter() - started:.1f} s")
-        port = _free_port()
-        log = Path(tmp) / "gunicorn.log"
-        server = start_gunicorn(url, setup.secret_key, port, log, args.immediate_reads)
+        servers: dict[str, tuple[int, subprocess.Popen, Path]] = {}
         try:
-            results = scenarios(port, setup, args.requests, args.rounds)
+            for variant, immediate in variants.items():
+                port, log = _free_port(), Path(tmp) / f"gunicorn-{len(servers)}.log"
+                servers[variant] = (port, start_gunicorn(url, setup.secret_key, port, log, immediate), log)
+            results = scenarios({v: port for v, (port, _p, _l) in servers.items()}, setup, args.requests, args.rounds)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        tracebacks = log.read_text(errors="replace").count("Traceback")
-        save = report(label, results)
-        print(f"[{label}] tracebacks in het gunicorn-log: {tracebacks}")
-    if any(r.errors for r in results) or save < 0.2 or tracebacks:
+            for _port, process, _log in servers.values():
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        tracebacks = {v: log.read_text(errors="replace").count("Traceback") for v, (_p, _s, log) in servers.items()}
+    saves = {}
+    for variant, variant_results in results.items():
+        saves[variant] = report(variant, variant_results)
+        print(f"[{variant}] tracebacks in het gunicorn-log: {tracebacks[variant]}")
+    if len(results) == 2:
+        (base_label, base), (other_label, other) = results.items()
+        print(f"[vergelijking] {other_label} gedeeld door {base_label}, per scenario (mediaan van de rondes):")
+        for mine, theirs in zip(base, other, strict=True):
+            paired = statistics.median(t / m for t, m in zip(theirs.round_rps, mine.round_rps, strict=True) if m)
+            print(f"[vergelijking] {mine.name:34} {paired:5.2f}x")
+    failed = any(r.errors for rs in results.values() for r in rs) or any(tracebacks.values())
+    if failed or saves[label] < 0.2:
         raise SystemExit(1)
 
 
