@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pyotp
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from portal.models import User, UserSession
 from portal.security import SESSION_KEY
@@ -55,3 +60,19 @@ def open_session(db: Session, client: FlaskClient, user: User) -> FlaskClient:
         flask_session["_fresh"] = True
         flask_session[SESSION_KEY] = user_session.id
     return client
+
+
+# --- a live server (issue 8: logs and concurrency through a real HTTP server) ------------------------------------
+
+@contextmanager
+def serving(app: Flask) -> Iterator[int]:
+    """The app on a threaded werkzeug server on a free loopback port, as `flask run` serves it; yields the port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield server.port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

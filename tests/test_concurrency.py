@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, make_url, select, text
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.config import TestConfig as _TestConfig
@@ -34,6 +33,7 @@ from portal.models.enums import Onderdeel, Rol
 from portal.models.traject import Activiteit, TrajectStart
 from portal.security import SESSION_KEY
 from tests import factories
+from tests.helpers import serving
 
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 50
@@ -85,15 +85,8 @@ def werkdag(tmp_path: Path) -> Iterator[Werkdag]:
         Base.metadata.create_all(engine)
         try:
             day = _seed(app)
-            server = make_server("127.0.0.1", 0, app, threaded=True)
-            thread = threading.Thread(target=server.serve_forever, name="werkdag-server", daemon=True)
-            thread.start()
-            try:
-                yield Werkdag(app, server.port, *day)
-            finally:
-                server.shutdown()
-                server.server_close()
-                thread.join(timeout=10)
+            with serving(app) as port:
+                yield Werkdag(app, port, *day)
         finally:
             engine.dispose()
             portal_db.engine, portal_db.session_factory = saved

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import threading
 from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import quote_plus, unquote_plus
@@ -15,11 +14,11 @@ from urllib.request import urlopen
 import pytest
 from flask import Flask
 from stdnum.nl import bsn as stdnum_bsn
-from werkzeug.serving import make_server
 
 from portal.logging_setup import redact
 from tests import factories
 from tests.factories import next_bsn
+from tests.helpers import serving
 from tests.log_capture import CAPTURE, NAMES
 
 NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
@@ -60,16 +59,8 @@ def test_werkzeug_request_line_with_a_bsn_in_the_query_string_is_masked(
 ):
     """A real HTTP request through werkzeug's server, as `flask run` serves it, with a BSN search."""
     bsn = next_bsn()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with urlopen(f"http://127.0.0.1:{server.port}/gezond?zoek={bsn}", timeout=10) as response:
-            assert response.status == 200
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(app) as port, urlopen(f"http://127.0.0.1:{port}/gezond?zoek={bsn}", timeout=10) as response:
+        assert response.status == 200
     request_lines = [line.text for line in CAPTURE.lines_of(request.node.nodeid) if line.logger == "werkzeug"]
     assert any("GET /gezond?zoek=[BSN]" in text for text in request_lines), request_lines
     assert not any(bsn in text for text in request_lines)
@@ -96,18 +87,11 @@ def test_werkzeug_request_line_of_a_name_search_has_no_name(app: Flask, db, requ
     """A real HTTP request through werkzeug's server searching an inburgeraar by full name."""
     person = factories.InburgeraarFactory(voornamen="Zoekbare", achternaam="Naamsvermelding")
     query = quote_plus(f"{person.voornamen} {person.achternaam}")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(app) as port:
         for path in (f"/inburgeraars/?q={query}", f"/presentie/week?q={query}&pagina=2"):
             # Not logged in: redirected to the login page; the search's request line is logged all the same.
             with contextlib.suppress(HTTPError):
-                urlopen(f"http://127.0.0.1:{server.port}{path}", timeout=10).close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+                urlopen(f"http://127.0.0.1:{port}{path}", timeout=10).close()
     request_lines = [line.text for line in CAPTURE.lines_of(request.node.nodeid) if line.logger == "werkzeug"]
     assert any("GET /inburgeraars/?q=[ZOEKTERM]" in text for text in request_lines), request_lines
     assert any("GET /presentie/week?q=[ZOEKTERM]&pagina=2" in text for text in request_lines), request_lines
