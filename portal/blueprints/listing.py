@@ -3,33 +3,20 @@ filter and sort clauses, and rendering the page or only its htmx results region.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from flask import render_template
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, select
 
+from portal.domain import zoeken
 from portal.extensions import htmx
 from portal.models import Inburgeraar, Pip
-
-MAX_SEARCH_TERMS = 5
 
 
 def search_clause(q: str) -> ColumnElement[bool] | None:
     """Digits search the BSN from its start; words must each occur in the first names or surname."""
-    q = q.strip()
-    if not q:
-        return None
-    digits = re.sub(r"[\s.\-]", "", q)
-    if digits.isdigit():
-        return Inburgeraar.bsn.startswith(digits, autoescape=True)
-    terms = q.split()[:MAX_SEARCH_TERMS]
-    return and_(*[
-        or_(Inburgeraar.voornamen.icontains(term, autoescape=True),
-            Inburgeraar.achternaam.icontains(term, autoescape=True))
-        for term in terms
-    ])
+    return zoeken.clause(q, voornamen=Inburgeraar.voornamen, achternaam=Inburgeraar.achternaam, bsn=Inburgeraar.bsn)
 
 
 def huidige_pip(column: Any) -> Any:

@@ -17,6 +17,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit, events
+from portal.domain import normen
+from portal.formatting import getal
 from portal.models import Afschalingsverzoek, AfschalingsverzoekOnderdeel, Inburgeraar, Pip, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
@@ -25,17 +27,10 @@ from portal.services import Errors, ValidationError, cases, totals
 from portal.services.registraties import NotAllowed, check_eigen_verwijzing, check_open, keuze, tekst
 from portal.services.validation import FieldError, check_not_future, parse_date
 
-MINIMUM_UREN = Decimal(600)
-
 
 def taalles_uren(session: Session, inburgeraar_id: int) -> Decimal:
     """Taalles+KNM hours registered for the inburgeraar at keurmerk institutions (the presence totals)."""
     return Decimal(totals.taalles_knm_uren(session, inburgeraar_id))
-
-
-def uren_tekort(session: Session, inburgeraar_id: int) -> Decimal:
-    """How many taalles+KNM hours are still missing before an afschalingsverzoek is possible (0 when none)."""
-    return max(Decimal(0), MINIMUM_UREN - taalles_uren(session, inburgeraar_id))
 
 
 def dien_in(
@@ -65,9 +60,9 @@ def dien_in(
     ervaring = errors.run("ervaring_inburgeraar", lambda: tekst(
         data.get("ervaring_inburgeraar"), "de ervaring van de inburgeraar"))
     uren = taalles_uren(session, verwijzing.inburgeraar_id)
-    if uren < MINIMUM_UREN:
-        errors.add("uren", f"Afschalen kan pas na {MINIMUM_UREN:.0f} uur taalles en KNM. Er staan "
-                           f"{_nl(uren)} uur geregistreerd: nog {_nl(MINIMUM_UREN - uren)} uur nodig.")
+    if tekort := normen.uren_tekort_afschaling(uren):
+        errors.add("uren", f"Afschalen kan pas na {getal(normen.AFSCHALING_MINIMUM_UREN)} uur taalles en KNM. "
+                           f"Er staan {getal(uren)} uur geregistreerd: nog {getal(tekort)} uur nodig.")
     errors.raise_if_any()
 
     verzoek = Afschalingsverzoek(
@@ -236,7 +231,4 @@ def _dagtekening(raw: Any, today: date) -> date:
     check_not_future(value, today, "De dagtekening")
     return value
 
-
-def _nl(value: Decimal) -> str:
-    return format(value.normalize(), "f").replace(".", ",")
 

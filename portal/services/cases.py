@@ -7,10 +7,9 @@ errors it can find and raises one ValidationError; on success it flushes and rec
 
 from __future__ import annotations
 
-import calendar
 import secrets
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -18,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit
+from portal.domain import termijnen
 from portal.models import Contract, Gemeente, Inburgeraar, Pip, User, Verwijzing, user_gemeente
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
 from portal.services import Errors
@@ -35,7 +35,6 @@ T = TypeVar("T")
 OUDSTE_GEBOORTEJAAR_MARGE = 120  # years; older birth dates are typing errors
 # Inburgeringsplicht starts at 16 (verify against local practice); younger dates are almost always typos.
 MINIMUM_LEEFTIJD = 16
-LEERROUTE_WIJZIGEN_MAANDEN = 18  # Dalfsen (001): the leerroute may be changed within 1.5 years
 MAX_GECONTRACTEERDE_UREN = Decimal(9999)
 MAX_UREN_PER_WEEK = Decimal(40)
 
@@ -126,14 +125,6 @@ def create_inburgeraar(
 
 # --- PIP ----------------------------------------------------------------------------------------
 
-def leerroute_wijzigen_uiterlijk(inburgeraar: Inburgeraar) -> date | None:
-    """Last day on which the leerroute may still be changed: 1.5 years from the day after the first PIP."""
-    if not inburgeraar.pips:
-        return None
-    start = inburgeraar.pips[0].dagtekening + timedelta(days=1)
-    return add_months(start, LEERROUTE_WIJZIGEN_MAANDEN) - timedelta(days=1)
-
-
 def record_pip(
     session: Session, actor: User, inburgeraar: Inburgeraar, data: Mapping[str, Any], *, today: date | None = None
 ) -> Pip:
@@ -187,7 +178,7 @@ def record_pip(
         errors.add("reden_wijziging", "Vul de reden van de wijziging van het PIP in.")
 
     if vorige is not None and leerroute is not None and leerroute is not vorige.leerroute and dagtekening:
-        uiterlijk = leerroute_wijzigen_uiterlijk(inburgeraar)
+        uiterlijk = inburgeraar.leerroute_wijzigen_uiterlijk
         if uiterlijk is not None and dagtekening > uiterlijk:
             errors.add("leerroute", "De leerroute kan alleen worden gewijzigd binnen anderhalf jaar na de start van "
                        f"de inburgeringstermijn, dus tot en met {uiterlijk:%d-%m-%Y}. Houd de leerroute "
@@ -338,13 +329,6 @@ def record_view(session: Session, actor: User, inburgeraar: Inburgeraar, *, obje
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def add_months(value: date, months: int) -> date:
-    """The same day `months` later; the last day of the month when that day does not exist."""
-    month_index = value.month - 1 + months
-    year, month = value.year + month_index // 12, month_index % 12 + 1
-    return value.replace(year=year, month=month, day=min(value.day, calendar.monthrange(year, month)[1]))
-
-
 def _text(raw: Any, label: str, max_length: int) -> str:
     text = _optional_text(raw)
     if not text:
@@ -381,9 +365,9 @@ def _geboortedatum(raw: Any, today: date) -> date:
     value = parse_date(raw, label="de geboortedatum")
     assert value is not None
     check_not_future(value, today, "De geboortedatum")
-    if value < add_months(today, -12 * OUDSTE_GEBOORTEJAAR_MARGE):
+    if value < termijnen.add_months(today, -12 * OUDSTE_GEBOORTEJAAR_MARGE):
         raise FieldError("Deze geboortedatum ligt te ver in het verleden. Controleer het jaar.")
-    if value > add_months(today, -12 * MINIMUM_LEEFTIJD):
+    if value > termijnen.add_months(today, -12 * MINIMUM_LEEFTIJD):
         raise FieldError(f"Een inburgeraar is minstens {MINIMUM_LEEFTIJD} jaar oud. Controleer de geboortedatum.")
     return value
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal import access
 from portal.charts import aanwezigheid_svg, beschrijving
+from portal.domain import normen
 from portal.models import Inburgeraar, IntakeGegevens, User, Verwijzing
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
 from portal.services import afschaling, resultaten, signalen, tijdlijn, totals
@@ -34,7 +35,7 @@ class Voortgang:
     @property
     def percentage(self) -> int:
         """Share of the norm reached, capped at 100."""
-        return min(100, int(self.uren * 100 / self.norm)) if self.norm else 0
+        return normen.aandeel(self.uren, self.norm)
 
     @property
     def waarde(self) -> Decimal:
@@ -70,7 +71,7 @@ def _voortgang(case_: signalen.CaseCijfers) -> list[Voortgang]:
     result = []
     for v in case_.verwijzingen:
         norm = signalen.uren_norm(case_, v)
-        if norm is not None and v.onderdeel not in signalen.UREN_NORM:
+        if norm is not None and normen.wettelijke_norm(v.onderdeel, case_.doelgroep) is None:
             result.append(Voortgang(v.id, f"{v.onderdeel.label} bij {v.aanbieder_naam}", v.uren_aanwezig_totaal,
                                     norm[0], norm[1]))
     return result

@@ -11,9 +11,7 @@ with a history row per field, unchanged rows are left alone.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,11 +21,13 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit
+from portal.domain import termijnen
 from portal.formatting import datum as fmt_datum
 from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
+from portal.services.batch import gc_paused
 from portal.services.history import apply_changes
 from portal.services.validation import FieldError, parse_date, parse_hours
 
@@ -39,8 +39,6 @@ MAX_REDEN = 500
 # Above this many distinct keys a scoped subquery beats a long IN list (and stays under SQLite's variable limit).
 _IN_LIMIT = 500
 _ZERO = Decimal("0.00")
-# From this many rows on, Python's cyclic garbage collector pauses while a batch is built (see gc_paused).
-GC_PAUSE_ROWS = 5_000
 
 VELD_LABELS = {
     "verwijzing": "deelnemer",
@@ -151,7 +149,7 @@ class _VerwijzingInfo:
 
     @property
     def eind(self) -> date:
-        return self.einddatum or self.uiterste_einddatum
+        return termijnen.traject_einddatum(self.uiterste_einddatum, self.einddatum)
 
 
 @dataclass(slots=True)
@@ -284,24 +282,6 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else _ZERO
 
 
-@contextmanager
-def gc_paused(rows: int) -> Iterator[None]:
-    """Pause the cyclic garbage collector while a big batch is checked or saved.
-
-    A 100,000-row batch allocates a few hundred thousand small objects that live until the batch is done; the
-    collector would scan the whole growing heap again and again (more than half the time of a check). Nothing
-    here builds reference cycles, so memory is still freed as usual; the collector resumes afterwards.
-    """
-    if rows < GC_PAUSE_ROWS or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 # --- validation ----------------------------------------------------------------------------------------------
 
 # What a row's own values (date, activity, hours, reason) come to: the parsed values, the day's total and the
@@ -377,12 +357,12 @@ def _traject(info: _VerwijzingInfo) -> _Traject:
     blocked = None
     if info.status is VerwijzingStatus.INGETROKKEN:
         blocked = "Deze verwijzing is ingetrokken door de gemeente; presentie registreren kan niet."
-    elif info.niet_gestart or info.status is VerwijzingStatus.NIET_GESTART:
+    elif info.niet_gestart or not info.status.accepts_presentie:
         blocked = ("Deze deelnemer staat als 'niet gestart' geregistreerd. "
                    "Registreer eerst de startdatum van het traject.")
     elif info.startdatum is None:
         blocked = "Registreer eerst de startdatum van het traject van deze deelnemer."
-    start = info.startdatum or info.beoogde_startdatum
+    start = termijnen.traject_startdatum(info.startdatum, info.beoogde_startdatum)
     activiteiten = ACTIVITEITEN_PER_ONDERDEEL[info.onderdeel]
     return _Traject(
         blocked, start, info.eind, frozenset(activiteiten),

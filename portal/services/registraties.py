@@ -7,12 +7,13 @@ so that forms, spreadsheet rows and the API all get the same answers.
 from __future__ import annotations
 
 import enum
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.domain import termijnen
 from portal.models import User, Verwijzing
 from portal.models.enums import AANBIEDER_ROLLEN, VerwijzingStatus
 from portal.models.traject import TrajectStart
@@ -49,13 +50,7 @@ def periode_start(session: Session, verwijzing: Verwijzing) -> date:
     gerealiseerd = session.scalar(
         select(TrajectStart.gerealiseerde_startdatum).where(TrajectStart.verwijzing_id == verwijzing.id)
     )
-    return gerealiseerd or verwijzing.beoogde_startdatum
-
-
-def termijn_start(verwijzing: Verwijzing) -> date | None:
-    """First day of the inburgeringstermijn: the day after the first PIP's dagtekening."""
-    pips = verwijzing.inburgeraar.pips
-    return pips[0].dagtekening + timedelta(days=1) if pips else None
+    return termijnen.traject_startdatum(gerealiseerd, verwijzing.beoogde_startdatum)
 
 
 def datum_in_periode(

@@ -48,14 +48,12 @@ from portal.services.registraties import (
     datum_in_periode,
     keuze,
     periode_start,
-    termijn_start,
 )
 from portal.services.validation import FieldError, check_not_future, parse_date
 
 # Gemeente staff enter DUO's official results (read from DUO's portal or API) for their residents.
 DUO_INVOERDERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
 NIVEAU_RANG = {Examenniveau.A2: 1, Examenniveau.B1: 2, Examenniveau.B2: 3}
-OPEN_STATUSSEN = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART)
 ROUTE_ONDERDELEN = (
     Onderdeel.ONDERWIJSROUTE, Onderdeel.MAP, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE,
 )
@@ -185,7 +183,7 @@ def _werk_b1_status_bij(session: Session, actor: User, inburgeraar: Inburgeraar)
     verwijzingen = session.scalars(select(Verwijzing).where(
         Verwijzing.inburgeraar_id == inburgeraar.id, Verwijzing.onderdeel == Onderdeel.B1_ROUTE))
     for verwijzing in verwijzingen:
-        if behaald and verwijzing.status in OPEN_STATUSSEN:
+        if behaald and verwijzing.status.is_open:
             _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
         elif not behaald and verwijzing.status is VerwijzingStatus.AFGEROND:
             _zet_status(session, actor, verwijzing, VerwijzingStatus.GESTART)
@@ -210,7 +208,7 @@ def registreer_routeresultaat(
                                              "geregistreerd."})
     errors = Errors()
     start = periode_start(session, verwijzing)
-    termijn = termijn_start(verwijzing)
+    termijn = verwijzing.inburgeraar.termijn_start
     start = max(start, termijn) if termijn else start
 
     def datum(name: str, label: str, subject: str) -> date | None:
@@ -250,7 +248,7 @@ def registreer_routeresultaat(
                "velden": sorted(gewijzigd) if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="route_resultaat", object_id=resultaat.id,
                  inburgeraar=verwijzing.inburgeraar_id, details=details)
-    if verwijzing.status in OPEN_STATUSSEN:
+    if verwijzing.status.is_open:
         _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
     events.emit(session, events.DomainEvent(
         kind=events.ROUTE_RESULTAAT, inburgeraar_id=verwijzing.inburgeraar_id, actor=actor,

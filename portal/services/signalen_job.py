@@ -19,7 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
+from portal.domain import aanwezigheid
 from portal.models import Aanbieder, Inburgeraar, Presentie, RouteResultaat, TrajectStart, Verwijzing
+from portal.models.enums import OPEN_STATUSSEN
 from portal.services import meldingen, signalen
 
 BATCH = 500  # verwijzingen loaded per query when notifying (keeps the IN lists small)
@@ -60,7 +62,7 @@ def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, si
         .join(presentie, presentie.c.verwijzing_id == Verwijzing.id)
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
-        .where(Verwijzing.status.in_(signalen.OPEN_STATUSSEN))
+        .where(Verwijzing.status.in_(OPEN_STATUSSEN))
         .order_by(Verwijzing.id)
     )
     result = session.execute(query)
@@ -77,10 +79,10 @@ def aanwezigheid_onder_drempel(session: Session, today: date) -> list[Onderschri
         drempels = tabel.voor(gemeente_id, v.contract_id)
         if signalen.regel_aanwezigheid(v, drempels, today) is None:
             continue
-        # The rule fired, so there were planned hours; the percentage is only the figure for the melding.
-        gepland = v.uren_aanwezig_4w + v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w
-        found.append(Onderschrijding(v.id, gemeente_id, v.uren_aanwezig_4w * 100 / gepland,
-                                     drempels.aanwezigheid_min_pct))
+        # The rule fired, so there were planned hours: the melding shows the percentage the rule used.
+        pct = aanwezigheid.percentage(v.uren_aanwezig_4w, v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w)
+        assert pct is not None
+        found.append(Onderschrijding(v.id, gemeente_id, pct, drempels.aanwezigheid_min_pct))
     return found
 
 

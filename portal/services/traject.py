@@ -23,8 +23,6 @@ from portal.services.history import apply_changes
 from portal.services.validation import FieldError, parse_date
 
 MAX_REDEN = 500
-# A start registration moves these statuses to GESTART / NIET_GESTART; a finished traject keeps its status.
-_OPEN_STATUSES = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART, VerwijzingStatus.NIET_GESTART)
 
 
 @dataclass
@@ -158,7 +156,7 @@ def register_start(
     if not changed:
         return traject_start
 
-    if verwijzing.status in _OPEN_STATUSES:
+    if verwijzing.status.follows_start:
         status = VerwijzingStatus.NIET_GESTART if values["niet_gestart"] else VerwijzingStatus.GESTART
         apply_changes(
             session, actor, verwijzing, {"status": status}, object_type="verwijzing",

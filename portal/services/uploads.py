@@ -26,7 +26,7 @@ from portal import access, audit, events
 from portal.formatting import AMSTERDAM
 from portal.models import Inburgeraar, Upload, UploadSoort, UploadStatus, User, Verwijzing
 from portal.models.base import utcnow
-from portal.models.enums import AANBIEDER_ROLLEN, VerwijzingStatus
+from portal.models.enums import AANBIEDER_ROLLEN, OPEN_STATUSSEN
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL
 from portal.services import ValidationError, upload_resultaten
 from portal.services import presentie as presentie_service
@@ -124,7 +124,6 @@ TEMPLATE_INSTRUCTIONS: dict[UploadSoort, tuple[str, ...]] = {
     ),
 }
 
-_ACTIEVE_STATUSSEN = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART)
 # The trajecten a template lists: results only exist for some onderdelen (the services say which).
 _SJABLOON_ONDERDELEN = {soort: spec.onderdelen for soort, spec in upload_resultaten.SOORTEN.items()}
 
@@ -135,7 +134,7 @@ def template(session: Session, actor: User, soort: UploadSoort, fmt: str) -> Tem
     query = (
         access.verwijzingen_for_registration(actor)
         .join(Verwijzing.inburgeraar)
-        .where(Verwijzing.status.in_(_ACTIEVE_STATUSSEN))
+        .where(Verwijzing.status.in_(OPEN_STATUSSEN))
         .with_only_columns(
             Inburgeraar.bsn, Inburgeraar.voornamen, Inburgeraar.achternaam, Verwijzing.onderdeel, Verwijzing.kenmerk
         )

@@ -133,3 +133,34 @@ def _text(raw: object) -> str:
 
 def _nl(value: Decimal) -> str:
     return format(value.normalize(), "f").replace(".", ",")
+
+
+# --- values coming back from the database -----------------------------------------------------------
+
+_CENT = Decimal("0.01")
+
+
+def as_decimal(value: object) -> Decimal:
+    """Hours from the database as Decimal: PostgreSQL sums come back as Decimal, SQLite's as float or int
+    (rounded to the column's two places, so both databases show and compare the same); None is 0."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(_CENT)
+
+
+def as_date(value: object) -> date | None:
+    """A date from a database value (SQLite may hand back text or a datetime)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value  # type: ignore[return-value]
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: object) -> datetime | None:
+    """A datetime from a database value (SQLite may hand back text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal import events
+from portal.domain import normen
 from portal.models import AuditEvent, Pip
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel
 from portal.models.resultaat import AfschalingStatus, Examenonderdeel
@@ -21,7 +22,7 @@ from portal.services.afschaling import (
     beslis,
     dien_in,
     mag_beslissen,
-    uren_tekort,
+    taalles_uren,
     verzoeken_van,
     wachtende_verzoeken,
 )
@@ -45,7 +46,7 @@ def ingediend(db, app_ctx, case):
 
 def test_below_600_hours_the_request_is_refused_saying_how_many_hours_are_missing(db, app_ctx, case):
     add_lesuren(case.b1, Decimal("597.5"))
-    assert uren_tekort(db, case.inburgeraar.id) == Decimal("2.5")
+    assert normen.uren_tekort_afschaling(taalles_uren(db, case.inburgeraar.id)) == Decimal("2.5")
     with pytest.raises(ValidationError) as error:
         dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
     assert "nog 2,5 uur nodig" in error.value.errors["uren"]
@@ -68,7 +69,7 @@ def test_only_taalles_and_knm_hours_count(db, app_ctx, case):
         PresentieFactory(verwijzing=participatie, datum=TODAY - timedelta(days=dag),
                          activiteit=Activiteit.PARTICIPATIE, uren_aanwezig=Decimal(8))
     add_lesuren(case.b1, 100)
-    assert uren_tekort(db, case.inburgeraar.id) == Decimal(500)
+    assert normen.uren_tekort_afschaling(taalles_uren(db, case.inburgeraar.id)) == Decimal(500)
 
 
 @pytest.mark.parametrize("onderdelen, message", [

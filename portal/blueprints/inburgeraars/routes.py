@@ -110,7 +110,7 @@ def detail(inburgeraar_id: int) -> str:
         next_url=url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
         may_see_intake=access.may_see_intake(current_user),
         may_manage=access.may_manage_cases(current_user),
-        leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),
+        leerroute_uiterlijk=inburgeraar.leerroute_wijzigen_uiterlijk,
     )
 
 
@@ -157,7 +157,7 @@ def pip_nieuw(inburgeraar_id: int) -> str | Response:
     )
     return done or render_template(
         "inburgeraars/pip.html", form=form, inburgeraar=inburgeraar, huidige=huidige,
-        leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),
+        leerroute_uiterlijk=inburgeraar.leerroute_wijzigen_uiterlijk,
     )
 
 

@@ -14,9 +14,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal import access
+from portal.domain import zoeken
 from portal.formatting import datum, getal
 from portal.models import Inburgeraar, Presentie, TrajectStart, User, Verwijzing
-from portal.models.enums import VerwijzingStatus
+from portal.models.enums import GEEN_PRESENTIE_STATUSSEN
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
 from portal.services.presentie import PresentieInput, RowError
 
@@ -28,7 +29,6 @@ _SERVICE_VELD = {
     "uren_afwezig_ongeoorloofd": "ongeoorloofd", "reden_afwezig": "reden",
 }
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_CLOSED = (VerwijzingStatus.INGETROKKEN, VerwijzingStatus.NIET_GESTART)
 
 
 def parse_week(raw: str | None, today: date) -> date:
@@ -131,18 +131,16 @@ def _row_query(session: Session, user: User, monday: date, activiteit: Activitei
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .where(
             Verwijzing.onderdeel.in_(onderdelen),
-            Verwijzing.status.not_in(_CLOSED),
+            Verwijzing.status.not_in(GEEN_PRESENTIE_STATUSSEN),
             or_(TrajectStart.gerealiseerde_startdatum <= sunday,
                 and_(TrajectStart.gerealiseerde_startdatum.is_(None), Verwijzing.beoogde_startdatum <= sunday)),
             or_(TrajectStart.bijgestelde_einddatum >= monday,
                 and_(TrajectStart.bijgestelde_einddatum.is_(None), Verwijzing.uiterste_einddatum >= monday)),
         )
     )
-    if zoek:
-        pattern = f"%{zoek.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(Inburgeraar.achternaam.ilike(pattern), Inburgeraar.voornamen.ilike(pattern),
-                                Verwijzing.kenmerk.ilike(pattern)))
-    return query
+    gezocht = zoeken.clause(zoek, voornamen=Inburgeraar.voornamen, achternaam=Inburgeraar.achternaam,
+                            bsn=Inburgeraar.bsn, extra=(Verwijzing.kenmerk,))
+    return query if gezocht is None else query.where(gezocht)
 
 
 def count_rows(session: Session, user: User, monday: date, activiteit: Activiteit, zoek: str = "") -> int:

@@ -25,6 +25,7 @@ from portal.blueprints.registraties.forms import (
     RouteResultaatForm,
     VoortgangForm,
 )
+from portal.domain import normen
 from portal.extensions import db
 from portal.models import Afschalingsverzoek, RouteResultaat, Verwijzing
 from portal.models.enums import AANBIEDER_ROLLEN, Onderdeel, Rol
@@ -177,7 +178,7 @@ def afschalingsverzoek(verwijzing_id: int) -> str | Response:
     db.session.commit()
     return render_template(
         "registraties/afschalingsverzoek.html", verwijzing=verwijzing, inburgeraar=verwijzing.inburgeraar,
-        form=form, uren=uren, minimum=afschaling.MINIMUM_UREN, tekort=max(afschaling.MINIMUM_UREN - uren, 0),
+        form=form, uren=uren, minimum=normen.AFSCHALING_MINIMUM_UREN, tekort=normen.uren_tekort_afschaling(uren),
         verzoeken=verzoeken, wachtend=afschaling.wachtend_verzoek(db.session, verwijzing),
     )
 
