@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from portal.models.enums import OPEN_STATUSSEN, VerwijzingStatus as S
+from portal.models.enums import OPEN_STATUSSEN
+from portal.models.enums import VerwijzingStatus as S
 
 
 def test_open_means_still_to_be_delivered():
