@@ -114,10 +114,12 @@ def test_verwijzing_not_started_after_threshold_weeks_per_gemeente(db, gemeente,
     assert _signaal(_case(db, regisseur, inburgeraar), "niet_gestart") is None
 
 
-def test_provider_reports_not_started_with_reason(db, gemeente, regisseur):
+@pytest.mark.parametrize("status", [VerwijzingStatus.NIET_GESTART, VerwijzingStatus.VERWEZEN])
+def test_provider_reports_not_started_with_reason(db, gemeente, regisseur, status):
+    # register_start sets NIET_GESTART; the signal must fire in that real state too.
     inburgeraar = InburgeraarFactory(gemeente=gemeente)
     PipFactory(inburgeraar=inburgeraar)
-    verwijzing = _verwijzing(db, inburgeraar, gemeente, beoogde_startdatum=TODAY - timedelta(days=3))
+    verwijzing = _verwijzing(db, inburgeraar, gemeente, beoogde_startdatum=TODAY - timedelta(days=3), status=status)
     db.add(TrajectStart(verwijzing_id=verwijzing.id, niet_gestart=True, reden_niet_gestart="Verhuisd naar Zwolle"))
     db.flush()
     signaal = _signaal(_case(db, regisseur, inburgeraar), "niet_gestart")
