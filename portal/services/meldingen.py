@@ -346,6 +346,25 @@ def visible_cases(user: User, melding: Melding):  # type: ignore[no-untyped-def]
     )
 
 
+def names_in_scope(session: Session, user: User, inburgeraar_ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of these inburgeraars that the user may (still) see; the others are left out."""
+    ids = {i for i in inburgeraar_ids if i is not None}
+    if not ids:
+        return {}
+    query = access.inburgeraars(user).where(Inburgeraar.id.in_(ids))
+    return {i.id: i.naam for i in session.scalars(query)}
+
+
+def case_in_scope(session: Session, user: User, melding: Melding) -> bool:
+    """Whether the user may still see the case a melding is about (its verwijzing, else its inburgeraar)."""
+    if melding.verwijzing_id is not None:
+        query = access.verwijzingen(user).where(Verwijzing.id == melding.verwijzing_id).with_only_columns(Verwijzing.id)
+    else:
+        query = access.inburgeraars(user).where(Inburgeraar.id == melding.inburgeraar_id).with_only_columns(
+            Inburgeraar.id)
+    return session.scalar(query) is not None
+
+
 def mark_read(session: Session, melding: Melding, at: datetime | None = None) -> None:
     """Mark one melding read (keeps the first read time)."""
     if melding.read_at is None:

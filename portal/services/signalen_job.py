@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
+from portal.audit import AuditActie
 from portal.domain import aanwezigheid
 from portal.models import Aanbieder, Inburgeraar, Presentie, RouteResultaat, TrajectStart, Verwijzing
 from portal.models.enums import OPEN_STATUSSEN
@@ -105,7 +106,7 @@ def meld_aanwezigheid_onder_drempel(session: Session, today: date) -> JobResulta
             result.meldingen += len(created)
             result.per_gemeente[onder.gemeente_id] += 1
     # One event per run with counts only: the meldingen themselves name the cases.
-    audit.record(session, None, "signalen_aanwezigheid", object_type="verwijzing",
+    audit.record(session, None, AuditActie.SIGNALEN_AANWEZIGHEID, object_type="verwijzing",
                  details={"datum": today.isoformat(), "onder_drempel": result.onder_drempel,
                           "meldingen": result.meldingen})
     session.flush()

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from portal import access
+from portal import access, clock
 from portal.domain import aanwezigheid, normen
 from portal.models import Inburgeraar, Presentie, User, Verwijzing
 from portal.models.enums import Doelgroep, Onderdeel
@@ -78,13 +78,13 @@ attendance_percentage = aanwezigheid.percentage
 def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None) -> Totalen:
     """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own)."""
     scoped = access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
-    return _totals(session, scoped, inburgeraar.doelgroep, today or date.today())
+    return _totals(session, scoped, inburgeraar.doelgroep, today or clock.today())
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
     """Totals of one verwijzing in the user's scope."""
     scoped = access.verwijzingen(user).where(Verwijzing.id == verwijzing.id)
-    return _totals(session, scoped, verwijzing.inburgeraar.doelgroep, today or date.today())
+    return _totals(session, scoped, verwijzing.inburgeraar.doelgroep, today or clock.today())
 
 
 def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) -> Totalen:

@@ -12,21 +12,22 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal import events
+from portal.access import may_decide
 from portal.domain import normen
 from portal.models import AuditEvent, Pip
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel
 from portal.models.resultaat import AfschalingStatus, Examenonderdeel
 from portal.models.traject import Activiteit
-from portal.services import ValidationError
+from portal.services import NotAllowed, ValidationError
 from portal.services.afschaling import (
+    AfschalingsverzoekInput,
+    BesluitInput,
     beslis,
     dien_in,
-    mag_beslissen,
     taalles_uren,
     verzoeken_van,
     wachtende_verzoeken,
 )
-from portal.services.registraties import NotAllowed
 from tests.factories import PresentieFactory
 from tests.registraties_case import TODAY, add_lesuren, make_case
 
@@ -35,7 +36,7 @@ def verzoek_data(**overrides):
     data = {"onderdelen": ["SC", "SP"], "observaties_aanbieder": "Zeer gemotiveerd, schrijven blijft moeilijk.",
             "ervaring_inburgeraar": "Wil graag verder, maar schrijven lukt niet."}
     data.update(overrides)
-    return data
+    return AfschalingsverzoekInput(**data)
 
 
 @pytest.fixture
@@ -108,12 +109,12 @@ def test_one_waiting_request_at_a_time(db, app_ctx, case, ingediend):
 
 
 def test_only_the_inburgeraars_own_klantregisseur_decides(db, app_ctx, case, ingediend):
-    assert mag_beslissen(case.klantregisseur, ingediend)
-    assert not mag_beslissen(case.andere_klantregisseur, ingediend)
-    assert not mag_beslissen(case.contractmanager, ingediend)
-    assert not mag_beslissen(case.aanbieder_a, ingediend)
+    assert may_decide(case.klantregisseur, ingediend)
+    assert not may_decide(case.andere_klantregisseur, ingediend)
+    assert not may_decide(case.contractmanager, ingediend)
+    assert not may_decide(case.aanbieder_a, ingediend)
     with pytest.raises(NotAllowed):
-        beslis(db, case.andere_klantregisseur, ingediend, {"besluit": "goedgekeurd"}, today=TODAY)
+        beslis(db, case.andere_klantregisseur, ingediend, BesluitInput(besluit="goedgekeurd"), today=TODAY)
     assert wachtende_verzoeken(db, case.klantregisseur) == [ingediend]
     assert wachtende_verzoeken(db, case.andere_klantregisseur) == []
 
@@ -121,16 +122,16 @@ def test_only_the_inburgeraars_own_klantregisseur_decides(db, app_ctx, case, ing
 def test_without_an_assigned_klantregisseur_any_klantregisseur_of_the_gemeente_decides(db, app_ctx, case, ingediend):
     case.inburgeraar.klantregisseur_id = None
     db.flush()
-    assert mag_beslissen(case.andere_klantregisseur, ingediend)
+    assert may_decide(case.andere_klantregisseur, ingediend)
     assert wachtende_verzoeken(db, case.andere_klantregisseur) == [ingediend]
 
 
 def test_rejection_needs_a_reason_and_changes_no_pip(db, app_ctx, case, ingediend, log):
     with pytest.raises(ValidationError) as error:
-        beslis(db, case.klantregisseur, ingediend, {"besluit": "afgewezen", "besluit_reden": ""}, today=TODAY)
+        beslis(db, case.klantregisseur, ingediend, BesluitInput(besluit="afgewezen", besluit_reden=""), today=TODAY)
     assert "reden" in error.value.errors["besluit_reden"]
     verzoek = beslis(db, case.klantregisseur, ingediend,
-                     {"besluit": "afgewezen", "besluit_reden": "Eerst extra schrijfles volgen."}, today=TODAY)
+                     BesluitInput(besluit="afgewezen", besluit_reden="Eerst extra schrijfles volgen."), today=TODAY)
     assert verzoek.status is AfschalingStatus.AFGEWEZEN
     assert verzoek.pip_id is None
     assert verzoek.besloten_door_id == case.klantregisseur.id
@@ -141,7 +142,7 @@ def test_rejection_needs_a_reason_and_changes_no_pip(db, app_ctx, case, ingedien
 def test_approval_records_a_new_pip_version_at_a2_and_the_provider_sees_the_decision(db, app_ctx, case, ingediend):
     dagtekening = TODAY - timedelta(days=1)
     verzoek = beslis(db, case.klantregisseur, ingediend,
-                     {"besluit": "goedgekeurd", "dagtekening": dagtekening.strftime("%d-%m-%Y")}, today=TODAY)
+                     BesluitInput(besluit="goedgekeurd", dagtekening=dagtekening.strftime("%d-%m-%Y")), today=TODAY)
     pips = db.scalars(select(Pip).where(Pip.inburgeraar_id == case.inburgeraar.id).order_by(Pip.versie)).all()
     assert [p.versie for p in pips] == [1, 2]
     nieuw = pips[-1]
@@ -157,20 +158,20 @@ def test_approval_records_a_new_pip_version_at_a2_and_the_provider_sees_the_deci
 
 
 def test_a_decision_is_final(db, app_ctx, case, ingediend):
-    beslis(db, case.klantregisseur, ingediend, {"besluit": "afgewezen", "besluit_reden": "Nee."}, today=TODAY)
+    beslis(db, case.klantregisseur, ingediend, BesluitInput(besluit="afgewezen", besluit_reden="Nee."), today=TODAY)
     with pytest.raises(ValidationError) as error:
-        beslis(db, case.klantregisseur, ingediend, {"besluit": "goedgekeurd"}, today=TODAY)
+        beslis(db, case.klantregisseur, ingediend, BesluitInput(besluit="goedgekeurd"), today=TODAY)
     assert "al beslist" in error.value.errors["besluit"]
 
 
 def test_approval_cannot_be_dated_in_the_future_or_before_the_current_pip(db, app_ctx, case, ingediend):
     with pytest.raises(ValidationError) as error:
         beslis(db, case.klantregisseur, ingediend,
-               {"besluit": "goedgekeurd", "dagtekening": TODAY + timedelta(days=1)}, today=TODAY)
+               BesluitInput(besluit="goedgekeurd", dagtekening=TODAY + timedelta(days=1)), today=TODAY)
     assert "toekomst" in error.value.errors["dagtekening"]
     with pytest.raises(ValidationError) as error:
         beslis(db, case.klantregisseur, ingediend,
-               {"besluit": "goedgekeurd", "dagtekening": case.pip.dagtekening - timedelta(days=1)}, today=TODAY)
+               BesluitInput(besluit="goedgekeurd", dagtekening=case.pip.dagtekening - timedelta(days=1)), today=TODAY)
     assert "dagtekening" in error.value.errors
     assert ingediend.status is AfschalingStatus.INGEDIEND
 
@@ -196,7 +197,8 @@ def test_odd_input_gives_field_errors_never_crashes(db, app_ctx, onderdelen, bes
     assert verzoek.onderdelen and set(verzoek.onderdelen) <= {Examenonderdeel.LE, Examenonderdeel.LU,
                                                                Examenonderdeel.SC, Examenonderdeel.SP}
     try:
-        beslis(db, case.klantregisseur, verzoek, {"besluit": besluit, "besluit_reden": "Toelichting"}, today=TODAY)
+        beslis(db, case.klantregisseur, verzoek, BesluitInput(besluit=besluit, besluit_reden="Toelichting"),
+                today=TODAY)
     except ValidationError as error:
         assert set(error.errors) == {"besluit"}
         assert verzoek.status is AfschalingStatus.INGEDIEND

@@ -23,12 +23,12 @@ from portal.models.resultaat import (
     ResultaatBron,
     TaalschakelResultaat,
 )
-from portal.services import ValidationError
-from portal.services.registraties import NotAllowed
+from portal.services import NotAllowed, ValidationError
 from portal.services.resultaten import (
+    ExamenresultaatInput,
+    RouteResultaatInput,
     examen_behaald,
     registraties_van,
-    registreer_duo_examenresultaat,
     registreer_examenresultaat,
     registreer_routeresultaat,
     vereist_niveau,
@@ -43,7 +43,7 @@ def examen(**overrides):
     data = {"onderdeel": "LE", "niveau": "B1", "resultaat": "Geslaagd", "reden_geen_resultaat": "",
             "examendatum": EXAMENDATUM.strftime("%d-%m-%Y")}
     data.update(overrides)
-    return data
+    return ExamenresultaatInput(**data)
 
 
 # --- exam results ---------------------------------------------------------------------------------
@@ -78,9 +78,9 @@ def test_a_different_outcome_for_the_same_exam_is_a_correction_with_history(db, 
 @pytest.mark.parametrize("data, field", [
     (examen(resultaat="Geen"), "reden_geen_resultaat"),
     (examen(reden_geen_resultaat="Absent"), "reden_geen_resultaat"),
-    (examen(onderdeel="Lezen"), "onderdeel"),
+    (examen(onderdeel="Lezen en schrijven"), "onderdeel"),
     (examen(niveau="C1"), "niveau"),
-    (examen(resultaat="geslaagd!"), "resultaat"),
+    (examen(resultaat="misschien"), "resultaat"),
     (examen(examendatum=TODAY + timedelta(days=1)), "examendatum"),
     (examen(examendatum=START - timedelta(days=1)), "examendatum"),
 ])
@@ -109,16 +109,11 @@ def test_exam_results_only_on_b1_route_verwijzingen_of_the_own_organisation(db, 
 def test_gemeente_staff_copy_duos_result_which_coexists_with_the_providers(db, app_ctx, case):
     eigen = registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
     duo = registreer_examenresultaat(db, case.klantregisseur, case.b1, examen(), today=TODAY)
-    zonder = registreer_duo_examenresultaat(db, case.klantregisseur, case.inburgeraar, examen(onderdeel="KNM"),
-                                            today=TODAY)
     assert duo.bron is ResultaatBron.DUO and duo.id != eigen.id
-    assert zonder.verwijzing_id is None
-    with pytest.raises(NotAllowed):
-        registreer_duo_examenresultaat(db, case.aanbieder_a, case.inburgeraar, examen(), today=TODAY)
-    # The provider sees results on its own verwijzing, not DUO's results outside it; the gemeente sees all.
+    # The provider sees results on its own verwijzing; the gemeente sees all; another provider none.
     assert {r.id for r in registraties_van(db, case.aanbieder_a, case.inburgeraar).examenresultaten} == {
         eigen.id, duo.id}
-    assert len(registraties_van(db, case.klantregisseur, case.inburgeraar).examenresultaten) == 3
+    assert len(registraties_van(db, case.klantregisseur, case.inburgeraar).examenresultaten) == 2
     assert registraties_van(db, case.aanbieder_b, case.inburgeraar).examenresultaten == []
 
 
@@ -173,10 +168,9 @@ def test_after_approved_afschaling_the_lowered_parts_count_at_a2(db, app_ctx, ca
     assert case.b1.status is VerwijzingStatus.AFGEROND
 
 
-def test_a_duo_result_without_verwijzing_can_also_end_the_b1_traject(db, app_ctx, case):
+def test_duos_results_entered_by_the_gemeente_can_also_end_the_b1_traject(db, app_ctx, case):
     for onderdeel in ("KNM", "LE", "LU", "SC", "SP"):
-        registreer_duo_examenresultaat(db, case.klantregisseur, case.inburgeraar, examen(onderdeel=onderdeel),
-                                       today=TODAY)
+        registreer_examenresultaat(db, case.klantregisseur, case.b1, examen(onderdeel=onderdeel), today=TODAY)
     assert case.b1.status is VerwijzingStatus.AFGEROND
     assert case.map.status is VerwijzingStatus.GESTART
 
@@ -185,7 +179,7 @@ def test_a_duo_result_without_verwijzing_can_also_end_the_b1_traject(db, app_ctx
 
 def test_map_eindgesprek_ends_the_map_verwijzing(db, app_ctx, case, log):
     resultaat = registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                          {"datum_eindgesprek_map": EXAMENDATUM}, today=TODAY)
+                                          RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM), today=TODAY)
     assert resultaat.datum_eindgesprek_map == EXAMENDATUM
     assert resultaat.verwijtbaar is None
     assert case.map.status is VerwijzingStatus.AFGEROND
@@ -193,10 +187,12 @@ def test_map_eindgesprek_ends_the_map_verwijzing(db, app_ctx, case, log):
 
 
 def test_route_result_again_with_another_date_is_a_correction_with_history(db, app_ctx, case):
-    first = registreer_routeresultaat(db, case.aanbieder_b, case.map, {"datum_eindgesprek_map": EXAMENDATUM},
+    first = registreer_routeresultaat(db, case.aanbieder_b, case.map,
+            RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM),
                                       today=TODAY)
     again = registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                      {"datum_eindgesprek_map": EXAMENDATUM - timedelta(days=1)}, today=TODAY)
+                                      RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM - timedelta(days=1)),
+                                      today=TODAY)
     assert again.id == first.id
     history = db.scalars(select(RegistratieWijziging).where(
         RegistratieWijziging.object_type == "route_resultaat")).one()
@@ -206,16 +202,18 @@ def test_route_result_again_with_another_date_is_a_correction_with_history(db, a
 def test_verwijtbaar_only_when_the_term_has_been_exceeded(db, app_ctx, case):
     with pytest.raises(ValidationError) as error:
         registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                  {"datum_eindgesprek_map": EXAMENDATUM, "verwijtbaar": "Ja"}, today=TODAY)
+                                  RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM, verwijtbaar="Ja"), today=TODAY)
     assert "alleen" in error.value.errors["verwijtbaar"]
 
     case.inburgeraar.termijn_verlengd_tot = TODAY - timedelta(days=30)  # the term ended a month ago
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_b, case.map, {"datum_eindgesprek_map": EXAMENDATUM},
+        registreer_routeresultaat(db, case.aanbieder_b, case.map,
+                RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM),
                                   today=TODAY)
     assert "verwijtbaar" in error.value.errors
     resultaat = registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                          {"datum_eindgesprek_map": EXAMENDATUM, "verwijtbaar": "Nee"}, today=TODAY)
+                                          RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM,
+                                                  verwijtbaar="Nee"), today=TODAY)
     assert resultaat.verwijtbaar is JaNee.NEE
 
 
@@ -223,50 +221,48 @@ def test_route_dates_not_in_the_future_nor_before_the_term_start(db, app_ctx, ca
     pvt = case.verwijzing(Onderdeel.PVT, beoogde_startdatum=case.pip.dagtekening - timedelta(days=20))
     with pytest.raises(ValidationError) as error:
         registreer_routeresultaat(db, case.aanbieder_a, pvt,
-                                  {"datum_ondertekening_pvt": TODAY + timedelta(days=1)}, today=TODAY)
+                                  RouteResultaatInput(datum_ondertekening_pvt=TODAY + timedelta(days=1)), today=TODAY)
     assert "toekomst" in error.value.errors["datum_ondertekening_pvt"]
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_a, pvt, {"datum_ondertekening_pvt": case.pip.dagtekening},
+        registreer_routeresultaat(db, case.aanbieder_a, pvt,
+                RouteResultaatInput(datum_ondertekening_pvt=case.pip.dagtekening),
                                   today=TODAY)
     assert "vóór de start" in error.value.errors["datum_ondertekening_pvt"]
-    ok = registreer_routeresultaat(db, case.aanbieder_a, pvt, {"datum_ondertekening_pvt": EXAMENDATUM}, today=TODAY)
+    ok = registreer_routeresultaat(db, case.aanbieder_a, pvt,
+            RouteResultaatInput(datum_ondertekening_pvt=EXAMENDATUM), today=TODAY)
     assert ok.datum_ondertekening_pvt == EXAMENDATUM and pvt.status is VerwijzingStatus.AFGEROND
 
 
 def test_z_route_afgerond_with_the_level_reached(db, app_ctx, case):
     z = case.verwijzing(Onderdeel.Z_ROUTE_TAAL)
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_a, z, {"datum_afronding_z_route": EXAMENDATUM}, today=TODAY)
+        registreer_routeresultaat(db, case.aanbieder_a, z, RouteResultaatInput(datum_afronding_z_route=EXAMENDATUM),
+                today=TODAY)
     assert "bereikt_niveau" in error.value.errors
-    resultaat = registreer_routeresultaat(db, case.aanbieder_a, z, {
-        "datum_afronding_z_route": EXAMENDATUM, "bereikt_niveau": "A1"}, today=TODAY)
+    resultaat = registreer_routeresultaat(db, case.aanbieder_a, z, RouteResultaatInput(
+        datum_afronding_z_route=EXAMENDATUM, bereikt_niveau="A1"), today=TODAY)
     assert resultaat.bereikt_niveau is BereiktNiveau.A1
     assert z.status is VerwijzingStatus.AFGEROND
 
 
 def test_taalschakeltraject_result_only_for_the_onderwijsroute(db, app_ctx, case):
     onderwijs = case.verwijzing(Onderdeel.ONDERWIJSROUTE)
-    resultaat = registreer_routeresultaat(db, case.aanbieder_a, onderwijs, {
-        "taalschakel_resultaat": "niet_behaald", "datum_taalschakel_resultaat": EXAMENDATUM,
-        "datum_eindgesprek_map": EXAMENDATUM}, today=TODAY)
+    resultaat = registreer_routeresultaat(db, case.aanbieder_a, onderwijs, RouteResultaatInput(
+        taalschakel_resultaat="niet_behaald", datum_taalschakel_resultaat=EXAMENDATUM,
+        datum_eindgesprek_map=EXAMENDATUM), today=TODAY)
     assert resultaat.taalschakel_resultaat is TaalschakelResultaat.NIET_BEHAALD
     assert resultaat.datum_eindgesprek_map is None  # a MAP field does not belong to this onderdeel
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_a, case.b1, {"taalschakel_resultaat": "behaald"}, today=TODAY)
+        registreer_routeresultaat(db, case.aanbieder_a, case.b1,
+                RouteResultaatInput(taalschakel_resultaat="behaald"), today=TODAY)
     assert "verwijzing" in error.value.errors
 
 
 def test_route_result_only_by_the_own_provider(db, app_ctx, case):
     with pytest.raises(NotAllowed):
-        registreer_routeresultaat(db, case.aanbieder_a, case.map, {"datum_eindgesprek_map": EXAMENDATUM},
+        registreer_routeresultaat(db, case.aanbieder_a, case.map,
+                RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM),
                                   today=TODAY)
-
-
-def test_reading_the_registrations_is_audited(db, app_ctx, case):
-    registraties_van(db, case.klantregisseur, case.inburgeraar)
-    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "bekeken",
-                                                AuditEvent.object_type == "registraties")).one()
-    assert event.actor_id == case.klantregisseur.id and event.inburgeraar_id == case.inburgeraar.id
 
 
 _text_or_value = st.one_of(st.none(), st.text(max_size=12), st.integers(-5, 50000), st.dates())
@@ -283,7 +279,7 @@ def test_odd_exam_input_gives_field_errors_never_crashes(db, app_ctx, case, onde
     data = {"onderdeel": onderdeel, "niveau": niveau, "resultaat": resultaat, "reden_geen_resultaat": reden,
             "examendatum": examendatum}
     try:
-        uitslag = registreer_examenresultaat(db, case.aanbieder_a, case.b1, data, today=TODAY)
+        uitslag = registreer_examenresultaat(db, case.aanbieder_a, case.b1, ExamenresultaatInput(**data), today=TODAY)
     except ValidationError as error:
         assert set(error.errors) <= {"onderdeel", "niveau", "resultaat", "reden_geen_resultaat", "examendatum"}
     else:
@@ -295,8 +291,8 @@ def test_odd_exam_input_gives_field_errors_never_crashes(db, app_ctx, case, onde
 @given(datum=_text_or_value, verwijtbaar=st.one_of(_text_or_value, st.sampled_from(["Ja", "Nee"])))
 def test_odd_route_input_gives_field_errors_never_crashes(db, app_ctx, case, datum, verwijtbaar):
     try:
-        resultaat = registreer_routeresultaat(db, case.aanbieder_b, case.map, {
-            "datum_eindgesprek_map": datum, "verwijtbaar": verwijtbaar}, today=TODAY)
+        resultaat = registreer_routeresultaat(db, case.aanbieder_b, case.map, RouteResultaatInput(
+            datum_eindgesprek_map=datum, verwijtbaar=verwijtbaar), today=TODAY)
     except ValidationError as error:
         assert set(error.errors) <= {"datum_eindgesprek_map", "verwijtbaar"}
     else:

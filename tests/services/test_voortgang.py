@@ -12,9 +12,15 @@ from sqlalchemy import func, select
 from portal import access, events
 from portal.models import AuditEvent, OmstandighedenMelding, RegistratieWijziging, Voortgangsrapportage
 from portal.models.enums import VerwijzingStatus
-from portal.services import ValidationError
-from portal.services.registraties import NotAllowed
-from portal.services.voortgang import meld_omstandigheden, omstandigheden_van, rapportages_van, registreer_voortgang
+from portal.services import NotAllowed, ValidationError
+from portal.services.voortgang import (
+    OmstandighedenInput,
+    VoortgangInput,
+    meld_omstandigheden,
+    omstandigheden_van,
+    rapportages_van,
+    registreer_voortgang,
+)
 from tests.registraties_case import START, TODAY
 
 
@@ -22,7 +28,7 @@ def voortgang_data(**overrides):
     data = {"peildatum": (TODAY - timedelta(days=3)).strftime("%d-%m-%Y"), "motivatie": "Komt elke les, actief.",
             "voortgang": "Leest korte teksten.", "belemmeringen": ""}
     data.update(overrides)
-    return data
+    return VoortgangInput(**data)
 
 
 def test_provider_records_a_progress_note_and_the_audit_names_the_fields_only(db, app_ctx, case):
@@ -100,7 +106,7 @@ def test_progress_notes_are_not_visible_to_another_provider(db, app_ctx, case):
 def melding_data(**overrides):
     data = {"soort": "verhuizing", "datum": TODAY.strftime("%d-%m-%Y"), "toelichting": "Verhuist naar Hoorn."}
     data.update(overrides)
-    return data
+    return OmstandighedenInput(**data)
 
 
 def test_omstandigheden_reach_the_klantregisseur_but_never_another_provider(db, app_ctx, case, log):
@@ -134,7 +140,8 @@ def test_health_meldingen_are_for_the_klantregisseur_and_the_writing_provider_on
 
 def test_melding_needs_a_known_kind_a_date_and_an_explanation(db, app_ctx, case):
     with pytest.raises(ValidationError) as error:
-        meld_omstandigheden(db, case.aanbieder_a, case.b1, {"soort": "ontslag", "datum": "31-02-2026"}, today=TODAY)
+        meld_omstandigheden(db, case.aanbieder_a, case.b1, OmstandighedenInput(soort="ontslag", datum="31-02-2026"),
+                            today=TODAY)
     assert set(error.value.errors) == {"soort", "datum", "toelichting"}
 
 

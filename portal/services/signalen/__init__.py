@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from portal import clock
 from portal.models import User
 from portal.models.enums import OPEN_STATUSSEN
 from portal.services.batch import gc_paused
@@ -66,7 +67,7 @@ def caseload(
     tabel: DrempelTabel | None = None,
 ) -> list[CaseCijfers]:
     """The cases in scope that match the filters, each with its figures and signals."""
-    today = today or date.today()
+    today = today or clock.today()
     tabel = tabel or laad_drempels(session)
     # Plain rows through the session's connection: the ORM's row loading adds nothing for column tuples.
     result = session.connection().execute(metrics_query(user, today, filters))
