@@ -27,16 +27,6 @@ ASIEL = Doelgroep.ASIELSTATUSHOUDER
 GEZIN = Doelgroep.GEZINSMIGRANT_OVERIG
 
 
-@pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Hoorn")
-
-
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
-
-
 def errors_of(call) -> dict[str, str]:
     with pytest.raises(ValidationError) as info:
         call()

@@ -26,18 +26,8 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Medemblik")
-
-
-@pytest.fixture
 def beheerder(db, gemeente):
     return UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente])
-
-
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
 
 
 def _data(**changes: object) -> drempels.GemeenteDrempelsInput:
@@ -93,7 +83,7 @@ def test_contract_override_is_optional_per_field_and_empty_removes_it(db, gemeen
                                                             dagen_geen_presentie=""))
     stand = drempels.contract_drempels(db, contract)
     assert (stand.aanwezigheid_min_pct, stand.dagen_geen_presentie) == (90, None)
-    assert [(g.naam, d.aanwezigheid_min_pct) for g, d in stand.per_gemeente] == [("Medemblik", 80)]
+    assert [(g.naam, d.aanwezigheid_min_pct) for g, d in stand.per_gemeente] == [(gemeente.naam, 80)]
 
     with pytest.raises(ValidationError) as caught:
         drempels.save_contract_drempels(db, manager, contract,

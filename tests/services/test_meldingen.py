@@ -23,11 +23,6 @@ from tests.factories import (
 
 
 @pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Zaanstad")
-
-
-@pytest.fixture
 def aanbieder(db):
     return AanbiederFactory(naam="Taalhuis Noord")
 

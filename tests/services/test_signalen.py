@@ -17,7 +17,7 @@ from portal.models import (
     SignaalDrempels,
     TrajectStart,
 )
-from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import Examenniveau, Examenonderdeel, Examenuitslag, OmstandighedenSoort, ResultaatBron
 from portal.models.traject import Activiteit
 from portal.services import signalen
@@ -26,21 +26,10 @@ from tests.factories import (
     GemeenteFactory,
     InburgeraarFactory,
     PipFactory,
-    UserFactory,
     VerwijzingFactory,
 )
 
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Dalfsen")
-
-
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
 
 
 def _case(db, regisseur, inburgeraar):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from portal import tasks
@@ -23,16 +22,6 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Hoorn")
-
-
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
 
 
 def running_verwijzing(db, gemeente, regisseur, aanwezig, afwezig, **kwargs):
