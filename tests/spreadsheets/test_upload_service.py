@@ -177,7 +177,7 @@ def test_a_killed_worker_does_not_block_the_upload_forever(db, provider, setting
     # The worker died without a trace: the claim is refused while fresh, accepted once stale.
     with pytest.raises(UploadStateError, match="wordt al opgeslagen"):
         uploads.request_confirmation(db, provider.user, upload)
-    upload.bijgewerkt_op = upload.bijgewerkt_op - uploads.STALE_CONFIRMATION - timedelta(minutes=1)
+    upload.updated_at = upload.updated_at - uploads.STALE_CONFIRMATION - timedelta(minutes=1)
     db.commit()
     confirm(db, provider, settings, upload)
     assert stored(db) == 3

@@ -128,7 +128,7 @@ def get_own(session: Session, actor: User, upload_id: str) -> Upload | None:
 
 def recent(session: Session, actor: User, limit: int = 20) -> list[Upload]:
     """The organisation's latest uploads."""
-    return list(session.scalars(access.uploads(actor).order_by(Upload.aangemaakt_op.desc()).limit(limit)))
+    return list(session.scalars(access.uploads(actor).order_by(Upload.created_at.desc()).limit(limit)))
 
 
 def path_of(upload: Upload, upload_dir: Path) -> Path:
@@ -215,10 +215,10 @@ def request_confirmation(session: Session, actor: User, upload: Upload) -> None:
             Upload.id == upload.id,
             or_(
                 Upload.status == UploadStatus.PREVIEWED,
-                (Upload.status == UploadStatus.CONFIRMING) & (Upload.bijgewerkt_op < stale_before),
+                (Upload.status == UploadStatus.CONFIRMING) & (Upload.updated_at < stale_before),
             ),
         )
-        .values(status=UploadStatus.CONFIRMING, voortgang=0, voortgang_tekst="Wordt opgeslagen", bijgewerkt_op=utcnow())
+        .values(status=UploadStatus.CONFIRMING, voortgang=0, voortgang_tekst="Wordt opgeslagen", updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -289,7 +289,7 @@ def confirmation_failed(session: Session, upload_id: str, exc: BaseException) ->
         update(Upload)
         .where(Upload.id == upload_id, Upload.status == UploadStatus.CONFIRMING)
         .values(status=UploadStatus.PREVIEWED, voortgang=0, voortgang_tekst=None, melding=failure_message(exc),
-                bijgewerkt_op=utcnow())
+                updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 
@@ -299,7 +299,7 @@ def validation_failed(session: Session, upload_id: str, exc: BaseException) -> N
     session.execute(
         update(Upload)
         .where(Upload.id == upload_id, Upload.status.in_((UploadStatus.UPLOADED, UploadStatus.VALIDATING)))
-        .values(status=UploadStatus.FAILED, voortgang=100, melding=failure_message(exc), bijgewerkt_op=utcnow())
+        .values(status=UploadStatus.FAILED, voortgang=100, melding=failure_message(exc), updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 
