@@ -107,7 +107,7 @@ def signalen_aanwezigheid(session: Session, today: date | None = None) -> int:
     """Notify klantregisseurs of attendance under the threshold in every gemeente; returns new meldingen."""
     from portal.services import signalen_job
 
-    result = signalen_job.meld_aanwezigheid_onder_drempel(session, today or clock.today())
+    result = signalen_job.notify_aanwezigheid_onder_drempel(session, today or clock.today())
     session.commit()
     return result.meldingen
 

@@ -52,7 +52,7 @@ def taalles_uren(session: Session, inburgeraar_id: int) -> Decimal:
     return Decimal(totals.taalles_knm_uren(session, inburgeraar_id))
 
 
-def dien_in(
+def submit_verzoek(
     session: Session, actor: User, verwijzing: Verwijzing, data: AfschalingsverzoekInput, *, today: date | None = None
 ) -> Afschalingsverzoek:
     """Submit an afschalingsverzoek for a B1-route verwijzing; refused below 600 hours or when one is waiting."""
@@ -106,7 +106,7 @@ def dien_in(
     return verzoek
 
 
-def beslis(
+def decide(
     session: Session, actor: User, verzoek: Afschalingsverzoek, data: BesluitInput, *, today: date | None = None
 ) -> Afschalingsverzoek:
     """Approve or reject a waiting request; approval records a new PIP version with niveau A2."""

@@ -83,7 +83,7 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
     return min(wachtend, key=lambda v: (v.ingediend_op, v.id), default=None)
 
 
-def lees(session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None) -> Dossier:
+def read(session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None) -> Dossier:
     """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'."""
     today = today or clock.today()
     case_ = signalen.caseload(session, user, today=today, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))[0]

@@ -1,6 +1,6 @@
 """Keeping the thresholds of the regie signals: per gemeente (functioneel beheerder) and per contract (contractmanager).
 
-The rules themselves live in portal/services/signalen.py and read these rows through `signalen.laad_drempels`;
+The rules themselves live in portal/services/signalen.py and read these rows through `signalen.load_drempels`;
 this module only validates and stores them, with an audit event for every change.
 """
 
@@ -15,7 +15,7 @@ from portal import audit
 from portal.audit import AuditActie
 from portal.models import Contract, ContractSignaalDrempels, Gemeente, SignaalDrempels, User
 from portal.services import Raw, ValidationError
-from portal.services.signalen import Drempels, DrempelTabel, laad_drempels
+from portal.services.signalen import Drempels, DrempelTabel, load_drempels
 from portal.services.validation import FieldError, parse_whole_number
 
 
@@ -57,7 +57,7 @@ class DrempelVeld:
     def percentage(self) -> bool:
         return self.eenheid == "%"
 
-    def toon(self, value: int | None) -> str:
+    def display(self, value: int | None) -> str:
         """A value with its unit, as the screens show it ("80%", "14 dagen")."""
         if value is None:
             return "—"
@@ -132,7 +132,7 @@ class GemeenteDrempels:
 
 def gemeente_drempels(session: Session, gemeente: Gemeente, tabel: DrempelTabel | None = None) -> GemeenteDrempels:
     """What one gemeente uses, next to the defaults."""
-    tabel = tabel or laad_drempels(session)
+    tabel = tabel or load_drempels(session)
     return GemeenteDrempels(gemeente, tabel.voor(gemeente.id), tabel.standaard, gemeente.id in tabel.per_gemeente)
 
 
@@ -148,7 +148,7 @@ class ContractDrempels:
 
 def contract_drempels(session: Session, contract: Contract, tabel: DrempelTabel | None = None) -> ContractDrempels:
     """A contract's overrides and, for comparison, the thresholds of each gemeente it covers."""
-    tabel = tabel or laad_drempels(session)
+    tabel = tabel or load_drempels(session)
     regel = _contract_regel(session, contract)
     return ContractDrempels(
         contract,

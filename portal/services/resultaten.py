@@ -83,7 +83,7 @@ class RouteResultaatInput:
 
 # --- exam results ---------------------------------------------------------------------------------
 
-def registreer_examenresultaat(
+def register_examenresultaat(
     session: Session, actor: User, verwijzing: Verwijzing, data: ExamenresultaatInput, *, today: date | None = None
 ) -> Examenresultaat:
     """Record an exam part result on a B1-route verwijzing: by its provider (bron aanbieder, dated within the
@@ -107,10 +107,10 @@ def registreer_examenresultaat(
     else:
         examendatum = errors.run("examendatum", lambda: parse_past_date(
             data.examendatum, today, label="de examendatum", subject="De examendatum"))
-    return _sla_examen_op(session, actor, verwijzing.inburgeraar, verwijzing, bron, examendatum, data, errors)
+    return _store_examenresultaat(session, actor, verwijzing.inburgeraar, verwijzing, bron, examendatum, data, errors)
 
 
-def _sla_examen_op(
+def _store_examenresultaat(
     session: Session, actor: User, inburgeraar: Inburgeraar, verwijzing: Verwijzing | None, bron: ResultaatBron,
     examendatum: date | None, data: ExamenresultaatInput, errors: Errors,
 ) -> Examenresultaat:
@@ -151,7 +151,7 @@ def _sla_examen_op(
                "bron": bron.value, "velden": ["resultaat"] if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="examenresultaat", object_id=uitslag.id,
                  inburgeraar=inburgeraar, details=details)
-    _werk_b1_status_bij(session, actor, inburgeraar)
+    _update_b1_status(session, actor, inburgeraar)
     events.emit(session, events.DomainEvent(
         kind=events.EXAMENRESULTAAT, inburgeraar_id=inburgeraar.id, actor=actor,
         verwijzing_id=verwijzing.id if verwijzing else None, object_id=uitslag.id, details=details,
@@ -186,21 +186,21 @@ def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
     )
 
 
-def _werk_b1_status_bij(session: Session, actor: User, inburgeraar: Inburgeraar) -> None:
+def _update_b1_status(session: Session, actor: User, inburgeraar: Inburgeraar) -> None:
     """All parts passed ends the B1-route verwijzingen; a correction that undoes that reopens them."""
     behaald = examen_behaald(session, inburgeraar)
     verwijzingen = session.scalars(select(Verwijzing).where(
         Verwijzing.inburgeraar_id == inburgeraar.id, Verwijzing.onderdeel == Onderdeel.B1_ROUTE))
     for verwijzing in verwijzingen:
         if behaald and verwijzing.status.is_open:
-            _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
+            _set_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
         elif not behaald and verwijzing.status is VerwijzingStatus.AFGEROND:
-            _zet_status(session, actor, verwijzing, VerwijzingStatus.GESTART)
+            _set_status(session, actor, verwijzing, VerwijzingStatus.GESTART)
 
 
 # --- route results --------------------------------------------------------------------------------
 
-def registreer_routeresultaat(
+def register_routeresultaat(
     session: Session, actor: User, verwijzing: Verwijzing, data: RouteResultaatInput, *, today: date | None = None
 ) -> RouteResultaat:
     """Record the end result of an onderwijsroute, MAP, PVT or Z-route verwijzing; again means a correction.
@@ -258,7 +258,7 @@ def registreer_routeresultaat(
     audit.record(session, actor, actie, object_type="route_resultaat", object_id=resultaat.id,
                  inburgeraar=verwijzing.inburgeraar_id, details=details)
     if verwijzing.status.is_open:
-        _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
+        _set_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
     events.emit(session, events.DomainEvent(
         kind=events.ROUTE_RESULTAAT, inburgeraar_id=verwijzing.inburgeraar_id, actor=actor,
         verwijzing_id=verwijzing.id, object_id=resultaat.id, details=details,
@@ -280,7 +280,7 @@ def _verwijtbaar(raw: Raw, datum: date | None, inburgeraar: Inburgeraar) -> JaNe
 
 # --- status and reads ------------------------------------------------------------------------------
 
-def _zet_status(session: Session, actor: User, verwijzing: Verwijzing, status: VerwijzingStatus) -> None:
+def _set_status(session: Session, actor: User, verwijzing: Verwijzing, status: VerwijzingStatus) -> None:
     changed = apply_changes(session, actor, verwijzing, {"status": status}, object_type="verwijzing",
                             inburgeraar_id=verwijzing.inburgeraar_id)
     if changed:

@@ -2,7 +2,7 @@
 
 No user runs it, so no user scope applies: the job reads every open verwijzing that has presence in the
 four-week window, builds the same `VerwijzingCijfers` the regie overview uses and lets the regie rules
-module decide (`signalen.regel_aanwezigheid` with the thresholds of `signalen.laad_drempels`). What fires
+module decide (`signalen.regel_aanwezigheid` with the thresholds of `signalen.load_drempels`). What fires
 becomes a melding for the klantregisseur; `meldingen.notify_attendance_below_threshold` does not repeat
 one that is still unread.
 """
@@ -74,7 +74,7 @@ def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, si
 
 def aanwezigheid_onder_drempel(session: Session, today: date) -> list[Onderschrijding]:
     """Every open verwijzing, in every gemeente, on which the regie's attendance rule fires today."""
-    tabel = signalen.laad_drempels(session)
+    tabel = signalen.load_drempels(session)
     found: list[Onderschrijding] = []
     for gemeente_id, v in _attendance_figures(session, today):
         drempels = tabel.voor(gemeente_id, v.contract_id)
@@ -87,7 +87,7 @@ def aanwezigheid_onder_drempel(session: Session, today: date) -> list[Onderschri
     return found
 
 
-def meld_aanwezigheid_onder_drempel(session: Session, today: date) -> JobResultaat:
+def notify_aanwezigheid_onder_drempel(session: Session, today: date) -> JobResultaat:
     """Compute attendance under the threshold for all gemeenten and notify the klantregisseurs (flushes)."""
     found = aanwezigheid_onder_drempel(session, today)
     result = JobResultaat(onder_drempel=len(found))

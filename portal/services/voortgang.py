@@ -49,7 +49,7 @@ class OmstandighedenInput:
     toelichting: Raw = None
 
 
-def registreer_voortgang(
+def register_voortgang(
     session: Session, actor: User, verwijzing: Verwijzing, data: VoortgangInput, *, today: date | None = None
 ) -> Voortgangsrapportage:
     """Record the progress note for one peildatum; the same peildatum again corrects it, with history."""
@@ -87,7 +87,7 @@ def registreer_voortgang(
     return rapportage
 
 
-def meld_omstandigheden(
+def report_omstandigheden(
     session: Session, actor: User, verwijzing: Verwijzing, data: OmstandighedenInput, *, today: date | None = None
 ) -> OmstandighedenMelding:
     """Report a change in personal circumstances (verhuizing, gezondheid, ...) to the klantregisseur."""

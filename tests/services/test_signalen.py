@@ -305,7 +305,7 @@ def _case_on(db, regisseur, inburgeraar, today):
 def test_installation_default_row_applies_to_gemeenten_without_their_own(db, gemeente, regisseur):
     db.add(SignaalDrempels(gemeente_id=None, weken_niet_gestart=5))
     db.flush()
-    tabel = signalen.laad_drempels(db)
+    tabel = signalen.load_drempels(db)
     assert tabel.voor(gemeente.id).weken_niet_gestart == 5
 
 

@@ -51,7 +51,7 @@ def test_attendance_under_threshold_gives_the_klantregisseur_one_melding(db, app
     onder = running_verwijzing(db, gemeente, regisseur, aanwezig=3, afwezig=1)  # 75% < 80%
     running_verwijzing(db, gemeente, regisseur, aanwezig=4, afwezig=0)  # 100%
 
-    result = signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY)
+    result = signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY)
 
     assert (result.onder_drempel, result.meldingen) == (1, 1)
     (melding,) = meldingen_of(db, regisseur)
@@ -65,20 +65,20 @@ def test_attendance_under_threshold_gives_the_klantregisseur_one_melding(db, app
 def test_running_twice_does_not_repeat_an_unread_melding(db, app_ctx, gemeente, regisseur):
     running_verwijzing(db, gemeente, regisseur, aanwezig=3, afwezig=1)
 
-    assert signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY).meldingen == 1
-    second = signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=1))
+    assert signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY).meldingen == 1
+    second = signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=1))
     assert (second.onder_drempel, second.meldingen) == (1, 0)
     assert len(meldingen_of(db, regisseur)) == 1
 
     # Once read, a next day that is still under the threshold is worth a new melding.
     meldingen.mark_read(db, meldingen_of(db, regisseur)[0])
-    assert signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=2)).meldingen == 1
+    assert signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=2)).meldingen == 1
 
 
 def test_attendance_above_threshold_gives_no_melding(db, app_ctx, gemeente, regisseur):
     running_verwijzing(db, gemeente, regisseur, aanwezig=4, afwezig=1)  # exactly 80%: not under
 
-    assert signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY).meldingen == 0
+    assert signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY).meldingen == 0
     assert meldingen_of(db, regisseur) == []
 
 

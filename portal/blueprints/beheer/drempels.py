@@ -17,7 +17,7 @@ from portal.models import Contract, Gemeente, User
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.services import drempels
-from portal.services.signalen import laad_drempels
+from portal.services.signalen import load_drempels
 
 add_nav_item(
     "beheer.signaaldrempels", "Signaaldrempels", (Rol.FUNCTIONEEL_BEHEERDER,),
@@ -43,7 +43,7 @@ def _gemeente_or_404(actor: User, gemeente_id: int) -> Gemeente:
 @roles_required(Rol.FUNCTIONEEL_BEHEERDER)
 def signaaldrempels() -> str:
     """The defaults and, per gemeente of the beheerder, whether it uses its own thresholds."""
-    tabel = laad_drempels(db.session)
+    tabel = load_drempels(db.session)
     gemeenten = db.session.scalars(access.gemeenten(_actor())).all()
     return render_template(
         "beheer/signaaldrempels.html", velden=drempels.VELDEN, standaard=tabel.standaard,
@@ -89,7 +89,7 @@ def signaaldrempels_standaard(gemeente_id: int) -> Response:
 @roles_required(Rol.CONTRACTMANAGER)
 def contractdrempels() -> str:
     """The contracts in scope with their own attendance thresholds, if any."""
-    tabel = laad_drempels(db.session)
+    tabel = load_drempels(db.session)
     contracts = db.session.scalars(access.contracts(_actor()).order_by(Contract.kenmerk)).all()
     return render_template(
         "beheer/contractdrempels.html", velden=drempels.CONTRACT_VELDEN,

@@ -62,7 +62,7 @@ def detail(inburgeraar_id: int) -> str:
     """The case page: signals, personal data, PIP, verwijzingen, hours, attendance, results with the afschaling
     decision, intake (klantregisseur only) and the timeline; one audit event per view."""
     inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
-    inhoud = dossier.lees(db.session, current_user, inburgeraar, today=clock.today())
+    inhoud = dossier.read(db.session, current_user, inburgeraar, today=clock.today())
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",

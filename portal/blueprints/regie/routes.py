@@ -13,7 +13,7 @@ from portal.audit import AuditActie
 from portal.blueprints.listing import render_list
 from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
-from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sorteer
+from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sort_cases
 from portal.extensions import db
 from portal.models.enums import Doelgroep, Leerroute
 from portal.navigation import add_nav_item
@@ -29,7 +29,7 @@ def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
     cases = signalen.caseload(db.session, current_user, today=today, filters=args.filters(current_user))
     if args.signaal:
         cases = signalen.met_signaal(cases, [args.signaal])
-    return sorteer(cases, args.sort)
+    return sort_cases(cases, args.sort)
 
 
 def _keuzes() -> dict[str, object]:

@@ -85,7 +85,7 @@ def _d(value: Any) -> str:
     return value.strftime("%d-%m-%Y") if value else ""
 
 
-def _registreer(
+def _register(
     verwijzing: Verwijzing, form: FlaskForm, form_name: str, service: Callable[..., Any], input_cls: type,
     melding: str, anker: str,
 ) -> ResponseReturnValue:
@@ -111,8 +111,8 @@ def verwijzing(verwijzing_id: int) -> str:
 @roles_required(*AANBIEDER_ROLLEN)
 def voortgang_registreren(verwijzing_id: int) -> ResponseReturnValue:
     """Register a voortgangsrapportage."""
-    return _registreer(access.get_verwijzing_or_404(current_user, verwijzing_id), VoortgangForm(prefix="voortgang"),
-                       "voortgang_form", voortgang.registreer_voortgang, voortgang.VoortgangInput,
+    return _register(access.get_verwijzing_or_404(current_user, verwijzing_id), VoortgangForm(prefix="voortgang"),
+                       "voortgang_form", voortgang.register_voortgang, voortgang.VoortgangInput,
                        "De voortgangsrapportage is opgeslagen.", "voortgang")
 
 
@@ -120,8 +120,8 @@ def voortgang_registreren(verwijzing_id: int) -> ResponseReturnValue:
 @roles_required(*AANBIEDER_ROLLEN)
 def omstandigheden_melden(verwijzing_id: int) -> ResponseReturnValue:
     """Report changed circumstances to the klantregisseur."""
-    return _registreer(access.get_verwijzing_or_404(current_user, verwijzing_id), OmstandighedenForm(prefix="omst"),
-                       "omstandigheden_form", voortgang.meld_omstandigheden, voortgang.OmstandighedenInput,
+    return _register(access.get_verwijzing_or_404(current_user, verwijzing_id), OmstandighedenForm(prefix="omst"),
+                       "omstandigheden_form", voortgang.report_omstandigheden, voortgang.OmstandighedenInput,
                        "De wijziging is gemeld aan de klantregisseur.", "omstandigheden")
 
 
@@ -129,8 +129,8 @@ def omstandigheden_melden(verwijzing_id: int) -> ResponseReturnValue:
 @roles_required(*AANBIEDER_ROLLEN, *DUO_INVOERDERS)
 def examenresultaat_registreren(verwijzing_id: int) -> ResponseReturnValue:
     """Register an exam part result (providers) or copy DUO's result (gemeente staff)."""
-    return _registreer(access.get_verwijzing_or_404(current_user, verwijzing_id), ExamenForm(prefix="examen"),
-                       "examen_form", resultaten.registreer_examenresultaat, resultaten.ExamenresultaatInput,
+    return _register(access.get_verwijzing_or_404(current_user, verwijzing_id), ExamenForm(prefix="examen"),
+                       "examen_form", resultaten.register_examenresultaat, resultaten.ExamenresultaatInput,
                        "Het examenresultaat is opgeslagen.", "examen")
 
 
@@ -139,8 +139,8 @@ def examenresultaat_registreren(verwijzing_id: int) -> ResponseReturnValue:
 def routeresultaat_registreren(verwijzing_id: int) -> ResponseReturnValue:
     """Register the end result of an onderwijsroute, MAP, PVT or Z-route traject."""
     verwijzing = access.get_verwijzing_or_404(current_user, verwijzing_id)
-    return _registreer(verwijzing, _route_form(verwijzing, from_request=True), "route_form",
-                       resultaten.registreer_routeresultaat, resultaten.RouteResultaatInput,
+    return _register(verwijzing, _route_form(verwijzing, from_request=True), "route_form",
+                       resultaten.register_routeresultaat, resultaten.RouteResultaatInput,
                        "Het resultaat is opgeslagen.", "resultaat")
 
 
@@ -170,7 +170,7 @@ def afschalingsverzoek(verwijzing_id: int) -> ResponseReturnValue:
             wachtend=afschaling.wachtend_verzoek(db.session, verwijzing),
         )
 
-    return submit(form, lambda: afschaling.dien_in(db.session, current_user, verwijzing,
+    return submit(form, lambda: afschaling.submit_verzoek(db.session, current_user, verwijzing,
                                                    input_from(afschaling.AfschalingsverzoekInput, form)),
                   done=done, again=page)
 
@@ -216,6 +216,6 @@ def besluit(verzoek_id: int) -> ResponseReturnValue:
                                inburgeraar=verzoek.inburgeraar, form=form, mag_beslissen=mag, uren=uren,
                                registraties=registraties, next_url=next_url)
 
-    return submit(form, lambda: afschaling.beslis(db.session, current_user, verzoek,
+    return submit(form, lambda: afschaling.decide(db.session, current_user, verzoek,
                                                   input_from(afschaling.BesluitInput, form)),
                   done=done, again=page)

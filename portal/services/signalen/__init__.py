@@ -16,7 +16,7 @@ from portal import clock
 from portal.models import User
 from portal.models.enums import OPEN_STATUSSEN
 from portal.services.batch import gc_paused
-from portal.services.signalen.drempels import Drempels, DrempelTabel, laad_drempels
+from portal.services.signalen.drempels import Drempels, DrempelTabel, load_drempels
 from portal.services.signalen.metrics import (
     CaseCijfers,
     Filters,
@@ -51,7 +51,7 @@ __all__ = [
     "VerwijzingCijfers",
     "aanwezigheid_venster",
     "caseload",
-    "laad_drempels",
+    "load_drempels",
     "met_signaal",
     "metrics_query",
     "presentie_per_verwijzing",
@@ -68,7 +68,7 @@ def caseload(
 ) -> list[CaseCijfers]:
     """The cases in scope that match the filters, each with its figures and signals."""
     today = today or clock.today()
-    tabel = tabel or laad_drempels(session)
+    tabel = tabel or load_drempels(session)
     # Plain rows through the session's connection: the ORM's row loading adds nothing for column tuples.
     result = session.connection().execute(metrics_query(user, today, filters))
     # Thousands of small objects are made in one go; the cyclic GC would rescan them repeatedly for nothing.

@@ -60,7 +60,7 @@ def _drempels(row: SignaalDrempels, bron: str) -> Drempels:
     return Drempels(**{name: getattr(row, name) for name in _DREMPEL_VELDEN}, aanwezigheid_bron=bron)
 
 
-def laad_drempels(session: Session) -> DrempelTabel:
+def load_drempels(session: Session) -> DrempelTabel:
     """Read every threshold row; a gemeente without a row uses the default row, else the built-in defaults."""
     rows = list(session.scalars(select(SignaalDrempels).order_by(SignaalDrempels.id)))
     standaard = next((_drempels(row, "standaard") for row in rows if row.gemeente_id is None), Drempels())

@@ -1,4 +1,4 @@
-"""Exam results from a spreadsheet, through resultaten.registreer_examenresultaat (bron aanbieder)."""
+"""Exam results from a spreadsheet, through resultaten.register_examenresultaat (bron aanbieder)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from portal.services.uploads.importers.resultaten import ResultaatImporter
 
 IMPORTER = ResultaatImporter(
     soort=UploadSoort.EXAMENRESULTATEN,
-    service=resultaten.registreer_examenresultaat,
+    service=resultaten.register_examenresultaat,
     input_cls=resultaten.ExamenresultaatInput,
     velden={"onderdeel": "onderdeel_examen", "niveau": "niveau", "resultaat": "resultaat",
             "reden_geen_resultaat": "reden_geen_resultaat", "examendatum": "examendatum"},

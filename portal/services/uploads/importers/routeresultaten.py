@@ -1,4 +1,4 @@
-"""MAP, PVT, Z-route and onderwijsroute results from a spreadsheet, through resultaten.registreer_routeresultaat."""
+"""MAP, PVT, Z-route and onderwijsroute results from a spreadsheet, through resultaten.register_routeresultaat."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from portal.services.uploads.importers.resultaten import ResultaatImporter
 
 IMPORTER = ResultaatImporter(
     soort=UploadSoort.ROUTE_RESULTATEN,
-    service=resultaten.registreer_routeresultaat,
+    service=resultaten.register_routeresultaat,
     input_cls=resultaten.RouteResultaatInput,
     velden={k: k for k in ("datum_eindgesprek_map", "datum_ondertekening_pvt", "verwijtbaar",
                            "datum_afronding_z_route", "bereikt_niveau", "taalschakel_resultaat",
