@@ -11,7 +11,7 @@ from portal import tasks
 from portal.models import AuditEvent, Melding, MeldingSoort, Presentie, SignaalDrempels, TrajectStart
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
-from portal.services import meldingen, signalen_job
+from portal.services import meldingen, signalen, signalen_job, tijdlijn, totals
 from tests.factories import (
     AanbiederFactory,
     ContractFactory,
@@ -106,3 +106,23 @@ def test_closed_verwijzingen_are_skipped_and_a_case_without_klantregisseur_goes_
     assert tasks.signalen_aanwezigheid(db, TODAY) == 2
     assert [m.verwijzing_id for m in meldingen_of(db, regisseur)] == [zonder.id]
     assert [m.verwijzing_id for m in meldingen_of(db, collega)] == [zonder.id]
+
+
+def test_one_attendance_percentage_reads_the_same_in_the_melding_the_signal_the_totals_and_the_week(
+    db, app_ctx, gemeente, regisseur,
+):
+    # 2 of 3 hours present on both days: 66,666…% is 66,7% everywhere, never 66,67% or 67%.
+    verwijzing = running_verwijzing(db, gemeente, regisseur, aanwezig=2, afwezig=1)
+    signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY)
+    (melding,) = meldingen_of(db, regisseur)
+    assert "(66,7% aanwezig, norm 80%)" in melding.text
+
+    case_ = signalen.caseload(db, regisseur, today=TODAY,
+            filters=signalen.Filters(inburgeraar_id=verwijzing.inburgeraar_id))[0]
+    (signaal,) = [s for s in case_.signalen if s.code == "aanwezigheid_laag"]
+    assert "(66,7%)" in signaal.uitleg and "4 uur van 6 uur" in signaal.uitleg
+
+    totalen = totals.for_verwijzing(db, regisseur, verwijzing, TODAY)
+    assert totalen.presentie_recent == totalen.presentie_traject == Decimal("66.7")
+    weken = tijdlijn.weken(tijdlijn.presentie_per_dag(db, regisseur, [verwijzing.id]), tot=TODAY, aantal=2)
+    assert [w.percentage for w in weken] == [Decimal("66.7"), Decimal("66.7")]

@@ -51,8 +51,8 @@ def inbox() -> str:
     rows = _rows(page.items)
     names = rows["names"]
     if names:
-        audit.record(db.session, current_user, AuditActie.MELDINGEN_BEKEKEN, object_type="melding",
-                     details={"inburgeraar_ids": sorted(names)})
+        audit.record_read(db.session, current_user, None, action=AuditActie.MELDINGEN_BEKEKEN, object_type="melding",
+                          details={"inburgeraar_ids": sorted(names)})
     db.session.commit()
     context = {"page": page, **rows, "unread": meldingen.unread_count(db.session, current_user)}
     if htmx and not htmx.history_restore_request:
@@ -83,12 +83,12 @@ def openen(melding_id: int) -> str | Response:
         return _overzicht(melding)
     if not meldingen.case_in_scope(db.session, current_user, melding):
         # The recipient lost access since (other gemeente, verwijzing withdrawn): nothing to show.
-        audit.record(db.session, current_user, AuditActie.MELDING_GEOPEND, object_type="melding", object_id=melding.id,
-                     inburgeraar=melding.inburgeraar_id, result="geweigerd")
+        audit.record_read(db.session, current_user, melding.inburgeraar_id, action=AuditActie.MELDING_GEOPEND,
+                          object_type="melding", object_id=melding.id, result="geweigerd")
         db.session.commit()
         abort(404)
-    audit.record(db.session, current_user, AuditActie.MELDING_GEOPEND, object_type="melding", object_id=melding.id,
-                 inburgeraar=melding.inburgeraar_id)
+    audit.record_read(db.session, current_user, melding.inburgeraar_id, action=AuditActie.MELDING_GEOPEND,
+                      object_type="melding", object_id=melding.id)
     db.session.commit()
     target = _case_url(melding)
     if target is not None:
@@ -107,8 +107,9 @@ def _overzicht(melding: Melding) -> str:
                     page_number(request.args.get(PAGE_PARAM)), per_page=OVERZICHT_PER_PAGE,
                     args={"melding_id": melding.id})
     hidden = total - page.total
-    audit.record(db.session, current_user, AuditActie.MELDING_GEOPEND, object_type="melding", object_id=melding.id,
-                 details={"inburgeraar_ids": [i.id for i in page.items], "niet_zichtbaar": hidden})
+    audit.record_read(db.session, current_user, None, action=AuditActie.MELDING_GEOPEND, object_type="melding",
+                      object_id=melding.id, details={"inburgeraar_ids": [i.id for i in page.items],
+                                                     "niet_zichtbaar": hidden})
     db.session.commit()
     links = {i.id: _inburgeraar_url(i.id) for i in page.items}
     return render_template("meldingen/overzicht.html", melding=melding, page=page, total=total, hidden=hidden,
