@@ -30,16 +30,17 @@ def init_app(app: Flask) -> None:
     url = app.config.get("HUEY_URL") or ""
     if app.config.get("HUEY_IMMEDIATE"):
         huey.immediate = True
-    elif url.startswith("redis://"):
-        huey.immediate = False
-        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
-        huey.storage = huey.create_storage()
     else:
-        huey.immediate = False
-        path = Path(app.instance_path) / "huey.db"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
-        huey.storage = huey.create_storage()
+        if url.startswith("redis://"):
+            huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
+        else:
+            path = Path(app.instance_path) / "huey.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
+        if huey.immediate:
+            huey.immediate = False  # the setter builds the storage named above
+        else:
+            huey.storage = huey.create_storage()
     # Worker threads run jobs side by side: each keeps its own app contexts.
     local = threading.local()
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
 from portal.audit import AuditActie
-from portal.domain import aanwezigheid
 from portal.models import Aanbieder, Inburgeraar, Presentie, RouteResultaat, TrajectStart, Verwijzing
 from portal.models.enums import OPEN_STATUSSEN
 from portal.services import meldingen, signalen
@@ -81,7 +80,7 @@ def aanwezigheid_onder_drempel(session: Session, today: date) -> list[Onderschri
         if signalen.regel_aanwezigheid(v, drempels, today) is None:
             continue
         # The rule fired, so there were planned hours: the melding shows the percentage the rule used.
-        pct = aanwezigheid.percentage(v.uren_aanwezig_4w, v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w)
+        pct = v.aanwezigheid_4w
         assert pct is not None
         found.append(Onderschrijding(v.id, gemeente_id, pct, drempels.aanwezigheid_min_pct))
     return found

@@ -70,6 +70,11 @@ class VerwijzingCijfers:
         return self.status.is_open and not self.niet_gestart
 
     @property
+    def aanwezigheid_4w(self) -> Decimal | None:
+        """Attendance over the last four weeks (portal.domain.aanwezigheid); None without planned hours."""
+        return aanwezigheid.percentage(self.uren_aanwezig_4w, self.uren_geoorloofd_4w + self.uren_ongeoorloofd_4w)
+
+    @property
     def einddatum(self) -> date:
         """The provider's adjusted end date where given, else the gemeente's uiterste einddatum."""
         return termijnen.traject_einddatum(self.uiterste_einddatum, self.bijgestelde_einddatum)

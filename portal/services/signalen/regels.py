@@ -167,7 +167,7 @@ def regel_aanwezigheid(v: VerwijzingCijfers, d: Drempels, today: date) -> Signaa
     gepland = v.uren_aanwezig_4w + v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w
     if not v.open or gepland <= 0:
         return None
-    pct = aanwezigheid.percentage(v.uren_aanwezig_4w, v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w)
+    pct = v.aanwezigheid_4w
     if not aanwezigheid.onder_drempel(pct, d.aanwezigheid_min_pct):
         return None
     vanaf = aanwezigheid.venster_start(today)
