@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/flask --app portal migrate
 	$(BIN)/flask --app portal seed-demo
-	@$(BIN)/huey_consumer portal.tasks.huey --workers 2 --quiet & huey=$$!; \
+	@$(BIN)/huey_consumer portal.worker.huey --workers 2 --quiet & huey=$$!; \
 	  trap 'kill $$huey 2>/dev/null; wait $$huey 2>/dev/null' EXIT INT TERM; \
 	  echo ""; \
 	  echo "Portaal: http://$(HOST):$(PORT)/ - log in met een demo-inlog hierboven."; \

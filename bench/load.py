@@ -52,6 +52,7 @@ from portal.extensions import db as portal_db
 from portal.models import Base, Inburgeraar, User, UserSession
 from portal.models.traject import Activiteit
 from portal.security import SESSION_KEY
+from portal.services import weekrooster
 
 CONCURRENCY = 8
 SAVING_CLIENTS = 6  # in the mixed scenario; the other clients read
@@ -165,9 +166,7 @@ def seed(url: str, size: int) -> Setup:
         load_demo_region(session, size=size)
         session.commit()
         users = {u.email: u for u in session.query(User).filter(User.email.in_([DOCENT, KLANTREGISSEUR]))}
-        from portal.blueprints.presentie import grid
-
-        rows = grid.load_rows(session, users[DOCENT], monday, Activiteit.TAALLES_KNM, today, pagina=1)
+        rows = weekrooster.load_rows(session, users[DOCENT], monday, Activiteit.TAALLES_KNM, today, pagina=1)
         editable = [r.verwijzing.id for r in rows if all(c.editable for c in r.cells[:5])]
         if len(editable) < CONCURRENCY:
             raise SystemExit(f"De demoregio heeft te weinig gestarte deelnemers voor de docent: {len(editable)}")
@@ -185,7 +184,7 @@ def seed(url: str, size: int) -> Setup:
         docenten = [(browser(users[DOCENT]), editable[n]) for n in range(CONCURRENCY)]
         session.commit()
         setup = Setup(config.SECRET_KEY, app.config["SESSION_COOKIE_NAME"], regisseurs, docenten, inburgeraar_ids,
-                      grid.week_label(monday))
+                      weekrooster.week_label(monday))
     portal_db.engine.dispose()
     return setup
 

@@ -32,8 +32,8 @@ def register_config(app: Flask, config: Config | dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind extensions, template helpers and the session guard."""
-    from portal import formatting, navigation, security
+    """Bind extensions, template helpers, the session guard and the job queue."""
+    from portal import formatting, navigation, security, tasks
     from portal.extensions import csrf, db, htmx, login_manager
 
     db.init_app(app)
@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     formatting.register_filters(app)
     navigation.init_app(app)
+    tasks.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -45,6 +45,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 ALLE_ROLLEN = tuple(Rol)
 CASE_MANAGERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
 CASE_READERS = (Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
+# Gemeente staff who enter DUO's official exam results for their residents.
+DUO_INVOERDERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
 
 
 # --- route guards -------------------------------------------------------------------------------
@@ -191,6 +193,11 @@ def get_contract_or_404(user: User, contract_id: int) -> Contract:
     return first_or_404(contracts(user).where(Contract.id == contract_id))
 
 
+def get_afschalingsverzoek_or_404(user: User, verzoek_id: int) -> Afschalingsverzoek:
+    """One afschalingsverzoek on a verwijzing in the user's scope."""
+    return first_or_404(afschalingsverzoeken(user).where(Afschalingsverzoek.id == verzoek_id))
+
+
 def get_user_or_404(user: User, user_id: int) -> User:
     """One account the user may manage."""
     return first_or_404(users(user).where(User.id == user_id))
@@ -202,6 +209,22 @@ def verwijzingen_of(user: User, inburgeraar: Inburgeraar) -> list[Verwijzing]:
     return list(db.session.scalars(query.order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)))
 
 
+def klantregisseurs(user: User) -> Select[tuple[User]]:
+    """Active klantregisseurs of the gemeenten in the user's scope, by name: who can own a case.
+
+    An inactive klantregisseur owns nothing any more (meldingen go to the gemeente's other klantregisseurs),
+    so it is offered nowhere: not when registering a case and not as a filter of the caseload.
+    """
+    in_scope = select(user_gemeente.c.user_id).where(user_gemeente.c.gemeente_id.in_(gemeente_ids_in_scope(user)))
+    return (
+        select(User)
+        .where(User.rol == Rol.KLANTREGISSEUR, User.actief.is_(True), User.id.in_(in_scope))
+        .order_by(User.naam, User.id)
+    )
+
+
+# --- authorisation predicates: what a user may do with an object already loaded through a scope -----
+
 def may_see_intake(user: User) -> bool:
     """Intake and health details are for the klantregisseur only; never for aanbieders."""
     return user.rol is Rol.KLANTREGISSEUR
@@ -210,6 +233,39 @@ def may_see_intake(user: User) -> bool:
 def may_manage_cases(user: User) -> bool:
     """Who may create inburgeraars, record PIPs and make verwijzingen."""
     return user.rol in CASE_MANAGERS
+
+
+def may_register(user: User, verwijzing: Verwijzing) -> bool:
+    """Starts, presentie, progress, circumstances, afschalingsverzoeken and route results: only staff of the
+    aanbieder the verwijzing was made to."""
+    return user.rol in AANBIEDER_ROLLEN and user.aanbieder_id is not None and \
+        user.aanbieder_id == verwijzing.aanbieder_id
+
+
+def may_enter_duo_results(user: User) -> bool:
+    """Gemeente staff copy DUO's official exam results (from DUO's portal or API) for their residents."""
+    return user.rol in DUO_INVOERDERS
+
+
+def may_decide(user: User, verzoek: Afschalingsverzoek) -> bool:
+    """An afschalingsverzoek is decided by the inburgeraar's own klantregisseur; by any klantregisseur of the
+    gemeente when none is assigned."""
+    if user.rol is not Rol.KLANTREGISSEUR:
+        return False
+    inburgeraar = verzoek.inburgeraar
+    if inburgeraar.klantregisseur_id is not None:
+        return inburgeraar.klantregisseur_id == user.id
+    return inburgeraar.gemeente_id in user.gemeente_ids
+
+
+def may_upload(user: User) -> bool:
+    """Spreadsheets are uploaded by staff of an aanbieder, for their own organisation."""
+    return user.rol in AANBIEDER_ROLLEN and user.aanbieder_id is not None
+
+
+def may_confirm_upload(user: User, upload: Upload) -> bool:
+    """An upload is confirmed by staff of the organisation that uploaded it."""
+    return may_upload(user) and upload.aanbieder_id == user.aanbieder_id
 
 
 # --- provider registrations: progress, circumstances, afschaling, results --------------------------

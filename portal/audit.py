@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from contextvars import ContextVar
 from typing import Any
 
@@ -14,10 +15,70 @@ from portal.models import AuditEvent, Inburgeraar, User
 current_origin: ContextVar[str] = ContextVar("audit_origin", default="systeem")
 
 
+class AuditActie(enum.StrEnum):
+    """Every action the audit trail knows; the stored value is the Dutch text (stable for queries and reports)."""
+
+    # reads of personal data
+    BEKEKEN = "bekeken"
+    PRESENTIE_BEKEKEN = "presentie_bekeken"
+    MELDINGEN_BEKEKEN = "meldingen_bekeken"
+    MELDING_GEOPEND = "melding_geopend"
+    GEEXPORTEERD = "geexporteerd"
+    SJABLOON_GEDOWNLOAD = "sjabloon_gedownload"
+    # cases of the gemeente
+    AANGEMAAKT = "aangemaakt"
+    PIP_VASTGESTELD = "pip_vastgesteld"
+    VERWIJZING_AANGEMAAKT = "verwijzing_aangemaakt"
+    STATUS_GEWIJZIGD = "status_gewijzigd"
+    # registrations of providers
+    TRAJECT_START_GEREGISTREERD = "traject_start_geregistreerd"
+    TRAJECT_START_GECORRIGEERD = "traject_start_gecorrigeerd"
+    PRESENTIE_GEREGISTREERD = "presentie_geregistreerd"
+    VOORTGANG_GEREGISTREERD = "voortgang_geregistreerd"
+    VOORTGANG_GECORRIGEERD = "voortgang_gecorrigeerd"
+    OMSTANDIGHEDEN_GEMELD = "omstandigheden_gemeld"
+    AFSCHALINGSVERZOEK_INGEDIEND = "afschalingsverzoek_ingediend"
+    AFSCHALINGSVERZOEK_BESLOTEN = "afschalingsverzoek_besloten"
+    EXAMENRESULTAAT_GEREGISTREERD = "examenresultaat_geregistreerd"
+    EXAMENRESULTAAT_GECORRIGEERD = "examenresultaat_gecorrigeerd"
+    ROUTERESULTAAT_GEREGISTREERD = "routeresultaat_geregistreerd"
+    ROUTERESULTAAT_GECORRIGEERD = "routeresultaat_gecorrigeerd"
+    # uploads
+    UPLOAD_ONTVANGEN = "upload_ontvangen"
+    UPLOAD_GEWEIGERD = "upload_geweigerd"
+    UPLOAD_GECONTROLEERD = "upload_gecontroleerd"
+    UPLOAD_BEVESTIGD = "upload_bevestigd"
+    # meldingen and signals
+    MELDING_GELEZEN = "melding_gelezen"
+    MELDINGEN_ALLE_GELEZEN = "meldingen_alle_gelezen"
+    MAILVOORKEUR_GEWIJZIGD = "mailvoorkeur_gewijzigd"
+    SIGNALEN_AANWEZIGHEID = "signalen_aanwezigheid"
+    SIGNAALDREMPELS_GEWIJZIGD = "signaaldrempels_gewijzigd"
+    SIGNAALDREMPELS_STANDAARD = "signaaldrempels_standaard"
+    CONTRACTDREMPELS_GEWIJZIGD = "contractdrempels_gewijzigd"
+    # organisations and accounts
+    GEMEENTE_AANGEMAAKT = "gemeente_aangemaakt"
+    GEMEENTE_GEWIJZIGD = "gemeente_gewijzigd"
+    AANBIEDER_AANGEMAAKT = "aanbieder_aangemaakt"
+    AANBIEDER_GEWIJZIGD = "aanbieder_gewijzigd"
+    GEBRUIKER_AANGEMAAKT = "gebruiker_aangemaakt"
+    GEBRUIKER_GEWIJZIGD = "gebruiker_gewijzigd"
+    GEBRUIKER_GEDEACTIVEERD = "gebruiker_gedeactiveerd"
+    GEBRUIKER_GEACTIVEERD = "gebruiker_geactiveerd"
+    TWEEDE_FACTOR_GERESET = "tweede_factor_gereset"
+    WACHTWOORD_INGESTELD = "wachtwoord_ingesteld"
+    WACHTWOORD_GEWIJZIGD = "wachtwoord_gewijzigd"  # by the user themself (Mijn account)
+    # security
+    INLOGGEN = "inloggen"
+    UITLOGGEN = "uitloggen"
+    TWEEDE_FACTOR = "tweede_factor"
+    ACCOUNT_GEBLOKKEERD = "account_geblokkeerd"
+
+
 def record(
     session: Session,
     actor: User | None,
-    action: str,
+    action: AuditActie | str,
     *,
     object_type: str,
     object_id: Any = None,
@@ -25,7 +86,11 @@ def record(
     result: str = "ok",
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session; it is committed with the change it describes."""
+    """Add one audit event to the session; it is committed with the change it describes.
+
+    `action` is an AuditActie (its value as text is accepted; an unknown action is a programming error).
+    """
+    action = AuditActie(action)
     inburgeraar_id = inburgeraar.id if isinstance(inburgeraar, Inburgeraar) else inburgeraar
     event_row = AuditEvent(
         actor_id=actor.id if actor is not None else None,
@@ -39,6 +104,28 @@ def record(
     )
     session.add(event_row)
     return event_row
+
+
+def record_read(
+    session: Session,
+    actor: User,
+    inburgeraar: Inburgeraar | int | None,
+    *,
+    object_type: str = "inburgeraar",
+    object_id: Any = None,
+    action: AuditActie = AuditActie.BEKEKEN,
+    result: str = "ok",
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record that the actor looked at an inburgeraar's data: one event per page or download, whatever it shows.
+
+    `object_id` defaults to the inburgeraar; a read of several cases at once passes no inburgeraar and names
+    their ids in `details`.
+    """
+    inburgeraar_id = inburgeraar.id if isinstance(inburgeraar, Inburgeraar) else inburgeraar
+    return record(session, actor, action, object_type=object_type,
+                  object_id=inburgeraar_id if object_id is None else object_id, inburgeraar=inburgeraar_id,
+                  result=result, details=details)
 
 
 class AuditAppendOnlyError(RuntimeError):

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
+from portal.domain import aanwezigheid
 from portal.formatting import datum, getal
 from portal.services.tijdlijn import WeekPresentie
 
@@ -70,7 +71,8 @@ def beschrijving(weken: Sequence[WeekPresentie]) -> str:
     aanwezig = sum((w.aanwezig for w in weken), Decimal(0))
     gepland = sum((w.gepland for w in weken), Decimal(0))
     zonder = [w for w in weken if w.gepland == 0]
-    pct = f" ({getal(aanwezig * 100 / gepland, 1)}%)" if gepland else ""
+    percentage = aanwezigheid.percentage(aanwezig, gepland - aanwezig)
+    pct = f" ({getal(percentage, 1)}%)" if percentage is not None else ""
     return (
         f"Presentie per week, week {weken[0].weeknummer} (vanaf {datum(weken[0].maandag)}) tot en met week "
         f"{weken[-1].weeknummer}: "

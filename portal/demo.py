@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.nl import bsn as stdnum_bsn
 
+from portal.domain import normen, termijnen
 from portal.models import (
     Aanbieder,
     Contract,
@@ -43,7 +44,6 @@ from portal.models.enums import (
     Rol,
     VerwijzingStatus,
 )
-from portal.models.inburgeraar import termijn_einde
 from portal.services.auth import hash_password
 
 DEMO_SEED = 2021
@@ -476,11 +476,12 @@ _LEERROUTE_ONDERDELEN = {
     Leerroute.Z: (Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE),
 }
 _UREN = {
-    Onderdeel.Z_ROUTE_TAAL: Decimal(800),
-    Onderdeel.Z_ROUTE_PARTICIPATIE: Decimal(800),
+    # The legal norms where the law sets one; MAP and maatschappelijke begeleiding as regional contracts buy them.
+    Onderdeel.Z_ROUTE_TAAL: Decimal(normen.WETTELIJKE_NORMEN[Onderdeel.Z_ROUTE_TAAL]),
+    Onderdeel.Z_ROUTE_PARTICIPATIE: Decimal(normen.WETTELIJKE_NORMEN[Onderdeel.Z_ROUTE_PARTICIPATIE]),
     Onderdeel.ONDERWIJSROUTE: Decimal(1200),
     Onderdeel.MAP: Decimal(60),
-    Onderdeel.PVT: Decimal(12),
+    Onderdeel.PVT: Decimal(normen.WETTELIJKE_NORMEN[Onderdeel.PVT]),
     Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: Decimal(40),
 }
 _DUUR_DAGEN = {Onderdeel.MAP: 365, Onderdeel.PVT: 180, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: 540}
@@ -516,7 +517,7 @@ def seed_verwijzingen(session: Session, region: DemoRegion) -> None:
         if not person.pips:
             continue
         first = person.pips[0]
-        einde_termijn = termijn_einde(first.dagtekening)
+        einde_termijn = termijnen.termijn_einde(first.dagtekening)
         for number, onderdeel in enumerate(onderdelen_for(person, first.leerroute), start=1):
             if onderdeel is not Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING and rng.random() < 0.1:
                 continue  # not every part is referred yet

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from portal.domain import normen
 from portal.models import Presentie, TrajectStart, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
@@ -28,8 +29,9 @@ _ROOSTER: dict[Onderdeel, tuple[Activiteit, tuple[int, ...], Decimal, Decimal | 
     Onderdeel.ONDERWIJSROUTE: (Activiteit.TAALLES_KNM, (0, 1, 2, 3), Decimal(4), None),
     Onderdeel.Z_ROUTE_TAAL: (Activiteit.TAALLES_KNM, (1, 3), Decimal("2.5"), None),
     Onderdeel.Z_ROUTE_PARTICIPATIE: (Activiteit.PARTICIPATIE, (4,), Decimal(4), None),
-    Onderdeel.MAP: (Activiteit.MAP_PRAKTIJK, (1,), Decimal(4), Decimal(40)),
-    Onderdeel.PVT: (Activiteit.PVT, (4,), Decimal(2), Decimal(12)),
+    # MAP and PVT stop at their legal norm: the practical part is done, the eindgesprek/ondertekening follows.
+    Onderdeel.MAP: (Activiteit.MAP_PRAKTIJK, (1,), Decimal(4), Decimal(normen.WETTELIJKE_NORMEN[Onderdeel.MAP])),
+    Onderdeel.PVT: (Activiteit.PVT, (4,), Decimal(2), Decimal(normen.WETTELIJKE_NORMEN[Onderdeel.PVT])),
     Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: (Activiteit.MAATSCHAPPELIJKE_BEGELEIDING, (2,), Decimal("1.5"), None),
 }
 _REDEN_LATER = (

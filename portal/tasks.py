@@ -1,56 +1,68 @@
-"""Background jobs (huey): SQLite queue in instance/ by default, Redis when PORTAL_HUEY_URL says so."""
+"""Background jobs (huey). Nothing happens at import: `init_app` points the queue at the app's config (a SQLite
+file in instance/ by default, Redis when PORTAL_HUEY_URL says so, in-memory and immediate in tests) and gives
+each job an app context. The worker's entry point is portal.worker (`huey_consumer portal.worker.huey`).
+"""
 
 from __future__ import annotations
 
 import logging
-import os
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-from huey import RedisHuey, SqliteHuey, crontab
+from flask import Flask, current_app
+from huey import Huey, crontab
+from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy.orm import Session
 
-from portal.config import INSTANCE_DIR
+from portal import clock
+
+# Registered tasks need a Huey object when this module is imported; it starts in-memory and immediate (no file,
+# no connection) and gets its real storage from the app's config in init_app.
+huey = Huey("portal", immediate=True)
 
 
-def make_huey() -> SqliteHuey | RedisHuey:
-    """The queue named by PORTAL_HUEY_URL (redis://…), else a SQLite file; immediate in tests."""
-    url = os.environ.get("PORTAL_HUEY_URL", "")
-    immediate = os.environ.get("PORTAL_HUEY_IMMEDIATE", "").lower() in {"1", "true"}
-    if url.startswith("redis://"):
-        return RedisHuey("portal", url=url, immediate=immediate)
-    INSTANCE_DIR.mkdir(exist_ok=True)
-    return SqliteHuey("portal", filename=str(INSTANCE_DIR / "huey.db"), immediate=immediate)
+def init_app(app: Flask) -> None:
+    """Configure the queue from the app's config and run every job inside an app context of this app."""
+    url = app.config.get("HUEY_URL") or ""
+    if app.config.get("HUEY_IMMEDIATE"):
+        huey.immediate = True
+    else:
+        if url.startswith("redis://"):
+            huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
+        else:
+            path = Path(app.instance_path) / "huey.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
+        if huey.immediate:
+            huey.immediate = False  # the setter builds the storage named above
+        else:
+            huey.storage = huey.create_storage()
+    # Worker threads run jobs side by side: each keeps its own app contexts.
+    local = threading.local()
 
+    @huey.pre_execute(name="app_context")
+    def _push_app_context(_task: Any) -> None:
+        context = app.app_context()
+        context.push()
+        local.__dict__.setdefault("contexts", []).append(context)
 
-huey = make_huey()
-
-
-# --- meldingen: mail outbox and daily digest ------------------------------------------------------
-
-_mail_app = None
-
-
-def _app():  # type: ignore[no-untyped-def]
-    """One Flask app per worker process, created on first use (never at import)."""
-    global _mail_app
-    if _mail_app is None:
-        from portal import create_app
-
-        _mail_app = create_app()
-    return _mail_app
+    @huey.post_execute(name="app_context")
+    def _pop_app_context(_task: Any, _value: Any, _exc: Any) -> None:
+        contexts = local.__dict__.get("contexts")
+        if contexts:
+            contexts.pop().pop()
 
 
 @contextmanager
 def _worker_session() -> Iterator[tuple[Session, Mapping[str, Any]]]:
-    """The worker app's database session and config, inside its app context."""
-    app = _app()
-    with app.app_context():
-        from portal.extensions import db
+    """The job's database session and config (the app context comes from init_app's hook)."""
+    from portal.extensions import db
 
-        yield db.session, app.config
+    yield db.session, current_app.config
 
 
 def flush_outbox(session: Session, config: Mapping[str, Any]) -> int:
@@ -96,7 +108,7 @@ def signalen_aanwezigheid(session: Session, today: date | None = None) -> int:
     """Notify klantregisseurs of attendance under the threshold in every gemeente; returns new meldingen."""
     from portal.services import signalen_job
 
-    result = signalen_job.meld_aanwezigheid_onder_drempel(session, today or date.today())
+    result = signalen_job.notify_aanwezigheid_onder_drempel(session, today or clock.today())
     session.commit()
     return result.meldingen
 

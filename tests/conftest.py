@@ -2,54 +2,49 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal import create_app
 from portal.config import TestConfig, database_url_from_env
 from portal.extensions import db as portal_db
-from portal.models import Base, User
+from portal.models import Base, Gemeente, User
+from portal.models.enums import Rol
 from tests import factories
-from tests.helpers import open_session
+from tests.helpers import open_session, throwaway_postgres_database
 
 # log_capture keeps every log line of the run, so tests/test_logging.py can prove no BSN reached a log;
 # registraties_case gives the `case` and `log` fixtures of the registration tests.
 pytest_plugins = ["tests.log_capture", "tests.registraties_case"]
 
 
-@contextmanager
-def _throwaway_postgres_database(url: str) -> Iterator[str]:
-    """A fresh PostgreSQL database next to the one DATABASE_URL names, dropped afterwards.
+def on_postgres() -> bool:
+    """Whether this run's DATABASE_URL points at PostgreSQL."""
+    url = database_url_from_env()
+    return bool(url and url.startswith("postgresql"))
 
-    Each test run gets its own database, so parallel runs (and a crashed earlier run) never collide.
-    """
-    base = make_url(url)
-    name = f"portal_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL; on SQLite they are deselected
+    (not skipped: CI's PostgreSQL run is where they count)."""
+    if on_postgres():
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """In-memory SQLite by default; a throwaway database when DATABASE_URL points at PostgreSQL."""
     url = database_url_from_env()
-    if url and url.startswith("postgresql"):
-        with _throwaway_postgres_database(url) as throwaway:
+    if url and on_postgres():
+        with throwaway_postgres_database(url) as throwaway:
             yield throwaway
     else:
         yield "sqlite://"
@@ -106,6 +101,18 @@ def login_as(app: Flask, db: Session, client: FlaskClient) -> Callable[[User], F
     """Log a user in by opening a server-side session, as the TOTP step would."""
 
     return lambda user: open_session(db, client, user)
+
+
+@pytest.fixture
+def gemeente(db: Session) -> Gemeente:
+    """One gemeente, for tests that need somewhere for their inburgeraars to live."""
+    return factories.GemeenteFactory(naam="Hoorn")
+
+
+@pytest.fixture
+def regisseur(db: Session, gemeente: Gemeente) -> User:
+    """A klantregisseur of the `gemeente` fixture."""
+    return factories.UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
 
 
 @pytest.fixture

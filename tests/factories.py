@@ -12,16 +12,43 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from portal.models import (
     Aanbieder,
+    Afschalingsverzoek,
+    AfschalingsverzoekOnderdeel,
+    AuditEvent,
     Contract,
     ContractOnderdeel,
+    ContractSignaalDrempels,
+    Examenresultaat,
     Gemeente,
     Inburgeraar,
     IntakeGegevens,
+    MailModus,
+    MailOutbox,
+    MailVoorkeur,
+    Melding,
+    MeldingSoort,
+    OmstandighedenMelding,
     Pip,
+    RegistratieWijziging,
+    RouteResultaat,
+    SignaalDrempels,
+    Upload,
+    UploadSoort,
+    UploadStatus,
     User,
+    UserSession,
     Verwijzing,
+    Voortgangsrapportage,
 )
 from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
+from portal.models.resultaat import (
+    AfschalingStatus,
+    Examenniveau,
+    Examenonderdeel,
+    Examenuitslag,
+    OmstandighedenSoort,
+    ResultaatBron,
+)
 from portal.models.traject import Activiteit, Presentie, TrajectStart
 from portal.services.auth import hash_password
 
@@ -173,6 +200,181 @@ class PresentieFactory(BaseFactory):
     uren_afwezig_ongeoorloofd = Decimal("0.00")
 
 
+class ContractOnderdeelFactory(BaseFactory):
+    class Meta:
+        model = ContractOnderdeel
+
+    contract = factory.SubFactory(ContractFactory, onderdelen=[Onderdeel.PVT])
+    onderdeel = Onderdeel.B1_ROUTE
+
+
+class UserSessionFactory(BaseFactory):
+    class Meta:
+        model = UserSession
+
+    id = factory.Sequence(lambda n: f"sessie-{n:08d}")
+    user = factory.SubFactory(UserFactory)
+
+
+class VoortgangsrapportageFactory(BaseFactory):
+    class Meta:
+        model = Voortgangsrapportage
+
+    verwijzing = factory.SubFactory(VerwijzingFactory)
+    peildatum = factory.LazyFunction(lambda: date.today() - timedelta(days=3))
+    motivatie = "Komt elke les, werkt actief mee."
+    voortgang = "Leest korte teksten en schrijft een eenvoudige e-mail."
+
+
+class OmstandighedenMeldingFactory(BaseFactory):
+    class Meta:
+        model = OmstandighedenMelding
+
+    verwijzing = factory.SubFactory(VerwijzingFactory)
+    inburgeraar_id = factory.SelfAttribute("verwijzing.inburgeraar_id")
+    aanbieder_id = factory.SelfAttribute("verwijzing.aanbieder_id")
+    soort = OmstandighedenSoort.VERHUIZING
+    datum = factory.LazyFunction(date.today)
+    toelichting = "Verhuist binnen de gemeente."
+
+
+class AfschalingsverzoekFactory(BaseFactory):
+    """A waiting request on a B1-route verwijzing for writing and speaking (SC, SP)."""
+
+    class Meta:
+        model = Afschalingsverzoek
+
+    verwijzing = factory.SubFactory(VerwijzingFactory)
+    inburgeraar_id = factory.SelfAttribute("verwijzing.inburgeraar_id")
+    status = AfschalingStatus.INGEDIEND
+    observaties_aanbieder = "Zeer gemotiveerd, schrijven blijft moeilijk."
+    ervaring_inburgeraar = "Wil graag verder, maar schrijven lukt niet."
+    uren_op_moment = Decimal("612.00")
+
+    @factory.post_generation
+    def onderdelen(self, create, extracted, **kwargs):
+        for onderdeel in extracted or (Examenonderdeel.SC, Examenonderdeel.SP):
+            self.onderdeel_regels.append(AfschalingsverzoekOnderdeel(onderdeel=onderdeel))
+
+
+class AfschalingsverzoekOnderdeelFactory(BaseFactory):
+    class Meta:
+        model = AfschalingsverzoekOnderdeel
+
+    verzoek = factory.SubFactory(AfschalingsverzoekFactory, onderdelen=[Examenonderdeel.SP])
+    onderdeel = Examenonderdeel.SC
+
+
+class ExamenresultaatFactory(BaseFactory):
+    class Meta:
+        model = Examenresultaat
+
+    verwijzing = factory.SubFactory(VerwijzingFactory)
+    inburgeraar_id = factory.SelfAttribute("verwijzing.inburgeraar_id")
+    onderdeel = Examenonderdeel.LE
+    niveau = Examenniveau.B1
+    resultaat = Examenuitslag.GESLAAGD
+    examendatum = factory.LazyFunction(lambda: date.today() - timedelta(days=5))
+    bron = ResultaatBron.AANBIEDER
+
+
+class RouteResultaatFactory(BaseFactory):
+    """The eindgesprek of a MAP verwijzing."""
+
+    class Meta:
+        model = RouteResultaat
+
+    verwijzing = factory.SubFactory(VerwijzingFactory, onderdeel=Onderdeel.MAP)
+    inburgeraar_id = factory.SelfAttribute("verwijzing.inburgeraar_id")
+    datum_eindgesprek_map = factory.LazyFunction(lambda: date.today() - timedelta(days=2))
+
+
+class SignaalDrempelsFactory(BaseFactory):
+    """A gemeente's own thresholds (the model's defaults unless given)."""
+
+    class Meta:
+        model = SignaalDrempels
+
+    gemeente_id = factory.LazyAttribute(lambda _o: GemeenteFactory().id)
+
+
+class ContractSignaalDrempelsFactory(BaseFactory):
+    class Meta:
+        model = ContractSignaalDrempels
+
+    contract_id = factory.LazyAttribute(lambda _o: ContractFactory().id)
+    aanwezigheid_min_pct = 90
+
+
+class MeldingFactory(BaseFactory):
+    class Meta:
+        model = Melding
+
+    user_id = factory.LazyAttribute(lambda _o: UserFactory().id)
+    kind = MeldingSoort.EXAMENRESULTAAT
+    inburgeraar_id = factory.LazyAttribute(lambda _o: InburgeraarFactory().id)
+    text = "Nieuw examenresultaat geregistreerd"
+
+
+class MailVoorkeurFactory(BaseFactory):
+    class Meta:
+        model = MailVoorkeur
+
+    user_id = factory.LazyAttribute(lambda _o: UserFactory().id)
+    modus = MailModus.DAGELIJKS
+
+
+class MailOutboxFactory(BaseFactory):
+    class Meta:
+        model = MailOutbox
+
+    to_address = factory.Sequence(lambda n: f"ontvanger{n}@example.nl")
+    subject = "Nieuwe melding in het portaal"
+    body = "Er is een nieuwe melding. Log in om de details te zien."
+
+
+class UploadFactory(BaseFactory):
+    """A previewed presence upload of one aanbieder-medewerker (the file itself is not written)."""
+
+    class Meta:
+        model = Upload
+
+    user = factory.SubFactory(UserFactory, rol=Rol.AANBIEDER_MEDEWERKER,
+                              aanbieder=factory.SubFactory(AanbiederFactory))
+    aanbieder_id = factory.SelfAttribute("user.aanbieder_id")
+    soort = UploadSoort.PRESENTIE
+    bestandsnaam = "presentie.xlsx"
+    opgeslagen_naam = factory.Sequence(lambda n: f"{n:040x}.xlsx")
+    bestandstype = "xlsx"
+    grootte = 4096
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    status = UploadStatus.PREVIEWED
+    aantal_rijen = 3
+    aantal_nieuw = 3
+
+
+class RegistratieWijzigingFactory(BaseFactory):
+    class Meta:
+        model = RegistratieWijziging
+
+    object_type = "presentie"
+    object_id = 1
+    veld = "uren_aanwezig"
+    oude_waarde = "3.00"
+    nieuwe_waarde = "2.50"
+    bron = "web"
+
+
+class AuditEventFactory(BaseFactory):
+    class Meta:
+        model = AuditEvent
+
+    action = "bekeken"
+    object_type = "inburgeraar"
+    result = "ok"
+    origin = "web"
+
+
 ALL_FACTORIES = [
     GemeenteFactory,
     AanbiederFactory,
@@ -184,4 +386,20 @@ ALL_FACTORIES = [
     VerwijzingFactory,
     TrajectStartFactory,
     PresentieFactory,
+    ContractOnderdeelFactory,
+    UserSessionFactory,
+    VoortgangsrapportageFactory,
+    OmstandighedenMeldingFactory,
+    AfschalingsverzoekFactory,
+    AfschalingsverzoekOnderdeelFactory,
+    ExamenresultaatFactory,
+    RouteResultaatFactory,
+    SignaalDrempelsFactory,
+    ContractSignaalDrempelsFactory,
+    MeldingFactory,
+    MailVoorkeurFactory,
+    MailOutboxFactory,
+    UploadFactory,
+    RegistratieWijzigingFactory,
+    AuditEventFactory,
 ]

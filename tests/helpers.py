@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import threading
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -60,6 +62,25 @@ def open_session(db: Session, client: FlaskClient, user: User) -> FlaskClient:
         flask_session["_fresh"] = True
         flask_session[SESSION_KEY] = user_session.id
     return client
+
+
+@contextmanager
+def throwaway_postgres_database(url: str, prefix: str = "portal_test") -> Iterator[str]:
+    """A fresh PostgreSQL database next to the one DATABASE_URL names, dropped afterwards.
+
+    Each test run gets its own database, so parallel runs (and a crashed earlier run) never collide.
+    """
+    base = make_url(url)
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # --- a live server (issue 8: logs and concurrency through a real HTTP server) ------------------------------------

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import select
 
 from portal import create_app
 from portal.config import TestConfig as _TestConfig
@@ -33,7 +33,7 @@ from portal.models.enums import Onderdeel, Rol
 from portal.models.traject import Activiteit, TrajectStart
 from portal.security import SESSION_KEY
 from tests import factories
-from tests.helpers import serving
+from tests.helpers import serving, throwaway_postgres_database
 
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 50
@@ -46,19 +46,11 @@ _BERICHT = re.compile(r'data-bericht="([^"]*)"')
 def _scratch_database(tmp_path: Path) -> Iterator[str]:
     """A WAL-mode SQLite file, or a throwaway PostgreSQL database next to the one DATABASE_URL names."""
     url = database_url_from_env()
-    if not (url and url.startswith("postgresql")):
+    if url and url.startswith("postgresql"):
+        with throwaway_postgres_database(url, prefix="portal_werkdag") as scratch:
+            yield scratch
+    else:
         yield f"sqlite:///{tmp_path / 'werkdag.db'}"
-        return
-    name = f"portal_werkdag_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @dataclass

@@ -6,7 +6,6 @@ If the two drift apart, the tests would pass against a schema no installation ha
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +13,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
+from portal.config import database_url_from_env
 from portal.database import make_engine
 from portal.migrate import alembic_config, upgrade_to_head
 from portal.models import Base
-
-# PostgreSQL is always available on this machine and in CI; the migration test runs there on every run.
-PG_ADMIN_URL = "postgresql+psycopg://127.0.0.1:5432/test"
+from tests.helpers import throwaway_postgres_database
 
 
 def schema_differences(url: str) -> list:
@@ -42,17 +40,12 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL database, dropped afterwards."""
-    name = f"portal_migtest_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """An empty throwaway database beside the one DATABASE_URL names (the test run's own has the models'
+    schema already), dropped afterwards."""
+    url = database_url_from_env()
+    assert url is not None
+    with throwaway_postgres_database(url, prefix="portal_migtest") as throwaway:
+        yield throwaway
 
 
 def test_upgrade_head_on_empty_sqlite_matches_models(sqlite_url: str):
@@ -60,6 +53,7 @@ def test_upgrade_head_on_empty_sqlite_matches_models(sqlite_url: str):
     assert schema_differences(sqlite_url) == []
 
 
+@pytest.mark.postgres
 def test_upgrade_head_on_empty_postgresql_matches_models(postgres_url: str):
     upgrade_to_head(postgres_url)
     assert schema_differences(postgres_url) == []

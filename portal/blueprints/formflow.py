@@ -1,18 +1,34 @@
-"""The POST flow the form views share: call the service, commit once and redirect, or show its errors."""
+"""The one request flow of every form post: the view loads its objects through portal.access (out of scope is
+404) and checks what the user may do; `submit` validates the form, calls one service with a typed input, commits
+once or rolls back, and hands back a response; `render` answers htmx with the fragment and others with the page.
+
+Services raise ValidationError (shown on the form: at the field it names, else above the form) or NotAllowed
+(403). Nothing is left half-done: the rollback happens before any error page or form is rendered.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from dataclasses import fields
+from typing import Any, TypeVar
 
-from flask import flash, redirect
+from flask import abort, flash, redirect, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from portal.extensions import db
-from portal.services import ValidationError
+from portal.extensions import db, htmx
+from portal.services import NotAllowed, ValidationError, from_mapping
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741 - a typed input dataclass
+
+
+def input_from(cls: type[I], form: FlaskForm, **extra: Any) -> I:
+    """The service's typed input from the form's fields of the same names (plus `extra` values)."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    data = {name: form[name].data for name in names if name in form}
+    return from_mapping(cls, {**data, **extra})
 
 
 def apply_errors(form: FlaskForm, errors: Mapping[str, str]) -> None:
@@ -25,22 +41,49 @@ def apply_errors(form: FlaskForm, errors: Mapping[str, str]) -> None:
             form.form_errors.append(message)
 
 
+def submit(
+    form: FlaskForm, save: Callable[[], T], *, done: Callable[[T], ResponseReturnValue],
+    again: Callable[[], ResponseReturnValue],
+) -> ResponseReturnValue:
+    """On a valid POST: call `save` (one service call), commit and answer `done(result)`; on a ValidationError
+    roll back and show the form `again()` with the errors on it; on NotAllowed roll back and answer 403.
+
+    Anything else (a GET, an invalid or expired form) shows the form `again()`.
+    """
+    if form.validate_on_submit():
+        try:
+            saved = save()
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            return done(saved)
+    return again()
+
+
 def save_form(
     form: FlaskForm, save: Callable[[], T], message: str | Callable[[T], str], target: str | Callable[[T], str]
 ) -> Response | None:
-    """On a valid POST call `save`; on its ValidationError roll back and put the errors on the form, else
-    commit, flash `message` and redirect to `target` (either may be made from what `save` returned).
+    """`submit` for the plain case: flash `message` and redirect to `target` (either may be made from what
+    `save` returned); None means the view renders the form (again)."""
+    def done(saved: T) -> Response:
+        flash(message(saved) if callable(message) else message, "success")
+        return redirect(target(saved) if callable(target) else target)
 
-    None means the view renders the form (again).
-    """
-    if not form.validate_on_submit():
-        return None
-    try:
-        saved = save()
-    except ValidationError as exc:
-        db.session.rollback()
-        apply_errors(form, exc.errors)
-        return None
-    db.session.commit()
-    flash(message(saved) if callable(message) else message, "success")
-    return redirect(target(saved) if callable(target) else target)
+    return submit(form, save, done=done, again=lambda: None)  # type: ignore[return-value]
+
+
+def render(page: str, fragment: str | None = None, /, *, status: int = 200, **context: Any) -> tuple[str, int]:
+    """The htmx fragment for an htmx request (not a history restore), else the whole page that includes it."""
+    if fragment is not None and htmx and not htmx.history_restore_request:
+        return render_template(fragment, **context), status
+    return render_template(page, **context), status
+
+
+def errors_status(form: FlaskForm) -> int:
+    """422 for a full page showing errors; htmx 2 does not swap 4xx responses, so its fragments get 200."""
+    return 422 if (form.errors or form.form_errors) and not htmx else 200

@@ -1,74 +1,19 @@
-"""The plumbing of the list pages (inburgeraars, deelnemers, regie caseload): query-string values, search,
-filter and sort clauses, and rendering the page or only its htmx results region."""
+"""The plumbing of the list pages (inburgeraars, deelnemers, regie caseload): query-string values and rendering
+the page or only its htmx results region. Their queries live in portal.services.overzichten."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from flask import render_template
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
-
+from portal.blueprints.formflow import render
 from portal.extensions import htmx
-from portal.models import Inburgeraar, Pip
-
-MAX_SEARCH_TERMS = 5
-
-
-def search_clause(q: str) -> ColumnElement[bool] | None:
-    """Digits search the BSN from its start; words must each occur in the first names or surname."""
-    q = q.strip()
-    if not q:
-        return None
-    digits = re.sub(r"[\s.\-]", "", q)
-    if digits.isdigit():
-        return Inburgeraar.bsn.startswith(digits, autoescape=True)
-    terms = q.split()[:MAX_SEARCH_TERMS]
-    return and_(*[
-        or_(Inburgeraar.voornamen.icontains(term, autoescape=True),
-            Inburgeraar.achternaam.icontains(term, autoescape=True))
-        for term in terms
-    ])
-
-
-def huidige_pip(column: Any) -> Any:
-    """A correlated subquery giving a column of the inburgeraar's current (highest) PIP version."""
-    return (
-        select(column)
-        .where(Pip.inburgeraar_id == Inburgeraar.id)
-        .order_by(Pip.versie.desc())
-        .limit(1)
-        .correlate(Inburgeraar)
-        .scalar_subquery()
-    )
-
-
-def leerroute_clause(value: str) -> ColumnElement[bool] | None:
-    """Filter on the current PIP's leerroute; "geen" means no PIP yet."""
-    if value == "geen":
-        return ~exists().where(Pip.inburgeraar_id == Inburgeraar.id)
-    if value in ("B", "O", "Z"):
-        return huidige_pip(Pip.leerroute) == value
-    return None
-
-
-def apply_sort(
-    query: Select[Any], sort: str, columns: Mapping[str, Any], default: str, tiebreak: Any = Inburgeraar.id
-) -> tuple[Select[Any], str]:
-    """Order by a whitelisted column; a leading '-' sorts descending. Returns the query and the sort used."""
-    key = sort.lstrip("-")
-    if key not in columns:
-        sort, key = default, default.lstrip("-")
-    descending = sort.startswith("-")
-    order = [c.desc() if descending else c.asc() for c in columns[key]]
-    return query.order_by(*order, tiebreak), sort
+from portal.services.validation import parse_id
 
 
 def int_arg(raw: str | None) -> int | None:
     """A positive id (up to nine digits) from the query string, or None."""
-    raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return parse_id(raw)
 
 
 def choice_arg(raw: str | None, allowed: Collection[str]) -> str:
@@ -80,5 +25,5 @@ def render_list(folder: str, context: Mapping[str, Any], page_context: Callable[
     """Only the results region (`<folder>/_resultaten.html`) for an htmx search, else the whole page
     (`<folder>/index.html`) with what `page_context` adds, such as the filters' choices."""
     if htmx and not htmx.history_restore_request:
-        return render_template(f"{folder}/_resultaten.html", **context)
-    return render_template(f"{folder}/index.html", **context, **page_context())
+        return render(f"{folder}/index.html", f"{folder}/_resultaten.html", **context)[0]
+    return render(f"{folder}/index.html", **context, **page_context())[0]

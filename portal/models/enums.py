@@ -93,3 +93,30 @@ class VerwijzingStatus(LabelledEnum):
     AFGEROND = "afgerond", "Afgerond"
     UITGEVALLEN = "uitgevallen", "Uitgevallen"
     INGETROKKEN = "ingetrokken", "Ingetrokken"
+
+    @property
+    def is_open(self) -> bool:
+        """Still to be delivered: referred or running. Signals, templates, results and billing count these."""
+        return self in OPEN_STATUSSEN
+
+    @property
+    def accepts_registrations(self) -> bool:
+        """The provider may still report on it (progress, circumstances, start, results, corrections):
+        everything but a withdrawn verwijzing, which is no longer the provider's."""
+        return self is not VerwijzingStatus.INGETROKKEN
+
+    @property
+    def accepts_presentie(self) -> bool:
+        """Sessions can be registered on it: not withdrawn and not reported as never started."""
+        return self not in (VerwijzingStatus.INGETROKKEN, VerwijzingStatus.NIET_GESTART)
+
+    @property
+    def follows_start(self) -> bool:
+        """A start registration sets the status (GESTART / NIET_GESTART); a finished traject keeps its own."""
+        return self in (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART, VerwijzingStatus.NIET_GESTART)
+
+
+# The open statuses as a tuple for SQL filters (`Verwijzing.status.in_(OPEN_STATUSSEN)`).
+OPEN_STATUSSEN = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART)
+# Statuses that take no presentie, for SQL filters (the grid's rows).
+GEEN_PRESENTIE_STATUSSEN = tuple(s for s in VerwijzingStatus if not s.accepts_presentie)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.domain import termijnen
 from portal.models.account import User
 from portal.models.base import Base, TimestampMixin, enum_column
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip
 from portal.models.organisatie import Gemeente
-
-TERMIJN_JAREN = 3
 
 
 class Inburgeraar(TimestampMixin, Base):
@@ -50,29 +49,30 @@ class Inburgeraar(TimestampMixin, Base):
         return self.pips[-1] if self.pips else None
 
     @property
+    def eerste_dagtekening(self) -> date | None:
+        """Dagtekening of the first PIP: the term counts from it, later versions never move it."""
+        return self.pips[0].dagtekening if self.pips else None
+
+    @property
+    def termijn_start(self) -> date | None:
+        """First day of the inburgeringstermijn (the day after the first PIP's dagtekening)."""
+        eerste = self.eerste_dagtekening
+        return termijnen.termijn_start(eerste) if eerste else None
+
+    @property
     def inburgeringstermijn_einde(self) -> date | None:
-        """Last day of the term: three years from the day after the first PIP's dagtekening."""
-        if self.termijn_verlengd_tot:
-            return self.termijn_verlengd_tot
-        if not self.pips:
-            return None
-        return termijn_einde(self.pips[0].dagtekening)
+        """Last day of the term: DUO's extension, else three years from the day after the first PIP."""
+        return termijnen.inburgeringstermijn_einde(self.eerste_dagtekening, self.termijn_verlengd_tot)
 
     @property
     def pip_uiterlijk(self) -> date | None:
         """Deadline for the first PIP: 10 weeks after kennisgeving or BRP registration, whichever is later."""
-        starts = [d for d in (self.datum_kennisgeving, self.datum_brp_inschrijving) if d]
-        return max(starts) + timedelta(weeks=10) if starts else None
+        return termijnen.pip_uiterlijk(self.datum_kennisgeving, self.datum_brp_inschrijving)
 
-
-def termijn_einde(eerste_dagtekening: date) -> date:
-    """The inburgeringstermijn runs three years from the day after the dagtekening of the first PIP."""
-    start = eerste_dagtekening + timedelta(days=1)
-    try:
-        end = start.replace(year=start.year + TERMIJN_JAREN)
-    except ValueError:  # a term starting on 29 February: its anniversary falls on 1 March
-        end = start.replace(year=start.year + TERMIJN_JAREN, month=3, day=1)
-    return end - timedelta(days=1)
+    @property
+    def leerroute_wijzigen_uiterlijk(self) -> date | None:
+        """Last day on which the leerroute may still be changed (1.5 years into the term)."""
+        return termijnen.leerroute_wijzigen_uiterlijk(self.eerste_dagtekening)
 
 
 class IntakeGegevens(TimestampMixin, Base):

@@ -45,7 +45,7 @@ class Upload(Base):
 
     __tablename__ = "upload"
     __table_args__ = (
-        Index("ix_upload_aanbieder_aangemaakt", "aanbieder_id", "aangemaakt_op"),
+        Index("ix_upload_aanbieder_created", "aanbieder_id", "created_at"),
         CheckConstraint("(status = 'confirmed') = (bevestigd_op IS NOT NULL)", name="bevestigd"),
         CheckConstraint("voortgang BETWEEN 0 AND 100", name="voortgang"),
     )
@@ -72,8 +72,8 @@ class Upload(Base):
     melding: Mapped[str | None] = mapped_column(String(500))  # why the whole file was refused or failed
     voortgang: Mapped[int] = mapped_column(default=0)
     voortgang_tekst: Mapped[str | None] = mapped_column(String(200))
-    aangemaakt_op: Mapped[datetime] = mapped_column(default=utcnow)
-    bijgewerkt_op: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     gecontroleerd_op: Mapped[datetime | None]
     bevestigd_op: Mapped[datetime | None]
     bevestigd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import access, audit
+from portal.audit import AuditActie
 from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Rol
 from portal.services import ValidationError
@@ -59,11 +60,6 @@ def assignable_aanbieders(session: Session, actor: User) -> list[Aanbieder]:
     return []
 
 
-def managed_users(session: Session, actor: User) -> list[User]:
-    """The accounts the actor manages, sorted by name."""
-    return list(session.scalars(managed_users_query(actor)))
-
-
 def managed_users_query(actor: User, q: str = "") -> Select[tuple[User]]:
     """The accounts the actor manages whose name or e-mail address contains every word of `q`, by name."""
     query = access.users(actor).options(selectinload(User.aanbieder), selectinload(User.gemeenten))
@@ -104,7 +100,8 @@ def create_user(session: Session, actor: User, data: UserData) -> User:
     user.gemeenten = gemeenten
     session.add(user)
     session.flush()
-    audit.record(session, actor, "gebruiker_aangemaakt", object_type="user", object_id=user.id, details=_facts(user))
+    audit.record(session, actor, AuditActie.GEBRUIKER_AANGEMAAKT, object_type="user", object_id=user.id,
+                 details=_facts(user))
     session.flush()
     return user
 
@@ -135,7 +132,7 @@ def update_user(session: Session, actor: User, user: User, data: UserData) -> Us
         user.gemeenten = gemeenten
     if changed:
         audit.record(
-            session, actor, "gebruiker_gewijzigd", object_type="user", object_id=user.id,
+            session, actor, AuditActie.GEBRUIKER_GEWIJZIGD, object_type="user", object_id=user.id,
             details={"velden": changed, **_facts(user)},
         )
     session.flush()
@@ -151,7 +148,7 @@ def deactivate_user(session: Session, actor: User, user: User) -> None:
     user.actief = False
     ended = revoke_all_sessions(session, user)
     audit.record(
-        session, actor, "gebruiker_gedeactiveerd", object_type="user", object_id=user.id,
+        session, actor, AuditActie.GEBRUIKER_GEDEACTIVEERD, object_type="user", object_id=user.id,
         details={"sessies_beeindigd": ended},
     )
     session.flush()
@@ -164,7 +161,7 @@ def reactivate_user(session: Session, actor: User, user: User) -> None:
     user.actief = True
     user.geblokkeerd_tot = None
     user.mislukte_pogingen = 0
-    audit.record(session, actor, "gebruiker_geactiveerd", object_type="user", object_id=user.id)
+    audit.record(session, actor, AuditActie.GEBRUIKER_GEACTIVEERD, object_type="user", object_id=user.id)
     session.flush()
 
 
@@ -177,7 +174,7 @@ def reset_second_factor(session: Session, actor: User, user: User) -> None:
     user.totp_last_step = 0
     ended = revoke_all_sessions(session, user)
     audit.record(
-        session, actor, "tweede_factor_gereset", object_type="user", object_id=user.id,
+        session, actor, AuditActie.TWEEDE_FACTOR_GERESET, object_type="user", object_id=user.id,
         details={"sessies_beeindigd": ended},
     )
     session.flush()
@@ -193,7 +190,7 @@ def set_password(session: Session, actor: User, user: User, password: str) -> No
     ended = revoke_all_sessions(session, user)
     # Never the password or its hash: only that it changed and what that ended.
     audit.record(
-        session, actor, "wachtwoord_ingesteld", object_type="user", object_id=user.id,
+        session, actor, AuditActie.WACHTWOORD_INGESTELD, object_type="user", object_id=user.id,
         details={"sessies_beeindigd": ended},
     )
     session.flush()

@@ -8,24 +8,43 @@ on the request as the gemeente's evidence and decide which parts count as passed
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal import access, audit, events
+from portal import access, audit, clock, events
+from portal.audit import AuditActie
+from portal.domain import normen
+from portal.formatting import getal
 from portal.models import Afschalingsverzoek, AfschalingsverzoekOnderdeel, Inburgeraar, Pip, User, Verwijzing
 from portal.models.base import utcnow
-from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import TAAL_EXAMENONDERDELEN, AfschalingStatus, Examenonderdeel
-from portal.services import Errors, ValidationError, cases, totals
-from portal.services.registraties import NotAllowed, check_eigen_verwijzing, check_open, keuze, tekst
-from portal.services.validation import FieldError, check_not_future, parse_date
+from portal.services import Errors, NotAllowed, Raw, ValidationError, cases, totals
+from portal.services.registraties import check_accepts_registrations, check_may_register
+from portal.services.validation import FieldError, is_empty, parse_choice, parse_past_date, parse_text
 
-MINIMUM_UREN = Decimal(600)
+
+@dataclass
+class AfschalingsverzoekInput:
+    """A provider's request: the exam parts (LE, LU, SC, SP) to lower to A2 and the two motivations."""
+
+    onderdelen: Raw = field(default_factory=list)
+    observaties_aanbieder: Raw = None
+    ervaring_inburgeraar: Raw = None
+
+
+@dataclass
+class BesluitInput:
+    """The klantregisseur's decision: goedgekeurd or afgewezen (with a reason), and the new PIP's dagtekening."""
+
+    besluit: Raw = None
+    besluit_reden: Raw = None
+    dagtekening: Raw = None
 
 
 def taalles_uren(session: Session, inburgeraar_id: int) -> Decimal:
@@ -33,17 +52,12 @@ def taalles_uren(session: Session, inburgeraar_id: int) -> Decimal:
     return Decimal(totals.taalles_knm_uren(session, inburgeraar_id))
 
 
-def uren_tekort(session: Session, inburgeraar_id: int) -> Decimal:
-    """How many taalles+KNM hours are still missing before an afschalingsverzoek is possible (0 when none)."""
-    return max(Decimal(0), MINIMUM_UREN - taalles_uren(session, inburgeraar_id))
-
-
-def dien_in(
-    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+def submit_verzoek(
+    session: Session, actor: User, verwijzing: Verwijzing, data: AfschalingsverzoekInput, *, today: date | None = None
 ) -> Afschalingsverzoek:
     """Submit an afschalingsverzoek for a B1-route verwijzing; refused below 600 hours or when one is waiting."""
-    check_eigen_verwijzing(actor, verwijzing)
-    check_open(verwijzing)
+    check_may_register(actor, verwijzing)
+    check_accepts_registrations(verwijzing)
     errors = Errors()
     if verwijzing.onderdeel is not Onderdeel.B1_ROUTE:
         raise ValidationError({"verwijzing": "Een afschalingsverzoek kan alleen bij een verwijzing voor de B1-route."})
@@ -59,15 +73,15 @@ def dien_in(
         raise ValidationError({"verwijzing": "Er staat al een afschalingsverzoek voor deze verwijzing open. "
                                              "Wacht op het besluit van de klantregisseur."})
 
-    onderdelen = errors.run("onderdelen", lambda: _onderdelen(data.get("onderdelen")))
-    observaties = errors.run("observaties_aanbieder", lambda: tekst(
-        data.get("observaties_aanbieder"), "uw observaties"))
-    ervaring = errors.run("ervaring_inburgeraar", lambda: tekst(
-        data.get("ervaring_inburgeraar"), "de ervaring van de inburgeraar"))
+    onderdelen = errors.run("onderdelen", lambda: _onderdelen(data.onderdelen))
+    observaties = errors.run("observaties_aanbieder", lambda: parse_text(
+        data.observaties_aanbieder, "uw observaties"))
+    ervaring = errors.run("ervaring_inburgeraar", lambda: parse_text(
+        data.ervaring_inburgeraar, "de ervaring van de inburgeraar"))
     uren = taalles_uren(session, verwijzing.inburgeraar_id)
-    if uren < MINIMUM_UREN:
-        errors.add("uren", f"Afschalen kan pas na {MINIMUM_UREN:.0f} uur taalles en KNM. Er staan "
-                           f"{_nl(uren)} uur geregistreerd: nog {_nl(MINIMUM_UREN - uren)} uur nodig.")
+    if tekort := normen.uren_tekort_afschaling(uren):
+        errors.add("uren", f"Afschalen kan pas na {getal(normen.AFSCHALING_MINIMUM_UREN)} uur taalles en KNM. "
+                           f"Er staan {getal(uren)} uur geregistreerd: nog {getal(tekort)} uur nodig.")
     errors.raise_if_any()
 
     verzoek = Afschalingsverzoek(
@@ -83,7 +97,7 @@ def dien_in(
     session.add(verzoek)
     session.flush()
     details = {"verwijzing_id": verwijzing.id, "onderdelen": [o.value for o in verzoek.onderdelen]}
-    audit.record(session, actor, "afschalingsverzoek_ingediend", object_type="afschalingsverzoek",
+    audit.record(session, actor, AuditActie.AFSCHALINGSVERZOEK_INGEDIEND, object_type="afschalingsverzoek",
                  object_id=verzoek.id, inburgeraar=verwijzing.inburgeraar_id, details=details)
     events.emit(session, events.DomainEvent(
         kind=events.AFSCHALINGSVERZOEK_INGEDIEND, inburgeraar_id=verwijzing.inburgeraar_id, actor=actor,
@@ -92,35 +106,25 @@ def dien_in(
     return verzoek
 
 
-def mag_beslissen(user: User, verzoek: Afschalingsverzoek) -> bool:
-    """The inburgeraar's own klantregisseur decides; any klantregisseur of the gemeente when none is assigned."""
-    if user.rol is not Rol.KLANTREGISSEUR:
-        return False
-    inburgeraar = verzoek.inburgeraar
-    if inburgeraar.klantregisseur_id is not None:
-        return inburgeraar.klantregisseur_id == user.id
-    return inburgeraar.gemeente_id in user.gemeente_ids
-
-
-def beslis(
-    session: Session, actor: User, verzoek: Afschalingsverzoek, data: Mapping[str, Any], *, today: date | None = None
+def decide(
+    session: Session, actor: User, verzoek: Afschalingsverzoek, data: BesluitInput, *, today: date | None = None
 ) -> Afschalingsverzoek:
     """Approve or reject a waiting request; approval records a new PIP version with niveau A2."""
-    today = today or date.today()
-    if not mag_beslissen(actor, verzoek):
+    today = today or clock.today()
+    if not access.may_decide(actor, verzoek):
         raise NotAllowed("Alleen de klantregisseur van deze inburgeraar beslist over het afschalingsverzoek.")
     if verzoek.status is not AfschalingStatus.INGEDIEND:
         raise ValidationError({"besluit": f"Over dit verzoek is al beslist ({verzoek.status.label.lower()})."})
     errors = Errors()
-    besluit = errors.run("besluit", lambda: keuze(
-        AfschalingStatus, data.get("besluit"), "Kies goedkeuren of afwijzen."))
+    besluit = errors.run("besluit", lambda: parse_choice(
+        AfschalingStatus, data.besluit, "Kies goedkeuren of afwijzen."))
     if besluit is AfschalingStatus.INGEDIEND:
         errors.add("besluit", "Kies goedkeuren of afwijzen.")
-    reden = errors.run("besluit_reden", lambda: tekst(
-        data.get("besluit_reden"), "de reden van de afwijzing", required=besluit is AfschalingStatus.AFGEWEZEN))
+    reden = errors.run("besluit_reden", lambda: parse_text(
+        data.besluit_reden, "de reden van de afwijzing", required=besluit is AfschalingStatus.AFGEWEZEN))
     dagtekening = None
     if besluit is AfschalingStatus.GOEDGEKEURD:
-        dagtekening = errors.run("dagtekening", lambda: _dagtekening(data.get("dagtekening"), today))
+        dagtekening = errors.run("dagtekening", lambda: _dagtekening(data.dagtekening, today))
     errors.raise_if_any()
 
     inburgeraar = verzoek.inburgeraar
@@ -133,7 +137,7 @@ def beslis(
     session.flush()
     details = {"verwijzing_id": verzoek.verwijzing_id, "besluit": besluit.value,
                "pip_id": verzoek.pip_id}
-    audit.record(session, actor, "afschalingsverzoek_besloten", object_type="afschalingsverzoek",
+    audit.record(session, actor, AuditActie.AFSCHALINGSVERZOEK_BESLOTEN, object_type="afschalingsverzoek",
                  object_id=verzoek.id, inburgeraar=inburgeraar, details=details)
     events.emit(session, events.DomainEvent(
         kind=events.AFSCHALINGSVERZOEK_BESLOTEN, inburgeraar_id=inburgeraar.id, actor=actor,
@@ -169,7 +173,7 @@ def wachtende_verzoeken(session: Session, user: User) -> list[Afschalingsverzoek
         )
         .order_by(Afschalingsverzoek.ingediend_op, Afschalingsverzoek.id)
     )
-    return [v for v in session.scalars(query) if mag_beslissen(user, v)]
+    return [v for v in session.scalars(query) if access.may_decide(user, v)]
 
 
 def goedgekeurde_onderdelen(session: Session, inburgeraar_id: int) -> set[Examenonderdeel]:
@@ -197,27 +201,24 @@ def _nieuwe_pip(
     onderdelen = ", ".join(o.value for o in verzoek.onderdelen)
     reden = f"Afschaling naar A2 na afschalingsverzoek {verzoek.id} (onderdelen {onderdelen})."
     try:
-        return cases.record_pip(session, actor, inburgeraar, {
-            "dagtekening": dagtekening,
-            "leerroute": Leerroute.B.value,
-            "niveau": NiveauPip.A2.value,
-            "geschatte_intensiteit": vorige.geschatte_intensiteit,
-            "reden_wijziging": reden,
-        }, today=today)
+        return cases.record_pip(session, actor, inburgeraar, cases.PipInput(
+            dagtekening=dagtekening, leerroute=Leerroute.B, niveau=NiveauPip.A2,
+            geschatte_intensiteit=vorige.geschatte_intensiteit, reden_wijziging=reden,
+        ), today=today)
     except ValidationError as error:
         # PIP rules speak of the PIP's fields; on this form only the dagtekening is the user's to fix.
         raise ValidationError({
-            ("dagtekening" if field == "dagtekening" else "besluit"): message
-            for field, message in error.errors.items()
+            ("dagtekening" if name == "dagtekening" else "besluit"): message
+            for name, message in error.errors.items()
         }) from error
 
 
-def _onderdelen(raw: Any) -> list[Examenonderdeel]:
-    values: Iterable[Any] = [] if raw is None else ([raw] if isinstance(raw, str) else raw)
+def _onderdelen(raw: Raw) -> list[Examenonderdeel]:
+    values: Iterable[Raw] = [] if raw is None else ([raw] if isinstance(raw, str) else raw)
     gekozen: set[Examenonderdeel] = set()
     for value in values:
-        onderdeel = keuze(Examenonderdeel, value, "Kies een of meer van de onderdelen lezen, luisteren, "
-                                                  "schrijven en spreken.", required=False)
+        onderdeel = parse_choice(Examenonderdeel, value, "Kies een of meer van de onderdelen lezen, luisteren, "
+                                                         "schrijven en spreken.", required=False)
         if onderdeel is None:
             continue
         if onderdeel not in TAAL_EXAMENONDERDELEN:
@@ -228,15 +229,12 @@ def _onderdelen(raw: Any) -> list[Examenonderdeel]:
     return [o for o in TAAL_EXAMENONDERDELEN if o in gekozen]
 
 
-def _dagtekening(raw: Any, today: date) -> date:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+def _dagtekening(raw: Raw, today: date) -> date:
+    """The new PIP's dagtekening: today unless the klantregisseur names an earlier day."""
+    if is_empty(raw):
         return today
-    value = parse_date(raw, label="de dagtekening van het nieuwe PIP")
+    value = parse_past_date(raw, today, label="de dagtekening van het nieuwe PIP", subject="De dagtekening")
     assert value is not None
-    check_not_future(value, today, "De dagtekening")
     return value
 
-
-def _nl(value: Decimal) -> str:
-    return format(value.normalize(), "f").replace(".", ",")
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit
+from portal.audit import AuditActie
 from portal.models import User, UserSession
 from portal.models.base import utcnow
 from portal.services import ValidationError
@@ -226,7 +227,8 @@ def change_own_password(
     if is_locked(user) or not _verify(user.password_hash, current_password):
         if not is_locked(user):
             register_failure(session, user, policy)
-        audit.record(session, user, "wachtwoord_gewijzigd", object_type="user", object_id=user.id, result="mislukt")
+        audit.record(session, user, AuditActie.WACHTWOORD_GEWIJZIGD, object_type="user", object_id=user.id,
+                     result="mislukt")
         raise ValidationError({"current_password": "Uw huidige wachtwoord klopt niet."})
     if new_password == current_password:
         raise ValidationError({"new_password": "Kies een ander wachtwoord dan uw huidige."})
@@ -236,7 +238,7 @@ def change_own_password(
     user.mislukte_pogingen = 0
     ended = revoke_other_sessions(session, user, keep_session_id)
     # Never the password or its hash: only that it changed and what that ended.
-    audit.record(session, user, "wachtwoord_gewijzigd", object_type="user", object_id=user.id,
+    audit.record(session, user, AuditActie.WACHTWOORD_GEWIJZIGD, object_type="user", object_id=user.id,
                  details={"andere_sessies_beeindigd": ended})
     session.flush()
     return ended

@@ -1,41 +1,42 @@
 """Case operations of the gemeente: register an inburgeraar, record a PIP version, make a verwijzing.
 
-Forms, spreadsheet rows and the API all call these functions with raw values (text or typed), so the
-rules of the Wet inburgering 2021 and DUO are checked in one place. Every function collects all field
-errors it can find and raises one ValidationError; on success it flushes and records an audit event.
+Forms, spreadsheet rows and the API all call these functions with a typed input of raw values (text or
+typed), so the rules of the Wet inburgering 2021 and DUO are checked in one place. Every function collects
+all field errors it can find and raises one ValidationError; on success it flushes and records an audit event.
 """
 
 from __future__ import annotations
 
-import calendar
 import secrets
-from collections.abc import Mapping
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import access, audit
+from portal import access, audit, clock
+from portal.audit import AuditActie
+from portal.domain import termijnen
 from portal.models import Contract, Gemeente, Inburgeraar, Pip, User, Verwijzing, user_gemeente
-from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
-from portal.services import Errors
+from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
+from portal.services import Errors, Raw
 from portal.services.validation import (
     FieldError,
     check_not_future,
     parse_bsn,
+    parse_choice,
     parse_date,
-    parse_hours,
+    parse_id,
+    parse_optional_hours,
+    parse_past_date,
+    parse_text,
     parse_whole_number,
 )
-
-T = TypeVar("T")
 
 OUDSTE_GEBOORTEJAAR_MARGE = 120  # years; older birth dates are typing errors
 # Inburgeringsplicht starts at 16 (verify against local practice); younger dates are almost always typos.
 MINIMUM_LEEFTIJD = 16
-LEERROUTE_WIJZIGEN_MAANDEN = 18  # Dalfsen (001): the leerroute may be changed within 1.5 years
 MAX_GECONTRACTEERDE_UREN = Decimal(9999)
 MAX_UREN_PER_WEEK = Decimal(40)
 
@@ -51,16 +52,58 @@ ALLEEN_ASIELSTATUSHOUDERS = {*LEERROUTE_ONDERDELEN, Onderdeel.MAATSCHAPPELIJKE_B
 VOOR_PIP_TOEGESTAAN = {Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING, Onderdeel.PVT}
 
 
+# --- inputs -------------------------------------------------------------------------------------
+
+@dataclass
+class InburgeraarInput:
+    """A new inburgeraar as entered: ids of gemeente and klantregisseur, dates as text or dates."""
+
+    bsn: Raw = None
+    voornamen: Raw = None
+    achternaam: Raw = None
+    geboortedatum: Raw = None
+    doelgroep: Raw = None
+    gemeente_id: Raw = None
+    klantregisseur_id: Raw = None
+    datum_kennisgeving: Raw = None
+    datum_brp_inschrijving: Raw = None
+
+
+@dataclass
+class PipInput:
+    """A new PIP version: leerroute and niveau as DUO's codes (B/O/Z, A2/B1)."""
+
+    dagtekening: Raw = None
+    leerroute: Raw = None
+    niveau: Raw = None
+    geschatte_intensiteit: Raw = None
+    reden_wijziging: Raw = None
+
+
+@dataclass
+class VerwijzingInput:
+    """A verwijzing under a contract; `aanbieder_id`, when given, must be the contract's aanbieder."""
+
+    onderdeel: Raw = None
+    contract_id: Raw = None
+    beoogde_startdatum: Raw = None
+    uiterste_einddatum: Raw = None
+    aanbieder_id: Raw = None
+    gecontracteerde_uren: Raw = None
+    uren_per_week: Raw = None
+    doelen: Raw = None
+
+
 # --- inburgeraar --------------------------------------------------------------------------------
 
 def create_inburgeraar(
-    session: Session, actor: User, data: Mapping[str, Any], *, today: date | None = None
+    session: Session, actor: User, data: InburgeraarInput, *, today: date | None = None
 ) -> Inburgeraar:
     """Register an inburgeraar in one of the actor's gemeenten."""
-    today = today or date.today()
+    today = today or clock.today()
     errors = Errors()
 
-    bsn = errors.run("bsn", lambda: parse_bsn(data.get("bsn")))
+    bsn = errors.run("bsn", lambda: parse_bsn(data.bsn))
     if bsn is not None:
         existing = session.scalar(select(Inburgeraar).where(Inburgeraar.bsn == bsn))
         if existing is not None:
@@ -73,37 +116,35 @@ def create_inburgeraar(
                        "Dit BSN is al geregistreerd in het portaal bij een andere gemeente. "
                        "Neem contact op met de functioneel beheerder, bijvoorbeeld bij een verhuizing.")
 
-    voornamen = errors.run("voornamen", lambda: _text(data.get("voornamen"), "de voornamen", 200))
-    achternaam = errors.run("achternaam", lambda: _text(data.get("achternaam"), "de achternaam", 200))
-    geboortedatum = errors.run("geboortedatum", lambda: _geboortedatum(data.get("geboortedatum"), today))
-    doelgroep = errors.run("doelgroep", lambda: _enum(Doelgroep, data.get("doelgroep"), "Kies de doelgroep."))
+    voornamen = errors.run("voornamen", lambda: parse_text(data.voornamen, "de voornamen", max_length=200,
+                                                           single_line=True))
+    achternaam = errors.run("achternaam", lambda: parse_text(data.achternaam, "de achternaam", max_length=200,
+                                                             single_line=True))
+    geboortedatum = errors.run("geboortedatum", lambda: _geboortedatum(data.geboortedatum, today))
+    doelgroep = errors.run("doelgroep", lambda: parse_choice(Doelgroep, data.doelgroep, "Kies de doelgroep."))
 
-    gemeente_id = _int_or_none(data.get("gemeente_id"))
+    gemeente_id = parse_id(data.gemeente_id)
     allowed = set(session.scalars(access.gemeenten(actor).with_only_columns(Gemeente.id)))
     if gemeente_id is None or gemeente_id not in allowed:
         errors.add("gemeente_id", "Kies een van uw gemeenten.")
         gemeente_id = None
 
-    klantregisseur_id = _int_or_none(data.get("klantregisseur_id"))
+    klantregisseur_id = parse_id(data.klantregisseur_id)
     if klantregisseur_id is not None and gemeente_id is not None:
+        of_gemeente = select(user_gemeente.c.user_id).where(user_gemeente.c.gemeente_id == gemeente_id)
         fits = session.scalar(
-            select(User.id)
-            .join(user_gemeente, user_gemeente.c.user_id == User.id)
-            .where(
-                User.id == klantregisseur_id,
-                User.rol == Rol.KLANTREGISSEUR,
-                User.actief.is_(True),
-                user_gemeente.c.gemeente_id == gemeente_id,
-            )
+            access.klantregisseurs(actor).where(User.id == klantregisseur_id, User.id.in_(of_gemeente))
+            .with_only_columns(User.id)
         )
         if fits is None:
             errors.add("klantregisseur_id", "Kies een klantregisseur van de gekozen gemeente, of laat dit leeg.")
 
-    kennisgeving = errors.run("datum_kennisgeving", lambda: _past_date(
-        data.get("datum_kennisgeving"), today, "de datum van de kennisgeving", "De datum van de kennisgeving"))
-    brp = errors.run("datum_brp_inschrijving", lambda: _past_date(
-        data.get("datum_brp_inschrijving"), today, "de datum van inschrijving in de BRP",
-        "De datum van inschrijving in de BRP"))
+    kennisgeving = errors.run("datum_kennisgeving", lambda: parse_past_date(
+        data.datum_kennisgeving, today, label="de datum van de kennisgeving",
+        subject="De datum van de kennisgeving", required=False))
+    brp = errors.run("datum_brp_inschrijving", lambda: parse_past_date(
+        data.datum_brp_inschrijving, today, label="de datum van inschrijving in de BRP",
+        subject="De datum van inschrijving in de BRP", required=False))
     errors.raise_if_any()
 
     inburgeraar = Inburgeraar(
@@ -119,32 +160,24 @@ def create_inburgeraar(
     )
     session.add(inburgeraar)
     session.flush()
-    audit.record(session, actor, "aangemaakt", object_type="inburgeraar", object_id=inburgeraar.id,
+    audit.record(session, actor, AuditActie.AANGEMAAKT, object_type="inburgeraar", object_id=inburgeraar.id,
                  inburgeraar=inburgeraar)
     return inburgeraar
 
 
 # --- PIP ----------------------------------------------------------------------------------------
 
-def leerroute_wijzigen_uiterlijk(inburgeraar: Inburgeraar) -> date | None:
-    """Last day on which the leerroute may still be changed: 1.5 years from the day after the first PIP."""
-    if not inburgeraar.pips:
-        return None
-    start = inburgeraar.pips[0].dagtekening + timedelta(days=1)
-    return add_months(start, LEERROUTE_WIJZIGEN_MAANDEN) - timedelta(days=1)
-
-
 def record_pip(
-    session: Session, actor: User, inburgeraar: Inburgeraar, data: Mapping[str, Any], *, today: date | None = None
+    session: Session, actor: User, inburgeraar: Inburgeraar, data: PipInput, *, today: date | None = None
 ) -> Pip:
     """Record a new PIP version; the first version fixes the inburgeringstermijn."""
-    today = today or date.today()
+    today = today or clock.today()
     errors = Errors()
     vorige = inburgeraar.huidige_pip
     versie = (session.scalar(select(func.max(Pip.versie)).where(Pip.inburgeraar_id == inburgeraar.id)) or 0) + 1
     eerste = versie == 1
 
-    dagtekening = errors.run("dagtekening", lambda: parse_date(data.get("dagtekening"), label="de dagtekening"))
+    dagtekening = errors.run("dagtekening", lambda: parse_date(data.dagtekening, label="de dagtekening"))
     if dagtekening is not None:
         try:
             check_not_future(dagtekening, today, "De dagtekening")
@@ -157,8 +190,8 @@ def record_pip(
             errors.add("dagtekening", "Een nieuwe versie van het PIP kan niet eerder gedagtekend zijn dan de "
                        f"huidige versie ({vorige.dagtekening:%d-%m-%Y}).")
 
-    leerroute = errors.run("leerroute", lambda: _enum(Leerroute, data.get("leerroute"), "Kies de leerroute."))
-    niveau = errors.run("niveau", lambda: _enum(NiveauPip, data.get("niveau"), "Kies het niveau.", required=False))
+    leerroute = errors.run("leerroute", lambda: parse_choice(Leerroute, data.leerroute, "Kies de leerroute."))
+    niveau = errors.run("niveau", lambda: parse_choice(NiveauPip, data.niveau, "Kies het niveau.", required=False))
     if leerroute is Leerroute.O and niveau is NiveauPip.A2:
         errors.add("niveau", "Bij de onderwijsroute hoort geen niveau A2. Kies B1 of laat het niveau leeg.")
     if leerroute is Leerroute.Z and niveau is NiveauPip.B1:
@@ -171,7 +204,7 @@ def record_pip(
 
     intensiteit = errors.run(
         "geschatte_intensiteit",
-        lambda: parse_whole_number(data.get("geschatte_intensiteit"), label="de geschatte intensiteit",
+        lambda: parse_whole_number(data.geschatte_intensiteit, label="de geschatte intensiteit",
                                    minimum=1, maximum=9999, required=False),
     )
     if intensiteit is not None and leerroute is not None and (
@@ -180,14 +213,11 @@ def record_pip(
         errors.add("geschatte_intensiteit", "De geschatte intensiteit hoort alleen bij de B1-route voor "
                    "asielstatushouders. Laat dit veld leeg.")
 
-    reden = _optional_text(data.get("reden_wijziging"))
-    if reden is not None and len(reden) > 500:
-        errors.add("reden_wijziging", "De reden is te lang: gebruik hoogstens 500 tekens.")
-    if not eerste and not reden:
-        errors.add("reden_wijziging", "Vul de reden van de wijziging van het PIP in.")
+    reden = errors.run("reden_wijziging", lambda: parse_text(
+        data.reden_wijziging, "de reden van de wijziging van het PIP", required=not eerste, max_length=500))
 
     if vorige is not None and leerroute is not None and leerroute is not vorige.leerroute and dagtekening:
-        uiterlijk = leerroute_wijzigen_uiterlijk(inburgeraar)
+        uiterlijk = inburgeraar.leerroute_wijzigen_uiterlijk
         if uiterlijk is not None and dagtekening > uiterlijk:
             errors.add("leerroute", "De leerroute kan alleen worden gewijzigd binnen anderhalf jaar na de start van "
                        f"de inburgeringstermijn, dus tot en met {uiterlijk:%d-%m-%Y}. Houd de leerroute "
@@ -206,8 +236,8 @@ def record_pip(
     )
     session.add(pip)
     session.flush()
-    audit.record(session, actor, "pip_vastgesteld", object_type="pip", object_id=pip.id, inburgeraar=inburgeraar,
-                 details={"versie": versie})
+    audit.record(session, actor, AuditActie.PIP_VASTGESTELD, object_type="pip", object_id=pip.id,
+                 inburgeraar=inburgeraar, details={"versie": versie})
     return pip
 
 
@@ -244,7 +274,7 @@ def contracten_voor(session: Session, actor: User, inburgeraar: Inburgeraar) -> 
 
 
 def create_verwijzing(
-    session: Session, actor: User, inburgeraar: Inburgeraar, data: Mapping[str, Any]
+    session: Session, actor: User, inburgeraar: Inburgeraar, data: VerwijzingInput
 ) -> Verwijzing:
     """Refer the inburgeraar to an aanbieder for one onderdeel under a contract that covers it.
 
@@ -253,26 +283,26 @@ def create_verwijzing(
     """
     errors = Errors()
 
-    onderdeel = errors.run("onderdeel", lambda: _enum(Onderdeel, data.get("onderdeel"), "Kies het onderdeel."))
+    onderdeel = errors.run("onderdeel", lambda: parse_choice(Onderdeel, data.onderdeel, "Kies het onderdeel."))
     if onderdeel is not None:
         fout = onderdeel_fout(inburgeraar, onderdeel)
         if fout:
             errors.add("onderdeel", fout)
 
-    contract_id = _int_or_none(data.get("contract_id"))
+    contract_id = parse_id(data.contract_id)
     contract = None
     if contract_id is not None:
         contract = session.scalar(access.contracts(actor).where(Contract.id == contract_id))
     if contract is None:
         errors.add("contract_id", "Kies een contract.")
-    aanbieder_id = _int_or_none(data.get("aanbieder_id"))
+    aanbieder_id = parse_id(data.aanbieder_id)
     if contract is not None and aanbieder_id is not None and aanbieder_id != contract.aanbieder_id:
         errors.add("contract_id", "Dit contract is niet met de gekozen aanbieder afgesloten.")
 
     start = errors.run("beoogde_startdatum",
-                       lambda: parse_date(data.get("beoogde_startdatum"), label="de beoogde startdatum"))
+                       lambda: parse_date(data.beoogde_startdatum, label="de beoogde startdatum"))
     einde = errors.run("uiterste_einddatum",
-                       lambda: parse_date(data.get("uiterste_einddatum"), label="de uiterste einddatum"))
+                       lambda: parse_date(data.uiterste_einddatum, label="de uiterste einddatum"))
     if start and einde and einde < start:
         errors.add("uiterste_einddatum", "De uiterste einddatum ligt vóór de beoogde startdatum.")
     termijn_einde = inburgeraar.inburgeringstermijn_einde
@@ -289,13 +319,11 @@ def create_verwijzing(
             errors.add("beoogde_startdatum", "De beoogde startdatum valt buiten de looptijd van het contract "
                        f"({contract.startdatum:%d-%m-%Y} tot en met {contract.einddatum:%d-%m-%Y}).")
 
-    uren = errors.run("gecontracteerde_uren", lambda: _optional_hours(
-        data.get("gecontracteerde_uren"), "het aantal gecontracteerde uren", MAX_GECONTRACTEERDE_UREN))
-    per_week = errors.run("uren_per_week", lambda: _optional_hours(
-        data.get("uren_per_week"), "het aantal uren per week", MAX_UREN_PER_WEEK))
-    doelen = _optional_text(data.get("doelen"))
-    if doelen is not None and len(doelen) > 2000:
-        errors.add("doelen", "De doelen zijn te lang: gebruik hoogstens 2000 tekens.")
+    uren = errors.run("gecontracteerde_uren", lambda: parse_optional_hours(
+        data.gecontracteerde_uren, label="het aantal gecontracteerde uren", maximum=MAX_GECONTRACTEERDE_UREN))
+    per_week = errors.run("uren_per_week", lambda: parse_optional_hours(
+        data.uren_per_week, label="het aantal uren per week", maximum=MAX_UREN_PER_WEEK))
+    doelen = errors.run("doelen", lambda: parse_text(data.doelen, "de doelen", required=False, max_length=2000))
     errors.raise_if_any()
 
     verwijzing = Verwijzing(
@@ -314,7 +342,7 @@ def create_verwijzing(
     )
     session.add(verwijzing)
     session.flush()
-    audit.record(session, actor, "verwijzing_aangemaakt", object_type="verwijzing", object_id=verwijzing.id,
+    audit.record(session, actor, AuditActie.VERWIJZING_AANGEMAAKT, object_type="verwijzing", object_id=verwijzing.id,
                  inburgeraar=inburgeraar, details={"onderdeel": onderdeel.value, "aanbieder_id": contract.aanbieder_id})
     return verwijzing
 
@@ -327,75 +355,14 @@ def _nieuw_kenmerk(session: Session) -> str:
             return kenmerk
 
 
-# --- reads --------------------------------------------------------------------------------------
-
-def record_view(session: Session, actor: User, inburgeraar: Inburgeraar, *, object_type: str = "inburgeraar",
-                object_id: Any = None) -> None:
-    """Record that the actor looked at an inburgeraar's data (a page or a verwijzing)."""
-    audit.record(session, actor, "bekeken", object_type=object_type,
-                 object_id=inburgeraar.id if object_id is None else object_id, inburgeraar=inburgeraar)
-
-
 # --- helpers ------------------------------------------------------------------------------------
 
-def add_months(value: date, months: int) -> date:
-    """The same day `months` later; the last day of the month when that day does not exist."""
-    month_index = value.month - 1 + months
-    year, month = value.year + month_index // 12, month_index % 12 + 1
-    return value.replace(year=year, month=month, day=min(value.day, calendar.monthrange(year, month)[1]))
-
-
-def _text(raw: Any, label: str, max_length: int) -> str:
-    text = _optional_text(raw)
-    if not text:
-        raise FieldError(f"Vul {label} in.")
-    if len(text) > max_length:
-        raise FieldError(f"Gebruik voor {label} hoogstens {max_length} tekens.")
-    return text
-
-
-def _optional_text(raw: Any) -> str | None:
-    text = "" if raw is None else str(raw).strip()
-    return text or None
-
-
-def _enum(enum_cls: type[T], raw: Any, message: str, *, required: bool = True) -> T | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        if required:
-            raise FieldError(message)
-        return None
-    try:
-        return enum_cls(raw.strip() if isinstance(raw, str) else raw)  # type: ignore[call-arg]
-    except ValueError:
-        raise FieldError(message) from None
-
-
-def _int_or_none(raw: Any) -> int | None:
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        return raw
-    text = "" if raw is None else str(raw).strip()
-    return int(text) if text.isdigit() else None
-
-
-def _geboortedatum(raw: Any, today: date) -> date:
+def _geboortedatum(raw: Raw, today: date) -> date:
     value = parse_date(raw, label="de geboortedatum")
     assert value is not None
     check_not_future(value, today, "De geboortedatum")
-    if value < add_months(today, -12 * OUDSTE_GEBOORTEJAAR_MARGE):
+    if value < termijnen.add_months(today, -12 * OUDSTE_GEBOORTEJAAR_MARGE):
         raise FieldError("Deze geboortedatum ligt te ver in het verleden. Controleer het jaar.")
-    if value > add_months(today, -12 * MINIMUM_LEEFTIJD):
+    if value > termijnen.add_months(today, -12 * MINIMUM_LEEFTIJD):
         raise FieldError(f"Een inburgeraar is minstens {MINIMUM_LEEFTIJD} jaar oud. Controleer de geboortedatum.")
     return value
-
-
-def _past_date(raw: Any, today: date, label: str, subject: str) -> date | None:
-    value = parse_date(raw, required=False, label=label)
-    if value is not None:
-        check_not_future(value, today, subject)
-    return value
-
-
-def _optional_hours(raw: Any, label: str, maximum: Decimal) -> Decimal | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None
-    return parse_hours(raw, label=label, maximum=maximum)

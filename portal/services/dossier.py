@@ -11,12 +11,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import access
+from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
+from portal.domain import normen
 from portal.models import Inburgeraar, IntakeGegevens, User, Verwijzing
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
-from portal.services import afschaling, resultaten, signalen, tijdlijn, totals
-from portal.services.cases import record_view
+from portal.services import resultaten, signalen, tijdlijn, totals
 
 GRAFIEK_WEKEN = 12
 
@@ -34,7 +34,7 @@ class Voortgang:
     @property
     def percentage(self) -> int:
         """Share of the norm reached, capped at 100."""
-        return min(100, int(self.uren * 100 / self.norm)) if self.norm else 0
+        return normen.aandeel(self.uren, self.norm)
 
     @property
     def waarde(self) -> Decimal:
@@ -70,7 +70,7 @@ def _voortgang(case_: signalen.CaseCijfers) -> list[Voortgang]:
     result = []
     for v in case_.verwijzingen:
         norm = signalen.uren_norm(case_, v)
-        if norm is not None and v.onderdeel not in signalen.UREN_NORM:
+        if norm is not None and normen.wettelijke_norm(v.onderdeel, case_.doelgroep) is None:
             result.append(Voortgang(v.id, f"{v.onderdeel.label} bij {v.aanbieder_naam}", v.uren_aanwezig_totaal,
                                     norm[0], norm[1]))
     return result
@@ -79,26 +79,25 @@ def _voortgang(case_: signalen.CaseCijfers) -> list[Voortgang]:
 def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschalingsverzoek | None:
     """The oldest waiting afschalingsverzoek this user decides on, for the form on the case page."""
     wachtend = [v for v in registraties.afschalingsverzoeken
-                if v.status is AfschalingStatus.INGEDIEND and afschaling.mag_beslissen(user, v)]
+                if v.status is AfschalingStatus.INGEDIEND and access.may_decide(user, v)]
     return min(wachtend, key=lambda v: (v.ingediend_op, v.id), default=None)
 
 
-def lees(session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None) -> Dossier:
+def read(session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None) -> Dossier:
     """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'."""
-    today = today or date.today()
+    today = today or clock.today()
     case_ = signalen.caseload(session, user, today=today, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))[0]
     verwijzingen = list(session.scalars(
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
         .order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)
     ))
-    # The page as a whole is one read: the registrations' own audit would count it twice.
-    registraties = resultaten.registraties_van(session, user, inburgeraar, audit_read=False)
+    registraties = resultaten.registraties_van(session, user, inburgeraar)
     per_dag = tijdlijn.presentie_per_dag(session, user, [v.id for v in verwijzingen])
     weken = tijdlijn.weken(per_dag, tot=today, aantal=GRAFIEK_WEKEN)
     intake = None
     if access.may_see_intake(user):
         intake = session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
-    record_view(session, user, inburgeraar)
+    audit.record_read(session, user, inburgeraar)  # the page as a whole is one read
     return Dossier(
         inburgeraar=inburgeraar,
         case=case_,

@@ -1,22 +1,45 @@
 """Keeping the thresholds of the regie signals: per gemeente (functioneel beheerder) and per contract (contractmanager).
 
-The rules themselves live in portal/services/signalen.py and read these rows through `signalen.laad_drempels`;
+The rules themselves live in portal/services/signalen.py and read these rows through `signalen.load_drempels`;
 this module only validates and stores them, with an audit event for every change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
+from portal.audit import AuditActie
 from portal.models import Contract, ContractSignaalDrempels, Gemeente, SignaalDrempels, User
-from portal.services import ValidationError
-from portal.services.signalen import Drempels, DrempelTabel, laad_drempels
+from portal.services import Raw, ValidationError
+from portal.services.signalen import Drempels, DrempelTabel, load_drempels
 from portal.services.validation import FieldError, parse_whole_number
+
+
+@dataclass
+class GemeenteDrempelsInput:
+    """Every threshold of a gemeente, as entered ("80", "80%", 14)."""
+
+    weken_niet_gestart: Raw = None
+    dagen_late_start: Raw = None
+    aanwezigheid_min_pct: Raw = None
+    dagen_geen_presentie: Raw = None
+    uren_achterstand_pct: Raw = None
+    maanden_termijn_einde: Raw = None
+    dagen_map_pvt_deadline: Raw = None
+    dagen_afschaling_wachten: Raw = None
+    dagen_nieuw: Raw = None
+
+
+@dataclass
+class ContractDrempelsInput:
+    """A contract's attendance thresholds; empty means the gemeente's threshold applies."""
+
+    aanwezigheid_min_pct: Raw = None
+    dagen_geen_presentie: Raw = None
 
 
 @dataclass(frozen=True)
@@ -34,7 +57,7 @@ class DrempelVeld:
     def percentage(self) -> bool:
         return self.eenheid == "%"
 
-    def toon(self, value: int | None) -> str:
+    def display(self, value: int | None) -> str:
         """A value with its unit, as the screens show it ("80%", "14 dagen")."""
         if value is None:
             return "—"
@@ -109,7 +132,7 @@ class GemeenteDrempels:
 
 def gemeente_drempels(session: Session, gemeente: Gemeente, tabel: DrempelTabel | None = None) -> GemeenteDrempels:
     """What one gemeente uses, next to the defaults."""
-    tabel = tabel or laad_drempels(session)
+    tabel = tabel or load_drempels(session)
     return GemeenteDrempels(gemeente, tabel.voor(gemeente.id), tabel.standaard, gemeente.id in tabel.per_gemeente)
 
 
@@ -125,7 +148,7 @@ class ContractDrempels:
 
 def contract_drempels(session: Session, contract: Contract, tabel: DrempelTabel | None = None) -> ContractDrempels:
     """A contract's overrides and, for comparison, the thresholds of each gemeente it covers."""
-    tabel = tabel or laad_drempels(session)
+    tabel = tabel or load_drempels(session)
     regel = _contract_regel(session, contract)
     return ContractDrempels(
         contract,
@@ -146,14 +169,14 @@ def _contract_regel(session: Session, contract: Contract) -> ContractSignaalDrem
 # --- changing ---------------------------------------------------------------------------------------
 
 def save_gemeente_drempels(
-    session: Session, actor: User, gemeente: Gemeente, data: Mapping[str, object]
+    session: Session, actor: User, gemeente: Gemeente, data: GemeenteDrempelsInput
 ) -> SignaalDrempels:
     """Validate every threshold of a gemeente and store them; the caller has checked the gemeente is in scope."""
     errors: dict[str, str] = {}
     values: dict[str, int] = {}
     for veld in VELDEN:
         try:
-            value = parse_drempel(veld, data.get(veld.name))
+            value = parse_drempel(veld, getattr(data, veld.name))
         except FieldError as exc:
             errors[veld.name] = str(exc)
         else:
@@ -172,7 +195,7 @@ def save_gemeente_drempels(
     session.flush()
     changes = {name: [getattr(before, name), value] for name, value in values.items()
                if getattr(before, name) != value}
-    audit.record(session, actor, "signaaldrempels_gewijzigd", object_type="gemeente", object_id=gemeente.id,
+    audit.record(session, actor, AuditActie.SIGNAALDREMPELS_GEWIJZIGD, object_type="gemeente", object_id=gemeente.id,
                  details={"wijzigingen": changes})
     return regel
 
@@ -184,12 +207,12 @@ def reset_gemeente_drempels(session: Session, actor: User, gemeente: Gemeente) -
         return False
     session.delete(regel)
     session.flush()
-    audit.record(session, actor, "signaaldrempels_standaard", object_type="gemeente", object_id=gemeente.id)
+    audit.record(session, actor, AuditActie.SIGNAALDREMPELS_STANDAARD, object_type="gemeente", object_id=gemeente.id)
     return True
 
 
 def save_contract_drempels(
-    session: Session, actor: User, contract: Contract, data: Mapping[str, object]
+    session: Session, actor: User, contract: Contract, data: ContractDrempelsInput
 ) -> ContractSignaalDrempels | None:
     """Store a contract's attendance thresholds; an empty field means the gemeente's threshold applies.
 
@@ -199,7 +222,7 @@ def save_contract_drempels(
     values: dict[str, int | None] = {}
     for veld in CONTRACT_VELDEN:
         try:
-            values[veld.name] = parse_drempel(veld, data.get(veld.name), required=False)
+            values[veld.name] = parse_drempel(veld, getattr(data, veld.name), required=False)
         except FieldError as exc:
             errors[veld.name] = str(exc)
     if errors:
@@ -219,6 +242,6 @@ def save_contract_drempels(
             setattr(regel, name, value)
     session.flush()
     changes = {name: [before[name], value] for name, value in values.items() if before[name] != value}
-    audit.record(session, actor, "contractdrempels_gewijzigd", object_type="contract", object_id=contract.id,
+    audit.record(session, actor, AuditActie.CONTRACTDREMPELS_GEWIJZIGD, object_type="contract", object_id=contract.id,
                  details={"wijzigingen": changes})
     return regel

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from portal import audit
-from portal.models import User
+from portal.models import Presentie, User, Verwijzing
 from portal.models.wijziging import RegistratieWijziging
 
 T = TypeVar("T")
@@ -82,3 +83,33 @@ def record_or_correct(
     if changed:
         session.flush()
     return existing, False, changed
+
+
+def correcties_van_verwijzing(
+    session: Session, verwijzing: Verwijzing, start_id: int | None, limit: int = 100
+) -> list[tuple[RegistratieWijziging, str | None, str]]:
+    """Corrections of a verwijzing's start, status and sessions, newest first: (correction, who, what)."""
+    presentie_ids = select(Presentie.id).where(Presentie.verwijzing_id == verwijzing.id)
+    conditions = [
+        and_(RegistratieWijziging.object_type == "presentie", RegistratieWijziging.object_id.in_(presentie_ids)),
+        and_(RegistratieWijziging.object_type == "verwijzing", RegistratieWijziging.object_id == verwijzing.id,
+             RegistratieWijziging.veld == "status"),
+    ]
+    if start_id is not None:
+        conditions.append(and_(RegistratieWijziging.object_type == "traject_start",
+                               RegistratieWijziging.object_id == start_id))
+    rows = session.execute(
+        select(RegistratieWijziging, User.naam)
+        .outerjoin(User, User.id == RegistratieWijziging.gewijzigd_door_id)
+        .where(or_(*conditions))
+        .order_by(RegistratieWijziging.gewijzigd_op.desc(), RegistratieWijziging.id.desc())
+        .limit(limit)
+    ).all()
+    sessions = {
+        p.id: f"Sessie {p.datum.strftime('%d-%m-%Y')}, {p.activiteit.label}"
+        for p in session.scalars(select(Presentie).where(Presentie.id.in_(
+            [h.object_id for h, _ in rows if h.object_type == "presentie"])))
+    }
+    what = {"traject_start": "Start traject", "verwijzing": "Verwijzing"}
+    return [(h, naam, sessions.get(h.object_id, "") if h.object_type == "presentie" else what[h.object_type])
+            for h, naam in rows]

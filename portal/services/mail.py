@@ -16,8 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal import audit
+from portal.audit import AuditActie
 from portal.models import MailModus, MailOutbox, MailStatus, MailVoorkeur, Melding, User
 from portal.models.base import utcnow
+from portal.services import ValidationError
 
 MAX_ATTEMPTS = 6
 FIRST_RETRY = timedelta(minutes=1)
@@ -50,15 +53,22 @@ def mail_modus(session: Session, user: User) -> MailModus:
     return voorkeur.modus if voorkeur is not None else MailModus.PER_MELDING
 
 
-def set_mail_modus(session: Session, user: User, modus: MailModus) -> MailVoorkeur:
-    """Store the user's mail preference."""
+def set_mail_modus(session: Session, user: User, modus: MailModus | str) -> MailVoorkeur:
+    """Store the user's mail preference (audited with the old and new choice)."""
+    try:
+        modus = MailModus(modus)
+    except ValueError:
+        raise ValidationError({"modus": "Kies een van de drie mogelijkheden."}) from None
     voorkeur = session.get(MailVoorkeur, user.id)
+    vorige = voorkeur.modus if voorkeur is not None else MailModus.PER_MELDING
     if voorkeur is None:
         voorkeur = MailVoorkeur(user_id=user.id, modus=modus)
         session.add(voorkeur)
     else:
         voorkeur.modus = modus
     session.flush()
+    audit.record(session, user, AuditActie.MAILVOORKEUR_GEWIJZIGD, object_type="user", object_id=user.id,
+                 details={"van": vorige.value, "naar": modus.value})
     return voorkeur
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal import access, events
 from portal.config import Config
 from portal.events import DomainEvent
+from portal.formatting import getal
 from portal.models import (
     Inburgeraar,
     Melding,
@@ -272,7 +273,7 @@ def notify_attendance_below_threshold(
     kind = MeldingSoort.AANWEZIGHEID_ONDER_NORM
     extra = ""
     if percentage is not None and norm is not None:
-        extra = f" ({round(Decimal(str(percentage)))}% aanwezig, norm {round(Decimal(str(norm)))}%)"
+        extra = f" ({getal(percentage, 1)}% aanwezig, norm {getal(norm, 1)}%)"
     text = _text(kind, verwijzing.aanbieder.naam, extra)
     recipients = [
         user
@@ -343,6 +344,25 @@ def visible_cases(user: User, melding: Melding):  # type: ignore[no-untyped-def]
         .where(Inburgeraar.id.in_(ids))
         .order_by(Inburgeraar.achternaam, Inburgeraar.voornamen, Inburgeraar.id)
     )
+
+
+def names_in_scope(session: Session, user: User, inburgeraar_ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of these inburgeraars that the user may (still) see; the others are left out."""
+    ids = {i for i in inburgeraar_ids if i is not None}
+    if not ids:
+        return {}
+    query = access.inburgeraars(user).where(Inburgeraar.id.in_(ids))
+    return {i.id: i.naam for i in session.scalars(query)}
+
+
+def case_in_scope(session: Session, user: User, melding: Melding) -> bool:
+    """Whether the user may still see the case a melding is about (its verwijzing, else its inburgeraar)."""
+    if melding.verwijzing_id is not None:
+        query = access.verwijzingen(user).where(Verwijzing.id == melding.verwijzing_id).with_only_columns(Verwijzing.id)
+    else:
+        query = access.inburgeraars(user).where(Inburgeraar.id == melding.inburgeraar_id).with_only_columns(
+            Inburgeraar.id)
+    return session.scalar(query) is not None
 
 
 def mark_read(session: Session, melding: Melding, at: datetime | None = None) -> None:

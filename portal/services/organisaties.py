@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import audit
+from portal.audit import AuditActie
 from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import AanbiederSoort
 from portal.services import ValidationError
@@ -75,7 +76,7 @@ def save_gemeente(
         gemeente.cbs_code, gemeente.naam = code, clean_naam
     session.flush()
     audit.record(
-        session, actor, "gemeente_aangemaakt" if created else "gemeente_gewijzigd",
+        session, actor, AuditActie.GEMEENTE_AANGEMAAKT if created else "gemeente_gewijzigd",
         object_type="gemeente", object_id=gemeente.id, details={"cbs_code": code},
     )
     session.flush()
@@ -114,7 +115,7 @@ def save_aanbieder(
         aanbieder.kvk_nummer, aanbieder.naam, aanbieder.soort, aanbieder.actief = kvk, clean_naam, clean_soort, actief
     session.flush()
     audit.record(
-        session, actor, "aanbieder_aangemaakt" if created else "aanbieder_gewijzigd",
+        session, actor, AuditActie.AANBIEDER_AANGEMAAKT if created else "aanbieder_gewijzigd",
         object_type="aanbieder", object_id=aanbieder.id,
         details={"kvk_nummer": kvk, "soort": clean_soort.value, "actief": actief},
     )

@@ -11,25 +11,35 @@ with a history row per field, unchanged rows are left alone.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit
+from portal.audit import AuditActie
+from portal.domain import termijnen
 from portal.formatting import datum as fmt_datum
+from portal.formatting import getal
 from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
+from portal.services import ValidationError
+from portal.services.batch import gc_paused
 from portal.services.history import apply_changes
-from portal.services.validation import FieldError, parse_date, parse_hours
+from portal.services.validation import (
+    FieldError,
+    as_decimal,
+    is_empty,
+    parse_activiteit,
+    parse_date,
+    parse_hours,
+)
 
 NIEUW = "nieuw"
 GEWIJZIGD = "gewijzigd"
@@ -39,8 +49,6 @@ MAX_REDEN = 500
 # Above this many distinct keys a scoped subquery beats a long IN list (and stays under SQLite's variable limit).
 _IN_LIMIT = 500
 _ZERO = Decimal("0.00")
-# From this many rows on, Python's cyclic garbage collector pauses while a batch is built (see gc_paused).
-GC_PAUSE_ROWS = 5_000
 
 VELD_LABELS = {
     "verwijzing": "deelnemer",
@@ -113,16 +121,6 @@ class CleanPresentie:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """What is wrong in one field of one row, in Dutch, saying what to fix."""
-
-    regel: int
-    veld: str
-    waarde: str
-    melding: str
-
-
 @dataclass
 class SaveResult:
     """How many records a save added, corrected, or found unchanged."""
@@ -151,7 +149,7 @@ class _VerwijzingInfo:
 
     @property
     def eind(self) -> date:
-        return self.einddatum or self.uiterste_einddatum
+        return termijnen.traject_einddatum(self.uiterste_einddatum, self.einddatum)
 
 
 @dataclass(slots=True)
@@ -166,36 +164,6 @@ class _Stored:
 
 
 # --- parsing helpers (memoised per batch: spreadsheets repeat the same few values many times) ---------------
-
-def _is_empty(raw: Any) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-_ACTIVITEIT_NAMEN: dict[str, Activiteit] = {}
-for _a in Activiteit:
-    for _name in (_a.value, _a.label, _a.name, _a.value.replace("_", " ")):
-        _ACTIVITEIT_NAMEN[_name.casefold()] = _a
-_ACTIVITEIT_NAMEN.update(
-    {"taalles": Activiteit.TAALLES_KNM, "knm": Activiteit.TAALLES_KNM, "taalles+knm": Activiteit.TAALLES_KNM,
-     "map": Activiteit.MAP_PRAKTIJK, "map praktijk": Activiteit.MAP_PRAKTIJK,
-     "mb": Activiteit.MAATSCHAPPELIJKE_BEGELEIDING,
-     "participatieactiviteit": Activiteit.PARTICIPATIE}
-)
-
-
-def parse_activiteit(raw: Any) -> Activiteit:
-    """An Activiteit from its code or Dutch label (case-insensitive)."""
-    if isinstance(raw, Activiteit):
-        return raw
-    text = "" if raw is None else " ".join(str(raw).split()).casefold()
-    if not text:
-        raise FieldError("Kies een activiteit.")
-    try:
-        return _ACTIVITEIT_NAMEN[text]
-    except KeyError:
-        codes = ", ".join(a.value for a in Activiteit)
-        raise FieldError(f"Onbekende activiteit '{raw}'. Kies een van: {codes}.") from None
-
 
 class _Memo:
     """Remembers a parser's answer (value or FieldError message) per raw value within one batch."""
@@ -220,10 +188,6 @@ class _Memo:
         if hit[0]:
             return hit[1]
         raise FieldError(hit[1])
-
-
-def _waarde(raw: Any) -> str:
-    return "" if raw is None else str(raw)[:100]
 
 
 # --- loading -------------------------------------------------------------------------------------------------
@@ -271,35 +235,11 @@ def _load_stored(
     # Core execution on the session's connection: plain rows, no ORM loading overhead for 100k rows
     # (it skips autoflush, hence the explicit flush).
     session.flush()
+    dec = as_decimal
     return {
-        (vid, dag, act): _Stored(pid, inb, (_dec(aanwezig), _dec(geoorloofd), _dec(ongeoorloofd), reden))
+        (vid, dag, act): _Stored(pid, inb, (dec(aanwezig), dec(geoorloofd), dec(ongeoorloofd), reden))
         for pid, vid, inb, dag, act, aanwezig, geoorloofd, ongeoorloofd, reden in session.connection().execute(query)
     }
-
-
-def _dec(value: Any) -> Decimal:
-    if isinstance(value, Decimal):  # the usual case: Numeric columns come back as Decimal
-        return value
-    # Defensive: a driver handing back floats or ints; normalise to two places.
-    return Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else _ZERO
-
-
-@contextmanager
-def gc_paused(rows: int) -> Iterator[None]:
-    """Pause the cyclic garbage collector while a big batch is checked or saved.
-
-    A 100,000-row batch allocates a few hundred thousand small objects that live until the batch is done; the
-    collector would scan the whole growing heap again and again (more than half the time of a check). Nothing
-    here builds reference cycles, so memory is still freed as usual; the collector resumes afterwards.
-    """
-    if rows < GC_PAUSE_ROWS or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 # --- validation ----------------------------------------------------------------------------------------------
@@ -308,26 +248,26 @@ def gc_paused(rows: int) -> Iterator[None]:
 # errors as (veld, waarde, melding). It depends on the raw values only, so a batch computes it once per distinct
 # combination: a 100,000-row spreadsheet has a few hundred.
 _Values = tuple[date | None, "Activiteit | None", Decimal, Decimal, Decimal, str | None, Decimal,
-                tuple[tuple[str, str, str], ...]]
+                tuple[tuple[str, Any, str], ...]]
 
 
 def _row_values(item: PresentieInput, today: date, parse_dag: _Memo, parse_act: _Memo,
                 hour_parsers: dict[str, _Memo]) -> _Values:
-    errors: list[tuple[str, str, str]] = []
+    errors: list[tuple[str, Any, str]] = []
     dag: date | None = None
     try:
         dag = parse_dag(item.datum)
         if dag > today:
             raise FieldError("De datum ligt in de toekomst. Registreer presentie tot en met vandaag.")
     except FieldError as exc:
-        errors.append(("datum", _waarde(item.datum), str(exc)))
+        errors.append(("datum", item.datum, str(exc)))
         dag = None
 
     activiteit: Activiteit | None = None
     try:
         activiteit = parse_act(item.activiteit)
     except FieldError as exc:
-        errors.append(("activiteit", _waarde(item.activiteit), str(exc)))
+        errors.append(("activiteit", item.activiteit, str(exc)))
 
     uren: dict[str, Decimal] = {}
     raws = (item.uren_aanwezig, item.uren_afwezig_geoorloofd, item.uren_afwezig_ongeoorloofd)
@@ -340,16 +280,16 @@ def _row_values(item: PresentieInput, today: date, parse_dag: _Memo, parse_act: 
         try:
             uren[veld] = hour_parsers[veld](raw)
         except FieldError as exc:
-            errors.append((veld, _waarde(raw), str(exc)))
+            errors.append((veld, raw, str(exc)))
 
-    reden = None if _is_empty(item.reden_afwezig) else " ".join(str(item.reden_afwezig).split())
+    reden = None if is_empty(item.reden_afwezig) else " ".join(str(item.reden_afwezig).split())
     if reden is not None and len(reden) > MAX_REDEN:
-        errors.append(("reden_afwezig", _waarde(item.reden_afwezig),
+        errors.append(("reden_afwezig", item.reden_afwezig,
                        f"De reden is te lang: gebruik hoogstens {MAX_REDEN} tekens."))
     afwezig = uren.get("uren_afwezig_geoorloofd", _ZERO) + uren.get("uren_afwezig_ongeoorloofd", _ZERO)
     if afwezig > 0 and reden is None:
         errors.append((
-            "reden_afwezig", _waarde(item.reden_afwezig),
+            "reden_afwezig", item.reden_afwezig,
             "Vul de reden van afwezigheid in, bijvoorbeeld ziek, afspraak bij de huisarts of zonder bericht.",
         ))
     aanwezig = uren.get("uren_aanwezig", _ZERO)
@@ -377,12 +317,12 @@ def _traject(info: _VerwijzingInfo) -> _Traject:
     blocked = None
     if info.status is VerwijzingStatus.INGETROKKEN:
         blocked = "Deze verwijzing is ingetrokken door de gemeente; presentie registreren kan niet."
-    elif info.niet_gestart or info.status is VerwijzingStatus.NIET_GESTART:
+    elif info.niet_gestart or not info.status.accepts_presentie:
         blocked = ("Deze deelnemer staat als 'niet gestart' geregistreerd. "
                    "Registreer eerst de startdatum van het traject.")
     elif info.startdatum is None:
         blocked = "Registreer eerst de startdatum van het traject van deze deelnemer."
-    start = info.startdatum or info.beoogde_startdatum
+    start = termijnen.traject_startdatum(info.startdatum, info.beoogde_startdatum)
     activiteiten = ACTIVITEITEN_PER_ONDERDEEL[info.onderdeel]
     return _Traject(
         blocked, start, info.eind, frozenset(activiteiten),
@@ -396,7 +336,7 @@ def _traject(info: _VerwijzingInfo) -> _Traject:
 
 def validate_presentie(
     session: Session, actor: User, inputs: Sequence[PresentieInput], today: date
-) -> tuple[list[CleanPresentie], list[RowError]]:
+) -> tuple[list[CleanPresentie], list[ValidationError]]:
     """Check every rule on a batch of raw presentie rows; returns the clean rows and the errors per row/field.
 
     Rules: the verwijzing is the actor's own and has started (not 'niet gestart', not ingetrokken); the date is
@@ -411,10 +351,10 @@ def validate_presentie(
 
 def _validate(
     session: Session, actor: User, inputs: Sequence[PresentieInput], today: date
-) -> tuple[list[CleanPresentie], list[RowError]]:
-    errors: list[RowError] = []
+) -> tuple[list[CleanPresentie], list[ValidationError]]:
+    errors: list[ValidationError] = []
     ids = {i.verwijzing_id for i in inputs if i.verwijzing_id is not None}
-    kenmerken = {str(i.kenmerk).strip().upper() for i in inputs if i.verwijzing_id is None and not _is_empty(i.kenmerk)}
+    kenmerken = {str(i.kenmerk).strip().upper() for i in inputs if i.verwijzing_id is None and not is_empty(i.kenmerk)}
     by_id, by_kenmerk = _load_verwijzingen(session, actor, ids, kenmerken)
 
     parse_dag = _Memo(lambda raw: parse_date(raw, label="de datum"))
@@ -461,15 +401,15 @@ def _validate(
             if traject is None:
                 traject = trajecten[info.id] = _traject(info)
             if traject.blocked is not None:
-                row_errors.append(("verwijzing", _waarde(info.kenmerk), traject.blocked))
+                row_errors.append(("verwijzing", info.kenmerk, traject.blocked))
             else:
                 if dag is not None and dag < traject.start:
-                    row_errors.append(("datum", _waarde(datum), traject.voor_start))
+                    row_errors.append(("datum", datum, traject.voor_start))
                 elif dag is not None and dag > traject.eind:
-                    row_errors.append(("datum", _waarde(datum), traject.na_eind))
+                    row_errors.append(("datum", datum, traject.na_eind))
                 if activiteit is not None and activiteit not in traject.activiteiten:
                     row_errors.append((
-                        "activiteit", _waarde(act),
+                        "activiteit", act,
                         f"'{activiteit.label}' hoort niet bij deze verwijzing ({traject.onderdeel_label}). "
                         f"Kies: {traject.passend}.",
                     ))
@@ -479,7 +419,7 @@ def _validate(
                 first = seen.get(natural)
                 if first is not None:
                     row_errors.append((
-                        "datum", _waarde(datum),
+                        "datum", datum,
                         f"Deze deelnemer heeft op {fmt_datum(dag)} al een regel voor '{activiteit.label}' "
                         f"in deze invoer (regel {first}). Houd één regel per dag en activiteit.",
                     ))
@@ -487,8 +427,7 @@ def _validate(
                     seen[natural] = item.regel
 
         if row_errors:
-            regel = item.regel
-            errors.extend(RowError(regel, veld, waarde, melding) for veld, waarde, melding in row_errors)
+            errors.append(_row_error(item.regel, row_errors))
             continue
         assert info is not None and dag is not None and activiteit is not None
         parsed.append(CleanPresentie(
@@ -504,15 +443,25 @@ def _validate(
             session, actor, {r.inburgeraar_id for r in clean}, min(r.datum for r in clean), max(r.datum for r in clean)
         )
         errors.extend(_check_day_totals(parsed, parsed_items, parsed_keys, totals, stored))
-        failed = {e.regel for e in errors}
+        failed = {e.row for e in errors}
         # Row numbers may repeat (callers number as they like): an error on one drops every row of that number.
         if failed and any(r.regel in failed for r in clean):
             keep = [n for n, r in enumerate(clean) if r.regel not in failed]
             clean = [clean[n] for n in keep]
             parsed_keys = [parsed_keys[n] for n in keep]
         _classify(clean, parsed_keys, stored)
-    errors.sort(key=lambda e: e.regel)
+    errors.sort(key=lambda e: e.row or 0)
     return clean, errors
+
+
+def _row_error(regel: int, row_errors: Sequence[tuple[str, Any, str]]) -> ValidationError:
+    """One row's (veld, waarde, melding) findings as its ValidationError; the first message per field."""
+    messages: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for veld, waarde, melding in row_errors:
+        if veld not in messages:
+            messages[veld], values[veld] = melding, waarde
+    return ValidationError(messages, row=regel, values=values)
 
 
 def _resolve(
@@ -523,17 +472,17 @@ def _resolve(
 ) -> _VerwijzingInfo | None:
     if item.verwijzing_id is not None:
         info, raw = by_id.get(item.verwijzing_id), item.verwijzing_id
-    elif not _is_empty(item.kenmerk):
+    elif not is_empty(item.kenmerk):
         info, raw = by_kenmerk.get(str(item.kenmerk).strip().upper()), item.kenmerk
     else:
         row_errors.append((
-            "verwijzing", _waarde(None),
+            "verwijzing", None,
             "Vul het kenmerk van de verwijzing in, zodat duidelijk is om welke deelnemer het gaat.",
         ))
         return None
     if info is None:
         row_errors.append((
-            "verwijzing", _waarde(raw),
+            "verwijzing", raw,
             f"Onbekende deelnemer: verwijzing '{raw}' bestaat niet of is niet aan uw organisatie verwezen. "
             "Controleer het kenmerk.",
         ))
@@ -546,7 +495,7 @@ def _check_day_totals(
     keys: list[tuple[int, date, Activiteit]],
     totals: list[Decimal],
     stored: dict[tuple[int, date, Activiteit], _Stored],
-) -> list[RowError]:
+) -> list[ValidationError]:
     """At most 24 hours per person per day: stored rows not replaced by the batch plus the batch's rows."""
     per_day: dict[tuple[int, date], Decimal] = {}
     if stored:
@@ -565,12 +514,12 @@ def _check_day_totals(
     for row, item, day in zip(parsed, items, days, strict=True):
         total = per_day[day]
         if total > MAX_UREN_PER_DAG:
-            errors.append(RowError(
-                row.regel, "uren_aanwezig", _waarde(item.uren_aanwezig),
-                f"Op {fmt_datum(row.datum)} komt deze deelnemer samen op {_nl(total)} uur (aanwezig en afwezig, "
+            errors.append(_row_error(row.regel, [(
+                "uren_aanwezig", item.uren_aanwezig,
+                f"Op {fmt_datum(row.datum)} komt deze deelnemer samen op {getal(total)} uur (aanwezig en afwezig, "
                 "alle activiteiten samen, inclusief eerder opgeslagen uren). Dat is meer dan 24 uur per dag: "
                 "verlaag de uren.",
-            ))
+            )]))
     return errors
 
 
@@ -648,7 +597,7 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
             apply_changes(session, actor, obj, row.values(), object_type="presentie", inburgeraar_id=row.inburgeraar_id)
     for inburgeraar_id, (nieuw, gewijzigd) in per_person.items():
         audit.record(
-            session, actor, "presentie_geregistreerd", object_type="presentie", inburgeraar=inburgeraar_id,
+            session, actor, AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie", inburgeraar=inburgeraar_id,
             details={"nieuw": nieuw, "gewijzigd": gewijzigd},
         )
     session.flush()
@@ -712,15 +661,24 @@ def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie]) -> 
     connection.exec_driver_sql(compiled.string, params)
 
 
-def register(
-    session: Session, actor: User, inputs: Sequence[PresentieInput], today: date
-) -> tuple[SaveResult, list[RowError]]:
-    """Validate and, only when every row is valid, save (the all-or-nothing path of forms and grid rows)."""
+def sessies(user: User, verwijzing: Verwijzing) -> Select[tuple[Presentie]]:
+    """The sessions of one verwijzing the user may see, newest first (for a paged list)."""
+    return access.presentie(user).where(Presentie.verwijzing_id == verwijzing.id).order_by(
+        Presentie.datum.desc(), Presentie.activiteit)
+
+
+def sessie_op(session: Session, user: User, verwijzing: Verwijzing, dag: date, activiteit: str) -> Presentie | None:
+    """The stored session of a verwijzing on one day for one activity (by its code), if the user may see it."""
+    if activiteit not in Activiteit._value2member_map_:
+        return None
+    query = sessies(user, verwijzing).where(Presentie.datum == dag, Presentie.activiteit == activiteit)
+    return session.scalars(query.limit(1)).first()
+
+
+def register(session: Session, actor: User, inputs: Sequence[PresentieInput], today: date) -> SaveResult:
+    """Validate and, only when every row is valid, save (the all-or-nothing path of forms, grid rows and the
+    API); otherwise raise one ValidationError whose `rows` hold each row's errors."""
     clean, errors = validate_presentie(session, actor, inputs, today)
     if errors:
-        return SaveResult(), errors
-    return save_presentie(session, actor, clean), []
-
-
-def _nl(value: Decimal) -> str:
-    return format(value.normalize(), "f").replace(".", ",")
+        raise ValidationError.of_rows(errors)
+    return save_presentie(session, actor, clean)

@@ -8,15 +8,15 @@ whose old and new values are kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from portal import access, audit, events
+from portal import access, audit, clock, events
+from portal.audit import AuditActie
 from portal.models import (
     Afschalingsverzoek,
     Examenresultaat,
@@ -26,7 +26,7 @@ from portal.models import (
     User,
     Verwijzing,
 )
-from portal.models.enums import AANBIEDER_ROLLEN, Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.enums import AANBIEDER_ROLLEN, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import (
     TAAL_EXAMENONDERDELEN,
     BereiktNiveau,
@@ -38,82 +38,89 @@ from portal.models.resultaat import (
     ResultaatBron,
     TaalschakelResultaat,
 )
-from portal.services import Errors, ValidationError
+from portal.services import Errors, NotAllowed, Raw, ValidationError
 from portal.services.afschaling import goedgekeurde_onderdelen
 from portal.services.history import apply_changes, record_or_correct
 from portal.services.registraties import (
-    NotAllowed,
-    check_eigen_verwijzing,
-    check_open,
+    check_accepts_registrations,
+    check_may_register,
     datum_in_periode,
-    keuze,
     periode_start,
-    termijn_start,
 )
-from portal.services.validation import FieldError, check_not_future, parse_date
+from portal.services.validation import FieldError, parse_choice, parse_past_date
 
-# Gemeente staff enter DUO's official results (read from DUO's portal or API) for their residents.
-DUO_INVOERDERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
 NIVEAU_RANG = {Examenniveau.A2: 1, Examenniveau.B1: 2, Examenniveau.B2: 3}
-OPEN_STATUSSEN = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART)
 ROUTE_ONDERDELEN = (
     Onderdeel.ONDERWIJSROUTE, Onderdeel.MAP, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE,
 )
 
 
+# --- inputs -------------------------------------------------------------------------------------
+
+@dataclass
+class ExamenresultaatInput:
+    """One exam part result with DUO's codes (onderdeel KNM/LE/LU/SC/SP, niveau, resultaat, reden)."""
+
+    onderdeel: Raw = None
+    niveau: Raw = None
+    resultaat: Raw = None
+    examendatum: Raw = None
+    reden_geen_resultaat: Raw = None
+
+
+@dataclass
+class RouteResultaatInput:
+    """The end result of an onderwijsroute, MAP, PVT or Z-route traject; only the onderdeel's own fields count."""
+
+    taalschakel_resultaat: Raw = None
+    datum_taalschakel_resultaat: Raw = None
+    datum_eindgesprek_map: Raw = None
+    datum_ondertekening_pvt: Raw = None
+    verwijtbaar: Raw = None
+    datum_afronding_z_route: Raw = None
+    bereikt_niveau: Raw = None
+
+
 # --- exam results ---------------------------------------------------------------------------------
 
-def registreer_examenresultaat(
-    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+def register_examenresultaat(
+    session: Session, actor: User, verwijzing: Verwijzing, data: ExamenresultaatInput, *, today: date | None = None
 ) -> Examenresultaat:
     """Record an exam part result on a B1-route verwijzing: by its provider (bron aanbieder, dated within the
     traject) or by gemeente staff copying DUO's result (bron DUO)."""
-    today = today or date.today()
+    today = today or clock.today()
     if actor.rol in AANBIEDER_ROLLEN:
-        check_eigen_verwijzing(actor, verwijzing)
+        check_may_register(actor, verwijzing)
         bron = ResultaatBron.AANBIEDER
-    elif actor.rol in DUO_INVOERDERS:
+    elif access.may_enter_duo_results(actor):
         bron = ResultaatBron.DUO
     else:
         raise NotAllowed("Deze rol kan geen examenresultaten registreren.")
-    check_open(verwijzing)
+    check_accepts_registrations(verwijzing)
     if verwijzing.onderdeel is not Onderdeel.B1_ROUTE:
         raise ValidationError({"verwijzing": "Examenresultaten horen bij een verwijzing voor de B1-route."})
     errors = Errors()
     if bron is ResultaatBron.AANBIEDER:
         start = periode_start(session, verwijzing)
         examendatum = errors.run("examendatum", lambda: datum_in_periode(
-            data.get("examendatum"), verwijzing, start, today, label="de examendatum", subject="De examendatum"))
+            data.examendatum, verwijzing, start, today, label="de examendatum", subject="De examendatum"))
     else:
-        examendatum = errors.run("examendatum", lambda: _verleden(data.get("examendatum"), today, "de examendatum",
-                                                                  "De examendatum"))
-    return _sla_examen_op(session, actor, verwijzing.inburgeraar, verwijzing, bron, examendatum, data, errors)
+        examendatum = errors.run("examendatum", lambda: parse_past_date(
+            data.examendatum, today, label="de examendatum", subject="De examendatum"))
+    return _store_examenresultaat(session, actor, verwijzing.inburgeraar, verwijzing, bron, examendatum, data, errors)
 
 
-def registreer_duo_examenresultaat(
-    session: Session, actor: User, inburgeraar: Inburgeraar, data: Mapping[str, Any], *, today: date | None = None
-) -> Examenresultaat:
-    """Record DUO's result for an inburgeraar without a verwijzing (e.g. an exam taken outside a contract)."""
-    today = today or date.today()
-    if actor.rol not in DUO_INVOERDERS:
-        raise NotAllowed("Alleen medewerkers van de gemeente nemen resultaten van DUO over.")
-    errors = Errors()
-    examendatum = errors.run("examendatum", lambda: _verleden(data.get("examendatum"), today, "de examendatum",
-                                                              "De examendatum"))
-    return _sla_examen_op(session, actor, inburgeraar, None, ResultaatBron.DUO, examendatum, data, errors)
-
-
-def _sla_examen_op(
+def _store_examenresultaat(
     session: Session, actor: User, inburgeraar: Inburgeraar, verwijzing: Verwijzing | None, bron: ResultaatBron,
-    examendatum: date | None, data: Mapping[str, Any], errors: Errors,
+    examendatum: date | None, data: ExamenresultaatInput, errors: Errors,
 ) -> Examenresultaat:
-    onderdeel = errors.run("onderdeel", lambda: keuze(Examenonderdeel, data.get("onderdeel"),
-                                                      "Kies het examenonderdeel."))
-    niveau = errors.run("niveau", lambda: keuze(Examenniveau, data.get("niveau"), "Kies het niveau: A2, B1 of B2."))
-    resultaat = errors.run("resultaat", lambda: keuze(Examenuitslag, data.get("resultaat"),
-                                                      "Kies het resultaat: geslaagd, gezakt of geen resultaat."))
-    reden = errors.run("reden_geen_resultaat", lambda: keuze(
-        RedenGeenResultaat, data.get("reden_geen_resultaat"), "Kies de reden waarom er geen resultaat is.",
+    onderdeel = errors.run("onderdeel", lambda: parse_choice(Examenonderdeel, data.onderdeel,
+                                                             "Kies het examenonderdeel."))
+    niveau = errors.run("niveau", lambda: parse_choice(Examenniveau, data.niveau, "Kies het niveau: A2, B1 of B2."))
+    resultaat = errors.run("resultaat", lambda: parse_choice(
+        Examenuitslag, data.resultaat, "Kies het resultaat: geslaagd, gezakt of geen resultaat."))
+    reden = errors.run("reden_geen_resultaat", lambda: parse_choice(
+        RedenGeenResultaat, data.reden_geen_resultaat, "Kies de reden waarom er geen resultaat is.",
         required=resultaat is Examenuitslag.GEEN))
     if reden is not None and resultaat in (Examenuitslag.GESLAAGD, Examenuitslag.GEZAKT):
         errors.add("reden_geen_resultaat", "Een reden hoort alleen bij 'geen resultaat'. Laat dit veld leeg.")
@@ -139,12 +146,12 @@ def _sla_examen_op(
     )
     if not gewijzigd:
         return uitslag  # the same result again: nothing to do
-    actie = "examenresultaat_geregistreerd" if nieuw else "examenresultaat_gecorrigeerd"
+    actie = AuditActie.EXAMENRESULTAAT_GEREGISTREERD if nieuw else AuditActie.EXAMENRESULTAAT_GECORRIGEERD
     details = {"onderdeel": onderdeel.value, "niveau": niveau.value, "resultaat": resultaat.value,
                "bron": bron.value, "velden": ["resultaat"] if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="examenresultaat", object_id=uitslag.id,
                  inburgeraar=inburgeraar, details=details)
-    _werk_b1_status_bij(session, actor, inburgeraar)
+    _update_b1_status(session, actor, inburgeraar)
     events.emit(session, events.DomainEvent(
         kind=events.EXAMENRESULTAAT, inburgeraar_id=inburgeraar.id, actor=actor,
         verwijzing_id=verwijzing.id if verwijzing else None, object_id=uitslag.id, details=details,
@@ -179,22 +186,22 @@ def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
     )
 
 
-def _werk_b1_status_bij(session: Session, actor: User, inburgeraar: Inburgeraar) -> None:
+def _update_b1_status(session: Session, actor: User, inburgeraar: Inburgeraar) -> None:
     """All parts passed ends the B1-route verwijzingen; a correction that undoes that reopens them."""
     behaald = examen_behaald(session, inburgeraar)
     verwijzingen = session.scalars(select(Verwijzing).where(
         Verwijzing.inburgeraar_id == inburgeraar.id, Verwijzing.onderdeel == Onderdeel.B1_ROUTE))
     for verwijzing in verwijzingen:
-        if behaald and verwijzing.status in OPEN_STATUSSEN:
-            _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
+        if behaald and verwijzing.status.is_open:
+            _set_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
         elif not behaald and verwijzing.status is VerwijzingStatus.AFGEROND:
-            _zet_status(session, actor, verwijzing, VerwijzingStatus.GESTART)
+            _set_status(session, actor, verwijzing, VerwijzingStatus.GESTART)
 
 
 # --- route results --------------------------------------------------------------------------------
 
-def registreer_routeresultaat(
-    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+def register_routeresultaat(
+    session: Session, actor: User, verwijzing: Verwijzing, data: RouteResultaatInput, *, today: date | None = None
 ) -> RouteResultaat:
     """Record the end result of an onderwijsroute, MAP, PVT or Z-route verwijzing; again means a correction.
 
@@ -202,26 +209,26 @@ def registreer_routeresultaat(
     the uiterste einddatum, because finishing late is what DUO's `verwijtbaar` (only asked once the term
     has been exceeded) is about.
     """
-    today = today or date.today()
-    check_eigen_verwijzing(actor, verwijzing)
-    check_open(verwijzing)
+    today = today or clock.today()
+    check_may_register(actor, verwijzing)
+    check_accepts_registrations(verwijzing)
     if verwijzing.onderdeel not in ROUTE_ONDERDELEN:
         raise ValidationError({"verwijzing": f"Voor {verwijzing.onderdeel.label} wordt geen eindresultaat "
                                              "geregistreerd."})
     errors = Errors()
     start = periode_start(session, verwijzing)
-    termijn = termijn_start(verwijzing)
+    termijn = verwijzing.inburgeraar.termijn_start
     start = max(start, termijn) if termijn else start
 
     def datum(name: str, label: str, subject: str) -> date | None:
         return errors.run(name, lambda: datum_in_periode(
-            data.get(name), verwijzing, start, today, label=label, subject=subject, tot_einde=False))
+            getattr(data, name), verwijzing, start, today, label=label, subject=subject, tot_einde=False))
 
     velden: dict[str, Any] = {}
     onderdeel = verwijzing.onderdeel
     if onderdeel is Onderdeel.ONDERWIJSROUTE:
-        velden["taalschakel_resultaat"] = errors.run("taalschakel_resultaat", lambda: keuze(
-            TaalschakelResultaat, data.get("taalschakel_resultaat"), "Kies of het taalschakeltraject is behaald."))
+        velden["taalschakel_resultaat"] = errors.run("taalschakel_resultaat", lambda: parse_choice(
+            TaalschakelResultaat, data.taalschakel_resultaat, "Kies of het taalschakeltraject is behaald."))
         velden["datum_taalschakel_resultaat"] = datum(
             "datum_taalschakel_resultaat", "de datum van het resultaat", "De datum van het resultaat")
     elif onderdeel in (Onderdeel.MAP, Onderdeel.PVT):
@@ -229,12 +236,12 @@ def registreer_routeresultaat(
         label = "de datum van het eindgesprek" if onderdeel is Onderdeel.MAP else "de datum van ondertekening"
         velden[veld] = datum(veld, label, label[0].upper() + label[1:])
         velden["verwijtbaar"] = errors.run("verwijtbaar", lambda: _verwijtbaar(
-            data.get("verwijtbaar"), velden[veld], verwijzing.inburgeraar))
+            data.verwijtbaar, velden[veld], verwijzing.inburgeraar))
     else:
         velden["datum_afronding_z_route"] = datum(
             "datum_afronding_z_route", "de datum van afronding", "De datum van afronding")
-        velden["bereikt_niveau"] = errors.run("bereikt_niveau", lambda: keuze(
-            BereiktNiveau, data.get("bereikt_niveau"), "Kies het bereikte taalniveau."))
+        velden["bereikt_niveau"] = errors.run("bereikt_niveau", lambda: parse_choice(
+            BereiktNiveau, data.bereikt_niveau, "Kies het bereikte taalniveau."))
     errors.raise_if_any()
 
     resultaat, nieuw, gewijzigd = record_or_correct(
@@ -245,13 +252,13 @@ def registreer_routeresultaat(
     )
     if not gewijzigd:
         return resultaat
-    actie = "routeresultaat_geregistreerd" if nieuw else "routeresultaat_gecorrigeerd"
+    actie = AuditActie.ROUTERESULTAAT_GEREGISTREERD if nieuw else AuditActie.ROUTERESULTAAT_GECORRIGEERD
     details = {"verwijzing_id": verwijzing.id, "onderdeel": onderdeel.value,
                "velden": sorted(gewijzigd) if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="route_resultaat", object_id=resultaat.id,
                  inburgeraar=verwijzing.inburgeraar_id, details=details)
-    if verwijzing.status in OPEN_STATUSSEN:
-        _zet_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
+    if verwijzing.status.is_open:
+        _set_status(session, actor, verwijzing, VerwijzingStatus.AFGEROND)
     events.emit(session, events.DomainEvent(
         kind=events.ROUTE_RESULTAAT, inburgeraar_id=verwijzing.inburgeraar_id, actor=actor,
         verwijzing_id=verwijzing.id, object_id=resultaat.id, details=details,
@@ -259,11 +266,11 @@ def registreer_routeresultaat(
     return resultaat
 
 
-def _verwijtbaar(raw: Any, datum: date | None, inburgeraar: Inburgeraar) -> JaNee | None:
+def _verwijtbaar(raw: Raw, datum: date | None, inburgeraar: Inburgeraar) -> JaNee | None:
     """DUO asks whether finishing late was culpable only when the inburgeringstermijn has been exceeded."""
     einde = inburgeraar.inburgeringstermijn_einde
     overschreden = datum is not None and einde is not None and datum > einde
-    waarde = keuze(JaNee, raw, "Kies of de overschrijding van de inburgeringstermijn verwijtbaar is.",
+    waarde = parse_choice(JaNee, raw, "Kies of de overschrijding van de inburgeringstermijn verwijtbaar is.",
                    required=overschreden)
     if waarde is not None and not overschreden and datum is not None:
         raise FieldError("Verwijtbaar vult u alleen in als de inburgeringstermijn is overschreden. "
@@ -273,19 +280,12 @@ def _verwijtbaar(raw: Any, datum: date | None, inburgeraar: Inburgeraar) -> JaNe
 
 # --- status and reads ------------------------------------------------------------------------------
 
-def _zet_status(session: Session, actor: User, verwijzing: Verwijzing, status: VerwijzingStatus) -> None:
+def _set_status(session: Session, actor: User, verwijzing: Verwijzing, status: VerwijzingStatus) -> None:
     changed = apply_changes(session, actor, verwijzing, {"status": status}, object_type="verwijzing",
                             inburgeraar_id=verwijzing.inburgeraar_id)
     if changed:
-        audit.record(session, actor, "status_gewijzigd", object_type="verwijzing", object_id=verwijzing.id,
+        audit.record(session, actor, AuditActie.STATUS_GEWIJZIGD, object_type="verwijzing", object_id=verwijzing.id,
                      inburgeraar=verwijzing.inburgeraar_id, details={"status": status.value})
-
-
-def _verleden(raw: Any, today: date, label: str, subject: str) -> date:
-    value = parse_date(raw, label=label)
-    assert value is not None
-    check_not_future(value, today, subject)
-    return value
 
 
 @dataclass
@@ -306,37 +306,26 @@ class Registraties:
         return grid
 
 
+def routeresultaat_van(session: Session, user: User, verwijzing: Verwijzing) -> RouteResultaat | None:
+    """The registered end result of a verwijzing, if the user may see it."""
+    return session.scalar(access.route_resultaten(user).where(RouteResultaat.verwijzing_id == verwijzing.id))
+
+
 def registraties_van(
     session: Session, user: User, inburgeraar: Inburgeraar, *, verwijzing: Verwijzing | None = None,
-    audit_read: bool = True,
 ) -> Registraties:
-    """Exam and route results, afschalingsverzoeken and omstandigheden the user may see; the read is audited
-    unless the caller records the view of the whole page itself (audit_read=False)."""
-    def scoped(query: Any, model: Any) -> list[Any]:
+    """Exam and route results, afschalingsverzoeken and omstandigheden the user may see (the caller records the
+    read of its page with audit.record_read)."""
+    def scoped(query: Select[Any], model: Any) -> list[Any]:
         query = query.where(model.inburgeraar_id == inburgeraar.id)
         if verwijzing is not None:
             query = query.where(model.verwijzing_id == verwijzing.id)
         return list(session.scalars(query.order_by(model.id.desc())))
 
-    registraties = Registraties(
+    return Registraties(
         examenresultaten=scoped(access.examenresultaten(user), Examenresultaat),
         vereist=vereist_niveau(session, inburgeraar),
         routeresultaten=scoped(access.route_resultaten(user), RouteResultaat),
         afschalingsverzoeken=scoped(access.afschalingsverzoeken(user), Afschalingsverzoek),
         omstandigheden=scoped(access.omstandigheden(user), OmstandighedenMelding),
     )
-    if audit_read:
-        record_read(session, user, inburgeraar, verwijzing=verwijzing)
-    return registraties
-
-
-def record_read(
-    session: Session, user: User, inburgeraar: Inburgeraar | int, *, verwijzing: Verwijzing | None = None,
-    object_type: str = "registraties", object_id: Any = None,
-) -> None:
-    """Audit that the user looked at registrations about this inburgeraar."""
-    inburgeraar_id = inburgeraar if isinstance(inburgeraar, int) else inburgeraar.id
-    if object_id is None:
-        object_id = verwijzing.id if verwijzing else inburgeraar_id
-    audit.record(session, user, "bekeken", object_type=object_type, object_id=object_id,
-                 inburgeraar=inburgeraar_id, details={"verwijzing_id": verwijzing.id if verwijzing else None})

@@ -2,7 +2,7 @@
 
 No user runs it, so no user scope applies: the job reads every open verwijzing that has presence in the
 four-week window, builds the same `VerwijzingCijfers` the regie overview uses and lets the regie rules
-module decide (`signalen.regel_aanwezigheid` with the thresholds of `signalen.laad_drempels`). What fires
+module decide (`signalen.regel_aanwezigheid` with the thresholds of `signalen.load_drempels`). What fires
 becomes a melding for the klantregisseur; `meldingen.notify_attendance_below_threshold` does not repeat
 one that is still unread.
 """
@@ -19,7 +19,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
+from portal.audit import AuditActie
 from portal.models import Aanbieder, Inburgeraar, Presentie, RouteResultaat, TrajectStart, Verwijzing
+from portal.models.enums import OPEN_STATUSSEN
 from portal.services import meldingen, signalen
 
 BATCH = 500  # verwijzingen loaded per query when notifying (keeps the IN lists small)
@@ -60,7 +62,7 @@ def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, si
         .join(presentie, presentie.c.verwijzing_id == Verwijzing.id)
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
-        .where(Verwijzing.status.in_(signalen.OPEN_STATUSSEN))
+        .where(Verwijzing.status.in_(OPEN_STATUSSEN))
         .order_by(Verwijzing.id)
     )
     result = session.execute(query)
@@ -71,20 +73,20 @@ def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, si
 
 def aanwezigheid_onder_drempel(session: Session, today: date) -> list[Onderschrijding]:
     """Every open verwijzing, in every gemeente, on which the regie's attendance rule fires today."""
-    tabel = signalen.laad_drempels(session)
+    tabel = signalen.load_drempels(session)
     found: list[Onderschrijding] = []
     for gemeente_id, v in _attendance_figures(session, today):
         drempels = tabel.voor(gemeente_id, v.contract_id)
         if signalen.regel_aanwezigheid(v, drempels, today) is None:
             continue
-        # The rule fired, so there were planned hours; the percentage is only the figure for the melding.
-        gepland = v.uren_aanwezig_4w + v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w
-        found.append(Onderschrijding(v.id, gemeente_id, v.uren_aanwezig_4w * 100 / gepland,
-                                     drempels.aanwezigheid_min_pct))
+        # The rule fired, so there were planned hours: the melding shows the percentage the rule used.
+        pct = v.aanwezigheid_4w
+        assert pct is not None
+        found.append(Onderschrijding(v.id, gemeente_id, pct, drempels.aanwezigheid_min_pct))
     return found
 
 
-def meld_aanwezigheid_onder_drempel(session: Session, today: date) -> JobResultaat:
+def notify_aanwezigheid_onder_drempel(session: Session, today: date) -> JobResultaat:
     """Compute attendance under the threshold for all gemeenten and notify the klantregisseurs (flushes)."""
     found = aanwezigheid_onder_drempel(session, today)
     result = JobResultaat(onder_drempel=len(found))
@@ -103,7 +105,7 @@ def meld_aanwezigheid_onder_drempel(session: Session, today: date) -> JobResulta
             result.meldingen += len(created)
             result.per_gemeente[onder.gemeente_id] += 1
     # One event per run with counts only: the meldingen themselves name the cases.
-    audit.record(session, None, "signalen_aanwezigheid", object_type="verwijzing",
+    audit.record(session, None, AuditActie.SIGNALEN_AANWEZIGHEID, object_type="verwijzing",
                  details={"datum": today.isoformat(), "onder_drempel": result.onder_drempel,
                           "meldingen": result.meldingen})
     session.flush()

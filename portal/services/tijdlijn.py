@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import access
+from portal.domain import aanwezigheid
 from portal.formatting import AMSTERDAM, datum, getal
 from portal.models import (
     Inburgeraar,
@@ -31,6 +32,7 @@ from portal.models import (
 )
 from portal.models.resultaat import AfschalingStatus
 from portal.services.resultaten import Registraties
+from portal.services.validation import as_decimal
 
 GEMEENTE = "Gemeente"
 
@@ -61,16 +63,12 @@ class WeekPresentie:
 
     @property
     def percentage(self) -> Decimal | None:
-        """Share of planned hours present, one decimal; None without planned hours."""
-        return (self.aanwezig * 100 / self.gepland).quantize(Decimal("0.1")) if self.gepland else None
+        """Share of planned hours present (portal.domain.aanwezigheid: one decimal); None without planned hours."""
+        return aanwezigheid.percentage(self.aanwezig, self.geoorloofd + self.ongeoorloofd)
 
     @property
     def weeknummer(self) -> int:
         return self.maandag.isocalendar().week
-
-
-def _dec(value: Any) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal(0)
 
 
 def _dag(value: date | datetime) -> date:
@@ -112,7 +110,7 @@ def weken(per_dag: Sequence[tuple[int, date, Any]], *, tot: date, aantal: int) -
         week = maandag(dag)
         if week in sums:
             for i, value in enumerate((a, g, o)):
-                sums[week][i] += _dec(value)
+                sums[week][i] += as_decimal(value)
     return [WeekPresentie(week, *values) for week, values in sorted(sums.items())]
 
 
@@ -124,7 +122,7 @@ def _presentie_gebeurtenissen(
     for v_id, dag, values in per_dag:
         bucket = per_week[(v_id, maandag(dag))]
         for i, value in enumerate(values):
-            bucket[i] += _dec(value)
+            bucket[i] += as_decimal(value)
     result = []
     for (v_id, week), (a, g, o) in per_week.items():
         kenmerk, aanbieder = kenmerken[v_id]

@@ -7,19 +7,20 @@ so a correction of one session corrects every total at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from portal import access
+from portal import access, clock
+from portal.domain import aanwezigheid, normen
 from portal.models import Inburgeraar, Presentie, User, Verwijzing
 from portal.models.enums import Doelgroep, Onderdeel
 from portal.models.traject import Activiteit
+from portal.services.validation import as_decimal
 
-PERIODE_RECENT_DAGEN = 28
 DUO_MAX = 9999  # DUO's GevolgdeUren are whole numbers 0–9999
 _ZERO = Decimal(0)
 
@@ -35,7 +36,7 @@ class Norm:
     @property
     def percentage(self) -> int:
         """Share of the norm reached, capped at 100."""
-        return min(100, int(self.uren * 100 / self.norm)) if self.norm else 0
+        return normen.aandeel(self.uren, self.norm)
 
     @property
     def behaald(self) -> bool:
@@ -70,35 +71,26 @@ class Totalen:
     heeft_registraties: bool = False
 
 
-def attendance_percentage(aanwezig: Decimal, afwezig: Decimal) -> Decimal | None:
-    """Attendance = hours present / (hours present + hours absent, geoorloofd and ongeoorloofd) × 100,
-    to one decimal; None when no hours were planned (nothing present and nothing absent)."""
-    planned = aanwezig + afwezig
-    if planned <= 0:
-        return None
-    return (aanwezig * 100 / planned).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def _dec(value: Any) -> Decimal:
-    return Decimal(str(value)) if value is not None else _ZERO
+# The one attendance rule lives in portal.domain.aanwezigheid; this name stays for existing callers.
+attendance_percentage = aanwezigheid.percentage
 
 
 def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None) -> Totalen:
     """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own)."""
     scoped = access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
-    return _totals(session, scoped, inburgeraar.doelgroep, today or date.today())
+    return _totals(session, scoped, inburgeraar.doelgroep, today or clock.today())
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
     """Totals of one verwijzing in the user's scope."""
     scoped = access.verwijzingen(user).where(Verwijzing.id == verwijzing.id)
-    return _totals(session, scoped, verwijzing.inburgeraar.doelgroep, today or date.today())
+    return _totals(session, scoped, verwijzing.inburgeraar.doelgroep, today or clock.today())
 
 
 def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) -> Totalen:
     ids = scoped.with_only_columns(Verwijzing.id)
     onderdelen = set(session.scalars(scoped.with_only_columns(Verwijzing.onderdeel).distinct()))
-    since = today - timedelta(days=PERIODE_RECENT_DAGEN - 1)
+    since = aanwezigheid.venster_start(today)
     afwezig = Presentie.uren_afwezig_geoorloofd + Presentie.uren_afwezig_ongeoorloofd
     recent = Presentie.datum >= since
     query = (
@@ -119,15 +111,15 @@ def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) ->
     recent_aanwezig = recent_afwezig = _ZERO
     for onderdeel, activiteit, aanwezig, geoorloofd, ongeoorloofd, r_aanwezig, r_afwezig in session.execute(query):
         result.heeft_registraties = True
-        aanwezig = _dec(aanwezig)
+        aanwezig = as_decimal(aanwezig)
         per_activiteit[activiteit] += aanwezig
         if onderdeel is Onderdeel.Z_ROUTE_TAAL and activiteit is Activiteit.TAALLES_KNM:
             z_taal += aanwezig
         result.uren_aanwezig += aanwezig
-        result.uren_afwezig_geoorloofd += _dec(geoorloofd)
-        result.uren_afwezig_ongeoorloofd += _dec(ongeoorloofd)
-        recent_aanwezig += _dec(r_aanwezig)
-        recent_afwezig += _dec(r_afwezig)
+        result.uren_afwezig_geoorloofd += as_decimal(geoorloofd)
+        result.uren_afwezig_ongeoorloofd += as_decimal(ongeoorloofd)
+        recent_aanwezig += as_decimal(r_aanwezig)
+        recent_afwezig += as_decimal(r_afwezig)
     result.presentie_traject = attendance_percentage(
         result.uren_aanwezig, result.uren_afwezig_geoorloofd + result.uren_afwezig_ongeoorloofd
     )
@@ -137,14 +129,17 @@ def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) ->
         DuoTeller("Taalles en KNM tijdens de brede intake", per_activiteit[Activiteit.BREDE_INTAKE]),
         DuoTeller("Participatieactiviteiten Z-route", per_activiteit[Activiteit.PARTICIPATIE]),
     ]
-    if Onderdeel.MAP in onderdelen:
-        result.normen.append(Norm("MAP praktijkdeel", per_activiteit[Activiteit.MAP_PRAKTIJK], 40))
-    if Onderdeel.PVT in onderdelen:
-        result.normen.append(Norm("PVT", per_activiteit[Activiteit.PVT], 12))
-    if Onderdeel.Z_ROUTE_TAAL in onderdelen:
-        result.normen.append(Norm("Z-route taal", z_taal, 800))
-    if Onderdeel.Z_ROUTE_PARTICIPATIE in onderdelen and doelgroep is Doelgroep.ASIELSTATUSHOUDER:
-        result.normen.append(Norm("Z-route participatie", per_activiteit[Activiteit.PARTICIPATIE], 800))
+    # Legal norms count per inburgeraar across verwijzingen: the hours of the activity the norm is about.
+    gerealiseerd = {
+        Onderdeel.MAP: per_activiteit[Activiteit.MAP_PRAKTIJK],
+        Onderdeel.PVT: per_activiteit[Activiteit.PVT],
+        Onderdeel.Z_ROUTE_TAAL: z_taal,
+        Onderdeel.Z_ROUTE_PARTICIPATIE: per_activiteit[Activiteit.PARTICIPATIE],
+    }
+    for onderdeel, uren in gerealiseerd.items():
+        norm = normen.wettelijke_norm(onderdeel, doelgroep)
+        if onderdeel in onderdelen and norm is not None:
+            result.normen.append(Norm(normen.NORM_LABELS[onderdeel], uren, norm))
     return result
 
 
@@ -159,4 +154,4 @@ def taalles_knm_uren(session: Session, inburgeraar_id: int) -> Decimal:
         .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
         .where(Verwijzing.inburgeraar_id == inburgeraar_id, Presentie.activiteit == Activiteit.TAALLES_KNM)
     )
-    return _dec(total)
+    return as_decimal(total)

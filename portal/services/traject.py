@@ -13,34 +13,29 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import access, audit
+from portal.audit import AuditActie
 from portal.events import LATE_START, NIET_GESTART, DomainEvent, emit
 from portal.formatting import datum as fmt_datum
 from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.enums import VerwijzingStatus
-from portal.services import ValidationError
+from portal.services import NotAllowed, Raw, ValidationError
 from portal.services.history import apply_changes
-from portal.services.validation import FieldError, parse_date
+from portal.services.validation import FieldError, parse_date, parse_text, parse_yes_no
 
 MAX_REDEN = 500
-# A start registration moves these statuses to GESTART / NIET_GESTART; a finished traject keeps its status.
-_OPEN_STATUSES = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART, VerwijzingStatus.NIET_GESTART)
 
 
 @dataclass
 class StartInput:
-    """Raw values of the start form (or a spreadsheet row): dates as text, dates or Excel serials."""
+    """Raw values of the start form (or a spreadsheet row): dates as text, dates or Excel serials;
+    `niet_gestart` a bool or Ja/Nee as spreadsheets write it."""
 
-    gerealiseerde_startdatum: Any = None
-    bijgestelde_einddatum: Any = None
-    reden_latere_start: Any = None
-    niet_gestart: bool = False
-    reden_niet_gestart: Any = None
-
-
-def _text(raw: Any) -> str | None:
-    text = "" if raw is None else " ".join(str(raw).split())
-    return text or None
+    gerealiseerde_startdatum: Raw = None
+    bijgestelde_einddatum: Raw = None
+    reden_latere_start: Raw = None
+    niet_gestart: Raw = False
+    reden_niet_gestart: Raw = None
 
 
 def start_of(session: Session, verwijzing: Verwijzing) -> TrajectStart | None:
@@ -56,13 +51,20 @@ def validate_start(session: Session, verwijzing: Verwijzing, data: StartInput, t
     first_presentie, last_presentie = session.execute(
         select(func.min(Presentie.datum), func.max(Presentie.datum)).where(Presentie.verwijzing_id == verwijzing.id)
     ).one()
+    try:
+        niet_gestart = parse_yes_no(data.niet_gestart)
+    except FieldError as exc:
+        raise ValidationError({"niet_gestart": str(exc)}) from None
 
-    if data.niet_gestart:
-        reden = _text(data.reden_niet_gestart)
-        if reden is None:
+    if niet_gestart:
+        reden = None
+        try:
+            reden = parse_text(data.reden_niet_gestart, "de reden", required=False, max_length=MAX_REDEN,
+                               single_line=True)
+        except FieldError as exc:
+            errors["reden_niet_gestart"] = str(exc)
+        if reden is None and "reden_niet_gestart" not in errors:
             errors["reden_niet_gestart"] = "Vul in waarom de deelnemer niet is gestart."
-        elif len(reden) > MAX_REDEN:
-            errors["reden_niet_gestart"] = f"Gebruik hoogstens {MAX_REDEN} tekens."
         if first_presentie is not None:
             errors["niet_gestart"] = (
                 f"Er is al presentie geregistreerd (vanaf {fmt_datum(first_presentie)}). Een deelnemer met presentie "
@@ -115,10 +117,14 @@ def validate_start(session: Session, verwijzing: Verwijzing, data: StartInput, t
             )
     except FieldError as exc:
         errors["bijgestelde_einddatum"] = str(exc)
-    reden = _text(data.reden_latere_start)
-    if reden is not None and len(reden) > MAX_REDEN:
-        errors["reden_latere_start"] = f"Gebruik hoogstens {MAX_REDEN} tekens."
-    elif start is not None and start > verwijzing.beoogde_startdatum and reden is None:
+    reden = None
+    try:
+        reden = parse_text(data.reden_latere_start, "de reden van de latere start", required=False,
+                           max_length=MAX_REDEN, single_line=True)
+    except FieldError as exc:
+        errors["reden_latere_start"] = str(exc)
+    if "reden_latere_start" not in errors and start is not None and start > verwijzing.beoogde_startdatum \
+            and reden is None:
         errors["reden_latere_start"] = (
             f"De deelnemer is later gestart dan de beoogde startdatum ({fmt_datum(verwijzing.beoogde_startdatum)}). "
             "Vul de reden van de latere start in."
@@ -140,8 +146,8 @@ def register_start(
     Sets the verwijzing's status (GESTART / NIET_GESTART, with history) while the traject is open, and emits
     LATE_START or NIET_GESTART when that fact is new or its dates changed.
     """
-    if not actor.rol.is_aanbieder or verwijzing.aanbieder_id != actor.aanbieder_id:
-        raise ValidationError({"verwijzing": "Alleen de aanbieder van deze verwijzing kan de start registreren."})
+    if not access.may_register(actor, verwijzing):
+        raise NotAllowed("Alleen de aanbieder van deze verwijzing kan de start registreren.")
     values = validate_start(session, verwijzing, data, today)
     traject_start = start_of(session, verwijzing)
     if traject_start is None:
@@ -149,16 +155,16 @@ def register_start(
         session.add(traject_start)
         session.flush()
         changed = {k: (None, v) for k, v in values.items() if v not in (None, False)}
-        action = "traject_start_geregistreerd"
+        action = AuditActie.TRAJECT_START_GEREGISTREERD
     else:
         changed = apply_changes(
             session, actor, traject_start, values, object_type="traject_start", inburgeraar_id=verwijzing.inburgeraar_id
         )
-        action = "traject_start_gecorrigeerd"
+        action = AuditActie.TRAJECT_START_GECORRIGEERD
     if not changed:
         return traject_start
 
-    if verwijzing.status in _OPEN_STATUSES:
+    if verwijzing.status.follows_start:
         status = VerwijzingStatus.NIET_GESTART if values["niet_gestart"] else VerwijzingStatus.GESTART
         apply_changes(
             session, actor, verwijzing, {"status": status}, object_type="verwijzing",

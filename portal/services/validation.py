@@ -1,16 +1,26 @@
-"""The one place where BSNs, dates, hours and numbers from users, uploads and the API are checked.
+"""The one parsing module: BSNs, dates, hours, numbers, text, choices and ids from forms, uploads and the API.
 
 Each parser takes raw input (text from a form or a cell, or an already typed value) and returns the
-clean value or raises FieldError with a plain-Dutch message that says what to fix.
+clean value or raises FieldError with a plain-Dutch message that says what to fix. Services collect
+FieldErrors per field (portal.services.Errors) and raise one ValidationError.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from stdnum.nl import bsn as stdnum_bsn
+
+from portal.formatting import getal
+from portal.models.traject import Activiteit
+from portal.spreadsheets.read import normalise_header
+
+E = TypeVar("E", bound=enum.Enum)
+MAX_TEKST = 4000  # free text fields (progress, circumstances, reasons of decisions)
 
 
 class FieldError(ValueError):
@@ -98,7 +108,7 @@ def parse_hours(raw: object, *, label: str = "het aantal uren", maximum: Decimal
     if value < 0:
         raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
     if value > maximum:
-        raise FieldError(f"{label.capitalize()} kan niet meer dan {_nl(maximum)} zijn.")
+        raise FieldError(f"{label.capitalize()} kan niet meer dan {getal(maximum)} zijn.")
     if value % QUARTER != 0:
         raise FieldError(f"{label.capitalize()} moet in kwartieren: gebruik bijvoorbeeld 1,25, 1,5 of 1,75.")
     return value.quantize(Decimal("0.01")) + Decimal(0)  # normalises -0 to 0
@@ -121,15 +131,146 @@ def parse_whole_number(raw: object, *, label: str, minimum: int, maximum: int, r
     return value
 
 
+def parse_optional_hours(raw: object, *, label: str, maximum: Decimal) -> Decimal | None:
+    """Hours that may be left empty (None), else as parse_hours."""
+    if is_empty(raw):
+        return None
+    return parse_hours(raw, label=label, maximum=maximum)
+
+
 def check_not_future(value: date, today: date, label: str = "De datum") -> None:
     """Registrations describe what happened: no dates after today."""
     if value > today:
         raise FieldError(f"{label} ligt in de toekomst. Vul een datum in tot en met vandaag.")
 
 
+def parse_past_date(raw: object, today: date, *, label: str, subject: str, required: bool = True) -> date | None:
+    """A date of something that happened: not after today (`subject` starts the message, "De examendatum")."""
+    value = parse_date(raw, required=required, label=label)
+    if value is not None:
+        check_not_future(value, today, subject)
+    return value
+
+
+def parse_text(raw: object, label: str, *, required: bool = True, max_length: int = MAX_TEKST,
+               single_line: bool = False) -> str | None:
+    """Free text, trimmed (and on one line with single spaces when `single_line`); bounded in length."""
+    text = "" if raw is None else str(raw).replace("\x00", "")
+    text = " ".join(text.split()) if single_line else text.strip()
+    if not text:
+        if required:
+            raise FieldError(f"Vul {label} in.")
+        return None
+    if len(text) > max_length:
+        raise FieldError(f"Gebruik voor {label} hoogstens {max_length} tekens.")
+    return text
+
+
+def parse_choice(enum_cls: type[E], raw: object, message: str, *, required: bool = True) -> E | None:
+    """One member of an enumeration, by its value, or (any case, accents or spacing) by its value or label as
+    spreadsheets and people write it ('geslaagd', 'Lager dan A1'); `message` says what to choose."""
+    if isinstance(raw, enum_cls):
+        return raw
+    if is_empty(raw):
+        if required:
+            raise FieldError(message)
+        return None
+    text = raw.strip() if isinstance(raw, str) else raw
+    try:
+        return enum_cls(text)
+    except ValueError:
+        wanted = normalise_header(text)
+        for member in enum_cls:
+            if wanted in (normalise_header(member.value), normalise_header(getattr(member, "label", member.value))):
+                return member
+    raise FieldError(message)
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id from a select or a payload; anything that is not a positive whole number is None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = _text(raw)
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+_JA = {"ja", "j", "yes", "y", "true", "waar", "1", "x"}
+_NEE = {"nee", "n", "no", "false", "onwaar", "0", ""}
+
+
+def parse_yes_no(raw: object) -> bool:
+    """Ja or Nee as spreadsheets write it (Ja, j, x, 1 / Nee, n, 0, empty)."""
+    if isinstance(raw, bool):
+        return raw
+    text = _text(raw).casefold()
+    if text in _JA:
+        return True
+    if text in _NEE:
+        return False
+    raise FieldError("Vul Ja of Nee in.")
+
+
+_ACTIVITEIT_NAMEN: dict[str, Activiteit] = {}
+for _a in Activiteit:
+    for _name in (_a.value, _a.label, _a.name, _a.value.replace("_", " ")):
+        _ACTIVITEIT_NAMEN[_name.casefold()] = _a
+_ACTIVITEIT_NAMEN.update(
+    {"taalles": Activiteit.TAALLES_KNM, "knm": Activiteit.TAALLES_KNM, "taalles+knm": Activiteit.TAALLES_KNM,
+     "map": Activiteit.MAP_PRAKTIJK, "map praktijk": Activiteit.MAP_PRAKTIJK,
+     "mb": Activiteit.MAATSCHAPPELIJKE_BEGELEIDING,
+     "participatieactiviteit": Activiteit.PARTICIPATIE}
+)
+
+
+def parse_activiteit(raw: object) -> Activiteit:
+    """An Activiteit from its code or Dutch label (case-insensitive)."""
+    if isinstance(raw, Activiteit):
+        return raw
+    text = "" if raw is None else " ".join(str(raw).split()).casefold()
+    if not text:
+        raise FieldError("Kies een activiteit.")
+    try:
+        return _ACTIVITEIT_NAMEN[text]
+    except KeyError:
+        codes = ", ".join(a.value for a in Activiteit)
+        raise FieldError(f"Onbekende activiteit '{raw}'. Kies een van: {codes}.") from None
+
+
+def is_empty(raw: object) -> bool:
+    """Nothing given: None or only whitespace."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
 def _text(raw: object) -> str:
     return "" if raw is None else str(raw).strip().replace("\u00a0", " ")
 
 
-def _nl(value: Decimal) -> str:
-    return format(value.normalize(), "f").replace(".", ",")
+# --- values coming back from the database -----------------------------------------------------------
+
+_CENT = Decimal("0.01")
+
+
+def as_decimal(value: object) -> Decimal:
+    """Hours from the database as Decimal: PostgreSQL sums come back as Decimal, SQLite's as float or int
+    (rounded to the column's two places, so both databases show and compare the same); None is 0."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(_CENT)
+
+
+def as_date(value: object) -> date | None:
+    """A date from a database value (SQLite may hand back text or a datetime)."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value  # type: ignore[return-value]
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
+
+
+def as_datetime(value: object) -> datetime | None:
+    """A datetime from a database value (SQLite may hand back text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))

@@ -6,47 +6,64 @@ inburgeraar; the reads go through the scoped queries in portal.access.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import access, audit, events
+from portal import access, audit, clock, events
+from portal.audit import AuditActie
 from portal.models import Inburgeraar, OmstandighedenMelding, User, Verwijzing, Voortgangsrapportage
 from portal.models.resultaat import OmstandighedenSoort
-from portal.services import Errors
+from portal.services import Errors, Raw
 from portal.services.history import record_or_correct
 from portal.services.registraties import (
-    check_eigen_verwijzing,
-    check_open,
+    check_accepts_registrations,
+    check_may_register,
     datum_in_periode,
-    keuze,
     periode_start,
-    tekst,
 )
-from portal.services.validation import FieldError, parse_date
+from portal.services.validation import FieldError, parse_choice, parse_date, parse_text
 
 # A planned move or a known start of work may be reported ahead; further ahead is almost always a typo.
 OMSTANDIGHEDEN_VOORUIT_DAGEN = 365
 
 
-def registreer_voortgang(
-    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+@dataclass
+class VoortgangInput:
+    """A progress note for one peildatum."""
+
+    peildatum: Raw = None
+    motivatie: Raw = None
+    voortgang: Raw = None
+    belemmeringen: Raw = None
+
+
+@dataclass
+class OmstandighedenInput:
+    """A change in personal circumstances: soort as OmstandighedenSoort value, the date it applies from."""
+
+    soort: Raw = None
+    datum: Raw = None
+    toelichting: Raw = None
+
+
+def register_voortgang(
+    session: Session, actor: User, verwijzing: Verwijzing, data: VoortgangInput, *, today: date | None = None
 ) -> Voortgangsrapportage:
     """Record the progress note for one peildatum; the same peildatum again corrects it, with history."""
-    today = today or date.today()
-    check_eigen_verwijzing(actor, verwijzing)
-    check_open(verwijzing)
+    today = today or clock.today()
+    check_may_register(actor, verwijzing)
+    check_accepts_registrations(verwijzing)
     errors = Errors()
     start = periode_start(session, verwijzing)
     peildatum = errors.run("peildatum", lambda: datum_in_periode(
-        data.get("peildatum"), verwijzing, start, today, label="de peildatum", subject="De peildatum"))
-    motivatie = errors.run("motivatie", lambda: tekst(data.get("motivatie"), "de motivatie"))
-    voortgang = errors.run("voortgang", lambda: tekst(data.get("voortgang"), "de voortgang"))
-    belemmeringen = errors.run("belemmeringen", lambda: tekst(
-        data.get("belemmeringen"), "de belemmeringen", required=False))
+        data.peildatum, verwijzing, start, today, label="de peildatum", subject="De peildatum"))
+    motivatie = errors.run("motivatie", lambda: parse_text(data.motivatie, "de motivatie"))
+    voortgang = errors.run("voortgang", lambda: parse_text(data.voortgang, "de voortgang"))
+    belemmeringen = errors.run("belemmeringen", lambda: parse_text(
+        data.belemmeringen, "de belemmeringen", required=False))
     errors.raise_if_any()
 
     rapportage = session.scalar(
@@ -63,25 +80,25 @@ def registreer_voortgang(
     )
     if not gewijzigd:
         return rapportage
-    actie = "voortgang_geregistreerd" if nieuw else "voortgang_gecorrigeerd"
+    actie = AuditActie.VOORTGANG_GEREGISTREERD if nieuw else AuditActie.VOORTGANG_GECORRIGEERD
     audit.record(session, actor, actie, object_type="voortgangsrapportage", object_id=rapportage.id,
                  inburgeraar=verwijzing.inburgeraar_id,
                  details={"verwijzing_id": verwijzing.id, "velden": gewijzigd})
     return rapportage
 
 
-def meld_omstandigheden(
-    session: Session, actor: User, verwijzing: Verwijzing, data: Mapping[str, Any], *, today: date | None = None
+def report_omstandigheden(
+    session: Session, actor: User, verwijzing: Verwijzing, data: OmstandighedenInput, *, today: date | None = None
 ) -> OmstandighedenMelding:
     """Report a change in personal circumstances (verhuizing, gezondheid, ...) to the klantregisseur."""
-    today = today or date.today()
-    check_eigen_verwijzing(actor, verwijzing)
-    check_open(verwijzing)
+    today = today or clock.today()
+    check_may_register(actor, verwijzing)
+    check_accepts_registrations(verwijzing)
     errors = Errors()
-    soort = errors.run("soort", lambda: keuze(
-        OmstandighedenSoort, data.get("soort"), "Kies wat er veranderd is."))
-    datum = errors.run("datum", lambda: _melding_datum(data.get("datum"), today))
-    toelichting = errors.run("toelichting", lambda: tekst(data.get("toelichting"), "de toelichting"))
+    soort = errors.run("soort", lambda: parse_choice(
+        OmstandighedenSoort, data.soort, "Kies wat er veranderd is."))
+    datum = errors.run("datum", lambda: _melding_datum(data.datum, today))
+    toelichting = errors.run("toelichting", lambda: parse_text(data.toelichting, "de toelichting"))
     errors.raise_if_any()
 
     melding = OmstandighedenMelding(
@@ -96,7 +113,7 @@ def meld_omstandigheden(
     session.add(melding)
     session.flush()
     # The kind of change stays out of the audit trail and the event: "gezondheid" is itself health data.
-    audit.record(session, actor, "omstandigheden_gemeld", object_type="omstandigheden_melding",
+    audit.record(session, actor, AuditActie.OMSTANDIGHEDEN_GEMELD, object_type="omstandigheden_melding",
                  object_id=melding.id, inburgeraar=verwijzing.inburgeraar_id,
                  details={"verwijzing_id": verwijzing.id})
     events.emit(session, events.DomainEvent(
@@ -122,7 +139,7 @@ def omstandigheden_van(
     return list(session.scalars(query.order_by(OmstandighedenMelding.datum.desc(), OmstandighedenMelding.id.desc())))
 
 
-def _melding_datum(raw: Any, today: date) -> date:
+def _melding_datum(raw: Raw, today: date) -> date:
     value = parse_date(raw, label="de datum van de wijziging")
     assert value is not None
     if value > today + timedelta(days=OMSTANDIGHEDEN_VOORUIT_DAGEN):

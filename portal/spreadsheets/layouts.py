@@ -225,11 +225,11 @@ _KINDS = {
     "ongeoorloofd": ONGEOORLOOFD, "o": ONGEOORLOOFD, "ongeoorloofd verzuim": ONGEOORLOOFD,
     "ongeoorloofd afwezig": ONGEOORLOOFD,
 }
-_UNDIVIDED = "Uren afwezig"
+_UNDIVIDED = "uren_afwezig"  # the column an error is reported in
 
 
 class AbsenceError(ValueError):
-    """A row's undivided absence cannot be placed; says which column, which value and what to fix."""
+    """A row's undivided absence cannot be placed; says which column (key), which value and what to fix."""
 
     def __init__(self, kolom: str, waarde: Any, melding: str) -> None:
         super().__init__(melding)

@@ -26,7 +26,6 @@ from portal.spreadsheets.read import SheetLayout
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
 LISTS_SHEET = "Keuzelijsten"
 _HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 

@@ -13,11 +13,6 @@ from tests.helpers import post_form
 
 
 @pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Opmeer")
-
-
-@pytest.fixture
 def beheerder(db, gemeente):
     return UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente])
 
@@ -30,7 +25,7 @@ def test_beheerder_sees_its_gemeenten_with_the_defaults_and_a_menu_entry(db, log
     GemeenteFactory(naam="Elders")
     html = login_as(beheerder).get("/beheer/signaaldrempels").get_data(as_text=True)
     assert 'href="/beheer/signaaldrempels"' in html  # the menu
-    assert "Opmeer" in html and "Elders" not in html
+    assert gemeente.naam in html and "Elders" not in html
     assert "Minimale aanwezigheid" in html and "80%" in html and "14 dagen" in html
 
 
@@ -45,7 +40,7 @@ def test_beheerder_changes_a_gemeentes_thresholds(db, login_as, beheerder, gemee
     row = db.scalar(select(SignaalDrempels).where(SignaalDrempels.gemeente_id == gemeente.id))
     assert (row.aanwezigheid_min_pct, row.weken_niet_gestart, row.dagen_nieuw) == (70, 3, 14)
     overview = client.get("/beheer/signaaldrempels").get_data(as_text=True)
-    assert "De signaaldrempels van Opmeer zijn opgeslagen." in overview
+    assert f"De signaaldrempels van {gemeente.naam} zijn opgeslagen." in overview
     assert "Minimale aanwezigheid: 70%" in overview
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "signaaldrempels_gewijzigd")).actor_id \
         == beheerder.id
@@ -97,7 +92,7 @@ def test_contractmanager_sets_and_clears_a_contracts_attendance_threshold(db, lo
 
     url = f"/beheer/contractdrempels/{contract.id}"
     page = client.get(url).get_data(as_text=True)
-    assert "Opmeer" in page and "80%" in page  # the gemeente's threshold, for comparison
+    assert gemeente.naam in page and "80%" in page  # the gemeente's threshold, for comparison
     response = post_form(client, url, {"aanwezigheid_min_pct": "90", "dagen_geen_presentie": ""})
     assert response.status_code == 302
     row = db.scalar(select(ContractSignaalDrempels).where(ContractSignaalDrempels.contract_id == contract.id))

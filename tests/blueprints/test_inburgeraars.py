@@ -35,18 +35,13 @@ from tests.registraties_case import TODAY, add_lesuren, make_case
 
 
 @pytest.fixture
-def hoorn(db):
-    return GemeenteFactory(naam="Hoorn")
+def hoorn(gemeente):
+    return gemeente  # the shared fixture's gemeente is Hoorn
 
 
 @pytest.fixture
 def enkhuizen(db):
     return GemeenteFactory(naam="Enkhuizen")
-
-
-@pytest.fixture
-def regisseur(db, hoorn):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn], naam="Karin Regisseur")
 
 
 @pytest.fixture

@@ -21,16 +21,6 @@ from tests.helpers import csrf_token, post_form
 
 
 @pytest.fixture
-def gemeente(db):
-    return GemeenteFactory()
-
-
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
-
-
-@pytest.fixture
 def verwijzing(db, gemeente):
     contract = ContractFactory(aanbieder=AanbiederFactory(naam="Taalhuis West"), gemeenten=[gemeente])
     inburgeraar = InburgeraarFactory(gemeente=gemeente, voornamen="Samir", achternaam="Benali")

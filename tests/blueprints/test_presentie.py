@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
-from portal.blueprints.presentie import routes
+from portal.formatting import AMSTERDAM
 from portal.models import AuditEvent, Presentie, RegistratieWijziging
 from portal.models.enums import Rol, VerwijzingStatus
 from tests.factories import (
@@ -26,8 +27,10 @@ START = date(2026, 9, 1)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today(monkeypatch):
-    monkeypatch.setattr(routes, "today", lambda: TODAY)
+def frozen_today():
+    # Noon in Amsterdam on TODAY; the clock stands still so 'today' is the same for every request.
+    with time_machine.travel(datetime.combine(TODAY, time(12), tzinfo=AMSTERDAM), tick=False):
+        yield
 
 
 @pytest.fixture

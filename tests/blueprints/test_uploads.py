@@ -233,7 +233,7 @@ def test_exam_results_upload_preview_confirm_reupload_and_correction_over_http(
     def upload(rows) -> Upload:
         text = "\n".join(";".join(row) for row in [header, *rows])
         assert post_file(client, text.encode("utf-8"), "examens.csv", soort="examenresultaten").status_code == 302
-        return db.scalars(select(Upload).order_by(Upload.aangemaakt_op.desc(), Upload.id)).first()
+        return db.scalars(select(Upload).order_by(Upload.created_at.desc(), Upload.id)).first()
 
     first = upload([*prefilled, foreign])
     page = client.get(f"/uploads/{first.id}").get_data(as_text=True)

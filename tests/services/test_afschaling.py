@@ -12,20 +12,22 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal import events
+from portal.access import may_decide
+from portal.domain import normen
 from portal.models import AuditEvent, Pip
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel
 from portal.models.resultaat import AfschalingStatus, Examenonderdeel
 from portal.models.traject import Activiteit
-from portal.services import ValidationError
+from portal.services import NotAllowed, ValidationError
 from portal.services.afschaling import (
-    beslis,
-    dien_in,
-    mag_beslissen,
-    uren_tekort,
+    AfschalingsverzoekInput,
+    BesluitInput,
+    decide,
+    submit_verzoek,
+    taalles_uren,
     verzoeken_van,
     wachtende_verzoeken,
 )
-from portal.services.registraties import NotAllowed
 from tests.factories import PresentieFactory
 from tests.registraties_case import TODAY, add_lesuren, make_case
 
@@ -34,26 +36,26 @@ def verzoek_data(**overrides):
     data = {"onderdelen": ["SC", "SP"], "observaties_aanbieder": "Zeer gemotiveerd, schrijven blijft moeilijk.",
             "ervaring_inburgeraar": "Wil graag verder, maar schrijven lukt niet."}
     data.update(overrides)
-    return data
+    return AfschalingsverzoekInput(**data)
 
 
 @pytest.fixture
 def ingediend(db, app_ctx, case):
     add_lesuren(case.b1, 600)
-    return dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+    return submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
 
 
 def test_below_600_hours_the_request_is_refused_saying_how_many_hours_are_missing(db, app_ctx, case):
     add_lesuren(case.b1, Decimal("597.5"))
-    assert uren_tekort(db, case.inburgeraar.id) == Decimal("2.5")
+    assert normen.uren_tekort_afschaling(taalles_uren(db, case.inburgeraar.id)) == Decimal("2.5")
     with pytest.raises(ValidationError) as error:
-        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
     assert "nog 2,5 uur nodig" in error.value.errors["uren"]
 
 
 def test_at_600_hours_the_request_is_submitted_per_part_with_the_hours_as_evidence(db, app_ctx, case, log):
     add_lesuren(case.b1, 600)
-    verzoek = dien_in(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=["SP", "SC", "SP"]), today=TODAY)
+    verzoek = submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=["SP", "SC", "SP"]), today=TODAY)
     assert verzoek.status is AfschalingStatus.INGEDIEND
     assert verzoek.onderdelen == [Examenonderdeel.SC, Examenonderdeel.SP]
     assert verzoek.uren_op_moment == Decimal(600)
@@ -68,7 +70,7 @@ def test_only_taalles_and_knm_hours_count(db, app_ctx, case):
         PresentieFactory(verwijzing=participatie, datum=TODAY - timedelta(days=dag),
                          activiteit=Activiteit.PARTICIPATIE, uren_aanwezig=Decimal(8))
     add_lesuren(case.b1, 100)
-    assert uren_tekort(db, case.inburgeraar.id) == Decimal(500)
+    assert normen.uren_tekort_afschaling(taalles_uren(db, case.inburgeraar.id)) == Decimal(500)
 
 
 @pytest.mark.parametrize("onderdelen, message", [
@@ -79,14 +81,14 @@ def test_only_taalles_and_knm_hours_count(db, app_ctx, case):
 def test_the_request_names_language_parts_only(db, app_ctx, case, onderdelen, message):
     add_lesuren(case.b1, 600)
     with pytest.raises(ValidationError) as error:
-        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=onderdelen), today=TODAY)
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=onderdelen), today=TODAY)
     assert message in error.value.errors["onderdelen"]
 
 
 def test_observations_and_the_inburgeraars_experience_are_required(db, app_ctx, case):
     add_lesuren(case.b1, 600)
     with pytest.raises(ValidationError) as error:
-        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(observaties_aanbieder="", ervaring_inburgeraar=" "),
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(observaties_aanbieder="", ervaring_inburgeraar=" "),
                 today=TODAY)
     assert set(error.value.errors) == {"observaties_aanbieder", "ervaring_inburgeraar"}
 
@@ -94,25 +96,25 @@ def test_observations_and_the_inburgeraars_experience_are_required(db, app_ctx, 
 def test_only_for_the_b1_route_and_only_by_its_provider(db, app_ctx, case):
     add_lesuren(case.b1, 600)
     with pytest.raises(NotAllowed):
-        dien_in(db, case.aanbieder_b, case.b1, verzoek_data(), today=TODAY)
+        submit_verzoek(db, case.aanbieder_b, case.b1, verzoek_data(), today=TODAY)
     with pytest.raises(ValidationError) as error:
-        dien_in(db, case.aanbieder_b, case.map, verzoek_data(), today=TODAY)
+        submit_verzoek(db, case.aanbieder_b, case.map, verzoek_data(), today=TODAY)
     assert "B1-route" in error.value.errors["verwijzing"]
 
 
 def test_one_waiting_request_at_a_time(db, app_ctx, case, ingediend):
     with pytest.raises(ValidationError) as error:
-        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
     assert "al een afschalingsverzoek" in error.value.errors["verwijzing"]
 
 
 def test_only_the_inburgeraars_own_klantregisseur_decides(db, app_ctx, case, ingediend):
-    assert mag_beslissen(case.klantregisseur, ingediend)
-    assert not mag_beslissen(case.andere_klantregisseur, ingediend)
-    assert not mag_beslissen(case.contractmanager, ingediend)
-    assert not mag_beslissen(case.aanbieder_a, ingediend)
+    assert may_decide(case.klantregisseur, ingediend)
+    assert not may_decide(case.andere_klantregisseur, ingediend)
+    assert not may_decide(case.contractmanager, ingediend)
+    assert not may_decide(case.aanbieder_a, ingediend)
     with pytest.raises(NotAllowed):
-        beslis(db, case.andere_klantregisseur, ingediend, {"besluit": "goedgekeurd"}, today=TODAY)
+        decide(db, case.andere_klantregisseur, ingediend, BesluitInput(besluit="goedgekeurd"), today=TODAY)
     assert wachtende_verzoeken(db, case.klantregisseur) == [ingediend]
     assert wachtende_verzoeken(db, case.andere_klantregisseur) == []
 
@@ -120,16 +122,16 @@ def test_only_the_inburgeraars_own_klantregisseur_decides(db, app_ctx, case, ing
 def test_without_an_assigned_klantregisseur_any_klantregisseur_of_the_gemeente_decides(db, app_ctx, case, ingediend):
     case.inburgeraar.klantregisseur_id = None
     db.flush()
-    assert mag_beslissen(case.andere_klantregisseur, ingediend)
+    assert may_decide(case.andere_klantregisseur, ingediend)
     assert wachtende_verzoeken(db, case.andere_klantregisseur) == [ingediend]
 
 
 def test_rejection_needs_a_reason_and_changes_no_pip(db, app_ctx, case, ingediend, log):
     with pytest.raises(ValidationError) as error:
-        beslis(db, case.klantregisseur, ingediend, {"besluit": "afgewezen", "besluit_reden": ""}, today=TODAY)
+        decide(db, case.klantregisseur, ingediend, BesluitInput(besluit="afgewezen", besluit_reden=""), today=TODAY)
     assert "reden" in error.value.errors["besluit_reden"]
-    verzoek = beslis(db, case.klantregisseur, ingediend,
-                     {"besluit": "afgewezen", "besluit_reden": "Eerst extra schrijfles volgen."}, today=TODAY)
+    verzoek = decide(db, case.klantregisseur, ingediend,
+                     BesluitInput(besluit="afgewezen", besluit_reden="Eerst extra schrijfles volgen."), today=TODAY)
     assert verzoek.status is AfschalingStatus.AFGEWEZEN
     assert verzoek.pip_id is None
     assert verzoek.besloten_door_id == case.klantregisseur.id
@@ -139,8 +141,8 @@ def test_rejection_needs_a_reason_and_changes_no_pip(db, app_ctx, case, ingedien
 
 def test_approval_records_a_new_pip_version_at_a2_and_the_provider_sees_the_decision(db, app_ctx, case, ingediend):
     dagtekening = TODAY - timedelta(days=1)
-    verzoek = beslis(db, case.klantregisseur, ingediend,
-                     {"besluit": "goedgekeurd", "dagtekening": dagtekening.strftime("%d-%m-%Y")}, today=TODAY)
+    verzoek = decide(db, case.klantregisseur, ingediend,
+                     BesluitInput(besluit="goedgekeurd", dagtekening=dagtekening.strftime("%d-%m-%Y")), today=TODAY)
     pips = db.scalars(select(Pip).where(Pip.inburgeraar_id == case.inburgeraar.id).order_by(Pip.versie)).all()
     assert [p.versie for p in pips] == [1, 2]
     nieuw = pips[-1]
@@ -152,24 +154,24 @@ def test_approval_records_a_new_pip_version_at_a2_and_the_provider_sees_the_deci
     assert verzoeken_van(db, case.aanbieder_b, case.b1) == []
     # After approval the PIP is at A2: no further request is needed.
     with pytest.raises(ValidationError):
-        dien_in(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
 
 
 def test_a_decision_is_final(db, app_ctx, case, ingediend):
-    beslis(db, case.klantregisseur, ingediend, {"besluit": "afgewezen", "besluit_reden": "Nee."}, today=TODAY)
+    decide(db, case.klantregisseur, ingediend, BesluitInput(besluit="afgewezen", besluit_reden="Nee."), today=TODAY)
     with pytest.raises(ValidationError) as error:
-        beslis(db, case.klantregisseur, ingediend, {"besluit": "goedgekeurd"}, today=TODAY)
+        decide(db, case.klantregisseur, ingediend, BesluitInput(besluit="goedgekeurd"), today=TODAY)
     assert "al beslist" in error.value.errors["besluit"]
 
 
 def test_approval_cannot_be_dated_in_the_future_or_before_the_current_pip(db, app_ctx, case, ingediend):
     with pytest.raises(ValidationError) as error:
-        beslis(db, case.klantregisseur, ingediend,
-               {"besluit": "goedgekeurd", "dagtekening": TODAY + timedelta(days=1)}, today=TODAY)
+        decide(db, case.klantregisseur, ingediend,
+               BesluitInput(besluit="goedgekeurd", dagtekening=TODAY + timedelta(days=1)), today=TODAY)
     assert "toekomst" in error.value.errors["dagtekening"]
     with pytest.raises(ValidationError) as error:
-        beslis(db, case.klantregisseur, ingediend,
-               {"besluit": "goedgekeurd", "dagtekening": case.pip.dagtekening - timedelta(days=1)}, today=TODAY)
+        decide(db, case.klantregisseur, ingediend,
+               BesluitInput(besluit="goedgekeurd", dagtekening=case.pip.dagtekening - timedelta(days=1)), today=TODAY)
     assert "dagtekening" in error.value.errors
     assert ingediend.status is AfschalingStatus.INGEDIEND
 
@@ -177,7 +179,7 @@ def test_approval_cannot_be_dated_in_the_future_or_before_the_current_pip(db, ap
 def test_the_request_is_not_possible_on_a_z_route_verwijzing(db, app_ctx, case):
     z = case.verwijzing(Onderdeel.Z_ROUTE_TAAL)
     with pytest.raises(ValidationError):
-        dien_in(db, case.aanbieder_a, z, verzoek_data(), today=TODAY)
+        submit_verzoek(db, case.aanbieder_a, z, verzoek_data(), today=TODAY)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -188,14 +190,15 @@ def test_odd_input_gives_field_errors_never_crashes(db, app_ctx, onderdelen, bes
     case = make_case()
     add_lesuren(case.b1, 600)
     try:
-        verzoek = dien_in(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=onderdelen), today=TODAY)
+        verzoek = submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=onderdelen), today=TODAY)
     except ValidationError as error:
         assert set(error.errors) == {"onderdelen"}
         return
     assert verzoek.onderdelen and set(verzoek.onderdelen) <= {Examenonderdeel.LE, Examenonderdeel.LU,
                                                                Examenonderdeel.SC, Examenonderdeel.SP}
     try:
-        beslis(db, case.klantregisseur, verzoek, {"besluit": besluit, "besluit_reden": "Toelichting"}, today=TODAY)
+        decide(db, case.klantregisseur, verzoek, BesluitInput(besluit=besluit, besluit_reden="Toelichting"),
+                today=TODAY)
     except ValidationError as error:
         assert set(error.errors) == {"besluit"}
         assert verzoek.status is AfschalingStatus.INGEDIEND

@@ -26,22 +26,13 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Medemblik")
-
-
-@pytest.fixture
 def beheerder(db, gemeente):
     return UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente])
 
 
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
-
-
-def _data(**changes: object) -> dict[str, object]:
-    return {**{name: str(value) for name, value in STANDAARD_DREMPELS.items()}, **changes}
+def _data(**changes: object) -> drempels.GemeenteDrempelsInput:
+    return drempels.GemeenteDrempelsInput(**{**{name: str(value) for name, value in STANDAARD_DREMPELS.items()},
+                                             **changes})
 
 
 def test_defaults_apply_until_a_gemeente_gets_its_own_thresholds(db, gemeente, beheerder):
@@ -88,22 +79,24 @@ def test_contract_override_is_optional_per_field_and_empty_removes_it(db, gemeen
     manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
     contract = ContractFactory(gemeenten=[gemeente])
 
-    drempels.save_contract_drempels(db, manager, contract, {"aanwezigheid_min_pct": "90",
-                                                            "dagen_geen_presentie": ""})
+    drempels.save_contract_drempels(db, manager, contract, drempels.ContractDrempelsInput(aanwezigheid_min_pct="90",
+                                                            dagen_geen_presentie=""))
     stand = drempels.contract_drempels(db, contract)
     assert (stand.aanwezigheid_min_pct, stand.dagen_geen_presentie) == (90, None)
-    assert [(g.naam, d.aanwezigheid_min_pct) for g, d in stand.per_gemeente] == [("Medemblik", 80)]
+    assert [(g.naam, d.aanwezigheid_min_pct) for g, d in stand.per_gemeente] == [(gemeente.naam, 80)]
 
     with pytest.raises(ValidationError) as caught:
-        drempels.save_contract_drempels(db, manager, contract, {"aanwezigheid_min_pct": "101",
-                                                                "dagen_geen_presentie": "0"})
+        drempels.save_contract_drempels(db, manager, contract,
+                drempels.ContractDrempelsInput(aanwezigheid_min_pct="101",
+                                                                dagen_geen_presentie="0"))
     assert caught.value.errors == {
         "aanwezigheid_min_pct": "Het percentage moet tussen 0 en 100 liggen.",
         "dagen_geen_presentie": "Het aantal dagen moet tussen 1 en 365 liggen.",
     }
 
-    assert drempels.save_contract_drempels(db, manager, contract, {"aanwezigheid_min_pct": "",
-                                                                   "dagen_geen_presentie": ""}) is None
+    assert drempels.save_contract_drempels(db, manager, contract,
+            drempels.ContractDrempelsInput(aanwezigheid_min_pct="",
+                                                                   dagen_geen_presentie="")) is None
     assert db.scalar(select(ContractSignaalDrempels)) is None
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "contractdrempels_gewijzigd")
                         .order_by(AuditEvent.id)).all()
@@ -148,9 +141,9 @@ def test_changed_thresholds_change_the_signals(db, gemeente, beheerder, regisseu
 
     # The contract agreed 80% after all: it overrides the gemeente for its verwijzingen.
     manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
-    drempels.save_contract_drempels(db, manager, contract, {"aanwezigheid_min_pct": "80"})
+    drempels.save_contract_drempels(db, manager, contract, drempels.ContractDrempelsInput(aanwezigheid_min_pct="80"))
     signaal = _aanwezigheid(db, regisseur, inburgeraar)
     assert signaal is not None and f"de drempel is 80% (contract {contract.kenmerk})" in signaal.uitleg
 
-    drempels.save_contract_drempels(db, manager, contract, {"aanwezigheid_min_pct": ""})
+    drempels.save_contract_drempels(db, manager, contract, drempels.ContractDrempelsInput(aanwezigheid_min_pct=""))
     assert _aanwezigheid(db, regisseur, inburgeraar) is None

@@ -23,11 +23,6 @@ from tests.factories import (
 
 
 @pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Zaanstad")
-
-
-@pytest.fixture
 def aanbieder(db):
     return AanbiederFactory(naam="Taalhuis Noord")
 
@@ -258,7 +253,7 @@ def test_attendance_below_threshold_is_not_repeated_while_unread(app_ctx, db, ge
     [melding] = meldingen.notify_attendance_below_threshold(db, verwijzing, percentage=62.4, norm=80)
     assert melding.user_id == regisseur.id
     assert melding.kind is MeldingSoort.AANWEZIGHEID_ONDER_NORM
-    assert melding.text == "Aanwezigheid onder de norm bij Taalhuis Noord (62% aanwezig, norm 80%)"
+    assert melding.text == "Aanwezigheid onder de norm bij Taalhuis Noord (62,4% aanwezig, norm 80%)"
     assert meldingen.notify_attendance_below_threshold(db, verwijzing, percentage=60, norm=80) == []
 
     meldingen.mark_read(db, melding)

@@ -58,7 +58,7 @@ def row(verwijzing, regel=1, **values):
 
 def errors_of(db, actor, *inputs):
     _, errors = validate_presentie(db, actor, list(inputs), TODAY)
-    return {(e.regel, e.veld): e.melding for e in errors}
+    return {(e.row, veld): melding for e in errors for veld, melding in e.errors.items()}
 
 
 def stored(db, verwijzing):
@@ -67,10 +67,10 @@ def stored(db, verwijzing):
 
 def test_a_session_is_saved_and_submitting_it_again_changes_nothing(db, case):
     medewerker, verwijzing = case
-    result, errors = register(db, medewerker, [row(verwijzing, uren_aanwezig="2,5")], TODAY)
-    assert errors == [] and result.nieuw == 1
-    again, errors = register(db, medewerker, [row(verwijzing, uren_aanwezig="2.5")], TODAY)
-    assert errors == [] and (again.nieuw, again.gewijzigd, again.ongewijzigd) == (0, 0, 1)
+    result = register(db, medewerker, [row(verwijzing, uren_aanwezig="2,5")], TODAY)
+    assert result.nieuw == 1
+    again = register(db, medewerker, [row(verwijzing, uren_aanwezig="2.5")], TODAY)
+    assert (again.nieuw, again.gewijzigd, again.ongewijzigd) == (0, 0, 1)
     [saved] = stored(db, verwijzing)
     assert saved.uren_aanwezig == Decimal("2.5")
     assert saved.geregistreerd_door_id == medewerker.id
@@ -89,12 +89,12 @@ def test_a_correction_keeps_who_when_old_and_new(db, case):
     medewerker, verwijzing = case
     register(db, medewerker, [row(verwijzing, uren_aanwezig="3")], TODAY)
     collega = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=medewerker.aanbieder)
-    result, errors = register(
+    result = register(
         db, collega,
         [row(verwijzing, uren_aanwezig="1", uren_afwezig_geoorloofd="2", reden_afwezig="Afspraak huisarts")],
         TODAY,
     )
-    assert errors == [] and result.gewijzigd == 1
+    assert result.gewijzigd == 1
     [saved] = stored(db, verwijzing)
     assert (saved.uren_aanwezig, saved.uren_afwezig_geoorloofd) == (Decimal("1"), Decimal("2"))
     history = {h.veld: h for h in db.scalars(select(RegistratieWijziging).where(
@@ -315,7 +315,8 @@ def test_any_odd_hours_input_is_either_a_valid_quarter_or_a_dutch_error(db, case
     except FieldError:
         expected = None
     if expected is None:
-        assert clean == [] and errors and errors[0].veld == "uren_aanwezig" and errors[0].melding
+        assert clean == [] and errors and list(errors[0].errors) == ["uren_aanwezig"]
+        assert errors[0].errors["uren_aanwezig"]
     else:
         assert errors == []
         value = clean[0].uren_aanwezig
@@ -339,4 +340,4 @@ def test_any_odd_date_is_either_a_day_within_the_traject_or_a_dutch_error(db, ca
     if clean:
         assert START <= clean[0].datum <= TODAY
     else:
-        assert [e.veld for e in errors] == ["datum"] and errors[0].melding
+        assert [list(e.errors) for e in errors] == [["datum"]] and errors[0].errors["datum"]

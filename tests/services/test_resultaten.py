@@ -23,14 +23,14 @@ from portal.models.resultaat import (
     ResultaatBron,
     TaalschakelResultaat,
 )
-from portal.services import ValidationError
-from portal.services.registraties import NotAllowed
+from portal.services import NotAllowed, ValidationError
 from portal.services.resultaten import (
+    ExamenresultaatInput,
+    RouteResultaatInput,
     examen_behaald,
+    register_examenresultaat,
+    register_routeresultaat,
     registraties_van,
-    registreer_duo_examenresultaat,
-    registreer_examenresultaat,
-    registreer_routeresultaat,
     vereist_niveau,
 )
 from tests.factories import PipFactory, TrajectStartFactory
@@ -43,21 +43,21 @@ def examen(**overrides):
     data = {"onderdeel": "LE", "niveau": "B1", "resultaat": "Geslaagd", "reden_geen_resultaat": "",
             "examendatum": EXAMENDATUM.strftime("%d-%m-%Y")}
     data.update(overrides)
-    return data
+    return ExamenresultaatInput(**data)
 
 
 # --- exam results ---------------------------------------------------------------------------------
 
 def test_provider_registers_an_exam_result_with_source_aanbieder(db, app_ctx, case, log):
-    uitslag = registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
+    uitslag = register_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
     assert (uitslag.onderdeel, uitslag.bron, uitslag.verwijzing_id) == (
         Examenonderdeel.LE, ResultaatBron.AANBIEDER, case.b1.id)
     assert log.kinds() == [events.EXAMENRESULTAAT]
 
 
 def test_resubmitting_the_same_result_is_a_no_op(db, app_ctx, case, log):
-    first = registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
-    again = registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
+    first = register_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
+    again = register_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
     assert again.id == first.id
     assert db.scalar(select(func.count()).select_from(Examenresultaat)) == 1
     assert len(log) == 1
@@ -66,8 +66,8 @@ def test_resubmitting_the_same_result_is_a_no_op(db, app_ctx, case, log):
 
 
 def test_a_different_outcome_for_the_same_exam_is_a_correction_with_history(db, app_ctx, case):
-    first = registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(resultaat="Gezakt"), today=TODAY)
-    corrected = registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(
+    first = register_examenresultaat(db, case.aanbieder_a, case.b1, examen(resultaat="Gezakt"), today=TODAY)
+    corrected = register_examenresultaat(db, case.aanbieder_a, case.b1, examen(
         resultaat="Geen", reden_geen_resultaat="Nietverwijtbaar"), today=TODAY)
     assert corrected.id == first.id
     history = {h.veld: (h.oude_waarde, h.nieuwe_waarde) for h in db.scalars(select(RegistratieWijziging).where(
@@ -78,53 +78,48 @@ def test_a_different_outcome_for_the_same_exam_is_a_correction_with_history(db, 
 @pytest.mark.parametrize("data, field", [
     (examen(resultaat="Geen"), "reden_geen_resultaat"),
     (examen(reden_geen_resultaat="Absent"), "reden_geen_resultaat"),
-    (examen(onderdeel="Lezen"), "onderdeel"),
+    (examen(onderdeel="Lezen en schrijven"), "onderdeel"),
     (examen(niveau="C1"), "niveau"),
-    (examen(resultaat="geslaagd!"), "resultaat"),
+    (examen(resultaat="misschien"), "resultaat"),
     (examen(examendatum=TODAY + timedelta(days=1)), "examendatum"),
     (examen(examendatum=START - timedelta(days=1)), "examendatum"),
 ])
 def test_duo_enumerations_and_dates_are_enforced(db, app_ctx, case, data, field):
     with pytest.raises(ValidationError) as error:
-        registreer_examenresultaat(db, case.aanbieder_a, case.b1, data, today=TODAY)
+        register_examenresultaat(db, case.aanbieder_a, case.b1, data, today=TODAY)
     assert field in error.value.errors
 
 
 def test_the_realised_start_bounds_the_exam_date(db, app_ctx, case):
     TrajectStartFactory(verwijzing=case.b1, gerealiseerde_startdatum=TODAY - timedelta(days=3))
     with pytest.raises(ValidationError) as error:
-        registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
+        register_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
     assert "vóór de start" in error.value.errors["examendatum"]
 
 
 def test_exam_results_only_on_b1_route_verwijzingen_of_the_own_organisation(db, app_ctx, case):
     with pytest.raises(ValidationError):
-        registreer_examenresultaat(db, case.aanbieder_b, case.map, examen(), today=TODAY)
+        register_examenresultaat(db, case.aanbieder_b, case.map, examen(), today=TODAY)
     with pytest.raises(NotAllowed):
-        registreer_examenresultaat(db, case.aanbieder_b, case.b1, examen(), today=TODAY)
+        register_examenresultaat(db, case.aanbieder_b, case.b1, examen(), today=TODAY)
     with pytest.raises(NotAllowed):
-        registreer_examenresultaat(db, case.contractmanager, case.b1, examen(), today=TODAY)
+        register_examenresultaat(db, case.contractmanager, case.b1, examen(), today=TODAY)
 
 
 def test_gemeente_staff_copy_duos_result_which_coexists_with_the_providers(db, app_ctx, case):
-    eigen = registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
-    duo = registreer_examenresultaat(db, case.klantregisseur, case.b1, examen(), today=TODAY)
-    zonder = registreer_duo_examenresultaat(db, case.klantregisseur, case.inburgeraar, examen(onderdeel="KNM"),
-                                            today=TODAY)
+    eigen = register_examenresultaat(db, case.aanbieder_a, case.b1, examen(), today=TODAY)
+    duo = register_examenresultaat(db, case.klantregisseur, case.b1, examen(), today=TODAY)
     assert duo.bron is ResultaatBron.DUO and duo.id != eigen.id
-    assert zonder.verwijzing_id is None
-    with pytest.raises(NotAllowed):
-        registreer_duo_examenresultaat(db, case.aanbieder_a, case.inburgeraar, examen(), today=TODAY)
-    # The provider sees results on its own verwijzing, not DUO's results outside it; the gemeente sees all.
+    # The provider sees results on its own verwijzing; the gemeente sees all; another provider none.
     assert {r.id for r in registraties_van(db, case.aanbieder_a, case.inburgeraar).examenresultaten} == {
         eigen.id, duo.id}
-    assert len(registraties_van(db, case.klantregisseur, case.inburgeraar).examenresultaten) == 3
+    assert len(registraties_van(db, case.klantregisseur, case.inburgeraar).examenresultaten) == 2
     assert registraties_van(db, case.aanbieder_b, case.inburgeraar).examenresultaten == []
 
 
 def _all_parts(db, actor, verwijzing, niveau="B1", **overrides):
     for onderdeel in ("KNM", "LE", "LU", "SC", "SP"):
-        registreer_examenresultaat(db, actor, verwijzing, examen(onderdeel=onderdeel, niveau=niveau, **overrides),
+        register_examenresultaat(db, actor, verwijzing, examen(onderdeel=onderdeel, niveau=niveau, **overrides),
                                    today=TODAY)
 
 
@@ -136,7 +131,7 @@ def test_all_parts_passed_at_the_pip_niveau_ends_the_b1_verwijzing_with_history(
     assert (status.veld, status.oude_waarde, status.nieuwe_waarde) == ("status", "gestart", "afgerond")
 
     # Correcting one part to "gezakt" reopens the traject.
-    registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(onderdeel="SP", resultaat="Gezakt"),
+    register_examenresultaat(db, case.aanbieder_a, case.b1, examen(onderdeel="SP", resultaat="Gezakt"),
                                today=TODAY)
     assert case.b1.status is VerwijzingStatus.GESTART
 
@@ -167,16 +162,15 @@ def test_after_approved_afschaling_the_lowered_parts_count_at_a2(db, app_ctx, ca
     db.flush()
     db.refresh(case.inburgeraar)
     for onderdeel in ("KNM", "LE", "LU", "SP"):
-        registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(onderdeel=onderdeel), today=TODAY)
+        register_examenresultaat(db, case.aanbieder_a, case.b1, examen(onderdeel=onderdeel), today=TODAY)
     assert case.b1.status is VerwijzingStatus.GESTART
-    registreer_examenresultaat(db, case.aanbieder_a, case.b1, examen(onderdeel="SC", niveau="A2"), today=TODAY)
+    register_examenresultaat(db, case.aanbieder_a, case.b1, examen(onderdeel="SC", niveau="A2"), today=TODAY)
     assert case.b1.status is VerwijzingStatus.AFGEROND
 
 
-def test_a_duo_result_without_verwijzing_can_also_end_the_b1_traject(db, app_ctx, case):
+def test_duos_results_entered_by_the_gemeente_can_also_end_the_b1_traject(db, app_ctx, case):
     for onderdeel in ("KNM", "LE", "LU", "SC", "SP"):
-        registreer_duo_examenresultaat(db, case.klantregisseur, case.inburgeraar, examen(onderdeel=onderdeel),
-                                       today=TODAY)
+        register_examenresultaat(db, case.klantregisseur, case.b1, examen(onderdeel=onderdeel), today=TODAY)
     assert case.b1.status is VerwijzingStatus.AFGEROND
     assert case.map.status is VerwijzingStatus.GESTART
 
@@ -184,8 +178,8 @@ def test_a_duo_result_without_verwijzing_can_also_end_the_b1_traject(db, app_ctx
 # --- route results --------------------------------------------------------------------------------
 
 def test_map_eindgesprek_ends_the_map_verwijzing(db, app_ctx, case, log):
-    resultaat = registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                          {"datum_eindgesprek_map": EXAMENDATUM}, today=TODAY)
+    resultaat = register_routeresultaat(db, case.aanbieder_b, case.map,
+                                          RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM), today=TODAY)
     assert resultaat.datum_eindgesprek_map == EXAMENDATUM
     assert resultaat.verwijtbaar is None
     assert case.map.status is VerwijzingStatus.AFGEROND
@@ -193,10 +187,12 @@ def test_map_eindgesprek_ends_the_map_verwijzing(db, app_ctx, case, log):
 
 
 def test_route_result_again_with_another_date_is_a_correction_with_history(db, app_ctx, case):
-    first = registreer_routeresultaat(db, case.aanbieder_b, case.map, {"datum_eindgesprek_map": EXAMENDATUM},
+    first = register_routeresultaat(db, case.aanbieder_b, case.map,
+            RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM),
                                       today=TODAY)
-    again = registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                      {"datum_eindgesprek_map": EXAMENDATUM - timedelta(days=1)}, today=TODAY)
+    again = register_routeresultaat(db, case.aanbieder_b, case.map,
+                                      RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM - timedelta(days=1)),
+                                      today=TODAY)
     assert again.id == first.id
     history = db.scalars(select(RegistratieWijziging).where(
         RegistratieWijziging.object_type == "route_resultaat")).one()
@@ -205,68 +201,68 @@ def test_route_result_again_with_another_date_is_a_correction_with_history(db, a
 
 def test_verwijtbaar_only_when_the_term_has_been_exceeded(db, app_ctx, case):
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                  {"datum_eindgesprek_map": EXAMENDATUM, "verwijtbaar": "Ja"}, today=TODAY)
+        register_routeresultaat(db, case.aanbieder_b, case.map,
+                                  RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM, verwijtbaar="Ja"), today=TODAY)
     assert "alleen" in error.value.errors["verwijtbaar"]
 
     case.inburgeraar.termijn_verlengd_tot = TODAY - timedelta(days=30)  # the term ended a month ago
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_b, case.map, {"datum_eindgesprek_map": EXAMENDATUM},
+        register_routeresultaat(db, case.aanbieder_b, case.map,
+                RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM),
                                   today=TODAY)
     assert "verwijtbaar" in error.value.errors
-    resultaat = registreer_routeresultaat(db, case.aanbieder_b, case.map,
-                                          {"datum_eindgesprek_map": EXAMENDATUM, "verwijtbaar": "Nee"}, today=TODAY)
+    resultaat = register_routeresultaat(db, case.aanbieder_b, case.map,
+                                          RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM,
+                                                  verwijtbaar="Nee"), today=TODAY)
     assert resultaat.verwijtbaar is JaNee.NEE
 
 
 def test_route_dates_not_in_the_future_nor_before_the_term_start(db, app_ctx, case):
     pvt = case.verwijzing(Onderdeel.PVT, beoogde_startdatum=case.pip.dagtekening - timedelta(days=20))
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_a, pvt,
-                                  {"datum_ondertekening_pvt": TODAY + timedelta(days=1)}, today=TODAY)
+        register_routeresultaat(db, case.aanbieder_a, pvt,
+                                  RouteResultaatInput(datum_ondertekening_pvt=TODAY + timedelta(days=1)), today=TODAY)
     assert "toekomst" in error.value.errors["datum_ondertekening_pvt"]
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_a, pvt, {"datum_ondertekening_pvt": case.pip.dagtekening},
+        register_routeresultaat(db, case.aanbieder_a, pvt,
+                RouteResultaatInput(datum_ondertekening_pvt=case.pip.dagtekening),
                                   today=TODAY)
     assert "vóór de start" in error.value.errors["datum_ondertekening_pvt"]
-    ok = registreer_routeresultaat(db, case.aanbieder_a, pvt, {"datum_ondertekening_pvt": EXAMENDATUM}, today=TODAY)
+    ok = register_routeresultaat(db, case.aanbieder_a, pvt,
+            RouteResultaatInput(datum_ondertekening_pvt=EXAMENDATUM), today=TODAY)
     assert ok.datum_ondertekening_pvt == EXAMENDATUM and pvt.status is VerwijzingStatus.AFGEROND
 
 
 def test_z_route_afgerond_with_the_level_reached(db, app_ctx, case):
     z = case.verwijzing(Onderdeel.Z_ROUTE_TAAL)
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_a, z, {"datum_afronding_z_route": EXAMENDATUM}, today=TODAY)
+        register_routeresultaat(db, case.aanbieder_a, z, RouteResultaatInput(datum_afronding_z_route=EXAMENDATUM),
+                today=TODAY)
     assert "bereikt_niveau" in error.value.errors
-    resultaat = registreer_routeresultaat(db, case.aanbieder_a, z, {
-        "datum_afronding_z_route": EXAMENDATUM, "bereikt_niveau": "A1"}, today=TODAY)
+    resultaat = register_routeresultaat(db, case.aanbieder_a, z, RouteResultaatInput(
+        datum_afronding_z_route=EXAMENDATUM, bereikt_niveau="A1"), today=TODAY)
     assert resultaat.bereikt_niveau is BereiktNiveau.A1
     assert z.status is VerwijzingStatus.AFGEROND
 
 
 def test_taalschakeltraject_result_only_for_the_onderwijsroute(db, app_ctx, case):
     onderwijs = case.verwijzing(Onderdeel.ONDERWIJSROUTE)
-    resultaat = registreer_routeresultaat(db, case.aanbieder_a, onderwijs, {
-        "taalschakel_resultaat": "niet_behaald", "datum_taalschakel_resultaat": EXAMENDATUM,
-        "datum_eindgesprek_map": EXAMENDATUM}, today=TODAY)
+    resultaat = register_routeresultaat(db, case.aanbieder_a, onderwijs, RouteResultaatInput(
+        taalschakel_resultaat="niet_behaald", datum_taalschakel_resultaat=EXAMENDATUM,
+        datum_eindgesprek_map=EXAMENDATUM), today=TODAY)
     assert resultaat.taalschakel_resultaat is TaalschakelResultaat.NIET_BEHAALD
     assert resultaat.datum_eindgesprek_map is None  # a MAP field does not belong to this onderdeel
     with pytest.raises(ValidationError) as error:
-        registreer_routeresultaat(db, case.aanbieder_a, case.b1, {"taalschakel_resultaat": "behaald"}, today=TODAY)
+        register_routeresultaat(db, case.aanbieder_a, case.b1,
+                RouteResultaatInput(taalschakel_resultaat="behaald"), today=TODAY)
     assert "verwijzing" in error.value.errors
 
 
 def test_route_result_only_by_the_own_provider(db, app_ctx, case):
     with pytest.raises(NotAllowed):
-        registreer_routeresultaat(db, case.aanbieder_a, case.map, {"datum_eindgesprek_map": EXAMENDATUM},
+        register_routeresultaat(db, case.aanbieder_a, case.map,
+                RouteResultaatInput(datum_eindgesprek_map=EXAMENDATUM),
                                   today=TODAY)
-
-
-def test_reading_the_registrations_is_audited(db, app_ctx, case):
-    registraties_van(db, case.klantregisseur, case.inburgeraar)
-    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "bekeken",
-                                                AuditEvent.object_type == "registraties")).one()
-    assert event.actor_id == case.klantregisseur.id and event.inburgeraar_id == case.inburgeraar.id
 
 
 _text_or_value = st.one_of(st.none(), st.text(max_size=12), st.integers(-5, 50000), st.dates())
@@ -283,7 +279,7 @@ def test_odd_exam_input_gives_field_errors_never_crashes(db, app_ctx, case, onde
     data = {"onderdeel": onderdeel, "niveau": niveau, "resultaat": resultaat, "reden_geen_resultaat": reden,
             "examendatum": examendatum}
     try:
-        uitslag = registreer_examenresultaat(db, case.aanbieder_a, case.b1, data, today=TODAY)
+        uitslag = register_examenresultaat(db, case.aanbieder_a, case.b1, ExamenresultaatInput(**data), today=TODAY)
     except ValidationError as error:
         assert set(error.errors) <= {"onderdeel", "niveau", "resultaat", "reden_geen_resultaat", "examendatum"}
     else:
@@ -295,8 +291,8 @@ def test_odd_exam_input_gives_field_errors_never_crashes(db, app_ctx, case, onde
 @given(datum=_text_or_value, verwijtbaar=st.one_of(_text_or_value, st.sampled_from(["Ja", "Nee"])))
 def test_odd_route_input_gives_field_errors_never_crashes(db, app_ctx, case, datum, verwijtbaar):
     try:
-        resultaat = registreer_routeresultaat(db, case.aanbieder_b, case.map, {
-            "datum_eindgesprek_map": datum, "verwijtbaar": verwijtbaar}, today=TODAY)
+        resultaat = register_routeresultaat(db, case.aanbieder_b, case.map, RouteResultaatInput(
+            datum_eindgesprek_map=datum, verwijtbaar=verwijtbaar), today=TODAY)
     except ValidationError as error:
         assert set(error.errors) <= {"datum_eindgesprek_map", "verwijtbaar"}
     else:

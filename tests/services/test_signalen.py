@@ -17,7 +17,7 @@ from portal.models import (
     SignaalDrempels,
     TrajectStart,
 )
-from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import Examenniveau, Examenonderdeel, Examenuitslag, OmstandighedenSoort, ResultaatBron
 from portal.models.traject import Activiteit
 from portal.services import signalen
@@ -26,21 +26,10 @@ from tests.factories import (
     GemeenteFactory,
     InburgeraarFactory,
     PipFactory,
-    UserFactory,
     VerwijzingFactory,
 )
 
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Dalfsen")
-
-
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
 
 
 def _case(db, regisseur, inburgeraar):
@@ -114,10 +103,12 @@ def test_verwijzing_not_started_after_threshold_weeks_per_gemeente(db, gemeente,
     assert _signaal(_case(db, regisseur, inburgeraar), "niet_gestart") is None
 
 
-def test_provider_reports_not_started_with_reason(db, gemeente, regisseur):
+@pytest.mark.parametrize("status", [VerwijzingStatus.NIET_GESTART, VerwijzingStatus.VERWEZEN])
+def test_provider_reports_not_started_with_reason(db, gemeente, regisseur, status):
+    # register_start sets NIET_GESTART; the signal must fire in that real state too.
     inburgeraar = InburgeraarFactory(gemeente=gemeente)
     PipFactory(inburgeraar=inburgeraar)
-    verwijzing = _verwijzing(db, inburgeraar, gemeente, beoogde_startdatum=TODAY - timedelta(days=3))
+    verwijzing = _verwijzing(db, inburgeraar, gemeente, beoogde_startdatum=TODAY - timedelta(days=3), status=status)
     db.add(TrajectStart(verwijzing_id=verwijzing.id, niet_gestart=True, reden_niet_gestart="Verhuisd naar Zwolle"))
     db.flush()
     signaal = _signaal(_case(db, regisseur, inburgeraar), "niet_gestart")
@@ -314,7 +305,7 @@ def _case_on(db, regisseur, inburgeraar, today):
 def test_installation_default_row_applies_to_gemeenten_without_their_own(db, gemeente, regisseur):
     db.add(SignaalDrempels(gemeente_id=None, weken_niet_gestart=5))
     db.flush()
-    tabel = signalen.laad_drempels(db)
+    tabel = signalen.load_drempels(db)
     assert tabel.voor(gemeente.id).weken_niet_gestart == 5
 
 

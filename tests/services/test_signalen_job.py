@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
 from portal import tasks
 from portal.models import AuditEvent, Melding, MeldingSoort, Presentie, SignaalDrempels, TrajectStart
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
-from portal.services import meldingen, signalen_job
+from portal.services import meldingen, signalen, signalen_job, tijdlijn, totals
 from tests.factories import (
     AanbiederFactory,
     ContractFactory,
@@ -23,16 +22,6 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture
-def gemeente(db):
-    return GemeenteFactory(naam="Hoorn")
-
-
-@pytest.fixture
-def regisseur(db, gemeente):
-    return UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
 
 
 def running_verwijzing(db, gemeente, regisseur, aanwezig, afwezig, **kwargs):
@@ -62,7 +51,7 @@ def test_attendance_under_threshold_gives_the_klantregisseur_one_melding(db, app
     onder = running_verwijzing(db, gemeente, regisseur, aanwezig=3, afwezig=1)  # 75% < 80%
     running_verwijzing(db, gemeente, regisseur, aanwezig=4, afwezig=0)  # 100%
 
-    result = signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY)
+    result = signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY)
 
     assert (result.onder_drempel, result.meldingen) == (1, 1)
     (melding,) = meldingen_of(db, regisseur)
@@ -76,20 +65,20 @@ def test_attendance_under_threshold_gives_the_klantregisseur_one_melding(db, app
 def test_running_twice_does_not_repeat_an_unread_melding(db, app_ctx, gemeente, regisseur):
     running_verwijzing(db, gemeente, regisseur, aanwezig=3, afwezig=1)
 
-    assert signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY).meldingen == 1
-    second = signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=1))
+    assert signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY).meldingen == 1
+    second = signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=1))
     assert (second.onder_drempel, second.meldingen) == (1, 0)
     assert len(meldingen_of(db, regisseur)) == 1
 
     # Once read, a next day that is still under the threshold is worth a new melding.
     meldingen.mark_read(db, meldingen_of(db, regisseur)[0])
-    assert signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=2)).meldingen == 1
+    assert signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY + timedelta(days=2)).meldingen == 1
 
 
 def test_attendance_above_threshold_gives_no_melding(db, app_ctx, gemeente, regisseur):
     running_verwijzing(db, gemeente, regisseur, aanwezig=4, afwezig=1)  # exactly 80%: not under
 
-    assert signalen_job.meld_aanwezigheid_onder_drempel(db, TODAY).meldingen == 0
+    assert signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY).meldingen == 0
     assert meldingen_of(db, regisseur) == []
 
 
@@ -117,3 +106,23 @@ def test_closed_verwijzingen_are_skipped_and_a_case_without_klantregisseur_goes_
     assert tasks.signalen_aanwezigheid(db, TODAY) == 2
     assert [m.verwijzing_id for m in meldingen_of(db, regisseur)] == [zonder.id]
     assert [m.verwijzing_id for m in meldingen_of(db, collega)] == [zonder.id]
+
+
+def test_one_attendance_percentage_reads_the_same_in_the_melding_the_signal_the_totals_and_the_week(
+    db, app_ctx, gemeente, regisseur,
+):
+    # 2 of 3 hours present on both days: 66,666…% is 66,7% everywhere, never 66,67% or 67%.
+    verwijzing = running_verwijzing(db, gemeente, regisseur, aanwezig=2, afwezig=1)
+    signalen_job.notify_aanwezigheid_onder_drempel(db, TODAY)
+    (melding,) = meldingen_of(db, regisseur)
+    assert "(66,7% aanwezig, norm 80%)" in melding.text
+
+    case_ = signalen.caseload(db, regisseur, today=TODAY,
+            filters=signalen.Filters(inburgeraar_id=verwijzing.inburgeraar_id))[0]
+    (signaal,) = [s for s in case_.signalen if s.code == "aanwezigheid_laag"]
+    assert "(66,7%)" in signaal.uitleg and "4 uur van 6 uur" in signaal.uitleg
+
+    totalen = totals.for_verwijzing(db, regisseur, verwijzing, TODAY)
+    assert totalen.presentie_recent == totalen.presentie_traject == Decimal("66.7")
+    weken = tijdlijn.weken(tijdlijn.presentie_per_dag(db, regisseur, [verwijzing.id]), tot=TODAY, aantal=2)
+    assert [w.percentage for w in weken] == [Decimal("66.7"), Decimal("66.7")]

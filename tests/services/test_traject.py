@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal import events
 from portal.models import AuditEvent, RegistratieWijziging
 from portal.models.enums import Rol, VerwijzingStatus
-from portal.services import ValidationError
+from portal.services import NotAllowed, ValidationError
 from portal.services.traject import StartInput, register_start
 from tests.factories import ContractFactory, PresentieFactory, UserFactory, VerwijzingFactory
 
@@ -123,9 +123,11 @@ def test_a_correction_keeps_history_and_status_changes_are_recorded(db, case):
 def test_only_the_own_provider_registers_a_start(db, case):
     _, verwijzing = case
     other = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=ContractFactory().aanbieder)
-    assert "Alleen de aanbieder" in errors(db, other, verwijzing, gerealiseerde_startdatum="01-09-2026")["verwijzing"]
+    with pytest.raises(NotAllowed, match="Alleen de aanbieder"):
+        register_start(db, other, verwijzing, StartInput(gerealiseerde_startdatum="01-09-2026"), TODAY)
     regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[verwijzing.inburgeraar.gemeente])
-    assert errors(db, regisseur, verwijzing, gerealiseerde_startdatum="01-09-2026")["verwijzing"]
+    with pytest.raises(NotAllowed):
+        register_start(db, regisseur, verwijzing, StartInput(gerealiseerde_startdatum="01-09-2026"), TODAY)
 
 
 def test_an_ingetrokken_verwijzing_cannot_start(db, case):

@@ -12,9 +12,15 @@ from sqlalchemy import func, select
 from portal import access, events
 from portal.models import AuditEvent, OmstandighedenMelding, RegistratieWijziging, Voortgangsrapportage
 from portal.models.enums import VerwijzingStatus
-from portal.services import ValidationError
-from portal.services.registraties import NotAllowed
-from portal.services.voortgang import meld_omstandigheden, omstandigheden_van, rapportages_van, registreer_voortgang
+from portal.services import NotAllowed, ValidationError
+from portal.services.voortgang import (
+    OmstandighedenInput,
+    VoortgangInput,
+    omstandigheden_van,
+    rapportages_van,
+    register_voortgang,
+    report_omstandigheden,
+)
 from tests.registraties_case import START, TODAY
 
 
@@ -22,11 +28,11 @@ def voortgang_data(**overrides):
     data = {"peildatum": (TODAY - timedelta(days=3)).strftime("%d-%m-%Y"), "motivatie": "Komt elke les, actief.",
             "voortgang": "Leest korte teksten.", "belemmeringen": ""}
     data.update(overrides)
-    return data
+    return VoortgangInput(**data)
 
 
 def test_provider_records_a_progress_note_and_the_audit_names_the_fields_only(db, app_ctx, case):
-    rapportage = registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
+    rapportage = register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
     assert rapportage.id is not None
     assert rapportage.belemmeringen is None
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "voortgang_geregistreerd")).one()
@@ -35,12 +41,12 @@ def test_provider_records_a_progress_note_and_the_audit_names_the_fields_only(db
 
 
 def test_same_peildatum_again_is_a_correction_with_history_and_identical_input_is_a_no_op(db, app_ctx, case):
-    first = registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
-    same = registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
+    first = register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
+    same = register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
     assert same.id == first.id
     assert db.scalar(select(func.count()).select_from(RegistratieWijziging)) == 0
 
-    corrected = registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(voortgang="Leest de krant."),
+    corrected = register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(voortgang="Leest de krant."),
                                      today=TODAY)
     assert corrected.id == first.id
     assert corrected.voortgang == "Leest de krant."
@@ -58,40 +64,40 @@ def test_same_peildatum_again_is_a_correction_with_history_and_identical_input_i
 ])
 def test_peildatum_must_lie_within_the_traject_up_to_today(db, app_ctx, case, peildatum, message):
     with pytest.raises(ValidationError) as error:
-        registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(peildatum=peildatum), today=TODAY)
+        register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(peildatum=peildatum), today=TODAY)
     assert message in error.value.errors["peildatum"]
 
 
 def test_peildatum_after_the_uiterste_einddatum_is_refused(db, app_ctx, case):
     case.b1.uiterste_einddatum = TODAY - timedelta(days=10)
     with pytest.raises(ValidationError) as error:
-        registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
+        register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
     assert "uiterste einddatum" in error.value.errors["peildatum"]
 
 
 def test_motivatie_and_voortgang_are_required(db, app_ctx, case):
     with pytest.raises(ValidationError) as error:
-        registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(motivatie="  ", voortgang=None),
+        register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(motivatie="  ", voortgang=None),
                              today=TODAY)
     assert set(error.value.errors) == {"motivatie", "voortgang"}
 
 
 def test_a_provider_cannot_write_on_another_providers_verwijzing(db, app_ctx, case):
     with pytest.raises(NotAllowed):
-        registreer_voortgang(db, case.aanbieder_b, case.b1, voortgang_data(), today=TODAY)
+        register_voortgang(db, case.aanbieder_b, case.b1, voortgang_data(), today=TODAY)
     with pytest.raises(NotAllowed):
-        registreer_voortgang(db, case.klantregisseur, case.b1, voortgang_data(), today=TODAY)
+        register_voortgang(db, case.klantregisseur, case.b1, voortgang_data(), today=TODAY)
 
 
 def test_withdrawn_verwijzing_takes_no_registrations(db, app_ctx, case):
     case.b1.status = VerwijzingStatus.INGETROKKEN
     with pytest.raises(ValidationError) as error:
-        registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
+        register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
     assert "ingetrokken" in error.value.errors["verwijzing"]
 
 
 def test_progress_notes_are_not_visible_to_another_provider(db, app_ctx, case):
-    registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
+    register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(), today=TODAY)
     assert len(rapportages_van(db, case.aanbieder_a, case.b1)) == 1
     assert len(rapportages_van(db, case.klantregisseur, case.b1)) == 1
     assert rapportages_van(db, case.aanbieder_b, case.b1) == []
@@ -100,11 +106,11 @@ def test_progress_notes_are_not_visible_to_another_provider(db, app_ctx, case):
 def melding_data(**overrides):
     data = {"soort": "verhuizing", "datum": TODAY.strftime("%d-%m-%Y"), "toelichting": "Verhuist naar Hoorn."}
     data.update(overrides)
-    return data
+    return OmstandighedenInput(**data)
 
 
 def test_omstandigheden_reach_the_klantregisseur_but_never_another_provider(db, app_ctx, case, log):
-    melding = meld_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(), today=TODAY)
+    melding = report_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(), today=TODAY)
     assert melding.aanbieder_id == case.b1.aanbieder_id
     assert log.kinds() == [events.OMSTANDIGHEDEN_GEWIJZIGD]
     assert log[0].object_id == melding.id
@@ -117,10 +123,10 @@ def test_omstandigheden_reach_the_klantregisseur_but_never_another_provider(db, 
 
 
 def test_health_meldingen_are_for_the_klantregisseur_and_the_writing_provider_only(db, app_ctx, case, log):
-    eigen = meld_omstandigheden(db, case.aanbieder_b, case.map, melding_data(soort="gezondheid",
+    eigen = report_omstandigheden(db, case.aanbieder_b, case.map, melding_data(soort="gezondheid",
                                                                              toelichting="Operatie gepland."),
                                 today=TODAY)
-    gezondheid = meld_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(
+    gezondheid = report_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(
         soort="gezondheid", toelichting="Langdurig ziek."), today=TODAY)
     assert set(omstandigheden_van(db, case.klantregisseur, case.inburgeraar)) == {eigen, gezondheid}
     assert omstandigheden_van(db, case.aanbieder_a, case.inburgeraar) == [gezondheid]
@@ -134,16 +140,17 @@ def test_health_meldingen_are_for_the_klantregisseur_and_the_writing_provider_on
 
 def test_melding_needs_a_known_kind_a_date_and_an_explanation(db, app_ctx, case):
     with pytest.raises(ValidationError) as error:
-        meld_omstandigheden(db, case.aanbieder_a, case.b1, {"soort": "ontslag", "datum": "31-02-2026"}, today=TODAY)
+        report_omstandigheden(db, case.aanbieder_a, case.b1, OmstandighedenInput(soort="ontslag", datum="31-02-2026"),
+                            today=TODAY)
     assert set(error.value.errors) == {"soort", "datum", "toelichting"}
 
 
 def test_a_planned_move_may_be_reported_ahead_but_not_years_ahead(db, app_ctx, case):
-    gepland = meld_omstandigheden(db, case.aanbieder_a, case.b1,
+    gepland = report_omstandigheden(db, case.aanbieder_a, case.b1,
                                   melding_data(datum=TODAY + timedelta(days=30)), today=TODAY)
     assert gepland.datum == TODAY + timedelta(days=30)
     with pytest.raises(ValidationError):
-        meld_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(datum=TODAY + timedelta(days=800)),
+        report_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(datum=TODAY + timedelta(days=800)),
                             today=TODAY)
 
 
@@ -155,7 +162,7 @@ def test_a_planned_move_may_be_reported_ahead_but_not_years_ahead(db, app_ctx, c
 )
 def test_odd_input_gives_field_errors_never_crashes(db, app_ctx, case, peildatum, motivatie, soort):
     try:
-        rapportage = registreer_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(
+        rapportage = register_voortgang(db, case.aanbieder_a, case.b1, voortgang_data(
             peildatum=peildatum, motivatie=motivatie), today=TODAY)
     except ValidationError as error:
         assert set(error.errors) <= {"peildatum", "motivatie"}
@@ -163,6 +170,6 @@ def test_odd_input_gives_field_errors_never_crashes(db, app_ctx, case, peildatum
         assert START <= rapportage.peildatum <= TODAY
         assert rapportage.motivatie == rapportage.motivatie.strip() and "\x00" not in rapportage.motivatie
     try:
-        meld_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(soort=soort), today=TODAY)
+        report_omstandigheden(db, case.aanbieder_a, case.b1, melding_data(soort=soort), today=TODAY)
     except ValidationError as error:
         assert set(error.errors) == {"soort"}

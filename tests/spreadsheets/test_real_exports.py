@@ -129,7 +129,7 @@ def test_undivided_absence_goes_to_the_kind_it_is(values: tuple[Any, ...], expec
 def test_undivided_absence_is_never_guessed(values: tuple[Any, ...], fragment: str):
     with pytest.raises(AbsenceError) as info:
         split_absence(*values)
-    assert fragment in info.value.melding and info.value.kolom == "Uren afwezig"
+    assert fragment in info.value.melding and info.value.kolom == "uren_afwezig"
 
 
 # --- encodings -------------------------------------------------------------------------------------------------

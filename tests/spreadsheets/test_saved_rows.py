@@ -16,6 +16,7 @@ from portal.models import Presentie, Upload, UploadSoort, UploadStatus
 from portal.models.enums import VerwijzingStatus
 from portal.services import uploads
 from portal.services.uploads import Settings
+from portal.services.uploads.importers.presentie import _table_path
 from portal.spreadsheets.read import Table, load_table, save_table
 from tests.spreadsheets.conftest import HEADER, Provider, presence_rows, xlsx_bytes
 
@@ -43,7 +44,7 @@ def confirmed(db: Session, provider: Provider, settings: Settings, upload: Uploa
 
 
 def saved_rows(settings: Settings, upload: Upload) -> Path:
-    return uploads._table_path(uploads.path_of(upload, settings.upload_dir))
+    return _table_path(uploads.path_of(upload, settings.upload_dir))
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from portal.models import (
 from portal.models.enums import Onderdeel, Rol, VerwijzingStatus
 from portal.models.resultaat import BereiktNiveau, Examenuitslag, RedenGeenResultaat, ResultaatBron
 from portal.services import uploads
-from portal.services.uploads import Settings, UploadStateError
+from portal.services.uploads import Settings, UploadStateError, lifecycle
 from tests import factories
 from tests.spreadsheets.conftest import HEADER, Provider, presence_rows, xlsx_bytes
 
@@ -218,7 +218,7 @@ def test_a_crash_while_confirming_results_leaves_nothing_and_can_be_confirmed_ag
         assert count(db, Examenresultaat) == 3  # written inside the transaction...
         raise MemoryError("killed")
 
-    monkeypatch.setattr(uploads, "_meld_wijzigingen", crash)
+    monkeypatch.setattr(lifecycle, "_announce", crash)
     upload = confirm(db, provider, settings, upload)
     assert upload.status is UploadStatus.PREVIEWED and "niets opgeslagen" in upload.melding
     assert count(db, Examenresultaat) == 0  # ...and rolled back with it

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from portal import tasks
 from portal.models import AuditEvent, Presentie, RegistratieWijziging, Upload, UploadSoort, UploadStatus
-from portal.services import uploads
+from portal.services import NotAllowed, uploads
+from portal.services import presentie as presentie_service
 from portal.services.uploads import Settings, UploadStateError
 from portal.spreadsheets.guard import UnsafeFileError
 from tests.spreadsheets.conftest import HEADER, Provider, presence_rows, xlsx_bytes
@@ -150,20 +151,20 @@ def test_confirming_twice_or_without_preview_is_refused(db, provider, settings, 
 
 def test_a_crash_mid_import_leaves_no_partial_data_and_can_be_confirmed_again(db, provider, settings, day, monkeypatch):
     upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
-    real_save = uploads.presentie_service.save_presentie
+    real_save = presentie_service.save_presentie
 
     def crash_after_inserting(session, actor, rows):
         real_save(session, actor, rows)
         assert stored(session) == 3  # the rows were written inside the transaction...
         raise MemoryError("killed")
 
-    monkeypatch.setattr(uploads.presentie_service, "save_presentie", crash_after_inserting)
+    monkeypatch.setattr(presentie_service, "save_presentie", crash_after_inserting)
     upload = confirm(db, provider, settings, upload)
     assert stored(db) == 0  # ...and rolled back with it
     assert upload.status is UploadStatus.PREVIEWED
     assert "niets opgeslagen" in upload.melding
 
-    monkeypatch.setattr(uploads.presentie_service, "save_presentie", real_save)
+    monkeypatch.setattr(presentie_service, "save_presentie", real_save)
     upload = confirm(db, provider, settings, upload)
     assert upload.status is UploadStatus.CONFIRMED
     assert stored(db) == 3
@@ -176,7 +177,7 @@ def test_a_killed_worker_does_not_block_the_upload_forever(db, provider, setting
     # The worker died without a trace: the claim is refused while fresh, accepted once stale.
     with pytest.raises(UploadStateError, match="wordt al opgeslagen"):
         uploads.request_confirmation(db, provider.user, upload)
-    upload.bijgewerkt_op = upload.bijgewerkt_op - uploads.STALE_CONFIRMATION - timedelta(minutes=1)
+    upload.updated_at = upload.updated_at - uploads.STALE_CONFIRMATION - timedelta(minutes=1)
     db.commit()
     confirm(db, provider, settings, upload)
     assert stored(db) == 3
@@ -192,14 +193,14 @@ def test_full_disk_or_lost_database_gives_a_clear_error_and_no_partial_data(
     from sqlalchemy.exc import OperationalError
 
     upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
-    real_save = uploads.presentie_service.save_presentie
+    real_save = presentie_service.save_presentie
     error = exception or OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
 
     def failing(session, actor, rows):
         real_save(session, actor, rows)
         raise error
 
-    monkeypatch.setattr(uploads.presentie_service, "save_presentie", failing)
+    monkeypatch.setattr(presentie_service, "save_presentie", failing)
     upload = confirm(db, provider, settings, upload)
     assert stored(db) == 0
     assert expected in upload.melding
@@ -234,7 +235,7 @@ def test_only_aanbieder_staff_can_upload(db, settings, provider):
     from tests import factories
 
     klantregisseur = factories.UserFactory(rol=Rol.KLANTREGISSEUR)
-    with pytest.raises(UploadStateError):
+    with pytest.raises(NotAllowed):
         uploads.store(db, klantregisseur, UploadSoort.PRESENTIE, io.BytesIO(b"a;b\n"), "x.csv",
                       settings.upload_dir, settings.limits)
 

@@ -9,15 +9,15 @@ from werkzeug.wrappers import Response
 from portal import access
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
-from portal.blueprints.beheer.drempels_forms import ContractDrempelsForm, GemeenteDrempelsForm, form_data
+from portal.blueprints.beheer.drempels_forms import ContractDrempelsForm, GemeenteDrempelsForm
 from portal.blueprints.beheer.forms import ActionForm
-from portal.blueprints.formflow import save_form
+from portal.blueprints.formflow import input_from, save_form
 from portal.extensions import db
 from portal.models import Contract, Gemeente, User
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.services import drempels
-from portal.services.signalen import laad_drempels
+from portal.services.signalen import load_drempels
 
 add_nav_item(
     "beheer.signaaldrempels", "Signaaldrempels", (Rol.FUNCTIONEEL_BEHEERDER,),
@@ -43,7 +43,7 @@ def _gemeente_or_404(actor: User, gemeente_id: int) -> Gemeente:
 @roles_required(Rol.FUNCTIONEEL_BEHEERDER)
 def signaaldrempels() -> str:
     """The defaults and, per gemeente of the beheerder, whether it uses its own thresholds."""
-    tabel = laad_drempels(db.session)
+    tabel = load_drempels(db.session)
     gemeenten = db.session.scalars(access.gemeenten(_actor())).all()
     return render_template(
         "beheer/signaaldrempels.html", velden=drempels.VELDEN, standaard=tabel.standaard,
@@ -60,7 +60,8 @@ def signaaldrempels_gemeente(gemeente_id: int) -> str | Response:
     stand = drempels.gemeente_drempels(db.session, gemeente)
     form = GemeenteDrempelsForm(data={veld.name: str(getattr(stand.huidig, veld.name)) for veld in drempels.VELDEN})
     done = save_form(
-        form, lambda: drempels.save_gemeente_drempels(db.session, actor, gemeente, form_data(form, drempels.VELDEN)),
+        form, lambda: drempels.save_gemeente_drempels(db.session, actor, gemeente,
+                                                      input_from(drempels.GemeenteDrempelsInput, form)),
         f"De signaaldrempels van {gemeente.naam} zijn opgeslagen.", url_for("beheer.signaaldrempels"),
     )
     return done or render_template(
@@ -88,7 +89,7 @@ def signaaldrempels_standaard(gemeente_id: int) -> Response:
 @roles_required(Rol.CONTRACTMANAGER)
 def contractdrempels() -> str:
     """The contracts in scope with their own attendance thresholds, if any."""
-    tabel = laad_drempels(db.session)
+    tabel = load_drempels(db.session)
     contracts = db.session.scalars(access.contracts(_actor()).order_by(Contract.kenmerk)).all()
     return render_template(
         "beheer/contractdrempels.html", velden=drempels.CONTRACT_VELDEN,
@@ -109,7 +110,8 @@ def contractdrempels_contract(contract_id: int) -> str | Response:
     })
     done = save_form(
         form,
-        lambda: drempels.save_contract_drempels(db.session, actor, contract, form_data(form, drempels.CONTRACT_VELDEN)),
+        lambda: drempels.save_contract_drempels(db.session, actor, contract,
+                                                input_from(drempels.ContractDrempelsInput, form)),
         f"De drempels van contract {contract.kenmerk} zijn opgeslagen.", url_for("beheer.contractdrempels"),
     )
     return done or render_template(

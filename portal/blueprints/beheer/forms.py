@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo
 
+from portal.blueprints.fields import options, strip
 from portal.models.enums import AanbiederSoort
 
-
-def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
-    """Select choices from (value, label) pairs (WTForms 3.3 deprecates plain tuples)."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+_strip = strip
 
 
 def _optional_int(value: object) -> int | None:

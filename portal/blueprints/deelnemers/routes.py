@@ -8,28 +8,20 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
-from portal import access
+from portal import access, audit
 from portal.access import roles_required
 from portal.blueprints.deelnemers import bp
-from portal.blueprints.listing import apply_sort, choice_arg, int_arg, render_list, search_clause
+from portal.blueprints.listing import choice_arg, int_arg, render_list
 from portal.extensions import db
-from portal.models import Inburgeraar, Verwijzing
 from portal.models.enums import AANBIEDER_ROLLEN, Onderdeel, VerwijzingStatus
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import cases
+from portal.services import overzichten
 
 add_nav_item("deelnemers.index", "Mijn deelnemers", AANBIEDER_ROLLEN,
              description="inburgeraars die naar uw organisatie zijn verwezen", order=10)
 
-SORT_COLUMNS = {
-    "naam": (Inburgeraar.achternaam, Inburgeraar.voornamen),
-    "bsn": (Inburgeraar.bsn,),
-    "start": (Verwijzing.beoogde_startdatum,),
-    "einde": (Verwijzing.uiterste_einddatum,),
-}
 SORT_LABELS = {"naam": "Naam", "bsn": "BSN", "start": "Beoogde start", "einde": "Uiterste einddatum"}
 
 
@@ -44,19 +36,10 @@ def index() -> str:
         "gemeente": int_arg(request.args.get("gemeente")),
         "sort": request.args.get("sort", "naam"),
     }
-    query = access.verwijzingen(current_user).join(Verwijzing.inburgeraar).options(
-        selectinload(Verwijzing.inburgeraar).selectinload(Inburgeraar.pips),
-        selectinload(Verwijzing.inburgeraar).selectinload(Inburgeraar.gemeente),
-    )
-    if (clause := search_clause(args["q"])) is not None:
-        query = query.where(clause)
-    if args["onderdeel"]:
-        query = query.where(Verwijzing.onderdeel == args["onderdeel"])
-    if args["status"]:
-        query = query.where(Verwijzing.status == args["status"])
-    if args["gemeente"]:
-        query = query.where(Inburgeraar.gemeente_id == args["gemeente"])
-    query, args["sort"] = apply_sort(query, args["sort"], SORT_COLUMNS, "naam", tiebreak=Verwijzing.id)
+    query, args["sort"] = overzichten.deelnemers(current_user, overzichten.DeelnemerFilters(
+        zoek=args["q"], onderdeel=args["onderdeel"], status=args["status"], gemeente_id=args["gemeente"],
+        sort=args["sort"],
+    ))
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
     return render_list("deelnemers", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
         "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
@@ -71,7 +54,7 @@ def detail(verwijzing_id: int) -> str:
     """What the gemeente asked this aanbieder to do for one deelnemer; other providers' work stays hidden."""
     verwijzing = access.get_verwijzing_or_404(current_user, verwijzing_id)
     inburgeraar = verwijzing.inburgeraar
-    cases.record_view(db.session, current_user, inburgeraar, object_type="verwijzing", object_id=verwijzing.id)
+    audit.record_read(db.session, current_user, inburgeraar, object_type="verwijzing", object_id=verwijzing.id)
     db.session.commit()
     andere = [v for v in access.verwijzingen_of(current_user, inburgeraar) if v.id != verwijzing.id]
     return render_template("deelnemers/detail.html", verwijzing=verwijzing, inburgeraar=inburgeraar,

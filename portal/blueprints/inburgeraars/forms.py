@@ -9,35 +9,23 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.form import BaseForm
 
+from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip
 
-DATE_HINT = "Dag-maand-jaar, bijvoorbeeld 05-03-2026."
-DATE_KW = {"autocomplete": "off", "inputmode": "numeric", "size": "12"}
-
-
-class Verplicht:
-    """Marks a field as required for the label and the browser; the service does the actual check."""
-
-    field_flags = {"required": True}  # WTForms reads this class attribute
-
-    def __call__(self, form: BaseForm, field: Field) -> None:
-        return None
-
-
-VERPLICHT = [Verplicht()]
+DATE_HINT = DATUM_HINT
+DATE_KW = DATUM_KW
 
 
 def choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms options (tuples are deprecated since WTForms 3.3)."""
-    return [SelectChoice(value, label) for value, label in pairs]
+    """(value, label) pairs as WTForms options."""
+    return options(pairs)
 
 
 def _select(label: str, pairs: list[tuple[str, str]] | None = None, **kwargs: Any) -> SelectField:
-    return SelectField(label, choices=choices(pairs or []), validate_choice=False, **kwargs)
+    return select(label, choices(pairs or []), **kwargs)
 
 
 class InburgeraarForm(FlaskForm):

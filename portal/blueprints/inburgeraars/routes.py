@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from portal import access
+from portal import access, clock
 from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
-from portal.blueprints.formflow import save_form
+from portal.blueprints.formflow import input_from, save_form
 from portal.blueprints.inburgeraars import bp
 from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, VerwijzingForm, choices
 from portal.blueprints.listing import (
-    apply_sort,
     choice_arg,
     int_arg,
-    leerroute_clause,
     render_list,
-    search_clause,
 )
 from portal.blueprints.registraties.forms import BesluitForm
 from portal.extensions import db
-from portal.models import Gemeente, Inburgeraar, User, user_gemeente
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import cases, dossier
+from portal.services import cases, dossier, overzichten
 
 add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
              description="zoeken, PIP vaststellen en verwijzen", order=10)
 
-SORT_COLUMNS = {
-    "naam": (Inburgeraar.achternaam, Inburgeraar.voornamen),
-    "bsn": (Inburgeraar.bsn,),
-    "geboortedatum": (Inburgeraar.geboortedatum,),
-    "gemeente": (Gemeente.naam,),
-    "aangemaakt": (Inburgeraar.created_at,),
-}
 SORT_LABELS = {"naam": "Naam", "bsn": "BSN", "geboortedatum": "Geboortedatum", "gemeente": "Gemeente"}
 
 
@@ -56,22 +41,12 @@ def index() -> str:
         "mijn": "1" if request.args.get("mijn") == "1" and current_user.rol is Rol.KLANTREGISSEUR else "",
         "sort": request.args.get("sort", "naam"),
     }
-    query = access.inburgeraars(current_user).join(Inburgeraar.gemeente).options(
-        selectinload(Inburgeraar.pips), selectinload(Inburgeraar.gemeente), selectinload(Inburgeraar.klantregisseur)
-    )
-    if (clause := search_clause(args["q"])) is not None:
-        query = query.where(clause)
-    if args["gemeente"]:
-        query = query.where(Inburgeraar.gemeente_id == args["gemeente"])
-    if args["doelgroep"]:
-        query = query.where(Inburgeraar.doelgroep == args["doelgroep"])
-    if (clause := leerroute_clause(args["leerroute"])) is not None:
-        query = query.where(clause)
-    else:
+    if args["leerroute"] not in ("B", "O", "Z", "geen"):
         args["leerroute"] = ""
-    if args["mijn"]:
-        query = query.where(Inburgeraar.klantregisseur_id == current_user.id)
-    query, args["sort"] = apply_sort(query, args["sort"], SORT_COLUMNS, "naam")
+    query, args["sort"] = overzichten.inburgeraars(current_user, overzichten.InburgeraarFilters(
+        zoek=args["q"], gemeente_id=args["gemeente"], doelgroep=args["doelgroep"], leerroute=args["leerroute"],
+        klantregisseur_id=current_user.id if args["mijn"] else None, sort=args["sort"],
+    ))
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
     return render_list("inburgeraars", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
         "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
@@ -87,7 +62,7 @@ def detail(inburgeraar_id: int) -> str:
     """The case page: signals, personal data, PIP, verwijzingen, hours, attendance, results with the afschaling
     decision, intake (klantregisseur only) and the timeline; one audit event per view."""
     inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
-    inhoud = dossier.lees(db.session, current_user, inburgeraar, today=date.today())
+    inhoud = dossier.read(db.session, current_user, inburgeraar, today=clock.today())
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",
@@ -110,7 +85,7 @@ def detail(inburgeraar_id: int) -> str:
         next_url=url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
         may_see_intake=access.may_see_intake(current_user),
         may_manage=access.may_manage_cases(current_user),
-        leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),
+        leerroute_uiterlijk=inburgeraar.leerroute_wijzigen_uiterlijk,
     )
 
 
@@ -122,7 +97,8 @@ def nieuw() -> str | Response:
     gemeenten = list(db.session.scalars(access.gemeenten(current_user)))
     form.gemeente_id.choices = choices([("", "Kies de gemeente")] + [(str(g.id), g.naam) for g in gemeenten])
     form.klantregisseur_id.choices = choices([("", "Nog geen klantregisseur")] + [
-        (str(u.id), f"{u.naam} ({', '.join(g.naam for g in u.gemeenten)})") for u in _klantregisseurs(gemeenten)
+        (str(u.id), f"{u.naam} ({', '.join(g.naam for g in u.gemeenten)})")
+        for u in db.session.scalars(access.klantregisseurs(current_user))
     ])
     if request.method == "GET":
         if len(gemeenten) == 1:
@@ -130,7 +106,7 @@ def nieuw() -> str | Response:
         if current_user.rol is Rol.KLANTREGISSEUR:
             form.klantregisseur_id.data = str(current_user.id)
     done = save_form(
-        form, lambda: cases.create_inburgeraar(db.session, current_user, form.data),
+        form, lambda: cases.create_inburgeraar(db.session, current_user, input_from(cases.InburgeraarInput, form)),
         "De inburgeraar is geregistreerd.",
         lambda inburgeraar: url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
     )
@@ -151,13 +127,13 @@ def pip_nieuw(inburgeraar_id: int) -> str | Response:
         form.niveau.data = huidige.niveau.value if huidige.niveau else ""
         form.geschatte_intensiteit.data = str(huidige.geschatte_intensiteit or "")
     done = save_form(
-        form, lambda: cases.record_pip(db.session, current_user, inburgeraar, form.data),
+        form, lambda: cases.record_pip(db.session, current_user, inburgeraar, input_from(cases.PipInput, form)),
         lambda pip: f"Versie {pip.versie} van het PIP is vastgelegd.",
         url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
     )
     return done or render_template(
         "inburgeraars/pip.html", form=form, inburgeraar=inburgeraar, huidige=huidige,
-        leerroute_uiterlijk=cases.leerroute_wijzigen_uiterlijk(inburgeraar),
+        leerroute_uiterlijk=inburgeraar.leerroute_wijzigen_uiterlijk,
     )
 
 
@@ -175,25 +151,10 @@ def verwijzing_nieuw(inburgeraar_id: int) -> str | Response:
         (o.value, o.label) for o in cases.passende_onderdelen(inburgeraar)
     ])
     done = save_form(
-        form, lambda: cases.create_verwijzing(db.session, current_user, inburgeraar, form.data),
+        form, lambda: cases.create_verwijzing(db.session, current_user, inburgeraar,
+                                              input_from(cases.VerwijzingInput, form)),
         lambda verwijzing: f"Verwijzing {verwijzing.kenmerk} naar {verwijzing.aanbieder.naam} is gemaakt.",
         url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
     )
     return done or render_template("inburgeraars/verwijzing.html", form=form, inburgeraar=inburgeraar,
                            contracten=contracten)
-
-
-def _klantregisseurs(gemeenten: list[Gemeente]) -> list[User]:
-    """Active klantregisseurs of the given gemeenten, for the case owner choice."""
-    ids = [g.id for g in gemeenten]
-    query = (
-        select(User)
-        .where(
-            User.rol == Rol.KLANTREGISSEUR,
-            User.actief.is_(True),
-            User.id.in_(select(user_gemeente.c.user_id).where(user_gemeente.c.gemeente_id.in_(ids))),
-        )
-        .order_by(User.naam)
-    )
-    return list(db.session.scalars(query))
-

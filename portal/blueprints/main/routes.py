@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal import access
 from portal.access import login_only, public
 from portal.blueprints.main import bp
 from portal.extensions import db
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
+from portal.services import overzichten
 
 add_nav_item("main.index", "Start", tuple(Rol), order=0)
 
@@ -20,12 +20,7 @@ add_nav_item("main.index", "Start", tuple(Rol), order=0)
 @login_only
 def index() -> str:
     """Start page with the user's scope at a glance."""
-    inburgeraar_count = db.session.scalar(
-        select(func.count()).select_from(access.inburgeraars(current_user).subquery())
-    )
-    verwijzing_count = db.session.scalar(
-        select(func.count()).select_from(access.verwijzingen(current_user).subquery())
-    )
+    inburgeraar_count, verwijzing_count = overzichten.aantallen(db.session, current_user)
     return render_template(
         "main/index.html", inburgeraar_count=inburgeraar_count, verwijzing_count=verwijzing_count
     )

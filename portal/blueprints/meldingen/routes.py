@@ -8,12 +8,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from portal import access, audit
+from portal import audit
 from portal.access import login_only
+from portal.audit import AuditActie
+from portal.blueprints.formflow import save_form
 from portal.blueprints.meldingen import bp
 from portal.blueprints.meldingen.forms import MailVoorkeurForm
 from portal.extensions import db, htmx
-from portal.models import Inburgeraar, MailModus, Melding, Verwijzing
+from portal.models import Melding
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
@@ -26,11 +28,7 @@ CHANGED_EVENT = "meldingen-gewijzigd"  # htmx event that makes the header badge 
 
 def _names(melding_list: list[Melding]) -> dict[int, str]:
     """Names of the inburgeraars behind these meldingen, only those still in the user's scope."""
-    ids = {m.inburgeraar_id for m in melding_list if m.inburgeraar_id is not None}
-    if not ids:
-        return {}
-    query = access.inburgeraars(current_user).where(Inburgeraar.id.in_(ids))
-    return {i.id: i.naam for i in db.session.scalars(query)}
+    return meldingen.names_in_scope(db.session, current_user, (m.inburgeraar_id for m in melding_list))
 
 
 def _rows(melding_list: list[Melding]) -> dict[str, object]:
@@ -53,8 +51,8 @@ def inbox() -> str:
     rows = _rows(page.items)
     names = rows["names"]
     if names:
-        audit.record(db.session, current_user, "meldingen_bekeken", object_type="melding",
-                     details={"inburgeraar_ids": sorted(names)})
+        audit.record_read(db.session, current_user, None, action=AuditActie.MELDINGEN_BEKEKEN, object_type="melding",
+                          details={"inburgeraar_ids": sorted(names)})
     db.session.commit()
     context = {"page": page, **rows, "unread": meldingen.unread_count(db.session, current_user)}
     if htmx and not htmx.history_restore_request:
@@ -83,18 +81,14 @@ def openen(melding_id: int) -> str | Response:
     meldingen.mark_read(db.session, melding)
     if melding.is_overzicht:
         return _overzicht(melding)
-    if melding.verwijzing_id is not None:
-        case = db.session.scalar(access.verwijzingen(current_user).where(Verwijzing.id == melding.verwijzing_id))
-    else:
-        case = db.session.scalar(access.inburgeraars(current_user).where(Inburgeraar.id == melding.inburgeraar_id))
-    if case is None:
+    if not meldingen.case_in_scope(db.session, current_user, melding):
         # The recipient lost access since (other gemeente, verwijzing withdrawn): nothing to show.
-        audit.record(db.session, current_user, "melding_geopend", object_type="melding", object_id=melding.id,
-                     inburgeraar=melding.inburgeraar_id, result="geweigerd")
+        audit.record_read(db.session, current_user, melding.inburgeraar_id, action=AuditActie.MELDING_GEOPEND,
+                          object_type="melding", object_id=melding.id, result="geweigerd")
         db.session.commit()
         abort(404)
-    audit.record(db.session, current_user, "melding_geopend", object_type="melding", object_id=melding.id,
-                 inburgeraar=melding.inburgeraar_id)
+    audit.record_read(db.session, current_user, melding.inburgeraar_id, action=AuditActie.MELDING_GEOPEND,
+                      object_type="melding", object_id=melding.id)
     db.session.commit()
     target = _case_url(melding)
     if target is not None:
@@ -113,8 +107,9 @@ def _overzicht(melding: Melding) -> str:
                     page_number(request.args.get(PAGE_PARAM)), per_page=OVERZICHT_PER_PAGE,
                     args={"melding_id": melding.id})
     hidden = total - page.total
-    audit.record(db.session, current_user, "melding_geopend", object_type="melding", object_id=melding.id,
-                 details={"inburgeraar_ids": [i.id for i in page.items], "niet_zichtbaar": hidden})
+    audit.record_read(db.session, current_user, None, action=AuditActie.MELDING_GEOPEND, object_type="melding",
+                      object_id=melding.id, details={"inburgeraar_ids": [i.id for i in page.items],
+                                                     "niet_zichtbaar": hidden})
     db.session.commit()
     links = {i.id: _inburgeraar_url(i.id) for i in page.items}
     return render_template("meldingen/overzicht.html", melding=melding, page=page, total=total, hidden=hidden,
@@ -149,7 +144,7 @@ def gelezen(melding_id: int) -> str | Response:
     """Mark one melding read."""
     melding = _own_or_404(melding_id)
     meldingen.mark_read(db.session, melding)
-    audit.record(db.session, current_user, "melding_gelezen", object_type="melding", object_id=melding.id)
+    audit.record(db.session, current_user, AuditActie.MELDING_GELEZEN, object_type="melding", object_id=melding.id)
     db.session.commit()
     if htmx:
         html = render_template("meldingen/_rij.html", melding=melding, **_rows([melding]), focus=True)
@@ -162,7 +157,7 @@ def gelezen(melding_id: int) -> str | Response:
 def alles_gelezen() -> str | Response:
     """Mark every melding of the user read."""
     count = meldingen.mark_all_read(db.session, current_user)
-    audit.record(db.session, current_user, "meldingen_alle_gelezen", object_type="melding",
+    audit.record(db.session, current_user, AuditActie.MELDINGEN_ALLE_GELEZEN, object_type="melding",
                  details={"aantal": count})
     db.session.commit()
     message = "Er waren geen ongelezen meldingen." if count == 0 else (
@@ -180,17 +175,13 @@ def alles_gelezen() -> str | Response:
 @login_only
 def instellingen() -> str | Response:
     """Choose: a mail per melding, a daily overview, or no mail."""
-    current = mail.mail_modus(db.session, current_user)
-    form = MailVoorkeurForm(modus=current.value)
-    if form.validate_on_submit():
-        modus = MailModus(form.modus.data)
-        mail.set_mail_modus(db.session, current_user, modus)
-        audit.record(db.session, current_user, "mailvoorkeur_gewijzigd", object_type="user",
-                     object_id=current_user.id, details={"van": current.value, "naar": modus.value})
-        db.session.commit()
-        flash(f"Uw e-mailvoorkeur is opgeslagen: {modus.label.lower()}.", "success")
-        return redirect(url_for("meldingen.instellingen"))
-    return render_template("meldingen/instellingen.html", form=form)
+    form = MailVoorkeurForm(modus=mail.mail_modus(db.session, current_user).value)
+    done = save_form(
+        form, lambda: mail.set_mail_modus(db.session, current_user, form.modus.data),
+        lambda voorkeur: f"Uw e-mailvoorkeur is opgeslagen: {voorkeur.modus.label.lower()}.",
+        url_for("meldingen.instellingen"),
+    )
+    return done or render_template("meldingen/instellingen.html", form=form)
 
 
 def unread_for_header() -> int:

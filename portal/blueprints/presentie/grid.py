@@ -1,208 +1,44 @@
-"""The weekly presentie grid: which deelnemers and days a provider can fill for one activity, and how a
-submitted row maps onto the presentie service's inputs and errors."""
+"""The weekly presentie grid's form side: a submitted row as presentie inputs, and their errors back in place.
+
+Which rows and days the grid shows is portal.services.weekrooster; saving is portal.services.presentie.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
 
-from portal import access
-from portal.formatting import datum, getal
-from portal.models import Inburgeraar, Presentie, TrajectStart, User, Verwijzing
-from portal.models.enums import VerwijzingStatus
-from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
-from portal.services.presentie import PresentieInput, RowError
+from portal.formatting import datum
+from portal.models.traject import Activiteit
+from portal.services import ValidationError
+from portal.services.presentie import PresentieInput
+from portal.services.weekrooster import DAGEN, DAGEN_KORT, VELDEN, Cell, Row
 
-DAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-DAGEN_KORT = ("ma", "di", "wo", "do", "vr", "za", "zo")
-VELDEN = ("aanwezig", "geoorloofd", "ongeoorloofd", "reden")
 _SERVICE_VELD = {
     "uren_aanwezig": "aanwezig", "datum": "aanwezig", "uren_afwezig_geoorloofd": "geoorloofd",
     "uren_afwezig_ongeoorloofd": "ongeoorloofd", "reden_afwezig": "reden",
 }
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_CLOSED = (VerwijzingStatus.INGETROKKEN, VerwijzingStatus.NIET_GESTART)
 
 
-def parse_week(raw: str | None, today: date) -> date:
-    """The Monday of an ISO week like 2026-W47; the current week for anything else."""
-    match = _WEEK.match(raw or "")
-    if match:
-        try:
-            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-        except ValueError:
-            pass
-    return today - timedelta(days=today.weekday())
+class _RijFormBase(FlaskForm):
+    """Where the grid was (week, activity, search, page); the day fields are added below."""
+
+    week = HiddenField()
+    activiteit = HiddenField()
+    q = HiddenField()
+    pagina = HiddenField()
 
 
-def week_label(monday: date) -> str:
-    """2026-W47."""
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
+# One text field per day (0 = Monday) and value: aanwezig_0 … reden_6, as the row template names its inputs.
+RijForm: type[FlaskForm] = type("RijForm", (_RijFormBase,), {
+    "__doc__": "One row of the weekly grid: hours present and absent and the reason, per day.",
+    **{f"{veld}_{dag}": StringField() for veld in VELDEN for dag in range(7)},
+})
 
 
-def activiteiten_for(session: Session, user: User) -> list[Activiteit]:
-    """Activities that fit at least one onderdeel the provider has verwijzingen for (all when none)."""
-    onderdelen = set(session.scalars(
-        access.verwijzingen_for_registration(user).with_only_columns(Verwijzing.onderdeel).distinct()
-    ))
-    fitting = [a for a in Activiteit if any(a in ACTIVITEITEN_PER_ONDERDEEL[o] for o in onderdelen)]
-    return fitting or list(Activiteit)
-
-
-@dataclass
-class Cell:
-    """One day of one row: the four inputs, their values and errors, and whether the day can be filled."""
-
-    index: int
-    day: date
-    editable: bool
-    waarom_niet: str = ""
-    stored: bool = False
-    values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(VELDEN, ""))
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def dag(self) -> str:
-        return DAGEN[self.index]
-
-    @property
-    def heeft_afwezigheid(self) -> bool:
-        absent = any(self.values[v] not in ("", "0") for v in ("geoorloofd", "ongeoorloofd"))
-        return absent or bool(self.values["reden"])
-
-
-@dataclass
-class Row:
-    """One deelnemer (verwijzing) in the grid."""
-
-    verwijzing: Verwijzing
-    inburgeraar: Inburgeraar
-    start: TrajectStart | None
-    cells: list[Cell]
-    errors: list[str] = field(default_factory=list)
-    bericht: str = ""
-
-    @property
-    def naam(self) -> str:
-        return self.inburgeraar.naam
-
-    @property
-    def gestart(self) -> bool:
-        start = self.start
-        return start is not None and not start.niet_gestart and start.gerealiseerde_startdatum is not None
-
-    @property
-    def afwezigheid_open(self) -> bool:
-        """Open only to show an absence error: open panels on every row would make a 30-row grid unscannable;
-        the summary already says how many days have absence."""
-        return any(any(k != "aanwezig" for k in c.errors) for c in self.cells)
-
-    @property
-    def aantal_afwezig(self) -> int:
-        return sum(1 for c in self.cells if c.heeft_afwezigheid)
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors) or any(c.errors for c in self.cells)
-
-
-def _hours(value: Decimal | None) -> str:
-    return "" if value is None else getal(value)
-
-
-GRID_PER_PAGE = 40
-
-
-def _row_query(session: Session, user: User, monday: date, activiteit: Activiteit, zoek: str = "") -> Any:
-    sunday = monday + timedelta(days=6)
-    onderdelen = [o for o, acts in ACTIVITEITEN_PER_ONDERDEEL.items() if activiteit in acts]
-    query = (
-        access.verwijzingen_for_registration(user)
-        .add_columns(TrajectStart, Inburgeraar)
-        .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
-        .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
-        .where(
-            Verwijzing.onderdeel.in_(onderdelen),
-            Verwijzing.status.not_in(_CLOSED),
-            or_(TrajectStart.gerealiseerde_startdatum <= sunday,
-                and_(TrajectStart.gerealiseerde_startdatum.is_(None), Verwijzing.beoogde_startdatum <= sunday)),
-            or_(TrajectStart.bijgestelde_einddatum >= monday,
-                and_(TrajectStart.bijgestelde_einddatum.is_(None), Verwijzing.uiterste_einddatum >= monday)),
-        )
-    )
-    if zoek:
-        pattern = f"%{zoek.replace('%', '').replace('_', '')}%"
-        query = query.where(or_(Inburgeraar.achternaam.ilike(pattern), Inburgeraar.voornamen.ilike(pattern),
-                                Verwijzing.kenmerk.ilike(pattern)))
-    return query
-
-
-def count_rows(session: Session, user: User, monday: date, activiteit: Activiteit, zoek: str = "") -> int:
-    """How many deelnemers the grid has for this week, activity and search."""
-    query = _row_query(session, user, monday, activiteit, zoek).with_only_columns(func.count(Verwijzing.id))
-    return session.scalar(query) or 0
-
-
-def load_rows(
-    session: Session, user: User, monday: date, activiteit: Activiteit, today: date, only: int | None = None,
-    zoek: str = "", pagina: int = 1,
-) -> list[Row]:
-    """The provider's deelnemers whose traject overlaps the week and fits the activity, with stored presentie."""
-    sunday = monday + timedelta(days=6)
-    query = _row_query(session, user, monday, activiteit, zoek).order_by(
-        Inburgeraar.achternaam, Inburgeraar.voornamen, Verwijzing.id)
-    if only is not None:
-        query = query.where(Verwijzing.id == only)
-    else:
-        query = query.limit(GRID_PER_PAGE).offset((max(pagina, 1) - 1) * GRID_PER_PAGE)
-    results = session.execute(query).all()
-    ids = [v.id for v, _, _ in results]
-    stored: dict[tuple[int, date], Presentie] = {}
-    if ids:
-        for p in session.scalars(select(Presentie).where(
-            Presentie.verwijzing_id.in_(ids), Presentie.datum.between(monday, sunday),
-            Presentie.activiteit == activiteit,
-        )):
-            stored[(p.verwijzing_id, p.datum)] = p
-    rows = []
-    for verwijzing, start, inburgeraar in results:
-        row = Row(verwijzing, inburgeraar, start, [])
-        for i in range(7):
-            day = monday + timedelta(days=i)
-            cell = Cell(i, day, editable=False)
-            if not row.gestart:
-                cell.waarom_niet = "nog geen startdatum"
-            elif day < start.gerealiseerde_startdatum:  # type: ignore[union-attr,operator]
-                cell.waarom_niet = "vóór de start"
-            elif day > (start.bijgestelde_einddatum or verwijzing.uiterste_einddatum):  # type: ignore[union-attr]
-                cell.waarom_niet = "na het einde"
-            elif day > today:
-                cell.waarom_niet = "in de toekomst"
-            else:
-                cell.editable = True
-            p = stored.get((verwijzing.id, day))
-            if p is not None:
-                cell.values = {
-                    "aanwezig": _hours(p.uren_aanwezig),
-                    "geoorloofd": "" if not p.uren_afwezig_geoorloofd else _hours(p.uren_afwezig_geoorloofd),
-                    "ongeoorloofd": "" if not p.uren_afwezig_ongeoorloofd else _hours(p.uren_afwezig_ongeoorloofd),
-                    "reden": p.reden_afwezig or "",
-                }
-                cell.stored = True
-            row.cells.append(cell)
-        rows.append(row)
-    return rows
-
-
-def inputs_from_form(row: Row, form: Mapping[str, str], activiteit: Activiteit) -> list[PresentieInput]:
+def inputs_from_form(row: Row, form: Any, activiteit: Activiteit) -> list[PresentieInput]:
     """Presentie inputs for the days of a submitted row that carry a value or already had a stored record.
 
     The submitted raw text goes to the service unchanged; the cells keep it so errors show what was typed.
@@ -212,7 +48,7 @@ def inputs_from_form(row: Row, form: Mapping[str, str], activiteit: Activiteit) 
         if not cell.editable:
             continue  # no inputs are shown for these days; the service would refuse them anyway
         had_record = cell.stored
-        submitted = {v: (form.get(f"{v}_{cell.index}") or "").strip()[:500] for v in VELDEN}
+        submitted = {v: (form[f"{v}_{cell.index}"].data or "").strip()[:500] for v in VELDEN}
         if not any(submitted.values()) and not had_record:
             cell.values = dict.fromkeys(VELDEN, "")
             continue
@@ -225,16 +61,18 @@ def inputs_from_form(row: Row, form: Mapping[str, str], activiteit: Activiteit) 
     return inputs
 
 
-def attach_errors(row: Row, errors: list[RowError]) -> None:
-    """Put each service error next to the input it is about; errors about the deelnemer go on the row."""
-    for error in errors:
-        veld = _SERVICE_VELD.get(error.veld)
-        if veld is None or not 1 <= error.regel <= 7:
-            if error.melding not in row.errors:
-                row.errors.append(error.melding)
-            continue
-        cell = row.cells[error.regel - 1]
-        cell.errors[veld] = f"{cell.errors[veld]} {error.melding}" if veld in cell.errors else error.melding
+def attach_errors(row: Row, error: ValidationError) -> None:
+    """Put each row error (a day of the week) next to the input it is about; errors about the deelnemer go on
+    the row."""
+    for day in error.rows:
+        for name, melding in day.errors.items():
+            veld = _SERVICE_VELD.get(name)
+            if veld is None or day.row is None or not 1 <= day.row <= 7:
+                if melding not in row.errors:
+                    row.errors.append(melding)
+                continue
+            cell = row.cells[day.row - 1]
+            cell.errors[veld] = f"{cell.errors[veld]} {melding}" if veld in cell.errors else melding
 
 
 def label(cell: Cell, veld: str, row: Row) -> str:
@@ -249,3 +87,4 @@ def label(cell: Cell, veld: str, row: Row) -> str:
 def template_helpers() -> dict[str, Any]:
     """Names the grid templates use."""
     return {"DAGEN": DAGEN, "DAGEN_KORT": DAGEN_KORT, "cell_label": label}
+

@@ -97,7 +97,7 @@ class OverzichtArgs:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def sorteer(cases: Sequence[CaseCijfers], sort: str) -> list[CaseCijfers]:
+def sort_cases(cases: Sequence[CaseCijfers], sort: str) -> list[CaseCijfers]:
     """Sort by a known column; a leading '-' reverses."""
     key = SORTS[sort.lstrip("-")]
     return sorted(cases, key=key, reverse=sort.startswith("-"))

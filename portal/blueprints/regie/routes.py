@@ -6,17 +6,16 @@ from datetime import date
 
 from flask import Response, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal import access, audit
+from portal import access, audit, clock
 from portal.access import CASE_READERS, roles_required
+from portal.audit import AuditActie
 from portal.blueprints.listing import render_list
 from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
-from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sorteer
+from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sort_cases
 from portal.extensions import db
-from portal.models import Gemeente, User, user_gemeente
-from portal.models.enums import Doelgroep, Leerroute, Rol
+from portal.models.enums import Doelgroep, Leerroute
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import signalen
@@ -30,24 +29,13 @@ def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
     cases = signalen.caseload(db.session, current_user, today=today, filters=args.filters(current_user))
     if args.signaal:
         cases = signalen.met_signaal(cases, [args.signaal])
-    return sorteer(cases, args.sort)
+    return sort_cases(cases, args.sort)
 
 
 def _keuzes() -> dict[str, object]:
-    gemeenten = list(db.session.scalars(access.gemeenten(current_user)))
-    regisseurs = db.session.scalars(
-        select(User)
-        .where(
-            User.rol == Rol.KLANTREGISSEUR,
-            User.id.in_(select(user_gemeente.c.user_id).where(
-                user_gemeente.c.gemeente_id.in_(access.gemeenten(current_user).with_only_columns(Gemeente.id))
-            )),
-        )
-        .order_by(User.naam)
-    )
     return {
-        "gemeenten": gemeenten,
-        "klantregisseurs": list(regisseurs),
+        "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
+        "klantregisseurs": list(db.session.scalars(access.klantregisseurs(current_user))),
         "aanbieders": list(db.session.scalars(access.aanbieders(current_user))),
         "leerroutes": Leerroute.choices(),
         "doelgroepen": Doelgroep.choices(),
@@ -60,7 +48,7 @@ def _keuzes() -> dict[str, object]:
 def index() -> str:
     """The caseload with signals; only the results part for htmx searches."""
     args = OverzichtArgs.parse(request.args, current_user)
-    cases = _caseload(args, date.today())
+    cases = _caseload(args, clock.today())
     page = paginate_list(cases, page_number(request.args.get(PAGE_PARAM)), args=args.as_dict())
     return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
 
@@ -70,10 +58,10 @@ def index() -> str:
 def export() -> Response:
     """The same caseload (all pages) as an xlsx file; the export is an audit event."""
     args = OverzichtArgs.parse(request.args, current_user)
-    today = date.today()
+    today = clock.today()
     cases = _caseload(args, today)
-    audit.record(db.session, current_user, "geexporteerd", object_type="caseload",
-                 details={"aantal": len(cases), "filters": sorted(args.as_dict())})
+    audit.record_read(db.session, current_user, None, action=AuditActie.GEEXPORTEERD, object_type="caseload",
+                      details={"aantal": len(cases), "filters": sorted(args.as_dict())})
     db.session.commit()
     response = Response(caseload_xlsx(cases, peildatum=today), mimetype=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="caseload-{today:%Y%m%d}.xlsx"'

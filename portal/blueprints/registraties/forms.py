@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.blueprints.fields import VERPLICHT, options, select, strip
 from portal.models.resultaat import (
     TAAL_EXAMENONDERDELEN,
     AfschalingStatus,
@@ -21,33 +22,15 @@ from portal.models.resultaat import (
 )
 
 DATUM_HINT = "Bijvoorbeeld 05-03-2026."
+V = VERPLICHT
+_strip = strip
 
 
 def _keuzes(pairs: list[tuple[str, str]], leeg: str | None = "Kies …") -> list[SelectChoice]:
-    """Options for a select or radio field, with an empty first option unless `leeg` is None."""
-    first = [SelectChoice("", leeg)] if leeg is not None else []
-    return first + [SelectChoice(value, label) for value, label in pairs]
+    return options(pairs, leeg)
 
 
-def _select(label: str, choices: list[SelectChoice], **kwargs: object) -> SelectField:
-    """A select whose value the service checks (with a Dutch message), not WTForms."""
-    return SelectField(label, choices=choices, validate_choice=False, **kwargs)
-
-
-class Verplicht:
-    """Marks a field as required in the page (label, aria) while the service does the actual check."""
-
-    field_flags = {"required": True}
-
-    def __call__(self, form: object, field: object) -> None:
-        return None
-
-
-V = [Verplicht()]
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+_select = select
 
 
 class VoortgangForm(FlaskForm):
@@ -119,5 +102,6 @@ class BesluitForm(FlaskForm):
         (AfschalingStatus.AFGEWEZEN.value, "Afwijzen"),
     ], leeg=None), validate_choice=False)
     besluit_reden = TextAreaField("Reden", description="Verplicht bij afwijzen; de aanbieder ziet deze reden.")
+    next = HiddenField()  # the local page to return to (the case page embeds this form)
     dagtekening = StringField("Dagtekening nieuw PIP", description="Leeg laten voor vandaag. " + DATUM_HINT,
                               filters=[_strip])

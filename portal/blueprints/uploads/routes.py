@@ -40,7 +40,7 @@ def _run_inline(upload: Upload, settings: Settings) -> bool:
     """Small files (and every file in tests) are processed in the request; large ones by a worker."""
     if current_app.config.get("HUEY_IMMEDIATE"):
         return True
-    if upload.soort in uploads.RESULTAAT_SOORTEN and upload.aantal_rijen > RESULT_INLINE_ROWS:
+    if uploads.importer_for(upload.soort).checks_by_storing and upload.aantal_rijen > RESULT_INLINE_ROWS:
         return False
     return upload.grootte <= settings.inline_max_bytes
 

@@ -1,0 +1,57 @@
+"""Hour norms of the Wet inburgering 2021 per onderdeel and doelgroep (DOMAIN.md §3; Besluit 3.14, 5.5)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from portal.models.enums import Doelgroep, Onderdeel
+
+# Legal minimum hours: Z-route 800 h taal (everyone) and 800 h participatie (asielstatushouders only),
+# the MAP's practical part at least 40 h, the PVT at least 12 h.
+WETTELIJKE_NORMEN: dict[Onderdeel, int] = {
+    Onderdeel.Z_ROUTE_TAAL: 800,
+    Onderdeel.Z_ROUTE_PARTICIPATIE: 800,
+    Onderdeel.MAP: 40,
+    Onderdeel.PVT: 12,
+}
+NORM_LABELS: dict[Onderdeel, str] = {
+    Onderdeel.MAP: "MAP praktijkdeel",
+    Onderdeel.PVT: "PVT",
+    Onderdeel.Z_ROUTE_TAAL: "Z-route taal",
+    Onderdeel.Z_ROUTE_PARTICIPATIE: "Z-route participatie",
+}
+# Besluit art. 5.5 / 003 Bijlage B: afschalen to A2 only after at least 600 lesuren taalles+KNM.
+AFSCHALING_MINIMUM_UREN = Decimal(600)
+
+
+def wettelijke_norm(onderdeel: Onderdeel, doelgroep: Doelgroep) -> int | None:
+    """The legal minimum hours of an onderdeel for this doelgroep, or None when the law sets none."""
+    if onderdeel is Onderdeel.Z_ROUTE_PARTICIPATIE and doelgroep is not Doelgroep.ASIELSTATUSHOUDER:
+        return None  # gezins- en overige migranten: 800 h taal only
+    return WETTELIJKE_NORMEN.get(onderdeel)
+
+
+def doeluren(
+    onderdeel: Onderdeel, doelgroep: Doelgroep, geschatte_intensiteit: int | None,
+    gecontracteerde_uren: Decimal | None,
+) -> tuple[Decimal, str] | None:
+    """The hours a verwijzing should reach and where that number comes from: the legal norm, else for the
+    B1-route the PIP's geschatte intensiteit, else the contracted hours; None when nothing says."""
+    norm = wettelijke_norm(onderdeel, doelgroep)
+    if norm is not None:
+        return Decimal(norm), f"norm {onderdeel.label}"
+    if onderdeel is Onderdeel.B1_ROUTE and geschatte_intensiteit:
+        return Decimal(geschatte_intensiteit), "geschatte intensiteit in het PIP"
+    if gecontracteerde_uren:
+        return Decimal(gecontracteerde_uren), "gecontracteerde uren"
+    return None
+
+
+def uren_tekort_afschaling(taalles_uren: Decimal) -> Decimal:
+    """Taalles+KNM hours still missing before an afschalingsverzoek is possible (0 when none)."""
+    return max(Decimal(0), AFSCHALING_MINIMUM_UREN - taalles_uren)
+
+
+def aandeel(uren: Decimal, norm: Decimal | int) -> int:
+    """Whole percent of a norm reached, capped at 100 (the progress bars); 0 without a norm."""
+    return min(100, int(uren * 100 / norm)) if norm else 0

@@ -1,0 +1,85 @@
+"""The regie signals: thresholds (`drempels`), metrics gathered by one set-based query (`metrics`) and the
+rules that turn them into signals (`regels`).
+
+The caseload overview, the case page, the export and the benchmark all call `caseload()`, so a signal
+means the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from portal import clock
+from portal.models import User
+from portal.models.enums import OPEN_STATUSSEN
+from portal.services.batch import gc_paused
+from portal.services.signalen.drempels import Drempels, DrempelTabel, load_drempels
+from portal.services.signalen.metrics import (
+    CaseCijfers,
+    Filters,
+    VerwijzingCijfers,
+    aanwezigheid_venster,
+    group_rows,
+    metrics_query,
+    presentie_per_verwijzing,
+    verwijzing_cijfers,
+    verwijzing_kolommen,
+)
+from portal.services.signalen.regels import (
+    SIGNAAL_SOORTEN,
+    Ernst,
+    Signaal,
+    regel_aanwezigheid,
+    signalen_voor,
+    uren_norm,
+)
+
+ALLE = Filters()  # no filter: the whole caseload in scope
+
+__all__ = [
+    "OPEN_STATUSSEN",
+    "SIGNAAL_SOORTEN",
+    "CaseCijfers",
+    "DrempelTabel",
+    "Drempels",
+    "Ernst",
+    "Filters",
+    "Signaal",
+    "VerwijzingCijfers",
+    "aanwezigheid_venster",
+    "caseload",
+    "load_drempels",
+    "met_signaal",
+    "metrics_query",
+    "presentie_per_verwijzing",
+    "regel_aanwezigheid",
+    "uren_norm",
+    "verwijzing_cijfers",
+    "verwijzing_kolommen",
+]
+
+
+def caseload(
+    session: Session, user: User, *, today: date | None = None, filters: Filters = ALLE,
+    tabel: DrempelTabel | None = None,
+) -> list[CaseCijfers]:
+    """The cases in scope that match the filters, each with its figures and signals."""
+    today = today or clock.today()
+    tabel = tabel or load_drempels(session)
+    # Plain rows through the session's connection: the ORM's row loading adds nothing for column tuples.
+    result = session.connection().execute(metrics_query(user, today, filters))
+    # Thousands of small objects are made in one go; the cyclic GC would rescan them repeatedly for nothing.
+    with gc_paused():
+        cases = group_rows(result)
+        for case_ in cases:
+            case_.signalen = signalen_voor(case_, tabel, today)
+    return cases
+
+
+def met_signaal(cases: Sequence[CaseCijfers], codes: Iterable[str]) -> list[CaseCijfers]:
+    """Only the cases that have at least one of the given signals."""
+    wanted = set(codes)
+    return [c for c in cases if any(s.code in wanted for s in c.signalen)]

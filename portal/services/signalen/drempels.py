@@ -1,0 +1,76 @@
+"""The thresholds of the regie signals: per gemeente (the row without gemeente is the installation default)
+and, for attendance, per contract. Loaded once per request; the tables are small."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import Contract, ContractSignaalDrempels, SignaalDrempels
+from portal.models.signaal import STANDAARD_DREMPELS
+
+
+@dataclass(frozen=True)
+class Drempels:
+    """The thresholds that apply to one gemeente (and, for attendance, one contract)."""
+
+    weken_niet_gestart: int = STANDAARD_DREMPELS["weken_niet_gestart"]
+    dagen_late_start: int = STANDAARD_DREMPELS["dagen_late_start"]
+    aanwezigheid_min_pct: int = STANDAARD_DREMPELS["aanwezigheid_min_pct"]
+    dagen_geen_presentie: int = STANDAARD_DREMPELS["dagen_geen_presentie"]
+    uren_achterstand_pct: int = STANDAARD_DREMPELS["uren_achterstand_pct"]
+    maanden_termijn_einde: int = STANDAARD_DREMPELS["maanden_termijn_einde"]
+    dagen_map_pvt_deadline: int = STANDAARD_DREMPELS["dagen_map_pvt_deadline"]
+    dagen_afschaling_wachten: int = STANDAARD_DREMPELS["dagen_afschaling_wachten"]
+    dagen_nieuw: int = STANDAARD_DREMPELS["dagen_nieuw"]
+    # Where the attendance threshold comes from, for the explanation ("contract C-00012" / "gemeente").
+    aanwezigheid_bron: str = "standaard"
+
+
+_DREMPEL_VELDEN = [f.name for f in fields(Drempels) if f.name != "aanwezigheid_bron"]
+
+
+@dataclass
+class DrempelTabel:
+    """All thresholds of the installation."""
+
+    standaard: Drempels
+    per_gemeente: dict[int, Drempels]
+    per_contract: dict[int, tuple[str, ContractSignaalDrempels]]
+
+    def voor(self, gemeente_id: int | None, contract_id: int | None = None) -> Drempels:
+        """Thresholds for a gemeente, with a contract's attendance thresholds on top when it has them."""
+        basis = self.per_gemeente.get(gemeente_id, self.standaard) if gemeente_id is not None else self.standaard
+        if contract_id is None or contract_id not in self.per_contract:
+            return basis
+        kenmerk, regel = self.per_contract[contract_id]
+        changes: dict[str, Any] = {}
+        if regel.aanwezigheid_min_pct is not None:
+            changes["aanwezigheid_min_pct"] = regel.aanwezigheid_min_pct
+            changes["aanwezigheid_bron"] = f"contract {kenmerk}"
+        if regel.dagen_geen_presentie is not None:
+            changes["dagen_geen_presentie"] = regel.dagen_geen_presentie
+        return replace(basis, **changes) if changes else basis
+
+
+def _drempels(row: SignaalDrempels, bron: str) -> Drempels:
+    return Drempels(**{name: getattr(row, name) for name in _DREMPEL_VELDEN}, aanwezigheid_bron=bron)
+
+
+def load_drempels(session: Session) -> DrempelTabel:
+    """Read every threshold row; a gemeente without a row uses the default row, else the built-in defaults."""
+    rows = list(session.scalars(select(SignaalDrempels).order_by(SignaalDrempels.id)))
+    standaard = next((_drempels(row, "standaard") for row in rows if row.gemeente_id is None), Drempels())
+    per_gemeente = {row.gemeente_id: _drempels(row, "gemeente") for row in rows if row.gemeente_id is not None}
+    per_contract = {
+        regel.contract_id: (kenmerk, regel)
+        for regel, kenmerk in session.execute(
+            select(ContractSignaalDrempels, Contract.kenmerk).join(
+                Contract, Contract.id == ContractSignaalDrempels.contract_id
+            )
+        )
+    }
+    return DrempelTabel(standaard, per_gemeente, per_contract)

@@ -1,0 +1,53 @@
+"""Spreadsheet uploads: one lifecycle (`lifecycle`) for every kind, one importer per kind (`importers`), and the
+templates to download (`sjablonen`). The names below are the public API the views and the worker use."""
+
+from __future__ import annotations
+
+from portal.services.uploads.importers import REGISTRY, importer_for
+from portal.services.uploads.importers.base import Prepared, Saved
+from portal.services.uploads.lifecycle import (
+    IMPORTEERBAAR,
+    STALE_CONFIRMATION,
+    Settings,
+    UploadStateError,
+    confirm,
+    confirmation_failed,
+    error_rows,
+    failure_message,
+    get_own,
+    iter_errors,
+    path_of,
+    prepare,
+    recent,
+    request_confirmation,
+    store,
+    validate,
+    validation_failed,
+)
+from portal.services.uploads.sjablonen import Template, template
+
+__all__ = [
+    "IMPORTEERBAAR",
+    "REGISTRY",
+    "STALE_CONFIRMATION",
+    "Prepared",
+    "Saved",
+    "Settings",
+    "Template",
+    "UploadStateError",
+    "confirm",
+    "confirmation_failed",
+    "error_rows",
+    "failure_message",
+    "get_own",
+    "importer_for",
+    "iter_errors",
+    "path_of",
+    "prepare",
+    "recent",
+    "request_confirmation",
+    "store",
+    "template",
+    "validate",
+    "validation_failed",
+]

@@ -1,0 +1,177 @@
+"""Presentie and hours from a spreadsheet, through presentie.validate_presentie / save_presentie.
+
+The preview keeps the rows it read (our own compact JSON beside the upload directory), so the confirmation
+does not parse the file twice; the confirmation still checks every row against the database as it is then.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from portal.models import Upload
+from portal.models.upload import UploadSoort
+from portal.services import ValidationError
+from portal.services import presentie as presentie_service
+from portal.services.batch import gc_paused
+from portal.services.uploads.importers.base import Deelnemers, ImportContext, Prepared, Saved, row_error
+from portal.spreadsheets.guard import Limits
+from portal.spreadsheets.layouts import CHOICES, LAYOUTS, AbsenceError, split_absence
+from portal.spreadsheets.read import Table, load_table, save_table, tabulate
+
+_VELDEN = ("datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd",
+           "reden_afwezig", "uren_afwezig", "soort_afwezigheid")  # the last two: undivided absence (split_absence)
+# Who a row is about, and what it says: each read and checked once per distinct value (see read.Table).
+_GROEPEN = (("bsn", "traject"), _VELDEN)
+SAVE_CHUNK = 20_000
+
+
+class PresentieImporter:
+    """Presentie per deelnemer, day and activity."""
+
+    soort = UploadSoort.PRESENTIE
+    layout = LAYOUTS[UploadSoort.PRESENTIE]
+    keuzes = CHOICES[UploadSoort.PRESENTIE]
+    sjabloon_onderdelen = None
+    checks_by_storing = False
+    instructies = (
+        "Vul per deelnemer één regel in per lesdag en activiteit. Kopieer een regel voor meer dagen.",
+        "BSN, naam, onderdeel en traject staan al ingevuld voor uw actieve deelnemers.",
+        "Uren in kwartieren met een komma: 2,5 is tweeënhalf uur. Vul 0 in als de deelnemer er niet was.",
+        "Bij uren afwezig is een reden verplicht.",
+        "Datums als dd-mm-jjjj, bijvoorbeeld 05-03-2026. Geen datums in de toekomst.",
+        "Gebruik geen formules: vervang ze door hun waarden. Een regel 'Totaal' onderaan mag blijven staan.",
+        "U ziet na het uploaden eerst een controle; er wordt pas iets opgeslagen als u bevestigt.",
+        "Dezelfde gegevens opnieuw uploaden verandert niets; gewijzigde waarden worden als correctie opgeslagen.",
+    )
+
+    def prepare(self, ctx: ImportContext) -> Prepared:
+        """Read the rows (or reuse the preview's), resolve each deelnemer and validate them all as one batch."""
+        table = _read(ctx)
+        ctx.progress(10, "Bestand geopend")
+        inputs, errors, unresolved = _inputs(table, Deelnemers(ctx.session, ctx.actor), ctx)
+        row_count = len(table.rows)  # rows whose absence could not be placed are counted, not passed on
+        del table  # the compact rows are no longer needed; large files keep memory bounded this way
+        ctx.progress(60, "Regels worden gecontroleerd")
+        clean, row_errors = presentie_service.validate_presentie(ctx.session, ctx.actor, inputs, ctx.today)
+        del inputs
+        for error in row_errors:
+            as_columns = _as_columns(error, error.row in unresolved)
+            if as_columns is not None:
+                errors.append(as_columns)
+        errors.sort(key=lambda e: e.row or 0)
+        counts = presentie_service.preview_presentie(clean)
+        ctx.progress(90, "Controle klaar")
+        changed = {r.inburgeraar_id for r in clean if r.soort != presentie_service.ONGEWIJZIGD}
+        return Prepared(clean, errors, row_count, counts.nieuw, counts.gewijzigd, counts.ongewijzigd, changed)
+
+    def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
+        """save_presentie per group of whole deelnemers (still one transaction): bounds the memory of the insert
+        parameters for 300,000-row files and keeps one audit event per deelnemer."""
+        rows = prepared.clean
+        rows.sort(key=lambda r: r.inburgeraar_id)
+        total = Saved(inburgeraar_ids=prepared.inburgeraar_ids)
+        with gc_paused(len(rows)):
+            start = 0
+            while start < len(rows):
+                end = min(start + SAVE_CHUNK, len(rows))
+                while end < len(rows) and rows[end].inburgeraar_id == rows[end - 1].inburgeraar_id:
+                    end += 1
+                result = presentie_service.save_presentie(ctx.session, ctx.actor, rows[start:end])
+                total.nieuw += result.nieuw
+                total.gewijzigd += result.gewijzigd
+                total.ongewijzigd += result.ongewijzigd
+                start = end
+        discard_saved_rows(ctx.upload, ctx.path)  # should the commit still fail, a retry reads the file again
+        return total
+
+
+def _as_columns(error: ValidationError, unresolved: bool) -> ValidationError | None:
+    """The service's row error with its fields named by the sheet's columns; the deelnemer is the Traject column.
+    A row whose BSN/traject was not found already has that error: the service's own 'unknown' is left out."""
+    errors = {("traject" if k == "verwijzing" else k): v for k, v in error.errors.items()
+              if not (unresolved and k == "verwijzing")}
+    if not errors:
+        return None
+    values = {("traject" if k == "verwijzing" else k): v for k, v in error.values.items()}
+    return ValidationError(errors, row=error.row, values=values)
+
+
+def _inputs(
+    table: Table, deelnemers: Deelnemers, ctx: ImportContext
+) -> tuple[list[presentie_service.PresentieInput], list[ValidationError], set[int]]:
+    people, read_values = table.values
+    # Per distinct value group: the presentie fields, with an undivided absence placed (or why it cannot be).
+    values: list[tuple[Any, ...] | AbsenceError] = [_fields(v) for v in read_values]
+    new_input = presentie_service.PresentieInput
+    inputs: list[presentie_service.PresentieInput] = []
+    errors: list[ValidationError] = []
+    unresolved: set[int] = set()
+    who: dict[int, Any] = {}
+    by_activity: dict[tuple[int, int], Any] = {}
+    total = len(table.rows)
+    step = max(total // 10, 10_000)
+    for count, (regel, person, what) in enumerate(table.rows, start=1):
+        found = who.get(person)
+        if found is None:
+            found = who[person] = deelnemers.lookup(*people[person])
+        if type(found) is list:
+            pair = by_activity.get((person, what))
+            if pair is None:
+                pair = by_activity[(person, what)] = deelnemers.pick(found, read_values[what][1])
+            found = pair
+        verwijzing_id, error = found
+        if error is not None:
+            errors.append(row_error(regel, *error))
+            unresolved.add(regel)
+        fields = values[what]
+        if isinstance(fields, AbsenceError):  # not saved: the preview lists the row with what to fix
+            errors.append(row_error(regel, fields.kolom, fields.waarde, fields.melding))
+            continue
+        inputs.append(new_input(regel, *fields, verwijzing_id=verwijzing_id))
+        if count % step == 0:
+            ctx.progress(min(10 + 50 * count // max(total, 1), 60), f"{count:,} rijen gelezen".replace(",", "."))
+    return inputs, errors, unresolved
+
+
+def _fields(raw: tuple[Any, ...]) -> tuple[Any, ...] | AbsenceError:
+    """The six PresentieInput fields of a read value group; an undivided "Uren afwezig" goes to its kind."""
+    datum, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden, afwezig, soort = raw
+    try:
+        geoorloofd, ongeoorloofd = split_absence(geoorloofd, ongeoorloofd, afwezig, soort)
+    except AbsenceError as exc:
+        return exc
+    return (datum, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden)
+
+
+def _table_path(path: Path) -> Path:
+    """Where the preview keeps the read rows of a stored file: our own JSON in a directory beside the upload
+    directory (uploads-rijen/), so the upload directory itself holds nothing but the users' files."""
+    return path.parent.with_name(f"{path.parent.name}-rijen") / f"{path.stem}.json"
+
+
+def _fingerprint(upload: Upload, limits: Limits) -> str:
+    # The saved rows only stand for this exact file, read as this kind with this row cap.
+    return f"{upload.sha256}:{upload.soort.value}:{upload.bestandstype}:{limits.max_rows}"
+
+
+def _read(ctx: ImportContext) -> Table:
+    """The rows of a presence file: at the confirmation those saved by the preview (the file is unchanged, its
+    hash says so), else read from the file and, at the preview, saved for the confirmation."""
+    table_path = _table_path(ctx.path)
+    fingerprint = _fingerprint(ctx.upload, ctx.limits)
+    if ctx.reuse and (table := load_table(table_path, fingerprint, _GROEPEN)) is not None:
+        return table
+    table = tabulate(ctx.read(LAYOUTS[UploadSoort.PRESENTIE]), _GROEPEN)
+    if not ctx.reuse:
+        try:
+            table_path.parent.mkdir(parents=True, exist_ok=True)
+            save_table(table, table_path, fingerprint)
+        except OSError:  # only a shortcut for the confirmation, which reads the file again without it
+            table_path.with_name(table_path.name + ".part").unlink(missing_ok=True)
+    return table
+
+
+def discard_saved_rows(upload: Upload, path: Path) -> None:
+    """Remove the rows the preview saved (after the confirmation they are of no use)."""
+    _table_path(path).unlink(missing_ok=True)

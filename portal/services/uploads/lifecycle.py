@@ -1,0 +1,323 @@
+"""An upload's life: store the file safely → check it (preview) → claim it for confirmation → save → done,
+or failed with a message saying what to do; each step is one function, whatever the kind of upload.
+
+The rows go through the importer of their kind (portal.services.uploads.importers), which calls the same
+service functions as the forms, so an upload can never store something a form would refuse. Nothing is stored
+before the user confirms; the confirmation re-checks every row against the database as it is then and saves
+every valid row in the caller's one transaction, so a crash leaves nothing half-done and the same upload can
+be confirmed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from portal import access, audit, clock, events
+from portal.audit import AuditActie
+from portal.models import Upload, UploadSoort, UploadStatus, User
+from portal.models.base import utcnow
+from portal.services import NotAllowed, ValidationError
+from portal.services.batch import gc_paused
+from portal.services.uploads.importers import importer_for
+from portal.services.uploads.importers.base import ImportContext, Prepared, Progress, Saved, headers, no_progress
+from portal.spreadsheets import guard
+from portal.spreadsheets.guard import Limits, UnsafeFileError
+
+# A confirmation that has not finished after this long is taken to have died and may be claimed again.
+STALE_CONFIRMATION = timedelta(minutes=15)
+IMPORTEERBAAR = tuple(UploadSoort)
+_COPY_CHUNK = 1 << 16
+
+
+class UploadStateError(Exception):
+    """The upload is not in a state that allows this step (confirmed already, no preview yet)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where uploads live and what they may cost, from the app config (PORTAL_UPLOAD_* overrides)."""
+
+    upload_dir: Path
+    limits: Limits
+    inline_max_bytes: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Read UPLOAD_DIR, UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS and UPLOAD_INLINE_MAX_BYTES with safe defaults."""
+        limits = Limits(
+            max_bytes=int(config.get("UPLOAD_MAX_BYTES") or config.get("MAX_CONTENT_LENGTH") or Limits.max_bytes),
+            max_rows=int(config.get("UPLOAD_MAX_ROWS") or Limits.max_rows),
+        )
+        return cls(Path(config["UPLOAD_DIR"]), limits, int(config.get("UPLOAD_INLINE_MAX_BYTES") or 256 * 1024))
+
+    @staticmethod
+    def today() -> date:
+        """Today in the Netherlands: 'not in the future' means Dutch calendar days."""
+        return clock.today()
+
+
+# --- storing -------------------------------------------------------------------------------------------------
+
+def store(
+    session: Session, actor: User, soort: UploadSoort, stream: IO[bytes], filename: str | None, upload_dir: Path,
+    limits: Limits,
+) -> Upload:
+    """Write the file under a random name (never the user's), check it by content, and record the upload.
+
+    Raises UnsafeFileError (with a Dutch message) when the file is refused; nothing is kept then.
+    """
+    if not access.may_upload(actor):
+        raise NotAllowed("Alleen medewerkers van een aanbieder kunnen bestanden uploaden.")
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(20)
+    partial = upload_dir / f"{token}.part"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with partial.open("xb") as out:
+            while block := stream.read(_COPY_CHUNK):
+                size += len(block)
+                if size > limits.max_bytes:
+                    raise UnsafeFileError(
+                        f"Het bestand is groter dan {limits.max_bytes // (1024 * 1024)} MB. "
+                        "Splits het in kleinere bestanden."
+                    )
+                digest.update(block)
+                out.write(block)
+        inspection = guard.inspect(partial, limits, filename)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UnsafeFileError(
+            "Het bestand kon niet worden opgeslagen (mogelijk is de schijf vol). Probeer het later opnieuw."
+        ) from exc
+    except UnsafeFileError as exc:
+        partial.unlink(missing_ok=True)
+        audit.record(session, actor, AuditActie.UPLOAD_GEWEIGERD, object_type="upload", result="geweigerd",
+                     details={"soort": soort.value, "reden": str(exc)[:200]})
+        raise
+    stored_name = f"{token}.{inspection.kind}"
+    partial.rename(upload_dir / stored_name)
+    upload = Upload(
+        aanbieder_id=actor.aanbieder_id, user_id=actor.id, soort=soort, bestandsnaam=guard.display_name(filename),
+        opgeslagen_naam=stored_name, bestandstype=inspection.kind, grootte=size, sha256=digest.hexdigest(),
+        status=UploadStatus.UPLOADED,
+        # The guard counted the sheet's rows; a first estimate for the progress bar, replaced by the check.
+        aantal_rijen=max(inspection.rows_per_sheet.values(), default=0),
+    )
+    session.add(upload)
+    session.flush()
+    audit.record(session, actor, AuditActie.UPLOAD_ONTVANGEN, object_type="upload", object_id=upload.id,
+                 details={"soort": soort.value, "grootte": size, "type": inspection.kind})
+    return upload
+
+
+def get_own(session: Session, actor: User, upload_id: str) -> Upload | None:
+    """One upload of the actor's own organisation, or None (callers answer 404)."""
+    return session.scalars(access.uploads(actor).where(Upload.id == upload_id)).first()
+
+
+def recent(session: Session, actor: User, limit: int = 20) -> list[Upload]:
+    """The organisation's latest uploads."""
+    return list(session.scalars(access.uploads(actor).order_by(Upload.created_at.desc()).limit(limit)))
+
+
+def path_of(upload: Upload, upload_dir: Path) -> Path:
+    """Where the stored file lives; the name is ours, so it cannot point outside the upload directory."""
+    return upload_dir / Path(upload.opgeslagen_naam).name
+
+
+# --- check → preview ------------------------------------------------------------------------------------------
+
+def prepare(
+    session: Session, actor: User, upload: Upload, upload_dir: Path, today: date, limits: Limits,
+    progress: Progress = no_progress, *, confirming: bool = False,
+) -> Prepared:
+    """Read and check the whole file through the importer of its kind; stores nothing unless `confirming`
+    (then what the preview read may be reused, and importers that check by storing keep what they stored)."""
+    ctx = ImportContext(session, actor, upload, path_of(upload, upload_dir), today, limits, progress,
+                        reuse=confirming, save=confirming)
+    with gc_paused(upload.aantal_rijen or limits.max_rows):
+        return importer_for(upload.soort).prepare(ctx)
+
+
+def validate(
+    session: Session, actor: User, upload: Upload, upload_dir: Path, today: date, limits: Limits,
+    progress: Progress = no_progress,
+) -> Upload:
+    """Check the stored file and record the preview counts and errors (status previewed, or failed)."""
+    if upload.status not in (UploadStatus.UPLOADED, UploadStatus.VALIDATING, UploadStatus.FAILED):
+        raise UploadStateError("Deze upload is al gecontroleerd.")
+    upload.status = UploadStatus.VALIDATING
+    try:
+        prepared = prepare(session, actor, upload, upload_dir, today, limits, progress)
+    except UnsafeFileError as exc:
+        upload.status = UploadStatus.FAILED
+        upload.melding = str(exc)[:500]
+        upload.voortgang = 100
+        audit.record(session, actor, AuditActie.UPLOAD_GECONTROLEERD, object_type="upload", object_id=upload.id,
+                     result="geweigerd")
+        session.flush()
+        return upload
+    _apply_counts(upload, prepared)
+    upload.status = UploadStatus.PREVIEWED
+    upload.melding = None
+    upload.voortgang = 100
+    upload.voortgang_tekst = None
+    upload.gecontroleerd_op = utcnow()
+    audit.record(session, actor, AuditActie.UPLOAD_GECONTROLEERD, object_type="upload", object_id=upload.id,
+                 details={"rijen": prepared.rows, "fout": prepared.foutieve_rijen})
+    session.flush()
+    return upload
+
+
+def error_rows(upload: Upload, errors: list[ValidationError]) -> list[dict[str, Any]]:
+    """The errors as the preview and the errors download show them: one line per row and column, with the
+    column's header, what was in the cell and what to fix (never a BSN in the message itself)."""
+    kolommen = headers(importer_for(upload.soort).layout)
+    return [
+        {"regel": error.row, "kolom": kolommen.get(name, name), "waarde": error.value(name), "melding": message}
+        for error in errors for name, message in error.errors.items()
+    ]
+
+
+def _apply_counts(upload: Upload, prepared: Prepared) -> None:
+    upload.aantal_rijen = prepared.rows
+    upload.aantal_nieuw = prepared.nieuw
+    upload.aantal_gewijzigd = prepared.gewijzigd
+    upload.aantal_ongewijzigd = prepared.ongewijzigd
+    upload.aantal_fout = prepared.foutieve_rijen
+    upload.fouten = error_rows(upload, prepared.errors)
+
+
+# --- confirm --------------------------------------------------------------------------------------------------
+
+def request_confirmation(session: Session, actor: User, upload: Upload) -> None:
+    """Claim the upload for saving: only a previewed upload (or one whose saving died) can be confirmed, once.
+
+    A conditional UPDATE is the guard: of two simultaneous confirmations only one changes the row.
+    """
+    if not access.may_confirm_upload(actor, upload):
+        raise NotAllowed("Deze upload is niet van uw organisatie.")
+    stale_before = utcnow() - STALE_CONFIRMATION
+    claimed = session.execute(
+        update(Upload)
+        .where(
+            Upload.id == upload.id,
+            or_(
+                Upload.status == UploadStatus.PREVIEWED,
+                (Upload.status == UploadStatus.CONFIRMING) & (Upload.updated_at < stale_before),
+            ),
+        )
+        .values(status=UploadStatus.CONFIRMING, voortgang=0, voortgang_tekst="Wordt opgeslagen", updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.refresh(upload)
+        if upload.status is UploadStatus.CONFIRMED:
+            raise UploadStateError("Deze upload is al bevestigd en opgeslagen. Er is niets opnieuw opgeslagen.")
+        if upload.status is UploadStatus.CONFIRMING:
+            raise UploadStateError("Deze upload wordt al opgeslagen. Wacht tot dat klaar is.")
+        raise UploadStateError("Bekijk eerst de controle van de upload; pas daarna kunt u bevestigen.")
+    session.refresh(upload)
+
+
+def confirm(
+    session: Session, actor: User, upload: Upload, upload_dir: Path, today: date, limits: Limits,
+    progress: Progress = no_progress,
+) -> Upload:
+    """Re-check the rows and save every valid row, all in the caller's one transaction.
+
+    Call after request_confirmation was committed; the caller commits. On any failure the caller rolls back
+    and calls `confirmation_failed`, so no partial data stays and the upload can be confirmed again.
+    """
+    if upload.status is not UploadStatus.CONFIRMING:
+        raise UploadStateError("Bevestig de upload vanaf de controlepagina.")
+    if not access.may_confirm_upload(actor, upload):
+        raise NotAllowed("Deze upload is niet van uw organisatie.")
+    importer = importer_for(upload.soort)
+    ctx = ImportContext(session, actor, upload, path_of(upload, upload_dir), today, limits, progress,
+                        reuse=True, save=True)
+    with gc_paused(upload.aantal_rijen or limits.max_rows):
+        prepared = importer.prepare(ctx)
+        progress(92, "Regels worden opgeslagen")
+        saved = importer.save(ctx, prepared)
+    _apply_counts(upload, prepared)
+    upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_ongewijzigd = (
+        saved.nieuw, saved.gewijzigd, saved.ongewijzigd
+    )
+    upload.status = UploadStatus.CONFIRMED
+    upload.bevestigd_op = utcnow()
+    upload.bevestigd_door_id = actor.id
+    upload.voortgang = 100
+    upload.voortgang_tekst = None
+    upload.melding = None
+    audit.record(session, actor, AuditActie.UPLOAD_BEVESTIGD, object_type="upload", object_id=upload.id,
+                 details={"nieuw": saved.nieuw, "gewijzigd": saved.gewijzigd, "ongewijzigd": saved.ongewijzigd})
+    _announce(session, actor, upload, saved)
+    session.flush()
+    return upload
+
+
+def _announce(session: Session, actor: User, upload: Upload, saved: Saved) -> None:
+    """One UPLOAD_BEVESTIGD event when the upload changed the caseload: the klantregisseurs of the inburgeraars
+    concerned get a melding. Ids and counts only: no BSN or name."""
+    if not (saved.nieuw or saved.gewijzigd) or not saved.inburgeraar_ids:
+        return
+    ids = sorted(saved.inburgeraar_ids)
+    events.emit(session, events.DomainEvent(
+        kind=events.UPLOAD_BEVESTIGD, inburgeraar_id=ids[0], actor=actor,
+        details={"upload_id": upload.id, "soort": upload.soort.value, "nieuw": saved.nieuw,
+                 "gewijzigd": saved.gewijzigd, "inburgeraar_ids": ids},
+    ))
+
+
+# --- failures -------------------------------------------------------------------------------------------------
+
+def confirmation_failed(session: Session, upload_id: str, exc: BaseException) -> None:
+    """After a rolled-back confirmation: back to previewed with a clear message, so it can be confirmed again."""
+    session.execute(
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.status == UploadStatus.CONFIRMING)
+        .values(status=UploadStatus.PREVIEWED, voortgang=0, voortgang_tekst=None, melding=failure_message(exc),
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def validation_failed(session: Session, upload_id: str, exc: BaseException) -> None:
+    """After a crashed check: failed with a clear message; nothing was stored."""
+    session.execute(
+        update(Upload)
+        .where(Upload.id == upload_id, Upload.status.in_((UploadStatus.UPLOADED, UploadStatus.VALIDATING)))
+        .values(status=UploadStatus.FAILED, voortgang=100, melding=failure_message(exc), updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def failure_message(exc: BaseException) -> str:
+    """A plain-Dutch explanation of an unexpected failure; no internals, no personal data."""
+    if isinstance(exc, UnsafeFileError | UploadStateError | NotAllowed):
+        return str(exc)[:500]
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+        return "Opslaan is mislukt: de schijf is vol. Er is niets opgeslagen. Probeer het later opnieuw."
+    if isinstance(exc, OperationalError):
+        return ("Opslaan is mislukt: de verbinding met de database viel weg. Er is niets opgeslagen. "
+                "Probeer het opnieuw.")
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.errors.values())[:500]
+    return "Verwerken is mislukt door een onverwachte fout. Er is niets opgeslagen. Probeer het opnieuw."
+
+
+def iter_errors(upload: Upload) -> Iterator[dict[str, Any]]:
+    """The stored errors of an upload, in row order."""
+    yield from upload.fouten or []

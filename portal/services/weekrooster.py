@@ -1,0 +1,195 @@
+"""The weekly presentie grid (weekrooster): which deelnemers and days a provider can fill for one activity,
+with what is stored. The blueprint maps a submitted row onto presentie inputs (portal.blueprints.presentie.grid)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import access
+from portal.domain import termijnen, zoeken
+from portal.formatting import getal
+from portal.models import Inburgeraar, Presentie, TrajectStart, User, Verwijzing
+from portal.models.enums import GEEN_PRESENTIE_STATUSSEN
+from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
+
+DAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+DAGEN_KORT = ("ma", "di", "wo", "do", "vr", "za", "zo")
+VELDEN = ("aanwezig", "geoorloofd", "ongeoorloofd", "reden")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_week(raw: str | None, today: date) -> date:
+    """The Monday of an ISO week like 2026-W47; the current week for anything else."""
+    match = _WEEK.match(raw or "")
+    if match:
+        try:
+            return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+        except ValueError:
+            pass
+    return today - timedelta(days=today.weekday())
+
+
+def week_label(monday: date) -> str:
+    """2026-W47."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def activiteiten_for(session: Session, user: User) -> list[Activiteit]:
+    """Activities that fit at least one onderdeel the provider has verwijzingen for (all when none)."""
+    onderdelen = set(session.scalars(
+        access.verwijzingen_for_registration(user).with_only_columns(Verwijzing.onderdeel).distinct()
+    ))
+    fitting = [a for a in Activiteit if any(a in ACTIVITEITEN_PER_ONDERDEEL[o] for o in onderdelen)]
+    return fitting or list(Activiteit)
+
+
+@dataclass
+class Cell:
+    """One day of one row: the four inputs, their values and errors, and whether the day can be filled."""
+
+    index: int
+    day: date
+    editable: bool
+    waarom_niet: str = ""
+    stored: bool = False
+    values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(VELDEN, ""))
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dag(self) -> str:
+        return DAGEN[self.index]
+
+    @property
+    def heeft_afwezigheid(self) -> bool:
+        absent = any(self.values[v] not in ("", "0") for v in ("geoorloofd", "ongeoorloofd"))
+        return absent or bool(self.values["reden"])
+
+
+@dataclass
+class Row:
+    """One deelnemer (verwijzing) in the grid."""
+
+    verwijzing: Verwijzing
+    inburgeraar: Inburgeraar
+    start: TrajectStart | None
+    cells: list[Cell]
+    errors: list[str] = field(default_factory=list)
+    bericht: str = ""
+
+    @property
+    def naam(self) -> str:
+        return self.inburgeraar.naam
+
+    @property
+    def gestart(self) -> bool:
+        start = self.start
+        return start is not None and not start.niet_gestart and start.gerealiseerde_startdatum is not None
+
+    @property
+    def afwezigheid_open(self) -> bool:
+        """Open only to show an absence error: open panels on every row would make a 30-row grid unscannable;
+        the summary already says how many days have absence."""
+        return any(any(k != "aanwezig" for k in c.errors) for c in self.cells)
+
+    @property
+    def aantal_afwezig(self) -> int:
+        return sum(1 for c in self.cells if c.heeft_afwezigheid)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors) or any(c.errors for c in self.cells)
+
+
+def _hours(value: Decimal | None) -> str:
+    return "" if value is None else getal(value)
+
+
+GRID_PER_PAGE = 40
+
+
+def _row_query(session: Session, user: User, monday: date, activiteit: Activiteit, zoek: str = "") -> Any:
+    sunday = monday + timedelta(days=6)
+    onderdelen = [o for o, acts in ACTIVITEITEN_PER_ONDERDEEL.items() if activiteit in acts]
+    query = (
+        access.verwijzingen_for_registration(user)
+        .add_columns(TrajectStart, Inburgeraar)
+        .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
+        .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+        .where(
+            Verwijzing.onderdeel.in_(onderdelen),
+            Verwijzing.status.not_in(GEEN_PRESENTIE_STATUSSEN),
+            # termijnen.traject_startdatum / traject_einddatum, in SQL: the traject overlaps the week.
+            func.coalesce(TrajectStart.gerealiseerde_startdatum, Verwijzing.beoogde_startdatum) <= sunday,
+            func.coalesce(TrajectStart.bijgestelde_einddatum, Verwijzing.uiterste_einddatum) >= monday,
+        )
+    )
+    gezocht = zoeken.clause(zoek, voornamen=Inburgeraar.voornamen, achternaam=Inburgeraar.achternaam,
+                            bsn=Inburgeraar.bsn, extra=(Verwijzing.kenmerk,))
+    return query if gezocht is None else query.where(gezocht)
+
+
+def count_rows(session: Session, user: User, monday: date, activiteit: Activiteit, zoek: str = "") -> int:
+    """How many deelnemers the grid has for this week, activity and search."""
+    query = _row_query(session, user, monday, activiteit, zoek).with_only_columns(func.count(Verwijzing.id))
+    return session.scalar(query) or 0
+
+
+def load_rows(
+    session: Session, user: User, monday: date, activiteit: Activiteit, today: date, only: int | None = None,
+    zoek: str = "", pagina: int = 1,
+) -> list[Row]:
+    """The provider's deelnemers whose traject overlaps the week and fits the activity, with stored presentie."""
+    sunday = monday + timedelta(days=6)
+    query = _row_query(session, user, monday, activiteit, zoek).order_by(
+        Inburgeraar.achternaam, Inburgeraar.voornamen, Verwijzing.id)
+    if only is not None:
+        query = query.where(Verwijzing.id == only)
+    else:
+        query = query.limit(GRID_PER_PAGE).offset((max(pagina, 1) - 1) * GRID_PER_PAGE)
+    results = session.execute(query).all()
+    ids = [v.id for v, _, _ in results]
+    stored: dict[tuple[int, date], Presentie] = {}
+    if ids:
+        for p in session.scalars(select(Presentie).where(
+            Presentie.verwijzing_id.in_(ids), Presentie.datum.between(monday, sunday),
+            Presentie.activiteit == activiteit,
+        )):
+            stored[(p.verwijzing_id, p.datum)] = p
+    rows = []
+    for verwijzing, start, inburgeraar in results:
+        row = Row(verwijzing, inburgeraar, start, [])
+        bijgesteld = start.bijgestelde_einddatum if start else None
+        einde = termijnen.traject_einddatum(verwijzing.uiterste_einddatum, bijgesteld)
+        for i in range(7):
+            day = monday + timedelta(days=i)
+            cell = Cell(i, day, editable=False)
+            if not row.gestart:
+                cell.waarom_niet = "nog geen startdatum"
+            elif day < start.gerealiseerde_startdatum:  # type: ignore[union-attr,operator]
+                cell.waarom_niet = "vóór de start"
+            elif day > einde:
+                cell.waarom_niet = "na het einde"
+            elif day > today:
+                cell.waarom_niet = "in de toekomst"
+            else:
+                cell.editable = True
+            p = stored.get((verwijzing.id, day))
+            if p is not None:
+                cell.values = {
+                    "aanwezig": _hours(p.uren_aanwezig),
+                    "geoorloofd": "" if not p.uren_afwezig_geoorloofd else _hours(p.uren_afwezig_geoorloofd),
+                    "ongeoorloofd": "" if not p.uren_afwezig_ongeoorloofd else _hours(p.uren_afwezig_ongeoorloofd),
+                    "reden": p.reden_afwezig or "",
+                }
+                cell.stored = True
+            row.cells.append(cell)
+        rows.append(row)
+    return rows

@@ -1,0 +1,17 @@
+"""Every table comes from the table macro and every error message from the form macro, so all of them get the
+same markup: sideways scrolling on small screens, captions, and errors tied to their input for screen readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
+
+
+def test_tables_and_error_messages_only_through_the_macros():
+    pages = [p for p in TEMPLATES.rglob("*.html") if p.parent.name != "_macros"]
+    assert len(pages) > 40
+    hand_made_tables = [str(p.relative_to(TEMPLATES)) for p in pages if "<table" in p.read_text()]
+    hand_made_errors = [str(p.relative_to(TEMPLATES)) for p in pages if "portal-field__error" in p.read_text()]
+    assert hand_made_tables == [], "use {% call table() %} from _macros/tables.html"
+    assert hand_made_errors == [], "use field() or error_message() from _macros/forms.html"
