@@ -403,3 +403,8 @@ ALL_FACTORIES = [
     RegistratieWijzigingFactory,
     AuditEventFactory,
 ]
+
+# The chain's factories (verhuizing, DUO berichten, handhaving, CBS) live in their own module.
+from tests.factories_chain import CHAIN_FACTORIES  # noqa: E402
+
+ALL_FACTORIES += CHAIN_FACTORIES
