@@ -52,6 +52,37 @@ def taalles_uren(session: Session, inburgeraar_id: int) -> Decimal:
     return Decimal(totals.taalles_knm_uren(session, inburgeraar_id))
 
 
+def blokkade(session: Session, verwijzing: Verwijzing) -> str | None:
+    """Why no afschalingsverzoek can be submitted for this verwijzing whatever the hours (plain Dutch), or None."""
+    if verwijzing.onderdeel is not Onderdeel.B1_ROUTE:
+        return "Een afschalingsverzoek kan alleen bij een verwijzing voor de B1-route."
+    if verwijzing.status in (VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN):
+        return f"Deze verwijzing is {verwijzing.status.label.lower()}: een afschalingsverzoek is niet meer mogelijk."
+    pip = verwijzing.inburgeraar.huidige_pip
+    if pip is None or pip.leerroute is not Leerroute.B:
+        return "Het PIP van deze inburgeraar staat niet op de B1-route."
+    if pip.niveau is NiveauPip.A2:
+        return "Het PIP staat al op niveau A2: afschalen is niet meer nodig."
+    if wachtend_verzoek(session, verwijzing) is not None:
+        return ("Er staat al een afschalingsverzoek voor deze verwijzing open. "
+                "Wacht op het besluit van de klantregisseur.")
+    return None
+
+
+def uren_blokkade(uren: Decimal) -> str | None:
+    """The hours still missing below the 600-hour minimum, as a sentence; None when enough hours are registered."""
+    if tekort := normen.uren_tekort_afschaling(uren):
+        return (f"Afschalen kan pas na {getal(normen.AFSCHALING_MINIMUM_UREN)} uur taalles en KNM. "
+                f"Er staan {getal(uren)} uur geregistreerd: nog {getal(tekort)} uur nodig.")
+    return None
+
+
+def waarom_niet(session: Session, verwijzing: Verwijzing) -> str | None:
+    """Why a request would be refused right now (the same checks as submit_verzoek), or None when it can succeed;
+    pages offer the form only when this is None and otherwise say why."""
+    return blokkade(session, verwijzing) or uren_blokkade(taalles_uren(session, verwijzing.inburgeraar_id))
+
+
 def submit_verzoek(
     session: Session, actor: User, verwijzing: Verwijzing, data: AfschalingsverzoekInput, *, today: date | None = None
 ) -> Afschalingsverzoek:
@@ -59,19 +90,8 @@ def submit_verzoek(
     check_may_register(actor, verwijzing)
     check_accepts_registrations(verwijzing)
     errors = Errors()
-    if verwijzing.onderdeel is not Onderdeel.B1_ROUTE:
-        raise ValidationError({"verwijzing": "Een afschalingsverzoek kan alleen bij een verwijzing voor de B1-route."})
-    if verwijzing.status in (VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN):
-        raise ValidationError({"verwijzing": f"Deze verwijzing is {verwijzing.status.label.lower()}: "
-                                             "een afschalingsverzoek is niet meer mogelijk."})
-    pip = verwijzing.inburgeraar.huidige_pip
-    if pip is None or pip.leerroute is not Leerroute.B:
-        raise ValidationError({"verwijzing": "Het PIP van deze inburgeraar staat niet op de B1-route."})
-    if pip.niveau is NiveauPip.A2:
-        raise ValidationError({"verwijzing": "Het PIP staat al op niveau A2: afschalen is niet meer nodig."})
-    if wachtend_verzoek(session, verwijzing) is not None:
-        raise ValidationError({"verwijzing": "Er staat al een afschalingsverzoek voor deze verwijzing open. "
-                                             "Wacht op het besluit van de klantregisseur."})
+    if reden := blokkade(session, verwijzing):
+        raise ValidationError({"verwijzing": reden})
 
     onderdelen = errors.run("onderdelen", lambda: _onderdelen(data.onderdelen))
     observaties = errors.run("observaties_aanbieder", lambda: parse_text(
@@ -79,9 +99,8 @@ def submit_verzoek(
     ervaring = errors.run("ervaring_inburgeraar", lambda: parse_text(
         data.ervaring_inburgeraar, "de ervaring van de inburgeraar"))
     uren = taalles_uren(session, verwijzing.inburgeraar_id)
-    if tekort := normen.uren_tekort_afschaling(uren):
-        errors.add("uren", f"Afschalen kan pas na {getal(normen.AFSCHALING_MINIMUM_UREN)} uur taalles en KNM. "
-                           f"Er staan {getal(uren)} uur geregistreerd: nog {getal(tekort)} uur nodig.")
+    if tekort := uren_blokkade(uren):
+        errors.add("uren", tekort)
     errors.raise_if_any()
 
     verzoek = Afschalingsverzoek(

@@ -50,6 +50,8 @@ def _pagina(verwijzing: Verwijzing, **forms: FlaskForm) -> str:
         "is_aanbieder": user.rol in AANBIEDER_ROLLEN,
         "mag_duo_invoeren": access.may_enter_duo_results(user),
         "is_b1": verwijzing.onderdeel is Onderdeel.B1_ROUTE,
+        "afschaling_waarom_niet": afschaling.waarom_niet(db.session, verwijzing)
+        if verwijzing.onderdeel is Onderdeel.B1_ROUTE else None,
         "heeft_routeresultaat": verwijzing.onderdeel in resultaten.ROUTE_ONDERDELEN,
         "voortgang_form": forms.get("voortgang_form") or VoortgangForm(prefix="voortgang", formdata=None),
         "omstandigheden_form": forms.get("omstandigheden_form") or OmstandighedenForm(prefix="omst", formdata=None),
@@ -168,6 +170,7 @@ def afschalingsverzoek(verwijzing_id: int) -> ResponseReturnValue:
             form=form, uren=uren, minimum=normen.AFSCHALING_MINIMUM_UREN,
             tekort=normen.uren_tekort_afschaling(uren), verzoeken=verzoeken,
             wachtend=afschaling.wachtend_verzoek(db.session, verwijzing),
+            waarom_niet=afschaling.waarom_niet(db.session, verwijzing),
         )
 
     return submit(form, lambda: afschaling.submit_verzoek(db.session, current_user, verwijzing,
