@@ -21,6 +21,9 @@ MARGIN_LEFT = 48
 MARGIN_RIGHT = 12
 MARGIN_TOP = 16
 MARGIN_BOTTOM = 64
+# Text in viewBox units; the chart is never drawn narrower than 40rem (it scrolls inside its region instead),
+# so on screen the text stays at least 12 px.
+FONT = 14
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,9 @@ def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigh
         y = MARGIN_TOP + plot_h - plot_h * n / 4
         parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" '
                      'stroke="#c8c8c8" stroke-width="1"/>')
-        parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+        parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT}" '
                      f'fill="#333333">{getal(value, 1)}</text>')
-    parts.append(f'<text x="12" y="{MARGIN_TOP + plot_h / 2:.1f}" font-size="11" fill="#333333" '
+    parts.append(f'<text x="12" y="{MARGIN_TOP + plot_h / 2:.1f}" font-size="{FONT}" fill="#333333" '
                  f'transform="rotate(-90 12 {MARGIN_TOP + plot_h / 2:.1f})" text-anchor="middle">uren</text>')
     for i, week in enumerate(weken):
         x = MARGIN_LEFT + slot * i + (slot - bar_w) / 2
@@ -122,16 +125,16 @@ def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigh
             )
         label = getal(week.percentage, 0) + "%" if week.percentage is not None else "–"
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{max(y_base - 4, MARGIN_TOP + 8):.1f}" '
-                     f'text-anchor="middle" font-size="10" fill="#000000">{label}</text>')
+                     f'text-anchor="middle" font-size="{FONT}" fill="#000000">{label}</text>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{MARGIN_TOP + plot_h + 14:.1f}" text-anchor="middle" '
-                     f'font-size="11" fill="#333333">wk {week.weeknummer}</text>')
+                     f'font-size="{FONT}" fill="#333333">wk {week.weeknummer}</text>')
     # Legend: swatch with the same pattern plus the words.
     legend_y = HEIGHT - 22
     x = MARGIN_LEFT
     for reeks in REEKSEN:
         parts.append(f'<rect x="{x}" y="{legend_y - 10}" width="14" height="14" fill="{_fill(reeks, prefix)}" '
                      'stroke="#000000" stroke-width="1"/>')
-        parts.append(f'<text x="{x + 20}" y="{legend_y + 1}" font-size="12" fill="#000000">{reeks.label}</text>')
-        x += 30 + 7 * len(reeks.label)
+        parts.append(f'<text x="{x + 20}" y="{legend_y + 1}" font-size="{FONT}" fill="#000000">{reeks.label}</text>')
+        x += 30 + 8 * len(reeks.label)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - built from numbers and escaped text only

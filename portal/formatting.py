@@ -6,7 +6,7 @@ Still babel, but its locale and patterns are parsed once: a case page formats th
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -62,9 +62,25 @@ def getal(value: Decimal | float | int | None, decimals: int = 2) -> str:
     return _number_pattern(decimals).apply(value, LOCALE)
 
 
+def week_lang(monday: date, offset: int = 0) -> str:
+    """week 48 (23–29 november 2026): the ISO week number with its Monday to Sunday in words; `offset` weeks on."""
+    monday = monday + timedelta(weeks=offset)
+    sunday = monday + timedelta(days=6)
+    maanden = LOCALE.months["format"]["wide"]
+    if monday.month == sunday.month:
+        periode = f"{monday.day}–{sunday.day} {maanden[sunday.month]} {sunday.year}"
+    elif monday.year == sunday.year:
+        periode = f"{monday.day} {maanden[monday.month]} – {sunday.day} {maanden[sunday.month]} {sunday.year}"
+    else:
+        periode = (f"{monday.day} {maanden[monday.month]} {monday.year} – "
+                   f"{sunday.day} {maanden[sunday.month]} {sunday.year}")
+    return f"week {monday.isocalendar().week} ({periode})"
+
+
 def register_filters(app: Flask) -> None:
     """Make the formatters available in templates."""
     app.add_template_filter(datum)
     app.add_template_filter(datum_lang)
     app.add_template_filter(datumtijd)
     app.add_template_filter(getal)
+    app.add_template_filter(week_lang)

@@ -18,7 +18,7 @@ from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.melding import MailStatus
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
 from portal.models.upload import UploadStatus
-from portal.services import afschaling, meldingen, signalen
+from portal.services import afschaling, meldingen, signalen, weekrooster
 from portal.services.signalen import Ernst, Filters
 
 RECENT_DAGEN = 30  # decisions and failed uploads of the last month are still news
@@ -169,7 +169,7 @@ def taken(session: Session, user: User, today: date, now: datetime) -> list[Taak
         monday, _sunday = vorige_week(today)
         result = [
             Taak("Geen presentie vorige week", zonder_presentie(session, user, today), "deelnemer", "deelnemers",
-                 "presentie.week", {"week": f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"},
+                 "presentie.week", {"week": weekrooster.week_label(monday)},
                  "gestarte deelnemers zonder enige registratie in die week"),
             Taak("Start nog niet geregistreerd", start_te_laat(session, user, today), "verwijzing", "verwijzingen",
                  "deelnemers.index", {"status": VerwijzingStatus.VERWEZEN.value},

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from portal import access
 from portal.domain import aanwezigheid
-from portal.formatting import AMSTERDAM, datum, getal
+from portal.formatting import AMSTERDAM, datum, getal, week_lang
 from portal.models import (
     Inburgeraar,
     Presentie,
@@ -128,7 +128,7 @@ def _presentie_gebeurtenissen(
         kenmerk, aanbieder = kenmerken[v_id]
         result.append(Gebeurtenis(
             week + timedelta(days=6), "Presentie",
-            f"Week {week.isocalendar().week} ({datum(week)} t/m {datum(week + timedelta(days=6))}): "
+            f"{week_lang(week).capitalize()}: "
             f"{getal(a)} uur aanwezig, {getal(g)} uur afwezig met reden, {getal(o)} uur zonder reden.",
             f"Aanbieder {aanbieder}", kenmerk,
         ))

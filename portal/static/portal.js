@@ -24,6 +24,7 @@
 (function () {
   "use strict";
   function label(wrap) {
+    if (wrap.dataset.label) { return wrap.dataset.label + " (schuift opzij)"; }
     var table = wrap.querySelector("table");
     var caption = table && table.querySelector("caption");
     var byId = table && table.getAttribute("aria-labelledby");
@@ -47,7 +48,7 @@
     entries.forEach(function (entry) { update(entry.target); });
   }) : null;
   function scan(root) {
-    (root || document).querySelectorAll(".portal-table-wrap").forEach(function (wrap) {
+    (root || document).querySelectorAll(".portal-table-wrap, .portal-scroll").forEach(function (wrap) {
       update(wrap);
       if (observer) { observer.observe(wrap); }
     });

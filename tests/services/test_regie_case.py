@@ -87,7 +87,7 @@ def test_timeline_lists_every_source_newest_first(db, app_ctx):
     assert start.bron == aanbieder and "Reden latere start: Geen plek" in start.omschrijving
     assert next(e for e in events if e.soort == "PIP").bron == "Gemeente"
     presentie = next(e for e in events if e.soort == "Presentie")
-    assert presentie.omschrijving.startswith("Week 47 (16-11-2026 t/m 22-11-2026): 3 uur aanwezig")
+    assert presentie.omschrijving.startswith("Week 47 (16–22 november 2026): 3 uur aanwezig")
 
 
 def test_health_circumstances_count_only_for_the_klantregisseur(db):

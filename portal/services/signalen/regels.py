@@ -248,7 +248,7 @@ def regel_termijn_einde(case_: CaseCijfers, d: Drempels, today: date) -> Signaal
     return Signaal(
         "termijn_einde", SIGNAAL_SOORTEN["termijn_einde"],
         lambda: (f"De inburgeringstermijn {wanneer}; de drempel is {d.maanden_termijn_einde} maanden. "
-            f"Nog {len(open_)} onderdeel/onderdelen open: {namen}."),
+            f"Nog {len(open_)} {'onderdeel' if len(open_) == 1 else 'onderdelen'} open: {namen}."),
         Ernst.HOOG, None,
     )
 

@@ -1,0 +1,29 @@
+"""Dutch wording: weeks in words, abbreviations keep their capitals, plurals agree, no DUO codes on screen."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from portal.formatting import week_lang
+from portal.models.enums import Rol
+from tests.factories import AanbiederFactory, UserFactory
+
+
+def test_weeks_are_written_with_their_days_in_words():
+    assert week_lang(date(2026, 11, 23)) == "week 48 (23–29 november 2026)"
+    assert week_lang(date(2026, 11, 30)) == "week 49 (30 november – 6 december 2026)"
+    assert week_lang(date(2025, 12, 29)) == "week 1 (29 december 2025 – 4 januari 2026)"
+    assert week_lang(date(2026, 11, 30), -1) == "week 48 (23–29 november 2026)"
+
+
+def test_week_grid_heading_and_links_name_the_weeks_in_words(db, login_as):
+    docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=AanbiederFactory())
+    html = login_as(docent).get("/presentie/week?week=2026-W48").get_data(as_text=True)
+    assert "Presentie week 48 (23–29 november 2026)</h1>" in html
+    assert "(week 47 (16–22 november 2026))" in html and "2026-W47)" not in html
+
+
+def test_upload_templates_keep_abbreviations_in_capitals(db, login_as):
+    docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=AanbiederFactory())
+    html = login_as(docent).get("/uploads/").get_data(as_text=True)
+    assert "Sjabloon resultaten MAP, PVT en Z-route" in html and "map, pvt" not in html
