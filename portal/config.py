@@ -47,6 +47,7 @@ class Config:
     UPLOAD_MAX_BYTES = 25 * 1024 * 1024
     UPLOAD_MAX_ROWS = 300_000
     UPLOAD_INLINE_MAX_BYTES = 256 * 1024  # larger files are processed by the background worker
+    UPLOAD_LEASE_SECONDS = 45  # a check or confirmation that renews no lease for this long has stopped
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 25
     MAIL_SENDER = "portal@inburgering.local"

@@ -77,6 +77,11 @@ class Upload(Base):
     gecontroleerd_op: Mapped[datetime | None]
     bevestigd_op: Mapped[datetime | None]
     bevestigd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Which run of the check or confirmation owns the upload: each claim counts up, and a run whose number is no
+    # longer the upload's (its lease ran out and someone started again) may not store anything.
+    poging: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Until when the current run counts as alive without a heartbeat (portal.services.uploads.lease).
+    lease_expires_at: Mapped[datetime | None]
 
     aanbieder: Mapped[Aanbieder] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -72,7 +72,7 @@ def index() -> Any:
         try:
             upload = uploads.store(
                 db.session, current_user, UploadSoort(form.soort.data), file.stream, file.filename,
-                settings.upload_dir, settings.limits,
+                settings.upload_dir, settings.limits, settings.lease,
             )
         except UnsafeFileError as exc:
             db.session.commit()  # keeps the audit event of the refusal
@@ -80,9 +80,10 @@ def index() -> Any:
         else:
             db.session.commit()
             if _run_inline(upload, settings):
-                tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False)
+                tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False,
+                                            poging=upload.poging)
             else:
-                tasks.upload_controleren(upload.id)
+                tasks.upload_controleren(upload.id, upload.poging)
             return _to(upload)
     # htmx 2 does not swap 4xx responses, so the form fragment with its errors comes back as 200.
     status = 422 if form.errors and not htmx else 200
@@ -118,14 +119,17 @@ def show(upload_id: str) -> str:
 def status(upload_id: str) -> tuple[str, int]:
     """The polled status fragment; 286 tells htmx to stop polling once the job is done."""
     upload = _own_or_404(upload_id)
-    return render_template("uploads/_status.html", **_context(upload)), 200 if upload.bezig else 286
+    context = _context(upload)
+    return render_template("uploads/_status.html", **context), 200 if upload.bezig and not context["gestopt"] else 286
 
 
 def _context(upload: Upload) -> dict[str, Any]:
-    progress = tasks.upload_progress(upload.id) if upload.bezig else None
+    renewed = tasks.upload_heartbeat(upload.id, upload.poging) if upload.bezig else None
+    gestopt = uploads.is_stopped(upload, renewed)
+    progress = tasks.upload_progress(upload.id) if upload.bezig and not gestopt else None
     errors = (upload.fouten or [])[:PREVIEW_ERRORS]
     return {
-        "upload": upload, "progress": progress, "errors": errors, "Status": UploadStatus,
+        "upload": upload, "progress": progress, "errors": errors, "Status": UploadStatus, "gestopt": gestopt,
         "form": BevestigForm(), "meer_fouten": max(len(upload.fouten or []) - PREVIEW_ERRORS, 0),
         "htmx": bool(htmx),
     }
@@ -134,23 +138,51 @@ def _context(upload: Upload) -> dict[str, Any]:
 @bp.route("/<upload_id>/bevestigen", methods=["POST"])
 @roles_required(*AANBIEDER_ROLLEN)
 def bevestigen(upload_id: str) -> Response:
-    """Store every valid row of a previewed upload, once."""
+    """Store every valid row of a previewed upload, once; also "Opnieuw bevestigen" after a stopped run."""
     upload = _own_or_404(upload_id)
     form = BevestigForm()
     if not form.validate_on_submit():
         abort(400)
+    settings = _settings()
     try:
-        uploads.request_confirmation(db.session, current_user, upload)
+        poging = uploads.request_confirmation(db.session, current_user, upload,
+                                              tasks.upload_heartbeat(upload.id, upload.poging), settings.lease)
     except UploadStateError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _to(upload)
     db.session.commit()
-    settings = _settings()
+    tasks.forget_progress(upload.id)
     if _run_inline(upload, settings):
-        tasks.run_upload_confirmation(db.session, current_app.config, upload.id, current_user.id, report=False)
+        tasks.run_upload_confirmation(db.session, current_app.config, upload.id, current_user.id, report=False,
+                                      poging=poging)
     else:
-        tasks.upload_bevestigen(upload.id, current_user.id)
+        tasks.upload_bevestigen(upload.id, current_user.id, poging)
+    return _to(upload)
+
+
+@bp.route("/<upload_id>/controleren", methods=["POST"])
+@roles_required(*AANBIEDER_ROLLEN)
+def controleren(upload_id: str) -> Response:
+    """"Opnieuw controleren": check an upload again whose check stopped (its worker no longer renewed its lease)."""
+    upload = _own_or_404(upload_id)
+    form = BevestigForm()
+    if not form.validate_on_submit():
+        abort(400)
+    settings = _settings()
+    try:
+        poging = uploads.request_validation(db.session, current_user, upload,
+                                            tasks.upload_heartbeat(upload.id, upload.poging), settings.lease)
+    except UploadStateError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _to(upload)
+    db.session.commit()
+    tasks.forget_progress(upload.id)
+    if _run_inline(upload, settings):
+        tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False, poging=poging)
+    else:
+        tasks.upload_controleren(upload.id, poging)
     return _to(upload)
 
 
