@@ -70,6 +70,10 @@ class Upload(Base):
     # [{"regel": 12, "kolom": "Datum", "waarde": "31-02-2026", "melding": "..."}]; no BSN in the message texts.
     fouten: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     melding: Mapped[str | None] = mapped_column(String(500))  # why the whole file was refused or failed
+    # The file's headers that no column reads, as written there (the preview lists them: nothing goes unnoticed).
+    niet_ingelezen: Mapped[list[str] | None] = mapped_column(JSON)
+    # What else the preview must say, in plain Dutch (e.g. that a missing activity was filled in, and how).
+    opmerkingen: Mapped[list[str] | None] = mapped_column(JSON)
     voortgang: Mapped[int] = mapped_column(default=0)
     voortgang_tekst: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -204,6 +204,8 @@ def _apply_counts(upload: Upload, prepared: Prepared) -> None:
     upload.aantal_ongewijzigd = prepared.ongewijzigd
     upload.aantal_fout = prepared.foutieve_rijen
     upload.fouten = error_rows(upload, prepared.errors)
+    upload.niet_ingelezen = prepared.unread_columns
+    upload.opmerkingen = prepared.notes
 
 
 # --- confirm --------------------------------------------------------------------------------------------------

@@ -44,9 +44,10 @@ class ImportContext:
     reuse: bool = False  # the confirmation: reuse what the preview read, if the importer kept it
     save: bool = False  # the confirmation: keep what is checked (importers that check by storing)
 
-    def read(self, layout: SheetLayout) -> ReadResult:
-        """Open the stored file with the importer's layout (guarded and capped)."""
-        return read(self.path, self.upload.bestandstype, layout, self.limits.max_rows)  # type: ignore[arg-type]
+    def read(self, layout: SheetLayout, optional: frozenset[str] = frozenset()) -> ReadResult:
+        """Open the stored file with the importer's layout (guarded and capped); `optional` as in read.read."""
+        return read(self.path, self.upload.bestandstype, layout, self.limits.max_rows,  # type: ignore[arg-type]
+                    optional)
 
 
 @dataclass
@@ -74,6 +75,8 @@ class Prepared:
     inburgeraar_ids: set[int] = field(default_factory=set)
     # Headers of the file that no column of the layout reads (shown in the preview so nothing goes unnoticed).
     unread_columns: list[str] = field(default_factory=list)
+    # What the preview must tell besides counts and errors, in plain Dutch (e.g. an activity filled in).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def foutieve_rijen(self) -> int:
@@ -124,8 +127,10 @@ class Deelnemers:
             .with_only_columns(Inburgeraar.bsn, Verwijzing.id, Verwijzing.kenmerk, Verwijzing.onderdeel)
         )
         self.by_bsn: dict[str, list[tuple[int, str, Any]]] = {}
+        self.onderdeel: dict[int, Onderdeel] = {}
         for bsn, vid, kenmerk, onderdeel in session.execute(query):
             self.by_bsn.setdefault(bsn, []).append((vid, kenmerk.upper(), onderdeel))
+            self.onderdeel[vid] = onderdeel
         self._bsn_cache: dict[Any, tuple[bool, str]] = {}
 
     def bsn(self, raw: Any) -> str:

@@ -74,7 +74,7 @@ class ResultaatImporter:
         result = ctx.read(self.layout)
         ctx.progress(10, "Bestand geopend")
         deelnemers = Deelnemers(ctx.session, ctx.actor)
-        done = Prepared([], [], 0, 0, 0, 0)
+        done = Prepared([], [], 0, 0, 0, 0, unread_columns=result.ignored_headers)
         preview = None if ctx.save else ctx.session.begin_nested()
         try:
             seen: dict[int, int] = {}

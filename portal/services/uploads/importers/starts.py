@@ -33,7 +33,8 @@ class StartsImporter:
 
     def prepare(self, ctx: ImportContext) -> Prepared:
         """Every row through the start form's rules; one row per traject."""
-        rows = ctx.read(self.layout).rows
+        result = ctx.read(self.layout)
+        rows = result.rows
         ctx.progress(10, "Bestand geopend")
         deelnemers = Deelnemers(ctx.session, ctx.actor)
         errors: list[ValidationError] = []
@@ -74,7 +75,7 @@ class StartsImporter:
                 gewijzigd += 1
             clean.append((verwijzing, data))
         errors.sort(key=lambda e: e.row or 0)
-        return Prepared(clean, errors, count, nieuw, gewijzigd, ongewijzigd)
+        return Prepared(clean, errors, count, nieuw, gewijzigd, ongewijzigd, unread_columns=result.ignored_headers)
 
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """register_start per traject; counts what actually changed."""
