@@ -1,11 +1,11 @@
-"""upload: the headers the reader did not read and the preview's notes (niet_ingelezen, opmerkingen)
+"""upload: what the preview tells besides counts (niet_ingelezen, opmerkingen, correcties)
 
 Revision ID: 0009b
 Revises: 0009
 Create Date: 2026-12-03 08:30:00
 
 Nothing in an upload goes unnoticed: the preview lists every column it does not read, and says so when it
-filled in a missing activity.
+filled in a missing activity; every correction shows the old and the new value before it is confirmed.
 """
 
 from collections.abc import Sequence
@@ -23,9 +23,11 @@ def upgrade() -> None:
     with op.batch_alter_table('upload', schema=None) as batch_op:
         batch_op.add_column(sa.Column('niet_ingelezen', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('opmerkingen', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('correcties', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('upload', schema=None) as batch_op:
+        batch_op.drop_column('correcties')
         batch_op.drop_column('opmerkingen')
         batch_op.drop_column('niet_ingelezen')

@@ -74,6 +74,9 @@ class Upload(Base):
     niet_ingelezen: Mapped[list[str] | None] = mapped_column(JSON)
     # What else the preview must say, in plain Dutch (e.g. that a missing activity was filled in, and how).
     opmerkingen: Mapped[list[str] | None] = mapped_column(JSON)
+    # What each correction would overwrite: [{"regel", "wat" (datum · activiteit), "kolom", "oud", "nieuw"}], as
+    # Dutch text; at most the first importers.base.MAX_CORRECTIONS (aantal_gewijzigd counts them all).
+    correcties: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     voortgang: Mapped[int] = mapped_column(default=0)
     voortgang_tekst: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

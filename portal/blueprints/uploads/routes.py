@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal import tasks
 from portal.access import roles_required
 from portal.blueprints.uploads import bp
-from portal.blueprints.uploads.forms import BevestigForm, UploadForm
+from portal.blueprints.uploads.forms import BevestigForm, UploadForm, with_limits
+from portal.errors import MESSAGES, render_error
 from portal.extensions import db, htmx
 from portal.models import Upload, UploadSoort, UploadStatus
 from portal.models.enums import AANBIEDER_ROLLEN
@@ -64,10 +66,10 @@ def _to(upload: Upload) -> Response:
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*AANBIEDER_ROLLEN)
 def index() -> Any:
-    """Templates to download, the upload form and the organisation's recent uploads."""
+    """Templates to download, the upload form (with its limits) and the organisation's recent uploads."""
     form = UploadForm()
+    settings = _settings()
     if form.validate_on_submit():
-        settings = _settings()
         file = form.bestand.data
         try:
             upload = uploads.store(
@@ -85,12 +87,48 @@ def index() -> Any:
             else:
                 tasks.upload_controleren(upload.id, upload.poging)
             return _to(upload)
-    # htmx 2 does not swap 4xx responses, so the form fragment with its errors comes back as 200.
-    status = 422 if form.errors and not htmx else 200
-    template = "uploads/_form.html" if htmx and form.errors else "uploads/index.html"
+    return _form_page(form, settings, 422 if form.errors else 200)
+
+
+def _form_page(form: UploadForm, settings: Settings, status: int) -> tuple[str, int]:
+    """The upload page, or for htmx only its form (with the errors, answered as 200: htmx 2 swaps no 4xx)."""
+    with_limits(form, settings.limits)
+    max_grootte = uploads.size_text(settings.limits.max_bytes)
+    if htmx and form.errors:
+        return render_template("uploads/_form.html", form=form, max_grootte=max_grootte), 200
     return render_template(
-        template, form=form, soorten=list(UploadSoort), recente=uploads.recent(db.session, current_user),
+        "uploads/index.html", form=form, soorten=list(UploadSoort), recente=uploads.recent(db.session, current_user),
+        max_grootte=max_grootte,
     ), status
+
+
+def _too_large(soort: str | None) -> tuple[str, int]:
+    """The upload form with the Dutch size message in place of the file's errors."""
+    settings = _settings()
+    form = UploadForm(formdata=None)
+    if soort in UploadSoort._value2member_map_:
+        form.soort.data = soort
+    form.bestand.errors = [uploads.too_large_message(settings.limits)]
+    return _form_page(form, settings, 413)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def request_too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    """A body over MAX_CONTENT_LENGTH (refused before it is read): the form says so, instead of a bare 413."""
+    if not (current_user.is_authenticated and current_user.rol in AANBIEDER_ROLLEN):
+        return render_error(413, *MESSAGES[413])
+    db.session.rollback()
+    return _too_large(None)
+
+
+@bp.route("/te-groot")
+@roles_required(*AANBIEDER_ROLLEN)
+def te_groot() -> Any:
+    """What the page's script asks for when the chosen file is over the limit: the form with the message, so the
+    file is not sent for nothing (without script, the server's own check answers the same)."""
+    if not htmx:
+        return redirect(url_for("uploads.index"))
+    return _too_large(request.args.get("soort"))
 
 
 @bp.route("/sjabloon/<soort>.<fmt>")

@@ -21,7 +21,9 @@ from portal.services.uploads.lifecycle import (
     recent,
     request_confirmation,
     request_validation,
+    size_text,
     store,
+    too_large_message,
     validate,
     validation_failed,
 )
@@ -51,8 +53,10 @@ __all__ = [
     "recent",
     "request_confirmation",
     "request_validation",
+    "size_text",
     "store",
     "template",
+    "too_large_message",
     "validate",
     "validation_failed",
 ]

@@ -24,12 +24,21 @@ from sqlalchemy.orm import Session
 
 from portal import access, audit, clock, events
 from portal.audit import AuditActie
+from portal.formatting import getal, waarde
 from portal.models import Upload, UploadSoort, UploadStatus, User
 from portal.models.base import utcnow
 from portal.services import NotAllowed, ValidationError
 from portal.services.batch import gc_paused
 from portal.services.uploads.importers import importer_for
-from portal.services.uploads.importers.base import ImportContext, Prepared, Progress, Saved, headers, no_progress
+from portal.services.uploads.importers.base import (
+    MAX_CORRECTIONS,
+    ImportContext,
+    Prepared,
+    Progress,
+    Saved,
+    headers,
+    no_progress,
+)
 from portal.services.uploads.lease import LEASE, LeaseLost, claim_values, is_stopped, still_owned
 from portal.spreadsheets import guard
 from portal.spreadsheets.guard import Limits, UnsafeFileError
@@ -91,10 +100,7 @@ def store(
             while block := stream.read(_COPY_CHUNK):
                 size += len(block)
                 if size > limits.max_bytes:
-                    raise UnsafeFileError(
-                        f"Het bestand is groter dan {limits.max_bytes // (1024 * 1024)} MB. "
-                        "Splits het in kleinere bestanden."
-                    )
+                    raise UnsafeFileError(too_large_message(limits))
                 digest.update(block)
                 out.write(block)
         inspection = guard.inspect(partial, limits, filename)
@@ -123,6 +129,19 @@ def store(
     audit.record(session, actor, AuditActie.UPLOAD_ONTVANGEN, object_type="upload", object_id=upload.id,
                  details={"soort": soort.value, "grootte": size, "type": inspection.kind})
     return upload
+
+
+def size_text(max_bytes: int) -> str:
+    """'25 MB' or '500 kB' (binary units, as file managers on Windows count them)."""
+    if max_bytes < 1024 * 1024:
+        return f"{getal(round(max_bytes / 1024), 0)} kB"
+    return f"{getal(max_bytes / (1024 * 1024), 1)} MB"
+
+
+def too_large_message(limits: Limits) -> str:
+    """The one message for a file over the size limit, wherever it is noticed (browser, request, store)."""
+    return (f"Het bestand is groter dan {size_text(limits.max_bytes)}. Splits het in kleinere bestanden "
+            f"(hoogstens {getal(limits.max_rows)} regels per bestand) en upload ze een voor een.")
 
 
 def get_own(session: Session, actor: User, upload_id: str) -> Upload | None:
@@ -189,10 +208,12 @@ def validate(
 
 def error_rows(upload: Upload, errors: list[ValidationError]) -> list[dict[str, Any]]:
     """The errors as the preview and the errors download show them: one line per row and column, with the
-    column's header, what was in the cell and what to fix (never a BSN in the message itself)."""
+    column's header, what was in the cell (in Dutch notation: 16-11-2026, 2,5) and what to fix (never a BSN in
+    the message itself)."""
     kolommen = headers(importer_for(upload.soort).layout)
     return [
-        {"regel": error.row, "kolom": kolommen.get(name, name), "waarde": error.value(name), "melding": message}
+        {"regel": error.row, "kolom": kolommen.get(name, name), "waarde": waarde(error.values.get(name))[:100],
+         "melding": message}
         for error in errors for name, message in error.errors.items()
     ]
 
@@ -205,6 +226,7 @@ def _apply_counts(upload: Upload, prepared: Prepared) -> None:
     upload.aantal_fout = prepared.foutieve_rijen
     upload.fouten = error_rows(upload, prepared.errors)
     upload.niet_ingelezen = prepared.unread_columns
+    upload.correcties = prepared.corrections[:MAX_CORRECTIONS]
     upload.opmerkingen = prepared.notes
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from portal import access
+from portal.formatting import waarde
 from portal.models import Inburgeraar, Upload, User, Verwijzing
 from portal.models.enums import Onderdeel
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL
@@ -23,6 +24,7 @@ from portal.spreadsheets.read import ReadResult, SheetLayout, read
 from portal.spreadsheets.write import Choices
 
 Progress = Callable[[int, str], None]
+MAX_CORRECTIONS = 1000  # the preview shows what each correction overwrites; beyond this many, the count says it
 
 
 def no_progress(_pct: int, _text: str) -> None:
@@ -77,6 +79,8 @@ class Prepared:
     unread_columns: list[str] = field(default_factory=list)
     # What the preview must tell besides counts and errors, in plain Dutch (e.g. an activity filled in).
     notes: list[str] = field(default_factory=list)
+    # What each correction overwrites, for the preview (see `correction`).
+    corrections: list[dict[str, str | int]] = field(default_factory=list)
 
     @property
     def foutieve_rijen(self) -> int:
@@ -101,6 +105,12 @@ class Importer(Protocol):
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """Store the clean rows of a confirmed upload in the caller's transaction (flush only)."""
         ...
+
+
+def correction(regel: int, wat: str, kolom: str, oud: Any, nieuw: Any) -> dict[str, str | int]:
+    """One overwritten value of a correction, as the preview shows it (Dutch notation)."""
+    return {"regel": regel, "wat": wat, "kolom": kolom,
+            "oud": waarde(oud) or "(leeg)", "nieuw": waarde(nieuw) or "(leeg)"}
 
 
 def headers(layout: SheetLayout) -> dict[str, str]:

@@ -10,14 +10,23 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from portal.formatting import getal
+from portal.formatting import datum, getal
 from portal.models import Upload
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
 from portal.models.upload import UploadSoort
 from portal.services import ValidationError
 from portal.services import presentie as presentie_service
 from portal.services.batch import gc_paused
-from portal.services.uploads.importers.base import Deelnemers, ImportContext, Prepared, Saved, row_error
+from portal.services.uploads.importers.base import (
+    MAX_CORRECTIONS,
+    Deelnemers,
+    ImportContext,
+    Prepared,
+    Saved,
+    correction,
+    headers,
+    row_error,
+)
 from portal.spreadsheets.guard import Limits
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS, AbsenceError, split_absence
 from portal.spreadsheets.read import ReadError, Table, load_table, save_table, tabulate
@@ -70,7 +79,7 @@ class PresentieImporter:
         ctx.progress(90, "Controle klaar")
         changed = {r.inburgeraar_id for r in clean if r.soort != presentie_service.ONGEWIJZIGD}
         return Prepared(clean, errors, row_count, counts.nieuw, counts.gewijzigd, counts.ongewijzigd, changed,
-                        unread, notes)
+                        unread, notes, _corrections(clean, self.layout))
 
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """save_presentie per group of whole deelnemers (still one transaction): bounds the memory of the insert
@@ -91,6 +100,26 @@ class PresentieImporter:
                 start = end
         discard_saved_rows(ctx.upload, ctx.path)  # should the commit still fail, a retry reads the file again
         return total
+
+
+_WAARDEN = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "reden_afwezig")  # as .waarden
+
+
+def _corrections(rows: list[presentie_service.CleanPresentie], layout: Any) -> list[dict[str, str | int]]:
+    """Every value a correction would overwrite, row by row (the first MAX_CORRECTIONS are kept)."""
+    kolommen = headers(layout)
+    found: list[dict[str, str | int]] = []
+    for row in rows:
+        if row.vorige is None or row.soort != presentie_service.GEWIJZIGD:
+            continue
+        wat = f"{datum(row.datum)} · {row.activiteit.label}"
+        for key, oud, nieuw in zip(_WAARDEN, row.vorige, row.waarden, strict=True):
+            if oud != nieuw:
+                found.append(correction(row.regel, wat, kolommen[key], oud, nieuw))
+        if len(found) >= MAX_CORRECTIONS:
+            break
+    found.sort(key=lambda c: c["regel"])
+    return found
 
 
 def _as_columns(error: ValidationError, unresolved: bool) -> ValidationError | None:
