@@ -47,6 +47,7 @@ def _expect_message_in_place(page: Page) -> None:
     expect(summary.get_by_role("link")).to_have_text(MESSAGE)
     expect(page.get_by_label("Bestand", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("Verzonden, het bestand wordt gecontroleerd.")).to_have_count(0)
+    expect(page.locator("[data-upload-send-error]")).to_be_hidden()
     expect(page.get_by_role("heading", level=1)).to_have_text("Spreadsheet uploaden")
 
 
