@@ -1,7 +1,7 @@
 """upload: a lease per run (poging, lease_expires_at), so a check or confirmation whose worker died is noticed
 
 Revision ID: 0009
-Revises: 0016
+Revises: 0010
 Create Date: 2026-12-03 08:00:00
 
 Replaces the fixed 15-minute window: the worker renews its lease while it works; a run whose lease ran out
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0009'
-down_revision: str | None = '0016'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
