@@ -116,7 +116,7 @@ def test_a_deelnemer_with_both_map_and_pvt_gets_a_clear_error_not_a_guess(
     assert fout["kolom"] == "Traject"
     assert "meer trajecten" in fout["melding"]
     assert "MAP" in fout["melding"] and "PVT" in fout["melding"]
-    assert "geen kolom 'Activiteit'" in fout["melding"] and "Vul de kolom Traject in" in fout["melding"]
+    assert "geen kolom 'Activiteit'" in fout["melding"] and "Vul bij deze regel het traject in" in fout["melding"]
     confirm(db, provider, settings, upload)
     assert [p.verwijzing_id for p in db.scalars(select(Presentie))] == [alone.id]
 
