@@ -26,6 +26,19 @@ class Verplicht:
 VERPLICHT = [Verplicht()]
 
 
+class Voorwaardelijk:
+    """Marks a field that is required only in some cases (its description says when): the label then says neither
+    "(niet verplicht)" nor required, because both would be wrong half of the time."""
+
+    field_flags = {"voorwaardelijk": True}
+
+    def __call__(self, form: BaseForm, field: Field) -> None:
+        return None
+
+
+VOORWAARDELIJK = [Voorwaardelijk()]
+
+
 def options(pairs: Iterable[tuple[object, str]], leeg: str | None = None) -> list[SelectChoice]:
     """Select or radio choices from (value, label) pairs, with an empty first option when `leeg` names it
     (WTForms 3.3 deprecates plain tuples)."""

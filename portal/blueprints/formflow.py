@@ -8,6 +8,7 @@ Services raise ValidationError (shown on the form: at the field it names, else a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from werkzeug.wrappers import Response
 from portal.extensions import db, htmx
 from portal.services import NotAllowed, ValidationError, from_mapping
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741 - a typed input dataclass
 
@@ -62,7 +64,29 @@ def submit(
         else:
             db.session.commit()
             return done(saved)
+    elif form.is_submitted() and form.errors and "csrf_token" not in form.errors:
+        _service_errors_too(form, save)
     return again()
+
+
+def _service_errors_too(form: FlaskForm, save: Callable[[], Any]) -> None:
+    """The form's own checks failed: still ask the service what else is wrong, in a savepoint that is always rolled
+    back, so the user sees every error at once instead of one round per layer. Fields that already have an
+    error keep only the form's message. Advisory only: an unexpected failure is logged and the form's errors stand.
+    """
+    savepoint = db.session.begin_nested()
+    try:
+        save()
+    except ValidationError as exc:
+        apply_errors(form, {name: message for name, message in exc.errors.items()
+                            if not (name in form._fields and form._fields[name].errors)})
+    except NotAllowed:
+        pass
+    except Exception:  # a dry run must never turn a form with errors into an error page
+        logger.warning("Controle door de service bij een onvolledig formulier mislukt", exc_info=True)
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
 
 
 def save_form(

@@ -62,7 +62,8 @@ class UserCreateForm(UserEditForm):
     )
     password_repeat = PasswordField(
         "Herhaal het wachtwoord",
-        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+        validators=[DataRequired("Herhaal het wachtwoord."),
+                    EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -78,7 +79,8 @@ class PasswordForm(FlaskForm):
     )
     password_repeat = PasswordField(
         "Herhaal het wachtwoord",
-        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+        validators=[DataRequired("Herhaal het wachtwoord."),
+                    EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
         render_kw={"autocomplete": "new-password"},
     )
 

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select
+from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, VOORWAARDELIJK, options, select
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip
 
 DATE_HINT = DATUM_HINT
@@ -58,7 +58,8 @@ class PipForm(FlaskForm):
         description="Alleen bij de B1-route voor asielstatushouders: een heel getal van 1 tot en met 9999.",
         render_kw={"inputmode": "numeric", "size": "6"},
     )
-    reden_wijziging = TextAreaField("Reden van de wijziging", description="Verplicht vanaf de tweede versie.")
+    reden_wijziging = TextAreaField("Reden van de wijziging", validators=VOORWAARDELIJK,
+                                    description="Verplicht vanaf de tweede versie.")
 
 
 class VerwijzingForm(FlaskForm):
