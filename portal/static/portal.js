@@ -56,3 +56,20 @@
   document.addEventListener("DOMContentLoaded", function () { scan(document); });
   document.addEventListener("htmx:afterSettle", function (event) { scan(event.detail.target || document); });
 })();
+// A filter that only means something with a checkbox ticked (the regie's klantregisseur filter needs "alle
+// inburgeraars") appears and disappears with that checkbox at once; hidden, it is disabled so it is not sent.
+(function () {
+  "use strict";
+  function sync(box, part) {
+    part.hidden = !box.checked;
+    part.querySelectorAll("select, input").forEach(function (el) { el.disabled = !box.checked; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-alleen-met]").forEach(function (part) {
+      var box = document.getElementById(part.getAttribute("data-alleen-met"));
+      if (!box) { return; }
+      sync(box, part);
+      box.addEventListener("change", function () { sync(box, part); });
+    });
+  });
+})();

@@ -46,4 +46,29 @@
   }
 
   document.addEventListener("htmx:afterSettle", afterRowSwap);
+
+  // Before a row overwrites hours that were already saved, say which and ask: a slip of the keyboard in a full
+  // week should not silently replace a registration (the history keeps it, but the teacher should know).
+  function overschreven(form) {
+    var changes = [];
+    document.querySelectorAll('input[form="' + form.id + '"][data-opgeslagen]').forEach(function (input) {
+      var stored = input.getAttribute("data-opgeslagen");
+      if (input.value.trim() !== stored) {
+        var label = document.querySelector('label[for="' + input.id + '"]');
+        changes.push((label ? label.textContent.trim() : input.name) + ": " + stored + " wordt " +
+          (input.value === "" ? "leeg" : input.value));
+      }
+    });
+    return changes;
+  }
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("presentie-rij__form")) { return; }
+    var changes = overschreven(form);
+    if (!changes.length) { return; }
+    event.preventDefault();
+    if (window.confirm("U overschrijft een eerder opgeslagen waarde:\n" + changes.join("\n") + "\n\nDoorgaan?")) {
+      event.detail.issueRequest(true);
+    }
+  });
 })();
