@@ -310,7 +310,7 @@ def regel_omstandigheden(case_: CaseCijfers, d: Drempels, today: date) -> Signaa
     return Signaal(
         "omstandigheden", SIGNAAL_SOORTEN["omstandigheden"],
         lambda: (f"Een aanbieder meldde op {datum(laatst)} gewijzigde omstandigheden (per "
-            f"{datum(per)}); {aantal} melding(en) in totaal."),
+            f"{datum(per)}); {aantal} {'melding' if aantal == 1 else 'meldingen'} in totaal."),
         Ernst.LET_OP, None,
     )
 
