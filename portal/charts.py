@@ -123,7 +123,8 @@ def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigh
                 f'fill="{_fill(reeks, prefix)}" stroke="#000000" stroke-width="1">'
                 f"<title>Week {week.weeknummer}: {reeks.label.lower()} {getal(value)} uur</title></rect>"
             )
-        label = getal(week.percentage, 0) + "%" if week.percentage is not None else "–"
+        # The same one decimal as the table below the chart and every other attendance figure: one rounding.
+        label = getal(week.percentage, 1) + "%" if week.percentage is not None else "–"
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{max(y_base - 4, MARGIN_TOP + 8):.1f}" '
                      f'text-anchor="middle" font-size="{FONT}" fill="#000000">{label}</text>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{MARGIN_TOP + plot_h + 14:.1f}" text-anchor="middle" '

@@ -27,3 +27,17 @@ def test_upload_templates_keep_abbreviations_in_capitals(db, login_as):
     docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=AanbiederFactory())
     html = login_as(docent).get("/uploads/").get_data(as_text=True)
     assert "Sjabloon resultaten MAP, PVT en Z-route" in html and "map, pvt" not in html
+
+
+def test_a_weekly_percentage_reads_the_same_in_the_chart_and_its_table():
+    from decimal import Decimal
+
+    from portal.charts import aanwezigheid_svg
+    from portal.formatting import getal
+    from portal.services.tijdlijn import WeekPresentie
+
+    week = WeekPresentie(date(2026, 11, 23), Decimal(2), Decimal(0), Decimal(1))  # 2 of 3 hours: 66,7%
+    svg = str(aanwezigheid_svg([week]))
+    assert getal(week.percentage, 1) == "66,7" and ">66,7%</text>" in svg
+    assert ">67%</text>" not in svg
+    assert all(int(size) >= 12 for size in __import__("re").findall(r'font-size="(\d+)"', svg))
