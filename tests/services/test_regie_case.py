@@ -53,7 +53,7 @@ def test_chart_is_labelled_and_uses_patterns_not_colour_alone():
     assert 'fill="url(#aanwezigheid-hatch)"' in svg and 'fill="url(#aanwezigheid-cross)"' in svg
     for label in ("Aanwezig", "Afwezig met reden", "Afwezig zonder reden"):
         assert f">{label}</text>" in svg
-    assert ">67%</text>" in svg and ">–</text>" in svg  # percentage above the bar; a dash for an empty week
+    assert ">66,7%</text>" in svg and ">–</text>" in svg  # percentage above the bar; a dash for an empty week
     assert "style=" not in svg and "<script" not in svg  # the CSP forbids both
     assert "1 van de 2 weken zonder geplande uren" in beschrijving(weken)
 
