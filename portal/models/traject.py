@@ -65,6 +65,8 @@ class Presentie(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("verwijzing_id", "datum", "activiteit"),
         Index("ix_presentie_verwijzing_datum", "verwijzing_id", "datum"),
+        # The billing service asks "what changed since my last run?" without reading every row.
+        Index("ix_presentie_updated_at", "updated_at"),
         CheckConstraint(
             "uren_aanwezig >= 0 AND uren_afwezig_geoorloofd >= 0 AND uren_afwezig_ongeoorloofd >= 0", name="uren"
         ),
