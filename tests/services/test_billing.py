@@ -287,9 +287,20 @@ def test_other_triggers_make_prestaties_once(db, wereld, trigger, extra):
     assert [(p.periode, p.prestatiedatum, p.aantal) for p in prestaties] == [(*expected, Decimal(1))]
 
 
-def test_betalende_gemeente_is_the_inburgeraars_gemeente(db, wereld):
-    from portal.services.billing.rules import betalende_gemeente
+def test_the_gemeente_of_residence_on_the_prestatiedatum_pays(db, wereld):
+    """A move on 16-11: October's hours go to the old gemeente's declaratie, those after the move to the new one."""
+    from tests.factories_chain import VerhuizingFactory
 
     persoon = wereld.verwijzing.inburgeraar
-    assert betalende_gemeente(db, [(persoon.id, date(2026, 11, 3))]) == {(persoon.id, date(2026, 11, 3)):
-                                                                         persoon.gemeente_id}
+    oud = persoon.gemeente
+    nieuw = GemeenteFactory(naam="Medemblik", cbs_code="0420")
+    wereld.contract.gemeenten.append(nieuw)
+    VerhuizingFactory(inburgeraar=persoon, van_gemeente=oud, naar_gemeente=nieuw, datum=date(2026, 11, 16))
+    persoon.gemeente = nieuw
+    sessie(db, wereld.verwijzing, date(2026, 10, 20), "2")
+    sessie(db, wereld.verwijzing, date(2026, 11, 20), "3")
+    derive(db, wereld.contract, OKT)
+    derive(db, wereld.contract, NOV)
+    per_gemeente = {d.gemeente.naam: [r.bedrag_cent for r in regels_van(db, d)]
+                    for d in db.scalars(select(Declaratie))}
+    assert per_gemeente == {"Hoorn": [2500], "Medemblik": [3750]}

@@ -71,7 +71,7 @@ def _eerste_afwijzen(db, w):
             return
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stappen=st.lists(stap, max_size=25))
 def test_billing_invariants_hold_for_any_sequence(db, wereld, stappen):  # noqa: F811
     w = wereld

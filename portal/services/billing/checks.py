@@ -37,7 +37,6 @@ GEEN_CONTRACT = "geen_contract"
 @dataclass(frozen=True)
 class _Traject:
     onderdeel: Any
-    gemeente_ok: bool
     van: date
     tot: date
     gecontracteerde_uren: Decimal | None
@@ -77,6 +76,7 @@ class _Context:
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
+        self.gemeenten: set[int] = set()
         self.trajecten: dict[int, _Traject] = {}
         self.cumulatief: dict[tuple[int, int], Decimal] = {}
         self.dubbel: set[tuple[int, int, str]] = set()
@@ -87,21 +87,19 @@ class _Context:
         ctx = cls(contract)
         verwijzing_ids = sorted({p.verwijzing_id for p in prestaties})
         inburgeraar_ids = sorted({p.inburgeraar_id for p in prestaties})
-        gemeenten = {g.id for g in contract.gemeenten}
+        ctx.gemeenten = {g.id for g in contract.gemeenten}
         for start in range(0, len(verwijzing_ids), _IN_LIMIT):
             chunk = verwijzing_ids[start:start + _IN_LIMIT]
             for row in session.execute(
                 select(Verwijzing.id, Verwijzing.onderdeel, Verwijzing.beoogde_startdatum,
-                       Verwijzing.uiterste_einddatum, Verwijzing.gecontracteerde_uren, Inburgeraar.gemeente_id,
+                       Verwijzing.uiterste_einddatum, Verwijzing.gecontracteerde_uren,
                        TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum)
-                .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
                 .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
                 .where(Verwijzing.id.in_(chunk))
             ):
-                vid, onderdeel, beoogd, uiterste, uren, gemeente_id, gerealiseerd, bijgesteld = row
+                vid, onderdeel, beoogd, uiterste, uren, gerealiseerd, bijgesteld = row
                 ctx.trajecten[vid] = _Traject(
-                    onderdeel, gemeente_id in gemeenten,
-                    min(beoogd, termijnen.traject_startdatum(gerealiseerd, beoogd)),
+                    onderdeel, min(beoogd, termijnen.traject_startdatum(gerealiseerd, beoogd)),
                     termijnen.traject_einddatum(uiterste, bijgesteld), uren)
             for vid, indicator_id, totaal in session.execute(
                 select(Prestatie.verwijzing_id, Prestatie.indicator_id, func.sum(Prestatie.aantal))
@@ -156,8 +154,9 @@ class _Context:
         if not contract.startdatum <= dag <= contract.einddatum:
             found.append(_f(BUITEN_PERIODE, f"Prestatiedatum {datum(dag)} valt buiten het contract "
                                             f"({datum(contract.startdatum)} t/m {datum(contract.einddatum)})."))
-        if not traject.gemeente_ok:
-            found.append(_f(GEEN_CONTRACT, "De gemeente van de inburgeraar valt niet onder dit contract."))
+        if prestatie.gemeente_id not in self.gemeenten:
+            found.append(_f(GEEN_CONTRACT, "De gemeente waar de inburgeraar op de prestatiedatum woonde, valt niet "
+                                           "onder dit contract."))
         key = f"{indicator.trigger}|{indicator.onderdeel}|{prestatie.periode}"
         if (prestatie.inburgeraar_id, prestatie.verwijzing_id, key) in self.dubbel:
             found.append(_f(DUBBEL, f"Dezelfde prestatie ({indicator.trigger.label.lower()}, {prestatie.periode}) "

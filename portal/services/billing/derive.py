@@ -125,7 +125,8 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
         .options(selectinload(PrestatieIndicator.tarieven))
     ))
     scope = _scope(session, contract, periode, indicatoren)
-    opnieuw = set(opnieuw)
+    # Prestaties corrected while their regel waited for a decision, and approved since: settle the difference now.
+    opnieuw = set(opnieuw) | _approved_but_changed(session, contract)
     if scope.leeg and not opnieuw:
         _record_run(session, contract, periode, started, result, actor)
         return result
@@ -145,6 +146,19 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
     _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
     _record_run(session, contract, periode, started, result, actor)
     return result
+
+
+def _approved_but_changed(session: Session, contract: Contract) -> set[int]:
+    """Prestaties whose approved, not yet credited regel no longer matches what the registrations say."""
+    credit = select(DeclaratieRegel.credit_van_regel_id).where(DeclaratieRegel.credit_van_regel_id.is_not(None))
+    return set(session.scalars(
+        select(Prestatie.id)
+        .join(DeclaratieRegel, DeclaratieRegel.prestatie_id == Prestatie.id)
+        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+        .where(Declaratie.contract_id == contract.id, DeclaratieRegel.status == RegelStatus.GOEDGEKEURD,
+               DeclaratieRegel.credit_van_regel_id.is_(None), DeclaratieRegel.aantal != Prestatie.aantal,
+               DeclaratieRegel.id.not_in(credit), Prestatie.afgewezen.is_(False))
+    ))
 
 
 def _record_run(session: Session, contract: Contract, periode: Periode, started: datetime, result: RunResult,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from portal.domain import termijnen
 from portal.models import Inburgeraar, Tarief
 from portal.models.enums import Declaratieperiode, NiveauPip
 from portal.models.resultaat import Examenniveau
+from portal.services.chain.woonplaats import gemeente_op_expr
 
 _CENT = Decimal(1)
 _IN_LIMIT = 5000
@@ -80,19 +82,20 @@ def laatst_afgesloten(today: date, soort: Declaratieperiode) -> Periode:
 
 def betalende_gemeente(session: Session, wanneer: Iterable[tuple[int, date]]) -> dict[tuple[int, date], int]:
     """The gemeente that pays a prestatie: the inburgeraar's gemeente on the prestatiedatum, per
-    (inburgeraar_id, prestatiedatum).
-
-    The only place that decides it. Until residence history exists (portal/services/chain/woonplaats.py,
-    issue 14) the portal knows only where an inburgeraar lives today, so that gemeente pays.
-    """
-    pairs = set(wanneer)
-    ids = sorted({inburgeraar_id for inburgeraar_id, _ in pairs})
-    woont: dict[int, int] = {}
-    for start in range(0, len(ids), _IN_LIMIT):
-        chunk = ids[start:start + _IN_LIMIT]
-        woont.update(session.execute(
-            select(Inburgeraar.id, Inburgeraar.gemeente_id).where(Inburgeraar.id.in_(chunk))).all())
-    return {(inburgeraar_id, dag): woont[inburgeraar_id] for inburgeraar_id, dag in pairs}
+    (inburgeraar_id, prestatiedatum). The only place billing decides it; where someone lived on a date is the
+    residence-history rule of portal.services.chain.woonplaats (one query per distinct date, ids in slices)."""
+    per_dag: dict[date, set[int]] = defaultdict(set)
+    for inburgeraar_id, dag in wanneer:
+        per_dag[dag].add(inburgeraar_id)
+    found: dict[tuple[int, date], int] = {}
+    for dag, id_set in per_dag.items():
+        ids = sorted(id_set)
+        for start in range(0, len(ids), _IN_LIMIT):
+            chunk = ids[start:start + _IN_LIMIT]
+            rows = session.execute(select(Inburgeraar.id, gemeente_op_expr(Inburgeraar.id, dag))
+                                   .where(Inburgeraar.id.in_(chunk)))
+            found.update({(inburgeraar_id, dag): gemeente_id for inburgeraar_id, gemeente_id in rows})
+    return found
 
 
 # --- tarieven and amounts ---------------------------------------------------------------------------
