@@ -41,6 +41,9 @@ from tests.factories import (
     VerwijzingFactory,
 )
 
+# Services send meldingen (with links): they need the app context the web requests have.
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
 OKT, NOV, DEC = periode_uit_code("2026-10"), periode_uit_code("2026-11"), periode_uit_code("2026-12")
 NA_NOV = date(2026, 12, 3)
 NA_DEC = date(2027, 1, 5)
@@ -56,13 +59,14 @@ class Wereld:
 
 
 @pytest.fixture
-def wereld(db, app_ctx) -> Wereld:
+def wereld(db) -> Wereld:
     gemeente = GemeenteFactory(naam="Hoorn", cbs_code="0405")
     aanbieder = AanbiederFactory(naam="Taalcentrum")
     contract = ContractFactory(kenmerk="WF-LR", aanbieder=aanbieder, gemeenten=[gemeente],
                                startdatum=date(2026, 1, 1), einddatum=date(2027, 12, 31))
     indicator = PrestatieIndicatorFactory(contract=contract, code="UUR", min_aanwezigheid_pct=80)
     TariefFactory(indicator=indicator, bedrag_cent=1250, geldig_vanaf=date(2026, 1, 1))
+    InburgeraarFactory(gemeente=GemeenteFactory(naam="Enkhuizen"))  # someone else, in another gemeente, first
     persoon = InburgeraarFactory(gemeente=gemeente)
     PipFactory(inburgeraar=persoon, leerroute=Leerroute.B, niveau=NiveauPip.B1)
     verwijzing = VerwijzingFactory(inburgeraar=persoon, contract=contract, onderdeel=Onderdeel.B1_ROUTE,

@@ -73,7 +73,7 @@ def _eerste_afwijzen(db, w):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stappen=st.lists(stap, max_size=25))
-def test_billing_invariants_hold_for_any_sequence(db, wereld, stappen):  # noqa: F811
+def test_billing_invariants_hold_for_any_sequence(db, app_ctx, wereld, stappen):  # noqa: F811
     w = wereld
     savepoint = db.begin_nested()
     try:

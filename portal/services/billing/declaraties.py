@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+if TYPE_CHECKING:
+    from portal.services.billing.derive import RunResult
+
 from portal import access, audit
 from portal.audit import AuditActie
-from portal.models import Declaratie, DeclaratieRegel, Melding, MeldingSoort, Prestatie, User
+from portal.models import Contract, Declaratie, DeclaratieRegel, Melding, MeldingSoort, Prestatie, User
 from portal.models.base import utcnow
 from portal.models.billing import Afwijsreden, DeclaratieStatus, RegelStatus
 from portal.models.enums import Rol
@@ -282,3 +286,18 @@ def open_regels(session: Session, ids: Iterable[int]) -> list[DeclaratieRegel]:
     """Undecided regels by id (for a review form that lists several)."""
     return list(session.scalars(select(DeclaratieRegel).where(
         DeclaratieRegel.id.in_(list(ids)), DeclaratieRegel.status == RegelStatus.INGEDIEND)))
+
+
+def bereken_concepten(session: Session, actor: User, today: date) -> list[tuple[Contract, RunResult]]:
+    """Run the billing service for every contract of the actor's aanbieder, up to the last periode that ended:
+    the concept declaraties then show what the registrations say (the 'bijwerken' button; also run nightly)."""
+    from portal.services.billing.derive import derive
+    from portal.services.billing.rules import laatst_afgesloten
+
+    if actor.rol is not Rol.AANBIEDER_BEHEERDER or actor.aanbieder_id is None:
+        raise NotAllowed
+    results = []
+    for contract in session.scalars(access.contracts(actor).order_by(Contract.kenmerk)):
+        results.append((contract, derive(session, contract, laatst_afgesloten(today, contract.declaratieperiode),
+                                         actor)))
+    return results

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.domain import termijnen
 from portal.models import Inburgeraar, Tarief
@@ -92,8 +92,9 @@ def betalende_gemeente(session: Session, wanneer: Iterable[tuple[int, date]]) ->
         ids = sorted(id_set)
         for start in range(0, len(ids), _IN_LIMIT):
             chunk = ids[start:start + _IN_LIMIT]
-            rows = session.execute(select(Inburgeraar.id, gemeente_op_expr(Inburgeraar.id, dag))
-                                   .where(Inburgeraar.id.in_(chunk)))
+            persoon = aliased(Inburgeraar)  # the expression reads Inburgeraar itself: the outer row is an alias
+            rows = session.execute(select(persoon.id, gemeente_op_expr(persoon.id, dag))
+                                   .where(persoon.id.in_(chunk)))
             found.update({(inburgeraar_id, dag): gemeente_id for inburgeraar_id, gemeente_id in rows})
     return found
 
