@@ -123,8 +123,9 @@ class _Context:
                     ctx.dubbel.update((iid, vid, f"{trigger}|{onderdeel}|{periode}") for vid in vids)
             personen = session.scalars(
                 select(Inburgeraar).where(Inburgeraar.id.in_(chunk)).options(selectinload(Inburgeraar.pips)))
+            onderdelen = {t.onderdeel for t in ctx.trajecten.values()}
             for persoon in personen:
-                for onderdeel in {t.onderdeel for t in ctx.trajecten.values()}:
+                for onderdeel in onderdelen:
                     ctx.pip_fout[(persoon.id, onderdeel)] = onderdeel_fout(persoon, onderdeel)
         return ctx
 
