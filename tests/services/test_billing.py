@@ -308,3 +308,18 @@ def test_the_gemeente_of_residence_on_the_prestatiedatum_pays(db, wereld):
     per_gemeente = {d.gemeente.naam: [r.bedrag_cent for r in regels_van(db, d)]
                     for d in db.scalars(select(Declaratie))}
     assert per_gemeente == {"Hoorn": [2500], "Medemblik": [3750]}
+
+
+def test_a_deleted_session_of_an_approved_periode_is_credited(db, wereld):
+    from portal.models.traject import Activiteit
+    from portal.services.presentie import delete_presentie
+
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    sessie(db, wereld.verwijzing, date(2026, 11, 4), "2")
+    derive(db, wereld.contract, NOV)
+    _submit_and_approve(db, wereld, NOV, NA_NOV)
+    docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=wereld.contract.aanbieder)
+    assert delete_presentie(db, docent, wereld.verwijzing, date(2026, 11, 4), Activiteit.TAALLES_KNM)
+    result = derive(db, wereld.contract, DEC)
+    assert result.credit_regels == 1
+    assert [r.bedrag_cent for r in regels_van(db, declaratie_van(db, DEC))] == [-6250, 3750]

@@ -33,6 +33,7 @@ from portal.models import (
     Presentie,
     Prestatie,
     PrestatieIndicator,
+    RegistratieWijziging,
     Tarief,
     TrajectStart,
     User,
@@ -212,6 +213,17 @@ def _scope(session: Session, contract: Contract, periode: Periode,
     ]
     for query in others:
         scope.overig.update(session.scalars(query))
+    # A deleted session leaves no row to find by updated_at, only its history: recompute the periodes already
+    # billed for the verwijzingen of those inburgeraars (a deletion can only lower what was there).
+    gewist = select(RegistratieWijziging.inburgeraar_id).where(
+        RegistratieWijziging.object_type == "presentie", RegistratieWijziging.gewijzigd_op > watermark)
+    for verwijzing_id, code in session.execute(
+        select(Prestatie.verwijzing_id, Prestatie.periode).distinct()
+        .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
+        .where(in_contract, Verwijzing.inburgeraar_id.in_(gewist), Prestatie.periode != EENMALIG)
+    ):
+        scope.uren.setdefault(code, set()).add(verwijzing_id)
+        scope.overig.add(verwijzing_id)
     return scope
 
 
