@@ -132,18 +132,18 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
         _record_run(session, contract, periode, started, result, actor)
         return result
 
-    touched: set[int] = set(opnieuw)
     for indicator in indicatoren:
         gemeten = _measure(session, contract, indicator, periode, scope)
-        touched |= _upsert(session, indicator, gemeten, scope, periode, result)
+        _upsert(session, indicator, gemeten, scope, periode, result, started)
+    # What needs regels: what this run stored (berekend_op is the run's start), what the caller names, and in a
+    # full run what never got a regel (e.g. there was no tarief yet at the time).
+    touched = Prestatie.berekend_op == started
+    if opnieuw:
+        touched = or_(touched, Prestatie.id.in_(sorted(opnieuw)))
     if scope.alles:
-        # Prestaties of this periode that never got a regel (e.g. no tarief yet at the time) are tried again.
-        touched |= set(session.scalars(
-            select(Prestatie.id).join(PrestatieIndicator).where(
-                PrestatieIndicator.contract_id == contract.id, Prestatie.aantal > 0,
-                ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists(),
-            )
-        ))
+        touched = or_(touched, and_(
+            Prestatie.aantal > 0, Prestatie.afgewezen.is_(False),
+            ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists()))
     _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
     _record_run(session, contract, periode, started, result, actor)
     return result
@@ -415,9 +415,9 @@ def _uitval(session: Session, scoped: Any, einde: date) -> list[Gemeten]:
 # --- storing prestaties --------------------------------------------------------------------------------
 
 def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple[int, str], Gemeten],
-            scope: _Scope, periode: Periode, result: RunResult) -> set[int]:
+            scope: _Scope, periode: Periode, result: RunResult, now: datetime) -> None:
     """Insert new prestaties, bring changed ones up to date (a prestatie that no longer holds gets aantal 0);
-    returns the ids of the prestaties that are new or changed."""
+    both get the run's start as berekend_op, which is how the regels step finds them."""
     existing = _existing(session, indicator, gemeten, scope, periode)
     nieuw = [g for key, g in gemeten.items() if key not in existing and g.aantal > 0]
     gewijzigd: list[tuple[int, Gemeten | None]] = []
@@ -429,9 +429,8 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
         elif g.aantal != aantal or g.aanwezigheid_pct != pct:
             gewijzigd.append((prestatie_id, g))
     betaler = betalende_gemeente(session, [(g.inburgeraar_id, g.prestatiedatum) for g in nieuw])
-    now = utcnow()
     for start in range(0, len(nieuw), _IN_LIMIT):
-        session.execute(insert(Prestatie), [
+        session.execute(insert(Prestatie.__table__), [
             {"verwijzing_id": g.verwijzing_id, "indicator_id": indicator.id, "periode": g.periode,
              "inburgeraar_id": g.inburgeraar_id, "gemeente_id": betaler[(g.inburgeraar_id, g.prestatiedatum)],
              "prestatiedatum": g.prestatiedatum, "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct,
@@ -445,17 +444,6 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
         session.execute(update(Prestatie).where(Prestatie.id == prestatie_id).values(**values))
     result.nieuwe_prestaties += len(nieuw)
     result.gewijzigde_prestaties += len(gewijzigd)
-    ids = {pid for pid, _ in gewijzigd}
-    if nieuw:
-        keys = {(g.verwijzing_id, g.periode) for g in nieuw}
-        periodes = sorted({g.periode for g in nieuw})
-        for pid, verwijzing_id, code in session.execute(
-            select(Prestatie.id, Prestatie.verwijzing_id, Prestatie.periode)
-            .where(Prestatie.indicator_id == indicator.id, Prestatie.periode.in_(periodes))
-        ):
-            if (verwijzing_id, code) in keys:
-                ids.add(pid)
-    return ids
 
 
 def _existing(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple[int, str], Gemeten],
@@ -498,25 +486,48 @@ class _Regel:
     declaratie_status: DeclaratieStatus
 
 
+@dataclass(frozen=True, slots=True)
+class _Prestatie:
+    """The columns of a prestatie the regels step needs (no ORM object per row: a run can touch 20,000)."""
+
+    id: int
+    verwijzing_id: int
+    indicator_id: int
+    periode: str
+    inburgeraar_id: int
+    gemeente_id: int
+    prestatiedatum: date
+    aantal: Decimal
+    aanwezigheid_pct: Decimal | None
+    afgewezen: bool
+
+
 def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, PrestatieIndicator],
-               prestatie_ids: set[int], periode: Periode, result: RunResult) -> None:
-    """Make the regels of each touched prestatie add up to what it is worth now."""
-    if not prestatie_ids:
+               touched: Any, periode: Periode, result: RunResult) -> None:
+    """Make the regels of each touched prestatie (a condition on Prestatie) add up to what it is worth now."""
+    if not indicatoren:
         return
-    ids = sorted(prestatie_ids)
-    prestaties: list[Prestatie] = []
+    selected = and_(Prestatie.indicator_id.in_(list(indicatoren)), touched)
+    prestaties = [
+        _Prestatie(row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_decimal(row[7]),
+                   None if row[8] is None else as_decimal(row[8]), row[9])
+        for row in session.execute(select(
+            Prestatie.id, Prestatie.verwijzing_id, Prestatie.indicator_id, Prestatie.periode, Prestatie.inburgeraar_id,
+            Prestatie.gemeente_id, Prestatie.prestatiedatum, Prestatie.aantal, Prestatie.aanwezigheid_pct,
+            Prestatie.afgewezen).where(selected).order_by(Prestatie.id))
+    ]
+    if not prestaties:
+        return
     regels: dict[int, list[_Regel]] = defaultdict(list)
-    for start in range(0, len(ids), _IN_LIMIT):
-        chunk = ids[start:start + _IN_LIMIT]
-        prestaties += session.scalars(select(Prestatie).where(Prestatie.id.in_(chunk))).all()
-        for row in session.execute(
-            select(DeclaratieRegel.prestatie_id, DeclaratieRegel.id, DeclaratieRegel.declaratie_id,
-                   DeclaratieRegel.aantal, DeclaratieRegel.bedrag_cent, DeclaratieRegel.status,
-                   DeclaratieRegel.credit_van_regel_id, Declaratie.status)
-            .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
-            .where(DeclaratieRegel.prestatie_id.in_(chunk)).order_by(DeclaratieRegel.id)
-        ):
-            regels[row[0]].append(_Regel(row[1], row[2], as_decimal(row[3]), row[4], row[5], row[6], row[7]))
+    for row in session.execute(
+        select(DeclaratieRegel.prestatie_id, DeclaratieRegel.id, DeclaratieRegel.declaratie_id,
+               DeclaratieRegel.aantal, DeclaratieRegel.bedrag_cent, DeclaratieRegel.status,
+               DeclaratieRegel.credit_van_regel_id, Declaratie.status)
+        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+        .where(DeclaratieRegel.prestatie_id.in_(select(Prestatie.id).where(selected)))
+        .order_by(DeclaratieRegel.id)
+    ):
+        regels[row[0]].append(_Regel(row[1], row[2], as_decimal(row[3]), row[4], row[5], row[6], row[7]))
     declaraties = _Declaraties(session, contract, periode)
     nieuwe: list[dict[str, Any]] = []
     for prestatie in prestaties:
@@ -550,9 +561,13 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
                     nieuwe.append(regel)
         # else: the regel waits for the contractmanager; once decided, the next run settles the difference.
     if nieuwe:
-        checks.add_bevindingen(session, contract, indicatoren, nieuwe)
+        checks.add_bevindingen(session, contract, indicatoren, nieuwe, {p.id: p for p in prestaties})
+        # Core executemany, timestamps given: one statement per slice instead of the ORM's per-row bookkeeping.
+        now = utcnow()
+        for regel in nieuwe:
+            regel["created_at"] = regel["updated_at"] = now
         for start in range(0, len(nieuwe), _IN_LIMIT):
-            session.execute(insert(DeclaratieRegel), nieuwe[start:start + _IN_LIMIT])
+            session.execute(insert(DeclaratieRegel.__table__), nieuwe[start:start + _IN_LIMIT])
         result.nieuwe_regels += len(nieuwe)
     session.flush()
 
@@ -565,7 +580,7 @@ def _copy_of(session: Session, regel_id: int) -> dict[str, Any]:
             "tarief_cent": original.tarief_cent, "bedrag_cent": -original.bedrag_cent}
 
 
-def _debet(prestatie: Prestatie, indicator: PrestatieIndicator, declaraties: _Declaraties,
+def _debet(prestatie: _Prestatie, indicator: PrestatieIndicator, declaraties: _Declaraties,
            result: RunResult) -> dict[str, Any] | None:
     """A new debet regel at the tarief valid on the prestatiedatum; None (counted) when no tarief applies."""
     tarief = tarief_op(indicator.tarieven, prestatie.prestatiedatum, prestatie.gemeente_id)
@@ -580,7 +595,7 @@ def _debet(prestatie: Prestatie, indicator: PrestatieIndicator, declaraties: _De
             "status": RegelStatus.INGEDIEND, "bevindingen": None}
 
 
-def _update_concept(session: Session, regel: _Regel, prestatie: Prestatie, indicator: PrestatieIndicator,
+def _update_concept(session: Session, regel: _Regel, prestatie: _Prestatie, indicator: PrestatieIndicator,
                     result: RunResult) -> None:
     """A concept declaratie can still change: its regel follows the corrected registration (or goes)."""
     stored = session.get(DeclaratieRegel, regel.id)
@@ -604,7 +619,7 @@ class _Declaraties:
         self.periode = periode
         self.cache: dict[tuple[int, str], Declaratie] = {}
 
-    def concept_for(self, prestatie: Prestatie) -> Declaratie:
+    def concept_for(self, prestatie: _Prestatie) -> Declaratie:
         """The run's own concept declaratie for the prestatie's gemeente, or the first later one still open: what
         was registered late for a periode already declared goes on the next declaratie."""
         huidige = self.periode
