@@ -1,7 +1,7 @@
 """billing: contract settings and budgets, prestatie-indicatoren, tarieven, prestaties, declaraties and regels
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0009b
 Create Date: 2026-12-03 07:30:11
 
 Also: an index on presentie.updated_at (the billing service's "changed since the last run") and the melding kind
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012'
-down_revision: str | None = '0010'
+down_revision: str | None = '0009b'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
