@@ -123,6 +123,7 @@ def euro(cent: int | None) -> str:
     """Euro cents as Dutch money: € 1.234,56 (− for negative amounts)."""
     if cent is None:
         return "—"
+    cent = int(cent)  # database sums arrive as Decimal on PostgreSQL
     teken = "−" if cent < 0 else ""
     euros, centen = divmod(abs(cent), 100)
     return f"{teken}€ {euros:,}".replace(",", ".") + f",{centen:02d}"
