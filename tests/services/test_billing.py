@@ -231,7 +231,9 @@ def test_a_regel_is_decided_once_with_a_reason_and_the_aanbieder_gets_a_melding(
     with pytest.raises(ValidationError):
         dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
     melding = db.scalars(select(Melding).where(Melding.user_id == wereld.beheerder.id)).one()
-    assert melding.kind is MeldingSoort.DECLARATIE_BEOORDEELD and "afgewezen € 37,50" in melding.text
+    assert melding.kind is MeldingSoort.DECLARATIE_BEOORDEELD
+    assert melding.text == (f"Declaratie {declaratie.nummer}: 1 van 1 regels beoordeeld. Goedgekeurd € 0,00, "
+                            "afgewezen € 37,50, alle regels zijn beoordeeld.")
     assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "declaratieregel_beoordeeld")) == 1
 
 
@@ -265,9 +267,15 @@ def test_approve_all_clean_leaves_regels_with_findings(db, wereld):
     dcl.submit(db, wereld.beheerder, declaratie, NA_NOV)
     assert dcl.te_beoordelen_count(db, wereld.manager) == 1
     assert dcl.approve_all_clean(db, wereld.manager, declaratie) == 1
+    regel = db.scalars(select(DeclaratieRegel).where(DeclaratieRegel.status == RegelStatus.INGEDIEND)).one()
     stand = dcl.totalen(db, declaratie)
     assert (stand.open, stand.goedgekeurd, stand.met_bevindingen_open) == (1, 3750, 1)
     assert declaratie.status is DeclaratieStatus.IN_BEHANDELING
+    dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
+    meldingen = db.scalars(select(Melding).where(Melding.user_id == wereld.beheerder.id)).all()
+    assert [m.text for m in meldingen] == [  # one melding per declaratie, brought up to date
+        f"Declaratie {declaratie.nummer}: 2 van 2 regels beoordeeld. Goedgekeurd € 112,50, afgewezen € 0,00, "
+        "alle regels zijn beoordeeld."]
 
 
 @pytest.mark.parametrize("trigger, extra", [

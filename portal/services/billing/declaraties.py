@@ -255,15 +255,20 @@ def _after_decisions(session: Session, actor: User, declaratie: Declaratie, aant
         declaratie.afgehandeld_op = utcnow()
     else:
         declaratie.status = DeclaratieStatus.IN_BEHANDELING
-    tekst = (f"Declaratie {declaratie.nummer}: {aantal} {'regel' if aantal == 1 else 'regels'} beoordeeld. "
-             f"Goedgekeurd tot nu toe {euro(stand.goedgekeurd)}, afgewezen {euro(stand.afgewezen)}"
+    tekst = (f"Declaratie {declaratie.nummer}: {stand.beoordeeld} van {stand.regels} regels beoordeeld. "
+             f"Goedgekeurd {euro(stand.goedgekeurd)}, afgewezen {euro(stand.afgewezen)}"
              + (", alle regels zijn beoordeeld." if stand.open == 0 else f", nog {stand.open} te beoordelen."))
-    notify_aanbieder(session, declaratie.aanbieder_id, tekst, skip=actor)
+    notify_aanbieder(session, declaratie.aanbieder_id, tekst, skip=actor, over=declaratie.nummer)
     session.flush()
 
 
-def notify_aanbieder(session: Session, aanbieder_id: int, tekst: str, skip: User | None = None) -> list[Melding]:
-    """A melding (and the mail each recipient wants) for the aanbieder-beheerders of an aanbieder; no names or BSNs."""
+def notify_aanbieder(session: Session, aanbieder_id: int, tekst: str, skip: User | None = None,
+                     over: str | None = None) -> list[Melding]:
+    """A melding (and the mail each recipient wants) for the aanbieder-beheerders of an aanbieder; no names or BSNs.
+
+    `over` (a declaratienummer): a recipient's unread melding about the same declaratie is brought up to date
+    instead of adding another, so deciding 80 regels one by one makes one melding, not 80.
+    """
     from portal.services import mail
     from portal.services.meldingen import base_url
 
@@ -273,6 +278,13 @@ def notify_aanbieder(session: Session, aanbieder_id: int, tekst: str, skip: User
     for user in ontvangers:
         if skip is not None and user.id == skip.id:
             continue
+        if over is not None:
+            bestaand = session.scalars(select(Melding).where(
+                Melding.user_id == user.id, Melding.kind == MeldingSoort.DECLARATIE_BEOORDEELD,
+                Melding.read_at.is_(None), Melding.text.startswith(f"Declaratie {over}:", autoescape=True))).first()
+            if bestaand is not None:
+                bestaand.text = tekst[:500]
+                continue
         melding = Melding(user_id=user.id, kind=MeldingSoort.DECLARATIE_BEOORDEELD, inburgeraar_id=None,
                           verwijzing_id=None, text=tekst[:500])
         session.add(melding)
