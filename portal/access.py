@@ -18,6 +18,7 @@ from sqlalchemy import Select, exists, false, or_, select
 from portal.extensions import db, login_manager
 from portal.models import (
     Aanbieder,
+    AuditEvent,
     Contract,
     Gemeente,
     Inburgeraar,
@@ -25,6 +26,8 @@ from portal.models import (
     TrajectStart,
     Upload,
     User,
+    Verhuizing,
+    VerhuizingVerwijzing,
     Verwijzing,
     contract_beheerder,
     contract_gemeente,
@@ -51,8 +54,9 @@ DUO_INVOERDERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
 
 # --- route guards -------------------------------------------------------------------------------
 
-def roles_required(*roles: Rol) -> Callable[[F], F]:
-    """Allow a view only to logged-in users with one of the given roles (403 for other roles)."""
+def roles_required(*roles: Rol, hidden: bool = False) -> Callable[[F], F]:
+    """Allow a view only to logged-in users with one of the given roles (403 for other roles; 404 when `hidden`,
+    for pages whose existence is itself not for other roles, such as the audit trail)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -60,10 +64,11 @@ def roles_required(*roles: Rol) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.rol not in roles:
-                abort(403)
+                abort(404 if hidden else 403)
             return view(*args, **kwargs)
 
         wrapped.access_roles = frozenset(roles)  # type: ignore[attr-defined]
+        wrapped.access_hidden = hidden  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -159,6 +164,19 @@ def users(user: User) -> Select[tuple[User]]:
         )
         return query.where(or_(User.aanbieder_id.is_not(None), shares_gemeente))
     return query.where(false())
+
+
+def audit_events(user: User, actor_ids: Select[tuple[int]]) -> Select[tuple[AuditEvent]]:
+    """Audit events the functioneel beheerder may read: every event about an inburgeraar in its scope, and the
+    events about no inburgeraar (logins, account changes) of the accounts in `actor_ids` (those it manages and
+    itself). Nobody else reads the trail."""
+    if user.rol is not Rol.FUNCTIONEEL_BEHEERDER:
+        return select(AuditEvent).where(false())
+    in_scope = inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None)
+    return select(AuditEvent).where(or_(
+        AuditEvent.inburgeraar_id.in_(in_scope),
+        AuditEvent.inburgeraar_id.is_(None) & AuditEvent.actor_id.in_(actor_ids),
+    ))
 
 
 def aanbieders(user: User) -> Select[tuple[Aanbieder]]:
@@ -329,6 +347,41 @@ def presentie(user: User) -> Select[tuple[Presentie]]:
 def traject_starts(user: User) -> Select[tuple[TrajectStart]]:
     """Registered starts of verwijzingen in scope."""
     return select(TrajectStart).where(TrajectStart.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+# --- the chain: verhuizing ---------------------------------------------------------------------------
+
+def verhuizingen(user: User) -> Select[tuple[Verhuizing]]:
+    """Verhuizingen from or to a gemeente in scope. The old gemeente reads its own period only through the
+    hand-over dossier; the case itself is in the new gemeente's scope from the date of the move."""
+    if user.rol not in GEMEENTE_ROLLEN:
+        return select(Verhuizing).where(false())
+    in_scope = gemeente_ids_in_scope(user)
+    return select(Verhuizing).where(
+        or_(Verhuizing.van_gemeente_id.in_(in_scope), Verhuizing.naar_gemeente_id.in_(in_scope))
+    )
+
+
+def get_verhuizing_or_404(user: User, verhuizing_id: int) -> Verhuizing:
+    """One verhuizing from or to a gemeente in the user's scope."""
+    return first_or_404(verhuizingen(user).where(Verhuizing.id == verhuizing_id))
+
+
+def get_verhuizing_verwijzing_or_404(user: User, verhuizing: Verhuizing, verwijzing_id: int) -> VerhuizingVerwijzing:
+    """One verwijzing listed for decision in a verhuizing the user may see."""
+    return first_or_404(select(VerhuizingVerwijzing).where(
+        VerhuizingVerwijzing.verhuizing_id == verhuizing.id, VerhuizingVerwijzing.verwijzing_id == verwijzing_id))
+
+
+def may_register_verhuizing(user: User) -> bool:
+    """A verhuizing is started by the klantregisseur of the old gemeente or the functioneel beheerder (the case
+    must be in their scope, i.e. live in their gemeente today)."""
+    return user.rol in CASE_MANAGERS
+
+
+def may_decide_verhuizing(user: User, verhuizing: Verhuizing) -> bool:
+    """The new gemeente decides on the old gemeente's open verwijzingen: its klantregisseur or beheerder."""
+    return user.rol in CASE_MANAGERS and verhuizing.naar_gemeente_id in user.gemeente_ids
 
 
 # --- uploads --------------------------------------------------------------------------------------

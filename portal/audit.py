@@ -43,6 +43,10 @@ class AuditActie(enum.StrEnum):
     EXAMENRESULTAAT_GECORRIGEERD = "examenresultaat_gecorrigeerd"
     ROUTERESULTAAT_GEREGISTREERD = "routeresultaat_geregistreerd"
     ROUTERESULTAAT_GECORRIGEERD = "routeresultaat_gecorrigeerd"
+    # the chain: verhuizing, DUO berichten, handhaving, CBS
+    VERHUIZING_GEREGISTREERD = "verhuizing_geregistreerd"
+    VERHUIZING_VERWIJZING_BESLOTEN = "verhuizing_verwijzing_besloten"
+    OVERDRACHTSDOSSIER_BEKEKEN = "overdrachtsdossier_bekeken"
     # uploads
     UPLOAD_ONTVANGEN = "upload_ontvangen"
     UPLOAD_GEWEIGERD = "upload_geweigerd"
@@ -73,6 +77,10 @@ class AuditActie(enum.StrEnum):
     UITLOGGEN = "uitloggen"
     TWEEDE_FACTOR = "tweede_factor"
     ACCOUNT_GEBLOKKEERD = "account_geblokkeerd"
+    # the audit trail itself: reading it is audited too
+    AUDITLOG_BEKEKEN = "auditlog_bekeken"
+    AUDITLOG_GEEXPORTEERD = "auditlog_geexporteerd"
+    INZAGE_GEEXPORTEERD = "inzage_geexporteerd"  # the overview of one inburgeraar for an AVG inzageverzoek
 
 
 def record(

@@ -24,10 +24,11 @@ from portal.models.resultaat import (
     Voortgangsrapportage,
 )
 from portal.models.signaal import ContractSignaalDrempels, SignaalDrempels
-from portal.models.traject import Activiteit, Presentie, TrajectStart
+from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
 from portal.models.upload import Upload, UploadSoort, UploadStatus
 from portal.models.verwijzing import Verwijzing
 from portal.models.wijziging import RegistratieWijziging
+from portal.models.woonplaats import Verhuizing, VerhuizingVerwijzing, VerwijzingBesluit
 
 __all__ = [
     "Aanbieder",
@@ -52,6 +53,8 @@ __all__ = [
     "OmstandighedenMelding",
     "Pip",
     "Presentie",
+    "PresentieTotaal",
+    "PresentieWeek",
     "RegistratieWijziging",
     "RouteResultaat",
     "SignaalDrempels",
@@ -61,7 +64,10 @@ __all__ = [
     "UploadStatus",
     "User",
     "UserSession",
+    "Verhuizing",
+    "VerhuizingVerwijzing",
     "Verwijzing",
+    "VerwijzingBesluit",
     "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",

@@ -164,7 +164,7 @@ def _beleidsrapportage(args: KpiArgs, vandaag: date) -> beleid.Beleidsrapportage
         args.gemeente = gemeenten[0].id
     naam = next(g.naam for g in gemeenten if g.id == args.gemeente)
     filters = kpi.KpiFilters(gemeente_id=args.gemeente, contract_id=args.contract)
-    g = kpi.gegevens(db.session, current_user, filters, args.periode)
+    g = kpi.gegevens(db.session, current_user, filters, args.periode, vandaag)
     return beleid.opstellen(g, naam, args.periode, vandaag, _streef())
 
 

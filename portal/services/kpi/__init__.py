@@ -38,10 +38,10 @@ def _kwartalen(periode: Periode, extra_trend: bool) -> list[Kwartaal]:
 
 
 def gegevens(
-    session: Session, user: User, filters: KpiFilters, periode: Periode, *, trend: bool = False
+    session: Session, user: User, filters: KpiFilters, periode: Periode, vandaag: date, *, trend: bool = False
 ) -> KpiGegevens:
     """The records for the period (and, for the trend, the quarters before it)."""
-    return load(session, user, filters, _kwartalen(periode, trend))
+    return load(session, user, filters, _kwartalen(periode, trend), vandaag)
 
 
 def dashboard(
@@ -49,7 +49,7 @@ def dashboard(
     streef_6_maanden: int = kpi.STANDAARD_STREEF_6_MAANDEN,
 ) -> Dashboard:
     """Every KPI for the period, within the user's scope and the filters."""
-    g = gegevens(session, user, filters, periode)
+    g = gegevens(session, user, filters, periode, vandaag)
     return Dashboard(periode, periode.peildatum(vandaag),
                      kpi.bereken(g, periode, vandaag, streef_6_maanden=streef_6_maanden))
 
@@ -66,7 +66,7 @@ def vergelijking(
     namen: dict[int, str],
 ) -> Vergelijking:
     """The same KPIs per aanbieder, side by side (the records are loaded once and split)."""
-    g = gegevens(session, user, filters, periode)
+    g = gegevens(session, user, filters, periode, vandaag)
     ids = sorted({v.aanbieder_id for v in g.verwijzingen}, key=lambda a: namen.get(a, "").lower())
     codes = [k.code for k in kpi.KPIS if k.per_aanbieder]
     per = {a: kpi.bereken(g.voor_aanbieder(a), periode, vandaag, codes=codes) for a in ids}
@@ -87,7 +87,7 @@ def trend(
     streef_6_maanden: int = kpi.STANDAARD_STREEF_6_MAANDEN,
 ) -> Trend:
     """The main KPIs per quarter for the eight quarters up to the period's end (records loaded once)."""
-    g = gegevens(session, user, filters, periode, trend=True)
+    g = gegevens(session, user, filters, periode, vandaag, trend=True)
     kwartalen = [k for k in _kwartalen(periode, True) if k.van <= vandaag]
     per = {
         k: kpi.bereken(g, perioden.kwartaal(k), vandaag, streef_6_maanden=streef_6_maanden, codes=TREND_CODES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
@@ -40,6 +41,7 @@ from portal.models import (
 )
 from portal.models.enums import Leerroute, NiveauPip
 from portal.models.resultaat import AfschalingStatus, JaNee, TaalschakelResultaat
+from portal.services.chain import woonplaats
 from portal.services.signalen import load_drempels
 from portal.services.validation import as_date, as_datetime, as_decimal
 
@@ -55,8 +57,14 @@ class KpiFilters:
     contract_id: int | None = None
 
 
-def verwijzing_ids(user: User, filters: KpiFilters) -> Select[tuple[int]]:
-    """Ids of the verwijzingen in the user's scope that match the filters."""
+def _woont_in(gemeente_id: int, op: date) -> Any:
+    """SQL: the inburgeraar lived in the gemeente on the day (portal.services.chain.woonplaats, the one rule)."""
+    return woonplaats.gemeente_op_expr(Inburgeraar.id, op) == gemeente_id
+
+
+def verwijzing_ids(user: User, filters: KpiFilters, op: date) -> Select[tuple[int]]:
+    """Ids of the verwijzingen in the user's scope that match the filters; the gemeente is the one the
+    inburgeraar lived in on `op` (the period's peildatum)."""
     query = access.verwijzingen(user).with_only_columns(Verwijzing.id).order_by(None)
     if filters.aanbieder_id is not None:
         query = query.where(Verwijzing.aanbieder_id == filters.aanbieder_id)
@@ -64,19 +72,19 @@ def verwijzing_ids(user: User, filters: KpiFilters) -> Select[tuple[int]]:
         query = query.where(Verwijzing.contract_id == filters.contract_id)
     if filters.gemeente_id is not None:
         query = query.where(Verwijzing.inburgeraar_id.in_(
-            select(Inburgeraar.id).where(Inburgeraar.gemeente_id == filters.gemeente_id)))
+            select(Inburgeraar.id).where(_woont_in(filters.gemeente_id, op))))
     return query
 
 
-def inburgeraar_ids(user: User, filters: KpiFilters) -> Select[tuple[int]]:
+def inburgeraar_ids(user: User, filters: KpiFilters, op: date) -> Select[tuple[int]]:
     """Ids of the inburgeraars in scope that match the filters (with an aanbieder or contract filter: those
     referred to it)."""
     query = access.inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None)
     if filters.gemeente_id is not None:
-        query = query.where(Inburgeraar.gemeente_id == filters.gemeente_id)
+        query = query.where(_woont_in(filters.gemeente_id, op))
     if filters.aanbieder_id is not None or filters.contract_id is not None:
         query = query.where(Inburgeraar.id.in_(
-            select(Verwijzing.inburgeraar_id).where(Verwijzing.id.in_(verwijzing_ids(user, filters)))))
+            select(Verwijzing.inburgeraar_id).where(Verwijzing.id.in_(verwijzing_ids(user, filters, op)))))
     return query
 
 
@@ -99,10 +107,10 @@ def _kwartaal_bucket(kwartalen: Sequence[Kwartaal]) -> Any:
     return case(*whens, else_="later")
 
 
-def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal]) -> dict[str, Select[Any]]:
+def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], op: date) -> dict[str, Select[Any]]:
     """Every query the dashboard runs (the benchmark executes the same ones on the raw driver)."""
-    v_ids = verwijzing_ids(user, filters)
-    i_ids = inburgeraar_ids(user, filters)
+    v_ids = verwijzing_ids(user, filters, op)
+    i_ids = inburgeraar_ids(user, filters, op)
     pip_stand = _pip_stand(access.inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None))
     huidige = Pip.__table__.alias("kpi_huidige_pip")
     verwijzingen = (
@@ -183,9 +191,11 @@ def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal]) -> d
     }
 
 
-def load(session: Session, user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal]) -> KpiGegevens:
+def load(
+    session: Session, user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], vandaag: date
+) -> KpiGegevens:
     """The KPI records for the quarters given (consecutive, oldest first), within the user's scope."""
-    q = queries(user, filters, kwartalen)
+    q = queries(user, filters, kwartalen, min(kwartalen[-1].tot, vandaag))
     conn = session.connection()
     drempels = load_drempels(session)
     per_code = {k.code: k for k in kwartalen}
