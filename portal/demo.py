@@ -288,6 +288,9 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
 
     seed_keten(session, region)
     session.flush()
+    from portal.demo_kpi import seed_kpi
+
+    seed_kpi(session, region)
     return region
 
 

@@ -588,7 +588,8 @@ def aanleverdiscipline(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiRe
     """Share of active verwijzingen with presence in the last 14 days, and median days from session to registration."""
     peildatum = periode.peildatum(vandaag)
     vanaf = peildatum - timedelta(days=AANLEVER_DAGEN - 1)
-    actief = {v.id for v in g.verwijzingen if v.actief_op(peildatum)}
+    actief = {v.id for v in g.verwijzingen
+              if v.actief_op(peildatum) and not normen.praktijk_klaar(v.onderdeel, v.uren_tot(peildatum).aanwezig)}
     recent = {v.id for v in g.verwijzingen if v.id in actief
               and (laatste := v.uren_tot(peildatum).laatste) is not None and vanaf <= laatste <= peildatum}
     verdeling: Counter[int] = Counter()
@@ -600,8 +601,9 @@ def aanleverdiscipline(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiRe
     binnen_week = sum(n for d, n in verdeling.items() if d <= 7)
     return KpiResultaat(
         "aanlevering", "Aanleverdiscipline",
-        f"Actieve verwijzingen op de peildatum (gestart, niet afgerond, einddatum niet voorbij; dezelfde regel als "
-        f"het signaal 'geen presentie') met presentie in de {AANLEVER_DAGEN} dagen tot en met de peildatum. "
+        f"Actieve verwijzingen op de peildatum (gestart, niet afgerond, einddatum niet voorbij, bij MAP en PVT de "
+        f"praktijkuren nog niet gehaald; dezelfde regel als het signaal 'geen presentie') met presentie in de "
+        f"{AANLEVER_DAGEN} dagen tot en met de peildatum. "
         "Vertraging: dagen tussen de sessiedatum en het moment van registreren, over alle sessies in de periode.",
         "Presentie (sessiedatum en registratiemoment).",
         [Rij("recent", f"Actief met presentie in de laatste {AANLEVER_DAGEN} dagen", aandeel(actief, recent)),

@@ -179,9 +179,7 @@ def regel_geen_presentie(v: VerwijzingCijfers, d: Drempels, today: date) -> Sign
     """An active traject without any presence registered for N days."""
     if not _actief(v, today):
         return None
-    klaar = v.onderdeel in (Onderdeel.MAP, Onderdeel.PVT) and \
-        v.uren_aanwezig_totaal >= normen.WETTELIJKE_NORMEN[v.onderdeel]
-    if klaar:
+    if normen.praktijk_klaar(v.onderdeel, v.uren_aanwezig_totaal):
         # The practical hours are done; only the eindgesprek/ondertekening remains (its own deadline signal).
         return None
     assert v.gerealiseerde_startdatum is not None

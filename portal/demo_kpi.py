@@ -1,0 +1,189 @@
+"""Demo data the prestatie-indicatoren need besides starts and presentie: route results (MAP, PVT, Z-route,
+taalschakeltraject), exam results from DUO and the aanbieder, and afschalingsverzoeken with their decisions.
+
+Only for the verwijzingen created in this run, so seeding twice adds nothing. Proportions follow the seeds
+where they say something (001 §4: taalschakeltraject 1,5-2 years) and are otherwise modest guesses.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.domain import termijnen
+from portal.models import (
+    Afschalingsverzoek,
+    AfschalingsverzoekOnderdeel,
+    Examenresultaat,
+    RouteResultaat,
+    TrajectStart,
+    Verwijzing,
+)
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
+from portal.models.resultaat import (
+    AfschalingStatus,
+    BereiktNiveau,
+    Examenniveau,
+    Examenonderdeel,
+    Examenuitslag,
+    JaNee,
+    ResultaatBron,
+    TaalschakelResultaat,
+)
+
+if TYPE_CHECKING:
+    from portal.demo import DemoRegion
+
+_DELEN = (Examenonderdeel.KNM, Examenonderdeel.LE, Examenonderdeel.LU, Examenonderdeel.SC, Examenonderdeel.SP)
+_AFWIJSREDEN = "Nog te weinig uren met de nieuwe docent; over drie maanden opnieuw bekijken."
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(14, 0), tzinfo=UTC)
+
+
+def seed_kpi(session: Session, region: DemoRegion) -> None:
+    """Route results, exams and afschalingsverzoeken for this run's verwijzingen."""
+    session.flush()
+    rng, today = region.rng, region.today
+    ids = [v.id for v in region.verwijzingen]
+    starts = {s.verwijzing_id: s
+              for s in session.scalars(select(TrajectStart).where(TrajectStart.verwijzing_id.in_(ids)))}
+    counts = {"routeresultaten": 0, "examenresultaten": 0, "afschalingsverzoeken": 0}
+    for v in region.verwijzingen:
+        start = starts.get(v.id)
+        if start is None or start.gerealiseerde_startdatum is None:
+            continue
+        if v.status is VerwijzingStatus.AFGEROND and v.onderdeel in (
+            Onderdeel.MAP, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL, Onderdeel.ONDERWIJSROUTE,
+        ):
+            session.add(_route_resultaat(rng, v, start.gerealiseerde_startdatum, today))
+            counts["routeresultaten"] += 1
+        elif v.onderdeel is Onderdeel.ONDERWIJSROUTE and v.status is VerwijzingStatus.GESTART and rng.random() < 0.7:
+            # The taalschakeltraject takes 1,5-2 years (001 §4); the onderwijsroute goes on after it.
+            klaar = start.gerealiseerde_startdatum + timedelta(days=rng.randrange(546, 760))
+            if klaar < today:
+                session.add(_route_resultaat(rng, v, start.gerealiseerde_startdatum, klaar + timedelta(days=1)))
+                counts["routeresultaten"] += 1
+        if v.onderdeel is Onderdeel.B1_ROUTE:
+            rows = _examens(rng, v, start.gerealiseerde_startdatum, today)
+            session.add_all(rows)
+            counts["examenresultaten"] += len(rows)
+    counts["afschalingsverzoeken"] = _afschalingen(session, rng, region.verwijzingen, today)
+    session.flush()
+    region.counts.update(counts)
+
+
+def _route_resultaat(rng: random.Random, v: Verwijzing, start: date, today: date) -> RouteResultaat:
+    einde = min(v.uiterste_einddatum, today - timedelta(days=1))
+    datum = max(start, einde - timedelta(days=rng.randrange(0, 45)))
+    eerste = v.inburgeraar.pips[0].dagtekening
+    termijn_einde = termijnen.inburgeringstermijn_einde(eerste, v.inburgeraar.termijn_verlengd_tot)
+    row = RouteResultaat(verwijzing_id=v.id, inburgeraar_id=v.inburgeraar_id, created_at=_moment(datum),
+                         updated_at=_moment(datum))
+    if v.onderdeel in (Onderdeel.MAP, Onderdeel.PVT):
+        # About one in eight finishes after the term: the gemeente then judges whether that is verwijtbaar.
+        if termijn_einde and rng.random() < 0.12 and termijn_einde + timedelta(days=30) < today:
+            datum = termijn_einde + timedelta(days=rng.randrange(10, 30))
+            row.verwijtbaar = JaNee.JA if rng.random() < 0.35 else JaNee.NEE
+        if v.onderdeel is Onderdeel.MAP:
+            row.datum_eindgesprek_map = datum
+        else:
+            row.datum_ondertekening_pvt = datum
+    elif v.onderdeel is Onderdeel.Z_ROUTE_TAAL:
+        row.datum_afronding_z_route = datum
+        row.bereikt_niveau = rng.choices(
+            (BereiktNiveau.ONDER_A1, BereiktNiveau.A1, BereiktNiveau.A2), (2, 5, 3))[0]
+    else:
+        row.taalschakel_resultaat = TaalschakelResultaat.BEHAALD if rng.random() < 0.75 \
+            else TaalschakelResultaat.NIET_BEHAALD
+        row.datum_taalschakel_resultaat = datum
+    return row
+
+
+def _examens(rng: random.Random, v: Verwijzing, start: date, today: date) -> list[Examenresultaat]:
+    """Exams after 9-16 months of lessons. A finished B1-route passed every part; a running one only some,
+    so the B1 status rule (all parts passed ends the route) keeps holding."""
+    pip = v.inburgeraar.pips[-1]
+    if pip.leerroute is not Leerroute.B:
+        return []
+    eerste = start + timedelta(days=rng.randrange(270, 480))
+    if eerste > today - timedelta(days=7):
+        return []
+    klaar = v.status is VerwijzingStatus.AFGEROND
+    delen = _DELEN if klaar else _DELEN[: rng.randrange(1, 4)]
+    # After an approved afschaling (speaking and writing lowered to A2) those parts are taken at A2.
+    verlaagd = (Examenonderdeel.SP, Examenonderdeel.SC) if pip.niveau is NiveauPip.A2 else ()
+    bron_aanbieder_ook = rng.random() < 0.4  # the school also reports what it heard
+    rows = []
+    for deel in delen:
+        deel_niveau = Examenniveau.A2 if deel is Examenonderdeel.KNM or deel in verlaagd else Examenniveau.B1
+        dag = eerste + timedelta(days=rng.randrange(0, 20))
+        pogingen = [Examenuitslag.GESLAAGD] if rng.random() < 0.72 else [Examenuitslag.GEZAKT, Examenuitslag.GESLAAGD]
+        if not klaar and pogingen[-1] is Examenuitslag.GESLAAGD and len(pogingen) == 2 and rng.random() < 0.5:
+            pogingen = [Examenuitslag.GEZAKT]
+        for uitslag in pogingen:
+            if dag > today - timedelta(days=3):
+                break
+            bronnen = [ResultaatBron.DUO] + ([ResultaatBron.AANBIEDER] if bron_aanbieder_ook else [])
+            for bron in bronnen:
+                rows.append(Examenresultaat(
+                    inburgeraar_id=v.inburgeraar_id, verwijzing_id=v.id if bron is ResultaatBron.AANBIEDER else None,
+                    onderdeel=deel, niveau=deel_niveau, resultaat=uitslag, examendatum=dag, bron=bron,
+                    created_at=_moment(dag + timedelta(days=4)), updated_at=_moment(dag + timedelta(days=4)),
+                ))
+            dag += timedelta(days=rng.randrange(49, 90))
+    return rows
+
+
+def _afschalingen(session: Session, rng: random.Random, verwijzingen: list[Verwijzing], today: date) -> int:
+    """A request for every B1-route case whose PIP was lowered to A2 (approved, before that PIP), plus a few
+    rejected and one waiting among long-running B1-route trajecten."""
+    made = 0
+    lopend: list[Verwijzing] = []
+    for v in verwijzingen:
+        if v.onderdeel is not Onderdeel.B1_ROUTE:
+            continue
+        pips = v.inburgeraar.pips
+        laatste = pips[-1]
+        if len(pips) > 1 and laatste.leerroute is Leerroute.B and laatste.niveau is NiveauPip.A2:
+            besloten = laatste.dagtekening
+            ingediend = besloten - timedelta(days=rng.randrange(4, 30))
+            made += _verzoek(session, rng, v, AfschalingStatus.GOEDGEKEURD, ingediend, besloten, laatste.id)
+        elif v.status is VerwijzingStatus.GESTART and v.beoogde_startdatum < today - timedelta(days=420):
+            lopend.append(v)
+    for n, v in enumerate(lopend[:4]):
+        if n == 0:
+            made += _verzoek(session, rng, v, AfschalingStatus.INGEDIEND, today - timedelta(days=9), None, None)
+        else:
+            ingediend = today - timedelta(days=rng.randrange(40, 200))
+            made += _verzoek(session, rng, v, AfschalingStatus.AFGEWEZEN, ingediend,
+                             ingediend + timedelta(days=rng.randrange(5, 25)), None)
+    return made
+
+
+def _verzoek(session: Session, rng: random.Random, v: Verwijzing, status: AfschalingStatus, ingediend: date,
+             besloten: date | None, pip_id: int | None) -> int:
+    values: dict[str, Any] = {}
+    if besloten is not None:
+        values["besloten_op"] = _moment(besloten)
+    if status is AfschalingStatus.AFGEWEZEN:
+        values["besluit_reden"] = _AFWIJSREDEN
+    verzoek = Afschalingsverzoek(
+        verwijzing_id=v.id, inburgeraar_id=v.inburgeraar_id, status=status,
+        observaties_aanbieder="Ondanks extra lessen en huiswerkbegeleiding blijft spreken en schrijven op A1-niveau.",
+        ervaring_inburgeraar="Vindt spreken in een groep erg moeilijk en raakt gespannen bij toetsen.",
+        uren_op_moment=Decimal(rng.randrange(600, 700)), ingediend_op=_moment(ingediend), pip_id=pip_id,
+        created_at=_moment(ingediend), updated_at=_moment(besloten or ingediend), **values,
+    )
+    delen = (Examenonderdeel.SP, Examenonderdeel.SC)
+    if status is not AfschalingStatus.GOEDGEKEURD:
+        delen = delen[: rng.randrange(1, 3)]
+    verzoek.onderdeel_regels = [AfschalingsverzoekOnderdeel(onderdeel=o) for o in delen]
+    session.add(verzoek)
+    return 1
