@@ -1,8 +1,8 @@
 """Horizontal bar charts of percentages, server-rendered SVG for the KPI pages.
 
 Readable without colour: every bar carries its value as text, a target is a dashed line named in words, and a
-share over too few cases is written out instead of drawn. Text is at least 13 units in a 360-unit-wide
-viewBox, so at the narrowest screen (about 340 px of chart) it still renders at 12 px or more.
+share over too few cases is written out instead of drawn. Text is 14 units in a 360-unit-wide
+viewBox, so at the narrowest screen (about 320 px of chart) it still renders at 12 px or more.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from portal.formatting import getal
 WIDTH = 360
 LEFT = 4
 RIGHT = 56  # room for the value text after a full bar
-ROW = 46
-LINE = 16
-FONT = 13
-WRAP = 44
+ROW = 48
+LINE = 18
+FONT = 14
+WRAP = 40
 
 
 @dataclass(frozen=True)
