@@ -64,8 +64,17 @@ def keuzes(user: User, vandaag: date) -> dict[str, Any]:
     }
 
 
+ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgeraars": "inburgeraar"}
+
+
 def te_weinig(aantal: int) -> str:
     return f"te weinig gegevens ({aantal})"
+
+
+def _label(rij: Rij) -> str:
+    """A bar's label names its target in words, so the dashed line is never the only clue."""
+    return f"{rij.label} (streef {rij.streef}%)" if rij.streef is not None and "streef" not in rij.label \
+        and "verwacht" not in rij.label else rij.label
 
 
 def staaf(rij: Rij) -> Staaf | None:
@@ -73,10 +82,10 @@ def staaf(rij: Rij) -> Staaf | None:
     if rij.aandeel is not None:
         a = rij.aandeel
         tekst = te_weinig(a.totaal) if a.te_weinig else ""
-        return Staaf(rij.label, a.percentage, tekst, rij.streef)
+        return Staaf(_label(rij), a.percentage, tekst, rij.streef)
     if rij.eenheid == "%":
         pct = Decimal(rij.waarde) if rij.waarde is not None else None
-        return Staaf(rij.label, pct, "" if pct is not None else te_weinig(len(rij.ids)), rij.streef)
+        return Staaf(_label(rij), pct, "" if pct is not None else te_weinig(len(rij.ids)), rij.streef)
     return None
 
 
@@ -96,7 +105,9 @@ def waarde_tekst(rij: Rij) -> str:
         a = rij.aandeel
         return te_weinig(a.totaal) if a.te_weinig else f"{getal(a.percentage, 1)}%"
     if rij.waarde is None:
-        return te_weinig(len(rij.ids)) if rij.ids or rij.eenheid in ("%", "dagen", "weken", "uur") else "–"
+        if rij.ids:
+            return te_weinig(len(rij.ids))
+        return "te weinig gegevens" if rij.eenheid in ("%", "dagen", "weken", "uur") else "–"
     if rij.eenheid == "%":
         return f"{getal(rij.waarde, 1)}%"
-    return f"{getal(rij.waarde, 1)} {rij.eenheid}"
+    return f"{getal(rij.waarde, 1)} {ENKELVOUD.get(rij.eenheid, rij.eenheid) if rij.waarde == 1 else rij.eenheid}"
