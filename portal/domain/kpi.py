@@ -40,7 +40,8 @@ _ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Uren:
-    """Presence hours of one verwijzing in one quarter (or before the first quarter loaded)."""
+    """Presence hours of one verwijzing in one quarter (or before the first quarter loaded); `laatste` is the last
+    session day within the AANLEVER_DAGEN days up to the quarter's peildatum (None: no session then)."""
 
     aanwezig: Decimal = _ZERO
     geoorloofd: Decimal = _ZERO

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal import access
 from portal.domain import examens, termijnen
 from portal.domain.kpi import (
+    AANLEVER_DAGEN,
     KpiAfschaling,
     KpiExamen,
     KpiGegevens,
@@ -34,6 +35,7 @@ from portal.models import (
     Inburgeraar,
     Pip,
     Presentie,
+    PresentieWeek,
     RouteResultaat,
     TrajectStart,
     User,
@@ -41,6 +43,7 @@ from portal.models import (
 )
 from portal.models.enums import Leerroute, NiveauPip
 from portal.models.resultaat import AfschalingStatus, JaNee, TaalschakelResultaat
+from portal.services import kept_totals
 from portal.services.chain import woonplaats
 from portal.services.signalen import load_drempels
 from portal.services.validation import as_date, as_datetime, as_decimal
@@ -101,14 +104,27 @@ def _pip_stand(ids: Select[Any]) -> Any:
     )
 
 
-def _kwartaal_bucket(kwartalen: Sequence[Kwartaal]) -> Any:
-    whens = [(Presentie.datum < kwartalen[0].van, EERDER)]
-    whens += [(and_(Presentie.datum >= k.van, Presentie.datum <= k.tot), k.code) for k in kwartalen]
+def _kwartaal_bucket(column: Any, kwartalen: Sequence[Kwartaal]) -> Any:
+    whens = [(column < kwartalen[0].van, EERDER)]
+    whens += [(and_(column >= k.van, column <= k.tot), k.code) for k in kwartalen]
     return case(*whens, else_="later")
 
 
-def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], op: date) -> dict[str, Select[Any]]:
+def gesplitste_weken(kwartalen: Sequence[Kwartaal]) -> list[date]:
+    """The Mondays of the ISO weeks that straddle a quarter boundary: their days are summed from the presentie
+    rows, every other week from the kept weekly totals (portal.services.kept_totals)."""
+    grenzen = [k.van for k in kwartalen] + [kwartalen[-1].tot + timedelta(days=1)]
+    return sorted({kept_totals.maandag(g) for g in grenzen if g.weekday() != 0})
+
+
+def peildata(kwartalen: Sequence[Kwartaal], vandaag: date) -> dict[Kwartaal, date]:
+    """Each quarter's peildatum: its last day, or today for the running quarter (quarters after today: none)."""
+    return {k: min(k.tot, vandaag) for k in kwartalen if k.van <= vandaag}
+
+
+def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], vandaag: date) -> dict[str, Select[Any]]:
     """Every query the dashboard runs (the benchmark executes the same ones on the raw driver)."""
+    op = min(kwartalen[-1].tot, vandaag)
     v_ids = verwijzing_ids(user, filters, op)
     i_ids = inburgeraar_ids(user, filters, op)
     pip_stand = _pip_stand(access.inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None))
@@ -134,14 +150,35 @@ def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], op: 
         .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
         .where(Verwijzing.id.in_(v_ids))
     )
-    bucket = _kwartaal_bucket(kwartalen)
-    scoped_presentie = access.presentie(user).where(
-        Presentie.verwijzing_id.in_(v_ids), Presentie.datum <= kwartalen[-1].tot)
-    uren = scoped_presentie.with_only_columns(
-        Presentie.verwijzing_id, bucket.label("bucket"), func.sum(Presentie.uren_aanwezig),
+    # Hours per quarter: whole weeks from the kept weekly totals, the few weeks across a quarter boundary
+    # day by day; no page sums every presentie row of the history.
+    gesplitst = gesplitste_weken(kwartalen)
+    week_bucket = _kwartaal_bucket(PresentieWeek.week, kwartalen)
+    weken = access.presentie_weken(user).where(
+        PresentieWeek.verwijzing_id.in_(v_ids), PresentieWeek.week <= kwartalen[-1].tot - timedelta(days=6),
+        PresentieWeek.week.not_in(gesplitst),
+    ).with_only_columns(
+        PresentieWeek.verwijzing_id, week_bucket.label("bucket"), func.sum(PresentieWeek.uren_aanwezig),
+        func.sum(PresentieWeek.uren_afwezig_geoorloofd), func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
+    ).group_by(PresentieWeek.verwijzing_id, week_bucket)
+    dag_bucket = _kwartaal_bucket(Presentie.datum, kwartalen)
+    randen = or_(*[and_(Presentie.datum >= w, Presentie.datum <= min(w + timedelta(days=6), kwartalen[-1].tot))
+                   for w in gesplitst]) if gesplitst else false()
+    randdagen = access.presentie(user).where(Presentie.verwijzing_id.in_(v_ids), randen).with_only_columns(
+        Presentie.verwijzing_id, dag_bucket.label("bucket"), func.sum(Presentie.uren_aanwezig),
         func.sum(Presentie.uren_afwezig_geoorloofd), func.sum(Presentie.uren_afwezig_ongeoorloofd),
-        func.max(Presentie.datum),
-    ).group_by(Presentie.verwijzing_id, bucket)
+    ).group_by(Presentie.verwijzing_id, dag_bucket)
+    # The last session in the AANLEVER_DAGEN days up to each quarter's peildatum (aanleverdiscipline).
+    vensters = {k: (p - timedelta(days=AANLEVER_DAGEN - 1), p) for k, p in peildata(kwartalen, vandaag).items()}
+    venster_bucket = case(*[(and_(Presentie.datum >= a, Presentie.datum <= b), k.code)
+                            for k, (a, b) in vensters.items()], else_="later")
+    recent = access.presentie(user).where(
+        Presentie.verwijzing_id.in_(v_ids),
+        or_(*[and_(Presentie.datum >= a, Presentie.datum <= b) for a, b in vensters.values()]) if vensters
+        else false(),
+    ).with_only_columns(
+        Presentie.verwijzing_id, venster_bucket.label("bucket"), func.max(Presentie.datum),
+    ).group_by(Presentie.verwijzing_id, venster_bucket)
     in_kwartalen = access.presentie(user).where(
         Presentie.verwijzing_id.in_(v_ids), Presentie.datum >= kwartalen[0].van, Presentie.datum <= kwartalen[-1].tot)
     geregistreerd = func.date(Presentie.created_at)
@@ -186,7 +223,8 @@ def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], op: 
         .where(Afschalingsverzoek.status == AfschalingStatus.GOEDGEKEURD, Afschalingsverzoek.inburgeraar_id.in_(i_ids))
     )
     return {
-        "verwijzingen": verwijzingen, "uren": uren, "latenties": latenties, "inburgeraars": inburgeraars,
+        "verwijzingen": verwijzingen, "weken": weken, "randdagen": randdagen, "recent": recent,
+        "latenties": latenties, "inburgeraars": inburgeraars,
         "pips": pips, "examens": examen_rows, "afschalingen": afschaling_rows, "verlaagd": verlaagd,
     }
 
@@ -195,7 +233,7 @@ def load(
     session: Session, user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], vandaag: date
 ) -> KpiGegevens:
     """The KPI records for the quarters given (consecutive, oldest first), within the user's scope."""
-    q = queries(user, filters, kwartalen, min(kwartalen[-1].tot, vandaag))
+    q = queries(user, filters, kwartalen, vandaag)
     conn = session.connection()
     drempels = load_drempels(session)
     per_code = {k.code: k for k in kwartalen}
@@ -220,15 +258,22 @@ def load(
             else r.taalschakel_resultaat == TaalschakelResultaat.BEHAALD,
             verwijtbaar=None if r.verwijtbaar is None else r.verwijtbaar == JaNee.JA,
         )
-    for verwijzing_id, bucket, aanwezig, geoorloofd, ongeoorloofd, laatste in conn.execute(q["uren"]):
+    for rows in (conn.execute(q["weken"]), conn.execute(q["randdagen"])):
+        for verwijzing_id, bucket, aanwezig, geoorloofd, ongeoorloofd in rows:
+            v = verwijzingen.get(verwijzing_id)
+            if v is None:
+                continue
+            uren = Uren(as_decimal(aanwezig), as_decimal(geoorloofd), as_decimal(ongeoorloofd))
+            if bucket == EERDER:
+                v.uren_eerder += uren
+            elif bucket in per_code:
+                k = per_code[bucket]
+                v.uren[k] = v.uren[k] + uren if k in v.uren else uren
+    for verwijzing_id, bucket, laatste in conn.execute(q["recent"]):
         v = verwijzingen.get(verwijzing_id)
-        if v is None:
-            continue
-        uren = Uren(as_decimal(aanwezig), as_decimal(geoorloofd), as_decimal(ongeoorloofd), as_date(laatste))
-        if bucket == EERDER:
-            v.uren_eerder = uren
-        elif bucket in per_code:
-            v.uren[per_code[bucket]] = uren
+        if v is not None and bucket in per_code:
+            k = per_code[bucket]
+            v.uren[k] = (v.uren.get(k) or Uren()) + Uren(laatste=as_date(laatste))
 
     latenties: dict[tuple[int, Kwartaal, int], int] = {}
     for aanbieder_id, datum, geregistreerd, aantal in conn.execute(q["latenties"]):
