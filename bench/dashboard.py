@@ -73,7 +73,7 @@ def _dag(value: Any) -> Any:
 
 
 def _compiled(engine: Any, query: Any) -> tuple[str, Any]:
-    compiled = query.compile(dialect=engine.dialect)
+    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
     if engine.dialect.name == "sqlite":
         return str(compiled), tuple(compiled.params[name] for name in compiled.positiontup)
     return str(compiled), compiled.params
