@@ -60,6 +60,7 @@ class AuditActie(enum.StrEnum):
     SIGNAALDREMPELS_GEWIJZIGD = "signaaldrempels_gewijzigd"
     SIGNAALDREMPELS_STANDAARD = "signaaldrempels_standaard"
     CONTRACTDREMPELS_GEWIJZIGD = "contractdrempels_gewijzigd"
+    KPI_INSTELLING_GEWIJZIGD = "kpi_instelling_gewijzigd"  # SPUK amount or KPI target of a gemeente and year
     # organisations and accounts
     GEMEENTE_AANGEMAAKT = "gemeente_aangemaakt"
     GEMEENTE_GEWIJZIGD = "gemeente_gewijzigd"

@@ -20,11 +20,13 @@ from portal.models import (
     Afschalingsverzoek,
     AfschalingsverzoekOnderdeel,
     Examenresultaat,
+    Inburgeraar,
+    KpiJaarInstelling,
     RouteResultaat,
     TrajectStart,
     Verwijzing,
 )
-from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
+from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import (
     AfschalingStatus,
     BereiktNiveau,
@@ -75,8 +77,34 @@ def seed_kpi(session: Session, region: DemoRegion) -> None:
             session.add_all(rows)
             counts["examenresultaten"] += len(rows)
     counts["afschalingsverzoeken"] = _afschalingen(session, rng, region.verwijzingen, today)
+    counts["spuk-bedragen"] = _spuk_bedragen(session, region)
     session.flush()
     region.counts.update(counts)
+
+
+def _spuk_bedragen(session: Session, region: DemoRegion) -> int:
+    """The SPUK per gemeente for this year and the two before, as the Rijk sets it (001 §4.2): €7,712 per
+    asielstatushouder in the year of housing, €4,000 the year after, €1,000 the year after that; €589 per
+    gezins- of overige migrant. The demo's BRP registration stands in for the year of housing."""
+    jaren = range(region.today.year - 2, region.today.year + 1)
+    bestaand = set(session.execute(select(KpiJaarInstelling.gemeente_id, KpiJaarInstelling.jaar)).tuples())
+    bedragen: dict[tuple[int, int], int] = {}
+    for persoon in session.scalars(select(Inburgeraar).where(Inburgeraar.datum_brp_inschrijving.is_not(None))):
+        huisvesting = persoon.datum_brp_inschrijving.year  # type: ignore[union-attr]
+        for jaar in jaren:
+            if persoon.doelgroep is Doelgroep.ASIELSTATUSHOUDER:
+                cent = {0: 771_200, 1: 400_000, 2: 100_000}.get(jaar - huisvesting, 0)
+            else:
+                cent = 58_900 if jaar == huisvesting else 0
+            if cent:
+                key = (persoon.gemeente_id, jaar)
+                bedragen[key] = bedragen.get(key, 0) + cent
+    made = 0
+    for (gemeente_id, jaar), cent in sorted(bedragen.items()):
+        if (gemeente_id, jaar) not in bestaand:
+            session.add(KpiJaarInstelling(gemeente_id=gemeente_id, jaar=jaar, spuk_bedrag_cent=cent))
+            made += 1
+    return made
 
 
 def _route_resultaat(rng: random.Random, v: Verwijzing, start: date, today: date) -> RouteResultaat:

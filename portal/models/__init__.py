@@ -5,6 +5,7 @@ from portal.models.audit import AuditEvent
 from portal.models.base import Base
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
+from portal.models.kpi import KpiJaarInstelling
 from portal.models.melding import (
     MailModus,
     MailOutbox,
@@ -44,6 +45,7 @@ __all__ = [
     "Gemeente",
     "Inburgeraar",
     "IntakeGegevens",
+    "KpiJaarInstelling",
     "MailModus",
     "MailOutbox",
     "MailStatus",

@@ -32,6 +32,7 @@ def kpi_xlsx(
                                             "strings_to_urls": False, "strings_to_numbers": False})
     kop = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True})
     pct = workbook.add_format({"num_format": "0.0"})
+    euro = workbook.add_format({"num_format": "#,##0.00"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     gebruikt: set[str] = set()
     for naam, resultaten in tabellen:
@@ -53,6 +54,9 @@ def kpi_xlsx(
                         sheet.write_number(row, 4, float(rij.aandeel.percentage), pct)
                     else:
                         opmerking = "te weinig gegevens"
+                elif rij.waarde is not None and rij.eenheid == "cent":
+                    sheet.write_number(row, 5, int(rij.waarde) / 100, euro)  # cents to euros only for display
+                    sheet.write_string(row, 6, "euro")
                 elif rij.waarde is not None:
                     sheet.write_number(row, 5, float(rij.waarde))
                     sheet.write_string(row, 6, tekst(rij.eenheid))

@@ -5,23 +5,28 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal import access, audit, clock
 from portal.access import roles_required
 from portal.audit import AuditActie
 from portal.blueprints.kpi import bp
+from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.kpi.export import beleid_xlsx, kpi_xlsx
+from portal.blueprints.kpi.forms import InstellingForm
+from portal.blueprints.listing import int_arg
 from portal.blueprints.kpi.weergave import KpiArgs, keuzes, staaf_van, staven, waarde_tekst
 from portal.domain import kpi as kpi_regels
 from portal.extensions import db
-from portal.models import Aanbieder, Inburgeraar, Verwijzing
+from portal.models import Aanbieder, Inburgeraar, KpiJaarInstelling, Verwijzing
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import kpi
 from portal.services.kpi import beleid
+from portal.services.kpi import instellingen as instellingen_service
 from portal.spreadsheets.write import XLSX_MIMETYPE
 from portal.staafdiagram import svg
 
@@ -30,8 +35,10 @@ KPI_LEZERS = (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
 add_nav_item("kpi.index", "Prestaties", KPI_LEZERS, description="prestatie-indicatoren", order=7)
 
 
-def _streef() -> int:
-    return int(current_app.config.get("KPI_STREEF_6_MAANDEN", kpi_regels.STANDAARD_STREEF_6_MAANDEN))
+def _streef(args: KpiArgs) -> int:
+    """The gemeente's target for the period's year (KPI settings), else the installation's default (80%)."""
+    standaard = int(current_app.config.get("KPI_STREEF_6_MAANDEN", kpi_regels.STANDAARD_STREEF_6_MAANDEN))
+    return instellingen_service.streefwaarde(db.session, args.gemeente, args.periode.kwartalen[-1].jaar, standaard)
 
 
 def _context(args: KpiArgs, vandaag: date) -> dict[str, object]:
@@ -51,7 +58,7 @@ def index() -> str:
     vandaag = clock.today()
     args = KpiArgs.parse(request.args, current_user, vandaag)
     dashboard = kpi.dashboard(db.session, current_user, args.filters, args.periode, vandaag,
-                              streef_6_maanden=_streef())
+                              streef_6_maanden=_streef(args))
     return render_template("kpi/index.html", dashboard=dashboard, **_context(args, vandaag))
 
 
@@ -71,7 +78,7 @@ def trend() -> str:
     """The main KPIs per quarter, the eight quarters up to the chosen period."""
     vandaag = clock.today()
     args = KpiArgs.parse(request.args, current_user, vandaag)
-    data = kpi.trend(db.session, current_user, args.filters, args.periode, vandaag, streef_6_maanden=_streef())
+    data = kpi.trend(db.session, current_user, args.filters, args.periode, vandaag, streef_6_maanden=_streef(args))
     return render_template("kpi/trend.html", trend=data, **_context(args, vandaag))
 
 
@@ -82,10 +89,10 @@ def gevallen() -> str:
     vandaag = clock.today()
     args = KpiArgs.parse(request.args, current_user, vandaag)
     code, key, deel = request.args.get("kpi", ""), request.args.get("rij", ""), request.args.get("deel", "")
-    if code not in kpi_regels.KPI_CODES or deel not in ("teller", "noemer", "ids"):
+    if code not in (*kpi_regels.KPI_CODES, "kosten") or deel not in ("teller", "noemer", "ids"):
         abort(404)
     dashboard = kpi.dashboard(db.session, current_user, args.filters, args.periode, vandaag,
-                              streef_6_maanden=_streef())
+                              streef_6_maanden=_streef(args))
     resultaat = dashboard.kpi(code)
     rij = resultaat.rij(key) if resultaat else None
     if resultaat is None or rij is None:
@@ -126,7 +133,7 @@ def export() -> Response:
         tabellen = [(naam, data.per_aanbieder[a]) for a, naam in data.aanbieders]
     else:
         dashboard = kpi.dashboard(db.session, current_user, args.filters, args.periode, vandaag,
-                                  streef_6_maanden=_streef())
+                                  streef_6_maanden=_streef(args))
         tabellen = [("Alle aanbieders" if args.aanbieder is None else _naam(args.aanbieder), dashboard.resultaten)]
     audit.record(db.session, current_user, AuditActie.GEEXPORTEERD, object_type="kpi",
                  details={"periode": args.periode.code, **{k: v for k, v in args.as_dict().items() if k != "periode"}})
@@ -165,7 +172,7 @@ def _beleidsrapportage(args: KpiArgs, vandaag: date) -> beleid.Beleidsrapportage
     naam = next(g.naam for g in gemeenten if g.id == args.gemeente)
     filters = kpi.KpiFilters(gemeente_id=args.gemeente, contract_id=args.contract)
     g = kpi.gegevens(db.session, current_user, filters, args.periode, vandaag)
-    return beleid.opstellen(g, naam, args.periode, vandaag, _streef())
+    return beleid.opstellen(g, naam, args.periode, vandaag, _streef(args))
 
 
 @bp.route("/beleidsrapportage")
@@ -195,3 +202,29 @@ def beleid_export() -> Response:
         f'attachment; filename="beleidsrapportage-{args.gemeente}-{args.periode.code}.xlsx"')
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/instellingen", methods=["GET", "POST"])
+@roles_required(*KPI_LEZERS)
+def instellingen() -> str | Response:
+    """SPUK amount and KPI target per gemeente (in scope) and year."""
+    vandaag = clock.today()
+    gemeenten = keuzes(current_user, vandaag)["gemeenten"]
+    gekozen = int_arg(request.args.get("gemeente")) or (gemeenten[0].id if gemeenten else None)
+    gemeente = next((g for g in gemeenten if g.id == gekozen), None)
+    if gemeente is None:
+        abort(404)
+    form = InstellingForm(data={"jaar": str(vandaag.year)})
+    actor = current_user._get_current_object()  # type: ignore[attr-defined]
+    done = save_form(
+        form, lambda: instellingen_service.opslaan(db.session, actor, gemeente,
+                                                   input_from(instellingen_service.InstellingInput, form)),
+        lambda row: f"De instellingen van {gemeente.naam} voor {row.jaar} zijn opgeslagen.",
+        url_for("kpi.instellingen", gemeente=gemeente.id),
+    )
+    if done:
+        return done
+    rijen = list(db.session.scalars(select(KpiJaarInstelling).where(KpiJaarInstelling.gemeente_id == gemeente.id)
+                                    .order_by(KpiJaarInstelling.jaar.desc())))
+    return render_template("kpi/instellingen.html", form=form, gemeente=gemeente, gemeenten=gemeenten, rijen=rijen,
+                           standaard=kpi_regels.STANDAARD_STREEF_6_MAANDEN), errors_status(form)

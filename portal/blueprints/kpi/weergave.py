@@ -15,6 +15,7 @@ from portal.domain.kpi import KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.extensions import db
 from portal.formatting import getal
+from portal.services.billing.rules import euro
 from portal.models import Contract, Gemeente, User
 from portal.services.kpi import KpiFilters
 from portal.staafdiagram import Staaf
@@ -110,4 +111,6 @@ def waarde_tekst(rij: Rij) -> str:
         return "te weinig gegevens" if rij.eenheid in ("%", "dagen", "weken", "uur") else "–"
     if rij.eenheid == "%":
         return f"{getal(rij.waarde, 1)}%"
+    if rij.eenheid == "cent":
+        return euro(int(rij.waarde))
     return f"{getal(rij.waarde, 1)} {ENKELVOUD.get(rij.eenheid, rij.eenheid) if rij.waarde == 1 else rij.eenheid}"

@@ -12,6 +12,7 @@ from portal.domain import kpi, perioden
 from portal.domain.kpi import KpiGegevens, KpiResultaat
 from portal.domain.perioden import Kwartaal, Periode
 from portal.models import User
+from portal.services.kpi import kosten
 from portal.services.kpi.gegevens import KpiFilters, load
 
 __all__ = ["Dashboard", "KpiFilters", "Vergelijking", "dashboard", "trend", "vergelijking"]
@@ -50,8 +51,9 @@ def dashboard(
 ) -> Dashboard:
     """Every KPI for the period, within the user's scope and the filters."""
     g = gegevens(session, user, filters, periode, vandaag)
-    return Dashboard(periode, periode.peildatum(vandaag),
-                     kpi.bereken(g, periode, vandaag, streef_6_maanden=streef_6_maanden))
+    resultaten = kpi.bereken(g, periode, vandaag, streef_6_maanden=streef_6_maanden)
+    resultaten.append(kosten.kosten(session, user, filters, periode, vandaag))
+    return Dashboard(periode, periode.peildatum(vandaag), resultaten)
 
 
 @dataclass
