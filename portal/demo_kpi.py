@@ -87,7 +87,7 @@ def _spuk_bedragen(session: Session, region: DemoRegion) -> int:
     asielstatushouder in the year of housing, €4,000 the year after, €1,000 the year after that; €589 per
     gezins- of overige migrant. The demo's BRP registration stands in for the year of housing."""
     jaren = range(region.today.year - 2, region.today.year + 1)
-    bestaand = set(session.execute(select(KpiJaarInstelling.gemeente_id, KpiJaarInstelling.jaar)).tuples())
+    bestaand = {(g, j) for g, j in session.execute(select(KpiJaarInstelling.gemeente_id, KpiJaarInstelling.jaar))}
     bedragen: dict[tuple[int, int], int] = {}
     for persoon in session.scalars(select(Inburgeraar).where(Inburgeraar.datum_brp_inschrijving.is_not(None))):
         huisvesting = persoon.datum_brp_inschrijving.year  # type: ignore[union-attr]

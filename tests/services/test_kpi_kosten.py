@@ -44,7 +44,8 @@ def regio(db):
 def _regel(regio, doelgroep, onderdeel, cent, status, declaratie=None, gemeente=None, **kw):
     persoon = InburgeraarFactory(gemeente=gemeente or regio["gemeente"], doelgroep=doelgroep)
     verwijzing = VerwijzingFactory(inburgeraar=persoon, contract=regio["contract"], onderdeel=onderdeel)
-    prestatie = PrestatieFactory(verwijzing=verwijzing, prestatiedatum=date(2026, 11, 30))
+    prestatie = PrestatieFactory(verwijzing=verwijzing, prestatiedatum=date(2026, 11, 30),
+                                 indicator__onderdeel=onderdeel)
     return DeclaratieRegelFactory(prestatie=prestatie, declaratie=declaratie or regio["declaratie"],
                                   bedrag_cent=cent, status=status, **kw)
 
@@ -84,8 +85,8 @@ def test_cost_per_inburgeraar_against_the_spuk_amounts(db, regio):
 
 def test_settings_are_validated_and_audited(db, regio):
     with pytest.raises(ValidationError) as error:
-        instellingen.opslaan(db, regio["manager"], regio["gemeente"],
-                             instellingen.InstellingInput(jaar="26", spuk_bedrag="-5", streef_start_6_maanden_pct="120"))
+        instellingen.opslaan(db, regio["manager"], regio["gemeente"], instellingen.InstellingInput(
+            jaar="26", spuk_bedrag="-5", streef_start_6_maanden_pct="120"))
     assert set(error.value.errors) == {"jaar", "spuk_bedrag", "streef_start_6_maanden_pct"}
     row = instellingen.opslaan(db, regio["manager"], regio["gemeente"],
                                instellingen.InstellingInput(jaar="2026", streef_start_6_maanden_pct="75"))
