@@ -251,6 +251,8 @@ def seed_demo(force: bool = False, echo: Callable[[str], None] = click.echo) -> 
     else:
         region = load_demo_region(session)
         session.commit()
+        region.counts["uploads in afwachting"] = _seed_uploads(session, region.today)
+        session.commit()
         analyze(session)
         echo(
             f"Demoregio: {len(region.gemeenten)} gemeenten, {len(region.aanbieders)} aanbieders, "
@@ -260,6 +262,16 @@ def seed_demo(force: bool = False, echo: Callable[[str], None] = click.echo) -> 
             + "."
         )
     print_logins(session, echo)
+
+
+def _seed_uploads(session: Session, today: date) -> int:
+    """Demo uploads need the app's upload directory, so they are seeded here and not in load_demo_region."""
+    from flask import current_app
+
+    from portal.demo_uploads import seed_uploads
+    from portal.services.uploads import Settings
+
+    return seed_uploads(session, Settings.from_config(current_app.config), today)
 
 
 def analyze(session: Session) -> None:

@@ -60,3 +60,32 @@ def test_quarter_hours_equal_the_sum_of_the_sessions(db):
     assert v.uren[Q4].laatste == date(2025, 12, 30)  # within the 14 days up to 31 December
     assert v.uren[Q3].laatste == date(2025, 9, 30)
     assert v.uren_tot(Q4.tot).aanwezig == Decimal("17.75")  # everything up to 31 December
+
+
+def test_gemeente_filter_uses_the_residence_on_the_peildatum(db):
+    """A regional contractmanager filtering on one gemeente sees that gemeente's residents on the period's
+    peildatum: someone who moved from A to B in 2026 counts for A in 2025 and for B in 2026."""
+    from portal.models import Verhuizing
+
+    a, b = GemeenteFactory(naam="A"), GemeenteFactory(naam="B")
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[a, b])
+    contract = ContractFactory(gemeenten=[a, b])
+
+    def case(gemeente):
+        return VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=gemeente), contract=contract,
+                                 beoogde_startdatum=date(2025, 3, 1), uiterste_einddatum=date(2027, 3, 1))
+
+    blijft_a, blijft_b, verhuisd = case(a), case(b), case(b)
+    db.add(Verhuizing(inburgeraar_id=verhuisd.inburgeraar_id, van_gemeente_id=a.id, naar_gemeente_id=b.id,
+                      datum=date(2026, 2, 1)))
+    db.flush()
+
+    def ids(gemeente, jaar):
+        g = load(db, manager, KpiFilters(gemeente_id=gemeente.id), list(Kwartaal(jaar, n) for n in range(1, 5)),
+                 date(2026, 12, 3))
+        return {v.id for v in g.verwijzingen}, {i.id for i in g.inburgeraars}
+
+    assert ids(a, 2025)[0] == {blijft_a.id, verhuisd.id}
+    assert ids(b, 2025)[0] == {blijft_b.id}
+    assert ids(a, 2026) == ({blijft_a.id}, {blijft_a.inburgeraar_id})
+    assert ids(b, 2026) == ({blijft_b.id, verhuisd.id}, {blijft_b.inburgeraar_id, verhuisd.inburgeraar_id})

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal import access
 from portal.domain import examens, termijnen
@@ -60,9 +60,11 @@ class KpiFilters:
     contract_id: int | None = None
 
 
-def _woont_in(gemeente_id: int, op: date) -> Any:
-    """SQL: the inburgeraar lived in the gemeente on the day (portal.services.chain.woonplaats, the one rule)."""
-    return woonplaats.gemeente_op_expr(Inburgeraar.id, op) == gemeente_id
+def _woont_in(gemeente_id: int, op: date) -> Select[tuple[int]]:
+    """Ids of the inburgeraars who lived in the gemeente on the day (portal.services.chain.woonplaats, the one
+    rule). An alias, so the rule's subqueries correlate to this row and not to their own Inburgeraar."""
+    persoon = aliased(Inburgeraar)
+    return select(persoon.id).where(woonplaats.gemeente_op_expr(persoon.id, op) == gemeente_id)
 
 
 def verwijzing_ids(user: User, filters: KpiFilters, op: date) -> Select[tuple[int]]:
@@ -74,8 +76,7 @@ def verwijzing_ids(user: User, filters: KpiFilters, op: date) -> Select[tuple[in
     if filters.contract_id is not None:
         query = query.where(Verwijzing.contract_id == filters.contract_id)
     if filters.gemeente_id is not None:
-        query = query.where(Verwijzing.inburgeraar_id.in_(
-            select(Inburgeraar.id).where(_woont_in(filters.gemeente_id, op))))
+        query = query.where(Verwijzing.inburgeraar_id.in_(_woont_in(filters.gemeente_id, op)))
     return query
 
 
@@ -84,7 +85,7 @@ def inburgeraar_ids(user: User, filters: KpiFilters, op: date) -> Select[tuple[i
     referred to it)."""
     query = access.inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None)
     if filters.gemeente_id is not None:
-        query = query.where(_woont_in(filters.gemeente_id, op))
+        query = query.where(Inburgeraar.id.in_(_woont_in(filters.gemeente_id, op)))
     if filters.aanbieder_id is not None or filters.contract_id is not None:
         query = query.where(Inburgeraar.id.in_(
             select(Verwijzing.inburgeraar_id).where(Verwijzing.id.in_(verwijzing_ids(user, filters, op)))))
