@@ -305,6 +305,10 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
 
     seed_kpi(session, region)
     seed_dossiers_for(session, region)
+    from portal.demo_billing import seed_billing
+
+    seed_billing(session, region)
+    session.flush()
     return region
 
 

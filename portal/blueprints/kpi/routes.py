@@ -12,12 +12,12 @@ from sqlalchemy import select
 from portal import access, audit, clock
 from portal.access import roles_required
 from portal.audit import AuditActie
-from portal.blueprints.kpi import bp
 from portal.blueprints.formflow import errors_status, input_from, save_form
+from portal.blueprints.kpi import bp
 from portal.blueprints.kpi.export import beleid_xlsx, kpi_xlsx
 from portal.blueprints.kpi.forms import InstellingForm
-from portal.blueprints.listing import int_arg
 from portal.blueprints.kpi.weergave import KpiArgs, keuzes, staaf_van, staven, waarde_tekst
+from portal.blueprints.listing import int_arg
 from portal.domain import kpi as kpi_regels
 from portal.extensions import db
 from portal.models import Aanbieder, Inburgeraar, KpiJaarInstelling, Verwijzing

@@ -15,8 +15,8 @@ from portal.domain.kpi import KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.extensions import db
 from portal.formatting import getal
-from portal.services.billing.rules import euro
 from portal.models import Contract, Gemeente, User
+from portal.services.billing.rules import euro
 from portal.services.kpi import KpiFilters
 from portal.staafdiagram import Staaf
 
