@@ -194,6 +194,7 @@ KPI_QUERY = ("?gemeente={gemeente_id}&contract={contract_id}", "?gemeente={gemee
 QUERY_ARGS = {
     "kpi.index": KPI_QUERY, "kpi.vergelijking": KPI_QUERY, "kpi.trend": KPI_QUERY, "kpi.export": KPI_QUERY,
     "kpi.beleid_pagina": KPI_QUERY, "kpi.beleid_export": KPI_QUERY,
+    "kpi.instellingen": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
     "kpi.gevallen": ("?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}",
                      "?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}"),
 }
