@@ -1,5 +1,6 @@
 """Demo data the prestatie-indicatoren need besides starts and presentie: route results (MAP, PVT, Z-route,
-taalschakeltraject), exam results from DUO and the aanbieder, and afschalingsverzoeken with their decisions.
+taalschakeltraject) of finished trajecten, exam results from DUO and the aanbieder over the past years, and the
+SPUK amounts per gemeente and year. Afschalingsverzoeken come from portal.demo_dossiers (through the service).
 
 Only for the verwijzingen created in this run, so seeding twice adds nothing. Proportions follow the seeds
 where they say something (001 §4: taalschakeltraject 1,5-2 years) and are otherwise modest guesses.
@@ -9,16 +10,13 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.domain import termijnen
 from portal.models import (
-    Afschalingsverzoek,
-    AfschalingsverzoekOnderdeel,
     Examenresultaat,
     Inburgeraar,
     KpiJaarInstelling,
@@ -28,7 +26,6 @@ from portal.models import (
 )
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import (
-    AfschalingStatus,
     BereiktNiveau,
     Examenniveau,
     Examenonderdeel,
@@ -42,7 +39,6 @@ if TYPE_CHECKING:
     from portal.demo import DemoRegion
 
 _DELEN = (Examenonderdeel.KNM, Examenonderdeel.LE, Examenonderdeel.LU, Examenonderdeel.SC, Examenonderdeel.SP)
-_AFWIJSREDEN = "Nog te weinig uren met de nieuwe docent; over drie maanden opnieuw bekijken."
 
 
 def _moment(day: date) -> datetime:
@@ -56,7 +52,7 @@ def seed_kpi(session: Session, region: DemoRegion) -> None:
     ids = [v.id for v in region.verwijzingen]
     starts = {s.verwijzing_id: s
               for s in session.scalars(select(TrajectStart).where(TrajectStart.verwijzing_id.in_(ids)))}
-    counts = {"routeresultaten": 0, "examenresultaten": 0, "afschalingsverzoeken": 0}
+    counts = {"routeresultaten": 0, "examenresultaten": 0}
     for v in region.verwijzingen:
         start = starts.get(v.id)
         if start is None or start.gerealiseerde_startdatum is None:
@@ -76,7 +72,6 @@ def seed_kpi(session: Session, region: DemoRegion) -> None:
             rows = _examens(rng, v, start.gerealiseerde_startdatum, today)
             session.add_all(rows)
             counts["examenresultaten"] += len(rows)
-    counts["afschalingsverzoeken"] = _afschalingen(session, rng, region.verwijzingen, today)
     counts["spuk-bedragen"] = _spuk_bedragen(session, region)
     session.flush()
     region.counts.update(counts)
@@ -167,51 +162,3 @@ def _examens(rng: random.Random, v: Verwijzing, start: date, today: date) -> lis
                 ))
             dag += timedelta(days=rng.randrange(49, 90))
     return rows
-
-
-def _afschalingen(session: Session, rng: random.Random, verwijzingen: list[Verwijzing], today: date) -> int:
-    """A request for every B1-route case whose PIP was lowered to A2 (approved, before that PIP), plus a few
-    rejected and one waiting among long-running B1-route trajecten."""
-    made = 0
-    lopend: list[Verwijzing] = []
-    for v in verwijzingen:
-        if v.onderdeel is not Onderdeel.B1_ROUTE:
-            continue
-        pips = v.inburgeraar.pips
-        laatste = pips[-1]
-        if len(pips) > 1 and laatste.leerroute is Leerroute.B and laatste.niveau is NiveauPip.A2:
-            besloten = laatste.dagtekening
-            ingediend = besloten - timedelta(days=rng.randrange(4, 30))
-            made += _verzoek(session, rng, v, AfschalingStatus.GOEDGEKEURD, ingediend, besloten, laatste.id)
-        elif v.status is VerwijzingStatus.GESTART and v.beoogde_startdatum < today - timedelta(days=420):
-            lopend.append(v)
-    for n, v in enumerate(lopend[:4]):
-        if n == 0:
-            made += _verzoek(session, rng, v, AfschalingStatus.INGEDIEND, today - timedelta(days=9), None, None)
-        else:
-            ingediend = today - timedelta(days=rng.randrange(40, 200))
-            made += _verzoek(session, rng, v, AfschalingStatus.AFGEWEZEN, ingediend,
-                             ingediend + timedelta(days=rng.randrange(5, 25)), None)
-    return made
-
-
-def _verzoek(session: Session, rng: random.Random, v: Verwijzing, status: AfschalingStatus, ingediend: date,
-             besloten: date | None, pip_id: int | None) -> int:
-    values: dict[str, Any] = {}
-    if besloten is not None:
-        values["besloten_op"] = _moment(besloten)
-    if status is AfschalingStatus.AFGEWEZEN:
-        values["besluit_reden"] = _AFWIJSREDEN
-    verzoek = Afschalingsverzoek(
-        verwijzing_id=v.id, inburgeraar_id=v.inburgeraar_id, status=status,
-        observaties_aanbieder="Ondanks extra lessen en huiswerkbegeleiding blijft spreken en schrijven op A1-niveau.",
-        ervaring_inburgeraar="Vindt spreken in een groep erg moeilijk en raakt gespannen bij toetsen.",
-        uren_op_moment=Decimal(rng.randrange(600, 700)), ingediend_op=_moment(ingediend), pip_id=pip_id,
-        created_at=_moment(ingediend), updated_at=_moment(besloten or ingediend), **values,
-    )
-    delen = (Examenonderdeel.SP, Examenonderdeel.SC)
-    if status is not AfschalingStatus.GOEDGEKEURD:
-        delen = delen[: rng.randrange(1, 3)]
-    verzoek.onderdeel_regels = [AfschalingsverzoekOnderdeel(onderdeel=o) for o in delen]
-    session.add(verzoek)
-    return 1
