@@ -94,7 +94,7 @@ def _form_page(form: UploadForm, settings: Settings, status: int) -> tuple[str, 
     if htmx and form.errors:
         return render_template("uploads/_form.html", form=form, max_grootte=max_grootte), 200
     recente = uploads.recent(db.session, current_user)
-    gestopt = {u.id for u in recente if u.bezig and uploads.is_stopped(u, tasks.upload_heartbeat(u.id, u.poging))}
+    gestopt = {u.id for u in recente if u.bezig and uploads.is_stopped(u, tasks.upload_heartbeat(u))}
     return render_template(
         "uploads/index.html", form=form, soorten=list(UploadSoort), recente=recente, gestopt=gestopt,
         max_grootte=max_grootte,
@@ -161,7 +161,7 @@ def status(upload_id: str) -> tuple[str, int]:
 
 
 def _context(upload: Upload) -> dict[str, Any]:
-    renewed = tasks.upload_heartbeat(upload.id, upload.poging) if upload.bezig else None
+    renewed = tasks.upload_heartbeat(upload) if upload.bezig else None
     gestopt = uploads.is_stopped(upload, renewed)
     progress = tasks.upload_progress(upload.id) if upload.bezig and not gestopt else None
     errors = (upload.fouten or [])[:PREVIEW_ERRORS]
@@ -208,7 +208,7 @@ def _claim_and_run(upload_id: str, claim: Callable[..., int], run: Callable[[Upl
     if not BevestigForm().validate_on_submit():
         abort(400)
     try:
-        poging = claim(db.session, current_user, upload, tasks.upload_heartbeat(upload.id, upload.poging),
+        poging = claim(db.session, current_user, upload, tasks.upload_heartbeat(upload),
                        _settings().lease)
     except UploadStateError as exc:
         db.session.rollback()
