@@ -1,4 +1,4 @@
-"""Demo data of the chain: verhuizingen (one completed, one awaiting the new gemeente's decision)."""
+"""Demo data of the chain: DUO reference data, verhuizingen (one completed, one awaiting decisions)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from portal.models import Inburgeraar, Verhuizing, Verwijzing, VerwijzingBesluit
-from portal.models.enums import OPEN_STATUSSEN
+from portal.models import Inburgeraar, IntakeGegevens, Verhuizing, Verwijzing, VerwijzingBesluit
+from portal.models.enums import OPEN_STATUSSEN, AanbiederSoort, IndicatorAlfabetisering
 from portal.services.chain import verhuizing as verhuizingen
 
 if TYPE_CHECKING:
@@ -21,10 +21,34 @@ _DALFSEN_REGISSEUR = "klantregisseur@dalfsen.example.nl"
 
 def seed_keten(session: Session, region: DemoRegion) -> None:
     """Add the chain's demo rows once (a database that already has verhuizingen is left alone)."""
+    seed_referentie(session, region)
     if session.scalar(select(exists().where(Verhuizing.id.isnot(None)))):
         return
     session.flush()
     region.counts["verhuizingen"] = seed_verhuizingen(session, region)
+
+
+_TELEFOON = {_WF_REGISSEUR: "0229 252 400", _DALFSEN_REGISSEUR: "0529 488 388"}
+
+
+def seed_referentie(session: Session, region: DemoRegion) -> None:
+    """Fictional OINs, DUO instellingsnummers and keurmerken, klantregisseurs' phones, the PIPs' DUO indicators."""
+    for code, gemeente in region.gemeenten.items():
+        gemeente.oin = gemeente.oin or f"0000000100000{code}000"
+    for aanbieder in region.aanbieders.values():
+        if aanbieder.soort is AanbiederSoort.TAAL and aanbieder.instellingsnummer is None:
+            aanbieder.instellingsnummer = f"10{aanbieder.kvk_nummer}"
+            aanbieder.bow_nummer = aanbieder.kvk_nummer[-6:]
+            aanbieder.bow_keurmerk = True
+            aanbieder.tst_keurmerk = aanbieder.kvk_nummer.startswith("92")  # the Schakelcollege
+    for email, nummer in _TELEFOON.items():
+        region.users[email].telefoonnummer = region.users[email].telefoonnummer or nummer
+    for person in region.inburgeraars:
+        intake = session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == person.id))
+        for pip in person.pips:
+            if pip.indicator_alfabetisering is None:
+                pip.indicator_alfabetisering = (IndicatorAlfabetisering.A if intake is not None and intake.analfabeet
+                                                else IndicatorAlfabetisering.NVT)
 
 
 def _mover(session: Session, region: DemoRegion, cbs_code: str, skip: set[int]) -> Inburgeraar | None:

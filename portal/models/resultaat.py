@@ -219,7 +219,8 @@ class Examenresultaat(TimestampMixin, Base):
     inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
     verwijzing_id: Mapped[int | None] = mapped_column(ForeignKey("verwijzing.id"), index=True)
     onderdeel: Mapped[Examenonderdeel] = mapped_column(enum_column(Examenonderdeel, "examenonderdeel"))
-    niveau: Mapped[Examenniveau] = mapped_column(enum_column(Examenniveau, "examenniveau"))
+    # DUO's exam results may lack a niveau (Examen.openapi.yml: optional).
+    niveau: Mapped[Examenniveau | None] = mapped_column(enum_column(Examenniveau, "examenniveau"))
     resultaat: Mapped[Examenuitslag] = mapped_column(enum_column(Examenuitslag, "examenuitslag"))
     reden_geen_resultaat: Mapped[RedenGeenResultaat | None] = mapped_column(
         enum_column(RedenGeenResultaat, "reden_geen_resultaat")

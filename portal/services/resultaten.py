@@ -116,7 +116,9 @@ def _store_examenresultaat(
 ) -> Examenresultaat:
     onderdeel = errors.run("onderdeel", lambda: parse_choice(Examenonderdeel, data.onderdeel,
                                                              "Kies het examenonderdeel."))
-    niveau = errors.run("niveau", lambda: parse_choice(Examenniveau, data.niveau, "Kies het niveau: A2, B1 of B2."))
+    # DUO's own results may lack a niveau (Examen.openapi.yml); a provider always says which exam it was.
+    niveau = errors.run("niveau", lambda: parse_choice(Examenniveau, data.niveau, "Kies het niveau: A2, B1 of B2.",
+                                                       required=bron is not ResultaatBron.DUO))
     resultaat = errors.run("resultaat", lambda: parse_choice(
         Examenuitslag, data.resultaat, "Kies het resultaat: geslaagd, gezakt of geen resultaat."))
     reden = errors.run("reden_geen_resultaat", lambda: parse_choice(
@@ -147,7 +149,7 @@ def _store_examenresultaat(
     if not gewijzigd:
         return uitslag  # the same result again: nothing to do
     actie = AuditActie.EXAMENRESULTAAT_GEREGISTREERD if nieuw else AuditActie.EXAMENRESULTAAT_GECORRIGEERD
-    details = {"onderdeel": onderdeel.value, "niveau": niveau.value, "resultaat": resultaat.value,
+    details = {"onderdeel": onderdeel.value, "niveau": niveau.value if niveau else None, "resultaat": resultaat.value,
                "bron": bron.value, "velden": ["resultaat"] if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="examenresultaat", object_id=uitslag.id,
                  inburgeraar=inburgeraar, details=details)
@@ -181,7 +183,8 @@ def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
         )
     ).all()
     return bool(vereist) and all(
-        any(o == onderdeel and NIVEAU_RANG[n] >= NIVEAU_RANG[niveau] for o, n in geslaagd)
+        # A pass without a niveau (possible in DUO's data) proves no level.
+        any(o == onderdeel and n is not None and NIVEAU_RANG[n] >= NIVEAU_RANG[niveau] for o, n in geslaagd)
         for onderdeel, niveau in vereist.items()
     )
 
