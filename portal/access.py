@@ -19,6 +19,7 @@ from portal.extensions import db, login_manager
 from portal.models import (
     Aanbieder,
     Contract,
+    DuoBericht,
     Gemeente,
     Inburgeraar,
     Presentie,
@@ -366,6 +367,25 @@ def may_register_verhuizing(user: User) -> bool:
 def may_decide_verhuizing(user: User, verhuizing: Verhuizing) -> bool:
     """The new gemeente decides on the old gemeente's open verwijzingen: its klantregisseur or beheerder."""
     return user.rol in CASE_MANAGERS and verhuizing.naar_gemeente_id in user.gemeente_ids
+
+
+# --- the chain: DUO berichten ----------------------------------------------------------------------
+
+def duo_berichten(user: User) -> Select[tuple[DuoBericht]]:
+    """DUO berichten of the gemeenten in scope: for the functioneel beheerder and klantregisseurs only."""
+    if user.rol not in DUO_INVOERDERS:
+        return select(DuoBericht).where(false())
+    return select(DuoBericht).where(DuoBericht.gemeente_id.in_(gemeente_ids_in_scope(user)))
+
+
+def get_duo_bericht_or_404(user: User, bericht_id: int) -> DuoBericht:
+    """One DUO bericht of a gemeente in the user's scope."""
+    return first_or_404(duo_berichten(user).where(DuoBericht.id == bericht_id))
+
+
+def get_route_resultaat_or_404(user: User, resultaat_id: int) -> RouteResultaat:
+    """One MAP/PVT/Z-route result on a verwijzing in the user's scope."""
+    return first_or_404(route_resultaten(user).where(RouteResultaat.id == resultaat_id))
 
 
 # --- uploads --------------------------------------------------------------------------------------

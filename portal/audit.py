@@ -47,6 +47,12 @@ class AuditActie(enum.StrEnum):
     VERHUIZING_GEREGISTREERD = "verhuizing_geregistreerd"
     VERHUIZING_VERWIJZING_BESLOTEN = "verhuizing_verwijzing_besloten"
     OVERDRACHTSDOSSIER_BEKEKEN = "overdrachtsdossier_bekeken"
+    DUO_BERICHTEN_BIJGEWERKT = "duo_berichten_bijgewerkt"
+    DUO_BERICHTEN_GEEXPORTEERD = "duo_berichten_geexporteerd"
+    DUO_BERICHT_BEKEKEN = "duo_bericht_bekeken"
+    DUO_ANTWOORD_VASTGELEGD = "duo_antwoord_vastgelegd"
+    DUO_BERICHT_OPNIEUW = "duo_bericht_opnieuw"
+    ROUTERESULTAAT_BEVESTIGD = "routeresultaat_bevestigd"
     # uploads
     UPLOAD_ONTVANGEN = "upload_ontvangen"
     UPLOAD_GEWEIGERD = "upload_geweigerd"

@@ -26,6 +26,7 @@ def seed_keten(session: Session, region: DemoRegion) -> None:
         return
     session.flush()
     region.counts["verhuizingen"] = seed_verhuizingen(session, region)
+    region.counts["DUO-berichten"] = seed_duo(session, region)
 
 
 _TELEFOON = {_WF_REGISSEUR: "0229 252 400", _DALFSEN_REGISSEUR: "0529 488 388"}
@@ -90,3 +91,35 @@ def seed_verhuizingen(session: Session, region: DemoRegion) -> int:
             today=region.today)
         made += 1
     return made
+
+
+def seed_duo(session: Session, region: DemoRegion) -> int:
+    """Berichten for Hoorn and Dalfsen: most of Hoorn's exported last week and answered by DUO (one rejected
+    with a foutmelding), the rest and Dalfsen's still pending."""
+    from portal.models.resultaat import RouteResultaat
+    from portal.services.chain import duo
+
+    beheerder = region.users["beheer@werksaam.example.nl"]
+    for resultaat in list(session.scalars(select(RouteResultaat).where(RouteResultaat.duo_bevestigd_op.is_(None)))):
+        datum = (resultaat.datum_eindgesprek_map or resultaat.datum_ondertekening_pvt
+                 or resultaat.datum_afronding_z_route)
+        if datum is not None and datum <= region.today and resultaat.id % 2 == 0:
+            duo.bevestig_resultaat(session, region.users[_WF_REGISSEUR], resultaat, today=region.today)
+    hoorn, dalfsen = region.gemeenten["0405"], region.gemeenten["0148"]
+    made = duo.bijwerken(session, hoorn).nieuw
+    verzonden = made[: len(made) * 3 // 4]
+    duo.exporteer(session, beheerder, hoorn, verzonden)
+    for n, bericht in enumerate(verzonden):
+        if n == 3:
+            antwoord = duo.AntwoordInput(status="400", foutmeldingen="Dagtekening PIP ligt voor de datum van "
+                                         "de kennisgeving inburgeringsplicht.")
+        elif bericht.soort.value == "contactpersoon" and bericht.inburgeraar_id is None:
+            antwoord = duo.AntwoordInput(status="201", contactpersoon_id=str(1200 + n))
+        elif n % 5 == 4:
+            continue  # sent, no answer yet
+        else:
+            antwoord = duo.AntwoordInput(status="201" if bericht.methode == "POST" else "204")
+        duo.record_antwoord(session, beheerder, bericht, antwoord)
+    made += duo.bijwerken(session, hoorn).nieuw  # the contactpersoon links DUO's ids made possible
+    made += duo.bijwerken(session, dalfsen).nieuw
+    return len(made)

@@ -146,3 +146,11 @@ def test_demo_has_a_completed_verhuizing_and_one_awaiting_decisions(region):
         assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum) == move.naar_gemeente_id
         assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum - timedelta(days=1)) == \
             move.van_gemeente_id
+
+
+def test_demo_has_duo_berichten_pending_sent_answered_and_rejected(region):
+    from portal.models import BerichtStatus, DuoBericht
+
+    statuses = {b.status for b in region.scalars(select(DuoBericht))}
+    assert {BerichtStatus.KLAAR, BerichtStatus.VERZONDEN, BerichtStatus.GEACCEPTEERD,
+            BerichtStatus.AFGEWEZEN} <= statuses

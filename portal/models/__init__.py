@@ -4,6 +4,7 @@ from portal.models.account import User, UserSession, user_gemeente
 from portal.models.audit import AuditEvent
 from portal.models.base import Base
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
+from portal.models.duo import BerichtSoort, BerichtStatus, DuoBericht, DuoContactpersoon
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
 from portal.models.melding import (
     MailModus,
@@ -37,9 +38,13 @@ __all__ = [
     "AfschalingsverzoekOnderdeel",
     "AuditEvent",
     "Base",
+    "BerichtSoort",
+    "BerichtStatus",
     "Contract",
     "ContractOnderdeel",
     "ContractSignaalDrempels",
+    "DuoBericht",
+    "DuoContactpersoon",
     "Examenresultaat",
     "Gemeente",
     "Inburgeraar",

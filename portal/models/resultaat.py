@@ -259,6 +259,9 @@ class RouteResultaat(TimestampMixin, Base):
     verwijtbaar: Mapped[JaNee | None] = mapped_column(enum_column(JaNee, "ja_nee"))
     # The Z-route is afgerond when this date is known (DUO's datumAfrondingZroute), with the level reached.
     datum_afronding_z_route: Mapped[date | None]
+    # The klantregisseur confirms the eindgesprek/ondertekening/afronding date before it goes to DUO.
+    duo_bevestigd_op: Mapped[datetime | None]
+    duo_bevestigd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     bereikt_niveau: Mapped[BereiktNiveau | None] = mapped_column(enum_column(BereiktNiveau, "bereikt_niveau"))
     geregistreerd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

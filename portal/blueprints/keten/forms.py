@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import RadioField, StringField, TextAreaField
 
 from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select
 from portal.models import VerwijzingBesluit
@@ -25,3 +25,24 @@ class BesluitForm(FlaskForm):
     contract_id = select("Contract voor de nieuwe gemeente",
                          description="Alleen bij voortzetten: een contract van dezelfde aanbieder dat de nieuwe "
                                      "gemeente dekt.")
+
+
+class ActieForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ExportForm(FlaskForm):
+    """Which gemeente's pending berichten to export."""
+
+    gemeente_id = select("Gemeente", validators=VERPLICHT)
+
+
+class AntwoordForm(FlaskForm):
+    """DUO's answer to one bericht, as the transport reports it."""
+
+    status = StringField("HTTP-status van DUO", validators=VERPLICHT, render_kw={"inputmode": "numeric", "size": "4"},
+                         description="201 of 204 is geaccepteerd; 400, 403, 404, 500 of 503 is afgewezen.")
+    foutmeldingen = TextAreaField("Foutmeldingen van DUO", description="Eén fouttekst per regel, zoals DUO ze gaf.")
+    contactpersoon_id = StringField("Id van de contactpersoon bij DUO", render_kw={"inputmode": "numeric"},
+                                    description="Alleen bij het aanmelden van een contactpersoon: het id uit "
+                                                "DUO's antwoord (1 tot en met 99999).")
