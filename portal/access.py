@@ -18,9 +18,11 @@ from sqlalchemy import Select, exists, false, or_, select
 from portal.extensions import db, login_manager
 from portal.models import (
     Aanbieder,
+    CbsLevering,
     Contract,
     DuoBericht,
     Gemeente,
+    Handhaving,
     Inburgeraar,
     Presentie,
     TrajectStart,
@@ -386,6 +388,28 @@ def get_duo_bericht_or_404(user: User, bericht_id: int) -> DuoBericht:
 def get_route_resultaat_or_404(user: User, resultaat_id: int) -> RouteResultaat:
     """One MAP/PVT/Z-route result on a verwijzing in the user's scope."""
     return first_or_404(route_resultaten(user).where(RouteResultaat.id == resultaat_id))
+
+
+# --- the chain: handhaving and CBS ------------------------------------------------------------------
+
+def may_see_handhaving(user: User) -> bool:
+    """Warnings and fines are for the gemeente's klantregisseur and beheerder; never for aanbieders."""
+    return user.rol in CASE_MANAGERS
+
+
+def handhaving(user: User) -> Select[tuple[Handhaving]]:
+    """The handhaving register of the gemeenten in scope (only who may see it; the old gemeente's records reach
+    a new gemeente through the verhuizing dossier)."""
+    if not may_see_handhaving(user):
+        return select(Handhaving).where(false())
+    return select(Handhaving).where(Handhaving.gemeente_id.in_(gemeente_ids_in_scope(user)))
+
+
+def cbs_leveringen(user: User) -> Select[tuple[CbsLevering]]:
+    """The CBS delivery log of the functioneel beheerder's gemeenten."""
+    if user.rol is not Rol.FUNCTIONEEL_BEHEERDER:
+        return select(CbsLevering).where(false())
+    return select(CbsLevering).where(CbsLevering.gemeente_id.in_(gemeente_ids_in_scope(user)))
 
 
 # --- uploads --------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ class AuditActie(enum.StrEnum):
     DUO_ANTWOORD_VASTGELEGD = "duo_antwoord_vastgelegd"
     DUO_BERICHT_OPNIEUW = "duo_bericht_opnieuw"
     ROUTERESULTAAT_BEVESTIGD = "routeresultaat_bevestigd"
+    HANDHAVING_VASTGELEGD = "handhaving_vastgelegd"
+    CBS_BESTAND_GEMAAKT = "cbs_bestand_gemaakt"
     # uploads
     UPLOAD_ONTVANGEN = "upload_ontvangen"
     UPLOAD_GEWEIGERD = "upload_geweigerd"

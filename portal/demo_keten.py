@@ -25,8 +25,10 @@ def seed_keten(session: Session, region: DemoRegion) -> None:
     if session.scalar(select(exists().where(Verhuizing.id.isnot(None)))):
         return
     session.flush()
+    region.counts["handhavingsbesluiten"] = seed_handhaving(session, region)
     region.counts["verhuizingen"] = seed_verhuizingen(session, region)
     region.counts["DUO-berichten"] = seed_duo(session, region)
+    region.counts["CBS-leveringen"] = seed_cbs(session, region)
 
 
 _TELEFOON = {_WF_REGISSEUR: "0229 252 400", _DALFSEN_REGISSEUR: "0529 488 388"}
@@ -123,3 +125,41 @@ def seed_duo(session: Session, region: DemoRegion) -> int:
     made += duo.bijwerken(session, hoorn).nieuw  # the contactpersoon links DUO's ids made possible
     made += duo.bijwerken(session, dalfsen).nieuw
     return len(made)
+
+
+def seed_handhaving(session: Session, region: DemoRegion) -> int:
+    """A few decisions on residents with unexcused absence: warnings first, a fine for the worst case; one in
+    Dalfsen (it travels with the verhuizing dossier)."""
+    from portal.models import Presentie
+    from portal.services.chain import handhaving
+
+    made = 0
+    for code, regisseur, aantal in (("0405", _WF_REGISSEUR, 3), ("0148", _DALFSEN_REGISSEUR, 1)):
+        rows = session.execute(
+            select(Inburgeraar, Presentie).join(Verwijzing, Verwijzing.inburgeraar_id == Inburgeraar.id)
+            .join(Presentie, Presentie.verwijzing_id == Verwijzing.id)
+            .where(Inburgeraar.gemeente_id == region.gemeenten[code].id, Presentie.uren_afwezig_ongeoorloofd > 0,
+                   Presentie.datum < region.today - timedelta(days=14))
+            .order_by(Inburgeraar.id, Presentie.datum)
+        ).all()
+        bewijs: dict[Inburgeraar, list[int]] = {}
+        for person, presentie in rows:
+            bewijs.setdefault(person, []).append(presentie.id)
+        for n, (person, ids) in enumerate(list(bewijs.items())[:aantal]):
+            boete = n == 0
+            handhaving.register(session, region.users[regisseur], person, handhaving.HandhavingInput(
+                soort="boete" if boete else "waarschuwing", grond="pip_verplichting",
+                datum=region.today - timedelta(days=10 + n), verwijtbaarheid_pct="50" if boete else "",
+                bedrag="400" if boete else "", kenmerk=f"HH-{region.today.year}-{code}-{n + 1:03d}",
+                presentie_ids=[str(i) for i in ids[:3]]), today=region.today)
+            made += 1
+    return made
+
+
+def seed_cbs(session: Session, region: DemoRegion) -> int:
+    """The file of Hoorn for the last complete quarter, made by the beheerder (the log shows it)."""
+    from portal.services.chain import cbs
+
+    cbs.lever(session, region.users["beheer@werksaam.example.nl"], region.gemeenten["0405"], cbs.PeriodeInput(),
+              today=region.today)
+    return 1

@@ -7,7 +7,18 @@ from datetime import date, timedelta
 
 import factory
 
-from portal.models import BerichtSoort, DuoBericht, DuoContactpersoon, Verhuizing, VerhuizingVerwijzing
+from portal.models import (
+    BerichtSoort,
+    CbsLevering,
+    DuoBericht,
+    DuoContactpersoon,
+    Handhaving,
+    HandhavingBeleid,
+    HandhavingGrond,
+    HandhavingSoort,
+    Verhuizing,
+    VerhuizingVerwijzing,
+)
 from tests.factories import BaseFactory, GemeenteFactory, InburgeraarFactory, UserFactory, VerwijzingFactory
 
 
@@ -59,4 +70,40 @@ class DuoContactpersoonFactory(BaseFactory):
     duo_id = factory.Sequence(lambda n: n + 1)
 
 
-CHAIN_FACTORIES = [VerhuizingFactory, VerhuizingVerwijzingFactory, DuoBerichtFactory, DuoContactpersoonFactory]
+class HandhavingFactory(BaseFactory):
+    """A boete of the inburgeraar's gemeente for a PIP obligation."""
+
+    class Meta:
+        model = Handhaving
+
+    inburgeraar = factory.SubFactory(InburgeraarFactory)
+    gemeente = factory.SelfAttribute("inburgeraar.gemeente")
+    soort = HandhavingSoort.BOETE
+    grond = HandhavingGrond.PIP_VERPLICHTING
+    datum = factory.LazyFunction(lambda: date.today() - timedelta(days=10))
+    verwijtbaarheid_pct = 50
+    bedrag_cent = 40000
+
+
+class HandhavingBeleidFactory(BaseFactory):
+    class Meta:
+        model = HandhavingBeleid
+
+    gemeente_id = factory.LazyAttribute(lambda o: GemeenteFactory().id)
+    escalatie_start_cent = 5000
+
+
+class CbsLeveringFactory(BaseFactory):
+    class Meta:
+        model = CbsLevering
+
+    gemeente = factory.SubFactory(GemeenteFactory)
+    periode_van = date(2026, 7, 1)
+    periode_tot = date(2026, 9, 30)
+    aantal_rijen = 12
+    sha256 = "0" * 64
+    layout_versie = "portal-2026.12"
+
+
+CHAIN_FACTORIES = [VerhuizingFactory, VerhuizingVerwijzingFactory, DuoBerichtFactory, DuoContactpersoonFactory,
+                   HandhavingFactory, HandhavingBeleidFactory, CbsLeveringFactory]

@@ -3,8 +3,16 @@
 from portal.models.account import User, UserSession, user_gemeente
 from portal.models.audit import AuditEvent
 from portal.models.base import Base
+from portal.models.cbs import CbsLevering
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
 from portal.models.duo import BerichtSoort, BerichtStatus, DuoBericht, DuoContactpersoon
+from portal.models.handhaving import (
+    Handhaving,
+    HandhavingBeleid,
+    HandhavingGrond,
+    HandhavingSoort,
+    handhaving_presentie,
+)
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
 from portal.models.melding import (
     MailModus,
@@ -40,6 +48,7 @@ __all__ = [
     "Base",
     "BerichtSoort",
     "BerichtStatus",
+    "CbsLevering",
     "Contract",
     "ContractOnderdeel",
     "ContractSignaalDrempels",
@@ -47,6 +56,10 @@ __all__ = [
     "DuoContactpersoon",
     "Examenresultaat",
     "Gemeente",
+    "Handhaving",
+    "HandhavingBeleid",
+    "HandhavingGrond",
+    "HandhavingSoort",
     "Inburgeraar",
     "IntakeGegevens",
     "MailModus",
@@ -74,6 +87,7 @@ __all__ = [
     "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",
+    "handhaving_presentie",
     "melding_inburgeraar",
     "user_gemeente",
 ]

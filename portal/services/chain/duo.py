@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -33,6 +34,7 @@ from portal.models.base import utcnow
 from portal.models.duo import BerichtSoort, BerichtStatus, DuoBericht, DuoContactpersoon
 from portal.models.enums import Doelgroep, Onderdeel, Rol, VerwijzingStatus
 from portal.models.resultaat import RouteResultaat
+from portal.models.traject import Activiteit
 from portal.services import Errors, Raw, ValidationError
 from portal.services.chain import uren
 from portal.services.validation import parse_text, parse_whole_number
@@ -130,10 +132,10 @@ def _aanbod(session: Session, inburgeraar: Inburgeraar, result: Bijgewerkt) -> l
     return found
 
 
-def _uren(session: Session, inburgeraar: Inburgeraar, gemeente_id: int) -> list[Gewenst]:
+def _uren(inburgeraar: Inburgeraar, per_activiteit: dict[Activiteit, Decimal]) -> list[Gewenst]:
     """The three running totals over this gemeente's period(s), in whole hours."""
     found = []
-    for soort, waarde in uren.tellers(session, inburgeraar.id, gemeente_id).items():
+    for soort, waarde in duo_uren.tellers(per_activiteit).items():
         if not duo_uren.gemeld_aan_duo(soort, inburgeraar.doelgroep):
             continue
         found.append(Gewenst(
@@ -205,9 +207,12 @@ def _contactpersoon(session: Session, inburgeraar: Inburgeraar, gemeente_id: int
     ]
 
 
-def gewenst(session: Session, inburgeraar: Inburgeraar, gemeente_id: int, result: Bijgewerkt) -> list[Gewenst]:
-    """Every value DUO should hold from this gemeente about this inburgeraar."""
-    found = _uren(session, inburgeraar, gemeente_id)
+def gewenst(session: Session, inburgeraar: Inburgeraar, gemeente_id: int, result: Bijgewerkt,
+            per_activiteit: dict[Activiteit, Decimal] | None = None) -> list[Gewenst]:
+    """Every value DUO should hold from this gemeente about this inburgeraar (hours: given, else computed)."""
+    if per_activiteit is None:
+        per_activiteit = uren.per_activiteit(session, inburgeraar.id, gemeente_id)
+    found = _uren(inburgeraar, per_activiteit)
     if inburgeraar.gemeente_id != gemeente_id:
         return found  # a former gemeente still answers for its own hours, nothing else
     pip = pip_body(inburgeraar)
@@ -222,24 +227,32 @@ def gewenst(session: Session, inburgeraar: Inburgeraar, gemeente_id: int, result
 
 # --- the outbox ------------------------------------------------------------------------------------
 
-def _last(session: Session, gemeente_id: int, sleutel: str) -> DuoBericht | None:
-    return session.scalar(
-        select(DuoBericht).where(DuoBericht.gemeente_id == gemeente_id, DuoBericht.sleutel == sleutel,
-                                 DuoBericht.status != BerichtStatus.VERVANGEN)
-        .order_by(DuoBericht.id.desc()).limit(1)
-    )
+def laatste(session: Session, gemeente_id: int, sleutels: Iterable[str] | None = None) -> dict[str, DuoBericht]:
+    """The last bericht per slot of the gemeente (overtaken ones left out): what a new value is compared to."""
+    query = select(DuoBericht).where(DuoBericht.gemeente_id == gemeente_id,
+                                     DuoBericht.status != BerichtStatus.VERVANGEN).order_by(DuoBericht.id)
+    if sleutels is not None:
+        query = query.where(DuoBericht.sleutel.in_(list(sleutels)))
+    return {b.sleutel: b for b in session.scalars(query)}
 
 
 def _same(bericht: DuoBericht, wens: Gewenst) -> bool:
     return (bericht.methode, bericht.pad, bericht.body) == (wens.methode, wens.pad, wens.body)
 
 
-def enqueue(session: Session, gemeente: Gemeente, wensen: Iterable[Gewenst]) -> list[DuoBericht]:
-    """Add a bericht for every value that differs from the last one made for its slot; flush."""
+def enqueue(session: Session, gemeente: Gemeente, wensen: Iterable[Gewenst],
+            vorige: dict[str, DuoBericht] | None = None) -> list[DuoBericht]:
+    """Add a bericht for every value that differs from the last one made for its slot; flush.
+
+    `vorige` (from `laatste`) saves a query per slot when a whole gemeente is refreshed; it is kept up to date.
+    """
     assert gemeente.oin is not None
+    wensen = list(wensen)
+    if vorige is None:
+        vorige = laatste(session, gemeente.id, [w.sleutel for w in wensen])
     made = []
     for wens in wensen:
-        last = _last(session, gemeente.id, wens.sleutel)
+        last = vorige.get(wens.sleutel)
         if last is not None and _same(last, wens):
             continue
         if last is None and wens.soort is BerichtSoort.GEVOLGDE_UREN and wens.body == {"uren": 0}:
@@ -254,6 +267,7 @@ def enqueue(session: Session, gemeente: Gemeente, wensen: Iterable[Gewenst]) -> 
             bron_oin=gemeente.oin, doel_oin=DUO_OIN, status=BerichtStatus.KLAAR,
         )
         session.add(bericht)
+        vorige[wens.sleutel] = bericht
         made.append(bericht)
     session.flush()
     return made
@@ -276,8 +290,12 @@ def bijwerken(session: Session, gemeente: Gemeente, inburgeraars: Iterable[Inbur
         result.onvolledig.append(f"{gemeente.naam} heeft nog geen OIN: vul het in bij Organisaties. "
                                  "Zonder OIN kan het portaal geen berichten aan DUO maken.")
         return result
-    for inburgeraar in (inburgeraars if inburgeraars is not None else _betrokken(session, gemeente.id)):
-        result.nieuw += enqueue(session, gemeente, gewenst(session, inburgeraar, gemeente.id, result))
+    people = list(inburgeraars) if inburgeraars is not None else _betrokken(session, gemeente.id)
+    vorige = laatste(session, gemeente.id)
+    hours = uren.per_inburgeraar(session, [p.id for p in people], gemeente.id)
+    for inburgeraar in people:
+        wensen = gewenst(session, inburgeraar, gemeente.id, result, hours[inburgeraar.id])
+        result.nieuw += enqueue(session, gemeente, wensen, vorige)
     result.onvolledig = list(dict.fromkeys(result.onvolledig))
     return result
 
