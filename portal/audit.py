@@ -68,6 +68,17 @@ class AuditActie(enum.StrEnum):
     SIGNAALDREMPELS_GEWIJZIGD = "signaaldrempels_gewijzigd"
     SIGNAALDREMPELS_STANDAARD = "signaaldrempels_standaard"
     CONTRACTDREMPELS_GEWIJZIGD = "contractdrempels_gewijzigd"
+    # contracts and billing
+    CONTRACT_GEWIJZIGD = "contract_gewijzigd"
+    INDICATOR_TOEGEVOEGD = "indicator_toegevoegd"
+    TARIEF_TOEGEVOEGD = "tarief_toegevoegd"
+    BUDGET_GEWIJZIGD = "budget_gewijzigd"
+    PRESTATIES_BEREKEND = "prestaties_berekend"
+    DECLARATIE_BEKEKEN = "declaratie_bekeken"
+    DECLARATIE_INGEDIEND = "declaratie_ingediend"
+    DECLARATIEREGEL_BEOORDEELD = "declaratieregel_beoordeeld"
+    DECLARATIEREGEL_OPNIEUW = "declaratieregel_opnieuw"
+    DECLARATIE_GEEXPORTEERD = "declaratie_geexporteerd"
     # organisations and accounts
     GEMEENTE_AANGEMAAKT = "gemeente_aangemaakt"
     GEMEENTE_GEWIJZIGD = "gemeente_gewijzigd"
@@ -85,6 +96,10 @@ class AuditActie(enum.StrEnum):
     UITLOGGEN = "uitloggen"
     TWEEDE_FACTOR = "tweede_factor"
     ACCOUNT_GEBLOKKEERD = "account_geblokkeerd"
+    # the audit trail itself: reading it is audited too
+    AUDITLOG_BEKEKEN = "auditlog_bekeken"
+    AUDITLOG_GEEXPORTEERD = "auditlog_geexporteerd"
+    INZAGE_GEEXPORTEERD = "inzage_geexporteerd"  # the overview of one inburgeraar for an AVG inzageverzoek
 
 
 def record(

@@ -1,4 +1,4 @@
-"""Flask CLI commands: migrate, seed-demo."""
+"""Flask CLI commands: migrate, seed-demo, totalen-controleren, declaraties-bijwerken."""
 
 from __future__ import annotations
 
@@ -24,3 +24,42 @@ def register(app: Flask) -> None:
         from portal.demo import seed_demo
 
         seed_demo(force=force)
+
+    @app.cli.command("totalen-controleren")
+    @click.option("--herstellen", is_flag=True, help="Zet de bewaarde totalen gelijk aan de herberekening.")
+    def check_totals_command(herstellen: bool) -> None:
+        """Compare the kept presentie totals with a recomputation from presentie and say what differs."""
+        from portal.extensions import db
+        from portal.services import kept_totals
+
+        verschillen = kept_totals.differences(db.session)
+        if not verschillen:
+            click.echo("Geen verschillen: de bewaarde totalen zijn gelijk aan de herberekening uit presentie.")
+            return
+        click.echo(f"{len(verschillen)} verschil(len) tussen bewaarde totalen en de herberekening uit presentie:")
+        for verschil in verschillen:
+            click.echo(f"- {verschil}")
+        if herstellen:
+            kept_totals.rebuild(db.session)
+            db.session.commit()
+            click.echo("De bewaarde totalen zijn opnieuw berekend uit presentie.")
+            return
+        raise SystemExit(1)
+
+    @app.cli.command("declaraties-bijwerken")
+    def update_declaraties_command() -> None:
+        """Run the billing service for every contract up to its last periode that ended (nightly, e.g. cron)."""
+        from sqlalchemy import select
+
+        from portal import clock
+        from portal.extensions import db
+        from portal.models import Contract
+        from portal.services.billing.derive import derive
+        from portal.services.billing.rules import laatst_afgesloten
+
+        for contract in db.session.scalars(select(Contract).order_by(Contract.kenmerk)):
+            result = derive(db.session, contract, laatst_afgesloten(clock.today(), contract.declaratieperiode))
+            db.session.commit()
+            click.echo(f"{contract.kenmerk} {result.periode.code}: {result.nieuwe_prestaties} nieuwe en "
+                       f"{result.gewijzigde_prestaties} gewijzigde prestaties, {result.nieuwe_regels} nieuwe regels "
+                       f"({result.credit_regels} credit), {result.zonder_tarief} zonder tarief.")

@@ -3,6 +3,15 @@
 from portal.models.account import User, UserSession, user_gemeente
 from portal.models.audit import AuditEvent
 from portal.models.base import Base
+from portal.models.billing import (
+    BillingRun,
+    ContractBudget,
+    Declaratie,
+    DeclaratieRegel,
+    Prestatie,
+    PrestatieIndicator,
+    Tarief,
+)
 from portal.models.cbs import CbsLevering
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
 from portal.models.duo import BerichtSoort, BerichtStatus, DuoBericht, DuoContactpersoon
@@ -33,7 +42,7 @@ from portal.models.resultaat import (
     Voortgangsrapportage,
 )
 from portal.models.signaal import ContractSignaalDrempels, SignaalDrempels
-from portal.models.traject import Activiteit, Presentie, TrajectStart
+from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
 from portal.models.upload import Upload, UploadSoort, UploadStatus
 from portal.models.verwijzing import Verwijzing
 from portal.models.wijziging import RegistratieWijziging
@@ -48,10 +57,14 @@ __all__ = [
     "Base",
     "BerichtSoort",
     "BerichtStatus",
+    "BillingRun",
     "CbsLevering",
     "Contract",
+    "ContractBudget",
     "ContractOnderdeel",
     "ContractSignaalDrempels",
+    "Declaratie",
+    "DeclaratieRegel",
     "DuoBericht",
     "DuoContactpersoon",
     "Examenresultaat",
@@ -71,9 +84,14 @@ __all__ = [
     "OmstandighedenMelding",
     "Pip",
     "Presentie",
+    "PresentieTotaal",
+    "PresentieWeek",
+    "Prestatie",
+    "PrestatieIndicator",
     "RegistratieWijziging",
     "RouteResultaat",
     "SignaalDrempels",
+    "Tarief",
     "TrajectStart",
     "Upload",
     "UploadSoort",
