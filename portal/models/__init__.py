@@ -23,6 +23,7 @@ from portal.models.handhaving import (
     handhaving_presentie,
 )
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
+from portal.models.kpi import KpiJaarInstelling
 from portal.models.melding import (
     MailModus,
     MailOutbox,
@@ -75,6 +76,7 @@ __all__ = [
     "HandhavingSoort",
     "Inburgeraar",
     "IntakeGegevens",
+    "KpiJaarInstelling",
     "MailModus",
     "MailOutbox",
     "MailStatus",
