@@ -2,7 +2,7 @@
 DUO indicators, a klantregisseur's phone (DUO contactpersoon), exam results without niveau
 
 Revision ID: 0014b
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03 07:38:20.056259
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0014b'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -178,12 +178,7 @@ def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
         )
     ).all()
     return bool(vereist) and all(
-<<<<<<< HEAD
-        # A pass without a niveau (possible in DUO's data) proves no level.
-        any(o == onderdeel and n is not None and NIVEAU_RANG[n] >= NIVEAU_RANG[niveau] for o, n in geslaagd)
-=======
         any(o == onderdeel and examens.voldoet(n, niveau) for o, n in geslaagd)
->>>>>>> main
         for onderdeel, niveau in vereist.items()
     )
 
