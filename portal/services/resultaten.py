@@ -295,10 +295,15 @@ class Registraties:
     afschalingsverzoeken: list[Afschalingsverzoek] = field(default_factory=list)
     omstandigheden: list[OmstandighedenMelding] = field(default_factory=list)
 
+    @property
+    def examenresultaat_met_niveau(self) -> list[Examenresultaat]:
+        """The results the grid can place; one of DUO's without a niveau shows in the timeline only."""
+        return [r for r in self.examenresultaten if r.niveau is not None]
+
     def raster(self) -> dict[Examenonderdeel, dict[Examenniveau, list[Examenresultaat]]]:
         """Exam results as a grid of onderdelen × niveaus, newest exam first per cell."""
         grid = {o: {n: [] for n in Examenniveau} for o in Examenonderdeel}
-        for uitslag in sorted(self.examenresultaten, key=lambda r: (r.examendatum, r.id), reverse=True):
+        for uitslag in sorted(self.examenresultaat_met_niveau, key=lambda r: (r.examendatum, r.id), reverse=True):
             grid[uitslag.onderdeel][uitslag.niveau].append(uitslag)
         return grid
 
