@@ -68,6 +68,12 @@ class AuditActie(enum.StrEnum):
     TWEEDE_FACTOR_GERESET = "tweede_factor_gereset"
     WACHTWOORD_INGESTELD = "wachtwoord_ingesteld"
     WACHTWOORD_GEWIJZIGD = "wachtwoord_gewijzigd"  # by the user themself (Mijn account)
+    # API clients of providers' and gemeenten' systems
+    API_CLIENT_AANGEMAAKT = "api_client_aangemaakt"
+    API_CLIENT_INGETROKKEN = "api_client_ingetrokken"
+    API_TOKEN_UITGEGEVEN = "api_token_uitgegeven"  # noqa: S105 - an action name, not a secret
+    API_TOKEN_GEWEIGERD = "api_token_geweigerd"  # noqa: S105 - an action name, not a secret
+    API_AANROEP = "api_aanroep"
     # security
     INLOGGEN = "inloggen"
     UITLOGGEN = "uitloggen"
@@ -89,11 +95,13 @@ def record(
     """Add one audit event to the session; it is committed with the change it describes.
 
     `action` is an AuditActie (its value as text is accepted; an unknown action is a programming error).
+    An API client (portal/principal.py) is recorded by its `api_client_id`; it has no user account.
     """
     action = AuditActie(action)
     inburgeraar_id = inburgeraar.id if isinstance(inburgeraar, Inburgeraar) else inburgeraar
     event_row = AuditEvent(
         actor_id=actor.id if actor is not None else None,
+        api_client_id=getattr(actor, "api_client_id", None),
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
