@@ -71,7 +71,8 @@ def _starts(ids: list[int]) -> dict[int, TrajectStart]:
 @requires("deelnemers:lezen", "aanbieder")
 @bp.input(ListQuery, location="query", arg_name="query")
 @bp.output(VerwijzingenPage, description="De verwijzingen naar uw organisatie, oudste wijziging eerst.")
-@bp.doc(tags=["Aanbieder"], summary="Verwijzingen en deelnemers", operation_id="list_verwijzingen", **_security("deelnemers:lezen"))
+@bp.doc(tags=["Aanbieder"], summary="Verwijzingen en deelnemers", operation_id="list_verwijzingen",
+        **_security("deelnemers:lezen"))
 def list_verwijzingen(query: ListQuery) -> Any:
     actor = current_actor()
     page = paging.keyset_page(db.session, access.verwijzingen(actor), Verwijzing.updated_at, Verwijzing.id,
@@ -150,7 +151,8 @@ def upsert_presentie(body: PresentieBulkIn) -> Any:
 @bp.input(VoortgangIn, arg_name="body")
 @bp.output(RegistratieOut, status_code=201, description="De rapportage is opgeslagen (dezelfde peildatum "
                                                         "corrigeert de eerdere).")
-@bp.doc(tags=["Aanbieder"], summary="Voortgangsrapportage", operation_id="register_voortgang", **_security("traject:schrijven"))
+@bp.doc(tags=["Aanbieder"], summary="Voortgangsrapportage", operation_id="register_voortgang",
+        **_security("traject:schrijven"))
 def register_voortgang(verwijzing_id: int, body: VoortgangIn) -> Any:
     verwijzing = _own_verwijzing(verwijzing_id)
     data = from_mapping(voortgang.VoortgangInput, body.model_dump())
@@ -206,7 +208,8 @@ def register_examenresultaat(verwijzing_id: int, body: ExamenresultaatIn) -> Any
 @requires("resultaten:schrijven", "aanbieder")
 @bp.input(RouteResultaatIn, arg_name="body")
 @bp.output(RegistratieOut, description="Het eindresultaat is opgeslagen (of gecorrigeerd).")
-@bp.doc(tags=["Aanbieder"], summary="Eindresultaat van onderwijsroute, MAP, PVT of Z-route", operation_id="register_routeresultaat",
+@bp.doc(tags=["Aanbieder"], summary="Eindresultaat van onderwijsroute, MAP, PVT of Z-route",
+        operation_id="register_routeresultaat",
         **_security("resultaten:schrijven"))
 def register_routeresultaat(verwijzing_id: int, body: RouteResultaatIn) -> Any:
     verwijzing = _own_verwijzing(verwijzing_id)

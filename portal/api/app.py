@@ -20,9 +20,8 @@ from portal.extensions import db
 API_VERSION = "1.0.0"
 logger = logging.getLogger(__name__)
 
-# Settings the API takes over from the portal (database, testing, SQLite read mode, limits).
-SHARED_CONFIG = ("DATABASE_URL", "TESTING", "SECRET_KEY", "SQLITE_DEFERRED_READS", "API_RATE_LIMIT",
-                 "API_TOKEN_RATE_LIMIT", "RATELIMIT_STORAGE_URI", "SESSION_COOKIE_SECURE", "MAX_CONTENT_LENGTH")
+# Flask settings the API takes over from the portal (every project setting is taken over as well).
+SHARED_CONFIG = ("TESTING", "SECRET_KEY", "SESSION_COOKIE_SECURE", "MAX_CONTENT_LENGTH")
 
 
 def create_api(portal: Flask) -> APIFlask:
@@ -41,9 +40,9 @@ def create_api(portal: Flask) -> APIFlask:
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_SWALLOW_ERRORS=False,
     )
-    for key in SHARED_CONFIG:
-        if key in portal.config:
-            api.config[key] = portal.config[key]
+    for key, value in portal.config.items():  # the project's own settings, and the shared Flask ones
+        if key not in api.config or key in SHARED_CONFIG:
+            api.config[key] = value
     api.json.sort_keys = False  # type: ignore[attr-defined]
     openapi.configure(api, API_VERSION, PREFIX)
 

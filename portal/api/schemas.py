@@ -179,12 +179,11 @@ class RouteResultaatIn(Request):
 
 
 class RegistratieOut(Response):
-    """What was stored: its kind and id; `nieuw` false when it corrected an earlier registration."""
+    """What was stored (or corrected): its kind and id."""
 
     soort: str
     id: int
     verwijzing_id: int
-    nieuw: bool
 
 
 # --- feeds -----------------------------------------------------------------------------------------
