@@ -432,3 +432,8 @@ ALL_FACTORIES = [
     ApiClientFactory,
     ApiTokenFactory,
 ]
+
+# The chain's factories (verhuizing, DUO berichten, handhaving, CBS) live in their own module.
+from tests.factories_chain import CHAIN_FACTORIES  # noqa: E402
+
+ALL_FACTORIES += CHAIN_FACTORIES

@@ -29,6 +29,7 @@ from portal.models.traject import Activiteit, Presentie, TrajectStart
 from portal.models.upload import Upload, UploadSoort, UploadStatus
 from portal.models.verwijzing import Verwijzing
 from portal.models.wijziging import RegistratieWijziging
+from portal.models.woonplaats import Verhuizing, VerhuizingVerwijzing, VerwijzingBesluit
 
 __all__ = [
     "Aanbieder",
@@ -64,7 +65,10 @@ __all__ = [
     "UploadStatus",
     "User",
     "UserSession",
+    "Verhuizing",
+    "VerhuizingVerwijzing",
     "Verwijzing",
+    "VerwijzingBesluit",
     "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",
