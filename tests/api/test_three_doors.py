@@ -41,8 +41,8 @@ def _upload(client, db, rows: list[list]):
     return db.scalars(select(Upload).order_by(Upload.created_at.desc())).first()
 
 
-def _api(client, db, provider: Provider, items: list[dict]):
-    api_client = ApiClientFactory(aanbieder=provider.user.aanbieder)
+def _api(client, db, owner: Provider, items: list[dict]):
+    api_client = ApiClientFactory(aanbieder=owner.user.aanbieder)
     token = "drie-deuren-" + api_client.client_id
     api_clients.store_token(db, api_client, token, api_client.scopes, 900)
     db.flush()
