@@ -24,3 +24,24 @@ def register(app: Flask) -> None:
         from portal.demo import seed_demo
 
         seed_demo(force=force)
+
+    @app.cli.command("totalen-controleren")
+    @click.option("--herstellen", is_flag=True, help="Zet de bewaarde totalen gelijk aan de herberekening.")
+    def check_totals_command(herstellen: bool) -> None:
+        """Compare the kept presentie totals with a recomputation from presentie and say what differs."""
+        from portal.extensions import db
+        from portal.services import kept_totals
+
+        verschillen = kept_totals.differences(db.session)
+        if not verschillen:
+            click.echo("Geen verschillen: de bewaarde totalen zijn gelijk aan de herberekening uit presentie.")
+            return
+        click.echo(f"{len(verschillen)} verschil(len) tussen bewaarde totalen en de herberekening uit presentie:")
+        for verschil in verschillen:
+            click.echo(f"- {verschil}")
+        if herstellen:
+            kept_totals.rebuild(db.session)
+            db.session.commit()
+            click.echo("De bewaarde totalen zijn opnieuw berekend uit presentie.")
+            return
+        raise SystemExit(1)

@@ -20,6 +20,7 @@ from portal.models import Presentie, TrajectStart, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import Activiteit
+from portal.services import kept_totals
 
 WEKEN = 40  # long enough that hours-against-pace signals reflect attendance, not a truncated history
 _STARTED = (VerwijzingStatus.GESTART, VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN)
@@ -80,6 +81,8 @@ def seed_presentie(
         session.execute(insert(TrajectStart.__table__), starts)
     if sessions:
         session.execute(insert(Presentie.__table__), sessions)
+        # Loaded around the presentie service (in bulk): count them into the kept totals the same way.
+        kept_totals.rebuild(session, sorted({s["verwijzing_id"] for s in sessions}))
     session.flush()
     return {"starts": len(starts), "presentie": len(sessions)}
 

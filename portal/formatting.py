@@ -1,16 +1,35 @@
-"""Dutch presentation: dates as 05-03-2026, decimals as 2,5, times in Europe/Amsterdam."""
+"""Dutch presentation: dates as 05-03-2026, decimals as 2,5, times in Europe/Amsterdam.
+
+Still babel, but its locale and patterns are parsed once: a case page formats thousands of numbers, and
+`format_decimal` with a pattern string re-resolves both on every call (about 400 µs a call under load).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel import Locale
+from babel.dates import DateTimePattern
+from babel.dates import parse_pattern as parse_date_pattern
+from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+LOCALE = Locale.parse("nl_NL")
+
+
+@cache
+def _number_pattern(decimals: int) -> NumberPattern:
+    """'#,##0.##' for two decimals: Dutch grouping, trailing zeros dropped; parsed once per number of decimals."""
+    return parse_pattern(f"#,##0.{'#' * decimals}")
+
+
+@cache
+def _long_date_pattern() -> DateTimePattern:
+    return parse_date_pattern(LOCALE.date_formats["long"])
 
 
 def datum(value: date | datetime | None) -> str:
@@ -24,7 +43,7 @@ def datum(value: date | datetime | None) -> str:
 
 def datum_lang(value: date | None) -> str:
     """5 maart 2026."""
-    return format_date(value, format="long", locale="nl_NL") if value else ""
+    return _long_date_pattern().apply(value, LOCALE) if value else ""
 
 
 def datumtijd(value: datetime | None) -> str:
@@ -40,7 +59,28 @@ def getal(value: Decimal | float | int | None, decimals: int = 2) -> str:
     """2,5 and 1.234,75: Dutch grouping and decimal comma, trailing zeros dropped."""
     if value is None:
         return ""
-    return format_decimal(value, format=f"#,##0.{'#' * decimals}", locale="nl_NL")
+    return _number_pattern(decimals).apply(value, LOCALE)
+
+
+def waarde(value: object) -> str:
+    """Any cell or stored value as a Dutch reader writes it: 16-11-2026, 2,5, Ja/Nee, a choice's label; '' for
+    nothing. Whole numbers stay ungrouped (a BSN or kenmerk read as a number must not become 123.456.782)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nee"
+    if isinstance(value, datetime):
+        return datum(value) if value.time() == datetime.min.time() else datumtijd(value)
+    if isinstance(value, date):
+        return datum(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 10_000:
+        return str(int(value))  # an identifier that went through a float (Excel numbers)
+    if isinstance(value, float | Decimal):
+        return getal(value)
+    label = getattr(value, "label", None)
+    return str(label if isinstance(label, str) else value)
 
 
 def register_filters(app: Flask) -> None:
@@ -49,3 +89,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(datum_lang)
     app.add_template_filter(datumtijd)
     app.add_template_filter(getal)
+    app.add_template_filter(waarde)

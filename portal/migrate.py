@@ -21,3 +21,18 @@ def alembic_config(database_url: str) -> AlembicConfig:
 def upgrade_to_head(database_url: str) -> None:
     """Apply every migration that has not run yet."""
     command.upgrade(alembic_config(database_url), "head")
+    analyze(database_url)
+
+
+def analyze(database_url: str) -> None:
+    """PostgreSQL: refresh the planner's statistics (new indexes, tables filled by a migration)."""
+    if not database_url.startswith("postgres"):
+        return
+    from portal.database import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()

@@ -52,7 +52,7 @@ from portal.models.resultaat import (
     OmstandighedenSoort,
     ResultaatBron,
 )
-from portal.models.traject import Activiteit, Presentie, TrajectStart
+from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
 from portal.services.api_clients import AANBIEDER_SCOPES, hash_secret
 from portal.services.auth import hash_password
 
@@ -203,6 +203,36 @@ class PresentieFactory(BaseFactory):
     uren_aanwezig = Decimal("3.00")
     uren_afwezig_geoorloofd = Decimal("0.00")
     uren_afwezig_ongeoorloofd = Decimal("0.00")
+
+
+class PresentieTotaalFactory(BaseFactory):
+    """Kept totals only; in tests, PresentieFactory keeps them from the sessions it stores."""
+
+    class Meta:
+        model = PresentieTotaal
+
+    class Params:
+        verwijzing = factory.SubFactory(VerwijzingFactory)
+
+    verwijzing_id = factory.SelfAttribute("verwijzing.id")
+    activiteit = Activiteit.TAALLES_KNM
+    uren_aanwezig = Decimal("3.00")
+    aantal = 1
+    laatste_datum = factory.LazyFunction(lambda: date.today() - timedelta(days=7))
+
+
+class PresentieWeekFactory(BaseFactory):
+    class Meta:
+        model = PresentieWeek
+
+    class Params:
+        verwijzing = factory.SubFactory(VerwijzingFactory)
+
+    verwijzing_id = factory.SelfAttribute("verwijzing.id")
+    activiteit = Activiteit.TAALLES_KNM
+    week = factory.LazyFunction(lambda: date.today() - timedelta(days=date.today().weekday() + 7))
+    uren_aanwezig = Decimal("3.00")
+    aantal = 1
 
 
 class ContractOnderdeelFactory(BaseFactory):
@@ -403,6 +433,8 @@ class ApiTokenFactory(BaseFactory):
 
 
 ALL_FACTORIES = [
+    PresentieTotaalFactory,
+    PresentieWeekFactory,
     GemeenteFactory,
     AanbiederFactory,
     UserFactory,

@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from portal.config import database_url_from_env
 from portal.database import make_engine
@@ -57,6 +57,21 @@ def test_upgrade_head_on_empty_sqlite_matches_models(sqlite_url: str):
 def test_upgrade_head_on_empty_postgresql_matches_models(postgres_url: str):
     upgrade_to_head(postgres_url)
     assert schema_differences(postgres_url) == []
+
+
+@pytest.mark.postgres
+def test_migrate_leaves_planner_statistics_on_postgresql(postgres_url: str):
+    """Without ANALYZE the planner guesses row counts (the own caseload took 323 ms instead of 36 ms)."""
+    upgrade_to_head(postgres_url)
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            analysed = connection.scalar(text(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN ('presentie', 'presentie_totaal') "
+                "AND last_analyze IS NOT NULL"))
+    finally:
+        engine.dispose()
+    assert analysed == 2
 
 
 def test_downgrade_to_base_and_upgrade_again_on_sqlite(sqlite_url: str):

@@ -25,7 +25,7 @@ from portal.models.resultaat import (
     Voortgangsrapportage,
 )
 from portal.models.signaal import ContractSignaalDrempels, SignaalDrempels
-from portal.models.traject import Activiteit, Presentie, TrajectStart
+from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
 from portal.models.upload import Upload, UploadSoort, UploadStatus
 from portal.models.verwijzing import Verwijzing
 from portal.models.wijziging import RegistratieWijziging
@@ -56,6 +56,8 @@ __all__ = [
     "OmstandighedenMelding",
     "Pip",
     "Presentie",
+    "PresentieTotaal",
+    "PresentieWeek",
     "RegistratieWijziging",
     "RouteResultaat",
     "SignaalDrempels",

@@ -65,6 +65,8 @@ class Presentie(TimestampMixin, Base):
     __table_args__ = (
         UniqueConstraint("verwijzing_id", "datum", "activiteit"),
         Index("ix_presentie_verwijzing_datum", "verwijzing_id", "datum"),
+        # The attendance window of the regie over all cases in scope: the last four weeks, not all history.
+        Index("ix_presentie_datum", "datum"),
         CheckConstraint(
             "uren_aanwezig >= 0 AND uren_afwezig_geoorloofd >= 0 AND uren_afwezig_ongeoorloofd >= 0", name="uren"
         ),
@@ -81,3 +83,36 @@ class Presentie(TimestampMixin, Base):
     geregistreerd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     verwijzing: Mapped[Verwijzing] = relationship()
+
+
+_UREN_TOTAAL = Numeric(12, 2)  # up to 9,999,999,999.99 hours: sums of many Numeric(5, 2) days
+
+
+class PresentieTotaal(Base):
+    """Kept totals of one verwijzing for one activity, updated in the same transaction as every presentie write
+    (portal.services.kept_totals); `flask --app portal totalen-controleren` compares them with a recomputation."""
+
+    __tablename__ = "presentie_totaal"
+
+    verwijzing_id: Mapped[int] = mapped_column(ForeignKey("verwijzing.id"), primary_key=True)
+    activiteit: Mapped[Activiteit] = mapped_column(enum_column(Activiteit, "activiteit"), primary_key=True)
+    uren_aanwezig: Mapped[Decimal] = mapped_column(_UREN_TOTAAL, default=Decimal(0))
+    uren_afwezig_geoorloofd: Mapped[Decimal] = mapped_column(_UREN_TOTAAL, default=Decimal(0))
+    uren_afwezig_ongeoorloofd: Mapped[Decimal] = mapped_column(_UREN_TOTAAL, default=Decimal(0))
+    aantal: Mapped[int] = mapped_column(default=0)  # presentie rows counted
+    laatste_datum: Mapped[date | None]
+
+
+class PresentieWeek(Base):
+    """Kept totals of one verwijzing for one activity in one ISO week (`week` is its Monday), updated with
+    PresentieTotaal: the weekly chart and the timeline read these instead of every day."""
+
+    __tablename__ = "presentie_week"
+
+    verwijzing_id: Mapped[int] = mapped_column(ForeignKey("verwijzing.id"), primary_key=True)
+    activiteit: Mapped[Activiteit] = mapped_column(enum_column(Activiteit, "activiteit"), primary_key=True)
+    week: Mapped[date] = mapped_column(primary_key=True)
+    uren_aanwezig: Mapped[Decimal] = mapped_column(_UREN_TOTAAL, default=Decimal(0))
+    uren_afwezig_geoorloofd: Mapped[Decimal] = mapped_column(_UREN_TOTAAL, default=Decimal(0))
+    uren_afwezig_ongeoorloofd: Mapped[Decimal] = mapped_column(_UREN_TOTAAL, default=Decimal(0))
+    aantal: Mapped[int] = mapped_column(default=0)

@@ -29,7 +29,7 @@ from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
-from portal.services import ValidationError
+from portal.services import ValidationError, kept_totals
 from portal.services.batch import gc_paused
 from portal.services.history import apply_changes
 from portal.services.validation import (
@@ -95,6 +95,7 @@ class CleanPresentie:
     reden_afwezig: str | None
     soort: str = NIEUW
     stored_id: int | None = None  # the stored row this one would correct or leave (set by validation)
+    vorige: tuple[Decimal, Decimal, Decimal, str | None] | None = None  # what a correction overwrites (`waarden`)
 
     @property
     def key(self) -> tuple[int, date, Activiteit]:
@@ -541,6 +542,7 @@ def _classify(
         else:
             row.soort = GEWIJZIGD
             row.stored_id = existing.id
+            row.vorige = existing.waarden
 
 
 def preview_presentie(rows: Sequence[CleanPresentie]) -> SaveResult:
@@ -555,7 +557,10 @@ def preview_presentie(rows: Sequence[CleanPresentie]) -> SaveResult:
 
 def save_presentie(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> SaveResult:
     """Upsert validated rows on (verwijzing, datum, activiteit): insert new ones in bulk, correct changed ones
-    with history (who/when/old/new), leave unchanged ones alone; one audit event per inburgeraar; flush only.
+    with history (who/when/old/new), leave unchanged ones alone; one audit event per inburgeraar; the kept
+    totals (portal.services.kept_totals) change in the same transaction; flush only.
+
+    The one door for presentie writes: the form, the week grid, the upload and the API all end here.
 
     `rows` must come from `validate_presentie` for the same actor in the same transaction (re-validate after
     the user confirms): validation already loaded the stored rows and marked each row new, changed or unchanged.
@@ -590,11 +595,16 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
     result.gewijzigd = len(changed)
     if new_rows:
         _insert_new(session, actor.id, new_rows)
+    wijzigingen = [kept_totals.Wijziging(r.verwijzing_id, r.activiteit, r.datum, None, r.waarden[:3])
+                   for r in new_rows]
     ids = list(changed)
     for start in range(0, len(ids), _IN_LIMIT):
         for obj in session.scalars(select(Presentie).where(Presentie.id.in_(ids[start:start + _IN_LIMIT]))):
             row = changed[obj.id]
+            wijzigingen.append(kept_totals.Wijziging(obj.verwijzing_id, obj.activiteit, obj.datum, _uren(obj),
+                                                     row.waarden[:3]))
             apply_changes(session, actor, obj, row.values(), object_type="presentie", inburgeraar_id=row.inburgeraar_id)
+    kept_totals.record(session, wijzigingen)
     for inburgeraar_id, (nieuw, gewijzigd) in per_person.items():
         audit.record(
             session, actor, AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie", inburgeraar=inburgeraar_id,
@@ -602,6 +612,36 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
         )
     session.flush()
     return result
+
+
+def _uren(obj: Presentie) -> kept_totals.Uren:
+    return (as_decimal(obj.uren_aanwezig), as_decimal(obj.uren_afwezig_geoorloofd),
+            as_decimal(obj.uren_afwezig_ongeoorloofd))
+
+
+def delete_presentie(session: Session, actor: User, verwijzing: Verwijzing, dag: date, activiteit: Activiteit) -> bool:
+    """Delete one stored session the actor may register for (a row entered for the wrong person or day), with
+    its old values in the history and the kept totals corrected in the same transaction; False when none."""
+    query = (
+        select(Presentie)
+        .where(Presentie.verwijzing_id.in_(
+            access.verwijzingen_for_registration(actor).with_only_columns(Verwijzing.id)))
+        .where(Presentie.verwijzing_id == verwijzing.id, Presentie.datum == dag, Presentie.activiteit == activiteit)
+    )
+    obj = session.scalars(query).first()
+    if obj is None:
+        return False
+    oud = _uren(obj)
+    # History keeps what was there: each field from its old value to empty.
+    apply_changes(session, actor, obj, dict.fromkeys((*_UREN_VELDEN, "reden_afwezig")),
+                  object_type="presentie", inburgeraar_id=verwijzing.inburgeraar_id)
+    session.delete(obj)
+    session.flush()
+    kept_totals.record(session, [kept_totals.Wijziging(verwijzing.id, activiteit, dag, oud, None)])
+    audit.record(session, actor, AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie",
+                 inburgeraar=verwijzing.inburgeraar_id, details={"verwijderd": 1})
+    session.flush()
+    return True
 
 
 _INSERT_COLUMNS = (

@@ -1,0 +1,289 @@
+"""Kept presentie totals per verwijzing and activity (PresentieTotaal) and per ISO week (PresentieWeek).
+
+Pages that show totals read these rows instead of aggregating every presentie day, so their cost follows what
+they show, not how long the history is. They change only through `record`, which
+`portal.services.presentie.save_presentie` / `delete_presentie` call in the same transaction as the presentie
+write itself (every door: form, week grid, upload, API). `differences` recomputes everything from presentie and
+says what differs (`flask --app portal totalen-controleren`); `rebuild` sets kept totals to the recomputation
+(for data loaded around the service: the demo and the benchmarks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, delete, func, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Date
+
+from portal.models import Presentie, PresentieTotaal, PresentieWeek
+from portal.models.traject import Activiteit
+from portal.services.validation import as_decimal
+
+Uren = tuple[Decimal, Decimal, Decimal]  # aanwezig, afwezig geoorloofd, afwezig ongeoorloofd
+_ZERO = Decimal(0)
+_CENT = Decimal("0.01")
+_CHUNK = 500  # keys per IN list: under SQLite's variable limit
+
+
+@dataclass(frozen=True, slots=True)
+class Wijziging:
+    """One presentie write as the totals see it: `oud` None for a new row, `nieuw` None for a deleted one."""
+
+    verwijzing_id: int
+    activiteit: Activiteit
+    datum: date
+    oud: Uren | None
+    nieuw: Uren | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stand:
+    """Totals of one key: hours present, absent with and without reason, number of rows, last day."""
+
+    aanwezig: Decimal
+    geoorloofd: Decimal
+    ongeoorloofd: Decimal
+    aantal: int
+    laatste: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verschil:
+    """A kept total that differs from the recomputation (None: that side has no row)."""
+
+    soort: str  # "verwijzing" or "week"
+    sleutel: tuple[Any, ...]
+    bewaard: Stand | None
+    herberekend: Stand | None
+
+    def __str__(self) -> str:
+        what = f"verwijzing {self.sleutel[0]}, {self.sleutel[1].label}"
+        if self.soort == "week":
+            what += f", week van {self.sleutel[2].isoformat()}"
+        return f"{what}: bewaard {_tekst(self.bewaard)}, herberekend {_tekst(self.herberekend)}"
+
+
+def _tekst(stand: Stand | None) -> str:
+    if stand is None:
+        return "geen"
+    laatste = f", laatste {stand.laatste.isoformat()}" if stand.laatste else ""
+    return (f"{stand.aanwezig} aanwezig, {stand.geoorloofd} geoorloofd, {stand.ongeoorloofd} ongeoorloofd, "
+            f"{stand.aantal} regels{laatste}")
+
+
+class week_start(FunctionElement[date]):
+    """The Monday of the ISO week of a date column, in SQL."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(week_start, "postgresql")
+def _week_start_pg(element: week_start, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(week_start)
+def _week_start_sqlite(element: week_start, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    # strftime('%w'): 0 = Sunday; step back (weekday + 6) % 7 days to the Monday.
+    return f"date({column}, '-' || ((CAST(strftime('%w', {column}) AS INTEGER) + 6) % 7) || ' days')"
+
+
+def maandag(dag: date) -> date:
+    """The Monday of the ISO week of a day (the `week` key of PresentieWeek)."""
+    return dag - timedelta(days=dag.weekday())
+
+
+# --- keeping ------------------------------------------------------------------------------------------------
+
+def record(session: Session, changes: Iterable[Wijziging]) -> None:
+    """Apply presentie writes to the kept totals, in the caller's transaction (call it with every write)."""
+    totals: dict[tuple[int, Activiteit], list[Any]] = {}
+    weeks: dict[tuple[int, Activiteit, date], list[Any]] = {}
+    removed: set[tuple[int, Activiteit]] = set()
+    for c in changes:
+        oud = c.oud or (_ZERO, _ZERO, _ZERO)
+        nieuw = c.nieuw or (_ZERO, _ZERO, _ZERO)
+        delta = (nieuw[0] - oud[0], nieuw[1] - oud[1], nieuw[2] - oud[2], (c.nieuw is not None) - (c.oud is not None))
+        if delta == (0, 0, 0, 0):
+            continue  # only the reason changed
+        key = (c.verwijzing_id, c.activiteit)
+        for bucket, k in ((totals, key), (weeks, (*key, maandag(c.datum)))):
+            acc = bucket.get(k)
+            if acc is None:
+                acc = bucket[k] = [_ZERO, _ZERO, _ZERO, 0, None]
+            for i in range(4):
+                acc[i] += delta[i]
+        if c.oud is None:
+            acc = totals[key]
+            acc[4] = c.datum if acc[4] is None else max(acc[4], c.datum)
+        if c.nieuw is None:
+            removed.add(key)
+    if not totals:
+        return
+    _upsert(session, PresentieTotaal, [
+        {"verwijzing_id": v, "activiteit": a, "uren_aanwezig": d[0], "uren_afwezig_geoorloofd": d[1],
+         "uren_afwezig_ongeoorloofd": d[2], "aantal": d[3], "laatste_datum": d[4]}
+        for (v, a), d in totals.items()
+    ])
+    _upsert(session, PresentieWeek, [
+        {"verwijzing_id": v, "activiteit": a, "week": w, "uren_aanwezig": d[0], "uren_afwezig_geoorloofd": d[1],
+         "uren_afwezig_ongeoorloofd": d[2], "aantal": d[3]}
+        for (v, a, w), d in weeks.items()
+    ])
+    if removed:
+        _after_removal(session, removed, [k for k in weeks if (k[0], k[1]) in removed])
+
+
+def _insert(session: Session) -> Any:
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"kept totals need an upsert on {name}")
+
+
+def _upsert(session: Session, model: type[PresentieTotaal] | type[PresentieWeek], rows: list[dict[str, Any]]) -> None:
+    """Add each row's deltas to the stored row with the same key, or insert it (one statement, many rows)."""
+    table = model.__table__
+    statement = _insert(session)(table)
+    excluded = statement.excluded
+    values: dict[str, Any] = {
+        name: table.c[name] + excluded[name]
+        for name in ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "aantal")
+    }
+    if model is PresentieTotaal:
+        values["laatste_datum"] = case(
+            (or_(table.c.laatste_datum.is_(None), excluded.laatste_datum > table.c.laatste_datum),
+             excluded.laatste_datum),
+            else_=table.c.laatste_datum,
+        )
+    statement = statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key], set_=values)
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, rows[start:start + 5000])
+
+
+def _after_removal(
+    session: Session, keys: set[tuple[int, Activiteit]], week_keys: Sequence[tuple[int, Activiteit, date]]
+) -> None:
+    """After deleted rows: drop totals of keys without rows and find the last day again."""
+    key_list = list(keys)
+    for start in range(0, len(key_list), _CHUNK):
+        chunk = key_list[start:start + _CHUNK]
+        in_chunk = tuple_(PresentieTotaal.verwijzing_id, PresentieTotaal.activiteit).in_(chunk)
+        session.execute(delete(PresentieTotaal).where(in_chunk, PresentieTotaal.aantal <= 0))
+        laatste = (
+            select(func.max(Presentie.datum))
+            .where(Presentie.verwijzing_id == PresentieTotaal.verwijzing_id,
+                   Presentie.activiteit == PresentieTotaal.activiteit)
+            .scalar_subquery()
+        )
+        session.execute(update(PresentieTotaal).where(in_chunk).values(laatste_datum=laatste),
+                        execution_options={"synchronize_session": False})
+    for start in range(0, len(week_keys), _CHUNK):
+        chunk_w = list(week_keys[start:start + _CHUNK])
+        session.execute(delete(PresentieWeek).where(
+            tuple_(PresentieWeek.verwijzing_id, PresentieWeek.activiteit, PresentieWeek.week).in_(chunk_w),
+            PresentieWeek.aantal <= 0,
+        ))
+
+
+# --- checking -----------------------------------------------------------------------------------------------
+
+def _stand(aanwezig: Any, geoorloofd: Any, ongeoorloofd: Any, aantal: Any, laatste: Any = None) -> Stand:
+    def q(value: Any) -> Decimal:
+        return as_decimal(value).quantize(_CENT)
+
+    return Stand(q(aanwezig), q(geoorloofd), q(ongeoorloofd), int(aantal or 0), laatste)
+
+
+def _where_verwijzing(column: Any, verwijzing_ids: Sequence[int] | None) -> Any:
+    return True if verwijzing_ids is None else column.in_(verwijzing_ids)
+
+
+def recomputed(session: Session, verwijzing_ids: Sequence[int] | None = None) -> tuple[dict, dict]:
+    """Totals per (verwijzing, activiteit) and per (verwijzing, activiteit, week) straight from presentie."""
+    sums = (func.sum(Presentie.uren_aanwezig), func.sum(Presentie.uren_afwezig_geoorloofd),
+            func.sum(Presentie.uren_afwezig_ongeoorloofd), func.count())
+    where = _where_verwijzing(Presentie.verwijzing_id, verwijzing_ids)
+    totals = {
+        (v, a): _stand(*rest)
+        for v, a, *rest in session.execute(
+            select(Presentie.verwijzing_id, Presentie.activiteit, *sums, func.max(Presentie.datum))
+            .where(where).group_by(Presentie.verwijzing_id, Presentie.activiteit))
+    }
+    week = week_start(Presentie.datum)
+    weeks = {
+        (v, a, _as_date(w)): _stand(*rest)
+        for v, a, w, *rest in session.execute(
+            select(Presentie.verwijzing_id, Presentie.activiteit, week, *sums)
+            .where(where).group_by(Presentie.verwijzing_id, Presentie.activiteit, week))
+    }
+    return totals, weeks
+
+
+def kept(session: Session, verwijzing_ids: Sequence[int] | None = None) -> tuple[dict, dict]:
+    """The kept totals, keyed as `recomputed` keys them."""
+    t, w = PresentieTotaal, PresentieWeek
+    totals = {
+        (v, a): _stand(*rest)
+        for v, a, *rest in session.execute(select(
+            t.verwijzing_id, t.activiteit, t.uren_aanwezig, t.uren_afwezig_geoorloofd, t.uren_afwezig_ongeoorloofd,
+            t.aantal, t.laatste_datum).where(_where_verwijzing(t.verwijzing_id, verwijzing_ids)))
+    }
+    weeks = {
+        (v, a, _as_date(wk)): _stand(*rest)
+        for v, a, wk, *rest in session.execute(select(
+            w.verwijzing_id, w.activiteit, w.week, w.uren_aanwezig, w.uren_afwezig_geoorloofd,
+            w.uren_afwezig_ongeoorloofd, w.aantal).where(_where_verwijzing(w.verwijzing_id, verwijzing_ids)))
+    }
+    return totals, weeks
+
+
+def _as_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def differences(session: Session, verwijzing_ids: Sequence[int] | None = None) -> list[Verschil]:
+    """Every kept total that differs from a recomputation from presentie (empty: they agree)."""
+    session.flush()
+    kept_t, kept_w = kept(session, verwijzing_ids)
+    new_t, new_w = recomputed(session, verwijzing_ids)
+    result = []
+    for soort, bewaard, herberekend in (("verwijzing", kept_t, new_t), ("week", kept_w, new_w)):
+        for key in sorted(bewaard.keys() | herberekend.keys(), key=lambda k: tuple(str(p) for p in k)):
+            if bewaard.get(key) != herberekend.get(key):
+                result.append(Verschil(soort, key, bewaard.get(key), herberekend.get(key)))
+    return result
+
+
+def rebuild(session: Session, verwijzing_ids: Sequence[int] | None = None) -> None:
+    """Set the kept totals (of these verwijzingen, or all) to a recomputation from presentie."""
+    session.flush()
+    for model in (PresentieTotaal, PresentieWeek):
+        session.execute(delete(model).where(_where_verwijzing(model.verwijzing_id, verwijzing_ids)))
+    totals, weeks = recomputed(session, verwijzing_ids)
+    columns = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "aantal")
+    if totals:
+        session.execute(PresentieTotaal.__table__.insert(), [
+            {"verwijzing_id": v, "activiteit": a, **dict(zip(columns, (s.aanwezig, s.geoorloofd, s.ongeoorloofd,
+                                                                       s.aantal), strict=True)),
+             "laatste_datum": s.laatste}
+            for (v, a), s in totals.items()
+        ])
+    if weeks:
+        session.execute(PresentieWeek.__table__.insert(), [
+            {"verwijzing_id": v, "activiteit": a, "week": w,
+             **dict(zip(columns, (s.aanwezig, s.geoorloofd, s.ongeoorloofd, s.aantal), strict=True))}
+            for (v, a, w), s in weeks.items()
+        ])

@@ -1,0 +1,41 @@
+"""Dutch formats: the cached patterns give exactly what babel gives when it parses them per call."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.formatting import datum, datum_lang, datumtijd, getal
+
+_quarters = st.integers(min_value=-10_000_000, max_value=10_000_000).map(lambda n: Decimal(n) / 4)
+
+
+@given(value=st.one_of(_quarters, st.decimals(min_value=-10**9, max_value=10**9, places=3),
+                       st.integers(min_value=-10**9, max_value=10**9)),
+       decimals=st.integers(min_value=0, max_value=3))
+def test_getal_matches_babel_for_every_number(value: Decimal | int, decimals: int) -> None:
+    expected = format_decimal(value, format=f"#,##0.{'#' * decimals}", locale="nl_NL")
+    assert getal(value, decimals) == expected
+
+
+def test_getal_dutch_grouping_and_comma() -> None:
+    assert getal(Decimal("1234.75")) == "1.234,75"
+    assert getal(Decimal("2.50")) == "2,5"
+    assert getal(Decimal("80.04"), 1) == "80"
+    assert getal(None) == ""
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_datum_lang_matches_babel(value: date) -> None:
+    assert datum_lang(value) == format_date(value, format="long", locale="nl_NL")
+
+
+def test_dates() -> None:
+    assert datum_lang(date(2026, 3, 5)) == "5 maart 2026"
+    assert datum(date(2026, 3, 5)) == "05-03-2026"
+    assert datumtijd(datetime(2026, 7, 1, 12, 7, tzinfo=UTC)) == "01-07-2026 14:07"
