@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from flask_limiter import Limiter
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.exceptions import HTTPException
@@ -62,10 +63,21 @@ def create_api(portal: Flask) -> APIFlask:
     api.register_blueprint(aanbieder.bp)
     api.register_blueprint(gemeente.bp)
 
+    api.url_value_preprocessor(_ids_in_range)
     api.after_request(_headers)
     api.after_request(_audit_call)
     _register_errors(api)
     return api
+
+
+MAX_ID = 2_147_483_647  # ids are 32-bit integers in the database: a larger id names nothing
+
+
+def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A path id beyond the database's integer range is an unknown object (404), not an overflow."""
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            abort(404)
 
 
 def _headers(response: Response) -> Response:

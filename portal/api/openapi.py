@@ -69,6 +69,9 @@ def complete_document(spec: dict[str, Any], version: str) -> dict[str, Any]:
 
 
 def _complete_operation(path: str, method: str, operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") == "path" and parameter.get("schema", {}).get("type") == "integer":
+            parameter["schema"].update(minimum=1, maximum=2_147_483_647)
     responses = operation.setdefault("responses", {})
     for code, response in responses.items():
         if str(code).startswith(("2", "3")):

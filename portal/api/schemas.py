@@ -8,10 +8,10 @@ lowerCamelCase.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from portal.models.enums import Onderdeel, VerwijzingStatus
@@ -45,11 +45,17 @@ class Response(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back timestamps without a zone; they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+Tijdstip = Annotated[datetime, AfterValidator(_utc)]
 Datum = Annotated[str, Field(pattern=DATUM, max_length=10, json_schema_extra={"format": "date",
                                                                                 "example": "2026-11-30"})]
 Tekst = Annotated[str, Field(max_length=4000)]
 # Hours as JSON numbers; NaN, infinities and huge values are refused by the service with its own message.
-Uren = Annotated[float | int, Field(json_schema_extra={"example": 2.5})]
+Uren = Annotated[float, Field(json_schema_extra={"example": 2.5})]
 
 
 # --- queries ---------------------------------------------------------------------------------------
@@ -93,7 +99,7 @@ class VerwijzingOut(Response):
     uren_per_week: float | None
     deelnemer: DeelnemerOut
     start: StartOut | None
-    gewijzigd_op: datetime
+    gewijzigd_op: Tijdstip
 
 
 class VerwijzingenPage(Response):
@@ -194,7 +200,7 @@ class BesluitOut(Response):
     verwijzing_id: int
     besluit: str
     reden: str | None
-    besloten_op: datetime
+    besloten_op: Tijdstip
 
 
 class BesluitenPage(Response):
@@ -208,7 +214,7 @@ class RegistratieItemOut(Response):
     inburgeraar_id: int
     bsn: str
     aanbieder_kvk: str | None
-    gewijzigd_op: datetime
+    gewijzigd_op: Tijdstip
     gegevens: dict[str, Any]
 
 
