@@ -6,10 +6,11 @@ import enum
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent, Inburgeraar, User
+from portal.models.base import utcnow
 
 # Set per request/job by the entry point (web, api, upload, cli); services never read request objects.
 current_origin: ContextVar[str] = ContextVar("audit_origin", default="systeem")
@@ -120,6 +121,35 @@ def record(
     )
     session.add(event_row)
     return event_row
+
+
+def record_many(
+    session: Session,
+    actor: User | None,
+    action: AuditActie,
+    *,
+    object_type: str,
+    per_inburgeraar: dict[int, dict[str, Any]],
+) -> None:
+    """One event per inburgeraar with its own details, written in one statement (a batch of 10,000 sessions of
+    2,000 people is 2,000 events; through the ORM their bookkeeping cost more than the sessions' own insert)."""
+    if not per_inburgeraar:
+        return
+    action = AuditActie(action)
+    common = {
+        "actor_id": actor.id if actor is not None else None,
+        "api_client_id": getattr(actor, "api_client_id", None),
+        "action": action.value,
+        "object_type": object_type,
+        "object_id": None,
+        "result": "ok",
+        "origin": current_origin.get(),
+        "occurred_at": utcnow(),
+    }
+    session.execute(insert(AuditEvent), [
+        {**common, "inburgeraar_id": inburgeraar_id, "details": details}
+        for inburgeraar_id, details in per_inburgeraar.items()
+    ])
 
 
 def record_read(

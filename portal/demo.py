@@ -288,6 +288,10 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
 
     seed_keten(session, region)
     session.flush()
+    from portal.demo_api import seed_api
+
+    seed_api(session, region)
+    session.flush()
     return region
 
 
