@@ -48,7 +48,7 @@ def create_api_client() -> str | Response | tuple[str, int]:
     """Register a client; the answer shows its secret once."""
     actor = _actor()
     form = ApiClientForm()
-    form.scopes.choices = options(service.scopes_for(actor).items())
+    form.scopes.choices = options((scope, f"{uitleg} ({scope})") for scope, uitleg in service.scopes_for(actor).items())
     gemeenten = list(db.session.scalars(access.gemeenten(actor))) if actor.rol is Rol.FUNCTIONEEL_BEHEERDER else []
     form.gemeente_id.choices = options([("", "Kies…"), *((g.id, g.naam) for g in gemeenten)])
 
