@@ -50,6 +50,9 @@ def create_api(portal: Flask) -> APIFlask:
 
     db.attach(api)
     api.before_request(auth.identify_client)
+    # Registered before the limiter's own: after_request functions run in reverse, so these see its headers.
+    api.after_request(_headers)
+    api.after_request(_audit_call)
     limiter = Limiter(
         auth.rate_limit_key, app=api,
         default_limits=[lambda: api.config["API_RATE_LIMIT"]],
@@ -65,8 +68,6 @@ def create_api(portal: Flask) -> APIFlask:
     api.register_blueprint(gemeente.bp)
 
     api.url_value_preprocessor(_ids_in_range)
-    api.after_request(_headers)
-    api.after_request(_audit_call)
     _register_errors(api)
     return api
 

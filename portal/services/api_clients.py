@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit
 from portal.audit import AuditActie
+from portal.formatting import AMSTERDAM
 from portal.models import ApiClient, ApiToken, User
 from portal.models.base import utcnow
 from portal.models.enums import Rol
@@ -117,7 +118,8 @@ def _verloopdatum(raw: object, today: datetime) -> datetime:
         raise FieldError("Kies een datum na vandaag.")
     if dag > (today + timedelta(days=MAX_GELDIGHEID_DAGEN)).date():
         raise FieldError("Een koppeling werkt hoogstens twee jaar: kies een eerdere datum.")
-    return datetime.combine(dag, datetime.max.time(), tzinfo=today.tzinfo).replace(microsecond=0)
+    # The end of that day in the Netherlands, whatever the server's zone: the list shows the same date back.
+    return datetime.combine(dag, time(23, 59, 59), tzinfo=AMSTERDAM)
 
 
 def revoke_client(session: Session, actor: User, client: ApiClient) -> None:

@@ -33,6 +33,7 @@ def test_every_answer_has_api_version_and_security_headers(as_client, world: Api
         for name, value in SECURITY_HEADERS.items():
             assert response.headers[name] == value
         assert response.headers["Cache-Control"] == "no-store"
+        assert "Retry-After" not in response.headers  # only a 429 asks to wait
 
 
 def test_errors_are_problem_json_in_dutch(as_client, world: ApiWorld):

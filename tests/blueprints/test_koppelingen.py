@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -10,6 +11,8 @@ from portal.models import ApiClient
 from portal.models.enums import Rol
 from tests.factories import AanbiederFactory, ApiClientFactory, GemeenteFactory, UserFactory
 from tests.helpers import post_form
+
+EIND = (date.today() + timedelta(days=200)).strftime("%d-%m-%Y")
 
 
 def _token(client, client_id: str, secret: str):
@@ -23,7 +26,7 @@ def test_aanbieder_beheerder_registers_a_client_and_sees_the_secret_once(app, db
     page = client.get("/beheer/koppelingen/nieuw").get_data(as_text=True)
     assert "presentie:schrijven" in page and "registraties:lezen" not in page
     response = post_form(client, "/beheer/koppelingen/nieuw", {
-        "naam": "Eduarte", "scopes": ["deelnemers:lezen", "presentie:schrijven"]})
+        "naam": "Eduarte", "scopes": ["deelnemers:lezen", "presentie:schrijven"], "verloopt_op": EIND})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     client_id = re.search(r'id="client-id">([^<]+)<', html).group(1)
@@ -31,6 +34,7 @@ def test_aanbieder_beheerder_registers_a_client_and_sees_the_secret_once(app, db
     stored = db.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
     assert stored.aanbieder_id == beheerder.aanbieder_id and stored.scopes == "deelnemers:lezen presentie:schrijven"
     assert secret not in stored.secret_hash
+    assert EIND in html  # the chosen day, also at night in the Netherlands
     assert response.headers["Cache-Control"] == "no-store"
     # Afterwards the secret is nowhere to be seen again.
     assert secret not in client.get(f"/beheer/koppelingen/{stored.id}").get_data(as_text=True)
