@@ -128,13 +128,12 @@ def register_start(verwijzing_id: int, body: StartIn) -> Any:
                     "fout wordt niets opgeslagen en noemt `invalidParams` elke fout als `items[n].veld`.",
         operation_id="upsert_presentie", **_security("presentie:schrijven"))
 def upsert_presentie(body: PresentieBulkIn) -> Any:
+    make = presentie.PresentieInput
     inputs = [
-        presentie.PresentieInput(
-            regel=n, datum=item.datum, activiteit=item.activiteit, uren_aanwezig=item.uren_aanwezig,
-            uren_afwezig_geoorloofd=item.uren_afwezig_geoorloofd,
-            uren_afwezig_ongeoorloofd=item.uren_afwezig_ongeoorloofd, reden_afwezig=item.reden_afwezig,
-            verwijzing_id=item.verwijzing_id, kenmerk=item.kenmerk,
-        )
+        make(regel=n, datum=item["datum"], activiteit=item["activiteit"], uren_aanwezig=item.get("urenAanwezig"),
+             uren_afwezig_geoorloofd=item.get("urenAfwezigGeoorloofd"),
+             uren_afwezig_ongeoorloofd=item.get("urenAfwezigOngeoorloofd"), reden_afwezig=item.get("redenAfwezig"),
+             verwijzing_id=item.get("verwijzingId"), kenmerk=item.get("kenmerk"))
         for n, item in enumerate(body.items)
     ]
     try:

@@ -9,10 +9,11 @@ lowerCamelCase.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from typing_extensions import TypedDict
 
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.resultaat import (
@@ -118,17 +119,22 @@ class StartIn(Request):
 
 # --- provider: presentie ---------------------------------------------------------------------------
 
-class PresentieItem(Request):
-    """One session: the verwijzing (by id or kenmerk), day, activity and hours."""
+class PresentieItem(TypedDict):
+    """One session: the verwijzing (by verwijzingId or kenmerk), day, activity and hours.
 
-    verwijzing_id: int | None = Field(None, ge=1, le=2_147_483_647)
-    kenmerk: Annotated[str, Field(max_length=20)] | None = None
+    A TypedDict rather than a model: validated by the same strict rules, but 10,000 plain dicts come out of
+    pydantic's core much faster than 10,000 model objects (python -m bench api)."""
+
+    __pydantic_config__ = ConfigDict(strict=True, extra="forbid", allow_inf_nan=True)  # type: ignore[misc]
+
+    verwijzingId: NotRequired[Annotated[int, Field(ge=1, le=2_147_483_647)] | None]
+    kenmerk: NotRequired[Annotated[str, Field(max_length=20)] | None]
     datum: Datum
     activiteit: Annotated[str, Field(max_length=60, json_schema_extra=_enum(Activiteit))]
-    uren_aanwezig: Uren | None = None
-    uren_afwezig_geoorloofd: Uren | None = None
-    uren_afwezig_ongeoorloofd: Uren | None = None
-    reden_afwezig: Annotated[str, Field(max_length=1000)] | None = None
+    urenAanwezig: NotRequired[Uren | None]
+    urenAfwezigGeoorloofd: NotRequired[Uren | None]
+    urenAfwezigOngeoorloofd: NotRequired[Uren | None]
+    redenAfwezig: NotRequired[Annotated[str, Field(max_length=1000)] | None]
 
 
 class PresentieBulkIn(Request):
