@@ -476,3 +476,18 @@ def may_decide_declaratie(user: User, declaratie: Declaratie) -> bool:
 
     session = object_session(declaratie)
     return session is not None and declaratie.gemeente_id in set(session.scalars(gemeente_ids_in_scope(user)))
+
+
+def besliste_declaratieregels(user: User) -> Select[tuple[DeclaratieRegel]]:
+    """Decided regels of the aanbieder's own declaraties, for its staff and its API koppelingen (the decision
+    feed); gemeente staff read declaraties through `declaraties`."""
+    if user.rol in AANBIEDER_ROLLEN and user.aanbieder_id is not None:
+        from portal.models.billing import RegelStatus
+
+        return (
+            select(DeclaratieRegel)
+            .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+            .where(Declaratie.aanbieder_id == user.aanbieder_id, DeclaratieRegel.status != RegelStatus.INGEDIEND,
+                   DeclaratieRegel.beoordeeld_op.is_not(None))
+        )
+    return select(DeclaratieRegel).where(false())

@@ -3,10 +3,11 @@ service functions as the portal's forms and uploads."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from apiflask import APIBlueprint
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from portal import access, audit, clock
 from portal.api import paging
@@ -27,12 +28,13 @@ from portal.api.schemas import (
     VoortgangIn,
 )
 from portal.api.views import commit, register_error_handlers, validation_problem
-from portal.audit import AuditActie
 from portal.extensions import db
 from portal.models import Inburgeraar, TrajectStart, Verwijzing
+from portal.models.billing import DeclaratieRegel
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
 from portal.services import ValidationError, afschaling, from_mapping, presentie, resultaten, traject, voortgang
 from portal.services.batch import gc_paused
+from portal.services.validation import as_datetime
 
 bp = APIBlueprint("aanbieder", __name__, tag="Aanbieder")
 register_error_handlers(bp)
@@ -226,24 +228,59 @@ def register_routeresultaat(verwijzing_id: int, body: RouteResultaatIn) -> Any:
 @bp.get("/besluiten")
 @requires("besluiten:lezen", "aanbieder")
 @bp.input(ListQuery, location="query", arg_name="query")
-@bp.output(BesluitenPage, description="Besluiten over verzoeken van uw organisatie, oudste eerst.")
+@bp.output(BesluitenPage, description="Besluiten over afschalingsverzoeken en declaratieregels, oudste eerst.")
 @bp.doc(tags=["Aanbieder"], summary="Besluiten en meldingen voor de aanbieder",
-        description="Besluiten van de klantregisseur over afschalingsverzoeken. Besluiten over declaratieregels "
-                    "volgen zodra declareren in het portaal beschikbaar is.",
+        description="Besluiten van de klantregisseur over afschalingsverzoeken en van de contractmanager over "
+                    "declaratieregels (goedgekeurd, of afgewezen met reden), in één reeks op volgorde van besluit.",
         operation_id="list_besluiten", **_security("besluiten:lezen"))
 def list_besluiten(query: ListQuery) -> Any:
     actor = current_actor()
-    scoped = access.afschalingsverzoeken(actor).where(
+    afschaling = access.afschalingsverzoeken(actor).where(
         Afschalingsverzoek.status.in_((AfschalingStatus.GOEDGEKEURD, AfschalingStatus.AFGEWEZEN)),
         Afschalingsverzoek.besloten_op.is_not(None))
-    page = paging.keyset_page(db.session, scoped, Afschalingsverzoek.besloten_op, Afschalingsverzoek.id,
-                              since=query.gewijzigd_sinds, cursor=query.cursor, limit=query.limit)
-    items = [{"soort": "afschalingsverzoek", "id": v.id, "verwijzing_id": v.verwijzing_id,
-              "besluit": v.status.value, "reden": v.besluit_reden, "besloten_op": v.besloten_op}
-             for v in page.items]
+    kinds = [  # (rank in the feed's order, query, when decided)
+        (0, afschaling, Afschalingsverzoek.besloten_op, Afschalingsverzoek.id),
+        (1, access.besliste_declaratieregels(actor), DeclaratieRegel.beoordeeld_op, DeclaratieRegel.id),
+    ]
+    page = _merged_page(kinds, since=query.gewijzigd_sinds, cursor=query.cursor, limit=query.limit)
+    items = [_besluit(obj) for _rank, obj in page.items]
     if items:
-        audit.record_read(db.session, actor, None, object_type="afschalingsverzoek", object_id="besluiten",
-                          action=AuditActie.BEKEKEN,
-                          details={"inburgeraar_ids": sorted({v.inburgeraar_id for v in page.items})})
+        audit.record_read(db.session, actor, None, object_type="besluiten", object_id="lijst",
+                          details={"verwijzing_ids": sorted({i["verwijzing_id"] for i in items})})
     commit()
     return {"items": items}, 200, paging.link_header(page)
+
+
+def _merged_page(kinds: list[tuple[int, Any, Any, Any]], *, since: datetime | None, cursor: str | None,
+                 limit: int) -> paging.Page:
+    """One feed over several tables, ordered by (moment, id × kinds + rank): a keyset page per table, merged."""
+    n = len(kinds)
+    position = paging.decode_cursor(cursor) if cursor else None
+    found: list[tuple[datetime, int, int, Any]] = []
+    for rank, query, moment, ident in kinds:
+        if since is not None:
+            query = query.where(moment >= since)
+        if position is not None:
+            last_moment, seq = position
+            query = query.where(or_(moment > last_moment, and_(moment == last_moment, ident > (seq - rank) // n)))
+        for obj in db.session.scalars(query.order_by(moment, ident).limit(limit + 1)):
+            when = as_datetime(getattr(obj, moment.key))
+            assert when is not None
+            when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+            found.append((when, obj.id * n + rank, rank, obj))
+    found.sort(key=lambda f: (f[0], f[1]))
+    shown = found[:limit]
+    next_cursor = paging.encode_cursor(shown[-1][0], shown[-1][1]) if len(found) > limit else None
+    return paging.Page([(rank, obj) for _w, _s, rank, obj in shown], next_cursor)
+
+
+def _besluit(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, Afschalingsverzoek):
+        return {"soort": "afschalingsverzoek", "id": obj.id, "verwijzing_id": obj.verwijzing_id,
+                "besluit": obj.status.value, "reden": obj.besluit_reden, "besloten_op": obj.besloten_op}
+    reden = None
+    if obj.afwijsreden is not None:
+        reden = obj.afwijsreden.label + (f": {obj.toelichting}" if obj.toelichting else "")
+    return {"soort": "declaratieregel", "id": obj.id, "verwijzing_id": obj.prestatie.verwijzing_id,
+            "besluit": obj.status.value, "reden": reden, "besloten_op": obj.beoordeeld_op,
+            "declaratie_nummer": obj.declaratie.nummer, "bedrag_cent": obj.bedrag_cent}

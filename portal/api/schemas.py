@@ -201,12 +201,16 @@ class RegistratieOut(Response):
 # --- feeds -----------------------------------------------------------------------------------------
 
 class BesluitOut(Response):
-    soort: Literal["afschalingsverzoek"]
+    """A decision for the aanbieder: on an afschalingsverzoek, or on one regel of a declaratie."""
+
+    soort: Literal["afschalingsverzoek", "declaratieregel"]
     id: int
     verwijzing_id: int
     besluit: str
     reden: str | None
     besloten_op: Tijdstip
+    declaratie_nummer: str | None = None
+    bedrag_cent: int | None = None
 
 
 class BesluitenPage(Response):

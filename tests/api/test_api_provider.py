@@ -177,3 +177,31 @@ def test_aanbieder_of_another_gemeente_contract_sees_nothing_of_a(as_client, wor
     ContractFactory(aanbieder=world.client_q.aanbieder, gemeenten=[world.gemeente_a])  # Q also works for A now
     items = as_client(world.tokens["q"]).get("/verwijzingen").get_json()["items"]
     assert [i["id"] for i in items] == [world.foreign.id]  # still only what was referred to Q
+
+
+def test_besluiten_feed_includes_decided_declaratie_regels_in_one_paged_order(api, db, world: ApiWorld):
+    from datetime import UTC, datetime
+
+    from portal.models.billing import Afwijsreden, RegelStatus
+    from tests.factories import DeclaratieRegelFactory, PrestatieFactory
+
+    def regel(verwijzing, status, minute, **kwargs):
+        return DeclaratieRegelFactory(prestatie=PrestatieFactory(verwijzing=verwijzing), status=status,
+                                      beoordeeld_op=datetime(2026, 11, 30, 9, minute, tzinfo=UTC), **kwargs)
+
+    afgewezen = regel(world.own, RegelStatus.AFGEWEZEN, 5, afwijsreden=Afwijsreden.AANWEZIGHEID)
+    goedgekeurd = regel(world.own, RegelStatus.GOEDGEKEURD, 1)
+    DeclaratieRegelFactory(prestatie=PrestatieFactory(verwijzing=world.own))  # still to be decided
+    regel(world.foreign, RegelStatus.GOEDGEKEURD, 3)  # another aanbieder's
+    AfschalingsverzoekFactory(verwijzing=world.own, inburgeraar=world.own.inburgeraar,
+                              status=AfschalingStatus.AFGEWEZEN, besloten_op=datetime(2026, 11, 30, 9, 3, tzinfo=UTC),
+                              besluit_reden="Te vroeg")
+    first = api.get("/besluiten?limit=2")
+    second = api.get(first.headers["Link"].split(">")[0].split("/api/v1", 1)[1])
+    assert "Link" not in second.headers
+    feed = first.get_json()["items"] + second.get_json()["items"]
+    assert [(i["soort"], i["besluit"]) for i in feed] == [
+        ("declaratieregel", "goedgekeurd"), ("afschalingsverzoek", "afgewezen"), ("declaratieregel", "afgewezen")]
+    assert feed[0]["id"] == goedgekeurd.id and feed[2]["id"] == afgewezen.id
+    assert feed[2]["reden"] == "Aanwezigheid onder de voorwaarde"
+    assert feed[0]["bedragCent"] == 15000 and feed[0]["declaratieNummer"] == goedgekeurd.declaratie.nummer
