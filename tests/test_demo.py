@@ -164,3 +164,21 @@ def test_region_has_api_koppelingen_and_the_readme_example_gets_a_token(region, 
     listed = client.get("/api/v1/verwijzingen?limit=5",
                         headers={"Authorization": f"Bearer {response.get_json()['access_token']}"})
     assert listed.status_code == 200 and len(listed.get_json()["items"]) == 5
+
+
+def test_demo_has_duo_berichten_pending_sent_answered_and_rejected(region):
+    from portal.models import BerichtStatus, DuoBericht
+
+    statuses = {b.status for b in region.scalars(select(DuoBericht))}
+    assert {BerichtStatus.KLAAR, BerichtStatus.VERZONDEN, BerichtStatus.GEACCEPTEERD,
+            BerichtStatus.AFGEWEZEN} <= statuses
+
+
+def test_demo_has_handhaving_and_a_cbs_file_for_the_last_quarter(region):
+    from portal.models import CbsLevering, Handhaving, HandhavingSoort
+    from portal.services.chain import cbs
+
+    soorten = {h.soort for h in region.scalars(select(Handhaving))}
+    assert soorten == set(HandhavingSoort)
+    levering = region.scalars(select(CbsLevering)).one()
+    assert (levering.periode_van, levering.periode_tot) == cbs.kwartaal(TODAY) and levering.aantal_rijen > 0

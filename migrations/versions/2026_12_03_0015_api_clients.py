@@ -1,7 +1,7 @@
 """api_client, api_token and the API client on audit events (issue 15)
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014d
 Create Date: 2026-12-03 08:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0015'
-down_revision: str | None = '0013'
+down_revision: str | None = '0014d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
