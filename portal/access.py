@@ -18,11 +18,15 @@ from sqlalchemy import Select, exists, false, or_, select
 from portal.extensions import db, login_manager
 from portal.models import (
     Aanbieder,
+    ApiClient,
     AuditEvent,
+    CbsLevering,
     Contract,
     Declaratie,
     DeclaratieRegel,
+    DuoBericht,
     Gemeente,
+    Handhaving,
     Inburgeraar,
     Presentie,
     PresentieWeek,
@@ -97,6 +101,8 @@ def gemeente_ids_in_scope(user: User) -> Select[tuple[int]]:
     Everyone sees the gemeenten they are assigned to; a contractmanager also sees every gemeente of
     the contracts it manages, which is how a regional contractmanager covers the whole region.
     """
+    if getattr(user, "is_api_client", False):  # a gemeente's system (portal/principal.py): its one gemeente
+        return select(Gemeente.id).where(Gemeente.id.in_(user.gemeente_ids))
     own = select(user_gemeente.c.gemeente_id).where(user_gemeente.c.user_id == user.id)
     if user.rol is Rol.CONTRACTMANAGER:
         managed = (
@@ -393,6 +399,47 @@ def may_decide_verhuizing(user: User, verhuizing: Verhuizing) -> bool:
     return user.rol in CASE_MANAGERS and verhuizing.naar_gemeente_id in user.gemeente_ids
 
 
+# --- the chain: DUO berichten ----------------------------------------------------------------------
+
+def duo_berichten(user: User) -> Select[tuple[DuoBericht]]:
+    """DUO berichten of the gemeenten in scope: for the functioneel beheerder and klantregisseurs only."""
+    if user.rol not in DUO_INVOERDERS:
+        return select(DuoBericht).where(false())
+    return select(DuoBericht).where(DuoBericht.gemeente_id.in_(gemeente_ids_in_scope(user)))
+
+
+def get_duo_bericht_or_404(user: User, bericht_id: int) -> DuoBericht:
+    """One DUO bericht of a gemeente in the user's scope."""
+    return first_or_404(duo_berichten(user).where(DuoBericht.id == bericht_id))
+
+
+def get_route_resultaat_or_404(user: User, resultaat_id: int) -> RouteResultaat:
+    """One MAP/PVT/Z-route result on a verwijzing in the user's scope."""
+    return first_or_404(route_resultaten(user).where(RouteResultaat.id == resultaat_id))
+
+
+# --- the chain: handhaving and CBS ------------------------------------------------------------------
+
+def may_see_handhaving(user: User) -> bool:
+    """Warnings and fines are for the gemeente's klantregisseur and beheerder; never for aanbieders."""
+    return user.rol in CASE_MANAGERS
+
+
+def handhaving(user: User) -> Select[tuple[Handhaving]]:
+    """The handhaving register of the gemeenten in scope (only who may see it; the old gemeente's records reach
+    a new gemeente through the verhuizing dossier)."""
+    if not may_see_handhaving(user):
+        return select(Handhaving).where(false())
+    return select(Handhaving).where(Handhaving.gemeente_id.in_(gemeente_ids_in_scope(user)))
+
+
+def cbs_leveringen(user: User) -> Select[tuple[CbsLevering]]:
+    """The CBS delivery log of the functioneel beheerder's gemeenten."""
+    if user.rol is not Rol.FUNCTIONEEL_BEHEERDER:
+        return select(CbsLevering).where(false())
+    return select(CbsLevering).where(CbsLevering.gemeente_id.in_(gemeente_ids_in_scope(user)))
+
+
 # --- uploads --------------------------------------------------------------------------------------
 
 def uploads(user: User) -> Select[tuple[Upload]]:
@@ -402,6 +449,26 @@ def uploads(user: User) -> Select[tuple[Upload]]:
     return select(Upload).where(false())
 
 
+# --- API clients (issue 15) -------------------------------------------------------------------------
+
+def may_manage_api_clients(user: User) -> bool:
+    """An aanbieder-beheerder registers its organisation's systems; a functioneel beheerder those of its gemeenten."""
+    return user.rol in (Rol.AANBIEDER_BEHEERDER, Rol.FUNCTIONEEL_BEHEERDER)
+
+
+def api_clients(user: User) -> Select[tuple[ApiClient]]:
+    """API clients the user manages: an aanbieder-beheerder those of its own organisation, a functioneel
+    beheerder those of the gemeenten it works for."""
+    if user.rol is Rol.AANBIEDER_BEHEERDER and user.aanbieder_id is not None:
+        return select(ApiClient).where(ApiClient.aanbieder_id == user.aanbieder_id)
+    if user.rol is Rol.FUNCTIONEEL_BEHEERDER:
+        return select(ApiClient).where(ApiClient.gemeente_id.in_(gemeente_ids_in_scope(user)))
+    return select(ApiClient).where(false())
+
+
+def get_api_client_or_404(user: User, api_client_id: int) -> ApiClient:
+    """One API client the user manages."""
+    return first_or_404(api_clients(user).where(ApiClient.id == api_client_id))
 # --- contracts and declaraties (billing) -------------------------------------------------------------
 
 CONTRACT_BEHEERDERS = (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
@@ -459,3 +526,18 @@ def may_decide_declaratie(user: User, declaratie: Declaratie) -> bool:
 
     session = object_session(declaratie)
     return session is not None and declaratie.gemeente_id in set(session.scalars(gemeente_ids_in_scope(user)))
+
+
+def besliste_declaratieregels(user: User) -> Select[tuple[DeclaratieRegel]]:
+    """Decided regels of the aanbieder's own declaraties, for its staff and its API koppelingen (the decision
+    feed); gemeente staff read declaraties through `declaraties`."""
+    if user.rol in AANBIEDER_ROLLEN and user.aanbieder_id is not None:
+        from portal.models.billing import RegelStatus
+
+        return (
+            select(DeclaratieRegel)
+            .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+            .where(Declaratie.aanbieder_id == user.aanbieder_id, DeclaratieRegel.status != RegelStatus.INGEDIEND,
+                   DeclaratieRegel.beoordeeld_op.is_not(None))
+        )
+    return select(DeclaratieRegel).where(false())

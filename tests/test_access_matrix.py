@@ -24,6 +24,7 @@ from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol
 from portal.models.resultaat import Afschalingsverzoek
 from tests.factories import (
     AanbiederFactory,
+    ApiClientFactory,
     ContractFactory,
     GemeenteFactory,
     InburgeraarFactory,
@@ -32,6 +33,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
+from tests.factories_chain import DuoBerichtFactory
 from tests.helpers import open_session
 
 
@@ -131,9 +133,19 @@ def _build_world(db) -> World:
         (own if side == "own" else foreign).update(ids)
     # Meldingen belong to one user: side B's is one for the klantregisseur of gemeente B.
     foreign["melding_id"] = _melding(db, regisseur_b, inburgeraar_b).id
+    # API koppelingen: aanbieder P's for its beheerder, gemeente A's for the functioneel beheerder (see
+    # _own_api_client); gemeente B's is foreign to both.
+    own["api_client_id"] = ApiClientFactory(aanbieder=aanbieder_p).id
+    own["api_client_gemeente"] = ApiClientFactory(aanbieder=None, gemeente=gemeente_a).id
+    foreign["api_client_id"] = ApiClientFactory(aanbieder=None, gemeente=gemeente_b).id
     # Verhuizingen: A's inburgeraar moved in from gemeente C (A decides on its open verwijzing); B's too.
     own["verhuizing_id"] = _verhuizing(db, inburgeraar_a, gemeente_a, verwijzing_a).id
     foreign["verhuizing_id"] = _verhuizing(db, inburgeraar_b, gemeente_b, verwijzing_b).id
+    # DUO berichten of each gemeente, and a route result on each side's verwijzing (confirmed for DUO).
+    own["bericht_id"] = DuoBerichtFactory(inburgeraar=inburgeraar_a, gemeente=gemeente_a).id
+    foreign["bericht_id"] = DuoBerichtFactory(inburgeraar=inburgeraar_b, gemeente=gemeente_b).id
+    own["resultaat_id"] = _route_resultaat(db, verwijzing_a).id
+    foreign["resultaat_id"] = _route_resultaat(db, verwijzing_b).id
     return World(users=users, own=own, foreign=foreign)
 
 
@@ -161,6 +173,18 @@ def _upload(db, user: User) -> Upload:
         sha256="0" * 64,
         status=UploadStatus.PREVIEWED,
     )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _route_resultaat(db, verwijzing):
+    from datetime import date, timedelta
+
+    from portal.models import RouteResultaat
+
+    row = RouteResultaat(verwijzing_id=verwijzing.id, inburgeraar_id=verwijzing.inburgeraar_id,
+                         datum_ondertekening_pvt=date.today() - timedelta(days=2))
     db.add(row)
     db.flush()
     return row
@@ -227,6 +251,8 @@ def test_route_role_scope_matrix(app: Flask, db, endpoint: str, rule: str, metho
         own = dict(world.own)
         if "melding_id" in ARG.findall(rule):
             own["melding_id"] = _melding(db, user, _own_inburgeraar(db, world)).id
+        if rol is Rol.FUNCTIONEEL_BEHEERDER:
+            own["api_client_id"] = own["api_client_gemeente"]
         for side, values in (("eigen", own), ("vreemd", world.foreign)):
             names_objects = any(name.endswith("_id") for name in ARG.findall(rule)) or endpoint in QUERY_ARGS
             if side == "vreemd" and not names_objects:

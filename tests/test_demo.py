@@ -146,3 +146,39 @@ def test_demo_has_a_completed_verhuizing_and_one_awaiting_decisions(region):
         assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum) == move.naar_gemeente_id
         assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum - timedelta(days=1)) == \
             move.van_gemeente_id
+
+
+def test_region_has_api_koppelingen_and_the_readme_example_gets_a_token(region, db, client):
+    from portal.models import ApiClient
+    from portal.models.base import utcnow
+    from portal.services import api_clients
+
+    clients = {c.client_id: c for c in db.query(ApiClient)}
+    assert set(clients) >= {"ic_demo_omringdijk", "ic_demo_omringdijk_oud", "ic_demo_debrug", "ic_demo_hoorn_cvs"}
+    assert api_clients.is_usable(clients["ic_demo_omringdijk"], utcnow())
+    assert not api_clients.is_usable(clients["ic_demo_omringdijk_oud"], utcnow())  # revoked
+    assert clients["ic_demo_hoorn_cvs"].gemeente is not None
+    response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                           auth=("ic_demo_omringdijk", "demo-geheim-omringdijk-eduarte"))
+    assert response.status_code == 200
+    listed = client.get("/api/v1/verwijzingen?limit=5",
+                        headers={"Authorization": f"Bearer {response.get_json()['access_token']}"})
+    assert listed.status_code == 200 and len(listed.get_json()["items"]) == 5
+
+
+def test_demo_has_duo_berichten_pending_sent_answered_and_rejected(region):
+    from portal.models import BerichtStatus, DuoBericht
+
+    statuses = {b.status for b in region.scalars(select(DuoBericht))}
+    assert {BerichtStatus.KLAAR, BerichtStatus.VERZONDEN, BerichtStatus.GEACCEPTEERD,
+            BerichtStatus.AFGEWEZEN} <= statuses
+
+
+def test_demo_has_handhaving_and_a_cbs_file_for_the_last_quarter(region):
+    from portal.models import CbsLevering, Handhaving, HandhavingSoort
+    from portal.services.chain import cbs
+
+    soorten = {h.soort for h in region.scalars(select(Handhaving))}
+    assert soorten == set(HandhavingSoort)
+    levering = region.scalars(select(CbsLevering)).one()
+    assert (levering.periode_van, levering.periode_tot) == cbs.kwartaal(TODAY) and levering.aantal_rijen > 0

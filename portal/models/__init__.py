@@ -1,6 +1,7 @@
 """All models, imported here so that metadata is complete for Alembic and create_all."""
 
 from portal.models.account import User, UserSession, user_gemeente
+from portal.models.api_client import ApiClient, ApiToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base
 from portal.models.billing import (
@@ -12,7 +13,16 @@ from portal.models.billing import (
     PrestatieIndicator,
     Tarief,
 )
+from portal.models.cbs import CbsLevering
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
+from portal.models.duo import BerichtSoort, BerichtStatus, DuoBericht, DuoContactpersoon
+from portal.models.handhaving import (
+    Handhaving,
+    HandhavingBeleid,
+    HandhavingGrond,
+    HandhavingSoort,
+    handhaving_presentie,
+)
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
 from portal.models.kpi import KpiJaarInstelling
 from portal.models.melding import (
@@ -45,17 +55,28 @@ __all__ = [
     "Activiteit",
     "Afschalingsverzoek",
     "AfschalingsverzoekOnderdeel",
+    "ApiClient",
+    "ApiToken",
     "AuditEvent",
     "Base",
+    "BerichtSoort",
+    "BerichtStatus",
     "BillingRun",
+    "CbsLevering",
     "Contract",
     "ContractBudget",
     "ContractOnderdeel",
     "ContractSignaalDrempels",
     "Declaratie",
     "DeclaratieRegel",
+    "DuoBericht",
+    "DuoContactpersoon",
     "Examenresultaat",
     "Gemeente",
+    "Handhaving",
+    "HandhavingBeleid",
+    "HandhavingGrond",
+    "HandhavingSoort",
     "Inburgeraar",
     "IntakeGegevens",
     "KpiJaarInstelling",
@@ -89,6 +110,7 @@ __all__ = [
     "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",
+    "handhaving_presentie",
     "melding_inburgeraar",
     "user_gemeente",
 ]
