@@ -22,6 +22,7 @@ from portal.models import (
     Gemeente,
     Inburgeraar,
     Presentie,
+    PresentieWeek,
     TrajectStart,
     Upload,
     User,
@@ -324,6 +325,11 @@ def get_verwijzing_for_registration_or_404(user: User, verwijzing_id: int) -> Ve
 def presentie(user: User) -> Select[tuple[Presentie]]:
     """Presentie on verwijzingen in scope: a provider its own, gemeente staff that of residents in scope."""
     return select(Presentie).where(Presentie.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+def presentie_weken(user: User) -> Select[tuple[PresentieWeek]]:
+    """Kept week totals of presentie on verwijzingen in scope (the same scope as `presentie`)."""
+    return select(PresentieWeek).where(PresentieWeek.verwijzing_id.in_(_verwijzing_ids(user)))
 
 
 def traject_starts(user: User) -> Select[tuple[TrajectStart]]:
