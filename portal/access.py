@@ -26,6 +26,8 @@ from portal.models import (
     TrajectStart,
     Upload,
     User,
+    Verhuizing,
+    VerhuizingVerwijzing,
     Verwijzing,
     contract_beheerder,
     contract_gemeente,
@@ -335,6 +337,41 @@ def presentie_weken(user: User) -> Select[tuple[PresentieWeek]]:
 def traject_starts(user: User) -> Select[tuple[TrajectStart]]:
     """Registered starts of verwijzingen in scope."""
     return select(TrajectStart).where(TrajectStart.verwijzing_id.in_(_verwijzing_ids(user)))
+
+
+# --- the chain: verhuizing ---------------------------------------------------------------------------
+
+def verhuizingen(user: User) -> Select[tuple[Verhuizing]]:
+    """Verhuizingen from or to a gemeente in scope. The old gemeente reads its own period only through the
+    hand-over dossier; the case itself is in the new gemeente's scope from the date of the move."""
+    if user.rol not in GEMEENTE_ROLLEN:
+        return select(Verhuizing).where(false())
+    in_scope = gemeente_ids_in_scope(user)
+    return select(Verhuizing).where(
+        or_(Verhuizing.van_gemeente_id.in_(in_scope), Verhuizing.naar_gemeente_id.in_(in_scope))
+    )
+
+
+def get_verhuizing_or_404(user: User, verhuizing_id: int) -> Verhuizing:
+    """One verhuizing from or to a gemeente in the user's scope."""
+    return first_or_404(verhuizingen(user).where(Verhuizing.id == verhuizing_id))
+
+
+def get_verhuizing_verwijzing_or_404(user: User, verhuizing: Verhuizing, verwijzing_id: int) -> VerhuizingVerwijzing:
+    """One verwijzing listed for decision in a verhuizing the user may see."""
+    return first_or_404(select(VerhuizingVerwijzing).where(
+        VerhuizingVerwijzing.verhuizing_id == verhuizing.id, VerhuizingVerwijzing.verwijzing_id == verwijzing_id))
+
+
+def may_register_verhuizing(user: User) -> bool:
+    """A verhuizing is started by the klantregisseur of the old gemeente or the functioneel beheerder (the case
+    must be in their scope, i.e. live in their gemeente today)."""
+    return user.rol in CASE_MANAGERS
+
+
+def may_decide_verhuizing(user: User, verhuizing: Verhuizing) -> bool:
+    """The new gemeente decides on the old gemeente's open verwijzingen: its klantregisseur or beheerder."""
+    return user.rol in CASE_MANAGERS and verhuizing.naar_gemeente_id in user.gemeente_ids
 
 
 # --- uploads --------------------------------------------------------------------------------------

@@ -43,6 +43,10 @@ class AuditActie(enum.StrEnum):
     EXAMENRESULTAAT_GECORRIGEERD = "examenresultaat_gecorrigeerd"
     ROUTERESULTAAT_GEREGISTREERD = "routeresultaat_geregistreerd"
     ROUTERESULTAAT_GECORRIGEERD = "routeresultaat_gecorrigeerd"
+    # the chain: verhuizing, DUO berichten, handhaving, CBS
+    VERHUIZING_GEREGISTREERD = "verhuizing_geregistreerd"
+    VERHUIZING_VERWIJZING_BESLOTEN = "verhuizing_verwijzing_besloten"
+    OVERDRACHTSDOSSIER_BEKEKEN = "overdrachtsdossier_bekeken"
     # uploads
     UPLOAD_ONTVANGEN = "upload_ontvangen"
     UPLOAD_GEWEIGERD = "upload_geweigerd"

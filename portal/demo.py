@@ -281,6 +281,10 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
     seed_verwijzingen(session, region)
     seed_trajecten(session, region)
     session.flush()
+    from portal.demo_keten import seed_keten
+
+    seed_keten(session, region)
+    session.flush()
     return region
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,6 +18,11 @@ from portal.models import Base, Gemeente, User
 from portal.models.enums import Rol
 from tests import factories
 from tests.helpers import open_session, throwaway_postgres_database
+
+# The portal's calendar is Dutch (portal.clock.today); tests that say date.today() must mean the same day,
+# also between 22:00 and 24:00 UTC when the two calendars differ.
+os.environ["TZ"] = "Europe/Amsterdam"
+time.tzset()
 
 # log_capture keeps every log line of the run, so tests/test_logging.py can prove no BSN reached a log;
 # registraties_case gives the `case` and `log` fixtures of the registration tests.

@@ -49,7 +49,7 @@ from portal.models.resultaat import (
     OmstandighedenSoort,
     ResultaatBron,
 )
-from portal.models.traject import Activiteit, Presentie, TrajectStart
+from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
 from portal.services import kept_totals
 from portal.services.auth import hash_password
 
@@ -209,6 +209,36 @@ class PresentieFactory(BaseFactory):
         kept_totals.record(cls._meta.sqlalchemy_session,
                            [kept_totals.Wijziging(obj.verwijzing_id, obj.activiteit, obj.datum, None, uren)])
         return obj
+
+
+class PresentieTotaalFactory(BaseFactory):
+    """Kept totals only; in tests, PresentieFactory keeps them from the sessions it stores."""
+
+    class Meta:
+        model = PresentieTotaal
+
+    class Params:
+        verwijzing = factory.SubFactory(VerwijzingFactory)
+
+    verwijzing_id = factory.SelfAttribute("verwijzing.id")
+    activiteit = Activiteit.TAALLES_KNM
+    uren_aanwezig = Decimal("3.00")
+    aantal = 1
+    laatste_datum = factory.LazyFunction(lambda: date.today() - timedelta(days=7))
+
+
+class PresentieWeekFactory(BaseFactory):
+    class Meta:
+        model = PresentieWeek
+
+    class Params:
+        verwijzing = factory.SubFactory(VerwijzingFactory)
+
+    verwijzing_id = factory.SelfAttribute("verwijzing.id")
+    activiteit = Activiteit.TAALLES_KNM
+    week = factory.LazyFunction(lambda: date.today() - timedelta(days=date.today().weekday() + 7))
+    uren_aanwezig = Decimal("3.00")
+    aantal = 1
 
 
 class ContractOnderdeelFactory(BaseFactory):
@@ -387,6 +417,8 @@ class AuditEventFactory(BaseFactory):
 
 
 ALL_FACTORIES = [
+    PresentieTotaalFactory,
+    PresentieWeekFactory,
     GemeenteFactory,
     AanbiederFactory,
     UserFactory,
@@ -414,3 +446,8 @@ ALL_FACTORIES = [
     RegistratieWijzigingFactory,
     AuditEventFactory,
 ]
+
+# The chain's factories (verhuizing, DUO berichten, handhaving, CBS) live in their own module.
+from tests.factories_chain import CHAIN_FACTORIES  # noqa: E402
+
+ALL_FACTORIES += CHAIN_FACTORIES

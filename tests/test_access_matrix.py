@@ -125,6 +125,9 @@ def _build_world(db) -> World:
     }
     # Meldingen belong to one user: side B's is one for the klantregisseur of gemeente B.
     foreign["melding_id"] = _melding(db, regisseur_b, inburgeraar_b).id
+    # Verhuizingen: A's inburgeraar moved in from gemeente C (A decides on its open verwijzing); B's too.
+    own["verhuizing_id"] = _verhuizing(db, inburgeraar_a, gemeente_a, verwijzing_a).id
+    foreign["verhuizing_id"] = _verhuizing(db, inburgeraar_b, gemeente_b, verwijzing_b).id
     return World(users=users, own=own, foreign=foreign)
 
 
@@ -140,6 +143,19 @@ def _upload(db, user: User) -> Upload:
         sha256="0" * 64,
         status=UploadStatus.PREVIEWED,
     )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _verhuizing(db, inburgeraar, naar, verwijzing):
+    from datetime import date, timedelta
+
+    from portal.models import Verhuizing, VerhuizingVerwijzing
+
+    row = Verhuizing(inburgeraar_id=inburgeraar.id, van_gemeente_id=GemeenteFactory(naam="Gemeente C").id,
+                     naar_gemeente_id=naar.id, datum=date.today() - timedelta(days=20))
+    row.verwijzingen = [VerhuizingVerwijzing(verwijzing_id=verwijzing.id)]
     db.add(row)
     db.flush()
     return row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pyotp
 import pytest
@@ -14,6 +14,7 @@ from portal.demo import DEMO_LOGINS, WEST_FRIESLAND, load_demo_region, seed_demo
 from portal.models import Aanbieder, Contract, Gemeente, Inburgeraar, IntakeGegevens, Pip, User, Verwijzing
 from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
 from portal.services import auth
+from portal.services.chain import woonplaats
 
 TODAY = date(2026, 11, 22)
 ROUTE_ONDERDELEN = {
@@ -82,7 +83,11 @@ def test_every_verwijzing_is_covered_by_its_contract_and_fits_the_pip(region):
     for v in verwijzingen:
         person = v.inburgeraar
         assert v.aanbieder_id == v.contract.aanbieder_id
-        assert v.contract.covers(person.gemeente_id, v.onderdeel, v.beoogde_startdatum), v.kenmerk
+        # Made for the gemeente the person lived in at the start; after a verhuizing continued under a contract
+        # that covers the new gemeente.
+        made_for = woonplaats.gemeente_op(region, person.id, v.beoogde_startdatum)
+        assert v.contract.covers(made_for, v.onderdeel, v.beoogde_startdatum) or \
+            v.contract.covers(person.gemeente_id, v.onderdeel, v.beoogde_startdatum), v.kenmerk
         assert v.uiterste_einddatum >= v.beoogde_startdatum
         assert person.pips[0].leerroute in ROUTE_ONDERDELEN[v.onderdeel], v.kenmerk
         if v.onderdeel in (Onderdeel.B1_ROUTE, Onderdeel.ONDERWIJSROUTE, Onderdeel.Z_ROUTE_TAAL,
@@ -127,3 +132,17 @@ def test_seeding_twice_does_not_duplicate(app_ctx, db):
     assert any("docent@omringdijk.example.nl" in line for line in lines)  # the logins are still printed
     seed_demo(force=True, echo=lines.append)
     assert {m: _count(db, m) for m in counts} == counts
+
+
+def test_demo_has_a_completed_verhuizing_and_one_awaiting_decisions(region):
+    from portal.models import Verhuizing
+
+    moves = region.scalars(select(Verhuizing).order_by(Verhuizing.datum)).all()
+    assert len(moves) == 2
+    completed, pending = moves
+    assert completed.verwijzingen and all(r.besluit is not None for r in completed.verwijzingen)
+    assert pending.verwijzingen and all(r.besluit is None for r in pending.verwijzingen)
+    for move in moves:
+        assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum) == move.naar_gemeente_id
+        assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum - timedelta(days=1)) == \
+            move.van_gemeente_id

@@ -2,7 +2,7 @@
 an index on presentie.datum for the four-week attendance window
 
 Revision ID: 0010
-Revises: 0016
+Revises: 0014
 Create Date: 2026-12-03 08:00:00
 
 Existing presentie is counted into the new tables here, so `totalen-controleren` finds no differences after
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0010'
-down_revision: str | None = '0016'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,6 +5,7 @@ from portal.blueprints.auth import bp as auth_bp
 from portal.blueprints.beheer import bp as beheer_bp
 from portal.blueprints.deelnemers import bp as deelnemers_bp
 from portal.blueprints.inburgeraars import bp as inburgeraars_bp
+from portal.blueprints.keten import bp as keten_bp
 from portal.blueprints.main import bp as main_bp
 from portal.blueprints.meldingen import bp as meldingen_bp
 from portal.blueprints.presentie import bp as presentie_bp
@@ -14,5 +15,5 @@ from portal.blueprints.uploads import bp as uploads_bp
 
 BLUEPRINTS = [
     auth_bp, main_bp, inburgeraars_bp, deelnemers_bp, beheer_bp, meldingen_bp, registraties_bp, regie_bp,
-    presentie_bp, uploads_bp, account_bp,
+    presentie_bp, uploads_bp, account_bp, keten_bp,
 ]

@@ -28,6 +28,7 @@ from portal.models.traject import Activiteit, Presentie, PresentieTotaal, Presen
 from portal.models.upload import Upload, UploadSoort, UploadStatus
 from portal.models.verwijzing import Verwijzing
 from portal.models.wijziging import RegistratieWijziging
+from portal.models.woonplaats import Verhuizing, VerhuizingVerwijzing, VerwijzingBesluit
 
 __all__ = [
     "Aanbieder",
@@ -63,7 +64,10 @@ __all__ = [
     "UploadStatus",
     "User",
     "UserSession",
+    "Verhuizing",
+    "VerhuizingVerwijzing",
     "Verwijzing",
+    "VerwijzingBesluit",
     "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",

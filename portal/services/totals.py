@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import access, clock
-from portal.domain import aanwezigheid, normen
+from portal.domain import aanwezigheid, duo_uren, normen
 from portal.models import Inburgeraar, Presentie, PresentieTotaal, User, Verwijzing
 from portal.models.enums import Doelgroep, Onderdeel
 from portal.models.traject import Activiteit
 from portal.services.validation import as_decimal
 
-DUO_MAX = 9999  # DUO's GevolgdeUren are whole numbers 0–9999
+DUO_MAX = duo_uren.DUO_MAX
 _ZERO = Decimal(0)
 
 
@@ -54,7 +54,7 @@ class DuoTeller:
     @property
     def duo_waarde(self) -> int:
         """Whole hours followed, rounded down and capped at DUO's maximum."""
-        return min(DUO_MAX, int(self.uren))
+        return duo_uren.duo_waarde(self.uren)
 
 
 @dataclass
@@ -125,9 +125,7 @@ def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) ->
     )
     result.presentie_recent = attendance_percentage(recent_aanwezig, recent_afwezig)
     result.duo_tellers = [
-        DuoTeller("Taalles en KNM bij de cursusinstelling", per_activiteit[Activiteit.TAALLES_KNM]),
-        DuoTeller("Taalles en KNM tijdens de brede intake", per_activiteit[Activiteit.BREDE_INTAKE]),
-        DuoTeller("Participatieactiviteiten Z-route", per_activiteit[Activiteit.PARTICIPATIE]),
+        DuoTeller(soort.label, uren) for soort, uren in duo_uren.tellers(per_activiteit).items()
     ]
     # Legal norms count per inburgeraar across verwijzingen: the hours of the activity the norm is about.
     gerealiseerd = {

@@ -55,7 +55,7 @@ def test_duo_counters_and_norms_follow_from_the_sessions(db):
     assert counters["Taalles en KNM bij de cursusinstelling"].uren == Decimal("6.5")
     assert counters["Taalles en KNM bij de cursusinstelling"].duo_waarde == 6  # DUO takes whole hours
     assert counters["Taalles en KNM tijdens de brede intake"].uren == 2
-    assert counters["Participatieactiviteiten Z-route"].uren == 4
+    assert counters["Participatieactiviteiten (met maatschappelijke begeleiding)"].uren == 4
     norms = {n.label: n for n in result.normen}
     assert (norms["MAP praktijkdeel"].uren, norms["MAP praktijkdeel"].norm, norms["MAP praktijkdeel"].behaald) == (
         40, 40, True)

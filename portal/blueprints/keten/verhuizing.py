@@ -1,0 +1,122 @@
+"""Verhuizing: register a move, read the hand-over dossier (page and JSON), decide on open verwijzingen."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from portal import access
+from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
+from portal.blueprints.formflow import input_from, save_form
+from portal.blueprints.keten import bp
+from portal.blueprints.keten.forms import BesluitForm, VerhuizingForm
+from portal.extensions import db
+from portal.models import Gemeente, User, Verhuizing
+from portal.navigation import add_nav_item
+from portal.services.chain import verhuizing as verhuizingen
+from portal.services.chain import woonplaats
+
+add_nav_item("keten.verhuizingen_index", "Verhuizingen", CASE_READERS,
+             description="overdrachtsdossiers en besluiten over lopende verwijzingen", order=60)
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+@bp.route("/inburgeraars/<int:inburgeraar_id>/verhuizing", methods=["GET", "POST"])
+@roles_required(*CASE_MANAGERS)
+def verhuizing_nieuw(inburgeraar_id: int) -> str | Response:
+    """Register that an inburgeraar of the user's gemeente moved to another gemeente."""
+    actor = _actor()
+    inburgeraar = access.get_inburgeraar_or_404(actor, inburgeraar_id)
+    form = VerhuizingForm()
+    andere = db.session.scalars(
+        select(Gemeente).where(Gemeente.id != inburgeraar.gemeente_id).order_by(Gemeente.naam)
+    )
+    form.naar_gemeente_id.choices = [("", "Kies de nieuwe gemeente"), *((str(g.id), g.naam) for g in andere)]
+    done = save_form(
+        form,
+        lambda: verhuizingen.register(db.session, actor, inburgeraar, input_from(verhuizingen.VerhuizingInput, form)),
+        lambda saved: f"De verhuizing naar {saved.naar_gemeente.naam} is geregistreerd. "
+                      "Het overdrachtsdossier staat klaar voor de nieuwe gemeente.",
+        lambda saved: url_for("keten.verhuizing_dossier", verhuizing_id=saved.id),
+    )
+    return done or render_template(
+        "keten/verhuizing_nieuw.html", form=form, inburgeraar=inburgeraar,
+        historie=woonplaats.historie(db.session, inburgeraar),
+    )
+
+
+@bp.route("/verhuizingen")
+@roles_required(*CASE_READERS)
+def verhuizingen_index() -> str:
+    """Moves from and to the user's gemeenten, newest first, with the open decisions."""
+    actor = _actor()
+    rows = db.session.scalars(access.verhuizingen(actor).order_by(Verhuizing.datum.desc(), Verhuizing.id.desc()))
+    return render_template("keten/verhuizingen.html", verhuizingen=list(rows),
+                           scope=set(db.session.scalars(access.gemeente_ids_in_scope(actor))))
+
+
+def _dossier(verhuizing_id: int) -> tuple[Verhuizing, verhuizingen.Overdrachtsdossier, bool]:
+    actor = _actor()
+    verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
+    inhoud = verhuizingen.read(db.session, actor, verhuizing)
+    nieuw = verhuizing.naar_gemeente_id in set(db.session.scalars(access.gemeente_ids_in_scope(actor)))
+    db.session.commit()
+    return verhuizing, inhoud, nieuw
+
+
+@bp.route("/verhuizingen/<int:verhuizing_id>")
+@roles_required(*CASE_READERS)
+def verhuizing_dossier(verhuizing_id: int) -> str:
+    """The printable hand-over dossier: the old gemeente's period only; decisions for the new gemeente."""
+    verhuizing, inhoud, nieuw = _dossier(verhuizing_id)
+    actor = _actor()
+    besluiten = {}
+    if nieuw and access.may_decide_verhuizing(actor, verhuizing):
+        for regel in inhoud.open_verwijzingen:
+            if regel.besluit is None:
+                form = BesluitForm(prefix=f"v{regel.verwijzing_id}")
+                form.contract_id.choices = [("", "Kies een contract"), *(
+                    (str(c.id), f"{c.naam} ({c.kenmerk})")
+                    for c in verhuizingen.contracten_voor_voortzetten(db.session, regel))]
+                besluiten[regel.verwijzing_id] = form
+    return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=nieuw,
+                           besluiten=besluiten)
+
+
+@bp.route("/verhuizingen/<int:verhuizing_id>.json")
+@roles_required(*CASE_READERS)
+def verhuizing_dossier_json(verhuizing_id: int) -> Response:
+    """The hand-over dossier as JSON, for the new gemeente's own systems."""
+    _verhuizing, inhoud, nieuw = _dossier(verhuizing_id)
+    response = jsonify(inhoud.as_json(met_besluiten=nieuw))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/verhuizingen/<int:verhuizing_id>/verwijzingen/<int:verwijzing_id>", methods=["POST"])
+@roles_required(*CASE_MANAGERS)
+def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> str | Response:
+    """The new gemeente ends a verwijzing that was open at the move, or continues it under a covering contract."""
+    actor = _actor()
+    verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
+    regel = access.get_verhuizing_verwijzing_or_404(actor, verhuizing, verwijzing_id)
+    form = BesluitForm(prefix=f"v{verwijzing_id}")
+    form.contract_id.choices = [("", "Kies een contract"), *(
+        (str(c.id), f"{c.naam} ({c.kenmerk})") for c in verhuizingen.contracten_voor_voortzetten(db.session, regel))]
+    done = save_form(
+        form,
+        lambda: verhuizingen.decide(db.session, actor, regel, input_from(verhuizingen.BesluitInput, form)),
+        lambda saved: f"Het besluit over verwijzing {saved.verwijzing.kenmerk} is vastgelegd.",
+        url_for("keten.verhuizing_dossier", verhuizing_id=verhuizing.id),
+    )
+    if done:
+        return done
+    inhoud = verhuizingen.dossier(db.session, verhuizing)
+    others = {}
+    return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=True,
+                           besluiten={**others, regel.verwijzing_id: form}), 422  # type: ignore[return-value]

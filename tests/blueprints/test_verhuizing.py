@@ -1,0 +1,67 @@
+"""The verhuizing as the klantregisseurs use it: the old gemeente loses the case page, keeps its dossier; the new
+gemeente decides on open verwijzingen."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from portal.models.enums import Onderdeel, Rol, VerwijzingStatus
+from tests.factories import (
+    ContractFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    IntakeGegevensFactory,
+    PipFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
+from tests.helpers import post_form
+
+
+def test_move_hands_the_case_over(app, db, login_as):
+    hoorn, dalfsen = GemeenteFactory(naam="Hoorn"), GemeenteFactory(naam="Dalfsen")
+    oud = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn])
+    nieuw = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[dalfsen])
+    person = InburgeraarFactory(gemeente=hoorn, klantregisseur=oud)
+    IntakeGegevensFactory(inburgeraar=person)
+    PipFactory(inburgeraar=person)
+    verwijzing = VerwijzingFactory(inburgeraar=person, contract=ContractFactory(gemeenten=[hoorn]),
+                                   onderdeel=Onderdeel.B1_ROUTE)
+    db.flush()
+    datum = date.today() - timedelta(days=3)
+
+    client = login_as(oud)
+    case_url = f"/inburgeraars/{person.id}"
+    assert client.get(case_url).status_code == 200
+    response = post_form(client, f"/keten/inburgeraars/{person.id}/verhuizing",
+                         {"naar_gemeente_id": str(dalfsen.id), "datum": datum.strftime("%d-%m-%Y")})
+    assert response.status_code == 302
+    dossier_url = response.headers["Location"]
+
+    # The old gemeente keeps the dossier of its period; the case page is the same 404 as a case that does not exist.
+    page = client.get(dossier_url)
+    gone = client.get(case_url)
+    missing = client.get("/inburgeraars/999999")
+    assert gone.status_code == missing.status_code == 404
+    assert gone.get_data(as_text=True) == missing.get_data(as_text=True)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Overdrachtsdossier" in html and verwijzing.kenmerk in html
+    assert "Besluit vastleggen" not in html and "Nog te besluiten" not in html
+    assert client.get(dossier_url + ".json").get_json()["verhuizing"]["periode_tot"] == (
+        datum - timedelta(days=1)).isoformat()
+
+    # The new gemeente sees the case and decides on the open verwijzing.
+    client = login_as(nieuw)
+    assert client.get(case_url).status_code == 200
+    html = client.get(dossier_url).get_data(as_text=True)
+    assert "Besluit vastleggen" in html
+    bad = post_form(client, f"{dossier_url}/verwijzingen/{verwijzing.id}", {f"v{verwijzing.id}-besluit": "voortgezet"},
+                    page_url=dossier_url)
+    assert bad.status_code == 422 and "Kies een contract" in bad.get_data(as_text=True)
+    done = post_form(client, f"{dossier_url}/verwijzingen/{verwijzing.id}", {f"v{verwijzing.id}-besluit": "beeindigd"},
+                     page_url=dossier_url)
+    assert done.status_code == 302
+    db.refresh(verwijzing)
+    assert verwijzing.status is VerwijzingStatus.INGETROKKEN
+    assert "Beëindigd" in client.get(dossier_url).get_data(as_text=True)
