@@ -10,10 +10,9 @@
     if (!form || !form.classList || !form.classList.contains("presentie-rij__form")) { return; }
     var row = form.closest("tr");
     var active = document.activeElement;
-    pending = {
-      rowId: row ? row.id : null,
-      kolom: active && active.dataset ? active.dataset.kolom || null : null
-    };
+    // Inputs are named <veld>_<day>: aanwezig_0 .. reden_6.
+    var match = active && active.name ? /_(\d)$/.exec(active.name) : null;
+    pending = { rowId: row ? row.id : null, kolom: match ? match[1] : null };
   });
 
   function afterRowSwap() {
@@ -32,15 +31,14 @@
       return;
     }
     var next = row.nextElementSibling;
-    while (next && !next.querySelector('input[data-veld="aanwezig"]')) { next = next.nextElementSibling; }
+    var day = 'input[name^="aanwezig_"]';
+    while (next && !next.querySelector(day)) { next = next.nextElementSibling; }
     var target = null;
     if (next) {
-      target = (kolom !== null && next.querySelector('input[data-veld="aanwezig"][data-kolom="' + kolom + '"]')) ||
-        next.querySelector('input[data-veld="aanwezig"]');
+      target = (kolom !== null && next.querySelector('input[name="aanwezig_' + kolom + '"]')) || next.querySelector(day);
     }
     if (!target) {
-      target = (kolom !== null && row.querySelector('input[data-veld="aanwezig"][data-kolom="' + kolom + '"]')) ||
-        row.querySelector("input[data-veld]");
+      target = (kolom !== null && row.querySelector('input[name="aanwezig_' + kolom + '"]')) || row.querySelector(day);
     }
     if (target) { target.focus(); target.select(); }
   }

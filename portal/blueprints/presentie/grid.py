@@ -42,13 +42,21 @@ def inputs_from_form(row: Row, form: Any, activiteit: Activiteit) -> list[Presen
     """Presentie inputs for the days of a submitted row that carry a value or already had a stored record.
 
     The submitted raw text goes to the service unchanged; the cells keep it so errors show what was typed.
+    Absence fields that were not submitted at all (the row's absence panel was never opened, so they were not
+    on the page) keep what is stored: only a field sent empty clears a value.
     """
     inputs = []
     for cell in row.cells:
         if not cell.editable:
             continue  # no inputs are shown for these days; the service would refuse them anyway
         had_record = cell.stored
-        submitted = {v: (form[f"{v}_{cell.index}"].data or "").strip()[:500] for v in VELDEN}
+        submitted = {}
+        for v in VELDEN:
+            field = form[f"{v}_{cell.index}"]
+            if v != "aanwezig" and not field.raw_data:
+                submitted[v] = cell.values[v]  # not on the page: unchanged
+            else:
+                submitted[v] = (field.data or "").strip()[:500]
         if not any(submitted.values()) and not had_record:
             cell.values = dict.fromkeys(VELDEN, "")
             continue

@@ -127,6 +127,22 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     return submit(form, save, done=done, again=again)
 
 
+@bp.route("/week/rij/<int:verwijzing_id>/afwezigheid")
+@roles_required(*AANBIEDER_ROLLEN)
+def afwezigheid(verwijzing_id: int) -> str:
+    """The absence fields of one grid row for the week, loaded when the row's 'Afwezigheid' opens (htmx)."""
+    access.get_verwijzing_for_registration_or_404(current_user, verwijzing_id)
+    now = clock.today()
+    monday = weekrooster.parse_week(request.args.get("week"), now)
+    activiteiten = weekrooster.activiteiten_for(db.session, current_user)
+    activiteit = _activiteit(request.args.get("activiteit"), activiteiten)
+    rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)
+    if not rows:
+        abort(404)
+    return render_template("presentie/_afwezigheid.html", row=rows[0],
+                           **_week_context(monday, activiteit, activiteiten))
+
+
 def _saved_message(naam: str, result: presentie.SaveResult) -> str:
     if result.nieuw == result.gewijzigd == 0:
         return f"Geen wijzigingen voor {naam}."
