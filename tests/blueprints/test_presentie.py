@@ -276,3 +276,20 @@ def test_saving_a_row_whose_absence_panel_was_not_opened_keeps_the_stored_absenc
     db.expire_all()
     monday = saved(db, bakker)[date(2026, 11, 16)]
     assert (monday.uren_afwezig_ongeoorloofd, monday.reden_afwezig) == (0, None)
+
+
+def test_the_row_returned_after_a_save_is_the_row_as_stored(db, login_as, provider):
+    """The save answers with the row built from what was saved, not loaded again: it must read the same."""
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    answer = post_row(client, bakker, {"aanwezig_0": " 2.50", "aanwezig_1": "3,0", "aanwezig_2": "0",
+                                       "ongeoorloofd_2": "1.25", "reden_2": "  Zonder   bericht "})
+    answer = answer.get_data(as_text=True)
+    fresh = rows_of(grid_page(client).get_data(as_text=True))[0]
+
+    def without_message(html: str) -> str:  # and without the CSRF token, signed with the time
+        return re.sub(r' data-bericht="[^"]*"|name="csrf_token" value="[^"]*"', "", html)
+
+    assert "Opgeslagen voor" in answer
+    assert without_message(rows_of(answer)[0]) == without_message(fresh)
+    assert 'value="2,5"' in fresh and "Afwezigheid (1 dag)" in fresh

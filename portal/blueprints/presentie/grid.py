@@ -5,15 +5,17 @@ Which rows and days the grid shows is portal.services.weekrooster; saving is por
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
-from portal.formatting import datum
+from portal.formatting import datum, getal
 from portal.models.traject import Activiteit
 from portal.services import ValidationError
-from portal.services.presentie import PresentieInput
+from portal.services.presentie import PresentieInput, clean_reden
+from portal.services.validation import is_empty, parse_hours
 from portal.services.weekrooster import DAGEN, DAGEN_KORT, VELDEN, Cell, Row
 
 _SERVICE_VELD = {
@@ -67,6 +69,25 @@ def inputs_from_form(row: Row, form: Any, activiteit: Activiteit) -> list[Presen
             uren_afwezig_ongeoorloofd=submitted["ongeoorloofd"], reden_afwezig=submitted["reden"],
         ))
     return inputs
+
+
+def show_saved(row: Row, inputs: list[PresentieInput]) -> None:
+    """After a successful save: the submitted days as stored (Dutch decimals, the reason as kept), without
+    loading the row again. Only valid input gets here, so every value parses."""
+    for item in inputs:
+        cell = row.cells[item.regel - 1]
+        uren = {veld: parse_hours(raw, label=veld) if not is_empty(raw) else Decimal(0)
+                for veld, raw in (("aanwezig", item.uren_aanwezig), ("geoorloofd", item.uren_afwezig_geoorloofd),
+                                  ("ongeoorloofd", item.uren_afwezig_ongeoorloofd))}
+        cell.values = {
+            "aanwezig": getal(uren["aanwezig"]),
+            "geoorloofd": getal(uren["geoorloofd"]) if uren["geoorloofd"] else "",
+            "ongeoorloofd": getal(uren["ongeoorloofd"]) if uren["ongeoorloofd"] else "",
+            "reden": clean_reden(item.reden_afwezig) or "",
+        }
+        cell.stored = True
+        cell.errors = {}
+    row.errors = []
 
 
 def attach_errors(row: Row, error: ValidationError) -> None:
