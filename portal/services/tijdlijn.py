@@ -160,9 +160,10 @@ def presentie_gebeurtenissen(
     result = []
     for (v_id, week), (a, g, o) in per_week.items():
         kenmerk, aanbieder = kenmerken[v_id]
+        tot = min(week + timedelta(days=6), today)  # the current week: up to today, never a later date
         result.append(Gebeurtenis(
-            min(week + timedelta(days=6), today), "Presentie",
-            f"Week {week.isocalendar().week} ({datum(week)} t/m {datum(week + timedelta(days=6))}): "
+            tot, "Presentie",
+            f"Week {week.isocalendar().week} ({datum(week)} t/m {datum(tot)}): "
             f"{getal(a)} uur aanwezig, {getal(g)} uur afwezig met reden, {getal(o)} uur zonder reden.",
             f"Aanbieder {aanbieder}", kenmerk,
         ))
