@@ -1,7 +1,6 @@
 """Run a benchmark: `.venv/bin/python -m bench [name] [options]` (default: import_presentie).
 
 Benchmarks: import_presentie (issue 4: 100k-row presence upload vs calamine + executemany; --pg, --memory),
-regie_overview (issue 5: caseload overview vs the bare signals query; --pg),
 load (issue 8: gunicorn -w 4 under 8 concurrent clients: /gezond, caseload, case page, grid save; --pg),
 regie_scale (issue 10: overview and case page at 150k and 1.5M presence rows vs /gezond; --pg).
 """
@@ -11,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("import_presentie", "regie_overview", "regie_scale", "load")
+BENCHMARKS = ("import_presentie", "regie_scale", "load")
 
 
 def main() -> None:

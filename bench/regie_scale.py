@@ -35,7 +35,6 @@ from typing import Any
 import pyotp
 from sqlalchemy import create_engine, event, insert, make_url, text
 
-from bench.regie_overview import GEMEENTEN, PRESENTIE_COLUMNS, _insert_presentie, _weekdays
 from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db as portal_db
@@ -66,7 +65,11 @@ NOW = datetime.now(UTC)
 TODAY = date.today()
 PASSWORD = "regie-scale-benchmark-wachtwoord"  # noqa: S105 - a throwaway account in a scratch database
 GOALS = {"eigen caseload": 40.0, "dossier": 40.0, "alle": 200.0}
-assert PRESENTIE_COLUMNS  # the same columns as the older benchmark's loader
+GEMEENTEN = 4
+PRESENTIE_COLUMNS = (
+    "verwijzing_id", "datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd",
+    "uren_afwezig_ongeoorloofd", "created_at", "updated_at",
+)
 
 
 @dataclass
@@ -81,6 +84,41 @@ class Meting:
     def ratios(self, page: str) -> list[float]:
         """Paired ratios page / /gezond of the same round."""
         return [t / g for t, g in zip(self.tijden[page], self.tijden["gezond"], strict=True)]
+
+
+def _weekdays(start: date, count: int) -> Iterator[date]:
+    day, found = start, 0
+    while found < count:
+        if day.weekday() < 5:
+            yield day
+            found += 1
+        day += timedelta(days=1)
+
+
+def _insert_presentie(conn: Any, rows: Iterator[tuple]) -> int:
+    """COPY on PostgreSQL, Core executemany in chunks on SQLite."""
+    count = 0
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY presentie ({', '.join(PRESENTIE_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    # Plain executemany without per-value type processing, in SQLAlchemy's SQLite storage formats.
+    sql = f"INSERT INTO presentie ({', '.join(PRESENTIE_COLUMNS)}) VALUES ({', '.join('?' * len(PRESENTIE_COLUMNS))})"
+    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ")
+    chunk: list[tuple] = []
+    for v_id, datum, activiteit, a, g, o, _created, _updated in rows:
+        chunk.append((v_id, datum.isoformat(), activiteit, a, g, o, stamp, stamp))
+        if len(chunk) == 100_000:
+            conn.exec_driver_sql(sql, chunk)
+            count += len(chunk)
+            chunk = []
+    if chunk:
+        conn.exec_driver_sql(sql, chunk)
+        count += len(chunk)
+    return count
 
 
 def _presentie(plan: list[tuple[int, str]], per_verwijzing: int, rng: random.Random) -> Iterator[tuple]:
