@@ -260,15 +260,15 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
     )
     venster = aanwezigheid_venster(today)
 
-    pip_stand = (
-        select(
-            Pip.inburgeraar_id.label("inburgeraar_id"),
-            func.max(Pip.versie).label("versies"),
-            func.min(case((Pip.versie == 1, Pip.dagtekening))).label("eerste_dagtekening"),
-        )
-        .where(Pip.inburgeraar_id.in_(scope_ids))
-        .group_by(Pip.inburgeraar_id)
-        .cte("pip_stand")
+    # Per inburgeraar, looked up through the pip index (inburgeraar_id, versie): SQLite would otherwise scan a
+    # materialised per-inburgeraar aggregate once per row (5,000 x 5,000 for a whole region).
+    pip_versies = (
+        select(func.max(Pip.versie)).where(Pip.inburgeraar_id == Inburgeraar.id).correlate(Inburgeraar)
+        .scalar_subquery()
+    )
+    eerste_dagtekening = (
+        select(Pip.dagtekening).where(Pip.inburgeraar_id == Inburgeraar.id, Pip.versie == 1)
+        .correlate(Inburgeraar).scalar_subquery()
     )
     huidige_pip = Pip.__table__.alias("huidige_pip")
 
@@ -323,8 +323,8 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             Inburgeraar.datum_kennisgeving,
             Inburgeraar.datum_brp_inschrijving,
             Inburgeraar.termijn_verlengd_tot,
-            pip_stand.c.versies,
-            pip_stand.c.eerste_dagtekening,
+            pip_versies.label("versies"),
+            eerste_dagtekening.label("eerste_dagtekening"),
             huidige_pip.c.leerroute,
             huidige_pip.c.niveau,
             huidige_pip.c.geschatte_intensiteit,
@@ -341,10 +341,9 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
         .select_from(Inburgeraar)
         .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
         .outerjoin(User, User.id == Inburgeraar.klantregisseur_id)
-        .outerjoin(pip_stand, pip_stand.c.inburgeraar_id == Inburgeraar.id)
         .outerjoin(
             huidige_pip,
-            and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_stand.c.versies),
+            and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_versies),
         )
         .outerjoin(afschaling, afschaling.c.inburgeraar_id == Inburgeraar.id)
         .outerjoin(examens, examens.c.inburgeraar_id == Inburgeraar.id)
