@@ -26,7 +26,8 @@ import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -259,8 +260,25 @@ def _explain(engine: Any, user: User, inburgeraar_id: int) -> list[str]:
     return lines
 
 
-def run(url: str, label: str, inburgeraars: int, rijen: int, rondes: int) -> Meting:
-    """Seed one size and measure every page in rounds."""
+@dataclass
+class Omgeving:
+    """One seeded size: its app (with the database extension's engine and session factory) and logged-in client."""
+
+    label: str
+    engine: Any
+    session_factory: Any
+    client: Any
+    eigen: list[int]
+    meting: Meting
+    pages: dict[str, Callable[[int], str]]
+
+    def activate(self) -> None:
+        """Point the database extension at this size (one process holds both, so rounds can alternate)."""
+        portal_db.engine, portal_db.session_factory = self.engine, self.session_factory
+
+
+def prepare(url: str, label: str, inburgeraars: int, rijen: int) -> Omgeving:
+    """Seed one size, log in, warm up and count each page's SQL statements."""
     config = TestConfig()
     config.DATABASE_URL = url
     config.WTF_CSRF_ENABLED = False  # type: ignore[attr-defined]
@@ -277,11 +295,10 @@ def run(url: str, label: str, inburgeraars: int, rijen: int, rondes: int) -> Met
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")  # as migrate does
     print(f"[{label}] {inburgeraars} inburgeraars, {count:,} presentierijen, eigen caseload {len(eigen)}; "
-          f"klaargezet in {time.perf_counter() - started:.0f} s")
-
+          f"klaargezet in {time.perf_counter() - started:.0f} s", flush=True)
     client = app.test_client()
     _login(client, email, totp_secret)
-    pages = {
+    pages: dict[str, Callable[[int], str]] = {
         "gezond": lambda n: "/gezond",
         "eigen caseload": lambda n: "/regie/",
         "alle": lambda n: "/regie/?alle=1",
@@ -300,34 +317,40 @@ def run(url: str, label: str, inburgeraars: int, rijen: int, rondes: int) -> Met
         assert response.status_code == 200, (name, response.status_code)
         meting.statements[name], meting.bytes[name] = statements[0], len(response.data)
     event.remove(engine, "before_cursor_execute", count_statement)
-    for n in range(rondes):
-        for name, path in pages.items():
-            # /gezond takes ~2 ms, so one call is mostly noise on a shared machine: its round value is the median
-            # of five calls in that round.
-            samples = []
-            for _ in range(5 if name == "gezond" else 1):
-                began = time.perf_counter()
-                response = client.get(path(n))
-                samples.append(time.perf_counter() - began)
-                assert response.status_code == 200
-            meting.tijden[name].append(statistics.median(samples))
     with app.app_context():
         user = portal_db.session.get(User, 1)
         for line in _explain(engine, user, eigen[0]):
-            print(f"[{label}] {line}")
-    for name in pages:
+            print(f"[{label} {count:,}] {line}")
+    return Omgeving(f"{label} {count:,}", engine, portal_db.session_factory, client, eigen, meting, pages)
+
+
+def measure_round(omgeving: Omgeving, n: int) -> None:
+    """Every page once (/gezond: the median of five calls, it takes ~2 ms and one call is mostly noise)."""
+    omgeving.activate()
+    for name, path in omgeving.pages.items():
+        samples = []
+        for _ in range(5 if name == "gezond" else 1):
+            began = time.perf_counter()
+            response = omgeving.client.get(path(n))
+            samples.append(time.perf_counter() - began)
+            assert response.status_code == 200
+        omgeving.meting.tijden[name].append(statistics.median(samples))
+
+
+def report(omgeving: Omgeving) -> None:
+    meting = omgeving.meting
+    for name in omgeving.pages:
         median_ms = statistics.median(meting.tijden[name]) * 1000
         ratio = "" if name == "gezond" else (
             f", mediaan van gepaarde verhoudingen {statistics.median(meting.ratios(name)):.1f}x /gezond "
             f"(doel <= {GOALS[name]:.0f}x)")
-        print(f"[{label}] {count:>9,} rijen  {name:<15} {median_ms:8.1f} ms, "
+        print(f"[{omgeving.label} rijen] {name:<15} {median_ms:8.1f} ms, "
               f"{meting.statements[name]:>3} SQL-statements, {meting.bytes[name] // 1024} KB{ratio}")
-    engine.dispose()
-    return meting
 
 
+@contextmanager
 def _database(pg: bool) -> Iterator[tuple[str, str]]:
-    """Yield (url, label) of a scratch database: a SQLite temp file, or a throwaway PostgreSQL database."""
+    """(url, label) of a scratch database: a SQLite temp file, or a throwaway PostgreSQL database."""
     if not pg:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'regie_scale.db'}", "SQLite"
@@ -345,30 +368,40 @@ def _database(pg: bool) -> Iterator[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Both sizes on one database kind; exit 1 when a goal is missed."""
+    """Both sizes on one database kind, measured in alternating rounds; exit 1 when a goal is missed."""
     parser = argparse.ArgumentParser(prog="python -m bench regie_scale")
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (BENCH_PG_URL) instead of SQLite")
     parser.add_argument("--inburgeraars", type=int, default=5_000)
     parser.add_argument("--rijen", default="150000,1500000", help="presentierijen per meting, kommagescheiden")
     parser.add_argument("--rondes", type=int, default=15)
     args = parser.parse_args(argv)
-    sizes = [int(r) for r in args.rijen.split(",")]
-    metingen = []
-    for rijen in sizes:
-        for url, label in _database(args.pg):
-            metingen.append(run(url, label, args.inburgeraars, rijen, args.rondes))
+    with ExitStack() as stack:
+        omgevingen = []
+        for rijen in (int(r) for r in args.rijen.split(",")):
+            url, label = stack.enter_context(_database(args.pg))
+            omgevingen.append(prepare(url, label, args.inburgeraars, rijen))
+        for n in range(args.rondes):  # the sizes take turns, first one way round, then the other
+            for omgeving in omgevingen if n % 2 == 0 else reversed(omgevingen):
+                measure_round(omgeving, n)
+        for omgeving in omgevingen:
+            report(omgeving)
+            omgeving.engine.dispose()
     missed = []
-    for meting in metingen:
+    for omgeving in omgevingen:
         for page, goal in GOALS.items():
-            if statistics.median(meting.ratios(page)) > goal:
-                missed.append(f"{page} bij {meting.rijen:,} rijen")
-    if len(metingen) > 1:
-        small, large = metingen[0], metingen[-1]
+            if statistics.median(omgeving.meting.ratios(page)) > goal:
+                missed.append(f"{page} bij {omgeving.label} rijen")
+    if len(omgevingen) > 1:
+        small, large = omgevingen[0].meting, omgevingen[-1].meting
         for page in GOALS:
-            growth = statistics.median(large.ratios(page)) / statistics.median(small.ratios(page))
-            raw = statistics.median(large.tijden[page]) / statistics.median(small.tijden[page])
-            print(f"{page:<15} {large.rijen:,} / {small.rijen:,} rijen: {growth:.2f}x (genormaliseerd op /gezond; "
-                  f"ruw {raw:.2f}x; doel <= 1.2x)")
+            # Paired per round: the same round's two sizes, each against its own /gezond.
+            growth = statistics.median(
+                (lt / lg) / (st / sg) for lt, lg, st, sg in zip(
+                    large.tijden[page], large.tijden["gezond"], small.tijden[page], small.tijden["gezond"],
+                    strict=True))
+            raw = statistics.median(lt / st for lt, st in zip(large.tijden[page], small.tijden[page], strict=True))
+            print(f"{page:<15} {large.rijen:,} / {small.rijen:,} rijen: {growth:.2f}x (mediaan per ronde, elk op zijn "
+                  f"/gezond; ruw {raw:.2f}x; doel <= 1.2x)")
             if growth > 1.2:
                 missed.append(f"{page} groeit {growth:.2f}x")
     if missed:
