@@ -14,7 +14,8 @@ Per round, on the same scratch database (a SQLite temp file, or a throwaway Post
 The workbook is shaped as Excel saves one: shared strings, a bold header, date and number styles, column widths.
 Every round uploads 100,000 new rows (the next 50 days), so both tables grow alike. Printed: per round the
 seconds of both and their ratio floor/portal, and the median of those paired ratios (goal >= 0.5).
-`--memory` runs the portal flow for 300,000 rows in a child process and prints its peak RSS (goal < 400 MB).
+`--memory` seeds in this process, then runs only the HTTP flow for 300,000 rows in a fresh child process and
+prints the child's peak RSS (goal < 400 MB).
 
 Run: `.venv/bin/python -m bench import_presentie [--pg] [--rows 100000] [--bestaand 1000000] [--repeat 3]
 [--memory]`.
@@ -34,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -181,6 +183,9 @@ def bulk_insert(engine: Any, table: str, rows: Iterator[tuple] | list[tuple]) ->
         else:
             stamp_rows = [(v, d.isoformat(), a, p, g, o, r, u, c.replace(tzinfo=None).isoformat(sep=" "),
                            m.replace(tzinfo=None).isoformat(sep=" ")) for v, d, a, p, g, o, r, u, c, m in rows]
+            # The portal's connections run sqlite3 in autocommit mode (it manages transactions itself): one
+            # explicit transaction, as a bulk load would use.
+            cursor.execute("BEGIN")
             cursor.executemany(f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 10)})",
                                stamp_rows)
             count = len(stamp_rows)
@@ -302,106 +307,147 @@ def portal_flow(client: Any, path: Path) -> dict[str, float]:
     return phases
 
 
-def run(use_pg: bool, rows: int, existing: int, repeat: int, portal_only: bool = False) -> None:
-    """Seed once (with `existing` rows of presence), then `repeat` rounds of floor and portal, alternating."""
+@dataclass
+class Opzet:
+    """A seeded scratch database: the app, the provider's login and the uploading deelnemers."""
+
+    app: Any
+    engine: Any
+    email: str
+    secret: str
+    people: list[tuple[str, str, int]]
+    count: int
+    start: date
+
+
+def configure(url: str, tmp: Path) -> Any:
+    """The app on this database, with a huey queue of its own in `tmp` (never the instance's, where a running
+    worker could take the jobs), CSRF on, files processed by the worker as in production."""
+    config = TestConfig()
+    config.DATABASE_URL = url
+    config.UPLOAD_DIR = str(tmp / "uploads")
+    config.MAX_CONTENT_LENGTH = config.UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+    app = create_app(config)
+    app.config.update(HUEY_IMMEDIATE=False, WTF_CSRF_ENABLED=True, TESTING=False)
+    tasks.huey.storage_class, tasks.huey.storage_kwargs = SqliteStorage, {"filename": str(tmp / "queue.db")}
+    tasks.huey.immediate = False
+    return app
+
+
+def prepare(url: str, tmp: Path, rows: int, existing: int, repeat: int) -> Opzet:
+    """Seed the provider, its deelnemers and `existing` rows of presence (kept totals built), and the floor copy."""
     uploaders = -(-rows // DAYS_PER_ROUND)
     others = max(0, existing // 100 - uploaders)
     other_days = -(-max(0, existing - uploaders * HISTORY_DAYS) // others) if others else 0
-    today = date.today()
-    start = today - timedelta(days=max(HISTORY_DAYS + DAYS_PER_ROUND * repeat, other_days) + 5)
-    with scratch_database(use_pg) as url, tempfile.TemporaryDirectory() as tmp:
-        config = TestConfig()
-        config.DATABASE_URL = url
-        config.UPLOAD_DIR = str(Path(tmp) / "uploads")
-        config.MAX_CONTENT_LENGTH = config.UPLOAD_MAX_BYTES = 200 * 1024 * 1024
-        app = create_app(config)
-        app.config.update(HUEY_IMMEDIATE=False, WTF_CSRF_ENABLED=True, TESTING=False)
-        # A queue of our own in the temp dir (never the instance's, where a running worker could take the jobs).
-        tasks.huey.storage_class, tasks.huey.storage_kwargs = SqliteStorage, {"filename": str(Path(tmp) / "q.db")}
-        tasks.huey.immediate = False
-        engine = portal_db.engine
-        Base.metadata.create_all(engine)
-        started = time.perf_counter()
-        email, secret, people = seed(engine, uploaders, others, start)
-        verwijzingen = uploaders + others
-        # History: the uploading deelnemers' first HISTORY_DAYS days, the rest of `existing` for the others.
-        history = [r for r in existing_rows(uploaders * HISTORY_DAYS, uploaders, start)]
-        count = bulk_insert(engine, "presentie", history)
-        if others:
-            count += bulk_insert(engine, "presentie", (
-                (vid + uploaders, *rest) for vid, *rest in existing_rows(existing - count, others, start)))
-        with app.app_context():
-            kept_totals.rebuild(portal_db.session)
-            portal_db.session.commit()
-        create_floor_table(engine)
-        if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-        client = app.test_client()
-        login(client, email, secret)
-        kenmerk_ids = {kenmerk: vid for _b, kenmerk, vid in people}
-        print(f"{engine.dialect.name}: {rows:,} rijen per upload in een tabel met {count:,} rijen "
-              f"({verwijzingen:,} verwijzingen), klaargezet in {time.perf_counter() - started:.0f} s; "
-              f"belasting machine {os.getloadavg()[0]:.1f}", flush=True)
+    start = date.today() - timedelta(days=max(HISTORY_DAYS + DAYS_PER_ROUND * repeat, other_days) + 5)
+    app = configure(url, tmp)
+    engine = portal_db.engine
+    Base.metadata.create_all(engine)
+    email, secret, people = seed(engine, uploaders, others, start)
+    # History: the uploading deelnemers' first HISTORY_DAYS days, the rest of `existing` for the others.
+    count = bulk_insert(engine, "presentie", list(existing_rows(uploaders * HISTORY_DAYS, uploaders, start)))
+    if others:
+        count += bulk_insert(engine, "presentie", (
+            (vid + uploaders, *rest) for vid, *rest in existing_rows(existing - count, others, start)))
+    with app.app_context():
+        kept_totals.rebuild(portal_db.session)
+        portal_db.session.commit()
+    create_floor_table(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    return Opzet(app, engine, email, secret, people, count, start)
 
+
+def run(use_pg: bool, rows: int, existing: int, repeat: int) -> None:
+    """Seed once, then `repeat` rounds of floor and portal (alternating which goes first); paired ratios."""
+    with scratch_database(use_pg) as url, tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        started = time.perf_counter()
+        opzet = prepare(url, tmp, rows, existing, repeat)
+        engine = opzet.engine
+        client = opzet.app.test_client()
+        login(client, opzet.email, opzet.secret)
+        kenmerk_ids = {kenmerk: vid for _b, kenmerk, vid in opzet.people}
+        print(f"{engine.dialect.name}: {rows:,} rijen per upload in een tabel met {opzet.count:,} rijen, klaargezet "
+              f"in {time.perf_counter() - started:.0f} s; belasting machine {os.getloadavg()[0]:.1f}", flush=True)
         portal_times: list[float] = []
         floor_times: list[float] = []
         for n in range(repeat):
-            path = Path(tmp) / f"presentie-ronde-{n + 1}.xlsx"
-            write_xlsx(path, people, start + timedelta(days=HISTORY_DAYS + n * DAYS_PER_ROUND), rows)
-            order = ("floor", "portal") if n % 2 == 0 else ("portal", "floor")
+            path = tmp / f"presentie-ronde-{n + 1}.xlsx"
+            write_xlsx(path, opzet.people, opzet.start + timedelta(days=HISTORY_DAYS + n * DAYS_PER_ROUND), rows)
             line = []
-            for which in order:
-                if which == "floor" and not portal_only:
+            for which in ("floor", "portal") if n % 2 == 0 else ("portal", "floor"):
+                if which == "floor":
                     began = time.perf_counter()
                     assert floor(engine, path, kenmerk_ids, 1) == rows
                     floor_times.append(time.perf_counter() - began)
                     line.append(f"vloer {floor_times[-1]:.2f} s")
-                elif which == "portal":
+                else:
                     phases = portal_flow(client, path)
                     portal_times.append(sum(phases.values()))
                     line.append(f"portal {portal_times[-1]:.2f} s ("
                                 + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()) + ")")
-            ratio = f", verhouding {floor_times[-1] / portal_times[-1]:.2f}" if floor_times else ""
-            print(f"  ronde {n + 1}: {'; '.join(line)}{ratio}  ({path.stat().st_size / 1e6:.1f} MB)", flush=True)
-        if floor_times:
-            ratios = [f / p for f, p in zip(floor_times, portal_times, strict=True)]
-            print(f"  vloer ({'COPY' if engine.dialect.name == 'postgresql' else 'sqlite3 executemany'}): mediaan "
-                  f"{statistics.median(floor_times):.2f} s, {rows / statistics.median(floor_times):,.0f} rijen/s")
-            print(f"  portal volledig: mediaan {statistics.median(portal_times):.2f} s, "
-                  f"{rows / statistics.median(portal_times):,.0f} rijen/s")
-            print(f"  mediaan van de gepaarde verhoudingen portal/vloer (doorvoer): {statistics.median(ratios):.2f} "
-                  f"(doel >= 0,50; per ronde {', '.join(f'{r:.2f}' for r in ratios)})")
-        with app.app_context():
+            print(f"  ronde {n + 1}: {'; '.join(line)}, verhouding {floor_times[-1] / portal_times[-1]:.2f}  "
+                  f"({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+        ratios = [f / p for f, p in zip(floor_times, portal_times, strict=True)]
+        print(f"  vloer ({'COPY' if engine.dialect.name == 'postgresql' else 'sqlite3 executemany'}): mediaan "
+              f"{statistics.median(floor_times):.2f} s, {rows / statistics.median(floor_times):,.0f} rijen/s")
+        print(f"  portal volledig: mediaan {statistics.median(portal_times):.2f} s, "
+              f"{rows / statistics.median(portal_times):,.0f} rijen/s")
+        print(f"  mediaan van de gepaarde verhoudingen portal/vloer (doorvoer): {statistics.median(ratios):.2f} "
+              f"(doel >= 0,50; per ronde {', '.join(f'{r:.2f}' for r in ratios)})")
+        with opzet.app.app_context():
             verschillen = kept_totals.differences(portal_db.session)
             print(f"  bewaarde totalen na de uploads: {len(verschillen)} verschillen met de herberekening")
         engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"PEAK_RSS_MB={peak:.0f}")
+
+
+def memory(use_pg: bool, rows: int, existing: int) -> None:
+    """Seed here, then let a fresh process do nothing but the HTTP flow for `rows` rows; print its peak RSS."""
+    with scratch_database(use_pg) as url, tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        opzet = prepare(url, tmp, rows, existing, 1)
+        path = tmp / "presentie.xlsx"
+        write_xlsx(path, opzet.people, opzet.start + timedelta(days=HISTORY_DAYS), rows)
+        opzet.engine.dispose()
+        command = [sys.executable, "-m", "bench", "import_presentie", "--alleen-stroom", url, str(path), opzet.email,
+                   opzet.secret, str(tmp)]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+        peak = float(output.rsplit("PEAK_RSS_MB=", 1)[1].split()[0])
+        print(output.split("PEAK_RSS_MB=")[0].rstrip())
+        print(f"piekgeheugen (RSS) van het proces dat {rows:,} rijen door de hele HTTP-stroom haalde (upload, "
+              f"worker, voorbeeld, bevestigen, worker; tabel met {opzet.count:,} rijen): {peak:,.0f} MB "
+              "(doel < 400 MB)")
+
+
+def flow_only(url: str, path: str, email: str, secret: str, tmp: str) -> None:
+    """The child of --memory: log in and run the flow once on a seeded database."""
+    app = configure(url, Path(tmp))
+    client = app.test_client()
+    login(client, email, secret)
+    phases = portal_flow(client, Path(path))
+    print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+    print(f"PEAK_RSS_MB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench import_presentie", description=__doc__.splitlines()[0])
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (DATABASE_URL or BENCH_PG_URL)")
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=None, help="rijen per upload (100.000; met --memory 300.000)")
     parser.add_argument("--bestaand", type=int, default=1_000_000, help="presentierijen vooraf in de tabel")
     parser.add_argument("--repeat", type=int, default=3, help="rondes; medianen worden afgedrukt")
-    parser.add_argument("--memory", action="store_true", help="300.000 rijen in een kindproces; piek-RSS")
-    parser.add_argument("--portal-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--memory", action="store_true", help="piek-RSS van een proces dat alleen de stroom doet")
+    parser.add_argument("--alleen-stroom", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.alleen_stroom:
+        flow_only(*args.alleen_stroom)
+        return
     use_pg = args.pg or (database_url_from_env() or "").startswith("postgres")
     if args.memory:
-        command = [sys.executable, "-m", "bench", "import_presentie", "--rows", "300000", "--portal-only",
-                   "--repeat", "1", "--bestaand", str(args.bestaand)]
-        if use_pg:
-            command.append("--pg")
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
-        peak = float(output.rsplit("PEAK_RSS_MB=", 1)[1].split()[0])
-        print(output.split("PEAK_RSS_MB=")[0].rstrip(), flush=True)
-        print(f"piekgeheugen (RSS) van het proces dat 300.000 rijen door de hele HTTP-stroom haalde: {peak:,.0f} MB "
-              "(doel < 400 MB; het proces maakte ook de database en de werkmap aan)")
+        memory(use_pg, args.rows or 300_000, args.bestaand)
         return
-    run(use_pg, args.rows, args.bestaand, args.repeat, args.portal_only)
+    run(use_pg, args.rows or 100_000, args.bestaand, args.repeat)
 
 
 if __name__ == "__main__":
