@@ -18,6 +18,7 @@ from sqlalchemy import Select, exists, false, or_, select
 from portal.extensions import db, login_manager
 from portal.models import (
     Aanbieder,
+    AuditEvent,
     Contract,
     Gemeente,
     Inburgeraar,
@@ -54,8 +55,9 @@ DUO_INVOERDERS = (Rol.KLANTREGISSEUR, Rol.FUNCTIONEEL_BEHEERDER)
 
 # --- route guards -------------------------------------------------------------------------------
 
-def roles_required(*roles: Rol) -> Callable[[F], F]:
-    """Allow a view only to logged-in users with one of the given roles (403 for other roles)."""
+def roles_required(*roles: Rol, hidden: bool = False) -> Callable[[F], F]:
+    """Allow a view only to logged-in users with one of the given roles (403 for other roles; 404 when `hidden`,
+    for pages whose existence is itself not for other roles, such as the audit trail)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -63,10 +65,11 @@ def roles_required(*roles: Rol) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.rol not in roles:
-                abort(403)
+                abort(404 if hidden else 403)
             return view(*args, **kwargs)
 
         wrapped.access_roles = frozenset(roles)  # type: ignore[attr-defined]
+        wrapped.access_hidden = hidden  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator
@@ -162,6 +165,19 @@ def users(user: User) -> Select[tuple[User]]:
         )
         return query.where(or_(User.aanbieder_id.is_not(None), shares_gemeente))
     return query.where(false())
+
+
+def audit_events(user: User, actor_ids: Select[tuple[int]]) -> Select[tuple[AuditEvent]]:
+    """Audit events the functioneel beheerder may read: every event about an inburgeraar in its scope, and the
+    events about no inburgeraar (logins, account changes) of the accounts in `actor_ids` (those it manages and
+    itself). Nobody else reads the trail."""
+    if user.rol is not Rol.FUNCTIONEEL_BEHEERDER:
+        return select(AuditEvent).where(false())
+    in_scope = inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None)
+    return select(AuditEvent).where(or_(
+        AuditEvent.inburgeraar_id.in_(in_scope),
+        AuditEvent.inburgeraar_id.is_(None) & AuditEvent.actor_id.in_(actor_ids),
+    ))
 
 
 def aanbieders(user: User) -> Select[tuple[Aanbieder]]:

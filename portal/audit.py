@@ -77,6 +77,10 @@ class AuditActie(enum.StrEnum):
     UITLOGGEN = "uitloggen"
     TWEEDE_FACTOR = "tweede_factor"
     ACCOUNT_GEBLOKKEERD = "account_geblokkeerd"
+    # the audit trail itself: reading it is audited too
+    AUDITLOG_BEKEKEN = "auditlog_bekeken"
+    AUDITLOG_GEEXPORTEERD = "auditlog_geexporteerd"
+    INZAGE_GEEXPORTEERD = "inzage_geexporteerd"  # the overview of one inburgeraar for an AVG inzageverzoek
 
 
 def record(

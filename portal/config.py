@@ -42,11 +42,12 @@ class Config:
     MAX_FAILED_LOGINS = 5
     LOCKOUT_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token already
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 26 * 1024 * 1024  # the upload limit plus room for the form around the file
     UPLOAD_DIR = str(Path(__file__).resolve().parent.parent / "uploads")
     UPLOAD_MAX_BYTES = 25 * 1024 * 1024
     UPLOAD_MAX_ROWS = 300_000
     UPLOAD_INLINE_MAX_BYTES = 256 * 1024  # larger files are processed by the background worker
+    UPLOAD_LEASE_SECONDS = 45  # a check or confirmation that renews no lease for this long has stopped
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 25
     MAIL_SENDER = "portal@inburgering.local"

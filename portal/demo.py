@@ -135,6 +135,8 @@ class DemoContract:
 
 _LEERROUTES = (Onderdeel.B1_ROUTE, Onderdeel.ONDERWIJSROUTE, Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE)
 _WF_MANAGER = "contractmanager@hoorn.example.nl"
+# Not every gemeente buys maatschappelijke begeleiding from the same foundation, so the caseload's aanbieders differ.
+_MB_AANBIEDER = {"1598": "wereldwijzer", "0420": "wereldwijzer", "0431": "wereldwijzer"}
 
 
 def _contracts() -> tuple[DemoContract, ...]:
@@ -148,8 +150,9 @@ def _contracts() -> tuple[DemoContract, ...]:
         for code, naam in WEST_FRIESLAND.items()
     ]
     per_gemeente += [
-        DemoContract(f"MB-{code}", f"Maatschappelijke begeleiding {naam}", "samenverder", (code,),
-                     (Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING,), 4, 1, _WF_MANAGER if code in WEST_FRIESLAND else None)
+        DemoContract(f"MB-{code}", f"Maatschappelijke begeleiding {naam}", _MB_AANBIEDER.get(code, "samenverder"),
+                     (code,), (Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING,), 4, 1,
+                     _WF_MANAGER if code in WEST_FRIESLAND else None)
         for code, naam in {**WEST_FRIESLAND, **OTHER_GEMEENTEN}.items()
     ]
     others = [

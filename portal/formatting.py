@@ -62,9 +62,31 @@ def getal(value: Decimal | float | int | None, decimals: int = 2) -> str:
     return _number_pattern(decimals).apply(value, LOCALE)
 
 
+def waarde(value: object) -> str:
+    """Any cell or stored value as a Dutch reader writes it: 16-11-2026, 2,5, Ja/Nee, a choice's label; '' for
+    nothing. Whole numbers stay ungrouped (a BSN or kenmerk read as a number must not become 123.456.782)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nee"
+    if isinstance(value, datetime):
+        return datum(value) if value.time() == datetime.min.time() else datumtijd(value)
+    if isinstance(value, date):
+        return datum(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 10_000:
+        return str(int(value))  # an identifier that went through a float (Excel numbers)
+    if isinstance(value, float | Decimal):
+        return getal(value)
+    label = getattr(value, "label", None)
+    return str(label if isinstance(label, str) else value)
+
+
 def register_filters(app: Flask) -> None:
     """Make the formatters available in templates."""
     app.add_template_filter(datum)
     app.add_template_filter(datum_lang)
     app.add_template_filter(datumtijd)
     app.add_template_filter(getal)
+    app.add_template_filter(waarde)

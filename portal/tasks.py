@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import date
+from contextlib import contextmanager, suppress
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from huey.storage import RedisStorage, SqliteStorage
 from sqlalchemy.orm import Session
 
 from portal import clock
+from portal.models.base import utcnow
 
 # Registered tasks need a Huey object when this module is imported; it starts in-memory and immediate (no file,
 # no connection) and gets its real storage from the app's config in init_app.
@@ -34,7 +35,9 @@ def init_app(app: Flask) -> None:
         if url.startswith("redis://"):
             huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
         else:
-            path = Path(app.instance_path) / "huey.db"
+            # sqlite:///path names the queue file (a test's worker and server share one); default instance/.
+            path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else (
+                Path(app.instance_path) / "huey.db")
             path.parent.mkdir(parents=True, exist_ok=True)
             huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
         if huey.immediate:
@@ -145,8 +148,60 @@ def upload_progress(upload_id: str) -> dict[str, Any] | None:
     return huey.get(UPLOAD_PROGRESS_KEY.format(upload_id), peek=True)
 
 
-def run_upload_validation(session: Session, config: Mapping[str, Any], upload_id: str, report: bool = True) -> None:
-    """Check an upload and record its preview; a crash marks it failed with a clear message (commits)."""
+def forget_progress(upload_id: str) -> None:
+    """Drop a stopped run's progress, so a new run does not start at the old percentage."""
+    huey.get(UPLOAD_PROGRESS_KEY.format(upload_id))
+
+
+UPLOAD_LEASE_KEY = "upload-lease:{}"
+
+
+class Heartbeat:
+    """While a run checks or saves an upload: renew its lease every third of the lease in huey's key-value store
+    (the run's own transaction may hold SQLite's write lock, so the database cannot take the renewal)."""
+
+    def __init__(self, upload_id: str, poging: int, lease: timedelta) -> None:
+        self.key = UPLOAD_LEASE_KEY.format(upload_id)
+        self.poging = poging
+        self.lease = lease
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{upload_id[:8]}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.beat()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        with suppress(Exception):
+            huey.get(self.key)  # done: the lease is no longer needed
+
+    def beat(self) -> None:
+        """Renew the lease now; a failing store is logged, and the lease then runs out (the run stays safe)."""
+        try:
+            huey.put(self.key, {"poging": self.poging, "tot": (utcnow() + self.lease).isoformat()})
+        except Exception as exc:
+            logging.getLogger("portal.uploads").warning("lease niet verlengd: %s", type(exc).__name__)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.lease.total_seconds() / 3):
+            self.beat()
+
+
+def upload_heartbeat(upload_id: str, poging: int) -> datetime | None:
+    """Until when the heartbeat of this run of an upload renewed its lease, if it did."""
+    data = huey.get(UPLOAD_LEASE_KEY.format(upload_id), peek=True)
+    if not data or data.get("poging") != poging:
+        return None
+    return datetime.fromisoformat(data["tot"])
+
+
+def run_upload_validation(session: Session, config: Mapping[str, Any], upload_id: str, report: bool = True,
+                          poging: int | None = None) -> None:
+    """Check an upload and record its preview; a crash marks it failed with a clear message (commits).
+    `poging` is the claim the job was queued for (None: the upload's current one)."""
     from portal.models import Upload, User
     from portal.services import uploads
 
@@ -155,11 +210,12 @@ def run_upload_validation(session: Session, config: Mapping[str, Any], upload_id
         return
     actor = session.get(User, upload.user_id)
     assert actor is not None
-    _run_upload_step(session, config, upload, actor, uploads.validate, uploads.validation_failed, "controle", report)
+    _run_upload_step(session, config, upload, actor, poging, uploads.validate, uploads.validation_failed,
+                     "controle", report)
 
 
 def run_upload_confirmation(session: Session, config: Mapping[str, Any], upload_id: str, user_id: int,
-                            report: bool = True) -> None:
+                            report: bool = True, poging: int | None = None) -> None:
     """Save a claimed upload in one transaction; on any failure nothing stays and it can be confirmed again."""
     from portal.models import Upload, User
     from portal.services import uploads
@@ -168,24 +224,33 @@ def run_upload_confirmation(session: Session, config: Mapping[str, Any], upload_
     actor = session.get(User, user_id)
     if upload is None or actor is None:
         return
-    _run_upload_step(session, config, upload, actor, uploads.confirm, uploads.confirmation_failed, "bevestiging",
-                     report)
+    _run_upload_step(session, config, upload, actor, poging, uploads.confirm, uploads.confirmation_failed,
+                     "bevestiging", report)
 
 
-def _run_upload_step(session: Session, config: Mapping[str, Any], upload: Any, actor: Any, step: Callable[..., Any],
-                     failed: Callable[[Session, str, BaseException], Any], name: str, report: bool) -> None:
-    """Run one upload step and commit; a crash rolls back, marks the upload failed (commits) and is logged."""
+def _run_upload_step(session: Session, config: Mapping[str, Any], upload: Any, actor: Any, poging: int | None,
+                     step: Callable[..., Any], failed: Callable[[Session, str, int, BaseException], Any], name: str,
+                     report: bool) -> None:
+    """Run one upload step under its lease and commit; a crash rolls back, marks the upload failed (commits) and
+    is logged. A job whose claim was taken over (it waited too long in the queue) does nothing."""
     from portal.services import uploads
 
     upload_id = upload.id  # read before a rollback expires the object
+    poging = upload.poging if poging is None else poging
     settings = uploads.Settings.from_config(config)
+    if not uploads.begin_run(session, upload_id, poging, settings.lease):
+        session.rollback()
+        logging.getLogger("portal.uploads").info("upload %s %s overgeslagen: opnieuw gestart", upload_id, name)
+        return
+    session.commit()
     try:
-        step(session, actor, upload, settings.upload_dir, settings.today(), settings.limits,
-             UploadProgress(upload_id, report))
-        session.commit()
+        with Heartbeat(upload_id, poging, settings.lease):
+            step(session, actor, upload, settings.upload_dir, settings.today(), settings.limits,
+                 UploadProgress(upload_id, report))
+            session.commit()
     except Exception as exc:
         session.rollback()
-        failed(session, upload_id, exc)
+        failed(session, upload_id, poging, exc)
         session.commit()
         # Only the exception type: messages of database errors can echo row values.
         logging.getLogger("portal.uploads").warning("upload %s %s mislukt: %s", upload_id, name,
@@ -193,14 +258,14 @@ def _run_upload_step(session: Session, config: Mapping[str, Any], upload: Any, a
 
 
 @huey.task()
-def upload_controleren(upload_id: str) -> None:
+def upload_controleren(upload_id: str, poging: int | None = None) -> None:
     """Background check of a large upload."""
     with _worker_session() as (session, config):
-        run_upload_validation(session, config, upload_id)
+        run_upload_validation(session, config, upload_id, poging=poging)
 
 
 @huey.task()
-def upload_bevestigen(upload_id: str, user_id: int) -> None:
+def upload_bevestigen(upload_id: str, user_id: int, poging: int | None = None) -> None:
     """Background save of a confirmed large upload."""
     with _worker_session() as (session, config):
-        run_upload_confirmation(session, config, upload_id, user_id)
+        run_upload_confirmation(session, config, upload_id, user_id, poging=poging)

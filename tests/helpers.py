@@ -8,6 +8,7 @@ import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pyotp
 from flask import Flask
@@ -16,6 +17,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
+from portal.config import database_url_from_env
 from portal.models import User, UserSession
 from portal.security import SESSION_KEY
 
@@ -81,6 +83,18 @@ def throwaway_postgres_database(url: str, prefix: str = "portal_test") -> Iterat
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def scratch_database(tmp_path: Path, prefix: str) -> Iterator[str]:
+    """A database other processes can open too: a WAL-mode SQLite file, or a throwaway PostgreSQL database next
+    to the one DATABASE_URL names."""
+    url = database_url_from_env()
+    if url and url.startswith("postgresql"):
+        with throwaway_postgres_database(url, prefix=prefix) as scratch:
+            yield scratch
+    else:
+        yield f"sqlite:///{tmp_path / (prefix + '.db')}"
 
 
 # --- a live server (issue 8: logs and concurrency through a real HTTP server) ------------------------------------

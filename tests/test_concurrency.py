@@ -13,7 +13,6 @@ import re
 import secrets
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,31 +25,19 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.config import TestConfig as _TestConfig
-from portal.config import database_url_from_env
 from portal.extensions import db as portal_db
 from portal.models import Base, Presentie, User, UserSession
 from portal.models.enums import Onderdeel, Rol
 from portal.models.traject import Activiteit, TrajectStart
 from portal.security import SESSION_KEY
 from tests import factories
-from tests.helpers import serving, throwaway_postgres_database
+from tests.helpers import scratch_database, serving
 
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 50
 SAVERS = 6  # the other clients are klantregisseurs reading case pages
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 _BERICHT = re.compile(r'data-bericht="([^"]*)"')
-
-
-@contextmanager
-def _scratch_database(tmp_path: Path) -> Iterator[str]:
-    """A WAL-mode SQLite file, or a throwaway PostgreSQL database next to the one DATABASE_URL names."""
-    url = database_url_from_env()
-    if url and url.startswith("postgresql"):
-        with throwaway_postgres_database(url, prefix="portal_werkdag") as scratch:
-            yield scratch
-    else:
-        yield f"sqlite:///{tmp_path / 'werkdag.db'}"
 
 
 @dataclass
@@ -68,7 +55,7 @@ class Werkdag:
 @pytest.fixture
 def werkdag(tmp_path: Path) -> Iterator[Werkdag]:
     saved = (portal_db.engine, portal_db.session_factory)
-    with _scratch_database(tmp_path) as url:
+    with scratch_database(tmp_path, "portal_werkdag") as url:
         config = _TestConfig()
         config.DATABASE_URL = url
         app = create_app(config)

@@ -70,6 +70,13 @@ class Upload(Base):
     # [{"regel": 12, "kolom": "Datum", "waarde": "31-02-2026", "melding": "..."}]; no BSN in the message texts.
     fouten: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     melding: Mapped[str | None] = mapped_column(String(500))  # why the whole file was refused or failed
+    # The file's headers that no column reads, as written there (the preview lists them: nothing goes unnoticed).
+    niet_ingelezen: Mapped[list[str] | None] = mapped_column(JSON)
+    # What else the preview must say, in plain Dutch (e.g. that a missing activity was filled in, and how).
+    opmerkingen: Mapped[list[str] | None] = mapped_column(JSON)
+    # What each correction would overwrite: [{"regel", "wat" (datum · activiteit), "kolom", "oud", "nieuw"}], as
+    # Dutch text; at most the first importers.base.MAX_CORRECTIONS (aantal_gewijzigd counts them all).
+    correcties: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     voortgang: Mapped[int] = mapped_column(default=0)
     voortgang_tekst: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -77,6 +84,11 @@ class Upload(Base):
     gecontroleerd_op: Mapped[datetime | None]
     bevestigd_op: Mapped[datetime | None]
     bevestigd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Which run of the check or confirmation owns the upload: each claim counts up, and a run whose number is no
+    # longer the upload's (its lease ran out and someone started again) may not store anything.
+    poging: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Until when the current run counts as alive without a heartbeat (portal.services.uploads.lease).
+    lease_expires_at: Mapped[datetime | None]
 
     aanbieder: Mapped[Aanbieder] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -95,6 +95,7 @@ class CleanPresentie:
     reden_afwezig: str | None
     soort: str = NIEUW
     stored_id: int | None = None  # the stored row this one would correct or leave (set by validation)
+    vorige: tuple[Decimal, Decimal, Decimal, str | None] | None = None  # what a correction overwrites (`waarden`)
 
     @property
     def key(self) -> tuple[int, date, Activiteit]:
@@ -546,6 +547,7 @@ def _classify(
         else:
             row.soort = GEWIJZIGD
             row.stored_id = existing.id
+            row.vorige = existing.waarden
 
 
 def preview_presentie(rows: Sequence[CleanPresentie]) -> SaveResult:

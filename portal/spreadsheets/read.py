@@ -302,7 +302,7 @@ def _is_total(row: Sequence[Any], first_position: int) -> bool:
 
 # --- read rows in compact form ---------------------------------------------------------------------------------
 
-TABLE_FORMAT = 1
+TABLE_FORMAT = 2  # 2: with the headers not read and the optional columns that are absent
 
 
 @dataclass
@@ -315,6 +315,8 @@ class Table:
     groups: tuple[tuple[str, ...], ...]
     values: list[list[tuple[Any, ...]]]  # per group: its distinct value tuples
     rows: list[tuple[int, ...]]
+    ignored_headers: list[str] = field(default_factory=list)  # as ReadResult: the file's headers not read
+    missing: tuple[str, ...] = ()  # as ReadResult: optional required columns the file lacks
 
 
 def tabulate(result: ReadResult, groups: Sequence[Sequence[str]]) -> Table:
@@ -343,7 +345,7 @@ def tabulate(result: ReadResult, groups: Sequence[Sequence[str]]) -> Table:
                 table.append(clean_values(part))
             row.append(found)
         rows.append(tuple(row))
-    return Table(groups, values, rows)
+    return Table(groups, values, rows, list(result.ignored_headers), tuple(result.missing))
 
 
 def _encode(value: Any) -> list[Any]:
@@ -391,6 +393,8 @@ def save_table(table: Table, path: Path, fingerprint: str) -> bool:
             "groepen": table.groups,
             "waarden": [[[_encode(v) for v in part] for part in group] for group in table.values],
             "rijen": [i for row in table.rows for i in row],  # flat: much faster to read back
+            "niet_ingelezen": table.ignored_headers,
+            "ontbrekend": list(table.missing),
         }
     except TypeError:
         return False
@@ -421,6 +425,8 @@ def load_table(path: Path, fingerprint: str, groups: Sequence[Sequence[str]]) ->
         for column, group in zip(columns, values, strict=True):
             if column and (min(column) < 0 or max(column) >= len(group)):
                 return None
+        ignored = [str(h) for h in document["niet_ingelezen"]]
+        missing = tuple(str(k) for k in document["ontbrekend"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
-    return Table(groups, values, rows)
+    return Table(groups, values, rows, ignored, missing)

@@ -173,3 +173,30 @@ def test_case_page_shows_signals_chart_hours_timeline_and_is_audited_once(world,
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == "bekeken")).all()
     assert [(e.object_type, e.inburgeraar_id, e.actor_id) for e in events] == [
         ("inburgeraar", eigen.id, world["anna"].id)]
+
+
+def _row_of(html: str, inburgeraar_id: int) -> str:
+    """The caseload row (<tr>…</tr>) that links to this inburgeraar."""
+    rows = re.findall(r"<tr>.*?</tr>", html, flags=re.S)
+    return next(row for row in rows if f'href="/inburgeraars/{inburgeraar_id}"' in row)
+
+
+def test_each_row_shows_its_own_aanbieders_and_tells_namesakes_apart(world, login_as):
+    """Two Emre Kaya's at different aanbieders: each row names only that person's aanbieder, and birth date plus
+    the BSN's last digits tell them apart."""
+    brug = AanbiederFactory(naam="Participatiewerkplaats De Brug")
+    map_contract = ContractFactory(aanbieder=brug, gemeenten=[world["dalfsen"]])
+    eerste = InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], voornamen="Emre",
+                                achternaam="Kaya", geboortedatum=date(1991, 3, 4), bsn="999990019")
+    tweede = InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], voornamen="Emre",
+                                achternaam="Kaya", geboortedatum=date(1987, 11, 30), bsn="999990032")
+    VerwijzingFactory(inburgeraar=eerste, contract=world["contract"])
+    VerwijzingFactory(inburgeraar=tweede, contract=map_contract)
+
+    html = login_as(world["anna"]).get("/regie/?q=kaya").get_data(as_text=True)
+    rij_eerste, rij_tweede = _row_of(html, eerste.id), _row_of(html, tweede.id)
+    assert "Taalschool Noord" in rij_eerste and "De Brug" not in rij_eerste
+    assert "De Brug" in rij_tweede and "Taalschool Noord" not in rij_tweede
+    assert "04-03-1991" in rij_eerste and "BSN eindigt op 0019" in rij_eerste
+    assert "30-11-1987" in rij_tweede and "BSN eindigt op 0032" in rij_tweede
+    assert "999990019" not in html  # only the last digits, never the whole number in the list

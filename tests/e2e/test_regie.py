@@ -52,7 +52,7 @@ def test_regie_overview_filters_search_and_accessibility(page_as, axe):
     # Active search on a surname shown in the list narrows the results to it.
     page.get_by_label("Signaal").select_option("")
     expect(page).not_to_have_url(re.compile(r"signaal=termijn_einde"))
-    first = page.locator("#regie-resultaten tbody tr td a").first.inner_text()
+    first = page.locator("#regie-resultaten tbody tr th a").first.inner_text()
     achternaam = first.split(",")[0]
     page.get_by_label("Zoek op naam of BSN").fill(achternaam)
     expect(page).to_have_url(re.compile(r"q="))
@@ -86,7 +86,7 @@ def _case_with_waiting_verzoek(live_server) -> int:
 def test_overview_rows_open_the_one_case_page(page_as):
     page = page_as(KLANTREGISSEUR)
     page.goto("/regie/?alle=1")
-    link = page.locator("#regie-resultaten tbody tr td a").first
+    link = page.locator("#regie-resultaten tbody tr th a").first
     achternaam, voornamen = (part.strip() for part in link.inner_text().split(",", 1))
     link.click()
     expect(page).to_have_url(re.compile(r"/inburgeraars/\d+$"))

@@ -9,11 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from portal import tasks
 from portal.models import AuditEvent, Presentie, RegistratieWijziging, Upload, UploadSoort, UploadStatus
+from portal.models.base import utcnow
 from portal.services import NotAllowed, uploads
 from portal.services import presentie as presentie_service
 from portal.services.uploads import Settings, UploadStateError
@@ -170,17 +171,75 @@ def test_a_crash_mid_import_leaves_no_partial_data_and_can_be_confirmed_again(db
     assert stored(db) == 3
 
 
-def test_a_killed_worker_does_not_block_the_upload_forever(db, provider, settings, day):
+def test_a_confirmation_can_be_claimed_again_once_its_lease_runs_out_and_the_old_run_stores_nothing(
+    db, provider, settings, day
+):
     upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
-    uploads.request_confirmation(db, provider.user, upload)
+    first = uploads.request_confirmation(db, provider.user, upload)
     db.commit()
-    # The worker died without a trace: the claim is refused while fresh, accepted once stale.
+    # The worker died without a trace. While the claim's lease runs, nobody may claim it again...
     with pytest.raises(UploadStateError, match="wordt al opgeslagen"):
         uploads.request_confirmation(db, provider.user, upload)
-    upload.updated_at = upload.updated_at - uploads.STALE_CONFIRMATION - timedelta(minutes=1)
+    upload.lease_expires_at = utcnow() - timedelta(seconds=1)
     db.commit()
-    confirm(db, provider, settings, upload)
-    assert stored(db) == 3
+    # ...nor while a heartbeat renewed it...
+    with pytest.raises(UploadStateError, match="wordt al opgeslagen"):
+        uploads.request_confirmation(db, provider.user, upload, renewed=utcnow() + timedelta(seconds=30))
+    assert uploads.is_stopped(upload, None) and not uploads.is_stopped(upload, utcnow() + timedelta(seconds=30))
+    # ...but once no lease runs, it is claimed again, under the next poging.
+    second = uploads.request_confirmation(db, provider.user, upload, renewed=utcnow() - timedelta(seconds=5))
+    assert second == first + 1
+    db.commit()
+    config = {"UPLOAD_DIR": str(settings.upload_dir)}
+    tasks.run_upload_confirmation(db, config, upload.id, provider.user.id, report=False, poging=first)
+    db.refresh(upload)
+    assert (upload.status, stored(db)) == (UploadStatus.CONFIRMING, 0)  # the old job, late from the queue
+    tasks.run_upload_confirmation(db, config, upload.id, provider.user.id, report=False, poging=second)
+    db.refresh(upload)
+    assert (upload.status, stored(db)) == (UploadStatus.CONFIRMED, 3)
+
+
+def test_a_run_that_lost_its_lease_while_working_stores_nothing(db, provider, settings, day, monkeypatch):
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    poging = uploads.request_confirmation(db, provider.user, upload)
+    db.commit()
+    real_save = presentie_service.save_presentie
+
+    def taken_over_while_saving(session, actor, rows):
+        result = real_save(session, actor, rows)
+        # Meanwhile the lease ran out and someone confirmed again (a newer poging owns the upload).
+        session.execute(update(Upload).where(Upload.id == upload.id).values(poging=Upload.poging + 1))
+        return result
+
+    monkeypatch.setattr(presentie_service, "save_presentie", taken_over_while_saving)
+    with pytest.raises(uploads.LeaseLost):
+        uploads.confirm(db, provider.user, upload, settings.upload_dir, day, settings.limits)
+    db.rollback()
+    assert stored(db) == 0
+    db.refresh(upload)
+    assert (upload.status, upload.poging) == (UploadStatus.CONFIRMING, poging)
+
+
+def test_a_check_that_stopped_can_be_started_again(db, provider, settings, day):
+    upload = uploads.store(
+        db, provider.user, UploadSoort.PRESENTIE, io.BytesIO(xlsx_bytes([HEADER, *presence_rows(provider, day)])),
+        "p.xlsx", settings.upload_dir, settings.limits,
+    )
+    db.commit()
+    assert upload.poging == 1 and not uploads.is_stopped(upload, None)
+    with pytest.raises(UploadStateError, match="wordt al gecontroleerd"):
+        uploads.request_validation(db, provider.user, upload)
+    upload.lease_expires_at = utcnow() - timedelta(seconds=1)  # no worker ever picked the job up
+    db.commit()
+    assert uploads.is_stopped(upload, None)
+    poging = uploads.request_validation(db, provider.user, upload)
+    db.commit()
+    tasks.run_upload_validation(db, {"UPLOAD_DIR": str(settings.upload_dir)}, upload.id, report=False,
+                                poging=poging)
+    db.refresh(upload)
+    assert (upload.status, upload.aantal_nieuw, upload.poging) == (UploadStatus.PREVIEWED, 3, 2)
+    with pytest.raises(UploadStateError, match="al gecontroleerd"):
+        uploads.request_validation(db, provider.user, upload)
 
 
 @pytest.mark.parametrize(

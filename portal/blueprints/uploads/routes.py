@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal import tasks
 from portal.access import roles_required
 from portal.blueprints.uploads import bp
-from portal.blueprints.uploads.forms import BevestigForm, UploadForm
+from portal.blueprints.uploads.forms import BevestigForm, UploadForm, with_limits
+from portal.errors import MESSAGES, render_error
 from portal.extensions import db, htmx
 from portal.models import Upload, UploadSoort, UploadStatus
 from portal.models.enums import AANBIEDER_ROLLEN
@@ -64,15 +66,15 @@ def _to(upload: Upload) -> Response:
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*AANBIEDER_ROLLEN)
 def index() -> Any:
-    """Templates to download, the upload form and the organisation's recent uploads."""
+    """Templates to download, the upload form (with its limits) and the organisation's recent uploads."""
     form = UploadForm()
+    settings = _settings()
     if form.validate_on_submit():
-        settings = _settings()
         file = form.bestand.data
         try:
             upload = uploads.store(
                 db.session, current_user, UploadSoort(form.soort.data), file.stream, file.filename,
-                settings.upload_dir, settings.limits,
+                settings.upload_dir, settings.limits, settings.lease,
             )
         except UnsafeFileError as exc:
             db.session.commit()  # keeps the audit event of the refusal
@@ -80,16 +82,53 @@ def index() -> Any:
         else:
             db.session.commit()
             if _run_inline(upload, settings):
-                tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False)
+                tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False,
+                                            poging=upload.poging)
             else:
-                tasks.upload_controleren(upload.id)
+                tasks.upload_controleren(upload.id, upload.poging)
             return _to(upload)
-    # htmx 2 does not swap 4xx responses, so the form fragment with its errors comes back as 200.
-    status = 422 if form.errors and not htmx else 200
-    template = "uploads/_form.html" if htmx and form.errors else "uploads/index.html"
+    return _form_page(form, settings, 422 if form.errors else 200)
+
+
+def _form_page(form: UploadForm, settings: Settings, status: int) -> tuple[str, int]:
+    """The upload page, or for htmx only its form (with the errors, answered as 200: htmx 2 swaps no 4xx)."""
+    with_limits(form, settings.limits)
+    max_grootte = uploads.size_text(settings.limits.max_bytes)
+    if htmx and form.errors:
+        return render_template("uploads/_form.html", form=form, max_grootte=max_grootte), 200
     return render_template(
-        template, form=form, soorten=list(UploadSoort), recente=uploads.recent(db.session, current_user),
+        "uploads/index.html", form=form, soorten=list(UploadSoort), recente=uploads.recent(db.session, current_user),
+        max_grootte=max_grootte,
     ), status
+
+
+def _too_large(soort: str | None) -> tuple[str, int]:
+    """The upload form with the Dutch size message in place of the file's errors."""
+    settings = _settings()
+    form = UploadForm(formdata=None)
+    if soort in UploadSoort._value2member_map_:
+        form.soort.data = soort
+    form.bestand.errors = [uploads.too_large_message(settings.limits)]
+    return _form_page(form, settings, 413)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def request_too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    """A body over MAX_CONTENT_LENGTH (refused before it is read): the form says so, instead of a bare 413."""
+    if not (current_user.is_authenticated and current_user.rol in AANBIEDER_ROLLEN):
+        return render_error(413, *MESSAGES[413])
+    db.session.rollback()
+    return _too_large(None)
+
+
+@bp.route("/te-groot")
+@roles_required(*AANBIEDER_ROLLEN)
+def te_groot() -> Any:
+    """What the page's script asks for when the chosen file is over the limit: the form with the message, so the
+    file is not sent for nothing (without script, the server's own check answers the same)."""
+    if not htmx:
+        return redirect(url_for("uploads.index"))
+    return _too_large(request.args.get("soort"))
 
 
 @bp.route("/sjabloon/<soort>.<fmt>")
@@ -118,14 +157,17 @@ def show(upload_id: str) -> str:
 def status(upload_id: str) -> tuple[str, int]:
     """The polled status fragment; 286 tells htmx to stop polling once the job is done."""
     upload = _own_or_404(upload_id)
-    return render_template("uploads/_status.html", **_context(upload)), 200 if upload.bezig else 286
+    context = _context(upload)
+    return render_template("uploads/_status.html", **context), 200 if upload.bezig and not context["gestopt"] else 286
 
 
 def _context(upload: Upload) -> dict[str, Any]:
-    progress = tasks.upload_progress(upload.id) if upload.bezig else None
+    renewed = tasks.upload_heartbeat(upload.id, upload.poging) if upload.bezig else None
+    gestopt = uploads.is_stopped(upload, renewed)
+    progress = tasks.upload_progress(upload.id) if upload.bezig and not gestopt else None
     errors = (upload.fouten or [])[:PREVIEW_ERRORS]
     return {
-        "upload": upload, "progress": progress, "errors": errors, "Status": UploadStatus,
+        "upload": upload, "progress": progress, "errors": errors, "Status": UploadStatus, "gestopt": gestopt,
         "form": BevestigForm(), "meer_fouten": max(len(upload.fouten or []) - PREVIEW_ERRORS, 0),
         "htmx": bool(htmx),
     }
@@ -134,23 +176,51 @@ def _context(upload: Upload) -> dict[str, Any]:
 @bp.route("/<upload_id>/bevestigen", methods=["POST"])
 @roles_required(*AANBIEDER_ROLLEN)
 def bevestigen(upload_id: str) -> Response:
-    """Store every valid row of a previewed upload, once."""
+    """Store every valid row of a previewed upload, once; also "Opnieuw bevestigen" after a stopped run."""
     upload = _own_or_404(upload_id)
     form = BevestigForm()
     if not form.validate_on_submit():
         abort(400)
+    settings = _settings()
     try:
-        uploads.request_confirmation(db.session, current_user, upload)
+        poging = uploads.request_confirmation(db.session, current_user, upload,
+                                              tasks.upload_heartbeat(upload.id, upload.poging), settings.lease)
     except UploadStateError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _to(upload)
     db.session.commit()
-    settings = _settings()
+    tasks.forget_progress(upload.id)
     if _run_inline(upload, settings):
-        tasks.run_upload_confirmation(db.session, current_app.config, upload.id, current_user.id, report=False)
+        tasks.run_upload_confirmation(db.session, current_app.config, upload.id, current_user.id, report=False,
+                                      poging=poging)
     else:
-        tasks.upload_bevestigen(upload.id, current_user.id)
+        tasks.upload_bevestigen(upload.id, current_user.id, poging)
+    return _to(upload)
+
+
+@bp.route("/<upload_id>/controleren", methods=["POST"])
+@roles_required(*AANBIEDER_ROLLEN)
+def controleren(upload_id: str) -> Response:
+    """"Opnieuw controleren": check an upload again whose check stopped (its worker no longer renewed its lease)."""
+    upload = _own_or_404(upload_id)
+    form = BevestigForm()
+    if not form.validate_on_submit():
+        abort(400)
+    settings = _settings()
+    try:
+        poging = uploads.request_validation(db.session, current_user, upload,
+                                            tasks.upload_heartbeat(upload.id, upload.poging), settings.lease)
+    except UploadStateError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _to(upload)
+    db.session.commit()
+    tasks.forget_progress(upload.id)
+    if _run_inline(upload, settings):
+        tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False, poging=poging)
+    else:
+        tasks.upload_controleren(upload.id, poging)
     return _to(upload)
 
 

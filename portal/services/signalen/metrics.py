@@ -116,6 +116,7 @@ class CaseCijfers:
     omstandigheden_laatste_datum: date | None
     verwijzingen: list[VerwijzingCijfers] = field(default_factory=list)
     signalen: list[Signaal] = field(default_factory=list)
+    geboortedatum: date | None = None  # with the BSN's last digits, tells people with the same name apart
 
     @property
     def naam(self) -> str:
@@ -148,7 +149,13 @@ class CaseCijfers:
 
     @property
     def aanbieders(self) -> list[str]:
+        """The names of the aanbieders this inburgeraar is referred to (only their own verwijzingen)."""
         return sorted({v.aanbieder_naam for v in self.verwijzingen})
+
+    @property
+    def bsn_einde(self) -> str:
+        """The BSN's last four digits: enough to tell namesakes apart without showing the whole number."""
+        return self.bsn[-4:]
 
 
 @dataclass(frozen=True)
@@ -315,6 +322,7 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             Inburgeraar.voornamen,
             Inburgeraar.achternaam,
             Inburgeraar.bsn,
+            Inburgeraar.geboortedatum,
             Inburgeraar.gemeente_id,
             Gemeente.naam.label("gemeente_naam"),
             Inburgeraar.klantregisseur_id,
@@ -408,6 +416,7 @@ def group_rows(result: Result[Any]) -> list[CaseCijfers]:
                 voornamen=m[ix["voornamen"]],
                 achternaam=m[ix["achternaam"]],
                 bsn=m[ix["bsn"]],
+                geboortedatum=as_date(m[ix["geboortedatum"]]),
                 gemeente_id=m[ix["gemeente_id"]],
                 gemeente_naam=m[ix["gemeente_naam"]],
                 klantregisseur_id=m[ix["klantregisseur_id"]],

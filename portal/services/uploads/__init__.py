@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from portal.services.uploads.importers import REGISTRY, importer_for
 from portal.services.uploads.importers.base import Prepared, Saved
+from portal.services.uploads.lease import LEASE, LeaseLost, begin_run, is_stopped
 from portal.services.uploads.lifecycle import (
     IMPORTEERBAAR,
-    STALE_CONFIRMATION,
     Settings,
     UploadStateError,
     confirm,
@@ -20,7 +20,10 @@ from portal.services.uploads.lifecycle import (
     prepare,
     recent,
     request_confirmation,
+    request_validation,
+    size_text,
     store,
+    too_large_message,
     validate,
     validation_failed,
 )
@@ -28,26 +31,32 @@ from portal.services.uploads.sjablonen import Template, template
 
 __all__ = [
     "IMPORTEERBAAR",
+    "LEASE",
     "REGISTRY",
-    "STALE_CONFIRMATION",
+    "LeaseLost",
     "Prepared",
     "Saved",
     "Settings",
     "Template",
     "UploadStateError",
+    "begin_run",
     "confirm",
     "confirmation_failed",
     "error_rows",
     "failure_message",
     "get_own",
     "importer_for",
+    "is_stopped",
     "iter_errors",
     "path_of",
     "prepare",
     "recent",
     "request_confirmation",
+    "request_validation",
+    "size_text",
     "store",
     "template",
+    "too_large_message",
     "validate",
     "validation_failed",
 ]

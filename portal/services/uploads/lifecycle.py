@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,17 +24,25 @@ from sqlalchemy.orm import Session
 
 from portal import access, audit, clock, events
 from portal.audit import AuditActie
+from portal.formatting import getal, waarde
 from portal.models import Upload, UploadSoort, UploadStatus, User
 from portal.models.base import utcnow
 from portal.services import NotAllowed, ValidationError
 from portal.services.batch import gc_paused
 from portal.services.uploads.importers import importer_for
-from portal.services.uploads.importers.base import ImportContext, Prepared, Progress, Saved, headers, no_progress
+from portal.services.uploads.importers.base import (
+    MAX_CORRECTIONS,
+    ImportContext,
+    Prepared,
+    Progress,
+    Saved,
+    headers,
+    no_progress,
+)
+from portal.services.uploads.lease import LEASE, LeaseLost, claim_values, is_stopped, still_owned
 from portal.spreadsheets import guard
 from portal.spreadsheets.guard import Limits, UnsafeFileError
 
-# A confirmation that has not finished after this long is taken to have died and may be claimed again.
-STALE_CONFIRMATION = timedelta(minutes=15)
 IMPORTEERBAAR = tuple(UploadSoort)
 _COPY_CHUNK = 1 << 16
 
@@ -50,15 +58,19 @@ class Settings:
     upload_dir: Path
     limits: Limits
     inline_max_bytes: int
+    lease: timedelta = LEASE
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
-        """Read UPLOAD_DIR, UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS and UPLOAD_INLINE_MAX_BYTES with safe defaults."""
+        """Read UPLOAD_DIR, UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, UPLOAD_INLINE_MAX_BYTES and UPLOAD_LEASE_SECONDS
+        with safe defaults."""
         limits = Limits(
             max_bytes=int(config.get("UPLOAD_MAX_BYTES") or config.get("MAX_CONTENT_LENGTH") or Limits.max_bytes),
             max_rows=int(config.get("UPLOAD_MAX_ROWS") or Limits.max_rows),
         )
-        return cls(Path(config["UPLOAD_DIR"]), limits, int(config.get("UPLOAD_INLINE_MAX_BYTES") or 256 * 1024))
+        lease = timedelta(seconds=float(config.get("UPLOAD_LEASE_SECONDS") or LEASE.total_seconds()))
+        return cls(Path(config["UPLOAD_DIR"]), limits, int(config.get("UPLOAD_INLINE_MAX_BYTES") or 256 * 1024),
+                   lease)
 
     @staticmethod
     def today() -> date:
@@ -70,7 +82,7 @@ class Settings:
 
 def store(
     session: Session, actor: User, soort: UploadSoort, stream: IO[bytes], filename: str | None, upload_dir: Path,
-    limits: Limits,
+    limits: Limits, lease: timedelta = LEASE,
 ) -> Upload:
     """Write the file under a random name (never the user's), check it by content, and record the upload.
 
@@ -88,10 +100,7 @@ def store(
             while block := stream.read(_COPY_CHUNK):
                 size += len(block)
                 if size > limits.max_bytes:
-                    raise UnsafeFileError(
-                        f"Het bestand is groter dan {limits.max_bytes // (1024 * 1024)} MB. "
-                        "Splits het in kleinere bestanden."
-                    )
+                    raise UnsafeFileError(too_large_message(limits))
                 digest.update(block)
                 out.write(block)
         inspection = guard.inspect(partial, limits, filename)
@@ -113,12 +122,26 @@ def store(
         status=UploadStatus.UPLOADED,
         # The guard counted the sheet's rows; a first estimate for the progress bar, replaced by the check.
         aantal_rijen=max(inspection.rows_per_sheet.values(), default=0),
+        poging=1, lease_expires_at=utcnow() + lease,  # the check's claim: it must start (and renew) within the lease
     )
     session.add(upload)
     session.flush()
     audit.record(session, actor, AuditActie.UPLOAD_ONTVANGEN, object_type="upload", object_id=upload.id,
                  details={"soort": soort.value, "grootte": size, "type": inspection.kind})
     return upload
+
+
+def size_text(max_bytes: int) -> str:
+    """'25 MB' or '500 kB' (binary units, as file managers on Windows count them)."""
+    if max_bytes < 1024 * 1024:
+        return f"{getal(round(max_bytes / 1024), 0)} kB"
+    return f"{getal(max_bytes / (1024 * 1024), 1)} MB"
+
+
+def too_large_message(limits: Limits) -> str:
+    """The one message for a file over the size limit, wherever it is noticed (browser, request, store)."""
+    return (f"Het bestand is groter dan {size_text(limits.max_bytes)}. Splits het in kleinere bestanden "
+            f"(hoogstens {getal(limits.max_rows)} regels per bestand) en upload ze een voor een.")
 
 
 def get_own(session: Session, actor: User, upload_id: str) -> Upload | None:
@@ -158,9 +181,11 @@ def validate(
     if upload.status not in (UploadStatus.UPLOADED, UploadStatus.VALIDATING, UploadStatus.FAILED):
         raise UploadStateError("Deze upload is al gecontroleerd.")
     upload.status = UploadStatus.VALIDATING
+    poging = upload.poging  # the claim this run works for, as it was when the run began
     try:
         prepared = prepare(session, actor, upload, upload_dir, today, limits, progress)
     except UnsafeFileError as exc:
+        still_owned(session, upload.id, poging)
         upload.status = UploadStatus.FAILED
         upload.melding = str(exc)[:500]
         upload.voortgang = 100
@@ -168,6 +193,7 @@ def validate(
                      result="geweigerd")
         session.flush()
         return upload
+    still_owned(session, upload.id, poging)
     _apply_counts(upload, prepared)
     upload.status = UploadStatus.PREVIEWED
     upload.melding = None
@@ -182,10 +208,12 @@ def validate(
 
 def error_rows(upload: Upload, errors: list[ValidationError]) -> list[dict[str, Any]]:
     """The errors as the preview and the errors download show them: one line per row and column, with the
-    column's header, what was in the cell and what to fix (never a BSN in the message itself)."""
+    column's header, what was in the cell (in Dutch notation: 16-11-2026, 2,5) and what to fix (never a BSN in
+    the message itself)."""
     kolommen = headers(importer_for(upload.soort).layout)
     return [
-        {"regel": error.row, "kolom": kolommen.get(name, name), "waarde": error.value(name), "melding": message}
+        {"regel": error.row, "kolom": kolommen.get(name, name), "waarde": waarde(error.values.get(name))[:100],
+         "melding": message}
         for error in errors for name, message in error.errors.items()
     ]
 
@@ -197,38 +225,62 @@ def _apply_counts(upload: Upload, prepared: Prepared) -> None:
     upload.aantal_ongewijzigd = prepared.ongewijzigd
     upload.aantal_fout = prepared.foutieve_rijen
     upload.fouten = error_rows(upload, prepared.errors)
+    upload.niet_ingelezen = prepared.unread_columns
+    upload.correcties = prepared.corrections[:MAX_CORRECTIONS]
+    upload.opmerkingen = prepared.notes
 
 
 # --- confirm --------------------------------------------------------------------------------------------------
 
-def request_confirmation(session: Session, actor: User, upload: Upload) -> None:
-    """Claim the upload for saving: only a previewed upload (or one whose saving died) can be confirmed, once.
+def request_confirmation(
+    session: Session, actor: User, upload: Upload, renewed: datetime | None = None, lease: timedelta = LEASE,
+) -> int:
+    """Claim the upload for saving and return the claim's poging: a previewed upload, or one whose saving
+    stopped (its lease ran out, `renewed` being the last heartbeat), can be confirmed, by one run at a time.
 
     A conditional UPDATE is the guard: of two simultaneous confirmations only one changes the row.
     """
     if not access.may_confirm_upload(actor, upload):
         raise NotAllowed("Deze upload is niet van uw organisatie.")
-    stale_before = utcnow() - STALE_CONFIRMATION
+    claimable = Upload.status == UploadStatus.PREVIEWED
+    if upload.status is UploadStatus.CONFIRMING and is_stopped(upload, renewed):
+        claimable = or_(claimable, (Upload.status == UploadStatus.CONFIRMING) & (Upload.poging == upload.poging))
     claimed = session.execute(
         update(Upload)
-        .where(
-            Upload.id == upload.id,
-            or_(
-                Upload.status == UploadStatus.PREVIEWED,
-                (Upload.status == UploadStatus.CONFIRMING) & (Upload.updated_at < stale_before),
-            ),
-        )
-        .values(status=UploadStatus.CONFIRMING, voortgang=0, voortgang_tekst="Wordt opgeslagen", updated_at=utcnow())
+        .where(Upload.id == upload.id, claimable)
+        .values(claim_values(lease, status=UploadStatus.CONFIRMING, voortgang=0, voortgang_tekst="Wordt opgeslagen"))
         .execution_options(synchronize_session=False)
     ).rowcount
+    session.refresh(upload)
     if claimed != 1:
-        session.refresh(upload)
         if upload.status is UploadStatus.CONFIRMED:
             raise UploadStateError("Deze upload is al bevestigd en opgeslagen. Er is niets opnieuw opgeslagen.")
         if upload.status is UploadStatus.CONFIRMING:
             raise UploadStateError("Deze upload wordt al opgeslagen. Wacht tot dat klaar is.")
         raise UploadStateError("Bekijk eerst de controle van de upload; pas daarna kunt u bevestigen.")
+    return upload.poging
+
+
+def request_validation(
+    session: Session, actor: User, upload: Upload, renewed: datetime | None = None, lease: timedelta = LEASE,
+) -> int:
+    """Claim an upload whose check stopped (its lease ran out) for a new check; returns the claim's poging."""
+    if not access.may_confirm_upload(actor, upload):
+        raise NotAllowed("Deze upload is niet van uw organisatie.")
+    stopped = upload.status in (UploadStatus.UPLOADED, UploadStatus.VALIDATING) and is_stopped(upload, renewed)
+    claimed = stopped and session.execute(
+        update(Upload)
+        .where(Upload.id == upload.id, Upload.poging == upload.poging,
+               Upload.status.in_((UploadStatus.UPLOADED, UploadStatus.VALIDATING)))
+        .values(claim_values(lease, status=UploadStatus.UPLOADED, voortgang=0, voortgang_tekst=None))
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
     session.refresh(upload)
+    if not claimed:
+        if upload.bezig:
+            raise UploadStateError("Deze upload wordt al gecontroleerd. Wacht tot dat klaar is.")
+        raise UploadStateError("Deze upload is al gecontroleerd.")
+    return upload.poging
 
 
 def confirm(
@@ -245,12 +297,14 @@ def confirm(
     if not access.may_confirm_upload(actor, upload):
         raise NotAllowed("Deze upload is niet van uw organisatie.")
     importer = importer_for(upload.soort)
+    poging = upload.poging  # the claim this run works for, as it was when the run began
     ctx = ImportContext(session, actor, upload, path_of(upload, upload_dir), today, limits, progress,
                         reuse=True, save=True)
     with gc_paused(upload.aantal_rijen or limits.max_rows):
         prepared = importer.prepare(ctx)
         progress(92, "Regels worden opgeslagen")
         saved = importer.save(ctx, prepared)
+    still_owned(session, upload.id, poging)  # a run that lost its lease stores nothing (the caller rolls back)
     _apply_counts(upload, prepared)
     upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_ongewijzigd = (
         saved.nieuw, saved.gewijzigd, saved.ongewijzigd
@@ -283,30 +337,33 @@ def _announce(session: Session, actor: User, upload: Upload, saved: Saved) -> No
 
 # --- failures -------------------------------------------------------------------------------------------------
 
-def confirmation_failed(session: Session, upload_id: str, exc: BaseException) -> None:
-    """After a rolled-back confirmation: back to previewed with a clear message, so it can be confirmed again."""
+def confirmation_failed(session: Session, upload_id: str, poging: int, exc: BaseException) -> None:
+    """After a rolled-back confirmation: back to previewed with a clear message, so it can be confirmed again.
+    Only if the failed run still owned the upload: a newer run's claim stays as it is."""
     session.execute(
         update(Upload)
-        .where(Upload.id == upload_id, Upload.status == UploadStatus.CONFIRMING)
+        .where(Upload.id == upload_id, Upload.poging == poging, Upload.status == UploadStatus.CONFIRMING)
         .values(status=UploadStatus.PREVIEWED, voortgang=0, voortgang_tekst=None, melding=failure_message(exc),
-                updated_at=utcnow())
+                lease_expires_at=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 
 
-def validation_failed(session: Session, upload_id: str, exc: BaseException) -> None:
-    """After a crashed check: failed with a clear message; nothing was stored."""
+def validation_failed(session: Session, upload_id: str, poging: int, exc: BaseException) -> None:
+    """After a crashed check: failed with a clear message; nothing was stored (unless a newer run owns it)."""
     session.execute(
         update(Upload)
-        .where(Upload.id == upload_id, Upload.status.in_((UploadStatus.UPLOADED, UploadStatus.VALIDATING)))
-        .values(status=UploadStatus.FAILED, voortgang=100, melding=failure_message(exc), updated_at=utcnow())
+        .where(Upload.id == upload_id, Upload.poging == poging,
+               Upload.status.in_((UploadStatus.UPLOADED, UploadStatus.VALIDATING)))
+        .values(status=UploadStatus.FAILED, voortgang=100, melding=failure_message(exc), lease_expires_at=None,
+                updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 
 
 def failure_message(exc: BaseException) -> str:
     """A plain-Dutch explanation of an unexpected failure; no internals, no personal data."""
-    if isinstance(exc, UnsafeFileError | UploadStateError | NotAllowed):
+    if isinstance(exc, UnsafeFileError | UploadStateError | NotAllowed | LeaseLost):
         return str(exc)[:500]
     if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
         return "Opslaan is mislukt: de schijf is vol. Er is niets opgeslagen. Probeer het later opnieuw."

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from portal import access
+from portal.formatting import waarde
 from portal.models import Inburgeraar, Upload, User, Verwijzing
 from portal.models.enums import Onderdeel
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL
@@ -23,6 +24,7 @@ from portal.spreadsheets.read import ReadResult, SheetLayout, read
 from portal.spreadsheets.write import Choices
 
 Progress = Callable[[int, str], None]
+MAX_CORRECTIONS = 1000  # the preview shows what each correction overwrites; beyond this many, the count says it
 
 
 def no_progress(_pct: int, _text: str) -> None:
@@ -44,9 +46,10 @@ class ImportContext:
     reuse: bool = False  # the confirmation: reuse what the preview read, if the importer kept it
     save: bool = False  # the confirmation: keep what is checked (importers that check by storing)
 
-    def read(self, layout: SheetLayout) -> ReadResult:
-        """Open the stored file with the importer's layout (guarded and capped)."""
-        return read(self.path, self.upload.bestandstype, layout, self.limits.max_rows)  # type: ignore[arg-type]
+    def read(self, layout: SheetLayout, optional: frozenset[str] = frozenset()) -> ReadResult:
+        """Open the stored file with the importer's layout (guarded and capped); `optional` as in read.read."""
+        return read(self.path, self.upload.bestandstype, layout, self.limits.max_rows,  # type: ignore[arg-type]
+                    optional)
 
 
 @dataclass
@@ -74,6 +77,10 @@ class Prepared:
     inburgeraar_ids: set[int] = field(default_factory=set)
     # Headers of the file that no column of the layout reads (shown in the preview so nothing goes unnoticed).
     unread_columns: list[str] = field(default_factory=list)
+    # What the preview must tell besides counts and errors, in plain Dutch (e.g. an activity filled in).
+    notes: list[str] = field(default_factory=list)
+    # What each correction overwrites, for the preview (see `correction`).
+    corrections: list[dict[str, str | int]] = field(default_factory=list)
 
     @property
     def foutieve_rijen(self) -> int:
@@ -100,6 +107,12 @@ class Importer(Protocol):
         ...
 
 
+def correction(regel: int, wat: str, kolom: str, oud: Any, nieuw: Any) -> dict[str, str | int]:
+    """One overwritten value of a correction, as the preview shows it (Dutch notation)."""
+    return {"regel": regel, "wat": wat, "kolom": kolom,
+            "oud": waarde(oud) or "(leeg)", "nieuw": waarde(nieuw) or "(leeg)"}
+
+
 def headers(layout: SheetLayout) -> dict[str, str]:
     """Column key → the header the user sees (for error lists)."""
     return {c.key: c.header for c in layout.all_columns}
@@ -124,8 +137,10 @@ class Deelnemers:
             .with_only_columns(Inburgeraar.bsn, Verwijzing.id, Verwijzing.kenmerk, Verwijzing.onderdeel)
         )
         self.by_bsn: dict[str, list[tuple[int, str, Any]]] = {}
+        self.onderdeel: dict[int, Onderdeel] = {}
         for bsn, vid, kenmerk, onderdeel in session.execute(query):
             self.by_bsn.setdefault(bsn, []).append((vid, kenmerk.upper(), onderdeel))
+            self.onderdeel[vid] = onderdeel
         self._bsn_cache: dict[Any, tuple[bool, str]] = {}
 
     def bsn(self, raw: Any) -> str:

@@ -6,24 +6,38 @@ does not parse the file twice; the confirmation still checks every row against t
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from portal.formatting import datum, getal
 from portal.models import Upload
+from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
 from portal.models.upload import UploadSoort
 from portal.services import ValidationError
 from portal.services import presentie as presentie_service
 from portal.services.batch import gc_paused
-from portal.services.uploads.importers.base import Deelnemers, ImportContext, Prepared, Saved, row_error
+from portal.services.uploads.importers.base import (
+    MAX_CORRECTIONS,
+    Deelnemers,
+    ImportContext,
+    Prepared,
+    Saved,
+    correction,
+    headers,
+    row_error,
+)
 from portal.spreadsheets.guard import Limits
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS, AbsenceError, split_absence
-from portal.spreadsheets.read import Table, load_table, save_table, tabulate
+from portal.spreadsheets.read import ReadError, Table, load_table, save_table, tabulate
 
 _VELDEN = ("datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd",
            "reden_afwezig", "uren_afwezig", "soort_afwezigheid")  # the last two: undivided absence (split_absence)
 # Who a row is about, and what it says: each read and checked once per distinct value (see read.Table).
 _GROEPEN = (("bsn", "traject"), _VELDEN)
 SAVE_CHUNK = 20_000
+# A file may lack the Activiteit column when every traject in it allows only one activity (see _WithoutActivity).
+_OPTIONAL = frozenset({"activiteit"})
 
 
 class PresentieImporter:
@@ -49,8 +63,9 @@ class PresentieImporter:
         """Read the rows (or reuse the preview's), resolve each deelnemer and validate them all as one batch."""
         table = _read(ctx)
         ctx.progress(10, "Bestand geopend")
-        inputs, errors, unresolved = _inputs(table, Deelnemers(ctx.session, ctx.actor), ctx)
+        inputs, errors, unresolved, notes = _inputs(table, Deelnemers(ctx.session, ctx.actor), ctx)
         row_count = len(table.rows)  # rows whose absence could not be placed are counted, not passed on
+        unread = table.ignored_headers
         del table  # the compact rows are no longer needed; large files keep memory bounded this way
         ctx.progress(60, "Regels worden gecontroleerd")
         clean, row_errors = presentie_service.validate_presentie(ctx.session, ctx.actor, inputs, ctx.today)
@@ -63,7 +78,8 @@ class PresentieImporter:
         counts = presentie_service.preview_presentie(clean)
         ctx.progress(90, "Controle klaar")
         changed = {r.inburgeraar_id for r in clean if r.soort != presentie_service.ONGEWIJZIGD}
-        return Prepared(clean, errors, row_count, counts.nieuw, counts.gewijzigd, counts.ongewijzigd, changed)
+        return Prepared(clean, errors, row_count, counts.nieuw, counts.gewijzigd, counts.ongewijzigd, changed,
+                        unread, notes, _corrections(clean, self.layout))
 
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """save_presentie per group of whole deelnemers (still one transaction): bounds the memory of the insert
@@ -86,6 +102,26 @@ class PresentieImporter:
         return total
 
 
+_WAARDEN = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "reden_afwezig")  # as .waarden
+
+
+def _corrections(rows: list[presentie_service.CleanPresentie], layout: Any) -> list[dict[str, str | int]]:
+    """Every value a correction would overwrite, row by row (the first MAX_CORRECTIONS are kept)."""
+    kolommen = headers(layout)
+    found: list[dict[str, str | int]] = []
+    for row in rows:
+        if row.vorige is None or row.soort != presentie_service.GEWIJZIGD:
+            continue
+        wat = f"{datum(row.datum)} · {row.activiteit.label}"
+        for key, oud, nieuw in zip(_WAARDEN, row.vorige, row.waarden, strict=True):
+            if oud != nieuw:
+                found.append(correction(row.regel, wat, kolommen[key], oud, nieuw))
+        if len(found) >= MAX_CORRECTIONS:
+            break
+    found.sort(key=lambda c: c["regel"])
+    return found
+
+
 def _as_columns(error: ValidationError, unresolved: bool) -> ValidationError | None:
     """The service's row error with its fields named by the sheet's columns; the deelnemer is the Traject column.
     A row whose BSN/traject was not found already has that error: the service's own 'unknown' is left out."""
@@ -99,7 +135,7 @@ def _as_columns(error: ValidationError, unresolved: bool) -> ValidationError | N
 
 def _inputs(
     table: Table, deelnemers: Deelnemers, ctx: ImportContext
-) -> tuple[list[presentie_service.PresentieInput], list[ValidationError], set[int]]:
+) -> tuple[list[presentie_service.PresentieInput], list[ValidationError], set[int], list[str]]:
     people, read_values = table.values
     # Per distinct value group: the presentie fields, with an undivided absence placed (or why it cannot be).
     values: list[tuple[Any, ...] | AbsenceError] = [_fields(v) for v in read_values]
@@ -109,6 +145,7 @@ def _inputs(
     unresolved: set[int] = set()
     who: dict[int, Any] = {}
     by_activity: dict[tuple[int, int], Any] = {}
+    without_activity = _WithoutActivity(deelnemers) if "activiteit" in table.missing else None
     total = len(table.rows)
     step = max(total // 10, 10_000)
     for count, (regel, person, what) in enumerate(table.rows, start=1):
@@ -116,10 +153,13 @@ def _inputs(
         if found is None:
             found = who[person] = deelnemers.lookup(*people[person])
         if type(found) is list:
-            pair = by_activity.get((person, what))
-            if pair is None:
-                pair = by_activity[(person, what)] = deelnemers.pick(found, read_values[what][1])
-            found = pair
+            if without_activity is not None:
+                found = without_activity.several(found, people[person][1])
+            else:
+                pair = by_activity.get((person, what))
+                if pair is None:
+                    pair = by_activity[(person, what)] = deelnemers.pick(found, read_values[what][1])
+                found = pair
         verwijzing_id, error = found
         if error is not None:
             errors.append(row_error(regel, *error))
@@ -128,10 +168,73 @@ def _inputs(
         if isinstance(fields, AbsenceError):  # not saved: the preview lists the row with what to fix
             errors.append(row_error(regel, fields.kolom, fields.waarde, fields.melding))
             continue
+        if without_activity is not None:
+            if verwijzing_id is None:
+                continue  # its error says which traject to name; the missing activity would only repeat it
+            activiteit = without_activity.only_activity(regel, verwijzing_id, errors)
+            if activiteit is None:
+                continue
+            fields = (fields[0], activiteit, *fields[2:])
         inputs.append(new_input(regel, *fields, verwijzing_id=verwijzing_id))
         if count % step == 0:
             ctx.progress(min(10 + 50 * count // max(total, 1), 60), f"{count:,} rijen gelezen".replace(",", "."))
-    return inputs, errors, unresolved
+    notes = without_activity.notes() if without_activity is not None else []
+    return inputs, errors, unresolved, notes
+
+
+class _WithoutActivity:
+    """A file without an Activiteit column (a student administration's export): each row gets the one activity
+    its traject allows (MAP, PVT, Z-route participatie, maatschappelijke begeleiding), and the preview says so.
+    Where a traject allows several activities, or a deelnemer has several trajecten and the row does not name
+    one, the row gets an error naming the missing column; when no row at all can take a default, the file is
+    refused as before, naming the column."""
+
+    def __init__(self, deelnemers: Deelnemers) -> None:
+        self.deelnemers = deelnemers
+        self.filled: Counter[Activiteit] = Counter()
+        self.refused = 0
+
+    def several(self, candidates: list[Any], traject: Any) -> tuple[None, tuple[str, Any, str]]:
+        """The error of a deelnemer with several trajecten here, when neither traject nor activity says which."""
+        onderdelen = _and(sorted({str(c[2].label) for c in candidates}))
+        return None, ("traject", traject, (
+            f"Deze deelnemer volgt bij uw organisatie meer trajecten ({onderdelen}) en het bestand heeft geen "
+            "kolom 'Activiteit', dus is niet te zien over welk traject deze regel gaat. Vul de kolom Traject in "
+            "(het kenmerk, bijvoorbeeld V-000123) of voeg de kolom Activiteit toe."))
+
+    def only_activity(self, regel: int, verwijzing_id: int, errors: list[ValidationError]) -> Activiteit | None:
+        """The one activity of the row's traject, or None after adding the error that names the column."""
+        onderdeel = self.deelnemers.onderdeel[verwijzing_id]
+        allowed = ACTIVITEITEN_PER_ONDERDEEL[onderdeel]
+        if len(allowed) == 1:
+            self.filled[allowed[0]] += 1
+            return allowed[0]
+        self.refused += 1
+        errors.append(row_error(regel, "activiteit", None, (
+            f"De kolom 'Activiteit' ontbreekt, en bij dit traject ({onderdeel.label}) horen meer activiteiten: "
+            f"{_and([a.label for a in allowed], 'of')}. Voeg de kolom Activiteit toe en vul per regel de activiteit "
+            "in.")))
+        return None
+
+    def notes(self) -> list[str]:
+        """What the preview tells about the filled-in activities; refuses the file when none could be filled."""
+        if self.refused and not self.filled:
+            raise ReadError(
+                "De kolom 'Activiteit' ontbreekt in de kopregel. Bij de trajecten in dit bestand horen meer "
+                "activiteiten, dus het portaal kan de activiteit niet zelf invullen. Voeg de kolom Activiteit toe "
+                "(kies per regel uit: " + ", ".join(a.label for a in Activiteit) + ") of gebruik het sjabloon.")
+        if not self.filled:
+            return []
+        total = sum(self.filled.values())
+        per_activity = ", ".join(f"{a.label} ({getal(n)})" for a, n in self.filled.most_common())
+        regels = "regel" if total == 1 else "regels"
+        return [f"Het bestand heeft geen kolom 'Activiteit'. Bij {getal(total)} {regels} is de enige activiteit van "
+                f"het traject ingevuld: {per_activity}."]
+
+
+def _and(items: list[str], word: str = "en") -> str:
+    """'a', 'a en b', 'a, b en c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def _fields(raw: tuple[Any, ...]) -> tuple[Any, ...] | AbsenceError:
@@ -162,7 +265,7 @@ def _read(ctx: ImportContext) -> Table:
     fingerprint = _fingerprint(ctx.upload, ctx.limits)
     if ctx.reuse and (table := load_table(table_path, fingerprint, _GROEPEN)) is not None:
         return table
-    table = tabulate(ctx.read(LAYOUTS[UploadSoort.PRESENTIE]), _GROEPEN)
+    table = tabulate(ctx.read(LAYOUTS[UploadSoort.PRESENTIE], optional=_OPTIONAL), _GROEPEN)
     if not ctx.reuse:
         try:
             table_path.parent.mkdir(parents=True, exist_ok=True)

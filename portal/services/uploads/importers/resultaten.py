@@ -20,10 +20,13 @@ from portal.models.enums import Onderdeel
 from portal.models.upload import UploadSoort
 from portal.services import NotAllowed, ValidationError, from_mapping
 from portal.services.uploads.importers.base import (
+    MAX_CORRECTIONS,
     Deelnemers,
     ImportContext,
     Prepared,
     Saved,
+    correction,
+    headers,
     row_error,
 )
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS
@@ -74,7 +77,7 @@ class ResultaatImporter:
         result = ctx.read(self.layout)
         ctx.progress(10, "Bestand geopend")
         deelnemers = Deelnemers(ctx.session, ctx.actor)
-        done = Prepared([], [], 0, 0, 0, 0)
+        done = Prepared([], [], 0, 0, 0, 0, unread_columns=result.ignored_headers)
         preview = None if ctx.save else ctx.session.begin_nested()
         try:
             seen: dict[int, int] = {}
@@ -138,8 +141,15 @@ class ResultaatImporter:
         seen[record.id] = regel
         if record.id not in before:
             done.nieuw += 1
-        elif _stand(record) != before[record.id]:
+        elif (after := _stand(record)) != before[record.id]:
             done.gewijzigd += 1
+            kolommen = headers(self.layout)
+            wat = f"Traject {verwijzing.kenmerk}"
+            done.corrections += [
+                correction(regel, wat, kolommen[kolom], before[record.id].get(veld), after.get(veld))
+                for veld, kolom in self.velden.items()
+                if kolom in kolommen and before[record.id].get(veld) != after.get(veld)
+            ][: max(MAX_CORRECTIONS - len(done.corrections), 0)]
         else:
             done.ongewijzigd += 1
             return

@@ -10,7 +10,16 @@ from portal.models import Verwijzing
 from portal.models.upload import UploadSoort
 from portal.services import ValidationError, from_mapping
 from portal.services import traject as traject_service
-from portal.services.uploads.importers.base import Deelnemers, ImportContext, Prepared, Saved, row_error
+from portal.services.uploads.importers.base import (
+    MAX_CORRECTIONS,
+    Deelnemers,
+    ImportContext,
+    Prepared,
+    Saved,
+    correction,
+    headers,
+    row_error,
+)
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS
 
 _VELDEN = ("gerealiseerde_startdatum", "bijgestelde_einddatum", "reden_latere_start", "niet_gestart",
@@ -33,7 +42,8 @@ class StartsImporter:
 
     def prepare(self, ctx: ImportContext) -> Prepared:
         """Every row through the start form's rules; one row per traject."""
-        rows = ctx.read(self.layout).rows
+        result = ctx.read(self.layout)
+        rows = result.rows
         ctx.progress(10, "Bestand geopend")
         deelnemers = Deelnemers(ctx.session, ctx.actor)
         errors: list[ValidationError] = []
@@ -51,6 +61,8 @@ class StartsImporter:
         clean: list[Any] = []
         seen: dict[int, int] = {}
         nieuw = gewijzigd = ongewijzigd = 0
+        corrections: list[dict[str, str | int]] = []
+        kolommen = headers(self.layout)
         for regel, values, vid in pending:
             if vid in seen:
                 errors.append(row_error(regel, "traject", values.get("traject"),
@@ -72,9 +84,14 @@ class StartsImporter:
                 ongewijzigd += 1
             else:
                 gewijzigd += 1
+                wat = f"Traject {verwijzing.kenmerk}"
+                corrections += [correction(regel, wat, kolommen[k], getattr(existing, k), v)
+                                for k, v in clean_values.items() if k in kolommen and getattr(existing, k) != v]
             clean.append((verwijzing, data))
         errors.sort(key=lambda e: e.row or 0)
-        return Prepared(clean, errors, count, nieuw, gewijzigd, ongewijzigd)
+        corrections.sort(key=lambda c: c["regel"])
+        return Prepared(clean, errors, count, nieuw, gewijzigd, ongewijzigd, unread_columns=result.ignored_headers,
+                        corrections=corrections[:MAX_CORRECTIONS])
 
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """register_start per traject; counts what actually changed."""

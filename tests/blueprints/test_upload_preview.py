@@ -1,0 +1,120 @@
+"""The upload page before and after the check (issue 11.5): limits stated before choosing a file, an oversized
+file answered with the form and the Dutch message, values and counts in Dutch notation, and every correction
+shown with its old and new value before the user confirms."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from flask import render_template
+from sqlalchemy import select
+
+from portal.blueprints.uploads.forms import BevestigForm
+from portal.models import Presentie, Upload, UploadSoort, UploadStatus
+from tests.blueprints.test_uploads import confirm, post_file
+from tests.spreadsheets.conftest import HEADER, presence_rows, provider, xlsx_bytes  # noqa: F401 - fixture
+
+
+@pytest.fixture(autouse=True)
+def upload_dir(app, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+    return tmp_path / "uploads"
+
+
+def _latest(db) -> Upload:
+    return db.scalars(select(Upload).order_by(Upload.created_at.desc())).first()
+
+
+def test_the_upload_page_states_the_maximum_size_and_rows_before_a_file_is_chosen(login_as, provider):  # noqa: F811
+    page = login_as(provider.user).get("/uploads/").get_data(as_text=True)
+    assert "hoogstens 25 MB en 300.000 regels" in page
+    assert 'data-max-bytes="26214400"' in page
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_request_over_the_size_limit_gets_the_form_with_the_dutch_message(
+    app, login_as, provider, monkeypatch, htmx  # noqa: F811
+):
+    monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 10_000)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 20_000)
+    client = login_as(provider.user)
+    response = post_file(client, b"BSN;Datum\r\n" + b"123456782;01-11-2026\r\n" * 2_000, "groot.csv",
+                         headers={"HX-Request": "true"} if htmx else {})
+    html = response.get_data(as_text=True)
+    assert response.status_code == (200 if htmx else 413)  # htmx 2 swaps no 4xx answers
+    assert 'aria-invalid="true"' in html and "Er is 1 fout gevonden" in html
+    assert "Het bestand is groter dan 10 kB. Splits het in kleinere bestanden" in html
+    assert ('id="upload-formulier"' in html) and (("<h1" in html) is not htmx)
+
+
+def test_the_script_s_size_check_gets_the_same_message_from_the_server(login_as, provider):  # noqa: F811
+    client = login_as(provider.user)
+    fragment = client.get("/uploads/te-groot?soort=startdatums", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200
+    assert "Het bestand is groter dan 25 MB. Splits het in kleinere bestanden (hoogstens 300.000 regels" in html
+    assert '<option selected value="startdatums">' in html
+    assert client.get("/uploads/te-groot").status_code == 302  # without htmx: back to the page
+
+
+def test_error_values_are_shown_in_dutch_notation(login_as, provider, db):  # noqa: F811
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    bsn = provider.verwijzingen[0].inburgeraar.bsn
+    future = datetime.combine(provider.start + timedelta(days=400), datetime.min.time())
+    sheet.append([bsn, future, "Taalles en KNM", 2.5, None, None])  # a real date cell (Excel), in the future
+    sheet.append([bsn, provider.start + timedelta(days=3), "Taalles en KNM", 25.0, None, None])  # > 24 hours
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client = login_as(provider.user)
+    post_file(client, buffer.getvalue(), "excel.xlsx")
+    upload = _latest(db)
+    shown = {(e["regel"], e["kolom"]): e["waarde"] for e in upload.fouten}
+    assert shown[(2, "Datum")] == future.strftime("%d-%m-%Y")
+    assert shown[(3, "Uren aanwezig")] == "25"
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    assert future.strftime("%d-%m-%Y") in page and "00:00:00" not in page and "25.0" not in page
+
+
+def test_every_correction_shows_its_old_and_new_value_before_confirming(login_as, provider, db):  # noqa: F811
+    day = provider.start + timedelta(days=7)
+    client = login_as(provider.user)
+    post_file(client, xlsx_bytes([HEADER, *presence_rows(provider, day, uren="2,5")]), "eerste.xlsx")
+    confirm(client, _latest(db).id)
+
+    rows = presence_rows(provider, day, uren="2,5")
+    rows[1][3] = "3,25"  # a correction of the hours
+    rows[2][3], rows[2][4], rows[2][5] = "1,5", "1", "tandarts"  # and one with absence and its reason
+    post_file(client, xlsx_bytes([HEADER, *rows]), "correctie.xlsx")
+    upload = _latest(db)
+    assert upload.status is UploadStatus.PREVIEWED
+    assert (upload.aantal_gewijzigd, upload.aantal_ongewijzigd) == (2, 1)
+    wat = f"{day.strftime('%d-%m-%Y')} · Taalles en KNM"
+    assert upload.correcties == [
+        {"regel": 3, "wat": wat, "kolom": "Uren aanwezig", "oud": "2,5", "nieuw": "3,25"},
+        {"regel": 4, "wat": wat, "kolom": "Uren aanwezig", "oud": "2,5", "nieuw": "1,5"},
+        {"regel": 4, "wat": wat, "kolom": "Uren afwezig geoorloofd", "oud": "0", "nieuw": "1"},
+        {"regel": 4, "wat": wat, "kolom": "Reden afwezigheid", "oud": "(leeg)", "nieuw": "tandarts"},
+    ]
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    assert "Correcties: dit wordt overschreven" in page
+    cell = '<td class="utrecht-table__cell">{}</td>'
+    assert cell.format("2,5") in page and cell.format("3,25") in page and cell.format("tandarts") in page
+    assert db.scalar(select(Presentie.uren_aanwezig).where(
+        Presentie.verwijzing_id == provider.verwijzingen[1].id)) == 2.5  # nothing overwritten before confirming
+
+
+def test_counts_are_written_the_dutch_way(app, provider):  # noqa: F811
+    upload = Upload(id="a" * 32, soort=UploadSoort.PRESENTIE, status=UploadStatus.PREVIEWED, bestandsnaam="groot.csv",
+                    aantal_nieuw=123_456, aantal_gewijzigd=1_250, aantal_ongewijzigd=0, aantal_fout=7, poging=1)
+    with app.test_request_context():
+        html = render_template("uploads/_status.html", upload=upload, progress=None, errors=[], gestopt=False,
+                               Status=UploadStatus, form=BevestigForm(meta={"csrf": False}), meer_fouten=0,
+                               htmx=False)
+    assert ">123.456<" in html and ">1.250<" in html
+    assert "124.706 regels opslaan" in html
