@@ -413,7 +413,10 @@ def memory(use_pg: bool, rows: int, existing: int) -> None:
         opzet.engine.dispose()
         command = [sys.executable, "-m", "bench", "import_presentie", "--alleen-stroom", url, str(path), opzet.email,
                    opzet.secret, str(tmp)]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+        child = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if child.returncode != 0:
+            raise SystemExit(f"het kindproces faalde:\n{child.stderr[-3000:]}")
+        output = child.stdout
         peak = float(output.rsplit("PEAK_RSS_MB=", 1)[1].split()[0])
         print(output.split("PEAK_RSS_MB=")[0].rstrip())
         print(f"piekgeheugen (RSS) van het proces dat {rows:,} rijen door de hele HTTP-stroom haalde (upload, "
