@@ -429,8 +429,10 @@ def flow_only(url: str, path: str, email: str, secret: str, tmp: str) -> None:
     app = configure(url, Path(tmp))
     client = app.test_client()
     login(client, email, secret)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     phases = portal_flow(client, Path(path))
     print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+    print(f"  piek-RSS vóór de stroom (imports, app, ingelogd): {before:,.0f} MB")
     print(f"PEAK_RSS_MB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
 
 
