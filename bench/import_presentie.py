@@ -424,16 +424,25 @@ def memory(use_pg: bool, rows: int, existing: int) -> None:
               "(doel < 400 MB)")
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: that survives exec, so a child
+    started from the big seeding parent would report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def flow_only(url: str, path: str, email: str, secret: str, tmp: str) -> None:
     """The child of --memory: log in and run the flow once on a seeded database."""
     app = configure(url, Path(tmp))
     client = app.test_client()
     login(client, email, secret)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = peak_rss_mb()
     phases = portal_flow(client, Path(path))
     print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
     print(f"  piek-RSS vóór de stroom (imports, app, ingelogd): {before:,.0f} MB")
-    print(f"PEAK_RSS_MB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+    print(f"PEAK_RSS_MB={peak_rss_mb():.0f}")
 
 
 def main(argv: list[str] | None = None) -> None:
