@@ -2,7 +2,8 @@
 
 Benchmarks: import_presentie (issue 4: 100k-row presence upload vs calamine + executemany; --pg, --memory),
 load (issue 8: gunicorn -w 4 under 8 concurrent clients: /gezond, caseload, case page, grid save; --pg),
-regie_scale (issue 10: overview and case page at 150k and 1.5M presence rows vs /gezond; --pg).
+regie_scale (issue 10: overview and case page at 150k and 1.5M presence rows vs /gezond; --pg),
+billing (issue 12: one billing run for a periode vs the bare SQL line totals, and the rerun; SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("import_presentie", "regie_scale", "load")
+BENCHMARKS = ("import_presentie", "regie_scale", "load", "billing")
 
 
 def main() -> None:

@@ -20,10 +20,13 @@ from portal.models import (
     Aanbieder,
     AuditEvent,
     Contract,
+    Declaratie,
+    DeclaratieRegel,
     Gemeente,
     Inburgeraar,
     Presentie,
     PresentieWeek,
+    PrestatieIndicator,
     TrajectStart,
     Upload,
     User,
@@ -397,3 +400,62 @@ def uploads(user: User) -> Select[tuple[Upload]]:
     if user.rol in AANBIEDER_ROLLEN:
         return select(Upload).where(Upload.aanbieder_id == user.aanbieder_id)
     return select(Upload).where(false())
+
+
+# --- contracts and declaraties (billing) -------------------------------------------------------------
+
+CONTRACT_BEHEERDERS = (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
+DECLARANTEN = (Rol.AANBIEDER_BEHEERDER,)
+DECLARATIE_LEZERS = (Rol.AANBIEDER_BEHEERDER, Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
+
+
+def may_manage_contract(user: User, contract: Contract) -> bool:
+    """Settings, prestatie-indicatoren, tarieven and budgets of a contract (already loaded through `contracts`):
+    its contractmanagers and the functioneel beheerders of its gemeenten."""
+    return user.rol in CONTRACT_BEHEERDERS
+
+
+def get_indicator_or_404(user: User, contract: Contract, indicator_id: int) -> PrestatieIndicator:
+    """One prestatie-indicator of a contract in the user's scope."""
+    return first_or_404(select(PrestatieIndicator).where(
+        PrestatieIndicator.id == indicator_id, PrestatieIndicator.contract_id == contract.id))
+
+
+def declaraties(user: User) -> Select[tuple[Declaratie]]:
+    """Declaraties visible to the user: an aanbieder-beheerder its own organisation's; gemeente staff the
+    submitted ones for gemeenten in scope (a concept is the aanbieder's own until it is submitted)."""
+    query = select(Declaratie)
+    if user.rol is Rol.AANBIEDER_BEHEERDER:
+        return query.where(Declaratie.aanbieder_id == user.aanbieder_id)
+    if user.rol in (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER):
+        from portal.models.billing import DeclaratieStatus
+
+        return query.where(Declaratie.gemeente_id.in_(gemeente_ids_in_scope(user)),
+                           Declaratie.status != DeclaratieStatus.CONCEPT)
+    return query.where(false())
+
+
+def get_declaratie_or_404(user: User, declaratie_id: int) -> Declaratie:
+    """One declaratie in the user's scope."""
+    return first_or_404(declaraties(user).where(Declaratie.id == declaratie_id))
+
+
+def get_regel_or_404(user: User, declaratie: Declaratie, regel_id: int) -> DeclaratieRegel:
+    """One regel of a declaratie already loaded through `declaraties`."""
+    return first_or_404(select(DeclaratieRegel).where(
+        DeclaratieRegel.id == regel_id, DeclaratieRegel.declaratie_id == declaratie.id))
+
+
+def may_submit_declaratie(user: User, declaratie: Declaratie) -> bool:
+    """Submitting and re-declaring: the aanbieder-beheerder of the declaring aanbieder."""
+    return user.rol is Rol.AANBIEDER_BEHEERDER and user.aanbieder_id == declaratie.aanbieder_id
+
+
+def may_decide_declaratie(user: User, declaratie: Declaratie) -> bool:
+    """Regels are decided by a contractmanager of the declaratie's gemeente (in scope: own or managed contracts)."""
+    if user.rol is not Rol.CONTRACTMANAGER:
+        return False
+    from sqlalchemy.orm import object_session
+
+    session = object_session(declaratie)
+    return session is not None and declaratie.gemeente_id in set(session.scalars(gemeente_ids_in_scope(user)))

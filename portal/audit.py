@@ -60,6 +60,17 @@ class AuditActie(enum.StrEnum):
     SIGNAALDREMPELS_GEWIJZIGD = "signaaldrempels_gewijzigd"
     SIGNAALDREMPELS_STANDAARD = "signaaldrempels_standaard"
     CONTRACTDREMPELS_GEWIJZIGD = "contractdrempels_gewijzigd"
+    # contracts and billing
+    CONTRACT_GEWIJZIGD = "contract_gewijzigd"
+    INDICATOR_TOEGEVOEGD = "indicator_toegevoegd"
+    TARIEF_TOEGEVOEGD = "tarief_toegevoegd"
+    BUDGET_GEWIJZIGD = "budget_gewijzigd"
+    PRESTATIES_BEREKEND = "prestaties_berekend"
+    DECLARATIE_BEKEKEN = "declaratie_bekeken"
+    DECLARATIE_INGEDIEND = "declaratie_ingediend"
+    DECLARATIEREGEL_BEOORDEELD = "declaratieregel_beoordeeld"
+    DECLARATIEREGEL_OPNIEUW = "declaratieregel_opnieuw"
+    DECLARATIE_GEEXPORTEERD = "declaratie_geexporteerd"
     # organisations and accounts
     GEMEENTE_AANGEMAAKT = "gemeente_aangemaakt"
     GEMEENTE_GEWIJZIGD = "gemeente_gewijzigd"

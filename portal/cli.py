@@ -1,4 +1,4 @@
-"""Flask CLI commands: migrate, seed-demo."""
+"""Flask CLI commands: migrate, seed-demo, totalen-controleren, declaraties-bijwerken."""
 
 from __future__ import annotations
 
@@ -45,3 +45,21 @@ def register(app: Flask) -> None:
             click.echo("De bewaarde totalen zijn opnieuw berekend uit presentie.")
             return
         raise SystemExit(1)
+
+    @app.cli.command("declaraties-bijwerken")
+    def update_declaraties_command() -> None:
+        """Run the billing service for every contract up to its last periode that ended (nightly, e.g. cron)."""
+        from sqlalchemy import select
+
+        from portal import clock
+        from portal.extensions import db
+        from portal.models import Contract
+        from portal.services.billing.derive import derive
+        from portal.services.billing.rules import laatst_afgesloten
+
+        for contract in db.session.scalars(select(Contract).order_by(Contract.kenmerk)):
+            result = derive(db.session, contract, laatst_afgesloten(clock.today(), contract.declaratieperiode))
+            db.session.commit()
+            click.echo(f"{contract.kenmerk} {result.periode.code}: {result.nieuwe_prestaties} nieuwe en "
+                       f"{result.gewijzigde_prestaties} gewijzigde prestaties, {result.nieuwe_regels} nieuwe regels "
+                       f"({result.credit_regels} credit), {result.zonder_tarief} zonder tarief.")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import click
 import pyotp
@@ -251,6 +252,8 @@ def seed_demo(force: bool = False, echo: Callable[[str], None] = click.echo) -> 
     else:
         region = load_demo_region(session)
         session.commit()
+        region.counts["uploads in afwachting"] = _seed_uploads(session, region.today)
+        session.commit()
         analyze(session)
         echo(
             f"Demoregio: {len(region.gemeenten)} gemeenten, {len(region.aanbieders)} aanbieders, "
@@ -260,6 +263,16 @@ def seed_demo(force: bool = False, echo: Callable[[str], None] = click.echo) -> 
             + "."
         )
     print_logins(session, echo)
+
+
+def _seed_uploads(session: Session, today: date) -> int:
+    """Demo uploads need the app's upload directory, so they are seeded here and not in load_demo_region."""
+    from flask import current_app
+
+    from portal.demo_uploads import seed_uploads
+    from portal.services.uploads import Settings
+
+    return seed_uploads(session, Settings.from_config(current_app.config), today)
 
 
 def analyze(session: Session) -> None:
@@ -288,7 +301,23 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
 
     seed_keten(session, region)
     session.flush()
+    seed_dossiers_for(session, region)
+    from portal.demo_billing import seed_billing
+
+    seed_billing(session, region)
+    session.flush()
     return region
+
+
+def seed_dossiers_for(session: Session, region: DemoRegion) -> None:
+    """Afschalingsverzoeken, results, omstandigheden, meldingen and uploads of this run's cases (demo_dossiers)."""
+    from flask import current_app
+
+    from portal.demo_dossiers import seed_dossiers
+
+    upload_dir = Path(current_app.config["UPLOAD_DIR"]) if current_app else None
+    region.counts.update(seed_dossiers(session, region, upload_dir))
+    session.flush()
 
 
 def seed_trajecten(session: Session, region: DemoRegion) -> None:
@@ -577,7 +606,8 @@ def _status(rng: random.Random, start: date, einde: date, today: date) -> Verwij
     return rng.choices(
         (VerwijzingStatus.GESTART, VerwijzingStatus.VERWEZEN, VerwijzingStatus.NIET_GESTART,
          VerwijzingStatus.UITGEVALLEN, VerwijzingStatus.INGETROKKEN),
-        (80, 6, 6, 5, 3),
+        # Starts that slip by weeks without word from the provider are the exception in a working region.
+        (88, 2, 3, 4, 3),
     )[0]
 
 

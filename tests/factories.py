@@ -15,9 +15,13 @@ from portal.models import (
     Afschalingsverzoek,
     AfschalingsverzoekOnderdeel,
     AuditEvent,
+    BillingRun,
     Contract,
+    ContractBudget,
     ContractOnderdeel,
     ContractSignaalDrempels,
+    Declaratie,
+    DeclaratieRegel,
     Examenresultaat,
     Gemeente,
     Inburgeraar,
@@ -29,9 +33,12 @@ from portal.models import (
     MeldingSoort,
     OmstandighedenMelding,
     Pip,
+    Prestatie,
+    PrestatieIndicator,
     RegistratieWijziging,
     RouteResultaat,
     SignaalDrempels,
+    Tarief,
     Upload,
     UploadSoort,
     UploadStatus,
@@ -40,6 +47,8 @@ from portal.models import (
     Verwijzing,
     Voortgangsrapportage,
 )
+from portal.models.base import utcnow
+from portal.models.billing import Eenheid, IndicatorSoort, Trigger
 from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
 from portal.models.resultaat import (
     AfschalingStatus,
@@ -416,6 +425,93 @@ class AuditEventFactory(BaseFactory):
     origin = "web"
 
 
+# --- billing ------------------------------------------------------------------------------------------
+
+class PrestatieIndicatorFactory(BaseFactory):
+    """Hours present in taalles per month on the B1-route, paid per hour."""
+
+    class Meta:
+        model = PrestatieIndicator
+
+    contract = factory.SubFactory(ContractFactory)
+    code = factory.Sequence(lambda n: f"UUR{n}")
+    naam = "Uren taalles B1-route"
+    onderdeel = Onderdeel.B1_ROUTE
+    soort = IndicatorSoort.INSPANNING
+    trigger = Trigger.UREN_AANWEZIG
+    activiteit = Activiteit.TAALLES_KNM
+
+
+class TariefFactory(BaseFactory):
+    class Meta:
+        model = Tarief
+
+    indicator = factory.SubFactory(PrestatieIndicatorFactory)
+    geldig_vanaf = date(2021, 1, 1)
+    bedrag_cent = 1250
+    eenheid = Eenheid.UUR
+    fictief = True
+
+
+class ContractBudgetFactory(BaseFactory):
+    class Meta:
+        model = ContractBudget
+
+    contract_id = factory.LazyAttribute(lambda _o: ContractFactory().id)
+    gemeente_id = factory.LazyAttribute(lambda _o: GemeenteFactory().id)
+    jaar = 2026
+    bedrag_cent = 5_000_000
+
+
+class PrestatieFactory(BaseFactory):
+    class Meta:
+        model = Prestatie
+
+    verwijzing = factory.SubFactory(VerwijzingFactory)
+    indicator = factory.SubFactory(PrestatieIndicatorFactory, contract=factory.SelfAttribute("..verwijzing.contract"))
+    periode = "2026-11"
+    inburgeraar_id = factory.SelfAttribute("verwijzing.inburgeraar_id")
+    gemeente_id = factory.SelfAttribute("verwijzing.inburgeraar.gemeente_id")
+    prestatiedatum = date(2026, 11, 30)
+    aantal = Decimal("12.00")
+
+
+class DeclaratieFactory(BaseFactory):
+    class Meta:
+        model = Declaratie
+
+    contract = factory.SubFactory(ContractFactory)
+    nummer = factory.Sequence(lambda n: f"D-{n:05d}")
+    aanbieder_id = factory.SelfAttribute("contract.aanbieder_id")
+    gemeente_id = factory.LazyAttribute(lambda _o: GemeenteFactory().id)
+    periode = "2026-11"
+    periode_van = date(2026, 11, 1)
+    periode_tot = date(2026, 11, 30)
+
+
+class DeclaratieRegelFactory(BaseFactory):
+    class Meta:
+        model = DeclaratieRegel
+
+    prestatie = factory.SubFactory(PrestatieFactory)
+    declaratie = factory.SubFactory(DeclaratieFactory,
+                                    contract=factory.SelfAttribute("..prestatie.verwijzing.contract"))
+    tarief_id = factory.LazyAttribute(lambda o: TariefFactory(indicator=o.prestatie.indicator).id)
+    eenheid = Eenheid.UUR
+    aantal = Decimal("12.00")
+    tarief_cent = 1250
+    bedrag_cent = 15000
+
+
+class BillingRunFactory(BaseFactory):
+    class Meta:
+        model = BillingRun
+
+    contract_id = factory.LazyAttribute(lambda _o: ContractFactory().id)
+    periode = "2026-11"
+    gestart_op = factory.LazyFunction(utcnow)
+
+
 ALL_FACTORIES = [
     PresentieTotaalFactory,
     PresentieWeekFactory,
@@ -445,6 +541,13 @@ ALL_FACTORIES = [
     UploadFactory,
     RegistratieWijzigingFactory,
     AuditEventFactory,
+    PrestatieIndicatorFactory,
+    TariefFactory,
+    ContractBudgetFactory,
+    PrestatieFactory,
+    DeclaratieFactory,
+    DeclaratieRegelFactory,
+    BillingRunFactory,
 ]
 
 # The chain's factories (verhuizing, DUO berichten, handhaving, CBS) live in their own module.

@@ -125,12 +125,28 @@ def _build_world(db) -> World:
         "upload_id": upload_q.id,
         "fmt": "xlsx",
     }
+    for side, contract, verwijzing, gemeente in (("own", contract_p, verwijzing_a, gemeente_a),
+                                                 ("foreign", contract_q, verwijzing_b, gemeente_b)):
+        ids = _billing(contract, verwijzing, gemeente)
+        (own if side == "own" else foreign).update(ids)
     # Meldingen belong to one user: side B's is one for the klantregisseur of gemeente B.
     foreign["melding_id"] = _melding(db, regisseur_b, inburgeraar_b).id
     # Verhuizingen: A's inburgeraar moved in from gemeente C (A decides on its open verwijzing); B's too.
     own["verhuizing_id"] = _verhuizing(db, inburgeraar_a, gemeente_a, verwijzing_a).id
     foreign["verhuizing_id"] = _verhuizing(db, inburgeraar_b, gemeente_b, verwijzing_b).id
     return World(users=users, own=own, foreign=foreign)
+
+
+def _billing(contract, verwijzing, gemeente) -> dict[str, int]:
+    """An indicator with a tarief, and a submitted declaratie with one regel waiting for a decision."""
+    from portal.models.billing import DeclaratieStatus
+    from tests.factories import DeclaratieFactory, DeclaratieRegelFactory, PrestatieFactory, PrestatieIndicatorFactory
+
+    indicator = PrestatieIndicatorFactory(contract=contract)
+    prestatie = PrestatieFactory(verwijzing=verwijzing, indicator=indicator, gemeente_id=gemeente.id)
+    declaratie = DeclaratieFactory(contract=contract, gemeente_id=gemeente.id, status=DeclaratieStatus.INGEDIEND)
+    regel = DeclaratieRegelFactory(prestatie=prestatie, declaratie=declaratie)
+    return {"indicator_id": indicator.id, "declaratie_id": declaratie.id, "regel_id": regel.id}
 
 
 def _upload(db, user: User) -> Upload:

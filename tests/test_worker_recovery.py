@@ -200,6 +200,7 @@ def test_a_worker_killed_mid_confirmation_is_noticed_and_confirming_again_stores
     stopped = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
     assert "Er is niets opgeslagen" in stopped and "Opnieuw bevestigen" in stopped
     assert 'hx-trigger="every 1s"' not in stopped  # the page stops polling a run that stopped
+    assert "Gestopt: opnieuw starten" in site.client.get("/uploads/").get_data(as_text=True)
 
     worker = site.worker(_WORKER)
     try:

@@ -3,6 +3,8 @@
 from portal.blueprints.auth import account_bp
 from portal.blueprints.auth import bp as auth_bp
 from portal.blueprints.beheer import bp as beheer_bp
+from portal.blueprints.contracten import bp as contracten_bp
+from portal.blueprints.declaraties import bp as declaraties_bp
 from portal.blueprints.deelnemers import bp as deelnemers_bp
 from portal.blueprints.inburgeraars import bp as inburgeraars_bp
 from portal.blueprints.keten import bp as keten_bp
@@ -15,5 +17,6 @@ from portal.blueprints.uploads import bp as uploads_bp
 
 BLUEPRINTS = [
     auth_bp, main_bp, inburgeraars_bp, deelnemers_bp, beheer_bp, meldingen_bp, registraties_bp, regie_bp,
-    presentie_bp, uploads_bp, account_bp, keten_bp,
+    presentie_bp, uploads_bp, account_bp,
+    contracten_bp, declaraties_bp, keten_bp,
 ]

@@ -3,6 +3,15 @@
 from portal.models.account import User, UserSession, user_gemeente
 from portal.models.audit import AuditEvent
 from portal.models.base import Base
+from portal.models.billing import (
+    BillingRun,
+    ContractBudget,
+    Declaratie,
+    DeclaratieRegel,
+    Prestatie,
+    PrestatieIndicator,
+    Tarief,
+)
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
 from portal.models.melding import (
@@ -37,9 +46,13 @@ __all__ = [
     "AfschalingsverzoekOnderdeel",
     "AuditEvent",
     "Base",
+    "BillingRun",
     "Contract",
+    "ContractBudget",
     "ContractOnderdeel",
     "ContractSignaalDrempels",
+    "Declaratie",
+    "DeclaratieRegel",
     "Examenresultaat",
     "Gemeente",
     "Inburgeraar",
@@ -55,9 +68,12 @@ __all__ = [
     "Presentie",
     "PresentieTotaal",
     "PresentieWeek",
+    "Prestatie",
+    "PrestatieIndicator",
     "RegistratieWijziging",
     "RouteResultaat",
     "SignaalDrempels",
+    "Tarief",
     "TrajectStart",
     "Upload",
     "UploadSoort",

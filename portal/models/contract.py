@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, TimestampMixin, enum_column
-from portal.models.enums import Onderdeel
+from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
 from portal.models.organisatie import Aanbieder, Gemeente
 
 contract_gemeente = Table(
@@ -30,7 +30,10 @@ class Contract(TimestampMixin, Base):
     """An agreement under which an aanbieder delivers onderdelen to the inburgeraars of its gemeenten."""
 
     __tablename__ = "contract"
-    __table_args__ = (CheckConstraint("einddatum >= startdatum", name="periode"),)
+    __table_args__ = (
+        CheckConstraint("einddatum >= startdatum", name="periode"),
+        CheckConstraint("declaratietermijn_dagen IS NULL OR declaratietermijn_dagen BETWEEN 0 AND 365", name="termijn"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kenmerk: Mapped[str] = mapped_column(String(40), unique=True)
@@ -38,6 +41,14 @@ class Contract(TimestampMixin, Base):
     aanbieder_id: Mapped[int] = mapped_column(ForeignKey("aanbieder.id"), index=True)
     startdatum: Mapped[date]
     einddatum: Mapped[date]
+    inkoopvorm: Mapped[Inkoopvorm] = mapped_column(
+        enum_column(Inkoopvorm, "inkoopvorm"), default=Inkoopvorm.AANBESTEDING, server_default="aanbesteding"
+    )
+    declaratieperiode: Mapped[Declaratieperiode] = mapped_column(
+        enum_column(Declaratieperiode, "declaratieperiode"), default=Declaratieperiode.MAAND, server_default="maand"
+    )
+    # Days after a periode ends within which the aanbieder should declare (NULL: not agreed).
+    declaratietermijn_dagen: Mapped[int | None]
 
     aanbieder: Mapped[Aanbieder] = relationship()
     gemeenten: Mapped[list[Gemeente]] = relationship(secondary=contract_gemeente, order_by=Gemeente.naam)

@@ -120,3 +120,20 @@ class VerwijzingStatus(LabelledEnum):
 OPEN_STATUSSEN = (VerwijzingStatus.VERWEZEN, VerwijzingStatus.GESTART)
 # Statuses that take no presentie, for SQL filters (the grid's rows).
 GEEN_PRESENTIE_STATUSSEN = tuple(s for s in VerwijzingStatus if not s.accepts_presentie)
+
+
+class Inkoopvorm(LabelledEnum):
+    """How the gemeente bought the contract (000 §2.3)."""
+
+    AANBESTEDING = "aanbesteding", "Aanbesteding (overheidsopdracht)"
+    OPEN_HOUSE = "open_house", "Open House"
+    SUBSIDIE = "subsidie", "Subsidie"
+    INBESTEDING = "inbesteding", "Inbesteding"
+    QUASI_INBESTEDING = "quasi_inbesteding", "Quasi-inbesteding (gemeenschappelijke regeling)"
+
+
+class Declaratieperiode(LabelledEnum):
+    """How often the aanbieder declares under a contract."""
+
+    MAAND = "maand", "Per maand"
+    KWARTAAL = "kwartaal", "Per kwartaal"

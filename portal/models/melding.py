@@ -23,6 +23,7 @@ class MeldingSoort(LabelledEnum):
     AANWEZIGHEID_ONDER_NORM = "aanwezigheid_onder_norm", "Aanwezigheid onder de norm"
     OMSTANDIGHEDEN_GEWIJZIGD = "omstandigheden_gewijzigd", "Omstandigheden gewijzigd"
     UPLOAD_BEVESTIGD = "upload_bevestigd", "Wijzigingen uit een upload"
+    DECLARATIE_BEOORDEELD = "declaratie_beoordeeld", "Declaratie beoordeeld"
 
 
 class MailModus(LabelledEnum):

@@ -67,6 +67,8 @@ class Presentie(TimestampMixin, Base):
         Index("ix_presentie_verwijzing_datum", "verwijzing_id", "datum"),
         # The attendance window of the regie over all cases in scope: the last four weeks, not all history.
         Index("ix_presentie_datum", "datum"),
+        # The billing service asks "what changed since my last run?" without reading every row.
+        Index("ix_presentie_updated_at", "updated_at"),
         CheckConstraint(
             "uren_aanwezig >= 0 AND uren_afwezig_geoorloofd >= 0 AND uren_afwezig_ongeoorloofd >= 0", name="uren"
         ),

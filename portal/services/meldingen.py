@@ -44,7 +44,8 @@ TEKSTEN: dict[MeldingSoort, str] = {
     MeldingSoort.AANWEZIGHEID_ONDER_NORM: "Aanwezigheid onder de norm{bij}",
     MeldingSoort.OMSTANDIGHEDEN_GEWIJZIGD: "Gewijzigde omstandigheden gemeld{door}",
 }
-# UPLOAD_BEVESTIGD is a summary per klantregisseur: its text comes from `upload_text`.
+# UPLOAD_BEVESTIGD is a summary per klantregisseur: its text comes from `upload_text`; DECLARATIE_BEOORDEELD
+# one per aanbieder-beheerder, from portal.services.billing.review.
 
 # An upload can touch thousands of cases: ids go to the database in slices of this size, well under the
 # bound-parameter limits of SQLite (32,766) and PostgreSQL (65,535).

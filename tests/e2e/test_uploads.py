@@ -81,6 +81,8 @@ def test_a_long_file_name_does_not_widen_the_page_at_375_px(page_as, small_limit
            "gecontroleerd_door_administratie.csv"
     _choose(page, name, _big_csv(2_000))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Upload: Presentielijst_Taalcentrum")
+    expect(page.get_by_role("heading", name="Controle: nog niets opgeslagen")).to_be_visible()
+    page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.goto("/uploads/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -116,7 +116,7 @@ def test_a_deelnemer_with_both_map_and_pvt_gets_a_clear_error_not_a_guess(
     assert fout["kolom"] == "Traject"
     assert "meer trajecten" in fout["melding"]
     assert "MAP" in fout["melding"] and "PVT" in fout["melding"]
-    assert "geen kolom 'Activiteit'" in fout["melding"] and "Vul de kolom Traject in" in fout["melding"]
+    assert "geen kolom 'Activiteit'" in fout["melding"] and "Vul bij deze regel het traject in" in fout["melding"]
     confirm(db, provider, settings, upload)
     assert [p.verwijzing_id for p in db.scalars(select(Presentie))] == [alone.id]
 
@@ -143,3 +143,30 @@ def test_result_and_start_previews_list_the_columns_they_do_not_read(
     upload = upload_kind(db, provider, settings, UploadSoort.STARTDATUMS, xlsx_bytes(rows))
     assert upload.status is UploadStatus.PREVIEWED, upload.melding
     assert upload.niet_ingelezen == ["Naam", "Mentor", "Opmerking"]
+
+
+def test_result_and_start_corrections_show_the_old_and_the_new_value(
+    db: Session, provider: Provider, settings: Settings
+):
+    from tests.spreadsheets.conftest import xlsx_bytes
+    from tests.spreadsheets.test_upload_results import EXAM_HEADER, exam_rows
+    from tests.spreadsheets.test_upload_results import confirm as confirm_kind
+    from tests.spreadsheets.test_upload_results import upload_file as upload_kind
+
+    day = provider.start + timedelta(days=20)
+    rows = exam_rows(provider, day)
+    confirm_kind(db, provider, settings,
+                 upload_kind(db, provider, settings, UploadSoort.EXAMENRESULTATEN, xlsx_bytes([EXAM_HEADER, *rows])))
+    rows[1][5] = "Geslaagd"  # the exam was wrongly registered as failed
+    exam = upload_kind(db, provider, settings, UploadSoort.EXAMENRESULTATEN, xlsx_bytes([EXAM_HEADER, *rows]))
+    assert [(c["regel"], c["kolom"], c["oud"], c["nieuw"]) for c in exam.correcties] == [
+        (3, "Resultaat", "Gezakt", "Geslaagd")]
+
+    verwijzing = provider.verwijzingen[0]  # started on provider.start; the administration says two days later
+    later = provider.start + timedelta(days=2)
+    starts = upload_kind(db, provider, settings, UploadSoort.STARTDATUMS, xlsx_bytes([
+        ["BSN", "Gerealiseerde startdatum", "Reden latere start"],
+        [verwijzing.inburgeraar.bsn, later.strftime("%d-%m-%Y"), "Kinderopvang was nog niet geregeld."]]))
+    assert starts.aantal_gewijzigd == 1, starts.fouten
+    assert ("Gerealiseerde startdatum", provider.start.strftime("%d-%m-%Y"), later.strftime("%d-%m-%Y")) in [
+        (c["kolom"], c["oud"], c["nieuw"]) for c in starts.correcties]

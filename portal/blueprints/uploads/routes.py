@@ -96,8 +96,10 @@ def _form_page(form: UploadForm, settings: Settings, status: int) -> tuple[str, 
     max_grootte = uploads.size_text(settings.limits.max_bytes)
     if htmx and form.errors:
         return render_template("uploads/_form.html", form=form, max_grootte=max_grootte), 200
+    recente = uploads.recent(db.session, current_user)
+    gestopt = {u.id for u in recente if u.bezig and uploads.is_stopped(u, tasks.upload_heartbeat(u.id, u.poging))}
     return render_template(
-        "uploads/index.html", form=form, soorten=list(UploadSoort), recente=uploads.recent(db.session, current_user),
+        "uploads/index.html", form=form, soorten=list(UploadSoort), recente=recente, gestopt=gestopt,
         max_grootte=max_grootte,
     ), status
 

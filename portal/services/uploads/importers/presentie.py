@@ -199,8 +199,8 @@ class _WithoutActivity:
         onderdelen = _and(sorted({str(c[2].label) for c in candidates}))
         return None, ("traject", traject, (
             f"Deze deelnemer volgt bij uw organisatie meer trajecten ({onderdelen}) en het bestand heeft geen "
-            "kolom 'Activiteit', dus is niet te zien over welk traject deze regel gaat. Vul de kolom Traject in "
-            "(het kenmerk, bijvoorbeeld V-000123) of voeg de kolom Activiteit toe."))
+            "kolom 'Activiteit', dus is niet te zien over welk traject deze regel gaat. Vul bij deze regel het "
+            "traject in (kolom Traject: het kenmerk, bijvoorbeeld V-000123) of voeg de kolom Activiteit toe."))
 
     def only_activity(self, regel: int, verwijzing_id: int, errors: list[ValidationError]) -> Activiteit | None:
         """The one activity of the row's traject, or None after adding the error that names the column."""

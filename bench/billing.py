@@ -1,0 +1,283 @@
+"""Benchmark: one billing run for one periode against the bare SQL aggregate that computes the same line totals.
+
+Seeds a scratch database (a SQLite temp file, and a throwaway PostgreSQL database when the server is reachable)
+with 10,000 trajecten (B1-route verwijzingen with a start, under one regional contract for four gemeenten) and
+1,000,000 presentie rows (100 sessions per traject over five months), a contract with an hours indicator (paid
+per hour, attendance condition) and a start indicator, both with fictitious tarieven. Then, paired in one run:
+
+* bare SQL: on the raw DBAPI cursor, the hours per verwijzing in November times the tarief, and the starts up to
+  the end of November times theirs, all rows fetched (the floor: the database work every line total needs);
+* first run: `derive` for November on a database without prestaties (measure, store prestaties, find the
+  paying gemeente, make the concept declaraties, run the checks, insert the regels) and commit;
+* rerun: `derive` again for November, nothing changed: must create 0 regels.
+
+Between repetitions the prestaties, regels, declaraties and runs are deleted (not timed). Prints medians and the
+ratios first run / bare SQL (target <= 2x) and rerun / first run (target <= 0.5x), and checks that the regels add
+up to the cent to the bare SQL totals. Run: `.venv/bin/python -m bench billing` (BENCH_ONLY=sqlite|postgresql).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, func, insert, make_url, select, text
+
+from bench.regie_scale import _insert_presentie
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db as portal_db
+from portal.models import (
+    Aanbieder,
+    BillingRun,
+    Contract,
+    ContractOnderdeel,
+    Declaratie,
+    DeclaratieRegel,
+    Gemeente,
+    Inburgeraar,
+    Pip,
+    Prestatie,
+    PrestatieIndicator,
+    Tarief,
+    TrajectStart,
+    Verwijzing,
+    contract_gemeente,
+)
+from portal.models.base import Base
+from portal.services.billing.derive import derive
+from portal.services.billing.rules import bedrag_cent, periode_uit_code
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+TRAJECTEN = 10_000
+SESSIES_PER_TRAJECT = 100
+GEMEENTEN = 4
+RUNS = 3
+NOW = datetime.now(UTC)
+PERIODE = periode_uit_code("2026-11")
+START_EERSTE = date(2026, 7, 1)
+UUR_CENT, START_CENT = 1050, 15000  # fictitious tarieven
+
+
+def _weekdays(start: date, count: int) -> Iterator[date]:
+    day, found = start, 0
+    while found < count:
+        if day.weekday() < 5:
+            yield day
+            found += 1
+        day += timedelta(days=1)
+
+
+def _presentie(plan: list[tuple[int, date]], rng: random.Random) -> Iterator[tuple]:
+    for verwijzing_id, start in plan:
+        for datum in _weekdays(start, SESSIES_PER_TRAJECT):
+            roll = rng.random()
+            hours = ("3.00", "0.00", "0.00") if roll < 0.85 else (
+                ("0.00", "3.00", "0.00") if roll < 0.93 else ("1.50", "0.00", "1.50"))
+            yield (verwijzing_id, datum, "taalles_knm", *hours, NOW, NOW)
+
+
+def seed(engine: Any) -> int:
+    """Fill an empty schema; returns the number of presentie rows."""
+    rng = random.Random(2021)
+    with engine.begin() as conn:
+        conn.execute(insert(Gemeente), [{"id": g, "cbs_code": f"{g:04d}", "naam": f"Gemeente {g}",
+                                         "created_at": NOW, "updated_at": NOW} for g in range(1, GEMEENTEN + 1)])
+        conn.execute(insert(Aanbieder), [{"id": 1, "kvk_nummer": "70000001", "naam": "Taalschool", "soort": "taal",
+                                          "actief": True, "created_at": NOW, "updated_at": NOW}])
+        conn.execute(insert(Contract), [{"id": 1, "kenmerk": "REGIO-LR", "naam": "Leerroutes regio", "aanbieder_id": 1,
+                                         "startdatum": date(2025, 1, 1), "einddatum": date(2028, 12, 31),
+                                         "created_at": NOW, "updated_at": NOW}])
+        conn.execute(insert(contract_gemeente), [{"contract_id": 1, "gemeente_id": g}
+                                                 for g in range(1, GEMEENTEN + 1)])
+        conn.execute(insert(ContractOnderdeel), [{"contract_id": 1, "onderdeel": "b1_route"}])
+        conn.execute(insert(PrestatieIndicator), [
+            {"id": 1, "contract_id": 1, "code": "UUR-B1", "naam": "Uren taalles", "onderdeel": "b1_route",
+             "soort": "inspanning", "trigger": "uren_aanwezig", "activiteit": "taalles_knm",
+             "min_aanwezigheid_pct": 80, "telt_geoorloofd_afwezig": False, "created_at": NOW, "updated_at": NOW},
+            {"id": 2, "contract_id": 1, "code": "START-B1", "naam": "Start", "onderdeel": "b1_route", "soort": "output",
+             "trigger": "start", "activiteit": None, "min_aanwezigheid_pct": None, "telt_geoorloofd_afwezig": False,
+             "created_at": NOW, "updated_at": NOW},
+        ])
+        conn.execute(insert(Tarief), [
+            {"indicator_id": 1, "geldig_vanaf": date(2025, 1, 1), "bedrag_cent": UUR_CENT, "eenheid": "uur",
+             "fictief": True, "created_at": NOW, "updated_at": NOW},
+            {"indicator_id": 2, "geldig_vanaf": date(2025, 1, 1), "bedrag_cent": START_CENT, "eenheid": "stuk",
+             "fictief": True, "created_at": NOW, "updated_at": NOW},
+        ])
+        inburgeraars, pips, verwijzingen, starts, plan = [], [], [], [], []
+        for i in range(1, TRAJECTEN + 1):
+            start = START_EERSTE + timedelta(days=rng.randrange(20))
+            inburgeraars.append({
+                "id": i, "bsn": f"{100000000 + i}", "voornamen": f"V{i}", "achternaam": f"A{i:05d}",
+                "geboortedatum": date(1990, 1, 1), "doelgroep": "Asielstatushouder", "gemeente_id": i % GEMEENTEN + 1,
+                "created_at": NOW, "updated_at": NOW})
+            pips.append({"inburgeraar_id": i, "versie": 1, "dagtekening": date(2026, 5, 1), "leerroute": "B",
+                         "niveau": "B1", "geschatte_intensiteit": 1200, "created_at": NOW, "updated_at": NOW})
+            verwijzingen.append({
+                "id": i, "kenmerk": f"V-{i:08d}", "inburgeraar_id": i, "aanbieder_id": 1, "contract_id": 1,
+                "onderdeel": "b1_route", "beoogde_startdatum": start, "uiterste_einddatum": start + timedelta(days=500),
+                "gecontracteerde_uren": 600 if i % 50 else 250, "status": "gestart", "created_at": NOW,
+                "updated_at": NOW})
+            starts.append({"verwijzing_id": i, "gerealiseerde_startdatum": start, "niet_gestart": False,
+                           "created_at": NOW, "updated_at": NOW})
+            plan.append((i, start))
+        for table, rows in ((Inburgeraar, inburgeraars), (Pip, pips), (Verwijzing, verwijzingen),
+                            (TrajectStart, starts)):
+            conn.execute(insert(table), rows)
+        return _insert_presentie(conn, _presentie(plan, rng))
+
+
+BARE_UREN = """
+SELECT v.id, SUM(p.uren_aanwezig) AS uren, SUM(p.uren_aanwezig) * :uur_cent AS bedrag
+FROM presentie p JOIN verwijzing v ON v.id = p.verwijzing_id
+WHERE v.contract_id = 1 AND v.onderdeel = 'b1_route' AND p.activiteit = 'taalles_knm'
+  AND p.datum >= :van AND p.datum <= :tot
+GROUP BY v.id
+"""
+BARE_START = """
+SELECT v.id, :start_cent AS bedrag FROM traject_start t JOIN verwijzing v ON v.id = t.verwijzing_id
+WHERE v.contract_id = 1 AND v.onderdeel = 'b1_route' AND t.gerealiseerde_startdatum <= :tot
+"""
+
+
+def run(url: str, label: str) -> tuple[float, float]:
+    """Seed, then time bare SQL, first run and rerun, interleaved; returns (first / bare, rerun / first)."""
+    config = TestConfig()
+    config.DATABASE_URL = url
+    app = create_app(config)
+    engine = portal_db.engine
+    assert engine is not None
+    Base.metadata.create_all(engine)
+    started = time.perf_counter()
+    count = seed(engine)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    seed_time = time.perf_counter() - started
+    params = {"uur_cent": UUR_CENT, "start_cent": START_CENT, "van": PERIODE.van.isoformat(),
+              "tot": PERIODE.tot.isoformat()}
+
+    def bare_sql() -> int:
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            total = 0
+            for sql in (BARE_UREN, BARE_START):
+                if engine.dialect.name == "sqlite":
+                    cursor.execute(sql.replace(":uur_cent", "?1").replace(":start_cent", "?2")
+                                   .replace(":van", "?3").replace(":tot", "?4"),
+                                   (params["uur_cent"], params["start_cent"], params["van"], params["tot"]))
+                else:
+                    cursor.execute(sql.replace(":uur_cent", "%(uur_cent)s").replace(":start_cent", "%(start_cent)s")
+                                   .replace(":van", "%(van)s::date").replace(":tot", "%(tot)s::date"), params)
+                rows = cursor.fetchall()
+                # The database's product is REAL on SQLite: the cents are taken from the exact hours instead.
+                total += sum(bedrag_cent(Decimal(str(row[1])), UUR_CENT) if len(row) == 3 else int(row[1])
+                             for row in rows)
+            cursor.close()
+            return total
+        finally:
+            raw.close()
+
+    def billing_run() -> int:
+        with app.app_context():
+            session = portal_db.session
+            result = derive(session, session.get(Contract, 1), PERIODE)
+            session.commit()
+            return result.nieuwe_regels
+
+    def reset() -> None:
+        with app.app_context():
+            session = portal_db.session
+            for model in (DeclaratieRegel, Declaratie, Prestatie, BillingRun):
+                session.execute(delete(model))
+            session.commit()
+
+    def regels_total() -> tuple[int, int]:
+        with app.app_context():
+            session = portal_db.session
+            return (session.scalar(select(func.count(DeclaratieRegel.id))) or 0,
+                    session.scalar(select(func.sum(DeclaratieRegel.bedrag_cent))) or 0)
+
+    bare_sql()  # warm the caches for both
+    first_times, rerun_times, sql_times = [], [], []
+    created = recreated = 0
+    for _ in range(RUNS):
+        reset()
+        sql_times.append(_timed(bare_sql))
+        t, created = _timed_value(billing_run)
+        first_times.append(t)
+        t, recreated = _timed_value(billing_run)
+        rerun_times.append(t)
+    expected = bare_sql()
+    lines, total = regels_total()
+    sql_time, first, rerun = (statistics.median(x) for x in (sql_times, first_times, rerun_times))
+    print(f"[{label}] seeded {TRAJECTEN} trajecten, {count} presentie rows in {seed_time:.1f}s")
+    print(f"[{label}] bare SQL line totals (median of {RUNS}): {sql_time * 1000:.0f} ms, total {expected} cent")
+    print(f"[{label}] first billing run (median of {RUNS}): {first * 1000:.0f} ms, {created} regels, "
+          f"total {total} cent ({lines} regels stored)")
+    print(f"[{label}] rerun (median of {RUNS}): {rerun * 1000:.0f} ms, {recreated} new regels")
+    print(f"[{label}] ratio first run / bare SQL: {first / sql_time:.2f}x (target <= 2.00x)")
+    print(f"[{label}] ratio rerun / first run: {rerun / first:.2f}x (target <= 0.50x)")
+    if total != expected or recreated != 0:
+        print(f"[{label}] MISMATCH: regels {total} cent vs bare SQL {expected} cent, rerun made {recreated} regels")
+        raise SystemExit(1)
+    engine.dispose()
+    return first / sql_time, rerun / first
+
+
+def _timed(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def _timed_value(fn: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def _sqlite() -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        return run(f"sqlite:///{Path(tmp) / 'billing_bench.db'}", "SQLite")
+
+
+def _postgres() -> tuple[float, float] | None:
+    name = f"bench_billing_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # no server: report and skip PostgreSQL
+        print(f"[PostgreSQL] skipped: {error.__class__.__name__}")
+        return None
+    try:
+        return run(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), "PostgreSQL")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run on SQLite and PostgreSQL (BENCH_ONLY=sqlite|postgresql for one); exit 1 when a target is missed."""
+    only = os.environ.get("BENCH_ONLY", "")
+    results = [r for r in (_sqlite() if only != "postgresql" else None,
+                           _postgres() if only != "sqlite" else None) if r is not None]
+    if any(first > 2.0 or rerun > 0.5 for first, rerun in results):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,130 @@
+"""Contracts with their prestatie-indicatoren, tarieven and budgets (contractmanager, functioneel beheerder)."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from portal import access
+from portal.access import CONTRACT_BEHEERDERS, roles_required
+from portal.blueprints.contracten import bp
+from portal.blueprints.contracten.forms import BudgetForm, ContractForm, IndicatorForm, TariefForm
+from portal.blueprints.fields import options
+from portal.blueprints.formflow import errors_status, input_from, save_form
+from portal.extensions import db
+from portal.models import Contract, ContractBudget, PrestatieIndicator, User
+from portal.navigation import add_nav_item
+from portal.services.billing import contracten
+from portal.services.billing.rules import euro
+
+add_nav_item("contracten.index", "Contracten", CONTRACT_BEHEERDERS,
+             description="contracten, prestatie-indicatoren en tarieven", order=60)
+
+
+@bp.app_template_filter("euro")
+def _euro(cent: int | None) -> str:
+    return euro(cent)
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def _contract(contract_id: int) -> Contract:
+    contract = access.get_contract_or_404(_actor(), contract_id)
+    if not access.may_manage_contract(_actor(), contract):
+        abort(403)
+    return contract
+
+
+@bp.route("/")
+@roles_required(*CONTRACT_BEHEERDERS)
+def index() -> str:
+    """The contracts in scope, with how many indicators each has."""
+    rows = db.session.execute(
+        access.contracts(_actor()).add_columns(
+            select(func.count(PrestatieIndicator.id)).where(PrestatieIndicator.contract_id == Contract.id)
+            .correlate(Contract).scalar_subquery())
+        .options(selectinload(Contract.gemeenten), selectinload(Contract.aanbieder))
+        .order_by(Contract.kenmerk)
+    ).all()
+    return render_template("contracten/index.html", rows=rows)
+
+
+@bp.route("/<int:contract_id>")
+@roles_required(*CONTRACT_BEHEERDERS)
+def detail(contract_id: int) -> str:
+    """One contract: settings, onderdelen, gemeenten, budgets, indicators with their tarieven."""
+    contract = _contract(contract_id)
+    indicatoren = db.session.scalars(select(PrestatieIndicator).where(PrestatieIndicator.contract_id == contract.id)
+                                     .options(selectinload(PrestatieIndicator.tarieven))
+                                     .order_by(PrestatieIndicator.code)).all()
+    budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id)
+                                   .order_by(ContractBudget.jaar, ContractBudget.gemeente_id)).all()
+    return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren,
+                           budgetten=budgetten)
+
+
+@bp.route("/<int:contract_id>/instellingen", methods=["GET", "POST"])
+@roles_required(*CONTRACT_BEHEERDERS)
+def instellingen(contract_id: int) -> str | Response | tuple[str, int]:
+    """Inkoopvorm, declaratieperiode and declaratietermijn."""
+    contract = _contract(contract_id)
+    form = ContractForm(data={"inkoopvorm": contract.inkoopvorm.value,
+                              "declaratieperiode": contract.declaratieperiode.value,
+                              "declaratietermijn_dagen": contract.declaratietermijn_dagen or ""})
+    done = save_form(form, lambda: contracten.update_contract(db.session, _actor(), contract,
+                                                               input_from(contracten.ContractInput, form)),
+                     "De instellingen van het contract zijn opgeslagen.",
+                     url_for("contracten.detail", contract_id=contract.id))
+    return done or (render_template("contracten/formulier.html", form=form, contract=contract,
+                                    titel=f"Instellingen contract {contract.kenmerk}"), errors_status(form))
+
+
+@bp.route("/<int:contract_id>/indicatoren/nieuw", methods=["GET", "POST"])
+@roles_required(*CONTRACT_BEHEERDERS)
+def indicator_nieuw(contract_id: int) -> str | Response | tuple[str, int]:
+    """Add a prestatie-indicator."""
+    contract = _contract(contract_id)
+    form = IndicatorForm()
+    form.onderdeel.choices = options([(o.value, o.label) for o in contract.onderdelen], leeg="Kies…")
+    done = save_form(form, lambda: contracten.add_indicator(db.session, _actor(), contract,
+                                                             input_from(contracten.IndicatorInput, form)),
+                     lambda i: f"Prestatie-indicator {i.code} is toegevoegd. Voeg er een tarief aan toe.",
+                     url_for("contracten.detail", contract_id=contract.id))
+    return done or (render_template("contracten/formulier.html", form=form, contract=contract,
+                                    titel=f"Nieuwe prestatie-indicator voor {contract.kenmerk}"), errors_status(form))
+
+
+@bp.route("/<int:contract_id>/indicatoren/<int:indicator_id>/tarief", methods=["GET", "POST"])
+@roles_required(*CONTRACT_BEHEERDERS)
+def tarief_nieuw(contract_id: int, indicator_id: int) -> str | Response | tuple[str, int]:
+    """Add a dated tarief to an indicator."""
+    contract = _contract(contract_id)
+    indicator = access.get_indicator_or_404(_actor(), contract, indicator_id)
+    form = TariefForm()
+    form.gemeente_id.choices = options([(g.id, g.naam) for g in contract.gemeenten], leeg="Alle gemeenten")
+    done = save_form(form, lambda: contracten.add_tarief(db.session, _actor(), indicator,
+                                                          input_from(contracten.TariefInput, form)),
+                     f"Het tarief van {indicator.code} is toegevoegd.",
+                     url_for("contracten.detail", contract_id=contract.id))
+    return done or (render_template("contracten/formulier.html", form=form, contract=contract,
+                                    titel=f"Nieuw tarief voor {indicator.code} ({indicator.naam})"),
+                    errors_status(form))
+
+
+@bp.route("/<int:contract_id>/budget", methods=["GET", "POST"])
+@roles_required(*CONTRACT_BEHEERDERS)
+def budget(contract_id: int) -> str | Response | tuple[str, int]:
+    """Set the budget of one gemeente for one year."""
+    contract = _contract(contract_id)
+    form = BudgetForm()
+    form.gemeente_id.choices = options([(g.id, g.naam) for g in contract.gemeenten], leeg="Kies…")
+    done = save_form(form, lambda: contracten.set_budget(db.session, _actor(), contract,
+                                                          input_from(contracten.BudgetInput, form)),
+                     "Het budget is opgeslagen.", url_for("contracten.detail", contract_id=contract.id))
+    return done or (render_template("contracten/formulier.html", form=form, contract=contract,
+                                    titel=f"Budget per gemeente voor {contract.kenmerk}"), errors_status(form))

@@ -1,0 +1,7 @@
+"""Declaraties: the aanbieder-beheerder declares, the contractmanager of the gemeente decides per regel."""
+
+from flask import Blueprint
+
+bp = Blueprint("declaraties", __name__, url_prefix="/declaraties")
+
+from portal.blueprints.declaraties import routes  # noqa: E402, F401

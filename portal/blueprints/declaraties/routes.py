@@ -1,0 +1,266 @@
+"""Declaraties per contract × gemeente × periode: concept, submit, review per regel, re-declare, exports, costs."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import access, audit, clock
+from portal.access import DECLARANTEN, DECLARATIE_LEZERS, roles_required
+from portal.audit import AuditActie
+from portal.blueprints.beheer.forms import ActionForm
+from portal.blueprints.declaraties import bp
+from portal.blueprints.declaraties.forms import BesluitForm
+from portal.blueprints.formflow import errors_status, input_from, submit
+from portal.extensions import db
+from portal.models import Declaratie, DeclaratieRegel, Inburgeraar, Prestatie, PrestatieIndicator, User, Verwijzing
+from portal.models.billing import DeclaratieStatus, RegelStatus
+from portal.models.enums import Rol
+from portal.navigation import add_nav_item
+from portal.services import NotAllowed, ValidationError
+from portal.services.billing import declaraties as service
+from portal.services.billing import exports
+from portal.spreadsheets.write import XLSX_MIMETYPE
+
+BEOORDELAARS = (Rol.CONTRACTMANAGER,)
+KOSTEN_LEZERS = (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
+
+add_nav_item("declaraties.index", "Declaraties", DECLARATIE_LEZERS,
+             description="declaraties per contract, gemeente en periode", order=62)
+add_nav_item("declaraties.kosten", "Kosten per voorziening", KOSTEN_LEZERS,
+             description="gedeclareerde en goedgekeurde kosten voor de SPUK-verantwoording", order=64)
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+def _overzicht_regels(declaraties_query):  # type: ignore[no-untyped-def]
+    """Declaraties with their totals in one grouped query (no per-row queries)."""
+    bedrag = DeclaratieRegel.bedrag_cent
+    totals = (select(DeclaratieRegel.declaratie_id.label("id"), func.count(DeclaratieRegel.id).label("regels"),
+                     func.sum(bedrag).label("totaal"),
+                     func.sum(case((DeclaratieRegel.status == RegelStatus.GOEDGEKEURD, bedrag), else_=0))
+                     .label("goedgekeurd"),
+                     func.sum(case((DeclaratieRegel.status == RegelStatus.INGEDIEND, 1), else_=0)).label("open"))
+              .group_by(DeclaratieRegel.declaratie_id).subquery())
+    return db.session.execute(
+        declaraties_query.add_columns(totals.c.regels, totals.c.totaal, totals.c.goedgekeurd, totals.c.open)
+        .outerjoin(totals, totals.c.id == Declaratie.id)
+        .options(selectinload(Declaratie.contract), selectinload(Declaratie.gemeente))
+        .order_by(Declaratie.periode.desc(), Declaratie.nummer)
+    ).all()
+
+
+@bp.route("/")
+@roles_required(*DECLARATIE_LEZERS)
+def index() -> str:
+    """The aanbieder-beheerder: its declaraties, concept first. Gemeente staff: submitted ones, waiting first."""
+    actor = _actor()
+    query = access.declaraties(actor)
+    rows = _overzicht_regels(query)
+    order = {DeclaratieStatus.CONCEPT: 0, DeclaratieStatus.INGEDIEND: 1, DeclaratieStatus.IN_BEHANDELING: 1,
+             DeclaratieStatus.AFGEHANDELD: 2}
+    if actor.rol is not Rol.AANBIEDER_BEHEERDER:
+        order = {DeclaratieStatus.INGEDIEND: 0, DeclaratieStatus.IN_BEHANDELING: 0, DeclaratieStatus.AFGEHANDELD: 1}
+    rows = sorted(rows, key=lambda r: order.get(r[0].status, 3))
+    return render_template("declaraties/index.html", rows=rows, bereken_form=ActionForm(),
+                           te_beoordelen=service.te_beoordelen_count(db.session, actor))
+
+
+@bp.route("/berekenen", methods=["POST"])
+@roles_required(*DECLARANTEN)
+def berekenen() -> WerkzeugResponse:
+    """Bring the concept declaraties up to date with the registrations (the billing service's run)."""
+    if ActionForm().validate_on_submit():
+        try:
+            results = service.bereken_concepten(db.session, _actor(), clock.today())
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        db.session.commit()
+        nieuw = sum(r.nieuwe_regels for _, r in results)
+        credit = sum(r.credit_regels for _, r in results)
+        zonder = sum(r.zonder_tarief for _, r in results)
+        tekst = f"De concept-declaraties zijn bijgewerkt: {nieuw} nieuwe regels"
+        tekst += f", waarvan {credit} creditregels" if credit else ""
+        tekst += f". {zonder} prestaties hebben nog geen tarief en staan niet op een declaratie." if zonder else "."
+        flash(tekst, "success")
+    return redirect(url_for("declaraties.index"))
+
+
+def _declaratie(declaratie_id: int) -> Declaratie:
+    return access.get_declaratie_or_404(_actor(), declaratie_id)
+
+
+def _regels_met_context(declaratie: Declaratie):  # type: ignore[no-untyped-def]
+    """The regels with what the page shows of each: the inburgeraar, the verwijzing and the indicator."""
+    return db.session.execute(
+        service.regels(declaratie).add_columns(Prestatie, PrestatieIndicator, Verwijzing.kenmerk, Inburgeraar)
+        .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+        .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
+        .join(Inburgeraar, Inburgeraar.id == Prestatie.inburgeraar_id)
+    ).all()
+
+
+@bp.route("/<int:declaratie_id>")
+@roles_required(*DECLARATIE_LEZERS)
+def detail(declaratie_id: int) -> str:
+    """One declaratie: its regels with findings and decisions, totals, and what the user can do with it."""
+    actor = _actor()
+    declaratie = _declaratie(declaratie_id)
+    rows = _regels_met_context(declaratie)
+    audit.record_read(db.session, actor, None, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
+                      object_id=declaratie.id,
+                      details={"inburgeraar_ids": sorted({row[4].id for row in rows})})
+    db.session.commit()
+    return render_template(
+        "declaraties/detail.html", declaratie=declaratie, rows=rows, totalen=service.totalen(db.session, declaratie),
+        action_form=ActionForm(), may_submit=access.may_submit_declaratie(actor, declaratie),
+        may_decide=access.may_decide_declaratie(actor, declaratie), today=clock.today(),
+        open_statussen=(DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING),
+    )
+
+
+def _action(declaratie: Declaratie, action, done_message) -> WerkzeugResponse:  # type: ignore[no-untyped-def]
+    """One button's POST: call the service, commit, flash; a ValidationError is flashed as an error."""
+    if ActionForm().validate_on_submit():
+        try:
+            result = action()
+        except NotAllowed:
+            db.session.rollback()
+            abort(403)
+        except ValidationError as exc:
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            db.session.commit()
+            flash(done_message(result), "success")
+    return redirect(url_for("declaraties.detail", declaratie_id=declaratie.id))
+
+
+@bp.route("/<int:declaratie_id>/indienen", methods=["POST"])
+@roles_required(*DECLARANTEN)
+def indienen(declaratie_id: int) -> WerkzeugResponse:
+    """Submit a concept declaratie (after its periode ended); it is frozen from then on."""
+    declaratie = _declaratie(declaratie_id)
+    return _action(declaratie, lambda: service.submit(db.session, _actor(), declaratie, clock.today()),
+                   lambda d: f"Declaratie {d.nummer} is ingediend bij {d.gemeente.naam}.")
+
+
+@bp.route("/<int:declaratie_id>/goedkeuren", methods=["POST"])
+@roles_required(*BEOORDELAARS)
+def goedkeuren(declaratie_id: int) -> WerkzeugResponse:
+    """Approve every undecided regel without findings in one action."""
+    declaratie = _declaratie(declaratie_id)
+    return _action(declaratie, lambda: service.approve_all_clean(db.session, _actor(), declaratie),
+                   lambda n: f"{n} {'regel' if n == 1 else 'regels'} zonder bevindingen goedgekeurd.")
+
+
+@bp.route("/<int:declaratie_id>/regels/<int:regel_id>/opnieuw", methods=["POST"])
+@roles_required(*DECLARANTEN)
+def opnieuw(declaratie_id: int, regel_id: int) -> WerkzeugResponse:
+    """Declare a rejected regel again, at what the (corrected) registrations say now."""
+    declaratie = _declaratie(declaratie_id)
+    regel = access.get_regel_or_404(_actor(), declaratie, regel_id)
+    return _action(declaratie, lambda: service.redeclare(db.session, _actor(), regel),
+                   lambda nieuw: "De regel is opnieuw gedeclareerd op " + (
+                       f"declaratie {nieuw.declaratie.nummer}." if nieuw else "de volgende declaratie."))
+
+
+def _regel_page(declaratie: Declaratie, regel_obj: DeclaratieRegel, form: BesluitForm) -> tuple[str, int]:
+    actor = _actor()
+    return render_template("declaraties/regel.html", declaratie=declaratie, regel=regel_obj, form=form,
+                           may_decide=access.may_decide_declaratie(actor, declaratie),
+                           persoon=db.session.get(Inburgeraar, regel_obj.prestatie.inburgeraar_id),
+                           back=_back(declaratie, regel_obj)), errors_status(form)
+
+
+def _back(declaratie: Declaratie, regel_obj: DeclaratieRegel) -> str:
+    return url_for("declaraties.detail", declaratie_id=declaratie.id) + f"#regel-{regel_obj.id}"
+
+
+@bp.route("/<int:declaratie_id>/regels/<int:regel_id>")
+@roles_required(*DECLARATIE_LEZERS)
+def regel(declaratie_id: int, regel_id: int) -> tuple[str, int]:
+    """One regel with its findings and decision; the contractmanager decides it here."""
+    declaratie = _declaratie(declaratie_id)
+    regel_obj = access.get_regel_or_404(_actor(), declaratie, regel_id)
+    audit.record_read(db.session, _actor(), regel_obj.prestatie.inburgeraar_id, action=AuditActie.DECLARATIE_BEKEKEN,
+                      object_type="declaratie_regel", object_id=regel_obj.id)
+    db.session.commit()
+    return _regel_page(declaratie, regel_obj, BesluitForm())
+
+
+@bp.route("/<int:declaratie_id>/regels/<int:regel_id>/besluit", methods=["POST"])
+@roles_required(*BEOORDELAARS)
+def besluit(declaratie_id: int, regel_id: int):  # type: ignore[no-untyped-def]
+    """Approve or reject one regel with a reason; a regel is decided once."""
+    actor = _actor()
+    declaratie = _declaratie(declaratie_id)
+    regel_obj = access.get_regel_or_404(actor, declaratie, regel_id)
+    form = BesluitForm()
+
+    def done(saved: DeclaratieRegel) -> WerkzeugResponse:
+        flash(f"Regel {saved.id}: {saved.status.label.lower()}.", "success")
+        return redirect(_back(declaratie, saved))
+
+    return submit(form, lambda: service.decide(db.session, actor, regel_obj, input_from(service.BesluitInput, form)),
+                  done=done, again=lambda: _regel_page(declaratie, regel_obj, form))
+
+
+def _download(declaratie: Declaratie, body: bytes, mimetype: str, ext: str) -> Response:
+    audit.record(db.session, _actor(), AuditActie.DECLARATIE_GEEXPORTEERD, object_type="declaratie",
+                 object_id=declaratie.id, details={"formaat": ext})
+    db.session.commit()
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="declaratie-{declaratie.nummer}.{ext}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<int:declaratie_id>/export.xlsx")
+@roles_required(*DECLARATIE_LEZERS)
+def export_xlsx(declaratie_id: int) -> Response:
+    """The declaratie as a workbook (every text a string cell)."""
+    declaratie = _declaratie(declaratie_id)
+    return _download(declaratie, exports.as_xlsx(db.session, declaratie), XLSX_MIMETYPE, "xlsx")
+
+
+@bp.route("/<int:declaratie_id>/export.json")
+@roles_required(*DECLARATIE_LEZERS)
+def export_json(declaratie_id: int) -> Response:
+    """The declaratie as a 323 message with its 325 retour (amounts in euro cents)."""
+    declaratie = _declaratie(declaratie_id)
+    return _download(declaratie, exports.as_json(db.session, declaratie), "application/json", "json")
+
+
+@bp.route("/<int:declaratie_id>/export.csv")
+@roles_required(*DECLARATIE_LEZERS)
+def export_csv(declaratie_id: int) -> Response:
+    """The declaratie's regels as CSV with the message's fields."""
+    declaratie = _declaratie(declaratie_id)
+    return _download(declaratie, exports.as_csv(db.session, declaratie), "text/csv; charset=utf-8", "csv")
+
+
+@bp.route("/kosten")
+@roles_required(*KOSTEN_LEZERS)
+def kosten() -> str:
+    """Declared and approved costs per gemeente, voorziening and year, against the SPUK."""
+    ids = access.declaraties(_actor()).with_only_columns(Declaratie.id)
+    return render_template("declaraties/kosten.html", kosten=exports.spuk_kosten(db.session, ids))
+
+
+@bp.route("/kosten.csv")
+@roles_required(*KOSTEN_LEZERS)
+def kosten_csv() -> Response:
+    """The same costs as CSV for the SPUK verantwoording."""
+    ids = access.declaraties(_actor()).with_only_columns(Declaratie.id)
+    body = exports.spuk_csv(exports.spuk_kosten(db.session, ids))
+    response = Response(body, mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="kosten-per-voorziening.csv"'
+    return response

@@ -1,0 +1,193 @@
+"""Demo billing: indicators with labelled fictitious tarieven on every demo contract, and declaraties in every state.
+
+The seeds set no tariffs, so every demo tarief is marked fictief and shown as "fictief voorbeeldtarief". The
+amounts are calibrated to stay within the SPUK (about €10.59 per hour over a B1-route of 1,200 hours; MAP about
+€150 per deelnemer, 001 §6). The billing service itself makes the prestaties and regels, as in real use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.models import Contract, Declaratie, DeclaratieRegel, Presentie, Prestatie, PrestatieIndicator, Tarief
+from portal.models.base import utcnow
+from portal.models.billing import DeclaratieStatus, Eenheid, IndicatorSoort, RegelStatus, Trigger
+from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
+from portal.models.resultaat import Examenonderdeel
+from portal.models.traject import Activiteit
+
+if TYPE_CHECKING:
+    from portal.demo import DemoRegion
+
+
+@dataclass(frozen=True)
+class DemoIndicator:
+    """An indicator for one onderdeel with its fictitious tarief in cents."""
+
+    code: str
+    naam: str
+    onderdeel: Onderdeel
+    soort: IndicatorSoort
+    trigger: Trigger
+    cent: int
+    eenheid: Eenheid
+    activiteit: Activiteit | None = None
+    examenonderdeel: Examenonderdeel | None = None
+    drempel_uren: Decimal | None = None
+    min_pct: int | None = None
+
+
+INDICATOREN = (
+    DemoIndicator("UUR-B1", "Uren taalles en KNM B1-route", Onderdeel.B1_ROUTE, IndicatorSoort.INSPANNING,
+                  Trigger.UREN_AANWEZIG, 1050, Eenheid.UUR, Activiteit.TAALLES_KNM, min_pct=80),
+    DemoIndicator("START-B1", "Start B1-route", Onderdeel.B1_ROUTE, IndicatorSoort.OUTPUT, Trigger.START, 15000,
+                  Eenheid.STUK),
+    DemoIndicator("EX-SP-B1", "Examen spreken geslaagd op PIP-niveau", Onderdeel.B1_ROUTE, IndicatorSoort.OUTPUT,
+                  Trigger.EXAMEN_GESLAAGD, 25000, Eenheid.STUK, examenonderdeel=Examenonderdeel.SP),
+    DemoIndicator("UUR-O", "Uren taalschakeltraject", Onderdeel.ONDERWIJSROUTE, IndicatorSoort.INSPANNING,
+                  Trigger.UREN_AANWEZIG, 1250, Eenheid.UUR, Activiteit.TAALLES_KNM, min_pct=80),
+    DemoIndicator("TS-BEH", "Taalschakeltraject behaald", Onderdeel.ONDERWIJSROUTE, IndicatorSoort.OUTPUT,
+                  Trigger.TAALSCHAKEL_BEHAALD, 100000, Eenheid.STUK),
+    DemoIndicator("UUR-ZT", "Uren taal Z-route", Onderdeel.Z_ROUTE_TAAL, IndicatorSoort.INSPANNING,
+                  Trigger.UREN_AANWEZIG, 1000, Eenheid.UUR, Activiteit.TAALLES_KNM, min_pct=70),
+    DemoIndicator("MIJL-ZT-400", "400 uur taal Z-route", Onderdeel.Z_ROUTE_TAAL, IndicatorSoort.OUTPUT,
+                  Trigger.UREN_MIJLPAAL, 20000, Eenheid.STUK, drempel_uren=Decimal(400)),
+    DemoIndicator("UUR-ZP", "Uren participatie Z-route", Onderdeel.Z_ROUTE_PARTICIPATIE, IndicatorSoort.INSPANNING,
+                  Trigger.UREN_AANWEZIG, 850, Eenheid.UUR, Activiteit.PARTICIPATIE),
+    DemoIndicator("Z-AF", "Z-route afgerond", Onderdeel.Z_ROUTE_PARTICIPATIE, IndicatorSoort.OUTPUT,
+                  Trigger.Z_AFGEROND, 30000, Eenheid.STUK),
+    DemoIndicator("UUR-MAP", "Uren MAP praktijkdeel", Onderdeel.MAP, IndicatorSoort.INSPANNING,
+                  Trigger.UREN_AANWEZIG, 250, Eenheid.UUR, Activiteit.MAP_PRAKTIJK),
+    DemoIndicator("MAP-EIND", "MAP-eindgesprek", Onderdeel.MAP, IndicatorSoort.OUTPUT, Trigger.MAP_EINDGESPREK,
+                  5000, Eenheid.STUK),
+    DemoIndicator("PVT-OND", "Participatieverklaring ondertekend", Onderdeel.PVT, IndicatorSoort.OUTPUT,
+                  Trigger.PVT_ONDERTEKEND, 22500, Eenheid.STUK),
+    DemoIndicator("UUR-PVT", "Uren PVT-workshops", Onderdeel.PVT, IndicatorSoort.INSPANNING, Trigger.UREN_AANWEZIG,
+                  1500, Eenheid.UUR, Activiteit.PVT),
+    DemoIndicator("MB-MAAND", "Maatschappelijke begeleiding per maand", Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING,
+                  IndicatorSoort.TAAK, Trigger.PERIODE_ACTIEF, 9500, Eenheid.MAAND),
+    DemoIndicator("MB-UITVAL", "Uitval begeleiding naar rato", Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING,
+                  IndicatorSoort.OUTPUT, Trigger.UITVAL_PRO_RATA, 40000, Eenheid.STUK),
+)
+_INKOOP = {"omringdijk": Inkoopvorm.AANBESTEDING, "debrug": Inkoopvorm.OPEN_HOUSE,
+           "samenverder": Inkoopvorm.SUBSIDIE, "linguanova": Inkoopvorm.AANBESTEDING,
+           "vechtdal": Inkoopvorm.OPEN_HOUSE, "wereldwijzer": Inkoopvorm.SUBSIDIE, "schakel": Inkoopvorm.INBESTEDING}
+
+
+def seed_billing(session: Session, region: DemoRegion) -> None:
+    """Indicators and fictitious tarieven for each demo contract without any, then two periodes of declaraties."""
+    from portal.demo import CONTRACTS
+
+    nieuw = []
+    for demo, contract in zip(CONTRACTS, region.contracts, strict=True):
+        if session.scalar(select(PrestatieIndicator.id).where(PrestatieIndicator.contract_id == contract.id)):
+            continue
+        contract.inkoopvorm = _INKOOP[demo.aanbieder]
+        contract.declaratieperiode = Declaratieperiode.MAAND
+        contract.declaratietermijn_dagen = 30
+        for spec in INDICATOREN:
+            if spec.onderdeel in contract.onderdelen:
+                indicator = PrestatieIndicator(
+                    contract_id=contract.id, code=spec.code, naam=spec.naam, onderdeel=spec.onderdeel,
+                    soort=spec.soort, trigger=spec.trigger, activiteit=spec.activiteit,
+                    examenonderdeel=spec.examenonderdeel, drempel_uren=spec.drempel_uren,
+                    min_aanwezigheid_pct=spec.min_pct)
+                indicator.tarieven.append(Tarief(geldig_vanaf=contract.startdatum, bedrag_cent=spec.cent,
+                                                 eenheid=spec.eenheid, fictief=True))
+                session.add(indicator)
+        nieuw.append(contract)
+    session.flush()
+    if nieuw:
+        region.counts.update(_declaraties(session, region, nieuw))
+
+
+def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]) -> dict[str, int]:
+    """Run billing for the two periodes that ended, and take the declaraties through every state."""
+    from portal.services.billing import declaraties as dcl
+    from portal.services.billing.derive import derive
+    from portal.services.billing.rules import laatst_afgesloten
+
+    vorige = laatst_afgesloten(region.today, Declaratieperiode.MAAND)
+    eerste = vorige.vorige()
+    beheerder = region.users["beheerder@omringdijk.example.nl"]
+    manager = region.users["contractmanager@hoorn.example.nl"]
+    for contract in contracts:
+        derive(session, contract, eerste)
+    # The first periode of the regional contract: submitted everywhere, then decided in varying measure.
+    regionaal = next(c for c in contracts if c.kenmerk == "WF-LR-2022") if any(
+        c.kenmerk == "WF-LR-2022" for c in contracts) else None
+    afgehandeld = deels = None
+    if regionaal is not None:
+        eerste_declaraties = list(session.scalars(select(Declaratie).where(
+            Declaratie.contract_id == regionaal.id, Declaratie.periode == eerste.code).order_by(Declaratie.nummer)))
+        for declaratie in eerste_declaraties:
+            dcl.submit(session, beheerder, declaratie, region.today)
+            if declaratie.gemeente.cbs_code == "0405":  # Hoorn: everything decided, findings rejected
+                _decide_all(session, manager, declaratie)
+                afgehandeld = declaratie
+            elif deels is None:  # the next one partly decided; the others wait
+                regels = list(session.scalars(select(DeclaratieRegel).where(
+                    DeclaratieRegel.declaratie_id == declaratie.id).order_by(DeclaratieRegel.id)))
+                for regel in regels[: max(1, len(regels) // 2)] if len(regels) > 1 else []:
+                    dcl.decide(session, manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
+                deels = declaratie if len(regels) > 1 else None
+        # A session of an approved regel is corrected afterwards: credit + new regel on the next declaratie.
+        if afgehandeld is not None:
+            _correct_one_session(session, afgehandeld, eerste)
+    for contract in contracts:
+        derive(session, contract, vorige)
+    session.flush()
+    return {"declaraties": len(session.scalars(select(Declaratie.id)).all()),
+            "declaratieregels": len(session.scalars(select(DeclaratieRegel.id)).all())}
+
+
+def _decide_all(session: Session, manager, declaratie: Declaratie) -> None:  # type: ignore[no-untyped-def]
+    """Approve the regels without findings, reject the others with the reason their first finding suggests."""
+    from portal.services.billing import declaraties as dcl
+
+    redenen = {"buiten_uren": "buiten_uren", "aanwezigheid": "aanwezigheid", "dubbel": "dubbel", "pip": "pip",
+               "buiten_periode": "geen_verwijzing_contract", "geen_contract": "geen_verwijzing_contract"}
+    for regel in session.scalars(select(DeclaratieRegel).where(
+            DeclaratieRegel.declaratie_id == declaratie.id, DeclaratieRegel.status == RegelStatus.INGEDIEND)):
+        if not regel.bevindingen:
+            dcl.decide(session, manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
+            continue
+        code = regel.bevindingen[0]["code"]
+        dcl.decide(session, manager, regel, dcl.BesluitInput(
+            besluit="afgewezen", afwijsreden=redenen.get(code, "anders"),
+            toelichting=None if code in redenen else "Presentielijst ontbreekt bij de steekproef."))
+
+
+def _correct_one_session(session: Session, declaratie: Declaratie, periode) -> None:  # type: ignore[no-untyped-def]
+    """The aanbieder finds a session of the approved periode registered too high and corrects it."""
+    regel = session.scalars(
+        select(DeclaratieRegel).join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
+        .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+        .where(DeclaratieRegel.declaratie_id == declaratie.id, DeclaratieRegel.status == RegelStatus.GOEDGEKEURD,
+               PrestatieIndicator.trigger == Trigger.UREN_AANWEZIG)
+        .order_by(DeclaratieRegel.id)).first()
+    if regel is None:
+        return
+    sessie = session.scalars(select(Presentie).where(
+        Presentie.verwijzing_id == regel.prestatie.verwijzing_id, Presentie.datum >= periode.van,
+        Presentie.datum <= periode.tot, Presentie.uren_aanwezig >= 1).order_by(Presentie.datum)).first()
+    if sessie is not None:
+        sessie.uren_aanwezig -= 1
+        sessie.uren_afwezig_ongeoorloofd += 1
+        sessie.updated_at = utcnow() + timedelta(microseconds=1)
+        session.flush()
+
+
+def demo_status_counts(session: Session) -> dict[DeclaratieStatus, int]:
+    """How many demo declaraties are in each state (for the seed's summary and its test)."""
+    counts = {s: 0 for s in DeclaratieStatus}
+    for status in session.scalars(select(Declaratie.status)):
+        counts[status] += 1
+    return counts
+

@@ -1,0 +1,181 @@
+"""Checks that mark a regel before the contractmanager looks, each saying why with the numbers.
+
+Hours beyond the gecontracteerde uren, attendance under the contract's condition, a prestatie outside the
+verwijzing's or the contract's period, a duplicate, an onderdeel that does not fit the PIP. A finding does not stop
+the regel: the contractmanager decides; regels without findings can be approved in one action.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.domain import termijnen
+from portal.formatting import datum, getal
+from portal.models import Contract, Inburgeraar, Pip, Prestatie, PrestatieIndicator, TrajectStart, Verwijzing
+from portal.models.billing import Eenheid
+from portal.services.cases import onderdeel_fout
+from portal.services.validation import as_decimal
+
+BUITEN_UREN = "buiten_uren"
+AANWEZIGHEID = "aanwezigheid"
+BUITEN_PERIODE = "buiten_periode"
+DUBBEL = "dubbel"
+PIP = "pip"
+GEEN_CONTRACT = "geen_contract"
+
+
+@dataclass(frozen=True)
+class _Traject:
+    onderdeel: Any
+    van: date
+    tot: date
+    gecontracteerde_uren: Decimal | None
+
+
+def add_bevindingen(session: Session, contract: Contract, indicatoren: dict[int, PrestatieIndicator],
+                    regels: Sequence[dict[str, Any]], prestaties: dict[int, Any]) -> None:
+    """Fill in `bevindingen` of new debet regels (dicts about to be inserted); credit regels get none.
+    `prestaties` holds the regels' prestaties by id (objects with the Prestatie columns)."""
+    debet = [r for r in regels if r["credit_van_regel_id"] is None]
+    if not debet:
+        return
+    context = _Context.load(session, contract, [prestaties[r["prestatie_id"]] for r in debet])
+    for regel in debet:
+        prestatie = prestaties[regel["prestatie_id"]]
+        found = context.bevindingen(prestatie, indicatoren[prestatie.indicator_id], regel["eenheid"])
+        regel["bevindingen"] = found or None
+
+
+def bevindingen_voor(session: Session, prestatie: Any, indicator: PrestatieIndicator) -> list[dict[str, str]]:
+    """The findings of one prestatie (a concept regel brought up to date)."""
+    context = _Context.load(session, indicator.contract, [prestatie])
+    tarief_eenheid = indicator.tarieven[0].eenheid if indicator.tarieven else Eenheid.STUK
+    return context.bevindingen(prestatie, indicator, tarief_eenheid)
+
+
+# Above this many prestaties the context is read for the whole contract instead of by id lists.
+_BREED = 200
+
+
+class _Context:
+    """What the checks need about a batch of prestaties, loaded in a few set-based queries."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.gemeenten: set[int] = {g.id for g in contract.gemeenten}
+        self.trajecten: dict[int, _Traject] = {}
+        self.cumulatief: dict[tuple[int, int], Decimal] = {}
+        self.dubbel: set[tuple[int, int, str]] = set()
+        self.pip_fout: dict[tuple[int, Any], str | None] = {}
+
+    @classmethod
+    def load(cls, session: Session, contract: Contract, prestaties: Sequence[Any]) -> _Context:
+        ctx = cls(contract)
+        if len(prestaties) > _BREED:
+            in_verwijzingen = Verwijzing.contract_id == contract.id
+            personen = select(Verwijzing.inburgeraar_id).where(Verwijzing.contract_id == contract.id)
+        else:
+            in_verwijzingen = Verwijzing.id.in_(sorted({p.verwijzing_id for p in prestaties}))
+            personen = sorted({p.inburgeraar_id for p in prestaties})
+        for row in session.execute(
+            select(Verwijzing.id, Verwijzing.onderdeel, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
+                   Verwijzing.gecontracteerde_uren, TrajectStart.gerealiseerde_startdatum,
+                   TrajectStart.bijgestelde_einddatum)
+            .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id).where(in_verwijzingen)
+        ):
+            vid, onderdeel, beoogd, uiterste, uren, gerealiseerd, bijgesteld = row
+            ctx.trajecten[vid] = _Traject(onderdeel, min(beoogd, termijnen.traject_startdatum(gerealiseerd, beoogd)),
+                                          termijnen.traject_einddatum(uiterste, bijgesteld), uren)
+        for vid, indicator_id, totaal in session.execute(
+            select(Prestatie.verwijzing_id, Prestatie.indicator_id, func.sum(Prestatie.aantal))
+            .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
+            .where(in_verwijzingen, Prestatie.afgewezen.is_(False))
+            .group_by(Prestatie.verwijzing_id, Prestatie.indicator_id)
+        ):
+            ctx.cumulatief[(vid, indicator_id)] = as_decimal(totaal)
+        # The same prestatie (trigger, onderdeel, periode) for one inburgeraar under more than one verwijzing.
+        keys: dict[tuple[int, Any, Any, str], set[int]] = defaultdict(set)
+        for iid, vid, trigger, onderdeel, periode in session.execute(
+            select(Prestatie.inburgeraar_id, Prestatie.verwijzing_id, PrestatieIndicator.trigger,
+                   PrestatieIndicator.onderdeel, Prestatie.periode)
+            .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+            .where(Prestatie.inburgeraar_id.in_(personen), Prestatie.aantal > 0, Prestatie.afgewezen.is_(False))
+        ):
+            keys[(iid, trigger, onderdeel, periode)].add(vid)
+        for (iid, trigger, onderdeel, periode), vids in keys.items():
+            if len(vids) > 1:
+                ctx.dubbel.update((iid, vid, f"{trigger}|{onderdeel}|{periode}") for vid in vids)
+        ctx._load_pip_fit(session, personen)
+        return ctx
+
+    def _load_pip_fit(self, session: Session, personen: Any) -> None:
+        """Whether each onderdeel fits the PIP in force, by the one rule (cases.onderdeel_fout), evaluated once per
+        doelgroep, leerroute and onderdeel: the rule reads nothing else."""
+        pips: dict[int, list[SimpleNamespace]] = defaultdict(list)
+        for iid, versie, leerroute, niveau in session.execute(
+            select(Pip.inburgeraar_id, Pip.versie, Pip.leerroute, Pip.niveau)
+            .where(Pip.inburgeraar_id.in_(personen)).order_by(Pip.inburgeraar_id, Pip.versie)
+        ):
+            pips[iid].append(SimpleNamespace(versie=versie, leerroute=leerroute, niveau=niveau))
+        onderdelen = {t.onderdeel for t in self.trajecten.values()}
+        memo: dict[tuple[Any, Any, Any], str | None] = {}
+        for iid, doelgroep in session.execute(
+                select(Inburgeraar.id, Inburgeraar.doelgroep).where(Inburgeraar.id.in_(personen))):
+            persoon = SimpleNamespace(doelgroep=doelgroep, pips=pips.get(iid, []))
+            persoon.huidige_pip = Inburgeraar.huidige_pip.fget(persoon)  # the model's own rule: highest versie
+            for onderdeel in onderdelen:
+                key = (doelgroep, persoon.huidige_pip.leerroute if persoon.huidige_pip else None, onderdeel)
+                if key not in memo:
+                    memo[key] = onderdeel_fout(persoon, onderdeel)  # type: ignore[arg-type]
+                self.pip_fout[(iid, onderdeel)] = memo[key]
+
+    def bevindingen(self, prestatie: Any, indicator: PrestatieIndicator,
+                    eenheid: Eenheid) -> list[dict[str, str]]:
+        """Every finding about one prestatie, in plain Dutch with the numbers."""
+        found: list[dict[str, str]] = []
+        traject = self.trajecten[prestatie.verwijzing_id]
+        if eenheid is Eenheid.UUR:
+            maximum = indicator.max_eenheden if indicator.max_eenheden is not None else traject.gecontracteerde_uren
+            totaal = self.cumulatief.get((prestatie.verwijzing_id, indicator.id), Decimal(0))
+            if maximum is not None and totaal > maximum:
+                bron = ("het maximum van de indicator" if indicator.max_eenheden is not None
+                        else "de gecontracteerde uren")
+                found.append(_f(BUITEN_UREN, f"Totaal {getal(totaal)} uur op deze verwijzing is meer dan "
+                                             f"{bron} ({getal(maximum)} uur): {getal(totaal - maximum)} uur te veel."))
+        drempel = indicator.min_aanwezigheid_pct
+        pct = prestatie.aanwezigheid_pct
+        if drempel is not None and pct is not None and as_decimal(pct) < drempel:
+            found.append(_f(AANWEZIGHEID, f"Aanwezigheid {getal(pct, 1)}% in {prestatie.periode} is lager dan de "
+                                          f"voorwaarde van {drempel}%."))
+        dag = prestatie.prestatiedatum
+        if not traject.van <= dag <= traject.tot:
+            found.append(_f(BUITEN_PERIODE, f"Prestatiedatum {datum(dag)} valt buiten de verwijzing "
+                                            f"({datum(traject.van)} t/m {datum(traject.tot)})."))
+        contract = self.contract
+        if not contract.startdatum <= dag <= contract.einddatum:
+            found.append(_f(BUITEN_PERIODE, f"Prestatiedatum {datum(dag)} valt buiten het contract "
+                                            f"({datum(contract.startdatum)} t/m {datum(contract.einddatum)})."))
+        if prestatie.gemeente_id not in self.gemeenten:
+            found.append(_f(GEEN_CONTRACT, "De gemeente waar de inburgeraar op de prestatiedatum woonde, valt niet "
+                                           "onder dit contract."))
+        key = f"{indicator.trigger}|{indicator.onderdeel}|{prestatie.periode}"
+        if (prestatie.inburgeraar_id, prestatie.verwijzing_id, key) in self.dubbel:
+            found.append(_f(DUBBEL, f"Dezelfde prestatie ({indicator.trigger.label.lower()}, {prestatie.periode}) "
+                                    "staat ook op een andere verwijzing van deze inburgeraar."))
+        fout = self.pip_fout.get((prestatie.inburgeraar_id, indicator.onderdeel))
+        if fout:
+            found.append(_f(PIP, fout))
+        return found
+
+
+def _f(code: str, tekst: str) -> dict[str, str]:
+    return {"code": code, "tekst": tekst}

@@ -1,0 +1,275 @@
+"""Contract management for billing: settings, prestatie-indicatoren, dated tarieven and budgets per gemeente.
+
+What was declared keeps its own numbers (a regel copies units and tarief), so nothing here changes a declaratie.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import access, audit
+from portal.audit import AuditActie
+from portal.models import Contract, ContractBudget, Declaratie, PrestatieIndicator, Tarief, User
+from portal.models.billing import Eenheid, IndicatorSoort, Trigger
+from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
+from portal.models.resultaat import Examenonderdeel
+from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
+from portal.services import Errors, NotAllowed, Raw
+from portal.services.billing.rules import overlapt
+from portal.services.validation import (
+    FieldError,
+    is_empty,
+    parse_choice,
+    parse_date,
+    parse_text,
+    parse_whole_number,
+    parse_yes_no,
+)
+
+MAX_BEDRAG_CENT = 10_000_000_00  # ten million euro: anything above is a typing error
+_BEDRAG = re.compile(r"^\d{1,3}(\.\d{3})*(,\d{1,2})?$|^\d+([.,]\d{1,2})?$")
+
+
+def parse_bedrag_cent(raw: object, *, label: str = "het bedrag") -> int:
+    """An amount in euro as typed ("12,50", "1.234,56", "€ 85") to whole cents; finite and not negative."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    text = str(raw or "").replace("€", "").replace(" ", "").strip()
+    if not text:
+        raise FieldError(f"Vul {label} in, in euro (bijvoorbeeld 12,50).")
+    if text.startswith("-"):
+        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+    if not _BEDRAG.match(text):
+        raise FieldError(f"{label.capitalize()} '{text}' is geen bedrag. Gebruik bijvoorbeeld 12,50 of 1.234,56.")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        cent = int((Decimal(text) * 100).to_integral_exact())
+    except (InvalidOperation, ArithmeticError) as exc:
+        raise FieldError(f"{label.capitalize()} is geen bedrag met hooguit twee decimalen.") from exc
+    if cent > MAX_BEDRAG_CENT:
+        raise FieldError(f"{label.capitalize()} is onwaarschijnlijk hoog; controleer het bedrag.")
+    return cent
+
+
+def _decimal(raw: object, label: str, *, required: bool) -> Decimal | None:
+    if is_empty(raw):
+        if required:
+            raise FieldError(f"Vul {label} in.")
+        return None
+    text = str(raw).strip().replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise FieldError(f"{label.capitalize()} '{raw}' is geen getal.") from exc
+    if not value.is_finite() or value <= 0 or value > Decimal("9999999"):
+        raise FieldError(f"{label.capitalize()} moet een positief getal zijn.")
+    return value.quantize(Decimal("0.01"))
+
+
+def _check(actor: User, contract: Contract) -> None:
+    if not access.may_manage_contract(actor, contract):
+        raise NotAllowed
+
+
+# --- contract settings ------------------------------------------------------------------------------
+
+@dataclass
+class ContractInput:
+    """A contract's billing settings as entered."""
+
+    inkoopvorm: Raw = None
+    declaratieperiode: Raw = None
+    declaratietermijn_dagen: Raw = None
+
+
+def update_contract(session: Session, actor: User, contract: Contract, data: ContractInput) -> Contract:
+    """Change inkoopvorm, declaratieperiode and declaratietermijn; the periode is fixed once declaraties exist."""
+    _check(actor, contract)
+    errors = Errors()
+    inkoopvorm = errors.run("inkoopvorm", lambda: parse_choice(Inkoopvorm, data.inkoopvorm, "Kies de inkoopvorm."))
+    periode = errors.run("declaratieperiode", lambda: parse_choice(
+        Declaratieperiode, data.declaratieperiode, "Kies per maand of per kwartaal."))
+    termijn = errors.run("declaratietermijn_dagen", lambda: parse_whole_number(
+        data.declaratietermijn_dagen, label="het aantal dagen", minimum=0, maximum=365, required=False))
+    if periode is not None and periode is not contract.declaratieperiode and session.scalar(
+            select(Declaratie.id).where(Declaratie.contract_id == contract.id).limit(1)):
+        errors.add("declaratieperiode", "Er zijn al declaraties onder dit contract; de declaratieperiode blijft "
+                                        f"{contract.declaratieperiode.label.lower()}.")
+    errors.raise_if_any()
+    oud = {"inkoopvorm": contract.inkoopvorm.value, "declaratieperiode": contract.declaratieperiode.value,
+           "declaratietermijn_dagen": contract.declaratietermijn_dagen}
+    contract.inkoopvorm, contract.declaratieperiode, contract.declaratietermijn_dagen = inkoopvorm, periode, termijn
+    audit.record(session, actor, AuditActie.CONTRACT_GEWIJZIGD, object_type="contract", object_id=contract.id,
+                 details={"oud": oud, "nieuw": {"inkoopvorm": inkoopvorm.value, "declaratieperiode": periode.value,
+                                                "declaratietermijn_dagen": termijn}})
+    session.flush()
+    return contract
+
+
+# --- prestatie-indicatoren ----------------------------------------------------------------------------
+
+@dataclass
+class IndicatorInput:
+    """A new prestatie-indicator as entered."""
+
+    code: Raw = None
+    naam: Raw = None
+    onderdeel: Raw = None
+    soort: Raw = None
+    trigger: Raw = None
+    activiteit: Raw = None
+    drempel_uren: Raw = None
+    examenonderdeel: Raw = None
+    min_aanwezigheid_pct: Raw = None
+    telt_geoorloofd_afwezig: Raw = None
+    max_eenheden: Raw = None
+
+
+# The family each trigger belongs to (DOMAIN.md §6): hours are inspanning, a period is taak, the rest output.
+SOORT_VAN_TRIGGER = {t: IndicatorSoort.OUTPUT for t in Trigger} | {
+    Trigger.UREN_AANWEZIG: IndicatorSoort.INSPANNING, Trigger.PERIODE_ACTIEF: IndicatorSoort.TAAK}
+
+
+def add_indicator(session: Session, actor: User, contract: Contract, data: IndicatorInput) -> PrestatieIndicator:
+    """Add a prestatie-indicator to a contract, with the conditions its trigger needs."""
+    _check(actor, contract)
+    errors = Errors()
+    code = errors.run("code", lambda: parse_text(data.code, "de code", max_length=20))
+    naam = errors.run("naam", lambda: parse_text(data.naam, "de naam", max_length=200))
+    onderdeel = errors.run("onderdeel", lambda: parse_choice(Onderdeel, data.onderdeel, "Kies het onderdeel."))
+    trigger = errors.run("trigger", lambda: parse_choice(Trigger, data.trigger, "Kies wat de prestatie oplevert."))
+    soort = errors.run("soort", lambda: parse_choice(IndicatorSoort, data.soort, "Kies de soort.", required=False))
+    activiteit = errors.run("activiteit", lambda: parse_choice(Activiteit, data.activiteit, "Kies de activiteit.",
+                                                               required=False))
+    drempel = errors.run("drempel_uren", lambda: _decimal(data.drempel_uren, "het aantal uren",
+                                                           required=trigger is Trigger.UREN_MIJLPAAL))
+    examen = errors.run("examenonderdeel", lambda: parse_choice(
+        Examenonderdeel, data.examenonderdeel, "Kies het examenonderdeel.",
+        required=trigger is Trigger.EXAMEN_GESLAAGD))
+    pct = errors.run("min_aanwezigheid_pct", lambda: parse_whole_number(
+        str(data.min_aanwezigheid_pct or "").strip().removesuffix("%").strip(), label="het percentage", minimum=0,
+        maximum=100, required=False))
+    maximum = errors.run("max_eenheden", lambda: _decimal(data.max_eenheden, "het maximum", required=False))
+    if onderdeel is not None and onderdeel not in contract.onderdelen:
+        errors.add("onderdeel", f"{onderdeel.label} valt niet onder dit contract. Kies een onderdeel van het contract.")
+    if activiteit is not None and onderdeel is not None and activiteit not in ACTIVITEITEN_PER_ONDERDEEL[onderdeel]:
+        errors.add("activiteit", f"{activiteit.label} hoort niet bij {onderdeel.label}.")
+    if code and session.scalar(select(PrestatieIndicator.id).where(
+            PrestatieIndicator.contract_id == contract.id, PrestatieIndicator.code == code)):
+        errors.add("code", f"Dit contract heeft al een indicator met code {code}. Kies een andere code.")
+    errors.raise_if_any()
+    indicator = PrestatieIndicator(
+        contract_id=contract.id, code=code, naam=naam, onderdeel=onderdeel, trigger=trigger,
+        soort=soort or SOORT_VAN_TRIGGER[trigger],
+        activiteit=activiteit if trigger is Trigger.UREN_AANWEZIG else None,
+        drempel_uren=drempel if trigger is Trigger.UREN_MIJLPAAL else None,
+        examenonderdeel=examen if trigger is Trigger.EXAMEN_GESLAAGD else None,
+        min_aanwezigheid_pct=pct, telt_geoorloofd_afwezig=parse_yes_no(data.telt_geoorloofd_afwezig)
+        if not is_empty(data.telt_geoorloofd_afwezig) else False,
+        max_eenheden=maximum,
+    )
+    session.add(indicator)
+    session.flush()
+    audit.record(session, actor, AuditActie.INDICATOR_TOEGEVOEGD, object_type="prestatie_indicator",
+                 object_id=indicator.id, details={"contract_id": contract.id, "code": code, "trigger": trigger.value})
+    return indicator
+
+
+# --- tarieven -------------------------------------------------------------------------------------------
+
+@dataclass
+class TariefInput:
+    """A tarief as entered: validity, amount in euro, unit and optionally one gemeente."""
+
+    geldig_vanaf: Raw = None
+    geldig_tot: Raw = None
+    bedrag: Raw = None
+    eenheid: Raw = None
+    gemeente_id: Raw = None
+    fictief: Raw = None
+
+
+def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, data: TariefInput) -> Tarief:
+    """Add a dated tarief; its validity may not overlap another tarief of the same indicator and gemeente."""
+    contract = indicator.contract
+    _check(actor, contract)
+    errors = Errors()
+    vanaf = errors.run("geldig_vanaf", lambda: parse_date(data.geldig_vanaf, label="de eerste geldige dag"))
+    tot = errors.run("geldig_tot", lambda: parse_date(data.geldig_tot, required=False, label="de laatste geldige dag"))
+    cent = errors.run("bedrag", lambda: parse_bedrag_cent(data.bedrag))
+    eenheid = errors.run("eenheid", lambda: parse_choice(Eenheid, data.eenheid, "Kies de eenheid."))
+    gemeente_id = None
+    if not is_empty(data.gemeente_id):
+        ids = {g.id for g in contract.gemeenten}
+        try:
+            gemeente_id = int(str(data.gemeente_id))
+        except ValueError:
+            gemeente_id = -1
+        if gemeente_id not in ids:
+            errors.add("gemeente_id", "Kies een gemeente van dit contract, of laat leeg voor alle gemeenten.")
+    if vanaf and tot and tot < vanaf:
+        errors.add("geldig_tot", "De laatste geldige dag ligt voor de eerste. Controleer de data.")
+    if vanaf and not errors.errors:
+        for bestaand in indicator.tarieven:
+            if bestaand.gemeente_id == gemeente_id and overlapt(vanaf, tot, bestaand.geldig_vanaf, bestaand.geldig_tot):
+                tot_tekst = bestaand.geldig_tot.strftime("%d-%m-%Y") if bestaand.geldig_tot else "onbepaalde tijd"
+                errors.add("geldig_vanaf", "Deze periode overlapt met het tarief dat geldt van "
+                                           f"{bestaand.geldig_vanaf.strftime('%d-%m-%Y')} tot en met {tot_tekst}. "
+                                           "Laat het nieuwe tarief na dat tarief ingaan.")
+                break
+    errors.raise_if_any()
+    tarief = Tarief(indicator_id=indicator.id, gemeente_id=gemeente_id, geldig_vanaf=vanaf, geldig_tot=tot,
+                    bedrag_cent=cent, eenheid=eenheid,
+                    fictief=parse_yes_no(data.fictief) if not is_empty(data.fictief) else False)
+    session.add(tarief)
+    indicator.tarieven.append(tarief)
+    session.flush()
+    audit.record(session, actor, AuditActie.TARIEF_TOEGEVOEGD, object_type="tarief", object_id=tarief.id,
+                 details={"indicator_id": indicator.id, "bedrag_cent": cent, "eenheid": eenheid.value,
+                          "gemeente_id": gemeente_id})
+    return tarief
+
+
+# --- budgets ---------------------------------------------------------------------------------------------
+
+@dataclass
+class BudgetInput:
+    """A budget for one gemeente and year under a contract."""
+
+    gemeente_id: Raw = None
+    jaar: Raw = None
+    bedrag: Raw = None
+
+
+def set_budget(session: Session, actor: User, contract: Contract, data: BudgetInput) -> ContractBudget:
+    """Set (or replace) the budget of one gemeente of the contract for one year."""
+    _check(actor, contract)
+    errors = Errors()
+    jaar = errors.run("jaar", lambda: parse_whole_number(data.jaar, label="het jaar", minimum=2021, maximum=2100))
+    cent = errors.run("bedrag", lambda: parse_bedrag_cent(data.bedrag))
+    ids = {g.id for g in contract.gemeenten}
+    try:
+        gemeente_id = int(str(data.gemeente_id))
+    except ValueError:
+        gemeente_id = -1
+    if gemeente_id not in ids:
+        errors.add("gemeente_id", "Kies een gemeente van dit contract.")
+    errors.raise_if_any()
+    budget = session.scalars(select(ContractBudget).where(
+        ContractBudget.contract_id == contract.id, ContractBudget.gemeente_id == gemeente_id,
+        ContractBudget.jaar == jaar)).first()
+    if budget is None:
+        budget = ContractBudget(contract_id=contract.id, gemeente_id=gemeente_id, jaar=jaar, bedrag_cent=cent)
+        session.add(budget)
+    else:
+        budget.bedrag_cent = cent
+    session.flush()
+    audit.record(session, actor, AuditActie.BUDGET_GEWIJZIGD, object_type="contract", object_id=contract.id,
+                 details={"gemeente_id": gemeente_id, "jaar": jaar, "bedrag_cent": cent})
+    return budget

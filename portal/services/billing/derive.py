@@ -1,0 +1,657 @@
+"""Deriving prestaties from the registrations, and regels on the concept declaraties: one run per contract and periode.
+
+Idempotent by natural key: (verwijzing, indicator, periode) for periodic triggers, (verwijzing, indicator,
+EENMALIG) for one-off milestones, so running it again creates nothing. A run only looks at what changed since the
+contract's previous run (presentie.updated_at is indexed for that), so a rerun without changes costs almost nothing.
+
+Regels follow the prestatie: a new prestatie gets a debet regel on the concept declaratie of its periode, or of the
+next periode that is still concept when its own was already submitted. When a registration is corrected, a regel on
+a concept declaratie is simply brought up to date; an approved one is never changed: it gets a credit regel and a
+new debet regel on the next concept declaratie. A regel that waits for a decision is left alone until decided.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from portal import audit
+from portal.audit import AuditActie
+from portal.domain import aanwezigheid, termijnen
+from portal.models import (
+    BillingRun,
+    Contract,
+    Declaratie,
+    DeclaratieRegel,
+    Presentie,
+    Prestatie,
+    PrestatieIndicator,
+    RegistratieWijziging,
+    Tarief,
+    TrajectStart,
+    User,
+    Verwijzing,
+)
+from portal.models.base import utcnow
+from portal.models.billing import EENMALIG, DeclaratieStatus, RegelStatus, Trigger
+from portal.models.enums import VerwijzingStatus
+from portal.models.resultaat import (
+    AfschalingStatus,
+    Afschalingsverzoek,
+    Examenresultaat,
+    Examenuitslag,
+    RouteResultaat,
+    TaalschakelResultaat,
+)
+from portal.services.billing import checks
+from portal.services.billing.rules import (
+    Periode,
+    bedrag_cent,
+    betalende_gemeente,
+    periode_uit_code,
+    periode_van,
+    tarief_op,
+)
+from portal.services.validation import as_decimal
+
+_ZERO = Decimal(0)
+_TWO = Decimal("0.01")
+_IN_LIMIT = 5000
+# Statuses in which a traject ran (for "active in the period" and "uitval").
+_GELOPEN = (VerwijzingStatus.GESTART, VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN)
+
+
+@dataclass(frozen=True)
+class Gemeten:
+    """A prestatie as the registrations say it is now."""
+
+    verwijzing_id: int
+    inburgeraar_id: int
+    periode: str
+    prestatiedatum: date
+    aantal: Decimal
+    aanwezigheid_pct: Decimal | None = None
+
+
+@dataclass
+class RunResult:
+    """What one run did, in numbers."""
+
+    periode: Periode
+    nieuwe_prestaties: int = 0
+    gewijzigde_prestaties: int = 0
+    nieuwe_regels: int = 0
+    credit_regels: int = 0
+    bijgewerkte_regels: int = 0
+    zonder_tarief: int = 0
+    declaraties: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Scope:
+    """Which verwijzingen and periodes this run recomputes."""
+
+    alles: bool  # every verwijzing of the contract, for the run's periode
+    uren: dict[str, set[int]] = field(default_factory=dict)  # periode → verwijzingen with changed presentie
+    overig: set[int] = field(default_factory=set)  # verwijzingen with other changed facts
+
+    @property
+    def leeg(self) -> bool:
+        return not self.alles and not self.uren and not self.overig
+
+    def verwijzingen(self) -> set[int]:
+        return self.overig.union(*self.uren.values()) if self.uren else set(self.overig)
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+def derive(session: Session, contract: Contract, periode: Periode, actor: User | None = None,
+           now: datetime | None = None, opnieuw: Iterable[int] = ()) -> RunResult:
+    """Bring the prestaties of a contract up to date with its registrations up to the end of `periode`, and the
+    regels of its concept declaraties with them; flush, the caller commits.
+
+    `opnieuw`: prestaties the aanbieder re-declares after a rejection (they get a new regel).
+    """
+    started = now or utcnow()
+    result = RunResult(periode)
+    indicatoren = list(session.scalars(
+        select(PrestatieIndicator).where(PrestatieIndicator.contract_id == contract.id)
+        .options(selectinload(PrestatieIndicator.tarieven))
+    ))
+    scope = _scope(session, contract, periode, indicatoren)
+    # Prestaties corrected while their regel waited for a decision, and approved since: settle the difference now.
+    opnieuw = set(opnieuw) | _approved_but_changed(session, contract)
+    if scope.leeg and not opnieuw:
+        _record_run(session, contract, periode, started, result, actor)
+        return result
+
+    for indicator in indicatoren:
+        gemeten = _measure(session, contract, indicator, periode, scope)
+        _upsert(session, indicator, gemeten, scope, periode, result, started)
+    # What needs regels: what this run stored (berekend_op is the run's start), what the caller names, and in a
+    # full run what never got a regel (e.g. there was no tarief yet at the time).
+    touched = Prestatie.berekend_op == started
+    if opnieuw:
+        touched = or_(touched, Prestatie.id.in_(sorted(opnieuw)))
+    if scope.alles:
+        touched = or_(touched, and_(
+            Prestatie.aantal > 0, Prestatie.afgewezen.is_(False),
+            ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists()))
+    _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
+    _record_run(session, contract, periode, started, result, actor)
+    return result
+
+
+def _approved_but_changed(session: Session, contract: Contract) -> set[int]:
+    """Prestaties whose approved, not yet credited regel no longer matches what the registrations say."""
+    credit = select(DeclaratieRegel.credit_van_regel_id).where(DeclaratieRegel.credit_van_regel_id.is_not(None))
+    return set(session.scalars(
+        select(Prestatie.id)
+        .join(DeclaratieRegel, DeclaratieRegel.prestatie_id == Prestatie.id)
+        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+        .where(Declaratie.contract_id == contract.id, DeclaratieRegel.status == RegelStatus.GOEDGEKEURD,
+               DeclaratieRegel.credit_van_regel_id.is_(None), DeclaratieRegel.aantal != Prestatie.aantal,
+               DeclaratieRegel.id.not_in(credit), Prestatie.afgewezen.is_(False))
+    ))
+
+
+def _record_run(session: Session, contract: Contract, periode: Periode, started: datetime, result: RunResult,
+                actor: User | None) -> None:
+    session.add(BillingRun(contract_id=contract.id, periode=periode.code, gestart_op=started,
+                           nieuwe_prestaties=result.nieuwe_prestaties, nieuwe_regels=result.nieuwe_regels))
+    audit.record(session, actor, AuditActie.PRESTATIES_BEREKEND, object_type="contract", object_id=contract.id,
+                 details={"periode": periode.code, "nieuwe_prestaties": result.nieuwe_prestaties,
+                          "gewijzigde_prestaties": result.gewijzigde_prestaties,
+                          "nieuwe_regels": result.nieuwe_regels, "credit_regels": result.credit_regels})
+    session.flush()
+
+
+# --- what to recompute ------------------------------------------------------------------------------
+
+def _scope(session: Session, contract: Contract, periode: Periode,
+           indicatoren: list[PrestatieIndicator]) -> _Scope:
+    """Everything for a periode never run before (or after the contract's indicators changed); otherwise only the
+    verwijzingen whose registrations changed since the previous run, in the periodes they changed."""
+    watermark = session.scalar(select(func.max(BillingRun.gestart_op)).where(BillingRun.contract_id == contract.id))
+    gedraaid = session.scalar(select(BillingRun.id).where(
+        BillingRun.contract_id == contract.id, BillingRun.periode == periode.code).limit(1))
+    if watermark is None:
+        return _Scope(alles=True)
+    indicator_ids = [i.id for i in indicatoren]
+    contract_gewijzigd = bool(indicator_ids) and bool(
+        session.scalar(select(PrestatieIndicator.id).where(
+            PrestatieIndicator.contract_id == contract.id, PrestatieIndicator.updated_at > watermark).limit(1))
+        or session.scalar(select(Tarief.id).where(
+            Tarief.indicator_id.in_(indicator_ids), Tarief.updated_at > watermark).limit(1)))
+    scope = _Scope(alles=gedraaid is None or contract_gewijzigd)
+    in_contract = Verwijzing.contract_id == contract.id
+    soort = contract.declaratieperiode
+    changed = session.execute(
+        select(Presentie.verwijzing_id, Presentie.datum)
+        .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
+        .where(Presentie.updated_at > watermark, Presentie.datum <= periode.tot, in_contract)
+    )
+    for verwijzing_id, datum in changed:
+        scope.uren.setdefault(periode_van(datum, soort).code, set()).add(verwijzing_id)
+    others = [
+        select(Verwijzing.id).where(in_contract, Verwijzing.updated_at > watermark),
+        select(TrajectStart.verwijzing_id).join(Verwijzing, Verwijzing.id == TrajectStart.verwijzing_id)
+        .where(in_contract, TrajectStart.updated_at > watermark),
+        select(RouteResultaat.verwijzing_id).join(Verwijzing, Verwijzing.id == RouteResultaat.verwijzing_id)
+        .where(in_contract, RouteResultaat.updated_at > watermark),
+        select(Afschalingsverzoek.verwijzing_id).join(Verwijzing, Verwijzing.id == Afschalingsverzoek.verwijzing_id)
+        .where(in_contract, Afschalingsverzoek.updated_at > watermark),
+        select(Verwijzing.id).join(Examenresultaat, Examenresultaat.inburgeraar_id == Verwijzing.inburgeraar_id)
+        .where(in_contract, Examenresultaat.updated_at > watermark),
+    ]
+    for query in others:
+        scope.overig.update(session.scalars(query))
+    # A deleted session leaves no row to find by updated_at, only its history: recompute the periodes already
+    # billed for the verwijzingen of those inburgeraars (a deletion can only lower what was there).
+    gewist = select(RegistratieWijziging.inburgeraar_id).where(
+        RegistratieWijziging.object_type == "presentie", RegistratieWijziging.gewijzigd_op > watermark)
+    for verwijzing_id, code in session.execute(
+        select(Prestatie.verwijzing_id, Prestatie.periode).distinct()
+        .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
+        .where(in_contract, Verwijzing.inburgeraar_id.in_(gewist), Prestatie.periode != EENMALIG)
+    ):
+        scope.uren.setdefault(code, set()).add(verwijzing_id)
+        scope.overig.add(verwijzing_id)
+    return scope
+
+
+# --- measuring: what the registrations say per trigger ------------------------------------------------
+
+def _measure(session: Session, contract: Contract, indicator: PrestatieIndicator, periode: Periode,
+             scope: _Scope) -> dict[tuple[int, str], Gemeten]:
+    """The prestaties of one indicator within the scope, by (verwijzing, periode)."""
+    base = and_(Verwijzing.contract_id == contract.id, Verwijzing.onderdeel == indicator.onderdeel)
+    found: dict[tuple[int, str], Gemeten] = {}
+    trigger = indicator.trigger
+    if trigger is Trigger.UREN_AANWEZIG:
+        periodes = dict(scope.uren)
+        if scope.alles:
+            periodes[periode.code] = set()  # empty: every verwijzing
+        for code, ids in periodes.items():
+            for g in _uren_in_periode(session, base, indicator, periode_uit_code(code), ids or None):
+                found[(g.verwijzing_id, g.periode)] = g
+    elif trigger is Trigger.PERIODE_ACTIEF:
+        metingen = _actief(session, base, contract, periode, None) if scope.alles else []
+        if scope.verwijzingen():
+            metingen += _actief(session, base, contract, periode, scope.verwijzingen())
+        for g in metingen:
+            found[(g.verwijzing_id, g.periode)] = g
+    else:
+        ids = None if scope.alles else scope.verwijzingen()
+        if ids is not None and not ids:
+            return found
+        for g in _eenmalig(session, base, indicator, periode, ids):
+            found[(g.verwijzing_id, EENMALIG)] = g
+    return found
+
+
+def _in_ids(column: Any, ids: set[int] | None) -> Any:
+    return True if ids is None else column.in_(sorted(ids))
+
+
+def _uren_in_periode(session: Session, base: Any, indicator: PrestatieIndicator, periode: Periode,
+                     ids: set[int] | None) -> list[Gemeten]:
+    """Hours present (and geoorloofd absent when the contract pays it) per verwijzing in one periode."""
+    rows = session.execute(
+        select(Verwijzing.id, Verwijzing.inburgeraar_id, func.sum(Presentie.uren_aanwezig),
+               func.sum(Presentie.uren_afwezig_geoorloofd), func.sum(Presentie.uren_afwezig_ongeoorloofd),
+               func.max(Presentie.datum))
+        .join(Presentie, Presentie.verwijzing_id == Verwijzing.id)
+        .where(base, Presentie.datum >= periode.van, Presentie.datum <= periode.tot, _in_ids(Verwijzing.id, ids),
+               True if indicator.activiteit is None else Presentie.activiteit == indicator.activiteit)
+        .group_by(Verwijzing.id, Verwijzing.inburgeraar_id)
+    )
+    found = []
+    for verwijzing_id, inburgeraar_id, aanwezig, geoorloofd, ongeoorloofd, laatste in rows:
+        aanwezig, geoorloofd = as_decimal(aanwezig), as_decimal(geoorloofd)
+        aantal = aanwezig + geoorloofd if indicator.telt_geoorloofd_afwezig else aanwezig
+        pct = aanwezigheid.percentage(aanwezig, geoorloofd + as_decimal(ongeoorloofd))
+        found.append(Gemeten(verwijzing_id, inburgeraar_id, periode.code, laatste, aantal, pct))
+    return found
+
+
+def _actief(session: Session, base: Any, contract: Contract, periode: Periode,
+            ids: set[int] | None) -> list[Gemeten]:
+    """Months a started traject ran within each periode up to this one (taakgericht, e.g. begeleiding per maand)."""
+    rows = session.execute(
+        select(Verwijzing.id, Verwijzing.inburgeraar_id, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
+               TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum)
+        .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+        .where(base, Verwijzing.status.in_(_GELOPEN), TrajectStart.gerealiseerde_startdatum.is_not(None),
+               _in_ids(Verwijzing.id, ids))
+    )
+    found = []
+    for verwijzing_id, inburgeraar_id, beoogd, uiterste, gerealiseerd, bijgesteld in rows:
+        start = termijnen.traject_startdatum(gerealiseerd, beoogd)
+        einde = min(termijnen.traject_einddatum(uiterste, bijgesteld), periode.tot)
+        # A full recompute of one periode only needs that periode; a changed traject all periodes it ran in.
+        eerste = periode if ids is None else periode_van(max(start, contract.startdatum), contract.declaratieperiode)
+        huidige = eerste
+        while huidige.van <= periode.van:
+            maanden = _maanden_overlap(max(start, huidige.van), min(einde, huidige.tot))
+            if maanden:
+                found.append(Gemeten(verwijzing_id, inburgeraar_id, huidige.code, min(einde, huidige.tot),
+                                     Decimal(maanden)))
+            huidige = huidige.volgende()
+    return found
+
+
+def _maanden_overlap(van: date, tot: date) -> int:
+    """Calendar months touched by [van, tot] (0 when empty)."""
+    if tot < van:
+        return 0
+    return (tot.year - van.year) * 12 + tot.month - van.month + 1
+
+
+def _eenmalig(session: Session, base: Any, indicator: PrestatieIndicator, periode: Periode,
+              ids: set[int] | None) -> list[Gemeten]:
+    """One-off milestones reached by the end of the periode, with the day they were reached."""
+    trigger = indicator.trigger
+    scoped = and_(base, _in_ids(Verwijzing.id, ids))
+    einde = periode.tot
+    kolommen = (Verwijzing.id, Verwijzing.inburgeraar_id)
+    if trigger is Trigger.START:
+        rows = session.execute(select(*kolommen, TrajectStart.gerealiseerde_startdatum)
+                               .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+                               .where(scoped, TrajectStart.gerealiseerde_startdatum <= einde))
+        return [Gemeten(v, i, EENMALIG, d, Decimal(1)) for v, i, d in rows]
+    if trigger is Trigger.UREN_MIJLPAAL:
+        return _mijlpaal(session, scoped, indicator, einde)
+    if trigger is Trigger.EXAMEN_GESLAAGD:
+        return _examen(session, scoped, indicator, einde)
+    if trigger is Trigger.AFSCHALING_GOEDGEKEURD:
+        rows = session.execute(select(*kolommen, func.min(Afschalingsverzoek.besloten_op))
+                               .join(Afschalingsverzoek, Afschalingsverzoek.verwijzing_id == Verwijzing.id)
+                               .where(scoped, Afschalingsverzoek.status == AfschalingStatus.GOEDGEKEURD)
+                               .group_by(*kolommen))
+        return [Gemeten(v, i, EENMALIG, _dag(d), Decimal(1)) for v, i, d in rows if d and _dag(d) <= einde]
+    if trigger is Trigger.UITVAL_PRO_RATA:
+        return _uitval(session, scoped, einde)
+    datum_kolom = {
+        Trigger.TAALSCHAKEL_BEHAALD: RouteResultaat.datum_taalschakel_resultaat,
+        Trigger.MAP_EINDGESPREK: RouteResultaat.datum_eindgesprek_map,
+        Trigger.PVT_ONDERTEKEND: RouteResultaat.datum_ondertekening_pvt,
+        Trigger.Z_AFGEROND: RouteResultaat.datum_afronding_z_route,
+    }[trigger]
+    extra = (RouteResultaat.taalschakel_resultaat == TaalschakelResultaat.BEHAALD
+             if trigger is Trigger.TAALSCHAKEL_BEHAALD else True)
+    rows = session.execute(select(*kolommen, datum_kolom)
+                           .join(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
+                           .where(scoped, datum_kolom.is_not(None), datum_kolom <= einde, extra))
+    return [Gemeten(v, i, EENMALIG, d, Decimal(1)) for v, i, d in rows]
+
+
+def _dag(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _mijlpaal(session: Session, scoped: Any, indicator: PrestatieIndicator, einde: date) -> list[Gemeten]:
+    """The day the cumulative hours present first reached the indicator's threshold."""
+    drempel = indicator.drempel_uren or _ZERO
+    cumulatief = func.sum(Presentie.uren_aanwezig).over(
+        partition_by=Presentie.verwijzing_id, order_by=(Presentie.datum, Presentie.id))
+    running = (select(Verwijzing.id.label("verwijzing_id"), Verwijzing.inburgeraar_id.label("inburgeraar_id"),
+                      Presentie.datum.label("datum"), cumulatief.label("cum"))
+               .join(Presentie, Presentie.verwijzing_id == Verwijzing.id)
+               .where(scoped, Presentie.datum <= einde)).subquery()
+    rows = session.execute(select(running.c.verwijzing_id, running.c.inburgeraar_id, func.min(running.c.datum))
+                           .where(running.c.cum >= drempel)
+                           .group_by(running.c.verwijzing_id, running.c.inburgeraar_id))
+    return [Gemeten(v, i, EENMALIG, d, Decimal(1)) for v, i, d in rows]
+
+
+def _examen(session: Session, scoped: Any, indicator: PrestatieIndicator, einde: date) -> list[Gemeten]:
+    """The first exam of the indicator's part passed at or above the PIP niveau (the PIP in force)."""
+    from portal.models import Inburgeraar
+    from portal.services.billing.rules import niveau_voldoet
+
+    rows = session.execute(
+        select(Verwijzing.id, Verwijzing.inburgeraar_id, Examenresultaat.niveau, Examenresultaat.examendatum)
+        .join(Examenresultaat, Examenresultaat.inburgeraar_id == Verwijzing.inburgeraar_id)
+        .where(scoped, Examenresultaat.onderdeel == indicator.examenonderdeel,
+               Examenresultaat.resultaat == Examenuitslag.GESLAAGD, Examenresultaat.examendatum <= einde)
+        .order_by(Examenresultaat.examendatum)
+    ).all()
+    personen = {p.id: p for p in session.scalars(
+        select(Inburgeraar).where(Inburgeraar.id.in_({r[1] for r in rows})).options(selectinload(Inburgeraar.pips)))}
+    first: dict[int, Gemeten] = {}
+    for verwijzing_id, inburgeraar_id, niveau, datum in rows:
+        pip = personen[inburgeraar_id].huidige_pip
+        if verwijzing_id not in first and niveau_voldoet(niveau, pip.niveau if pip else None):
+            first[verwijzing_id] = Gemeten(verwijzing_id, inburgeraar_id, EENMALIG, datum, Decimal(1))
+    return list(first.values())
+
+
+def _uitval(session: Session, scoped: Any, einde: date) -> list[Gemeten]:
+    """A traject that fell out: paid for the share of its gecontracteerde uren that was realised (at most 1)."""
+    rows = session.execute(
+        select(Verwijzing.id, Verwijzing.inburgeraar_id, Verwijzing.gecontracteerde_uren,
+               func.sum(Presentie.uren_aanwezig), func.max(Presentie.datum))
+        .join(Presentie, Presentie.verwijzing_id == Verwijzing.id)
+        .where(scoped, Verwijzing.status == VerwijzingStatus.UITGEVALLEN, Presentie.datum <= einde)
+        .group_by(Verwijzing.id, Verwijzing.inburgeraar_id, Verwijzing.gecontracteerde_uren)
+    )
+    found = []
+    for verwijzing_id, inburgeraar_id, gecontracteerd, uren, laatste in rows:
+        if not gecontracteerd:
+            continue  # no hours agreed: no share to pay
+        aandeel = min(Decimal(1), as_decimal(uren) / as_decimal(gecontracteerd)).quantize(_TWO)
+        found.append(Gemeten(verwijzing_id, inburgeraar_id, EENMALIG, laatste, aandeel))
+    return found
+
+
+# --- storing prestaties --------------------------------------------------------------------------------
+
+def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple[int, str], Gemeten],
+            scope: _Scope, periode: Periode, result: RunResult, now: datetime) -> None:
+    """Insert new prestaties, bring changed ones up to date (a prestatie that no longer holds gets aantal 0);
+    both get the run's start as berekend_op, which is how the regels step finds them."""
+    existing = _existing(session, indicator, gemeten, scope, periode)
+    nieuw = [g for key, g in gemeten.items() if key not in existing and g.aantal > 0]
+    gewijzigd: list[tuple[int, Gemeten | None]] = []
+    for key, (prestatie_id, aantal, pct) in existing.items():
+        g = gemeten.get(key)
+        if g is None:
+            if aantal != 0:
+                gewijzigd.append((prestatie_id, None))
+        elif g.aantal != aantal or g.aanwezigheid_pct != pct:
+            gewijzigd.append((prestatie_id, g))
+    betaler = betalende_gemeente(session, [(g.inburgeraar_id, g.prestatiedatum) for g in nieuw])
+    for start in range(0, len(nieuw), _IN_LIMIT):
+        session.execute(insert(Prestatie.__table__), [
+            {"verwijzing_id": g.verwijzing_id, "indicator_id": indicator.id, "periode": g.periode,
+             "inburgeraar_id": g.inburgeraar_id, "gemeente_id": betaler[(g.inburgeraar_id, g.prestatiedatum)],
+             "prestatiedatum": g.prestatiedatum, "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct,
+             "afgewezen": False, "berekend_op": now}
+            for g in nieuw[start:start + _IN_LIMIT]
+        ])
+    for prestatie_id, g in gewijzigd:
+        values: dict[str, Any] = {"aantal": _ZERO, "berekend_op": now} if g is None else {
+            "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct, "prestatiedatum": g.prestatiedatum,
+            "berekend_op": now}
+        session.execute(update(Prestatie).where(Prestatie.id == prestatie_id).values(**values))
+    result.nieuwe_prestaties += len(nieuw)
+    result.gewijzigde_prestaties += len(gewijzigd)
+
+
+def _existing(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple[int, str], Gemeten],
+              scope: _Scope, periode: Periode) -> dict[tuple[int, str], tuple[int, Decimal, Decimal | None]]:
+    """Stored prestaties of the indicator inside the scope just measured, by natural key."""
+    if indicator.trigger is Trigger.UREN_AANWEZIG:
+        conditions = [and_(Prestatie.periode == code, _in_ids(Prestatie.verwijzing_id, ids))
+                      for code, ids in scope.uren.items()]
+        if scope.alles:
+            conditions.append(Prestatie.periode == periode.code)
+    elif scope.alles:
+        conditions = [Prestatie.periode == periode.code] if indicator.trigger.periodiek else [True]
+        if indicator.trigger.periodiek and scope.verwijzingen():
+            conditions.append(Prestatie.verwijzing_id.in_(sorted(scope.verwijzingen())))
+    else:
+        conditions = [Prestatie.verwijzing_id.in_(sorted(scope.verwijzingen()))]
+    if indicator.trigger.periodiek:
+        # Only periodes up to the run's own: a later periode is not measured here.
+        conditions = [and_(c, Prestatie.periode <= periode.code) for c in conditions]
+    if not conditions:
+        return {}
+    rows = session.execute(
+        select(Prestatie.id, Prestatie.verwijzing_id, Prestatie.periode, Prestatie.aantal, Prestatie.aanwezigheid_pct)
+        .where(Prestatie.indicator_id == indicator.id, or_(*conditions))
+    )
+    return {(v, code): (pid, as_decimal(aantal), None if pct is None else as_decimal(pct))
+            for pid, v, code, aantal, pct in rows}
+
+
+# --- regels on the concept declaraties ---------------------------------------------------------------------
+
+@dataclass
+class _Regel:
+    id: int
+    declaratie_id: int
+    aantal: Decimal
+    bedrag_cent: int
+    status: RegelStatus
+    credit_van: int | None
+    declaratie_status: DeclaratieStatus
+
+
+@dataclass(frozen=True, slots=True)
+class _Prestatie:
+    """The columns of a prestatie the regels step needs (no ORM object per row: a run can touch 20,000)."""
+
+    id: int
+    verwijzing_id: int
+    indicator_id: int
+    periode: str
+    inburgeraar_id: int
+    gemeente_id: int
+    prestatiedatum: date
+    aantal: Decimal
+    aanwezigheid_pct: Decimal | None
+    afgewezen: bool
+
+
+def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, PrestatieIndicator],
+               touched: Any, periode: Periode, result: RunResult) -> None:
+    """Make the regels of each touched prestatie (a condition on Prestatie) add up to what it is worth now."""
+    if not indicatoren:
+        return
+    selected = and_(Prestatie.indicator_id.in_(list(indicatoren)), touched)
+    prestaties = [
+        _Prestatie(row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_decimal(row[7]),
+                   None if row[8] is None else as_decimal(row[8]), row[9])
+        for row in session.execute(select(
+            Prestatie.id, Prestatie.verwijzing_id, Prestatie.indicator_id, Prestatie.periode, Prestatie.inburgeraar_id,
+            Prestatie.gemeente_id, Prestatie.prestatiedatum, Prestatie.aantal, Prestatie.aanwezigheid_pct,
+            Prestatie.afgewezen).where(selected).order_by(Prestatie.id))
+    ]
+    if not prestaties:
+        return
+    regels: dict[int, list[_Regel]] = defaultdict(list)
+    for row in session.execute(
+        select(DeclaratieRegel.prestatie_id, DeclaratieRegel.id, DeclaratieRegel.declaratie_id,
+               DeclaratieRegel.aantal, DeclaratieRegel.bedrag_cent, DeclaratieRegel.status,
+               DeclaratieRegel.credit_van_regel_id, Declaratie.status)
+        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+        .where(DeclaratieRegel.prestatie_id.in_(select(Prestatie.id).where(selected)))
+        .order_by(DeclaratieRegel.id)
+    ):
+        regels[row[0]].append(_Regel(row[1], row[2], as_decimal(row[3]), row[4], row[5], row[6], row[7]))
+    declaraties = _Declaraties(session, contract, periode)
+    nieuwe: list[dict[str, Any]] = []
+    for prestatie in prestaties:
+        if prestatie.afgewezen:
+            continue  # rejected: declared again only when the aanbieder asks for it
+        eigen = regels[prestatie.id]
+        gecrediteerd = {r.credit_van for r in eigen if r.credit_van is not None}
+        levend = [r for r in eigen if r.credit_van is None and r.id not in gecrediteerd
+                  and r.status is not RegelStatus.AFGEWEZEN]
+        indicator = indicatoren[prestatie.indicator_id]
+        if not levend:
+            if prestatie.aantal > 0:
+                regel = _debet(prestatie, indicator, declaraties, result)
+                if regel:
+                    nieuwe.append(regel)
+            continue
+        huidig = levend[-1]
+        if huidig.aantal == prestatie.aantal:
+            continue
+        if huidig.declaratie_status is DeclaratieStatus.CONCEPT:
+            _update_concept(session, huidig, prestatie, indicator, result)
+        elif huidig.status is RegelStatus.GOEDGEKEURD:
+            target = declaraties.concept_for(prestatie)
+            nieuwe.append({"declaratie_id": target.id, "prestatie_id": prestatie.id, "credit_van_regel_id": huidig.id,
+                           **_copy_of(session, huidig.id), "status": RegelStatus.INGEDIEND, "bevindingen": None})
+            result.credit_regels += 1
+            result.declaraties.add(target.id)
+            if prestatie.aantal > 0:
+                regel = _debet(prestatie, indicator, declaraties, result)
+                if regel:
+                    nieuwe.append(regel)
+        # else: the regel waits for the contractmanager; once decided, the next run settles the difference.
+    if nieuwe:
+        checks.add_bevindingen(session, contract, indicatoren, nieuwe, {p.id: p for p in prestaties})
+        # Core executemany, timestamps given: one statement per slice instead of the ORM's per-row bookkeeping.
+        now = utcnow()
+        for regel in nieuwe:
+            regel["created_at"] = regel["updated_at"] = now
+        for start in range(0, len(nieuwe), _IN_LIMIT):
+            session.execute(insert(DeclaratieRegel.__table__), nieuwe[start:start + _IN_LIMIT])
+        result.nieuwe_regels += len(nieuwe)
+    session.flush()
+
+
+def _copy_of(session: Session, regel_id: int) -> dict[str, Any]:
+    """The numbers of a credit regel: the original's units and tarief, minus its amount."""
+    original = session.get(DeclaratieRegel, regel_id)
+    assert original is not None
+    return {"tarief_id": original.tarief_id, "eenheid": original.eenheid, "aantal": original.aantal,
+            "tarief_cent": original.tarief_cent, "bedrag_cent": -original.bedrag_cent}
+
+
+def _debet(prestatie: _Prestatie, indicator: PrestatieIndicator, declaraties: _Declaraties,
+           result: RunResult) -> dict[str, Any] | None:
+    """A new debet regel at the tarief valid on the prestatiedatum; None (counted) when no tarief applies."""
+    tarief = tarief_op(indicator.tarieven, prestatie.prestatiedatum, prestatie.gemeente_id)
+    if tarief is None:
+        result.zonder_tarief += 1
+        return None
+    target = declaraties.concept_for(prestatie)
+    result.declaraties.add(target.id)
+    return {"declaratie_id": target.id, "prestatie_id": prestatie.id, "credit_van_regel_id": None,
+            "tarief_id": tarief.id, "eenheid": tarief.eenheid, "aantal": prestatie.aantal,
+            "tarief_cent": tarief.bedrag_cent, "bedrag_cent": bedrag_cent(prestatie.aantal, tarief.bedrag_cent),
+            "status": RegelStatus.INGEDIEND, "bevindingen": None}
+
+
+def _update_concept(session: Session, regel: _Regel, prestatie: _Prestatie, indicator: PrestatieIndicator,
+                    result: RunResult) -> None:
+    """A concept declaratie can still change: its regel follows the corrected registration (or goes)."""
+    stored = session.get(DeclaratieRegel, regel.id)
+    assert stored is not None
+    if prestatie.aantal == 0:
+        session.delete(stored)
+    else:
+        stored.aantal = prestatie.aantal
+        stored.bedrag_cent = bedrag_cent(prestatie.aantal, stored.tarief_cent)
+        session.flush()
+        stored.bevindingen = checks.bevindingen_voor(session, prestatie, indicator) or None
+    result.bijgewerkte_regels += 1
+
+
+class _Declaraties:
+    """The concept declaraties of one contract a run puts regels on, made when first needed."""
+
+    def __init__(self, session: Session, contract: Contract, periode: Periode) -> None:
+        self.session = session
+        self.contract = contract
+        self.periode = periode
+        self.cache: dict[tuple[int, str], Declaratie] = {}
+
+    def concept_for(self, prestatie: _Prestatie) -> Declaratie:
+        """The run's own concept declaratie for the prestatie's gemeente, or the first later one still open: what
+        was registered late for a periode already declared goes on the next declaratie."""
+        huidige = self.periode
+        while True:
+            declaratie = self._get(prestatie.gemeente_id, huidige)
+            if declaratie.status is DeclaratieStatus.CONCEPT:
+                return declaratie
+            huidige = huidige.volgende()
+
+    def _get(self, gemeente_id: int, periode: Periode) -> Declaratie:
+        key = (gemeente_id, periode.code)
+        if key not in self.cache:
+            found = self.session.scalars(select(Declaratie).where(
+                Declaratie.contract_id == self.contract.id, Declaratie.gemeente_id == gemeente_id,
+                Declaratie.periode == periode.code)).first()
+            if found is None:
+                found = nieuwe_declaratie(self.session, self.contract, gemeente_id, periode)
+            self.cache[key] = found
+        return self.cache[key]
+
+
+def nieuwe_declaratie(session: Session, contract: Contract, gemeente_id: int, periode: Periode) -> Declaratie:
+    """An empty concept declaratie with its number: contract, CBS code of the gemeente, periode."""
+    from portal.models import Gemeente
+
+    gemeente = session.get(Gemeente, gemeente_id)
+    assert gemeente is not None
+    declaratie = Declaratie(
+        nummer=f"{contract.kenmerk}-{gemeente.cbs_code}-{periode.code}", contract_id=contract.id,
+        aanbieder_id=contract.aanbieder_id, gemeente_id=gemeente_id, periode=periode.code, periode_van=periode.van,
+        periode_tot=periode.tot, status=DeclaratieStatus.CONCEPT,
+    )
+    session.add(declaratie)
+    session.flush()
+    return declaratie

@@ -1,0 +1,228 @@
+"""Exports for the gemeente's financial administration: a declaratie as xlsx (formula-safe), as JSON and CSV in the
+shape of the iJw/iWmo 323 declaratie and 325 retour messages, and the SPUK costs per gemeente, voorziening and year.
+
+The client reference is the verwijzing's kenmerk, not a BSN or name: the financial system books per referral and
+needs nothing more (the gemeente finds the person through the kenmerk in the portal).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import xlsxwriter
+from sqlalchemy import case, extract, func, select
+from sqlalchemy.orm import Session
+
+from portal.models import Declaratie, DeclaratieRegel, Gemeente, Prestatie, PrestatieIndicator, Verwijzing
+from portal.models.billing import VOORZIENING_VAN, RegelStatus, Voorziening
+from portal.spreadsheets.write import csv_safe
+
+# What each decision is called in the retour message.
+_STATUS_325 = {RegelStatus.INGEDIEND: "in_behandeling", RegelStatus.GOEDGEKEURD: "toegekend",
+               RegelStatus.AFGEWEZEN: "afgewezen"}
+
+
+@dataclass(frozen=True)
+class ExportRegel:
+    """One regel as the messages carry it; amounts in euro cents, credit regels negative."""
+
+    regelnummer: int
+    referentie: str
+    vorige_referentie: str | None
+    verwijzing: str
+    indicator: str
+    omschrijving: str
+    voorziening: str
+    periode: str
+    prestatiedatum: date
+    eenheid: str
+    aantal: str
+    tarief_cent: int
+    bedrag_cent: int
+    debet_credit: str
+    status: str
+    reden: str | None
+    toelichting: str | None
+
+
+def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
+    """The declaratie's regels in a stable order, numbered from 1."""
+    rows = session.execute(
+        select(DeclaratieRegel, Prestatie, PrestatieIndicator.code, PrestatieIndicator.naam,
+               PrestatieIndicator.onderdeel, Verwijzing.kenmerk)
+        .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
+        .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+        .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
+        .where(DeclaratieRegel.declaratie_id == declaratie.id)
+        .order_by(Verwijzing.kenmerk, PrestatieIndicator.code, Prestatie.periode, DeclaratieRegel.id)
+    )
+    found = []
+    for n, (regel, prestatie, code, naam, onderdeel, kenmerk) in enumerate(rows, start=1):
+        found.append(ExportRegel(
+            regelnummer=n, referentie=f"R{regel.id}",
+            vorige_referentie=f"R{regel.credit_van_regel_id}" if regel.credit_van_regel_id else None,
+            verwijzing=kenmerk, indicator=code, omschrijving=naam, voorziening=VOORZIENING_VAN[onderdeel].value,
+            periode=prestatie.periode, prestatiedatum=prestatie.prestatiedatum, eenheid=regel.eenheid.value,
+            aantal=f"{regel.aantal:.2f}", tarief_cent=regel.tarief_cent, bedrag_cent=regel.bedrag_cent,
+            debet_credit="C" if regel.is_credit else "D", status=_STATUS_325[regel.status],
+            reden=regel.afwijsreden.value if regel.afwijsreden else None, toelichting=regel.toelichting,
+        ))
+    return found
+
+
+def as_message(session: Session, declaratie: Declaratie) -> dict[str, Any]:
+    """The declaratie as a 323 message with its 325 retour: header, prestaties, totals; amounts in cents."""
+    lines = regels(session, declaratie)
+    ingediend = sum(r.bedrag_cent for r in lines)
+    toegekend = sum(r.bedrag_cent for r in lines if r.status == "toegekend")
+    return {
+        "bericht": {"code": 323, "naam": "Declaratie", "versie": "portaal-1"},
+        "declaratienummer": declaratie.nummer,
+        "dagtekening": declaratie.ingediend_op.date().isoformat() if declaratie.ingediend_op else None,
+        "gemeente": {"cbs_code": declaratie.gemeente.cbs_code, "naam": declaratie.gemeente.naam},
+        "aanbieder": {"kvk_nummer": declaratie.aanbieder.kvk_nummer, "naam": declaratie.aanbieder.naam},
+        "contract": declaratie.contract.kenmerk,
+        "declaratieperiode": {"code": declaratie.periode, "begindatum": declaratie.periode_van.isoformat(),
+                              "einddatum": declaratie.periode_tot.isoformat()},
+        "status": declaratie.status.value,
+        "totaalbedrag_cent": ingediend,
+        "debet_credit": "D" if ingediend >= 0 else "C",
+        "prestaties": [_prestatie(r) for r in lines],
+        "retour": {"bericht": {"code": 325, "naam": "Declaratie-antwoord"},
+                   "ingediend_bedrag_cent": ingediend, "toegekend_bedrag_cent": toegekend,
+                   "regels": [{"referentie": r.referentie, "status": r.status, "reden": r.reden,
+                               "toelichting": r.toelichting} for r in lines]},
+    }
+
+
+def _prestatie(r: ExportRegel) -> dict[str, Any]:
+    return {"regelnummer": r.regelnummer, "referentie": r.referentie, "vorige_referentie": r.vorige_referentie,
+            "verwijzing": r.verwijzing, "product": {"code": r.indicator, "omschrijving": r.omschrijving,
+                                                    "voorziening": r.voorziening},
+            "periode": r.periode, "prestatiedatum": r.prestatiedatum.isoformat(), "eenheid": r.eenheid,
+            "aantal": r.aantal, "tarief_cent": r.tarief_cent, "bedrag_cent": r.bedrag_cent,
+            "debet_credit": r.debet_credit, "status": r.status, "reden": r.reden}
+
+
+def as_json(session: Session, declaratie: Declaratie) -> bytes:
+    """The 323/325 message as UTF-8 JSON."""
+    return json.dumps(as_message(session, declaratie), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+CSV_KOLOMMEN = ("declaratienummer", "regelnummer", "referentie", "vorige_referentie", "verwijzing", "product_code",
+                "voorziening", "periode", "prestatiedatum", "eenheid", "aantal", "tarief_cent", "bedrag_cent",
+                "debet_credit", "status", "reden", "toelichting")
+
+
+def as_csv(session: Session, declaratie: Declaratie) -> bytes:
+    """One CSV row per regel with the message's fields (semicolons, UTF-8 with BOM, formula-safe)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_KOLOMMEN)
+    for r in regels(session, declaratie):
+        writer.writerow([csv_safe(v) for v in (
+            declaratie.nummer, r.regelnummer, r.referentie, r.vorige_referentie, r.verwijzing, r.indicator,
+            r.voorziening, r.periode, r.prestatiedatum.isoformat(), r.eenheid, r.aantal, r.tarief_cent,
+            r.bedrag_cent, r.debet_credit, r.status, r.reden, r.toelichting)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+XLSX_KOLOMMEN = ("Regel", "Verwijzing", "Indicator", "Omschrijving", "Periode", "Prestatiedatum", "Eenheid",
+                 "Aantal", "Tarief (€)", "Bedrag (€)", "Debet/credit", "Status", "Reden", "Toelichting")
+
+
+def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
+    """The declaratie as a workbook: numbers as numbers, every text as a string cell (never a formula)."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0"})
+    money = workbook.add_format({"num_format": "#,##0.00"})
+    sheet = workbook.add_worksheet("Declaratie")
+    sheet.write_string(0, 0, f"Declaratie {declaratie.nummer}", workbook.add_format({"bold": True, "font_size": 13}))
+    sheet.write_string(1, 0, f"{declaratie.aanbieder.naam} aan {declaratie.gemeente.naam}, periode "
+                             f"{declaratie.periode_van:%d-%m-%Y} t/m {declaratie.periode_tot:%d-%m-%Y}, "
+                             f"status {declaratie.status.label.lower()}")
+    for col, header in enumerate(XLSX_KOLOMMEN):
+        sheet.write_string(3, col, header, bold)
+    row = 4
+    for r in regels(session, declaratie):
+        sheet.write_number(row, 0, r.regelnummer)
+        for col, value in ((1, r.verwijzing), (2, r.indicator), (3, r.omschrijving), (4, r.periode),
+                           (5, r.prestatiedatum.strftime("%d-%m-%Y")), (6, r.eenheid)):
+            sheet.write_string(row, col, value)
+        sheet.write_number(row, 7, float(r.aantal))  # display only; the cents below are exact integers
+        sheet.write_number(row, 8, r.tarief_cent / 100, money)
+        sheet.write_number(row, 9, r.bedrag_cent / 100, money)
+        sheet.write_string(row, 10, "Credit" if r.debet_credit == "C" else "Debet")
+        sheet.write_string(row, 11, r.status)
+        sheet.write_string(row, 12, r.reden or "")
+        sheet.write_string(row, 13, r.toelichting or "")
+        row += 1
+    sheet.write_string(row + 1, 8, "Totaal", bold)
+    totaal = session.scalar(select(func.coalesce(func.sum(DeclaratieRegel.bedrag_cent), 0))
+                            .where(DeclaratieRegel.declaratie_id == declaratie.id)) or 0
+    sheet.write_number(row + 1, 9, totaal / 100, money)
+    sheet.set_column(1, 3, 18)
+    sheet.set_column(13, 13, 40)
+    sheet.freeze_panes(4, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+# --- SPUK costs -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kosten:
+    """Declared and approved cost of one gemeente, voorziening and year (the year of the prestatiedatum)."""
+
+    gemeente: str
+    cbs_code: str
+    jaar: int
+    voorziening: Voorziening
+    gedeclareerd_cent: int
+    goedgekeurd_cent: int
+
+
+def spuk_kosten(session: Session, declaratie_ids: Any) -> list[Kosten]:
+    """Costs of the submitted declaraties among `declaratie_ids` (a scoped id query), per gemeente, voorziening
+    (leerroute, maatschappelijke begeleiding, PVT, MAP) and year: one aggregate, for the SPUK verantwoording."""
+    jaar = extract("year", Prestatie.prestatiedatum)
+    rows = session.execute(
+        select(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel,
+               func.sum(DeclaratieRegel.bedrag_cent),
+               func.sum(case((DeclaratieRegel.status == RegelStatus.GOEDGEKEURD, DeclaratieRegel.bedrag_cent),
+                             else_=0)))
+        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+        .join(Gemeente, Gemeente.id == Declaratie.gemeente_id)
+        .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
+        .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+        .where(Declaratie.id.in_(declaratie_ids))
+        .group_by(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel)
+    )
+    totals: dict[tuple[str, str, int, Voorziening], list[int]] = defaultdict(lambda: [0, 0])
+    for naam, code, year, onderdeel, gedeclareerd, goedgekeurd in rows:
+        key = (naam, code, int(year), VOORZIENING_VAN[onderdeel])
+        totals[key][0] += int(gedeclareerd or 0)
+        totals[key][1] += int(goedgekeurd or 0)
+    volgorde = list(Voorziening)
+    return [Kosten(naam, code, year, voorziening, *bedragen)
+            for (naam, code, year, voorziening), bedragen in
+            sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][2], volgorde.index(kv[0][3])))]
+
+
+def spuk_csv(kosten: list[Kosten]) -> bytes:
+    """The SPUK costs as CSV (semicolons, UTF-8 with BOM, amounts in cents)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(("gemeente", "cbs_code", "jaar", "voorziening", "gedeclareerd_cent", "goedgekeurd_cent"))
+    for k in kosten:
+        writer.writerow([csv_safe(v) for v in (k.gemeente, k.cbs_code, k.jaar, k.voorziening.value,
+                                               k.gedeclareerd_cent, k.goedgekeurd_cent)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

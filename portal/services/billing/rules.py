@@ -1,0 +1,140 @@
+"""Billing rules that every part of the billing service shares: periodes, the paying gemeente, tarieven, amounts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from portal.domain import termijnen
+from portal.models import Inburgeraar, Tarief
+from portal.models.enums import Declaratieperiode, NiveauPip
+from portal.models.resultaat import Examenniveau
+from portal.services.chain.woonplaats import gemeente_op_expr
+
+_CENT = Decimal(1)
+_IN_LIMIT = 5000
+
+
+# --- periodes -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Periode:
+    """A declaratieperiode: a month ("2026-11") or a quarter ("2026-Q4")."""
+
+    van: date
+    tot: date
+    code: str
+
+    @property
+    def label(self) -> str:
+        """Dutch label: "november 2026" or "4e kwartaal 2026"."""
+        if "Q" in self.code:
+            return f"{self.code[-1]}e kwartaal {self.van.year}"
+        return f"{_MAANDEN[self.van.month - 1]} {self.van.year}"
+
+    def volgende(self) -> Periode:
+        """The periode after this one, of the same kind."""
+        return periode_van(self.tot + timedelta(days=1), _soort(self.code))
+
+    def vorige(self) -> Periode:
+        """The periode before this one, of the same kind."""
+        return periode_van(self.van - timedelta(days=1), _soort(self.code))
+
+
+_MAANDEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+            "november", "december")
+
+
+def _soort(code: str) -> Declaratieperiode:
+    return Declaratieperiode.KWARTAAL if "Q" in code else Declaratieperiode.MAAND
+
+
+def periode_van(dag: date, soort: Declaratieperiode) -> Periode:
+    """The month or quarter a day falls in."""
+    if soort is Declaratieperiode.KWARTAAL:
+        kwartaal = (dag.month - 1) // 3
+        van = date(dag.year, kwartaal * 3 + 1, 1)
+        return Periode(van, termijnen.add_months(van, 3) - timedelta(days=1), f"{dag.year}-Q{kwartaal + 1}")
+    van = dag.replace(day=1)
+    return Periode(van, termijnen.add_months(van, 1) - timedelta(days=1), f"{dag.year}-{dag.month:02d}")
+
+
+def periode_uit_code(code: str) -> Periode:
+    """The periode a code names ("2026-11", "2026-Q4"); ValueError when it is no periode."""
+    jaar, _, rest = code.partition("-")
+    if rest.startswith("Q") and rest[1:] in {"1", "2", "3", "4"}:
+        return periode_van(date(int(jaar), (int(rest[1:]) - 1) * 3 + 1, 1), Declaratieperiode.KWARTAAL)
+    return periode_van(date(int(jaar), int(rest), 1), Declaratieperiode.MAAND)
+
+
+def laatst_afgesloten(today: date, soort: Declaratieperiode) -> Periode:
+    """The most recent periode that has ended: the one a declaratie can be submitted for."""
+    return periode_van(today, soort).vorige()
+
+
+# --- who pays -------------------------------------------------------------------------------------
+
+def betalende_gemeente(session: Session, wanneer: Iterable[tuple[int, date]]) -> dict[tuple[int, date], int]:
+    """The gemeente that pays a prestatie: the inburgeraar's gemeente on the prestatiedatum, per
+    (inburgeraar_id, prestatiedatum). The only place billing decides it; where someone lived on a date is the
+    residence-history rule of portal.services.chain.woonplaats (one query per distinct date, ids in slices)."""
+    per_dag: dict[date, set[int]] = defaultdict(set)
+    for inburgeraar_id, dag in wanneer:
+        per_dag[dag].add(inburgeraar_id)
+    found: dict[tuple[int, date], int] = {}
+    for dag, id_set in per_dag.items():
+        ids = sorted(id_set)
+        for start in range(0, len(ids), _IN_LIMIT):
+            chunk = ids[start:start + _IN_LIMIT]
+            persoon = aliased(Inburgeraar)  # the expression reads Inburgeraar itself: the outer row is an alias
+            rows = session.execute(select(persoon.id, gemeente_op_expr(persoon.id, dag))
+                                   .where(persoon.id.in_(chunk)))
+            found.update({(inburgeraar_id, dag): gemeente_id for inburgeraar_id, gemeente_id in rows})
+    return found
+
+
+# --- tarieven and amounts ---------------------------------------------------------------------------
+
+def tarief_op(tarieven: Sequence[Tarief], dag: date, gemeente_id: int) -> Tarief | None:
+    """The tarief valid on a day, the gemeente's own override before the general one."""
+    geldig = [t for t in tarieven if t.geldig_vanaf <= dag and (t.geldig_tot is None or dag <= t.geldig_tot)]
+    eigen = [t for t in geldig if t.gemeente_id == gemeente_id]
+    algemeen = [t for t in geldig if t.gemeente_id is None]
+    return (eigen or algemeen or [None])[0]
+
+
+def overlapt(a_van: date, a_tot: date | None, b_van: date, b_tot: date | None) -> bool:
+    """Whether two validity periods (open-ended when `tot` is None) share a day."""
+    return (a_tot is None or b_van <= a_tot) and (b_tot is None or a_van <= b_tot)
+
+
+def bedrag_cent(aantal: Decimal, tarief_cent: int) -> int:
+    """Units × tarief in whole euro cents, rounded half up (never through a float)."""
+    return int((Decimal(aantal) * tarief_cent).quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def euro(cent: int | None) -> str:
+    """Euro cents as Dutch money: € 1.234,56 (− for negative amounts)."""
+    if cent is None:
+        return "—"
+    cent = int(cent)  # database sums arrive as Decimal on PostgreSQL
+    teken = "−" if cent < 0 else ""
+    euros, centen = divmod(abs(cent), 100)
+    return f"{teken}€ {euros:,}".replace(",", ".") + f",{centen:02d}"
+
+
+# --- exams against the PIP ----------------------------------------------------------------------------
+
+_NIVEAU_RANG = {Examenniveau.A2: 1, Examenniveau.B1: 2, Examenniveau.B2: 3}
+_PIP_RANG = {NiveauPip.A2: 1, NiveauPip.B1: 2}
+
+
+def niveau_voldoet(examen: Examenniveau, pip_niveau: NiveauPip | None) -> bool:
+    """Whether an exam level is at or above the PIP's niveau (no niveau in the PIP: any level counts)."""
+    return pip_niveau is None or _NIVEAU_RANG[examen] >= _PIP_RANG[pip_niveau]

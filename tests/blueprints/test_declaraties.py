@@ -1,0 +1,110 @@
+"""Contracts and declaraties through the web: the contractmanager sets indicators and tarieven, the aanbieder-beheerder
+submits, the contractmanager decides, and the exports carry what a financial system needs (formula-safe)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from portal.models import Declaratie, DeclaratieRegel, PrestatieIndicator, Tarief
+from portal.models.billing import DeclaratieStatus, RegelStatus
+from portal.services.billing.derive import derive
+from portal.services.billing.rules import periode_uit_code
+from tests.services.test_billing import sessie, wereld  # noqa: F401 - the fixture
+
+NOV = periode_uit_code("2026-11")
+
+
+def _csrf(client, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def ingediend(db, wereld):  # noqa: F811
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    declaratie = db.scalars(select(Declaratie)).one()
+    return declaratie
+
+
+def test_contractmanager_adds_an_indicator_and_a_tarief_and_overlap_is_refused(db, wereld, login_as):  # noqa: F811
+    client = login_as(wereld.manager)
+    url = f"/contracten/{wereld.contract.id}"
+    assert "UUR" in client.get(url).get_data(as_text=True)
+    token = _csrf(client, f"{url}/indicatoren/nieuw")
+    response = client.post(f"{url}/indicatoren/nieuw", data={
+        "csrf_token": token, "code": "START", "naam": "Start B1-route", "onderdeel": "b1_route", "trigger": "start"})
+    assert response.status_code == 302
+    indicator = db.scalars(select(PrestatieIndicator).where(PrestatieIndicator.code == "START")).one()
+    tarief_url = f"{url}/indicatoren/{indicator.id}/tarief"
+    ok = client.post(tarief_url, data={"csrf_token": token, "geldig_vanaf": "01-01-2026", "geldig_tot": "31-12-2026",
+                                       "bedrag": "1.250,00", "eenheid": "stuk"})
+    assert ok.status_code == 302
+    assert db.scalars(select(Tarief.bedrag_cent).where(Tarief.indicator_id == indicator.id)).one() == 125000
+    overlap = client.post(tarief_url, data={"csrf_token": token, "geldig_vanaf": "01-06-2026", "bedrag": "-5",
+                                            "eenheid": "stuk"})
+    page = overlap.get_data(as_text=True)
+    assert overlap.status_code == 422
+    assert "kan niet negatief zijn" in page
+
+
+def test_aanbieder_submits_and_contractmanager_decides(app, db, wereld, ingediend, login_as):  # noqa: F811
+    from tests.helpers import open_session
+
+    beheerder = login_as(wereld.beheerder)
+    page = beheerder.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert "Declaratie indienen" in page and "€ 37,50" in page
+    token = _csrf(beheerder, "/declaraties/")
+    assert beheerder.post(f"/declaraties/{ingediend.id}/indienen", data={"csrf_token": token}).status_code == 302
+    db.expire_all()
+    assert ingediend.status is DeclaratieStatus.INGEDIEND
+
+    manager = open_session(db, app.test_client(), wereld.manager)
+    index = manager.get("/declaraties/").get_data(as_text=True)
+    assert "1 declaratie wacht op uw beoordeling" in index
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    token = _csrf(manager, f"/declaraties/{ingediend.id}/regels/{regel.id}")
+    missing = manager.post(f"/declaraties/{ingediend.id}/regels/{regel.id}/besluit",
+                           data={"csrf_token": token, "besluit": "afgewezen", "afwijsreden": "anders"})
+    assert missing.status_code == 422 and "Vul de toelichting in" in missing.get_data(as_text=True)
+    done = manager.post(f"/declaraties/{ingediend.id}/regels/{regel.id}/besluit", data={
+        "csrf_token": token, "besluit": "afgewezen", "afwijsreden": "anders", "toelichting": "=HYPERLINK(\"x\")"})
+    assert done.status_code == 302
+    db.expire_all()
+    assert (regel.status, ingediend.status) == (RegelStatus.AFGEWEZEN, DeclaratieStatus.AFGEHANDELD)
+
+    workbook = load_workbook(io.BytesIO(manager.get(f"/declaraties/{ingediend.id}/export.xlsx").data))
+    cells = [c for row in workbook.active.iter_rows() for c in row if c.value == '=HYPERLINK("x")']
+    assert cells and all(c.data_type == "s" for c in cells)
+    message = json.loads(manager.get(f"/declaraties/{ingediend.id}/export.json").data)
+    assert message["bericht"]["code"] == 323 and message["declaratienummer"] == ingediend.nummer
+    assert (message["prestaties"][0]["eenheid"], message["prestaties"][0]["aantal"],
+            message["prestaties"][0]["tarief_cent"], message["prestaties"][0]["bedrag_cent"],
+            message["prestaties"][0]["debet_credit"]) == ("uur", "3.00", 1250, 3750, "D")
+    assert message["retour"]["regels"][0]["status"] == "afgewezen"
+    assert message["retour"]["regels"][0]["reden"] == "anders"
+    csv_text = manager.get(f"/declaraties/{ingediend.id}/export.csv").data.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and wereld.verwijzing.inburgeraar.bsn not in csv_text
+
+
+def test_a_concept_is_invisible_to_the_gemeente(db, wereld, ingediend, login_as):  # noqa: F811
+    assert login_as(wereld.manager).get(f"/declaraties/{ingediend.id}").status_code == 404
+
+
+def test_kosten_per_voorziening(db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    dcl.approve_all_clean(db, wereld.manager, ingediend)
+    manager = login_as(wereld.manager)
+    page = manager.get("/declaraties/kosten").get_data(as_text=True)
+    assert "Leerroute" in page and "€ 37,50" in page
+    csv_text = manager.get("/declaraties/kosten.csv").data.decode("utf-8-sig")
+    assert "Hoorn;0405;2026;leerroute;3750;3750" in csv_text

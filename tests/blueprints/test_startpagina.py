@@ -1,0 +1,120 @@
+"""Every role's start page shows its work as counts with links, counted only within the user's scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from portal import clock
+from portal.models.base import utcnow
+from portal.models.enums import Rol, VerwijzingStatus
+from portal.models.melding import MailStatus
+from portal.models.resultaat import AfschalingStatus
+from portal.models.upload import UploadStatus
+from portal.services.startpagina import vorige_week
+from tests.factories import (
+    AanbiederFactory,
+    AfschalingsverzoekFactory,
+    ContractFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    MailOutboxFactory,
+    MeldingFactory,
+    PipFactory,
+    PresentieFactory,
+    TrajectStartFactory,
+    UploadFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
+
+
+def _taak(html: str, titel: str) -> str:
+    """The count line of one task card ("3 deelnemers")."""
+    kaart = html.split(titel, 1)[1]
+    return re.search(r'portal-taak__aantal">(?:<a[^>]*>)?([^<]+)', kaart).group(1).strip()
+
+
+def _gestart(contract, **kwargs):
+    verwijzing = VerwijzingFactory(contract=contract, status=VerwijzingStatus.GESTART, **kwargs)
+    TrajectStartFactory(verwijzing=verwijzing, gerealiseerde_startdatum=clock.today() - timedelta(days=60))
+    return verwijzing
+
+
+def test_provider_sees_missing_presence_overdue_starts_decisions_and_failed_uploads(db, login_as):
+    gemeente = GemeenteFactory()
+    eigen, ander = AanbiederFactory(naam="Eigen"), AanbiederFactory(naam="Ander")
+    contract = ContractFactory(aanbieder=eigen, gemeenten=[gemeente])
+    medewerker = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=eigen)
+    monday, _ = vorige_week(clock.today())
+    met_presentie = _gestart(contract)
+    PresentieFactory(verwijzing=met_presentie, datum=monday + timedelta(days=2))
+    _gestart(contract)  # no presence last week
+    _gestart(contract)  # no presence last week
+    _gestart(ContractFactory(aanbieder=ander, gemeenten=[gemeente]))  # another provider's: never counted
+    VerwijzingFactory(contract=contract, status=VerwijzingStatus.VERWEZEN,
+                      beoogde_startdatum=clock.today() - timedelta(days=10))  # start overdue
+    VerwijzingFactory(contract=contract, status=VerwijzingStatus.VERWEZEN,
+                      beoogde_startdatum=clock.today() + timedelta(days=10))  # not yet due
+    AfschalingsverzoekFactory(verwijzing=met_presentie, status=AfschalingStatus.AFGEWEZEN,
+                              besluit_reden="Nog niet", besloten_op=utcnow() - timedelta(days=3))
+    UploadFactory(user=medewerker, status=UploadStatus.FAILED, melding="Geen geldig bestand")
+    UploadFactory(user=medewerker, status=UploadStatus.PREVIEWED, aantal_fout=0)  # clean preview: no task
+
+    html = login_as(medewerker).get("/").get_data(as_text=True)
+    assert _taak(html, "Geen presentie vorige week") == "2 deelnemers"
+    week = monday.isocalendar()
+    assert f'href="/presentie/week?week={week.year}-W{week.week:02d}"' in html
+    assert _taak(html, "Start nog niet geregistreerd") == "1 verwijzing"
+    assert _taak(html, "Besluiten over afschalingsverzoeken") == "1 besluit"
+    assert _taak(html, "Uploads met fouten") == "1 upload"
+    assert 'href="/uploads/"' in html
+
+
+def test_klantregisseur_sees_actie_nodig_waiting_requests_and_unread_meldingen(db, login_as, regisseur, gemeente):
+    contract = ContractFactory(gemeenten=[gemeente])
+    persoon = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur)
+    tweede = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur)
+    PipFactory(inburgeraar=persoon)
+    PipFactory(inburgeraar=tweede)
+    # Referred five weeks ago and not started: "Actie nodig: Verwijzing niet gestart".
+    VerwijzingFactory(inburgeraar=persoon, contract=contract, beoogde_startdatum=clock.today() - timedelta(weeks=5))
+    wacht = VerwijzingFactory(inburgeraar=tweede, contract=contract,
+                              beoogde_startdatum=clock.today() + timedelta(days=7))
+    AfschalingsverzoekFactory(verwijzing=wacht)
+    MeldingFactory(user_id=regisseur.id, inburgeraar_id=persoon.id)
+    MeldingFactory(user_id=regisseur.id, inburgeraar_id=persoon.id, read_at=utcnow())
+
+    html = login_as(regisseur).get("/").get_data(as_text=True)
+    # Both need action: one not started, the other's afschalingsverzoek waits; one link per kind of signal.
+    assert _taak(html, "Inburgeraars met “Actie nodig”") == "2 inburgeraars"
+    assert 'href="/regie/?signaal=niet_gestart">Verwijzing niet gestart: 1' in html
+    assert 'href="/regie/?signaal=afschaling_wacht">Afschalingsverzoek wacht op besluit: 1' in html
+    assert _taak(html, "Afschalingsverzoeken wachten op uw besluit") == "1 verzoek"
+    assert _taak(html, "Ongelezen meldingen") == "1 melding"
+
+
+def test_beheerder_sees_locked_accounts_and_undelivered_mail_of_its_own_accounts(db, login_as, gemeente):
+    beheerder = UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente])
+    collega = UserFactory(rol=Rol.KLANTREGISSEUR, naam="Karin Kok", gemeenten=[gemeente],
+                          geblokkeerd_tot=utcnow() + timedelta(minutes=10))
+    elders = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[GemeenteFactory()],
+                         geblokkeerd_tot=utcnow() + timedelta(minutes=10))
+    MailOutboxFactory(to_address=collega.email, status=MailStatus.FAILED, last_error="550 mailbox unavailable")
+    MailOutboxFactory(to_address=elders.email, status=MailStatus.FAILED)  # not its account: not counted
+    MailOutboxFactory(to_address=collega.email, status=MailStatus.SENT)
+
+    html = login_as(beheerder).get("/").get_data(as_text=True)
+    assert _taak(html, "Geblokkeerde accounts") == "1 account"
+    assert _taak(html, "E-mails die niet bezorgd konden worden") == "1 e-mail"
+    assert f'href="/beheer/gebruikers/{collega.id}">Account van Karin Kok' in html
+
+
+def test_contractmanager_sees_cases_needing_action_and_contracts_ending(db, login_as, gemeente):
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    ContractFactory(gemeenten=[gemeente], einddatum=clock.today() + timedelta(days=90))
+    ContractFactory(gemeenten=[gemeente], einddatum=clock.today() + timedelta(days=900))
+    ContractFactory(gemeenten=[GemeenteFactory()], einddatum=clock.today() + timedelta(days=30))  # not in scope
+    html = login_as(manager).get("/").get_data(as_text=True)
+    assert _taak(html, "Contracten die binnen een half jaar aflopen") == "1 contract"
+    assert _taak(html, "Inburgeraars met “Actie nodig”") == "0 inburgeraars"

@@ -1,0 +1,60 @@
+"""In a real browser: the aanbieder-beheerder's declaratie page and the contractmanager's review screen work by
+keyboard and mouse and have no serious or critical axe-core violations, also with an error on the review form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+AANBIEDER_BEHEERDER = "beheerder@omringdijk.example.nl"
+CONTRACTMANAGER = "contractmanager@hoorn.example.nl"
+
+
+def test_aanbieder_beheerder_sees_the_concept_with_its_credit_regel_and_submits_it(page_as, axe):
+    page = page_as(AANBIEDER_BEHEERDER)
+    page.goto("/declaraties/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Declaraties")
+    assert axe(page) == []
+    # Hoorn's concept for the last periode carries the correction of an approved session: a credit regel.
+    rij = page.locator("tr", has_text="Concept").filter(has_text="Hoorn").first
+    rij.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Declaratie WF-LR-2022-0405-"))
+    expect(page.locator("table")).to_contain_text("creditering van regel")
+    expect(page.locator(".portal-badge", has_text="credit")).to_have_count(1)
+    assert axe(page) == []
+    page.get_by_role("button", name="Declaratie indienen").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("is ingediend bij Hoorn")
+    expect(page.locator(".portal-dl")).to_contain_text("Ingediend")
+    expect(page.get_by_role("button", name="Declaratie indienen")).to_have_count(0)
+
+
+def test_contractmanager_reviews_a_declaratie(page_as, axe):
+    page = page_as(CONTRACTMANAGER)
+    page.goto("/declaraties/")
+    expect(page.get_by_role("paragraph").filter(has_text="op uw beoordeling")).to_be_visible()
+    page.locator("tr", has_text="Ingediend").filter(has_text="Medemblik").first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Declaratie WF-LR-2022-0420-"))
+    assert axe(page) == []
+
+    knop = page.get_by_role("button", name=re.compile(r"^Alle \d+ regels zonder bevindingen goedkeuren$"))
+    knop.click()
+    expect(page.get_by_role("status")).to_contain_text("zonder bevindingen goedgekeurd")
+    expect(page.locator(".portal-dl")).to_contain_text("Deels beoordeeld")
+
+    page.get_by_role("link", name=re.compile(r"^Beoordelen")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Regel \d+ beoordelen$"))
+    page.get_by_role("button", name="Besluit opslaan").press("Enter")
+    summary = page.locator(".portal-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Kies goedkeuren of afwijzen.")
+    assert axe(page) == []
+
+    page.get_by_role("radio", name="Afwijzen").check()
+    page.get_by_label("Reden van afwijzen").select_option("aanwezigheid")
+    page.get_by_role("button", name="Besluit opslaan").click()
+    expect(page.get_by_role("status")).to_contain_text("afgewezen")
+    expect(page.locator("table")).to_contain_text("Aanwezigheid onder de voorwaarde")

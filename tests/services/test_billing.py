@@ -1,0 +1,333 @@
+"""The billing service without HTTP: deriving prestaties idempotently, corrections as credit + new regel, late
+registrations in the next declaratie, checks with numbers, decisions once, meldingen to the aanbieder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.models import (
+    AuditEvent,
+    Declaratie,
+    DeclaratieRegel,
+    Melding,
+    MeldingSoort,
+    Presentie,
+    Prestatie,
+    PrestatieIndicator,
+    User,
+    Verwijzing,
+)
+from portal.models.billing import Afwijsreden, DeclaratieStatus, Eenheid, RegelStatus, Trigger
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol
+from portal.services import ValidationError
+from portal.services.billing import declaraties as dcl
+from portal.services.billing.derive import derive
+from portal.services.billing.rules import periode_uit_code
+from tests.factories import (
+    AanbiederFactory,
+    ContractFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    PipFactory,
+    PrestatieIndicatorFactory,
+    TariefFactory,
+    TrajectStartFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
+
+# Services send meldingen (with links): they need the app context the web requests have.
+pytestmark = pytest.mark.usefixtures("app_ctx")
+
+OKT, NOV, DEC = periode_uit_code("2026-10"), periode_uit_code("2026-11"), periode_uit_code("2026-12")
+NA_NOV = date(2026, 12, 3)
+NA_DEC = date(2027, 1, 5)
+
+
+@dataclass
+class Wereld:
+    contract: object
+    indicator: PrestatieIndicator
+    verwijzing: Verwijzing
+    beheerder: User
+    manager: User
+
+
+@pytest.fixture
+def wereld(db) -> Wereld:
+    gemeente = GemeenteFactory(naam="Hoorn", cbs_code="0405")
+    aanbieder = AanbiederFactory(naam="Taalcentrum")
+    contract = ContractFactory(kenmerk="WF-LR", aanbieder=aanbieder, gemeenten=[gemeente],
+                               startdatum=date(2026, 1, 1), einddatum=date(2027, 12, 31))
+    indicator = PrestatieIndicatorFactory(contract=contract, code="UUR", min_aanwezigheid_pct=80)
+    TariefFactory(indicator=indicator, bedrag_cent=1250, geldig_vanaf=date(2026, 1, 1))
+    InburgeraarFactory(gemeente=GemeenteFactory(naam="Enkhuizen"))  # someone else, in another gemeente, first
+    persoon = InburgeraarFactory(gemeente=gemeente)
+    PipFactory(inburgeraar=persoon, leerroute=Leerroute.B, niveau=NiveauPip.B1)
+    verwijzing = VerwijzingFactory(inburgeraar=persoon, contract=contract, onderdeel=Onderdeel.B1_ROUTE,
+                                   beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1),
+                                   gecontracteerde_uren=Decimal("20"))
+    beheerder = UserFactory(rol=Rol.AANBIEDER_BEHEERDER, aanbieder=aanbieder)
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    return Wereld(contract, indicator, verwijzing, beheerder, manager)
+
+
+def sessie(db, verwijzing, dag, aanwezig, afwezig="0") -> Presentie:
+    row = Presentie(verwijzing_id=verwijzing.id, datum=dag, activiteit="taalles_knm",
+                    uren_aanwezig=Decimal(aanwezig), uren_afwezig_geoorloofd=Decimal(0),
+                    uren_afwezig_ongeoorloofd=Decimal(afwezig))
+    db.add(row)
+    db.flush()
+    return row
+
+
+def regels_van(db, declaratie: Declaratie) -> list[DeclaratieRegel]:
+    return list(db.scalars(select(DeclaratieRegel).where(DeclaratieRegel.declaratie_id == declaratie.id)
+                           .order_by(DeclaratieRegel.id)))
+
+
+def declaratie_van(db, periode) -> Declaratie | None:
+    return db.scalars(select(Declaratie).where(Declaratie.periode == periode.code)).first()
+
+
+def test_derive_makes_one_prestatie_and_regel_per_periode_and_rerun_makes_nothing(db, wereld):
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    sessie(db, wereld.verwijzing, date(2026, 11, 10), "2.5")
+    first = derive(db, wereld.contract, NOV)
+    assert (first.nieuwe_prestaties, first.nieuwe_regels) == (1, 1)
+    regel = regels_van(db, declaratie_van(db, NOV))[0]
+    assert (regel.aantal, regel.tarief_cent, regel.bedrag_cent, regel.eenheid) == (Decimal("5.50"), 1250, 6875,
+                                                                                  Eenheid.UUR)
+    again = derive(db, wereld.contract, NOV)
+    assert (again.nieuwe_prestaties, again.nieuwe_regels, again.gewijzigde_prestaties) == (0, 0, 0)
+    assert db.scalar(select(func.count(Prestatie.id))) == 1
+    assert db.scalar(select(func.count(DeclaratieRegel.id))) == 1
+
+
+def test_correction_on_a_concept_updates_the_regel_in_place(db, wereld):
+    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    row.uren_aanwezig = Decimal("4")
+    db.flush()
+    result = derive(db, wereld.contract, NOV)
+    assert result.bijgewerkte_regels == 1 and result.nieuwe_regels == 0
+    assert [r.bedrag_cent for r in regels_van(db, declaratie_van(db, NOV))] == [5000]
+
+
+def _submit_and_approve(db, wereld, periode, today):
+    declaratie = declaratie_van(db, periode)
+    dcl.submit(db, wereld.beheerder, declaratie, today)
+    dcl.approve_all_clean(db, wereld.manager, declaratie)
+    return declaratie
+
+
+def test_correction_after_approval_is_a_credit_and_a_new_regel_in_the_next_declaratie(db, wereld):
+    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    november = _submit_and_approve(db, wereld, NOV, NA_NOV)
+    assert november.status is DeclaratieStatus.AFGEHANDELD
+    row.uren_aanwezig = Decimal("2")  # the aanbieder corrects a session already paid
+    db.flush()
+    result = derive(db, wereld.contract, DEC)
+    assert (result.credit_regels, result.nieuwe_regels) == (1, 2)
+    assert [(r.bedrag_cent, r.status) for r in regels_van(db, november)] == [(3750, RegelStatus.GOEDGEKEURD)]
+    december = regels_van(db, declaratie_van(db, DEC))
+    credit, debet = december
+    assert credit.credit_van_regel_id == regels_van(db, november)[0].id and credit.bedrag_cent == -3750
+    assert debet.bedrag_cent == 2500 and debet.credit_van_regel_id is None
+    assert 3750 + credit.bedrag_cent + debet.bedrag_cent == 2500
+
+
+def test_registration_for_a_closed_periode_goes_on_the_next_declaratie(db, wereld):
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    dcl.submit(db, wereld.beheerder, declaratie_van(db, NOV), NA_NOV)
+    sessie(db, wereld.verwijzing, date(2026, 10, 20), "2")  # October, registered late
+    derive(db, wereld.contract, DEC)
+    assert declaratie_van(db, OKT) is None
+    late = regels_van(db, declaratie_van(db, DEC))
+    assert len(late) == 1 and late[0].prestatie.periode == "2026-10" and late[0].bedrag_cent == 2500
+
+
+def test_a_waiting_regel_is_left_alone_until_it_is_decided(db, wereld):
+    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    dcl.submit(db, wereld.beheerder, declaratie_van(db, NOV), NA_NOV)
+    row.uren_aanwezig = Decimal("1")
+    db.flush()
+    assert derive(db, wereld.contract, DEC).nieuwe_regels == 0
+    dcl.approve_all_clean(db, wereld.manager, declaratie_van(db, NOV))
+    row.updated_at = row.updated_at  # nothing else changes: the next run still sees the earlier correction
+    result = derive(db, wereld.contract, DEC)
+    assert result.gewijzigde_prestaties == 0  # the prestatie itself already says 1 hour
+
+
+def test_checks_say_why_with_the_numbers(db, wereld):
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "12", afwezig="4")
+    sessie(db, wereld.verwijzing, date(2026, 11, 4), "12")
+    derive(db, wereld.contract, NOV)
+    regel = regels_van(db, declaratie_van(db, NOV))[0]
+    teksten = {b["code"]: b["tekst"] for b in regel.bevindingen}
+    assert teksten["buiten_uren"] == ("Totaal 24 uur op deze verwijzing is meer dan de gecontracteerde uren "
+                                      "(20 uur): 4 uur te veel.")
+    assert "aanwezigheid" not in teksten  # 24 of 28 planned hours = 85,7%: above the 80% condition
+
+
+def test_attendance_under_the_condition_and_pip_mismatch_are_findings(db, wereld):
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3", afwezig="3")
+    persoon = wereld.verwijzing.inburgeraar
+    PipFactory(inburgeraar=persoon, versie=2, leerroute=Leerroute.Z, niveau=None)
+    db.refresh(persoon)
+    derive(db, wereld.contract, NOV)
+    teksten = {b["code"]: b["tekst"] for b in regels_van(db, declaratie_van(db, NOV))[0].bevindingen}
+    assert teksten["aanwezigheid"] == "Aanwezigheid 50% in 2026-11 is lager dan de voorwaarde van 80%."
+    assert "past niet bij de leerroute in het PIP (Z-route)" in teksten["pip"]
+
+
+def test_outside_the_verwijzing_and_duplicate_are_findings(db, wereld):
+    tweede = VerwijzingFactory(inburgeraar=wereld.verwijzing.inburgeraar, contract=wereld.contract,
+                               onderdeel=Onderdeel.B1_ROUTE, beoogde_startdatum=date(2026, 11, 20),
+                               uiterste_einddatum=date(2027, 9, 1))
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    sessie(db, tweede, date(2026, 11, 5), "3")
+    derive(db, wereld.contract, NOV)
+    per_verwijzing = {r.prestatie.verwijzing_id: {b["code"]: b["tekst"] for b in r.bevindingen}
+                      for r in regels_van(db, declaratie_van(db, NOV))}
+    assert per_verwijzing[tweede.id]["buiten_periode"] == (
+        "Prestatiedatum 05-11-2026 valt buiten de verwijzing (20-11-2026 t/m 01-09-2027).")
+    assert "dubbel" in per_verwijzing[tweede.id] and "dubbel" in per_verwijzing[wereld.verwijzing.id]
+
+
+def test_submit_only_after_the_periode_and_only_once(db, wereld):
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    declaratie = declaratie_van(db, NOV)
+    with pytest.raises(ValidationError) as early:
+        dcl.submit(db, wereld.beheerder, declaratie, date(2026, 11, 30))
+    assert "Dien de declaratie in na afloop van de periode" in early.value.errors["declaratie"]
+    dcl.submit(db, wereld.beheerder, declaratie, NA_NOV)
+    assert declaratie.status is DeclaratieStatus.INGEDIEND and declaratie.ingediend_door_id == wereld.beheerder.id
+    with pytest.raises(ValidationError):
+        dcl.submit(db, wereld.beheerder, declaratie, NA_NOV)
+
+
+def test_a_regel_is_decided_once_with_a_reason_and_the_aanbieder_gets_a_melding(db, wereld):
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    declaratie = declaratie_van(db, NOV)
+    dcl.submit(db, wereld.beheerder, declaratie, NA_NOV)
+    regel = regels_van(db, declaratie)[0]
+    with pytest.raises(ValidationError) as missing:
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="anders"))
+    assert "toelichting" in missing.value.errors
+    dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="dubbel"))
+    assert (regel.status, regel.afwijsreden) == (RegelStatus.AFGEWEZEN, Afwijsreden.DUBBEL)
+    assert declaratie.status is DeclaratieStatus.AFGEHANDELD
+    with pytest.raises(ValidationError):
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
+    melding = db.scalars(select(Melding).where(Melding.user_id == wereld.beheerder.id)).one()
+    assert melding.kind is MeldingSoort.DECLARATIE_BEOORDEELD
+    assert melding.text == (f"Declaratie {declaratie.nummer}: 1 van 1 regels beoordeeld. Goedgekeurd € 0,00, "
+                            "afgewezen € 37,50, alle regels zijn beoordeeld.")
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "declaratieregel_beoordeeld")) == 1
+
+
+def test_a_rejected_regel_is_not_declared_again_until_the_aanbieder_asks(db, wereld):
+    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "30")
+    derive(db, wereld.contract, NOV)
+    declaratie = declaratie_van(db, NOV)
+    dcl.submit(db, wereld.beheerder, declaratie, NA_NOV)
+    regel = regels_van(db, declaratie)[0]
+    dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="buiten_uren"))
+    row.uren_aanwezig = Decimal("20")
+    db.flush()
+    assert derive(db, wereld.contract, DEC).nieuwe_regels == 0
+    nieuw = dcl.redeclare(db, wereld.beheerder, regel)
+    assert nieuw is not None and nieuw.bedrag_cent == 25000 and nieuw.declaratie.status is DeclaratieStatus.CONCEPT
+    assert nieuw.declaratie.periode != "2026-11"
+    with pytest.raises(ValidationError):
+        dcl.redeclare(db, wereld.beheerder, regel)
+
+
+def test_approve_all_clean_leaves_regels_with_findings(db, wereld):
+    andere = VerwijzingFactory(contract=wereld.contract, onderdeel=Onderdeel.B1_ROUTE,
+                               inburgeraar=InburgeraarFactory(gemeente=wereld.contract.gemeenten[0]),
+                               beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1),
+                               gecontracteerde_uren=Decimal("5"))
+    PipFactory(inburgeraar=andere.inburgeraar)
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    sessie(db, andere, date(2026, 11, 3), "6")  # beyond its 5 gecontracteerde uren
+    derive(db, wereld.contract, NOV)
+    declaratie = declaratie_van(db, NOV)
+    dcl.submit(db, wereld.beheerder, declaratie, NA_NOV)
+    assert dcl.te_beoordelen_count(db, wereld.manager) == 1
+    assert dcl.approve_all_clean(db, wereld.manager, declaratie) == 1
+    regel = db.scalars(select(DeclaratieRegel).where(DeclaratieRegel.status == RegelStatus.INGEDIEND)).one()
+    stand = dcl.totalen(db, declaratie)
+    assert (stand.open, stand.goedgekeurd, stand.met_bevindingen_open) == (1, 3750, 1)
+    assert declaratie.status is DeclaratieStatus.IN_BEHANDELING
+    dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
+    meldingen = db.scalars(select(Melding).where(Melding.user_id == wereld.beheerder.id)).all()
+    assert [m.text for m in meldingen] == [  # one melding per declaratie, brought up to date
+        f"Declaratie {declaratie.nummer}: 2 van 2 regels beoordeeld. Goedgekeurd € 112,50, afgewezen € 0,00, "
+        "alle regels zijn beoordeeld."]
+
+
+@pytest.mark.parametrize("trigger, extra", [
+    (Trigger.START, {}),
+    (Trigger.PERIODE_ACTIEF, {}),
+    (Trigger.UREN_MIJLPAAL, {"drempel_uren": Decimal("5")}),
+])
+def test_other_triggers_make_prestaties_once(db, wereld, trigger, extra):
+    indicator = PrestatieIndicatorFactory(contract=wereld.contract, code=trigger.value[:10], trigger=trigger,
+                                          activiteit=None, **extra)
+    TariefFactory(indicator=indicator, bedrag_cent=10000, eenheid=Eenheid.STUK, geldig_vanaf=date(2026, 1, 1))
+    TrajectStartFactory(verwijzing=wereld.verwijzing, gerealiseerde_startdatum=date(2026, 9, 7))
+    wereld.verwijzing.status = "gestart"
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    sessie(db, wereld.verwijzing, date(2026, 11, 10), "3")
+    derive(db, wereld.contract, NOV)
+    derive(db, wereld.contract, NOV)
+    prestaties = list(db.scalars(select(Prestatie).where(Prestatie.indicator_id == indicator.id)))
+    expected = {Trigger.START: ("eenmalig", date(2026, 9, 7)), Trigger.PERIODE_ACTIEF: ("2026-11", date(2026, 11, 30)),
+                Trigger.UREN_MIJLPAAL: ("eenmalig", date(2026, 11, 10))}[trigger]
+    assert [(p.periode, p.prestatiedatum, p.aantal) for p in prestaties] == [(*expected, Decimal(1))]
+
+
+def test_the_gemeente_of_residence_on_the_prestatiedatum_pays(db, wereld):
+    """A move on 16-11: October's hours go to the old gemeente's declaratie, those after the move to the new one."""
+    from tests.factories_chain import VerhuizingFactory
+
+    persoon = wereld.verwijzing.inburgeraar
+    oud = persoon.gemeente
+    nieuw = GemeenteFactory(naam="Medemblik", cbs_code="0420")
+    wereld.contract.gemeenten.append(nieuw)
+    VerhuizingFactory(inburgeraar=persoon, van_gemeente=oud, naar_gemeente=nieuw, datum=date(2026, 11, 16))
+    persoon.gemeente = nieuw
+    sessie(db, wereld.verwijzing, date(2026, 10, 20), "2")
+    sessie(db, wereld.verwijzing, date(2026, 11, 20), "3")
+    derive(db, wereld.contract, OKT)
+    derive(db, wereld.contract, NOV)
+    per_gemeente = {d.gemeente.naam: [r.bedrag_cent for r in regels_van(db, d)]
+                    for d in db.scalars(select(Declaratie))}
+    assert per_gemeente == {"Hoorn": [2500], "Medemblik": [3750]}
+
+
+def test_a_deleted_session_of_an_approved_periode_is_credited(db, wereld):
+    from portal.models.traject import Activiteit
+    from portal.services.presentie import delete_presentie
+
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    sessie(db, wereld.verwijzing, date(2026, 11, 4), "2")
+    derive(db, wereld.contract, NOV)
+    _submit_and_approve(db, wereld, NOV, NA_NOV)
+    docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=wereld.contract.aanbieder)
+    assert delete_presentie(db, docent, wereld.verwijzing, date(2026, 11, 4), Activiteit.TAALLES_KNM)
+    result = derive(db, wereld.contract, DEC)
+    assert result.credit_regels == 1
+    assert [r.bedrag_cent for r in regels_van(db, declaratie_van(db, DEC))] == [-6250, 3750]
