@@ -60,6 +60,7 @@ class AuditActie(enum.StrEnum):
     SIGNAALDREMPELS_GEWIJZIGD = "signaaldrempels_gewijzigd"
     SIGNAALDREMPELS_STANDAARD = "signaaldrempels_standaard"
     CONTRACTDREMPELS_GEWIJZIGD = "contractdrempels_gewijzigd"
+    KPI_INSTELLING_GEWIJZIGD = "kpi_instelling_gewijzigd"  # SPUK amount or KPI target of a gemeente and year
     # contracts and billing
     CONTRACT_GEWIJZIGD = "contract_gewijzigd"
     INDICATOR_TOEGEVOEGD = "indicator_toegevoegd"

@@ -301,6 +301,9 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
 
     seed_keten(session, region)
     session.flush()
+    from portal.demo_kpi import seed_kpi
+
+    seed_kpi(session, region)
     seed_dossiers_for(session, region)
     from portal.demo_billing import seed_billing
 

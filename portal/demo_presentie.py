@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +35,9 @@ _ROOSTER: dict[Onderdeel, tuple[Activiteit, tuple[int, ...], Decimal, Decimal | 
     Onderdeel.PVT: (Activiteit.PVT, (4,), Decimal(2), Decimal(normen.WETTELIJKE_NORMEN[Onderdeel.PVT])),
     Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: (Activiteit.MAATSCHAPPELIJKE_BEGELEIDING, (2,), Decimal("1.5"), None),
 }
+# How each demo aanbieder registers presence: the participatiewerkplaats still collects a month in Excel.
+_AANLEVEREN = {"Taalcentrum Omringdijk": "dagelijks", "Stichting Samen Verder": "dagelijks",
+               "Participatiewerkplaats De Brug": "maandelijks", "Vechtdal Werk & Meedoen": "maandelijks"}
 _REDEN_LATER = (
     "Kinderopvang was nog niet geregeld.",
     "Deelnemer was op familiebezoek in het buitenland; afgesproken start na terugkomst.",
@@ -99,6 +102,8 @@ def _start_row(verwijzing: Verwijzing, now: Any, **values: Any) -> dict[str, Any
 
 def _sessions(rng: random.Random, verwijzing: Verwijzing, start: date, today: date, now: Any) -> list[dict]:
     activiteit, weekdays, uren, cap = _ROOSTER[verwijzing.onderdeel]
+    # Each aanbieder has its own habit of registering presence (daily, weekly, monthly in Excel).
+    aanleveren = _AANLEVEREN.get(verwijzing.aanbieder.naam, "wekelijks")
     # Most deelnemers come almost always; about one traject in twenty misses often enough to raise a signal (a
     # person follows two to four parts, so that is roughly one in ten people, as in a real region).
     trouw = rng.random() < 0.95
@@ -125,11 +130,30 @@ def _sessions(rng: random.Random, verwijzing: Verwijzing, start: date, today: da
             elif draw > attendance - te_laat_kans and uren > 1:
                 aanwezig, ongeoorloofd, reden = uren - Decimal("0.75"), Decimal("0.75"), "Te laat gekomen"
             total += aanwezig
+            geregistreerd = _registratiemoment(rng, aanleveren, day)
+            if geregistreerd > now:
+                day += timedelta(days=1)
+                continue  # held, not registered yet: the aanbieder sends it later
             rows.append({
                 "verwijzing_id": verwijzing.id, "datum": day, "activiteit": activiteit.value,
                 "uren_aanwezig": aanwezig, "uren_afwezig_geoorloofd": geoorloofd,
                 "uren_afwezig_ongeoorloofd": ongeoorloofd, "reden_afwezig": reden,
-                "geregistreerd_door_id": None, "created_at": now, "updated_at": now,
+                "geregistreerd_door_id": None, "created_at": geregistreerd, "updated_at": geregistreerd,
             })
         day += timedelta(days=1)
     return rows
+
+
+def _registratiemoment(rng: random.Random, aanleveren: str, day: date) -> datetime:
+    """When a session was registered: the same or next day, at the end of the week, or after the month
+    (the Excel-by-mail habit), with the odd straggler; what the aanleverdiscipline KPI measures."""
+    if aanleveren == "dagelijks":
+        later = rng.choice((0, 0, 0, 1, 1, 3))
+    elif aanleveren == "wekelijks":
+        later = 4 - day.weekday() + rng.choice((0, 0, 3))
+    else:
+        volgende_maand = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        later = (volgende_maand - day).days + rng.randrange(1, 8)
+    if rng.random() < 0.03:
+        later += rng.randrange(14, 40)
+    return datetime.combine(day + timedelta(days=max(later, 0)), time(16, 30), tzinfo=UTC)

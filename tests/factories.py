@@ -26,6 +26,7 @@ from portal.models import (
     Gemeente,
     Inburgeraar,
     IntakeGegevens,
+    KpiJaarInstelling,
     MailModus,
     MailOutbox,
     MailVoorkeur,
@@ -339,6 +340,18 @@ class RouteResultaatFactory(BaseFactory):
     datum_eindgesprek_map = factory.LazyFunction(lambda: date.today() - timedelta(days=2))
 
 
+class KpiJaarInstellingFactory(BaseFactory):
+    """A gemeente's SPUK amount and KPI target for one year."""
+
+    class Meta:
+        model = KpiJaarInstelling
+
+    gemeente_id = factory.LazyAttribute(lambda _o: GemeenteFactory().id)
+    jaar = 2026
+    spuk_bedrag_cent = 5_230_100
+    streef_start_6_maanden_pct = 80
+
+
 class SignaalDrempelsFactory(BaseFactory):
     """A gemeente's own thresholds (the model's defaults unless given)."""
 
@@ -534,6 +547,7 @@ ALL_FACTORIES = [
     ExamenresultaatFactory,
     RouteResultaatFactory,
     SignaalDrempelsFactory,
+    KpiJaarInstellingFactory,
     ContractSignaalDrempelsFactory,
     MeldingFactory,
     MailVoorkeurFactory,

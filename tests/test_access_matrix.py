@@ -189,6 +189,15 @@ def _melding(db, user: User, inburgeraar) -> Melding:
 
 
 ARG = re.compile(r"<(?:\w+:)?(\w+)>")
+# Routes that name their objects in the query string: (own, foreign) query, formatted with the side's values.
+KPI_QUERY = ("?gemeente={gemeente_id}&contract={contract_id}", "?gemeente={gemeente_id}")
+QUERY_ARGS = {
+    "kpi.index": KPI_QUERY, "kpi.vergelijking": KPI_QUERY, "kpi.trend": KPI_QUERY, "kpi.export": KPI_QUERY,
+    "kpi.beleid_pagina": KPI_QUERY, "kpi.beleid_export": KPI_QUERY,
+    "kpi.instellingen": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
+    "kpi.gevallen": ("?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}",
+                     "?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}"),
+}
 
 
 def _url(rule: str, values: dict[str, Any]) -> str | None:
@@ -219,12 +228,14 @@ def test_route_role_scope_matrix(app: Flask, db, endpoint: str, rule: str, metho
         if "melding_id" in ARG.findall(rule):
             own["melding_id"] = _melding(db, user, _own_inburgeraar(db, world)).id
         for side, values in (("eigen", own), ("vreemd", world.foreign)):
-            names_objects = any(name.endswith("_id") for name in ARG.findall(rule))
+            names_objects = any(name.endswith("_id") for name in ARG.findall(rule)) or endpoint in QUERY_ARGS
             if side == "vreemd" and not names_objects:
                 continue
             url = _url(rule, values)
             if url is None:
                 continue
+            if endpoint in QUERY_ARGS:
+                url += QUERY_ARGS[endpoint][side == "vreemd"].format(**values)
             for method in methods:
                 client = app.test_client()
                 open_session(db, client, user)

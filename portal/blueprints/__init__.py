@@ -8,6 +8,7 @@ from portal.blueprints.declaraties import bp as declaraties_bp
 from portal.blueprints.deelnemers import bp as deelnemers_bp
 from portal.blueprints.inburgeraars import bp as inburgeraars_bp
 from portal.blueprints.keten import bp as keten_bp
+from portal.blueprints.kpi import bp as kpi_bp
 from portal.blueprints.main import bp as main_bp
 from portal.blueprints.meldingen import bp as meldingen_bp
 from portal.blueprints.presentie import bp as presentie_bp
@@ -18,5 +19,5 @@ from portal.blueprints.uploads import bp as uploads_bp
 BLUEPRINTS = [
     auth_bp, main_bp, inburgeraars_bp, deelnemers_bp, beheer_bp, meldingen_bp, registraties_bp, regie_bp,
     presentie_bp, uploads_bp, account_bp,
-    contracten_bp, declaraties_bp, keten_bp,
+    contracten_bp, declaraties_bp, keten_bp, kpi_bp,
 ]

@@ -47,6 +47,12 @@ def doeluren(
     return None
 
 
+def praktijk_klaar(onderdeel: Onderdeel, uren_aanwezig: Decimal) -> bool:
+    """MAP or PVT with its legal hours reached: only the eindgesprek or ondertekening remains, so no more
+    presence is expected (the 'geen presentie' signal and the aanleverdiscipline KPI skip it)."""
+    return onderdeel in (Onderdeel.MAP, Onderdeel.PVT) and uren_aanwezig >= WETTELIJKE_NORMEN[onderdeel]
+
+
 def uren_tekort_afschaling(taalles_uren: Decimal) -> Decimal:
     """Taalles+KNM hours still missing before an afschalingsverzoek is possible (0 when none)."""
     return max(Decimal(0), AFSCHALING_MINIMUM_UREN - taalles_uren)

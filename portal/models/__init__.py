@@ -14,6 +14,7 @@ from portal.models.billing import (
 )
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
+from portal.models.kpi import KpiJaarInstelling
 from portal.models.melding import (
     MailModus,
     MailOutbox,
@@ -57,6 +58,7 @@ __all__ = [
     "Gemeente",
     "Inburgeraar",
     "IntakeGegevens",
+    "KpiJaarInstelling",
     "MailModus",
     "MailOutbox",
     "MailStatus",

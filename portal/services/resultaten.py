@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal import access, audit, clock, events
 from portal.audit import AuditActie
+from portal.domain import examens
 from portal.models import (
     Afschalingsverzoek,
     Examenresultaat,
@@ -26,9 +27,8 @@ from portal.models import (
     User,
     Verwijzing,
 )
-from portal.models.enums import AANBIEDER_ROLLEN, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
+from portal.models.enums import AANBIEDER_ROLLEN, Leerroute, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import (
-    TAAL_EXAMENONDERDELEN,
     BereiktNiveau,
     Examenniveau,
     Examenonderdeel,
@@ -49,7 +49,6 @@ from portal.services.registraties import (
 )
 from portal.services.validation import FieldError, parse_choice, parse_past_date
 
-NIVEAU_RANG = {Examenniveau.A2: 1, Examenniveau.B1: 2, Examenniveau.B2: 3}
 ROUTE_ONDERDELEN = (
     Onderdeel.ONDERWIJSROUTE, Onderdeel.MAP, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE,
 )
@@ -164,12 +163,8 @@ def vereist_niveau(session: Session, inburgeraar: Inburgeraar) -> dict[Examenond
     afschalingsverzoek (DUO's PIP holds one niveau; the approved parts say which parts that change was for)."""
     pip = inburgeraar.huidige_pip
     if pip is None or pip.leerroute is not Leerroute.B:
-        return {}  # only the B1-route ends in exams; the onderwijsroute and Z-route have their own results
-    pip_niveau = Examenniveau.A2 if pip.niveau is NiveauPip.A2 else Examenniveau.B1
-    verlaagd = goedgekeurde_onderdelen(session, inburgeraar.id)
-    vereist = {o: (Examenniveau.A2 if o in verlaagd else pip_niveau) for o in TAAL_EXAMENONDERDELEN}
-    vereist[Examenonderdeel.KNM] = Examenniveau.A2  # KNM has one exam for everyone
-    return vereist
+        return {}
+    return examens.vereist_niveau(pip.leerroute, pip.niveau, goedgekeurde_onderdelen(session, inburgeraar.id))
 
 
 def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
@@ -181,7 +176,7 @@ def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
         )
     ).all()
     return bool(vereist) and all(
-        any(o == onderdeel and NIVEAU_RANG[n] >= NIVEAU_RANG[niveau] for o, n in geslaagd)
+        any(o == onderdeel and examens.voldoet(n, niveau) for o, n in geslaagd)
         for onderdeel, niveau in vereist.items()
     )
 

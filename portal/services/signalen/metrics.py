@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Result, Select, and_, case, func, or_, select
 
 from portal import access
-from portal.domain import aanwezigheid, termijnen, zoeken
+from portal.domain import aanwezigheid, termijnen, trajecten, zoeken
 from portal.models import (
     Aanbieder,
     Afschalingsverzoek,
@@ -68,7 +68,7 @@ class VerwijzingCijfers:
     @property
     def open(self) -> bool:
         """Still to be delivered: referred or running."""
-        return self.status.is_open and not self.niet_gestart
+        return trajecten.is_open(self.status, self.niet_gestart)
 
     @property
     def aanwezigheid_4w(self) -> Decimal | None:
@@ -219,15 +219,19 @@ def presentie_per_verwijzing(
     return query
 
 
-def verwijzing_kolommen(presentie: Any) -> list[Any]:
-    """The labelled columns `verwijzing_cijfers` reads; the query joins Verwijzing, Aanbieder, TrajectStart,
-    RouteResultaat and the `presentie_per_verwijzing` CTE."""
-    afgerond = or_(
+def afgerond_resultaat() -> Any:
+    """SQL: the verwijzing's RouteResultaat holds an end result (MAP, PVT, Z-route or taalschakeltraject)."""
+    return or_(
         RouteResultaat.datum_eindgesprek_map.is_not(None),
         RouteResultaat.datum_ondertekening_pvt.is_not(None),
         RouteResultaat.datum_afronding_z_route.is_not(None),
         RouteResultaat.taalschakel_resultaat.is_not(None),
     )
+
+
+def verwijzing_kolommen(presentie: Any) -> list[Any]:
+    """The labelled columns `verwijzing_cijfers` reads; the query joins Verwijzing, Aanbieder, TrajectStart,
+    RouteResultaat and the `presentie_per_verwijzing` CTE."""
     return [
         Verwijzing.id.label("v_id"),
         Verwijzing.kenmerk.label("v_kenmerk"),
@@ -249,7 +253,7 @@ def verwijzing_kolommen(presentie: Any) -> list[Any]:
         presentie.c.geoorloofd_4w,
         presentie.c.ongeoorloofd_4w,
         presentie.c.laatste.label("laatste_presentie"),
-        case((afgerond, True), else_=False).label("afgerond_resultaat"),
+        case((afgerond_resultaat(), True), else_=False).label("afgerond_resultaat"),
     ]
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from enum import IntEnum
 
-from portal.domain import aanwezigheid, normen, termijnen
+from portal.domain import aanwezigheid, normen, termijnen, trajecten
 from portal.formatting import datum, getal
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.services.signalen.drempels import Drempels, DrempelTabel
@@ -138,9 +138,9 @@ def regel_late_start(v: VerwijzingCijfers, d: Drempels) -> Signaal | None:
     """Started more than N days after the beoogde startdatum, with the provider's reason."""
     if not v.open or v.gerealiseerde_startdatum is None:
         return None
-    later = (v.gerealiseerde_startdatum - v.beoogde_startdatum).days
-    if later <= d.dagen_late_start:
+    if trajecten.op_tijd_gestart(v.beoogde_startdatum, v.gerealiseerde_startdatum, d.dagen_late_start):
         return None
+    later = trajecten.dagen_later_gestart(v.beoogde_startdatum, v.gerealiseerde_startdatum)
     reden = f"Reden van de aanbieder: “{v.reden_latere_start}”." if v.reden_latere_start \
         else "De aanbieder heeft geen reden opgegeven."
     return Signaal(
@@ -153,13 +153,7 @@ def regel_late_start(v: VerwijzingCijfers, d: Drempels) -> Signaal | None:
 
 def _actief(v: VerwijzingCijfers, today: date) -> bool:
     """A traject that has started, is not finished and has not passed its end date."""
-    return (
-        v.open
-        and v.gerealiseerde_startdatum is not None
-        and v.gerealiseerde_startdatum <= today
-        and v.einddatum >= today
-        and not v.afgerond_resultaat
-    )
+    return trajecten.actief(v.open, v.gerealiseerde_startdatum, v.einddatum, v.afgerond_resultaat, today)
 
 
 def regel_aanwezigheid(v: VerwijzingCijfers, d: Drempels, today: date) -> Signaal | None:
@@ -185,9 +179,7 @@ def regel_geen_presentie(v: VerwijzingCijfers, d: Drempels, today: date) -> Sign
     """An active traject without any presence registered for N days."""
     if not _actief(v, today):
         return None
-    klaar = v.onderdeel in (Onderdeel.MAP, Onderdeel.PVT) and \
-        v.uren_aanwezig_totaal >= normen.WETTELIJKE_NORMEN[v.onderdeel]
-    if klaar:
+    if normen.praktijk_klaar(v.onderdeel, v.uren_aanwezig_totaal):
         # The practical hours are done; only the eindgesprek/ondertekening remains (its own deadline signal).
         return None
     assert v.gerealiseerde_startdatum is not None

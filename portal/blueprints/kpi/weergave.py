@@ -1,0 +1,116 @@
+"""Reading the dashboard's query string and turning KPI results into chart bars and table cells."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from portal import access
+from portal.blueprints.listing import int_arg
+from portal.domain import perioden
+from portal.domain.kpi import KpiResultaat, Rij
+from portal.domain.perioden import Periode
+from portal.extensions import db
+from portal.formatting import getal
+from portal.models import Contract, Gemeente, User
+from portal.services.billing.rules import euro
+from portal.services.kpi import KpiFilters
+from portal.staafdiagram import Staaf
+
+
+@dataclass
+class KpiArgs:
+    """The dashboard's query string, cleaned; a gemeente or contract outside the user's scope is a 404."""
+
+    periode: Periode
+    gemeente: int | None = None
+    aanbieder: int | None = None
+    contract: int | None = None
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str], user: User, vandaag: date) -> KpiArgs:
+        parsed = cls(
+            periode=perioden.parse(args.get("periode"), vandaag),
+            gemeente=int_arg(args.get("gemeente")),
+            aanbieder=int_arg(args.get("aanbieder")),
+            contract=int_arg(args.get("contract")),
+        )
+        if parsed.gemeente is not None:
+            access.first_or_404(access.gemeenten(user).where(Gemeente.id == parsed.gemeente))
+        if parsed.contract is not None:
+            access.get_contract_or_404(user, parsed.contract)
+        return parsed
+
+    @property
+    def filters(self) -> KpiFilters:
+        return KpiFilters(gemeente_id=self.gemeente, aanbieder_id=self.aanbieder, contract_id=self.contract)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Non-empty values for url_for, so every link keeps the selection."""
+        values = {"periode": self.periode.code, "gemeente": self.gemeente, "aanbieder": self.aanbieder,
+                  "contract": self.contract}
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+def keuzes(user: User, vandaag: date) -> dict[str, Any]:
+    """The selectors' options, all within the user's scope."""
+    return {
+        "perioden": perioden.keuzes(vandaag),
+        "gemeenten": list(db.session.scalars(access.gemeenten(user))),
+        "aanbieders": list(db.session.scalars(access.aanbieders(user))),
+        "contracten": list(db.session.scalars(access.contracts(user).order_by(Contract.kenmerk))),
+    }
+
+
+ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgeraars": "inburgeraar"}
+
+
+def te_weinig(aantal: int) -> str:
+    return f"te weinig gegevens ({aantal})"
+
+
+def _label(rij: Rij) -> str:
+    """A bar's label names its target in words, so the dashed line is never the only clue."""
+    return f"{rij.label} (streef {rij.streef}%)" if rij.streef is not None and "streef" not in rij.label \
+        and "verwacht" not in rij.label else rij.label
+
+
+def staaf(rij: Rij) -> Staaf | None:
+    """The bar of a row that holds a percentage; None for rows with counts, hours or days."""
+    if rij.aandeel is not None:
+        a = rij.aandeel
+        tekst = te_weinig(a.totaal) if a.te_weinig else ""
+        return Staaf(_label(rij), a.percentage, tekst, rij.streef)
+    if rij.eenheid == "%":
+        pct = Decimal(rij.waarde) if rij.waarde is not None else None
+        return Staaf(_label(rij), pct, "" if pct is not None else te_weinig(len(rij.ids)), rij.streef)
+    return None
+
+
+def staaf_van(rij: Rij, label: str) -> Staaf | None:
+    """The bar of one row under another label (an aanbieder's name, a quarter)."""
+    bar = staaf(rij)
+    return Staaf(label, bar.percentage, bar.tekst, bar.streef) if bar else None
+
+
+def staven(resultaat: KpiResultaat) -> list[Staaf]:
+    return [s for r in resultaat.rijen if (s := staaf(r)) is not None]
+
+
+def waarde_tekst(rij: Rij) -> str:
+    """The figure of a row as the table shows it."""
+    if rij.aandeel is not None:
+        a = rij.aandeel
+        return te_weinig(a.totaal) if a.te_weinig else f"{getal(a.percentage, 1)}%"
+    if rij.waarde is None:
+        if rij.ids:
+            return te_weinig(len(rij.ids))
+        return "te weinig gegevens" if rij.eenheid in ("%", "dagen", "weken", "uur") else "–"
+    if rij.eenheid == "%":
+        return f"{getal(rij.waarde, 1)}%"
+    if rij.eenheid == "cent":
+        return euro(int(rij.waarde))
+    return f"{getal(rij.waarde, 1)} {ENKELVOUD.get(rij.eenheid, rij.eenheid) if rij.waarde == 1 else rij.eenheid}"

@@ -1,0 +1,255 @@
+"""The KPI rules on hand-built datasets whose answers are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from itertools import count
+
+from portal.domain import kpi, perioden
+from portal.domain.kpi import (
+    KpiAfschaling,
+    KpiExamen,
+    KpiGegevens,
+    KpiInburgeraar,
+    KpiPip,
+    KpiVerwijzing,
+    Latentie,
+    Uren,
+)
+from portal.domain.perioden import Kwartaal
+from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
+from portal.models.resultaat import AfschalingStatus, Examenniveau, Examenonderdeel, Examenuitslag, ResultaatBron
+
+VANDAAG = date(2026, 12, 3)
+J2026 = perioden.jaar(2026)
+K3 = perioden.kwartaal(Kwartaal(2026, 3))
+_ids = count(1)
+ASIEL = Doelgroep.ASIELSTATUSHOUDER
+
+
+def v(**kw) -> KpiVerwijzing:
+    n = next(_ids)
+    values = dict(id=n, inburgeraar_id=n, gemeente_id=1, aanbieder_id=1, contract_id=1,
+                  onderdeel=Onderdeel.B1_ROUTE, status=VerwijzingStatus.GESTART, doelgroep=ASIEL,
+                  beoogde_startdatum=date(2026, 3, 2), uiterste_einddatum=date(2028, 3, 1), marge_dagen=14)
+    values.update(kw)
+    return KpiVerwijzing(**values)
+
+
+def test_percentage_hidden_under_five_and_rounded_half_up():
+    assert kpi.aandeel(range(4), range(3)).percentage is None
+    assert kpi.aandeel(range(4), range(3)).te_weinig
+    share = kpi.aandeel(range(6), range(1))  # 1/6 = 16.666… -> 16.7
+    assert share.percentage == Decimal("16.7")
+    assert kpi.aandeel(range(8), range(1)).percentage == Decimal("12.5")  # half up, not to even
+    assert kpi.aandeel([1, 2], [2, 9]).teller == frozenset({2})  # a unit outside the population never counts
+
+
+def test_tijdige_start_uses_the_gemeente_margin_and_skips_what_is_not_due():
+    beoogd = date(2026, 3, 2)
+    verwijzingen = [
+        v(gerealiseerde_startdatum=beoogd),  # on time
+        v(gerealiseerde_startdatum=date(2026, 3, 16)),  # 14 days later: still on time (<= margin)
+        v(gerealiseerde_startdatum=date(2026, 3, 17), reden_latere_start="Groep was vol"),  # 15 days: late
+        v(gerealiseerde_startdatum=date(2026, 3, 27), reden_latere_start="Groep was vol"),  # late
+        v(gerealiseerde_startdatum=date(2026, 3, 9), marge_dagen=5),  # 7 days with a 5-day margin: late
+        v(niet_gestart=True, status=VerwijzingStatus.NIET_GESTART, reden_niet_gestart="Verhuisd"),
+        v(),  # not started, margin long passed: due and not on time
+        v(beoogde_startdatum=date(2026, 11, 30)),  # not started, but may still start on time: not counted
+        v(status=VerwijzingStatus.INGETROKKEN),  # withdrawn: not counted
+        v(beoogde_startdatum=date(2025, 12, 1), gerealiseerde_startdatum=date(2025, 12, 1)),  # other period
+    ]
+    r = kpi.tijdige_start(KpiGegevens(verwijzingen=verwijzingen), J2026, VANDAAG)
+    op_tijd = r.rij("op_tijd").aandeel
+    assert (op_tijd.aantal, op_tijd.totaal) == (2, 7)
+    assert op_tijd.percentage == Decimal("28.6")
+    assert r.rij("niet_gestart").aandeel.aantal == 1
+    assert dict(r.redenen)["Redenen voor latere start"] == [("Groep was vol", 2), ("Geen reden opgegeven", 1)]
+    assert dict(r.redenen)["Redenen niet gestart"] == [("Verhuisd", 1)]
+
+
+def test_aanwezigheid_is_the_one_attendance_rule_with_absence_apart():
+    k3, k4 = Kwartaal(2026, 3), Kwartaal(2026, 4)
+    verwijzingen = [
+        v(uren={k3: Uren(Decimal(30), Decimal(6), Decimal(4))}),
+        v(uren={k3: Uren(Decimal(20), Decimal(0), Decimal(0)), k4: Uren(Decimal(100), Decimal(0), Decimal(0))}),
+        *[v(uren={k3: Uren(Decimal(10), Decimal(0), Decimal(0))}) for _ in range(3)],
+        v(uren={k4: Uren(Decimal(9), Decimal(1), Decimal(0))}),  # other quarter
+    ]
+    r = kpi.aanwezigheid_kpi(KpiGegevens(verwijzingen=verwijzingen), K3, VANDAAG)
+    # Q3: present 30+20+30 = 80, geoorloofd 6, ongeoorloofd 4: 80 / 90 = 88.9%
+    assert r.rij("aanwezig").waarde == Decimal("88.9")
+    assert r.rij("geoorloofd").waarde == Decimal("6.7")
+    assert r.rij("ongeoorloofd").waarde == Decimal("4.4")
+    assert r.rij("gepland").waarde == Decimal(90)
+    assert len(r.rij("aanwezig").ids) == 5
+    # Four inburgeraars with hours: too few for a percentage.
+    r4 = kpi.aanwezigheid_kpi(KpiGegevens(verwijzingen=verwijzingen[:4]), K3, VANDAAG)
+    assert r4.rij("aanwezig").waarde is None
+
+
+def test_urenrealisatie_against_contract_intensity_and_norm():
+    start = date(2026, 1, 5)
+    k = Kwartaal(2026, 1)
+    b1 = [v(gerealiseerde_startdatum=start, gecontracteerde_uren=Decimal(100), geschatte_intensiteit=200,
+            uren={k: Uren(Decimal(50))}) for _ in range(5)]
+    maps = [v(onderdeel=Onderdeel.MAP, gerealiseerde_startdatum=start, uren={k: Uren(Decimal(h))})
+            for h in (40, 40, 20, 45, 10)]
+    r = kpi.urenrealisatie(KpiGegevens(verwijzingen=b1 + maps), J2026, VANDAAG)
+    assert r.rij("gecontracteerd").waarde == Decimal("50.0")  # 250 of 500 contracted
+    assert r.rij("intensiteit").waarde == Decimal("25.0")  # 250 of 1000 PIP hours
+    assert r.rij("norm_map").waarde == Decimal("77.5")  # 155 of 5 x 40
+    bereikt = r.rij("norm_map_bereikt").aandeel
+    assert (bereikt.aantal, bereikt.totaal) == (3, 5)
+    assert r.rij("norm_pvt").waarde is None  # no PVT verwijzingen
+
+
+def test_afronding_binnen_termijn_and_verwijtbaar():
+    einde = date(2026, 6, 30)
+    rows = [
+        v(onderdeel=Onderdeel.MAP, termijn_einde=einde, resultaat_datum=date(2026, 5, 1)),
+        v(onderdeel=Onderdeel.MAP, termijn_einde=einde, resultaat_datum=date(2026, 6, 30)),  # on the last day
+        v(onderdeel=Onderdeel.MAP, termijn_einde=einde, resultaat_datum=date(2026, 8, 1), verwijtbaar=True),
+        v(onderdeel=Onderdeel.MAP, termijn_einde=einde, resultaat_datum=date(2026, 9, 1), verwijtbaar=False),
+        v(onderdeel=Onderdeel.MAP, termijn_einde=einde),  # term passed in 2026 without a result
+        v(onderdeel=Onderdeel.MAP, termijn_einde=date(2027, 6, 1)),  # term still running: not counted
+        v(onderdeel=Onderdeel.PVT, termijn_einde=einde, resultaat_datum=date(2026, 1, 1)),
+    ]
+    r = kpi.afronding_binnen_termijn(KpiGegevens(verwijzingen=rows), J2026, VANDAAG)
+    assert (r.rij("map").aandeel.aantal, r.rij("map").aandeel.totaal) == (2, 5)
+    assert r.rij("map").aandeel.percentage == Decimal("40.0")
+    assert (r.rij("map_verwijtbaar").aandeel.aantal, r.rij("map_verwijtbaar").aandeel.totaal) == (1, 2)
+    assert r.rij("pvt").aandeel.totaal == 1 and r.rij("pvt").aandeel.percentage is None
+
+
+def test_examenresultaten_first_attempt_overall_level_and_source():
+    def ex(persoon, niveau, uitslag, dag, bron=ResultaatBron.DUO, vereist=Examenniveau.B1):
+        return KpiExamen(persoon, None, Examenonderdeel.SP, niveau, uitslag, dag, bron, vereist)
+
+    examens = [
+        ex(1, Examenniveau.B1, Examenuitslag.GESLAAGD, date(2026, 2, 1)),  # first attempt passed
+        ex(2, Examenniveau.B1, Examenuitslag.GEZAKT, date(2026, 2, 1)),
+        ex(2, Examenniveau.B1, Examenuitslag.GESLAAGD, date(2026, 5, 1)),  # passed at the second attempt
+        ex(3, Examenniveau.A2, Examenuitslag.GESLAAGD, date(2026, 3, 1)),  # A2 under a B1 PIP: not passed
+        ex(4, Examenniveau.A2, Examenuitslag.GESLAAGD, date(2026, 3, 1), vereist=Examenniveau.A2),  # lowered part
+        ex(5, Examenniveau.B2, Examenuitslag.GESLAAGD, date(2026, 4, 1)),  # above the level counts
+        ex(6, Examenniveau.B1, Examenuitslag.GEEN, date(2026, 4, 1)),  # no result is no attempt
+        ex(7, Examenniveau.B1, Examenuitslag.GESLAAGD, date(2025, 11, 1)),  # earlier period
+        ex(1, Examenniveau.B1, Examenuitslag.GEZAKT, date(2026, 2, 1), bron=ResultaatBron.AANBIEDER),
+    ]
+    r = kpi.examenresultaten(KpiGegevens(examens=examens), J2026, VANDAAG)
+    eerste, totaal = r.rij("duo_SP_eerste").aandeel, r.rij("duo_SP_totaal").aandeel
+    assert (eerste.aantal, eerste.totaal) == (3, 5)  # persons 1, 4, 5 of 1-5
+    assert (totaal.aantal, totaal.totaal) == (4, 5)  # person 2 passed later
+    assert totaal.percentage == Decimal("80.0")
+    aanbieder = r.rij("aanbieder_SP_eerste").aandeel
+    assert (aanbieder.aantal, aanbieder.totaal) == (0, 1)
+
+
+def test_afschalingen_count_share_of_b1_hours_and_decision_time():
+    b1 = [KpiInburgeraar(i, 1, ASIEL, None, Leerroute.B, NiveauPip.B1) for i in range(1, 11)]
+    verzoeken = [
+        KpiAfschaling(1, 1, 1, AfschalingStatus.GOEDGEKEURD, Decimal(600), date(2026, 2, 1), date(2026, 2, 11)),
+        KpiAfschaling(2, 2, 1, AfschalingStatus.GOEDGEKEURD, Decimal(640), date(2026, 3, 1), date(2026, 3, 5)),
+        KpiAfschaling(3, 3, 1, AfschalingStatus.AFGEWEZEN, Decimal(610), date(2026, 4, 1), date(2026, 4, 21)),
+        KpiAfschaling(4, 4, 1, AfschalingStatus.INGEDIEND, Decimal(700), date(2026, 5, 1), None),
+        KpiAfschaling(5, 5, 1, AfschalingStatus.GOEDGEKEURD, Decimal(620), date(2026, 6, 1), date(2026, 6, 8)),
+        KpiAfschaling(6, 6, 1, AfschalingStatus.GOEDGEKEURD, Decimal(605), date(2026, 6, 2), date(2026, 6, 4)),
+        KpiAfschaling(7, 7, 1, AfschalingStatus.GOEDGEKEURD, Decimal(650), date(2026, 7, 1), date(2026, 7, 31)),
+    ]
+    r = kpi.afschalingen(KpiGegevens(inburgeraars=b1, afschalingen=verzoeken), J2026, VANDAAG)
+    assert r.rij("aantal").waarde == 7
+    share = r.rij("goedgekeurd_b1").aandeel
+    assert (share.aantal, share.totaal) == (5, 10)
+    assert r.rij("uren").waarde == Decimal(620)  # median of 600 605 610 620 640 650 700
+    assert r.rij("besluittijd").waarde == Decimal("8.5")  # median of 10 4 20 7 2 30 -> (7+10)/2
+
+
+def test_uitval_and_niet_gestart_of_the_start_cohort():
+    rows = [v(status=VerwijzingStatus.UITGEVALLEN) for _ in range(2)] + [v() for _ in range(6)]
+    rows += [v(status=VerwijzingStatus.NIET_GESTART, niet_gestart=True, reden_niet_gestart="Werkt fulltime")]
+    rows += [v(status=VerwijzingStatus.INGETROKKEN), v(beoogde_startdatum=date(2026, 12, 20))]  # not counted
+    r = kpi.uitval(KpiGegevens(verwijzingen=rows), J2026, VANDAAG)
+    assert (r.rij("uitgevallen").aandeel.aantal, r.rij("uitgevallen").aandeel.totaal) == (2, 9)
+    assert r.rij("niet_gestart").aandeel.aantal == 1
+    assert r.redenen[0][1] == [("Werkt fulltime", 1)]
+
+
+def test_doorlooptijd_median_and_within_end_date():
+    start = date(2026, 1, 1)
+    rows = [v(onderdeel=Onderdeel.PVT, gerealiseerde_startdatum=start, uiterste_einddatum=date(2026, 6, 30),
+              resultaat_datum=start.replace(month=m)) for m in (3, 4, 5, 6, 8)]
+    rows.append(v(onderdeel=Onderdeel.PVT, gerealiseerde_startdatum=start, uiterste_einddatum=date(2026, 6, 30),
+                  bijgestelde_einddatum=date(2026, 9, 30), resultaat_datum=date(2026, 9, 1)))
+    r = kpi.doorlooptijd(KpiGegevens(verwijzingen=rows), J2026, VANDAAG)
+    binnen = r.rij("binnen_einddatum").aandeel
+    assert (binnen.aantal, binnen.totaal) == (5, 6)  # August is after 30-06; the adjusted end date counts
+    assert r.rij("mediaan").waarde == Decimal("135.5")  # 59 90 120 151 212 243 days: (120 + 151) / 2
+
+
+def test_leerroute_mix_and_switches():
+    pips = [KpiPip(i, 1, date(2026, 2, 1), Leerroute.B) for i in range(1, 7)]
+    pips += [KpiPip(7, 1, date(2026, 2, 1), Leerroute.Z), KpiPip(8, 1, date(2026, 3, 1), Leerroute.O)]
+    pips += [KpiPip(1, 2, date(2026, 9, 1), Leerroute.Z), KpiPip(2, 2, date(2026, 9, 1), Leerroute.B)]  # one switch
+    pips += [KpiPip(9, 1, date(2025, 5, 1), Leerroute.B)]  # earlier cohort
+    r = kpi.leerroute_mix(KpiGegevens(pips=pips), J2026, VANDAAG)
+    b = r.rij("route_B").aandeel
+    assert (b.aantal, b.totaal) == (6, 8) and b.percentage == Decimal("75.0")
+    assert r.rij("route_B").streef == 60
+    assert r.rij("wisselingen").waarde == 1
+
+
+def test_aanleverdiscipline_recent_presence_and_median_latency():
+    k4 = Kwartaal(2026, 4)
+    start = date(2026, 9, 1)
+    recent = [v(gerealiseerde_startdatum=start, uren={k4: Uren(Decimal(3), laatste=date(2026, 11, 25))})
+              for _ in range(4)]
+    stil = [v(gerealiseerde_startdatum=start, uren={k4: Uren(Decimal(3), laatste=date(2026, 11, 1))})]
+    klaar = [v(gerealiseerde_startdatum=start, status=VerwijzingStatus.AFGEROND)]  # not active
+    latenties = [Latentie(1, k4, 1, 10), Latentie(1, k4, 3, 5), Latentie(1, k4, 20, 6)]
+    r = kpi.aanleverdiscipline(KpiGegevens(verwijzingen=recent + stil + klaar, latenties=latenties),
+                               perioden.kwartaal(k4), VANDAAG)
+    share = r.rij("recent").aandeel
+    assert (share.aantal, share.totaal) == (4, 5)  # peildatum 3-12: window 20-11 … 3-12
+    assert r.rij("mediaan").waarde == Decimal(3)  # 21 sessions: the 11th is registered after 3 days
+    assert r.rij("binnen_week").waarde == Decimal("71.4")  # 15 of 21
+
+
+def test_start_binnen_zes_maanden_cohort_and_target():
+    def persoon(i, brp):
+        return KpiInburgeraar(i, 1, ASIEL, brp, Leerroute.B, NiveauPip.B1)
+
+    inburgeraars = [persoon(i, date(2026, 1, 10)) for i in range(1, 7)]
+    inburgeraars += [persoon(7, date(2026, 10, 1)), persoon(8, date(2025, 6, 1))]
+    verwijzingen = [
+        v(inburgeraar_id=1, gerealiseerde_startdatum=date(2026, 3, 1)),
+        v(inburgeraar_id=2, gerealiseerde_startdatum=date(2026, 7, 12)),  # day 183: in time
+        v(inburgeraar_id=3, gerealiseerde_startdatum=date(2026, 7, 13)),  # day 184: too late
+        v(inburgeraar_id=4, onderdeel=Onderdeel.MAP, gerealiseerde_startdatum=date(2026, 2, 1)),  # no leerroute
+        v(inburgeraar_id=5, niet_gestart=True, gerealiseerde_startdatum=None),
+        v(inburgeraar_id=7, gerealiseerde_startdatum=None),  # still within six months: not counted yet
+    ]
+    r = kpi.start_binnen_zes_maanden(KpiGegevens(verwijzingen=verwijzingen, inburgeraars=inburgeraars),
+                                     J2026, VANDAAG, streef=75)
+    share = r.hoofd.aandeel
+    assert (share.aantal, share.totaal) == (2, 6)
+    assert share.eenheid == "inburgeraars" and r.hoofd.streef == 75
+
+
+def test_comparison_splits_by_aanbieder():
+    rows = [v(aanbieder_id=1, gerealiseerde_startdatum=date(2026, 3, 2)) for _ in range(5)]
+    rows += [v(aanbieder_id=2, gerealiseerde_startdatum=date(2026, 5, 2)) for _ in range(3)]
+    g = KpiGegevens(verwijzingen=rows)
+    een = kpi.tijdige_start(g.voor_aanbieder(1), J2026, VANDAAG).hoofd.aandeel
+    twee = kpi.tijdige_start(g.voor_aanbieder(2), J2026, VANDAAG).hoofd.aandeel
+    assert (een.aantal, een.totaal, een.percentage) == (5, 5, Decimal("100.0"))
+    assert (twee.aantal, twee.totaal, twee.percentage) == (0, 3, None)
+
+
+def test_periods():
+    assert perioden.parse("2026-K3", VANDAAG).van == date(2026, 7, 1)
+    assert perioden.parse("2026-K3", VANDAAG).tot == date(2026, 9, 30)
+    assert perioden.parse("2025", VANDAAG).tot == date(2025, 12, 31)
+    assert perioden.parse("onzin", VANDAAG).code == "2026"
+    assert [k.code for k in perioden.trend(Kwartaal(2026, 2), 4)] == ["2025-K3", "2025-K4", "2026-K1", "2026-K2"]
