@@ -190,12 +190,33 @@ class Heartbeat:
             self.beat()
 
 
-def upload_heartbeat(upload_id: str, poging: int) -> datetime | None:
-    """Until when the heartbeat of this run of an upload renewed its lease, if it did."""
-    data = huey.get(UPLOAD_LEASE_KEY.format(upload_id), peek=True)
-    if not data or data.get("poging") != poging:
-        return None
-    return datetime.fromisoformat(data["tot"])
+def upload_heartbeat(upload: Any) -> datetime | None:
+    """Until when the current run of an upload counts as alive beyond its claim's lease: its heartbeat's renewal,
+    or, once the claim's lease ran out while the job still waits in the queue (the workers are busy with other
+    files), one lease from now: waiting is not stopping."""
+    from portal.services.uploads import lease
+
+    data = huey.get(UPLOAD_LEASE_KEY.format(upload.id), peek=True)
+    if data and data.get("poging") == upload.poging:
+        return datetime.fromisoformat(data["tot"])
+    granted = lease.expires_at(upload, None)
+    if granted is None or granted >= utcnow() or not _queued(upload.id, upload.poging):
+        return None  # the queue is only read when the claim's own lease has run out
+    return utcnow() + timedelta(seconds=current_app.config.get("UPLOAD_LEASE_SECONDS") or 45)
+
+
+def _queued(upload_id: str, poging: int) -> bool:
+    """Whether a check or confirmation job of this run waits in the queue (read only when a lease ran out)."""
+    if huey.immediate:
+        return False
+    wanted = {upload_controleren.task_class.__name__, upload_bevestigen.task_class.__name__}
+    try:
+        pending = huey.pending()
+    except Exception as exc:  # the queue cannot be read: then only the lease counts
+        logging.getLogger("portal.uploads").warning("wachtrij niet gelezen: %s", type(exc).__name__)
+        return False
+    return any(task.name in wanted and task.args and task.args[0] == upload_id and task.args[-1] == poging
+               for task in pending)
 
 
 def run_upload_validation(session: Session, config: Mapping[str, Any], upload_id: str, report: bool = True,

@@ -215,3 +215,35 @@ def test_a_worker_killed_mid_confirmation_is_noticed_and_confirming_again_stores
     uren = site.query(lambda s: sorted(s.scalars(select(Presentie.uren_aanwezig))))
     assert uren == [Decimal("2.5")] * 3
     assert "Opgeslagen" in site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+
+
+def test_a_job_waiting_in_the_queue_is_not_called_stopped_one_lost_from_it_is(site: Site):
+    day = (date.today() - timedelta(days=7)).strftime("%d-%m-%Y")
+    rows = [[bsn, day, "Taalles en KNM", "3", None, None] for bsn, _vid in site.verwijzingen]
+    page = site.client.get("/uploads/").get_data(as_text=True)
+    site.client.post("/uploads/", data={
+        "csrf_token": csrf_token(page), "soort": "presentie",
+        "bestand": (io.BytesIO(xlsx_bytes([HEADER, *rows])), "presentie.xlsx"),
+    }, content_type="multipart/form-data")
+    upload = site.upload()
+    site.app.config["UPLOAD_INLINE_MAX_BYTES"] = 1
+    show = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    site.client.post(f"/uploads/{upload.id}/bevestigen", data={"csrf_token": csrf_token(show)})
+
+    # No worker is free (none runs): the job waits in the queue well past its claim's lease. That is not stopping.
+    time.sleep(1.5 * LEASE_SECONDS)
+    waiting = site.status_page(upload.id)
+    assert "Wordt opgeslagen" in waiting and "De verwerking is gestopt" not in waiting
+
+    # A worker took the job from the queue and died before its first heartbeat: nothing renews the lease now.
+    tasks.huey.storage.flush_queue()
+    stopped = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    assert "De verwerking is gestopt" in stopped and "Opnieuw bevestigen" in stopped
+
+    worker = site.worker(_WORKER)
+    try:
+        site.client.post(f"/uploads/{upload.id}/bevestigen", data={"csrf_token": csrf_token(stopped)})
+        site.wait_for(lambda: site.upload().status is UploadStatus.CONFIRMED, 90, "the confirmation")
+    finally:
+        _stop(worker)
+    assert site.stored() == 3

@@ -6,6 +6,7 @@ checked and saved by huey workers (portal.tasks); small ones, and all of them in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -81,11 +82,7 @@ def index() -> Any:
             form.bestand.errors = [str(exc)]
         else:
             db.session.commit()
-            if _run_inline(upload, settings):
-                tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False,
-                                            poging=upload.poging)
-            else:
-                tasks.upload_controleren(upload.id, upload.poging)
+            _check_now_or_queue(upload, upload.poging)
             return _to(upload)
     return _form_page(form, settings, 422 if form.errors else 200)
 
@@ -97,7 +94,7 @@ def _form_page(form: UploadForm, settings: Settings, status: int) -> tuple[str, 
     if htmx and form.errors:
         return render_template("uploads/_form.html", form=form, max_grootte=max_grootte), 200
     recente = uploads.recent(db.session, current_user)
-    gestopt = {u.id for u in recente if u.bezig and uploads.is_stopped(u, tasks.upload_heartbeat(u.id, u.poging))}
+    gestopt = {u.id for u in recente if u.bezig and uploads.is_stopped(u, tasks.upload_heartbeat(u))}
     return render_template(
         "uploads/index.html", form=form, soorten=list(UploadSoort), recente=recente, gestopt=gestopt,
         max_grootte=max_grootte,
@@ -164,7 +161,7 @@ def status(upload_id: str) -> tuple[str, int]:
 
 
 def _context(upload: Upload) -> dict[str, Any]:
-    renewed = tasks.upload_heartbeat(upload.id, upload.poging) if upload.bezig else None
+    renewed = tasks.upload_heartbeat(upload) if upload.bezig else None
     gestopt = uploads.is_stopped(upload, renewed)
     progress = tasks.upload_progress(upload.id) if upload.bezig and not gestopt else None
     errors = (upload.fouten or [])[:PREVIEW_ERRORS]
@@ -179,50 +176,47 @@ def _context(upload: Upload) -> dict[str, Any]:
 @roles_required(*AANBIEDER_ROLLEN)
 def bevestigen(upload_id: str) -> Response:
     """Store every valid row of a previewed upload, once; also "Opnieuw bevestigen" after a stopped run."""
-    upload = _own_or_404(upload_id)
-    form = BevestigForm()
-    if not form.validate_on_submit():
-        abort(400)
-    settings = _settings()
-    try:
-        poging = uploads.request_confirmation(db.session, current_user, upload,
-                                              tasks.upload_heartbeat(upload.id, upload.poging), settings.lease)
-    except UploadStateError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _to(upload)
-    db.session.commit()
-    tasks.forget_progress(upload.id)
-    if _run_inline(upload, settings):
-        tasks.run_upload_confirmation(db.session, current_app.config, upload.id, current_user.id, report=False,
-                                      poging=poging)
-    else:
-        tasks.upload_bevestigen(upload.id, current_user.id, poging)
-    return _to(upload)
+    return _claim_and_run(upload_id, uploads.request_confirmation, _confirm_now_or_queue)
 
 
 @bp.route("/<upload_id>/controleren", methods=["POST"])
 @roles_required(*AANBIEDER_ROLLEN)
 def controleren(upload_id: str) -> Response:
     """"Opnieuw controleren": check an upload again whose check stopped (its worker no longer renewed its lease)."""
+    return _claim_and_run(upload_id, uploads.request_validation, _check_now_or_queue)
+
+
+def _confirm_now_or_queue(upload: Upload, poging: int) -> None:
+    if _run_inline(upload, _settings()):
+        tasks.run_upload_confirmation(db.session, current_app.config, upload.id, current_user.id, report=False,
+                                      poging=poging)
+    else:
+        tasks.upload_bevestigen(upload.id, current_user.id, poging)
+
+
+def _check_now_or_queue(upload: Upload, poging: int) -> None:
+    if _run_inline(upload, _settings()):
+        tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False, poging=poging)
+    else:
+        tasks.upload_controleren(upload.id, poging)
+
+
+def _claim_and_run(upload_id: str, claim: Callable[..., int], run: Callable[[Upload, int], Any]) -> Response:
+    """The one POST flow of a step: claim the upload (its lease, given its last heartbeat), commit, then run the
+    step in this request (small files) or queue it for the worker; a refused claim is said on the page."""
     upload = _own_or_404(upload_id)
-    form = BevestigForm()
-    if not form.validate_on_submit():
+    if not BevestigForm().validate_on_submit():
         abort(400)
-    settings = _settings()
     try:
-        poging = uploads.request_validation(db.session, current_user, upload,
-                                            tasks.upload_heartbeat(upload.id, upload.poging), settings.lease)
+        poging = claim(db.session, current_user, upload, tasks.upload_heartbeat(upload),
+                       _settings().lease)
     except UploadStateError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _to(upload)
     db.session.commit()
     tasks.forget_progress(upload.id)
-    if _run_inline(upload, settings):
-        tasks.run_upload_validation(db.session, current_app.config, upload.id, report=False, poging=poging)
-    else:
-        tasks.upload_controleren(upload.id, poging)
+    run(upload, poging)
     return _to(upload)
 
 
