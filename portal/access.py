@@ -19,10 +19,13 @@ from portal.extensions import db, login_manager
 from portal.models import (
     Aanbieder,
     AuditEvent,
+    CbsLevering,
     Contract,
     Declaratie,
     DeclaratieRegel,
+    DuoBericht,
     Gemeente,
+    Handhaving,
     Inburgeraar,
     Presentie,
     PresentieWeek,
@@ -391,6 +394,47 @@ def may_register_verhuizing(user: User) -> bool:
 def may_decide_verhuizing(user: User, verhuizing: Verhuizing) -> bool:
     """The new gemeente decides on the old gemeente's open verwijzingen: its klantregisseur or beheerder."""
     return user.rol in CASE_MANAGERS and verhuizing.naar_gemeente_id in user.gemeente_ids
+
+
+# --- the chain: DUO berichten ----------------------------------------------------------------------
+
+def duo_berichten(user: User) -> Select[tuple[DuoBericht]]:
+    """DUO berichten of the gemeenten in scope: for the functioneel beheerder and klantregisseurs only."""
+    if user.rol not in DUO_INVOERDERS:
+        return select(DuoBericht).where(false())
+    return select(DuoBericht).where(DuoBericht.gemeente_id.in_(gemeente_ids_in_scope(user)))
+
+
+def get_duo_bericht_or_404(user: User, bericht_id: int) -> DuoBericht:
+    """One DUO bericht of a gemeente in the user's scope."""
+    return first_or_404(duo_berichten(user).where(DuoBericht.id == bericht_id))
+
+
+def get_route_resultaat_or_404(user: User, resultaat_id: int) -> RouteResultaat:
+    """One MAP/PVT/Z-route result on a verwijzing in the user's scope."""
+    return first_or_404(route_resultaten(user).where(RouteResultaat.id == resultaat_id))
+
+
+# --- the chain: handhaving and CBS ------------------------------------------------------------------
+
+def may_see_handhaving(user: User) -> bool:
+    """Warnings and fines are for the gemeente's klantregisseur and beheerder; never for aanbieders."""
+    return user.rol in CASE_MANAGERS
+
+
+def handhaving(user: User) -> Select[tuple[Handhaving]]:
+    """The handhaving register of the gemeenten in scope (only who may see it; the old gemeente's records reach
+    a new gemeente through the verhuizing dossier)."""
+    if not may_see_handhaving(user):
+        return select(Handhaving).where(false())
+    return select(Handhaving).where(Handhaving.gemeente_id.in_(gemeente_ids_in_scope(user)))
+
+
+def cbs_leveringen(user: User) -> Select[tuple[CbsLevering]]:
+    """The CBS delivery log of the functioneel beheerder's gemeenten."""
+    if user.rol is not Rol.FUNCTIONEEL_BEHEERDER:
+        return select(CbsLevering).where(false())
+    return select(CbsLevering).where(CbsLevering.gemeente_id.in_(gemeente_ids_in_scope(user)))
 
 
 # --- uploads --------------------------------------------------------------------------------------

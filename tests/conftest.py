@@ -26,7 +26,8 @@ time.tzset()
 
 # log_capture keeps every log line of the run, so tests/test_logging.py can prove no BSN reached a log;
 # registraties_case gives the `case` and `log` fixtures of the registration tests.
-pytest_plugins = ["tests.log_capture", "tests.registraties_case"]
+# duo_schema validates every DUO bericht any test makes against DUO's OpenAPI files.
+pytest_plugins = ["tests.log_capture", "tests.registraties_case", "tests.duo_schema"]
 
 
 def on_postgres() -> bool:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import factory
 
-from portal.models import Verhuizing, VerhuizingVerwijzing
-from tests.factories import BaseFactory, GemeenteFactory, InburgeraarFactory, VerwijzingFactory
+from portal.models import (
+    BerichtSoort,
+    CbsLevering,
+    DuoBericht,
+    DuoContactpersoon,
+    Handhaving,
+    HandhavingBeleid,
+    HandhavingGrond,
+    HandhavingSoort,
+    Verhuizing,
+    VerhuizingVerwijzing,
+)
+from tests.factories import BaseFactory, GemeenteFactory, InburgeraarFactory, UserFactory, VerwijzingFactory
 
 
 class VerhuizingFactory(BaseFactory):
@@ -31,4 +43,67 @@ class VerhuizingVerwijzingFactory(BaseFactory):
     verwijzing = factory.SubFactory(VerwijzingFactory, inburgeraar=factory.SelfAttribute("..verhuizing.inburgeraar"))
 
 
-CHAIN_FACTORIES = [VerhuizingFactory, VerhuizingVerwijzingFactory]
+class DuoBerichtFactory(BaseFactory):
+    """A GevolgdeUren bericht (valid against DUO's schema, as every bericht in the suite must be)."""
+
+    class Meta:
+        model = DuoBericht
+
+    bericht_id = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    inburgeraar = factory.SubFactory(InburgeraarFactory)
+    gemeente = factory.SelfAttribute("inburgeraar.gemeente")
+    soort = BerichtSoort.GEVOLGDE_UREN
+    sleutel = factory.LazyAttribute(lambda o: f"uren:{o.inburgeraar.id}:participatietaalles")
+    methode = "PUT"
+    pad = factory.LazyAttribute(lambda o: f"/personen/{o.inburgeraar.bsn}/uren/participatietaalles")
+    body = factory.LazyFunction(lambda: {"uren": 12})
+    bron_oin = "00000001000000405000"
+    doel_oin = "00000001003214345000"
+
+
+class DuoContactpersoonFactory(BaseFactory):
+    class Meta:
+        model = DuoContactpersoon
+
+    user_id = factory.LazyAttribute(lambda o: UserFactory().id)
+    gemeente_id = factory.LazyAttribute(lambda o: GemeenteFactory().id)
+    duo_id = factory.Sequence(lambda n: n + 1)
+
+
+class HandhavingFactory(BaseFactory):
+    """A boete of the inburgeraar's gemeente for a PIP obligation."""
+
+    class Meta:
+        model = Handhaving
+
+    inburgeraar = factory.SubFactory(InburgeraarFactory)
+    gemeente = factory.SelfAttribute("inburgeraar.gemeente")
+    soort = HandhavingSoort.BOETE
+    grond = HandhavingGrond.PIP_VERPLICHTING
+    datum = factory.LazyFunction(lambda: date.today() - timedelta(days=10))
+    verwijtbaarheid_pct = 50
+    bedrag_cent = 40000
+
+
+class HandhavingBeleidFactory(BaseFactory):
+    class Meta:
+        model = HandhavingBeleid
+
+    gemeente_id = factory.LazyAttribute(lambda o: GemeenteFactory().id)
+    escalatie_start_cent = 5000
+
+
+class CbsLeveringFactory(BaseFactory):
+    class Meta:
+        model = CbsLevering
+
+    gemeente = factory.SubFactory(GemeenteFactory)
+    periode_van = date(2026, 7, 1)
+    periode_tot = date(2026, 9, 30)
+    aantal_rijen = 12
+    sha256 = "0" * 64
+    layout_versie = "portal-2026.12"
+
+
+CHAIN_FACTORIES = [VerhuizingFactory, VerhuizingVerwijzingFactory, DuoBerichtFactory, DuoContactpersoonFactory,
+                   HandhavingFactory, HandhavingBeleidFactory, CbsLeveringFactory]

@@ -32,6 +32,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
+from tests.factories_chain import DuoBerichtFactory
 from tests.helpers import open_session
 
 
@@ -134,6 +135,11 @@ def _build_world(db) -> World:
     # Verhuizingen: A's inburgeraar moved in from gemeente C (A decides on its open verwijzing); B's too.
     own["verhuizing_id"] = _verhuizing(db, inburgeraar_a, gemeente_a, verwijzing_a).id
     foreign["verhuizing_id"] = _verhuizing(db, inburgeraar_b, gemeente_b, verwijzing_b).id
+    # DUO berichten of each gemeente, and a route result on each side's verwijzing (confirmed for DUO).
+    own["bericht_id"] = DuoBerichtFactory(inburgeraar=inburgeraar_a, gemeente=gemeente_a).id
+    foreign["bericht_id"] = DuoBerichtFactory(inburgeraar=inburgeraar_b, gemeente=gemeente_b).id
+    own["resultaat_id"] = _route_resultaat(db, verwijzing_a).id
+    foreign["resultaat_id"] = _route_resultaat(db, verwijzing_b).id
     return World(users=users, own=own, foreign=foreign)
 
 
@@ -161,6 +167,18 @@ def _upload(db, user: User) -> Upload:
         sha256="0" * 64,
         status=UploadStatus.PREVIEWED,
     )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _route_resultaat(db, verwijzing):
+    from datetime import date, timedelta
+
+    from portal.models import RouteResultaat
+
+    row = RouteResultaat(verwijzing_id=verwijzing.id, inburgeraar_id=verwijzing.inburgeraar_id,
+                         datum_ondertekening_pvt=date.today() - timedelta(days=2))
     db.add(row)
     db.flush()
     return row

@@ -146,3 +146,21 @@ def test_demo_has_a_completed_verhuizing_and_one_awaiting_decisions(region):
         assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum) == move.naar_gemeente_id
         assert woonplaats.gemeente_op(region, move.inburgeraar_id, move.datum - timedelta(days=1)) == \
             move.van_gemeente_id
+
+
+def test_demo_has_duo_berichten_pending_sent_answered_and_rejected(region):
+    from portal.models import BerichtStatus, DuoBericht
+
+    statuses = {b.status for b in region.scalars(select(DuoBericht))}
+    assert {BerichtStatus.KLAAR, BerichtStatus.VERZONDEN, BerichtStatus.GEACCEPTEERD,
+            BerichtStatus.AFGEWEZEN} <= statuses
+
+
+def test_demo_has_handhaving_and_a_cbs_file_for_the_last_quarter(region):
+    from portal.models import CbsLevering, Handhaving, HandhavingSoort
+    from portal.services.chain import cbs
+
+    soorten = {h.soort for h in region.scalars(select(Handhaving))}
+    assert soorten == set(HandhavingSoort)
+    levering = region.scalars(select(CbsLevering)).one()
+    assert (levering.periode_van, levering.periode_tot) == cbs.kwartaal(TODAY) and levering.aantal_rijen > 0

@@ -27,6 +27,7 @@ def vereist_niveau(
     return vereist
 
 
-def voldoet(behaald: Examenniveau, vereist: Examenniveau) -> bool:
-    """Whether a result at `behaald` is at or above the required level."""
-    return NIVEAU_RANG[behaald] >= NIVEAU_RANG[vereist]
+def voldoet(behaald: Examenniveau | None, vereist: Examenniveau) -> bool:
+    """Whether a result at `behaald` is at or above the required level; a result without a niveau (possible in
+    DUO's data) proves no level."""
+    return behaald is not None and NIVEAU_RANG[behaald] >= NIVEAU_RANG[vereist]

@@ -142,7 +142,7 @@ class KpiExamen:
     inburgeraar_id: int
     aanbieder_id: int | None  # of the verwijzing it was reported under; DUO's own results have none
     onderdeel: Examenonderdeel
-    niveau: Examenniveau
+    niveau: Examenniveau | None  # DUO's own results may lack it
     resultaat: Examenuitslag
     examendatum: date
     bron: ResultaatBron

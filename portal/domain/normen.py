@@ -24,6 +24,17 @@ NORM_LABELS: dict[Onderdeel, str] = {
 AFSCHALING_MINIMUM_UREN = Decimal(600)
 
 
+# 003 Bijlage B: gezins- en overige migranten may follow Z-route taal and maatschappelijke begeleiding (their
+# Z-route hours go to DUO; MB is "niet uitgesloten"), but the law sets them no inspanningsverplichting towards the
+# gemeente there (003 footnotes 14-16): their hours are shown against the norm, but no attendance or hour signals.
+ZONDER_INSPANNINGSVERPLICHTING = frozenset({Onderdeel.Z_ROUTE_TAAL, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING})
+
+
+def inspanningsverplichting(onderdeel: Onderdeel, doelgroep: Doelgroep) -> bool:
+    """Whether the gemeente holds this inburgeraar to hours and attendance on this onderdeel."""
+    return doelgroep is Doelgroep.ASIELSTATUSHOUDER or onderdeel not in ZONDER_INSPANNINGSVERPLICHTING
+
+
 def wettelijke_norm(onderdeel: Onderdeel, doelgroep: Doelgroep) -> int | None:
     """The legal minimum hours of an onderdeel for this doelgroep, or None when the law sets none."""
     if onderdeel is Onderdeel.Z_ROUTE_PARTICIPATIE and doelgroep is not Doelgroep.ASIELSTATUSHOUDER:

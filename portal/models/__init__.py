@@ -12,7 +12,16 @@ from portal.models.billing import (
     PrestatieIndicator,
     Tarief,
 )
+from portal.models.cbs import CbsLevering
 from portal.models.contract import Contract, ContractOnderdeel, contract_beheerder, contract_gemeente
+from portal.models.duo import BerichtSoort, BerichtStatus, DuoBericht, DuoContactpersoon
+from portal.models.handhaving import (
+    Handhaving,
+    HandhavingBeleid,
+    HandhavingGrond,
+    HandhavingSoort,
+    handhaving_presentie,
+)
 from portal.models.inburgeraar import Inburgeraar, IntakeGegevens, Pip
 from portal.models.kpi import KpiJaarInstelling
 from portal.models.melding import (
@@ -47,15 +56,24 @@ __all__ = [
     "AfschalingsverzoekOnderdeel",
     "AuditEvent",
     "Base",
+    "BerichtSoort",
+    "BerichtStatus",
     "BillingRun",
+    "CbsLevering",
     "Contract",
     "ContractBudget",
     "ContractOnderdeel",
     "ContractSignaalDrempels",
     "Declaratie",
     "DeclaratieRegel",
+    "DuoBericht",
+    "DuoContactpersoon",
     "Examenresultaat",
     "Gemeente",
+    "Handhaving",
+    "HandhavingBeleid",
+    "HandhavingGrond",
+    "HandhavingSoort",
     "Inburgeraar",
     "IntakeGegevens",
     "KpiJaarInstelling",
@@ -89,6 +107,7 @@ __all__ = [
     "Voortgangsrapportage",
     "contract_beheerder",
     "contract_gemeente",
+    "handhaving_presentie",
     "melding_inburgeraar",
     "user_gemeente",
 ]

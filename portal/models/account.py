@@ -33,6 +33,8 @@ class User(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     naam: Mapped[str] = mapped_column(String(200))
+    # A klantregisseur is DUO's contactpersoon of its inburgeraars (Contactpersoon.openapi.yml needs a phone).
+    telefoonnummer: Mapped[str | None] = mapped_column(String(22))
     rol: Mapped[Rol] = mapped_column(enum_column(Rol, "rol"))
     aanbieder_id: Mapped[int | None] = mapped_column(ForeignKey("aanbieder.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))

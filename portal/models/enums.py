@@ -72,6 +72,14 @@ class NiveauPip(LabelledEnum):
     B1 = "B1", "B1"
 
 
+class IndicatorAlfabetisering(LabelledEnum):
+    """DUO's indicatorAlfabetiseringsonderwijs (PIP and Inburgeringsaanbod)."""
+
+    A = "A", "A: analfabeet"
+    AA = "AA", "AA: anders gealfabetiseerd"
+    NVT = "NVT", "Niet van toepassing"
+
+
 class Onderdeel(LabelledEnum):
     """What an inburgeraar can be referred to an aanbieder for."""
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.domain import termijnen
 from portal.models.account import User
 from portal.models.base import Base, TimestampMixin, enum_column
-from portal.models.enums import Doelgroep, Leerroute, NiveauPip
+from portal.models.enums import Doelgroep, IndicatorAlfabetisering, Leerroute, NiveauPip
 from portal.models.organisatie import Gemeente
 
 
@@ -117,6 +117,10 @@ class Pip(TimestampMixin, Base):
     # DUO's geschatteIntensiteitB1Route: estimated total hours for the B1-route (asielstatushouders).
     geschatte_intensiteit: Mapped[int | None]
     reden_wijziging: Mapped[str | None] = mapped_column(String(500))
+    # DUO's indicatorAlfabetiseringsonderwijs and indicatorMagOpleidingAfmaken (PIP.openapi.yml).
+    indicator_alfabetisering: Mapped[IndicatorAlfabetisering | None] = mapped_column(
+        enum_column(IndicatorAlfabetisering, "indicator_alfabetisering"))
+    indicator_mag_opleiding_afmaken: Mapped[bool | None]
     vastgesteld_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     inburgeraar: Mapped[Inburgeraar] = relationship(back_populates="pips")

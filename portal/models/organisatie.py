@@ -17,6 +17,8 @@ class Gemeente(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     cbs_code: Mapped[str] = mapped_column(String(4), unique=True)
     naam: Mapped[str] = mapped_column(String(120))
+    # Organisatie-identificatienummer: DUO's `bron` header of every bericht (20 digits).
+    oin: Mapped[str | None] = mapped_column(String(20), unique=True)
 
     def __repr__(self) -> str:
         return f"<Gemeente {self.cbs_code}>"
@@ -32,6 +34,12 @@ class Aanbieder(TimestampMixin, Base):
     naam: Mapped[str] = mapped_column(String(200))
     soort: Mapped[AanbiederSoort] = mapped_column(enum_column(AanbiederSoort, "aanbieder_soort"))
     actief: Mapped[bool] = mapped_column(default=True)
+    # DUO's reference data of a cursusinstelling (GET /instellingen): the Inburgeringsaanbod path needs the
+    # instellingsnummer; Blik op Werk registration and the keurmerk flags decide where hours count.
+    instellingsnummer: Mapped[str | None] = mapped_column(String(10), unique=True)
+    bow_nummer: Mapped[str | None] = mapped_column(String(10))
+    bow_keurmerk: Mapped[bool] = mapped_column(default=False)
+    tst_keurmerk: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
         return f"<Aanbieder {self.kvk_nummer}>"

@@ -219,7 +219,8 @@ class Examenresultaat(TimestampMixin, Base):
     inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
     verwijzing_id: Mapped[int | None] = mapped_column(ForeignKey("verwijzing.id"), index=True)
     onderdeel: Mapped[Examenonderdeel] = mapped_column(enum_column(Examenonderdeel, "examenonderdeel"))
-    niveau: Mapped[Examenniveau] = mapped_column(enum_column(Examenniveau, "examenniveau"))
+    # DUO's exam results may lack a niveau (Examen.openapi.yml: optional).
+    niveau: Mapped[Examenniveau | None] = mapped_column(enum_column(Examenniveau, "examenniveau"))
     resultaat: Mapped[Examenuitslag] = mapped_column(enum_column(Examenuitslag, "examenuitslag"))
     reden_geen_resultaat: Mapped[RedenGeenResultaat | None] = mapped_column(
         enum_column(RedenGeenResultaat, "reden_geen_resultaat")
@@ -258,6 +259,9 @@ class RouteResultaat(TimestampMixin, Base):
     verwijtbaar: Mapped[JaNee | None] = mapped_column(enum_column(JaNee, "ja_nee"))
     # The Z-route is afgerond when this date is known (DUO's datumAfrondingZroute), with the level reached.
     datum_afronding_z_route: Mapped[date | None]
+    # The klantregisseur confirms the eindgesprek/ondertekening/afronding date before it goes to DUO.
+    duo_bevestigd_op: Mapped[datetime | None]
+    duo_bevestigd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     bereikt_niveau: Mapped[BereiktNiveau | None] = mapped_column(enum_column(BereiktNiveau, "bereikt_niveau"))
     geregistreerd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

@@ -16,6 +16,8 @@ from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Rol
 from portal.services import ValidationError
 from portal.services.auth import hash_password, revoke_all_sessions
+from portal.services.chain import referentie
+from portal.services.validation import FieldError
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # argon2 hashes any length; a cap keeps a single login request cheap
@@ -33,6 +35,8 @@ class UserData:
     password: str = ""
     aanbieder_id: int | None = None
     gemeente_ids: list[int] = field(default_factory=list)
+    # None leaves the number as it is; an empty text clears it (DUO's contactpersoon needs one).
+    telefoonnummer: str | None = None
 
 
 def assignable_roles(actor: User) -> tuple[Rol, ...]:
@@ -119,6 +123,12 @@ def update_user(session: Session, actor: User, user: User, data: UserData) -> Us
                 "Een account kan niet wisselen tussen aanbieder en gemeente. Maak een nieuw account aan."
             )
     _, gemeenten = _check_organisation(session, actor, rol, data, errors, current=user)
+    telefoon = user.telefoonnummer
+    if data.telefoonnummer is not None:
+        try:
+            telefoon = referentie.parse_telefoonnummer(data.telefoonnummer)
+        except FieldError as exc:
+            errors["telefoonnummer"] = str(exc)
     if errors:
         raise ValidationError(errors)
     assert rol is not None
@@ -126,8 +136,9 @@ def update_user(session: Session, actor: User, user: User, data: UserData) -> Us
         ("naam", user.naam, naam),
         ("rol", user.rol, rol),
         ("gemeenten", sorted(user.gemeente_ids), sorted(g.id for g in gemeenten)),
+        ("telefoonnummer", user.telefoonnummer, telefoon),
     ) if old != new]
-    user.naam, user.rol = naam, rol
+    user.naam, user.rol, user.telefoonnummer = naam, rol, telefoon
     if not rol.is_aanbieder:
         user.gemeenten = gemeenten
     if changed:

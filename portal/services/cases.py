@@ -17,9 +17,16 @@ from sqlalchemy.orm import Session
 
 from portal import access, audit, clock
 from portal.audit import AuditActie
-from portal.domain import termijnen
+from portal.domain import normen, termijnen
 from portal.models import Contract, Gemeente, Inburgeraar, Pip, User, Verwijzing, user_gemeente
-from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
+from portal.models.enums import (
+    Doelgroep,
+    IndicatorAlfabetisering,
+    Leerroute,
+    NiveauPip,
+    Onderdeel,
+    VerwijzingStatus,
+)
 from portal.services import Errors, Raw
 from portal.services.validation import (
     FieldError,
@@ -46,8 +53,9 @@ LEERROUTE_ONDERDELEN = {
     Onderdeel.Z_ROUTE_TAAL: Leerroute.Z,
     Onderdeel.Z_ROUTE_PARTICIPATIE: Leerroute.Z,
 }
-# The gemeente buys the leerroute and maatschappelijke begeleiding only for asielstatushouders (003 §3.4).
-ALLEEN_ASIELSTATUSHOUDERS = {*LEERROUTE_ONDERDELEN, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING}
+# The gemeente buys the leerroute only for asielstatushouders (003 §3.4); Z-route taal and maatschappelijke
+# begeleiding are possible for gezinsmigranten too (003 Bijlage B), without inspanningsverplichting (domain.normen).
+ALLEEN_ASIELSTATUSHOUDERS = set(LEERROUTE_ONDERDELEN) - set(normen.ZONDER_INSPANNINGSVERPLICHTING)
 # These may start before the PIP is fixed; everything else follows from the PIP.
 VOOR_PIP_TOEGESTAAN = {Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING, Onderdeel.PVT}
 
@@ -78,6 +86,8 @@ class PipInput:
     niveau: Raw = None
     geschatte_intensiteit: Raw = None
     reden_wijziging: Raw = None
+    indicator_alfabetisering: Raw = None
+    indicator_mag_opleiding_afmaken: Raw = None
 
 
 @dataclass
@@ -213,6 +223,11 @@ def record_pip(
         errors.add("geschatte_intensiteit", "De geschatte intensiteit hoort alleen bij de B1-route voor "
                    "asielstatushouders. Laat dit veld leeg.")
 
+    alfabetisering = errors.run("indicator_alfabetisering", lambda: parse_choice(
+        IndicatorAlfabetisering, data.indicator_alfabetisering,
+        "Kies A (analfabeet), AA (anders gealfabetiseerd) of niet van toepassing.", required=False))
+    mag_afmaken = errors.run("indicator_mag_opleiding_afmaken",
+                             lambda: _optional_yes_no(data.indicator_mag_opleiding_afmaken))
     reden = errors.run("reden_wijziging", lambda: parse_text(
         data.reden_wijziging, "de reden van de wijziging van het PIP", required=not eerste, max_length=500))
 
@@ -232,6 +247,8 @@ def record_pip(
         niveau=niveau,
         geschatte_intensiteit=intensiteit,
         reden_wijziging=reden,
+        indicator_alfabetisering=alfabetisering,
+        indicator_mag_opleiding_afmaken=mag_afmaken,
         vastgesteld_door_id=actor.id,
     )
     session.add(pip)
@@ -239,6 +256,20 @@ def record_pip(
     audit.record(session, actor, AuditActie.PIP_VASTGESTELD, object_type="pip", object_id=pip.id,
                  inburgeraar=inburgeraar, details={"versie": versie})
     return pip
+
+
+def _optional_yes_no(raw: Raw) -> bool | None:
+    """Ja, nee, or nothing said (None)."""
+    if raw is None or isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if not text:
+        return None
+    if text in ("ja", "j", "true", "1"):
+        return True
+    if text in ("nee", "n", "false", "0"):
+        return False
+    raise FieldError("Kies ja of nee, of laat het leeg.")
 
 
 # --- verwijzing ---------------------------------------------------------------------------------

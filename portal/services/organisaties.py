@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,9 @@ from portal import audit
 from portal.audit import AuditActie
 from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import AanbiederSoort
-from portal.services import ValidationError
+from portal.services import Raw, ValidationError
+from portal.services.chain import referentie
+from portal.services.validation import FieldError
 
 try:  # python-stdnum has no KvK module yet; use it when a release adds one
     from stdnum.nl import kvk as _stdnum_kvk  # type: ignore[attr-defined]
@@ -58,22 +61,30 @@ def _unique_number(
 
 
 def save_gemeente(
-    session: Session, actor: User, *, cbs_code: str, naam: str, gemeente: Gemeente | None = None
+    session: Session, actor: User, *, cbs_code: str, naam: str, gemeente: Gemeente | None = None,
+    oin: str | None = None,
 ) -> Gemeente:
-    """Create or change a gemeente; a new gemeente joins the creator's own gemeenten so it can be managed."""
+    """Create or change a gemeente; a new gemeente joins the creator's own gemeenten so it can be managed.
+
+    `oin` None leaves the OIN as it is; an empty text clears it.
+    """
     errors: dict[str, str] = {}
     code = _unique_number(session, errors, "cbs_code", cbs_code, parse_cbs_code, Gemeente.cbs_code, gemeente,
                           "Er bestaat al een gemeente met deze CBS-code.")
     clean_naam = _check_naam(naam, errors, 120)
+    clean_oin = gemeente.oin if gemeente is not None else None
+    if oin is not None:
+        clean_oin = _optional_unique(session, errors, "oin", oin, referentie.parse_oin, Gemeente.oin, gemeente,
+                                     "Er bestaat al een gemeente met dit OIN.")
     if errors:
         raise ValidationError(errors)
     created = gemeente is None
     if gemeente is None:
-        gemeente = Gemeente(cbs_code=code, naam=clean_naam)
+        gemeente = Gemeente(cbs_code=code, naam=clean_naam, oin=clean_oin)
         session.add(gemeente)
         actor.gemeenten.append(gemeente)
     else:
-        gemeente.cbs_code, gemeente.naam = code, clean_naam
+        gemeente.cbs_code, gemeente.naam, gemeente.oin = code, clean_naam, clean_oin
     session.flush()
     audit.record(
         session, actor, AuditActie.GEMEENTE_AANGEMAAKT if created else "gemeente_gewijzigd",
@@ -92,9 +103,11 @@ def save_aanbieder(
     soort: AanbiederSoort | str | None,
     actief: bool = True,
     aanbieder: Aanbieder | None = None,
+    duo: DuoInstelling | None = None,
 ) -> Aanbieder:
-    """Create or change an aanbieder organisation."""
+    """Create or change an aanbieder organisation (`duo` None leaves DUO's reference data as it is)."""
     errors: dict[str, str] = {}
+    instelling = _check_duo(session, errors, duo, aanbieder) if duo is not None else None
     kvk = _unique_number(session, errors, "kvk_nummer", kvk_nummer, parse_kvk_nummer, Aanbieder.kvk_nummer, aanbieder,
                          "Er bestaat al een aanbieder met dit KvK-nummer.")
     clean_naam = _check_naam(naam, errors, 200)
@@ -113,6 +126,9 @@ def save_aanbieder(
         session.add(aanbieder)
     else:
         aanbieder.kvk_nummer, aanbieder.naam, aanbieder.soort, aanbieder.actief = kvk, clean_naam, clean_soort, actief
+    if instelling is not None:
+        for name, value in instelling.items():
+            setattr(aanbieder, name, value)
     session.flush()
     audit.record(
         session, actor, AuditActie.AANBIEDER_AANGEMAAKT if created else "aanbieder_gewijzigd",
@@ -121,6 +137,47 @@ def save_aanbieder(
     )
     session.flush()
     return aanbieder
+
+
+@dataclass
+class DuoInstelling:
+    """DUO's reference data of a cursusinstelling as entered: instellingsnummer, Blik op Werk, keurmerken."""
+
+    instellingsnummer: Raw = None
+    bow_nummer: Raw = None
+    bow_keurmerk: bool = False
+    tst_keurmerk: bool = False
+
+
+def _check_duo(
+    session: Session, errors: dict[str, str], duo: DuoInstelling, own: Aanbieder | None
+) -> dict[str, object]:
+    values: dict[str, object] = {"bow_keurmerk": bool(duo.bow_keurmerk), "tst_keurmerk": bool(duo.tst_keurmerk)}
+    values["instellingsnummer"] = _optional_unique(
+        session, errors, "instellingsnummer", duo.instellingsnummer, referentie.parse_instellingsnummer,
+        Aanbieder.instellingsnummer, own, "Er bestaat al een aanbieder met dit DUO-instellingsnummer.")
+    try:
+        values["bow_nummer"] = referentie.parse_bow_nummer(duo.bow_nummer)
+    except FieldError as exc:
+        errors["bow_nummer"] = str(exc)
+    return values
+
+
+def _optional_unique(
+    session: Session, errors: dict[str, str], field: str, raw: object, parse: Callable[[object], str | None],
+    column: Any, own: Gemeente | Aanbieder | None, taken: str,
+) -> str | None:
+    """An optional identifying number, parsed and not used by another organisation; problems go into `errors`."""
+    try:
+        value = parse(raw)
+    except FieldError as exc:
+        errors[field] = str(exc)
+        return None
+    if value is not None:
+        clash = session.scalar(select(column.class_.id).where(column == value))
+        if clash is not None and (own is None or clash != own.id):
+            errors[field] = taken
+    return value
 
 
 def _check_naam(raw: str, errors: dict[str, str], max_length: int) -> str:

@@ -115,7 +115,9 @@ def _store_examenresultaat(
 ) -> Examenresultaat:
     onderdeel = errors.run("onderdeel", lambda: parse_choice(Examenonderdeel, data.onderdeel,
                                                              "Kies het examenonderdeel."))
-    niveau = errors.run("niveau", lambda: parse_choice(Examenniveau, data.niveau, "Kies het niveau: A2, B1 of B2."))
+    # DUO's own results may lack a niveau (Examen.openapi.yml); a provider always says which exam it was.
+    niveau = errors.run("niveau", lambda: parse_choice(Examenniveau, data.niveau, "Kies het niveau: A2, B1 of B2.",
+                                                       required=bron is not ResultaatBron.DUO))
     resultaat = errors.run("resultaat", lambda: parse_choice(
         Examenuitslag, data.resultaat, "Kies het resultaat: geslaagd, gezakt of geen resultaat."))
     reden = errors.run("reden_geen_resultaat", lambda: parse_choice(
@@ -146,7 +148,7 @@ def _store_examenresultaat(
     if not gewijzigd:
         return uitslag  # the same result again: nothing to do
     actie = AuditActie.EXAMENRESULTAAT_GEREGISTREERD if nieuw else AuditActie.EXAMENRESULTAAT_GECORRIGEERD
-    details = {"onderdeel": onderdeel.value, "niveau": niveau.value, "resultaat": resultaat.value,
+    details = {"onderdeel": onderdeel.value, "niveau": niveau.value if niveau else None, "resultaat": resultaat.value,
                "bron": bron.value, "velden": ["resultaat"] if nieuw else gewijzigd}
     audit.record(session, actor, actie, object_type="examenresultaat", object_id=uitslag.id,
                  inburgeraar=inburgeraar, details=details)
@@ -293,10 +295,15 @@ class Registraties:
     afschalingsverzoeken: list[Afschalingsverzoek] = field(default_factory=list)
     omstandigheden: list[OmstandighedenMelding] = field(default_factory=list)
 
+    @property
+    def examenresultaat_met_niveau(self) -> list[Examenresultaat]:
+        """The results the grid can place; one of DUO's without a niveau shows in the timeline only."""
+        return [r for r in self.examenresultaten if r.niveau is not None]
+
     def raster(self) -> dict[Examenonderdeel, dict[Examenniveau, list[Examenresultaat]]]:
         """Exam results as a grid of onderdelen × niveaus, newest exam first per cell."""
         grid = {o: {n: [] for n in Examenniveau} for o in Examenonderdeel}
-        for uitslag in sorted(self.examenresultaten, key=lambda r: (r.examendatum, r.id), reverse=True):
+        for uitslag in sorted(self.examenresultaat_met_niveau, key=lambda r: (r.examendatum, r.id), reverse=True):
             grid[uitslag.onderdeel][uitslag.niveau].append(uitslag)
         return grid
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
 from portal.audit import AuditActie
+from portal.domain import normen
 from portal.models import Aanbieder, Inburgeraar, Presentie, RouteResultaat, TrajectStart, Verwijzing
-from portal.models.enums import OPEN_STATUSSEN
+from portal.models.enums import OPEN_STATUSSEN, Doelgroep
 from portal.services import meldingen, signalen
 
 BATCH = 500  # verwijzingen loaded per query when notifying (keeps the IN lists small)
@@ -63,6 +64,8 @@ def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, si
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
         .where(Verwijzing.status.in_(OPEN_STATUSSEN))
+        .where(or_(Inburgeraar.doelgroep == Doelgroep.ASIELSTATUSHOUDER,
+                   Verwijzing.onderdeel.notin_(normen.ZONDER_INSPANNINGSVERPLICHTING)))
         .order_by(Verwijzing.id)
     )
     result = session.execute(query)

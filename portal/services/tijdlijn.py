@@ -187,8 +187,9 @@ def tijdlijn(
                                   f"Aanbieder {aanbieder}", kenmerk))
     for uitslag in registraties.examenresultaten:
         reden = f" ({uitslag.reden_geen_resultaat.label})" if uitslag.reden_geen_resultaat else ""
+        niveau = f" {uitslag.niveau.value}" if uitslag.niveau else ""
         events.append(Gebeurtenis(uitslag.examendatum, "Examen",
-                                  f"Examen {uitslag.onderdeel.value} {uitslag.niveau.value}: "
+                                  f"Examen {uitslag.onderdeel.value}{niveau}: "
                                   f"{uitslag.resultaat.label}{reden}.", uitslag.bron.label,
                                   kenmerken.get(uitslag.verwijzing_id or 0, (None, ""))[0]))
     for resultaat in registraties.routeresultaten:

@@ -341,16 +341,24 @@ class TestCreateVerwijzing:
     @pytest.mark.parametrize(("leerroute", "onderdeel"), [
         (Leerroute.B, Onderdeel.B1_ROUTE),
         (Leerroute.O, Onderdeel.ONDERWIJSROUTE),
-        (Leerroute.Z, Onderdeel.Z_ROUTE_TAAL),
         (Leerroute.Z, Onderdeel.Z_ROUTE_PARTICIPATIE),
-        (Leerroute.B, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING),
     ])
-    def test_leerroute_and_begeleiding_only_bought_for_asielstatushouders(self, db, gemeente, regisseur, contract,
+    def test_leerroute_only_bought_for_asielstatushouders(self, db, gemeente, regisseur, contract,
                                                                           leerroute, onderdeel):
         gezin = InburgeraarFactory(gemeente=gemeente, doelgroep=GEZIN)
         with_pip(gezin, leerroute, NiveauPip.B1 if leerroute is Leerroute.B else None)
         errors = errors_of(lambda: cases.create_verwijzing(db, regisseur, gezin, verwijzing_data(contract, onderdeel)))
         assert "alleen in voor asielstatushouders" in errors["onderdeel"]
+
+    @pytest.mark.parametrize(("leerroute", "onderdeel"), [
+        (Leerroute.Z, Onderdeel.Z_ROUTE_TAAL), (Leerroute.B, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING)])
+    def test_z_route_taal_and_begeleiding_for_gezinsmigranten(self, db, gemeente, regisseur, contract, leerroute,
+                                                              onderdeel):
+        """003 Bijlage B asks DUO for their Z-route hours; maatschappelijke begeleiding is 'niet uitgesloten'."""
+        gezin = with_pip(InburgeraarFactory(gemeente=gemeente, doelgroep=GEZIN), leerroute,
+                         NiveauPip.B1 if leerroute is Leerroute.B else None)
+        verwijzing = cases.create_verwijzing(db, regisseur, gezin, verwijzing_data(contract, onderdeel))
+        assert verwijzing.onderdeel is onderdeel
 
     @pytest.mark.parametrize("onderdeel", [Onderdeel.MAP, Onderdeel.PVT])
     def test_map_and_pvt_for_gezinsmigranten_too(self, db, gemeente, regisseur, contract, onderdeel):
@@ -368,7 +376,7 @@ class TestCreateVerwijzing:
 
     def test_passende_onderdelen_offer_only_what_fits(self, db, gemeente, asiel):
         gezin = InburgeraarFactory(gemeente=gemeente, doelgroep=GEZIN)
-        assert cases.passende_onderdelen(gezin) == [Onderdeel.PVT]
+        assert cases.passende_onderdelen(gezin) == [Onderdeel.PVT, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING]
         with_pip(asiel, Leerroute.B, NiveauPip.B1)
         assert cases.passende_onderdelen(asiel) == [
             Onderdeel.B1_ROUTE, Onderdeel.MAP, Onderdeel.PVT, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING]

@@ -314,3 +314,32 @@ def test_caseload_never_contains_other_gemeenten(db, gemeente, regisseur):
     vreemd = InburgeraarFactory(gemeente=GemeenteFactory())
     ids = {c.id for c in signalen.caseload(db, regisseur, today=TODAY)}
     assert eigen.id in ids and vreemd.id not in ids
+
+
+def test_gezinsmigrant_on_the_z_route_gets_no_inspanningsverplichting_signals(db, gemeente, regisseur):
+    """003 Bijlage B: Z-route taal for a gezinsmigrant is recorded (its hours go to DUO) but the law sets no
+    inspanningsverplichting towards the gemeente: no low attendance, no hours behind, no 'geen presentie'."""
+    from portal.models.enums import Doelgroep
+    from portal.services import signalen_job
+
+    def case(doelgroep):
+        person = InburgeraarFactory(gemeente=gemeente, doelgroep=doelgroep)
+        PipFactory(inburgeraar=person, leerroute=Leerroute.Z, niveau=NiveauPip.A2, geschatte_intensiteit=None)
+        start = TODAY - timedelta(days=182)
+        verwijzing = _verwijzing(db, person, gemeente, onderdeel=Onderdeel.Z_ROUTE_TAAL, beoogde_startdatum=start,
+                                 uiterste_einddatum=start + timedelta(days=364))
+        _start(db, verwijzing, start)
+        for n in range(10):  # a few hours long ago, then only unexcused absence
+            _presentie(db, verwijzing, TODAY - timedelta(days=60 + n), 2)
+        _presentie(db, verwijzing, TODAY - timedelta(days=3), 0, ongeoorloofd=4)
+        db.flush()
+        return person, verwijzing
+
+    asiel, asiel_v = case(Doelgroep.ASIELSTATUSHOUDER)
+    gezin, gezin_v = case(Doelgroep.GEZINSMIGRANT_OVERIG)
+    codes = {s.code for s in _case(db, regisseur, asiel).signalen}
+    assert {"aanwezigheid_laag", "uren_achter"} <= codes
+    codes = {s.code for s in _case(db, regisseur, gezin).signalen}
+    assert codes.isdisjoint({"aanwezigheid_laag", "uren_achter", "geen_presentie"})
+    flagged = {o.verwijzing_id for o in signalen_job.aanwezigheid_onder_drempel(db, TODAY)}
+    assert asiel_v.id in flagged and gezin_v.id not in flagged

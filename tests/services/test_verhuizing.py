@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal import access
-from portal.models import AuditEvent, Inburgeraar, Presentie, VerwijzingBesluit
+from portal.models import AuditEvent, HandhavingGrond, Inburgeraar, Presentie, VerwijzingBesluit
 from portal.models.enums import OPEN_STATUSSEN, Onderdeel, Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
 from portal.services import NotAllowed, ValidationError
@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
+from tests.factories_chain import HandhavingFactory
 
 TODAY = date(2026, 12, 3)
 
@@ -121,7 +122,10 @@ def test_dossier_holds_the_old_period_only(db, world):
     PresentieFactory(verwijzing=verwijzing, datum=date(2026, 5, 29), uren_aanwezig=Decimal("3.75"))
     PresentieFactory(verwijzing=verwijzing, datum=date(2026, 5, 31), activiteit=Activiteit.BREDE_INTAKE,
                      uren_aanwezig=Decimal("2.00"))
+    HandhavingFactory(inburgeraar=person, datum=date(2026, 5, 20), bedrag_cent=25000,
+                      grond=HandhavingGrond.BREDE_INTAKE)
     verhuizing = _move(db, world["oud"], person, world["dalfsen"], date(2026, 6, 1))
+    HandhavingFactory(inburgeraar=person, datum=date(2026, 6, 20))  # the new gemeente's, after the move
     # After the move: a new PIP and new hours in the new gemeente, not in the old one's dossier.
     PipFactory(inburgeraar=person, versie=2, dagtekening=date(2026, 7, 1))
     PresentieFactory(verwijzing=verwijzing, datum=date(2026, 6, 2), uren_aanwezig=Decimal("10"))
@@ -133,6 +137,7 @@ def test_dossier_holds_the_old_period_only(db, world):
     assert data["gevolgde_uren"]["bredeintake/taallesknm"] == {"uren": "2.00", "duo_waarde": 2}
     assert data["verhuizing"]["periode_tot"] == "2026-05-31"
     assert [v["kenmerk"] for v in data["open_verwijzingen"]] == [verwijzing.kenmerk]
+    assert [(h["datum"], h["bedrag_cent"]) for h in data["handhaving"]] == [("2026-05-20", 25000)]
     assert "besluit" not in data["open_verwijzingen"][0]  # what the new gemeente decides is not the old one's
     assert "gezondheid" not in str(data)
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "overdrachtsdossier_bekeken")).one()

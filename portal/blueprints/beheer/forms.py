@@ -37,6 +37,9 @@ class UserEditForm(FlaskForm):
 
     naam = StringField("Naam", filters=[_strip], validators=[DataRequired("Vul de naam in.")])
     rol = SelectField("Rol", validate_choice=False, validators=[DataRequired("Kies een rol.")])
+    telefoonnummer = StringField(
+        "Telefoonnummer", filters=[_strip], render_kw={"autocomplete": "off", "inputmode": "tel"},
+        description="Voor klantregisseurs: DUO toont dit nummer als contactpersoon van hun inburgeraars.")
     gemeente_ids = CheckboxListField(
         "Gemeenten", coerce=_int_or_zero, validate_choice=False,
         description="Alleen voor medewerkers van een gemeente: de gemeenten waarvoor deze persoon werkt.",
@@ -95,6 +98,8 @@ class GemeenteForm(FlaskForm):
         validators=[DataRequired("Vul de CBS-gemeentecode in.")],
     )
     naam = StringField("Naam", filters=[_strip], validators=[DataRequired("Vul de naam in.")])
+    oin = StringField("OIN", filters=[_strip], render_kw={"inputmode": "numeric", "autocomplete": "off"},
+                      description="Organisatie-identificatienummer voor berichten aan DUO: 20 cijfers.")
 
 
 class AanbiederForm(FlaskForm):
@@ -110,3 +115,10 @@ class AanbiederForm(FlaskForm):
         validators=[DataRequired("Kies de soort aanbieder.")],
     )
     actief = BooleanField("Actief", default=True)
+    instellingsnummer = StringField(
+        "DUO-instellingsnummer", filters=[_strip], render_kw={"autocomplete": "off"},
+        description="10 tekens, uit DUO's lijst van instellingen. Nodig voor het inburgeringsaanbod aan DUO.")
+    bow_nummer = StringField("Blik op Werk-nummer", filters=[_strip], render_kw={"inputmode": "numeric"},
+                             description="Registratienummer bij Blik op Werk: 1 tot 10 cijfers.")
+    bow_keurmerk = BooleanField("Keurmerk Blik op Werk (inburgering)")
+    tst_keurmerk = BooleanField("Keurmerk taalschakeltrajecten (TST)")

@@ -52,7 +52,8 @@ def gemeente(gemeente_id: int | None) -> str | Response:
     done = save_form(
         form,
         lambda: organisaties.save_gemeente(
-            db.session, actor, cbs_code=form.cbs_code.data or "", naam=form.naam.data or "", gemeente=existing
+            db.session, actor, cbs_code=form.cbs_code.data or "", naam=form.naam.data or "", gemeente=existing,
+            oin=form.oin.data or "",
         ),
         lambda saved: f"Gemeente {saved.naam} is opgeslagen.",
         url_for("beheer.organisaties_index"),
@@ -76,6 +77,9 @@ def aanbieder(aanbieder_id: int | None) -> str | Response:
             db.session, actor,
             kvk_nummer=form.kvk_nummer.data or "", naam=form.naam.data or "", soort=form.soort.data,
             actief=bool(form.actief.data), aanbieder=existing,
+            duo=organisaties.DuoInstelling(
+                instellingsnummer=form.instellingsnummer.data, bow_nummer=form.bow_nummer.data,
+                bow_keurmerk=bool(form.bow_keurmerk.data), tst_keurmerk=bool(form.tst_keurmerk.data)),
         ),
         lambda saved: f"Aanbieder {saved.naam} is opgeslagen.",
         url_for("beheer.organisaties_index"),

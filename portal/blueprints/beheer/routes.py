@@ -86,12 +86,14 @@ def edit_user(user_id: int) -> str | Response:
     actor = _actor()
     user = access.get_user_or_404(actor, user_id)
     # On POST the submitted values replace these defaults (unticked boxes included).
-    form = UserEditForm(data={"naam": user.naam, "rol": user.rol.value, "gemeente_ids": user.gemeente_ids})
+    form = UserEditForm(data={"naam": user.naam, "rol": user.rol.value, "gemeente_ids": user.gemeente_ids,
+                              "telefoonnummer": user.telefoonnummer or ""})
     _fill_choices(form, actor, same_kind_as=user)
     done = save_form(
         form,
         lambda: accounts.update_user(db.session, actor, user, accounts.UserData(
-            naam=form.naam.data or "", rol=form.rol.data, gemeente_ids=list(form.gemeente_ids.data or [])
+            naam=form.naam.data or "", rol=form.rol.data, gemeente_ids=list(form.gemeente_ids.data or []),
+            telefoonnummer=form.telefoonnummer.data or "",
         )),
         "De wijzigingen zijn opgeslagen.", url_for("beheer.edit_user", user_id=user.id),
     )

@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select
-from portal.models.enums import Doelgroep, Leerroute, NiveauPip
+from portal.models.enums import Doelgroep, IndicatorAlfabetisering, Leerroute, NiveauPip
 
 DATE_HINT = DATUM_HINT
 DATE_KW = DATUM_KW
@@ -59,6 +59,13 @@ class PipForm(FlaskForm):
         render_kw={"inputmode": "numeric", "size": "6"},
     )
     reden_wijziging = TextAreaField("Reden van de wijziging", description="Verplicht vanaf de tweede versie.")
+    indicator_alfabetisering = RadioField(
+        "Alfabetiseringsonderwijs (voor DUO)", validate_choice=False,
+        choices=choices([*IndicatorAlfabetisering.choices(), ("", "Nog niet bekend")]),
+        description="A: analfabeet; AA: anders gealfabetiseerd (ander schrift). Nodig voor het inburgeringsaanbod.")
+    indicator_mag_opleiding_afmaken = RadioField(
+        "Mag de lopende opleiding afmaken (voor DUO)", validate_choice=False,
+        choices=choices([("ja", "Ja"), ("nee", "Nee"), ("", "Niet van toepassing")]))
 
 
 class VerwijzingForm(FlaskForm):

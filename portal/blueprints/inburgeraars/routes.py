@@ -126,6 +126,10 @@ def pip_nieuw(inburgeraar_id: int) -> str | Response:
         form.leerroute.data = huidige.leerroute.value
         form.niveau.data = huidige.niveau.value if huidige.niveau else ""
         form.geschatte_intensiteit.data = str(huidige.geschatte_intensiteit or "")
+        form.indicator_alfabetisering.data = huidige.indicator_alfabetisering.value \
+            if huidige.indicator_alfabetisering else ""
+        afmaken = huidige.indicator_mag_opleiding_afmaken
+        form.indicator_mag_opleiding_afmaken.data = "" if afmaken is None else ("ja" if afmaken else "nee")
     done = save_form(
         form, lambda: cases.record_pip(db.session, current_user, inburgeraar, input_from(cases.PipInput, form)),
         lambda pip: f"Versie {pip.versie} van het PIP is vastgelegd.",

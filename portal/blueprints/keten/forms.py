@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import RadioField, StringField, TextAreaField
 
+from portal.blueprints.beheer.forms import CheckboxListField
 from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select
-from portal.models import VerwijzingBesluit
+from portal.models import HandhavingGrond, HandhavingSoort, VerwijzingBesluit
 
 
 class VerhuizingForm(FlaskForm):
@@ -25,3 +26,49 @@ class BesluitForm(FlaskForm):
     contract_id = select("Contract voor de nieuwe gemeente",
                          description="Alleen bij voortzetten: een contract van dezelfde aanbieder dat de nieuwe "
                                      "gemeente dekt.")
+
+
+class ActieForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ExportForm(FlaskForm):
+    """Which gemeente's pending berichten to export."""
+
+    gemeente_id = select("Gemeente", validators=VERPLICHT)
+
+
+class AntwoordForm(FlaskForm):
+    """DUO's answer to one bericht, as the transport reports it."""
+
+    status = StringField("HTTP-status van DUO", validators=VERPLICHT, render_kw={"inputmode": "numeric", "size": "4"},
+                         description="201 of 204 is geaccepteerd; 400, 403, 404, 500 of 503 is afgewezen.")
+    foutmeldingen = TextAreaField("Foutmeldingen van DUO", description="Eén fouttekst per regel, zoals DUO ze gaf.")
+    contactpersoon_id = StringField("Id van de contactpersoon bij DUO", render_kw={"inputmode": "numeric"},
+                                    description="Alleen bij het aanmelden van een contactpersoon: het id uit "
+                                                "DUO's antwoord (1 tot en met 99999).")
+
+
+class HandhavingForm(FlaskForm):
+    """A waarschuwing or boete the gemeente decided."""
+
+    soort = RadioField("Maatregel", choices=options(HandhavingSoort.choices()), validate_choice=False,
+                       validators=VERPLICHT)
+    grond = RadioField("Grond", choices=options(HandhavingGrond.choices()), validate_choice=False,
+                       validators=VERPLICHT)
+    datum = StringField("Datum van de beschikking", validators=VERPLICHT, description=DATUM_HINT, render_kw=DATUM_KW)
+    verwijtbaarheid_pct = StringField("Verwijtbaarheid (procent)", render_kw={"inputmode": "numeric", "size": "4"},
+                                      description="Bij een boete: 0 tot en met 100, bijvoorbeeld 25, 50, 75 of 100.")
+    bedrag = StringField("Bedrag (euro)", render_kw={"inputmode": "decimal", "size": "10"},
+                         description="Alleen bij een boete, zoals in de beschikking: bijvoorbeeld 250 of 1.234,50.")
+    kenmerk = StringField("Kenmerk beschikking", render_kw={"autocomplete": "off"})
+    toelichting = TextAreaField("Toelichting", description="Geen gezondheidsgegevens: die horen in de intake.")
+    presentie_ids = CheckboxListField("Bewijs: presentie met afwezigheid", choices=[], validate_choice=False)
+
+
+class CbsForm(FlaskForm):
+    """Which gemeente and period the CBS file covers."""
+
+    gemeente_id = select("Gemeente", validators=VERPLICHT)
+    van = StringField("Eerste dag van de periode", render_kw=DATUM_KW)
+    tot = StringField("Laatste dag van de periode", render_kw=DATUM_KW, description=DATUM_HINT)

@@ -135,6 +135,9 @@ _NIVEAU_RANG = {Examenniveau.A2: 1, Examenniveau.B1: 2, Examenniveau.B2: 3}
 _PIP_RANG = {NiveauPip.A2: 1, NiveauPip.B1: 2}
 
 
-def niveau_voldoet(examen: Examenniveau, pip_niveau: NiveauPip | None) -> bool:
-    """Whether an exam level is at or above the PIP's niveau (no niveau in the PIP: any level counts)."""
+def niveau_voldoet(examen: Examenniveau | None, pip_niveau: NiveauPip | None) -> bool:
+    """Whether an exam level is at or above the PIP's niveau (no niveau in the PIP: any level counts; a DUO result
+    without a niveau proves no level)."""
+    if examen is None:
+        return False
     return pip_niveau is None or _NIVEAU_RANG[examen] >= _PIP_RANG[pip_niveau]

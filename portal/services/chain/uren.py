@@ -34,6 +34,25 @@ def per_activiteit(
     return {activiteit: as_decimal(uren) for activiteit, uren in session.execute(query)}
 
 
+def per_inburgeraar(
+    session: Session, inburgeraar_ids: list[int], gemeente_id: int
+) -> dict[int, dict[Activiteit, Decimal]]:
+    """`per_activiteit` for many inburgeraars in one query (the DUO outbox refreshes a whole gemeente)."""
+    found: dict[int, dict[Activiteit, Decimal]] = {i: {} for i in inburgeraar_ids}
+    if not inburgeraar_ids:
+        return found
+    query = (
+        select(Verwijzing.inburgeraar_id, Presentie.activiteit, func.sum(Presentie.uren_aanwezig))
+        .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
+        .where(Verwijzing.inburgeraar_id.in_(inburgeraar_ids),
+               gemeente_op_expr(Verwijzing.inburgeraar_id, Presentie.datum) == gemeente_id)
+        .group_by(Verwijzing.inburgeraar_id, Presentie.activiteit)
+    )
+    for inburgeraar_id, activiteit, uren in session.execute(query):
+        found[inburgeraar_id][activiteit] = as_decimal(uren)
+    return found
+
+
 def tellers(
     session: Session, inburgeraar_id: int, gemeente_id: int, *, tot: date | None = None
 ) -> dict[DuoUrenSoort, Decimal]:

@@ -22,6 +22,7 @@ from portal.models import (
     Contract,
     ContractOnderdeel,
     Gemeente,
+    Handhaving,
     Inburgeraar,
     Pip,
     User,
@@ -258,9 +259,13 @@ def dossier(session: Session, verhuizing: Verhuizing) -> Overdrachtsdossier:
     return result
 
 
-def _handhaving(session: Session, verhuizing: Verhuizing, tot: date) -> list[Any]:
-    """Warnings and fines of the old gemeente's period (filled in once the handhaving register exists)."""
-    return []
+def _handhaving(session: Session, verhuizing: Verhuizing, tot: date) -> list[Handhaving]:
+    """Warnings and fines the old gemeente imposed in its period (Besluit 9.4 lid 4 c: uitgevoerde handhaving)."""
+    query = select(Handhaving).where(Handhaving.inburgeraar_id == verhuizing.inburgeraar_id,
+                                     Handhaving.gemeente_id == verhuizing.van_gemeente_id, Handhaving.datum <= tot)
+    if verhuizing.periode_van is not None:
+        query = query.where(Handhaving.datum >= verhuizing.periode_van)
+    return list(session.scalars(query.order_by(Handhaving.datum)))
 
 
 def read(session: Session, actor: User, verhuizing: Verhuizing) -> Overdrachtsdossier:

@@ -1,0 +1,145 @@
+"""The handhaving register: record a waarschuwing or boete the gemeente decided, within its beleid's amounts.
+
+The portal records decisions; it does not make them. It checks what the law and the gemeente's beleid bound
+(the maximum per overtreding, €2,400 per termijn by default) and suggests the escalation step as a hint only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal import audit, clock
+from portal.audit import AuditActie
+from portal.models import Inburgeraar, Presentie, User, Verwijzing
+from portal.models.handhaving import Handhaving, HandhavingBeleid, HandhavingGrond, HandhavingSoort
+from portal.services import Errors, Raw
+from portal.services.validation import FieldError, parse_choice, parse_past_date, parse_text, parse_whole_number
+
+_EURO = re.compile(r"^(?:€\s*)?(\d{1,3}(?:\.\d{3})*|\d+)(?:,(\d{1,2}))?$")
+
+
+@dataclass
+class HandhavingInput:
+    """A waarschuwing or boete as entered; the amount in euros as text ("250" or "1.234,50")."""
+
+    soort: Raw = None
+    grond: Raw = None
+    datum: Raw = None
+    verwijtbaarheid_pct: Raw = None
+    bedrag: Raw = None
+    kenmerk: Raw = None
+    toelichting: Raw = None
+    presentie_ids: list[Raw] = field(default_factory=list)
+
+
+def parse_euro_cent(raw: Raw) -> int | None:
+    """An amount in euros (Dutch notation) as integer cents; None for empty input."""
+    text = "" if raw is None else str(raw).strip().replace(" ", "")
+    if not text:
+        return None
+    match = _EURO.match(text)
+    if not match:
+        raise FieldError("Vul het bedrag in euro's in, bijvoorbeeld 250 of 1.234,50.")
+    euros = int(match.group(1).replace(".", ""))
+    cents = int((match.group(2) or "0").ljust(2, "0"))
+    return euros * 100 + cents
+
+
+def beleid_voor(session: Session, gemeente_id: int) -> HandhavingBeleid:
+    """The gemeente's amounts; the defaults of 003 §3.2.6 when it set none."""
+    beleid = session.scalar(select(HandhavingBeleid).where(HandhavingBeleid.gemeente_id == gemeente_id))
+    return beleid or HandhavingBeleid(gemeente_id=gemeente_id, max_brede_intake_cent=25000, max_pip_cent=80000,
+                                      max_per_termijn_cent=240000, escalatie_start_cent=None)
+
+
+def max_bedrag(beleid: HandhavingBeleid, grond: HandhavingGrond) -> int:
+    """The highest fine for one overtreding on this ground."""
+    return beleid.max_brede_intake_cent if grond is HandhavingGrond.BREDE_INTAKE else beleid.max_pip_cent
+
+
+def boetes_in_termijn(session: Session, inburgeraar: Inburgeraar) -> int:
+    """Cents of fines already imposed in the current inburgeringstermijn (all of them before the first PIP)."""
+    query = select(func.coalesce(func.sum(Handhaving.bedrag_cent), 0)).where(
+        Handhaving.inburgeraar_id == inburgeraar.id, Handhaving.soort == HandhavingSoort.BOETE)
+    if inburgeraar.termijn_start is not None:
+        query = query.where(Handhaving.datum >= inburgeraar.termijn_start)
+    return int(session.scalar(query) or 0)
+
+
+def voorstel(session: Session, inburgeraar: Inburgeraar, grond: HandhavingGrond, verwijtbaarheid_pct: int) -> int:
+    """The escalation step for the next fine on this ground, times the verwijtbaarheid: a hint, never a decision."""
+    beleid = beleid_voor(session, inburgeraar.gemeente_id)
+    hoogste = max_bedrag(beleid, grond)
+    basis = hoogste
+    if grond is HandhavingGrond.PIP_VERPLICHTING and beleid.escalatie_start_cent:
+        eerdere = session.scalar(select(func.count()).where(
+            Handhaving.inburgeraar_id == inburgeraar.id, Handhaving.soort == HandhavingSoort.BOETE,
+            Handhaving.grond == grond)) or 0
+        basis = min(hoogste, beleid.escalatie_start_cent * 2 ** eerdere)
+    bedrag = (Decimal(basis) * verwijtbaarheid_pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    ruimte = beleid.max_per_termijn_cent - boetes_in_termijn(session, inburgeraar)
+    return max(0, min(int(bedrag), ruimte))
+
+
+def register(
+    session: Session, actor: User, inburgeraar: Inburgeraar, data: HandhavingInput, *, today: date | None = None
+) -> Handhaving:
+    """Record a decided waarschuwing or boete of the inburgeraar's gemeente, with presentie as evidence."""
+    today = today or clock.today()
+    errors = Errors()
+    soort = errors.run("soort", lambda: parse_choice(HandhavingSoort, data.soort, "Kies waarschuwing of boete."))
+    grond = errors.run("grond", lambda: parse_choice(HandhavingGrond, data.grond, "Kies de grond."))
+    datum = errors.run("datum", lambda: parse_past_date(
+        data.datum, today, label="de datum van de beschikking", subject="De datum van de beschikking"))
+    pct = errors.run("verwijtbaarheid_pct", lambda: parse_whole_number(
+        data.verwijtbaarheid_pct, label="de verwijtbaarheid (procent)", minimum=0, maximum=100,
+        required=soort is HandhavingSoort.BOETE))
+    bedrag = errors.run("bedrag", lambda: parse_euro_cent(data.bedrag))
+    kenmerk = errors.run("kenmerk", lambda: parse_text(data.kenmerk, "het kenmerk", required=False, max_length=40,
+                                                       single_line=True))
+    toelichting = errors.run("toelichting", lambda: parse_text(data.toelichting, "de toelichting", required=False,
+                                                               max_length=2000))
+    if soort is HandhavingSoort.WAARSCHUWING and bedrag is not None:
+        errors.add("bedrag", "Een waarschuwing heeft geen bedrag. Laat het bedrag leeg of kies boete.")
+    if soort is HandhavingSoort.BOETE and grond is not None and "bedrag" not in errors.errors:
+        beleid = beleid_voor(session, inburgeraar.gemeente_id)
+        if bedrag is None or bedrag <= 0:
+            errors.add("bedrag", "Vul het bedrag van de boete in.")
+        elif bedrag > max_bedrag(beleid, grond):
+            errors.add("bedrag", f"Het bedrag is hoger dan het maximum voor deze grond "
+                       f"({euro(max_bedrag(beleid, grond))}). Controleer het bedrag in de beschikking.")
+        else:
+            al = boetes_in_termijn(session, inburgeraar)
+            if al + bedrag > beleid.max_per_termijn_cent:
+                errors.add("bedrag", f"Samen met de eerdere boetes in deze termijn ({euro(al)}) komt dit boven het "
+                           f"maximum van {euro(beleid.max_per_termijn_cent)} per termijn. "
+                           f"Er is nog {euro(beleid.max_per_termijn_cent - al)} ruimte.")
+    ids = {int(raw) for raw in data.presentie_ids if str(raw).strip().isdigit()}
+    bewijs = list(session.scalars(
+        select(Presentie).join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
+        .where(Presentie.id.in_(ids), Verwijzing.inburgeraar_id == inburgeraar.id)
+    )) if ids else []
+    if len(bewijs) != len(ids):
+        errors.add("presentie_ids", "Kies als bewijs alleen presentie van deze inburgeraar.")
+    errors.raise_if_any()
+    row = Handhaving(inburgeraar_id=inburgeraar.id, gemeente_id=inburgeraar.gemeente_id, soort=soort, grond=grond,
+                     datum=datum, verwijtbaarheid_pct=pct, bedrag_cent=bedrag, kenmerk=kenmerk,
+                     toelichting=toelichting, vastgelegd_door_id=actor.id, bewijs=bewijs)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, AuditActie.HANDHAVING_VASTGELEGD, object_type="handhaving", object_id=row.id,
+                 inburgeraar=inburgeraar, details={"soort": soort.value, "grond": grond.value,
+                                                   "bedrag_cent": bedrag, "bewijs": len(bewijs)})
+    return row
+
+
+def euro(cent: int) -> str:
+    """Cents as Dutch euro notation: € 1.234,50."""
+    euros, cents = divmod(cent, 100)
+    return f"€ {euros:,}".replace(",", ".") + f",{cents:02d}"

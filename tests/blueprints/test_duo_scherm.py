@@ -1,0 +1,49 @@
+"""The DUO screen as a klantregisseur uses it: refresh, read a bericht's JSON, export a batch, record DUO's answer."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from portal.models import AuditEvent, BerichtStatus, DuoBericht
+from portal.models.enums import IndicatorAlfabetisering, Leerroute, NiveauPip, Rol
+from tests.factories import GemeenteFactory, InburgeraarFactory, PipFactory, UserFactory
+from tests.helpers import post_form
+
+
+def test_refresh_export_and_answer(app, db, login_as):
+    hoorn = GemeenteFactory(naam="Hoorn", oin="00000001000000405000")
+    opmeer = GemeenteFactory(naam="Opmeer")  # no OIN yet: named on the screen
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn, opmeer])
+    person = InburgeraarFactory(gemeente=hoorn)
+    PipFactory(inburgeraar=person, dagtekening=date.today() - timedelta(days=30), leerroute=Leerroute.Z,
+               niveau=NiveauPip.A2, geschatte_intensiteit=None, indicator_alfabetisering=IndicatorAlfabetisering.A)
+    db.flush()
+    client = login_as(regisseur)
+
+    refreshed = post_form(client, "/keten/duo/bijwerken", page_url="/keten/duo", follow_redirects=True)
+    html = refreshed.get_data(as_text=True)
+    assert "1 nieuwe berichten klaargezet." in html
+    assert "Opmeer heeft nog geen OIN" in html
+    bericht = db.scalars(select(DuoBericht)).one()
+    assert person.bsn not in html  # lists show no BSN
+
+    page = client.get(f"/keten/duo/{bericht.id}").get_data(as_text=True)
+    assert "&#34;leerroute&#34;: &#34;Z&#34;" in page or '"leerroute": "Z"' in page
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "duo_bericht_bekeken")) is not None
+
+    export = post_form(client, "/keten/duo/export", {"gemeente_id": str(hoorn.id)}, page_url="/keten/duo")
+    assert export.status_code == 200 and export.mimetype == "application/x-ndjson"
+    lines = export.get_data(as_text=True).splitlines()
+    assert [json.loads(line)["berichtId"] for line in lines] == [bericht.bericht_id]
+    db.refresh(bericht)
+    assert bericht.status is BerichtStatus.VERZONDEN
+
+    bad = post_form(client, f"/keten/duo/{bericht.id}", {"status": "abc"})
+    assert bad.status_code == 422 and "HTTP-status" in bad.get_data(as_text=True)
+    ok = post_form(client, f"/keten/duo/{bericht.id}", {"status": "201"})
+    assert ok.status_code == 302
+    db.refresh(bericht)
+    assert (bericht.status, bericht.antwoord_status) == (BerichtStatus.GEACCEPTEERD, 201)
