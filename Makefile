@@ -5,7 +5,11 @@ PYTHON ?= python3
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install browser lint bench worker clean
+.PHONY: run test install browser spectral lint bench worker clean
+
+# The NL API Design Rules linter for the API's OpenAPI document, pinned, in a project-local npm cache.
+SPECTRAL_VERSION := 6.16.3
+SPECTRAL := .cache/spectral/node_modules/.bin/spectral
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +39,19 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
 	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'; }
 
+## spectral: @stoplight/spectral-cli from npm into .cache/spectral (tests/api/test_openapi_lint.py runs it)
+spectral: $(SPECTRAL)
+
+$(SPECTRAL):
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "npm ontbreekt; installeren via apt (Debian-pakket npm)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm) \
+	  || sudo sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm'; }
+	mkdir -p .cache/spectral
+	npm install --prefix .cache/spectral --no-audit --no-fund --silent @stoplight/spectral-cli@$(SPECTRAL_VERSION)
+
 ## test: install and run the whole suite (set DATABASE_URL to run it on PostgreSQL)
-test: install browser
+test: install browser spectral
 	$(BIN)/pytest
 
 lint: install
@@ -52,4 +67,4 @@ bench: install
 	$(BIN)/python -m bench load --pg
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .cache

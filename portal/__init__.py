@@ -18,6 +18,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     configure_logging()
     register_extensions(app)
     register_blueprints(app)
+    register_api(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -52,6 +53,13 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+
+
+def register_api(app: Flask) -> None:
+    """The API for providers' and gemeenten' systems under /api/v1 (a separate APIFlask app)."""
+    from portal.api import register_api as mount
+
+    mount(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

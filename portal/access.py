@@ -18,6 +18,7 @@ from sqlalchemy import Select, exists, false, or_, select
 from portal.extensions import db, login_manager
 from portal.models import (
     Aanbieder,
+    ApiClient,
     AuditEvent,
     CbsLevering,
     Contract,
@@ -100,6 +101,8 @@ def gemeente_ids_in_scope(user: User) -> Select[tuple[int]]:
     Everyone sees the gemeenten they are assigned to; a contractmanager also sees every gemeente of
     the contracts it manages, which is how a regional contractmanager covers the whole region.
     """
+    if getattr(user, "is_api_client", False):  # a gemeente's system (portal/principal.py): its one gemeente
+        return select(Gemeente.id).where(Gemeente.id.in_(user.gemeente_ids))
     own = select(user_gemeente.c.gemeente_id).where(user_gemeente.c.user_id == user.id)
     if user.rol is Rol.CONTRACTMANAGER:
         managed = (
@@ -446,6 +449,26 @@ def uploads(user: User) -> Select[tuple[Upload]]:
     return select(Upload).where(false())
 
 
+# --- API clients (issue 15) -------------------------------------------------------------------------
+
+def may_manage_api_clients(user: User) -> bool:
+    """An aanbieder-beheerder registers its organisation's systems; a functioneel beheerder those of its gemeenten."""
+    return user.rol in (Rol.AANBIEDER_BEHEERDER, Rol.FUNCTIONEEL_BEHEERDER)
+
+
+def api_clients(user: User) -> Select[tuple[ApiClient]]:
+    """API clients the user manages: an aanbieder-beheerder those of its own organisation, a functioneel
+    beheerder those of the gemeenten it works for."""
+    if user.rol is Rol.AANBIEDER_BEHEERDER and user.aanbieder_id is not None:
+        return select(ApiClient).where(ApiClient.aanbieder_id == user.aanbieder_id)
+    if user.rol is Rol.FUNCTIONEEL_BEHEERDER:
+        return select(ApiClient).where(ApiClient.gemeente_id.in_(gemeente_ids_in_scope(user)))
+    return select(ApiClient).where(false())
+
+
+def get_api_client_or_404(user: User, api_client_id: int) -> ApiClient:
+    """One API client the user manages."""
+    return first_or_404(api_clients(user).where(ApiClient.id == api_client_id))
 # --- contracts and declaraties (billing) -------------------------------------------------------------
 
 CONTRACT_BEHEERDERS = (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
@@ -503,3 +526,18 @@ def may_decide_declaratie(user: User, declaratie: Declaratie) -> bool:
 
     session = object_session(declaratie)
     return session is not None and declaratie.gemeente_id in set(session.scalars(gemeente_ids_in_scope(user)))
+
+
+def besliste_declaratieregels(user: User) -> Select[tuple[DeclaratieRegel]]:
+    """Decided regels of the aanbieder's own declaraties, for its staff and its API koppelingen (the decision
+    feed); gemeente staff read declaraties through `declaraties`."""
+    if user.rol in AANBIEDER_ROLLEN and user.aanbieder_id is not None:
+        from portal.models.billing import RegelStatus
+
+        return (
+            select(DeclaratieRegel)
+            .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+            .where(Declaratie.aanbieder_id == user.aanbieder_id, DeclaratieRegel.status != RegelStatus.INGEDIEND,
+                   DeclaratieRegel.beoordeeld_op.is_not(None))
+        )
+    return select(DeclaratieRegel).where(false())

@@ -59,6 +59,11 @@ class Config:
     HUEY_URL = ""  # empty: SQLite queue in instance/; redis://… for Redis
     HUEY_IMMEDIATE = False
     SQLITE_DEFERRED_READS = True  # GET requests read without the write lock until they write (portal/database.py)
+    # The API (/api/v1): limits per client (flask-limiter notation); storage memory:// counts per process,
+    # redis://host:6379 shares the count between app servers.
+    API_RATE_LIMIT = "300 per minute"
+    API_TOKEN_RATE_LIMIT = "30 per minute"  # noqa: S105 - a rate, not a secret
+    RATELIMIT_STORAGE_URI = "memory://"
     TESTING = False
 
     def __init__(self) -> None:

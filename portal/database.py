@@ -210,6 +210,13 @@ class Database:
         app.teardown_request(self._restore_begin_mode)
         app.teardown_appcontext(self._close_session)
 
+    def attach(self, app: Flask) -> None:
+        """Serve a second app (the API under /api/v1) from the same engine, with the same per-request hooks."""
+        app.extensions["database"] = self
+        app.before_request(self._choose_begin_mode)
+        app.teardown_request(self._restore_begin_mode)
+        app.teardown_appcontext(self._close_session)
+
     @property
     def session(self) -> Session:
         """The session of the current app context, created on first use."""

@@ -308,6 +308,9 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
     from portal.demo_billing import seed_billing
 
     seed_billing(session, region)
+    from portal.demo_api import seed_api
+
+    seed_api(session, region)
     session.flush()
     return region
 

@@ -14,6 +14,8 @@ from portal.models import (
     Aanbieder,
     Afschalingsverzoek,
     AfschalingsverzoekOnderdeel,
+    ApiClient,
+    ApiToken,
     AuditEvent,
     BillingRun,
     Contract,
@@ -60,10 +62,12 @@ from portal.models.resultaat import (
     ResultaatBron,
 )
 from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
+from portal.services.api_clients import AANBIEDER_SCOPES, hash_secret
 from portal.services.auth import hash_password
 
 PASSWORD = "correct horse battery staple"
 GEZONDHEID = "Chronische rugklachten; kan niet lang zitten."  # intake health text tests look for
+CLIENT_SECRET = "test-client-secret-of-a-studentadministratie"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow on purpose; hash once for the suite
 _bsn_counter = count(100000)
 
@@ -427,6 +431,26 @@ class AuditEventFactory(BaseFactory):
     origin = "web"
 
 
+class ApiClientFactory(BaseFactory):
+    class Meta:
+        model = ApiClient
+
+    client_id = factory.Sequence(lambda n: f"ic_test{n:06d}")
+    naam = factory.Sequence(lambda n: f"Studentadministratie {n}")
+    secret_hash = factory.LazyFunction(lambda: hash_secret(CLIENT_SECRET))
+    aanbieder = factory.SubFactory(AanbiederFactory)
+    scopes = " ".join(AANBIEDER_SCOPES)
+    verloopt_op = factory.LazyFunction(lambda: utcnow() + timedelta(days=365))
+
+
+class ApiTokenFactory(BaseFactory):
+    class Meta:
+        model = ApiToken
+
+    token_hash = factory.Sequence(lambda n: hash_secret(f"token-{n}"))
+    client = factory.SubFactory(ApiClientFactory)
+    scopes = factory.SelfAttribute("client.scopes")
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(minutes=15))
 # --- billing ------------------------------------------------------------------------------------------
 
 class PrestatieIndicatorFactory(BaseFactory):
@@ -544,6 +568,8 @@ ALL_FACTORIES = [
     UploadFactory,
     RegistratieWijzigingFactory,
     AuditEventFactory,
+    ApiClientFactory,
+    ApiTokenFactory,
     PrestatieIndicatorFactory,
     TariefFactory,
     ContractBudgetFactory,

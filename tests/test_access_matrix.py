@@ -24,6 +24,7 @@ from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol
 from portal.models.resultaat import Afschalingsverzoek
 from tests.factories import (
     AanbiederFactory,
+    ApiClientFactory,
     ContractFactory,
     GemeenteFactory,
     InburgeraarFactory,
@@ -132,6 +133,11 @@ def _build_world(db) -> World:
         (own if side == "own" else foreign).update(ids)
     # Meldingen belong to one user: side B's is one for the klantregisseur of gemeente B.
     foreign["melding_id"] = _melding(db, regisseur_b, inburgeraar_b).id
+    # API koppelingen: aanbieder P's for its beheerder, gemeente A's for the functioneel beheerder (see
+    # _own_api_client); gemeente B's is foreign to both.
+    own["api_client_id"] = ApiClientFactory(aanbieder=aanbieder_p).id
+    own["api_client_gemeente"] = ApiClientFactory(aanbieder=None, gemeente=gemeente_a).id
+    foreign["api_client_id"] = ApiClientFactory(aanbieder=None, gemeente=gemeente_b).id
     # Verhuizingen: A's inburgeraar moved in from gemeente C (A decides on its open verwijzing); B's too.
     own["verhuizing_id"] = _verhuizing(db, inburgeraar_a, gemeente_a, verwijzing_a).id
     foreign["verhuizing_id"] = _verhuizing(db, inburgeraar_b, gemeente_b, verwijzing_b).id
@@ -245,6 +251,8 @@ def test_route_role_scope_matrix(app: Flask, db, endpoint: str, rule: str, metho
         own = dict(world.own)
         if "melding_id" in ARG.findall(rule):
             own["melding_id"] = _melding(db, user, _own_inburgeraar(db, world)).id
+        if rol is Rol.FUNCTIONEEL_BEHEERDER:
+            own["api_client_id"] = own["api_client_gemeente"]
         for side, values in (("eigen", own), ("vreemd", world.foreign)):
             names_objects = any(name.endswith("_id") for name in ARG.findall(rule)) or endpoint in QUERY_ARGS
             if side == "vreemd" and not names_objects:

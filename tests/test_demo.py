@@ -148,6 +148,24 @@ def test_demo_has_a_completed_verhuizing_and_one_awaiting_decisions(region):
             move.van_gemeente_id
 
 
+def test_region_has_api_koppelingen_and_the_readme_example_gets_a_token(region, db, client):
+    from portal.models import ApiClient
+    from portal.models.base import utcnow
+    from portal.services import api_clients
+
+    clients = {c.client_id: c for c in db.query(ApiClient)}
+    assert set(clients) >= {"ic_demo_omringdijk", "ic_demo_omringdijk_oud", "ic_demo_debrug", "ic_demo_hoorn_cvs"}
+    assert api_clients.is_usable(clients["ic_demo_omringdijk"], utcnow())
+    assert not api_clients.is_usable(clients["ic_demo_omringdijk_oud"], utcnow())  # revoked
+    assert clients["ic_demo_hoorn_cvs"].gemeente is not None
+    response = client.post("/api/v1/oauth/token", data={"grant_type": "client_credentials"},
+                           auth=("ic_demo_omringdijk", "demo-geheim-omringdijk-eduarte"))
+    assert response.status_code == 200
+    listed = client.get("/api/v1/verwijzingen?limit=5",
+                        headers={"Authorization": f"Bearer {response.get_json()['access_token']}"})
+    assert listed.status_code == 200 and len(listed.get_json()["items"]) == 5
+
+
 def test_demo_has_duo_berichten_pending_sent_answered_and_rejected(region):
     from portal.models import BerichtStatus, DuoBericht
 

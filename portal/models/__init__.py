@@ -1,6 +1,7 @@
 """All models, imported here so that metadata is complete for Alembic and create_all."""
 
 from portal.models.account import User, UserSession, user_gemeente
+from portal.models.api_client import ApiClient, ApiToken
 from portal.models.audit import AuditEvent
 from portal.models.base import Base
 from portal.models.billing import (
@@ -54,6 +55,8 @@ __all__ = [
     "Activiteit",
     "Afschalingsverzoek",
     "AfschalingsverzoekOnderdeel",
+    "ApiClient",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "BerichtSoort",

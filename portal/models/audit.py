@@ -18,6 +18,8 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Set instead of actor_id when a provider's or gemeente's system acted through the API.
+    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(40))

@@ -605,11 +605,9 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
                                                      row.waarden[:3]))
             apply_changes(session, actor, obj, row.values(), object_type="presentie", inburgeraar_id=row.inburgeraar_id)
     kept_totals.record(session, wijzigingen)
-    for inburgeraar_id, (nieuw, gewijzigd) in per_person.items():
-        audit.record(
-            session, actor, AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie", inburgeraar=inburgeraar_id,
-            details={"nieuw": nieuw, "gewijzigd": gewijzigd},
-        )
+    audit.record_many(session, actor, AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie", per_inburgeraar={
+        inburgeraar_id: {"nieuw": nieuw, "gewijzigd": gewijzigd} for inburgeraar_id, (nieuw, gewijzigd)
+        in per_person.items()})
     session.flush()
     return result
 

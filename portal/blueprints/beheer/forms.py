@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.validators import DataRequired, EqualTo
 
-from portal.blueprints.fields import options, strip
+from portal.blueprints.fields import VERPLICHT, options, strip
 from portal.models.enums import AanbiederSoort
 
 _strip = strip
@@ -122,3 +122,20 @@ class AanbiederForm(FlaskForm):
                              description="Registratienummer bij Blik op Werk: 1 tot 10 cijfers.")
     bow_keurmerk = BooleanField("Keurmerk Blik op Werk (inburgering)")
     tst_keurmerk = BooleanField("Keurmerk taalschakeltrajecten (TST)")
+
+
+class ApiClientForm(FlaskForm):
+    """A system of the organisation that may use the API: its name, what it may do and until when."""
+
+    naam = StringField(
+        "Naam van de koppeling", filters=[_strip], description="Bijvoorbeeld de naam van uw studentadministratie.",
+        validators=VERPLICHT,
+    )
+    scopes = CheckboxListField("Bevoegdheden", validate_choice=False,
+                               description="Geef alleen wat het systeem echt nodig heeft.")
+    gemeente_id = SelectField("Gemeente", coerce=_optional_int, validate_choice=False,
+                              description="De gemeente waarvan dit systeem gegevens leest.")
+    verloopt_op = StringField(
+        "Werkt tot en met", filters=[_strip], render_kw={"autocomplete": "off", "inputmode": "numeric"},
+        description="Dag-maand-jaar, hoogstens twee jaar vooruit. Leeg: één jaar.",
+    )

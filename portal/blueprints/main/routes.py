@@ -35,3 +35,12 @@ def health() -> tuple[dict[str, str], int]:
     """Liveness check for load balancers: no data, no session."""
     db.session.execute(select(1))
     return {"status": "ok"}, 200
+
+
+@bp.route("/api-documentatie")
+@public
+def api_documentatie() -> str:
+    """A readable reference of the API, made from its OpenAPI document on the server (no scripts, no CDN)."""
+    from portal.api.reference import operations
+
+    return render_template("main/api_documentatie.html", **operations())

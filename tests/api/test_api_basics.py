@@ -1,0 +1,73 @@
+"""NL API Design Rules on the wire: the document, API-Version, problem+json, no trailing slashes, security headers."""
+
+from __future__ import annotations
+
+from tests.api.conftest import ApiWorld
+
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
+
+
+def test_openapi_document_is_public_with_open_cors(as_client):
+    response = as_client(None).get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["API-Version"] == "1.0.0"
+    spec = response.get_json()
+    assert spec["openapi"] == "3.0.3"
+    assert spec["servers"][0]["url"] == "/api/v1"
+    assert {"email", "name", "url"} <= set(spec["info"]["contact"])
+    assert "/openapi.json" in spec["paths"]
+
+
+def test_every_answer_has_api_version_and_security_headers(as_client, world: ApiWorld):
+    anonymous, provider = as_client(None), as_client(world.tokens["p"])
+    answers = [
+        anonymous.get("/verwijzingen"),  # 401
+        provider.get("/verwijzingen"),  # 200
+        provider.get(f"/verwijzingen/{world.foreign.id}"),  # 404
+        provider.get("/bestaat-niet"),  # 404
+        provider.post("/presentie", json={"items": "geen lijst"}),  # 400
+    ]
+    for response in answers:
+        assert response.headers["API-Version"] == "1.0.0", response.status_code
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "Retry-After" not in response.headers  # only a 429 asks to wait
+
+
+def test_errors_are_problem_json_in_dutch(as_client, world: ApiWorld):
+    response = as_client(None).get("/verwijzingen")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == 401 and body["title"] == "Niet geauthenticeerd"
+    assert "Bearer" in response.headers["WWW-Authenticate"]
+
+    response = as_client(world.tokens["p"]).post("/presentie", json={"items": [{"datum": 5}], "extra": 1})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    names = {p["name"]: p["reason"] for p in response.get_json()["invalidParams"]}
+    assert names["items[0].datum"] == "Geef tekst."
+    assert names["items[0].activiteit"] == "Dit veld is verplicht."
+    assert names["extra"].startswith("Onbekend veld")
+
+
+def test_invalid_json_is_a_400_problem(as_client, world: ApiWorld):
+    response = as_client(world.tokens["p"]).post(
+        "/presentie", data="{niet: json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_no_trailing_slashes(as_client, world: ApiWorld):
+    response = as_client(world.tokens["p"]).get("/verwijzingen/")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_wrong_method_is_a_405_problem(as_client, world: ApiWorld):
+    response = as_client(world.tokens["p"]).put("/presentie", json={})
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+    assert "POST" in response.headers["Allow"]
