@@ -19,6 +19,7 @@ from portal.models.melding import MailStatus
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
 from portal.models.upload import UploadStatus
 from portal.services import afschaling, meldingen, signalen
+from portal.services.billing import declaraties
 from portal.services.signalen import Ernst, Filters
 
 RECENT_DAGEN = 30  # decisions and failed uploads of the last month are still news
@@ -180,6 +181,12 @@ def taken(session: Session, user: User, today: date, now: datetime) -> list[Taak
                  "uploads.index", {}, f"geweigerd of met foute regels, in de laatste {RECENT_DAGEN} dagen"),
         ]
         if rol is Rol.AANBIEDER_BEHEERDER:
+            result.append(Taak("Declaraties klaar om in te dienen",
+                               declaraties.in_te_dienen_count(session, user, today), "declaratie", "declaraties",
+                               "declaraties.index", {}, "concepten van afgelopen periodes; na indienen liggen ze vast"))
+            result.append(Taak("Afgewezen declaratieregels", declaraties.afgewezen_count(session, user), "regel",
+                               "regels", "declaraties.index", {},
+                               "corrigeer de registratie en declareer de regel opnieuw"))
             result.append(Taak("Geblokkeerde accounts", geblokkeerde_accounts(session, user, now), "account",
                                "accounts", "beheer.users", {}, "tijdelijk geblokkeerd na te veel mislukte pogingen"))
         return result
@@ -194,8 +201,11 @@ def taken(session: Session, user: User, today: date, now: datetime) -> list[Taak
     if rol is Rol.CONTRACTMANAGER:
         return [
             actie_nodig(session, user, today, eigen_caseload=False),
+            Taak("Declaraties te beoordelen", declaraties.te_beoordelen_count(session, user), "declaratie",
+                 "declaraties", "declaraties.index", {},
+                 "ingediend door aanbieders; regels zonder bevindingen keurt u in één keer goed"),
             Taak("Contracten die binnen een half jaar aflopen", contracten_aflopend(session, user, today),
-                 "contract", "contracten", "beheer.contractdrempels", {}, "beslis tijdig over verlenging of inkoop"),
+                 "contract", "contracten", "contracten.index", {}, "beslis tijdig over verlenging of inkoop"),
             Taak("Ongelezen meldingen", meldingen.unread_count(session, user), "melding", "meldingen",
                  "meldingen.inbox", {}, ""),
         ]

@@ -108,3 +108,24 @@ def test_kosten_per_voorziening(db, wereld, ingediend, login_as):  # noqa: F811
     assert "Leerroute" in page and "€ 37,50" in page
     csv_text = manager.get("/declaraties/kosten.csv").data.decode("utf-8-sig")
     assert "Hoorn;0405;2026;leerroute;3750;3750" in csv_text
+
+
+def test_start_pages_count_declaraties_to_submit_to_decide_and_rejected(app, db, wereld, ingediend):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+    from tests.blueprints.test_startpagina import _taak
+    from tests.factories import DeclaratieFactory, GemeenteFactory
+    from tests.helpers import open_session
+
+    DeclaratieFactory(status=DeclaratieStatus.INGEDIEND, gemeente_id=GemeenteFactory().id)  # another gemeente's
+    beheerder = open_session(db, app.test_client(), wereld.beheerder)
+    assert _taak(beheerder.get("/").get_data(as_text=True), "Declaraties klaar om in te dienen") == "1 declaratie"
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    manager = open_session(db, app.test_client(), wereld.manager)
+    assert _taak(manager.get("/").get_data(as_text=True), "Declaraties te beoordelen") == "1 declaratie"
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="dubbel"))
+    html = beheerder.get("/").get_data(as_text=True)
+    assert _taak(html, "Afgewezen declaratieregels") == "1 regel"
+    assert _taak(html, "Declaraties klaar om in te dienen") == "0 declaraties"
+    assert _taak(manager.get("/").get_data(as_text=True), "Declaraties te beoordelen") == "0 declaraties"

@@ -313,3 +313,26 @@ def bereken_concepten(session: Session, actor: User, today: date) -> list[tuple[
         results.append((contract, derive(session, contract, laatst_afgesloten(today, contract.declaratieperiode),
                                          actor)))
     return results
+
+
+def in_te_dienen_count(session: Session, user: User, today: date) -> int:
+    """Concept declaraties of the aanbieder whose periode has ended and that have regels: ready to submit."""
+    if user.rol is not Rol.AANBIEDER_BEHEERDER:
+        return 0
+    met_regels = select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == Declaratie.id).exists()
+    query = access.declaraties(user).where(
+        Declaratie.status == DeclaratieStatus.CONCEPT, Declaratie.periode_tot < today, met_regels)
+    return session.scalar(query.with_only_columns(func.count(Declaratie.id)).order_by(None)) or 0
+
+
+def afgewezen_count(session: Session, user: User) -> int:
+    """Rejected regels of the aanbieder not declared again yet: the aanbieder corrects and re-declares them."""
+    if user.rol is not Rol.AANBIEDER_BEHEERDER:
+        return 0
+    return session.scalar(
+        select(func.count(DeclaratieRegel.id))
+        .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
+        .where(DeclaratieRegel.declaratie_id.in_(access.declaraties(user).with_only_columns(Declaratie.id)),
+               DeclaratieRegel.status == RegelStatus.AFGEWEZEN, DeclaratieRegel.credit_van_regel_id.is_(None),
+               Prestatie.afgewezen.is_(True))
+    ) or 0

@@ -12,6 +12,8 @@ new debet regel on the next concept declaratie. A regel that waits for a decisio
 
 from __future__ import annotations
 
+import enum
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import JSON, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
@@ -429,14 +431,13 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
         elif g.aantal != aantal or g.aanwezigheid_pct != pct:
             gewijzigd.append((prestatie_id, g))
     betaler = betalende_gemeente(session, [(g.inburgeraar_id, g.prestatiedatum) for g in nieuw])
-    for start in range(0, len(nieuw), _IN_LIMIT):
-        session.execute(insert(Prestatie.__table__), [
-            {"verwijzing_id": g.verwijzing_id, "indicator_id": indicator.id, "periode": g.periode,
-             "inburgeraar_id": g.inburgeraar_id, "gemeente_id": betaler[(g.inburgeraar_id, g.prestatiedatum)],
-             "prestatiedatum": g.prestatiedatum, "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct,
-             "afgewezen": False, "berekend_op": now}
-            for g in nieuw[start:start + _IN_LIMIT]
-        ])
+    _bulk_insert(session, Prestatie.__table__, [
+        {"verwijzing_id": g.verwijzing_id, "indicator_id": indicator.id, "periode": g.periode,
+         "inburgeraar_id": g.inburgeraar_id, "gemeente_id": betaler[(g.inburgeraar_id, g.prestatiedatum)],
+         "prestatiedatum": g.prestatiedatum, "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct,
+         "afgewezen": False, "berekend_op": now}
+        for g in nieuw
+    ])
     for prestatie_id, g in gewijzigd:
         values: dict[str, Any] = {"aantal": _ZERO, "berekend_op": now} if g is None else {
             "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct, "prestatiedatum": g.prestatiedatum,
@@ -444,6 +445,31 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
         session.execute(update(Prestatie).where(Prestatie.id == prestatie_id).values(**values))
     result.nieuwe_prestaties += len(nieuw)
     result.gewijzigde_prestaties += len(gewijzigd)
+
+
+def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction: COPY on PostgreSQL with psycopg (its executemany sends the rows
+    one by one), executemany elsewhere (fast on SQLite). JSON values are written as JSON text."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        columns = list(rows[0])
+        json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([_copy_value(row[c], c in json_columns) for c in columns])
+        return
+    for start in range(0, len(rows), _IN_LIMIT):
+        session.execute(insert(table), rows[start:start + _IN_LIMIT])
+
+
+def _copy_value(value: Any, is_json: bool) -> Any:
+    if is_json:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _existing(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple[int, str], Gemeten],
@@ -566,8 +592,7 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
         now = utcnow()
         for regel in nieuwe:
             regel["created_at"] = regel["updated_at"] = now
-        for start in range(0, len(nieuwe), _IN_LIMIT):
-            session.execute(insert(DeclaratieRegel.__table__), nieuwe[start:start + _IN_LIMIT])
+        _bulk_insert(session, DeclaratieRegel.__table__, nieuwe)
         result.nieuwe_regels += len(nieuwe)
     session.flush()
 
