@@ -62,7 +62,8 @@ bench: install
 	$(BIN)/python -m bench import_presentie
 	$(BIN)/python -m bench import_presentie --pg
 	$(BIN)/python -m bench import_presentie --memory
-	$(BIN)/python -m bench regie_overview
+	$(BIN)/python -m bench regie_scale
+	$(BIN)/python -m bench regie_scale --pg
 	$(BIN)/python -m bench load
 	$(BIN)/python -m bench load --pg
 

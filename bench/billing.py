@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, delete, func, insert, make_url, select, text
 
-from bench.regie_overview import _insert_presentie
+from bench.regie_scale import _insert_presentie
 from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db as portal_db

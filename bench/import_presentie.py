@@ -1,26 +1,31 @@
-"""Benchmark: a 100,000-row presence upload end to end against a bare calamine + executemany baseline.
+"""Benchmark (issues 4 and 10): a 100,000-row presence upload through the whole HTTP flow, into a presentie table
+that already holds 1,000,000 rows, against the true floor measured in the same run.
 
-In one run, on the same scratch database (a SQLite temp file, or a throwaway PostgreSQL database with
---pg / DATABASE_URL=postgresql://...), with N seeded deelnemers whose trajecten have started:
+Per round, on the same scratch database (a SQLite temp file, or a throwaway PostgreSQL database with --pg):
 
-* baseline: python-calamine parses the xlsx and a plain Core executemany inserts the same rows (verwijzing
-  looked up by kenmerk in a dict) into a scratch copy of the presentie table, then commits;
-* portal: what a provider's upload does: store (hash + guard: zip/XML/formula/dimension scan), check
-  (read, BSN → verwijzing, validate_presentie, preview counts), confirm (re-read, re-validate,
-  save_presentie, one commit).
+* portal: what a provider does, through the app's test client after a real login (password + TOTP, CSRF on):
+  multipart upload (POST /uploads/) → the worker takes the queued check from the huey queue and runs it →
+  the preview page → POST confirm → the worker saves (re-validation, save_presentie with its kept totals, one
+  commit, meldingen) → the upload page says confirmed;
+* floor: the same workbook parsed by python-calamine, verwijzing looked up by kenmerk in a dict, and the rows
+  inserted with the raw driver into `presentie_floor` (the same columns, keys and indexes, holding the same
+  1,000,000 rows): sqlite3 executemany on SQLite, psycopg COPY on PostgreSQL; one commit.
 
-The machine is shared, so each run does `--repeat` rounds (default 3) of baseline and portal, alternating which
-goes first, on emptied tables, and reports medians: rows/s of the baseline, of the portal's full flow and of the
-confirmation alone, and the ratios (target ≥ 0.5 for the full flow). `--memory` runs the portal pipeline on
-300,000 rows in a child process (`--repeat` times) and prints each child's peak RSS (target < 500 MB).
+The workbook is shaped as Excel saves one: shared strings, a bold header, date and number styles, column widths.
+Every round uploads 100,000 new rows (the next 50 days), so both tables grow alike. Printed: per round the
+seconds of both and their ratio floor/portal, and the median of those paired ratios (goal >= 0.5).
+`--memory` seeds in this process, then runs only the HTTP flow for 300,000 rows in a fresh child process and
+prints the child's peak RSS (goal < 400 MB).
 
-Run: `.venv/bin/python -m bench import_presentie [--pg] [--rows N] [--repeat N] [--memory]`.
+Run: `.venv/bin/python -m bench import_presentie [--pg] [--rows 100000] [--bestaand 1000000] [--repeat 3]
+[--memory]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import secrets
 import statistics
@@ -30,13 +35,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import xlsxwriter
+from huey.storage import SqliteStorage
 from python_calamine import CalamineWorkbook
-from sqlalchemy import create_engine, func, insert, make_url, select, text
+from sqlalchemy import create_engine, insert, make_url, text
 from stdnum.nl import bsn as stdnum_bsn
 
 from portal import create_app, tasks
@@ -48,11 +56,8 @@ from portal.models import (
     ContractOnderdeel,
     Gemeente,
     Inburgeraar,
-    Melding,
     Presentie,
     TrajectStart,
-    Upload,
-    UploadSoort,
     User,
     Verwijzing,
     contract_gemeente,
@@ -60,18 +65,19 @@ from portal.models import (
 )
 from portal.models.base import Base
 from portal.models.enums import AanbiederSoort, Doelgroep, Onderdeel, Rol, VerwijzingStatus
-from portal.services import uploads
-from portal.services.presentie import gc_paused
-from portal.spreadsheets.guard import Limits
+from portal.services import kept_totals
+from portal.services.auth import hash_password
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
-DAYS_PER_DEELNEMER = 50
-KLANTREGISSEURS = 4  # the confirmation's meldingen go to them: each deelnemer has one, every 10th none (gemeente)
+DAYS_PER_ROUND = 50  # each deelnemer gets one row per day; rows / 50 deelnemers upload
+HISTORY_DAYS = 60  # days of existing presence of the uploading deelnemers before the first round
+KLANTREGISSEURS = 4
+PASSWORD = "import-benchmark-wachtwoord"  # noqa: S105 - a throwaway account in a scratch database
 HEADER = ["BSN", "Naam", "Onderdeel", "Traject", "Datum", "Activiteit", "Uren aanwezig",
           "Uren afwezig geoorloofd", "Uren afwezig ongeoorloofd", "Reden afwezigheid"]
+COLUMNS = ("verwijzing_id", "datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd",
+           "uren_afwezig_ongeoorloofd", "reden_afwezig", "geregistreerd_door_id", "created_at", "updated_at")
 
-
-# --- scratch databases ----------------------------------------------------------------------------------------
 
 @contextmanager
 def scratch_database(use_pg: bool) -> Iterator[str]:
@@ -100,68 +106,120 @@ def _bsns(count: int) -> list[str]:
     n = 10_000_000
     while len(found) < count:
         n += 1
-        candidate = f"{n:09d}"
-        if stdnum_bsn.is_valid(candidate):
-            found.append(candidate)
+        if stdnum_bsn.is_valid(f"{n:09d}"):
+            found.append(f"{n:09d}")
     return found
 
 
-def seed(session: Any, deelnemers: int, first_day: date) -> tuple[int, list[tuple[str, str, int]]]:
-    """One aanbieder with `deelnemers` started B1-route verwijzingen; returns the user id and (bsn, kenmerk, id)."""
+def seed(engine: Any, uploaders: int, others: int, start: date) -> tuple[str, str, list[tuple[str, str, int]]]:
+    """One aanbieder's `uploaders` started deelnemers and `others` of other aanbieders; returns the e-mail and
+    TOTP secret of the provider's employee and (bsn, kenmerk, verwijzing id) of the uploading deelnemers."""
     now = datetime.now(UTC)
-    gemeente = Gemeente(cbs_code="0999", naam="Benchstad")
-    aanbieder = Aanbieder(kvk_nummer="99999999", naam="Bench Taal", soort=AanbiederSoort.TAAL)
-    session.add_all([gemeente, aanbieder])
-    session.flush()
-    contract = Contract(kenmerk="C-BENCH", naam="Bench", aanbieder_id=aanbieder.id,
-                        startdatum=first_day - timedelta(days=400), einddatum=first_day + timedelta(days=2000))
-    session.add(contract)
-    session.flush()
-    session.execute(insert(contract_gemeente), [{"contract_id": contract.id, "gemeente_id": gemeente.id}])
-    session.add(ContractOnderdeel(contract_id=contract.id, onderdeel=Onderdeel.B1_ROUTE))
-    user = User(email="bench@example.nl", naam="Bench", rol=Rol.AANBIEDER_MEDEWERKER, aanbieder_id=aanbieder.id,
-                password_hash="-", totp_secret="A" * 32, totp_bevestigd=True)  # noqa: S106 - never logs in
-    regisseurs = [User(email=f"regie{n}@example.nl", naam=f"Regie {n}", rol=Rol.KLANTREGISSEUR,
-                       password_hash="-", totp_secret="A" * 32, totp_bevestigd=True)  # noqa: S106
-                  for n in range(KLANTREGISSEURS)]
-    session.add_all([user, *regisseurs])
-    session.flush()
-    session.execute(insert(user_gemeente), [{"user_id": r.id, "gemeente_id": gemeente.id} for r in regisseurs])
-    bsns = _bsns(deelnemers)
-    session.execute(insert(Inburgeraar), [
-        {"bsn": b, "voornamen": "Deel", "achternaam": f"Nemer {i}", "geboortedatum": date(1990, 1, 1),
-         "doelgroep": Doelgroep.ASIELSTATUSHOUDER, "gemeente_id": gemeente.id, "created_at": now, "updated_at": now,
-         "klantregisseur_id": None if i % 10 == 9 else regisseurs[i % KLANTREGISSEURS].id}
-        for i, b in enumerate(bsns)
-    ])
-    ids = dict(session.execute(text("SELECT bsn, id FROM inburgeraar")).all())
-    session.execute(insert(Verwijzing), [
-        {"kenmerk": f"V-{i:06d}", "inburgeraar_id": ids[b], "aanbieder_id": aanbieder.id, "contract_id": contract.id,
-         "onderdeel": Onderdeel.B1_ROUTE, "beoogde_startdatum": first_day - timedelta(days=1),
-         "uiterste_einddatum": first_day + timedelta(days=1000), "status": VerwijzingStatus.GESTART,
-         "created_at": now, "updated_at": now}
-        for i, b in enumerate(bsns)
-    ])
-    verwijzingen = session.execute(text("SELECT kenmerk, id, inburgeraar_id FROM verwijzing")).all()
-    session.execute(insert(TrajectStart), [
-        {"verwijzing_id": vid, "gerealiseerde_startdatum": first_day - timedelta(days=1), "niet_gestart": False,
-         "created_at": now, "updated_at": now}
-        for _k, vid, _i in verwijzingen
-    ])
-    session.commit()
-    by_inburgeraar = {v: k for k, v in ids.items()}
-    return user.id, [(by_inburgeraar[inb], kenmerk, vid) for kenmerk, vid, inb in verwijzingen]
+    secret = pyotp.random_base32()
+    total = uploaders + others
+    with engine.begin() as conn:
+        conn.execute(insert(Gemeente), [{"id": 1, "cbs_code": "0999", "naam": "Benchstad",
+                                         "created_at": now, "updated_at": now}])
+        conn.execute(insert(Aanbieder), [
+            {"id": a, "kvk_nummer": f"{99999990 + a}", "naam": f"Taal {a}", "soort": AanbiederSoort.TAAL,
+             "actief": True, "created_at": now, "updated_at": now} for a in (1, 2)])
+        conn.execute(insert(Contract), [
+            {"id": a, "kenmerk": f"C-{a}", "naam": f"Contract {a}", "aanbieder_id": a,
+             "startdatum": start - timedelta(days=30), "einddatum": start + timedelta(days=2000),
+             "created_at": now, "updated_at": now} for a in (1, 2)])
+        conn.execute(insert(contract_gemeente), [{"contract_id": a, "gemeente_id": 1} for a in (1, 2)])
+        conn.execute(insert(ContractOnderdeel), [{"contract_id": a, "onderdeel": Onderdeel.B1_ROUTE} for a in (1, 2)])
+        conn.execute(insert(User), [
+            {"id": 1, "email": "docent@example.nl", "naam": "Docent", "rol": Rol.AANBIEDER_MEDEWERKER,
+             "aanbieder_id": 1, "password_hash": hash_password(PASSWORD), "totp_secret": secret,
+             "totp_bevestigd": True, "created_at": now, "updated_at": now},
+            *({"id": 2 + n, "email": f"regie{n}@example.nl", "naam": f"Regie {n}", "rol": Rol.KLANTREGISSEUR,
+               "aanbieder_id": None,
+               "password_hash": "-", "totp_secret": pyotp.random_base32(), "totp_bevestigd": True,
+               "created_at": now, "updated_at": now} for n in range(KLANTREGISSEURS)),
+        ])
+        conn.execute(insert(user_gemeente), [{"user_id": 2 + n, "gemeente_id": 1} for n in range(KLANTREGISSEURS)])
+        bsns = _bsns(total)
+        conn.execute(insert(Inburgeraar), [
+            {"id": i + 1, "bsn": b, "voornamen": "Deel", "achternaam": f"Nemer {i}", "geboortedatum": date(1990, 1, 1),
+             "doelgroep": Doelgroep.ASIELSTATUSHOUDER, "gemeente_id": 1, "created_at": now, "updated_at": now,
+             "klantregisseur_id": None if i % 10 == 9 else 2 + i % KLANTREGISSEURS}
+            for i, b in enumerate(bsns)])
+        conn.execute(insert(Verwijzing), [
+            {"id": i + 1, "kenmerk": f"V-{i:07d}", "inburgeraar_id": i + 1, "aanbieder_id": 1 if i < uploaders else 2,
+             "contract_id": 1 if i < uploaders else 2, "onderdeel": Onderdeel.B1_ROUTE, "beoogde_startdatum": start,
+             "uiterste_einddatum": start + timedelta(days=1500), "status": VerwijzingStatus.GESTART,
+             "created_at": now, "updated_at": now} for i in range(total)])
+        conn.execute(insert(TrajectStart), [
+            {"verwijzing_id": i + 1, "gerealiseerde_startdatum": start, "niet_gestart": False,
+             "created_at": now, "updated_at": now} for i in range(total)])
+    return "docent@example.nl", secret, [(bsns[i], f"V-{i:07d}", i + 1) for i in range(uploaders)]
+
+
+def existing_rows(total: int, verwijzingen: int, start: date) -> Iterator[tuple]:
+    """`total` rows spread over the verwijzingen, day by day from the traject start (before any round)."""
+    now = datetime.now(UTC)
+    per = -(-total // verwijzingen)
+    made = 0
+    for vid in range(1, verwijzingen + 1):
+        for day in range(per):
+            if made == total:
+                return
+            yield (vid, start + timedelta(days=day), "taalles_knm", 3 if day % 5 else 2, 0, 0, None, None, now, now)
+            made += 1
+
+
+def bulk_insert(engine: Any, table: str, rows: Iterator[tuple] | list[tuple]) -> int:
+    """The true floor: psycopg COPY on PostgreSQL, sqlite3 executemany on SQLite; one commit."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            count = 0
+            with cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        else:
+            stamp_rows = [(v, d.isoformat(), a, p, g, o, r, u, c.replace(tzinfo=None).isoformat(sep=" "),
+                           m.replace(tzinfo=None).isoformat(sep=" ")) for v, d, a, p, g, o, r, u, c, m in rows]
+            # The portal's connections run sqlite3 in autocommit mode (it manages transactions itself): one
+            # explicit transaction, as a bulk load would use.
+            cursor.execute("BEGIN")
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * 10)})",
+                               stamp_rows)
+            count = len(stamp_rows)
+        raw.commit()
+        return count
+    finally:
+        raw.close()
+
+
+def create_floor_table(engine: Any) -> None:
+    """`presentie_floor`: presentie's columns, keys, checks and indexes, filled with the same rows."""
+    copy = Presentie.__table__.to_metadata(Base.metadata, name="presentie_floor")
+    for item in [*copy.indexes, *copy.constraints]:
+        if item.name and not str(item.name).endswith("_floor"):
+            item.name = f"{item.name}_floor"  # PostgreSQL wants unique index and constraint names
+    copy.create(engine)
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO presentie_floor ({', '.join(COLUMNS)}) "
+                          f"SELECT {', '.join(COLUMNS)} FROM presentie"))
 
 
 def write_xlsx(path: Path, people: list[tuple[str, str, int]], first_day: date, rows: int) -> None:
-    """A template-shaped presence file: BSN as text, real date cells, hours as numbers (xlsxwriter)."""
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    """A workbook as Excel saves one: shared strings (xlsxwriter's default mode), bold header, styled dates and
+    hours, column widths; text BSNs, real date cells."""
+    workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Presentie")
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date_format = workbook.add_format({"num_format": "dd-mm-yyyy"})
-    for col, header in enumerate(HEADER):
-        sheet.write_string(0, col, header)
+    hours = workbook.add_format({"num_format": "0.00"})
+    for col, (header, width) in enumerate(zip(HEADER, (12, 22, 22, 12, 12, 16, 14, 14, 14, 24), strict=True)):
+        sheet.write_string(0, col, header, bold)
+        sheet.set_column(col, col, width)
     row = 1
-    for day in range(DAYS_PER_DEELNEMER):
+    for day in range(DAYS_PER_ROUND):
         dag = datetime.combine(first_day + timedelta(days=day), datetime.min.time())
         for bsn, kenmerk, _vid in people:
             if row > rows:
@@ -172,23 +230,17 @@ def write_xlsx(path: Path, people: list[tuple[str, str, int]], first_day: date, 
             sheet.write_string(row, 3, kenmerk)
             sheet.write_datetime(row, 4, dag, date_format)
             sheet.write_string(row, 5, "Taalles en KNM")
-            sheet.write_number(row, 6, 2.5 if row % 3 else 3)
+            absent = row % 11 == 0
+            sheet.write_number(row, 6, 0 if absent else (2.5 if row % 3 else 3), hours)
+            sheet.write_number(row, 7, 3 if absent else 0, hours)
+            sheet.write_number(row, 8, 0, hours)
+            sheet.write_string(row, 9, "Ziek gemeld" if absent else "")
             row += 1
     workbook.close()
 
 
-# --- the two pipelines ----------------------------------------------------------------------------------------
-
-def baseline(engine: Any, path: Path, kenmerk_ids: dict[str, int], user_id: int) -> int:
-    """calamine parse + plain Core executemany into a copy of the presentie table, one commit."""
-    # Same columns, keys, checks and indexes as presentie (foreign keys need the referenced tables' metadata).
-    copy = Base.metadata.tables.get("presentie_baseline")
-    if copy is None:
-        copy = Presentie.__table__.to_metadata(Base.metadata, name="presentie_baseline")
-        for item in [*copy.indexes, *copy.constraints]:
-            if item.name and not str(item.name).endswith("_baseline"):
-                item.name = f"{item.name}_baseline"  # PostgreSQL wants unique index/constraint names
-    copy.create(engine, checkfirst=True)
+def floor(engine: Any, path: Path, kenmerk_ids: dict[str, int], user_id: int) -> int:
+    """calamine parse, kenmerk lookup, raw-driver insert into presentie_floor."""
     now = datetime.now(UTC)
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     records = []
@@ -196,172 +248,220 @@ def baseline(engine: Any, path: Path, kenmerk_ids: dict[str, int], user_id: int)
         if values[0] == "BSN":
             continue
         dag = values[4]
-        records.append({
-            "verwijzing_id": kenmerk_ids[values[3]], "datum": dag.date() if isinstance(dag, datetime) else dag,
-            "activiteit": "taalles_knm", "uren_aanwezig": values[6], "uren_afwezig_geoorloofd": 0,
-            "uren_afwezig_ongeoorloofd": 0, "reden_afwezig": None, "geregistreerd_door_id": user_id,
-            "created_at": now, "updated_at": now,
-        })
-    with engine.begin() as connection:
-        connection.execute(insert(copy), records)
-    return len(records)
+        records.append((kenmerk_ids[values[3]], dag.date() if isinstance(dag, datetime) else dag, "taalles_knm",
+                        values[6], values[7], values[8], values[9] or None, user_id, now, now))
+    return bulk_insert(engine, "presentie_floor", records)
 
 
-def portal_pipeline(app: Any, path: Path, user_id: int, upload_dir: Path, today: date) -> dict[str, float]:
-    """Store → check → confirm as the upload pages do it; returns seconds per phase."""
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "geen CSRF-token op de pagina"
+    return match.group(1)
+
+
+def login(client: Any, email: str, secret: str) -> None:
+    """Password, then the TOTP code, through the real forms."""
+    token = _csrf(client.get("/inloggen/").get_data(as_text=True))
+    response = client.post("/inloggen/", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    token = _csrf(client.get("/inloggen/tweede-factor").get_data(as_text=True))
+    response = client.post("/inloggen/tweede-factor", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302, response.status_code
+
+
+def work_queue() -> int:
+    """What a worker does: take every queued job from huey's queue and run it (in the job's app context)."""
+    done = 0
+    while (task := tasks.huey.dequeue()) is not None:
+        tasks.huey.execute(task)
+        done += 1
+    return done
+
+
+def portal_flow(client: Any, path: Path) -> dict[str, float]:
+    """Upload → worker → preview → confirm → worker, over HTTP; seconds per step."""
     phases: dict[str, float] = {}
-    limits = Limits(max_bytes=200 * 1024 * 1024, max_rows=300_000)
-    config = {**app.config, "UPLOAD_DIR": str(upload_dir), "UPLOAD_MAX_BYTES": limits.max_bytes,
-              "UPLOAD_MAX_ROWS": limits.max_rows}
-    with app.app_context():
-        session = portal_db.session
-        user = session.get(User, user_id)
-        started = time.perf_counter()
-        with path.open("rb") as stream:
-            upload = uploads.store(session, user, UploadSoort.PRESENTIE, stream, path.name, upload_dir, limits)
-        session.commit()
-        phases["opslaan + guard"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        tasks.run_upload_validation(session, config, upload.id, report=False)
-        phases["controle (preview)"] = time.perf_counter() - started
-        upload = session.get(Upload, upload.id)
-        assert upload.aantal_fout == 0, upload.fouten[:3]
-
-        started = time.perf_counter()
-        uploads.request_confirmation(session, user, upload)
-        session.commit()
-        tasks.run_upload_confirmation(session, config, upload.id, user_id, report=False)
-        phases["bevestigen (hercontrole + opslaan + commit)"] = time.perf_counter() - started
-        session.expire_all()
-        upload = session.get(Upload, upload.id)
-        assert upload.status.value == "confirmed" and upload.aantal_nieuw > 0, (upload.status, upload.melding)
-        # The confirmation notified the klantregisseurs: the melding work is part of what is measured.
-        assert session.scalar(select(func.count()).select_from(Melding)) >= KLANTREGISSEURS
+    started = time.perf_counter()
+    token = _csrf(client.get("/uploads/").get_data(as_text=True))
+    with path.open("rb") as stream:
+        response = client.post("/uploads/", data={"csrf_token": token, "soort": "presentie",
+                                                  "bestand": (stream, path.name)},
+                               content_type="multipart/form-data")
+    assert response.status_code == 302, (response.status_code, response.get_data(as_text=True)[:500])
+    location = response.headers["Location"]
+    phases["upload"] = time.perf_counter() - started
+    started = time.perf_counter()
+    queued = work_queue()  # 0: a small file (under UPLOAD_INLINE_MAX_BYTES) was checked in the request itself
+    phases["worker: controle" if queued else "controle in het verzoek"] = time.perf_counter() - started
+    started = time.perf_counter()
+    preview = client.get(location).get_data(as_text=True)
+    assert "Bevestigen" in preview or "bevestigen" in preview, preview[:2000]
+    phases["voorbeeld"] = time.perf_counter() - started
+    started = time.perf_counter()
+    response = client.post(f"{location}/bevestigen", data={"csrf_token": _csrf(preview)})
+    assert response.status_code == 302, response.status_code
+    work_queue()
+    page = client.get(location).get_data(as_text=True)
+    phases["bevestigen + worker: opslaan"] = time.perf_counter() - started
+    assert "opgeslagen" in page.lower(), page[:3000]
     return phases
 
 
-def _reset(engine: Any) -> None:
-    """Empty the presentie table and its baseline copy, so every repetition inserts into an empty table."""
-    with engine.begin() as connection:
-        for table in ("presentie", "presentie_baseline"):
-            if engine.dialect.has_table(connection, table):
-                verb = "TRUNCATE" if engine.dialect.name == "postgresql" else "DELETE FROM"
-                connection.execute(text(f"{verb} {table}"))
+@dataclass
+class Opzet:
+    """A seeded scratch database: the app, the provider's login and the uploading deelnemers."""
+
+    app: Any
+    engine: Any
+    email: str
+    secret: str
+    people: list[tuple[str, str, int]]
+    count: int
+    start: date
+
+
+def configure(url: str, tmp: Path) -> Any:
+    """The app on this database, with a huey queue of its own in `tmp` (never the instance's, where a running
+    worker could take the jobs), CSRF on, files processed by the worker as in production."""
+    config = TestConfig()
+    config.DATABASE_URL = url
+    config.UPLOAD_DIR = str(tmp / "uploads")
+    config.MAX_CONTENT_LENGTH = config.UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+    app = create_app(config)
+    app.config.update(HUEY_IMMEDIATE=False, WTF_CSRF_ENABLED=True, TESTING=False)
+    tasks.huey.storage_class, tasks.huey.storage_kwargs = SqliteStorage, {"filename": str(tmp / "queue.db")}
+    tasks.huey.immediate = False
+    return app
+
+
+def prepare(url: str, tmp: Path, rows: int, existing: int, repeat: int) -> Opzet:
+    """Seed the provider, its deelnemers and `existing` rows of presence (kept totals built), and the floor copy."""
+    uploaders = -(-rows // DAYS_PER_ROUND)
+    others = max(0, existing // 100 - uploaders)
+    other_days = -(-max(0, existing - uploaders * HISTORY_DAYS) // others) if others else 0
+    start = date.today() - timedelta(days=max(HISTORY_DAYS + DAYS_PER_ROUND * repeat, other_days) + 5)
+    app = configure(url, tmp)
+    engine = portal_db.engine
+    Base.metadata.create_all(engine)
+    email, secret, people = seed(engine, uploaders, others, start)
+    # History: the uploading deelnemers' first HISTORY_DAYS days, the rest of `existing` for the others.
+    count = bulk_insert(engine, "presentie", list(existing_rows(uploaders * HISTORY_DAYS, uploaders, start)))
+    if others:
+        count += bulk_insert(engine, "presentie", (
+            (vid + uploaders, *rest) for vid, *rest in existing_rows(existing - count, others, start)))
+    with app.app_context():
+        kept_totals.rebuild(portal_db.session)
+        portal_db.session.commit()
+    create_floor_table(engine)
     if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE presentie"))
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    return Opzet(app, engine, email, secret, people, count, start)
 
 
-def _reset_baseline(engine: Any) -> None:
-    with engine.begin() as connection:
-        verb = "TRUNCATE" if engine.dialect.name == "postgresql" else "DELETE FROM"
-        connection.execute(text(f"{verb} presentie_baseline"))
-
-
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-FULL = "volledig (upload → controle → bevestigen)"
-CONFIRM = "bevestigen (hercontrole + opslaan + commit)"
-
-
-def run(use_pg: bool, rows: int, repeat: int, portal_only: bool = False) -> None:
-    """Seed once, then `repeat` times: baseline and portal (alternating which goes first), medians at the end."""
-    deelnemers = -(-rows // DAYS_PER_DEELNEMER)
-    today = date.today()
-    first_day = today - timedelta(days=DAYS_PER_DEELNEMER + 5)
-    with scratch_database(use_pg) as url, tempfile.TemporaryDirectory() as tmp:
-        config = TestConfig()
-        config.DATABASE_URL = url
-        config.HUEY_IMMEDIATE = True
-        app = create_app(config)
-        engine = portal_db.engine
-        Base.metadata.create_all(engine)
-        with app.app_context():
-            user_id, people = seed(portal_db.session, deelnemers, first_day)
-        path = Path(tmp) / "presentie.xlsx"
-        write_xlsx(path, people, first_day, rows)
-        kenmerk_ids = {kenmerk: vid for _b, kenmerk, vid in people}
-        dialect = engine.dialect.name
-        print(f"{dialect}: {rows:,} rijen, {deelnemers:,} deelnemers, bestand {path.stat().st_size / 1e6:.1f} MB, "
-              f"{repeat}× herhaald, belasting machine {os.getloadavg()[0]:.1f}", flush=True)
-
-        base_times: list[float] = []
-        base_gc_times: list[float] = []
-        phase_times: dict[str, list[float]] = {}
+def run(use_pg: bool, rows: int, existing: int, repeat: int) -> None:
+    """Seed once, then `repeat` rounds of floor and portal (alternating which goes first); paired ratios."""
+    with scratch_database(use_pg) as url, tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        started = time.perf_counter()
+        opzet = prepare(url, tmp, rows, existing, repeat)
+        engine = opzet.engine
+        client = opzet.app.test_client()
+        login(client, opzet.email, opzet.secret)
+        kenmerk_ids = {kenmerk: vid for _b, kenmerk, vid in opzet.people}
+        print(f"{engine.dialect.name}: {rows:,} rijen per upload in een tabel met {opzet.count:,} rijen, klaargezet "
+              f"in {time.perf_counter() - started:.0f} s; belasting machine {os.getloadavg()[0]:.1f}", flush=True)
+        portal_times: list[float] = []
+        floor_times: list[float] = []
         for n in range(repeat):
-            _reset(engine)
-            order = ("baseline", "portal") if n % 2 == 0 or portal_only else ("portal", "baseline")
-            for which in order:
-                if which == "baseline" and not portal_only:
-                    started = time.perf_counter()
-                    count = baseline(engine, path, kenmerk_ids, user_id)
-                    base_times.append(time.perf_counter() - started)
-                    assert count == rows
-                    # The portal pauses Python's cyclic GC for big batches; for a fair comparison the baseline
-                    # is also measured that way (reported separately; the plain baseline is the goal's bar).
-                    _reset_baseline(engine)
-                    started = time.perf_counter()
-                    with gc_paused(rows):
-                        baseline(engine, path, kenmerk_ids, user_id)
-                    base_gc_times.append(time.perf_counter() - started)
-                elif which == "portal":
-                    phases = portal_pipeline(app, path, user_id, Path(tmp) / f"uploads{n}", today)
-                    phases[FULL] = sum(phases.values())
-                    for name, seconds in phases.items():
-                        phase_times.setdefault(name, []).append(seconds)
-            line = "  ".join(f"{name.split(' ')[0]} {times[-1]:.2f}s" for name, times in phase_times.items())
-            base = f"baseline {base_times[-1]:.2f}s  " if base_times else ""
-            print(f"  ronde {n + 1}: {base}{line}", flush=True)
-
-        print(f"mediaan van {repeat} rondes:")
-        for name, times in phase_times.items():
-            print(f"  portal {name:<45} {_median(times):6.2f} s")
-        full_rate = rows / _median(phase_times[FULL])
-        confirm_rate = rows / _median(phase_times[CONFIRM])
-        print(f"  portal volledig:        {full_rate:10,.0f} rijen/s")
-        print(f"  portal alleen bevestigen: {confirm_rate:8,.0f} rijen/s")
-        if base_times:
-            base_rate = rows / _median(base_times)
-            per_round = [b / p for b, p in zip(base_times, phase_times[FULL], strict=True)]
-            print(f"  baseline (calamine + executemany): {_median(base_times):.2f} s, {base_rate:10,.0f} rijen/s")
-            print(f"  verhouding volledig/baseline:        {full_rate / base_rate:.2f} (doel ≥ 0,50; per ronde "
-                  + ", ".join(f"{r:.2f}" for r in per_round) + ")")
-            print(f"  verhouding alleen bevestigen/baseline: {confirm_rate / base_rate:.2f}")
-            gc_rate = rows / _median(base_gc_times)
-            print(f"  baseline met GC gepauzeerd (zoals de portal): {_median(base_gc_times):.2f} s, "
-                  f"{gc_rate:10,.0f} rijen/s; verhouding volledig/deze baseline {full_rate / gc_rate:.2f}")
+            path = tmp / f"presentie-ronde-{n + 1}.xlsx"
+            write_xlsx(path, opzet.people, opzet.start + timedelta(days=HISTORY_DAYS + n * DAYS_PER_ROUND), rows)
+            line = []
+            for which in ("floor", "portal") if n % 2 == 0 else ("portal", "floor"):
+                if which == "floor":
+                    began = time.perf_counter()
+                    assert floor(engine, path, kenmerk_ids, 1) == rows
+                    floor_times.append(time.perf_counter() - began)
+                    line.append(f"vloer {floor_times[-1]:.2f} s")
+                else:
+                    phases = portal_flow(client, path)
+                    portal_times.append(sum(phases.values()))
+                    line.append(f"portal {portal_times[-1]:.2f} s ("
+                                + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()) + ")")
+            print(f"  ronde {n + 1}: {'; '.join(line)}, verhouding {floor_times[-1] / portal_times[-1]:.2f}  "
+                  f"({path.stat().st_size / 1e6:.1f} MB)", flush=True)
+        ratios = [f / p for f, p in zip(floor_times, portal_times, strict=True)]
+        print(f"  vloer ({'COPY' if engine.dialect.name == 'postgresql' else 'sqlite3 executemany'}): mediaan "
+              f"{statistics.median(floor_times):.2f} s, {rows / statistics.median(floor_times):,.0f} rijen/s")
+        print(f"  portal volledig: mediaan {statistics.median(portal_times):.2f} s, "
+              f"{rows / statistics.median(portal_times):,.0f} rijen/s")
+        print(f"  mediaan van de gepaarde verhoudingen portal/vloer (doorvoer): {statistics.median(ratios):.2f} "
+              f"(doel >= 0,50; per ronde {', '.join(f'{r:.2f}' for r in ratios)})")
+        with opzet.app.app_context():
+            verschillen = kept_totals.differences(portal_db.session)
+            print(f"  bewaarde totalen na de uploads: {len(verschillen)} verschillen met de herberekening")
         engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  piekgeheugen van dit proces: {peak:,.0f} MB")
-    print(f"PEAK_RSS_MB={peak:.0f}")
+
+
+def memory(use_pg: bool, rows: int, existing: int) -> None:
+    """Seed here, then let a fresh process do nothing but the HTTP flow for `rows` rows; print its peak RSS."""
+    with scratch_database(use_pg) as url, tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        opzet = prepare(url, tmp, rows, existing, 1)
+        path = tmp / "presentie.xlsx"
+        write_xlsx(path, opzet.people, opzet.start + timedelta(days=HISTORY_DAYS), rows)
+        opzet.engine.dispose()
+        command = [sys.executable, "-m", "bench", "import_presentie", "--alleen-stroom", url, str(path), opzet.email,
+                   opzet.secret, str(tmp)]
+        child = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if child.returncode != 0:
+            raise SystemExit(f"het kindproces faalde:\n{child.stderr[-3000:]}")
+        output = child.stdout
+        peak = float(output.rsplit("PEAK_RSS_MB=", 1)[1].split()[0])
+        print(output.split("PEAK_RSS_MB=")[0].rstrip())
+        print(f"piekgeheugen (RSS) van het proces dat {rows:,} rijen door de hele HTTP-stroom haalde (upload, "
+              f"worker, voorbeeld, bevestigen, worker; tabel met {opzet.count:,} rijen): {peak:,.0f} MB "
+              "(doel < 400 MB)")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: that survives exec, so a child
+    started from the big seeding parent would report the parent's size."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def flow_only(url: str, path: str, email: str, secret: str, tmp: str) -> None:
+    """The child of --memory: log in and run the flow once on a seeded database."""
+    app = configure(url, Path(tmp))
+    client = app.test_client()
+    login(client, email, secret)
+    before = peak_rss_mb()
+    phases = portal_flow(client, Path(path))
+    print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+    print(f"  piek-RSS vóór de stroom (imports, app, ingelogd): {before:,.0f} MB")
+    print(f"PEAK_RSS_MB={peak_rss_mb():.0f}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench import_presentie", description=__doc__.splitlines()[0])
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (DATABASE_URL or BENCH_PG_URL)")
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported (default 3)")
-    parser.add_argument("--memory", action="store_true", help="300,000 rows in a child process; peak RSS")
-    parser.add_argument("--portal-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, default=None, help="rijen per upload (100.000; met --memory 300.000)")
+    parser.add_argument("--bestaand", type=int, default=1_000_000, help="presentierijen vooraf in de tabel")
+    parser.add_argument("--repeat", type=int, default=3, help="rondes; medianen worden afgedrukt")
+    parser.add_argument("--memory", action="store_true", help="piek-RSS van een proces dat alleen de stroom doet")
+    parser.add_argument("--alleen-stroom", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.alleen_stroom:
+        flow_only(*args.alleen_stroom)
+        return
     use_pg = args.pg or (database_url_from_env() or "").startswith("postgres")
     if args.memory:
-        peaks = []
-        for _ in range(args.repeat):
-            command = [sys.executable, "-m", "bench", "import_presentie", "--rows", "300000", "--portal-only",
-                       "--repeat", "1"]
-            if use_pg:
-                command.append("--pg")
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
-            peaks.append(float(output.rsplit("PEAK_RSS_MB=", 1)[1].split()[0]))
-            print(output.split("PEAK_RSS_MB=")[0].rstrip(), flush=True)
-        print("piekgeheugen (RSS) 300.000 rijen end-to-end, per kindproces: "
-              + ", ".join(f"{p:,.0f}" for p in peaks) + f" MB; hoogste {max(peaks):,.0f} MB (doel < 500 MB)")
+        memory(use_pg, args.rows or 300_000, args.bestaand)
         return
-    run(use_pg, args.rows, args.repeat, args.portal_only)
+    run(use_pg, args.rows or 100_000, args.bestaand, args.repeat)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""Benchmark: the regie caseload overview against the bare SQL query that computes the same figures.
+"""The regie region seed used by `bench dashboard`; as a benchmark replaced by `bench regie_scale` (issue 10:
+comparing the page with its own query could not show that the query was the problem).
+
+Formerly: the regie caseload overview against the bare SQL query that computes the same figures.
 
 Seeds a scratch database (a SQLite temp file, and a throwaway PostgreSQL database when the server is
 reachable) with 5,000 active inburgeraars, 7,500 verwijzingen and 1.5 million presentie rows, then times

@@ -355,7 +355,7 @@ def presentie(user: User) -> Select[tuple[Presentie]]:
 
 
 def presentie_weken(user: User) -> Select[tuple[PresentieWeek]]:
-    """Kept weekly presentie totals of verwijzingen in scope (the same scope as `presentie`)."""
+    """Kept week totals of presentie on verwijzingen in scope (the same scope as `presentie`)."""
     return select(PresentieWeek).where(PresentieWeek.verwijzing_id.in_(_verwijzing_ids(user)))
 
 

@@ -52,7 +52,7 @@ def seed_kpi(session: Session, region: DemoRegion) -> None:
     ids = [v.id for v in region.verwijzingen]
     starts = {s.verwijzing_id: s
               for s in session.scalars(select(TrajectStart).where(TrajectStart.verwijzing_id.in_(ids)))}
-    counts = {"routeresultaten": 0, "examenresultaten": 0}
+    counts = {"routeresultaten (afgeronde trajecten)": 0, "examenresultaten (eerdere jaren)": 0}
     for v in region.verwijzingen:
         start = starts.get(v.id)
         if start is None or start.gerealiseerde_startdatum is None:
@@ -61,17 +61,17 @@ def seed_kpi(session: Session, region: DemoRegion) -> None:
             Onderdeel.MAP, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL, Onderdeel.ONDERWIJSROUTE,
         ):
             session.add(_route_resultaat(rng, v, start.gerealiseerde_startdatum, today))
-            counts["routeresultaten"] += 1
+            counts["routeresultaten (afgeronde trajecten)"] += 1
         elif v.onderdeel is Onderdeel.ONDERWIJSROUTE and v.status is VerwijzingStatus.GESTART and rng.random() < 0.7:
             # The taalschakeltraject takes 1,5-2 years (001 §4); the onderwijsroute goes on after it.
             klaar = start.gerealiseerde_startdatum + timedelta(days=rng.randrange(546, 760))
             if klaar < today:
                 session.add(_route_resultaat(rng, v, start.gerealiseerde_startdatum, klaar + timedelta(days=1)))
-                counts["routeresultaten"] += 1
+                counts["routeresultaten (afgeronde trajecten)"] += 1
         if v.onderdeel is Onderdeel.B1_ROUTE:
             rows = _examens(rng, v, start.gerealiseerde_startdatum, today)
             session.add_all(rows)
-            counts["examenresultaten"] += len(rows)
+            counts["examenresultaten (eerdere jaren)"] += len(rows)
     counts["spuk-bedragen"] = _spuk_bedragen(session, region)
     session.flush()
     region.counts.update(counts)

@@ -31,7 +31,7 @@ BSN_MASK = "[BSN]"
 NAVIGATION_PARAMETERS = frozenset({
     "pagina", "page", "per_pagina", "week", "activiteit", "sort", "status", "alle", "verlopen", "formaat", "soort",
     "signaal", "rol", "onderdeel", "gemeente", "gemeente_id", "aanbieder_id", "contract_id", "periode", "jaar",
-    "kwartaal", "filter", "tab", "v",
+    "kwartaal", "filter", "tab", "v", "tijdlijn",
 })
 _CODE = re.compile(r"^[-+\w.:,]{0,40}$", re.ASCII)
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "portal", "huey", "huey.consumer", "sqlalchemy")

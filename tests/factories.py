@@ -62,6 +62,7 @@ from portal.models.resultaat import (
     ResultaatBron,
 )
 from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
+from portal.services import kept_totals
 from portal.services.api_clients import AANBIEDER_SCOPES, hash_secret
 from portal.services.auth import hash_password
 
@@ -212,6 +213,16 @@ class PresentieFactory(BaseFactory):
     uren_aanwezig = Decimal("3.00")
     uren_afwezig_geoorloofd = Decimal("0.00")
     uren_afwezig_ongeoorloofd = Decimal("0.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A stored session as the presentie service leaves it: counted into the kept totals."""
+        obj = super()._create(model_class, *args, **kwargs)
+        uren = (Decimal(obj.uren_aanwezig), Decimal(obj.uren_afwezig_geoorloofd),
+                Decimal(obj.uren_afwezig_ongeoorloofd))
+        kept_totals.record(cls._meta.sqlalchemy_session,
+                           [kept_totals.Wijziging(obj.verwijzing_id, obj.activiteit, obj.datum, None, uren)])
+        return obj
 
 
 class PresentieTotaalFactory(BaseFactory):

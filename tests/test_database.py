@@ -130,3 +130,12 @@ def test_requests_choose_how_their_transactions_begin(tmp_path: Path):
     assert seen == expected
     assert database._begin_mode.get() == database.IMMEDIATE  # outside requests, as before
     extension.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_do_not_jit_compile(app):
+    """JIT compilation cost seconds on the regie's signal query (priced high, cheap to run)."""
+    from portal.extensions import db as portal_db
+
+    with portal_db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW jit").scalar() == "off"

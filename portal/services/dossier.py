@@ -4,7 +4,7 @@ weekly attendance, registrations, the timeline and what the user may decide; rea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -19,6 +19,7 @@ from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
 from portal.services import resultaten, signalen, tijdlijn, totals
 
 GRAFIEK_WEKEN = 12
+MAX_TIJDLIJN_PAGINA = 400  # 4,800 weeks back: further than any case reaches, and dates stay valid
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Dossier:
     grafiek: Markup
     grafiek_beschrijving: str
     gebeurtenissen: list[tijdlijn.Gebeurtenis]
+    tijdlijn_pagina: int
+    tijdlijn_weken: tuple[date, date]  # first Monday and last Sunday of the presence weeks on this timeline page
+    tijdlijn_ouder: bool  # presence before this page: a link to the next page
     intake: IntakeGegevens | None
     te_besluiten: Afschalingsverzoek | None
 
@@ -83,17 +87,35 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
     return min(wachtend, key=lambda v: (v.ingediend_op, v.id), default=None)
 
 
-def read(session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None) -> Dossier:
-    """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'."""
+def read(
+    session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None, tijdlijn_pagina: int = 1
+) -> Dossier:
+    """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'.
+
+    Page 1 of the timeline holds every event and the presence of the last weeks (the chart's weeks, one query);
+    further pages hold older presence weeks only.
+    """
     today = today or clock.today()
+    tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
     case_ = signalen.caseload(session, user, today=today, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))[0]
     verwijzingen = list(session.scalars(
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
         .order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)
     ))
     registraties = resultaten.registraties_van(session, user, inburgeraar)
-    per_dag = tijdlijn.presentie_per_dag(session, user, [v.id for v in verwijzingen])
-    weken = tijdlijn.weken(per_dag, tot=today, aantal=GRAFIEK_WEKEN)
+    ids = [v.id for v in verwijzingen]
+    grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
+    recent = tijdlijn.presentie_per_week(session, user, ids, vanaf=grafiek_vanaf)
+    weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
+    vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
+    if tijdlijn_pagina == 1:
+        gebeurtenissen = tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties,
+                                          [w for w in recent if w[1] >= vanaf], today)
+    else:
+        kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
+        per_week = tijdlijn.presentie_per_week(session, user, ids, vanaf=vanaf, tot=tot)
+        gebeurtenissen = sorted(tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
+                                key=lambda e: e.moment, reverse=True)
     intake = None
     if access.may_see_intake(user):
         intake = session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
@@ -109,7 +131,10 @@ def read(session: Session, user: User, inburgeraar: Inburgeraar, *, today: date 
         weken=weken,
         grafiek=aanwezigheid_svg(weken),
         grafiek_beschrijving=beschrijving(weken),
-        gebeurtenissen=tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties, per_dag),
+        gebeurtenissen=gebeurtenissen,
+        tijdlijn_pagina=tijdlijn_pagina,
+        tijdlijn_weken=(vanaf, tot + timedelta(days=6)),
+        tijdlijn_ouder=tijdlijn.heeft_presentie_voor(session, user, ids, vanaf),
         intake=intake,
         te_besluiten=_te_besluiten(user, registraties),
     )

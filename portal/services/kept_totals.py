@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, tuple_, update
+from sqlalchemy import case, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -268,22 +268,22 @@ def differences(session: Session, verwijzing_ids: Sequence[int] | None = None) -
 
 
 def rebuild(session: Session, verwijzing_ids: Sequence[int] | None = None) -> None:
-    """Set the kept totals (of these verwijzingen, or all) to a recomputation from presentie."""
+    """Set the kept totals (of these verwijzingen, or all) to a recomputation from presentie, in SQL."""
     session.flush()
     for model in (PresentieTotaal, PresentieWeek):
         session.execute(delete(model).where(_where_verwijzing(model.verwijzing_id, verwijzing_ids)))
-    totals, weeks = recomputed(session, verwijzing_ids)
-    columns = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "aantal")
-    if totals:
-        session.execute(PresentieTotaal.__table__.insert(), [
-            {"verwijzing_id": v, "activiteit": a, **dict(zip(columns, (s.aanwezig, s.geoorloofd, s.ongeoorloofd,
-                                                                       s.aantal), strict=True)),
-             "laatste_datum": s.laatste}
-            for (v, a), s in totals.items()
-        ])
-    if weeks:
-        session.execute(PresentieWeek.__table__.insert(), [
-            {"verwijzing_id": v, "activiteit": a, "week": w,
-             **dict(zip(columns, (s.aanwezig, s.geoorloofd, s.ongeoorloofd, s.aantal), strict=True))}
-            for (v, a, w), s in weeks.items()
-        ])
+    where = _where_verwijzing(Presentie.verwijzing_id, verwijzing_ids)
+    sums = (func.sum(Presentie.uren_aanwezig), func.sum(Presentie.uren_afwezig_geoorloofd),
+            func.sum(Presentie.uren_afwezig_ongeoorloofd), func.count())
+    columns = ["uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "aantal"]
+    session.execute(insert(PresentieTotaal).from_select(
+        ["verwijzing_id", "activiteit", *columns, "laatste_datum"],
+        select(Presentie.verwijzing_id, Presentie.activiteit, *sums, func.max(Presentie.datum))
+        .where(where).group_by(Presentie.verwijzing_id, Presentie.activiteit),
+    ))
+    week = week_start(Presentie.datum)
+    session.execute(insert(PresentieWeek).from_select(
+        ["verwijzing_id", "activiteit", "week", *columns],
+        select(Presentie.verwijzing_id, Presentie.activiteit, week, *sums)
+        .where(where).group_by(Presentie.verwijzing_id, Presentie.activiteit, week),
+    ))

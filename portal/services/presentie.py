@@ -283,7 +283,7 @@ def _row_values(item: PresentieInput, today: date, parse_dag: _Memo, parse_act: 
         except FieldError as exc:
             errors.append((veld, raw, str(exc)))
 
-    reden = None if is_empty(item.reden_afwezig) else " ".join(str(item.reden_afwezig).split())
+    reden = clean_reden(item.reden_afwezig)
     if reden is not None and len(reden) > MAX_REDEN:
         errors.append(("reden_afwezig", item.reden_afwezig,
                        f"De reden is te lang: gebruik hoogstens {MAX_REDEN} tekens."))
@@ -298,6 +298,11 @@ def _row_values(item: PresentieInput, today: date, parse_dag: _Memo, parse_act: 
     ongeoorloofd = uren.get("uren_afwezig_ongeoorloofd", _ZERO)
     return (dag, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden, aanwezig + geoorloofd + ongeoorloofd,
             tuple(errors))
+
+
+def clean_reden(raw: Any) -> str | None:
+    """A reason as stored: whitespace collapsed, None when empty."""
+    return None if is_empty(raw) else " ".join(str(raw).split())
 
 
 @dataclass(slots=True)

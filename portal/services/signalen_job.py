@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
 from portal.audit import AuditActie
 from portal.domain import normen
-from portal.models import Aanbieder, Inburgeraar, Presentie, RouteResultaat, TrajectStart, Verwijzing
+from portal.models import Aanbieder, Inburgeraar, RouteResultaat, TrajectStart, Verwijzing
 from portal.models.enums import OPEN_STATUSSEN, Doelgroep
 from portal.services import meldingen, signalen
 
@@ -50,11 +50,10 @@ class JobResultaat:
 def _attendance_figures(session: Session, today: date) -> Iterator[tuple[int, signalen.VerwijzingCijfers]]:
     """(gemeente id, figures) for every open verwijzing with presence in the window, in one set-based query."""
     venster = signalen.aanwezigheid_venster(today)  # the same window as signalen.metrics_query
-    presentie = (
-        signalen.presentie_per_verwijzing(select(Presentie), venster)
-        .having(func.max(Presentie.datum) >= venster)  # without presence in the window the rule never fires
-        .cte("presentie_per_verwijzing")
-    )
+    open_ids = select(Verwijzing.id).where(Verwijzing.status.in_(OPEN_STATUSSEN))
+    # Without presence in the window the rule never fires.
+    presentie = signalen.presentie_per_verwijzing(open_ids, venster, met_presentie_sinds=venster).cte(
+        "presentie_per_verwijzing")
     query = (
         select(Inburgeraar.gemeente_id, *signalen.verwijzing_kolommen(presentie))
         .select_from(Verwijzing)

@@ -1,5 +1,10 @@
 """The timeline of one inburgeraar: every registered event, newest first, each with its source.
 
+Presence is one event per verwijzing per week, read from the kept week totals (portal.services.kept_totals),
+and paged: the case page shows the last TIJDLIJN_WEKEN weeks with every other event, older weeks a page further.
+Events of one day keep the order in which they happened (an afschalingsverzoek ingediend before its decision
+before the new PIP version); nothing dated after today is shown.
+
 Sources are the gemeente's own registrations (PIP versions, verwijzingen, decisions) and what the
 aanbieders or DUO reported (starts, presentie per week, progress, circumstances, results). The caller
 passes the verwijzingen and registrations it already loaded through portal.access; what is read here is
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +28,7 @@ from portal.domain import aanwezigheid
 from portal.formatting import AMSTERDAM, datum, getal, week_lang
 from portal.models import (
     Inburgeraar,
-    Presentie,
+    PresentieWeek,
     RegistratieWijziging,
     TrajectStart,
     User,
@@ -32,7 +37,7 @@ from portal.models import (
 )
 from portal.models.resultaat import AfschalingStatus
 from portal.services.resultaten import Registraties
-from portal.services.validation import as_decimal
+from portal.services.validation import as_date, as_decimal
 
 GEMEENTE = "Gemeente"
 
@@ -46,6 +51,7 @@ class Gebeurtenis:
     omschrijving: str
     bron: str
     verwijzing: str | None = None  # kenmerk of the verwijzing it belongs to
+    tijdstip: datetime | None = None  # when it was recorded: orders the events of one day
 
 
 @dataclass(frozen=True)
@@ -82,23 +88,50 @@ def maandag(dag: date) -> date:
     return dag - timedelta(days=dag.weekday())
 
 
-def presentie_per_dag(session: Session, user: User, verwijzing_ids: Sequence[int]) -> list[tuple[int, date, Any]]:
-    """(verwijzing_id, datum, sums) for the given verwijzingen, aggregated in the database."""
+TIJDLIJN_WEKEN = 12
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def presentie_per_week(
+    session: Session, user: User, verwijzing_ids: Sequence[int], *, vanaf: date | None = None,
+    tot: date | None = None,
+) -> list[tuple[int, date, Any]]:
+    """(verwijzing_id, Monday, (aanwezig, geoorloofd, ongeoorloofd)) per week with presence, from the kept week
+    totals (summed over activities in the database), for the weeks from `vanaf` through `tot` (Mondays)."""
     if not verwijzing_ids:
         return []
     query = (
-        access.presentie(user)
+        access.presentie_weken(user)
         .with_only_columns(
-            Presentie.verwijzing_id,
-            Presentie.datum,
-            func.sum(Presentie.uren_aanwezig),
-            func.sum(Presentie.uren_afwezig_geoorloofd),
-            func.sum(Presentie.uren_afwezig_ongeoorloofd),
+            PresentieWeek.verwijzing_id,
+            PresentieWeek.week,
+            func.sum(PresentieWeek.uren_aanwezig),
+            func.sum(PresentieWeek.uren_afwezig_geoorloofd),
+            func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
         )
-        .where(Presentie.verwijzing_id.in_(verwijzing_ids))
-        .group_by(Presentie.verwijzing_id, Presentie.datum)
+        .where(PresentieWeek.verwijzing_id.in_(verwijzing_ids))
+        .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
     )
-    return [(v_id, dag, (a, g, o)) for v_id, dag, a, g, o in session.execute(query)]
+    if vanaf is not None:
+        query = query.where(PresentieWeek.week >= vanaf)
+    if tot is not None:
+        query = query.where(PresentieWeek.week <= tot)
+    return [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in session.execute(query)]
+
+
+def heeft_presentie_voor(session: Session, user: User, verwijzing_ids: Sequence[int], week: date) -> bool:
+    """Whether there is presence in a week before this Monday (for a link to older timeline pages)."""
+    if not verwijzing_ids:
+        return False
+    query = access.presentie_weken(user).with_only_columns(PresentieWeek.week).where(
+        PresentieWeek.verwijzing_id.in_(verwijzing_ids), PresentieWeek.week < week).limit(1)
+    return session.scalar(query) is not None
+
+
+def pagina_weken(today: date, pagina: int) -> tuple[date, date]:
+    """First and last Monday of a timeline page: page 1 holds the TIJDLIJN_WEKEN weeks up to this one."""
+    laatste = maandag(today) - timedelta(weeks=TIJDLIJN_WEKEN * (pagina - 1))
+    return laatste - timedelta(weeks=TIJDLIJN_WEKEN - 1), laatste
 
 
 def weken(per_dag: Sequence[tuple[int, date, Any]], *, tot: date, aantal: int) -> list[WeekPresentie]:
@@ -114,10 +147,18 @@ def weken(per_dag: Sequence[tuple[int, date, Any]], *, tot: date, aantal: int) -
     return [WeekPresentie(week, *values) for week, values in sorted(sums.items())]
 
 
-def _presentie_gebeurtenissen(
-    per_dag: Sequence[tuple[int, date, Any]], kenmerken: dict[int, tuple[str, str]]
+def _weektitel(week: date, tot: date) -> str:
+    """'week 48 (23–29 november 2026)'; the current week only up to today, never a later date."""
+    if tot == week + timedelta(days=6):
+        return week_lang(week)
+    return f"week {week.isocalendar().week} ({datum(week)} t/m {datum(tot)})"
+
+
+def presentie_gebeurtenissen(
+    per_dag: Sequence[tuple[int, date, Any]], kenmerken: dict[int, tuple[str, str]], today: date
 ) -> list[Gebeurtenis]:
-    """One event per verwijzing per week in which presence was registered."""
+    """One event per verwijzing per week in which presence was registered, dated the week's last day up to
+    today."""
     per_week: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
     for v_id, dag, values in per_dag:
         bucket = per_week[(v_id, maandag(dag))]
@@ -126,9 +167,10 @@ def _presentie_gebeurtenissen(
     result = []
     for (v_id, week), (a, g, o) in per_week.items():
         kenmerk, aanbieder = kenmerken[v_id]
+        tot = min(week + timedelta(days=6), today)  # the current week: up to today, never a later date
         result.append(Gebeurtenis(
-            week + timedelta(days=6), "Presentie",
-            f"{week_lang(week).capitalize()}: "
+            tot, "Presentie",
+            f"{_weektitel(week, tot).capitalize()}: "
             f"{getal(a)} uur aanwezig, {getal(g)} uur afwezig met reden, {getal(o)} uur zonder reden.",
             f"Aanbieder {aanbieder}", kenmerk,
         ))
@@ -141,9 +183,11 @@ def tijdlijn(
     inburgeraar: Inburgeraar,
     verwijzingen: Sequence[Verwijzing],
     registraties: Registraties,
-    per_dag: Sequence[tuple[int, date, Any]],
+    per_week: Sequence[tuple[int, date, Any]],
+    today: date,
 ) -> list[Gebeurtenis]:
-    """Every event of the case, newest first; ties keep a stable order by kind."""
+    """Every event of the case up to today, newest first (presence: the weeks in `per_week`); events of one day
+    in the order they were recorded."""
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
     ids = list(kenmerken)
     events: list[Gebeurtenis] = []
@@ -152,12 +196,12 @@ def tijdlijn(
         niveau = f", niveau {pip.niveau.label}" if pip.niveau else ""
         reden = f" Reden: {pip.reden_wijziging}" if pip.reden_wijziging else ""
         events.append(Gebeurtenis(pip.dagtekening, "PIP", f"PIP versie {pip.versie} vastgesteld: "
-                                  f"{pip.leerroute.label}{niveau}.{reden}", GEMEENTE))
+                                  f"{pip.leerroute.label}{niveau}.{reden}", GEMEENTE, tijdstip=pip.created_at))
     for v in verwijzingen:
         events.append(Gebeurtenis(_dag(v.created_at), "Verwijzing",
                                   f"Verwezen naar {v.aanbieder.naam} voor {v.onderdeel.label}; beoogde start "
                                   f"{datum(v.beoogde_startdatum)}, uiterlijk klaar {datum(v.uiterste_einddatum)}.",
-                                  GEMEENTE, v.kenmerk))
+                                  GEMEENTE, v.kenmerk, v.created_at))
 
     if ids:
         for start in session.scalars(access.traject_starts(user).where(TrajectStart.verwijzing_id.in_(ids))):
@@ -165,33 +209,33 @@ def tijdlijn(
             if start.niet_gestart:
                 reden = f" Reden: {start.reden_niet_gestart}" if start.reden_niet_gestart else ""
                 events.append(Gebeurtenis(_dag(start.created_at), "Start", f"Niet gestart.{reden}",
-                                          f"Aanbieder {aanbieder}", kenmerk))
+                                          f"Aanbieder {aanbieder}", kenmerk, start.created_at))
             elif start.gerealiseerde_startdatum:
                 reden = f" Reden latere start: {start.reden_latere_start}" if start.reden_latere_start else ""
                 einde = f" Bijgestelde einddatum {datum(start.bijgestelde_einddatum)}." \
                     if start.bijgestelde_einddatum else ""
                 events.append(Gebeurtenis(start.gerealiseerde_startdatum, "Start",
                                           f"Gestart op {datum(start.gerealiseerde_startdatum)}.{einde}{reden}",
-                                          f"Aanbieder {aanbieder}", kenmerk))
+                                          f"Aanbieder {aanbieder}", kenmerk, start.created_at))
         query = access.voortgangsrapportages(user).where(Voortgangsrapportage.verwijzing_id.in_(ids))
         for rapport in session.scalars(query):
             kenmerk, aanbieder = kenmerken[rapport.verwijzing_id]
             events.append(Gebeurtenis(rapport.peildatum, "Voortgang", f"Voortgangsrapportage: {rapport.voortgang}",
-                                      f"Aanbieder {aanbieder}", kenmerk))
-        events += _presentie_gebeurtenissen(per_dag, kenmerken)
+                                      f"Aanbieder {aanbieder}", kenmerk, rapport.created_at))
+        events += presentie_gebeurtenissen(per_week, kenmerken, today)
 
     for melding in registraties.omstandigheden:
         kenmerk, aanbieder = kenmerken.get(melding.verwijzing_id, (None, "onbekend"))
         events.append(Gebeurtenis(melding.datum, "Omstandigheden",
                                   f"Gewijzigde omstandigheden ({melding.soort.label}): {melding.toelichting}",
-                                  f"Aanbieder {aanbieder}", kenmerk))
+                                  f"Aanbieder {aanbieder}", kenmerk, melding.created_at))
     for uitslag in registraties.examenresultaten:
         reden = f" ({uitslag.reden_geen_resultaat.label})" if uitslag.reden_geen_resultaat else ""
         niveau = f" {uitslag.niveau.value}" if uitslag.niveau else ""
         events.append(Gebeurtenis(uitslag.examendatum, "Examen",
                                   f"Examen {uitslag.onderdeel.value}{niveau}: "
                                   f"{uitslag.resultaat.label}{reden}.", uitslag.bron.label,
-                                  kenmerken.get(uitslag.verwijzing_id or 0, (None, ""))[0]))
+                                  kenmerken.get(uitslag.verwijzing_id or 0, (None, ""))[0], uitslag.created_at))
     for resultaat in registraties.routeresultaten:
         kenmerk, aanbieder = kenmerken.get(resultaat.verwijzing_id, (None, "onbekend"))
         for dag, tekst in (
@@ -201,24 +245,34 @@ def tijdlijn(
             (resultaat.datum_taalschakel_resultaat, "Resultaat taalschakeltraject geregistreerd."),
         ):
             if dag:
-                events.append(Gebeurtenis(dag, "Resultaat", tekst, f"Aanbieder {aanbieder}", kenmerk))
+                events.append(Gebeurtenis(dag, "Resultaat", tekst, f"Aanbieder {aanbieder}", kenmerk,
+                                          resultaat.created_at))
     for verzoek in registraties.afschalingsverzoeken:
         kenmerk, aanbieder = kenmerken.get(verzoek.verwijzing_id, (None, "onbekend"))
         onderdelen = ", ".join(o.value for o in verzoek.onderdelen) or "alle taalonderdelen"
         events.append(Gebeurtenis(_dag(verzoek.ingediend_op), "Afschaling",
                                   f"Afschalingsverzoek naar A2 ingediend ({onderdelen}) na "
-                                  f"{getal(verzoek.uren_op_moment)} uur taalles.", f"Aanbieder {aanbieder}", kenmerk))
+                                  f"{getal(verzoek.uren_op_moment)} uur taalles.", f"Aanbieder {aanbieder}", kenmerk,
+                                  verzoek.ingediend_op))
         if verzoek.status is not AfschalingStatus.INGEDIEND and verzoek.besloten_op:
             events.append(Gebeurtenis(_dag(verzoek.besloten_op), "Afschaling",
                                       f"Afschalingsverzoek {verzoek.status.label.lower()}."
                                       + (f" Reden: {verzoek.besluit_reden}" if verzoek.besluit_reden else ""),
-                                      GEMEENTE, kenmerk))
+                                      GEMEENTE, kenmerk, verzoek.besloten_op))
 
     # The inburgeraar was loaded through access.get_inburgeraar_or_404; gemeente staff see all its corrections.
     correcties = select(RegistratieWijziging).where(RegistratieWijziging.inburgeraar_id == inburgeraar.id)
     for wijziging in session.scalars(correcties):
         events.append(Gebeurtenis(_dag(wijziging.gewijzigd_op), "Correctie",
                                   f"Registratie gecorrigeerd ({wijziging.object_type}, {wijziging.veld}).",
-                                  wijziging.bron))
+                                  wijziging.bron, tijdstip=wijziging.gewijzigd_op))
 
-    return sorted(events, key=lambda e: e.moment, reverse=True)
+    shown = [e for e in events if e.moment <= today]
+    return sorted(shown, key=lambda e: (e.moment, _utc(e.tijdstip)), reverse=True)
+
+
+def _utc(value: datetime | None) -> datetime:
+    """A comparable moment: SQLite hands back naive UTC datetimes, PostgreSQL aware ones."""
+    if value is None:
+        return _EARLIEST
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

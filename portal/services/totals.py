@@ -1,7 +1,8 @@
-"""Derived hour totals per inburgeraar, always recomputed from the presentie rows with SQL aggregates.
+"""Derived hour totals per inburgeraar: DUO's counters, the hour norms and attendance percentages.
 
-Nothing here is stored: DUO's counters, the hour norms and attendance percentages follow from the sessions,
-so a correction of one session corrects every total at once.
+They read the kept totals (portal.services.kept_totals, updated in the same transaction as every presentie
+write, so a correction of one session corrects every total at once) and, for the attendance window, only the
+presentie rows of the last four weeks: the cost does not grow with the history.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import access, clock
 from portal.domain import aanwezigheid, duo_uren, normen
-from portal.models import Inburgeraar, Presentie, User, Verwijzing
+from portal.models import Inburgeraar, Presentie, PresentieTotaal, User, Verwijzing
 from portal.models.enums import Doelgroep, Onderdeel
 from portal.models.traject import Activiteit
 from portal.services.validation import as_decimal
@@ -91,25 +92,24 @@ def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) ->
     ids = scoped.with_only_columns(Verwijzing.id)
     onderdelen = set(session.scalars(scoped.with_only_columns(Verwijzing.onderdeel).distinct()))
     since = aanwezigheid.venster_start(today)
-    afwezig = Presentie.uren_afwezig_geoorloofd + Presentie.uren_afwezig_ongeoorloofd
-    recent = Presentie.datum >= since
-    query = (
+    kept = (
         select(
-            Verwijzing.onderdeel, Presentie.activiteit,
-            func.sum(Presentie.uren_aanwezig), func.sum(Presentie.uren_afwezig_geoorloofd),
-            func.sum(Presentie.uren_afwezig_ongeoorloofd),
-            func.sum(case((recent, Presentie.uren_aanwezig), else_=0)),
-            func.sum(case((recent, afwezig), else_=0)),
+            Verwijzing.onderdeel, PresentieTotaal.activiteit,
+            func.sum(PresentieTotaal.uren_aanwezig), func.sum(PresentieTotaal.uren_afwezig_geoorloofd),
+            func.sum(PresentieTotaal.uren_afwezig_ongeoorloofd),
         )
-        .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
-        .where(Presentie.verwijzing_id.in_(ids))
-        .group_by(Verwijzing.onderdeel, Presentie.activiteit)
+        .join(Verwijzing, Verwijzing.id == PresentieTotaal.verwijzing_id)
+        .where(PresentieTotaal.verwijzing_id.in_(ids))
+        .group_by(Verwijzing.onderdeel, PresentieTotaal.activiteit)
     )
+    recent = select(
+        func.sum(Presentie.uren_aanwezig),
+        func.sum(Presentie.uren_afwezig_geoorloofd + Presentie.uren_afwezig_ongeoorloofd),
+    ).where(Presentie.verwijzing_id.in_(ids), Presentie.datum >= since)
     per_activiteit: dict[Activiteit, Decimal] = {a: _ZERO for a in Activiteit}
     z_taal = _ZERO
     result = Totalen(recent_vanaf=since)
-    recent_aanwezig = recent_afwezig = _ZERO
-    for onderdeel, activiteit, aanwezig, geoorloofd, ongeoorloofd, r_aanwezig, r_afwezig in session.execute(query):
+    for onderdeel, activiteit, aanwezig, geoorloofd, ongeoorloofd in session.execute(kept):
         result.heeft_registraties = True
         aanwezig = as_decimal(aanwezig)
         per_activiteit[activiteit] += aanwezig
@@ -118,8 +118,8 @@ def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) ->
         result.uren_aanwezig += aanwezig
         result.uren_afwezig_geoorloofd += as_decimal(geoorloofd)
         result.uren_afwezig_ongeoorloofd += as_decimal(ongeoorloofd)
-        recent_aanwezig += as_decimal(r_aanwezig)
-        recent_afwezig += as_decimal(r_afwezig)
+    r_aanwezig, r_afwezig = session.execute(recent).one()
+    recent_aanwezig, recent_afwezig = as_decimal(r_aanwezig), as_decimal(r_afwezig)
     result.presentie_traject = attendance_percentage(
         result.uren_aanwezig, result.uren_afwezig_geoorloofd + result.uren_afwezig_ongeoorloofd
     )
@@ -148,8 +148,8 @@ def taalles_knm_uren(session: Session, inburgeraar_id: int) -> Decimal:
     lesuur the inburgeraar followed, also before a switch of route or provider (Besluit art. 5.5).
     """
     total = session.scalar(
-        select(func.sum(Presentie.uren_aanwezig))
-        .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
-        .where(Verwijzing.inburgeraar_id == inburgeraar_id, Presentie.activiteit == Activiteit.TAALLES_KNM)
+        select(func.sum(PresentieTotaal.uren_aanwezig))
+        .join(Verwijzing, Verwijzing.id == PresentieTotaal.verwijzing_id)
+        .where(Verwijzing.inburgeraar_id == inburgeraar_id, PresentieTotaal.activiteit == Activiteit.TAALLES_KNM)
     )
     return as_decimal(total)

@@ -10,10 +10,9 @@
     if (!form || !form.classList || !form.classList.contains("presentie-rij__form")) { return; }
     var row = form.closest("tr");
     var active = document.activeElement;
-    pending = {
-      rowId: row ? row.id : null,
-      kolom: active && active.dataset ? active.dataset.kolom || null : null
-    };
+    // Inputs are named <veld>_<day>: aanwezig_0 .. reden_6.
+    var match = active && active.name ? /_(\d)$/.exec(active.name) : null;
+    pending = { rowId: row ? row.id : null, kolom: match ? match[1] : null };
   });
 
   function afterRowSwap() {
@@ -32,15 +31,14 @@
       return;
     }
     var next = row.nextElementSibling;
-    while (next && !next.querySelector('input[data-veld="aanwezig"]')) { next = next.nextElementSibling; }
+    var day = 'input[name^="aanwezig_"]';
+    while (next && !next.querySelector(day)) { next = next.nextElementSibling; }
     var target = null;
     if (next) {
-      target = (kolom !== null && next.querySelector('input[data-veld="aanwezig"][data-kolom="' + kolom + '"]')) ||
-        next.querySelector('input[data-veld="aanwezig"]');
+      target = (kolom !== null && next.querySelector('input[name="aanwezig_' + kolom + '"]')) || next.querySelector(day);
     }
     if (!target) {
-      target = (kolom !== null && row.querySelector('input[data-veld="aanwezig"][data-kolom="' + kolom + '"]')) ||
-        row.querySelector("input[data-veld]");
+      target = (kolom !== null && row.querySelector('input[name="aanwezig_' + kolom + '"]')) || row.querySelector(day);
     }
     if (target) { target.focus(); target.select(); }
   }
@@ -49,13 +47,20 @@
 
   // Before a row overwrites hours that were already saved, say which and ask: a slip of the keyboard in a full
   // week should not silently replace a registration (the history keeps it, but the teacher should know).
+  // The input's accessible name: its aria-label, or the texts its aria-labelledby points at.
+  function naamVan(input) {
+    var label = input.getAttribute("aria-label");
+    if (label) { return label; }
+    var ids = (input.getAttribute("aria-labelledby") || "").split(" ");
+    var parts = ids.map(function (id) { var el = id && document.getElementById(id); return el ? el.textContent.trim() : ""; });
+    return parts.join(" ").trim() || input.name;
+  }
   function overschreven(form) {
     var changes = [];
     document.querySelectorAll('input[form="' + form.id + '"][data-opgeslagen]').forEach(function (input) {
       var stored = input.getAttribute("data-opgeslagen");
       if (input.value.trim() !== stored) {
-        var label = document.querySelector('label[for="' + input.id + '"]');
-        changes.push((label ? label.textContent.trim() : input.name) + ": " + stored + " wordt " +
+        changes.push(naamVan(input) + ": " + stored + " wordt " +
           (input.value === "" ? "leeg" : input.value));
       }
     });

@@ -161,3 +161,17 @@ def test_periode_today_is_default(client, login_as, world):
     login_as(world["manager"])
     html = client.get("/kpi/").get_data(as_text=True)
     assert f"jaar {date.today().year}" in html or f"jaar {clock.today().year}" in html
+
+
+def test_a_gemeente_target_set_on_the_settings_page_is_the_dashboard_target(client, login_as, db, world):
+    from tests.helpers import post_form
+
+    login_as(world["manager"])
+    gemeente = world["eigen"][0].inburgeraar.gemeente
+    response = post_form(client, f"/kpi/instellingen?gemeente={gemeente.id}",
+                         {"jaar": world["jaar"], "spuk_bedrag": "", "streef_start_6_maanden_pct": "75"})
+    assert response.status_code == 302
+    html = client.get(f"/kpi/?periode={world['jaar']}&gemeente={gemeente.id}").get_data(as_text=True)
+    assert "(streef 75%)" in _figures(html, "start_6_maanden")
+    alle = client.get(f"/kpi/?periode={world['jaar']}").get_data(as_text=True)
+    assert "(streef 80%)" in _figures(alle, "start_6_maanden")  # no gemeente chosen: the default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -57,6 +58,20 @@ def post_row(client, verwijzing, data, htmx=True):
     return client.post(f"/presentie/week/rij/{verwijzing.id}", data=payload, headers=headers)
 
 
+def accessible_name(html: str, element_id: str) -> str:
+    """The accessible name of an element with aria-label or aria-labelledby (the texts of the ids, joined)."""
+    tag = re.search(rf'<[^>]*\bid="{element_id}"[^>]*>', html).group(0)
+    label = re.search(r'aria-label="([^"]*)"', tag)
+    if label:
+        return label.group(1)
+    parts = re.search(r'aria-labelledby="([^"]*)"', tag).group(1).split()
+    return " ".join(re.search(rf'\bid="{part}"[^>]*>([^<]*)<', html).group(1) for part in parts)
+
+
+def rows_of(html: str) -> list[str]:
+    return re.findall(r'<tr id="rij-\d+".*?</tr>', html, re.S)
+
+
 def saved(db, verwijzing):
     return {p.datum: p for p in db.scalars(select(Presentie).where(Presentie.verwijzing_id == verwijzing.id))}
 
@@ -67,7 +82,10 @@ def test_the_grid_shows_own_deelnemers_with_labelled_inputs_per_day(db, login_as
     html = grid_page(login_as(medewerker)).get_data(as_text=True)
     assert bakker.inburgeraar.naam in html and yusuf.inburgeraar.naam in html
     assert stranger.inburgeraar.naam not in html
-    assert f"Uren aanwezig maandag 16-11 voor {bakker.inburgeraar.naam}" in html
+    name = accessible_name(html, f"aanwezig-{bakker.id}-0")
+    assert name == f"Uren aanwezig maandag 16-11 voor {bakker.inburgeraar.naam}"
+    assert accessible_name(html, f"aanwezig-{yusuf.id}-4") == (
+        f"Uren aanwezig vrijdag 20-11 voor {yusuf.inburgeraar.naam}")
     assert 'inputmode="decimal"' in html
     # Saturday 21-11 is after today: no input, but a reason for screen readers.
     assert f'id="aanwezig-{bakker.id}-5"' not in html and "zaterdag: in de toekomst" in html
@@ -215,3 +233,64 @@ def test_the_grid_can_be_searched_by_name(db, login_as, provider):
     medewerker, (bakker, yusuf) = provider
     html = login_as(medewerker).get(f"/presentie/week?week={WEEK}&q=yusu").get_data(as_text=True)
     assert yusuf.inburgeraar.naam in html and bakker.inburgeraar.naam not in html
+
+
+def test_a_grid_row_stays_under_two_kilobytes(db, login_as, provider):
+    """295 KB for 40 rows made the grid slow to send and render; the absence fields load when opened."""
+    medewerker, (bakker, _) = provider
+    bakker.inburgeraar.voornamen = "Mohammed Abdirahman Abdullahi"
+    bakker.inburgeraar.achternaam = "van der Heijden-Abdulkadir"
+    client = login_as(medewerker)
+    post_row(client, bakker, {"aanwezig_0": "2,5", "aanwezig_1": "3", "geoorloofd_2": "2", "reden_2": "Ziek gemeld"})
+    rows = rows_of(grid_page(client).get_data(as_text=True))
+    assert len(rows) == 2 and max(len(r.encode()) for r in rows) <= 2048
+    assert 'id="geoorloofd-' not in rows[0]  # loaded when 'Afwezigheid' opens, below
+
+
+def test_the_absence_panel_loads_labelled_fields_with_what_is_stored(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    post_row(client, bakker, {"aanwezig_0": "1", "ongeoorloofd_0": "2", "reden_0": "Zonder bericht"})
+    row = rows_of(grid_page(client).get_data(as_text=True))[0]
+    assert "Afwezigheid (1 dag)" in row
+    url = re.search(r'hx-get="([^"]+)"', row).group(1)
+    panel = client.get(url, query_string={"week": WEEK, "activiteit": "taalles_knm"},
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert accessible_name(panel, f"ongeoorloofd-{bakker.id}-0") == (
+        f"Uren ongeoorloofd afwezig maandag 16-11 voor {bakker.inburgeraar.naam}")
+    assert f'id="ongeoorloofd-{bakker.id}-0"' in panel and 'value="2"' in panel and 'value="Zonder bericht"' in panel
+    assert f'form="f{bakker.id}"' in panel  # saved with the row
+    assert f'id="geoorloofd-{bakker.id}-5"' not in panel  # Saturday is in the future
+
+
+def test_saving_a_row_whose_absence_panel_was_not_opened_keeps_the_stored_absence(db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    post_row(client, bakker, {"aanwezig_0": "1", "ongeoorloofd_0": "2", "reden_0": "Zonder bericht"})
+    post_row(client, bakker, {"aanwezig_0": "1,5", "aanwezig_1": "3"})  # only the day inputs were on the page
+    monday = saved(db, bakker)[date(2026, 11, 16)]
+    assert (monday.uren_aanwezig, monday.uren_afwezig_ongeoorloofd, monday.reden_afwezig) == (
+        Decimal("1.5"), 2, "Zonder bericht")
+    # Sent empty (the panel was open and the teacher cleared it): cleared.
+    post_row(client, bakker, {"aanwezig_0": "1,5", "aanwezig_1": "3", "ongeoorloofd_0": "", "reden_0": ""})
+    db.expire_all()
+    monday = saved(db, bakker)[date(2026, 11, 16)]
+    assert (monday.uren_afwezig_ongeoorloofd, monday.reden_afwezig) == (0, None)
+
+
+def test_the_row_returned_after_a_save_is_the_row_as_stored(db, login_as, provider):
+    """The save answers with the row built from what was saved, not loaded again: it must read the same."""
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    answer = post_row(client, bakker, {"aanwezig_0": " 2.50", "aanwezig_1": "3,0", "aanwezig_2": "0",
+                                       "ongeoorloofd_2": "1.25", "reden_2": "  Zonder   bericht "})
+    answer = answer.get_data(as_text=True)
+    fresh = rows_of(grid_page(client).get_data(as_text=True))[0]
+
+    def without_message(html: str) -> str:  # the save's message, and the CSRF token signed with the time
+        return re.sub(r' data-bericht="[^"]*"|name="csrf_token" value="[^"]*"'
+                      r'|<p class="portal-grid__bewaard[^"]*">[^<]*</p>', "", html)
+
+    assert "Opgeslagen voor" in answer
+    assert without_message(rows_of(answer)[0]) == without_message(fresh)
+    assert 'value="2,5"' in fresh and "Afwezigheid (1 dag)" in fresh

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from portal.models import AuditEvent, Presentie, TrajectStart
+from portal.models import AuditEvent, TrajectStart
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
 from tests.factories import (
@@ -20,6 +20,7 @@ from tests.factories import (
     GemeenteFactory,
     InburgeraarFactory,
     PipFactory,
+    PresentieFactory,
     UserFactory,
     VerwijzingFactory,
 )
@@ -152,9 +153,9 @@ def test_case_page_shows_signals_chart_hours_timeline_and_is_audited_once(world,
     db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=start,
                         reden_latere_start="Wachtlijst"))
     for n in range(1, 20, 2):
-        db.add(Presentie(verwijzing_id=verwijzing.id, datum=date.today() - timedelta(days=n),
+        PresentieFactory(verwijzing=verwijzing, datum=date.today() - timedelta(days=n),
                          activiteit=Activiteit.TAALLES_KNM, uren_aanwezig=Decimal(2),
-                         uren_afwezig_ongeoorloofd=Decimal(1)))
+                         uren_afwezig_ongeoorloofd=Decimal(1))
     db.flush()
     client = login_as(world["anna"])
     overview = client.get("/regie/").get_data(as_text=True)

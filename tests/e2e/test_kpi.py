@@ -97,3 +97,25 @@ def test_printable_beleidsrapportage(page_as, axe):
     page.reload()
     assert _overflow(page) <= 0
     assert axe(page) == []
+
+
+def test_settings_form_errors_and_save(page_as, axe):
+    page = page_as(CONTRACTMANAGER)
+    page.goto("/kpi/instellingen")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Instellingen prestatie-indicatoren")
+    page.get_by_label("Jaar").fill("twintig")
+    page.get_by_label("SPUK-bedrag (euro)").fill("-5")
+    page.get_by_role("button", name="Opslaan").click()
+    summary = page.get_by_role("heading", name=re.compile("fouten gevonden"))
+    expect(summary).to_be_visible()
+    expect(page.get_by_text("Het bedrag kan niet negatief zijn.").first).to_be_visible()
+    assert axe(page) == []
+    page.get_by_label("Jaar").fill("2026")
+    page.get_by_label("SPUK-bedrag (euro)").fill("52.301,00")
+    page.get_by_label("Streefwaarde start binnen 6 maanden (procent)").fill("85")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("zijn opgeslagen")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile(r"2026 .*52\.301,00 .*85%"))).to_be_visible()
+    page.set_viewport_size(PHONE)
+    assert _overflow(page) <= 0
+    assert axe(page) == []

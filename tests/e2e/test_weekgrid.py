@@ -110,6 +110,9 @@ def test_a_teacher_fills_the_week_with_the_keyboard(page_as, live_server, rooste
     summary = page.locator(f"#rij-{v4} summary")
     expect(summary).to_be_focused()
     page.keyboard.press("Enter")
+    # The week's absence fields load when the panel opens; focus stays on the summary meanwhile.
+    expect(page.locator(f"#geoorloofd-{v4}-0")).to_be_attached()
+    expect(summary).to_be_focused()
     for _ in range(4):  # Monday geoorloofd, ongeoorloofd, reden, then Tuesday geoorloofd
         page.keyboard.press("Tab")
     expect(page.locator(f"#geoorloofd-{v4}-1")).to_be_focused()

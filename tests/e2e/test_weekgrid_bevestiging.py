@@ -31,14 +31,14 @@ def test_row_confirmation_stable_columns_focus_ring_and_overwrite_question(page_
     page = page_as(DOCENT)
     page.goto(f"/presentie/week?week={year}-W{week:02d}&activiteit=taalles_knm&q=Roostertest")
     maandag = page.locator(f"#aanwezig-{anna}-0")
-    cel = page.locator(f"#rij-{anna} td.num").first
+    cel = page.locator(f"#rij-{anna} td").first
     breedte = cel.bounding_box()["width"]
 
     # An impossible amount: the error appears in the cell, and the column keeps its width.
     maandag.fill("30")
     maandag.press("Enter")
     expect(page.locator(f"#fout-aanwezig-{anna}-0")).to_be_visible()
-    assert abs(page.locator(f"#rij-{anna} td.num").first.bounding_box()["width"] - breedte) <= 1
+    assert abs(page.locator(f"#rij-{anna} td").first.bounding_box()["width"] - breedte) <= 1
 
     # Saved: the confirmation stands next to the row itself.
     page.locator(f"#aanwezig-{anna}-0").fill("2")

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.models import AuditEvent, ContractSignaalDrempels, Presentie, SignaalDrempels, TrajectStart
+from portal.models import AuditEvent, ContractSignaalDrempels, SignaalDrempels, TrajectStart
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.signaal import STANDAARD_DREMPELS
 from portal.models.traject import Activiteit
@@ -18,6 +18,7 @@ from tests.factories import (
     GemeenteFactory,
     InburgeraarFactory,
     PipFactory,
+    PresentieFactory,
     UserFactory,
     VerwijzingFactory,
 )
@@ -117,9 +118,9 @@ def _case_at_75_percent(db, gemeente):
                                    uiterste_einddatum=TODAY + timedelta(days=300))
     db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=TODAY - timedelta(days=60)))
     for dag, aanwezig, afwezig in ((TODAY - timedelta(days=3), 3, 1), (TODAY - timedelta(days=10), 3, 1)):
-        db.add(Presentie(verwijzing_id=verwijzing.id, datum=dag, activiteit=Activiteit.TAALLES_KNM,
+        PresentieFactory(verwijzing=verwijzing, datum=dag, activiteit=Activiteit.TAALLES_KNM,
                          uren_aanwezig=Decimal(aanwezig), uren_afwezig_geoorloofd=Decimal(afwezig),
-                         uren_afwezig_ongeoorloofd=Decimal(0)))
+                         uren_afwezig_ongeoorloofd=Decimal(0))
     db.flush()
     return inburgeraar, contract
 

@@ -171,3 +171,27 @@ def test_week_start_in_sql_is_the_iso_monday(db, aanbieder):
     _, weeks = kept_totals.recomputed(db, [b1.id])
     assert {w for _, _, w in weeks} == {kept_totals.maandag(d) for d in days}
     assert all(w.weekday() == 0 for _, _, w in weeks)
+
+
+def test_kept_totals_agree_with_the_duo_counters_and_the_case_totals(db, aanbieder):
+    """One rule: what DUO is sent (per gemeente of residence, from the days) and what the case page shows (from
+    the kept totals) agree to the quarter hour for an inburgeraar who did not move."""
+    from portal.domain import duo_uren
+    from portal.services import totals
+    from portal.services.chain import uren
+
+    medewerker, [b1, map_, _] = aanbieder
+    register(db, medewerker, [
+        PresentieInput(regel=n, verwijzing_id=b1.id, datum=START + timedelta(days=n), activiteit=act,
+                       uren_aanwezig=f"{n % 4},25") for n, act in enumerate(
+            ["taalles_knm", "brede_intake", "taalles_knm", "taalles_knm", "brede_intake"], start=1)
+    ] + [PresentieInput(regel=9, verwijzing_id=map_.id, datum=START, activiteit="map_praktijk", uren_aanwezig="4")],
+        TODAY)
+    inburgeraar = b1.inburgeraar
+    kept, _weeks = kept_totals.kept(db, [b1.id, map_.id])
+    per_activiteit = {a: s.aanwezig for (_v, a), s in kept.items()}
+    chain = uren.tellers(db, inburgeraar.id, inburgeraar.gemeente_id)
+    assert chain == duo_uren.tellers(per_activiteit)
+    assert chain[duo_uren.DuoUrenSoort.PARTICIPATIETAALLES] == Decimal("4.75")  # 1,25 + 3,25 + 0,25
+    page = totals.for_inburgeraar(db, medewerker, inburgeraar, TODAY)
+    assert {t.label: t.uren for t in page.duo_tellers} == {s.label: u for s, u in chain.items()}

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from portal import access
 from portal.charts import aanwezigheid_svg, beschrijving
-from portal.models import OmstandighedenMelding, Presentie, TrajectStart
+from portal.models import OmstandighedenMelding, TrajectStart
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.resultaat import OmstandighedenSoort
 from portal.models.traject import Activiteit
@@ -18,6 +18,7 @@ from tests.factories import (
     GemeenteFactory,
     InburgeraarFactory,
     PipFactory,
+    PresentieFactory,
     UserFactory,
     VerwijzingFactory,
 )
@@ -68,16 +69,16 @@ def test_timeline_lists_every_source_newest_first(db, app_ctx):
     verwijzing.status = VerwijzingStatus.GESTART
     db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=date(2026, 2, 20),
                         reden_latere_start="Geen plek"))
-    db.add(Presentie(verwijzing_id=verwijzing.id, datum=date(2026, 11, 17), activiteit=Activiteit.TAALLES_KNM,
-                     uren_aanwezig=Decimal(3)))
+    PresentieFactory(verwijzing=verwijzing, datum=date(2026, 11, 17), activiteit=Activiteit.TAALLES_KNM,
+                     uren_aanwezig=Decimal(3))
     db.add(OmstandighedenMelding(inburgeraar_id=inburgeraar.id, verwijzing_id=verwijzing.id,
                                  aanbieder_id=verwijzing.aanbieder_id, soort=OmstandighedenSoort.VERHUIZING,
                                  datum=date(2026, 6, 1), toelichting="Verhuisd binnen de gemeente"))
     db.flush()
     verwijzingen = access.verwijzingen_of(regisseur, inburgeraar)
     registraties = resultaten.registraties_van(db, regisseur, inburgeraar)
-    per_dag = tijdlijn.presentie_per_dag(db, regisseur, [v.id for v in verwijzingen])
-    events = tijdlijn.tijdlijn(db, regisseur, inburgeraar, verwijzingen, registraties, per_dag)
+    per_week = tijdlijn.presentie_per_week(db, regisseur, [v.id for v in verwijzingen])
+    events = tijdlijn.tijdlijn(db, regisseur, inburgeraar, verwijzingen, registraties, per_week, date.today())
 
     soorten = [e.soort for e in events]
     assert {"PIP", "Verwijzing", "Start", "Presentie", "Omstandigheden"} <= set(soorten)

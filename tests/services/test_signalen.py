@@ -12,7 +12,6 @@ from portal.models import (
     ContractSignaalDrempels,
     Examenresultaat,
     OmstandighedenMelding,
-    Presentie,
     RouteResultaat,
     SignaalDrempels,
     TrajectStart,
@@ -26,6 +25,7 @@ from tests.factories import (
     GemeenteFactory,
     InburgeraarFactory,
     PipFactory,
+    PresentieFactory,
     VerwijzingFactory,
 )
 
@@ -52,9 +52,9 @@ def _verwijzing(db, inburgeraar, gemeente, **kwargs):
 
 
 def _presentie(db, verwijzing, dag, aanwezig, geoorloofd=0, ongeoorloofd=0, activiteit=Activiteit.TAALLES_KNM):
-    db.add(Presentie(verwijzing_id=verwijzing.id, datum=dag, activiteit=activiteit,
+    PresentieFactory(verwijzing=verwijzing, datum=dag, activiteit=activiteit,
                      uren_aanwezig=Decimal(aanwezig), uren_afwezig_geoorloofd=Decimal(geoorloofd),
-                     uren_afwezig_ongeoorloofd=Decimal(ongeoorloofd)))
+                     uren_afwezig_ongeoorloofd=Decimal(ongeoorloofd))
 
 
 def _start(db, verwijzing, startdatum, **kwargs):

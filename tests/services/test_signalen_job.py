@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from portal import tasks
-from portal.models import AuditEvent, Melding, MeldingSoort, Presentie, SignaalDrempels, TrajectStart
+from portal.models import AuditEvent, Melding, MeldingSoort, SignaalDrempels, TrajectStart
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
 from portal.services import meldingen, signalen, signalen_job, tijdlijn, totals
@@ -17,6 +17,7 @@ from tests.factories import (
     ContractFactory,
     GemeenteFactory,
     InburgeraarFactory,
+    PresentieFactory,
     UserFactory,
     VerwijzingFactory,
 )
@@ -35,9 +36,9 @@ def running_verwijzing(db, gemeente, regisseur, aanwezig, afwezig, **kwargs):
                                    uiterste_einddatum=TODAY + timedelta(days=300))
     db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=TODAY - timedelta(days=60)))
     for days_ago in (2, 9):
-        db.add(Presentie(verwijzing_id=verwijzing.id, datum=TODAY - timedelta(days=days_ago),
+        PresentieFactory(verwijzing=verwijzing, datum=TODAY - timedelta(days=days_ago),
                          activiteit=Activiteit.TAALLES_KNM, uren_aanwezig=Decimal(aanwezig),
-                         uren_afwezig_geoorloofd=Decimal(0), uren_afwezig_ongeoorloofd=Decimal(afwezig)))
+                         uren_afwezig_geoorloofd=Decimal(0), uren_afwezig_ongeoorloofd=Decimal(afwezig))
     db.flush()
     return verwijzing
 
@@ -124,5 +125,5 @@ def test_one_attendance_percentage_reads_the_same_in_the_melding_the_signal_the_
 
     totalen = totals.for_verwijzing(db, regisseur, verwijzing, TODAY)
     assert totalen.presentie_recent == totalen.presentie_traject == Decimal("66.7")
-    weken = tijdlijn.weken(tijdlijn.presentie_per_dag(db, regisseur, [verwijzing.id]), tot=TODAY, aantal=2)
+    weken = tijdlijn.weken(tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id]), tot=TODAY, aantal=2)
     assert [w.percentage for w in weken] == [Decimal("66.7"), Decimal("66.7")]

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import cases, dossier, overzichten
+from portal.services import cases, dossier, overzichten, tijdlijn
 
 add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
              description="zoeken, PIP vaststellen en verwijzen", order=10)
@@ -62,7 +62,8 @@ def detail(inburgeraar_id: int) -> str:
     """The case page: signals, personal data, PIP, verwijzingen, hours, attendance, results with the afschaling
     decision, intake (klantregisseur only) and the timeline; one audit event per view."""
     inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
-    inhoud = dossier.read(db.session, current_user, inburgeraar, today=clock.today())
+    inhoud = dossier.read(db.session, current_user, inburgeraar, today=clock.today(),
+                          tijdlijn_pagina=page_number(request.args.get("tijdlijn")))
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",
@@ -78,6 +79,10 @@ def detail(inburgeraar_id: int) -> str:
         grafiek=inhoud.grafiek,
         grafiek_beschrijving=inhoud.grafiek_beschrijving,
         gebeurtenissen=inhoud.gebeurtenissen,
+        tijdlijn_pagina=inhoud.tijdlijn_pagina,
+        tijdlijn_weken=inhoud.tijdlijn_weken,
+        tijdlijn_ouder=inhoud.tijdlijn_ouder,
+        tijdlijn_aantal_weken=tijdlijn.TIJDLIJN_WEKEN,
         intake=inhoud.intake,
         te_besluiten=inhoud.te_besluiten,
         # The registraties blueprint's own form; it posts there and comes back here afterwards.

@@ -5,15 +5,17 @@ Which rows and days the grid shows is portal.services.weekrooster; saving is por
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
-from portal.formatting import datum
+from portal.formatting import datum, getal
 from portal.models.traject import Activiteit
 from portal.services import ValidationError
-from portal.services.presentie import PresentieInput
+from portal.services.presentie import PresentieInput, clean_reden
+from portal.services.validation import is_empty, parse_hours
 from portal.services.weekrooster import DAGEN, DAGEN_KORT, VELDEN, Cell, Row
 
 _SERVICE_VELD = {
@@ -42,13 +44,21 @@ def inputs_from_form(row: Row, form: Any, activiteit: Activiteit) -> list[Presen
     """Presentie inputs for the days of a submitted row that carry a value or already had a stored record.
 
     The submitted raw text goes to the service unchanged; the cells keep it so errors show what was typed.
+    Absence fields that were not submitted at all (the row's absence panel was never opened, so they were not
+    on the page) keep what is stored: only a field sent empty clears a value.
     """
     inputs = []
     for cell in row.cells:
         if not cell.editable:
             continue  # no inputs are shown for these days; the service would refuse them anyway
         had_record = cell.stored
-        submitted = {v: (form[f"{v}_{cell.index}"].data or "").strip()[:500] for v in VELDEN}
+        submitted = {}
+        for v in VELDEN:
+            field = form[f"{v}_{cell.index}"]
+            if v != "aanwezig" and not field.raw_data:
+                submitted[v] = cell.values[v]  # not on the page: unchanged
+            else:
+                submitted[v] = (field.data or "").strip()[:500]
         if not any(submitted.values()) and not had_record:
             cell.values = dict.fromkeys(VELDEN, "")
             continue
@@ -59,6 +69,25 @@ def inputs_from_form(row: Row, form: Any, activiteit: Activiteit) -> list[Presen
             uren_afwezig_ongeoorloofd=submitted["ongeoorloofd"], reden_afwezig=submitted["reden"],
         ))
     return inputs
+
+
+def show_saved(row: Row, inputs: list[PresentieInput]) -> None:
+    """After a successful save: the submitted days as stored (Dutch decimals, the reason as kept), without
+    loading the row again. Only valid input gets here, so every value parses."""
+    for item in inputs:
+        cell = row.cells[item.regel - 1]
+        uren = {veld: parse_hours(raw, label=veld) if not is_empty(raw) else Decimal(0)
+                for veld, raw in (("aanwezig", item.uren_aanwezig), ("geoorloofd", item.uren_afwezig_geoorloofd),
+                                  ("ongeoorloofd", item.uren_afwezig_ongeoorloofd))}
+        cell.values = {
+            "aanwezig": getal(uren["aanwezig"]),
+            "geoorloofd": getal(uren["geoorloofd"]) if uren["geoorloofd"] else "",
+            "ongeoorloofd": getal(uren["ongeoorloofd"]) if uren["ongeoorloofd"] else "",
+            "reden": clean_reden(item.reden_afwezig) or "",
+        }
+        cell.stored = True
+        cell.errors = {}
+    row.errors = []
 
 
 def attach_errors(row: Row, error: ValidationError) -> None:

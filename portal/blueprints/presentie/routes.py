@@ -95,9 +95,12 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     zoek = (form.q.data or "").strip()[:100]
     context = _week_context(monday, activiteit, activiteiten, zoek, page_number(form.pagina.data))
 
+    inputs: list[presentie.PresentieInput] = []
+
     def save() -> presentie.SaveResult:
         try:
-            return presentie.register(db.session, current_user, grid.inputs_from_form(row, form, activiteit), now)
+            inputs.extend(grid.inputs_from_form(row, form, activiteit))
+            return presentie.register(db.session, current_user, inputs, now)
         except ValidationError as exc:
             grid.attach_errors(row, exc)
             count = sum(len(day.errors) for day in exc.rows)
@@ -106,7 +109,8 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
             raise
 
     def done(result: presentie.SaveResult) -> ResponseReturnValue:
-        saved = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)[0]
+        grid.show_saved(row, inputs)  # what was stored, without loading the row a second time
+        saved = row
         saved.bericht = _saved_message(saved.naam, result)
         if not htmx:
             flash(saved.bericht, "success")
@@ -125,6 +129,22 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
                                pages=_pages(total), **context), 422
 
     return submit(form, save, done=done, again=again)
+
+
+@bp.route("/week/rij/<int:verwijzing_id>/afwezigheid")
+@roles_required(*AANBIEDER_ROLLEN)
+def afwezigheid(verwijzing_id: int) -> str:
+    """The absence fields of one grid row for the week, loaded when the row's 'Afwezigheid' opens (htmx)."""
+    access.get_verwijzing_for_registration_or_404(current_user, verwijzing_id)
+    now = clock.today()
+    monday = weekrooster.parse_week(request.args.get("week"), now)
+    activiteiten = weekrooster.activiteiten_for(db.session, current_user)
+    activiteit = _activiteit(request.args.get("activiteit"), activiteiten)
+    rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)
+    if not rows:
+        abort(404)
+    return render_template("presentie/_afwezigheid.html", row=rows[0],
+                           **_week_context(monday, activiteit, activiteiten))
 
 
 def _saved_message(naam: str, result: presentie.SaveResult) -> str:

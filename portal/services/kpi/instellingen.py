@@ -30,8 +30,7 @@ def opslaan(session: Session, actor: User, gemeente: Gemeente, data: InstellingI
     errors = Errors()
     jaar = errors.run("jaar", lambda: parse_whole_number(data.jaar, label="het jaar", minimum=2021, maximum=2100))
     leeg = data.spuk_bedrag is None or not str(data.spuk_bedrag).strip()
-    cent = None if leeg else errors.run("spuk_bedrag", lambda: parse_bedrag_cent(data.spuk_bedrag,
-                                                                                 label="het SPUK-bedrag"))
+    cent = None if leeg else errors.run("spuk_bedrag", lambda: parse_bedrag_cent(data.spuk_bedrag, label="het bedrag"))
     streef = errors.run("streef_start_6_maanden_pct", lambda: parse_whole_number(
         data.streef_start_6_maanden_pct, label="de streefwaarde", minimum=0, maximum=100, required=False))
     errors.raise_if_any()

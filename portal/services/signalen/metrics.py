@@ -26,6 +26,7 @@ from portal.models import (
     OmstandighedenMelding,
     Pip,
     Presentie,
+    PresentieTotaal,
     RouteResultaat,
     TrajectStart,
     User,
@@ -175,20 +176,47 @@ def aanwezigheid_venster(today: date) -> date:
     return aanwezigheid.venster_start(today)
 
 
-def presentie_per_verwijzing(scope: Select[Any], venster: date) -> Select[Any]:
-    """Presence hours per verwijzing of the Presentie rows `scope` selects: in total and since `venster`.
+def presentie_per_verwijzing(
+    verwijzing_ids: Select[Any], venster: date, *, met_presentie_sinds: date | None = None
+) -> Select[Any]:
+    """Presence hours per verwijzing among `verwijzing_ids`: in total and since `venster` (the attendance window).
 
-    `scope` is `access.presentie(user)` for a user's figures or `select(Presentie)` for the system job.
+    Totals come from the kept totals (portal.services.kept_totals), the window from the presentie rows of the
+    last four weeks only, so the cost follows the window and the number of verwijzingen, not the history.
+    `met_presentie_sinds` keeps only verwijzingen with presence on or after that day.
     """
-    in_venster = Presentie.datum >= venster
-    return scope.with_only_columns(
-        Presentie.verwijzing_id.label("verwijzing_id"),
-        func.sum(Presentie.uren_aanwezig).label("aanwezig_totaal"),
-        func.sum(case((in_venster, Presentie.uren_aanwezig), else_=0)).label("aanwezig_4w"),
-        func.sum(case((in_venster, Presentie.uren_afwezig_geoorloofd), else_=0)).label("geoorloofd_4w"),
-        func.sum(case((in_venster, Presentie.uren_afwezig_ongeoorloofd), else_=0)).label("ongeoorloofd_4w"),
-        func.max(Presentie.datum).label("laatste"),
-    ).group_by(Presentie.verwijzing_id)
+    kept = (
+        select(
+            PresentieTotaal.verwijzing_id.label("verwijzing_id"),
+            func.sum(PresentieTotaal.uren_aanwezig).label("aanwezig_totaal"),
+            func.max(PresentieTotaal.laatste_datum).label("laatste"),
+        )
+        .where(PresentieTotaal.verwijzing_id.in_(verwijzing_ids))
+        .group_by(PresentieTotaal.verwijzing_id)
+        .subquery("kept")
+    )
+    recent = (
+        select(
+            Presentie.verwijzing_id.label("verwijzing_id"),
+            func.sum(Presentie.uren_aanwezig).label("aanwezig"),
+            func.sum(Presentie.uren_afwezig_geoorloofd).label("geoorloofd"),
+            func.sum(Presentie.uren_afwezig_ongeoorloofd).label("ongeoorloofd"),
+        )
+        .where(Presentie.verwijzing_id.in_(verwijzing_ids), Presentie.datum >= venster)
+        .group_by(Presentie.verwijzing_id)
+        .subquery("recent")
+    )
+    query = select(
+        kept.c.verwijzing_id,
+        kept.c.aanwezig_totaal,
+        func.coalesce(recent.c.aanwezig, 0).label("aanwezig_4w"),
+        func.coalesce(recent.c.geoorloofd, 0).label("geoorloofd_4w"),
+        func.coalesce(recent.c.ongeoorloofd, 0).label("ongeoorloofd_4w"),
+        kept.c.laatste,
+    ).select_from(kept).outerjoin(recent, recent.c.verwijzing_id == kept.c.verwijzing_id)
+    if met_presentie_sinds is not None:
+        query = query.where(kept.c.laatste >= met_presentie_sinds)
+    return query
 
 
 def afgerond_resultaat() -> Any:
@@ -235,22 +263,27 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
     Every part is scoped through portal.access, so the figures count only what the user may see
     (for instance health-related omstandigheden only for the klantregisseur).
     """
-    scope_ids = access.inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None)
+    # The filters on the inburgeraar itself narrow every part, not only the outer query: the case page of one
+    # inburgeraar reads that inburgeraar's rows, the own caseload only those of the own cases.
+    scope_ids = _scope_filters(access.inburgeraars(user), filters).with_only_columns(Inburgeraar.id).order_by(None)
+    verwijzing_ids = (
+        access.verwijzingen(user).with_only_columns(Verwijzing.id).where(Verwijzing.inburgeraar_id.in_(scope_ids))
+    )
     venster = aanwezigheid_venster(today)
 
-    pip_stand = (
-        select(
-            Pip.inburgeraar_id.label("inburgeraar_id"),
-            func.max(Pip.versie).label("versies"),
-            func.min(case((Pip.versie == 1, Pip.dagtekening))).label("eerste_dagtekening"),
-        )
-        .where(Pip.inburgeraar_id.in_(scope_ids))
-        .group_by(Pip.inburgeraar_id)
-        .cte("pip_stand")
+    # Per inburgeraar, looked up through the pip index (inburgeraar_id, versie): SQLite would otherwise scan a
+    # materialised per-inburgeraar aggregate once per row (5,000 x 5,000 for a whole region).
+    pip_versies = (
+        select(func.max(Pip.versie)).where(Pip.inburgeraar_id == Inburgeraar.id).correlate(Inburgeraar)
+        .scalar_subquery()
+    )
+    eerste_dagtekening = (
+        select(Pip.dagtekening).where(Pip.inburgeraar_id == Inburgeraar.id, Pip.versie == 1)
+        .correlate(Inburgeraar).scalar_subquery()
     )
     huidige_pip = Pip.__table__.alias("huidige_pip")
 
-    presentie = presentie_per_verwijzing(access.presentie(user), venster).cte("presentie_per_verwijzing")
+    presentie = presentie_per_verwijzing(verwijzing_ids, venster).cte("presentie_per_verwijzing")
     examens = (
         access.examenresultaten(user)
         .with_only_columns(
@@ -259,6 +292,7 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             func.sum(case((Examenresultaat.resultaat == Examenuitslag.GESLAAGD, 1), else_=0)).label("geslaagd"),
             func.max(Examenresultaat.created_at).label("laatst"),
         )
+        .where(Examenresultaat.inburgeraar_id.in_(scope_ids))
         .group_by(Examenresultaat.inburgeraar_id)
         .cte("examens")
     )
@@ -270,6 +304,7 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             func.max(OmstandighedenMelding.created_at).label("laatst"),
             func.max(OmstandighedenMelding.datum).label("laatste_datum"),
         )
+        .where(OmstandighedenMelding.inburgeraar_id.in_(scope_ids))
         .group_by(OmstandighedenMelding.inburgeraar_id)
         .cte("omstandigheden")
     )
@@ -280,7 +315,8 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             func.count().label("open"),
             func.min(Afschalingsverzoek.ingediend_op).label("oudste"),
         )
-        .where(Afschalingsverzoek.status == AfschalingStatus.INGEDIEND)
+        .where(Afschalingsverzoek.status == AfschalingStatus.INGEDIEND,
+               Afschalingsverzoek.inburgeraar_id.in_(scope_ids))
         .group_by(Afschalingsverzoek.inburgeraar_id)
         .cte("afschaling_open")
     )
@@ -299,8 +335,8 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             Inburgeraar.datum_kennisgeving,
             Inburgeraar.datum_brp_inschrijving,
             Inburgeraar.termijn_verlengd_tot,
-            pip_stand.c.versies,
-            pip_stand.c.eerste_dagtekening,
+            pip_versies.label("versies"),
+            eerste_dagtekening.label("eerste_dagtekening"),
             huidige_pip.c.leerroute,
             huidige_pip.c.niveau,
             huidige_pip.c.geschatte_intensiteit,
@@ -317,10 +353,9 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
         .select_from(Inburgeraar)
         .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
         .outerjoin(User, User.id == Inburgeraar.klantregisseur_id)
-        .outerjoin(pip_stand, pip_stand.c.inburgeraar_id == Inburgeraar.id)
         .outerjoin(
             huidige_pip,
-            and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_stand.c.versies),
+            and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_versies),
         )
         .outerjoin(afschaling, afschaling.c.inburgeraar_id == Inburgeraar.id)
         .outerjoin(examens, examens.c.inburgeraar_id == Inburgeraar.id)
@@ -334,6 +369,21 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
         .order_by(Inburgeraar.id, Verwijzing.beoogde_startdatum, Verwijzing.id)
     )
     return _apply_filters(query, filters, huidige_pip)
+
+
+def _scope_filters(query: Select[Any], filters: Filters) -> Select[Any]:
+    """The filters on the inburgeraar's own columns (not leerroute or aanbieder, which need joins)."""
+    if filters.inburgeraar_id is not None:
+        query = query.where(Inburgeraar.id == filters.inburgeraar_id)
+    if filters.gemeente_id is not None:
+        query = query.where(Inburgeraar.gemeente_id == filters.gemeente_id)
+    if filters.klantregisseur_id is not None:
+        query = query.where(Inburgeraar.klantregisseur_id == filters.klantregisseur_id)
+    if filters.doelgroep is not None:
+        query = query.where(Inburgeraar.doelgroep == filters.doelgroep)
+    gezocht = zoeken.clause(filters.zoek, voornamen=Inburgeraar.voornamen, achternaam=Inburgeraar.achternaam,
+                            bsn=Inburgeraar.bsn)
+    return query if gezocht is None else query.where(gezocht)
 
 
 def _apply_filters(query: Select[Any], filters: Filters, huidige_pip: Any) -> Select[Any]:

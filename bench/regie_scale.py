@@ -1,0 +1,410 @@
+"""Benchmark (issue 10): the regie pages cost what they show, not the whole presence history.
+
+A region of 5,000 active inburgeraars (about 7,500 verwijzingen, one klantregisseur with a caseload of about
+150 of them) is seeded twice: with a short presence history (150,000 rows: the last ~20 school days per
+verwijzing) and with a long one (1,500,000 rows: ~200 school days). Both end today, so the four-week
+attendance window holds the same rows; only the history grows. Kept totals are built from presentie as the
+presentie service keeps them.
+
+For each size, through the test client after a real login (password and TOTP code), in rounds:
+`/gezond` (the baseline, same process, same round), the own caseload `/regie/`, everything `/regie/?alle=1` and
+the case page `/inburgeraars/<id>` of cases in the own caseload. Printed: medians of the paired ratios
+page / `/gezond` per size, each page's normalised time at the long history against the short one (goal
+<= 1.2x), SQL statements per page, and the plans (EXPLAIN) of the presence queries.
+
+Goals: own caseload and case page <= 40x /gezond, `?alle=1` <= 200x, each page long/short <= 1.2x.
+Run: `.venv/bin/python -m bench regie_scale [--pg] [--inburgeraars 5000] [--rijen 150000,1500000] [--rondes 9]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyotp
+from sqlalchemy import create_engine, event, insert, make_url, text
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db as portal_db
+from portal.models import (
+    Aanbieder,
+    Afschalingsverzoek,
+    Contract,
+    ContractOnderdeel,
+    Examenresultaat,
+    Gemeente,
+    Inburgeraar,
+    OmstandighedenMelding,
+    Pip,
+    TrajectStart,
+    User,
+    Verwijzing,
+    contract_gemeente,
+    user_gemeente,
+)
+from portal.models.base import Base
+from portal.services import kept_totals, signalen
+from portal.services.auth import hash_password
+
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+AANBIEDERS = 6
+EIGEN_CASELOAD_DEEL = 33  # every 33rd inburgeraar is the measured klantregisseur's own: ~150 of 5,000
+NOW = datetime.now(UTC)
+TODAY = date.today()
+PASSWORD = "regie-scale-benchmark-wachtwoord"  # noqa: S105 - a throwaway account in a scratch database
+GOALS = {"eigen caseload": 40.0, "dossier": 40.0, "alle": 200.0}
+GEMEENTEN = 4
+PRESENTIE_COLUMNS = (
+    "verwijzing_id", "datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd",
+    "uren_afwezig_ongeoorloofd", "created_at", "updated_at",
+)
+
+
+@dataclass
+class Meting:
+    """One size's measurements: seconds per round per page, and SQL statements per page."""
+
+    rijen: int
+    tijden: dict[str, list[float]] = field(default_factory=dict)
+    statements: dict[str, int] = field(default_factory=dict)
+    bytes: dict[str, int] = field(default_factory=dict)
+
+    def ratios(self, page: str) -> list[float]:
+        """Paired ratios page / /gezond of the same round."""
+        return [t / g for t, g in zip(self.tijden[page], self.tijden["gezond"], strict=True)]
+
+
+def _weekdays(start: date, count: int) -> Iterator[date]:
+    day, found = start, 0
+    while found < count:
+        if day.weekday() < 5:
+            yield day
+            found += 1
+        day += timedelta(days=1)
+
+
+def _insert_presentie(conn: Any, rows: Iterator[tuple]) -> int:
+    """COPY on PostgreSQL, Core executemany in chunks on SQLite."""
+    count = 0
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY presentie ({', '.join(PRESENTIE_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+    # Plain executemany without per-value type processing, in SQLAlchemy's SQLite storage formats.
+    sql = f"INSERT INTO presentie ({', '.join(PRESENTIE_COLUMNS)}) VALUES ({', '.join('?' * len(PRESENTIE_COLUMNS))})"
+    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ")
+    chunk: list[tuple] = []
+    for v_id, datum, activiteit, a, g, o, _created, _updated in rows:
+        chunk.append((v_id, datum.isoformat(), activiteit, a, g, o, stamp, stamp))
+        if len(chunk) == 100_000:
+            conn.exec_driver_sql(sql, chunk)
+            count += len(chunk)
+            chunk = []
+    if chunk:
+        conn.exec_driver_sql(sql, chunk)
+        count += len(chunk)
+    return count
+
+
+def _presentie(plan: list[tuple[int, str]], per_verwijzing: int, rng: random.Random) -> Iterator[tuple]:
+    """`per_verwijzing` school days per verwijzing, ending today."""
+    first = TODAY - timedelta(days=per_verwijzing * 7 // 5 + 2)
+    days = [d for d in _weekdays(first, per_verwijzing + 3) if d <= TODAY][-per_verwijzing:]
+    for verwijzing_id, activiteit in plan:
+        for datum in days:
+            roll = rng.random()
+            hours = ("3.00", "0.00", "0.00") if roll < 0.82 else \
+                ("0.00", "3.00", "0.00") if roll < 0.92 else ("0.00", "0.00", "3.00")
+            yield (verwijzing_id, datum, activiteit, *hours, NOW, NOW)
+
+
+def seed(engine: Any, inburgeraars: int, rijen: int) -> tuple[str, str, list[int], int]:
+    """The region; returns the klantregisseur's e-mail, TOTP secret, own inburgeraar ids and presentie rows."""
+    rng = random.Random(2021)
+    totp_secret = pyotp.random_base32()
+    email = "regisseur@example.nl"
+    with engine.begin() as conn:
+        conn.execute(insert(Gemeente), [
+            {"id": g, "cbs_code": f"{g:04d}", "naam": f"Gemeente {g}", "created_at": NOW, "updated_at": NOW}
+            for g in range(1, GEMEENTEN + 1)
+        ])
+        conn.execute(insert(Aanbieder), [
+            {"id": a, "kvk_nummer": f"{70000000 + a}", "naam": f"Taalschool {a}", "soort": "taal",
+             "actief": True, "created_at": NOW, "updated_at": NOW}
+            for a in range(1, AANBIEDERS + 1)
+        ])
+        conn.execute(insert(Contract), [
+            {"id": a, "kenmerk": f"C-{a:05d}", "naam": f"Contract {a}", "aanbieder_id": a,
+             "startdatum": TODAY - timedelta(days=900), "einddatum": TODAY + timedelta(days=900),
+             "created_at": NOW, "updated_at": NOW}
+            for a in range(1, AANBIEDERS + 1)
+        ])
+        conn.execute(insert(contract_gemeente), [
+            {"contract_id": a, "gemeente_id": g} for a in range(1, AANBIEDERS + 1) for g in range(1, GEMEENTEN + 1)
+        ])
+        conn.execute(insert(ContractOnderdeel), [
+            {"contract_id": a, "onderdeel": o} for a in range(1, AANBIEDERS + 1)
+            for o in ("b1_route", "z_route_taal", "z_route_participatie", "map", "pvt")
+        ])
+        conn.execute(insert(User), [
+            {"id": 1, "email": email, "naam": "Klantregisseur", "rol": "klantregisseur",
+             "password_hash": hash_password(PASSWORD), "totp_secret": totp_secret, "totp_bevestigd": True,
+             "created_at": NOW, "updated_at": NOW},
+            {"id": 2, "email": "collega@example.nl", "naam": "Collega", "rol": "klantregisseur", "password_hash": "x",
+             "totp_secret": pyotp.random_base32(), "totp_bevestigd": True, "created_at": NOW, "updated_at": NOW},
+        ])
+        conn.execute(insert(user_gemeente), [
+            {"user_id": u, "gemeente_id": g} for u in (1, 2) for g in range(1, GEMEENTEN + 1)])
+
+        rows_inb, pips, verwijzingen, starts, plan, eigen = [], [], [], [], [], []
+        verwijzing_id = 0
+        for i in range(1, inburgeraars + 1):
+            z_route = i % 5 == 0
+            own = i % EIGEN_CASELOAD_DEEL == 0
+            if own:
+                eigen.append(i)
+            rows_inb.append({
+                "id": i, "bsn": f"{100000000 + i}", "voornamen": f"Voornaam{i}", "achternaam": f"Achternaam{i:05d}",
+                "geboortedatum": date(1990, 1, 1), "doelgroep": "Asielstatushouder",
+                "gemeente_id": i % GEMEENTEN + 1, "klantregisseur_id": 1 if own else 2,
+                "datum_kennisgeving": TODAY - timedelta(days=500 + i % 300), "created_at": NOW, "updated_at": NOW,
+            })
+            pips.append({
+                "inburgeraar_id": i, "versie": 1, "dagtekening": TODAY - timedelta(days=430 + i % 300),
+                "leerroute": "Z" if z_route else "B", "niveau": "A2" if z_route else "B1",
+                "geschatte_intensiteit": None if z_route else 1200, "created_at": NOW, "updated_at": NOW,
+            })
+            onderdelen = ["z_route_taal"] if z_route else ["b1_route"]
+            if i % 2 == 0:
+                onderdelen.append("map" if i % 4 == 0 else "pvt")
+            for onderdeel in onderdelen:
+                verwijzing_id += 1
+                start = TODAY - timedelta(days=700)
+                verwijzingen.append({
+                    "id": verwijzing_id, "kenmerk": f"V-{verwijzing_id:08d}", "inburgeraar_id": i,
+                    "aanbieder_id": verwijzing_id % AANBIEDERS + 1, "contract_id": verwijzing_id % AANBIEDERS + 1,
+                    "onderdeel": onderdeel, "beoogde_startdatum": start,
+                    "uiterste_einddatum": TODAY + timedelta(days=400), "gecontracteerde_uren": 600,
+                    "status": "gestart", "created_at": NOW, "updated_at": NOW,
+                })
+                starts.append({"verwijzing_id": verwijzing_id, "gerealiseerde_startdatum": start,
+                               "niet_gestart": False, "created_at": NOW, "updated_at": NOW})
+                plan.append((verwijzing_id, {"map": "map_praktijk", "pvt": "pvt"}.get(onderdeel, "taalles_knm")))
+        conn.execute(insert(Inburgeraar), rows_inb)
+        conn.execute(insert(Pip), pips)
+        conn.execute(insert(Verwijzing), verwijzingen)
+        conn.execute(insert(TrajectStart), starts)
+        conn.execute(insert(Examenresultaat), [
+            {"inburgeraar_id": i, "verwijzing_id": None, "onderdeel": "LE", "niveau": "B1", "resultaat": "Geslaagd",
+             "examendatum": TODAY - timedelta(days=20), "bron": "duo", "created_at": NOW, "updated_at": NOW}
+            for i in range(1, inburgeraars + 1, 7)
+        ])
+        conn.execute(insert(Afschalingsverzoek), [
+            {"verwijzing_id": v["id"], "inburgeraar_id": v["inburgeraar_id"], "status": "ingediend",
+             "observaties_aanbieder": "x", "ervaring_inburgeraar": "y", "uren_op_moment": 620,
+             "ingediend_op": NOW, "created_at": NOW, "updated_at": NOW}
+            for v in verwijzingen[::53]
+        ])
+        conn.execute(insert(OmstandighedenMelding), [
+            {"inburgeraar_id": v["inburgeraar_id"], "verwijzing_id": v["id"], "aanbieder_id": v["aanbieder_id"],
+             "soort": "werk", "datum": TODAY - timedelta(days=3), "toelichting": "z", "created_at": NOW,
+             "updated_at": NOW}
+            for v in verwijzingen[::31]
+        ])
+        count = _insert_presentie(conn, _presentie(plan, max(1, rijen // len(plan)), rng))
+    return email, totp_secret, eigen, count
+
+
+def _login(client: Any, email: str, totp_secret: str) -> None:
+    """The real login: password, then a TOTP code, through the forms (CSRF off in the test config)."""
+    response = client.post("/inloggen/", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/inloggen/tweede-factor"), \
+        response.status_code
+    response = client.post("/inloggen/tweede-factor", data={"code": pyotp.TOTP(totp_secret).now()})
+    assert response.status_code == 302, response.status_code
+
+
+def _explain(engine: Any, user: User, inburgeraar_id: int) -> list[str]:
+    """Plans of the presence parts of the own caseload's and the case page's signal query."""
+    lines = []
+    postgres = engine.dialect.name == "postgresql"
+    queries = {
+        label: str(signalen.metrics_query(user, TODAY, filters).compile(
+            dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        for label, filters in (("eigen caseload", signalen.Filters(klantregisseur_id=user.id)),
+                               ("dossier", signalen.Filters(inburgeraar_id=inburgeraar_id)))
+    }
+    portal_db.session.rollback()  # no transaction of ours open while EXPLAIN runs (SQLite's write lock)
+    for label, compiled in queries.items():
+        with engine.connect() as conn:
+            plan = conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + compiled).all()
+        rows = [str(r[0] if postgres else r[-1]) for r in plan]
+        lines.append(f"  {label}:")
+        lines += [f"    {r}" for r in rows if re.search(r"presentie|SCAN|Seq Scan", r, re.IGNORECASE)]
+    return lines
+
+
+@dataclass
+class Omgeving:
+    """One seeded size: its app (with the database extension's engine and session factory) and logged-in client."""
+
+    label: str
+    engine: Any
+    session_factory: Any
+    client: Any
+    eigen: list[int]
+    meting: Meting
+    pages: dict[str, Callable[[int], str]]
+
+    def activate(self) -> None:
+        """Point the database extension at this size (one process holds both, so rounds can alternate)."""
+        portal_db.engine, portal_db.session_factory = self.engine, self.session_factory
+
+
+def prepare(url: str, label: str, inburgeraars: int, rijen: int) -> Omgeving:
+    """Seed one size, log in, warm up and count each page's SQL statements."""
+    config = TestConfig()
+    config.DATABASE_URL = url
+    config.WTF_CSRF_ENABLED = False  # type: ignore[attr-defined]
+    app = create_app(config)
+    engine = portal_db.engine
+    assert engine is not None
+    Base.metadata.create_all(engine)
+    started = time.perf_counter()
+    email, totp_secret, eigen, count = seed(engine, inburgeraars, rijen)
+    with app.app_context():
+        kept_totals.rebuild(portal_db.session)
+        portal_db.session.commit()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")  # as migrate does
+    print(f"[{label}] {inburgeraars} inburgeraars, {count:,} presentierijen, eigen caseload {len(eigen)}; "
+          f"klaargezet in {time.perf_counter() - started:.0f} s", flush=True)
+    client = app.test_client()
+    _login(client, email, totp_secret)
+    pages: dict[str, Callable[[int], str]] = {
+        "gezond": lambda n: "/gezond",
+        "eigen caseload": lambda n: "/regie/",
+        "alle": lambda n: "/regie/?alle=1",
+        "dossier": lambda n: f"/inburgeraars/{eigen[n % len(eigen)]}",
+    }
+    meting = Meting(count, {p: [] for p in pages})
+    statements = [0]
+
+    def count_statement(*_args: Any) -> None:
+        statements[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count_statement)
+    for name, path in pages.items():  # warm up; count statements once
+        statements[0] = 0
+        response = client.get(path(0))
+        assert response.status_code == 200, (name, response.status_code)
+        meting.statements[name], meting.bytes[name] = statements[0], len(response.data)
+    event.remove(engine, "before_cursor_execute", count_statement)
+    with app.app_context():
+        user = portal_db.session.get(User, 1)
+        for line in _explain(engine, user, eigen[0]):
+            print(f"[{label} {count:,}] {line}")
+    return Omgeving(f"{label} {count:,}", engine, portal_db.session_factory, client, eigen, meting, pages)
+
+
+def measure_round(omgeving: Omgeving, n: int) -> None:
+    """Every page once (/gezond: the median of five calls, it takes ~2 ms and one call is mostly noise)."""
+    omgeving.activate()
+    for name, path in omgeving.pages.items():
+        samples = []
+        for _ in range(5 if name == "gezond" else 1):
+            began = time.perf_counter()
+            response = omgeving.client.get(path(n))
+            samples.append(time.perf_counter() - began)
+            assert response.status_code == 200
+        omgeving.meting.tijden[name].append(statistics.median(samples))
+
+
+def report(omgeving: Omgeving) -> None:
+    meting = omgeving.meting
+    for name in omgeving.pages:
+        median_ms = statistics.median(meting.tijden[name]) * 1000
+        ratio = "" if name == "gezond" else (
+            f", mediaan van gepaarde verhoudingen {statistics.median(meting.ratios(name)):.1f}x /gezond "
+            f"(doel <= {GOALS[name]:.0f}x)")
+        print(f"[{omgeving.label} rijen] {name:<15} {median_ms:8.1f} ms, "
+              f"{meting.statements[name]:>3} SQL-statements, {meting.bytes[name] // 1024} KB{ratio}")
+
+
+@contextmanager
+def _database(pg: bool) -> Iterator[tuple[str, str]]:
+    """(url, label) of a scratch database: a SQLite temp file, or a throwaway PostgreSQL database."""
+    if not pg:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{Path(tmp) / 'regie_scale.db'}", "SQLite"
+        return
+    name = f"bench_scale_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), "PostgreSQL"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Both sizes on one database kind, measured in alternating rounds; exit 1 when a goal is missed."""
+    parser = argparse.ArgumentParser(prog="python -m bench regie_scale")
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL (BENCH_PG_URL) instead of SQLite")
+    parser.add_argument("--inburgeraars", type=int, default=5_000)
+    parser.add_argument("--rijen", default="150000,1500000", help="presentierijen per meting, kommagescheiden")
+    parser.add_argument("--rondes", type=int, default=15)
+    args = parser.parse_args(argv)
+    with ExitStack() as stack:
+        omgevingen = []
+        for rijen in (int(r) for r in args.rijen.split(",")):
+            url, label = stack.enter_context(_database(args.pg))
+            omgevingen.append(prepare(url, label, args.inburgeraars, rijen))
+        for n in range(args.rondes):  # the sizes take turns, first one way round, then the other
+            for omgeving in omgevingen if n % 2 == 0 else reversed(omgevingen):
+                measure_round(omgeving, n)
+        for omgeving in omgevingen:
+            report(omgeving)
+            omgeving.engine.dispose()
+    missed = []
+    for omgeving in omgevingen:
+        for page, goal in GOALS.items():
+            if statistics.median(omgeving.meting.ratios(page)) > goal:
+                missed.append(f"{page} bij {omgeving.label} rijen")
+    if len(omgevingen) > 1:
+        small, large = omgevingen[0].meting, omgevingen[-1].meting
+        for page in GOALS:
+            # Paired per round: the same round's two sizes, each against its own /gezond.
+            growth = statistics.median(
+                (lt / lg) / (st / sg) for lt, lg, st, sg in zip(
+                    large.tijden[page], large.tijden["gezond"], small.tijden[page], small.tijden["gezond"],
+                    strict=True))
+            raw = statistics.median(lt / st for lt, st in zip(large.tijden[page], small.tijden[page], strict=True))
+            print(f"{page:<15} {large.rijen:,} / {small.rijen:,} rijen: {growth:.2f}x (mediaan per ronde, elk op zijn "
+                  f"/gezond; ruw {raw:.2f}x; doel <= 1.2x)")
+            if growth > 1.2:
+                missed.append(f"{page} groeit {growth:.2f}x")
+    if missed:
+        print("Doel niet gehaald: " + "; ".join(missed))
+        raise SystemExit(1)
+    print("Alle doelen gehaald.")

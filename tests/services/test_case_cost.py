@@ -1,0 +1,172 @@
+"""The regie's pages cost what they show: the case page reads that inburgeraar's rows through indexes, totals come
+from the kept totals, and the timeline shows presence per week, paged, without future dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, update
+
+from portal.models import PresentieTotaal, TrajectStart
+from portal.models.enums import Leerroute, Rol, VerwijzingStatus
+from portal.models.resultaat import AfschalingStatus
+from portal.models.traject import Activiteit
+from portal.services import dossier, signalen, tijdlijn
+from tests.factories import (
+    AfschalingsverzoekFactory,
+    ContractFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    PipFactory,
+    PresentieFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
+
+TODAY = date(2026, 11, 20)  # a Friday in ISO week 47
+START = date(2026, 3, 2)
+
+
+@pytest.fixture
+def region(db):
+    """A klantregisseur with two cases of her own, each with 38 weeks of presence, and one of a colleague."""
+    gemeente = GemeenteFactory()
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    collega = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    contract = ContractFactory(gemeenten=[gemeente], startdatum=date(2025, 1, 1), einddatum=date(2028, 12, 31))
+    cases = []
+    for n, klantregisseur in enumerate((regisseur, regisseur, collega)):
+        inburgeraar = InburgeraarFactory(gemeente=gemeente, klantregisseur=klantregisseur)
+        PipFactory(inburgeraar=inburgeraar, dagtekening=date(2026, 1, 10))
+        verwijzing = VerwijzingFactory(inburgeraar=inburgeraar, contract=contract, status=VerwijzingStatus.GESTART,
+                                       beoogde_startdatum=START, uiterste_einddatum=date(2027, 12, 31),
+                                       created_at=datetime(2026, 2, 2, 10, 0, tzinfo=UTC))
+        db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=START))
+        day = START
+        while day <= TODAY:
+            if day.weekday() in (0, 2):
+                PresentieFactory(verwijzing=verwijzing, datum=day, uren_aanwezig=Decimal(3 - n % 2),
+                                 uren_afwezig_geoorloofd=Decimal(n % 2))
+            day += timedelta(days=1)
+        cases.append((inburgeraar, verwijzing))
+    db.flush()
+    return regisseur, cases
+
+
+def _statements_during(db, work):
+    seen: list[tuple[str, object]] = []
+    engine = db.connection().engine
+
+    def capture(_conn, _cursor, statement, parameters, _context, _executemany):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return seen
+
+
+_PRESENTIE_TABLES = re.compile(r"\bpresentie(_totaal|_week)?\b", re.IGNORECASE)
+
+
+def _full_scans(db, statements) -> list[str]:
+    """Plan lines that read a presentie table whole (SQLite: SCAN; PostgreSQL, with seq scans priced out so a
+    small test table does not tempt the planner: Seq Scan)."""
+    connection = db.connection()
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    found = []
+    for statement, parameters in statements:
+        if not _PRESENTIE_TABLES.search(statement) or not statement.lstrip().upper().startswith("SELECT"):
+            continue
+        explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+        for row in connection.exec_driver_sql(explain + statement, parameters):
+            line = str(row[0] if postgres else row[-1])
+            if re.search(r"Seq Scan on presentie(_totaal|_week)?\b" if postgres else
+                         r"^SCAN presentie(_totaal|_week)?\b", line):
+                found.append(line)
+    if postgres:
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
+    return found
+
+
+def test_the_case_page_reads_only_that_inburgeraars_presence(db, app_ctx, region):
+    regisseur, [(inburgeraar, _), *_] = region
+    statements = _statements_during(db, lambda: dossier.read(db, regisseur, inburgeraar, today=TODAY))
+    assert any(_PRESENTIE_TABLES.search(s) for s, _ in statements)
+    assert _full_scans(db, statements) == []
+
+
+def test_the_own_caseload_reads_only_the_own_cases_presence(db, app_ctx, region):
+    regisseur, _cases = region
+    filters = signalen.Filters(klantregisseur_id=regisseur.id)
+    statements = _statements_during(db, lambda: signalen.caseload(db, regisseur, today=TODAY, filters=filters))
+    assert _full_scans(db, statements) == []
+
+
+def test_the_overview_and_case_page_read_the_kept_totals(db, app_ctx, region):
+    """The hours shown are the kept ones: a page never re-adds the whole history (and `totalen-controleren`
+    is what finds a kept total that went wrong)."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    [case_] = signalen.caseload(db, regisseur, today=TODAY, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))
+    assert case_.verwijzingen[0].uren_aanwezig_totaal == Decimal(3 * 76)
+    db.execute(update(PresentieTotaal).where(PresentieTotaal.verwijzing_id == verwijzing.id)
+               .values(uren_aanwezig=Decimal("1234.5")))
+    [case_] = signalen.caseload(db, regisseur, today=TODAY, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))
+    assert case_.verwijzingen[0].uren_aanwezig_totaal == Decimal("1234.5")
+    page = dossier.read(db, regisseur, inburgeraar, today=TODAY)
+    assert page.totalen.uren_aanwezig == Decimal("1234.5")
+    # The attendance window (the last four weeks) comes from the days themselves: 8 sessions of 3 hours.
+    assert case_.verwijzingen[0].uren_aanwezig_4w == Decimal(24)
+
+
+def test_the_timeline_shows_twelve_weeks_of_presence_and_pages_to_older_weeks(db, app_ctx, region):
+    regisseur, [(inburgeraar, _), *_] = region
+    first = dossier.read(db, regisseur, inburgeraar, today=TODAY)
+    weeks = [e for e in first.gebeurtenissen if e.soort == "Presentie"]
+    assert len(weeks) == 12
+    assert weeks[0].moment == TODAY  # week 47 ends on Sunday the 22nd: never a date after today
+    assert weeks[-1].omschrijving.startswith("Week 36 ")
+    assert {"PIP", "Verwijzing", "Start"} <= {e.soort for e in first.gebeurtenissen}  # every other event
+    assert first.tijdlijn_ouder and first.tijdlijn_weken == (date(2026, 8, 31), date(2026, 11, 22))
+    assert len(first.weken) == 12 and first.weken[-1].aanwezig == 6  # the chart: the same twelve weeks
+
+    second = dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=2)
+    assert [e.soort for e in second.gebeurtenissen] == ["Presentie"] * 12
+    assert second.gebeurtenissen[0].omschrijving.startswith("Week 35 ")
+    third = dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=4)
+    assert [e.omschrijving[:8] for e in third.gebeurtenissen] == ["Week 11 ", "Week 10 "]
+    assert not third.tijdlijn_ouder
+    assert dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=10**6).gebeurtenissen == []
+
+
+def test_events_of_one_day_keep_the_order_in_which_they_happened(db, app_ctx, region):
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    dag = date(2026, 11, 18)
+    pip = PipFactory(inburgeraar=inburgeraar, versie=2, dagtekening=dag, leerroute=Leerroute.B,
+                     reden_wijziging="Afschaling naar A2 goedgekeurd",
+                     created_at=datetime(2026, 11, 18, 14, 5, tzinfo=UTC))
+    # Added after the PIP on purpose: the order of the rows must not decide the order on the timeline.
+    AfschalingsverzoekFactory(
+        verwijzing=verwijzing, status=AfschalingStatus.GOEDGEKEURD, pip_id=pip.id,
+        ingediend_op=datetime(2026, 11, 18, 9, 0, tzinfo=UTC), besloten_op=datetime(2026, 11, 18, 14, 0, tzinfo=UTC),
+    )
+    db.flush()
+    events = [e for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen if e.moment == dag]
+    # Newest first: the new PIP version, then the decision, then the request.
+    assert [e.soort for e in events] == ["PIP", "Afschaling", "Afschaling"]
+    assert "goedgekeurd" in events[1].omschrijving and "ingediend" in events[2].omschrijving
+
+
+def test_presence_per_week_sums_activities_in_the_database(db, app_ctx, region):
+    regisseur, [(_, verwijzing), *_] = region
+    PresentieFactory(verwijzing=verwijzing, datum=date(2026, 11, 17), activiteit=Activiteit.BREDE_INTAKE,
+                     uren_aanwezig=Decimal("1.5"))
+    weeks = tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16))
+    assert weeks == [(verwijzing.id, date(2026, 11, 16), (pytest.approx(7.5), pytest.approx(0), pytest.approx(0)))]
