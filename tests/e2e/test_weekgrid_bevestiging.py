@@ -51,11 +51,17 @@ def test_row_confirmation_stable_columns_focus_ring_and_overwrite_question(page_
     assert veld.evaluate("el => getComputedStyle(el).outlineWidth") == "3px"
 
     # Overwriting the stored 2 asks first; cancelling keeps it, confirming saves the correction.
+    # (On the page as loaded: the stored value comes from the database.)
+    page.reload()
+    veld = page.locator(f"#aanwezig-{anna}-0")
     vragen: list[str] = []
     page.once("dialog", lambda d: (vragen.append(d.message), d.dismiss()))
     veld.fill("3")
     veld.press("Enter")
-    page.wait_for_timeout(500)
+    for _ in range(50):  # the question is asked before any request; give a loaded machine time to show it
+        if vragen:
+            break
+        page.wait_for_timeout(100)
     assert vragen and "2 wordt 3" in vragen[0]
     maandag_datum = date.fromisocalendar(year, week, 1)
     assert _uren(live_server, anna, maandag_datum) == Decimal(2)
