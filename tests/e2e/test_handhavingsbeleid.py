@@ -12,8 +12,8 @@ pytestmark = pytest.mark.e2e
 
 BEHEERDER = "beheer@werksaam.example.nl"
 TERMIJN = "Maximum aan boetes per inburgeringstermijn (euro)"
-ESCALATIE = "Escalatie van boetes bij het PIP (niet verplicht)"
-NORM = "Urennorm Z-route taal voor gezinsmigranten (niet verplicht)"
+ESCALATIE = "Escalatie van boetes bij het PIP"
+NORM = "Urennorm Z-route taal voor gezinsmigranten (uren)"
 
 
 def test_beheerder_sets_a_gemeentes_handhaving_beleid(page_as, axe):

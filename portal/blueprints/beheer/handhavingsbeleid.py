@@ -39,9 +39,9 @@ class BeleidForm(FlaskForm):
     max_per_termijn = StringField("Maximum aan boetes per inburgeringstermijn (euro)", filters=[strip],
                                   validators=VERPLICHT, render_kw=_BEDRAG_KW)
     waarschuwing_eerst = BooleanField("Eerst een waarschuwing bij een eerste overtreding")
-    escalatie = TextAreaField("Escalatie van boetes bij het PIP (niet verplicht)", filters=[strip],
+    escalatie = TextAreaField("Escalatie van boetes bij het PIP", filters=[strip],
                               render_kw={"rows": "6", "autocomplete": "off"})
-    zroute_norm_gezinsmigrant = StringField("Urennorm Z-route taal voor gezinsmigranten (niet verplicht)",
+    zroute_norm_gezinsmigrant = StringField("Urennorm Z-route taal voor gezinsmigranten (uren)",
                                             filters=[strip], render_kw={"inputmode": "numeric", "size": "6",
                                                                         "autocomplete": "off"})
 
