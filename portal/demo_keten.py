@@ -1,4 +1,5 @@
-"""Demo data of the chain: DUO reference data, verhuizingen (one completed, one awaiting decisions)."""
+"""Demo data of the chain: DUO reference data, handhaving beleid, verhuizingen (one completed, one awaiting
+decisions), DUO berichten pending and sent (with a withdrawn PIP's DELETE), handhaving decisions, a CBS file."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def seed_keten(session: Session, region: DemoRegion) -> None:
     if session.scalar(select(exists().where(Verhuizing.id.isnot(None)))):
         return
     session.flush()
+    region.counts["gemeenten met handhavingsbeleid"] = seed_beleid(session, region)
     region.counts["handhavingsbesluiten"] = seed_handhaving(session, region)
     region.counts["verhuizingen"] = seed_verhuizingen(session, region)
     region.counts["DUO-berichten"] = seed_duo(session, region)
@@ -122,9 +124,48 @@ def seed_duo(session: Session, region: DemoRegion) -> int:
         else:
             antwoord = duo.AntwoordInput(status="201" if bericht.methode == "POST" else "204")
         duo.record_antwoord(session, beheerder, bericht, antwoord)
+    made += _pip_ingetrokken(session, region, verzonden)
     made += duo.bijwerken(session, hoorn).nieuw  # the contactpersoon links DUO's ids made possible
     made += duo.bijwerken(session, dalfsen).nieuw
     return len(made)
+
+
+def seed_beleid(session: Session, region: DemoRegion) -> int:
+    """Dalfsen's beleidsregels (001 §9: waarschuwing first, €50 doubling up to €800) and Hoorn's (waarschuwing
+    first, from €100, a cap of €1.600 per termijn and 600 hours Z-route taal for gezinsmigranten)."""
+    from portal.services.chain import beleid
+
+    beheerder = region.users["beheer@werksaam.example.nl"]
+    instellingen = {
+        "0148": beleid.BeleidInput(max_brede_intake="250", max_pip="800", max_per_termijn="2.400,00",
+                                   waarschuwing_eerst=True, escalatie="50\n100\n200\n400\n800"),
+        "0405": beleid.BeleidInput(max_brede_intake="€ 250", max_pip="800", max_per_termijn="1.600,00",
+                                   waarschuwing_eerst=True, escalatie="100\n200\n400\n800",
+                                   zroute_norm_gezinsmigrant="600"),
+    }
+    for code, data in instellingen.items():
+        actor = beheerder if region.gemeenten[code] in beheerder.gemeenten else None
+        beleid.save(session, actor, region.gemeenten[code], data)  # type: ignore[arg-type]
+    return len(instellingen)
+
+
+def _pip_ingetrokken(session: Session, region: DemoRegion, verzonden: list) -> list:
+    """One PIP DUO accepted is withdrawn three days ago (set for the wrong person): its DELETE bericht waits."""
+    from portal.models import DuoBericht
+    from portal.models.duo import BerichtSoort, BerichtStatus
+    from portal.services.chain import pip_intrekking
+
+    geaccepteerd = [b for b in verzonden if b.soort is BerichtSoort.PIP and b.status is BerichtStatus.GEACCEPTEERD]
+    if not geaccepteerd:
+        return []
+    person = session.get(Inburgeraar, geaccepteerd[-1].inburgeraar_id)
+    assert person is not None
+    pip_intrekking.intrekken(session, region.users[_WF_REGISSEUR], person, pip_intrekking.IntrekkingInput(
+        datum=(region.today - timedelta(days=3)).strftime("%d-%m-%Y"),
+        reden="Vastgesteld op het verkeerde dossier (naamgenoot); wordt opnieuw vastgesteld na het gesprek."),
+        today=region.today)
+    return list(session.scalars(select(DuoBericht).where(DuoBericht.inburgeraar_id == person.id,
+                                                         DuoBericht.methode == "DELETE")))
 
 
 def seed_handhaving(session: Session, region: DemoRegion) -> int:

@@ -123,6 +123,18 @@ def signalen_aanwezigheid_dagelijks() -> int:
         return signalen_aanwezigheid(session)
 
 
+# --- the DUO outbox --------------------------------------------------------------------------------------
+
+@huey.periodic_task(crontab(minute="40"))
+def duo_berichten_bijwerken() -> int:
+    """Every hour: every gemeente's DUO outbox gets a bericht for each value that changed since the last one
+    (the "Berichten bijwerken" button does the same at once); returns how many were added."""
+    from portal.services.chain import duo
+
+    with _worker_session() as (session, _config):
+        return duo.bijwerken_alle(session)
+
+
 # --- spreadsheet uploads: check and confirm in the background ---------------------------------------------
 
 UPLOAD_PROGRESS_KEY = "upload-voortgang:{}"

@@ -182,3 +182,19 @@ def test_demo_has_handhaving_and_a_cbs_file_for_the_last_quarter(region):
     assert soorten == set(HandhavingSoort)
     levering = region.scalars(select(CbsLevering)).one()
     assert (levering.periode_van, levering.periode_tot) == cbs.kwartaal(TODAY) and levering.aantal_rijen > 0
+
+
+def test_demo_has_a_handhaving_beleid_and_a_withdrawn_pip_with_its_delete_bericht(region):
+    from portal.models import BerichtStatus, DuoBericht, HandhavingBeleid, PipIntrekking
+
+    codes = dict(region.execute(select(Gemeente.id, Gemeente.cbs_code)).all())
+    beleid = {codes[b.gemeente_id]: b for b in region.scalars(select(HandhavingBeleid))}
+    assert beleid["0148"].escalatie_cent == [5000, 10000, 20000, 40000, 80000] and beleid["0148"].waarschuwing_eerst
+    assert beleid["0405"].max_per_termijn_cent == 160000
+    assert region.scalar(select(Gemeente.zroute_taal_norm_gezinsmigrant).where(Gemeente.cbs_code == "0405")) == 600
+    intrekking = region.scalars(select(PipIntrekking)).one()
+    berichten = region.scalars(select(DuoBericht).where(DuoBericht.inburgeraar_id == intrekking.inburgeraar_id,
+                                                        DuoBericht.pad.endswith("/PIP"))
+                               .order_by(DuoBericht.id)).all()
+    assert [(b.methode, b.status) for b in berichten] == [("POST", BerichtStatus.GEACCEPTEERD),
+                                                         ("DELETE", BerichtStatus.KLAAR)]

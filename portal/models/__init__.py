@@ -35,6 +35,7 @@ from portal.models.melding import (
     melding_inburgeraar,
 )
 from portal.models.organisatie import Aanbieder, Gemeente
+from portal.models.pip_intrekking import PipIntrekking
 from portal.models.resultaat import (
     Afschalingsverzoek,
     AfschalingsverzoekOnderdeel,
@@ -88,6 +89,7 @@ __all__ = [
     "MeldingSoort",
     "OmstandighedenMelding",
     "Pip",
+    "PipIntrekking",
     "Presentie",
     "PresentieTotaal",
     "PresentieWeek",

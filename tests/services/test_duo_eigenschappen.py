@@ -1,8 +1,9 @@
 """Property: any trajectory the portal can hold gives only berichten DUO accepts, with the right hour totals.
 
 Hypothesis builds random cases (doelgroep, PIP versions, verwijzingen, quarter-hour presentie, a verhuizing,
-confirmed route results); every bericht is validated against DUO's OpenAPI files by the tests.duo_schema plugin
-when it is inserted, and the GevolgdeUren sent per gemeente equal the floored sum of that gemeente's period.
+confirmed route results, a withdrawn PIP); every bericht is validated against DUO's OpenAPI files by the
+tests.duo_schema plugin when it is inserted, and the GevolgdeUren sent per gemeente equal the floored sum of
+that gemeente's period.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.domain import duo_uren
-from portal.models import BerichtSoort, Presentie, RouteResultaat, TrajectStart
+from portal.models import BerichtSoort, DuoBericht, Presentie, RouteResultaat, TrajectStart
 from portal.models.enums import (
     Doelgroep,
     IndicatorAlfabetisering,
@@ -25,7 +26,7 @@ from portal.models.enums import (
 )
 from portal.models.resultaat import BereiktNiveau, JaNee
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL
-from portal.services.chain import duo, woonplaats
+from portal.services.chain import duo, pip_intrekking, woonplaats
 from portal.services.chain import verhuizing as verhuizingen
 from tests import duo_schema
 from tests.factories import (
@@ -65,6 +66,7 @@ def trajecten(draw):
         "resultaat_dagen": draw(st.none() | st.integers(0, 700)),
         "verwijtbaar": draw(st.none() | st.sampled_from(list(JaNee))),
         "start": draw(st.booleans()),
+        "intrekken": draw(st.booleans()),  # the PIP is withdrawn after the berichten were sent
     }
 
 
@@ -153,3 +155,25 @@ def _check(db, t):
                 assert soort.value not in sent
             elif expected:
                 assert sent[soort.value] == expected
+
+    if t["intrekken"]:
+        _check_intrekking(db, person, made)
+
+
+def _check_intrekking(db, person, made):
+    """After everything was sent, withdrawing the PIP gives DUO exactly one valid DELETE, from the gemeente that
+    sent the PIP, and nothing more on a second refresh."""
+    gemeente = person.gemeente
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])
+    for g in {b.gemeente for b in made}:
+        duo.exporteer(db, regisseur, g, [b for b in made if b.gemeente_id == g.id])
+    had_pip = any(b.soort is BerichtSoort.PIP and b.gemeente_id == gemeente.id for b in made)
+    before = set(duo_schema.VALIDATED)
+    pip_intrekking.intrekken(db, regisseur, person, pip_intrekking.IntrekkingInput(
+        datum=TODAY.strftime("%d-%m-%Y"), reden="Ten onrechte vastgesteld"), today=TODAY)
+    nieuw = [b for b in db.query(DuoBericht).filter_by(inburgeraar_id=person.id, soort=BerichtSoort.PIP,
+                                                          methode="DELETE")]
+    assert [(b.pad, b.body, b.gemeente_id) for b in nieuw] == (
+        [(f"/personen/{person.bsn}/PIP", None, gemeente.id)] if had_pip else [])
+    assert {b.bericht_id for b in nieuw} <= set(duo_schema.VALIDATED) - before
+    assert duo.bijwerken(db, gemeente).nieuw == []

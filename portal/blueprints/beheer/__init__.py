@@ -7,6 +7,7 @@ bp = Blueprint("beheer", __name__, url_prefix="/beheer")
 from portal.blueprints.beheer import (  # noqa: E402, F401
     audit,
     drempels,
+    duo_instellingen,
     handhavingsbeleid,
     koppelingen,
     organisaties,

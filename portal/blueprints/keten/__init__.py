@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("keten", __name__, url_prefix="/keten")
 
-from portal.blueprints.keten import cbs, duo, handhaving, verhuizing  # noqa: E402, F401
+from portal.blueprints.keten import cbs, duo, handhaving, pip, verhuizing  # noqa: E402, F401

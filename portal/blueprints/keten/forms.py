@@ -66,6 +66,16 @@ class HandhavingForm(FlaskForm):
     presentie_ids = CheckboxListField("Bewijs: presentie met afwezigheid", choices=[], validate_choice=False)
 
 
+class PipIntrekkenForm(FlaskForm):
+    """The withdrawal of the PIP in force."""
+
+    datum = StringField("Datum van intrekking", validators=VERPLICHT, render_kw=DATUM_KW,
+                        description=f"De dag waarop de intrekking ingaat; niet in de toekomst. {DATUM_HINT}")
+    reden = TextAreaField("Reden van intrekking", validators=VERPLICHT,
+                          description="Bijvoorbeeld: ten onrechte vastgesteld, geen inburgeringsplicht meer. "
+                                      "Geen gezondheidsgegevens.")
+
+
 class CbsForm(FlaskForm):
     """Which gemeente and period the CBS file covers."""
 

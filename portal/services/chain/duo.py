@@ -215,10 +215,12 @@ def gewenst(session: Session, inburgeraar: Inburgeraar, gemeente_id: int, result
     found = _uren(inburgeraar, per_activiteit)
     if inburgeraar.gemeente_id != gemeente_id:
         return found  # a former gemeente still answers for its own hours, nothing else
-    pip = pip_body(inburgeraar)
-    if pip is not None:
-        found.append(Gewenst(BerichtSoort.PIP, f"pip:{inburgeraar.id}", "POST", f"/personen/{inburgeraar.bsn}/PIP",
-                             pip, inburgeraar.id))
+    huidige = inburgeraar.huidige_pip
+    pip_pad = f"/personen/{inburgeraar.bsn}/PIP"
+    if huidige is not None and huidige.intrekking is not None:  # withdrawn: DUO removes the current PIP
+        found.append(Gewenst(BerichtSoort.PIP, f"pip:{inburgeraar.id}", "DELETE", pip_pad, None, inburgeraar.id))
+    elif (pip := pip_body(inburgeraar)) is not None:
+        found.append(Gewenst(BerichtSoort.PIP, f"pip:{inburgeraar.id}", "POST", pip_pad, pip, inburgeraar.id))
     found += _aanbod(session, inburgeraar, result)
     found += _resultaten(session, inburgeraar)
     found += _contactpersoon(session, inburgeraar, gemeente_id, result)
@@ -257,8 +259,12 @@ def enqueue(session: Session, gemeente: Gemeente, wensen: Iterable[Gewenst],
             continue
         if last is None and wens.soort is BerichtSoort.GEVOLGDE_UREN and wens.body == {"uren": 0}:
             continue  # nothing followed and nothing sent: DUO already has no hours
-        if last is None and wens.methode == "DELETE":
-            continue  # never sent, nothing to withdraw
+        if wens.methode == "DELETE" and (last is None or not _ooit_verzonden(session, gemeente.id, wens.sleutel)):
+            # DUO never got a value for this slot: nothing to remove; a pending one is simply not sent.
+            if last is not None and last.status is BerichtStatus.KLAAR:
+                last.status = BerichtStatus.VERVANGEN
+                vorige.pop(wens.sleutel)
+            continue
         if last is not None and last.status is BerichtStatus.KLAAR:
             last.status = BerichtStatus.VERVANGEN
         bericht = DuoBericht(
@@ -273,6 +279,14 @@ def enqueue(session: Session, gemeente: Gemeente, wensen: Iterable[Gewenst],
     return made
 
 
+def _ooit_verzonden(session: Session, gemeente_id: int, sleutel: str) -> bool:
+    """Whether any bericht of this slot left the portal (a pending one that was overtaken never did)."""
+    return session.scalar(select(func.count()).where(
+        DuoBericht.gemeente_id == gemeente_id, DuoBericht.sleutel == sleutel,
+        DuoBericht.status.in_([BerichtStatus.VERZONDEN, BerichtStatus.GEACCEPTEERD, BerichtStatus.AFGEWEZEN]),
+    )) > 0
+
+
 def _betrokken(session: Session, gemeente_id: int) -> list[Inburgeraar]:
     """Residents of the gemeente today, and those who lived there before a verhuizing (their hours)."""
     moved = select(Verhuizing.inburgeraar_id).where(
@@ -285,6 +299,10 @@ def _betrokken(session: Session, gemeente_id: int) -> list[Inburgeraar]:
 
 def bijwerken(session: Session, gemeente: Gemeente, inburgeraars: Iterable[Inburgeraar] | None = None) -> Bijgewerkt:
     """Refresh the gemeente's outbox (for all its inburgeraars, or the given ones); flush, no commit."""
+    # One refresh per gemeente at a time (the button and the periodic job): the second waits for the first's
+    # berichten and compares with them, instead of adding the same bericht twice (PostgreSQL; SQLite has one
+    # writer anyway).
+    session.execute(select(Gemeente.id).where(Gemeente.id == gemeente.id).with_for_update())
     result = Bijgewerkt()
     if gemeente.oin is None:
         result.onvolledig.append(f"{gemeente.naam} heeft nog geen OIN: vul het in bij Organisaties. "
@@ -298,6 +316,23 @@ def bijwerken(session: Session, gemeente: Gemeente, inburgeraars: Iterable[Inbur
         result.nieuw += enqueue(session, gemeente, wensen, vorige)
     result.onvolledig = list(dict.fromkeys(result.onvolledig))
     return result
+
+
+def bijwerken_alle(session: Session) -> int:
+    """The periodic job: refresh the outbox of every gemeente with an OIN, committing per gemeente; returns how
+    many berichten were added. The same comparison as the button, so a value is queued only once."""
+    nieuw = 0
+    ids = list(session.scalars(select(Gemeente.id).where(Gemeente.oin.is_not(None)).order_by(Gemeente.id)))
+    for gemeente_id in ids:
+        gemeente = session.get(Gemeente, gemeente_id)
+        assert gemeente is not None
+        result = bijwerken(session, gemeente)
+        audit.record(session, None, AuditActie.DUO_BERICHTEN_BIJGEWERKT, object_type="gemeente",
+                     object_id=gemeente.id, details={"nieuw": len(result.nieuw), "onvolledig": len(result.onvolledig),
+                                                     "door": "periodieke taak"})
+        session.commit()
+        nieuw += len(result.nieuw)
+    return nieuw
 
 
 # --- the screen's actions ------------------------------------------------------------------------
