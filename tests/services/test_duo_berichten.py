@@ -127,6 +127,7 @@ def test_inburgeringsaanbod_with_duos_exclusive_end_date(db, world):
         "verwachteEinddatumOpleiding": (verwijzing.uiterste_einddatum + timedelta(days=1)).isoformat(),
         "indicatorAlfabetiseringsonderwijs": "NVT",
     }
+    duo.exporteer(db, world["regisseur"], hoorn, aanbod)  # DUO has it: withdrawing it needs a DELETE
     verwijzing.status = VerwijzingStatus.INGETROKKEN
     withdrawn = [b for b in duo.bijwerken(db, hoorn).nieuw if b.soort is BerichtSoort.INBURGERINGSAANBOD]
     assert [(b.methode, b.body) for b in withdrawn] == [("DELETE", None)]
