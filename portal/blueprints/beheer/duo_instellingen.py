@@ -12,6 +12,7 @@ from wtforms import HiddenField, TextAreaField
 
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
+from portal.blueprints.fields import VOORWAARDELIJK
 from portal.blueprints.formflow import apply_errors
 from portal.extensions import db
 from portal.models import User
@@ -31,8 +32,9 @@ class InstellingenForm(FlaskForm):
 
     json = TextAreaField("Antwoord van DUO (JSON)", render_kw={"rows": "10", "spellcheck": "false"},
                          description="Plak het antwoord op GET /instellingen zoals de DUO-koppeling het ontving, "
-                                     "of kies hieronder het bestand.")
-    bestand = FileField("Of een JSON-bestand", render_kw={"accept": ".json,application/json"})
+                                     "of kies hieronder het bestand.", validators=VOORWAARDELIJK)
+    bestand = FileField("Of een JSON-bestand", render_kw={"accept": ".json,application/json"},
+                        validators=VOORWAARDELIJK)
 
 
 class BevestigInstellingenForm(FlaskForm):
