@@ -5,7 +5,6 @@ What was declared keeps its own numbers (a regel copies units and tarief), so no
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -24,37 +23,13 @@ from portal.services.billing.rules import overlapt
 from portal.services.validation import (
     FieldError,
     is_empty,
+    parse_bedrag_cent,
     parse_choice,
     parse_date,
     parse_text,
     parse_whole_number,
     parse_yes_no,
 )
-
-MAX_BEDRAG_CENT = 10_000_000_00  # ten million euro: anything above is a typing error
-_BEDRAG = re.compile(r"^\d{1,3}(\.\d{3})*(,\d{1,2})?$|^\d+([.,]\d{1,2})?$")
-
-
-def parse_bedrag_cent(raw: object, *, label: str = "het bedrag") -> int:
-    """An amount in euro as typed ("12,50", "1.234,56", "€ 85") to whole cents; finite and not negative."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        raw = str(raw)
-    text = str(raw or "").replace("€", "").replace(" ", "").strip()
-    if not text:
-        raise FieldError(f"Vul {label} in, in euro (bijvoorbeeld 12,50).")
-    if text.startswith("-"):
-        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
-    if not _BEDRAG.match(text):
-        raise FieldError(f"{label.capitalize()} '{text}' is geen bedrag. Gebruik bijvoorbeeld 12,50 of 1.234,56.")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        cent = int((Decimal(text) * 100).to_integral_exact())
-    except (InvalidOperation, ArithmeticError) as exc:
-        raise FieldError(f"{label.capitalize()} is geen bedrag met hooguit twee decimalen.") from exc
-    if cent > MAX_BEDRAG_CENT:
-        raise FieldError(f"{label.capitalize()} is onwaarschijnlijk hoog; controleer het bedrag.")
-    return cent
 
 
 def _decimal(raw: object, label: str, *, required: bool) -> Decimal | None:

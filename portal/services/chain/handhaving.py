@@ -6,7 +6,6 @@ The portal records decisions; it does not make them. It checks what the law and 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,9 +18,7 @@ from portal.audit import AuditActie
 from portal.models import Inburgeraar, Presentie, User, Verwijzing
 from portal.models.handhaving import Handhaving, HandhavingBeleid, HandhavingGrond, HandhavingSoort
 from portal.services import Errors, Raw
-from portal.services.validation import FieldError, parse_choice, parse_past_date, parse_text, parse_whole_number
-
-_EURO = re.compile(r"^(?:€\s*)?(\d{1,3}(?:\.\d{3})*|\d+)(?:,(\d{1,2}))?$")
+from portal.services.validation import parse_bedrag_cent, parse_choice, parse_past_date, parse_text, parse_whole_number
 
 
 @dataclass
@@ -39,16 +36,8 @@ class HandhavingInput:
 
 
 def parse_euro_cent(raw: Raw) -> int | None:
-    """An amount in euros (Dutch notation) as integer cents; None for empty input."""
-    text = "" if raw is None else str(raw).strip().replace(" ", "")
-    if not text:
-        return None
-    match = _EURO.match(text)
-    if not match:
-        raise FieldError("Vul het bedrag in euro's in, bijvoorbeeld 250 of 1.234,50.")
-    euros = int(match.group(1).replace(".", ""))
-    cents = int((match.group(2) or "0").ljust(2, "0"))
-    return euros * 100 + cents
+    """An amount in euros as integer cents (the one money parser); None for empty input."""
+    return parse_bedrag_cent(raw, required=False)
 
 
 def beleid_voor(session: Session, gemeente_id: int) -> HandhavingBeleid:
