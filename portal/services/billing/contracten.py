@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from portal import access, audit
 from portal.audit import AuditActie
 from portal.models import Contract, ContractBudget, Declaratie, PrestatieIndicator, Tarief, User
-from portal.models.billing import Eenheid, IndicatorSoort, Trigger
+from portal.models.billing import Eenheid, IndicatorSoort, Trigger, Voorziening, voorziening_van
 from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
 from portal.models.resultaat import Examenonderdeel
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
@@ -104,6 +104,7 @@ class IndicatorInput:
     min_aanwezigheid_pct: Raw = None
     telt_geoorloofd_afwezig: Raw = None
     max_eenheden: Raw = None
+    voorziening: Raw = None
 
 
 # The family each trigger belongs to (DOMAIN.md §6): hours are inspanning, a period is taak, the rest output.
@@ -131,6 +132,8 @@ def add_indicator(session: Session, actor: User, contract: Contract, data: Indic
         str(data.min_aanwezigheid_pct or "").strip().removesuffix("%").strip(), label="het percentage", minimum=0,
         maximum=100, required=False))
     maximum = errors.run("max_eenheden", lambda: _decimal(data.max_eenheden, "het maximum", required=False))
+    voorziening = errors.run("voorziening", lambda: parse_choice(
+        Voorziening, data.voorziening, "Kies de voorziening, of laat leeg.", required=False))
     if onderdeel is not None and onderdeel not in contract.onderdelen:
         errors.add("onderdeel", f"{onderdeel.label} valt niet onder dit contract. Kies een onderdeel van het contract.")
     if activiteit is not None and onderdeel is not None and activiteit not in ACTIVITEITEN_PER_ONDERDEEL[onderdeel]:
@@ -148,6 +151,7 @@ def add_indicator(session: Session, actor: User, contract: Contract, data: Indic
         min_aanwezigheid_pct=pct, telt_geoorloofd_afwezig=parse_yes_no(data.telt_geoorloofd_afwezig)
         if not is_empty(data.telt_geoorloofd_afwezig) else False,
         max_eenheden=maximum,
+        voorziening=None if onderdeel is not None and voorziening is voorziening_van(onderdeel, None) else voorziening,
     )
     session.add(indicator)
     session.flush()
