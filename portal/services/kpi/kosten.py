@@ -20,12 +20,10 @@ from portal.domain.kpi import KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.models import Declaratie, DeclaratieRegel, Inburgeraar, Prestatie, User
 from portal.models.billing import RegelStatus
-from portal.models.enums import Doelgroep
 from portal.services.billing.exports import spuk_kosten
+from portal.services.billing.spuk import SPUK_NORM_CENT
 from portal.services.kpi import instellingen
 from portal.services.kpi.gegevens import KpiFilters
-
-SPUK_NORM_CENT = {Doelgroep.ASIELSTATUSHOUDER: 1_271_200, Doelgroep.GEZINSMIGRANT_OVERIG: 58_900}
 
 
 def declaratie_ids(user: User, filters: KpiFilters) -> object:
