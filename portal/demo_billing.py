@@ -126,6 +126,34 @@ def seed_billing(session: Session, region: DemoRegion) -> None:
     session.flush()
     if nieuw:
         region.counts.update(_declaraties(session, region, nieuw))
+        region.counts["contractbudgetten"] = _budgetten(session, region, nieuw)
+
+
+# Demo budget per gemeente for this year, in euro per unit of the gemeente's weight (portal.demo.GEMEENTE_WEIGHTS),
+# by the contract's kind; Hoorn's MAP/PVT budget is set tight, so the contract page shows one overrun.
+_BUDGET_PER_GEWICHT = {"WF-LR": 5_000, "MB": 1_500, "MAPPVT": 400}
+_KRAP = {("MAPPVT-0405", "0405"): "5.000"}
+
+
+def _budgetten(session: Session, region: DemoRegion, contracts: list[Contract]) -> int:
+    """The region's contractmanager sets a budget per gemeente for this year on the contracts it manages."""
+    from portal.demo import GEMEENTE_WEIGHTS
+    from portal.services.billing.contracten import BudgetInput, set_budget
+
+    manager = region.users["contractmanager@hoorn.example.nl"]
+    count = 0
+    for contract in contracts:
+        soort = contract.kenmerk.split("-")[0] if not contract.kenmerk.startswith("WF-LR") else "WF-LR"
+        if soort not in _BUDGET_PER_GEWICHT or not session.scalar(
+                access.contracts(manager).where(Contract.id == contract.id).with_only_columns(Contract.id)):
+            continue
+        for gemeente in contract.gemeenten:
+            bedrag = _KRAP.get((contract.kenmerk, gemeente.cbs_code),
+                               str(GEMEENTE_WEIGHTS[gemeente.cbs_code] * _BUDGET_PER_GEWICHT[soort]))
+            set_budget(session, manager, contract, BudgetInput(gemeente_id=str(gemeente.id),
+                                                               jaar=str(region.today.year), bedrag=bedrag))
+            count += 1
+    return count
 
 
 def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]) -> dict[str, int]:

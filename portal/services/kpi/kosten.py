@@ -62,9 +62,10 @@ def kosten(session: Session, user: User, filters: KpiFilters, periode: Periode, 
     return KpiResultaat(
         "kosten", "Kosten",
         "Goedgekeurde declaratieregels (na verrekening van creditregels) naar het jaar van de prestatie, per "
-        "gemeente en voorziening (leerroute, maatschappelijke begeleiding, PVT, MAP), naast het SPUK-bedrag dat de "
-        "gemeente voor dat jaar heeft ingevuld. Per inburgeraar: de goedgekeurde kosten tot het einde van de "
-        "periode naast € 12.712 (asielstatushouder, verdeeld over drie jaar) of € 589 (gezins- en overige migrant).",
+        "gemeente en voorziening (leerroute, maatschappelijke begeleiding, PVT, MAP, tolken), naast het "
+        "SPUK-bedrag dat de gemeente voor dat jaar heeft ingevuld. Per inburgeraar: de goedgekeurde kosten tot het "
+        "einde van de periode naast € 12.712 (asielstatushouder, verdeeld over drie jaar) of € 589 (gezins- en "
+        "overige migrant).",
         "Declaraties (goedgekeurde regels), SPUK-bedragen per gemeente en jaar (001 §4.2).",
         rijen,
     )
