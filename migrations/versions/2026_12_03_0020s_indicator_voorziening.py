@@ -1,7 +1,7 @@
 """prestatie_indicator.voorziening: the SPUK voorziening when not the onderdeel's own (tolken)
 
 Revision ID: 0020s
-Revises: 0015
+Revises: 0020g
 Create Date: 2026-12-03 13:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0020s'
-down_revision: str | None = '0015'
+down_revision: str | None = '0020g'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
