@@ -241,22 +241,24 @@ def _login(client: Any, email: str, totp_secret: str) -> None:
 
 
 def _explain(engine: Any, user: User, inburgeraar_id: int) -> list[str]:
-    """Plans of the presence parts of the own caseload's and the case page's signal query."""
+    """Plans of the caseload's queries (own caseload, everything, one case): the lines that read presentie or a
+    whole table, so an unindexed read of a big table shows."""
     lines = []
     postgres = engine.dialect.name == "postgresql"
     queries = {
-        label: str(signalen.metrics_query(user, TODAY, filters).compile(
-            dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        (label, name): str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
         for label, filters in (("eigen caseload", signalen.Filters(klantregisseur_id=user.id)),
+                               ("alle", signalen.Filters()),
                                ("dossier", signalen.Filters(inburgeraar_id=inburgeraar_id)))
+        for name, query in signalen.caseload_queries(user, TODAY, filters).items()
     }
     portal_db.session.rollback()  # no transaction of ours open while EXPLAIN runs (SQLite's write lock)
-    for label, compiled in queries.items():
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        for (label, name), compiled in queries.items():
             plan = conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + compiled).all()
-        rows = [str(r[0] if postgres else r[-1]) for r in plan]
-        lines.append(f"  {label}:")
-        lines += [f"    {r}" for r in rows if re.search(r"presentie|SCAN|Seq Scan", r, re.IGNORECASE)]
+            rows = [str(r[0] if postgres else r[-1]) for r in plan]
+            shown = [r for r in rows if re.search(r"presentie|^SCAN|Seq Scan", r.strip(), re.IGNORECASE)]
+            lines += [f"  {label} / {name}: {r.strip()}" for r in shown]
     return lines
 
 
