@@ -376,23 +376,33 @@ def _scope_filters(query: Select[Any], filters: Filters) -> Select[Any]:
 
 
 def load_cases(connection: Connection, user: User, today: date, filters: Filters = Filters()) -> list[CaseCijfers]:
-    """Run `caseload_queries` and fold their rows into one CaseCijfers per inburgeraar (ordered by id)."""
-    queries = caseload_queries(user, today, filters)
+    """The cases in scope that match the filters with their figures (ordered by id), without signals."""
+    return fold_cases(connection, caseload_queries(user, today, filters))
+
+
+def fold_cases(
+    connection: Connection, queries: Mapping[str, Select[Any]], params: Mapping[str, Any] | None = None
+) -> list[CaseCijfers]:
+    """Run the `caseload_queries` (built earlier, with `params` for their bound parameters) and fold their rows
+    into one CaseCijfers per inburgeraar, ordered by id."""
+    def run(name: str) -> Any:
+        return connection.execute(queries[name], params or {})
+
     # Plain tuples, read by position: building a mapping or an ORM object per row costs more than the rules.
-    cases = {m[0]: _case_cijfers(m) for m in connection.execute(queries["cases"])}
-    for i, aantal, geslaagd, laatst in connection.execute(queries["examens"]):
+    cases = {m[0]: _case_cijfers(m) for m in run("cases")}
+    for i, aantal, geslaagd, laatst in run("examens"):
         if (c := cases.get(i)) is not None:
             c.examens_aantal, c.examens_geslaagd, c.examen_laatst_geregistreerd = \
                 aantal, int(geslaagd or 0), as_datetime(laatst)
-    for i, aantal, laatst, datum in connection.execute(queries["omstandigheden"]):
+    for i, aantal, laatst, datum in run("omstandigheden"):
         if (c := cases.get(i)) is not None:
             c.omstandigheden_aantal, c.omstandigheden_laatst_gemeld, c.omstandigheden_laatste_datum = \
                 aantal, as_datetime(laatst), as_date(datum)
-    for i, aantal, oudste in connection.execute(queries["afschaling"]):
+    for i, aantal, oudste in run("afschaling"):
         if (c := cases.get(i)) is not None:
             c.afschaling_open, c.afschaling_oudste = aantal, as_datetime(oudste)
-    uren = {m[0]: m for m in connection.execute(queries["presentie"])}
-    result = connection.execute(queries["verwijzingen"])
+    uren = {m[0]: m for m in run("presentie")}
+    result = run("verwijzingen")
     ix = {key: n for n, key in enumerate(result.keys())}
     for m in result:
         if (c := cases.get(m[0])) is not None:
