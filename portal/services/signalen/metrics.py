@@ -427,31 +427,21 @@ def _case_cijfers(m: Sequence[Any]) -> CaseCijfers:
 def verwijzing_cijfers(
     m: Sequence[Any], ix: Mapping[str, int], uren: Sequence[Any] | None = None
 ) -> VerwijzingCijfers:
-    """One verwijzing's figures from a row holding the `verwijzing_kolommen` (`ix`: column name -> position);
-    the presence figures from `uren` (a `presentie_per_verwijzing` row) or else from the row itself."""
+    """One verwijzing's figures from a row holding the `verwijzing_kolommen` in their order, from `ix["v_id"]`
+    on (`ix`: column name -> position); the presence figures from `uren` (a `presentie_per_verwijzing` row) or
+    else from the row itself."""
+    n = ix["v_id"]
+    (v_id, kenmerk, onderdeel, status, aanbieder_id, aanbieder_naam, contract_id, beoogde_start, uiterste_einde,
+     gecontracteerd, start, einde, reden_later, niet_gestart, reden_niet, afgerond) = m[n:n + 16]
     if uren is None:
-        uren = (None, m[ix["aanwezig_totaal"]], m[ix["aanwezig_4w"]], m[ix["geoorloofd_4w"]],
-                m[ix["ongeoorloofd_4w"]], m[ix["laatste_presentie"]])
+        uren = (None, *m[n + 16:n + 21])
     return VerwijzingCijfers(
-        id=m[ix["v_id"]],
-        kenmerk=m[ix["v_kenmerk"]],
-        onderdeel=m[ix["v_onderdeel"]],
-        status=m[ix["v_status"]],
-        aanbieder_id=m[ix["v_aanbieder_id"]],
-        aanbieder_naam=m[ix["v_aanbieder_naam"]],
-        contract_id=m[ix["v_contract_id"]],
-        beoogde_startdatum=m[ix["v_beoogde_start"]],
-        uiterste_einddatum=m[ix["v_uiterste_einde"]],
-        gecontracteerde_uren=m[ix["v_uren"]],
-        gerealiseerde_startdatum=m[ix["t_start"]],
-        bijgestelde_einddatum=m[ix["t_einde"]],
-        reden_latere_start=m[ix["t_reden_later"]],
-        niet_gestart=bool(m[ix["t_niet_gestart"]]),
-        reden_niet_gestart=m[ix["t_reden_niet"]],
+        v_id, kenmerk, onderdeel, status, aanbieder_id, aanbieder_naam, contract_id, beoogde_start, uiterste_einde,
+        gecontracteerd, start, einde, reden_later, bool(niet_gestart), reden_niet,
         uren_aanwezig_totaal=as_decimal(uren[1]),
         uren_aanwezig_4w=as_decimal(uren[2]),
         uren_geoorloofd_4w=as_decimal(uren[3]),
         uren_ongeoorloofd_4w=as_decimal(uren[4]),
         laatste_presentie=as_date(uren[5]),
-        afgerond_resultaat=bool(m[ix["afgerond_resultaat"]]),
+        afgerond_resultaat=bool(afgerond),
     )
