@@ -1,8 +1,8 @@
-"""The metrics of the regie signals: one set-based query per caseload and the folding of its rows into figures.
+"""The metrics of the regie signals: a few set-based queries per caseload and the folding of their rows into figures.
 
-The query returns one row per verwijzing (or one row for an inburgeraar without verwijzingen) with the
-inburgeraar's own figures repeated; presence is aggregated per verwijzing in the database, never row by row
-in Python. Every part is scoped through portal.access.
+One query reads the cases, one their verwijzingen, one the presence per verwijzing (from the kept totals) and
+three small ones the per-inburgeraar counts; `fold_cases` joins them by id in Python. Presence is aggregated in
+the database, never row by row in Python. Every part is scoped through portal.access.
 """
 
 from __future__ import annotations
