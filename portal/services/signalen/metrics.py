@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select, union_all
+from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
 from portal import access
 from portal.domain import aanwezigheid, termijnen, trajecten, zoeken
@@ -196,42 +196,42 @@ def presentie_per_verwijzing(
         .group_by(PresentieTotaal.verwijzing_id)
         .subquery("kept")
     )
-    window = union_all(
-        _uren_in(PresentieWeek, PresentieWeek.week, verwijzing_ids, eerste_week, None),
-        _uren_in(Presentie, Presentie.datum, verwijzing_ids, venster, eerste_week),
-    ).subquery("window_rows")
-    recent = (
+    weken = _uren_per_verwijzing(PresentieWeek, PresentieWeek.week, verwijzing_ids, eerste_week, None, "weken")
+    dagen = _uren_per_verwijzing(Presentie, Presentie.datum, verwijzing_ids, venster, eerste_week, "dagen")
+    query = (
         select(
-            window.c.verwijzing_id,
-            func.sum(window.c.aanwezig).label("aanwezig"),
-            func.sum(window.c.geoorloofd).label("geoorloofd"),
-            func.sum(window.c.ongeoorloofd).label("ongeoorloofd"),
+            kept.c.verwijzing_id,
+            kept.c.aanwezig_totaal,
+            *(
+                (func.coalesce(weken.c[kolom], 0) + func.coalesce(dagen.c[kolom], 0)).label(f"{kolom}_4w")
+                for kolom in ("aanwezig", "geoorloofd", "ongeoorloofd")
+            ),
+            kept.c.laatste,
         )
-        .group_by(window.c.verwijzing_id)
-        .subquery("recent")
+        .select_from(kept)
+        .outerjoin(weken, weken.c.verwijzing_id == kept.c.verwijzing_id)
+        .outerjoin(dagen, dagen.c.verwijzing_id == kept.c.verwijzing_id)
     )
-    query = select(
-        kept.c.verwijzing_id,
-        kept.c.aanwezig_totaal,
-        func.coalesce(recent.c.aanwezig, 0).label("aanwezig_4w"),
-        func.coalesce(recent.c.geoorloofd, 0).label("geoorloofd_4w"),
-        func.coalesce(recent.c.ongeoorloofd, 0).label("ongeoorloofd_4w"),
-        kept.c.laatste,
-    ).select_from(kept).outerjoin(recent, recent.c.verwijzing_id == kept.c.verwijzing_id)
     if met_presentie_sinds is not None:
         query = query.where(kept.c.laatste >= met_presentie_sinds)
     return query
 
 
-def _uren_in(tabel: Any, dag: Any, verwijzing_ids: Select[Any], van: date, tot: date | None) -> Select[Any]:
-    """The hours columns of presentie-shaped rows (presentie or its week totals) with `van <= dag < tot`."""
-    query = select(
-        tabel.verwijzing_id.label("verwijzing_id"),
-        tabel.uren_aanwezig.label("aanwezig"),
-        tabel.uren_afwezig_geoorloofd.label("geoorloofd"),
-        tabel.uren_afwezig_ongeoorloofd.label("ongeoorloofd"),
-    ).where(tabel.verwijzing_id.in_(verwijzing_ids), dag >= van)
-    return query if tot is None else query.where(dag < tot)
+def _uren_per_verwijzing(
+    tabel: Any, dag: Any, verwijzing_ids: Select[Any], van: date, tot: date | None, naam: str
+) -> Any:
+    """Hours per verwijzing of presentie-shaped rows (presentie or its week totals) with `van <= dag < tot`."""
+    query = (
+        select(
+            tabel.verwijzing_id.label("verwijzing_id"),
+            func.sum(tabel.uren_aanwezig).label("aanwezig"),
+            func.sum(tabel.uren_afwezig_geoorloofd).label("geoorloofd"),
+            func.sum(tabel.uren_afwezig_ongeoorloofd).label("ongeoorloofd"),
+        )
+        .where(tabel.verwijzing_id.in_(verwijzing_ids), dag >= van)
+        .group_by(tabel.verwijzing_id)
+    )
+    return (query if tot is None else query.where(dag < tot)).subquery(naam)
 
 
 def afgerond_resultaat() -> Any:
