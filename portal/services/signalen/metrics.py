@@ -115,6 +115,7 @@ class CaseCijfers:
     verwijzingen: list[VerwijzingCijfers] = field(default_factory=list)
     signalen: list[Signaal] = field(default_factory=list)
     geboortedatum: date | None = None  # with the BSN's last digits, tells people with the same name apart
+    zroute_norm_gezinsmigrant: int | None = None  # the gemeente's own Z-route taal norm (None: the default)
 
     @property
     def naam(self) -> str:
@@ -307,7 +308,7 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
             Inburgeraar.gemeente_id, Gemeente.naam, Inburgeraar.klantregisseur_id, User.naam, Inburgeraar.doelgroep,
             Inburgeraar.datum_kennisgeving, Inburgeraar.datum_brp_inschrijving, Inburgeraar.termijn_verlengd_tot,
             pip_versies, eerste_dagtekening, huidige_pip.c.leerroute, huidige_pip.c.niveau,
-            huidige_pip.c.geschatte_intensiteit,
+            huidige_pip.c.geschatte_intensiteit, Gemeente.zroute_taal_norm_gezinsmigrant,
         )
         .select_from(Inburgeraar)
         .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
@@ -420,7 +421,7 @@ def _case_cijfers(m: Sequence[Any]) -> CaseCijfers:
         gemeente_naam=m[6], klantregisseur_id=m[7], klantregisseur_naam=m[8], doelgroep=m[9],
         datum_kennisgeving=m[10], datum_brp_inschrijving=m[11], termijn_verlengd_tot=m[12], pip_versies=m[13] or 0,
         eerste_dagtekening=as_date(m[14]), leerroute=Leerroute(m[15]) if m[15] else None,
-        niveau=NiveauPip(m[16]) if m[16] else None, geschatte_intensiteit=m[17],
+        niveau=NiveauPip(m[16]) if m[16] else None, geschatte_intensiteit=m[17], zroute_norm_gezinsmigrant=m[18],
     )
 
 
