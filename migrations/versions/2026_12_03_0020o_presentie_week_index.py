@@ -1,7 +1,7 @@
 """presentie_week: index (verwijzing_id, week) for week ranges of a verwijzing (issue 10)
 
 Revision ID: 0020o
-Revises: 0020g
+Revises: 0020s
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0020o'
-down_revision: str | None = '0020g'
+down_revision: str | None = '0020s'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
