@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from portal.domain import termijnen
 from portal.formatting import datum, getal
 from portal.models import Contract, Inburgeraar, Pip, Prestatie, PrestatieIndicator, TrajectStart, Verwijzing
 from portal.models.billing import Eenheid
-from portal.services.billing.bulk import Memo, raw
+from portal.services.billing.bulk import Memo, raw, rijen
 from portal.services.cases import onderdeel_fout
 from portal.services.validation import as_date, as_decimal
 
@@ -64,6 +64,13 @@ def bevindingen_voor(session: Session, prestatie: Any, indicator: PrestatieIndic
 
 
 _IN_LIMIT = 5000
+class _Persoon(NamedTuple):
+    """What Inburgeraar.huidige_pip reads."""
+
+    doelgroep: Any
+    pips: list[Any]
+
+
 @dataclass(frozen=True, slots=True)
 class _Indicator:
     id: int
@@ -100,7 +107,7 @@ class _Context:
             in_verwijzingen = Verwijzing.id.in_(sorted({p.verwijzing_id for p in prestaties}))
             personen = sorted({p.inburgeraar_id for p in prestaties})
         uren, dagen = Memo(as_decimal), Memo(as_date)
-        for row in session.connection().execute(
+        for row in rijen(session,
             select(Verwijzing.id, Verwijzing.onderdeel, raw(Verwijzing.beoogde_startdatum),
                    raw(Verwijzing.uiterste_einddatum), raw(Verwijzing.gecontracteerde_uren),
                    raw(TrajectStart.gerealiseerde_startdatum), raw(TrajectStart.bijgestelde_einddatum))
@@ -111,7 +118,7 @@ class _Context:
             ctx.trajecten[vid] = _Traject(onderdeel, min(beoogd, termijnen.traject_startdatum(gerealiseerd, beoogd)),
                                           termijnen.traject_einddatum(dagen(uiterste), dagen(bijgesteld)),
                                           None if gecontracteerd is None else uren(gecontracteerd))
-        for vid, indicator_id, totaal in session.connection().execute(
+        for vid, indicator_id, totaal in rijen(session,
             select(Prestatie.verwijzing_id, Prestatie.indicator_id, raw(func.sum(Prestatie.aantal)))
             .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
             .where(in_verwijzingen, Prestatie.afgewezen.is_(False))
@@ -122,15 +129,15 @@ class _Context:
         # database groups, only the duplicates come back.
         sleutel = (Prestatie.inburgeraar_id, PrestatieIndicator.trigger, PrestatieIndicator.onderdeel,
                    Prestatie.periode)
-        meervoud = session.connection().execute(
+        meervoud = rijen(session,
             select(*sleutel)
             .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
             .where(Prestatie.inburgeraar_id.in_(personen), Prestatie.aantal > 0, Prestatie.afgewezen.is_(False))
             .group_by(*sleutel).having(func.count(Prestatie.verwijzing_id.distinct()) > 1)
-        ).all()
+        )
         for start in range(0, len(meervoud), _IN_LIMIT):
             groepen = {tuple(row) for row in meervoud[start:start + _IN_LIMIT]}
-            for iid, vid, trigger, onderdeel, periode in session.connection().execute(
+            for iid, vid, trigger, onderdeel, periode in rijen(session,
                 select(*sleutel[:1], Prestatie.verwijzing_id, *sleutel[1:])
                 .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
                 .where(Prestatie.inburgeraar_id.in_(sorted({g[0] for g in groepen})), Prestatie.aantal > 0,
@@ -144,22 +151,25 @@ class _Context:
     def _load_pip_fit(self, session: Session, personen: Any) -> None:
         """Whether each onderdeel fits the PIP in force, by the one rule (cases.onderdeel_fout), evaluated once per
         doelgroep, leerroute and onderdeel: the rule reads nothing else."""
-        pips: dict[int, list[SimpleNamespace]] = defaultdict(list)
-        for iid, versie, leerroute, niveau in session.execute(
+        pips: dict[int, list[Any]] = defaultdict(list)
+        for row in rijen(session,
             select(Pip.inburgeraar_id, Pip.versie, Pip.leerroute, Pip.niveau)
             .where(Pip.inburgeraar_id.in_(personen)).order_by(Pip.inburgeraar_id, Pip.versie)
         ):
-            pips[iid].append(SimpleNamespace(versie=versie, leerroute=leerroute, niveau=niveau))
+            pips[row.inburgeraar_id].append(row)
         onderdelen = {t.onderdeel for t in self.trajecten.values()}
         memo: dict[tuple[Any, Any, Any], str | None] = {}
-        for iid, doelgroep in session.execute(
+        huidige_pip = Inburgeraar.huidige_pip.fget  # the model's own rule: the highest versie
+        for iid, doelgroep in rijen(session,
                 select(Inburgeraar.id, Inburgeraar.doelgroep).where(Inburgeraar.id.in_(personen))):
-            persoon = SimpleNamespace(doelgroep=doelgroep, pips=pips.get(iid, []))
-            persoon.huidige_pip = Inburgeraar.huidige_pip.fget(persoon)  # the model's own rule: highest versie
+            persoon = _Persoon(doelgroep, pips.get(iid, []))
+            pip = huidige_pip(persoon)
+            leerroute = pip.leerroute if pip else None
             for onderdeel in onderdelen:
-                key = (doelgroep, persoon.huidige_pip.leerroute if persoon.huidige_pip else None, onderdeel)
+                key = (doelgroep, leerroute, onderdeel)
                 if key not in memo:
-                    memo[key] = onderdeel_fout(persoon, onderdeel)  # type: ignore[arg-type]
+                    memo[key] = onderdeel_fout(SimpleNamespace(doelgroep=doelgroep, huidige_pip=pip),
+                                               onderdeel)  # type: ignore[arg-type]
                 self.pip_fout[(iid, onderdeel)] = memo[key]
 
     def bevindingen(self, prestatie: Any, indicator: PrestatieIndicator,

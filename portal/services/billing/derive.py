@@ -51,7 +51,7 @@ from portal.models.resultaat import (
     TaalschakelResultaat,
 )
 from portal.services.billing import checks
-from portal.services.billing.bulk import Memo, bulk_insert, raw
+from portal.services.billing.bulk import Memo, bulk_insert, raw, rijen, zonder_gc
 from portal.services.billing.rules import (
     Periode,
     Prijzen,
@@ -136,19 +136,20 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
         _record_run(session, contract, periode, started, result, actor)
         return result
 
-    for indicator in indicatoren:
-        gemeten = _measure(session, contract, indicator, periode, scope)
-        _upsert(session, indicator, gemeten, scope, periode, result, started)
-    # What needs regels: what this run stored (berekend_op is the run's start), what the caller names, and in a
-    # full run what never got a regel (e.g. there was no tarief yet at the time).
-    touched = Prestatie.berekend_op == started
-    if opnieuw:
-        touched = or_(touched, Prestatie.id.in_(sorted(opnieuw)))
-    if scope.alles:
-        touched = or_(touched, and_(
-            Prestatie.aantal > 0, Prestatie.afgewezen.is_(False),
-            ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists()))
-    _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
+    with zonder_gc():
+        for indicator in indicatoren:
+            gemeten = _measure(session, contract, indicator, periode, scope)
+            _upsert(session, indicator, gemeten, scope, periode, result, started)
+        # What needs regels: what this run stored (berekend_op is the run's start), what the caller names, and in a
+        # full run what never got a regel (e.g. there was no tarief yet at the time).
+        touched = Prestatie.berekend_op == started
+        if opnieuw:
+            touched = or_(touched, Prestatie.id.in_(sorted(opnieuw)))
+        if scope.alles:
+            touched = or_(touched, and_(
+                Prestatie.aantal > 0, Prestatie.afgewezen.is_(False),
+                ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists()))
+        _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
     _record_run(session, contract, periode, started, result, actor)
     return result
 
@@ -199,8 +200,8 @@ def _scope(session: Session, contract: Contract, periode: Periode,
     soort = contract.declaratieperiode
     # The sessions changed since, found by the updated_at index alone and kept to the contract here: joined to the
     # contract's verwijzingen in SQL, SQLite walks every session of the contract instead (1 s on 1 M rows).
-    changed = session.connection().execute(
-        select(Presentie.verwijzing_id, Presentie.datum).where(Presentie.updated_at > watermark)).all()
+    changed = rijen(session,
+        select(Presentie.verwijzing_id, Presentie.datum).where(Presentie.updated_at > watermark))
     if changed:
         eigen = set(session.scalars(select(Verwijzing.id).where(in_contract)))
         periode_code = Memo(lambda datum: periode_van(datum, soort).code)
@@ -537,7 +538,7 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
     prestaties = [
         _Prestatie(pid, vid, iid, code, persoon, gemeente, dagen(dag), decimalen(aantal),
                    None if pct is None else decimalen(pct), bool(afgewezen))
-        for pid, vid, iid, code, persoon, gemeente, dag, aantal, pct, afgewezen in session.connection().execute(select(
+        for pid, vid, iid, code, persoon, gemeente, dag, aantal, pct, afgewezen in rijen(session, select(
             Prestatie.id, Prestatie.verwijzing_id, Prestatie.indicator_id, Prestatie.periode, Prestatie.inburgeraar_id,
             Prestatie.gemeente_id, raw(Prestatie.prestatiedatum), raw(Prestatie.aantal),
             raw(Prestatie.aanwezigheid_pct), raw(Prestatie.afgewezen)).where(selected).order_by(Prestatie.id))
@@ -545,7 +546,7 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
     if not prestaties:
         return
     regels: dict[int, list[_Regel]] = defaultdict(list)
-    for row in session.connection().execute(
+    for row in rijen(session,
         select(DeclaratieRegel.prestatie_id, DeclaratieRegel.id, DeclaratieRegel.declaratie_id,
                DeclaratieRegel.aantal, DeclaratieRegel.bedrag_cent, DeclaratieRegel.status,
                DeclaratieRegel.credit_van_regel_id, Declaratie.status)
@@ -563,7 +564,7 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
         eigen = regels.get(prestatie.id, ())
         gecrediteerd = {r.credit_van for r in eigen if r.credit_van is not None}
         levend = [r for r in eigen if r.credit_van is None and r.id not in gecrediteerd
-                  and r.status is not RegelStatus.AFGEWEZEN]
+                  and r.status is not RegelStatus.AFGEWEZEN] if eigen else eigen
         indicator = indicatoren[prestatie.indicator_id]
         if not levend:
             if prestatie.aantal > 0:
