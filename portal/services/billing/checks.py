@@ -49,7 +49,8 @@ def add_bevindingen(session: Session, contract: Contract, indicatoren: dict[int,
     debet = [r for r in regels if r["credit_van_regel_id"] is None]
     if not debet:
         return
-    context = _Context.load(session, contract, [prestaties[r["prestatie_id"]] for r in debet])
+    per_uur = {prestaties[r["prestatie_id"]].indicator_id for r in debet if r["eenheid"] is Eenheid.UUR}
+    context = _Context.load(session, contract, [prestaties[r["prestatie_id"]] for r in debet], per_uur)
     for regel in debet:
         prestatie = prestaties[regel["prestatie_id"]]
         found = context.bevindingen(prestatie, indicatoren[prestatie.indicator_id], regel["eenheid"])
@@ -58,12 +59,15 @@ def add_bevindingen(session: Session, contract: Contract, indicatoren: dict[int,
 
 def bevindingen_voor(session: Session, prestatie: Any, indicator: PrestatieIndicator) -> list[dict[str, str]]:
     """The findings of one prestatie (a concept regel brought up to date)."""
-    context = _Context.load(session, indicator.contract, [prestatie])
     tarief_eenheid = indicator.tarieven[0].eenheid if indicator.tarieven else Eenheid.STUK
+    context = _Context.load(session, indicator.contract, [prestatie],
+                            {indicator.id} if tarief_eenheid is Eenheid.UUR else set())
     return context.bevindingen(prestatie, indicator, tarief_eenheid)
 
 
 _IN_LIMIT = 5000
+
+
 class _Persoon(NamedTuple):
     """What Inburgeraar.huidige_pip reads."""
 
@@ -98,7 +102,8 @@ class _Context:
         self.pip_fout: dict[tuple[int, Any], str | None] = {}
 
     @classmethod
-    def load(cls, session: Session, contract: Contract, prestaties: Sequence[Any]) -> _Context:
+    def load(cls, session: Session, contract: Contract, prestaties: Sequence[Any], per_uur: set[int]) -> _Context:
+        """The context for these prestaties; `per_uur`: the indicators paid per hour (only their totals count)."""
         ctx = cls(contract)
         if len(prestaties) > _BREED:
             in_verwijzingen = Verwijzing.contract_id == contract.id
@@ -107,23 +112,25 @@ class _Context:
             in_verwijzingen = Verwijzing.id.in_(sorted({p.verwijzing_id for p in prestaties}))
             personen = sorted({p.inburgeraar_id for p in prestaties})
         uren, dagen = Memo(as_decimal), Memo(as_date)
-        for row in rijen(session,
+        trajecten = (
             select(Verwijzing.id, Verwijzing.onderdeel, raw(Verwijzing.beoogde_startdatum),
                    raw(Verwijzing.uiterste_einddatum), raw(Verwijzing.gecontracteerde_uren),
                    raw(TrajectStart.gerealiseerde_startdatum), raw(TrajectStart.bijgestelde_einddatum))
             .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id).where(in_verwijzingen)
-        ):
+        )
+        for row in rijen(session, trajecten):
             vid, onderdeel, beoogd, uiterste, gecontracteerd, gerealiseerd, bijgesteld = row
             beoogd, gerealiseerd = dagen(beoogd), dagen(gerealiseerd)
             ctx.trajecten[vid] = _Traject(onderdeel, min(beoogd, termijnen.traject_startdatum(gerealiseerd, beoogd)),
                                           termijnen.traject_einddatum(dagen(uiterste), dagen(bijgesteld)),
                                           None if gecontracteerd is None else uren(gecontracteerd))
-        for vid, indicator_id, totaal in rijen(session,
+        totalen = (
             select(Prestatie.verwijzing_id, Prestatie.indicator_id, raw(func.sum(Prestatie.aantal)))
             .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
-            .where(in_verwijzingen, Prestatie.afgewezen.is_(False))
+            .where(in_verwijzingen, Prestatie.indicator_id.in_(sorted(per_uur)), Prestatie.afgewezen.is_(False))
             .group_by(Prestatie.verwijzing_id, Prestatie.indicator_id)
-        ):
+        )
+        for vid, indicator_id, totaal in rijen(session, totalen) if per_uur else ():
             ctx.cumulatief[(vid, indicator_id)] = uren(totaal)
         # The same prestatie (trigger, onderdeel, periode) for one inburgeraar under more than one verwijzing: the
         # database groups, only the duplicates come back.

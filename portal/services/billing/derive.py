@@ -284,10 +284,12 @@ def _uren_in_periode(session: Session, base: Any, indicator: PrestatieIndicator,
                True if indicator.activiteit is None else Presentie.activiteit == indicator.activiteit)
         .group_by(Verwijzing.id, Verwijzing.inburgeraar_id)
     ).subquery()
-    rows = session.execute(select(*totalen.c, betalende_gemeente_expr(totalen.c.inburgeraar_id, totalen.c.laatste)))
-    # Hours repeat (whole and quarter hours): each distinct sum is converted, and each distinct combination
-    # measured by the one attendance rule, once.
-    uren = Memo(as_decimal)
+    c = totalen.c
+    rows = rijen(session, select(c.verwijzing_id, c.inburgeraar_id, c.aanwezig, c.geoorloofd, c.ongeoorloofd,
+                                 raw(c.laatste), betalende_gemeente_expr(c.inburgeraar_id, c.laatste)))
+    # Hours and days repeat: each distinct sum and day is converted, and each distinct combination measured by the
+    # one attendance rule, once.
+    uren, dagen = Memo(as_decimal), Memo(as_date)
     pcts: dict[tuple[Any, Any, Any], tuple[Decimal, Decimal | None]] = {}
     telt_geoorloofd = indicator.telt_geoorloofd_afwezig
     code = periode.code
@@ -299,7 +301,8 @@ def _uren_in_periode(session: Session, base: Any, indicator: PrestatieIndicator,
             aanwezig, geoorloofd = uren(aanwezig_raw), uren(geoorloofd_raw)
             aantal = aanwezig + geoorloofd if telt_geoorloofd else aanwezig
             gemeten = pcts[key] = (aantal, aanwezigheid.percentage(aanwezig, geoorloofd + uren(ongeoorloofd_raw)))
-        found.append(Gemeten(verwijzing_id, inburgeraar_id, code, laatste, gemeten[0], gemeten[1], gemeente_id))
+        found.append(Gemeten(verwijzing_id, inburgeraar_id, code, dagen(laatste), gemeten[0], gemeten[1],
+                             gemeente_id))
     return found
 
 
@@ -345,12 +348,12 @@ def _eenmalig(session: Session, base: Any, indicator: PrestatieIndicator, period
     kolommen = (Verwijzing.id, Verwijzing.inburgeraar_id)
     if trigger is Trigger.START:
         startdatum = TrajectStart.gerealiseerde_startdatum
-        rows = session.execute(select(*kolommen, startdatum, betalende_gemeente_expr(Verwijzing.inburgeraar_id,
-                                                                                   startdatum))
-                               .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
-                               .where(scoped, startdatum <= einde))
-        een = Decimal(1)
-        return [Gemeten(v, i, EENMALIG, d, een, None, g) for v, i, d, g in rows]
+        rows = rijen(session, select(*kolommen, raw(startdatum),
+                                     betalende_gemeente_expr(Verwijzing.inburgeraar_id, startdatum))
+                     .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+                     .where(scoped, startdatum <= einde))
+        een, dagen = Decimal(1), Memo(as_date)
+        return [Gemeten(v, i, EENMALIG, dagen(d), een, None, g) for v, i, d, g in rows]
     if trigger is Trigger.UREN_MIJLPAAL:
         return _mijlpaal(session, scoped, indicator, einde)
     if trigger is Trigger.EXAMEN_GESLAAGD:
@@ -616,9 +619,10 @@ def _debet(prestatie: _Prestatie, indicator: PrestatieIndicator, declaraties: _D
         return None
     target_id = declaraties.concept_id(prestatie.gemeente_id)
     result.declaraties.add(target_id)
+    tarief_id, eenheid, tarief_cent = prijzen.kolommen(tarief)
     return {"declaratie_id": target_id, "prestatie_id": prestatie.id, "credit_van_regel_id": None,
-            "tarief_id": tarief.id, "eenheid": tarief.eenheid, "aantal": prestatie.aantal,
-            "tarief_cent": tarief.bedrag_cent, "bedrag_cent": prijzen.bedrag(prestatie.aantal, tarief.bedrag_cent),
+            "tarief_id": tarief_id, "eenheid": eenheid, "aantal": prestatie.aantal,
+            "tarief_cent": tarief_cent, "bedrag_cent": prijzen.bedrag(prestatie.aantal, tarief_cent),
             "status": RegelStatus.INGEDIEND, "bevindingen": None}
 
 

@@ -123,6 +123,7 @@ class Prijzen:
     def __init__(self) -> None:
         self._tarieven: dict[tuple[int, date, int], Tarief | None] = {}
         self._bedragen: dict[tuple[Decimal, int], int] = {}
+        self._kolommen: dict[int, tuple[int, Any, int]] = {}
 
     def tarief(self, indicator: Any, dag: date, gemeente_id: int) -> Tarief | None:
         """tarief_op for an indicator (with its tarieven loaded)."""
@@ -130,6 +131,13 @@ class Prijzen:
         if key not in self._tarieven:
             self._tarieven[key] = tarief_op(indicator.tarieven, dag, gemeente_id)
         return self._tarieven[key]
+
+    def kolommen(self, tarief: Tarief) -> tuple[int, Any, int]:
+        """The tarief's id, eenheid and bedrag_cent, read from the ORM object once."""
+        found = self._kolommen.get(id(tarief))
+        if found is None:
+            found = self._kolommen[id(tarief)] = (tarief.id, tarief.eenheid, tarief.bedrag_cent)
+        return found
 
     def bedrag(self, aantal: Decimal, tarief_cent: int) -> int:
         """bedrag_cent."""
