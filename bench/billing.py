@@ -15,7 +15,7 @@ per hour, attendance condition) and a start indicator, both with fictitious tari
 
 Between repetitions the prestaties, regels, declaraties and runs are deleted (not timed). Prints medians and the
 ratios first run / bare SQL (target <= 2x) and rerun / first run (target <= 0.5x), and checks that the regels add
-up to the cent to the bare SQL totals. Run: `.venv/bin/python -m bench billing` (BENCH_ONLY=sqlite|postgresql).
+up to the cent to the bare SQL totals. Run: `.venv/bin/python -m bench billing [--sqlite | --pg]`.
 """
 
 from __future__ import annotations
@@ -324,8 +324,10 @@ def _postgres() -> tuple[float, float] | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run on SQLite and PostgreSQL (BENCH_ONLY=sqlite|postgresql for one); exit 1 when a target is missed."""
-    only = os.environ.get("BENCH_ONLY", "")
+    """Run on SQLite and PostgreSQL (--sqlite or --pg, or BENCH_ONLY=sqlite|postgresql, for one); exit 1 when a
+    target is missed."""
+    args = argv or []
+    only = "postgresql" if "--pg" in args else "sqlite" if "--sqlite" in args else os.environ.get("BENCH_ONLY", "")
     results = [r for r in (_sqlite() if only != "postgresql" else None,
                            _postgres() if only != "sqlite" else None) if r is not None]
     if any(first > 2.0 or rerun > 0.5 for first, rerun in results):
