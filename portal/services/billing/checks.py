@@ -34,8 +34,7 @@ PIP = "pip"
 GEEN_CONTRACT = "geen_contract"
 
 
-@dataclass(frozen=True)
-class _Traject:
+class _Traject(NamedTuple):
     onderdeel: Any
     van: date
     tot: date
