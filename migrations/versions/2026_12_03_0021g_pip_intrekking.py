@@ -1,7 +1,7 @@
 """pip_intrekking: the withdrawal of the PIP in force (DUO's PIP DELETE)
 
 Revision ID: 0021g
-Revises: 0020s
+Revises: 0020o
 Create Date: 2026-12-03 13:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0021g'
-down_revision: str | None = '0020s'
+down_revision: str | None = '0020o'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
