@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -36,6 +36,7 @@ from portal.models import (
     Voortgangsrapportage,
 )
 from portal.models.resultaat import AfschalingStatus
+from portal.services import statements
 from portal.services.resultaten import Registraties
 from portal.services.validation import as_date, as_decimal
 
@@ -100,32 +101,42 @@ def presentie_per_week(
     totals (summed over activities in the database), for the weeks from `vanaf` through `tot` (Mondays)."""
     if not verwijzing_ids:
         return []
-    query = (
-        access.presentie_weken(user)
-        .with_only_columns(
-            PresentieWeek.verwijzing_id,
-            PresentieWeek.week,
-            func.sum(PresentieWeek.uren_aanwezig),
-            func.sum(PresentieWeek.uren_afwezig_geoorloofd),
-            func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
+
+    def build() -> Select[Any]:
+        query = (
+            access.presentie_weken(user)
+            .with_only_columns(
+                PresentieWeek.verwijzing_id,
+                PresentieWeek.week,
+                func.sum(PresentieWeek.uren_aanwezig),
+                func.sum(PresentieWeek.uren_afwezig_geoorloofd),
+                func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
+            )
+            .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)))
+            .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
         )
-        .where(PresentieWeek.verwijzing_id.in_(verwijzing_ids))
-        .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
-    )
-    if vanaf is not None:
-        query = query.where(PresentieWeek.week >= vanaf)
-    if tot is not None:
-        query = query.where(PresentieWeek.week <= tot)
-    return [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in session.execute(query)]
+        if vanaf is not None:
+            query = query.where(PresentieWeek.week >= bindparam("vanaf", type_=Date))
+        if tot is not None:
+            query = query.where(PresentieWeek.week <= bindparam("tot", type_=Date))
+        return query
+
+    query = statements.per_user(f"tijdlijn.per_week.{vanaf is not None}.{tot is not None}", user, build)
+    rows = session.execute(query, {"ids": list(verwijzing_ids), "vanaf": vanaf, "tot": tot})
+    return [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in rows]
 
 
 def heeft_presentie_voor(session: Session, user: User, verwijzing_ids: Sequence[int], week: date) -> bool:
     """Whether there is presence in a week before this Monday (for a link to older timeline pages)."""
     if not verwijzing_ids:
         return False
-    query = access.presentie_weken(user).with_only_columns(PresentieWeek.week).where(
-        PresentieWeek.verwijzing_id.in_(verwijzing_ids), PresentieWeek.week < week).limit(1)
-    return session.scalar(query) is not None
+    query = statements.per_user("tijdlijn.presentie_voor", user, lambda: (
+        access.presentie_weken(user).with_only_columns(PresentieWeek.week)
+        .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)),
+               PresentieWeek.week < bindparam("week", type_=Date))
+        .limit(1)
+    ))
+    return session.scalar(query, {"ids": list(verwijzing_ids), "week": week}) is not None
 
 
 def pagina_weken(today: date, pagina: int) -> tuple[date, date]:
@@ -204,7 +215,9 @@ def tijdlijn(
                                   GEMEENTE, v.kenmerk, v.created_at))
 
     if ids:
-        for start in session.scalars(access.traject_starts(user).where(TrajectStart.verwijzing_id.in_(ids))):
+        starts = statements.per_user("tijdlijn.starts", user, lambda: access.traject_starts(user).where(
+            TrajectStart.verwijzing_id.in_(bindparam("ids", expanding=True))))
+        for start in session.scalars(starts, {"ids": ids}):
             kenmerk, aanbieder = kenmerken[start.verwijzing_id]
             if start.niet_gestart:
                 reden = f" Reden: {start.reden_niet_gestart}" if start.reden_niet_gestart else ""
@@ -217,8 +230,9 @@ def tijdlijn(
                 events.append(Gebeurtenis(start.gerealiseerde_startdatum, "Start",
                                           f"Gestart op {datum(start.gerealiseerde_startdatum)}.{einde}{reden}",
                                           f"Aanbieder {aanbieder}", kenmerk, start.created_at))
-        query = access.voortgangsrapportages(user).where(Voortgangsrapportage.verwijzing_id.in_(ids))
-        for rapport in session.scalars(query):
+        rapporten = statements.per_user("tijdlijn.voortgang", user, lambda: access.voortgangsrapportages(user).where(
+            Voortgangsrapportage.verwijzing_id.in_(bindparam("ids", expanding=True))))
+        for rapport in session.scalars(rapporten, {"ids": ids}):
             kenmerk, aanbieder = kenmerken[rapport.verwijzing_id]
             events.append(Gebeurtenis(rapport.peildatum, "Voortgang", f"Voortgangsrapportage: {rapport.voortgang}",
                                       f"Aanbieder {aanbieder}", kenmerk, rapport.created_at))

@@ -12,14 +12,15 @@ from sqlalchemy import event, update
 
 from portal.models import PresentieTotaal, TrajectStart
 from portal.models.enums import Leerroute, Rol, VerwijzingStatus
-from portal.models.resultaat import AfschalingStatus
+from portal.models.resultaat import AfschalingStatus, OmstandighedenSoort
 from portal.models.traject import Activiteit
-from portal.services import dossier, signalen, tijdlijn
+from portal.services import dossier, resultaten, signalen, tijdlijn, totals
 from tests.factories import (
     AfschalingsverzoekFactory,
     ContractFactory,
     GemeenteFactory,
     InburgeraarFactory,
+    OmstandighedenMeldingFactory,
     PipFactory,
     PresentieFactory,
     UserFactory,
@@ -170,3 +171,47 @@ def test_presence_per_week_sums_activities_in_the_database(db, app_ctx, region):
                      uren_aanwezig=Decimal("1.5"))
     weeks = tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16))
     assert weeks == [(verwijzing.id, date(2026, 11, 16), (pytest.approx(7.5), pytest.approx(0), pytest.approx(0)))]
+
+
+def test_the_case_page_builds_its_statements_once_per_user_and_day(db, app_ctx, region, monkeypatch):
+    """Building the scoped statements cost more than running them; a second case page of the same user reuses
+    them with that case's id, and shows that case's own figures."""
+    regisseur, [(first, _), (second, second_verwijzing), _] = region
+    dossier.read(db, regisseur, first, today=TODAY)
+    builds = []
+    original = signalen.metrics_query
+    monkeypatch.setattr(signalen, "metrics_query", lambda *a, **k: builds.append(a) or original(*a, **k))
+
+    page = dossier.read(db, regisseur, second, today=TODAY)
+    assert builds == []
+    dossier.read(db, regisseur, second, today=TODAY + timedelta(days=1))  # a new day: its own window
+    assert len(builds) == 1
+    assert page.case.id == second.id and [v.id for v in page.verwijzingen] == [second_verwijzing.id]
+    [expected] = signalen.caseload(db, regisseur, today=TODAY, filters=signalen.Filters(inburgeraar_id=second.id))
+    assert page.cijfers[second_verwijzing.id] == expected.verwijzingen[0]
+    assert [s.code for s in page.case.signalen] == [s.code for s in expected.signalen]
+
+
+def test_reused_statements_follow_the_users_scope_and_role_at_once(db, app_ctx, region):
+    """The gemeenten of a user are read by the statement itself, and its role is part of what it was built for:
+    a klantregisseur moved to another gemeente sees nothing more of the old cases, and one who becomes
+    contractmanager no longer sees health-related omstandigheden."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    OmstandighedenMeldingFactory(verwijzing=verwijzing, soort=OmstandighedenSoort.GEZONDHEID, datum=TODAY,
+                                 toelichting="Langdurig ziek.")
+    db.flush()
+    assert len(dossier.read(db, regisseur, inburgeraar, today=TODAY).registraties.omstandigheden) == 1
+
+    regisseur.rol = Rol.CONTRACTMANAGER
+    db.flush()
+    assert dossier.read(db, regisseur, inburgeraar, today=TODAY).registraties.omstandigheden == []
+
+    regisseur.rol = Rol.KLANTREGISSEUR
+    assert totals.for_inburgeraar(db, regisseur, inburgeraar, TODAY).uren_aanwezig == 3 * 76
+    assert tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16))
+    regisseur.gemeenten = [GemeenteFactory()]
+    db.flush()
+    # The page itself answers 404 now (access.get_inburgeraar_or_404); its reused parts read nothing either.
+    assert resultaten.registraties_van(db, regisseur, inburgeraar).omstandigheden == []
+    assert totals.for_inburgeraar(db, regisseur, inburgeraar, TODAY).uren_aanwezig == 0
+    assert tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16)) == []
