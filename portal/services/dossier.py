@@ -121,11 +121,12 @@ def read(
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
     if tijdlijn_pagina == 1:
         gebeurtenissen = tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties,
-                                          [w for w in recent if w[1] >= vanaf], today)
+                                          [w for w in recent if w[1] >= vanaf], today, (vanaf, tot))
     else:
         kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
         per_week = tijdlijn.presentie_per_week(session, user, ids, vanaf=vanaf, tot=tot)
-        gebeurtenissen = sorted(tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
+        gebeurtenissen = sorted([*tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
+                                 *tijdlijn.presentie_correcties(session, inburgeraar.id, vanaf, tot, today)],
                                 key=lambda e: e.moment, reverse=True)
     intake = None
     if access.may_see_intake(user):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,8 +37,9 @@ from portal.models import (
 )
 from portal.models.resultaat import AfschalingStatus
 from portal.services import statements
+from portal.services.kept_totals import week_start
 from portal.services.resultaten import Registraties
-from portal.services.validation import as_date, as_decimal
+from portal.services.validation import as_date, as_datetime, as_decimal
 
 GEMEENTE = "Gemeente"
 
@@ -188,6 +189,37 @@ def presentie_gebeurtenissen(
     return result
 
 
+PRESENTIE = "presentie"  # RegistratieWijziging.object_type of a presence correction (portal.services.presentie)
+# Presence corrections of one inburgeraar per week (of the correction, in UTC) and source, in the weeks of a page.
+_PRESENTIE_CORRECTIES = (
+    select(week_start(RegistratieWijziging.gewijzigd_op).label("week"), RegistratieWijziging.bron, func.count(),
+           func.count(func.distinct(RegistratieWijziging.object_id)), func.max(RegistratieWijziging.gewijzigd_op))
+    .where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
+           RegistratieWijziging.object_type == PRESENTIE,
+           RegistratieWijziging.gewijzigd_op >= bindparam("van"), RegistratieWijziging.gewijzigd_op < bindparam("tot"))
+    .group_by("week", RegistratieWijziging.bron)
+)
+
+
+def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
+                         ) -> list[Gebeurtenis]:
+    """One event per week and source for the corrections of presence made in the weeks from Monday `vanaf`
+    through the week of Monday `tot`: a docent who corrects the week grid daily would otherwise fill the
+    timeline (and its cost) with one line per corrected field."""
+    van = datetime.combine(vanaf, time.min, tzinfo=UTC)
+    tot_en_met = datetime.combine(tot + timedelta(days=7), time.min, tzinfo=UTC)
+    rows = session.execute(_PRESENTIE_CORRECTIES, {"inburgeraar_id": inburgeraar_id, "van": van, "tot": tot_en_met})
+    result = []
+    for week, bron, velden, registraties, laatst in rows:
+        monday = maandag(as_date(week))
+        dag = min(monday + timedelta(days=6), today)
+        wat = (f"{velden} {'veld' if velden == 1 else 'velden'} van {registraties} "
+               f"{'registratie' if registraties == 1 else 'registraties'}")
+        result.append(Gebeurtenis(dag, "Correctie", f"{_weektitel(monday, dag).capitalize()}: presentie gecorrigeerd, "
+                                  f"{wat}.", bron, tijdstip=as_datetime(laatst)))
+    return result
+
+
 def tijdlijn(
     session: Session,
     user: User,
@@ -196,9 +228,10 @@ def tijdlijn(
     registraties: Registraties,
     per_week: Sequence[tuple[int, date, Any]],
     today: date,
+    weken: tuple[date, date],
 ) -> list[Gebeurtenis]:
-    """Every event of the case up to today, newest first (presence: the weeks in `per_week`); events of one day
-    in the order they were recorded."""
+    """Every event of the case up to today, newest first (presence and its corrections: the weeks in `per_week`,
+    between the Mondays `weken`); events of one day in the order they were recorded."""
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
     ids = list(kenmerken)
     events: list[Gebeurtenis] = []
@@ -275,11 +308,14 @@ def tijdlijn(
                                       GEMEENTE, kenmerk, verzoek.besloten_op))
 
     # The inburgeraar was loaded through access.get_inburgeraar_or_404; gemeente staff see all its corrections.
-    correcties = select(RegistratieWijziging).where(RegistratieWijziging.inburgeraar_id == inburgeraar.id)
+    # Corrections of presence go with the presence weeks (below); every other correction is shown on its own.
+    correcties = select(RegistratieWijziging).where(RegistratieWijziging.inburgeraar_id == inburgeraar.id,
+                                                    RegistratieWijziging.object_type != PRESENTIE)
     for wijziging in session.scalars(correcties):
         events.append(Gebeurtenis(_dag(wijziging.gewijzigd_op), "Correctie",
                                   f"Registratie gecorrigeerd ({wijziging.object_type}, {wijziging.veld}).",
                                   wijziging.bron, tijdstip=wijziging.gewijzigd_op))
+    events += presentie_correcties(session, inburgeraar.id, *weken, today)
 
     shown = [e for e in events if e.moment <= today]
     return sorted(shown, key=lambda e: (e.moment, _utc(e.tijdstip)), reverse=True)

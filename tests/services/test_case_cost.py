@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, update
 
-from portal.models import PresentieTotaal, TrajectStart
+from portal.models import PresentieTotaal, RegistratieWijziging, TrajectStart
 from portal.models.enums import Leerroute, Rol, VerwijzingStatus
 from portal.models.resultaat import AfschalingStatus, OmstandighedenSoort
 from portal.models.traject import Activiteit
@@ -215,3 +215,29 @@ def test_reused_statements_follow_the_users_scope_and_role_at_once(db, app_ctx, 
     assert resultaten.registraties_van(db, regisseur, inburgeraar).omstandigheden == []
     assert totals.for_inburgeraar(db, regisseur, inburgeraar, TODAY).uren_aanwezig == 0
     assert tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16)) == []
+
+
+def test_presence_corrections_are_one_event_per_week_on_the_page_of_that_week(db, app_ctx, region):
+    """A docent who corrects the week grid daily would fill the timeline with a line per field: presence
+    corrections show per week and source, paged with the presence weeks; other corrections one by one."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+
+    def correctie(object_type: str, object_id: int, veld: str, op: datetime) -> None:
+        db.add(RegistratieWijziging(object_type=object_type, object_id=object_id, inburgeraar_id=inburgeraar.id,
+                                    veld=veld, oude_waarde="3.00", nieuwe_waarde="2.00", gewijzigd_op=op,
+                                    bron="web 127.0.0.1"))
+
+    for n in range(40):  # this week: 40 fields of 20 registrations
+        correctie("presentie", 1000 + n // 2, "uren_aanwezig", datetime(2026, 11, 18, 9, n, tzinfo=UTC))
+    correctie("presentie", 7, "uren_aanwezig", datetime(2026, 8, 12, 10, 0, tzinfo=UTC))  # week 33: page 2
+    correctie("verwijzing", verwijzing.id, "status", datetime(2026, 3, 1, 10, 0, tzinfo=UTC))
+    db.flush()
+
+    first = [e for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen if e.soort == "Correctie"]
+    assert [(e.moment, e.omschrijving) for e in first] == [
+        (TODAY, "Week 47 (16-11-2026 t/m 20-11-2026): presentie gecorrigeerd, 40 velden van 20 registraties."),
+        (date(2026, 3, 1), "Registratie gecorrigeerd (verwijzing, status)."),
+    ]
+    second = dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=2).gebeurtenissen
+    assert [e.omschrijving for e in second if e.soort == "Correctie"] == [
+        "Week 33 (10–16 augustus 2026): presentie gecorrigeerd, 1 veld van 1 registratie."]
