@@ -223,12 +223,13 @@ def log_in(port: int, cookie_name: str, client: Client) -> None:
 
 
 def start_gunicorn(url: str, secret_key: str, port: int, log: Path, immediate_reads: bool) -> subprocess.Popen:
-    """gunicorn -w 4 on loopback, the same app factory as in production."""
+    """gunicorn -w 4 on loopback, started as in production."""
     env = {**os.environ, "DATABASE_URL": url, "PORTAL_SECRET_KEY": secret_key,
            "PORTAL_SQLITE_DEFERRED_READS": "false" if immediate_reads else "true"}
     env.pop("PORTAL_DATABASE_URL", None)
-    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120",
-               "portal:create_app()"]
+    # As the README starts it in production: --preload, and the project's gunicorn.conf.py (garbage collection).
+    command = [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"),
+               "--preload", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120", "portal:create_app()"]
     process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
