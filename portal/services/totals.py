@@ -83,14 +83,17 @@ def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, toda
     # Built once per user and day (portal.services.statements): the case page asks this for every case.
     queries = statements.per_user("totals.inburgeraar", user, lambda: _queries(
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("totals_id")), today), today)
-    return _totals(session, queries, {"totals_id": inburgeraar.id}, inburgeraar.doelgroep, today)
+    return _totals(session, queries, {"totals_id": inburgeraar.id}, inburgeraar.doelgroep,
+                   inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant, today)
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
     """Totals of one verwijzing in the user's scope."""
     today = today or clock.today()
     queries = _queries(access.verwijzingen(user).where(Verwijzing.id == verwijzing.id), today)
-    return _totals(session, queries, {}, verwijzing.inburgeraar.doelgroep, today)
+    inburgeraar = verwijzing.inburgeraar
+    return _totals(session, queries, {}, inburgeraar.doelgroep, inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant,
+                   today)
 
 
 def _queries(scoped: Any, today: date) -> tuple[Any, Any, Any]:
@@ -115,7 +118,7 @@ def _queries(scoped: Any, today: date) -> tuple[Any, Any, Any]:
 
 
 def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, Any], doelgroep: Doelgroep,
-            today: date) -> Totalen:
+            zroute_gezinsmigrant: int | None, today: date) -> Totalen:
     onderdelen_query, kept, recent = queries
     onderdelen = set(session.scalars(onderdelen_query, params))
     since = aanwezigheid.venster_start(today)
@@ -148,7 +151,7 @@ def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, A
         Onderdeel.Z_ROUTE_PARTICIPATIE: per_activiteit[Activiteit.PARTICIPATIE],
     }
     for onderdeel, uren in gerealiseerd.items():
-        norm = normen.wettelijke_norm(onderdeel, doelgroep)
+        norm = normen.wettelijke_norm(onderdeel, doelgroep, zroute_gezinsmigrant)
         if onderdeel in onderdelen and norm is not None:
             result.normen.append(Norm(normen.NORM_LABELS[onderdeel], uren, norm))
     return result
