@@ -228,10 +228,11 @@ def tijdlijn(
     registraties: Registraties,
     per_week: Sequence[tuple[int, date, Any]],
     today: date,
-    weken: tuple[date, date],
+    weken: tuple[date, date] | None = None,
 ) -> list[Gebeurtenis]:
     """Every event of the case up to today, newest first (presence and its corrections: the weeks in `per_week`,
-    between the Mondays `weken`); events of one day in the order they were recorded."""
+    between the Mondays `weken`, by default those of the first page); events of one day in the order they were
+    recorded."""
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
     ids = list(kenmerken)
     events: list[Gebeurtenis] = []
@@ -315,7 +316,7 @@ def tijdlijn(
         events.append(Gebeurtenis(_dag(wijziging.gewijzigd_op), "Correctie",
                                   f"Registratie gecorrigeerd ({wijziging.object_type}, {wijziging.veld}).",
                                   wijziging.bron, tijdstip=wijziging.gewijzigd_op))
-    events += presentie_correcties(session, inburgeraar.id, *weken, today)
+    events += presentie_correcties(session, inburgeraar.id, *(weken or pagina_weken(today, 1)), today)
 
     shown = [e for e in events if e.moment <= today]
     return sorted(shown, key=lambda e: (e.moment, _utc(e.tijdstip)), reverse=True)
