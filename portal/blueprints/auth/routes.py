@@ -54,6 +54,8 @@ def login() -> str | Response:
     form = LoginForm()
     ended = session.pop(ENDED_KEY, False)
     if request.method == "GET" and (request.args.get("verlopen") or ended):
+        # Instead of the general "log in to see this page" of the redirect that brought the user here: one message.
+        session.pop("_flashes", None)
         flash("Uw sessie is beëindigd. Log opnieuw in.", "info")
     if form.validate_on_submit():
         user = auth.check_password(db.session, form.email.data or "", form.password.data or "", _policy())
