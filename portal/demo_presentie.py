@@ -45,7 +45,7 @@ _WEKELIJKS_SINDS = {"Participatiewerkplaats De Brug": timedelta(weeks=6)}  # bef
 NOG_NIET_GEREGISTREERD = 3
 _EXPORT_AANBIEDER = "Participatiewerkplaats De Brug"
 _EXPORT_ONDERDELEN = (Onderdeel.MAP, Onderdeel.PVT)
-EXPORT_DEELNEMERS = 6
+EXPORT_DEELNEMERS = 7
 _REDEN_LATER = (
     "Kinderopvang was nog niet geregeld.",
     "Deelnemer was op familiebezoek in het buitenland; afgesproken start na terugkomst.",
@@ -89,7 +89,7 @@ def seed_presentie(
             reden = rng.choice(_REDEN_LATER) if start > verwijzing.beoogde_startdatum else None
         starts.append(_start_row(verwijzing, now, gerealiseerde_startdatum=start, reden_latere_start=reden))
         sessions.extend(_sessions(rng, verwijzing, start, today, now))
-        if verwijzing.status is VerwijzingStatus.GESTART and start <= today - timedelta(weeks=5):
+        if verwijzing.status is VerwijzingStatus.GESTART and start <= _vorige_maandag(today) - timedelta(days=28):
             lopend.append(verwijzing)
     sessions = _hold_last_week(rng, sessions, lopend, today)
     if starts:
@@ -102,11 +102,16 @@ def seed_presentie(
     return {"starts": len(starts), "presentie": len(sessions)}
 
 
+def _vorige_maandag(today: date) -> date:
+    """The Monday of last week (the week the provider's start page asks about)."""
+    return today - timedelta(days=today.weekday() + 7)
+
+
 def _hold_last_week(rng: random.Random, sessions: list[dict[str, Any]], lopend: Sequence[Verwijzing],
                     today: date) -> list[dict[str, Any]]:
     """Leave out last week's sessions of a few running deelnemers per aanbieder (not registered yet): at De Brug
     those of MAP and PVT deelnemers, one of them following both, whose export waits in the uploads."""
-    monday = today - timedelta(days=today.weekday() + 7)
+    monday = _vorige_maandag(today)
     sunday = monday + timedelta(days=6)
     # Only deelnemers with sessions that week (a MAP or PVT with its hours reached has none left to forget).
     met_sessies = {s["verwijzing_id"] for s in sessions if monday <= s["datum"] <= sunday}
