@@ -91,9 +91,9 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
 def _case(session: Session, user: User, inburgeraar: Inburgeraar, today: date) -> signalen.CaseCijfers:
     """The case's figures and signals: the regie's own query and rules (signalen), for this inburgeraar only,
     with the statement built once per user and day (portal.services.statements)."""
-    query = statements.per_user("dossier.case", user, lambda: signalen.metrics_query(
+    queries = statements.per_user("dossier.case", user, lambda: signalen.caseload_queries(
         user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))), today)
-    case_ = signalen.group_rows(session.connection().execute(query, {"dossier_inburgeraar_id": inburgeraar.id}))[0]
+    case_ = signalen.fold_cases(session.connection(), queries, {"dossier_inburgeraar_id": inburgeraar.id})[0]
     case_.signalen = signalen.signalen_voor(case_, signalen.load_drempels(session), today)
     return case_
 

@@ -179,8 +179,8 @@ def test_the_case_page_builds_its_statements_once_per_user_and_day(db, app_ctx, 
     regisseur, [(first, _), (second, second_verwijzing), _] = region
     dossier.read(db, regisseur, first, today=TODAY)
     builds = []
-    original = signalen.metrics_query
-    monkeypatch.setattr(signalen, "metrics_query", lambda *a, **k: builds.append(a) or original(*a, **k))
+    original = signalen.caseload_queries
+    monkeypatch.setattr(signalen, "caseload_queries", lambda *a, **k: builds.append(a) or original(*a, **k))
 
     page = dossier.read(db, regisseur, second, today=TODAY)
     assert builds == []
