@@ -1,8 +1,10 @@
 """Benchmark: a working day's load on gunicorn with 4 workers, on SQLite (default) or PostgreSQL (--pg).
 
 Seeds a scratch database with the demo region (a SQLite temp file in WAL mode, or a throwaway PostgreSQL
-database), starts `gunicorn -w 4` on loopback against it, and drives it with 8 concurrent clients (threads with
-plain HTTP connections, pure Python: nothing to install besides `make install`). Five scenarios:
+database) and 8 klantregisseurs and 8 docenten (colleagues of the demo's), starts `gunicorn -w 4` on loopback
+against it, lets every client log in as people do (password, then the authenticator's code, with CSRF tokens),
+and drives it with 8 concurrent clients (threads with plain HTTP connections, pure Python: nothing to install
+besides `make install`). Five scenarios:
 
 * GET /gezond: the floor (routing, one `SELECT 1`, JSON), the baseline of the ratios;
 * GET /regie/: the klantregisseur's caseload overview with signals;
@@ -44,15 +46,17 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pyotp
+
 from bench.import_presentie import scratch_database
 from portal import create_app
 from portal.config import TestConfig
 from portal.demo import analyze, load_demo_region
 from portal.extensions import db as portal_db
-from portal.models import Base, Inburgeraar, User, UserSession
+from portal.models import Base, Inburgeraar, User
 from portal.models.traject import Activiteit
-from portal.security import SESSION_KEY
 from portal.services import weekrooster
+from portal.services.auth import hash_password
 
 CONCURRENCY = 8
 SAVING_CLIENTS = 6  # in the mixed scenario; the other clients read
@@ -63,12 +67,15 @@ KLANTREGISSEUR = "klantregisseur@werksaam.example.nl"
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 _BERICHT = re.compile(r'data-bericht="([^"]*)"')
 TIME_LIMIT_SECONDS = 120  # per scenario: the run always ends
+PASSWORD = "load-benchmark-wachtwoord"  # noqa: S105 - throwaway accounts in a scratch database
 
 
 @dataclass
 class Client:
-    """One browser: its session cookie and CSRF token."""
+    """One browser of one colleague: the account it logs in with, its session cookie and CSRF token."""
 
+    email: str
+    totp_secret: str
     cookie: str = ""
     csrf: str = ""
 
@@ -99,7 +106,6 @@ class Result:
 class Setup:
     """The seeded scratch database: who logs in where, and what they open."""
 
-    secret_key: str
     cookie_name: str
     regisseur_clients: list[Client]
     docent_clients: list[tuple[Client, int]]  # with the verwijzing whose grid row that client saves
@@ -115,15 +121,16 @@ def _free_port() -> int:
 
 
 def _request(port: int, method: str, path: str, cookie_name: str, client: Client | None = None,
-             form: dict[str, str] | None = None) -> tuple[int, str]:
+             form: dict[str, str] | None = None, htmx: bool = True) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers: dict[str, str] = {}
-    if client is not None:
+    if client is not None and client.cookie:
         headers["Cookie"] = f"{cookie_name}={client.cookie}"
     body = None
     if form is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
-        headers["HX-Request"] = "true"
+        if htmx:
+            headers["HX-Request"] = "true"
         body = urlencode({"csrf_token": client.csrf if client else "", **form})
     try:
         connection.request(method, path, body=body, headers=headers)
@@ -152,10 +159,10 @@ def measure_create_app(url: str, repeat: int = 5) -> tuple[float, float]:
 
 
 def seed(url: str, size: int) -> Setup:
-    """The demo region, server-side sessions for 8 klantregisseur and 8 docent browsers, and their cookies."""
+    """The demo region, and 8 klantregisseurs and 8 docenten: colleagues of the demo's klantregisseur and docent
+    (same gemeenten, same aanbieder), each with a password and an authenticator, who log in as people do."""
     config = TestConfig()
     config.DATABASE_URL = url
-    config.SECRET_KEY = secrets.token_hex(32)
     app = create_app(config)
     assert portal_db.engine is not None
     Base.metadata.create_all(portal_db.engine)
@@ -173,30 +180,56 @@ def seed(url: str, size: int) -> Setup:
             raise SystemExit(f"De demoregio heeft te weinig gestarte deelnemers voor de docent: {len(editable)}")
         inburgeraar_ids = [i for (i,) in session.query(Inburgeraar.id).filter(
             Inburgeraar.klantregisseur_id == users[KLANTREGISSEUR].id).order_by(Inburgeraar.id).limit(200)]
-        serializer = app.session_interface.get_signing_serializer(app)
-        assert serializer is not None
+        password_hash = hash_password(PASSWORD)
 
-        def browser(user: User) -> Client:
-            session_id = secrets.token_urlsafe(32)
-            session.add(UserSession(id=session_id, user_id=user.id))
-            return Client(serializer.dumps({"_user_id": str(user.id), "_fresh": True, SESSION_KEY: session_id}))
+        def colleague(template: User, n: int) -> Client:
+            secret = pyotp.random_base32()
+            email = f"bench{n}.{template.email}"
+            session.add(User(email=email, naam=f"{template.naam} ({n})", rol=template.rol,
+                             aanbieder_id=template.aanbieder_id, gemeenten=list(template.gemeenten),
+                             password_hash=password_hash, totp_secret=secret, totp_bevestigd=True))
+            return Client(email, secret)
 
-        regisseurs = [browser(users[KLANTREGISSEUR]) for _ in range(CONCURRENCY)]
-        docenten = [(browser(users[DOCENT]), editable[n]) for n in range(CONCURRENCY)]
+        regisseurs = [colleague(users[KLANTREGISSEUR], n) for n in range(CONCURRENCY)]
+        docenten = [(colleague(users[DOCENT], n), editable[n]) for n in range(CONCURRENCY)]
         session.commit()
-        setup = Setup(config.SECRET_KEY, app.config["SESSION_COOKIE_NAME"], regisseurs, docenten, inburgeraar_ids,
+        setup = Setup(app.config["SESSION_COOKIE_NAME"], regisseurs, docenten, inburgeraar_ids,
                       weekrooster.week_label(monday))
     portal_db.engine.dispose()
     return setup
 
 
+def log_in(port: int, cookie_name: str, client: Client) -> None:
+    """The real login through the forms: password, then the authenticator's code (CSRF on, as in production)."""
+    _status, page = _request(port, "GET", "/inloggen/", cookie_name, client)
+    match = _CSRF.search(page)
+    if not match:
+        raise SystemExit("Geen CSRF-token op de inlogpagina")
+    client.csrf = match.group(1)
+    status, _ = _request(port, "POST", "/inloggen/", cookie_name, client,
+                         {"email": client.email, "password": PASSWORD}, htmx=False)
+    if status != 302:
+        raise SystemExit(f"Inloggen van {client.email} mislukte bij het wachtwoord: HTTP {status}")
+    _status, page = _request(port, "GET", "/inloggen/tweede-factor", cookie_name, client)
+    match = _CSRF.search(page)
+    if not match:
+        raise SystemExit("Geen CSRF-token op de pagina van de tweede factor")
+    client.csrf = match.group(1)  # the password step started a new session, with a new token
+    status, _ = _request(port, "POST", "/inloggen/tweede-factor", cookie_name, client,
+                         {"code": pyotp.TOTP(client.totp_secret).now()}, htmx=False)
+    if status != 302:
+        raise SystemExit(f"Inloggen van {client.email} mislukte bij de code: HTTP {status}")
+    client.csrf = ""  # the session was rotated: the saves read their token from the week page
+
+
 def start_gunicorn(url: str, secret_key: str, port: int, log: Path, immediate_reads: bool) -> subprocess.Popen:
-    """gunicorn -w 4 on loopback, the same app factory as in production."""
+    """gunicorn -w 4 on loopback, started as in production."""
     env = {**os.environ, "DATABASE_URL": url, "PORTAL_SECRET_KEY": secret_key,
            "PORTAL_SQLITE_DEFERRED_READS": "false" if immediate_reads else "true"}
     env.pop("PORTAL_DATABASE_URL", None)
-    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120",
-               "portal:create_app()"]
+    # As the README starts it in production: --preload, and the project's gunicorn.conf.py (garbage collection).
+    command = [sys.executable, "-m", "gunicorn", "-c", str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"),
+               "--preload", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "120", "portal:create_app()"]
     process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)  # noqa: S603
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -298,6 +331,8 @@ def scenarios(servers: dict[str, int], setup: Setup, total: int, rounds: int) ->
     ratios are paired, and the report takes the median of the rounds.
     """
     port = next(iter(servers.values()))
+    for client in [*setup.regisseur_clients, *(c for c, _v in setup.docent_clients)]:
+        log_in(port, setup.cookie_name, client)  # one session each, valid on every server (same database)
     for client, _verwijzing in setup.docent_clients:  # the CSRF token lives in the session cookie
         _status, page = _request(port, "GET", f"/presentie/week?week={setup.week}", setup.cookie_name, client)
         match = _CSRF.search(page)
@@ -372,13 +407,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[{label}] create_app(): eerste {first:.0f} ms (met imports), daarna mediaan {median:.1f} ms")
         started = time.perf_counter()
         setup = seed(url, args.inburgeraars)
+        secret_key = secrets.token_hex(32)
         print(f"[{label}] demoregio met {args.inburgeraars} inburgeraars geladen in "
               f"{time.perf_counter() - started:.1f} s")
         servers: dict[str, tuple[int, subprocess.Popen, Path]] = {}
         try:
             for variant, immediate in variants.items():
                 port, log = _free_port(), Path(tmp) / f"gunicorn-{len(servers)}.log"
-                servers[variant] = (port, start_gunicorn(url, setup.secret_key, port, log, immediate), log)
+                servers[variant] = (port, start_gunicorn(url, secret_key, port, log, immediate), log)
             results = scenarios({v: port for v, (port, _p, _l) in servers.items()}, setup, args.requests, args.rounds)
         finally:
             for _port, process, _log in servers.values():

@@ -29,6 +29,7 @@ def add_nav_item(endpoint: str, label: str, roles: tuple[Rol, ...], description:
     if not any(item.endpoint == endpoint for item in _ITEMS):
         _ITEMS.append(NavItem(endpoint, label, frozenset(roles), description, order))
         _ITEMS.sort(key=lambda item: item.order)
+        _MENUS.clear()
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,20 @@ def nav_items() -> list[RenderedNavItem]:
     """The entries the current user may open, with the current page marked."""
     if not current_user.is_authenticated:
         return []
-    return [
-        RenderedNavItem(
-            item.endpoint, item.label, url_for(item.endpoint), item.description,
-            request.endpoint == item.endpoint,
-        )
-        for item in _ITEMS
-        if current_user.rol in item.roles
-    ]
+    endpoint = request.endpoint
+    return [RenderedNavItem(item.endpoint, item.label, url, item.description, endpoint == item.endpoint)
+            for item, url in _menu(current_user.rol, request.script_root)]
+
+
+# Per role and mount point: building ten URLs on every page cost more than the rest of the header.
+_MENUS: dict[tuple[Rol, str], list[tuple[NavItem, str]]] = {}
+
+
+def _menu(rol: Rol, script_root: str) -> list[tuple[NavItem, str]]:
+    menu = _MENUS.get((rol, script_root))
+    if menu is None:
+        menu = _MENUS[(rol, script_root)] = [(item, url_for(item.endpoint)) for item in _ITEMS if rol in item.roles]
+    return menu
 
 
 def init_app(app: Flask) -> None:

@@ -39,3 +39,25 @@ def test_dates() -> None:
     assert datum_lang(date(2026, 3, 5)) == "5 maart 2026"
     assert datum(date(2026, 3, 5)) == "05-03-2026"
     assert datumtijd(datetime(2026, 7, 1, 12, 7, tzinfo=UTC)) == "01-07-2026 14:07"
+
+
+def test_getal_formats_each_distinct_value_once(monkeypatch) -> None:
+    """A case page shows ~150 numbers, mostly the same few hours: babel formats each distinct value once, and
+    values that are equal but written differently (-0 and 0, 3 and 3.0) keep their own text."""
+    from babel.numbers import NumberPattern
+
+    calls = []
+    original = NumberPattern.apply
+    monkeypatch.setattr(NumberPattern, "apply", lambda self, *a, **k: calls.append(a[0]) or original(self, *a, **k))
+    shown = [getal(Decimal("7.25"), 2) for _ in range(50)]
+    assert shown == ["7,25"] * 50 and calls.count(Decimal("7.25")) <= 1
+    assert (getal(Decimal("-0")), getal(0), getal(3.0), getal(Decimal("3.10"))) == ("-0", "0", "3", "3,1")
+
+
+def test_a_file_size_is_written_one_way_for_a_limit_and_for_an_upload() -> None:
+    from portal.formatting import bestandsgrootte
+    from portal.services.uploads import size_text
+
+    assert [bestandsgrootte(n) for n in (300, 10 * 1024, 2_150_000, 25 * 1024 * 1024)] == [
+        "300 bytes", "10 kB", "2,1 MB", "25 MB"]
+    assert size_text(25 * 1024 * 1024) == bestandsgrootte(25 * 1024 * 1024)

@@ -8,15 +8,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
 from portal.domain import normen
 from portal.models import Inburgeraar, IntakeGegevens, User, Verwijzing
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
-from portal.services import resultaten, signalen, tijdlijn, totals
+from portal.services import resultaten, signalen, statements, tijdlijn, totals
 
 GRAFIEK_WEKEN = 12
 MAX_TIJDLIJN_PAGINA = 400  # 4,800 weeks back: further than any case reaches, and dates stay valid
@@ -88,6 +88,16 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
     return min(wachtend, key=lambda v: (v.ingediend_op, v.id), default=None)
 
 
+def _case(session: Session, user: User, inburgeraar: Inburgeraar, today: date) -> signalen.CaseCijfers:
+    """The case's figures and signals: the regie's own query and rules (signalen), for this inburgeraar only,
+    with the statement built once per user and day (portal.services.statements)."""
+    queries = statements.per_user("dossier.case", user, lambda: signalen.caseload_queries(
+        user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))), today)
+    case_ = signalen.fold_cases(session.connection(), queries, {"dossier_inburgeraar_id": inburgeraar.id})[0]
+    case_.signalen = signalen.signalen_voor(case_, signalen.load_drempels(session), today)
+    return case_
+
+
 def read(
     session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None, tijdlijn_pagina: int = 1
 ) -> Dossier:
@@ -98,11 +108,12 @@ def read(
     """
     today = today or clock.today()
     tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
-    case_ = signalen.caseload(session, user, today=today, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))[0]
-    verwijzingen = list(session.scalars(
-        access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
+    case_ = _case(session, user, inburgeraar, today)
+    verwijzingen = list(session.scalars(statements.per_user("dossier.verwijzingen", user, lambda: (
+        access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("inburgeraar_id"))
+        .options(joinedload(Verwijzing.aanbieder))  # the table and the timeline name each one's aanbieder
         .order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)
-    ))
+    )), {"inburgeraar_id": inburgeraar.id}))
     registraties = resultaten.registraties_van(session, user, inburgeraar)
     ids = [v.id for v in verwijzingen]
     grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
@@ -111,11 +122,12 @@ def read(
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
     if tijdlijn_pagina == 1:
         gebeurtenissen = tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties,
-                                          [w for w in recent if w[1] >= vanaf], today)
+                                          [w for w in recent if w[1] >= vanaf], today, (vanaf, tot))
     else:
         kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
         per_week = tijdlijn.presentie_per_week(session, user, ids, vanaf=vanaf, tot=tot)
-        gebeurtenissen = sorted(tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
+        gebeurtenissen = sorted([*tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
+                                 *tijdlijn.presentie_correcties(session, inburgeraar.id, vanaf, tot, today)],
                                 key=lambda e: e.moment, reverse=True)
     intake = None
     if access.may_see_intake(user):

@@ -8,11 +8,12 @@ whose old and new values are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit, clock, events
@@ -38,7 +39,7 @@ from portal.models.resultaat import (
     ResultaatBron,
     TaalschakelResultaat,
 )
-from portal.services import Errors, NotAllowed, Raw, ValidationError
+from portal.services import Errors, NotAllowed, Raw, ValidationError, statements
 from portal.services.afschaling import goedgekeurde_onderdelen
 from portal.services.history import apply_changes, record_or_correct
 from portal.services.registraties import (
@@ -318,16 +319,23 @@ def registraties_van(
 ) -> Registraties:
     """Exam and route results, afschalingsverzoeken and omstandigheden the user may see (the caller records the
     read of its page with audit.record_read)."""
-    def scoped(query: Select[Any], model: Any) -> list[Any]:
-        query = query.where(model.inburgeraar_id == inburgeraar.id)
-        if verwijzing is not None:
-            query = query.where(model.verwijzing_id == verwijzing.id)
-        return list(session.scalars(query.order_by(model.id.desc())))
+    params = {"inburgeraar_id": inburgeraar.id, "verwijzing_id": verwijzing.id if verwijzing is not None else None}
+
+    def scoped(scope: Callable[[User], Select[Any]], model: Any) -> list[Any]:
+        def build() -> Select[Any]:
+            query = scope(user).where(model.inburgeraar_id == bindparam("inburgeraar_id"))
+            if verwijzing is not None:
+                query = query.where(model.verwijzing_id == bindparam("verwijzing_id"))
+            return query.order_by(model.id.desc())
+
+        # Built once per user (portal.services.statements): the case page opens these for every case.
+        name = f"registraties.{model.__name__}.{verwijzing is not None}"
+        return list(session.scalars(statements.per_user(name, user, build), params))
 
     return Registraties(
-        examenresultaten=scoped(access.examenresultaten(user), Examenresultaat),
+        examenresultaten=scoped(access.examenresultaten, Examenresultaat),
         vereist=vereist_niveau(session, inburgeraar),
-        routeresultaten=scoped(access.route_resultaten(user), RouteResultaat),
-        afschalingsverzoeken=scoped(access.afschalingsverzoeken(user), Afschalingsverzoek),
-        omstandigheden=scoped(access.omstandigheden(user), OmstandighedenMelding),
+        routeresultaten=scoped(access.route_resultaten, RouteResultaat),
+        afschalingsverzoeken=scoped(access.afschalingsverzoeken, Afschalingsverzoek),
+        omstandigheden=scoped(access.omstandigheden, OmstandighedenMelding),
     )

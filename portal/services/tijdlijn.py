@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -36,8 +36,10 @@ from portal.models import (
     Voortgangsrapportage,
 )
 from portal.models.resultaat import AfschalingStatus
+from portal.services import statements
+from portal.services.kept_totals import week_start
 from portal.services.resultaten import Registraties
-from portal.services.validation import as_date, as_decimal
+from portal.services.validation import as_date, as_datetime, as_decimal
 
 GEMEENTE = "Gemeente"
 
@@ -100,32 +102,42 @@ def presentie_per_week(
     totals (summed over activities in the database), for the weeks from `vanaf` through `tot` (Mondays)."""
     if not verwijzing_ids:
         return []
-    query = (
-        access.presentie_weken(user)
-        .with_only_columns(
-            PresentieWeek.verwijzing_id,
-            PresentieWeek.week,
-            func.sum(PresentieWeek.uren_aanwezig),
-            func.sum(PresentieWeek.uren_afwezig_geoorloofd),
-            func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
+
+    def build() -> Select[Any]:
+        query = (
+            access.presentie_weken(user)
+            .with_only_columns(
+                PresentieWeek.verwijzing_id,
+                PresentieWeek.week,
+                func.sum(PresentieWeek.uren_aanwezig),
+                func.sum(PresentieWeek.uren_afwezig_geoorloofd),
+                func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
+            )
+            .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)))
+            .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
         )
-        .where(PresentieWeek.verwijzing_id.in_(verwijzing_ids))
-        .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
-    )
-    if vanaf is not None:
-        query = query.where(PresentieWeek.week >= vanaf)
-    if tot is not None:
-        query = query.where(PresentieWeek.week <= tot)
-    return [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in session.execute(query)]
+        if vanaf is not None:
+            query = query.where(PresentieWeek.week >= bindparam("vanaf", type_=Date))
+        if tot is not None:
+            query = query.where(PresentieWeek.week <= bindparam("tot", type_=Date))
+        return query
+
+    query = statements.per_user(f"tijdlijn.per_week.{vanaf is not None}.{tot is not None}", user, build)
+    rows = session.execute(query, {"ids": list(verwijzing_ids), "vanaf": vanaf, "tot": tot})
+    return [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in rows]
 
 
 def heeft_presentie_voor(session: Session, user: User, verwijzing_ids: Sequence[int], week: date) -> bool:
     """Whether there is presence in a week before this Monday (for a link to older timeline pages)."""
     if not verwijzing_ids:
         return False
-    query = access.presentie_weken(user).with_only_columns(PresentieWeek.week).where(
-        PresentieWeek.verwijzing_id.in_(verwijzing_ids), PresentieWeek.week < week).limit(1)
-    return session.scalar(query) is not None
+    query = statements.per_user("tijdlijn.presentie_voor", user, lambda: (
+        access.presentie_weken(user).with_only_columns(PresentieWeek.week)
+        .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)),
+               PresentieWeek.week < bindparam("week", type_=Date))
+        .limit(1)
+    ))
+    return session.scalar(query, {"ids": list(verwijzing_ids), "week": week}) is not None
 
 
 def pagina_weken(today: date, pagina: int) -> tuple[date, date]:
@@ -177,6 +189,37 @@ def presentie_gebeurtenissen(
     return result
 
 
+PRESENTIE = "presentie"  # RegistratieWijziging.object_type of a presence correction (portal.services.presentie)
+# Presence corrections of one inburgeraar per week (of the correction, in UTC) and source, in the weeks of a page.
+_PRESENTIE_CORRECTIES = (
+    select(week_start(RegistratieWijziging.gewijzigd_op).label("week"), RegistratieWijziging.bron, func.count(),
+           func.count(func.distinct(RegistratieWijziging.object_id)), func.max(RegistratieWijziging.gewijzigd_op))
+    .where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
+           RegistratieWijziging.object_type == PRESENTIE,
+           RegistratieWijziging.gewijzigd_op >= bindparam("van"), RegistratieWijziging.gewijzigd_op < bindparam("tot"))
+    .group_by("week", RegistratieWijziging.bron)
+)
+
+
+def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
+                         ) -> list[Gebeurtenis]:
+    """One event per week and source for the corrections of presence made in the weeks from Monday `vanaf`
+    through the week of Monday `tot`: a docent who corrects the week grid daily would otherwise fill the
+    timeline (and its cost) with one line per corrected field."""
+    van = datetime.combine(vanaf, time.min, tzinfo=UTC)
+    tot_en_met = datetime.combine(tot + timedelta(days=7), time.min, tzinfo=UTC)
+    rows = session.execute(_PRESENTIE_CORRECTIES, {"inburgeraar_id": inburgeraar_id, "van": van, "tot": tot_en_met})
+    result = []
+    for week, bron, velden, registraties, laatst in rows:
+        monday = maandag(as_date(week))
+        dag = min(monday + timedelta(days=6), today)
+        wat = (f"{velden} {'veld' if velden == 1 else 'velden'} van {registraties} "
+               f"{'registratie' if registraties == 1 else 'registraties'}")
+        result.append(Gebeurtenis(dag, "Correctie", f"{_weektitel(monday, dag).capitalize()}: presentie gecorrigeerd, "
+                                  f"{wat}.", bron, tijdstip=as_datetime(laatst)))
+    return result
+
+
 def tijdlijn(
     session: Session,
     user: User,
@@ -185,9 +228,11 @@ def tijdlijn(
     registraties: Registraties,
     per_week: Sequence[tuple[int, date, Any]],
     today: date,
+    weken: tuple[date, date] | None = None,
 ) -> list[Gebeurtenis]:
-    """Every event of the case up to today, newest first (presence: the weeks in `per_week`); events of one day
-    in the order they were recorded."""
+    """Every event of the case up to today, newest first (presence and its corrections: the weeks in `per_week`,
+    between the Mondays `weken`, by default those of the first page); events of one day in the order they were
+    recorded."""
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
     ids = list(kenmerken)
     events: list[Gebeurtenis] = []
@@ -204,7 +249,9 @@ def tijdlijn(
                                   GEMEENTE, v.kenmerk, v.created_at))
 
     if ids:
-        for start in session.scalars(access.traject_starts(user).where(TrajectStart.verwijzing_id.in_(ids))):
+        starts = statements.per_user("tijdlijn.starts", user, lambda: access.traject_starts(user).where(
+            TrajectStart.verwijzing_id.in_(bindparam("ids", expanding=True))))
+        for start in session.scalars(starts, {"ids": ids}):
             kenmerk, aanbieder = kenmerken[start.verwijzing_id]
             if start.niet_gestart:
                 reden = f" Reden: {start.reden_niet_gestart}" if start.reden_niet_gestart else ""
@@ -217,8 +264,9 @@ def tijdlijn(
                 events.append(Gebeurtenis(start.gerealiseerde_startdatum, "Start",
                                           f"Gestart op {datum(start.gerealiseerde_startdatum)}.{einde}{reden}",
                                           f"Aanbieder {aanbieder}", kenmerk, start.created_at))
-        query = access.voortgangsrapportages(user).where(Voortgangsrapportage.verwijzing_id.in_(ids))
-        for rapport in session.scalars(query):
+        rapporten = statements.per_user("tijdlijn.voortgang", user, lambda: access.voortgangsrapportages(user).where(
+            Voortgangsrapportage.verwijzing_id.in_(bindparam("ids", expanding=True))))
+        for rapport in session.scalars(rapporten, {"ids": ids}):
             kenmerk, aanbieder = kenmerken[rapport.verwijzing_id]
             events.append(Gebeurtenis(rapport.peildatum, "Voortgang", f"Voortgangsrapportage: {rapport.voortgang}",
                                       f"Aanbieder {aanbieder}", kenmerk, rapport.created_at))
@@ -261,11 +309,14 @@ def tijdlijn(
                                       GEMEENTE, kenmerk, verzoek.besloten_op))
 
     # The inburgeraar was loaded through access.get_inburgeraar_or_404; gemeente staff see all its corrections.
-    correcties = select(RegistratieWijziging).where(RegistratieWijziging.inburgeraar_id == inburgeraar.id)
+    # Corrections of presence go with the presence weeks (below); every other correction is shown on its own.
+    correcties = select(RegistratieWijziging).where(RegistratieWijziging.inburgeraar_id == inburgeraar.id,
+                                                    RegistratieWijziging.object_type != PRESENTIE)
     for wijziging in session.scalars(correcties):
         events.append(Gebeurtenis(_dag(wijziging.gewijzigd_op), "Correctie",
                                   f"Registratie gecorrigeerd ({wijziging.object_type}, {wijziging.veld}).",
                                   wijziging.bron, tijdstip=wijziging.gewijzigd_op))
+    events += presentie_correcties(session, inburgeraar.id, *(weken or pagina_weken(today, 1)), today)
 
     shown = [e for e in events if e.moment <= today]
     return sorted(shown, key=lambda e: (e.moment, _utc(e.tijdstip)), reverse=True)

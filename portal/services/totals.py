@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import access, clock
@@ -20,6 +20,7 @@ from portal.domain import aanwezigheid, duo_uren, normen
 from portal.models import Inburgeraar, Presentie, PresentieTotaal, User, Verwijzing
 from portal.models.enums import Doelgroep, Onderdeel
 from portal.models.traject import Activiteit
+from portal.services import statements
 from portal.services.validation import as_decimal
 
 DUO_MAX = duo_uren.DUO_MAX
@@ -78,25 +79,27 @@ attendance_percentage = aanwezigheid.percentage
 
 def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None) -> Totalen:
     """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own)."""
-    scoped = access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
-    return _totals(session, scoped, inburgeraar.doelgroep, inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant,
-                   today or clock.today())
+    today = today or clock.today()
+    # Built once per user and day (portal.services.statements): the case page asks this for every case.
+    queries = statements.per_user("totals.inburgeraar", user, lambda: _queries(
+        access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("totals_id")), today), today)
+    return _totals(session, queries, {"totals_id": inburgeraar.id}, inburgeraar.doelgroep,
+                   inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant, today)
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
     """Totals of one verwijzing in the user's scope."""
-    scoped = access.verwijzingen(user).where(Verwijzing.id == verwijzing.id)
+    today = today or clock.today()
+    queries = _queries(access.verwijzingen(user).where(Verwijzing.id == verwijzing.id), today)
     inburgeraar = verwijzing.inburgeraar
-    return _totals(session, scoped, inburgeraar.doelgroep, inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant,
-                   today or clock.today())
+    return _totals(session, queries, {}, inburgeraar.doelgroep, inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant,
+                   today)
 
 
-def _totals(
-    session: Session, scoped: Any, doelgroep: Doelgroep, zroute_gezinsmigrant: int | None, today: date
-) -> Totalen:
+def _queries(scoped: Any, today: date) -> tuple[Any, Any, Any]:
+    """The verwijzingen's onderdelen, their kept totals per onderdeel and activity, and the attendance window."""
     ids = scoped.with_only_columns(Verwijzing.id)
-    onderdelen = set(session.scalars(scoped.with_only_columns(Verwijzing.onderdeel).distinct()))
-    since = aanwezigheid.venster_start(today)
+    onderdelen = scoped.with_only_columns(Verwijzing.onderdeel).distinct()
     kept = (
         select(
             Verwijzing.onderdeel, PresentieTotaal.activiteit,
@@ -110,11 +113,19 @@ def _totals(
     recent = select(
         func.sum(Presentie.uren_aanwezig),
         func.sum(Presentie.uren_afwezig_geoorloofd + Presentie.uren_afwezig_ongeoorloofd),
-    ).where(Presentie.verwijzing_id.in_(ids), Presentie.datum >= since)
+    ).where(Presentie.verwijzing_id.in_(ids), Presentie.datum >= aanwezigheid.venster_start(today))
+    return onderdelen, kept, recent
+
+
+def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, Any], doelgroep: Doelgroep,
+            zroute_gezinsmigrant: int | None, today: date) -> Totalen:
+    onderdelen_query, kept, recent = queries
+    onderdelen = set(session.scalars(onderdelen_query, params))
+    since = aanwezigheid.venster_start(today)
     per_activiteit: dict[Activiteit, Decimal] = {a: _ZERO for a in Activiteit}
     z_taal = _ZERO
     result = Totalen(recent_vanaf=since)
-    for onderdeel, activiteit, aanwezig, geoorloofd, ongeoorloofd in session.execute(kept):
+    for onderdeel, activiteit, aanwezig, geoorloofd, ongeoorloofd in session.execute(kept, params):
         result.heeft_registraties = True
         aanwezig = as_decimal(aanwezig)
         per_activiteit[activiteit] += aanwezig
@@ -123,7 +134,7 @@ def _totals(
         result.uren_aanwezig += aanwezig
         result.uren_afwezig_geoorloofd += as_decimal(geoorloofd)
         result.uren_afwezig_ongeoorloofd += as_decimal(ongeoorloofd)
-    r_aanwezig, r_afwezig = session.execute(recent).one()
+    r_aanwezig, r_afwezig = session.execute(recent, params).one()
     recent_aanwezig, recent_afwezig = as_decimal(r_aanwezig), as_decimal(r_afwezig)
     result.presentie_traject = attendance_percentage(
         result.uren_aanwezig, result.uren_afwezig_geoorloofd + result.uren_afwezig_ongeoorloofd

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -18,6 +18,7 @@ from portal.formatting import getal
 from portal.models import Inburgeraar, Presentie, TrajectStart, User, Verwijzing
 from portal.models.enums import GEEN_PRESENTIE_STATUSSEN
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
+from portal.services import statements
 
 DAGEN = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 DAGEN_KORT = ("ma", "di", "wo", "do", "vr", "za", "zo")
@@ -61,6 +62,9 @@ class Cell:
     waarom_niet: str = ""
     stored: bool = False
     values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(VELDEN, ""))
+    # What is stored for the day as shown; unlike values it is not replaced by what a user typed, so a row
+    # returned with errors still knows which stored value a correction would overwrite.
+    opgeslagen: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,8 +119,7 @@ def _hours(value: Decimal | None) -> str:
 GRID_PER_PAGE = 40
 
 
-def _row_query(session: Session, user: User, monday: date, activiteit: Activiteit, zoek: str = "") -> Any:
-    sunday = monday + timedelta(days=6)
+def _row_query(user: User, monday: Any, sunday: Any, activiteit: Activiteit, zoek: str = "") -> Any:
     onderdelen = [o for o, acts in ACTIVITEITEN_PER_ONDERDEEL.items() if activiteit in acts]
     query = (
         access.verwijzingen_for_registration(user)
@@ -138,8 +141,25 @@ def _row_query(session: Session, user: User, monday: date, activiteit: Activitei
 
 def count_rows(session: Session, user: User, monday: date, activiteit: Activiteit, zoek: str = "") -> int:
     """How many deelnemers the grid has for this week, activity and search."""
-    query = _row_query(session, user, monday, activiteit, zoek).with_only_columns(func.count(Verwijzing.id))
+    query = _row_query(user, monday, monday + timedelta(days=6), activiteit, zoek).with_only_columns(
+        func.count(Verwijzing.id))
     return session.scalar(query) or 0
+
+
+def _one_row_query(user: User, activiteit: Activiteit) -> Any:
+    """The row of one verwijzing (a grid save, the absence panel), built once per user and activity
+    (portal.services.statements): building the scoped query cost more than running it."""
+    return statements.per_user(f"weekrooster.rij.{activiteit.value}", user, lambda: _row_query(
+        user, bindparam("monday", type_=Date), bindparam("sunday", type_=Date), activiteit,
+    ).where(Verwijzing.id == bindparam("only")))
+
+
+_STORED = (
+    select(Presentie)
+    .where(Presentie.verwijzing_id.in_(bindparam("ids", expanding=True)),
+           Presentie.datum.between(bindparam("monday", type_=Date), bindparam("sunday", type_=Date)),
+           Presentie.activiteit == bindparam("activiteit", type_=Presentie.__table__.c.activiteit.type))
+)
 
 
 def load_rows(
@@ -148,20 +168,18 @@ def load_rows(
 ) -> list[Row]:
     """The provider's deelnemers whose traject overlaps the week and fits the activity, with stored presentie."""
     sunday = monday + timedelta(days=6)
-    query = _row_query(session, user, monday, activiteit, zoek).order_by(
-        Inburgeraar.achternaam, Inburgeraar.voornamen, Verwijzing.id)
     if only is not None:
-        query = query.where(Verwijzing.id == only)
+        query = _one_row_query(user, activiteit)
     else:
-        query = query.limit(GRID_PER_PAGE).offset((max(pagina, 1) - 1) * GRID_PER_PAGE)
-    results = session.execute(query).all()
+        query = _row_query(user, monday, sunday, activiteit, zoek).order_by(
+            Inburgeraar.achternaam, Inburgeraar.voornamen, Verwijzing.id,
+        ).limit(GRID_PER_PAGE).offset((max(pagina, 1) - 1) * GRID_PER_PAGE)
+    results = session.execute(query, {"monday": monday, "sunday": sunday, "only": only}).all()
     ids = [v.id for v, _, _ in results]
     stored: dict[tuple[int, date], Presentie] = {}
     if ids:
-        for p in session.scalars(select(Presentie).where(
-            Presentie.verwijzing_id.in_(ids), Presentie.datum.between(monday, sunday),
-            Presentie.activiteit == activiteit,
-        )):
+        params = {"ids": ids, "monday": monday, "sunday": sunday, "activiteit": activiteit}
+        for p in session.scalars(_STORED, params):
             stored[(p.verwijzing_id, p.datum)] = p
     rows = []
     for verwijzing, start, inburgeraar in results:
@@ -189,6 +207,7 @@ def load_rows(
                     "ongeoorloofd": "" if not p.uren_afwezig_ongeoorloofd else _hours(p.uren_afwezig_ongeoorloofd),
                     "reden": p.reden_afwezig or "",
                 }
+                cell.opgeslagen = dict(cell.values)
                 cell.stored = True
             row.cells.append(cell)
         rows.append(row)

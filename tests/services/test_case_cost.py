@@ -10,16 +10,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, update
 
-from portal.models import PresentieTotaal, TrajectStart
+from portal.models import PresentieTotaal, RegistratieWijziging, TrajectStart
 from portal.models.enums import Leerroute, Rol, VerwijzingStatus
-from portal.models.resultaat import AfschalingStatus
+from portal.models.resultaat import AfschalingStatus, OmstandighedenSoort
 from portal.models.traject import Activiteit
-from portal.services import dossier, signalen, tijdlijn
+from portal.services import dossier, resultaten, signalen, tijdlijn, totals
 from tests.factories import (
     AfschalingsverzoekFactory,
     ContractFactory,
     GemeenteFactory,
     InburgeraarFactory,
+    OmstandighedenMeldingFactory,
     PipFactory,
     PresentieFactory,
     UserFactory,
@@ -170,3 +171,73 @@ def test_presence_per_week_sums_activities_in_the_database(db, app_ctx, region):
                      uren_aanwezig=Decimal("1.5"))
     weeks = tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16))
     assert weeks == [(verwijzing.id, date(2026, 11, 16), (pytest.approx(7.5), pytest.approx(0), pytest.approx(0)))]
+
+
+def test_the_case_page_builds_its_statements_once_per_user_and_day(db, app_ctx, region, monkeypatch):
+    """Building the scoped statements cost more than running them; a second case page of the same user reuses
+    them with that case's id, and shows that case's own figures."""
+    regisseur, [(first, _), (second, second_verwijzing), _] = region
+    dossier.read(db, regisseur, first, today=TODAY)
+    builds = []
+    original = signalen.caseload_queries
+    monkeypatch.setattr(signalen, "caseload_queries", lambda *a, **k: builds.append(a) or original(*a, **k))
+
+    page = dossier.read(db, regisseur, second, today=TODAY)
+    assert builds == []
+    dossier.read(db, regisseur, second, today=TODAY + timedelta(days=1))  # a new day: its own window
+    assert len(builds) == 1
+    assert page.case.id == second.id and [v.id for v in page.verwijzingen] == [second_verwijzing.id]
+    [expected] = signalen.caseload(db, regisseur, today=TODAY, filters=signalen.Filters(inburgeraar_id=second.id))
+    assert page.cijfers[second_verwijzing.id] == expected.verwijzingen[0]
+    assert [s.code for s in page.case.signalen] == [s.code for s in expected.signalen]
+
+
+def test_reused_statements_follow_the_users_scope_and_role_at_once(db, app_ctx, region):
+    """The gemeenten of a user are read by the statement itself, and its role is part of what it was built for:
+    a klantregisseur moved to another gemeente sees nothing more of the old cases, and one who becomes
+    contractmanager no longer sees health-related omstandigheden."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    OmstandighedenMeldingFactory(verwijzing=verwijzing, soort=OmstandighedenSoort.GEZONDHEID, datum=TODAY,
+                                 toelichting="Langdurig ziek.")
+    db.flush()
+    assert len(dossier.read(db, regisseur, inburgeraar, today=TODAY).registraties.omstandigheden) == 1
+
+    regisseur.rol = Rol.CONTRACTMANAGER
+    db.flush()
+    assert dossier.read(db, regisseur, inburgeraar, today=TODAY).registraties.omstandigheden == []
+
+    regisseur.rol = Rol.KLANTREGISSEUR
+    assert totals.for_inburgeraar(db, regisseur, inburgeraar, TODAY).uren_aanwezig == 3 * 76
+    assert tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16))
+    regisseur.gemeenten = [GemeenteFactory()]
+    db.flush()
+    # The page itself answers 404 now (access.get_inburgeraar_or_404); its reused parts read nothing either.
+    assert resultaten.registraties_van(db, regisseur, inburgeraar).omstandigheden == []
+    assert totals.for_inburgeraar(db, regisseur, inburgeraar, TODAY).uren_aanwezig == 0
+    assert tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16)) == []
+
+
+def test_presence_corrections_are_one_event_per_week_on_the_page_of_that_week(db, app_ctx, region):
+    """A docent who corrects the week grid daily would fill the timeline with a line per field: presence
+    corrections show per week and source, paged with the presence weeks; other corrections one by one."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+
+    def correctie(object_type: str, object_id: int, veld: str, op: datetime) -> None:
+        db.add(RegistratieWijziging(object_type=object_type, object_id=object_id, inburgeraar_id=inburgeraar.id,
+                                    veld=veld, oude_waarde="3.00", nieuwe_waarde="2.00", gewijzigd_op=op,
+                                    bron="web 127.0.0.1"))
+
+    for n in range(40):  # this week: 40 fields of 20 registrations
+        correctie("presentie", 1000 + n // 2, "uren_aanwezig", datetime(2026, 11, 18, 9, n, tzinfo=UTC))
+    correctie("presentie", 7, "uren_aanwezig", datetime(2026, 8, 12, 10, 0, tzinfo=UTC))  # week 33: page 2
+    correctie("verwijzing", verwijzing.id, "status", datetime(2026, 3, 1, 10, 0, tzinfo=UTC))
+    db.flush()
+
+    first = [e for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen if e.soort == "Correctie"]
+    assert [(e.moment, e.omschrijving) for e in first] == [
+        (TODAY, "Week 47 (16-11-2026 t/m 20-11-2026): presentie gecorrigeerd, 40 velden van 20 registraties."),
+        (date(2026, 3, 1), "Registratie gecorrigeerd (verwijzing, status)."),
+    ]
+    second = dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=2).gebeurtenissen
+    assert [e.omschrijving for e in second if e.soort == "Correctie"] == [
+        "Week 33 (10–16 augustus 2026): presentie gecorrigeerd, 1 veld van 1 registratie."]

@@ -82,18 +82,18 @@ def week() -> str:
 @roles_required(*AANBIEDER_ROLLEN)
 def save_row(verwijzing_id: int) -> ResponseReturnValue:
     """Save one row of the grid (all days or nothing); htmx gets the row back with errors in place."""
-    access.get_verwijzing_for_registration_or_404(current_user, verwijzing_id)
     form = grid.RijForm()
     now = clock.today()
     monday = weekrooster.parse_week(form.week.data, now)
-    activiteiten = weekrooster.activiteiten_for(db.session, current_user)
-    activiteit = _activiteit(form.activiteit.data, activiteiten)
+    activiteit = _activiteit(form.activiteit.data, list(Activiteit))
+    # The row's own query is the access check (portal.access.verwijzingen_for_registration): another provider's
+    # deelnemer, or one without a traject in this week for this activity, is not found.
     rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)
     if not rows:
         abort(404)
     row = rows[0]
     zoek = (form.q.data or "").strip()[:100]
-    context = _week_context(monday, activiteit, activiteiten, zoek, page_number(form.pagina.data))
+    context = _week_context(monday, activiteit, [], zoek, page_number(form.pagina.data))  # the row needs no list
 
     inputs: list[presentie.PresentieInput] = []
 
@@ -121,6 +121,7 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     def again() -> ResponseReturnValue:
         if htmx:
             return render_template("presentie/_rij.html", row=row, **context)
+        context["activiteiten"] = weekrooster.activiteiten_for(db.session, current_user)  # the whole page again
         all_rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, zoek=zoek,
                                          pagina=context["pagina"])
         all_rows = [row if r.verwijzing.id == row.verwijzing.id else r for r in all_rows]

@@ -1,0 +1,32 @@
+"""The main menu: the entries a role may open, the current page marked, the URLs built once per role."""
+
+from __future__ import annotations
+
+import re
+
+from portal import navigation
+from portal.models.enums import Rol
+from tests.factories import GemeenteFactory, UserFactory
+
+
+def _menu(html: str) -> list[tuple[str, str, bool]]:
+    nav = re.search(r'<nav class="portal-nav".*?</nav>', html, re.S)
+    assert nav is not None
+    return [(href, label, "aria-current" in attrs)
+            for href, attrs, label in re.findall(r'<a class="utrecht-link" href="([^"]+)"([^>]*)>([^<]+)</a>', nav[0])]
+
+
+def test_the_menu_is_built_once_per_role_and_marks_the_current_page(db, login_as, monkeypatch):
+    client = login_as(UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[GemeenteFactory()]))
+    client.get("/inburgeraars/")  # the klantregisseur's menu is built (if it was not already)
+    built = []
+    original = navigation.url_for
+    monkeypatch.setattr(navigation, "url_for", lambda *a, **k: built.append(a) or original(*a, **k))
+
+    op_inburgeraars = _menu(client.get("/inburgeraars/").get_data(as_text=True))
+    op_regie = _menu(client.get("/regie/").get_data(as_text=True))
+    assert built == []
+    assert [(href, label) for href, label, _ in op_inburgeraars] == [(href, label) for href, label, _ in op_regie]
+    assert [label for _, label, current in op_inburgeraars if current] == ["Inburgeraars"]
+    assert [href for href, _, current in op_regie if current] == ["/regie/"]
+    assert "Presentie" not in [label for _, label, _ in op_regie]  # an aanbieder's entry
