@@ -111,12 +111,12 @@ def run(use_pg: bool, rows: int, history: int, repeat: int) -> None:
         engine = portal_db.engine
         Base.metadata.create_all(engine)
         _baseline_table(engine)
+        # Aanbieder 1 with its `deelnemers` started verwijzingen (and an aanbieder 2 without any).
+        _email, _secret, people = seed(engine, deelnemers, 0, first_day)
         with app.app_context():
-            _user_id, people = seed(portal_db.session, deelnemers, first_day)
             session = portal_db.session
-            aanbieder_id = session.execute(text("SELECT id FROM aanbieder")).scalar_one()
             client = ApiClient(client_id="ic_bench", naam="Bench", secret_hash=api_clients.hash_secret("x"),
-                               aanbieder_id=aanbieder_id, scopes="presentie:schrijven",
+                               aanbieder_id=1, scopes="presentie:schrijven",
                                verloopt_op=datetime.now(UTC) + timedelta(days=1))
             session.add(client)
             session.flush()
