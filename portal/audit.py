@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import json
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import JSON, Integer, Text, cast, event, insert, literal, select
 from sqlalchemy.orm import Session
 
+from portal import pg_arrays
 from portal.models import AuditEvent, Inburgeraar, User
 from portal.models.base import utcnow
 
@@ -152,7 +154,10 @@ def record_many(
     per_inburgeraar: dict[int, dict[str, Any]],
 ) -> None:
     """One event per inburgeraar with its own details, written in one statement (a batch of 10,000 sessions of
-    2,000 people is 2,000 events; through the ORM their bookkeeping cost more than the sessions' own insert)."""
+    2,000 people is 2,000 events; through the ORM their bookkeeping cost more than the sessions' own insert).
+
+    On PostgreSQL the inburgeraar ids and details travel as two arrays that one INSERT … SELECT unnests: an
+    executemany would send 2,000 statements."""
     if not per_inburgeraar:
         return
     action = AuditActie(action)
@@ -166,6 +171,16 @@ def record_many(
         "origin": current_origin.get(),
         "occurred_at": utcnow(),
     }
+    if session.get_bind().dialect.name == "postgresql":
+        table = AuditEvent.__table__
+        rows = pg_arrays.unnested([("inburgeraar_id", list(per_inburgeraar), Integer()),
+                                   ("details", [json.dumps(d) for d in per_inburgeraar.values()], Text())])
+        constants = [literal(value, table.c[name].type).label(name) for name, value in common.items()]
+        session.execute(insert(AuditEvent).from_select(
+            [*common, "inburgeraar_id", "details"],
+            select(*constants, rows.c.inburgeraar_id, cast(rows.c.details, JSON)),
+        ))
+        return
     session.execute(insert(AuditEvent), [
         {**common, "inburgeraar_id": inburgeraar_id, "details": details}
         for inburgeraar_id, details in per_inburgeraar.items()
