@@ -39,6 +39,11 @@ def array_literal(values: Sequence[Any]) -> str:
         return "{" + ",".join(map(str, values)) + "}"
     if kinds <= {date}:
         return "{" + ",".join(map(date.isoformat, values)) + "}"
+    if kinds <= {str}:  # every element quoted; escaped in one pass over the whole (NUL never occurs in text)
+        body = "\0".join(values)
+        if body.count("\0") != len(values) - 1:
+            raise ValueError("tekst met een NUL-teken")
+        return '{"' + body.replace("\\", "\\\\").replace('"', '\\"').replace("\0", '","') + '"}'
     return "{" + ",".join(map(_element, values)) + "}"
 
 

@@ -23,6 +23,9 @@ def test_array_literal_quotes_every_string_and_writes_null_for_none():
     assert pg_arrays.array_literal([Decimal("2.50"), Decimal("0")]) == "{2.50,0}"
     assert pg_arrays.array_literal([date(2026, 1, 5), date(2026, 12, 31)]) == "{2026-01-05,2026-12-31}"
     assert pg_arrays.array_literal(['a"b', "c\\d", None]) == '{"a\\"b","c\\\\d",NULL}'
+    assert pg_arrays.array_literal(['a"b', "c\\d", "e,f"]) == '{"a\\"b","c\\\\d","e,f"}'
+    with pytest.raises(ValueError, match="NUL"):
+        pg_arrays.array_literal(["a\0b"])
     with pytest.raises(TypeError):
         pg_arrays.array_literal([object()])
 
@@ -34,10 +37,11 @@ def test_unnested_columns_come_back_exactly_as_sent(db):
     numbers = [Decimal("2.50"), Decimal("0.25"), Decimal("-1"), Decimal("1234567.89"), None, *[Decimal(0)] * (n - 5)]
     dates = [date(2026, 1, 1 + i) for i in range(n - 1)] + [None]
     ids = list(range(1, n + 1))
-    rows = pg_arrays.unnested([("id", ids, Integer()), ("tekst", strings, Text()), ("naam", strings, String()),
+    texts = [*AWKWARD, "laatste"]  # no None: every element quoted in one pass
+    rows = pg_arrays.unnested([("id", ids, Integer()), ("tekst", strings, Text()), ("naam", texts, String()),
                                ("uren", numbers, Numeric(12, 2)), ("dag", dates, Date())])
     got = db.execute(select(*rows.c)).all()
-    assert [tuple(r) for r in got] == list(zip(ids, strings, strings, numbers, dates, strict=True))
+    assert [tuple(r) for r in got] == list(zip(ids, strings, texts, numbers, dates, strict=True))
 
 
 def test_bulk_audit_events_keep_every_detail_per_inburgeraar(db):
