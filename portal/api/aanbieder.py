@@ -144,12 +144,11 @@ def upsert_presentie(body: PresentieBulkIn) -> Any:
     make = presentie.PresentieInput
     # 10,000 inputs live until the batch is saved: the cyclic GC would rescan them over and over (batch.py).
     with gc_paused(len(body.items)):
+        # Positional, in PresentieInput's field order: half the cost of keywords for 10,000 items.
         inputs = [
-            make(regel=n, datum=item["datum"], activiteit=item["activiteit"], uren_aanwezig=item.get("urenAanwezig"),
-                 uren_afwezig_geoorloofd=item.get("urenAfwezigGeoorloofd"),
-                 uren_afwezig_ongeoorloofd=item.get("urenAfwezigOngeoorloofd"),
-                 reden_afwezig=item.get("redenAfwezig"), verwijzing_id=item.get("verwijzingId"),
-                 kenmerk=item.get("kenmerk"))
+            make(n, item["datum"], item["activiteit"], item.get("urenAanwezig"), item.get("urenAfwezigGeoorloofd"),
+                 item.get("urenAfwezigOngeoorloofd"), item.get("redenAfwezig"), item.get("verwijzingId"),
+                 item.get("kenmerk"))
             for n, item in enumerate(body.items)
         ]
         try:
