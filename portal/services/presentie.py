@@ -404,6 +404,24 @@ def _validate(
             if key is not None:
                 combinations[key] = values
         dag, activiteit = values[0], values[1]
+        if info is not None and not values[7]:
+            # The common case, a row that keeps every rule, decided without collecting findings (values
+            # without findings have a day and an activity); any other row takes the full path below.
+            traject = trajecten.get(info.id)
+            if traject is None:
+                traject = trajecten[info.id] = _traject(info)
+            natural = (info.id, dag, activiteit)
+            if (traject.blocked is None and traject.start <= dag <= traject.eind
+                    and activiteit in traject.activiteiten and natural not in seen):
+                seen[natural] = item.regel
+                parsed.append(CleanPresentie(
+                    item.regel, info.id, info.inburgeraar_id, dag, activiteit,
+                    values[2], values[3], values[4], values[5],
+                ))
+                parsed_items.append(item)
+                parsed_keys.append(natural)
+                totals.append(values[6])
+                continue
         if values[7]:
             row_errors.extend(values[7])
 
