@@ -113,48 +113,56 @@ _SUMS = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd"
 
 def record(session: Session, changes: Iterable[Wijziging]) -> None:
     """Apply presentie writes to the kept totals, in the caller's transaction (call it with every write)."""
-    totals: dict[tuple[int, Activiteit], list[Any]] = {}
+    # One pass adds each change to its week (with the last new day); the totals per verwijzing and activity are
+    # then summed from the weeks, a few thousand entries instead of every row of a batch.
     weeks: dict[tuple[int, Activiteit, date], list[Any]] = {}
     removed: set[tuple[int, Activiteit]] = set()
     mondays: dict[date, date] = {}  # a batch repeats the same few days
-    none = (_ZERO, _ZERO, _ZERO)
     for verwijzing_id, activiteit, datum, oud, nieuw in changes:
-        o, n = oud or none, nieuw or none
-        d0, d1, d2 = n[0] - o[0], n[1] - o[1], n[2] - o[2]
-        d3 = (nieuw is not None) - (oud is not None)
-        if not (d0 or d1 or d2 or d3):
-            continue  # only the reason changed
-        key = (verwijzing_id, activiteit)
+        if oud is None:
+            if nieuw is None:
+                continue
+            d0, d1, d2 = nieuw
+            d3 = 1
+        elif nieuw is None:
+            d0, d1, d2, d3 = _ZERO - oud[0], _ZERO - oud[1], _ZERO - oud[2], -1
+            removed.add((verwijzing_id, activiteit))
+        else:
+            d0, d1, d2, d3 = nieuw[0] - oud[0], nieuw[1] - oud[1], nieuw[2] - oud[2], 0
+            if not (d0 or d1 or d2):
+                continue  # only the reason changed
         monday = mondays.get(datum)
         if monday is None:
             monday = mondays[datum] = maandag(datum)
-        acc = totals.get(key)
-        if acc is None:
-            acc = totals[key] = [d0, d1, d2, d3, None]
-        else:
-            acc[0] += d0
-            acc[1] += d1
-            acc[2] += d2
-            acc[3] += d3
-        if oud is None and (acc[4] is None or datum > acc[4]):
-            acc[4] = datum
-        week_key = (verwijzing_id, activiteit, monday)
-        week = weeks.get(week_key)
+        key = (verwijzing_id, activiteit, monday)
+        week = weeks.get(key)
         if week is None:
-            weeks[week_key] = [d0, d1, d2, d3]
+            weeks[key] = [d0, d1, d2, d3, datum if oud is None else None]
         else:
             week[0] += d0
             week[1] += d1
             week[2] += d2
             week[3] += d3
-        if nieuw is None:
-            removed.add(key)
-    if not totals:
+            if oud is None and (week[4] is None or datum > week[4]):
+                week[4] = datum
+    if not weeks:
         return
+    totals: dict[tuple[int, Activiteit], list[Any]] = {}
+    for (verwijzing_id, activiteit, _monday), week in weeks.items():
+        total = totals.get((verwijzing_id, activiteit))
+        if total is None:
+            totals[(verwijzing_id, activiteit)] = week[:]
+        else:
+            total[0] += week[0]
+            total[1] += week[1]
+            total[2] += week[2]
+            total[3] += week[3]
+            if week[4] is not None and (total[4] is None or week[4] > total[4]):
+                total[4] = week[4]
     _upsert(session, PresentieTotaal, ("verwijzing_id", "activiteit", *_SUMS, "laatste_datum"),
             [(v, a.value, *d) for (v, a), d in totals.items()])
     _upsert(session, PresentieWeek, ("verwijzing_id", "activiteit", "week", *_SUMS),
-            [(v, a.value, w, *d) for (v, a, w), d in weeks.items()])
+            [(v, a.value, w, *d[:4]) for (v, a, w), d in weeks.items()])
     if removed:
         _after_removal(session, removed, [k for k in weeks if (k[0], k[1]) in removed])
 
