@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -174,7 +175,7 @@ def record_many(
     if session.get_bind().dialect.name == "postgresql":
         table = AuditEvent.__table__
         rows = pg_arrays.unnested([("inburgeraar_id", list(per_inburgeraar), Integer()),
-                                   ("details", [json.dumps(d) for d in per_inburgeraar.values()], Text())])
+                                   ("details", _json_texts(per_inburgeraar.values()), Text())])
         constants = [literal(value, table.c[name].type).label(name) for name, value in common.items()]
         session.execute(insert(AuditEvent).from_select(
             [*common, "inburgeraar_id", "details"],
@@ -185,6 +186,24 @@ def record_many(
         {**common, "inburgeraar_id": inburgeraar_id, "details": details}
         for inburgeraar_id, details in per_inburgeraar.items()
     ])
+
+
+def _json_texts(details: Iterable[dict[str, Any]]) -> list[str]:
+    """Each dict as JSON text, written once per distinct dict (a batch's details repeat a few counts)."""
+    texts: dict[tuple[Any, ...], str] = {}
+    result = []
+    for d in details:
+        try:  # typed: True and 1 are equal keys but different JSON
+            key = tuple((k, type(v), v) for k, v in d.items())
+            text = texts.get(key)
+        except TypeError:  # a list or dict inside: not memoised
+            key, text = None, None
+        if text is None:
+            text = json.dumps(d)
+            if key is not None:
+                texts[key] = text
+        result.append(text)
+    return result
 
 
 def record_read(

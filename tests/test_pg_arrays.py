@@ -47,7 +47,10 @@ def test_unnested_columns_come_back_exactly_as_sent(db):
 def test_bulk_audit_events_keep_every_detail_per_inburgeraar(db):
     client = ApiClientFactory()
     people = [InburgeraarFactory() for _ in range(3)]
-    details = {p.id: {"nieuw": n, "gewijzigd": 1, "opmerking": AWKWARD[n]} for n, p in enumerate(people)}
+    people += [InburgeraarFactory() for _ in range(3)]
+    # Repeated, equal-looking and nested details: each kept as given (True is not 1, 1.0 is not 1).
+    details = {p.id: {"nieuw": n, "gewijzigd": 1, "opmerking": AWKWARD[n]} for n, p in enumerate(people[:3])}
+    details |= {people[3].id: {"nieuw": 1}, people[4].id: {"nieuw": True}, people[5].id: {"nieuw": [1.0]}}
     token = audit.current_origin.set("api ic_test 10.0.0.1")
     try:
         audit.record_many(db, ClientActor.of(client, frozenset()), AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie",
@@ -55,7 +58,9 @@ def test_bulk_audit_events_keep_every_detail_per_inburgeraar(db):
     finally:
         audit.current_origin.reset(token)
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == AuditActie.PRESENTIE_GEREGISTREERD)).all()
-    assert {e.inburgeraar_id: e.details for e in events} == details
+    stored = {e.inburgeraar_id: e.details for e in events}
+    assert stored == details
+    assert [type(stored[p.id]["nieuw"]) for p in people[3:]] == [int, bool, list]
     assert {(e.actor_id, e.api_client_id, e.object_type, e.result, e.origin) for e in events} == {
         (None, client.id, "presentie", "ok", "api ic_test 10.0.0.1")}
     assert all(e.occurred_at is not None for e in events)
