@@ -58,6 +58,9 @@ class AuditActie(enum.StrEnum):
     DUO_BERICHT_OPNIEUW = "duo_bericht_opnieuw"
     ROUTERESULTAAT_BEVESTIGD = "routeresultaat_bevestigd"
     HANDHAVING_VASTGELEGD = "handhaving_vastgelegd"
+    HANDHAVINGSBELEID_GEWIJZIGD = "handhavingsbeleid_gewijzigd"  # amounts, escalation, Z-route norm of a gemeente
+    PIP_INGETROKKEN = "pip_ingetrokken"
+    DUO_INSTELLINGEN_GEIMPORTEERD = "duo_instellingen_geimporteerd"
     CBS_BESTAND_GEMAAKT = "cbs_bestand_gemaakt"
     # uploads
     UPLOAD_ONTVANGEN = "upload_ontvangen"

@@ -90,7 +90,7 @@ class HandhavingBeleidFactory(BaseFactory):
         model = HandhavingBeleid
 
     gemeente_id = factory.LazyAttribute(lambda o: GemeenteFactory().id)
-    escalatie_start_cent = 5000
+    escalatie_cent = factory.LazyFunction(lambda: [5000, 10000, 20000, 40000, 80000])
 
 
 class CbsLeveringFactory(BaseFactory):

@@ -84,6 +84,7 @@ class KpiVerwijzing:
     resultaat_datum: date | None = None  # MAP eindgesprek, PVT ondertekening, Z-route afronding, taalschakel
     taalschakel_behaald: bool | None = None
     verwijtbaar: bool | None = None
+    zroute_norm_gezinsmigrant: int | None = None  # the gemeente's own Z-route taal norm (None: the default)
     uren_eerder: Uren = field(default_factory=Uren)  # before the first quarter loaded
     uren: dict[Kwartaal, Uren] = field(default_factory=dict)
 
@@ -358,7 +359,7 @@ def urenrealisatie(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResult
             groepen["gecontracteerd"][1].append((v.id, uren, Decimal(v.gecontracteerde_uren)))
         if v.onderdeel is Onderdeel.B1_ROUTE and v.geschatte_intensiteit:
             groepen["intensiteit"][1].append((v.id, uren, Decimal(v.geschatte_intensiteit)))
-        norm = normen.wettelijke_norm(v.onderdeel, v.doelgroep)
+        norm = normen.wettelijke_norm(v.onderdeel, v.doelgroep, v.zroute_norm_gezinsmigrant)
         if norm is not None:
             groepen[f"norm_{v.onderdeel.value}"][1].append((v.id, uren, Decimal(norm)))
     rijen = []

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from portal.models.enums import Doelgroep, Onderdeel
 
-# Legal minimum hours: Z-route 800 h taal (everyone) and 800 h participatie (asielstatushouders only),
-# the MAP's practical part at least 40 h, the PVT at least 12 h.
+# Legal minimum hours: Z-route 800 h taal and 800 h participatie (asielstatushouders), the MAP's practical
+# part at least 40 h, the PVT at least 12 h. Gezins- en overige migranten: Z-route taal only, to the gemeente's
+# own norm (ZROUTE_TAAL_GEZINSMIGRANT_STANDAARD when it set none).
 WETTELIJKE_NORMEN: dict[Onderdeel, int] = {
     Onderdeel.Z_ROUTE_TAAL: 800,
     Onderdeel.Z_ROUTE_PARTICIPATIE: 800,
@@ -35,20 +36,31 @@ def inspanningsverplichting(onderdeel: Onderdeel, doelgroep: Doelgroep) -> bool:
     return doelgroep is Doelgroep.ASIELSTATUSHOUDER or onderdeel not in ZONDER_INSPANNINGSVERPLICHTING
 
 
-def wettelijke_norm(onderdeel: Onderdeel, doelgroep: Doelgroep) -> int | None:
-    """The legal minimum hours of an onderdeel for this doelgroep, or None when the law sets none."""
-    if onderdeel is Onderdeel.Z_ROUTE_PARTICIPATIE and doelgroep is not Doelgroep.ASIELSTATUSHOUDER:
-        return None  # gezins- en overige migranten: 800 h taal only
+# 003 Bijlage B asks a "aparte urenverplichting" for the Z-route taal of gezins- en overige migranten without
+# a number; the gemeente sets it (Gemeente.zroute_taal_norm_gezinsmigrant), this is the default.
+ZROUTE_TAAL_GEZINSMIGRANT_STANDAARD = 800
+
+
+def wettelijke_norm(onderdeel: Onderdeel, doelgroep: Doelgroep, zroute_gezinsmigrant: int | None) -> int | None:
+    """The minimum hours of an onderdeel for this doelgroep, or None when the law sets none.
+
+    `zroute_gezinsmigrant` is the inburgeraar's gemeente's Z-route taal norm for gezinsmigranten (None: default).
+    """
+    if doelgroep is not Doelgroep.ASIELSTATUSHOUDER:
+        if onderdeel is Onderdeel.Z_ROUTE_PARTICIPATIE:
+            return None  # gezins- en overige migranten: Z-route taal only
+        if onderdeel is Onderdeel.Z_ROUTE_TAAL:
+            return zroute_gezinsmigrant or ZROUTE_TAAL_GEZINSMIGRANT_STANDAARD
     return WETTELIJKE_NORMEN.get(onderdeel)
 
 
 def doeluren(
     onderdeel: Onderdeel, doelgroep: Doelgroep, geschatte_intensiteit: int | None,
-    gecontracteerde_uren: Decimal | None,
+    gecontracteerde_uren: Decimal | None, zroute_gezinsmigrant: int | None,
 ) -> tuple[Decimal, str] | None:
     """The hours a verwijzing should reach and where that number comes from: the legal norm, else for the
     B1-route the PIP's geschatte intensiteit, else the contracted hours; None when nothing says."""
-    norm = wettelijke_norm(onderdeel, doelgroep)
+    norm = wettelijke_norm(onderdeel, doelgroep, zroute_gezinsmigrant)
     if norm is not None:
         return Decimal(norm), f"norm {onderdeel.label}"
     if onderdeel is Onderdeel.B1_ROUTE and geschatte_intensiteit:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, TimestampMixin, enum_column, utcnow
@@ -83,6 +83,12 @@ class HandhavingBeleid(Base):
     """A gemeente's amounts (its beleidsregels): the maximum per overtreding and per termijn, and the escalation."""
 
     __tablename__ = "handhaving_beleid"
+    __table_args__ = (
+        # The law's maxima (003 §3.2.6): a gemeente's beleid may be stricter, never higher.
+        CheckConstraint("max_brede_intake_cent BETWEEN 1 AND 25000", name="max_brede_intake"),
+        CheckConstraint("max_pip_cent BETWEEN 1 AND 80000", name="max_pip"),
+        CheckConstraint("max_per_termijn_cent BETWEEN 1 AND 240000", name="max_per_termijn"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gemeente_id: Mapped[int] = mapped_column(ForeignKey("gemeente.id", ondelete="CASCADE"), unique=True)
@@ -90,6 +96,9 @@ class HandhavingBeleid(Base):
     max_brede_intake_cent: Mapped[int] = mapped_column(default=25000)
     max_pip_cent: Mapped[int] = mapped_column(default=80000)
     max_per_termijn_cent: Mapped[int] = mapped_column(default=240000)
-    # Escalation of PIP fines (e.g. Dalfsen, 001 §9: €50 doubling up to €800); None: no escalation suggested.
-    escalatie_start_cent: Mapped[int | None]
+    # The first overtreding on a ground gets a waarschuwing before any boete.
+    waarschuwing_eerst: Mapped[bool] = mapped_column(default=False)
+    # Escalation of PIP fines, one amount (cents) per boete in order, the last repeating (e.g. Dalfsen, 001 §9:
+    # €50 doubling up to €800); empty: every boete starts from the maximum.
+    escalatie_cent: Mapped[list[int]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

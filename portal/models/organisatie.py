@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, TimestampMixin, enum_column
@@ -13,12 +13,18 @@ class Gemeente(TimestampMixin, Base):
     """A gemeente, identified by its four-digit CBS code."""
 
     __tablename__ = "gemeente"
+    __table_args__ = (
+        CheckConstraint("zroute_taal_norm_gezinsmigrant BETWEEN 1 AND 9999", name="zroute_norm_gezinsmigrant"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cbs_code: Mapped[str] = mapped_column(String(4), unique=True)
     naam: Mapped[str] = mapped_column(String(120))
     # Organisatie-identificatienummer: DUO's `bron` header of every bericht (20 digits).
     oin: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The Z-route taal hours a gezins- of overige migrant is held to: the law names a separate norm without a
+    # number (003 Bijlage B), so the gemeente sets it; None: portal.domain.normen's default (800).
+    zroute_taal_norm_gezinsmigrant: Mapped[int | None]
 
     def __repr__(self) -> str:
         return f"<Gemeente {self.cbs_code}>"

@@ -74,7 +74,8 @@ def _voortgang(case_: signalen.CaseCijfers) -> list[Voortgang]:
     result = []
     for v in case_.verwijzingen:
         norm = signalen.uren_norm(case_, v)
-        if norm is not None and normen.wettelijke_norm(v.onderdeel, case_.doelgroep) is None:
+        wettelijk = normen.wettelijke_norm(v.onderdeel, case_.doelgroep, case_.zroute_norm_gezinsmigrant)
+        if norm is not None and wettelijk is None:
             result.append(Voortgang(v.id, f"{v.onderdeel.label} bij {v.aanbieder_naam}", v.uren_aanwezig_totaal,
                                     norm[0], norm[1]))
     return result

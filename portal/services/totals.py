@@ -79,16 +79,21 @@ attendance_percentage = aanwezigheid.percentage
 def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None) -> Totalen:
     """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own)."""
     scoped = access.verwijzingen(user).where(Verwijzing.inburgeraar_id == inburgeraar.id)
-    return _totals(session, scoped, inburgeraar.doelgroep, today or clock.today())
+    return _totals(session, scoped, inburgeraar.doelgroep, inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant,
+                   today or clock.today())
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
     """Totals of one verwijzing in the user's scope."""
     scoped = access.verwijzingen(user).where(Verwijzing.id == verwijzing.id)
-    return _totals(session, scoped, verwijzing.inburgeraar.doelgroep, today or clock.today())
+    inburgeraar = verwijzing.inburgeraar
+    return _totals(session, scoped, inburgeraar.doelgroep, inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant,
+                   today or clock.today())
 
 
-def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) -> Totalen:
+def _totals(
+    session: Session, scoped: Any, doelgroep: Doelgroep, zroute_gezinsmigrant: int | None, today: date
+) -> Totalen:
     ids = scoped.with_only_columns(Verwijzing.id)
     onderdelen = set(session.scalars(scoped.with_only_columns(Verwijzing.onderdeel).distinct()))
     since = aanwezigheid.venster_start(today)
@@ -135,7 +140,7 @@ def _totals(session: Session, scoped: Any, doelgroep: Doelgroep, today: date) ->
         Onderdeel.Z_ROUTE_PARTICIPATIE: per_activiteit[Activiteit.PARTICIPATIE],
     }
     for onderdeel, uren in gerealiseerd.items():
-        norm = normen.wettelijke_norm(onderdeel, doelgroep)
+        norm = normen.wettelijke_norm(onderdeel, doelgroep, zroute_gezinsmigrant)
         if onderdeel in onderdelen and norm is not None:
             result.normen.append(Norm(normen.NORM_LABELS[onderdeel], uren, norm))
     return result

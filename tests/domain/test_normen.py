@@ -24,15 +24,17 @@ ASIEL, GEZIN = Doelgroep.ASIELSTATUSHOUDER, Doelgroep.GEZINSMIGRANT_OVERIG
     (Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING, ASIEL, None),
 ])
 def test_legal_hour_norms_per_onderdeel_and_doelgroep(onderdeel, doelgroep, norm):
-    assert normen.wettelijke_norm(onderdeel, doelgroep) == norm
+    assert normen.wettelijke_norm(onderdeel, doelgroep, None) == norm
 
 
 def test_target_hours_are_the_norm_else_the_pip_intensity_else_the_contracted_hours():
-    assert normen.doeluren(Onderdeel.PVT, ASIEL, 1200, Decimal(20)) == (Decimal(12), "norm " + Onderdeel.PVT.label)
-    assert normen.doeluren(Onderdeel.B1_ROUTE, ASIEL, 1200, Decimal(600)) == (
+    assert normen.doeluren(Onderdeel.PVT, ASIEL, 1200, Decimal(20), None) == (
+        Decimal(12), "norm " + Onderdeel.PVT.label)
+    assert normen.doeluren(Onderdeel.B1_ROUTE, ASIEL, 1200, Decimal(600), None) == (
         Decimal(1200), "geschatte intensiteit in het PIP")
-    assert normen.doeluren(Onderdeel.B1_ROUTE, ASIEL, None, Decimal(600)) == (Decimal(600), "gecontracteerde uren")
-    assert normen.doeluren(Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING, ASIEL, None, None) is None
+    assert normen.doeluren(Onderdeel.B1_ROUTE, ASIEL, None, Decimal(600), None) == (
+        Decimal(600), "gecontracteerde uren")
+    assert normen.doeluren(Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING, ASIEL, None, None, None) is None
 
 
 def test_afschaling_needs_600_hours_of_taalles():

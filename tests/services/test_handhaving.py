@@ -63,12 +63,12 @@ def test_amounts_follow_the_gemeentes_beleid(db, gemeente, regisseur, case):
         handhaving.register(db, regisseur, person, _boete(grond="brede_intake", bedrag="300"), today=TODAY)
     assert "€ 250,00" in exc.value.errors["bedrag"]
     db.add(HandhavingBeleid(gemeente_id=gemeente.id, max_brede_intake_cent=25000, max_pip_cent=80000,
-                            max_per_termijn_cent=240000, escalatie_start_cent=5000))
+                            max_per_termijn_cent=240000, escalatie_cent=[5000, 10000, 20000, 40000, 80000]))
     db.flush()
     # Dalfsen-style escalation: €50, doubling; times the verwijtbaarheid; a hint only.
-    assert handhaving.voorstel(db, person, HandhavingGrond.PIP_VERPLICHTING, 50) == 2500
+    assert handhaving.voorstel(db, person, HandhavingGrond.PIP_VERPLICHTING, 50).bedrag_cent == 2500
     handhaving.register(db, regisseur, person, _boete(bedrag="50"), today=TODAY)
-    assert handhaving.voorstel(db, person, HandhavingGrond.PIP_VERPLICHTING, 100) == 10000
+    assert handhaving.voorstel(db, person, HandhavingGrond.PIP_VERPLICHTING, 100).bedrag_cent == 10000
 
 
 def test_bad_input_is_explained(db, regisseur, case):

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("beheer", __name__, url_prefix="/beheer")
 
-from portal.blueprints.beheer import audit, drempels, koppelingen, organisaties, routes  # noqa: E402, F401
+from portal.blueprints.beheer import (  # noqa: E402, F401
+    audit,
+    drempels,
+    handhavingsbeleid,
+    koppelingen,
+    organisaties,
+    routes,
+)

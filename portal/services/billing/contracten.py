@@ -32,6 +32,7 @@ from portal.services.validation import (
 )
 
 MAX_BEDRAG_CENT = 10_000_000_00  # ten million euro: anything above is a typing error
+_DUIZENDTALLEN = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _BEDRAG = re.compile(r"^\d{1,3}(\.\d{3})*(,\d{1,2})?$|^\d+([.,]\d{1,2})?$")
 
 
@@ -46,8 +47,8 @@ def parse_bedrag_cent(raw: object, *, label: str = "het bedrag") -> int:
         raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
     if not _BEDRAG.match(text):
         raise FieldError(f"{label.capitalize()} '{text}' is geen bedrag. Gebruik bijvoorbeeld 12,50 of 1.234,56.")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
+    if "," in text or _DUIZENDTALLEN.match(text):
+        text = text.replace(".", "").replace(",", ".")  # Dutch notation: "2.400" is two thousand four hundred
     try:
         cent = int((Decimal(text) * 100).to_integral_exact())
     except (InvalidOperation, ArithmeticError) as exc:

@@ -6,7 +6,6 @@ The portal records decisions; it does not make them. It checks what the law and 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,9 +18,9 @@ from portal.audit import AuditActie
 from portal.models import Inburgeraar, Presentie, User, Verwijzing
 from portal.models.handhaving import Handhaving, HandhavingBeleid, HandhavingGrond, HandhavingSoort
 from portal.services import Errors, Raw
-from portal.services.validation import FieldError, parse_choice, parse_past_date, parse_text, parse_whole_number
-
-_EURO = re.compile(r"^(?:€\s*)?(\d{1,3}(?:\.\d{3})*|\d+)(?:,(\d{1,2}))?$")
+from portal.services.billing.contracten import parse_bedrag_cent
+from portal.services.billing.rules import euro
+from portal.services.validation import is_empty, parse_choice, parse_past_date, parse_text, parse_whole_number
 
 
 @dataclass
@@ -38,24 +37,28 @@ class HandhavingInput:
     presentie_ids: list[Raw] = field(default_factory=list)
 
 
-def parse_euro_cent(raw: Raw) -> int | None:
-    """An amount in euros (Dutch notation) as integer cents; None for empty input."""
-    text = "" if raw is None else str(raw).strip().replace(" ", "")
-    if not text:
-        return None
-    match = _EURO.match(text)
-    if not match:
-        raise FieldError("Vul het bedrag in euro's in, bijvoorbeeld 250 of 1.234,50.")
-    euros = int(match.group(1).replace(".", ""))
-    cents = int((match.group(2) or "0").ljust(2, "0"))
-    return euros * 100 + cents
+def parse_euro_cent(raw: Raw, *, label: str = "het bedrag") -> int | None:
+    """An amount in euros (Dutch notation: "250", "2.400,00", "€ 250") as integer cents; None for empty input."""
+    return None if is_empty(raw) else parse_bedrag_cent(raw, label=label)
+
+
+# 003 §3.2.6: the law's maxima; a gemeente's beleid may be stricter, never higher (CHECKs on handhaving_beleid).
+WETTELIJK_MAX_BREDE_INTAKE_CENT = 25000
+WETTELIJK_MAX_PIP_CENT = 80000
+WETTELIJK_MAX_PER_TERMIJN_CENT = 240000
+
+
+def standaard_beleid(gemeente_id: int) -> HandhavingBeleid:
+    """The law's maxima, no waarschuwing first, no escalation: what a gemeente without its own beleid uses."""
+    return HandhavingBeleid(gemeente_id=gemeente_id, max_brede_intake_cent=WETTELIJK_MAX_BREDE_INTAKE_CENT,
+                            max_pip_cent=WETTELIJK_MAX_PIP_CENT, max_per_termijn_cent=WETTELIJK_MAX_PER_TERMIJN_CENT,
+                            waarschuwing_eerst=False, escalatie_cent=[])
 
 
 def beleid_voor(session: Session, gemeente_id: int) -> HandhavingBeleid:
     """The gemeente's amounts; the defaults of 003 §3.2.6 when it set none."""
     beleid = session.scalar(select(HandhavingBeleid).where(HandhavingBeleid.gemeente_id == gemeente_id))
-    return beleid or HandhavingBeleid(gemeente_id=gemeente_id, max_brede_intake_cent=25000, max_pip_cent=80000,
-                                      max_per_termijn_cent=240000, escalatie_start_cent=None)
+    return beleid or standaard_beleid(gemeente_id)
 
 
 def max_bedrag(beleid: HandhavingBeleid, grond: HandhavingGrond) -> int:
@@ -72,19 +75,41 @@ def boetes_in_termijn(session: Session, inburgeraar: Inburgeraar) -> int:
     return int(session.scalar(query) or 0)
 
 
-def voorstel(session: Session, inburgeraar: Inburgeraar, grond: HandhavingGrond, verwijtbaarheid_pct: int) -> int:
-    """The escalation step for the next fine on this ground, times the verwijtbaarheid: a hint, never a decision."""
-    beleid = beleid_voor(session, inburgeraar.gemeente_id)
+@dataclass(frozen=True)
+class Voorstel:
+    """The next step the gemeente's beleid gives for one ground: a waarschuwing, or a boete of this amount."""
+
+    soort: HandhavingSoort
+    bedrag_cent: int = 0
+
+    @property
+    def tekst(self) -> str:
+        return "een waarschuwing" if self.soort is HandhavingSoort.WAARSCHUWING else euro(self.bedrag_cent)
+
+
+def escalatie_stap(beleid: HandhavingBeleid, grond: HandhavingGrond, eerdere_boetes: int) -> int:
+    """The base amount of the next boete on this ground: the escalation step (the last one repeats) for PIP
+    overtredingen, else the maximum; never above the maximum per overtreding."""
     hoogste = max_bedrag(beleid, grond)
-    basis = hoogste
-    if grond is HandhavingGrond.PIP_VERPLICHTING and beleid.escalatie_start_cent:
-        eerdere = session.scalar(select(func.count()).where(
-            Handhaving.inburgeraar_id == inburgeraar.id, Handhaving.soort == HandhavingSoort.BOETE,
-            Handhaving.grond == grond)) or 0
-        basis = min(hoogste, beleid.escalatie_start_cent * 2 ** eerdere)
+    stappen = beleid.escalatie_cent or []
+    if grond is not HandhavingGrond.PIP_VERPLICHTING or not stappen:
+        return hoogste
+    return min(hoogste, stappen[min(eerdere_boetes, len(stappen) - 1)])
+
+
+def voorstel(session: Session, inburgeraar: Inburgeraar, grond: HandhavingGrond, verwijtbaarheid_pct: int) -> Voorstel:
+    """The beleid's next step on this ground, the amount times the verwijtbaarheid and within the room left in
+    the termijn: a hint, never a decision."""
+    beleid = beleid_voor(session, inburgeraar.gemeente_id)
+    eerdere = dict(session.execute(
+        select(Handhaving.soort, func.count()).where(Handhaving.inburgeraar_id == inburgeraar.id,
+                                                     Handhaving.grond == grond).group_by(Handhaving.soort)).all())
+    if beleid.waarschuwing_eerst and not eerdere:
+        return Voorstel(HandhavingSoort.WAARSCHUWING)
+    basis = escalatie_stap(beleid, grond, eerdere.get(HandhavingSoort.BOETE, 0))
     bedrag = (Decimal(basis) * verwijtbaarheid_pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     ruimte = beleid.max_per_termijn_cent - boetes_in_termijn(session, inburgeraar)
-    return max(0, min(int(bedrag), ruimte))
+    return Voorstel(HandhavingSoort.BOETE, max(0, min(int(bedrag), ruimte)))
 
 
 def register(
@@ -137,9 +162,3 @@ def register(
                  inburgeraar=inburgeraar, details={"soort": soort.value, "grond": grond.value,
                                                    "bedrag_cent": bedrag, "bewijs": len(bewijs)})
     return row
-
-
-def euro(cent: int) -> str:
-    """Cents as Dutch euro notation: € 1.234,50."""
-    euros, cents = divmod(cent, 100)
-    return f"€ {euros:,}".replace(",", ".") + f",{cents:02d}"

@@ -32,6 +32,7 @@ from portal.models import (
     Afschalingsverzoek,
     AfschalingsverzoekOnderdeel,
     Examenresultaat,
+    Gemeente,
     Inburgeraar,
     Pip,
     Presentie,
@@ -141,9 +142,11 @@ def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], vand
             RouteResultaat.datum_eindgesprek_map, RouteResultaat.datum_ondertekening_pvt,
             RouteResultaat.datum_afronding_z_route, RouteResultaat.datum_taalschakel_resultaat,
             RouteResultaat.taalschakel_resultaat, RouteResultaat.verwijtbaar,
+            Gemeente.zroute_taal_norm_gezinsmigrant.label("zroute_norm"),
         )
         .select_from(Verwijzing)
         .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
+        .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
         .outerjoin(pip_stand, pip_stand.c.inburgeraar_id == Inburgeraar.id)
         .outerjoin(huidige, and_(huidige.c.inburgeraar_id == Inburgeraar.id,
                                  huidige.c.versie == pip_stand.c.versies))
@@ -251,7 +254,7 @@ def load(
             gecontracteerde_uren=r.gecontracteerde_uren, geschatte_intensiteit=r.geschatte_intensiteit,
             gerealiseerde_startdatum=r.gerealiseerde_startdatum, bijgestelde_einddatum=r.bijgestelde_einddatum,
             reden_latere_start=r.reden_latere_start, niet_gestart=bool(r.niet_gestart),
-            reden_niet_gestart=r.reden_niet_gestart,
+            reden_niet_gestart=r.reden_niet_gestart, zroute_norm_gezinsmigrant=r.zroute_norm,
             marge_dagen=drempels.voor(r.gemeente_id, r.contract_id).dagen_late_start,
             termijn_einde=termijnen.inburgeringstermijn_einde(eerste, r.termijn_verlengd_tot),
             resultaat_datum=resultaat,

@@ -117,6 +117,7 @@ class CaseCijfers:
     verwijzingen: list[VerwijzingCijfers] = field(default_factory=list)
     signalen: list[Signaal] = field(default_factory=list)
     geboortedatum: date | None = None  # with the BSN's last digits, tells people with the same name apart
+    zroute_norm_gezinsmigrant: int | None = None  # the gemeente's own Z-route taal norm (None: the default)
 
     @property
     def naam(self) -> str:
@@ -329,6 +330,7 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
             Inburgeraar.geboortedatum,
             Inburgeraar.gemeente_id,
             Gemeente.naam.label("gemeente_naam"),
+            Gemeente.zroute_taal_norm_gezinsmigrant.label("zroute_norm"),
             Inburgeraar.klantregisseur_id,
             User.naam.label("klantregisseur_naam"),
             Inburgeraar.doelgroep,
@@ -423,6 +425,7 @@ def group_rows(result: Result[Any]) -> list[CaseCijfers]:
                 geboortedatum=as_date(m[ix["geboortedatum"]]),
                 gemeente_id=m[ix["gemeente_id"]],
                 gemeente_naam=m[ix["gemeente_naam"]],
+                zroute_norm_gezinsmigrant=m[ix["zroute_norm"]],
                 klantregisseur_id=m[ix["klantregisseur_id"]],
                 klantregisseur_naam=m[ix["klantregisseur_naam"]],
                 doelgroep=m[ix["doelgroep"]],

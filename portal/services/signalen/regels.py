@@ -199,7 +199,8 @@ def regel_geen_presentie(v: VerwijzingCijfers, d: Drempels, today: date) -> Sign
 
 def uren_norm(case_: CaseCijfers, v: VerwijzingCijfers) -> tuple[Decimal, str] | None:
     """The hours a verwijzing should reach and where that number comes from (portal.domain.normen)."""
-    return normen.doeluren(v.onderdeel, case_.doelgroep, case_.geschatte_intensiteit, v.gecontracteerde_uren)
+    return normen.doeluren(v.onderdeel, case_.doelgroep, case_.geschatte_intensiteit, v.gecontracteerde_uren,
+                           case_.zroute_norm_gezinsmigrant)
 
 
 def regel_uren_achter(case_: CaseCijfers, v: VerwijzingCijfers, d: Drempels, today: date) -> Signaal | None:
