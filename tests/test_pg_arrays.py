@@ -53,8 +53,8 @@ def test_bulk_audit_events_keep_every_detail_per_inburgeraar(db):
     details |= {people[3].id: {"nieuw": 1}, people[4].id: {"nieuw": True}, people[5].id: {"nieuw": [1.0]}}
     token = audit.current_origin.set("api ic_test 10.0.0.1")
     try:
-        audit.record_many(db, ClientActor.of(client, frozenset()), AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie",
-                          per_inburgeraar=details)
+        audit.record_many(db, ClientActor.of(client, frozenset()), AuditActie.PRESENTIE_GEREGISTREERD,
+                          object_type="presentie", per_inburgeraar=details)
     finally:
         audit.current_origin.reset(token)
     events = db.scalars(select(AuditEvent).where(AuditEvent.action == AuditActie.PRESENTIE_GEREGISTREERD)).all()
