@@ -231,13 +231,13 @@ def run(url: str, label: str) -> float:
 
     with app.app_context():
         user = portal_db.session.get(User, user_id)
-        query = signalen.metrics_query(user, TODAY)
-        compiled = query.compile(dialect=engine.dialect)
-        sql, params = str(compiled), compiled.params
-        if engine.dialect.name == "sqlite":
-            sql_params: Any = tuple(compiled.params[name] for name in compiled.positiontup)
-        else:
-            sql_params = params
+        statements = []
+        for query in signalen.caseload_queries(user, TODAY).values():
+            compiled = query.compile(dialect=engine.dialect)
+            if engine.dialect.name == "sqlite":
+                statements.append((str(compiled), tuple(compiled.params[name] for name in compiled.positiontup)))
+            else:
+                statements.append((str(compiled), compiled.params))
         session_id = secrets.token_hex(16)
         portal_db.session.add(UserSession(id=session_id, user_id=user_id))
         portal_db.session.commit()
@@ -245,11 +245,13 @@ def run(url: str, label: str) -> float:
     def bare_sql() -> int:
         raw = engine.raw_connection()
         try:
-            cursor = raw.cursor()
-            cursor.execute(sql, sql_params)
-            rows = cursor.fetchall()
-            cursor.close()
-            return len(rows)
+            rows = 0
+            for sql, sql_params in statements:
+                cursor = raw.cursor()
+                cursor.execute(sql, sql_params)
+                rows += len(cursor.fetchall())
+                cursor.close()
+            return rows
         finally:
             raw.close()
 

@@ -240,23 +240,29 @@ def _login(client: Any, email: str, totp_secret: str) -> None:
     assert response.status_code == 302, response.status_code
 
 
+_READS_PRESENTIE = re.compile(r"\b(SCAN|SEARCH|Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Bitmap Index Scan)"
+                              r"\b.*\b(presentie(_totaal|_week)?|ix_presentie\w*)\b")
+
+
 def _explain(engine: Any, user: User, inburgeraar_id: int) -> list[str]:
-    """Plans of the presence parts of the own caseload's and the case page's signal query."""
+    """Plans of the caseload's queries (own caseload, everything, one case): every line that reads a presentie
+    table, so a read that is not served by an index shows (SQLite: SCAN, PostgreSQL: Seq Scan)."""
     lines = []
     postgres = engine.dialect.name == "postgresql"
     queries = {
-        label: str(signalen.metrics_query(user, TODAY, filters).compile(
-            dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        (label, name): str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
         for label, filters in (("eigen caseload", signalen.Filters(klantregisseur_id=user.id)),
+                               ("alle", signalen.Filters()),
                                ("dossier", signalen.Filters(inburgeraar_id=inburgeraar_id)))
+        for name, query in signalen.caseload_queries(user, TODAY, filters).items()
     }
     portal_db.session.rollback()  # no transaction of ours open while EXPLAIN runs (SQLite's write lock)
-    for label, compiled in queries.items():
-        with engine.connect() as conn:
+    with engine.connect() as conn:
+        for (label, name), compiled in queries.items():
             plan = conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + compiled).all()
-        rows = [str(r[0] if postgres else r[-1]) for r in plan]
-        lines.append(f"  {label}:")
-        lines += [f"    {r}" for r in rows if re.search(r"presentie|SCAN|Seq Scan", r, re.IGNORECASE)]
+            rows = [str(r[0] if postgres else r[-1]) for r in plan]
+            shown = [r for r in rows if _READS_PRESENTIE.search(r)]
+            lines += [f"  {label} / {name}: {r.strip()}" for r in shown]
     return lines
 
 

@@ -249,6 +249,8 @@ def seed_demo(force: bool = False, echo: Callable[[str], None] = click.echo) -> 
     has_data = (session.scalar(select(func.count()).select_from(Gemeente)) or 0) > 0
     if has_data and not force:
         echo("De database bevat al gegevens: demodata niet geladen (gebruik --force om aan te vullen).")
+        seed_beheertaken(session)  # a lock lasts minutes: the demo's locked account is locked again
+        session.commit()
     else:
         region = load_demo_region(session)
         session.commit()
@@ -312,7 +314,23 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
 
     seed_api(session, region)
     session.flush()
+    region.counts.update(seed_beheertaken(session))
     return region
+
+
+def seed_beheertaken(session: Session) -> dict[str, int]:
+    """The locked account and the undelivered mail the beheerders' start pages show (demo_beheer)."""
+    from flask import current_app
+
+    from portal.demo_beheer import seed_beheer
+    from portal.services.auth import LoginPolicy
+
+    policy = LoginPolicy()
+    if current_app:
+        policy = LoginPolicy(current_app.config["MAX_FAILED_LOGINS"], current_app.config["LOCKOUT_MINUTES"])
+    counts = seed_beheer(session, policy)
+    session.flush()
+    return counts
 
 
 def seed_dossiers_for(session: Session, region: DemoRegion) -> None:

@@ -2,11 +2,15 @@
 
 The seeds set no tariffs, so every demo tarief is marked fictief and shown as "fictief voorbeeldtarief". The
 amounts are calibrated to stay within the SPUK (about €10.59 per hour over a B1-route of 1,200 hours; MAP about
-€150 per deelnemer, 001 §6). The billing service itself makes the prestaties and regels, as in real use.
+€150 per deelnemer, 001 §6). Tolken have no onderdeel of their own: the MB and MAP contracts pay a tolk per
+startgesprek and per MAP-eindgesprek, counted as the SPUK voorziening tolken (001 §4.2, 004 §4.2). The billing
+service itself makes the prestaties and regels, as in real use; the West-Friesland MB and MAP/PVT declaraties
+are submitted and decided too, so the SPUK pages have every voorziening.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -15,12 +19,24 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.models import Contract, Declaratie, DeclaratieRegel, Presentie, Prestatie, PrestatieIndicator, Tarief
+from portal import access
+from portal.models import (
+    Aanbieder,
+    Contract,
+    Declaratie,
+    DeclaratieRegel,
+    Presentie,
+    Prestatie,
+    PrestatieIndicator,
+    Tarief,
+    User,
+)
 from portal.models.base import utcnow
-from portal.models.billing import DeclaratieStatus, Eenheid, IndicatorSoort, RegelStatus, Trigger
-from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
+from portal.models.billing import DeclaratieStatus, Eenheid, IndicatorSoort, RegelStatus, Trigger, Voorziening
+from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel, Rol
 from portal.models.resultaat import Examenonderdeel
 from portal.models.traject import Activiteit
+from portal.services.auth import hash_password
 
 if TYPE_CHECKING:
     from portal.demo import DemoRegion
@@ -41,6 +57,7 @@ class DemoIndicator:
     examenonderdeel: Examenonderdeel | None = None
     drempel_uren: Decimal | None = None
     min_pct: int | None = None
+    voorziening: Voorziening | None = None
 
 
 INDICATOREN = (
@@ -74,6 +91,10 @@ INDICATOREN = (
                   IndicatorSoort.TAAK, Trigger.PERIODE_ACTIEF, 9500, Eenheid.MAAND),
     DemoIndicator("MB-UITVAL", "Uitval begeleiding naar rato", Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING,
                   IndicatorSoort.OUTPUT, Trigger.UITVAL_PRO_RATA, 40000, Eenheid.STUK),
+    DemoIndicator("TOLK-MB", "Tolk bij het startgesprek begeleiding", Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING,
+                  IndicatorSoort.OUTPUT, Trigger.START, 7500, Eenheid.STUK, voorziening=Voorziening.TOLKEN),
+    DemoIndicator("TOLK-MAP", "Tolk bij het MAP-eindgesprek", Onderdeel.MAP, IndicatorSoort.OUTPUT,
+                  Trigger.MAP_EINDGESPREK, 6000, Eenheid.STUK, voorziening=Voorziening.TOLKEN),
 )
 _INKOOP = {"omringdijk": Inkoopvorm.AANBESTEDING, "debrug": Inkoopvorm.OPEN_HOUSE,
            "samenverder": Inkoopvorm.SUBSIDIE, "linguanova": Inkoopvorm.AANBESTEDING,
@@ -97,7 +118,7 @@ def seed_billing(session: Session, region: DemoRegion) -> None:
                     contract_id=contract.id, code=spec.code, naam=spec.naam, onderdeel=spec.onderdeel,
                     soort=spec.soort, trigger=spec.trigger, activiteit=spec.activiteit,
                     examenonderdeel=spec.examenonderdeel, drempel_uren=spec.drempel_uren,
-                    min_aanwezigheid_pct=spec.min_pct)
+                    min_aanwezigheid_pct=spec.min_pct, voorziening=spec.voorziening)
                 indicator.tarieven.append(Tarief(geldig_vanaf=contract.startdatum, bedrag_cent=spec.cent,
                                                  eenheid=spec.eenheid, fictief=True))
                 session.add(indicator)
@@ -105,6 +126,34 @@ def seed_billing(session: Session, region: DemoRegion) -> None:
     session.flush()
     if nieuw:
         region.counts.update(_declaraties(session, region, nieuw))
+        region.counts["contractbudgetten"] = _budgetten(session, region, nieuw)
+
+
+# Demo budget per gemeente for this year, in euro per unit of the gemeente's weight (portal.demo.GEMEENTE_WEIGHTS),
+# by the contract's kind; Hoorn's MAP/PVT budget is set tight, so the contract page shows one overrun.
+_BUDGET_PER_GEWICHT = {"WF-LR": 5_000, "MB": 1_500, "MAPPVT": 400}
+_KRAP = {("MAPPVT-0405", "0405"): "5.000"}
+
+
+def _budgetten(session: Session, region: DemoRegion, contracts: list[Contract]) -> int:
+    """The region's contractmanager sets a budget per gemeente for this year on the contracts it manages."""
+    from portal.demo import GEMEENTE_WEIGHTS
+    from portal.services.billing.contracten import BudgetInput, set_budget
+
+    manager = region.users["contractmanager@hoorn.example.nl"]
+    count = 0
+    for contract in contracts:
+        soort = contract.kenmerk.split("-")[0] if not contract.kenmerk.startswith("WF-LR") else "WF-LR"
+        if soort not in _BUDGET_PER_GEWICHT or not session.scalar(
+                access.contracts(manager).where(Contract.id == contract.id).with_only_columns(Contract.id)):
+            continue
+        for gemeente in contract.gemeenten:
+            bedrag = _KRAP.get((contract.kenmerk, gemeente.cbs_code),
+                               str(GEMEENTE_WEIGHTS[gemeente.cbs_code] * _BUDGET_PER_GEWICHT[soort]))
+            set_budget(session, manager, contract, BudgetInput(gemeente_id=str(gemeente.id),
+                                                               jaar=str(region.today.year), bedrag=bedrag))
+            count += 1
+    return count
 
 
 def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]) -> dict[str, int]:
@@ -117,6 +166,15 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
     eerste = vorige.vorige()
     beheerder = region.users["beheerder@omringdijk.example.nl"]
     manager = region.users["contractmanager@hoorn.example.nl"]
+    keys = {a.id: k for k, a in region.aanbieders.items()}
+    declaranten: dict[int, User] = {}
+
+    def declarant(declaratie: Declaratie) -> User:
+        if declaratie.aanbieder_id not in declaranten:
+            declaranten[declaratie.aanbieder_id] = _declarant(session, declaratie.aanbieder,
+                                                              keys[declaratie.aanbieder_id])
+        return declaranten[declaratie.aanbieder_id]
+
     for contract in contracts:
         derive(session, contract, eerste)
     # The first periode of the regional contract: submitted everywhere, then decided in varying measure.
@@ -140,6 +198,8 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
         # A session of an approved regel is corrected afterwards: credit + new regel on the next declaratie.
         if afgehandeld is not None:
             _correct_one_session(session, afgehandeld, eerste)
+    _submit_and_decide_others(session, region, [c for c in contracts if c is not regionaal], eerste, manager,
+                              declarant)
     for contract in contracts:
         derive(session, contract, vorige)
     session.flush()
@@ -147,10 +207,50 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
             "declaratieregels": len(session.scalars(select(DeclaratieRegel.id)).all())}
 
 
+def _submit_and_decide_others(session: Session, region: DemoRegion, contracts: list[Contract],  # type: ignore[no-untyped-def]
+                              periode, manager, declarant) -> None:
+    """The region's MB and MAP/PVT providers declare the first periode too; the contractmanager decided all but
+    one, which still waits: so the costs have maatschappelijke begeleiding, PVT, MAP and tolken."""
+    from portal.services.billing import declaraties as dcl
+
+    in_regio = {g.id for g in session.scalars(access.gemeenten(manager))}
+    wacht = None
+    for declaratie in session.scalars(select(Declaratie).where(
+            Declaratie.contract_id.in_([c.id for c in contracts]), Declaratie.periode == periode.code,
+            Declaratie.gemeente_id.in_(in_regio), Declaratie.status == DeclaratieStatus.CONCEPT)
+            .order_by(Declaratie.nummer)):
+        if not session.scalar(select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == declaratie.id)):
+            continue
+        dcl.submit(session, declarant(declaratie), declaratie, region.today)
+        if wacht is None and declaratie.contract.kenmerk.startswith("MB-"):
+            wacht = declaratie  # one MB declaratie waits for the contractmanager
+            continue
+        _decide_all(session, manager, declaratie)
+
+
+def _declarant(session: Session, aanbieder: Aanbieder, key: str) -> User:
+    """The aanbieder's beheerder who submits its declaraties: the demo login where there is one, else an account
+    of its financial administration (no demo login: it only declares)."""
+    found = session.scalars(select(User).where(User.aanbieder_id == aanbieder.id,
+                                               User.rol == Rol.AANBIEDER_BEHEERDER).order_by(User.id)).first()
+    if found is not None:
+        return found
+    user = User(email=f"administratie@{key}.example.nl",
+                naam=f"Administratie {aanbieder.naam}", rol=Rol.AANBIEDER_BEHEERDER, aanbieder=aanbieder,
+                password_hash=hash_password(secrets.token_urlsafe(32)))
+    session.add(user)
+    session.flush()
+    return user
+
+
 def _decide_all(session: Session, manager, declaratie: Declaratie) -> None:  # type: ignore[no-untyped-def]
     """Approve the regels without findings, reject the others with the reason their first finding suggests."""
     from portal.services.billing import declaraties as dcl
 
+    if session.scalar(select(DeclaratieRegel.id).where(
+            DeclaratieRegel.declaratie_id == declaratie.id, DeclaratieRegel.status == RegelStatus.INGEDIEND,
+            DeclaratieRegel.bevindingen.is_(None)).limit(1)):
+        dcl.approve_all_clean(session, manager, declaratie)  # one action for the clean regels, as people do
     redenen = {"buiten_uren": "buiten_uren", "aanwezigheid": "aanwezigheid", "dubbel": "dubbel", "pip": "pip",
                "buiten_periode": "geen_verwijzing_contract", "geen_contract": "geen_verwijzing_contract"}
     for regel in session.scalars(select(DeclaratieRegel).where(

@@ -35,9 +35,17 @@ _ROOSTER: dict[Onderdeel, tuple[Activiteit, tuple[int, ...], Decimal, Decimal | 
     Onderdeel.PVT: (Activiteit.PVT, (4,), Decimal(2), Decimal(normen.WETTELIJKE_NORMEN[Onderdeel.PVT])),
     Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: (Activiteit.MAATSCHAPPELIJKE_BEGELEIDING, (2,), Decimal("1.5"), None),
 }
-# How each demo aanbieder registers presence: the participatiewerkplaats still collects a month in Excel.
+# How each demo aanbieder registers presence: the participatiewerkplaats collected a month in Excel (its history
+# makes the aanleverdiscipline KPI), and registers weekly in the portal since a few weeks; Vechtdal still monthly.
 _AANLEVEREN = {"Taalcentrum Omringdijk": "dagelijks", "Stichting Samen Verder": "dagelijks",
                "Participatiewerkplaats De Brug": "maandelijks", "Vechtdal Werk & Meedoen": "maandelijks"}
+_WEKELIJKS_SINDS = {"Participatiewerkplaats De Brug": timedelta(weeks=6)}  # before today
+# Deelnemers whose sessions of last week are not registered yet (what the provider's start page counts): a few per
+# aanbieder. De Brug's are the MAP and PVT deelnemers of its own export, waiting in the uploads (demo_uploads).
+NOG_NIET_GEREGISTREERD = 3
+_EXPORT_AANBIEDER = "Participatiewerkplaats De Brug"
+_EXPORT_ONDERDELEN = (Onderdeel.MAP, Onderdeel.PVT)
+EXPORT_DEELNEMERS = 7
 _REDEN_LATER = (
     "Kinderopvang was nog niet geregeld.",
     "Deelnemer was op familiebezoek in het buitenland; afgesproken start na terugkomst.",
@@ -65,6 +73,7 @@ def seed_presentie(
     now = utcnow()
     starts: list[dict[str, Any]] = []
     sessions: list[dict[str, Any]] = []
+    lopend: list[Verwijzing] = []  # running for at least four weeks: candidates for a week not yet registered
     for verwijzing in verwijzingen:
         if verwijzing.id in has_start or verwijzing.beoogde_startdatum > today:
             continue
@@ -80,6 +89,9 @@ def seed_presentie(
             reden = rng.choice(_REDEN_LATER) if start > verwijzing.beoogde_startdatum else None
         starts.append(_start_row(verwijzing, now, gerealiseerde_startdatum=start, reden_latere_start=reden))
         sessions.extend(_sessions(rng, verwijzing, start, today, now))
+        if verwijzing.status is VerwijzingStatus.GESTART and start <= _vorige_maandag(today) - timedelta(days=28):
+            lopend.append(verwijzing)
+    sessions = _hold_last_week(rng, sessions, lopend, today)
     if starts:
         session.execute(insert(TrajectStart.__table__), starts)
     if sessions:
@@ -88,6 +100,39 @@ def seed_presentie(
         kept_totals.rebuild(session, sorted({s["verwijzing_id"] for s in sessions}))
     session.flush()
     return {"starts": len(starts), "presentie": len(sessions)}
+
+
+def _vorige_maandag(today: date) -> date:
+    """The Monday of last week (the week the provider's start page asks about)."""
+    return today - timedelta(days=today.weekday() + 7)
+
+
+def _hold_last_week(rng: random.Random, sessions: list[dict[str, Any]], lopend: Sequence[Verwijzing],
+                    today: date) -> list[dict[str, Any]]:
+    """Leave out last week's sessions of a few running deelnemers per aanbieder (not registered yet): at De Brug
+    those of MAP and PVT deelnemers, one of them following both, whose export waits in the uploads."""
+    monday = _vorige_maandag(today)
+    sunday = monday + timedelta(days=6)
+    # Only deelnemers with sessions that week (a MAP or PVT with its hours reached has none left to forget).
+    met_sessies = {s["verwijzing_id"] for s in sessions if monday <= s["datum"] <= sunday}
+    per_aanbieder: dict[str, list[Verwijzing]] = {}
+    for verwijzing in lopend:
+        if verwijzing.id in met_sessies:
+            per_aanbieder.setdefault(verwijzing.aanbieder.naam, []).append(verwijzing)
+    held: set[int] = set()
+    for naam, candidates in sorted(per_aanbieder.items()):
+        if naam == _EXPORT_AANBIEDER:
+            export = [v for v in candidates if v.onderdeel in _EXPORT_ONDERDELEN]
+            people: dict[int, list[Verwijzing]] = {}
+            for v in export:
+                people.setdefault(v.inburgeraar_id, []).append(v)
+            both = next((vs for _p, vs in sorted(people.items()) if len(vs) > 1), [])
+            rest = [v for v in export if v not in both]
+            chosen = both + rng.sample(rest, min(len(rest), EXPORT_DEELNEMERS - len(both)))
+        else:
+            chosen = rng.sample(candidates, min(len(candidates), NOG_NIET_GEREGISTREERD))
+        held.update(v.id for v in chosen)
+    return [s for s in sessions if not (s["verwijzing_id"] in held and monday <= s["datum"] <= sunday)]
 
 
 def _start_row(verwijzing: Verwijzing, now: Any, **values: Any) -> dict[str, Any]:
@@ -104,6 +149,7 @@ def _sessions(rng: random.Random, verwijzing: Verwijzing, start: date, today: da
     activiteit, weekdays, uren, cap = _ROOSTER[verwijzing.onderdeel]
     # Each aanbieder has its own habit of registering presence (daily, weekly, monthly in Excel).
     aanleveren = _AANLEVEREN.get(verwijzing.aanbieder.naam, "wekelijks")
+    wekelijks_vanaf = today - _WEKELIJKS_SINDS.get(verwijzing.aanbieder.naam, timedelta(days=-1))
     # Most deelnemers come almost always; about one traject in twenty misses often enough to raise a signal (a
     # person follows two to four parts, so that is roughly one in ten people, as in a real region).
     trouw = rng.random() < 0.95
@@ -130,7 +176,7 @@ def _sessions(rng: random.Random, verwijzing: Verwijzing, start: date, today: da
             elif draw > attendance - te_laat_kans and uren > 1:
                 aanwezig, ongeoorloofd, reden = uren - Decimal("0.75"), Decimal("0.75"), "Te laat gekomen"
             total += aanwezig
-            geregistreerd = _registratiemoment(rng, aanleveren, day)
+            geregistreerd = _registratiemoment(rng, "wekelijks" if day >= wekelijks_vanaf else aanleveren, day)
             if geregistreerd > now:
                 day += timedelta(days=1)
                 continue  # held, not registered yet: the aanbieder sends it later

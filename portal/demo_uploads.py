@@ -13,13 +13,15 @@ import io
 from datetime import date, timedelta
 
 import openpyxl
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from portal import access
-from portal.models import Presentie, TrajectStart, Upload, UploadSoort, User, Verwijzing
+from portal.domain import normen
+from portal.models import Presentie, PresentieTotaal, TrajectStart, Upload, UploadSoort, User, Verwijzing
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.services.uploads import Settings, lifecycle
+from portal.services.validation import as_decimal
 
 BEGELEIDER = "begeleider@debrug.example.nl"
 BESTANDSNAAM = "Export begeleidingsregistratie De Brug - MAP en PVT vorige week.xlsx"
@@ -34,13 +36,24 @@ def seed_uploads(session: Session, settings: Settings, today: date) -> int:
             Upload.aanbieder_id == user.aanbieder_id, Upload.bestandsnaam == BESTANDSNAAM)) is not None:
         return 0
     monday = today - timedelta(days=today.weekday() + 7)
+    # The deelnemers whose sessions of last week are not in the portal yet (demo_presentie leaves them out).
     trajecten = session.scalars(
         access.verwijzingen_for_registration(user)
         .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .where(Verwijzing.status == VerwijzingStatus.GESTART, Verwijzing.onderdeel.in_(tuple(_UREN)),
-               TrajectStart.gerealiseerde_startdatum <= monday - timedelta(days=28))
-        .order_by(Verwijzing.id).limit(9)
+               TrajectStart.gerealiseerde_startdatum <= monday - timedelta(days=28),
+               ~exists().where(Presentie.verwijzing_id == Verwijzing.id,
+                               Presentie.datum.between(monday, monday + timedelta(days=6))))
+        .order_by(Verwijzing.id)
     ).all()
+    # Not those whose practical hours are done (normen.praktijk_klaar): they have no sessions left to register.
+    klaar = {vid for vid, onderdeel, uren in session.execute(
+        select(PresentieTotaal.verwijzing_id, Verwijzing.onderdeel, func.sum(PresentieTotaal.uren_aanwezig))
+        .join(Verwijzing, Verwijzing.id == PresentieTotaal.verwijzing_id)
+        .where(PresentieTotaal.verwijzing_id.in_([v.id for v in trajecten]))
+        .group_by(PresentieTotaal.verwijzing_id, Verwijzing.onderdeel))
+        if normen.praktijk_klaar(onderdeel, as_decimal(uren))}
+    trajecten = [v for v in trajecten if v.id not in klaar][:9]
     if not trajecten:
         return 0
     # One deelnemer who follows both MAP and PVT here is new in the administration: no trajectnummer yet, so the

@@ -62,6 +62,16 @@ def getal(value: Decimal | float | int | None, decimals: int = 2) -> str:
     return _number_pattern(decimals).apply(value, LOCALE)
 
 
+def bestandsgrootte(aantal_bytes: int) -> str:
+    """'25 MB', '500 kB' or '300 bytes' (binary units, as file managers on Windows count them): the one way a
+    file size is written, for a limit and for an uploaded file alike."""
+    if aantal_bytes < 1024:
+        return f"{aantal_bytes} bytes"
+    if aantal_bytes < 1024 * 1024:
+        return f"{getal(round(aantal_bytes / 1024), 0)} kB"
+    return f"{getal(aantal_bytes / (1024 * 1024), 1)} MB"
+
+
 def week_lang(monday: date, offset: int = 0) -> str:
     """week 48 (23–29 november 2026): the ISO week number with its Monday to Sunday in words; `offset` weeks on."""
     monday = monday + timedelta(weeks=offset)
@@ -100,6 +110,7 @@ def waarde(value: object) -> str:
 
 def register_filters(app: Flask) -> None:
     """Make the formatters available in templates."""
+    app.add_template_filter(bestandsgrootte)
     app.add_template_filter(datum)
     app.add_template_filter(datum_lang)
     app.add_template_filter(datumtijd)

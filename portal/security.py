@@ -11,6 +11,9 @@ from portal.models import User
 from portal.services import auth
 
 SESSION_KEY = "sid"
+# Set in the emptied cookie session when a request finds its login ended, so the login page says why, whichever
+# request of the browser noticed first (a background poll of the header badge often does).
+ENDED_KEY = "beeindigd"
 # Sent by htmx polling (e.g. the unread-meldingen badge); such requests do not count as user activity.
 POLL_HEADER = "X-Portal-Poll"
 HSTS_MAX_AGE = 365 * 24 * 3600  # one year, the minimum OWASP ASVS asks for
@@ -56,6 +59,7 @@ def _enforce_server_side_session() -> Response | None:
         return None
     logout_user()
     session.clear()
+    session[ENDED_KEY] = True
     g.session_expired = True
     target = url_for("auth.login", verlopen=1)
     if request.headers.get("HX-Request") == "true":

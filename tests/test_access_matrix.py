@@ -219,6 +219,9 @@ QUERY_ARGS = {
     "kpi.index": KPI_QUERY, "kpi.vergelijking": KPI_QUERY, "kpi.trend": KPI_QUERY, "kpi.export": KPI_QUERY,
     "kpi.beleid_pagina": KPI_QUERY, "kpi.beleid_export": KPI_QUERY,
     "kpi.instellingen": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
+    "declaraties.kosten_inburgeraars": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
+    "declaraties.kosten_inburgeraars_csv": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
+    "declaraties.kosten_inburgeraars_xlsx": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
     "kpi.gevallen": ("?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}",
                      "?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}"),
 }

@@ -385,6 +385,24 @@ def test_expired_session_sends_htmx_requests_to_the_login_page(app: Flask, clien
     assert "/inloggen/" in response.headers["HX-Redirect"]
 
 
+def test_the_page_after_a_background_request_noticed_the_end_still_says_why(app: Flask, client: FlaskClient, db):
+    user = UserFactory(email="badge@gemeente.nl")
+    with time_machine.travel(START, tick=False) as traveller:
+        login_via_form(client, "badge@gemeente.nl", factories.PASSWORD, user.totp_secret)
+        traveller.shift(timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"] + 1))
+        # The header badge's poll is the first request after the end: it gets the htmx redirect ...
+        poll = client.get("/meldingen/aantal", headers={"HX-Request": "true", "X-Portal-Poll": "1"})
+        assert poll.status_code == 204 and "/inloggen/" in poll.headers["HX-Redirect"]
+        # ... and the page the user opens next (not the poll's redirect target) says why, once.
+        response = client.get("/regie/")
+        assert response.status_code == 302 and "verlopen" not in response.headers["Location"]
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count("Uw sessie is beëindigd. Log opnieuw in.") == 1
+    assert "Log in om deze pagina te bekijken" not in page
+    # Said once: the login page after that is plain again.
+    assert "Uw sessie is beëindigd" not in client.get("/inloggen/").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("field", ["email", "password"])
 def test_login_form_requires_both_fields(client: FlaskClient, db, field: str):
     data = {"email": "iemand@gemeente.nl", "password": "geheim"}

@@ -39,3 +39,12 @@ def test_dates() -> None:
     assert datum_lang(date(2026, 3, 5)) == "5 maart 2026"
     assert datum(date(2026, 3, 5)) == "05-03-2026"
     assert datumtijd(datetime(2026, 7, 1, 12, 7, tzinfo=UTC)) == "01-07-2026 14:07"
+
+
+def test_a_file_size_is_written_one_way_for_a_limit_and_for_an_upload() -> None:
+    from portal.formatting import bestandsgrootte
+    from portal.services.uploads import size_text
+
+    assert [bestandsgrootte(n) for n in (300, 10 * 1024, 2_150_000, 25 * 1024 * 1024)] == [
+        "300 bytes", "10 kB", "2,1 MB", "25 MB"]
+    assert size_text(25 * 1024 * 1024) == bestandsgrootte(25 * 1024 * 1024)

@@ -55,6 +55,21 @@ sys.argv = ["huey_consumer", "portal.worker.huey", "--workers", "1"]
 from huey.bin.huey_consumer import consumer_main
 consumer_main()
 """
+# The same for a check (validation): the worker signals once it is validating the rows, then hangs there.
+_HANGING_CHECKER = """
+import os, pathlib, sys, time
+from portal.services import presentie
+real_validate = presentie.validate_presentie
+def validate_then_hang(session, actor, inputs, today):
+    result = real_validate(session, actor, inputs, today)
+    pathlib.Path(os.environ["SIGNAL_FILE"]).write_text(str(len(inputs)))
+    time.sleep(600)
+    return result
+presentie.validate_presentie = validate_then_hang
+sys.argv = ["huey_consumer", "portal.worker.huey", "--workers", "1"]
+from huey.bin.huey_consumer import consumer_main
+consumer_main()
+"""
 _WORKER = """
 import sys
 sys.argv = ["huey_consumer", "portal.worker.huey", "--workers", "1"]
@@ -215,6 +230,54 @@ def test_a_worker_killed_mid_confirmation_is_noticed_and_confirming_again_stores
     uren = site.query(lambda s: sorted(s.scalars(select(Presentie.uren_aanwezig))))
     assert uren == [Decimal("2.5")] * 3
     assert "Opgeslagen" in site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+
+
+def test_a_worker_killed_mid_check_is_noticed_and_checking_again_gives_the_preview(site: Site, tmp_path: Path):
+    day = (date.today() - timedelta(days=7)).strftime("%d-%m-%Y")
+    rows = [[bsn, day, "Taalles en KNM", "1,5", None, None] for bsn, _vid in site.verwijzingen]
+    site.app.config["UPLOAD_INLINE_MAX_BYTES"] = 1  # the worker checks the file
+    signal_file = tmp_path / "checked-rows"
+    hanging = site.worker(_HANGING_CHECKER, SIGNAL_FILE=str(signal_file))
+    try:
+        page = site.client.get("/uploads/").get_data(as_text=True)
+        response = site.client.post("/uploads/", data={
+            "csrf_token": csrf_token(page), "soort": "presentie",
+            "bestand": (io.BytesIO(xlsx_bytes([HEADER, *rows], title_rows=1)), "presentie week 48.xlsx"),
+        }, content_type="multipart/form-data")
+        assert response.status_code == 302
+        upload = site.upload()
+        site.wait_for(signal_file.exists, 90, "the worker to validate the rows")
+        assert signal_file.read_text() == "3"
+
+        # Alive past its lease: the heartbeat keeps the check going, nothing is offered again.
+        time.sleep(2.5 * LEASE_SECONDS)
+        busy = site.status_page(upload.id)
+        assert "Wordt gecontroleerd" in busy and "Opnieuw controleren" not in busy
+
+        hanging.send_signal(signal.SIGKILL)
+        hanging.wait(timeout=10)
+    finally:
+        _stop(hanging)
+
+    noticed = site.wait_for(lambda: "De verwerking is gestopt" in site.status_page(upload.id), 30, "the stop")
+    assert noticed <= LEASE_SECONDS + 2  # within the lease (plus polling)
+    assert site.upload().status is UploadStatus.UPLOADED  # the killed run's transaction went, preview and all
+    stopped = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    assert "De controle van dit bestand reageert niet meer" in stopped
+    assert "Opnieuw controleren" in stopped and "Opnieuw bevestigen" not in stopped
+    assert 'hx-trigger="every 1s"' not in stopped
+
+    worker = site.worker(_WORKER)
+    try:
+        response = site.client.post(f"/uploads/{upload.id}/controleren", data={"csrf_token": csrf_token(stopped)})
+        assert response.status_code == 302
+        site.wait_for(lambda: site.upload().status is UploadStatus.PREVIEWED, 90, "the new check")
+    finally:
+        _stop(worker)
+    upload = site.upload()
+    assert (upload.aantal_rijen, upload.aantal_nieuw, upload.aantal_fout, upload.poging) == (3, 3, 0, 2)
+    assert site.stored() == 0  # a check stores nothing; the preview waits for the confirmation
+    assert "Controle: nog niets opgeslagen" in site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
 
 
 def test_a_job_waiting_in_the_queue_is_not_called_stopped_one_lost_from_it_is(site: Site):

@@ -100,12 +100,13 @@ class Afwijsreden(LabelledEnum):
 
 
 class Voorziening(LabelledEnum):
-    """The SPUK's spending categories (001 §4.2, 004 §4.2)."""
+    """The SPUK's spending categories (001 §4.2: "extra kosten voor tolken"; 004 §4.2: "de inzet van tolken")."""
 
     LEERROUTE = "leerroute", "Leerroute"
     MAATSCHAPPELIJKE_BEGELEIDING = "maatschappelijke_begeleiding", "Maatschappelijke begeleiding"
     PVT = "pvt", "PVT"
     MAP = "map", "MAP"
+    TOLKEN = "tolken", "Tolken"
 
 
 VOORZIENING_VAN: dict[Onderdeel, Voorziening] = {
@@ -117,6 +118,13 @@ VOORZIENING_VAN: dict[Onderdeel, Voorziening] = {
     Onderdeel.PVT: Voorziening.PVT,
     Onderdeel.MAP: Voorziening.MAP,
 }
+
+
+
+def voorziening_van(onderdeel: Onderdeel, eigen: Voorziening | None) -> Voorziening:
+    """The SPUK voorziening a prestatie counts towards: the indicator's own (tolken) or its onderdeel's."""
+    return eigen or VOORZIENING_VAN[onderdeel]
+
 
 # The natural key's periode for one-off milestones: one prestatie per (verwijzing, indicator).
 EENMALIG = "eenmalig"
@@ -169,6 +177,8 @@ class PrestatieIndicator(TimestampMixin, Base):
     min_aanwezigheid_pct: Mapped[int | None]
     telt_geoorloofd_afwezig: Mapped[bool] = mapped_column(default=False)
     max_eenheden: Mapped[Decimal | None] = mapped_column(Numeric(9, 2))
+    # The SPUK voorziening when it is not the onderdeel's (a tolk's cost under MB, PVT, ...); NULL: the onderdeel's.
+    voorziening: Mapped[Voorziening | None] = mapped_column(enum_column(Voorziening, "voorziening"))
 
     contract: Mapped[Contract] = relationship()
     tarieven: Mapped[list[Tarief]] = relationship(

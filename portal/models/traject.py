@@ -110,6 +110,11 @@ class PresentieWeek(Base):
     PresentieTotaal: the weekly chart and the timeline read these instead of every day."""
 
     __tablename__ = "presentie_week"
+    __table_args__ = (
+        # Weeks of one verwijzing from a date on (the attendance window, the chart, the timeline) without reading
+        # every activity's whole history: the primary key has the activity between verwijzing and week.
+        Index("ix_presentie_week_verwijzing_week", "verwijzing_id", "week"),
+    )
 
     verwijzing_id: Mapped[int] = mapped_column(ForeignKey("verwijzing.id"), primary_key=True)
     activiteit: Mapped[Activiteit] = mapped_column(enum_column(Activiteit, "activiteit"), primary_key=True)

@@ -62,6 +62,21 @@ VELD_LABELS = {
 _UREN_VELDEN = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd")
 
 
+class _Bewaren:
+    """The value of a field the input says nothing about (a spreadsheet without that column)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "BEWAREN"
+
+
+# Keep what is stored for this field; on a new record the field stays empty (0 hours, no reason). An empty value
+# is something else: it clears the field (no absence), as in the grid and the template's instructions.
+BEWAREN: Any = _Bewaren()
+_AFWEZIG_VELDEN = ("uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "reden_afwezig")
+
+
 @dataclass(slots=True)
 class PresentieInput:
     """One presentie as received: raw values from a form field, a spreadsheet cell or an API payload.
@@ -272,32 +287,41 @@ def _row_values(item: PresentieInput, today: date, parse_dag: _Memo, parse_act: 
 
     uren: dict[str, Decimal] = {}
     raws = (item.uren_aanwezig, item.uren_afwezig_geoorloofd, item.uren_afwezig_ongeoorloofd)
-    empties = [r is None or (type(r) is str and not r.strip()) for r in raws]
+    empties = [r is None or r is BEWAREN or (type(r) is str and not r.strip()) for r in raws]
     all_empty = empties[0] and empties[1] and empties[2]
     for veld, raw, empty in zip(_UREN_VELDEN, raws, empties, strict=True):
         if empty and not (veld == "uren_aanwezig" and all_empty):
-            uren[veld] = _ZERO  # an empty absence (or presence, when absence is given) means none
+            # An empty absence (or presence, when absence is given) means none; a kept one is filled in from
+            # what is stored once that is loaded (_keep_stored).
+            uren[veld] = _ZERO
             continue
         try:
             uren[veld] = hour_parsers[veld](raw)
         except FieldError as exc:
             errors.append((veld, raw, str(exc)))
 
-    reden = clean_reden(item.reden_afwezig)
+    reden = None if item.reden_afwezig is BEWAREN else clean_reden(item.reden_afwezig)
     if reden is not None and len(reden) > MAX_REDEN:
         errors.append(("reden_afwezig", item.reden_afwezig,
                        f"De reden is te lang: gebruik hoogstens {MAX_REDEN} tekens."))
     afwezig = uren.get("uren_afwezig_geoorloofd", _ZERO) + uren.get("uren_afwezig_ongeoorloofd", _ZERO)
-    if afwezig > 0 and reden is None:
-        errors.append((
-            "reden_afwezig", item.reden_afwezig,
-            "Vul de reden van afwezigheid in, bijvoorbeeld ziek, afspraak bij de huisarts of zonder bericht.",
-        ))
+    # A kept reason may be stored: then the rule is checked once that is known (_keep_stored), as is kept absence.
+    if afwezig > 0 and reden is None and item.reden_afwezig is not BEWAREN:
+        errors.append(("reden_afwezig", item.reden_afwezig, _REDEN_NODIG))
     aanwezig = uren.get("uren_aanwezig", _ZERO)
     geoorloofd = uren.get("uren_afwezig_geoorloofd", _ZERO)
     ongeoorloofd = uren.get("uren_afwezig_ongeoorloofd", _ZERO)
     return (dag, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden, aanwezig + geoorloofd + ongeoorloofd,
             tuple(errors))
+
+
+_REDEN_NODIG = "Vul de reden van afwezigheid in, bijvoorbeeld ziek, afspraak bij de huisarts of zonder bericht."
+
+
+def _keeps(item: PresentieInput) -> bool:
+    """Whether the input keeps a stored absence field (BEWAREN)."""
+    return (item.uren_afwezig_geoorloofd is BEWAREN or item.uren_afwezig_ongeoorloofd is BEWAREN
+            or item.reden_afwezig is BEWAREN)
 
 
 def clean_reden(raw: Any) -> str | None:
@@ -467,6 +491,7 @@ def _validate(
         stored = _load_stored(
             session, actor, {r.inburgeraar_id for r in clean}, min(r.datum for r in clean), max(r.datum for r in clean)
         )
+        errors.extend(_keep_stored(parsed, parsed_items, parsed_keys, totals, stored))
         errors.extend(_check_day_totals(parsed, parsed_items, parsed_keys, totals, stored))
         failed = {e.row for e in errors}
         # Row numbers may repeat (callers number as they like): an error on one drops every row of that number.
@@ -512,6 +537,41 @@ def _resolve(
             "Controleer het kenmerk.",
         ))
     return info
+
+
+def _keep_stored(
+    parsed: list[CleanPresentie],
+    items: list[PresentieInput],
+    keys: list[tuple[int, date, Activiteit]],
+    totals: list[Decimal],
+    stored: dict[tuple[int, date, Activiteit], _Stored],
+) -> list[ValidationError]:
+    """Fill the fields an input keeps (BEWAREN) with what is stored (nothing on a new record), update the day's
+    hours, and check the reason rule on the result: kept absence with a reason emptied in the file needs one."""
+    errors = []
+    for n, (row, item) in enumerate(zip(parsed, items, strict=True)):
+        if not _keeps(item):
+            continue
+        existing = stored.get(keys[n])
+        _aanwezig, geoorloofd, ongeoorloofd, reden = existing.waarden if existing else (_ZERO, _ZERO, _ZERO, None)
+        if item.uren_afwezig_geoorloofd is BEWAREN:
+            row.uren_afwezig_geoorloofd = geoorloofd
+        if item.uren_afwezig_ongeoorloofd is BEWAREN:
+            row.uren_afwezig_ongeoorloofd = ongeoorloofd
+        if item.reden_afwezig is BEWAREN:
+            row.reden_afwezig = reden
+        totals[n] = row.totaal
+        afwezig = row.uren_afwezig_geoorloofd + row.uren_afwezig_ongeoorloofd
+        if afwezig > 0 and row.reden_afwezig is None:
+            if item.reden_afwezig is BEWAREN:
+                melding = ("Vul de reden van afwezigheid in (voor deze dag is geen reden opgeslagen), bijvoorbeeld "
+                           "ziek, afspraak bij de huisarts of zonder bericht.")
+            else:
+                melding = (f"Op {fmt_datum(row.datum)} is er {getal(afwezig)} uur afwezigheid (met de eerder "
+                           "opgeslagen uren) en de reden is leeg. Vul de reden in, of zet de uren afwezig op 0.")
+            waarde = None if item.reden_afwezig is BEWAREN else item.reden_afwezig
+            errors.append(_row_error(row.regel, [("reden_afwezig", waarde, melding)]))
+    return errors
 
 
 def _check_day_totals(

@@ -13,7 +13,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal import access
-from portal.models import Contract, MailOutbox, Presentie, TrajectStart, Upload, User, Verwijzing
+from portal.domain import normen
+from portal.models import Contract, MailOutbox, Presentie, PresentieTotaal, TrajectStart, Upload, User, Verwijzing
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.melding import MailStatus
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
@@ -21,6 +22,7 @@ from portal.models.upload import UploadStatus
 from portal.services import afschaling, meldingen, signalen, weekrooster
 from portal.services.billing import declaraties
 from portal.services.signalen import Ernst, Filters
+from portal.services.validation import as_decimal
 
 RECENT_DAGEN = 30  # decisions and failed uploads of the last month are still news
 CONTRACT_SIGNAAL_DAGEN = 183  # contracts ending within half a year need a decision about what follows
@@ -64,8 +66,11 @@ def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
 
 
 def zonder_presentie(session: Session, user: User, today: date) -> int:
-    """Running verwijzingen of the provider, started before last week ended, without any presence last week."""
+    """Running verwijzingen of the provider, started before last week ended, without any presence last week; a MAP
+    or PVT whose legal hours are reached expects no more presence (normen.praktijk_klaar) and is not counted."""
     monday, sunday = vorige_week(today)
+    uren = (select(func.coalesce(func.sum(PresentieTotaal.uren_aanwezig), 0))
+            .where(PresentieTotaal.verwijzing_id == Verwijzing.id).scalar_subquery())
     query = (
         access.verwijzingen(user)
         .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
@@ -74,8 +79,10 @@ def zonder_presentie(session: Session, user: User, today: date) -> int:
             TrajectStart.gerealiseerde_startdatum <= sunday,
             ~exists().where(Presentie.verwijzing_id == Verwijzing.id, Presentie.datum.between(monday, sunday)),
         )
+        .with_only_columns(Verwijzing.onderdeel, uren)
     )
-    return _count(session, query)
+    return sum(1 for onderdeel, aanwezig in session.execute(query)
+               if not normen.praktijk_klaar(onderdeel, as_decimal(aanwezig)))
 
 
 def start_te_laat(session: Session, user: User, today: date) -> int:

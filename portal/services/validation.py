@@ -114,6 +114,67 @@ def parse_hours(raw: object, *, label: str = "het aantal uren", maximum: Decimal
     return value.quantize(Decimal("0.01")) + Decimal(0)  # normalises -0 to 0
 
 
+# --- money ----------------------------------------------------------------------------------------------
+
+MAX_BEDRAG_CENT = 10_000_000_00  # ten million euro: anything above is a typing error
+_BEDRAG_VOORBEELD = ("Schrijf bijvoorbeeld 12,50 of 1.234,56: een punt tussen de duizendtallen, een komma voor "
+                     "de centen.")
+_DUIZENDTALLEN = re.compile(r"[1-9]\d{0,2}(\.\d{3})+(,\d{1,2})?")  # 52.301 / 1.234,56
+_KOMMA = re.compile(r"\d+(,\d{1,2})?")  # 1234 / 1234,5 / 12,50
+_DECIMALE_PUNT = re.compile(r"\d+\.\d{1,2}")  # 12.50 typed with a decimal point (a dot and three digits is 1.000)
+_HELE_EUROS = re.compile(r"(\d+|[1-9]\d{0,2}(\.\d{3})+),[-–]")  # 250,- / 1.250,-
+_ENGELS = re.compile(r"\d{1,3}(,\d{3})+(\.\d{1,2})?")  # 1,234.56 / 1,234,567
+
+
+def parse_bedrag_cent(raw: object, *, label: str = "het bedrag", required: bool = True) -> int | None:
+    """An amount in euro as people type it ("52.301", "1.234,56", "€ 1.234,56", "1234,5", "12.50", "250,-")
+    or as a spreadsheet cell gives it, to whole cents: finite, not negative, at most two decimals. Every money
+    field uses this one parser; ambiguous text ("1,234") is refused with a message, never guessed."""
+    if isinstance(raw, bool):
+        raise FieldError(f"Vul {label} in euro in. {_BEDRAG_VOORBEELD}")
+    if isinstance(raw, int | float | Decimal):
+        value = Decimal(str(raw)) if isinstance(raw, float) else Decimal(raw)
+        if not value.is_finite():
+            raise FieldError(f"Vul {label} in euro in. {_BEDRAG_VOORBEELD}")
+        return _cent(value, label)
+    text = re.sub(r"\s", "", _text(raw))
+    text = re.sub(r"^(€|eur(o)?)|(€|eur(o)?)$", "", text, flags=re.IGNORECASE)
+    if not text:
+        if required:
+            raise FieldError(f"Vul {label} in, in euro. {_BEDRAG_VOORBEELD}")
+        return None
+    if text[0] in "-−–":
+        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+    text = text.lstrip("+")
+    if _HELE_EUROS.fullmatch(text):
+        text = text[:-2]
+    if _DUIZENDTALLEN.fullmatch(text) or _KOMMA.fullmatch(text):
+        return _cent(Decimal(text.replace(".", "").replace(",", ".")), label)
+    if _DECIMALE_PUNT.fullmatch(text):
+        return _cent(Decimal(text), label)
+    if re.fullmatch(r"\d{1,3},\d{3}", text):
+        raise FieldError(f"{label.capitalize()} '{text}' is niet eenduidig: bedoelt u {text.replace(',', '.')} euro "
+                         f"of {text[:-1]} euro? {_BEDRAG_VOORBEELD}")
+    if _ENGELS.fullmatch(text):
+        raise FieldError(f"{label.capitalize()} '{text}' staat in Engelse schrijfwijze. {_BEDRAG_VOORBEELD}")
+    if re.fullmatch(r"\d+[.,]\d{3,}", text):
+        raise FieldError(f"{label.capitalize()} '{text}' heeft meer dan twee cijfers achter de komma. "
+                         f"{_BEDRAG_VOORBEELD}")
+    raise FieldError(f"{label.capitalize()} '{text}' is geen bedrag. {_BEDRAG_VOORBEELD}")
+
+
+def _cent(value: Decimal, label: str) -> int:
+    if value < 0:
+        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+    cent = value * 100
+    if cent != cent.to_integral_value():
+        raise FieldError(f"{label.capitalize()} heeft meer dan twee cijfers achter de komma. {_BEDRAG_VOORBEELD}")
+    if cent > MAX_BEDRAG_CENT:
+        raise FieldError(f"{label.capitalize()} is onwaarschijnlijk hoog (meer dan tien miljoen euro); "
+                         "controleer het bedrag.")
+    return int(cent)
+
+
 def parse_whole_number(raw: object, *, label: str, minimum: int, maximum: int, required: bool = True) -> int | None:
     """A whole number within bounds, e.g. DUO's geschatte intensiteit (1–9999)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):

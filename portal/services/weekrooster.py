@@ -61,6 +61,9 @@ class Cell:
     waarom_niet: str = ""
     stored: bool = False
     values: dict[str, str] = field(default_factory=lambda: dict.fromkeys(VELDEN, ""))
+    # What is stored for the day as shown; unlike values it is not replaced by what a user typed, so a row
+    # returned with errors still knows which stored value a correction would overwrite.
+    opgeslagen: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -189,6 +192,7 @@ def load_rows(
                     "ongeoorloofd": "" if not p.uren_afwezig_ongeoorloofd else _hours(p.uren_afwezig_ongeoorloofd),
                     "reden": p.reden_afwezig or "",
                 }
+                cell.opgeslagen = dict(cell.values)
                 cell.stored = True
             row.cells.append(cell)
         rows.append(row)

@@ -96,6 +96,8 @@ class ReadResult:
     ignored_headers: list[str] = field(default_factory=list)
     # Required columns the caller allowed to be absent (read(..., optional=…)) and that are absent.
     missing: tuple[str, ...] = ()
+    # Every column of the layout the file does not have (a file without a column says nothing about its field).
+    absent: tuple[str, ...] = ()
 
     @property
     def rows(self) -> Iterator[RawRow]:
@@ -221,7 +223,8 @@ def _with_header(
             unread = unknown + [(p, str(row[p]).strip()) for k, p in columns.items() if k not in readable]
             ignored = [header for _position, header in sorted(unread)]
             missing = tuple(c.key for c in layout.all_columns if c.key in absent)
-            return ReadResult(index, columns, rows, wanted, max_rows, ignored, missing)
+            not_in_file = tuple(c.key for c in layout.all_columns if c.key not in columns)
+            return ReadResult(index, columns, rows, wanted, max_rows, ignored, missing, not_in_file)
         if len(columns) >= 2 and (best is None or len(columns) > best[0]):
             best = (len(columns), index, columns, [header for _position, header in unknown])
     if best is not None:
@@ -302,7 +305,7 @@ def _is_total(row: Sequence[Any], first_position: int) -> bool:
 
 # --- read rows in compact form ---------------------------------------------------------------------------------
 
-TABLE_FORMAT = 2  # 2: with the headers not read and the optional columns that are absent
+TABLE_FORMAT = 3  # 2: with the headers not read and the optional columns that are absent; 3: every absent column
 
 
 @dataclass
@@ -317,6 +320,7 @@ class Table:
     rows: list[tuple[int, ...]]
     ignored_headers: list[str] = field(default_factory=list)  # as ReadResult: the file's headers not read
     missing: tuple[str, ...] = ()  # as ReadResult: optional required columns the file lacks
+    absent: tuple[str, ...] = ()  # as ReadResult: every column of the layout the file lacks
 
 
 def tabulate(result: ReadResult, groups: Sequence[Sequence[str]]) -> Table:
@@ -345,7 +349,7 @@ def tabulate(result: ReadResult, groups: Sequence[Sequence[str]]) -> Table:
                 table.append(clean_values(part))
             row.append(found)
         rows.append(tuple(row))
-    return Table(groups, values, rows, list(result.ignored_headers), tuple(result.missing))
+    return Table(groups, values, rows, list(result.ignored_headers), tuple(result.missing), tuple(result.absent))
 
 
 def _encode(value: Any) -> list[Any]:
@@ -395,6 +399,7 @@ def save_table(table: Table, path: Path, fingerprint: str) -> bool:
             "rijen": [i for row in table.rows for i in row],  # flat: much faster to read back
             "niet_ingelezen": table.ignored_headers,
             "ontbrekend": list(table.missing),
+            "niet_in_bestand": list(table.absent),
         }
     except TypeError:
         return False
@@ -427,6 +432,7 @@ def load_table(path: Path, fingerprint: str, groups: Sequence[Sequence[str]]) ->
                 return None
         ignored = [str(h) for h in document["niet_ingelezen"]]
         missing = tuple(str(k) for k in document["ontbrekend"])
+        absent = tuple(str(k) for k in document["niet_in_bestand"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
-    return Table(groups, values, rows, ignored, missing)
+    return Table(groups, values, rows, ignored, missing, absent)

@@ -55,11 +55,21 @@
     var parts = ids.map(function (id) { var el = id && document.getElementById(id); return el ? el.textContent.trim() : ""; });
     return parts.join(" ").trim() || input.name;
   }
+  // Hours are the same amount however they are written (2,5 = 2.5 = 2,50): only a different amount is a change.
+  function zelfde(input, stored) {
+    var typed = input.value.trim();
+    if (typed === stored) { return true; }
+    if (input.getAttribute("inputmode") !== "decimal") { return false; }
+    var a = Number(typed.replace(",", ".")), b = Number(stored.replace(",", "."));
+    return typed !== "" && !isNaN(a) && !isNaN(b) && a === b;
+  }
+  // Every input of the row is found through its form attribute at the moment of asking, so rows swapped in by
+  // htmx (after a save, or returned with errors) are asked about against the stored value they carry.
   function overschreven(form) {
     var changes = [];
     document.querySelectorAll('input[form="' + form.id + '"][data-opgeslagen]').forEach(function (input) {
       var stored = input.getAttribute("data-opgeslagen");
-      if (input.value.trim() !== stored) {
+      if (!zelfde(input, stored)) {
         changes.push(naamVan(input) + ": " + stored + " wordt " +
           (input.value === "" ? "leeg" : input.value));
       }

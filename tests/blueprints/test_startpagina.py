@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from portal import clock
 from portal.models.base import utcnow
-from portal.models.enums import Rol, VerwijzingStatus
+from portal.models.enums import Onderdeel, Rol, VerwijzingStatus
 from portal.models.melding import MailStatus
 from portal.models.resultaat import AfschalingStatus
+from portal.models.traject import Activiteit
 from portal.models.upload import UploadStatus
 from portal.services.startpagina import vorige_week
 from tests.factories import (
@@ -69,6 +71,24 @@ def test_provider_sees_missing_presence_overdue_starts_decisions_and_failed_uplo
     assert _taak(html, "Besluiten over afschalingsverzoeken") == "1 besluit"
     assert _taak(html, "Uploads met fouten") == "1 upload"
     assert 'href="/uploads/"' in html
+
+
+def test_a_map_or_pvt_with_its_hours_reached_is_not_missing_presence(db, login_as):
+    """The same rule as the 'geen presentie' signal (normen.praktijk_klaar): only the eindgesprek or the
+    ondertekening remains, so no more sessions are expected."""
+    eigen = AanbiederFactory(naam="Participatiewerkplaats")
+    contract = ContractFactory(aanbieder=eigen, gemeenten=[GemeenteFactory()],
+                               onderdelen=[Onderdeel.MAP, Onderdeel.PVT])
+    medewerker = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=eigen)
+    monday, _ = vorige_week(clock.today())
+    klaar, bezig, pvt_klaar = (_gestart(contract, onderdeel=o) for o in (Onderdeel.MAP, Onderdeel.MAP, Onderdeel.PVT))
+    for verwijzing, uren, activiteit in ((klaar, "40", Activiteit.MAP_PRAKTIJK), (bezig, "36", Activiteit.MAP_PRAKTIJK),
+                                         (pvt_klaar, "12", Activiteit.PVT)):
+        PresentieFactory(verwijzing=verwijzing, datum=monday - timedelta(days=20), activiteit=activiteit,
+                         uren_aanwezig=Decimal(uren))
+
+    html = login_as(medewerker).get("/").get_data(as_text=True)
+    assert _taak(html, "Geen presentie vorige week") == "1 deelnemer"  # the MAP at 36 of its 40 hours
 
 
 def test_klantregisseur_sees_actie_nodig_waiting_requests_and_unread_meldingen(db, login_as, regisseur, gemeente):

@@ -3,11 +3,12 @@ shows a focus ring nobody can miss, asks before overwriting a stored value, and 
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -16,6 +17,7 @@ from tests.e2e.test_small_screens import PHONE, sideways_overflow
 from tests.e2e.test_weekgrid import DOCENT, rooster  # noqa: F401 - rooster is a fixture
 
 pytestmark = pytest.mark.e2e
+VRAAG_WACHTTIJD = 15  # seconds: the browser context's action timeout
 
 
 def _uren(live_server, verwijzing_id: int, dag: date) -> Decimal | None:
@@ -23,6 +25,42 @@ def _uren(live_server, verwijzing_id: int, dag: date) -> Decimal | None:
     with live_server.app.app_context():
         return db.session.scalar(select(Presentie.uren_aanwezig).where(
             Presentie.verwijzing_id == verwijzing_id, Presentie.datum == dag))
+
+
+def _vraag_bij_enter(page: Page, veld: Locator, *, accept: bool) -> str:
+    """Press Enter in a grid input and return the overwrite question it asks (answered as told).
+
+    The question is a confirm() the page shows before any request; the browser reports it asynchronously, so
+    this waits for it (up to the context's action timeout) instead of for a fixed time.
+    """
+    vragen: list[str] = []
+
+    def antwoord(dialog: Dialog) -> None:
+        vragen.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", antwoord)
+    veld.press("Enter")
+    deadline = time.monotonic() + VRAAG_WACHTTIJD
+    while not vragen and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # lets Playwright deliver the dialog event; the loop ends on the event
+    assert vragen, "Enter in the grid did not ask before overwriting a stored value"
+    return vragen[0]
+
+
+def _opslaan_zonder_vraag(page: Page, veld: Locator, rij: Locator, bericht: str) -> None:
+    """Press Enter and see the row answered with this message, without a question asked first."""
+    vragen: list[str] = []
+
+    def noteer(dialog: Dialog) -> None:
+        vragen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", noteer)
+    veld.press("Enter")
+    expect(rij.locator(".portal-grid__bewaard")).to_contain_text(bericht)
+    page.remove_listener("dialog", noteer)
+    assert vragen == []
 
 
 def test_row_confirmation_stable_columns_focus_ring_and_overwrite_question(page_as, live_server, rooster, axe):  # noqa: F811
@@ -54,15 +92,8 @@ def test_row_confirmation_stable_columns_focus_ring_and_overwrite_question(page_
     # (On the page as loaded: the stored value comes from the database.)
     page.reload()
     veld = page.locator(f"#aanwezig-{anna}-0")
-    vragen: list[str] = []
-    page.once("dialog", lambda d: (vragen.append(d.message), d.dismiss()))
     veld.fill("3")
-    veld.press("Enter")
-    for _ in range(50):  # the question is asked before any request; give a loaded machine time to show it
-        if vragen:
-            break
-        page.wait_for_timeout(100)
-    assert vragen and "2 wordt 3" in vragen[0]
+    assert "2 wordt 3" in _vraag_bij_enter(page, veld, accept=False)
     maandag_datum = date.fromisocalendar(year, week, 1)
     assert _uren(live_server, anna, maandag_datum) == Decimal(2)
     page.once("dialog", lambda d: d.accept())
@@ -75,3 +106,55 @@ def test_row_confirmation_stable_columns_focus_ring_and_overwrite_question(page_
     page.reload()
     assert sideways_overflow(page) <= 0
     assert axe(page) == []
+
+
+def test_the_question_is_asked_again_right_after_a_save_and_on_a_row_with_errors(page_as, live_server, rooster):  # noqa: F811
+    """The value a row just stored is the new existing value, and a row returned with errors still knows what is
+    stored: neither a second change straight after a save nor the retry of a refused row overwrites silently."""
+    bilal = rooster[1]
+    year, week, _ = (date.today() - timedelta(days=21)).isocalendar()  # a week the other grid tests leave alone
+    maandag, dinsdag, woensdag = (date.fromisocalendar(year, week, d) for d in (1, 2, 3))
+    page = page_as(DOCENT)
+    page.goto(f"/presentie/week?week={year}-W{week:02d}&activiteit=taalles_knm&q=Roostertest")
+    rij = page.locator(f"#rij-{bilal}")
+    ma, di, wo = (page.locator(f"#aanwezig-{bilal}-{d}") for d in (0, 1, 2))
+
+    # Nothing stored yet: saved without a question.
+    ma.fill("2")
+    _opslaan_zonder_vraag(page, ma, rij, "Opgeslagen voor Bilal Roostertest: 1 dag nieuw")
+    expect(ma).to_have_attribute("data-opgeslagen", "2")
+
+    # Straight after that htmx save, changing the same day asks; cancelling sends nothing.
+    ma.fill("3")
+    assert "2 wordt 3" in _vraag_bij_enter(page, ma, accept=False)
+    assert _uren(live_server, bilal, maandag) == Decimal(2)
+    assert "2 wordt 3" in _vraag_bij_enter(page, ma, accept=True)
+    expect(rij.locator(".portal-grid__bewaard")).to_contain_text("1 gecorrigeerd")
+    assert _uren(live_server, bilal, maandag) == Decimal(3)
+
+    # The correction just saved is now the existing value the next change is asked about.
+    ma.fill("4")
+    assert "3 wordt 4" in _vraag_bij_enter(page, ma, accept=False)
+
+    # A row refused for an error elsewhere (tuesday) keeps monday's typed 4, and still knows 3 is stored.
+    di.fill("30")
+    assert "3 wordt 4" in _vraag_bij_enter(page, di, accept=True)
+    expect(rij.locator(".portal-grid__bewaard")).to_contain_text("Niet opgeslagen voor Bilal Roostertest")
+    expect(ma).to_have_value("4")
+    assert _uren(live_server, bilal, maandag) == Decimal(3)  # all or nothing
+    di.fill("1")
+    assert "3 wordt 4" in _vraag_bij_enter(page, di, accept=False)
+    assert _uren(live_server, bilal, maandag) == Decimal(3)
+    assert _uren(live_server, bilal, dinsdag) is None
+    assert "3 wordt 4" in _vraag_bij_enter(page, di, accept=True)
+    expect(rij.locator(".portal-grid__bewaard")).to_contain_text("1 dag nieuw, 1 gecorrigeerd")
+    assert (_uren(live_server, bilal, maandag), _uren(live_server, bilal, dinsdag)) == (Decimal(4), Decimal(1))
+
+    # No question where no stored value changes: an error on an empty day, the same hours written differently.
+    wo.fill("30")
+    _opslaan_zonder_vraag(page, wo, rij, "Niet opgeslagen voor Bilal Roostertest")
+    wo.fill("2,5")
+    _opslaan_zonder_vraag(page, wo, rij, "Opgeslagen voor Bilal Roostertest: 1 dag nieuw")
+    ma.fill("4,0")
+    _opslaan_zonder_vraag(page, ma, rij, "Geen wijzigingen voor Bilal Roostertest")
+    assert _uren(live_server, bilal, woensdag) == Decimal("2.5")

@@ -74,7 +74,9 @@ def test_the_preview_lists_every_column_it_does_not_read_and_fills_in_the_only_a
     assert upload.status is UploadStatus.PREVIEWED, upload.melding
     assert (upload.aantal_nieuw, upload.aantal_fout) == (3, 0)
     assert upload.niet_ingelezen == ["Cursist", "Docent", "Opmerkingen"]
-    [opmerking] = upload.opmerkingen
+    opmerking, bewaard = upload.opmerkingen
+    assert bewaard == ("Het bestand heeft geen kolom 'Uren afwezig ongeoorloofd'. Daarvan blijven de opgeslagen "
+                       "waarden staan; bij nieuwe dagen blijven ze leeg.")
     assert "geen kolom 'Activiteit'" in opmerking
     assert "Bij 3 regels is de enige activiteit van het traject ingevuld" in opmerking
     assert "MAP praktijkdeel (2), Participatieverklaringstraject (PVT) (1)" in opmerking

@@ -16,7 +16,7 @@ from portal.blueprints.auth.forms import LoginForm, TotpForm
 from portal.extensions import db
 from portal.models import User
 from portal.redirects import local_path
-from portal.security import SESSION_KEY
+from portal.security import ENDED_KEY, SESSION_KEY
 from portal.services import auth
 
 PENDING_KEY = "pending_user"
@@ -52,7 +52,10 @@ def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
-    if request.method == "GET" and request.args.get("verlopen"):
+    ended = session.pop(ENDED_KEY, False)
+    if request.method == "GET" and (request.args.get("verlopen") or ended):
+        # Instead of the general "log in to see this page" of the redirect that brought the user here: one message.
+        session.pop("_flashes", None)
         flash("Uw sessie is beëindigd. Log opnieuw in.", "info")
     if form.validate_on_submit():
         user = auth.check_password(db.session, form.email.data or "", form.password.data or "", _policy())

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
 from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select, strip
-from portal.models.billing import Eenheid, IndicatorSoort, Trigger
+from portal.models.billing import Eenheid, IndicatorSoort, Trigger, Voorziening
 from portal.models.enums import Declaratieperiode, Inkoopvorm
 from portal.models.resultaat import Examenonderdeel
 from portal.models.traject import Activiteit
@@ -46,6 +46,10 @@ class IndicatorForm(FlaskForm):
     max_eenheden = StringField("Maximum eenheden per verwijzing", filters=[strip],
                                description="Leeg: bij uren de gecontracteerde uren van de verwijzing.",
                                render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    voorziening = select("Voorziening in de SPUK-verantwoording",
+                         options(Voorziening.choices(), leeg="Volgt uit het onderdeel"),
+                         description="Alleen invullen als de kosten niet bij het onderdeel horen, bijvoorbeeld "
+                                     "de inzet van een tolk.")
 
 
 class TariefForm(FlaskForm):

@@ -15,9 +15,9 @@ from portal.blueprints.contracten.forms import BudgetForm, ContractForm, Indicat
 from portal.blueprints.fields import options
 from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.extensions import db
-from portal.models import Contract, ContractBudget, PrestatieIndicator, User
+from portal.models import Contract, ContractBudget, Declaratie, PrestatieIndicator, User
 from portal.navigation import add_nav_item
-from portal.services.billing import contracten
+from portal.services.billing import contracten, spuk
 from portal.services.billing.rules import euro
 
 add_nav_item("contracten.index", "Contracten", CONTRACT_BEHEERDERS,
@@ -62,10 +62,25 @@ def detail(contract_id: int) -> str:
     indicatoren = db.session.scalars(select(PrestatieIndicator).where(PrestatieIndicator.contract_id == contract.id)
                                      .options(selectinload(PrestatieIndicator.tarieven))
                                      .order_by(PrestatieIndicator.code)).all()
-    budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id)
-                                   .order_by(ContractBudget.jaar, ContractBudget.gemeente_id)).all()
+    budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id)).all()
+    ids = access.declaraties(_actor()).where(Declaratie.contract_id == contract.id).with_only_columns(Declaratie.id)
     return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren,
-                           budgetten=budgetten)
+                           budget_rijen=_budget_rijen(contract, budgetten, spuk.besteed_per_gemeente_jaar(db.session,
+                                                                                                         ids)))
+
+
+def _budget_rijen(contract: Contract, budgetten: list[ContractBudget],
+                  besteed: dict[tuple[int, int], spuk.Bedragen]) -> list[dict[str, object]]:
+    """One row per gemeente and year that has a budget or spending: budget, declared, approved, left."""
+    namen = {g.id: g.naam for g in contract.gemeenten}
+    budget = {(b.gemeente_id, b.jaar): b.bedrag_cent for b in budgetten}
+    rijen = []
+    for gemeente_id, jaar in sorted(set(budget) | set(besteed), key=lambda k: (k[1], namen.get(k[0], ""))):
+        bedrag, uitgaven = budget.get((gemeente_id, jaar)), besteed.get((gemeente_id, jaar), spuk.Bedragen())
+        rijen.append({"gemeente": namen.get(gemeente_id, "?"), "jaar": jaar, "budget_cent": bedrag,
+                      "gedeclareerd_cent": uitgaven.gedeclareerd_cent, "goedgekeurd_cent": uitgaven.goedgekeurd_cent,
+                      "beschikbaar_cent": None if bedrag is None else bedrag - uitgaven.goedgekeurd_cent})
+    return rijen
 
 
 @bp.route("/<int:contract_id>/instellingen", methods=["GET", "POST"])

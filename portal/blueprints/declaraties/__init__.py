@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("declaraties", __name__, url_prefix="/declaraties")
 
-from portal.blueprints.declaraties import routes  # noqa: E402, F401
+from portal.blueprints.declaraties import routes, spuk  # noqa: E402, F401

@@ -26,12 +26,9 @@ from portal.services.billing import exports
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
 BEOORDELAARS = (Rol.CONTRACTMANAGER,)
-KOSTEN_LEZERS = (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER)
 
 add_nav_item("declaraties.index", "Declaraties", DECLARATIE_LEZERS,
              description="declaraties per contract, gemeente en periode", order=62)
-add_nav_item("declaraties.kosten", "Kosten per voorziening", KOSTEN_LEZERS,
-             description="gedeclareerde en goedgekeurde kosten voor de SPUK-verantwoording", order=64)
 
 
 def _actor() -> User:
@@ -245,22 +242,3 @@ def export_csv(declaratie_id: int) -> Response:
     """The declaratie's regels as CSV with the message's fields."""
     declaratie = _declaratie(declaratie_id)
     return _download(declaratie, exports.as_csv(db.session, declaratie), "text/csv; charset=utf-8", "csv")
-
-
-@bp.route("/kosten")
-@roles_required(*KOSTEN_LEZERS)
-def kosten() -> str:
-    """Declared and approved costs per gemeente, voorziening and year, against the SPUK."""
-    ids = access.declaraties(_actor()).with_only_columns(Declaratie.id)
-    return render_template("declaraties/kosten.html", kosten=exports.spuk_kosten(db.session, ids))
-
-
-@bp.route("/kosten.csv")
-@roles_required(*KOSTEN_LEZERS)
-def kosten_csv() -> Response:
-    """The same costs as CSV for the SPUK verantwoording."""
-    ids = access.declaraties(_actor()).with_only_columns(Declaratie.id)
-    body = exports.spuk_csv(exports.spuk_kosten(db.session, ids))
-    response = Response(body, mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="kosten-per-voorziening.csv"'
-    return response

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Response, abort, current_app, render_template, request, url_for
@@ -51,35 +52,40 @@ def _aanbieder_namen() -> dict[int, str]:
     return {a.id: a.naam for a in db.session.scalars(access.aanbieders(current_user))}
 
 
+def _dashboard(args: KpiArgs, vandaag: date) -> kpi.Dashboard:
+    """The dashboard for the period and selection, against the gemeente's target."""
+    return kpi.dashboard(db.session, current_user, args.filters, args.periode, vandaag,
+                         streef_6_maanden=_streef(args))
+
+
+def _weergave(template: str, naam: str, maak: Callable[[KpiArgs, date], object]) -> str:
+    """One KPI view: the period and selection from the query string, the data `maak` builds, the page."""
+    vandaag = clock.today()
+    args = KpiArgs.parse(request.args, current_user, vandaag)
+    return render_template(template, **{naam: maak(args, vandaag)}, **_context(args, vandaag))
+
+
 @bp.route("/")
 @roles_required(*KPI_LEZERS)
 def index() -> str:
     """Every KPI for the period and selection, each with its rule, chart and table."""
-    vandaag = clock.today()
-    args = KpiArgs.parse(request.args, current_user, vandaag)
-    dashboard = kpi.dashboard(db.session, current_user, args.filters, args.periode, vandaag,
-                              streef_6_maanden=_streef(args))
-    return render_template("kpi/index.html", dashboard=dashboard, **_context(args, vandaag))
+    return _weergave("kpi/index.html", "dashboard", _dashboard)
 
 
 @bp.route("/vergelijking")
 @roles_required(*KPI_LEZERS)
 def vergelijking() -> str:
     """The aanbieders side by side on the same KPIs, with counts."""
-    vandaag = clock.today()
-    args = KpiArgs.parse(request.args, current_user, vandaag)
-    data = kpi.vergelijking(db.session, current_user, args.filters, args.periode, vandaag, _aanbieder_namen())
-    return render_template("kpi/vergelijking.html", vergelijking=data, **_context(args, vandaag))
+    return _weergave("kpi/vergelijking.html", "vergelijking", lambda args, vandaag: kpi.vergelijking(
+        db.session, current_user, args.filters, args.periode, vandaag, _aanbieder_namen()))
 
 
 @bp.route("/trend")
 @roles_required(*KPI_LEZERS)
 def trend() -> str:
     """The main KPIs per quarter, the eight quarters up to the chosen period."""
-    vandaag = clock.today()
-    args = KpiArgs.parse(request.args, current_user, vandaag)
-    data = kpi.trend(db.session, current_user, args.filters, args.periode, vandaag, streef_6_maanden=_streef(args))
-    return render_template("kpi/trend.html", trend=data, **_context(args, vandaag))
+    return _weergave("kpi/trend.html", "trend", lambda args, vandaag: kpi.trend(
+        db.session, current_user, args.filters, args.periode, vandaag, streef_6_maanden=_streef(args)))
 
 
 @bp.route("/gevallen")
@@ -91,8 +97,7 @@ def gevallen() -> str:
     code, key, deel = request.args.get("kpi", ""), request.args.get("rij", ""), request.args.get("deel", "")
     if code not in (*kpi_regels.KPI_CODES, "kosten") or deel not in ("teller", "noemer", "ids"):
         abort(404)
-    dashboard = kpi.dashboard(db.session, current_user, args.filters, args.periode, vandaag,
-                              streef_6_maanden=_streef(args))
+    dashboard = _dashboard(args, vandaag)
     resultaat = dashboard.kpi(code)
     rij = resultaat.rij(key) if resultaat else None
     if resultaat is None or rij is None:
@@ -132,8 +137,7 @@ def export() -> Response:
         data = kpi.vergelijking(db.session, current_user, args.filters, args.periode, vandaag, _aanbieder_namen())
         tabellen = [(naam, data.per_aanbieder[a]) for a, naam in data.aanbieders]
     else:
-        dashboard = kpi.dashboard(db.session, current_user, args.filters, args.periode, vandaag,
-                                  streef_6_maanden=_streef(args))
+        dashboard = _dashboard(args, vandaag)
         tabellen = [("Alle aanbieders" if args.aanbieder is None else _naam(args.aanbieder), dashboard.resultaten)]
     audit.record(db.session, current_user, AuditActie.GEEXPORTEERD, object_type="kpi",
                  details={"periode": args.periode.code, **{k: v for k, v in args.as_dict().items() if k != "periode"}})
@@ -175,14 +179,19 @@ def _beleidsrapportage(args: KpiArgs, vandaag: date) -> beleid.Beleidsrapportage
     return beleid.opstellen(g, naam, args.periode, vandaag, _streef(args))
 
 
+def _beleidsrapportage_gevraagd() -> tuple[KpiArgs, date, beleid.Beleidsrapportage]:
+    """The report the query string asks for: a gemeente's, so without an aanbieder selection."""
+    vandaag = clock.today()
+    args = KpiArgs.parse(request.args, current_user, vandaag)
+    args.aanbieder = None
+    return args, vandaag, _beleidsrapportage(args, vandaag)
+
+
 @bp.route("/beleidsrapportage")
 @roles_required(*KPI_LEZERS)
 def beleid_pagina() -> str:
     """The beleidsrapportage as a printable page (for the raad's halfjaarrapportage)."""
-    vandaag = clock.today()
-    args = KpiArgs.parse(request.args, current_user, vandaag)
-    args.aanbieder = None
-    rapport = _beleidsrapportage(args, vandaag)
+    args, vandaag, rapport = _beleidsrapportage_gevraagd()
     return render_template("kpi/beleid.html", rapport=rapport, **_context(args, vandaag))
 
 
@@ -190,10 +199,7 @@ def beleid_pagina() -> str:
 @roles_required(*KPI_LEZERS)
 def beleid_export() -> Response:
     """The same report as xlsx."""
-    vandaag = clock.today()
-    args = KpiArgs.parse(request.args, current_user, vandaag)
-    args.aanbieder = None
-    rapport = _beleidsrapportage(args, vandaag)
+    args, _vandaag, rapport = _beleidsrapportage_gevraagd()
     audit.record(db.session, current_user, AuditActie.GEEXPORTEERD, object_type="beleidsrapportage",
                  details={"periode": args.periode.code, "gemeente": args.gemeente})
     db.session.commit()

@@ -85,6 +85,7 @@ def show_saved(row: Row, inputs: list[PresentieInput]) -> None:
             "ongeoorloofd": getal(uren["ongeoorloofd"]) if uren["ongeoorloofd"] else "",
             "reden": clean_reden(item.reden_afwezig) or "",
         }
+        cell.opgeslagen = dict(cell.values)  # the next change of this row is asked about against these
         cell.stored = True
         cell.errors = {}
     row.errors = []

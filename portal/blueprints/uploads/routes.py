@@ -114,10 +114,29 @@ def _too_large(soort: str | None) -> tuple[str, int]:
 @bp.errorhandler(RequestEntityTooLarge)
 def request_too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
     """A body over MAX_CONTENT_LENGTH (refused before it is read): the form says so, instead of a bare 413."""
+    _drain_refused_body()
     if not (current_user.is_authenticated and current_user.rol in AANBIEDER_ROLLEN):
         return render_error(413, *MESSAGES[413])
     db.session.rollback()
     return _too_large(None)
+
+
+DRAIN_FACTOR = 4  # a refused body up to this many times the request limit is read to its end; a larger one is not
+
+
+def _drain_refused_body() -> None:
+    """Read and drop a refused body of moderate size before answering. The browser is still sending it; a server
+    that closes the connection with unread data resets it, and the browser then loses the answer and can only
+    say that sending failed, instead of showing the size message (seen under load)."""
+    length = request.content_length or 0
+    if not 0 < length <= DRAIN_FACTOR * (current_app.config.get("MAX_CONTENT_LENGTH") or 0):
+        return
+    stream = request.environ.get("wsgi.input")
+    while stream is not None and length > 0:
+        chunk = stream.read(min(length, 256 * 1024))
+        if not chunk:
+            break
+        length -= len(chunk)
 
 
 @bp.route("/te-groot")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,8 +22,9 @@ from portal.domain import termijnen
 from portal.formatting import datum, getal
 from portal.models import Contract, Inburgeraar, Pip, Prestatie, PrestatieIndicator, TrajectStart, Verwijzing
 from portal.models.billing import Eenheid
+from portal.services.billing.bulk import Memo, raw, rijen
 from portal.services.cases import onderdeel_fout
-from portal.services.validation import as_decimal
+from portal.services.validation import as_date, as_decimal
 
 BUITEN_UREN = "buiten_uren"
 AANWEZIGHEID = "aanwezigheid"
@@ -33,8 +34,7 @@ PIP = "pip"
 GEEN_CONTRACT = "geen_contract"
 
 
-@dataclass(frozen=True)
-class _Traject:
+class _Traject(NamedTuple):
     onderdeel: Any
     van: date
     tot: date
@@ -48,7 +48,8 @@ def add_bevindingen(session: Session, contract: Contract, indicatoren: dict[int,
     debet = [r for r in regels if r["credit_van_regel_id"] is None]
     if not debet:
         return
-    context = _Context.load(session, contract, [prestaties[r["prestatie_id"]] for r in debet])
+    per_uur = {prestaties[r["prestatie_id"]].indicator_id for r in debet if r["eenheid"] is Eenheid.UUR}
+    context = _Context.load(session, contract, [prestaties[r["prestatie_id"]] for r in debet], per_uur)
     for regel in debet:
         prestatie = prestaties[regel["prestatie_id"]]
         found = context.bevindingen(prestatie, indicatoren[prestatie.indicator_id], regel["eenheid"])
@@ -57,11 +58,32 @@ def add_bevindingen(session: Session, contract: Contract, indicatoren: dict[int,
 
 def bevindingen_voor(session: Session, prestatie: Any, indicator: PrestatieIndicator) -> list[dict[str, str]]:
     """The findings of one prestatie (a concept regel brought up to date)."""
-    context = _Context.load(session, indicator.contract, [prestatie])
     tarief_eenheid = indicator.tarieven[0].eenheid if indicator.tarieven else Eenheid.STUK
+    context = _Context.load(session, indicator.contract, [prestatie],
+                            {indicator.id} if tarief_eenheid is Eenheid.UUR else set())
     return context.bevindingen(prestatie, indicator, tarief_eenheid)
 
 
+_IN_LIMIT = 5000
+
+
+class _Persoon(NamedTuple):
+    """What Inburgeraar.huidige_pip reads."""
+
+    doelgroep: Any
+    pips: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Indicator:
+    id: int
+    max_eenheden: Decimal | None
+    min_aanwezigheid_pct: int | None
+    trigger: Any
+    onderdeel: Any
+
+
+_NUL = Decimal(0)
 # Above this many prestaties the context is read for the whole contract instead of by id lists.
 _BREED = 200
 
@@ -70,7 +92,8 @@ class _Context:
     """What the checks need about a batch of prestaties, loaded in a few set-based queries."""
 
     def __init__(self, contract: Contract) -> None:
-        self.contract = contract
+        self.contract_van, self.contract_tot = contract.startdatum, contract.einddatum
+        self.indicatoren: dict[int, _Indicator] = {}
         self.gemeenten: set[int] = {g.id for g in contract.gemeenten}
         self.trajecten: dict[int, _Traject] = {}
         self.cumulatief: dict[tuple[int, int], Decimal] = {}
@@ -78,7 +101,8 @@ class _Context:
         self.pip_fout: dict[tuple[int, Any], str | None] = {}
 
     @classmethod
-    def load(cls, session: Session, contract: Contract, prestaties: Sequence[Any]) -> _Context:
+    def load(cls, session: Session, contract: Contract, prestaties: Sequence[Any], per_uur: set[int]) -> _Context:
+        """The context for these prestaties; `per_uur`: the indicators paid per hour (only their totals count)."""
         ctx = cls(contract)
         if len(prestaties) > _BREED:
             in_verwijzingen = Verwijzing.contract_id == contract.id
@@ -86,72 +110,89 @@ class _Context:
         else:
             in_verwijzingen = Verwijzing.id.in_(sorted({p.verwijzing_id for p in prestaties}))
             personen = sorted({p.inburgeraar_id for p in prestaties})
-        for row in session.execute(
-            select(Verwijzing.id, Verwijzing.onderdeel, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
-                   Verwijzing.gecontracteerde_uren, TrajectStart.gerealiseerde_startdatum,
-                   TrajectStart.bijgestelde_einddatum)
+        uren, dagen = Memo(as_decimal), Memo(as_date)
+        trajecten = (
+            select(Verwijzing.id, Verwijzing.onderdeel, raw(Verwijzing.beoogde_startdatum),
+                   raw(Verwijzing.uiterste_einddatum), raw(Verwijzing.gecontracteerde_uren),
+                   raw(TrajectStart.gerealiseerde_startdatum), raw(TrajectStart.bijgestelde_einddatum))
             .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id).where(in_verwijzingen)
-        ):
-            vid, onderdeel, beoogd, uiterste, uren, gerealiseerd, bijgesteld = row
+        )
+        for row in rijen(session, trajecten):
+            vid, onderdeel, beoogd, uiterste, gecontracteerd, gerealiseerd, bijgesteld = row
+            beoogd, gerealiseerd = dagen(beoogd), dagen(gerealiseerd)
             ctx.trajecten[vid] = _Traject(onderdeel, min(beoogd, termijnen.traject_startdatum(gerealiseerd, beoogd)),
-                                          termijnen.traject_einddatum(uiterste, bijgesteld), uren)
-        for vid, indicator_id, totaal in session.execute(
-            select(Prestatie.verwijzing_id, Prestatie.indicator_id, func.sum(Prestatie.aantal))
+                                          termijnen.traject_einddatum(dagen(uiterste), dagen(bijgesteld)),
+                                          None if gecontracteerd is None else uren(gecontracteerd))
+        totalen = (
+            select(Prestatie.verwijzing_id, Prestatie.indicator_id, raw(func.sum(Prestatie.aantal)))
             .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
-            .where(in_verwijzingen, Prestatie.afgewezen.is_(False))
+            .where(in_verwijzingen, Prestatie.indicator_id.in_(sorted(per_uur)), Prestatie.afgewezen.is_(False))
             .group_by(Prestatie.verwijzing_id, Prestatie.indicator_id)
-        ):
-            ctx.cumulatief[(vid, indicator_id)] = as_decimal(totaal)
-        # The same prestatie (trigger, onderdeel, periode) for one inburgeraar under more than one verwijzing.
-        keys: dict[tuple[int, Any, Any, str], set[int]] = defaultdict(set)
-        for iid, vid, trigger, onderdeel, periode in session.execute(
-            select(Prestatie.inburgeraar_id, Prestatie.verwijzing_id, PrestatieIndicator.trigger,
-                   PrestatieIndicator.onderdeel, Prestatie.periode)
+        )
+        for vid, indicator_id, totaal in rijen(session, totalen) if per_uur else ():
+            ctx.cumulatief[(vid, indicator_id)] = uren(totaal)
+        # The same prestatie (trigger, onderdeel, periode) for one inburgeraar under more than one verwijzing: the
+        # database groups, only the duplicates come back.
+        sleutel = (Prestatie.inburgeraar_id, PrestatieIndicator.trigger, PrestatieIndicator.onderdeel,
+                   Prestatie.periode)
+        meervoud = rijen(session,
+            select(*sleutel)
             .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
             .where(Prestatie.inburgeraar_id.in_(personen), Prestatie.aantal > 0, Prestatie.afgewezen.is_(False))
-        ):
-            keys[(iid, trigger, onderdeel, periode)].add(vid)
-        for (iid, trigger, onderdeel, periode), vids in keys.items():
-            if len(vids) > 1:
-                ctx.dubbel.update((iid, vid, f"{trigger}|{onderdeel}|{periode}") for vid in vids)
+            .group_by(*sleutel).having(func.count(Prestatie.verwijzing_id.distinct()) > 1)
+        )
+        for start in range(0, len(meervoud), _IN_LIMIT):
+            groepen = {tuple(row) for row in meervoud[start:start + _IN_LIMIT]}
+            for iid, vid, trigger, onderdeel, periode in rijen(session,
+                select(*sleutel[:1], Prestatie.verwijzing_id, *sleutel[1:])
+                .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+                .where(Prestatie.inburgeraar_id.in_(sorted({g[0] for g in groepen})), Prestatie.aantal > 0,
+                       Prestatie.afgewezen.is_(False))
+            ):
+                if (iid, trigger, onderdeel, periode) in groepen:
+                    ctx.dubbel.add((iid, vid, f"{trigger}|{onderdeel}|{periode}"))
         ctx._load_pip_fit(session, personen)
         return ctx
 
     def _load_pip_fit(self, session: Session, personen: Any) -> None:
         """Whether each onderdeel fits the PIP in force, by the one rule (cases.onderdeel_fout), evaluated once per
         doelgroep, leerroute and onderdeel: the rule reads nothing else."""
-        pips: dict[int, list[SimpleNamespace]] = defaultdict(list)
-        for iid, versie, leerroute, niveau in session.execute(
+        pips: dict[int, list[Any]] = defaultdict(list)
+        for row in rijen(session,
             select(Pip.inburgeraar_id, Pip.versie, Pip.leerroute, Pip.niveau)
             .where(Pip.inburgeraar_id.in_(personen)).order_by(Pip.inburgeraar_id, Pip.versie)
         ):
-            pips[iid].append(SimpleNamespace(versie=versie, leerroute=leerroute, niveau=niveau))
+            pips[row.inburgeraar_id].append(row)
         onderdelen = {t.onderdeel for t in self.trajecten.values()}
         memo: dict[tuple[Any, Any, Any], str | None] = {}
-        for iid, doelgroep in session.execute(
+        huidige_pip = Inburgeraar.huidige_pip.fget  # the model's own rule: the highest versie
+        for iid, doelgroep in rijen(session,
                 select(Inburgeraar.id, Inburgeraar.doelgroep).where(Inburgeraar.id.in_(personen))):
-            persoon = SimpleNamespace(doelgroep=doelgroep, pips=pips.get(iid, []))
-            persoon.huidige_pip = Inburgeraar.huidige_pip.fget(persoon)  # the model's own rule: highest versie
+            persoon = _Persoon(doelgroep, pips.get(iid, []))
+            pip = huidige_pip(persoon)
+            leerroute = pip.leerroute if pip else None
             for onderdeel in onderdelen:
-                key = (doelgroep, persoon.huidige_pip.leerroute if persoon.huidige_pip else None, onderdeel)
+                key = (doelgroep, leerroute, onderdeel)
                 if key not in memo:
-                    memo[key] = onderdeel_fout(persoon, onderdeel)  # type: ignore[arg-type]
+                    memo[key] = onderdeel_fout(SimpleNamespace(doelgroep=doelgroep, huidige_pip=pip),
+                                               onderdeel)  # type: ignore[arg-type]
                 self.pip_fout[(iid, onderdeel)] = memo[key]
 
     def bevindingen(self, prestatie: Any, indicator: PrestatieIndicator,
                     eenheid: Eenheid) -> list[dict[str, str]]:
         """Every finding about one prestatie, in plain Dutch with the numbers."""
         found: list[dict[str, str]] = []
+        ind = self._indicator(indicator)
         traject = self.trajecten[prestatie.verwijzing_id]
         if eenheid is Eenheid.UUR:
-            maximum = indicator.max_eenheden if indicator.max_eenheden is not None else traject.gecontracteerde_uren
-            totaal = self.cumulatief.get((prestatie.verwijzing_id, indicator.id), Decimal(0))
+            maximum = ind.max_eenheden if ind.max_eenheden is not None else traject.gecontracteerde_uren
+            totaal = self.cumulatief.get((prestatie.verwijzing_id, ind.id), _NUL)
             if maximum is not None and totaal > maximum:
-                bron = ("het maximum van de indicator" if indicator.max_eenheden is not None
+                bron = ("het maximum van de indicator" if ind.max_eenheden is not None
                         else "de gecontracteerde uren")
                 found.append(_f(BUITEN_UREN, f"Totaal {getal(totaal)} uur op deze verwijzing is meer dan "
                                              f"{bron} ({getal(maximum)} uur): {getal(totaal - maximum)} uur te veel."))
-        drempel = indicator.min_aanwezigheid_pct
+        drempel = ind.min_aanwezigheid_pct
         pct = prestatie.aanwezigheid_pct
         if drempel is not None and pct is not None and as_decimal(pct) < drempel:
             found.append(_f(AANWEZIGHEID, f"Aanwezigheid {getal(pct, 1)}% in {prestatie.periode} is lager dan de "
@@ -160,20 +201,28 @@ class _Context:
         if not traject.van <= dag <= traject.tot:
             found.append(_f(BUITEN_PERIODE, f"Prestatiedatum {datum(dag)} valt buiten de verwijzing "
                                             f"({datum(traject.van)} t/m {datum(traject.tot)})."))
-        contract = self.contract
-        if not contract.startdatum <= dag <= contract.einddatum:
+        if not self.contract_van <= dag <= self.contract_tot:
             found.append(_f(BUITEN_PERIODE, f"Prestatiedatum {datum(dag)} valt buiten het contract "
-                                            f"({datum(contract.startdatum)} t/m {datum(contract.einddatum)})."))
+                                            f"({datum(self.contract_van)} t/m {datum(self.contract_tot)})."))
         if prestatie.gemeente_id not in self.gemeenten:
             found.append(_f(GEEN_CONTRACT, "De gemeente waar de inburgeraar op de prestatiedatum woonde, valt niet "
                                            "onder dit contract."))
-        key = f"{indicator.trigger}|{indicator.onderdeel}|{prestatie.periode}"
-        if (prestatie.inburgeraar_id, prestatie.verwijzing_id, key) in self.dubbel:
-            found.append(_f(DUBBEL, f"Dezelfde prestatie ({indicator.trigger.label.lower()}, {prestatie.periode}) "
+        if self.dubbel and (prestatie.inburgeraar_id, prestatie.verwijzing_id,
+                            f"{ind.trigger}|{ind.onderdeel}|{prestatie.periode}") in self.dubbel:
+            found.append(_f(DUBBEL, f"Dezelfde prestatie ({ind.trigger.label.lower()}, {prestatie.periode}) "
                                     "staat ook op een andere verwijzing van deze inburgeraar."))
-        fout = self.pip_fout.get((prestatie.inburgeraar_id, indicator.onderdeel))
+        fout = self.pip_fout.get((prestatie.inburgeraar_id, ind.onderdeel))
         if fout:
             found.append(_f(PIP, fout))
+        return found
+
+    def _indicator(self, indicator: PrestatieIndicator) -> _Indicator:
+        """The indicator's settings the checks read, read from the ORM object once per batch."""
+        found = self.indicatoren.get(indicator.id)
+        if found is None:
+            found = self.indicatoren[indicator.id] = _Indicator(
+                indicator.id, indicator.max_eenheden, indicator.min_aanwezigheid_pct, indicator.trigger,
+                indicator.onderdeel)
         return found
 
 

@@ -5,7 +5,6 @@ What was declared keeps its own numbers (a regel copies units and tarief), so no
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from portal import access, audit
 from portal.audit import AuditActie
 from portal.models import Contract, ContractBudget, Declaratie, PrestatieIndicator, Tarief, User
-from portal.models.billing import Eenheid, IndicatorSoort, Trigger
+from portal.models.billing import Eenheid, IndicatorSoort, Trigger, Voorziening, voorziening_van
 from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
 from portal.models.resultaat import Examenonderdeel
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
@@ -24,38 +23,13 @@ from portal.services.billing.rules import overlapt
 from portal.services.validation import (
     FieldError,
     is_empty,
+    parse_bedrag_cent,
     parse_choice,
     parse_date,
     parse_text,
     parse_whole_number,
     parse_yes_no,
 )
-
-MAX_BEDRAG_CENT = 10_000_000_00  # ten million euro: anything above is a typing error
-_DUIZENDTALLEN = re.compile(r"^\d{1,3}(\.\d{3})+$")
-_BEDRAG = re.compile(r"^\d{1,3}(\.\d{3})*(,\d{1,2})?$|^\d+([.,]\d{1,2})?$")
-
-
-def parse_bedrag_cent(raw: object, *, label: str = "het bedrag") -> int:
-    """An amount in euro as typed ("12,50", "1.234,56", "€ 85") to whole cents; finite and not negative."""
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        raw = str(raw)
-    text = str(raw or "").replace("€", "").replace(" ", "").strip()
-    if not text:
-        raise FieldError(f"Vul {label} in, in euro (bijvoorbeeld 12,50).")
-    if text.startswith("-"):
-        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
-    if not _BEDRAG.match(text):
-        raise FieldError(f"{label.capitalize()} '{text}' is geen bedrag. Gebruik bijvoorbeeld 12,50 of 1.234,56.")
-    if "," in text or _DUIZENDTALLEN.match(text):
-        text = text.replace(".", "").replace(",", ".")  # Dutch notation: "2.400" is two thousand four hundred
-    try:
-        cent = int((Decimal(text) * 100).to_integral_exact())
-    except (InvalidOperation, ArithmeticError) as exc:
-        raise FieldError(f"{label.capitalize()} is geen bedrag met hooguit twee decimalen.") from exc
-    if cent > MAX_BEDRAG_CENT:
-        raise FieldError(f"{label.capitalize()} is onwaarschijnlijk hoog; controleer het bedrag.")
-    return cent
 
 
 def _decimal(raw: object, label: str, *, required: bool) -> Decimal | None:
@@ -130,6 +104,7 @@ class IndicatorInput:
     min_aanwezigheid_pct: Raw = None
     telt_geoorloofd_afwezig: Raw = None
     max_eenheden: Raw = None
+    voorziening: Raw = None
 
 
 # The family each trigger belongs to (DOMAIN.md §6): hours are inspanning, a period is taak, the rest output.
@@ -157,6 +132,8 @@ def add_indicator(session: Session, actor: User, contract: Contract, data: Indic
         str(data.min_aanwezigheid_pct or "").strip().removesuffix("%").strip(), label="het percentage", minimum=0,
         maximum=100, required=False))
     maximum = errors.run("max_eenheden", lambda: _decimal(data.max_eenheden, "het maximum", required=False))
+    voorziening = errors.run("voorziening", lambda: parse_choice(
+        Voorziening, data.voorziening, "Kies de voorziening, of laat leeg.", required=False))
     if onderdeel is not None and onderdeel not in contract.onderdelen:
         errors.add("onderdeel", f"{onderdeel.label} valt niet onder dit contract. Kies een onderdeel van het contract.")
     if activiteit is not None and onderdeel is not None and activiteit not in ACTIVITEITEN_PER_ONDERDEEL[onderdeel]:
@@ -174,6 +151,7 @@ def add_indicator(session: Session, actor: User, contract: Contract, data: Indic
         min_aanwezigheid_pct=pct, telt_geoorloofd_afwezig=parse_yes_no(data.telt_geoorloofd_afwezig)
         if not is_empty(data.telt_geoorloofd_afwezig) else False,
         max_eenheden=maximum,
+        voorziening=None if onderdeel is not None and voorziening is voorziening_van(onderdeel, None) else voorziening,
     )
     session.add(indicator)
     session.flush()

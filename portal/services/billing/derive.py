@@ -12,16 +12,14 @@ new debet regel on the next concept declaratie. A regel that waits for a decisio
 
 from __future__ import annotations
 
-import enum
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
@@ -53,15 +51,17 @@ from portal.models.resultaat import (
     TaalschakelResultaat,
 )
 from portal.services.billing import checks
+from portal.services.billing.bulk import Memo, bulk_insert, raw, rijen, zonder_gc
 from portal.services.billing.rules import (
     Periode,
+    Prijzen,
     bedrag_cent,
     betalende_gemeente,
+    betalende_gemeente_expr,
     periode_uit_code,
     periode_van,
-    tarief_op,
 )
-from portal.services.validation import as_decimal
+from portal.services.validation import as_date, as_decimal
 
 _ZERO = Decimal(0)
 _TWO = Decimal("0.01")
@@ -70,9 +70,10 @@ _IN_LIMIT = 5000
 _GELOPEN = (VerwijzingStatus.GESTART, VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN)
 
 
-@dataclass(frozen=True)
-class Gemeten:
-    """A prestatie as the registrations say it is now."""
+class Gemeten(NamedTuple):
+    """A prestatie as the registrations say it is now; `gemeente_id` is the paying gemeente where the measuring
+    query selected it (betalende_gemeente_expr), None where it is looked up afterwards. A tuple: a run makes
+    tens of thousands."""
 
     verwijzing_id: int
     inburgeraar_id: int
@@ -80,6 +81,7 @@ class Gemeten:
     prestatiedatum: date
     aantal: Decimal
     aanwezigheid_pct: Decimal | None = None
+    gemeente_id: int | None = None
 
 
 @dataclass
@@ -134,19 +136,20 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
         _record_run(session, contract, periode, started, result, actor)
         return result
 
-    for indicator in indicatoren:
-        gemeten = _measure(session, contract, indicator, periode, scope)
-        _upsert(session, indicator, gemeten, scope, periode, result, started)
-    # What needs regels: what this run stored (berekend_op is the run's start), what the caller names, and in a
-    # full run what never got a regel (e.g. there was no tarief yet at the time).
-    touched = Prestatie.berekend_op == started
-    if opnieuw:
-        touched = or_(touched, Prestatie.id.in_(sorted(opnieuw)))
-    if scope.alles:
-        touched = or_(touched, and_(
-            Prestatie.aantal > 0, Prestatie.afgewezen.is_(False),
-            ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists()))
-    _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
+    with zonder_gc():
+        for indicator in indicatoren:
+            gemeten = _measure(session, contract, indicator, periode, scope)
+            _upsert(session, indicator, gemeten, scope, periode, result, started)
+        # What needs regels: what this run stored (berekend_op is the run's start), what the caller names, and in a
+        # full run what never got a regel (e.g. there was no tarief yet at the time).
+        touched = Prestatie.berekend_op == started
+        if opnieuw:
+            touched = or_(touched, Prestatie.id.in_(sorted(opnieuw)))
+        if scope.alles:
+            touched = or_(touched, and_(
+                Prestatie.aantal > 0, Prestatie.afgewezen.is_(False),
+                ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists()))
+        _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
     _record_run(session, contract, periode, started, result, actor)
     return result
 
@@ -195,13 +198,16 @@ def _scope(session: Session, contract: Contract, periode: Periode,
     scope = _Scope(alles=gedraaid is None or contract_gewijzigd)
     in_contract = Verwijzing.contract_id == contract.id
     soort = contract.declaratieperiode
-    changed = session.execute(
-        select(Presentie.verwijzing_id, Presentie.datum)
-        .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
-        .where(Presentie.updated_at > watermark, Presentie.datum <= periode.tot, in_contract)
-    )
-    for verwijzing_id, datum in changed:
-        scope.uren.setdefault(periode_van(datum, soort).code, set()).add(verwijzing_id)
+    # The sessions changed since, found by the updated_at index alone and kept to the contract here: joined to the
+    # contract's verwijzingen in SQL, SQLite walks every session of the contract instead (1 s on 1 M rows).
+    changed = rijen(session,
+        select(Presentie.verwijzing_id, Presentie.datum).where(Presentie.updated_at > watermark))
+    if changed:
+        eigen = set(session.scalars(select(Verwijzing.id).where(in_contract)))
+        periode_code = Memo(lambda datum: periode_van(datum, soort).code)
+        for verwijzing_id, datum in changed:
+            if verwijzing_id in eigen and datum <= periode.tot:
+                scope.uren.setdefault(periode_code(datum), set()).add(verwijzing_id)
     others = [
         select(Verwijzing.id).where(in_contract, Verwijzing.updated_at > watermark),
         select(TrajectStart.verwijzing_id).join(Verwijzing, Verwijzing.id == TrajectStart.verwijzing_id)
@@ -265,22 +271,38 @@ def _in_ids(column: Any, ids: set[int] | None) -> Any:
 
 def _uren_in_periode(session: Session, base: Any, indicator: PrestatieIndicator, periode: Periode,
                      ids: set[int] | None) -> list[Gemeten]:
-    """Hours present (and geoorloofd absent when the contract pays it) per verwijzing in one periode."""
-    rows = session.execute(
-        select(Verwijzing.id, Verwijzing.inburgeraar_id, func.sum(Presentie.uren_aanwezig),
-               func.sum(Presentie.uren_afwezig_geoorloofd), func.sum(Presentie.uren_afwezig_ongeoorloofd),
-               func.max(Presentie.datum))
+    """Hours present (and geoorloofd absent when the contract pays it) per verwijzing in one periode, with the
+    gemeente that pays on the last day of it."""
+    totalen = (
+        select(Verwijzing.id.label("verwijzing_id"), Verwijzing.inburgeraar_id.label("inburgeraar_id"),
+               raw(func.sum(Presentie.uren_aanwezig)).label("aanwezig"),
+               raw(func.sum(Presentie.uren_afwezig_geoorloofd)).label("geoorloofd"),
+               raw(func.sum(Presentie.uren_afwezig_ongeoorloofd)).label("ongeoorloofd"),
+               func.max(Presentie.datum).label("laatste"))
         .join(Presentie, Presentie.verwijzing_id == Verwijzing.id)
         .where(base, Presentie.datum >= periode.van, Presentie.datum <= periode.tot, _in_ids(Verwijzing.id, ids),
                True if indicator.activiteit is None else Presentie.activiteit == indicator.activiteit)
         .group_by(Verwijzing.id, Verwijzing.inburgeraar_id)
-    )
+    ).subquery()
+    c = totalen.c
+    rows = rijen(session, select(c.verwijzing_id, c.inburgeraar_id, c.aanwezig, c.geoorloofd, c.ongeoorloofd,
+                                 raw(c.laatste), betalende_gemeente_expr(c.inburgeraar_id, c.laatste)))
+    # Hours and days repeat: each distinct sum and day is converted, and each distinct combination measured by the
+    # one attendance rule, once.
+    uren, dagen = Memo(as_decimal), Memo(as_date)
+    pcts: dict[tuple[Any, Any, Any], tuple[Decimal, Decimal | None]] = {}
+    telt_geoorloofd = indicator.telt_geoorloofd_afwezig
+    code = periode.code
     found = []
-    for verwijzing_id, inburgeraar_id, aanwezig, geoorloofd, ongeoorloofd, laatste in rows:
-        aanwezig, geoorloofd = as_decimal(aanwezig), as_decimal(geoorloofd)
-        aantal = aanwezig + geoorloofd if indicator.telt_geoorloofd_afwezig else aanwezig
-        pct = aanwezigheid.percentage(aanwezig, geoorloofd + as_decimal(ongeoorloofd))
-        found.append(Gemeten(verwijzing_id, inburgeraar_id, periode.code, laatste, aantal, pct))
+    for verwijzing_id, inburgeraar_id, aanwezig_raw, geoorloofd_raw, ongeoorloofd_raw, laatste, gemeente_id in rows:
+        key = (aanwezig_raw, geoorloofd_raw, ongeoorloofd_raw)
+        gemeten = pcts.get(key)
+        if gemeten is None:
+            aanwezig, geoorloofd = uren(aanwezig_raw), uren(geoorloofd_raw)
+            aantal = aanwezig + geoorloofd if telt_geoorloofd else aanwezig
+            gemeten = pcts[key] = (aantal, aanwezigheid.percentage(aanwezig, geoorloofd + uren(ongeoorloofd_raw)))
+        found.append(Gemeten(verwijzing_id, inburgeraar_id, code, dagen(laatste), gemeten[0], gemeten[1],
+                             gemeente_id))
     return found
 
 
@@ -325,10 +347,13 @@ def _eenmalig(session: Session, base: Any, indicator: PrestatieIndicator, period
     einde = periode.tot
     kolommen = (Verwijzing.id, Verwijzing.inburgeraar_id)
     if trigger is Trigger.START:
-        rows = session.execute(select(*kolommen, TrajectStart.gerealiseerde_startdatum)
-                               .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
-                               .where(scoped, TrajectStart.gerealiseerde_startdatum <= einde))
-        return [Gemeten(v, i, EENMALIG, d, Decimal(1)) for v, i, d in rows]
+        startdatum = TrajectStart.gerealiseerde_startdatum
+        rows = rijen(session, select(*kolommen, raw(startdatum),
+                                     betalende_gemeente_expr(Verwijzing.inburgeraar_id, startdatum))
+                     .join(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+                     .where(scoped, startdatum <= einde))
+        een, dagen = Decimal(1), Memo(as_date)
+        return [Gemeten(v, i, EENMALIG, dagen(d), een, None, g) for v, i, d, g in rows]
     if trigger is Trigger.UREN_MIJLPAAL:
         return _mijlpaal(session, scoped, indicator, einde)
     if trigger is Trigger.EXAMEN_GESLAAGD:
@@ -430,10 +455,13 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
                 gewijzigd.append((prestatie_id, None))
         elif g.aantal != aantal or g.aanwezigheid_pct != pct:
             gewijzigd.append((prestatie_id, g))
-    betaler = betalende_gemeente(session, [(g.inburgeraar_id, g.prestatiedatum) for g in nieuw])
-    _bulk_insert(session, Prestatie.__table__, [
-        {"verwijzing_id": g.verwijzing_id, "indicator_id": indicator.id, "periode": g.periode,
-         "inburgeraar_id": g.inburgeraar_id, "gemeente_id": betaler[(g.inburgeraar_id, g.prestatiedatum)],
+    betaler = betalende_gemeente(session, [(g.inburgeraar_id, g.prestatiedatum) for g in nieuw
+                                           if g.gemeente_id is None])
+    indicator_id = indicator.id
+    bulk_insert(session, Prestatie.__table__, [
+        {"verwijzing_id": g.verwijzing_id, "indicator_id": indicator_id, "periode": g.periode,
+         "inburgeraar_id": g.inburgeraar_id,
+         "gemeente_id": betaler[(g.inburgeraar_id, g.prestatiedatum)] if g.gemeente_id is None else g.gemeente_id,
          "prestatiedatum": g.prestatiedatum, "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct,
          "afgewezen": False, "berekend_op": now}
         for g in nieuw
@@ -445,31 +473,6 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
         session.execute(update(Prestatie).where(Prestatie.id == prestatie_id).values(**values))
     result.nieuwe_prestaties += len(nieuw)
     result.gewijzigde_prestaties += len(gewijzigd)
-
-
-def _bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL with psycopg (its executemany sends the rows
-    one by one), executemany elsewhere (fast on SQLite). JSON values are written as JSON text."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        columns = list(rows[0])
-        json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
-        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([_copy_value(row[c], c in json_columns) for c in columns])
-        return
-    for start in range(0, len(rows), _IN_LIMIT):
-        session.execute(insert(table), rows[start:start + _IN_LIMIT])
-
-
-def _copy_value(value: Any, is_json: bool) -> Any:
-    if is_json:
-        return None if value is None else json.dumps(value, ensure_ascii=False)
-    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _existing(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple[int, str], Gemeten],
@@ -512,8 +515,7 @@ class _Regel:
     declaratie_status: DeclaratieStatus
 
 
-@dataclass(frozen=True, slots=True)
-class _Prestatie:
+class _Prestatie(NamedTuple):
     """The columns of a prestatie the regels step needs (no ORM object per row: a run can touch 20,000)."""
 
     id: int
@@ -534,18 +536,19 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
     if not indicatoren:
         return
     selected = and_(Prestatie.indicator_id.in_(list(indicatoren)), touched)
+    decimalen, dagen = Memo(as_decimal), Memo(as_date)
     prestaties = [
-        _Prestatie(row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_decimal(row[7]),
-                   None if row[8] is None else as_decimal(row[8]), row[9])
-        for row in session.execute(select(
+        _Prestatie(pid, vid, iid, code, persoon, gemeente, dagen(dag), decimalen(aantal),
+                   None if pct is None else decimalen(pct), bool(afgewezen))
+        for pid, vid, iid, code, persoon, gemeente, dag, aantal, pct, afgewezen in rijen(session, select(
             Prestatie.id, Prestatie.verwijzing_id, Prestatie.indicator_id, Prestatie.periode, Prestatie.inburgeraar_id,
-            Prestatie.gemeente_id, Prestatie.prestatiedatum, Prestatie.aantal, Prestatie.aanwezigheid_pct,
-            Prestatie.afgewezen).where(selected).order_by(Prestatie.id))
+            Prestatie.gemeente_id, raw(Prestatie.prestatiedatum), raw(Prestatie.aantal),
+            raw(Prestatie.aanwezigheid_pct), raw(Prestatie.afgewezen)).where(selected).order_by(Prestatie.id))
     ]
     if not prestaties:
         return
     regels: dict[int, list[_Regel]] = defaultdict(list)
-    for row in session.execute(
+    for row in rijen(session,
         select(DeclaratieRegel.prestatie_id, DeclaratieRegel.id, DeclaratieRegel.declaratie_id,
                DeclaratieRegel.aantal, DeclaratieRegel.bedrag_cent, DeclaratieRegel.status,
                DeclaratieRegel.credit_van_regel_id, Declaratie.status)
@@ -555,18 +558,19 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
     ):
         regels[row[0]].append(_Regel(row[1], row[2], as_decimal(row[3]), row[4], row[5], row[6], row[7]))
     declaraties = _Declaraties(session, contract, periode)
+    prijzen = Prijzen()
     nieuwe: list[dict[str, Any]] = []
     for prestatie in prestaties:
         if prestatie.afgewezen:
             continue  # rejected: declared again only when the aanbieder asks for it
-        eigen = regels[prestatie.id]
+        eigen = regels.get(prestatie.id, ())
         gecrediteerd = {r.credit_van for r in eigen if r.credit_van is not None}
         levend = [r for r in eigen if r.credit_van is None and r.id not in gecrediteerd
-                  and r.status is not RegelStatus.AFGEWEZEN]
+                  and r.status is not RegelStatus.AFGEWEZEN] if eigen else eigen
         indicator = indicatoren[prestatie.indicator_id]
         if not levend:
             if prestatie.aantal > 0:
-                regel = _debet(prestatie, indicator, declaraties, result)
+                regel = _debet(prestatie, indicator, declaraties, prijzen, result)
                 if regel:
                     nieuwe.append(regel)
             continue
@@ -576,13 +580,13 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
         if huidig.declaratie_status is DeclaratieStatus.CONCEPT:
             _update_concept(session, huidig, prestatie, indicator, result)
         elif huidig.status is RegelStatus.GOEDGEKEURD:
-            target = declaraties.concept_for(prestatie)
-            nieuwe.append({"declaratie_id": target.id, "prestatie_id": prestatie.id, "credit_van_regel_id": huidig.id,
+            target_id = declaraties.concept_id(prestatie.gemeente_id)
+            nieuwe.append({"declaratie_id": target_id, "prestatie_id": prestatie.id, "credit_van_regel_id": huidig.id,
                            **_copy_of(session, huidig.id), "status": RegelStatus.INGEDIEND, "bevindingen": None})
             result.credit_regels += 1
-            result.declaraties.add(target.id)
+            result.declaraties.add(target_id)
             if prestatie.aantal > 0:
-                regel = _debet(prestatie, indicator, declaraties, result)
+                regel = _debet(prestatie, indicator, declaraties, prijzen, result)
                 if regel:
                     nieuwe.append(regel)
         # else: the regel waits for the contractmanager; once decided, the next run settles the difference.
@@ -592,7 +596,7 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
         now = utcnow()
         for regel in nieuwe:
             regel["created_at"] = regel["updated_at"] = now
-        _bulk_insert(session, DeclaratieRegel.__table__, nieuwe)
+        bulk_insert(session, DeclaratieRegel.__table__, nieuwe)
         result.nieuwe_regels += len(nieuwe)
     session.flush()
 
@@ -605,18 +609,19 @@ def _copy_of(session: Session, regel_id: int) -> dict[str, Any]:
             "tarief_cent": original.tarief_cent, "bedrag_cent": -original.bedrag_cent}
 
 
-def _debet(prestatie: _Prestatie, indicator: PrestatieIndicator, declaraties: _Declaraties,
+def _debet(prestatie: _Prestatie, indicator: PrestatieIndicator, declaraties: _Declaraties, prijzen: Prijzen,
            result: RunResult) -> dict[str, Any] | None:
     """A new debet regel at the tarief valid on the prestatiedatum; None (counted) when no tarief applies."""
-    tarief = tarief_op(indicator.tarieven, prestatie.prestatiedatum, prestatie.gemeente_id)
+    tarief = prijzen.tarief(indicator, prestatie.prestatiedatum, prestatie.gemeente_id)
     if tarief is None:
         result.zonder_tarief += 1
         return None
-    target = declaraties.concept_for(prestatie)
-    result.declaraties.add(target.id)
-    return {"declaratie_id": target.id, "prestatie_id": prestatie.id, "credit_van_regel_id": None,
-            "tarief_id": tarief.id, "eenheid": tarief.eenheid, "aantal": prestatie.aantal,
-            "tarief_cent": tarief.bedrag_cent, "bedrag_cent": bedrag_cent(prestatie.aantal, tarief.bedrag_cent),
+    target_id = declaraties.concept_id(prestatie.gemeente_id)
+    result.declaraties.add(target_id)
+    tarief_id, eenheid, tarief_cent = prijzen.kolommen(tarief)
+    return {"declaratie_id": target_id, "prestatie_id": prestatie.id, "credit_van_regel_id": None,
+            "tarief_id": tarief_id, "eenheid": eenheid, "aantal": prestatie.aantal,
+            "tarief_cent": tarief_cent, "bedrag_cent": prijzen.bedrag(prestatie.aantal, tarief_cent),
             "status": RegelStatus.INGEDIEND, "bevindingen": None}
 
 
@@ -643,16 +648,20 @@ class _Declaraties:
         self.contract = contract
         self.periode = periode
         self.cache: dict[tuple[int, str], Declaratie] = {}
+        self.concept: dict[int, int] = {}
 
-    def concept_for(self, prestatie: _Prestatie) -> Declaratie:
-        """The run's own concept declaratie for the prestatie's gemeente, or the first later one still open: what
+    def concept_id(self, gemeente_id: int) -> int:
+        """The id of the run's own concept declaratie for the gemeente, or of the first later one still open: what
         was registered late for a periode already declared goes on the next declaratie."""
-        huidige = self.periode
-        while True:
-            declaratie = self._get(prestatie.gemeente_id, huidige)
-            if declaratie.status is DeclaratieStatus.CONCEPT:
-                return declaratie
-            huidige = huidige.volgende()
+        if gemeente_id not in self.concept:
+            huidige = self.periode
+            while True:
+                declaratie = self._get(gemeente_id, huidige)
+                if declaratie.status is DeclaratieStatus.CONCEPT:
+                    break
+                huidige = huidige.volgende()
+            self.concept[gemeente_id] = declaratie.id
+        return self.concept[gemeente_id]
 
     def _get(self, gemeente_id: int, periode: Periode) -> Declaratie:
         key = (gemeente_id, periode.code)

@@ -20,7 +20,8 @@ from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session
 
 from portal.models import Declaratie, DeclaratieRegel, Gemeente, Prestatie, PrestatieIndicator, Verwijzing
-from portal.models.billing import VOORZIENING_VAN, RegelStatus, Voorziening
+from portal.models.billing import RegelStatus, Voorziening, voorziening_van
+from portal.services.billing.spuk import InburgeraarKosten
 from portal.spreadsheets.write import csv_safe
 
 # What each decision is called in the retour message.
@@ -55,7 +56,7 @@ def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
     """The declaratie's regels in a stable order, numbered from 1."""
     rows = session.execute(
         select(DeclaratieRegel, Prestatie, PrestatieIndicator.code, PrestatieIndicator.naam,
-               PrestatieIndicator.onderdeel, Verwijzing.kenmerk)
+               PrestatieIndicator.onderdeel, PrestatieIndicator.voorziening, Verwijzing.kenmerk)
         .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
         .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
         .join(Verwijzing, Verwijzing.id == Prestatie.verwijzing_id)
@@ -63,11 +64,11 @@ def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
         .order_by(Verwijzing.kenmerk, PrestatieIndicator.code, Prestatie.periode, DeclaratieRegel.id)
     )
     found = []
-    for n, (regel, prestatie, code, naam, onderdeel, kenmerk) in enumerate(rows, start=1):
+    for n, (regel, prestatie, code, naam, onderdeel, eigen, kenmerk) in enumerate(rows, start=1):
         found.append(ExportRegel(
             regelnummer=n, referentie=f"R{regel.id}",
             vorige_referentie=f"R{regel.credit_van_regel_id}" if regel.credit_van_regel_id else None,
-            verwijzing=kenmerk, indicator=code, omschrijving=naam, voorziening=VOORZIENING_VAN[onderdeel].value,
+            verwijzing=kenmerk, indicator=code, omschrijving=naam, voorziening=voorziening_van(onderdeel, eigen).value,
             periode=prestatie.periode, prestatiedatum=prestatie.prestatiedatum, eenheid=regel.eenheid.value,
             aantal=f"{regel.aantal:.2f}", tarief_cent=regel.tarief_cent, bedrag_cent=regel.bedrag_cent,
             debet_credit="C" if regel.is_credit else "D", status=_STATUS_325[regel.status],
@@ -192,10 +193,11 @@ class Kosten:
 
 def spuk_kosten(session: Session, declaratie_ids: Any) -> list[Kosten]:
     """Costs of the submitted declaraties among `declaratie_ids` (a scoped id query), per gemeente, voorziening
-    (leerroute, maatschappelijke begeleiding, PVT, MAP) and year: one aggregate, for the SPUK verantwoording."""
+    (leerroute, maatschappelijke begeleiding, PVT, MAP, tolken) and year of the prestatiedatum: one aggregate, for
+    the SPUK verantwoording."""
     jaar = extract("year", Prestatie.prestatiedatum)
     rows = session.execute(
-        select(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel,
+        select(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel, PrestatieIndicator.voorziening,
                func.sum(DeclaratieRegel.bedrag_cent),
                func.sum(case((DeclaratieRegel.status == RegelStatus.GOEDGEKEURD, DeclaratieRegel.bedrag_cent),
                              else_=0)))
@@ -204,11 +206,11 @@ def spuk_kosten(session: Session, declaratie_ids: Any) -> list[Kosten]:
         .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
         .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
         .where(Declaratie.id.in_(declaratie_ids))
-        .group_by(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel)
+        .group_by(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel, PrestatieIndicator.voorziening)
     )
     totals: dict[tuple[str, str, int, Voorziening], list[int]] = defaultdict(lambda: [0, 0])
-    for naam, code, year, onderdeel, gedeclareerd, goedgekeurd in rows:
-        key = (naam, code, int(year), VOORZIENING_VAN[onderdeel])
+    for naam, code, year, onderdeel, eigen, gedeclareerd, goedgekeurd in rows:
+        key = (naam, code, int(year), voorziening_van(onderdeel, eigen))
         totals[key][0] += int(gedeclareerd or 0)
         totals[key][1] += int(goedgekeurd or 0)
     volgorde = list(Voorziening)
@@ -226,3 +228,77 @@ def spuk_csv(kosten: list[Kosten]) -> bytes:
         writer.writerow([csv_safe(v) for v in (k.gemeente, k.cbs_code, k.jaar, k.voorziening.value,
                                                k.gedeclareerd_cent, k.goedgekeurd_cent)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# --- SPUK per inburgeraar -------------------------------------------------------------------------------------
+# The person is named by the portal's number only: the verantwoording needs cost per person, not who it is.
+
+def _per_inburgeraar_kolommen() -> tuple[str, ...]:
+    per_voorziening = tuple(f"{v.value}_{soort}_cent" for v in Voorziening for soort in ("gedeclareerd", "goedgekeurd"))
+    return ("portaalnummer", "doelgroep", "huisvestingsjaar", "gemeente", "cbs_code", *per_voorziening,
+            "gedeclareerd_cent", "goedgekeurd_cent", "spuk_cent", "verschil_cent")
+
+
+def _per_inburgeraar_waarden(r: InburgeraarKosten) -> list[Any]:
+    per_voorziening: list[Any] = []
+    for v in Voorziening:
+        b = r.per_voorziening.get(v)
+        per_voorziening += [b.gedeclareerd_cent if b else 0, b.goedgekeurd_cent if b else 0]
+    return [r.inburgeraar_id, r.doelgroep.value, r.huisvestingsjaar or "", r.gemeente, r.cbs_code, *per_voorziening,
+            r.gedeclareerd_cent, r.goedgekeurd_cent, r.spuk_cent, r.verschil_cent]
+
+
+def spuk_inburgeraars_csv(rijen: list[InburgeraarKosten]) -> bytes:
+    """Costs per inburgeraar and voorziening against the SPUK per person (semicolons, UTF-8 with BOM, cents,
+    formula-safe)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(_per_inburgeraar_kolommen())
+    for r in rijen:
+        writer.writerow([csv_safe(v) for v in _per_inburgeraar_waarden(r)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def spuk_inburgeraars_xlsx(rijen: list[InburgeraarKosten]) -> bytes:
+    """The same as a workbook in euros, with a second sheet per year: the SPUK tranche against approved cost.
+    Every text is a string cell, never a formula."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0"})
+    money = workbook.add_format({"num_format": "#,##0.00"})
+    sheet = workbook.add_worksheet("Per inburgeraar")
+    koppen = ["Portaalnummer", "Doelgroep", "Huisvestingsjaar", "Gemeente (betaalt)",
+              *[f"{v.label}: goedgekeurd (€)" for v in Voorziening], "Gedeclareerd (€)", "Goedgekeurd (€)",
+              "SPUK per persoon (€)", "SPUK min goedgekeurd (€)"]
+    for col, kop in enumerate(koppen):
+        sheet.write_string(0, col, kop, bold)
+    for row, r in enumerate(rijen, start=1):
+        sheet.write_number(row, 0, r.inburgeraar_id)
+        sheet.write_string(row, 1, r.doelgroep.label)
+        if r.huisvestingsjaar:
+            sheet.write_number(row, 2, r.huisvestingsjaar)
+        sheet.write_string(row, 3, r.gemeente)
+        bedragen = [r.per_voorziening[v].goedgekeurd_cent if v in r.per_voorziening else 0 for v in Voorziening]
+        for col, cent in enumerate([*bedragen, r.gedeclareerd_cent, r.goedgekeurd_cent, r.spuk_cent,
+                                    r.verschil_cent], start=4):
+            sheet.write_number(row, col, cent / 100, money)
+    sheet.set_column(0, len(koppen) - 1, 16)
+    sheet.freeze_panes(1, 0)
+    jaren = workbook.add_worksheet("Per jaar")
+    for col, kop in enumerate(("Portaalnummer", "Gemeente (betaalt)", "Jaar", "SPUK dat jaar (€)",
+                               "Goedgekeurd dat jaar (€)")):
+        jaren.write_string(0, col, kop, bold)
+    row = 1
+    for r in rijen:
+        for jaar, budget, goedgekeurd in r.jaren():
+            jaren.write_number(row, 0, r.inburgeraar_id)
+            jaren.write_string(row, 1, r.gemeente)
+            jaren.write_number(row, 2, jaar)
+            if budget is not None:
+                jaren.write_number(row, 3, budget / 100, money)
+            jaren.write_number(row, 4, goedgekeurd / 100, money)
+            row += 1
+    jaren.set_column(0, 4, 18)
+    workbook.close()
+    return buffer.getvalue()

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.domain import termijnen
@@ -80,10 +81,16 @@ def laatst_afgesloten(today: date, soort: Declaratieperiode) -> Periode:
 
 # --- who pays -------------------------------------------------------------------------------------
 
+def betalende_gemeente_expr(inburgeraar_id: Any, prestatiedatum: Any) -> ColumnElement[int]:
+    """SQL for the gemeente that pays a prestatie: the inburgeraar's gemeente on the prestatiedatum (columns or
+    values). The only place billing decides it; where someone lived on a date is the residence-history rule of
+    portal.services.chain.woonplaats. The measuring queries select it with each prestatie."""
+    return gemeente_op_expr(inburgeraar_id, prestatiedatum)
+
+
 def betalende_gemeente(session: Session, wanneer: Iterable[tuple[int, date]]) -> dict[tuple[int, date], int]:
-    """The gemeente that pays a prestatie: the inburgeraar's gemeente on the prestatiedatum, per
-    (inburgeraar_id, prestatiedatum). The only place billing decides it; where someone lived on a date is the
-    residence-history rule of portal.services.chain.woonplaats (one query per distinct date, ids in slices)."""
+    """`betalende_gemeente_expr` for prestaties whose date is known only in Python, per (inburgeraar_id,
+    prestatiedatum): one query per distinct date, ids in slices."""
     per_dag: dict[date, set[int]] = defaultdict(set)
     for inburgeraar_id, dag in wanneer:
         per_dag[dag].add(inburgeraar_id)
@@ -93,7 +100,7 @@ def betalende_gemeente(session: Session, wanneer: Iterable[tuple[int, date]]) ->
         for start in range(0, len(ids), _IN_LIMIT):
             chunk = ids[start:start + _IN_LIMIT]
             persoon = aliased(Inburgeraar)  # the expression reads Inburgeraar itself: the outer row is an alias
-            rows = session.execute(select(persoon.id, gemeente_op_expr(persoon.id, dag))
+            rows = session.execute(select(persoon.id, betalende_gemeente_expr(persoon.id, dag))
                                    .where(persoon.id.in_(chunk)))
             found.update({(inburgeraar_id, dag): gemeente_id for inburgeraar_id, gemeente_id in rows})
     return found
@@ -107,6 +114,37 @@ def tarief_op(tarieven: Sequence[Tarief], dag: date, gemeente_id: int) -> Tarief
     eigen = [t for t in geldig if t.gemeente_id == gemeente_id]
     algemeen = [t for t in geldig if t.gemeente_id is None]
     return (eigen or algemeen or [None])[0]
+
+
+class Prijzen:
+    """`tarief_op` and `bedrag_cent` over many prestaties: each distinct (indicator, day, gemeente) and (aantal,
+    tarief) is priced once by those two rules."""
+
+    def __init__(self) -> None:
+        self._tarieven: dict[tuple[int, date, int], Tarief | None] = {}
+        self._bedragen: dict[tuple[Decimal, int], int] = {}
+        self._kolommen: dict[int, tuple[int, Any, int]] = {}
+
+    def tarief(self, indicator: Any, dag: date, gemeente_id: int) -> Tarief | None:
+        """tarief_op for an indicator (with its tarieven loaded)."""
+        key = (indicator.id, dag, gemeente_id)
+        if key not in self._tarieven:
+            self._tarieven[key] = tarief_op(indicator.tarieven, dag, gemeente_id)
+        return self._tarieven[key]
+
+    def kolommen(self, tarief: Tarief) -> tuple[int, Any, int]:
+        """The tarief's id, eenheid and bedrag_cent, read from the ORM object once."""
+        found = self._kolommen.get(id(tarief))
+        if found is None:
+            found = self._kolommen[id(tarief)] = (tarief.id, tarief.eenheid, tarief.bedrag_cent)
+        return found
+
+    def bedrag(self, aantal: Decimal, tarief_cent: int) -> int:
+        """bedrag_cent."""
+        key = (aantal, tarief_cent)
+        if key not in self._bedragen:
+            self._bedragen[key] = bedrag_cent(aantal, tarief_cent)
+        return self._bedragen[key]
 
 
 def overlapt(a_van: date, a_tot: date | None, b_van: date, b_tot: date | None) -> bool:

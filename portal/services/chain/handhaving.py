@@ -18,9 +18,15 @@ from portal.audit import AuditActie
 from portal.models import Inburgeraar, Presentie, User, Verwijzing
 from portal.models.handhaving import Handhaving, HandhavingBeleid, HandhavingGrond, HandhavingSoort
 from portal.services import Errors, Raw
-from portal.services.billing.contracten import parse_bedrag_cent
 from portal.services.billing.rules import euro
-from portal.services.validation import is_empty, parse_choice, parse_past_date, parse_text, parse_whole_number
+from portal.services.validation import (
+    is_empty,
+    parse_bedrag_cent,
+    parse_choice,
+    parse_past_date,
+    parse_text,
+    parse_whole_number,
+)
 
 
 @dataclass

@@ -12,8 +12,7 @@ from portal.audit import AuditActie
 from portal.domain import kpi
 from portal.models import Gemeente, KpiJaarInstelling, User
 from portal.services import Errors, Raw
-from portal.services.billing.contracten import parse_bedrag_cent
-from portal.services.validation import parse_whole_number
+from portal.services.validation import parse_bedrag_cent, parse_whole_number
 
 
 @dataclass

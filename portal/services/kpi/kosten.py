@@ -20,12 +20,10 @@ from portal.domain.kpi import KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.models import Declaratie, DeclaratieRegel, Inburgeraar, Prestatie, User
 from portal.models.billing import RegelStatus
-from portal.models.enums import Doelgroep
 from portal.services.billing.exports import spuk_kosten
+from portal.services.billing.spuk import SPUK_NORM_CENT
 from portal.services.kpi import instellingen
 from portal.services.kpi.gegevens import KpiFilters
-
-SPUK_NORM_CENT = {Doelgroep.ASIELSTATUSHOUDER: 1_271_200, Doelgroep.GEZINSMIGRANT_OVERIG: 58_900}
 
 
 def declaratie_ids(user: User, filters: KpiFilters) -> object:
@@ -64,9 +62,10 @@ def kosten(session: Session, user: User, filters: KpiFilters, periode: Periode, 
     return KpiResultaat(
         "kosten", "Kosten",
         "Goedgekeurde declaratieregels (na verrekening van creditregels) naar het jaar van de prestatie, per "
-        "gemeente en voorziening (leerroute, maatschappelijke begeleiding, PVT, MAP), naast het SPUK-bedrag dat de "
-        "gemeente voor dat jaar heeft ingevuld. Per inburgeraar: de goedgekeurde kosten tot het einde van de "
-        "periode naast € 12.712 (asielstatushouder, verdeeld over drie jaar) of € 589 (gezins- en overige migrant).",
+        "gemeente en voorziening (leerroute, maatschappelijke begeleiding, PVT, MAP, tolken), naast het "
+        "SPUK-bedrag dat de gemeente voor dat jaar heeft ingevuld. Per inburgeraar: de goedgekeurde kosten tot het "
+        "einde van de periode naast € 12.712 (asielstatushouder, verdeeld over drie jaar) of € 589 (gezins- en "
+        "overige migrant).",
         "Declaraties (goedgekeurde regels), SPUK-bedragen per gemeente en jaar (001 §4.2).",
         rijen,
     )

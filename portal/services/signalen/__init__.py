@@ -1,4 +1,4 @@
-"""The regie signals: thresholds (`drempels`), metrics gathered by one set-based query (`metrics`) and the
+"""The regie signals: thresholds (`drempels`), metrics gathered by a few set-based queries (`metrics`) and the
 rules that turn them into signals (`regels`).
 
 The caseload overview, the case page, the export and the benchmark all call `caseload()`, so a signal
@@ -22,8 +22,9 @@ from portal.services.signalen.metrics import (
     Filters,
     VerwijzingCijfers,
     aanwezigheid_venster,
-    group_rows,
-    metrics_query,
+    caseload_queries,
+    fold_cases,
+    load_cases,
     presentie_per_verwijzing,
     verwijzing_cijfers,
     verwijzing_kolommen,
@@ -51,11 +52,14 @@ __all__ = [
     "VerwijzingCijfers",
     "aanwezigheid_venster",
     "caseload",
+    "caseload_queries",
+    "fold_cases",
+    "load_cases",
     "load_drempels",
     "met_signaal",
-    "metrics_query",
     "presentie_per_verwijzing",
     "regel_aanwezigheid",
+    "signalen_voor",
     "uren_norm",
     "verwijzing_cijfers",
     "verwijzing_kolommen",
@@ -69,11 +73,9 @@ def caseload(
     """The cases in scope that match the filters, each with its figures and signals."""
     today = today or clock.today()
     tabel = tabel or load_drempels(session)
-    # Plain rows through the session's connection: the ORM's row loading adds nothing for column tuples.
-    result = session.connection().execute(metrics_query(user, today, filters))
     # Thousands of small objects are made in one go; the cyclic GC would rescan them repeatedly for nothing.
     with gc_paused():
-        cases = group_rows(result)
+        cases = load_cases(session.connection(), user, today, filters)
         for case_ in cases:
             case_.signalen = signalen_voor(case_, tabel, today)
     return cases

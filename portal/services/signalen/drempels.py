@@ -3,7 +3,7 @@ and, for attendance, per contract. Loaded once per request; the tables are small
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -40,9 +40,18 @@ class DrempelTabel:
     standaard: Drempels
     per_gemeente: dict[int, Drempels]
     per_contract: dict[int, tuple[str, ContractSignaalDrempels]]
+    # The rules ask once per verwijzing; a region has a handful of gemeente and contract combinations.
+    _gekend: dict[tuple[int | None, int | None], Drempels] = field(default_factory=dict, repr=False, compare=False)
 
     def voor(self, gemeente_id: int | None, contract_id: int | None = None) -> Drempels:
         """Thresholds for a gemeente, with a contract's attendance thresholds on top when it has them."""
+        key = (gemeente_id, contract_id)
+        found = self._gekend.get(key)
+        if found is None:
+            found = self._gekend[key] = self._bepaal(gemeente_id, contract_id)
+        return found
+
+    def _bepaal(self, gemeente_id: int | None, contract_id: int | None) -> Drempels:
         basis = self.per_gemeente.get(gemeente_id, self.standaard) if gemeente_id is not None else self.standaard
         if contract_id is None or contract_id not in self.per_contract:
             return basis

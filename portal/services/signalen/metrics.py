@@ -1,19 +1,19 @@
-"""The metrics of the regie signals: one set-based query per caseload and the folding of its rows into figures.
+"""The metrics of the regie signals: a few set-based queries per caseload and the folding of their rows into figures.
 
-The query returns one row per verwijzing (or one row for an inburgeraar without verwijzingen) with the
-inburgeraar's own figures repeated; presence is aggregated per verwijzing in the database, never row by row
-in Python. Every part is scoped through portal.access.
+One query reads the cases, one their verwijzingen, one the presence per verwijzing (from the kept totals) and
+three small ones the per-inburgeraar counts; `fold_cases` joins them by id in Python. Presence is aggregated in
+the database, never row by row in Python. Every part is scoped through portal.access.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Result, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
 from portal import access
 from portal.domain import aanwezigheid, termijnen, trajecten, zoeken
@@ -27,6 +27,7 @@ from portal.models import (
     Pip,
     Presentie,
     PresentieTotaal,
+    PresentieWeek,
     RouteResultaat,
     TrajectStart,
     User,
@@ -64,21 +65,18 @@ class VerwijzingCijfers:
     uren_ongeoorloofd_4w: Decimal
     laatste_presentie: date | None
     afgerond_resultaat: bool
+    # Derived once when the figures are read: the rules ask for them many times per verwijzing.
+    open: bool = field(init=False)  # still to be delivered: referred or running
+    einddatum: date = field(init=False)  # the adjusted end date where given, else the uiterste einddatum
 
-    @property
-    def open(self) -> bool:
-        """Still to be delivered: referred or running."""
-        return trajecten.is_open(self.status, self.niet_gestart)
+    def __post_init__(self) -> None:
+        self.open = trajecten.is_open(self.status, self.niet_gestart)
+        self.einddatum = termijnen.traject_einddatum(self.uiterste_einddatum, self.bijgestelde_einddatum)
 
     @property
     def aanwezigheid_4w(self) -> Decimal | None:
         """Attendance over the last four weeks (portal.domain.aanwezigheid); None without planned hours."""
         return aanwezigheid.percentage(self.uren_aanwezig_4w, self.uren_geoorloofd_4w + self.uren_ongeoorloofd_4w)
-
-    @property
-    def einddatum(self) -> date:
-        """The provider's adjusted end date where given, else the gemeente's uiterste einddatum."""
-        return termijnen.traject_einddatum(self.uiterste_einddatum, self.bijgestelde_einddatum)
 
     @property
     def omschrijving(self) -> str:
@@ -106,14 +104,14 @@ class CaseCijfers:
     leerroute: Leerroute | None
     niveau: NiveauPip | None
     geschatte_intensiteit: int | None
-    afschaling_open: int
-    afschaling_oudste: datetime | None
-    examens_aantal: int
-    examens_geslaagd: int
-    examen_laatst_geregistreerd: datetime | None
-    omstandigheden_aantal: int
-    omstandigheden_laatst_gemeld: datetime | None
-    omstandigheden_laatste_datum: date | None
+    afschaling_open: int = 0
+    afschaling_oudste: datetime | None = None
+    examens_aantal: int = 0
+    examens_geslaagd: int = 0
+    examen_laatst_geregistreerd: datetime | None = None
+    omstandigheden_aantal: int = 0
+    omstandigheden_laatst_gemeld: datetime | None = None
+    omstandigheden_laatste_datum: date | None = None
     verwijzingen: list[VerwijzingCijfers] = field(default_factory=list)
     signalen: list[Signaal] = field(default_factory=list)
     geboortedatum: date | None = None  # with the BSN's last digits, tells people with the same name apart
@@ -135,7 +133,8 @@ class CaseCijfers:
 
     @property
     def hoogste_ernst(self) -> int:
-        return max((s.ernst for s in self.signalen), default=0)
+        """The most urgent signal's ernst (0 without signals); `signalen` is kept most urgent first."""
+        return self.signalen[0].ernst if self.signalen else 0
 
     @property
     def samenvatting(self) -> list[tuple[int, str, int]]:
@@ -182,10 +181,12 @@ def presentie_per_verwijzing(
 ) -> Select[Any]:
     """Presence hours per verwijzing among `verwijzing_ids`: in total and since `venster` (the attendance window).
 
-    Totals come from the kept totals (portal.services.kept_totals), the window from the presentie rows of the
-    last four weeks only, so the cost follows the window and the number of verwijzingen, not the history.
+    Everything comes from the kept totals (portal.services.kept_totals) where it can: the total and the last day
+    from PresentieTotaal, the window's whole weeks from PresentieWeek, and only the window's first, partial week
+    from presentie rows (at most six days). The cost follows the number of verwijzingen, not the history.
     `met_presentie_sinds` keeps only verwijzingen with presence on or after that day.
     """
+    eerste_week = venster + timedelta(days=-venster.weekday() % 7)  # the first Monday inside the window
     kept = (
         select(
             PresentieTotaal.verwijzing_id.label("verwijzing_id"),
@@ -196,28 +197,42 @@ def presentie_per_verwijzing(
         .group_by(PresentieTotaal.verwijzing_id)
         .subquery("kept")
     )
-    recent = (
+    weken = _uren_per_verwijzing(PresentieWeek, PresentieWeek.week, verwijzing_ids, eerste_week, None, "weken")
+    dagen = _uren_per_verwijzing(Presentie, Presentie.datum, verwijzing_ids, venster, eerste_week, "dagen")
+    query = (
         select(
-            Presentie.verwijzing_id.label("verwijzing_id"),
-            func.sum(Presentie.uren_aanwezig).label("aanwezig"),
-            func.sum(Presentie.uren_afwezig_geoorloofd).label("geoorloofd"),
-            func.sum(Presentie.uren_afwezig_ongeoorloofd).label("ongeoorloofd"),
+            kept.c.verwijzing_id,
+            kept.c.aanwezig_totaal,
+            *(
+                (func.coalesce(weken.c[kolom], 0) + func.coalesce(dagen.c[kolom], 0)).label(f"{kolom}_4w")
+                for kolom in ("aanwezig", "geoorloofd", "ongeoorloofd")
+            ),
+            kept.c.laatste,
         )
-        .where(Presentie.verwijzing_id.in_(verwijzing_ids), Presentie.datum >= venster)
-        .group_by(Presentie.verwijzing_id)
-        .subquery("recent")
+        .select_from(kept)
+        .outerjoin(weken, weken.c.verwijzing_id == kept.c.verwijzing_id)
+        .outerjoin(dagen, dagen.c.verwijzing_id == kept.c.verwijzing_id)
     )
-    query = select(
-        kept.c.verwijzing_id,
-        kept.c.aanwezig_totaal,
-        func.coalesce(recent.c.aanwezig, 0).label("aanwezig_4w"),
-        func.coalesce(recent.c.geoorloofd, 0).label("geoorloofd_4w"),
-        func.coalesce(recent.c.ongeoorloofd, 0).label("ongeoorloofd_4w"),
-        kept.c.laatste,
-    ).select_from(kept).outerjoin(recent, recent.c.verwijzing_id == kept.c.verwijzing_id)
     if met_presentie_sinds is not None:
         query = query.where(kept.c.laatste >= met_presentie_sinds)
     return query
+
+
+def _uren_per_verwijzing(
+    tabel: Any, dag: Any, verwijzing_ids: Select[Any], van: date, tot: date | None, naam: str
+) -> Any:
+    """Hours per verwijzing of presentie-shaped rows (presentie or its week totals) with `van <= dag < tot`."""
+    query = (
+        select(
+            tabel.verwijzing_id.label("verwijzing_id"),
+            func.sum(tabel.uren_aanwezig).label("aanwezig"),
+            func.sum(tabel.uren_afwezig_geoorloofd).label("geoorloofd"),
+            func.sum(tabel.uren_afwezig_ongeoorloofd).label("ongeoorloofd"),
+        )
+        .where(tabel.verwijzing_id.in_(verwijzing_ids), dag >= van)
+        .group_by(tabel.verwijzing_id)
+    )
+    return (query if tot is None else query.where(dag < tot)).subquery(naam)
 
 
 def afgerond_resultaat() -> Any:
@@ -230,10 +245,10 @@ def afgerond_resultaat() -> Any:
     )
 
 
-def verwijzing_kolommen(presentie: Any) -> list[Any]:
+def verwijzing_kolommen(presentie: Any = None) -> list[Any]:
     """The labelled columns `verwijzing_cijfers` reads; the query joins Verwijzing, Aanbieder, TrajectStart,
-    RouteResultaat and the `presentie_per_verwijzing` CTE."""
-    return [
+    RouteResultaat and, when given, the `presentie_per_verwijzing` CTE (else its figures come separately)."""
+    kolommen = [
         Verwijzing.id.label("v_id"),
         Verwijzing.kenmerk.label("v_kenmerk"),
         Verwijzing.onderdeel.label("v_onderdeel"),
@@ -249,31 +264,34 @@ def verwijzing_kolommen(presentie: Any) -> list[Any]:
         TrajectStart.reden_latere_start.label("t_reden_later"),
         TrajectStart.niet_gestart.label("t_niet_gestart"),
         TrajectStart.reden_niet_gestart.label("t_reden_niet"),
-        presentie.c.aanwezig_totaal,
-        presentie.c.aanwezig_4w,
-        presentie.c.geoorloofd_4w,
-        presentie.c.ongeoorloofd_4w,
-        presentie.c.laatste.label("laatste_presentie"),
         case((afgerond_resultaat(), True), else_=False).label("afgerond_resultaat"),
     ]
+    if presentie is not None:
+        kolommen += [
+            presentie.c.aanwezig_totaal,
+            presentie.c.aanwezig_4w,
+            presentie.c.geoorloofd_4w,
+            presentie.c.ongeoorloofd_4w,
+            presentie.c.laatste.label("laatste_presentie"),
+        ]
+    return kolommen
 
 
-def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Select[Any]:
-    """The one set-based query: per verwijzing (or per inburgeraar without one) every figure the rules use.
+def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> dict[str, Select[Any]]:
+    """The set-based queries behind the caseload, by name: the cases, their verwijzingen, presence per
+    verwijzing and three small per-inburgeraar aggregates. `load_cases` joins them by id in Python.
 
-    Every part is scoped through portal.access, so the figures count only what the user may see
-    (for instance health-related omstandigheden only for the klantregisseur).
+    Separate simple queries instead of one wide join: each reads its table through an index once, and neither
+    database has to materialise and re-index aggregates per outer row. Every part is scoped through
+    portal.access, so the figures count only what the user may see (for instance health-related
+    omstandigheden only for the klantregisseur). The filters on the inburgeraar's own columns narrow every
+    part, so the case page reads one inburgeraar's rows and the own caseload only those of the own cases.
     """
-    # The filters on the inburgeraar itself narrow every part, not only the outer query: the case page of one
-    # inburgeraar reads that inburgeraar's rows, the own caseload only those of the own cases.
     scope_ids = _scope_filters(access.inburgeraars(user), filters).with_only_columns(Inburgeraar.id).order_by(None)
     verwijzing_ids = (
         access.verwijzingen(user).with_only_columns(Verwijzing.id).where(Verwijzing.inburgeraar_id.in_(scope_ids))
     )
-    venster = aanwezigheid_venster(today)
-
-    # Per inburgeraar, looked up through the pip index (inburgeraar_id, versie): SQLite would otherwise scan a
-    # materialised per-inburgeraar aggregate once per row (5,000 x 5,000 for a whole region).
+    # Per inburgeraar, looked up through the pip index (inburgeraar_id, versie).
     pip_versies = (
         select(func.max(Pip.versie)).where(Pip.inburgeraar_id == Inburgeraar.id).correlate(Inburgeraar)
         .scalar_subquery()
@@ -283,94 +301,64 @@ def metrics_query(user: User, today: date, filters: Filters = Filters()) -> Sele
         .correlate(Inburgeraar).scalar_subquery()
     )
     huidige_pip = Pip.__table__.alias("huidige_pip")
-
-    presentie = presentie_per_verwijzing(verwijzing_ids, venster).cte("presentie_per_verwijzing")
-    examens = (
-        access.examenresultaten(user)
+    cases = (
+        _scope_filters(access.inburgeraars(user), filters)
         .with_only_columns(
-            Examenresultaat.inburgeraar_id.label("inburgeraar_id"),
-            func.count().label("aantal"),
-            func.sum(case((Examenresultaat.resultaat == Examenuitslag.GESLAAGD, 1), else_=0)).label("geslaagd"),
-            func.max(Examenresultaat.created_at).label("laatst"),
-        )
-        .where(Examenresultaat.inburgeraar_id.in_(scope_ids))
-        .group_by(Examenresultaat.inburgeraar_id)
-        .cte("examens")
-    )
-    omstandigheden = (
-        access.omstandigheden(user)
-        .with_only_columns(
-            OmstandighedenMelding.inburgeraar_id.label("inburgeraar_id"),
-            func.count().label("aantal"),
-            func.max(OmstandighedenMelding.created_at).label("laatst"),
-            func.max(OmstandighedenMelding.datum).label("laatste_datum"),
-        )
-        .where(OmstandighedenMelding.inburgeraar_id.in_(scope_ids))
-        .group_by(OmstandighedenMelding.inburgeraar_id)
-        .cte("omstandigheden")
-    )
-    afschaling = (
-        access.afschalingsverzoeken(user)
-        .with_only_columns(
-            Afschalingsverzoek.inburgeraar_id.label("inburgeraar_id"),
-            func.count().label("open"),
-            func.min(Afschalingsverzoek.ingediend_op).label("oudste"),
-        )
-        .where(Afschalingsverzoek.status == AfschalingStatus.INGEDIEND,
-               Afschalingsverzoek.inburgeraar_id.in_(scope_ids))
-        .group_by(Afschalingsverzoek.inburgeraar_id)
-        .cte("afschaling_open")
-    )
-    query = (
-        select(
-            Inburgeraar.id,
-            Inburgeraar.voornamen,
-            Inburgeraar.achternaam,
-            Inburgeraar.bsn,
-            Inburgeraar.geboortedatum,
-            Inburgeraar.gemeente_id,
-            Gemeente.naam.label("gemeente_naam"),
-            Gemeente.zroute_taal_norm_gezinsmigrant.label("zroute_norm"),
-            Inburgeraar.klantregisseur_id,
-            User.naam.label("klantregisseur_naam"),
-            Inburgeraar.doelgroep,
-            Inburgeraar.datum_kennisgeving,
-            Inburgeraar.datum_brp_inschrijving,
-            Inburgeraar.termijn_verlengd_tot,
-            pip_versies.label("versies"),
-            eerste_dagtekening.label("eerste_dagtekening"),
-            huidige_pip.c.leerroute,
-            huidige_pip.c.niveau,
-            huidige_pip.c.geschatte_intensiteit,
-            afschaling.c.open.label("afschaling_open"),
-            afschaling.c.oudste.label("afschaling_oudste"),
-            examens.c.aantal.label("examens_aantal"),
-            examens.c.geslaagd.label("examens_geslaagd"),
-            examens.c.laatst.label("examen_laatst"),
-            omstandigheden.c.aantal.label("omstandigheden_aantal"),
-            omstandigheden.c.laatst.label("omstandigheden_laatst"),
-            omstandigheden.c.laatste_datum.label("omstandigheden_datum"),
-            *verwijzing_kolommen(presentie),
+            Inburgeraar.id, Inburgeraar.voornamen, Inburgeraar.achternaam, Inburgeraar.bsn, Inburgeraar.geboortedatum,
+            Inburgeraar.gemeente_id, Gemeente.naam, Inburgeraar.klantregisseur_id, User.naam, Inburgeraar.doelgroep,
+            Inburgeraar.datum_kennisgeving, Inburgeraar.datum_brp_inschrijving, Inburgeraar.termijn_verlengd_tot,
+            pip_versies, eerste_dagtekening, huidige_pip.c.leerroute, huidige_pip.c.niveau,
+            huidige_pip.c.geschatte_intensiteit, Gemeente.zroute_taal_norm_gezinsmigrant,
         )
         .select_from(Inburgeraar)
         .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
         .outerjoin(User, User.id == Inburgeraar.klantregisseur_id)
-        .outerjoin(
-            huidige_pip,
-            and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_versies),
-        )
-        .outerjoin(afschaling, afschaling.c.inburgeraar_id == Inburgeraar.id)
-        .outerjoin(examens, examens.c.inburgeraar_id == Inburgeraar.id)
-        .outerjoin(omstandigheden, omstandigheden.c.inburgeraar_id == Inburgeraar.id)
-        .outerjoin(Verwijzing, Verwijzing.inburgeraar_id == Inburgeraar.id)
+        .outerjoin(huidige_pip,
+                   and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_versies))
+        .order_by(Inburgeraar.id)
+    )
+    if filters.leerroute is not None:
+        cases = cases.where(huidige_pip.c.leerroute == filters.leerroute)
+    if filters.aanbieder_id is not None:
+        bij_aanbieder = select(Verwijzing.inburgeraar_id).where(Verwijzing.aanbieder_id == filters.aanbieder_id)
+        cases = cases.where(Inburgeraar.id.in_(bij_aanbieder))
+    verwijzingen = (
+        access.verwijzingen(user)
+        .with_only_columns(Verwijzing.inburgeraar_id, *verwijzing_kolommen())
         .outerjoin(Aanbieder, Aanbieder.id == Verwijzing.aanbieder_id)
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
-        .outerjoin(presentie, presentie.c.verwijzing_id == Verwijzing.id)
         .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
-        .where(Inburgeraar.id.in_(scope_ids))
-        .order_by(Inburgeraar.id, Verwijzing.beoogde_startdatum, Verwijzing.id)
+        .where(Verwijzing.inburgeraar_id.in_(scope_ids))
+        .order_by(Verwijzing.inburgeraar_id, Verwijzing.beoogde_startdatum, Verwijzing.id)
     )
-    return _apply_filters(query, filters, huidige_pip)
+    examens = _per_inburgeraar(
+        access.examenresultaten(user), Examenresultaat, scope_ids,
+        func.count(),
+        func.sum(case((Examenresultaat.resultaat == Examenuitslag.GESLAAGD, 1), else_=0)),
+        func.max(Examenresultaat.created_at),
+    )
+    omstandigheden = _per_inburgeraar(
+        access.omstandigheden(user), OmstandighedenMelding, scope_ids,
+        func.count(), func.max(OmstandighedenMelding.created_at), func.max(OmstandighedenMelding.datum),
+    )
+    afschaling = _per_inburgeraar(
+        access.afschalingsverzoeken(user).where(Afschalingsverzoek.status == AfschalingStatus.INGEDIEND),
+        Afschalingsverzoek, scope_ids, func.count(), func.min(Afschalingsverzoek.ingediend_op),
+    )
+    return {
+        "cases": cases,
+        "verwijzingen": verwijzingen,
+        "presentie": presentie_per_verwijzing(verwijzing_ids, aanwezigheid_venster(today)),
+        "examens": examens,
+        "omstandigheden": omstandigheden,
+        "afschaling": afschaling,
+    }
+
+
+def _per_inburgeraar(scoped: Select[Any], tabel: Any, scope_ids: Select[Any], *aggregaten: Any) -> Select[Any]:
+    """(inburgeraar id, *aggregaten) per inburgeraar among `scope_ids`, over a table's rows already scoped."""
+    return (scoped.with_only_columns(tabel.inburgeraar_id, *aggregaten)
+            .where(tabel.inburgeraar_id.in_(scope_ids)).group_by(tabel.inburgeraar_id))
 
 
 def _scope_filters(query: Select[Any], filters: Filters) -> Select[Any]:
@@ -388,93 +376,73 @@ def _scope_filters(query: Select[Any], filters: Filters) -> Select[Any]:
     return query if gezocht is None else query.where(gezocht)
 
 
-def _apply_filters(query: Select[Any], filters: Filters, huidige_pip: Any) -> Select[Any]:
-    if filters.inburgeraar_id is not None:
-        query = query.where(Inburgeraar.id == filters.inburgeraar_id)
-    if filters.gemeente_id is not None:
-        query = query.where(Inburgeraar.gemeente_id == filters.gemeente_id)
-    if filters.klantregisseur_id is not None:
-        query = query.where(Inburgeraar.klantregisseur_id == filters.klantregisseur_id)
-    if filters.doelgroep is not None:
-        query = query.where(Inburgeraar.doelgroep == filters.doelgroep)
-    if filters.leerroute is not None:
-        query = query.where(huidige_pip.c.leerroute == filters.leerroute)
-    if filters.aanbieder_id is not None:
-        bij_aanbieder = select(Verwijzing.inburgeraar_id).where(Verwijzing.aanbieder_id == filters.aanbieder_id)
-        query = query.where(Inburgeraar.id.in_(bij_aanbieder))
-    gezocht = zoeken.clause(filters.zoek, voornamen=Inburgeraar.voornamen, achternaam=Inburgeraar.achternaam,
-                            bsn=Inburgeraar.bsn)
-    if gezocht is not None:
-        query = query.where(gezocht)
-    return query
+def load_cases(connection: Connection, user: User, today: date, filters: Filters = Filters()) -> list[CaseCijfers]:
+    """The cases in scope that match the filters with their figures (ordered by id), without signals."""
+    return fold_cases(connection, caseload_queries(user, today, filters))
 
 
-def group_rows(result: Result[Any]) -> list[CaseCijfers]:
-    """Fold the query's rows (ordered by inburgeraar) into one CaseCijfers per inburgeraar."""
-    cases: list[CaseCijfers] = []
-    current: CaseCijfers | None = None
-    # Positional access: building a mapping per row costs more than the rules themselves.
+def fold_cases(
+    connection: Connection, queries: Mapping[str, Select[Any]], params: Mapping[str, Any] | None = None
+) -> list[CaseCijfers]:
+    """Run the `caseload_queries` (built earlier, with `params` for their bound parameters) and fold their rows
+    into one CaseCijfers per inburgeraar, ordered by id."""
+    def run(name: str) -> Any:
+        return connection.execute(queries[name], params or {})
+
+    # Plain tuples, read by position: building a mapping or an ORM object per row costs more than the rules.
+    cases = {m[0]: _case_cijfers(m) for m in run("cases")}
+    for i, aantal, geslaagd, laatst in run("examens"):
+        if (c := cases.get(i)) is not None:
+            c.examens_aantal, c.examens_geslaagd, c.examen_laatst_geregistreerd = \
+                aantal, int(geslaagd or 0), as_datetime(laatst)
+    for i, aantal, laatst, datum in run("omstandigheden"):
+        if (c := cases.get(i)) is not None:
+            c.omstandigheden_aantal, c.omstandigheden_laatst_gemeld, c.omstandigheden_laatste_datum = \
+                aantal, as_datetime(laatst), as_date(datum)
+    for i, aantal, oudste in run("afschaling"):
+        if (c := cases.get(i)) is not None:
+            c.afschaling_open, c.afschaling_oudste = aantal, as_datetime(oudste)
+    uren = {m[0]: m for m in run("presentie")}
+    result = run("verwijzingen")
     ix = {key: n for n, key in enumerate(result.keys())}
     for m in result:
-        if current is None or current.id != m[ix["id"]]:
-            current = CaseCijfers(
-                id=m[ix["id"]],
-                voornamen=m[ix["voornamen"]],
-                achternaam=m[ix["achternaam"]],
-                bsn=m[ix["bsn"]],
-                geboortedatum=as_date(m[ix["geboortedatum"]]),
-                gemeente_id=m[ix["gemeente_id"]],
-                gemeente_naam=m[ix["gemeente_naam"]],
-                zroute_norm_gezinsmigrant=m[ix["zroute_norm"]],
-                klantregisseur_id=m[ix["klantregisseur_id"]],
-                klantregisseur_naam=m[ix["klantregisseur_naam"]],
-                doelgroep=m[ix["doelgroep"]],
-                datum_kennisgeving=m[ix["datum_kennisgeving"]],
-                datum_brp_inschrijving=m[ix["datum_brp_inschrijving"]],
-                termijn_verlengd_tot=m[ix["termijn_verlengd_tot"]],
-                pip_versies=m[ix["versies"]] or 0,
-                eerste_dagtekening=as_date(m[ix["eerste_dagtekening"]]),
-                leerroute=Leerroute(m[ix["leerroute"]]) if m[ix["leerroute"]] else None,
-                niveau=NiveauPip(m[ix["niveau"]]) if m[ix["niveau"]] else None,
-                geschatte_intensiteit=m[ix["geschatte_intensiteit"]],
-                afschaling_open=m[ix["afschaling_open"]] or 0,
-                afschaling_oudste=as_datetime(m[ix["afschaling_oudste"]]),
-                examens_aantal=m[ix["examens_aantal"]] or 0,
-                examens_geslaagd=int(m[ix["examens_geslaagd"]] or 0),
-                examen_laatst_geregistreerd=as_datetime(m[ix["examen_laatst"]]),
-                omstandigheden_aantal=m[ix["omstandigheden_aantal"]] or 0,
-                omstandigheden_laatst_gemeld=as_datetime(m[ix["omstandigheden_laatst"]]),
-                omstandigheden_laatste_datum=as_date(m[ix["omstandigheden_datum"]]),
-            )
-            cases.append(current)
-        if m[ix["v_id"]] is None:
-            continue
-        current.verwijzingen.append(verwijzing_cijfers(m, ix))
-    return cases
+        if (c := cases.get(m[0])) is not None:
+            c.verwijzingen.append(verwijzing_cijfers(m, ix, uren.get(m[ix["v_id"]], _GEEN_UREN)))
+    return list(cases.values())
 
 
-def verwijzing_cijfers(m: Sequence[Any], ix: Mapping[str, int]) -> VerwijzingCijfers:
-    """One verwijzing's figures from a row holding the `verwijzing_kolommen` (`ix`: column name -> position)."""
+_GEEN_UREN = (None, None, 0, 0, 0, None)  # a verwijzing without presence: presentie_per_verwijzing's shape
+
+
+def _case_cijfers(m: Sequence[Any]) -> CaseCijfers:
+    """One case's own figures from a row of the `cases` query, by position."""
+    return CaseCijfers(
+        id=m[0], voornamen=m[1], achternaam=m[2], bsn=m[3], geboortedatum=as_date(m[4]), gemeente_id=m[5],
+        gemeente_naam=m[6], klantregisseur_id=m[7], klantregisseur_naam=m[8], doelgroep=m[9],
+        datum_kennisgeving=m[10], datum_brp_inschrijving=m[11], termijn_verlengd_tot=m[12], pip_versies=m[13] or 0,
+        eerste_dagtekening=as_date(m[14]), leerroute=Leerroute(m[15]) if m[15] else None,
+        niveau=NiveauPip(m[16]) if m[16] else None, geschatte_intensiteit=m[17], zroute_norm_gezinsmigrant=m[18],
+    )
+
+
+def verwijzing_cijfers(
+    m: Sequence[Any], ix: Mapping[str, int], uren: Sequence[Any] | None = None
+) -> VerwijzingCijfers:
+    """One verwijzing's figures from a row holding the `verwijzing_kolommen` in their order, from `ix["v_id"]`
+    on (`ix`: column name -> position); the presence figures from `uren` (a `presentie_per_verwijzing` row) or
+    else from the row itself."""
+    n = ix["v_id"]
+    (v_id, kenmerk, onderdeel, status, aanbieder_id, aanbieder_naam, contract_id, beoogde_start, uiterste_einde,
+     gecontracteerd, start, einde, reden_later, niet_gestart, reden_niet, afgerond) = m[n:n + 16]
+    if uren is None:
+        uren = (None, *m[n + 16:n + 21])
     return VerwijzingCijfers(
-        id=m[ix["v_id"]],
-        kenmerk=m[ix["v_kenmerk"]],
-        onderdeel=m[ix["v_onderdeel"]],
-        status=m[ix["v_status"]],
-        aanbieder_id=m[ix["v_aanbieder_id"]],
-        aanbieder_naam=m[ix["v_aanbieder_naam"]],
-        contract_id=m[ix["v_contract_id"]],
-        beoogde_startdatum=m[ix["v_beoogde_start"]],
-        uiterste_einddatum=m[ix["v_uiterste_einde"]],
-        gecontracteerde_uren=m[ix["v_uren"]],
-        gerealiseerde_startdatum=m[ix["t_start"]],
-        bijgestelde_einddatum=m[ix["t_einde"]],
-        reden_latere_start=m[ix["t_reden_later"]],
-        niet_gestart=bool(m[ix["t_niet_gestart"]]),
-        reden_niet_gestart=m[ix["t_reden_niet"]],
-        uren_aanwezig_totaal=as_decimal(m[ix["aanwezig_totaal"]]),
-        uren_aanwezig_4w=as_decimal(m[ix["aanwezig_4w"]]),
-        uren_geoorloofd_4w=as_decimal(m[ix["geoorloofd_4w"]]),
-        uren_ongeoorloofd_4w=as_decimal(m[ix["ongeoorloofd_4w"]]),
-        laatste_presentie=as_date(m[ix["laatste_presentie"]]),
-        afgerond_resultaat=bool(m[ix["afgerond_resultaat"]]),
+        v_id, kenmerk, onderdeel, status, aanbieder_id, aanbieder_naam, contract_id, beoogde_start, uiterste_einde,
+        gecontracteerd, start, einde, reden_later, bool(niet_gestart), reden_niet,
+        uren_aanwezig_totaal=as_decimal(uren[1]),
+        uren_aanwezig_4w=as_decimal(uren[2]),
+        uren_geoorloofd_4w=as_decimal(uren[3]),
+        uren_ongeoorloofd_4w=as_decimal(uren[4]),
+        laatste_presentie=as_date(uren[5]),
+        afgerond_resultaat=bool(afgerond),
     )

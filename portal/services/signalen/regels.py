@@ -320,11 +320,18 @@ def signalen_voor(case_: CaseCijfers, tabel: DrempelTabel, today: date) -> list[
     ]
     for v in case_.verwijzingen:
         dv = tabel.voor(case_.gemeente_id, v.contract_id)
-        result += [regel_niet_gestart(case_, v, dv, today), regel_late_start(v, dv), regel_map_pvt(v, dv, today)]
+        result += (regel_niet_gestart(case_, v, dv, today), regel_late_start(v, dv), regel_map_pvt(v, dv, today))
         if normen.inspanningsverplichting(v.onderdeel, case_.doelgroep):
-            result += [
+            result += (
                 regel_aanwezigheid(v, dv, today),
                 regel_geen_presentie(v, dv, today),
                 regel_uren_achter(case_, v, dv, today),
-            ]
-    return sorted((s for s in result if s is not None), key=lambda s: -s.ernst)
+            )
+    found = [s for s in result if s is not None]
+    if len(found) > 1:
+        found.sort(key=_urgentste_eerst)
+    return found
+
+
+def _urgentste_eerst(s: Signaal) -> int:
+    return -s.ernst

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from portal import access, audit, clock, events
 from portal.audit import AuditActie
-from portal.formatting import getal, waarde
+from portal.formatting import bestandsgrootte, getal, waarde
 from portal.models import Upload, UploadSoort, UploadStatus, User
 from portal.models.base import utcnow
 from portal.services import NotAllowed, ValidationError
@@ -132,10 +132,8 @@ def store(
 
 
 def size_text(max_bytes: int) -> str:
-    """'25 MB' or '500 kB' (binary units, as file managers on Windows count them)."""
-    if max_bytes < 1024 * 1024:
-        return f"{getal(round(max_bytes / 1024), 0)} kB"
-    return f"{getal(max_bytes / (1024 * 1024), 1)} MB"
+    """'25 MB' or '500 kB': formatting.bestandsgrootte, the one way a file size is written."""
+    return bestandsgrootte(max_bytes)
 
 
 def too_large_message(limits: Limits) -> str:

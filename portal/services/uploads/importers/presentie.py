@@ -53,6 +53,8 @@ class PresentieImporter:
         "BSN, naam, onderdeel en traject staan al ingevuld voor uw actieve deelnemers.",
         "Uren in kwartieren met een komma: 2,5 is tweeënhalf uur. Vul 0 in als de deelnemer er niet was.",
         "Bij uren afwezig is een reden verplicht.",
+        "Een lege cel (of 0) bij uren afwezig betekent: geen afwezigheid; een lege reden wist de reden. Laat u een "
+        "kolom voor afwezigheid helemaal weg, dan blijven de opgeslagen waarden van die kolom staan.",
         "Datums als dd-mm-jjjj, bijvoorbeeld 05-03-2026. Geen datums in de toekomst.",
         "Gebruik geen formules: vervang ze door hun waarden. Een regel 'Totaal' onderaan mag blijven staan.",
         "U ziet na het uploaden eerst een controle; er wordt pas iets opgeslagen als u bevestigt.",
@@ -66,6 +68,7 @@ class PresentieImporter:
         inputs, errors, unresolved, notes = _inputs(table, Deelnemers(ctx.session, ctx.actor), ctx)
         row_count = len(table.rows)  # rows whose absence could not be placed are counted, not passed on
         unread = table.ignored_headers
+        kept = _kept(table.absent)
         del table  # the compact rows are no longer needed; large files keep memory bounded this way
         ctx.progress(60, "Regels worden gecontroleerd")
         clean, row_errors = presentie_service.validate_presentie(ctx.session, ctx.actor, inputs, ctx.today)
@@ -78,6 +81,7 @@ class PresentieImporter:
         counts = presentie_service.preview_presentie(clean)
         ctx.progress(90, "Controle klaar")
         changed = {r.inburgeraar_id for r in clean if r.soort != presentie_service.ONGEWIJZIGD}
+        notes = [*notes, *_absence_notes(kept, clean, self.layout)]
         return Prepared(clean, errors, row_count, counts.nieuw, counts.gewijzigd, counts.ongewijzigd, changed,
                         unread, notes, _corrections(clean, self.layout))
 
@@ -138,7 +142,8 @@ def _inputs(
 ) -> tuple[list[presentie_service.PresentieInput], list[ValidationError], set[int], list[str]]:
     people, read_values = table.values
     # Per distinct value group: the presentie fields, with an undivided absence placed (or why it cannot be).
-    values: list[tuple[Any, ...] | AbsenceError] = [_fields(v) for v in read_values]
+    kept = _kept(table.absent)
+    values: list[tuple[Any, ...] | AbsenceError] = [_fields(v, kept) for v in read_values]
     new_input = presentie_service.PresentieInput
     inputs: list[presentie_service.PresentieInput] = []
     errors: list[ValidationError] = []
@@ -237,14 +242,48 @@ def _and(items: list[str], word: str = "en") -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _fields(raw: tuple[Any, ...]) -> tuple[Any, ...] | AbsenceError:
-    """The six PresentieInput fields of a read value group; an undivided "Uren afwezig" goes to its kind."""
+def _fields(raw: tuple[Any, ...], kept: frozenset[str]) -> tuple[Any, ...] | AbsenceError:
+    """The six PresentieInput fields of a read value group; an undivided "Uren afwezig" goes to its kind, and a
+    field whose column the file lacks keeps what is stored (presentie.BEWAREN)."""
     datum, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden, afwezig, soort = raw
     try:
         geoorloofd, ongeoorloofd = split_absence(geoorloofd, ongeoorloofd, afwezig, soort)
     except AbsenceError as exc:
         return exc
-    return (datum, activiteit, aanwezig, geoorloofd, ongeoorloofd, reden)
+    bewaren = presentie_service.BEWAREN
+    return (datum, activiteit, aanwezig,
+            bewaren if "uren_afwezig_geoorloofd" in kept else geoorloofd,
+            bewaren if "uren_afwezig_ongeoorloofd" in kept else ongeoorloofd,
+            bewaren if "reden_afwezig" in kept else reden)
+
+
+_AFWEZIG = ("uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "reden_afwezig")  # as waarden[1:]
+
+
+def _kept(absent: tuple[str, ...]) -> frozenset[str]:
+    """The absence fields the file says nothing about: their column is not in it (for hours: nor the undivided
+    'Uren afwezig', which speaks about both kinds)."""
+    return frozenset(k for k in _AFWEZIG if k in absent and (k == "reden_afwezig" or "uren_afwezig" in absent))
+
+
+def _absence_notes(kept: frozenset[str], rows: list[presentie_service.CleanPresentie], layout: Any) -> list[str]:
+    """What the preview says about absence the file leaves alone, and about stored absence it clears."""
+    kolommen = headers(layout)
+    notes = []
+    if kept:
+        names = [f"'{kolommen[k]}'" for k in _AFWEZIG if k in kept]
+        which = f"geen kolom {names[0]}" if len(names) == 1 else f"geen kolommen {_and(names)}"
+        notes.append(f"Het bestand heeft {which}. Daarvan blijven de opgeslagen waarden staan; bij nieuwe dagen "
+                     "blijven ze leeg.")
+    present = [n for n, k in enumerate(_AFWEZIG, start=1) if k not in kept]
+    cleared = sum(1 for r in rows if r.soort == presentie_service.GEWIJZIGD and r.vorige is not None
+                  and any(r.vorige[n] and not r.waarden[n] for n in present))
+    if cleared:
+        regels = "regel" if cleared == 1 else "regels"
+        notes.append(f"In {getal(cleared)} {regels} wist het bestand eerder opgeslagen afwezigheid: een lege cel of "
+                     "0 in een kolom voor afwezigheid die wel in het bestand staat, betekent geen afwezigheid (of "
+                     "geen reden). Controleer deze correcties hieronder.")
+    return notes
 
 
 def _table_path(path: Path) -> Path:

@@ -1,0 +1,57 @@
+"""In a real browser, as the demo contractmanager: the SPUK costs per gemeente, year and voorziening (tolken
+included), then per inburgeraar against the SPUK per person, filtered by keyboard; no serious or critical axe-core
+violations, and on a phone the pages do not scroll sideways."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_small_screens import PHONE, sideways_overflow
+
+pytestmark = pytest.mark.e2e
+
+CONTRACTMANAGER = "contractmanager@hoorn.example.nl"
+
+
+def test_contractmanager_accounts_for_the_spuk_per_voorziening_and_per_inburgeraar(page_as, axe):
+    page = page_as(CONTRACTMANAGER)
+    page.goto("/")
+    page.get_by_role("link", name="Kosten per voorziening").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kosten per gemeente, jaar en voorziening")
+    tabel = page.get_by_role("table")
+    koppen = ("Leerroute", "Maatschappelijke begeleiding", "PVT", "MAP", "Tolken", "SPUK-bedrag en wat ervan over is")
+    for kop in koppen:
+        expect(tabel.get_by_role("columnheader", name=kop, exact=True)).to_be_visible()
+    hoorn = tabel.get_by_role("row").filter(has=page.get_by_role("rowheader", name=re.compile(r"^Hoorn \d{4}$")))
+    expect(hoorn.first).to_be_visible()
+    # Hoorn's latest year has approved money in every voorziening, not just the leerroute.
+    bedragen = hoorn.last.locator("td").all_inner_texts()[:5]
+    assert all(re.match(r"^€ [1-9]", b) for b in bedragen), bedragen
+    expect(page.get_by_text("telt in het jaar van de prestatiedatum")).to_be_visible()
+    assert axe(page) == []
+
+    page.get_by_role("link", name="Kosten per inburgeraar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kosten per inburgeraar")
+    expect(page.get_by_role("table")).to_contain_text("€ 12.712,00")
+    assert axe(page) == []
+
+    page.get_by_label("Gemeente (betaalt)").select_option(label="Medemblik")
+    page.get_by_label("Doelgroep").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"gemeente=\d+"))
+    cellen = page.get_by_role("table").locator("tbody tr td:nth-child(2)")  # the paying gemeente
+    expect(cellen.first).to_have_text("Medemblik")
+    assert set(cellen.all_inner_texts()) == {"Medemblik"}
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    assert download.value.suggested_filename == "kosten-per-inburgeraar.csv"
+    assert axe(page) == []
+
+    page.set_viewport_size(PHONE)
+    assert sideways_overflow(page) <= 0
+    page.goto("/declaraties/kosten")
+    assert sideways_overflow(page) <= 0
