@@ -331,16 +331,26 @@ def clean_reden(raw: Any) -> str | None:
 
 @dataclass(slots=True)
 class _Traject:
-    """What the traject rules need of one verwijzing, with its messages written once per batch."""
+    """What the traject rules need of one verwijzing; its messages are written only for a row that fails."""
 
     blocked: str | None  # why nothing can be registered on it at all
     start: date
     eind: date
     activiteiten: frozenset[Activiteit]
-    voor_start: str
-    na_eind: str
-    onderdeel_label: str
-    passend: str
+    onderdeel: Onderdeel
+
+    def voor_start(self) -> str:
+        return (f"De datum ligt vóór de start van het traject ({fmt_datum(self.start)}). "
+                "Kies een datum vanaf de startdatum, of corrigeer de startdatum.")
+
+    def na_eind(self) -> str:
+        return (f"De datum ligt na het einde van het traject ({fmt_datum(self.eind)}). "
+                "Kies een datum binnen het traject.")
+
+    def verkeerde_activiteit(self, activiteit: Activiteit) -> str:
+        passend = ", ".join(a.label for a in ACTIVITEITEN_PER_ONDERDEEL[self.onderdeel])
+        return (f"'{activiteit.label}' hoort niet bij deze verwijzing ({self.onderdeel.label}). "
+                f"Kies: {passend}.")
 
 
 def _traject(info: _VerwijzingInfo) -> _Traject:
@@ -353,15 +363,10 @@ def _traject(info: _VerwijzingInfo) -> _Traject:
     elif info.startdatum is None:
         blocked = "Registreer eerst de startdatum van het traject van deze deelnemer."
     start = termijnen.traject_startdatum(info.startdatum, info.beoogde_startdatum)
-    activiteiten = ACTIVITEITEN_PER_ONDERDEEL[info.onderdeel]
-    return _Traject(
-        blocked, start, info.eind, frozenset(activiteiten),
-        f"De datum ligt vóór de start van het traject ({fmt_datum(start)}). "
-        "Kies een datum vanaf de startdatum, of corrigeer de startdatum.",
-        f"De datum ligt na het einde van het traject ({fmt_datum(info.eind)}). Kies een datum binnen het traject.",
-        info.onderdeel.label,
-        ", ".join(a.label for a in activiteiten),
-    )
+    return _Traject(blocked, start, info.eind, _ACTIVITEITEN[info.onderdeel], info.onderdeel)
+
+
+_ACTIVITEITEN = {onderdeel: frozenset(a) for onderdeel, a in ACTIVITEITEN_PER_ONDERDEEL.items()}
 
 
 def validate_presentie(
@@ -423,6 +428,24 @@ def _validate(
             if key is not None:
                 combinations[key] = values
         dag, activiteit = values[0], values[1]
+        if info is not None and not values[7]:
+            # The common case, a row that keeps every rule, decided without collecting findings (values
+            # without findings have a day and an activity); any other row takes the full path below.
+            traject = trajecten.get(info.id)
+            if traject is None:
+                traject = trajecten[info.id] = _traject(info)
+            natural = (info.id, dag, activiteit)
+            if (traject.blocked is None and traject.start <= dag <= traject.eind
+                    and activiteit in traject.activiteiten and natural not in seen):
+                seen[natural] = item.regel
+                parsed.append(CleanPresentie(
+                    item.regel, info.id, info.inburgeraar_id, dag, activiteit,
+                    values[2], values[3], values[4], values[5],
+                ))
+                parsed_items.append(item)
+                parsed_keys.append(natural)
+                totals.append(values[6])
+                continue
         if values[7]:
             row_errors.extend(values[7])
 
@@ -434,15 +457,11 @@ def _validate(
                 row_errors.append(("verwijzing", info.kenmerk, traject.blocked))
             else:
                 if dag is not None and dag < traject.start:
-                    row_errors.append(("datum", datum, traject.voor_start))
+                    row_errors.append(("datum", datum, traject.voor_start()))
                 elif dag is not None and dag > traject.eind:
-                    row_errors.append(("datum", datum, traject.na_eind))
+                    row_errors.append(("datum", datum, traject.na_eind()))
                 if activiteit is not None and activiteit not in traject.activiteiten:
-                    row_errors.append((
-                        "activiteit", act,
-                        f"'{activiteit.label}' hoort niet bij deze verwijzing ({traject.onderdeel_label}). "
-                        f"Kies: {traject.passend}.",
-                    ))
+                    row_errors.append(("activiteit", act, traject.verkeerde_activiteit(activiteit)))
 
             if dag is not None and activiteit is not None:
                 natural = (info.id, dag, activiteit)
@@ -660,8 +679,9 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
     result.gewijzigd = len(changed)
     if new_rows:
         _insert_new(session, actor.id, new_rows)
-    wijzigingen = [kept_totals.Wijziging(r.verwijzing_id, r.activiteit, r.datum, None, r.waarden[:3])
-                   for r in new_rows]
+    make = kept_totals.Wijziging
+    wijzigingen = [make(r.verwijzing_id, r.activiteit, r.datum, None,
+                        (r.uren_aanwezig, r.uren_afwezig_geoorloofd, r.uren_afwezig_ongeoorloofd)) for r in new_rows]
     ids = list(changed)
     for start in range(0, len(ids), _IN_LIMIT):
         for obj in session.scalars(select(Presentie).where(Presentie.id.in_(ids[start:start + _IN_LIMIT]))):
