@@ -16,10 +16,18 @@ from portal.models import (
     HandhavingBeleid,
     HandhavingGrond,
     HandhavingSoort,
+    PipIntrekking,
     Verhuizing,
     VerhuizingVerwijzing,
 )
-from tests.factories import BaseFactory, GemeenteFactory, InburgeraarFactory, UserFactory, VerwijzingFactory
+from tests.factories import (
+    BaseFactory,
+    GemeenteFactory,
+    InburgeraarFactory,
+    PipFactory,
+    UserFactory,
+    VerwijzingFactory,
+)
 
 
 class VerhuizingFactory(BaseFactory):
@@ -105,5 +113,15 @@ class CbsLeveringFactory(BaseFactory):
     layout_versie = "portal-2026.12"
 
 
+class PipIntrekkingFactory(BaseFactory):
+    class Meta:
+        model = PipIntrekking
+
+    pip = factory.SubFactory(PipFactory)
+    inburgeraar_id = factory.SelfAttribute("pip.inburgeraar_id")
+    datum = factory.LazyFunction(lambda: date.today() - timedelta(days=10))
+    reden = "Verkeerde leerroute vastgesteld; nieuw PIP volgt."
+
+
 CHAIN_FACTORIES = [VerhuizingFactory, VerhuizingVerwijzingFactory, DuoBerichtFactory, DuoContactpersoonFactory,
-                   HandhavingFactory, HandhavingBeleidFactory, CbsLeveringFactory]
+                   HandhavingFactory, HandhavingBeleidFactory, CbsLeveringFactory, PipIntrekkingFactory]
