@@ -132,7 +132,8 @@ def test_the_question_is_asked_again_right_after_a_save_and_on_a_row_with_errors
     expect(rij.locator(".portal-grid__bewaard")).to_contain_text("1 gecorrigeerd")
     assert _uren(live_server, bilal, maandag) == Decimal(3)
 
-    # The correction just saved is now the existing value the next change is asked about.
+    # The correction just saved is now the existing value the next change is asked about (wait for the swapped row).
+    expect(ma).to_have_attribute("data-opgeslagen", "3")
     ma.fill("4")
     assert "3 wordt 4" in _vraag_bij_enter(page, ma, accept=False)
 
