@@ -44,8 +44,22 @@ class Bedragen:
     goedgekeurd_cent: int = 0
 
 
+class _VoorzieningTotalen:
+    """Totals over `per_voorziening`, shared by the per-inburgeraar and per-gemeente-year views."""
+
+    per_voorziening: dict
+
+    @property
+    def gedeclareerd_cent(self) -> int:
+        return sum(b.gedeclareerd_cent for b in self.per_voorziening.values())
+
+    @property
+    def goedgekeurd_cent(self) -> int:
+        return sum(b.goedgekeurd_cent for b in self.per_voorziening.values())
+
+
 @dataclass
-class InburgeraarKosten:
+class InburgeraarKosten(_VoorzieningTotalen):
     """One inburgeraar's costs paid by one gemeente, against that person's SPUK."""
 
     inburgeraar_id: int
@@ -64,14 +78,6 @@ class InburgeraarKosten:
     @property
     def spuk_per_jaar(self) -> dict[int, int]:
         return spuk_per_jaar(self.doelgroep, self.huisvestingsjaar)
-
-    @property
-    def gedeclareerd_cent(self) -> int:
-        return sum(b.gedeclareerd_cent for b in self.per_voorziening.values())
-
-    @property
-    def goedgekeurd_cent(self) -> int:
-        return sum(b.goedgekeurd_cent for b in self.per_voorziening.values())
 
     @property
     def verschil_cent(self) -> int:
@@ -150,7 +156,7 @@ def alle_kosten_per_inburgeraar(session: Session, declaratie_ids: Any, *, gemeen
 
 
 @dataclass
-class GemeenteJaar:
+class GemeenteJaar(_VoorzieningTotalen):
     """One gemeente's costs of one year per voorziening, against the SPUK amount the gemeente entered."""
 
     gemeente: str
@@ -161,14 +167,6 @@ class GemeenteJaar:
 
     def bedragen(self, voorziening: Voorziening) -> Bedragen:
         return self.per_voorziening.get(voorziening, Bedragen())
-
-    @property
-    def gedeclareerd_cent(self) -> int:
-        return sum(b.gedeclareerd_cent for b in self.per_voorziening.values())
-
-    @property
-    def goedgekeurd_cent(self) -> int:
-        return sum(b.goedgekeurd_cent for b in self.per_voorziening.values())
 
     @property
     def beschikbaar_cent(self) -> int | None:
