@@ -76,14 +76,30 @@
     });
     return changes;
   }
-  document.addEventListener("htmx:confirm", function (event) {
-    var form = event.detail.elt;
+  function bevestigd(changes) {
+    return window.confirm("U overschrijft een eerder opgeslagen waarde:\n" + changes.join("\n") + "\n\nDoorgaan?");
+  }
+  // Asked on the submit itself (capture phase, before htmx sees it): a row htmx swapped in has its form wired only
+  // when the swap settles, and an Enter in that moment is a plain form post that must not skip the question.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
     if (!form || !form.classList || !form.classList.contains("presentie-rij__form")) { return; }
     var changes = overschreven(form);
     if (!changes.length) { return; }
-    event.preventDefault();
-    if (window.confirm("U overschrijft een eerder opgeslagen waarde:\n" + changes.join("\n") + "\n\nDoorgaan?")) {
-      event.detail.issueRequest(true);
+    if (!bevestigd(changes)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
     }
+  }, true);
+  // htmx requests not started by a submit (none today) still ask; one started by a submit was asked above.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("presentie-rij__form")) { return; }
+    var trigger = event.detail.triggeringEvent;
+    if (trigger && trigger.type === "submit") { return; }
+    var changes = overschreven(form);
+    if (!changes.length) { return; }
+    event.preventDefault();
+    if (bevestigd(changes)) { event.detail.issueRequest(true); }
   });
 })();

@@ -48,6 +48,13 @@ def _vraag_bij_enter(page: Page, veld: Locator, *, accept: bool) -> str:
     return vragen[0]
 
 
+def _bewaard(page: Page, rij: Locator, bericht: str) -> None:
+    """See the row's answer, and wait until the page has settled it: the status line is written together with the
+    focus move to the next row, so typing before that would land wherever the focus goes (as it would for a user)."""
+    expect(rij.locator(".portal-grid__bewaard")).to_contain_text(bericht)
+    expect(page.locator("#presentie-status")).to_contain_text(bericht)
+
+
 def _opslaan_zonder_vraag(page: Page, veld: Locator, rij: Locator, bericht: str) -> None:
     """Press Enter and see the row answered with this message, without a question asked first."""
     vragen: list[str] = []
@@ -58,7 +65,7 @@ def _opslaan_zonder_vraag(page: Page, veld: Locator, rij: Locator, bericht: str)
 
     page.on("dialog", noteer)
     veld.press("Enter")
-    expect(rij.locator(".portal-grid__bewaard")).to_contain_text(bericht)
+    _bewaard(page, rij, bericht)
     page.remove_listener("dialog", noteer)
     assert vragen == []
 
@@ -129,7 +136,7 @@ def test_the_question_is_asked_again_right_after_a_save_and_on_a_row_with_errors
     assert "2 wordt 3" in _vraag_bij_enter(page, ma, accept=False)
     assert _uren(live_server, bilal, maandag) == Decimal(2)
     assert "2 wordt 3" in _vraag_bij_enter(page, ma, accept=True)
-    expect(rij.locator(".portal-grid__bewaard")).to_contain_text("1 gecorrigeerd")
+    _bewaard(page, rij, "1 gecorrigeerd")
     assert _uren(live_server, bilal, maandag) == Decimal(3)
 
     # The correction just saved is now the existing value the next change is asked about (wait for the swapped row).
@@ -140,7 +147,7 @@ def test_the_question_is_asked_again_right_after_a_save_and_on_a_row_with_errors
     # A row refused for an error elsewhere (tuesday) keeps monday's typed 4, and still knows 3 is stored.
     di.fill("30")
     assert "3 wordt 4" in _vraag_bij_enter(page, di, accept=True)
-    expect(rij.locator(".portal-grid__bewaard")).to_contain_text("Niet opgeslagen voor Bilal Roostertest")
+    _bewaard(page, rij, "Niet opgeslagen voor Bilal Roostertest")
     expect(ma).to_have_value("4")
     assert _uren(live_server, bilal, maandag) == Decimal(3)  # all or nothing
     di.fill("1")
@@ -148,7 +155,7 @@ def test_the_question_is_asked_again_right_after_a_save_and_on_a_row_with_errors
     assert _uren(live_server, bilal, maandag) == Decimal(3)
     assert _uren(live_server, bilal, dinsdag) is None
     assert "3 wordt 4" in _vraag_bij_enter(page, di, accept=True)
-    expect(rij.locator(".portal-grid__bewaard")).to_contain_text("1 dag nieuw, 1 gecorrigeerd")
+    _bewaard(page, rij, "1 dag nieuw, 1 gecorrigeerd")
     assert (_uren(live_server, bilal, maandag), _uren(live_server, bilal, dinsdag)) == (Decimal(4), Decimal(1))
 
     # No question where no stored value changes: an error on an empty day, the same hours written differently.
