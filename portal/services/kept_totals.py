@@ -172,18 +172,31 @@ def _upsert(session: Session, model: type[PresentieTotaal] | type[PresentieWeek]
     """Add each row's deltas to the stored row with the same key, or insert it.
 
     PostgreSQL: one statement for all rows, the deltas sent as one array per column and unnested (thousands of
-    single-row upserts cost more than the presentie rows' own COPY). SQLite: one executemany.
+    single-row upserts cost more than the presentie rows' own COPY). SQLite: one executemany of a statement
+    built once per table (building it cost more than running it for the one week row of a grid save).
     """
     table = model.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         deltas = pg_arrays.unnested([(name, values, _element_type(table.c[name]))
                                      for name, values in zip(names, zip(*rows, strict=True), strict=True)])
-        statement: Any = postgresql.insert(table).from_select(list(names), select(*deltas.c))
+        session.execute(_adding_on_conflict(model, postgresql.insert(table).from_select(list(names),
+                                                                                         select(*deltas.c))))
     elif dialect == "sqlite":
-        statement = sqlite.insert(table)
+        statement = _SQLITE_UPSERTS.get(model)
+        if statement is None:
+            statement = _SQLITE_UPSERTS[model] = _adding_on_conflict(model, sqlite.insert(table))
+        session.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
     else:
         raise NotImplementedError(f"kept totals need an upsert on {dialect}")
+
+
+_SQLITE_UPSERTS: dict[type, Any] = {}
+
+
+def _adding_on_conflict(model: type[PresentieTotaal] | type[PresentieWeek], statement: Any) -> Any:
+    """The insert `statement` that, where the key exists, adds its values to the stored sums instead."""
+    table = model.__table__
     excluded = statement.excluded
     values: dict[str, Any] = {name: table.c[name] + excluded[name] for name in _SUMS}
     if model is PresentieTotaal:
@@ -192,11 +205,7 @@ def _upsert(session: Session, model: type[PresentieTotaal] | type[PresentieWeek]
              excluded.laatste_datum),
             else_=table.c.laatste_datum,
         )
-    statement = statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key], set_=values)
-    if dialect == "postgresql":
-        session.execute(statement)
-    else:
-        session.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
+    return statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key], set_=values)
 
 
 def _element_type(column: Any) -> Any:
