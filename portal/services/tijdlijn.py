@@ -24,8 +24,8 @@ from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import access
-from portal.domain import aanwezigheid
-from portal.formatting import AMSTERDAM, datum, getal, week_lang
+from portal.domain import afronding
+from portal.formatting import AMSTERDAM, datum, uren, week_lang
 from portal.models import (
     Inburgeraar,
     PresentieWeek,
@@ -71,8 +71,8 @@ class WeekPresentie:
 
     @property
     def percentage(self) -> Decimal | None:
-        """Share of planned hours present (portal.domain.aanwezigheid: one decimal); None without planned hours."""
-        return aanwezigheid.percentage(self.aanwezig, self.geoorloofd + self.ongeoorloofd)
+        """Share of planned hours present (portal.domain.afronding: one decimal); None without planned hours."""
+        return afronding.percentage(self.aanwezig, self.gepland)
 
     @property
     def weeknummer(self) -> int:
@@ -183,7 +183,7 @@ def presentie_gebeurtenissen(
         result.append(Gebeurtenis(
             tot, "Presentie",
             f"{_weektitel(week, tot).capitalize()}: "
-            f"{getal(a)} uur aanwezig, {getal(g)} uur afwezig met reden, {getal(o)} uur zonder reden.",
+            f"{uren(a)} uur aanwezig, {uren(g)} uur afwezig met reden, {uren(o)} uur zonder reden.",
             f"Aanbieder {aanbieder}", kenmerk,
         ))
     return result
@@ -300,7 +300,7 @@ def tijdlijn(
         onderdelen = ", ".join(o.value for o in verzoek.onderdelen) or "alle taalonderdelen"
         events.append(Gebeurtenis(_dag(verzoek.ingediend_op), "Afschaling",
                                   f"Afschalingsverzoek naar A2 ingediend ({onderdelen}) na "
-                                  f"{getal(verzoek.uren_op_moment)} uur taalles.", f"Aanbieder {aanbieder}", kenmerk,
+                                  f"{uren(verzoek.uren_op_moment)} uur taalles.", f"Aanbieder {aanbieder}", kenmerk,
                                   verzoek.ingediend_op))
         if verzoek.status is not AfschalingStatus.INGEDIEND and verzoek.besloten_op:
             events.append(Gebeurtenis(_dag(verzoek.besloten_op), "Afschaling",
