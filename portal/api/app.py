@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 from werkzeug.exceptions import HTTPException
 
 from portal import audit
-from portal.api import PREFIX, adapter, auth, oauth, openapi
+from portal.api import PREFIX, auth, oauth, openapi
 from portal.api.problems import invalid_params_of_pydantic, problem
 from portal.audit import AuditActie
 from portal.extensions import db
@@ -27,7 +27,6 @@ SHARED_CONFIG = ("TESTING", "SECRET_KEY", "SESSION_COOKIE_SECURE", "MAX_CONTENT_
 
 def create_api(portal: Flask) -> APIFlask:
     """The API app, sharing the portal's engine and settings."""
-    adapter.install()
     api = APIFlask("portal.api", title="Inburgering aanbiedersportaal API", version=API_VERSION,
                    spec_path="/openapi.json", docs_path=None, enable_openapi=True)
     api.config.update(
