@@ -24,6 +24,7 @@ from portal.models.base import utcnow
 from portal.models.billing import Afwijsreden, DeclaratieStatus, RegelStatus
 from portal.models.enums import Rol
 from portal.services import NotAllowed, Raw, ValidationError
+from portal.services.billing import kosten_totalen
 from portal.services.billing.rules import Periode, euro, periode_uit_code
 from portal.services.validation import FieldError, parse_choice, parse_text
 
@@ -130,6 +131,7 @@ def submit(session: Session, actor: User, declaratie: Declaratie, today: date) -
     declaratie.status = DeclaratieStatus.INGEDIEND
     declaratie.ingediend_door_id = actor.id
     declaratie.ingediend_op = utcnow()
+    kosten_totalen.ingediend(session, declaratie)
     audit.record(session, actor, AuditActie.DECLARATIE_INGEDIEND, object_type="declaratie", object_id=declaratie.id,
                  details={"nummer": declaratie.nummer, "regels": aantal})
     session.flush()
@@ -205,6 +207,8 @@ def decide(session: Session, actor: User, regel: DeclaratieRegel, data: BesluitI
     if errors:
         raise ValidationError(errors)
     _decide(session, actor, regel, RegelStatus(besluit), reden, toelichting)
+    if regel.status is RegelStatus.GOEDGEKEURD:
+        kosten_totalen.goedgekeurd(session, [regel.id])
     _after_decisions(session, actor, declaratie, 1)
     return regel
 
@@ -240,6 +244,7 @@ def approve_all_clean(session: Session, actor: User, declaratie: Declaratie) -> 
     for obj in list(session.identity_map.values()):
         if isinstance(obj, DeclaratieRegel) and obj.id in besloten:
             session.expire(obj)
+    kosten_totalen.goedgekeurd(session, besloten)
     audit.record_each(session, actor, AuditActie.DECLARATIEREGEL_BEOORDEELD, object_type="declaratie_regel", rows=[
         (regel_id, inburgeraar_id, {"besluit": RegelStatus.GOEDGEKEURD.value, "reden": None,
                                     "bedrag_cent": bedrag})
