@@ -50,7 +50,7 @@ from portal.models.resultaat import (
     RouteResultaat,
     TaalschakelResultaat,
 )
-from portal.services.billing import checks
+from portal.services.billing import checks, kosten_totalen
 from portal.services.billing.bulk import Memo, bulk_insert, raw, rijen, zonder_gc
 from portal.services.billing.rules import (
     Periode,
@@ -467,11 +467,15 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
          "afgewezen": False, "berekend_op": now}
         for g in nieuw
     ])
+    # A recomputed prestatiedatum may fall in another year: the regels already submitted follow it there.
+    verplaatst = [prestatie_id for prestatie_id, g in gewijzigd if g is not None]
+    kosten_totalen.verplaatst(session, verplaatst, -1)
     for prestatie_id, g in gewijzigd:
         values: dict[str, Any] = {"aantal": _ZERO, "berekend_op": now} if g is None else {
             "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct, "prestatiedatum": g.prestatiedatum,
             "berekend_op": now}
         session.execute(update(Prestatie).where(Prestatie.id == prestatie_id).values(**values))
+    kosten_totalen.verplaatst(session, verplaatst, 1)
     result.nieuwe_prestaties += len(nieuw)
     result.gewijzigde_prestaties += len(gewijzigd)
 
