@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal import access
 from portal.domain import afronding
@@ -35,6 +35,7 @@ from portal.models import (
     Verwijzing,
     Voortgangsrapportage,
 )
+from portal.models.pip_intrekking import PipIntrekking
 from portal.models.resultaat import AfschalingStatus
 from portal.services import statements
 from portal.services.kept_totals import week_start
@@ -242,6 +243,12 @@ def tijdlijn(
         reden = f" Reden: {pip.reden_wijziging}" if pip.reden_wijziging else ""
         events.append(Gebeurtenis(pip.dagtekening, "PIP", f"PIP versie {pip.versie} vastgesteld: "
                                   f"{pip.leerroute.label}{niveau}.{reden}", GEMEENTE, tijdstip=pip.created_at))
+    intrekkingen = select(PipIntrekking).where(PipIntrekking.inburgeraar_id == inburgeraar.id) \
+        .options(joinedload(PipIntrekking.pip))
+    for intrekking in session.scalars(intrekkingen):
+        events.append(Gebeurtenis(intrekking.datum, "PIP", f"PIP versie {intrekking.pip.versie} ingetrokken per "
+                                  f"{datum(intrekking.datum)}. Reden: {intrekking.reden}", GEMEENTE,
+                                  tijdstip=intrekking.created_at))
     for v in verwijzingen:
         events.append(Gebeurtenis(_dag(v.created_at), "Verwijzing",
                                   f"Verwezen naar {v.aanbieder.naam} voor {v.onderdeel.label}; beoogde start "
