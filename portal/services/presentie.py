@@ -24,7 +24,7 @@ from portal import access, audit
 from portal.audit import AuditActie
 from portal.domain import termijnen
 from portal.formatting import datum as fmt_datum
-from portal.formatting import getal
+from portal.formatting import uren as fmt_uren
 from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
@@ -567,7 +567,7 @@ def _keep_stored(
                 melding = ("Vul de reden van afwezigheid in (voor deze dag is geen reden opgeslagen), bijvoorbeeld "
                            "ziek, afspraak bij de huisarts of zonder bericht.")
             else:
-                melding = (f"Op {fmt_datum(row.datum)} is er {getal(afwezig)} uur afwezigheid (met de eerder "
+                melding = (f"Op {fmt_datum(row.datum)} is er {fmt_uren(afwezig)} uur afwezigheid (met de eerder "
                            "opgeslagen uren) en de reden is leeg. Vul de reden in, of zet de uren afwezig op 0.")
             waarde = None if item.reden_afwezig is BEWAREN else item.reden_afwezig
             errors.append(_row_error(row.regel, [("reden_afwezig", waarde, melding)]))
@@ -601,7 +601,7 @@ def _check_day_totals(
         if total > MAX_UREN_PER_DAG:
             errors.append(_row_error(row.regel, [(
                 "uren_aanwezig", item.uren_aanwezig,
-                f"Op {fmt_datum(row.datum)} komt deze deelnemer samen op {getal(total)} uur (aanwezig en afwezig, "
+                f"Op {fmt_datum(row.datum)} komt deze deelnemer samen op {fmt_uren(total)} uur (aanwezig en afwezig, "
                 "alle activiteiten samen, inclusief eerder opgeslagen uren). Dat is meer dan 24 uur per dag: "
                 "verlaag de uren.",
             )]))
