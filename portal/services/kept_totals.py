@@ -27,6 +27,7 @@ from sqlalchemy.types import Date
 from portal import pg_arrays
 from portal.models import Presentie, PresentieTotaal, PresentieWeek
 from portal.models.traject import Activiteit
+from portal.services.batch import execute_many
 from portal.services.validation import as_decimal
 
 Uren = tuple[Decimal, Decimal, Decimal]  # aanwezig, afwezig geoorloofd, afwezig ongeoorloofd
@@ -191,7 +192,8 @@ def _upsert_pg(session: Session, weeks: dict[tuple[int, Activiteit, date], list[
 
 
 def _upsert_sqlite(session: Session, weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> None:
-    """SQLite: the totals per verwijzing and activity summed from the weeks here; one executemany per table."""
+    """SQLite: the totals per verwijzing and activity summed from the weeks here; one executemany per table on
+    the driver (SQLAlchemy's per-row parameter handling cost twice SQLite's own upserts)."""
     totals: dict[tuple[int, Activiteit], list[Any]] = {}
     for (verwijzing_id, activiteit, _monday), week in weeks.items():
         total = totals.get((verwijzing_id, activiteit))
@@ -208,8 +210,7 @@ def _upsert_sqlite(session: Session, weeks: dict[tuple[int, Activiteit, date], l
         (PresentieTotaal.__table__, _TOTAAL, [(v, a.value, *d) for (v, a), d in totals.items()]),
         (PresentieWeek.__table__, _WEEK, [(v, a.value, w, *d[:4]) for (v, a, w), d in weeks.items()]),
     ):
-        statement = _on_conflict_add(sqlite.insert(table), table)
-        session.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
+        execute_many(session.connection(), _on_conflict_add(sqlite.insert(table), table), table, names, rows)
 
 
 def _element_type(column: Any) -> Any:
