@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal import pg_arrays
 from portal.models import AuditEvent, Inburgeraar, User
 from portal.models.base import utcnow
+from portal.services.batch import execute_many
 
 # Set per request/job by the entry point (web, api, upload, cli); services never read request objects.
 current_origin: ContextVar[str] = ContextVar("audit_origin", default="systeem")
@@ -200,10 +201,13 @@ def record_each(
             select(*constants, unnest.c.object_id, unnest.c.inburgeraar_id, cast(unnest.c.details, JSON)),
         ))
         return
-    session.execute(insert(AuditEvent), [
-        {**common, "object_id": object_id, "inburgeraar_id": inburgeraar_id, "details": details}
-        for object_id, (_o, inburgeraar_id, details) in zip(object_ids, rows, strict=True)
-    ])
+    # Elsewhere (SQLite) one executemany on the driver; the events may name objects still pending in the session.
+    session.flush()
+    constants = tuple(common.values())
+    execute_many(session.connection(), insert(AuditEvent.__table__), AuditEvent.__table__,
+                 (*common, "object_id", "inburgeraar_id", "details"),
+                 [(*constants, object_id, inburgeraar_id, details)
+                  for object_id, (_o, inburgeraar_id, details) in zip(object_ids, rows, strict=True)])
 
 
 def _json_texts(details: Iterable[dict[str, Any]]) -> list[str]:

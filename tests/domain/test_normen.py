@@ -45,5 +45,7 @@ def test_afschaling_needs_600_hours_of_taalles():
 
 def test_share_of_a_norm_is_capped_at_100_percent():
     assert normen.aandeel(Decimal(20), 40) == 50
+    # 22,75 of 40 hours is 56,875%: one decimal half up like every percentage, never truncated to 56.
+    assert normen.aandeel(Decimal("22.75"), 40) == Decimal("56.9")
     assert normen.aandeel(Decimal(55), 40) == 100
     assert normen.aandeel(Decimal(5), 0) == 0

@@ -19,13 +19,14 @@ if TYPE_CHECKING:
 
 from portal import access, audit
 from portal.audit import AuditActie
+from portal.formatting import euro
 from portal.models import Contract, Declaratie, DeclaratieRegel, Melding, MeldingSoort, Prestatie, User
 from portal.models.base import utcnow
 from portal.models.billing import Afwijsreden, DeclaratieStatus, RegelStatus
 from portal.models.enums import Rol
 from portal.services import NotAllowed, Raw, ValidationError
 from portal.services.billing import kosten_totalen
-from portal.services.billing.rules import Periode, euro, periode_uit_code
+from portal.services.billing.rules import Periode, periode_uit_code
 from portal.services.validation import FieldError, parse_choice, parse_text
 
 _IN_LIMIT = 5000  # ids per IN list (SQLite's variable limit)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
 from portal.audit import AuditActie
-from portal.domain import aanwezigheid, termijnen
+from portal.domain import afronding, termijnen
 from portal.models import (
     BillingRun,
     Contract,
@@ -300,7 +300,8 @@ def _uren_in_periode(session: Session, base: Any, indicator: PrestatieIndicator,
         if gemeten is None:
             aanwezig, geoorloofd = uren(aanwezig_raw), uren(geoorloofd_raw)
             aantal = aanwezig + geoorloofd if telt_geoorloofd else aanwezig
-            gemeten = pcts[key] = (aantal, aanwezigheid.percentage(aanwezig, geoorloofd + uren(ongeoorloofd_raw)))
+            gemeten = pcts[key] = (aantal, afronding.percentage(
+                aanwezig, aanwezig + geoorloofd + uren(ongeoorloofd_raw)))
         found.append(Gemeten(verwijzing_id, inburgeraar_id, code, dagen(laatste), gemeten[0], gemeten[1],
                              gemeente_id))
     return found
