@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from portal import pg_arrays
 from portal.models import AuditEvent, Inburgeraar, User
 from portal.models.base import utcnow
+from portal.services.batch import execute_many
 
 # Set per request/job by the entry point (web, api, upload, cli); services never read request objects.
 current_origin: ContextVar[str] = ContextVar("audit_origin", default="systeem")
@@ -158,11 +159,25 @@ def record_many(
     per_inburgeraar: dict[int, dict[str, Any]],
 ) -> None:
     """One event per inburgeraar with its own details, written in one statement (a batch of 10,000 sessions of
-    2,000 people is 2,000 events; through the ORM their bookkeeping cost more than the sessions' own insert).
+    2,000 people is 2,000 events; through the ORM their bookkeeping cost more than the sessions' own insert)."""
+    record_each(session, actor, action, object_type=object_type,
+                rows=[(None, inburgeraar_id, details) for inburgeraar_id, details in per_inburgeraar.items()])
 
-    On PostgreSQL the inburgeraar ids and details travel as two arrays that one INSERT … SELECT unnests: an
-    executemany would send 2,000 statements."""
-    if not per_inburgeraar:
+
+def record_each(
+    session: Session,
+    actor: User | None,
+    action: AuditActie,
+    *,
+    object_type: str,
+    rows: list[tuple[Any, int | None, dict[str, Any]]],
+) -> None:
+    """One event per (object_id, inburgeraar_id, details) row, all by the same actor and action, written in one
+    statement: the same events `record` would add one by one (e.g. each regel of an approve-all).
+
+    On PostgreSQL the object ids, inburgeraar ids and details travel as three arrays that one INSERT … SELECT
+    unnests: an executemany would send a statement per event."""
+    if not rows:
         return
     action = AuditActie(action)
     common = {
@@ -170,25 +185,29 @@ def record_many(
         "api_client_id": getattr(actor, "api_client_id", None),
         "action": action.value,
         "object_type": object_type,
-        "object_id": None,
         "result": "ok",
         "origin": current_origin.get(),
         "occurred_at": utcnow(),
     }
+    object_ids = [None if object_id is None else str(object_id) for object_id, _i, _d in rows]
     if session.get_bind().dialect.name == "postgresql":
         table = AuditEvent.__table__
-        rows = pg_arrays.unnested([("inburgeraar_id", list(per_inburgeraar), Integer()),
-                                   ("details", _json_texts(per_inburgeraar.values()), Text())])
+        unnest = pg_arrays.unnested([("object_id", object_ids, Text()),
+                                     ("inburgeraar_id", [i for _o, i, _d in rows], Integer()),
+                                     ("details", _json_texts(d for _o, _i, d in rows), Text())])
         constants = [literal(value, table.c[name].type).label(name) for name, value in common.items()]
         session.execute(insert(AuditEvent).from_select(
-            [*common, "inburgeraar_id", "details"],
-            select(*constants, rows.c.inburgeraar_id, cast(rows.c.details, JSON)),
+            [*common, "object_id", "inburgeraar_id", "details"],
+            select(*constants, unnest.c.object_id, unnest.c.inburgeraar_id, cast(unnest.c.details, JSON)),
         ))
         return
-    session.execute(insert(AuditEvent), [
-        {**common, "inburgeraar_id": inburgeraar_id, "details": details}
-        for inburgeraar_id, details in per_inburgeraar.items()
-    ])
+    # Elsewhere (SQLite) one executemany on the driver; the events may name objects still pending in the session.
+    session.flush()
+    constants = tuple(common.values())
+    execute_many(session.connection(), insert(AuditEvent.__table__), AuditEvent.__table__,
+                 (*common, "object_id", "inburgeraar_id", "details"),
+                 [(*constants, object_id, inburgeraar_id, details)
+                  for object_id, (_o, inburgeraar_id, details) in zip(object_ids, rows, strict=True)])
 
 
 def _json_texts(details: Iterable[dict[str, Any]]) -> list[str]:

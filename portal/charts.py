@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from portal.domain import aanwezigheid
-from portal.formatting import datum, getal
+from portal.domain import afronding
+from portal.formatting import datum, getal, procent, uren
 from portal.services.tijdlijn import WeekPresentie
 
 WIDTH = 720
@@ -74,12 +74,12 @@ def beschrijving(weken: Sequence[WeekPresentie]) -> str:
     aanwezig = sum((w.aanwezig for w in weken), Decimal(0))
     gepland = sum((w.gepland for w in weken), Decimal(0))
     zonder = [w for w in weken if w.gepland == 0]
-    percentage = aanwezigheid.percentage(aanwezig, gepland - aanwezig)
-    pct = f" ({getal(percentage, 1)}%)" if percentage is not None else ""
+    percentage = afronding.percentage(aanwezig, gepland)
+    pct = f" ({procent(percentage)})" if percentage is not None else ""
     return (
         f"Presentie per week, week {weken[0].weeknummer} (vanaf {datum(weken[0].maandag)}) tot en met week "
         f"{weken[-1].weeknummer}: "
-        f"{getal(aanwezig)} van {getal(gepland)} geplande uren aanwezig{pct}. "
+        f"{uren(aanwezig)} van {uren(gepland)} geplande uren aanwezig{pct}. "
         f"{len(zonder)} van de {len(weken)} weken zonder geplande uren."
     )
 
@@ -121,10 +121,10 @@ def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigh
             parts.append(
                 f'<rect x="{x:.1f}" y="{y_base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{_fill(reeks, prefix)}" stroke="#000000" stroke-width="1">'
-                f"<title>Week {week.weeknummer}: {reeks.label.lower()} {getal(value)} uur</title></rect>"
+                f"<title>Week {week.weeknummer}: {reeks.label.lower()} {uren(value)} uur</title></rect>"
             )
         # The same one decimal as the table below the chart and every other attendance figure: one rounding.
-        label = getal(week.percentage, 1) + "%" if week.percentage is not None else "–"
+        label = procent(week.percentage) if week.percentage is not None else "–"
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{max(y_base - 4, MARGIN_TOP + 8):.1f}" '
                      f'text-anchor="middle" font-size="{FONT}" fill="#000000">{label}</text>')
         parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{MARGIN_TOP + plot_h + 14:.1f}" text-anchor="middle" '

@@ -28,21 +28,32 @@ def register(app: Flask) -> None:
     @app.cli.command("totalen-controleren")
     @click.option("--herstellen", is_flag=True, help="Zet de bewaarde totalen gelijk aan de herberekening.")
     def check_totals_command(herstellen: bool) -> None:
-        """Compare the kept presentie totals with a recomputation from presentie and say what differs."""
+        """Compare the kept totals (presentie per verwijzing and week; declared and approved cost per gemeente,
+        contract, indicator and year) with a recomputation and say what differs."""
         from portal.extensions import db
         from portal.services import kept_totals
+        from portal.services.billing import kosten_totalen
 
-        verschillen = kept_totals.differences(db.session)
-        if not verschillen:
-            click.echo("Geen verschillen: de bewaarde totalen zijn gelijk aan de herberekening uit presentie.")
+        presentie = kept_totals.differences(db.session)
+        kosten = kosten_totalen.differences(db.session)
+        if not presentie and not kosten:
+            click.echo("Geen verschillen: de bewaarde totalen zijn gelijk aan de herberekening uit presentie "
+                       "en uit de declaratieregels.")
             return
-        click.echo(f"{len(verschillen)} verschil(len) tussen bewaarde totalen en de herberekening uit presentie:")
-        for verschil in verschillen:
-            click.echo(f"- {verschil}")
+        if presentie:
+            click.echo(f"{len(presentie)} verschil(len) tussen bewaarde totalen en de herberekening uit presentie:")
+            for verschil in presentie:
+                click.echo(f"- {verschil}")
+        if kosten:
+            click.echo(f"{len(kosten)} verschil(len) tussen bewaarde kosten en de herberekening uit de "
+                       "declaratieregels:")
+            for verschil_kosten in kosten:
+                click.echo(f"- {verschil_kosten}")
         if herstellen:
             kept_totals.rebuild(db.session)
+            kosten_totalen.rebuild(db.session)
             db.session.commit()
-            click.echo("De bewaarde totalen zijn opnieuw berekend uit presentie.")
+            click.echo("De bewaarde totalen zijn opnieuw berekend uit presentie en de declaratieregels.")
             return
         raise SystemExit(1)
 

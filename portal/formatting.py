@@ -17,6 +17,8 @@ from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask
 
+from portal.domain import afronding
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LOCALE = Locale.parse("nl_NL")
 
@@ -68,6 +70,31 @@ def _getal(_type: type, _text: str, decimals: int, value: Decimal | float | int)
     """babel's apply() still costs ~25 µs a call (it looks up the locale's symbols every time) and a case page
     shows ~150 numbers, most of them the same few hours: each distinct value is formatted once."""
     return _number_pattern(decimals).apply(value, LOCALE)
+
+
+def uren(value: Decimal | float | int | None) -> str:
+    """Hours as every page and export text shows them: to the quarter hour (portal.domain.afronding), 182,75."""
+    if value is None:
+        return ""
+    return getal(afronding.uren(value))
+
+
+def procent(value: Decimal | float | int | None) -> str:
+    """A percentage as every page and export text shows it: one decimal, half up (portal.domain.afronding), with
+    the sign: 56,96 -> '57%', 76,25 -> '76,3%'. A trailing ,0 is dropped, as everywhere in the portal."""
+    if value is None:
+        return ""
+    return f"{getal(afronding.procent(value), 1)}%"
+
+
+def euro(cent: int | Decimal | None) -> str:
+    """Euro cents as Dutch money, the one money formatter: € 1.234,56 (− for negative amounts), — for none."""
+    if cent is None:
+        return "—"
+    cent = int(cent)  # database sums arrive as Decimal on PostgreSQL
+    teken = "−" if cent < 0 else ""
+    euros, centen = divmod(abs(cent), 100)
+    return f"{teken}€ {euros:,}".replace(",", ".") + f",{centen:02d}"
 
 
 def bestandsgrootte(aantal_bytes: int) -> str:
@@ -122,6 +149,10 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(datum)
     app.add_template_filter(datum_lang)
     app.add_template_filter(datumtijd)
+    app.add_template_filter(euro)
+    app.add_template_global(euro)  # also callable: {{ euro(cent) }}
     app.add_template_filter(getal)
+    app.add_template_filter(procent)
+    app.add_template_filter(uren)
     app.add_template_filter(week_lang)
     app.add_template_filter(waarde)

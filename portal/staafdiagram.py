@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-from portal.formatting import getal
+from portal.formatting import procent
 
 WIDTH = 360
 LEFT = 4
@@ -39,7 +39,7 @@ def beschrijving(titel: str, staven: Sequence[Staaf]) -> str:
     """The chart in words, for the <desc> element and screen readers."""
     parts = []
     for s in staven:
-        waarde = f"{getal(s.percentage, 1)}%" if s.percentage is not None else (s.tekst or "geen gegevens")
+        waarde = procent(s.percentage) if s.percentage is not None else (s.tekst or "geen gegevens")
         streef = f" (streefwaarde {s.streef}%)" if s.streef is not None else ""
         parts.append(f"{s.label}: {waarde}{streef}")
     return f"{titel}. " + "; ".join(parts) + "." if parts else f"{titel}: geen gegevens."
@@ -70,7 +70,7 @@ def svg(titel: str, staven: Sequence[Staaf], *, ident: str) -> Markup:
             w = plot_w * float(min(staaf.percentage, Decimal(100))) / 100
             out.append(f'<rect x="{LEFT}" y="{bar_y}" width="{w:.1f}" height="14" fill="#154273"/>')
             out.append(f'<text x="{LEFT + plot_w + 4}" y="{bar_y + 12}" font-size="{FONT}" fill="#000000">'
-                       f'{getal(staaf.percentage, 1)}%</text>')
+                       f'{procent(staaf.percentage)}</text>')
         else:
             out.append(f'<text x="{LEFT + 6}" y="{bar_y + 12}" font-size="{FONT}" fill="#000000">'
                        f'{escape(staaf.tekst or "geen gegevens")}</text>')

@@ -28,6 +28,7 @@ from portal.models import (
     Gemeente,
     Inburgeraar,
     IntakeGegevens,
+    KostenTotaal,
     KpiJaarInstelling,
     MailModus,
     MailOutbox,
@@ -540,6 +541,23 @@ class DeclaratieRegelFactory(BaseFactory):
     bedrag_cent = 15000
 
 
+class KostenTotaalFactory(BaseFactory):
+    """A kept cost total; consistent with the regels only when made through the services (see kosten_totalen)."""
+
+    class Meta:
+        model = KostenTotaal
+
+    class Params:
+        indicator = factory.SubFactory(PrestatieIndicatorFactory)
+
+    indicator_id = factory.SelfAttribute("indicator.id")
+    contract_id = factory.SelfAttribute("indicator.contract_id")
+    gemeente_id = factory.LazyAttribute(lambda _o: GemeenteFactory().id)
+    jaar = 2026
+    gedeclareerd_cent = 15000
+    goedgekeurd_cent = 0
+
+
 class BillingRunFactory(BaseFactory):
     class Meta:
         model = BillingRun
@@ -588,6 +606,7 @@ ALL_FACTORIES = [
     DeclaratieFactory,
     DeclaratieRegelFactory,
     BillingRunFactory,
+    KostenTotaalFactory,
 ]
 
 # The chain's factories (verhuizing, DUO berichten, handhaving, CBS) live in their own module.

@@ -2,7 +2,9 @@
 and its export, the case page, the KPI dashboard and the declaratie line.
 
 The attendance is chosen on a rounding edge: 15,25 of 20 planned hours is 76,25%, which one rounding (half up,
-one decimal: domain.aanwezigheid) makes 76,3% everywhere; formatting the unrounded figure would show 76,2%.
+one decimal: domain.afronding) makes 76,3% everywhere; formatting the unrounded figure would show 76,2%.
+The progress against the PIP's geschatte intensiteit is chosen the same way: 15,25 of 27 hours is 56,48…%, which
+reads 56,5% on the case page and the KPI page and 56.5 in the KPI export; a whole-percent truncation shows 56%.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from tests.factories import (
 
 PERCENTAGE = "76,3%"
 UREN = "15,25"
+INTENSITEIT = 27  # hours the PIP estimates for the B1-route
+VOORTGANG = "56,5%"  # 15,25 / 27
 # Eight sessions of 2,5 hours: six attended, one attended for a quarter (late, the rest without reason), one ill.
 SESSIES = [("2.5", "0", "0", None)] * 6 + [("0.25", "0", "2.25", "Te laat zonder bericht"),
                                           ("0", "2.5", "0", "Ziek gemeld")]
@@ -71,7 +75,8 @@ def regio(db):
     mensen = []
     for n in range(5):
         persoon = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur, achternaam=f"Afronding{n}")
-        PipFactory(inburgeraar=persoon, leerroute=Leerroute.B, niveau=NiveauPip.B1)
+        PipFactory(inburgeraar=persoon, leerroute=Leerroute.B, niveau=NiveauPip.B1,
+                   geschatte_intensiteit=INTENSITEIT)
         verwijzing = VerwijzingFactory(
             inburgeraar=persoon, contract=contract, onderdeel=Onderdeel.B1_ROUTE, status=VerwijzingStatus.GESTART,
             beoogde_startdatum=today - timedelta(days=90), uiterste_einddatum=today + timedelta(days=600))
@@ -106,6 +111,10 @@ def test_hours_and_attendance_read_the_same_on_every_page(db, app, regio, login_
     assert f"Presentie laatste 4 weken {PERCENTAGE}" in dossier
     assert f"Uren aanwezig {UREN}" in dossier
     assert f"aanwezig {UREN} uur van 20 uur geplande uren ({PERCENTAGE})" in dossier
+    assert f"{UREN} van {INTENSITEIT} uur ({VOORTGANG})" in dossier
+    assert "(56%)" not in dossier and "(57%)" not in dossier
+    # DUO's counter takes whole hours, rounded down (its own definition, said under the table), from the same hours.
+    assert f"Taalles en KNM bij de cursusinstelling {UREN} 15" in dossier and "DUO vraagt hele uren" in dossier
 
     # Regie list: the signal; its export: the same explanation with the same figures.
     lijst = _tekst(regisseur.get("/regie/?q=Afronding0").get_data(as_text=True))
@@ -121,6 +130,14 @@ def test_hours_and_attendance_read_the_same_on_every_page(db, app, regio, login_
     kwartaal = f"{regio['dag'].year}-K{(regio['dag'].month - 1) // 3 + 1}"
     kpi = _tekst(manager.get(f"/kpi/?periode={kwartaal}&aanbieder={regio['aanbieder'].id}").get_data(as_text=True))
     assert re.search(rf"Aanwezig {re.escape(PERCENTAGE)}", kpi), kpi[:2000]
+    assert re.search(rf"geschatte intensiteit in het PIP: uren gerealiseerd van het doel {VOORTGANG}", kpi)
+    # The KPI export holds the same rounded figures as numbers.
+    blad = load_workbook(io.BytesIO(manager.get(
+        f"/kpi/export.xlsx?periode={kwartaal}&aanbieder={regio['aanbieder'].id}").data)).worksheets[0]
+    waarden = {(r[0], r[1]): r[5] for r in blad.iter_rows(min_row=4, values_only=True)}
+    assert waarden[("Aanwezigheid", "Aanwezig")] == float(PERCENTAGE.rstrip("%").replace(",", "."))
+    assert waarden[("Urenrealisatie", "B1-route tegen geschatte intensiteit in het PIP: uren gerealiseerd van het "
+                                      "doel")] == float(VOORTGANG.rstrip("%").replace(",", "."))
 
     # Declaratie line (still a concept: the aanbieder sees it): the hours and the attendance finding.
     beheerder = open_session(db, app.test_client(), regio["beheerder"])

@@ -9,7 +9,14 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from portal.api import adapter
+
 PREFIX = "/api/v1"
+
+# Before any blueprint module decorates its views: APIFlask picks a model's adapter when `input` decorates, so
+# registering it here (every portal.api module imports this package first) makes the fast JSON path independent
+# of which module a process happens to import first.
+adapter.install()
 
 
 def register_api(app: Flask) -> None:

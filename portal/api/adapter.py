@@ -35,5 +35,6 @@ class JsonBytesAdapter(PydanticAdapter):
 
 
 def install() -> None:
-    """Use it for every pydantic model of the API (APIFlask picks adapters by name)."""
+    """Use it for every pydantic model of the API (APIFlask picks adapters by name, when `input` decorates a
+    view: `portal.api` calls this on import, before any of its blueprint modules is loaded)."""
     registry.register("pydantic", JsonBytesAdapter)

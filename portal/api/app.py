@@ -12,10 +12,9 @@ from flask_limiter import Limiter
 from pydantic import ValidationError as PydanticValidationError
 from werkzeug.exceptions import HTTPException
 
-from portal import audit
-from portal.api import PREFIX, adapter, auth, oauth, openapi
+from portal.api import PREFIX, auth, oauth, openapi
 from portal.api.problems import invalid_params_of_pydantic, problem
-from portal.audit import AuditActie
+from portal.api.views import record_call
 from portal.extensions import db
 
 API_VERSION = "1.0.0"
@@ -27,7 +26,6 @@ SHARED_CONFIG = ("TESTING", "SECRET_KEY", "SESSION_COOKIE_SECURE", "MAX_CONTENT_
 
 def create_api(portal: Flask) -> APIFlask:
     """The API app, sharing the portal's engine and settings."""
-    adapter.install()
     api = APIFlask("portal.api", title="Inburgering aanbiedersportaal API", version=API_VERSION,
                    spec_path="/openapi.json", docs_path=None, enable_openapi=True)
     api.config.update(
@@ -103,15 +101,13 @@ def _headers(response: Response) -> Response:
 
 
 def _audit_call(response: Response) -> Response:
-    """Every call of an identified client is audited: which operation, with what result."""
-    actor = g.get("actor")
-    if actor is None:
+    """Every call of an identified client is audited: which operation, with what result. A view that committed
+    wrote the event in its own transaction (views.commit); any other answer is audited here."""
+    if g.get("actor") is None or g.get("call_audited") == response.status_code:
         return response
-    rule = request.url_rule.rule if request.url_rule is not None else "-"
     try:
         db.session.rollback()  # a failed view left nothing to keep; a successful one committed already
-        audit.record(db.session, actor, AuditActie.API_AANROEP, object_type="api", object_id=rule[:40],
-                     result=str(response.status_code), details={"methode": request.method, "pad": rule})
+        record_call(response.status_code)
         db.session.commit()
     except Exception:  # the answer stands; a failing audit write is logged loudly
         logger.exception("Auditregel van API-aanroep niet opgeslagen")

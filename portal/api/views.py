@@ -7,9 +7,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from flask import current_app, g, request
 from pydantic.alias_generators import to_camel
 
+from portal import audit
 from portal.api.problems import invalid_params_of, problem
+from portal.audit import AuditActie
 from portal.extensions import db
 from portal.services import NotAllowed, ValidationError
 
@@ -32,8 +35,20 @@ def not_allowed_problem(error: NotAllowed) -> Any:
     return problem(403, str(error) or None)
 
 
+def record_call(status: int) -> None:
+    """The audit event of the call itself: which client, which operation, with what answer (in the session)."""
+    rule = request.url_rule.rule if request.url_rule is not None else "-"
+    audit.record(db.session, g.actor, AuditActie.API_AANROEP, object_type="api", object_id=rule[:40],
+                 result=str(status), details={"methode": request.method, "pad": rule})
+    g.call_audited = status
+
+
 def commit() -> None:
-    """The view's one commit."""
+    """The view's one commit, with the call's own audit event in the same transaction: a view that commits
+    answers with the status its output declares (an answer that turns out otherwise is audited after it)."""
+    if g.get("actor") is not None:
+        view = current_app.view_functions.get(request.endpoint or "")
+        record_call(getattr(view, "_spec", {}).get("response", {}).get("status_code", 200))
     db.session.commit()
 
 

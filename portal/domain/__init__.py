@@ -6,7 +6,8 @@ deadline, a norm or an attendance percentage means the same everywhere.
 
 - ``termijnen``: PIP deadline, inburgeringstermijn, leerroute change deadline, a traject's effective dates
 - ``normen``: hour norms per onderdeel and doelgroep, the 600-hour afschaling threshold, the pace target
-- ``aanwezigheid``: the attendance window and the one attendance percentage (one rounding)
+- ``aanwezigheid``: the attendance window and threshold
+- ``afronding``: one rounding of every figure: hours to the quarter, percentages to one decimal (half up)
 - ``zoeken``: name/BSN search as users type it
 - verwijzing statuses are properties of ``portal.models.enums.VerwijzingStatus`` (``is_open`` …)
 """

@@ -14,9 +14,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from portal.domain import aanwezigheid, examens, normen, termijnen, trajecten
+from portal.domain import afronding, examens, normen, termijnen, trajecten
+from portal.domain.afronding import percentage
 from portal.domain.perioden import Kwartaal, Periode
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import AfschalingStatus, Examenniveau, Examenonderdeel, Examenuitslag, ResultaatBron
@@ -32,7 +33,6 @@ LEERROUTE_ONDERDELEN = (
     Onderdeel.B1_ROUTE, Onderdeel.ONDERWIJSROUTE, Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE,
 )
 Z_ONDERDELEN = (Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE)
-_ONE = Decimal("0.1")
 _ZERO = Decimal(0)
 
 
@@ -224,12 +224,6 @@ class Aandeel:
         return None if self.te_weinig else percentage(self.aantal, self.totaal)
 
 
-def percentage(deel: Decimal | int, geheel: Decimal | int) -> Decimal | None:
-    if not geheel:
-        return None
-    return (Decimal(deel) * 100 / Decimal(geheel)).quantize(_ONE, rounding=ROUND_HALF_UP)
-
-
 def aandeel(noemer: Iterable[int], teller: Iterable[int], eenheid: str = "verwijzingen") -> Aandeel:
     n = frozenset(noemer)
     return Aandeel(frozenset(teller) & n, n, eenheid)
@@ -320,7 +314,7 @@ def aanwezigheid_kpi(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResu
             totaal += uren
     gepland = totaal.aanwezig + totaal.afwezig
     te_weinig = len(met_uren) < MIN_AANTAL
-    pct = None if te_weinig else aanwezigheid.percentage(totaal.aanwezig, totaal.afwezig)
+    pct = None if te_weinig else percentage(totaal.aanwezig, gepland)
     ids = frozenset(met_uren)
 
     def deel(uren: Decimal) -> Decimal | None:
@@ -507,7 +501,7 @@ def afschalingen(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResultaa
          Rij("goedgekeurd_b1", "Goedgekeurd, van de inburgeraars op de B1-route",
              aandeel(b1, goedgekeurd, "inburgeraars")),
          Rij("uren", "Mediane uren taalles en KNM bij het verzoek",
-             waarde=None if len(ids) < MIN_AANTAL else _mediaan(uren), eenheid="uur", ids=ids,
+             waarde=None if len(ids) < MIN_AANTAL else afronding.uren(_mediaan(uren) or 0), eenheid="uur", ids=ids,
              ids_eenheid="inburgeraars"),
          Rij("besluittijd", "Mediane besluittijd",
              waarde=None if len(besloten) < MIN_AANTAL else _mediaan([(a.besloten_op - a.ingediend_op).days

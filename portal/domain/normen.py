@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from portal.domain import afronding
 from portal.models.enums import Doelgroep, Onderdeel
 
 # Legal minimum hours: Z-route 800 h taal and 800 h participatie (asielstatushouders), the MAP's practical
@@ -81,6 +82,8 @@ def uren_tekort_afschaling(taalles_uren: Decimal) -> Decimal:
     return max(Decimal(0), AFSCHALING_MINIMUM_UREN - taalles_uren)
 
 
-def aandeel(uren: Decimal, norm: Decimal | int) -> int:
-    """Whole percent of a norm reached, capped at 100 (the progress bars); 0 without a norm."""
-    return min(100, int(uren * 100 / norm)) if norm else 0
+def aandeel(uren: Decimal, norm: Decimal | int) -> Decimal:
+    """Percent of a norm reached (portal.domain.afronding: one decimal, half up, as every percentage); past the
+    norm it reads past 100, as the KPI's urenrealisatie does (the progress bar stops at its maximum); 0 without a
+    norm."""
+    return afronding.percentage(uren, norm) or Decimal(0)

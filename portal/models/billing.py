@@ -324,3 +324,23 @@ class BillingRun(Base):
     gestart_op: Mapped[datetime]
     nieuwe_prestaties: Mapped[int] = mapped_column(default=0)
     nieuwe_regels: Mapped[int] = mapped_column(default=0)
+
+
+class KostenTotaal(Base):
+    """Kept cost totals of the submitted declaraties per gemeente, contract, indicator and year of the
+    prestatiedatum: declared (every regel, credits netted) and approved, in euro cents.
+
+    The costs page (SPUK verantwoording) reads these instead of aggregating every regel. They change only through
+    portal.services.billing.kosten_totalen, called in the same transaction as the submit, the decisions and a
+    prestatie moving to another year; `flask --app portal totalen-controleren` compares them with a recomputation.
+    Per indicator, not per voorziening: an indicator's voorziening is looked up when the totals are read."""
+
+    __tablename__ = "kosten_totaal"
+
+    gemeente_id: Mapped[int] = mapped_column(ForeignKey("gemeente.id"), primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("prestatie_indicator.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    jaar: Mapped[int] = mapped_column(primary_key=True)
+    gedeclareerd_cent: Mapped[int] = mapped_column(BigInteger, default=0)
+    goedgekeurd_cent: Mapped[int] = mapped_column(BigInteger, default=0)

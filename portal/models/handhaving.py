@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.formatting import euro
 from portal.models.base import Base, TimestampMixin, enum_column, utcnow
 from portal.models.enums import LabelledEnum
 from portal.models.inburgeraar import Inburgeraar
@@ -68,10 +69,7 @@ class Handhaving(TimestampMixin, Base):
     @property
     def bedrag_tekst(self) -> str:
         """The amount in Dutch notation (€ 1.234,50), empty for a waarschuwing."""
-        if self.bedrag_cent is None:
-            return ""
-        euros, cents = divmod(self.bedrag_cent, 100)
-        return f"€ {euros:,}".replace(",", ".") + f",{cents:02d}"
+        return "" if self.bedrag_cent is None else euro(self.bedrag_cent)
 
     def as_json(self) -> dict[str, object]:
         return {"soort": self.soort.value, "grond": self.grond.value, "datum": self.datum.isoformat(),

@@ -49,6 +49,13 @@ class Inburgeraar(TimestampMixin, Base):
         return self.pips[-1] if self.pips else None
 
     @property
+    def pip_van_kracht(self) -> Pip | None:
+        """The PIP in force: the latest version, unless the klantregisseur withdrew it (PipIntrekking): then none
+        is in force until a new version is recorded."""
+        pip = self.huidige_pip
+        return None if pip is None or getattr(pip, "intrekking", None) is not None else pip
+
+    @property
     def eerste_dagtekening(self) -> date | None:
         """Dagtekening of the first PIP: the term counts from it, later versions never move it."""
         return self.pips[0].dagtekening if self.pips else None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal import access, audit, clock, events
 from portal.audit import AuditActie
 from portal.domain import normen
-from portal.formatting import getal
+from portal.formatting import uren as fmt_uren
 from portal.models import Afschalingsverzoek, AfschalingsverzoekOnderdeel, Inburgeraar, Pip, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
@@ -72,8 +72,8 @@ def blokkade(session: Session, verwijzing: Verwijzing) -> str | None:
 def uren_blokkade(uren: Decimal) -> str | None:
     """The hours still missing below the 600-hour minimum, as a sentence; None when enough hours are registered."""
     if tekort := normen.uren_tekort_afschaling(uren):
-        return (f"Afschalen kan pas na {getal(normen.AFSCHALING_MINIMUM_UREN)} uur taalles en KNM. "
-                f"Er staan {getal(uren)} uur geregistreerd: nog {getal(tekort)} uur nodig.")
+        return (f"Afschalen kan pas na {fmt_uren(normen.AFSCHALING_MINIMUM_UREN)} uur taalles en KNM. "
+                f"Er staan {fmt_uren(uren)} uur geregistreerd: nog {fmt_uren(tekort)} uur nodig.")
     return None
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Table
 
 # From this many rows on, Python's cyclic garbage collector pauses while a batch is built.
 GC_PAUSE_ROWS = 5_000
@@ -26,3 +29,38 @@ def gc_paused(rows: int | None = None) -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def execute_many(connection: Connection, statement: Any, table: Table, names: Sequence[str],
+                 rows: Sequence[Sequence[Any]]) -> None:
+    """An INSERT (or upsert) of these columns of `table` for many rows, as one executemany on the driver.
+
+    Each column's values are converted by the column type's own bind conversion once per distinct value (a batch
+    repeats the same few dates, hours, ids and actions; unhashable JSON documents are converted one by one), so
+    the driver gets exactly what a Core executemany would send, without SQLAlchemy's work per row and column
+    (on SQLite that costs more than the insert itself). The caller flushes first if the rows depend on
+    pending ORM objects.
+    """
+    if not rows:
+        return
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    columns: list[Any] = list(zip(*rows, strict=True))
+    del rows  # a 100,000-row upload: hold the values once (the caller may pass the list without keeping it)
+    for n, name in enumerate(names):
+        convert = table.c[name].type._cached_bind_processor(dialect)
+        if convert is None:
+            continue
+        try:
+            converted = {value: convert(value) for value in set(columns[n])}
+        except TypeError:
+            columns[n] = list(map(convert, columns[n]))
+        else:
+            columns[n] = list(map(converted.__getitem__, columns[n]))
+    if compiled.positional:
+        position = {name: n for n, name in enumerate(names)}
+        params: list[Any] = list(zip(*(columns[position[name]] for name in compiled.positiontup or ()), strict=True))
+    else:
+        params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    del columns
+    connection.exec_driver_sql(compiled.string, params)

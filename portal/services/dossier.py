@@ -33,8 +33,8 @@ class Voortgang:
     bron: str
 
     @property
-    def percentage(self) -> int:
-        """Share of the norm reached, capped at 100."""
+    def percentage(self) -> Decimal:
+        """Share of the norm reached (one decimal; past 100 beyond the norm)."""
         return normen.aandeel(self.uren, self.norm)
 
     @property

@@ -27,6 +27,7 @@ from sqlalchemy.types import Date
 from portal import pg_arrays
 from portal.models import Presentie, PresentieTotaal, PresentieWeek
 from portal.models.traject import Activiteit
+from portal.services.batch import execute_many
 from portal.services.validation import as_decimal
 
 Uren = tuple[Decimal, Decimal, Decimal]  # aanwezig, afwezig geoorloofd, afwezig ongeoorloofd
@@ -147,6 +148,52 @@ def record(session: Session, changes: Iterable[Wijziging]) -> None:
                 week[4] = datum
     if not weeks:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        _upsert_pg(session, weeks)
+    else:
+        _upsert_sqlite(session, weeks)
+    if removed:
+        _after_removal(session, removed, [k for k in weeks if (k[0], k[1]) in removed])
+
+
+_WEEK = ("verwijzing_id", "activiteit", "week", *_SUMS)
+_TOTAAL = ("verwijzing_id", "activiteit", *_SUMS, "laatste_datum")
+
+
+def _on_conflict_add(statement: Any, table: Any) -> Any:
+    """ON CONFLICT (key) add the row's deltas to the stored sums (and keep the later last day)."""
+    excluded = statement.excluded
+    values: dict[str, Any] = {name: table.c[name] + excluded[name] for name in _SUMS}
+    if "laatste_datum" in table.c:
+        values["laatste_datum"] = case(
+            (or_(table.c.laatste_datum.is_(None), excluded.laatste_datum > table.c.laatste_datum),
+             excluded.laatste_datum),
+            else_=table.c.laatste_datum,
+        )
+    return statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key], set_=values)
+
+
+def _upsert_pg(session: Session, weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> None:
+    """PostgreSQL: one statement. The week deltas travel as one array per column (thousands of single-row upserts
+    cost more than the presentie rows' own COPY); the server adds them to presentie_week and sums them per
+    verwijzing and activity into presentie_totaal (a data-modifying CTE beside the outer INSERT)."""
+    week_table, totaal_table = PresentieWeek.__table__, PresentieTotaal.__table__
+    columns = list(zip(*[(v, a.value, w, *d) for (v, a, w), d in weeks.items()], strict=True))
+    deltas = select(*pg_arrays.unnested(
+        [(name, values, _element_type(week_table.c[name])) for name, values in zip(_WEEK, columns, strict=False)]
+        + [("laatste_datum", columns[-1], Date())]).c).cte("deltas")
+    to_weeks = _on_conflict_add(postgresql.insert(week_table).from_select(
+        list(_WEEK), select(*(deltas.c[name] for name in _WEEK))), week_table).cte("weken")
+    per_key = (deltas.c.verwijzing_id, deltas.c.activiteit)
+    to_totals = _on_conflict_add(postgresql.insert(totaal_table).from_select(list(_TOTAAL), select(
+        *per_key, *(func.sum(deltas.c[name]) for name in _SUMS), func.max(deltas.c.laatste_datum),
+    ).group_by(*per_key)), totaal_table)
+    session.execute(to_totals.add_cte(to_weeks))
+
+
+def _upsert_sqlite(session: Session, weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> None:
+    """SQLite: the totals per verwijzing and activity summed from the weeks here; one executemany per table on
+    the driver (SQLAlchemy's per-row parameter handling cost twice SQLite's own upserts)."""
     totals: dict[tuple[int, Activiteit], list[Any]] = {}
     for (verwijzing_id, activiteit, _monday), week in weeks.items():
         total = totals.get((verwijzing_id, activiteit))
@@ -159,53 +206,17 @@ def record(session: Session, changes: Iterable[Wijziging]) -> None:
             total[3] += week[3]
             if week[4] is not None and (total[4] is None or week[4] > total[4]):
                 total[4] = week[4]
-    _upsert(session, PresentieTotaal, ("verwijzing_id", "activiteit", *_SUMS, "laatste_datum"),
-            [(v, a.value, *d) for (v, a), d in totals.items()])
-    _upsert(session, PresentieWeek, ("verwijzing_id", "activiteit", "week", *_SUMS),
-            [(v, a.value, w, *d[:4]) for (v, a, w), d in weeks.items()])
-    if removed:
-        _after_removal(session, removed, [k for k in weeks if (k[0], k[1]) in removed])
+    for table, names, rows in (
+        (PresentieTotaal.__table__, _TOTAAL, [(v, a.value, *d) for (v, a), d in totals.items()]),
+        (PresentieWeek.__table__, _WEEK, [(v, a.value, w, *d[:4]) for (v, a, w), d in weeks.items()]),
+    ):
+        statement = _SQLITE_UPSERTS.get(table.name)
+        if statement is None:  # built once per table: building it cost more than a grid save's one-row upsert
+            statement = _SQLITE_UPSERTS[table.name] = _on_conflict_add(sqlite.insert(table), table)
+        execute_many(session.connection(), statement, table, names, rows)
 
 
-def _upsert(session: Session, model: type[PresentieTotaal] | type[PresentieWeek], names: Sequence[str],
-            rows: list[tuple[Any, ...]]) -> None:
-    """Add each row's deltas to the stored row with the same key, or insert it.
-
-    PostgreSQL: one statement for all rows, the deltas sent as one array per column and unnested (thousands of
-    single-row upserts cost more than the presentie rows' own COPY). SQLite: one executemany of a statement
-    built once per table (building it cost more than running it for the one week row of a grid save).
-    """
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        deltas = pg_arrays.unnested([(name, values, _element_type(table.c[name]))
-                                     for name, values in zip(names, zip(*rows, strict=True), strict=True)])
-        session.execute(_adding_on_conflict(model, postgresql.insert(table).from_select(list(names),
-                                                                                         select(*deltas.c))))
-    elif dialect == "sqlite":
-        statement = _SQLITE_UPSERTS.get(model)
-        if statement is None:
-            statement = _SQLITE_UPSERTS[model] = _adding_on_conflict(model, sqlite.insert(table))
-        session.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
-    else:
-        raise NotImplementedError(f"kept totals need an upsert on {dialect}")
-
-
-_SQLITE_UPSERTS: dict[type, Any] = {}
-
-
-def _adding_on_conflict(model: type[PresentieTotaal] | type[PresentieWeek], statement: Any) -> Any:
-    """The insert `statement` that, where the key exists, adds its values to the stored sums instead."""
-    table = model.__table__
-    excluded = statement.excluded
-    values: dict[str, Any] = {name: table.c[name] + excluded[name] for name in _SUMS}
-    if model is PresentieTotaal:
-        values["laatste_datum"] = case(
-            (or_(table.c.laatste_datum.is_(None), excluded.laatste_datum > table.c.laatste_datum),
-             excluded.laatste_datum),
-            else_=table.c.laatste_datum,
-        )
-    return statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key], set_=values)
+_SQLITE_UPSERTS: dict[str, Any] = {}
 
 
 def _element_type(column: Any) -> Any:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from portal import access, events
 from portal.config import Config
 from portal.events import DomainEvent
-from portal.formatting import getal
+from portal.formatting import procent
 from portal.models import (
     Inburgeraar,
     Melding,
@@ -274,7 +274,7 @@ def notify_attendance_below_threshold(
     kind = MeldingSoort.AANWEZIGHEID_ONDER_NORM
     extra = ""
     if percentage is not None and norm is not None:
-        extra = f" ({getal(percentage, 1)}% aanwezig, norm {getal(norm, 1)}%)"
+        extra = f" ({procent(percentage)} aanwezig, norm {procent(norm)})"
     text = _text(kind, verwijzing.aanbieder.naam, extra)
     recipients = [
         user

@@ -21,11 +21,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal import access
-from portal.domain import aanwezigheid
-from portal.formatting import AMSTERDAM, datum, getal, week_lang
+from portal.domain import afronding
+from portal.formatting import AMSTERDAM, datum, uren, week_lang
 from portal.models import (
     Inburgeraar,
     PresentieWeek,
@@ -35,6 +35,7 @@ from portal.models import (
     Verwijzing,
     Voortgangsrapportage,
 )
+from portal.models.pip_intrekking import PipIntrekking
 from portal.models.resultaat import AfschalingStatus
 from portal.services import statements
 from portal.services.kept_totals import week_start
@@ -71,8 +72,8 @@ class WeekPresentie:
 
     @property
     def percentage(self) -> Decimal | None:
-        """Share of planned hours present (portal.domain.aanwezigheid: one decimal); None without planned hours."""
-        return aanwezigheid.percentage(self.aanwezig, self.geoorloofd + self.ongeoorloofd)
+        """Share of planned hours present (portal.domain.afronding: one decimal); None without planned hours."""
+        return afronding.percentage(self.aanwezig, self.gepland)
 
     @property
     def weeknummer(self) -> int:
@@ -183,7 +184,7 @@ def presentie_gebeurtenissen(
         result.append(Gebeurtenis(
             tot, "Presentie",
             f"{_weektitel(week, tot).capitalize()}: "
-            f"{getal(a)} uur aanwezig, {getal(g)} uur afwezig met reden, {getal(o)} uur zonder reden.",
+            f"{uren(a)} uur aanwezig, {uren(g)} uur afwezig met reden, {uren(o)} uur zonder reden.",
             f"Aanbieder {aanbieder}", kenmerk,
         ))
     return result
@@ -242,6 +243,12 @@ def tijdlijn(
         reden = f" Reden: {pip.reden_wijziging}" if pip.reden_wijziging else ""
         events.append(Gebeurtenis(pip.dagtekening, "PIP", f"PIP versie {pip.versie} vastgesteld: "
                                   f"{pip.leerroute.label}{niveau}.{reden}", GEMEENTE, tijdstip=pip.created_at))
+    intrekkingen = select(PipIntrekking).where(PipIntrekking.inburgeraar_id == inburgeraar.id) \
+        .options(joinedload(PipIntrekking.pip))
+    for intrekking in session.scalars(intrekkingen):
+        events.append(Gebeurtenis(intrekking.datum, "PIP", f"PIP versie {intrekking.pip.versie} ingetrokken per "
+                                  f"{datum(intrekking.datum)}. Reden: {intrekking.reden}", GEMEENTE,
+                                  tijdstip=intrekking.created_at))
     for v in verwijzingen:
         events.append(Gebeurtenis(_dag(v.created_at), "Verwijzing",
                                   f"Verwezen naar {v.aanbieder.naam} voor {v.onderdeel.label}; beoogde start "
@@ -300,7 +307,7 @@ def tijdlijn(
         onderdelen = ", ".join(o.value for o in verzoek.onderdelen) or "alle taalonderdelen"
         events.append(Gebeurtenis(_dag(verzoek.ingediend_op), "Afschaling",
                                   f"Afschalingsverzoek naar A2 ingediend ({onderdelen}) na "
-                                  f"{getal(verzoek.uren_op_moment)} uur taalles.", f"Aanbieder {aanbieder}", kenmerk,
+                                  f"{uren(verzoek.uren_op_moment)} uur taalles.", f"Aanbieder {aanbieder}", kenmerk,
                                   verzoek.ingediend_op))
         if verzoek.status is not AfschalingStatus.INGEDIEND and verzoek.besloten_op:
             events.append(Gebeurtenis(_dag(verzoek.besloten_op), "Afschaling",

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import access, clock
-from portal.domain import aanwezigheid, duo_uren, normen
+from portal.domain import aanwezigheid, afronding, duo_uren, normen
 from portal.models import Inburgeraar, Presentie, PresentieTotaal, User, Verwijzing
 from portal.models.enums import Doelgroep, Onderdeel
 from portal.models.traject import Activiteit
@@ -36,8 +36,8 @@ class Norm:
     norm: int
 
     @property
-    def percentage(self) -> int:
-        """Share of the norm reached, capped at 100."""
+    def percentage(self) -> Decimal:
+        """Share of the norm reached (one decimal; past 100 beyond the norm)."""
         return normen.aandeel(self.uren, self.norm)
 
     @property
@@ -71,10 +71,6 @@ class Totalen:
     presentie_traject: Decimal | None = None
     recent_vanaf: date | None = None
     heeft_registraties: bool = False
-
-
-# The one attendance rule lives in portal.domain.aanwezigheid; this name stays for existing callers.
-attendance_percentage = aanwezigheid.percentage
 
 
 def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None) -> Totalen:
@@ -136,10 +132,11 @@ def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, A
         result.uren_afwezig_ongeoorloofd += as_decimal(ongeoorloofd)
     r_aanwezig, r_afwezig = session.execute(recent, params).one()
     recent_aanwezig, recent_afwezig = as_decimal(r_aanwezig), as_decimal(r_afwezig)
-    result.presentie_traject = attendance_percentage(
-        result.uren_aanwezig, result.uren_afwezig_geoorloofd + result.uren_afwezig_ongeoorloofd
+    result.presentie_traject = afronding.percentage(
+        result.uren_aanwezig,
+        result.uren_aanwezig + result.uren_afwezig_geoorloofd + result.uren_afwezig_ongeoorloofd,
     )
-    result.presentie_recent = attendance_percentage(recent_aanwezig, recent_afwezig)
+    result.presentie_recent = afronding.percentage(recent_aanwezig, recent_aanwezig + recent_afwezig)
     result.duo_tellers = [
         DuoTeller(soort.label, uren) for soort, uren in duo_uren.tellers(per_activiteit).items()
     ]

@@ -11,7 +11,7 @@ from portal.audit import AuditActie
 from portal.models import ApiToken, AuditEvent
 from portal.models.base import utcnow
 from portal.services import api_clients
-from tests.api.conftest import ApiWorld, bearer
+from tests.api.conftest import START, ApiWorld, bearer
 from tests.factories import CLIENT_SECRET
 
 
@@ -124,3 +124,18 @@ def test_every_call_is_audited_with_the_client_and_no_user(db, world: ApiWorld, 
     reads = [e for e in events if e.action == AuditActie.BEKEKEN]
     assert [e.inburgeraar_id for e in reads] == [world.own.inburgeraar_id]
     assert all(e.actor_id is None and e.origin.startswith("api ") for e in events)
+
+
+def test_each_call_is_audited_once_whether_it_wrote_or_failed(db, world: ApiWorld, api):
+    item = {"verwijzingId": world.own.id, "datum": (START + timedelta(days=1)).isoformat(),
+            "activiteit": "taalles_knm", "urenAanwezig": 3}
+    assert api.post("/presentie", json={"items": [item]}).status_code == 200
+    assert api.post("/presentie", json={"items": [{**item, "urenAanwezig": 25}]}).status_code == 400
+    assert api.post(f"/verwijzingen/{world.own.id}/examenresultaten", json={}).status_code == 400
+    events = db.scalars(select(AuditEvent).where(AuditEvent.api_client_id == world.client_p.id)
+                        .order_by(AuditEvent.id)).all()
+    calls = [(e.result, e.details["methode"], e.details["pad"]) for e in events if e.action == AuditActie.API_AANROEP]
+    assert calls == [("200", "POST", "/presentie"), ("400", "POST", "/presentie"),
+                     ("400", "POST", "/verwijzingen/<int:verwijzing_id>/examenresultaten")]
+    write = [e.inburgeraar_id for e in events if e.action == AuditActie.PRESENTIE_GEREGISTREERD]
+    assert write == [world.own.inburgeraar_id]  # the refused calls saved nothing

@@ -8,12 +8,16 @@ from datetime import date
 
 from sqlalchemy import select
 
-from portal.models import AuditEvent
-from portal.services.billing import contracten
+from portal.models import AuditEvent, Declaratie, KostenTotaal
+from portal.models.enums import Rol
+from portal.services import kept_totals
+from portal.services.billing import contracten, kosten_totalen
+from portal.services.billing import declaraties as dcl
 from portal.services.billing.derive import derive
 from portal.services.kpi import instellingen
+from tests.factories import GemeenteFactory, UserFactory
 from tests.services.test_billing import sessie, wereld  # noqa: F401 - the fixture
-from tests.services.test_spuk import NOV, _indienen_en_goedkeuren, _tolk
+from tests.services.test_spuk import NA_NOV, NOV, _indienen_en_goedkeuren, _tolk
 
 
 def test_contractmanager_sees_costs_per_voorziening_and_per_inburgeraar(app_ctx, db, wereld, login_as):  # noqa: F811
@@ -58,3 +62,49 @@ def test_the_contract_page_shows_budget_against_spent(app_ctx, db, wereld, login
     rij = rij[:rij.index("</tr>")]
     assert [
         cel.split(">")[-1] for cel in rij.split("</td>")[:-1]] == ["€ 1.000,00", "€ 37,50", "€ 37,50", "€ 962,50"]
+
+
+def test_costs_page_counts_submitted_declaraties_of_gemeenten_in_scope_only(app_ctx, db, wereld, login_as):  # noqa: F811
+    """The page reads the kept totals: a concept declaratie does not count, approving moves the approved column,
+    and a contractmanager of another gemeente sees none of it."""
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    db.commit()
+    client = login_as(wereld.manager)
+    assert "€ 37,50" not in client.get("/declaraties/kosten").get_data(as_text=True)  # still a concept
+
+    declaratie = db.scalars(select(Declaratie)).one()
+    dcl.submit(db, wereld.beheerder, declaratie, NA_NOV)
+    db.commit()
+    rij = client.get("/declaraties/kosten.csv").get_data(as_text=True)
+    assert "\r\nHoorn;0405;2026;leerroute;3750;0\r\n" in rij
+    dcl.approve_all_clean(db, wereld.manager, declaratie)
+    db.commit()
+    assert "\r\nHoorn;0405;2026;leerroute;3750;3750\r\n" in client.get("/declaraties/kosten.csv").get_data(as_text=True)
+    assert kosten_totalen.differences(db) == []
+
+    ander = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[GemeenteFactory(naam="Medemblik")])
+    db.commit()
+    vreemd = login_as(ander).get("/declaraties/kosten.csv").get_data(as_text=True)
+    assert "Hoorn" not in vreemd and "3750" not in vreemd
+
+
+def test_totalen_controleren_reports_and_repairs_kept_costs(app, app_ctx, db, wereld):  # noqa: F811
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    _indienen_en_goedkeuren(db, wereld, NOV)
+    kept_totals.rebuild(db)  # the test's session was stored around the presentie service
+    db.commit()
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["totalen-controleren"])
+    assert ok.exit_code == 0 and "Geen verschillen" in ok.output, ok.output
+
+    totaal = db.scalars(select(KostenTotaal)).one()
+    totaal.goedgekeurd_cent = 1
+    db.commit()
+    bad = runner.invoke(args=["totalen-controleren"])
+    assert bad.exit_code == 1
+    assert "bewaard 3750 gedeclareerd / 1 goedgekeurd cent, herberekend 3750 / 3750 cent" in bad.output
+
+    fixed = runner.invoke(args=["totalen-controleren", "--herstellen"])
+    assert fixed.exit_code == 0 and kosten_totalen.differences(db) == []

@@ -82,6 +82,6 @@ def test_every_money_field_uses_the_same_parser():
 @given(st.integers(min_value=0, max_value=10_000_000_00))
 def test_what_the_portal_shows_parses_back_to_the_same_cents(cent):
     """euro() writes "€ 1.234,56"; typing that back in gives the same amount."""
-    from portal.services.billing.rules import euro
+    from portal.formatting import euro
 
     assert parse_bedrag_cent(euro(cent)) == cent

@@ -268,6 +268,17 @@ def test_approve_all_clean_leaves_regels_with_findings(db, wereld):
     assert dcl.te_beoordelen_count(db, wereld.manager) == 1
     assert dcl.approve_all_clean(db, wereld.manager, declaratie) == 1
     regel = db.scalars(select(DeclaratieRegel).where(DeclaratieRegel.status == RegelStatus.INGEDIEND)).one()
+    goedgekeurd = db.scalars(select(DeclaratieRegel).where(DeclaratieRegel.status == RegelStatus.GOEDGEKEURD)).one()
+    assert (goedgekeurd.beoordeeld_door_id, goedgekeurd.prestatie.verwijzing_id) == (
+        wereld.manager.id, wereld.verwijzing.id)
+    assert goedgekeurd.beoordeeld_op is not None
+    # The same audit event per approved regel as a single decision writes, and none for the regel left open.
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "declaratieregel_beoordeeld")).all()
+    assert [(e.object_id, e.inburgeraar_id, e.actor_id, e.details) for e in events] == [
+        (str(goedgekeurd.id), wereld.verwijzing.inburgeraar_id, wereld.manager.id,
+         {"besluit": "goedgekeurd", "reden": None, "bedrag_cent": 3750})]
+    with pytest.raises(ValidationError):  # nothing clean is left: a regel is decided once
+        dcl.approve_all_clean(db, wereld.manager, declaratie)
     stand = dcl.totalen(db, declaratie)
     assert (stand.open, stand.goedgekeurd, stand.met_bevindingen_open) == (1, 3750, 1)
     assert declaratie.status is DeclaratieStatus.IN_BEHANDELING

@@ -4,19 +4,24 @@ to the right amount, totals equal the sum of their regels and a regel is decided
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from portal.models import AuditEvent, Declaratie, DeclaratieRegel, Presentie, Prestatie
-from portal.models.billing import DeclaratieStatus, RegelStatus
+from portal.models import AuditEvent, Declaratie, DeclaratieRegel, Presentie, Prestatie, Tarief
+from portal.models.billing import DeclaratieStatus, Eenheid, IndicatorSoort, RegelStatus, Trigger, Voorziening
+from portal.models.enums import VerwijzingStatus
+from portal.services import ValidationError
 from portal.services.billing import declaraties as dcl
+from portal.services.billing import exports, kosten_totalen
 from portal.services.billing.derive import derive
 from portal.services.billing.rules import bedrag_cent, periode_uit_code
+from tests.factories import PrestatieIndicatorFactory, TariefFactory
 from tests.services.test_billing import wereld  # noqa: F401 - the fixture
 
 PERIODES = [periode_uit_code(code) for code in ("2026-09", "2026-10", "2026-11", "2026-12", "2027-01")]
@@ -83,7 +88,9 @@ def test_billing_invariants_hold_for_any_sequence(db, app_ctx, wereld, stappen):
         db.expire_all()
 
 
-def _run_sequence(db, w, stappen):
+def _run_sequence(db, w, stappen, extra=None, check=None):
+    """`extra(db, w, step, today)` handles steps this function does not know; `check(db)` runs with the
+    invariants after every step."""
     positie = 1  # the periode that ended last: runs are for it, submitting happens after it
     for step in stappen:
         kind = step[0]
@@ -101,7 +108,11 @@ def _run_sequence(db, w, stappen):
             _alles_goedkeuren(db, w)
         elif kind == "afwijzen":
             _eerste_afwijzen(db, w)
+        elif extra is not None:
+            extra(db, w, step, today)
         _check_invariants(db)
+        if check is not None:
+            check(db)
     # Settle: run for a periode after everything, submit and approve until nothing new comes.
     laatste = PERIODES[-1].volgende()
     for _ in range(3):
@@ -111,6 +122,8 @@ def _run_sequence(db, w, stappen):
         laatste = laatste.volgende()
     _check_invariants(db)
     _check_settled(db)
+    if check is not None:
+        check(db)
 
 
 def _check_invariants(db):
@@ -139,7 +152,66 @@ def _check_settled(db):
         if prestatie.afgewezen:
             assert goedgekeurd >= 0
             continue
-        assert goedgekeurd == bedrag_cent(prestatie.aantal, 1250), (prestatie.periode, prestatie.aantal, [
+        tarief = db.scalar(select(Tarief.bedrag_cent).where(Tarief.indicator_id == prestatie.indicator_id))
+        assert goedgekeurd == bedrag_cent(prestatie.aantal, tarief), (prestatie.periode, prestatie.aantal, [
             (r.aantal, r.bedrag_cent, r.status, r.credit_van_regel_id) for r in regels])
     assert db.scalar(select(func.count(DeclaratieRegel.id)).where(
         DeclaratieRegel.status == RegelStatus.INGEDIEND)) == 0
+
+
+# --- kept cost totals ---------------------------------------------------------------------------------------------
+
+kosten_stap = st.one_of(
+    stap,
+    st.tuples(st.just("alles_schoon")),
+    st.tuples(st.just("opnieuw")),
+    st.tuples(st.just("uitval")),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stappen=st.lists(kosten_stap, max_size=25))
+# Always tried: an uitval prestatie declared in October moves to January 2027 with a later session.
+@example(stappen=[("uitval",), ("sessie", 1, 10, Decimal(3)), ("run",), ("indienen",), ("sessie", 4, 5, Decimal(2)),
+                  ("volgende",), ("volgende",), ("volgende",), ("run",), ("indienen",), ("alles_schoon",)])
+def test_kept_cost_totals_equal_the_regels_after_any_sequence(db, app_ctx, wereld, stappen):  # noqa: F811
+    """Whatever is declared, approved (one by one or all at once), rejected, re-declared and credited, and however
+    a prestatie's amount and date move (uitval pro rata follows the last session, into the next year), the kept
+    costs per gemeente, contract, indicator and year equal a recomputation from the regels, and the costs page's
+    figures equal the aggregate over every regel."""
+    w = wereld
+    savepoint = db.begin_nested()
+    try:
+        uitval = PrestatieIndicatorFactory(contract=w.contract, code="UITVAL", soort=IndicatorSoort.OUTPUT,
+                                           trigger=Trigger.UITVAL_PRO_RATA, activiteit=None,
+                                           voorziening=Voorziening.TOLKEN)  # another voorziening on the page
+        TariefFactory(indicator=uitval, bedrag_cent=40000, eenheid=Eenheid.STUK, geldig_vanaf=date(2026, 1, 1))
+        _run_sequence(db, w, stappen, extra=_kosten_stap, check=_check_kosten)
+    finally:
+        savepoint.rollback()
+        db.expire_all()
+
+
+def _kosten_stap(db, w, step, today) -> None:
+    kind = step[0]
+    if kind == "alles_schoon":
+        for declaratie in _open_declaraties(db, DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING):
+            with contextlib.suppress(ValidationError):  # nothing clean left to approve
+                dcl.approve_all_clean(db, w.manager, declaratie)
+    elif kind == "opnieuw":
+        regel = db.scalars(select(DeclaratieRegel).join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
+                           .where(DeclaratieRegel.status == RegelStatus.AFGEWEZEN,
+                                  DeclaratieRegel.credit_van_regel_id.is_(None), Prestatie.afgewezen.is_(True))
+                           .order_by(DeclaratieRegel.id)).first()
+        if regel is not None:
+            dcl.redeclare(db, w.beheerder, regel)
+    elif kind == "uitval":
+        w.verwijzing.status = VerwijzingStatus.UITGEVALLEN
+        db.flush()
+
+
+def _check_kosten(db) -> None:
+    assert kosten_totalen.differences(db) == []
+    alle = select(Declaratie.id).where(Declaratie.status != DeclaratieStatus.CONCEPT)
+    gemeenten = select(Declaratie.gemeente_id)
+    assert exports.spuk_kosten_bewaard(db, gemeenten) == exports.spuk_kosten(db, alle)

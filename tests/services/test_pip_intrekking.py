@@ -8,9 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.formatting import datum_lang
 from portal.models import AuditEvent, BerichtSoort, BerichtStatus, DuoBericht, PipIntrekking
 from portal.models.enums import IndicatorAlfabetisering, Leerroute, NiveauPip, Rol
-from portal.services import NotAllowed, ValidationError, cases
+from portal.services import NotAllowed, ValidationError, cases, dossier
 from portal.services.chain import duo, pip_intrekking
 from portal.services.chain.pip_intrekking import IntrekkingInput
 from tests import duo_schema
@@ -119,3 +120,43 @@ def test_the_klantregisseur_withdraws_on_the_page(db, world, login_as):
     text = done.get_data(as_text=True)
     assert "Versie 1 van het PIP is ingetrokken" in text and "ingetrokken per" in text
     assert db.scalar(select(PipIntrekking)).reden == "Vergissing"
+
+
+def test_the_withdrawal_is_on_the_timeline_between_the_versions_and_no_pip_is_in_force_until_a_new_one(db, world):
+    _, regisseur, person = world
+    pip_intrekking.intrekken(db, regisseur, person, IntrekkingInput(
+        datum=_datum(TODAY - timedelta(days=2)), reden="Ten onrechte vastgesteld"), today=TODAY)
+    db.refresh(person)
+    assert person.huidige_pip.versie == 1 and person.pip_van_kracht is None
+
+    cases.record_pip(db, regisseur, person, cases.PipInput(
+        dagtekening=_datum(TODAY - timedelta(days=1)), leerroute="B", niveau="B1", geschatte_intensiteit="1200",
+        reden_wijziging="Opnieuw vastgesteld", indicator_alfabetisering="NVT"), today=TODAY)
+    db.refresh(person)
+    assert person.pip_van_kracht.versie == 2
+
+    pip_events = [(e.moment, e.omschrijving) for e in dossier.read(db, regisseur, person, today=TODAY).gebeurtenissen
+                  if e.soort == "PIP"]
+    assert [moment for moment, _ in pip_events] == [TODAY - timedelta(days=1), TODAY - timedelta(days=2), DAGTEKENING]
+    assert pip_events[0][1].startswith("PIP versie 2 vastgesteld")
+    assert pip_events[1][1] == (f"PIP versie 1 ingetrokken per {_datum(TODAY - timedelta(days=2))}. "
+                                "Reden: Ten onrechte vastgesteld")
+    assert pip_events[2][1].startswith("PIP versie 1 vastgesteld")
+
+
+def test_after_a_withdrawal_the_case_page_offers_a_new_pip_and_says_when_it_was_withdrawn(db, world, login_as):
+    _, regisseur, person = world
+    client = login_as(regisseur)
+    voor = client.get(f"/inburgeraars/{person.id}").get_data(as_text=True)
+    assert "PIP wijzigen" in voor and "geen PIP van kracht" not in voor
+    url = f"/keten/inburgeraars/{person.id}/pip/intrekken"
+    post_form(client, url, {"datum": _datum(TODAY), "reden": "Vergissing"})
+
+    page = client.get(f"/inburgeraars/{person.id}").get_data(as_text=True)
+    assert "PIP wijzigen" not in page and "PIP vastleggen" in page
+    assert f"Het PIP is ingetrokken op {datum_lang(TODAY)}." in page and "Er is nu geen PIP van kracht" in page
+    assert f"PIP versie 1 ingetrokken per {_datum(TODAY)}" in page  # the timeline
+    assert url not in page.split("Het PIP is ingetrokken")[0]  # no "PIP intrekken" button any more
+    formulier = client.get(f"/inburgeraars/{person.id}/pip/nieuw").get_data(as_text=True)
+    assert "PIP vastleggen:" in formulier and "PIP wijzigen" not in formulier
+    assert f"is ingetrokken op {datum_lang(TODAY)}" in formulier and "wordt versie 2" in formulier

@@ -208,20 +208,33 @@ def test_no_presence_is_no_signal_once_the_map_practical_hours_are_done(db, geme
     assert _signaal(_case(db, regisseur, inburgeraar), "geen_presentie") is None  # 40 of 40: nothing left to register
 
 
-def test_hours_behind_the_z_route_norm(db, gemeente, regisseur):
+def _z_route_met_uren(db, gemeente, *, dagen_geleden_gestart: int, sessies_van_4_uur: int):
+    """A year-long Z-route taal (norm 800 hours) started some days ago, with sessions of 4 hours every 3 days."""
     inburgeraar = InburgeraarFactory(gemeente=gemeente)
     PipFactory(inburgeraar=inburgeraar, leerroute=Leerroute.Z, niveau=NiveauPip.A2, geschatte_intensiteit=None)
-    start = TODAY - timedelta(days=182)
+    start = TODAY - timedelta(days=dagen_geleden_gestart)
     verwijzing = _verwijzing(db, inburgeraar, gemeente, onderdeel=Onderdeel.Z_ROUTE_TAAL,
                              beoogde_startdatum=start, uiterste_einddatum=start + timedelta(days=364))
     _start(db, verwijzing, start)
-    # Half way through a year: the pace asks 400 of 800 hours; 200 present is 50% of the pace.
-    for n in range(50):
+    for n in range(sessies_van_4_uur):
         _presentie(db, verwijzing, TODAY - timedelta(days=3 * n + 1), 4)
     db.flush()
+    return inburgeraar
+
+
+def test_hours_behind_the_z_route_norm(db, gemeente, regisseur):
+    # Half way through a year: the pace asks 400 of 800 hours; 200 present is 50% of the pace.
+    inburgeraar = _z_route_met_uren(db, gemeente, dagen_geleden_gestart=182, sessies_van_4_uur=50)
     signaal = _signaal(_case(db, regisseur, inburgeraar), "uren_achter")
     assert "na 26 weken van 52 weken hoort bij 800 uur (norm Z-route taal) een stand van 400 uur" in signaal.uitleg
     assert "gerealiseerd is 200 uur (50% van het tempo)" in signaal.uitleg
+
+
+def test_the_expected_pace_is_rounded_to_the_quarter_hour_like_every_hour_figure(db, gemeente, regisseur):
+    inburgeraar = _z_route_met_uren(db, gemeente, dagen_geleden_gestart=100, sessies_van_4_uur=25)
+    signaal = _signaal(_case(db, regisseur, inburgeraar), "uren_achter")
+    # 800 hours × 100 / 364 days = 219,78… hours expected: shown as 219,75 (quarter hours), not 219,78.
+    assert "een stand van 219,75 uur; gerealiseerd is 100 uur (45,5% van het tempo)" in signaal.uitleg
 
 
 def test_b1_route_pace_uses_the_geschatte_intensiteit(db, gemeente, regisseur):

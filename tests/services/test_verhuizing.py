@@ -25,7 +25,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
-from tests.factories_chain import HandhavingFactory
+from tests.factories_chain import HandhavingFactory, PipIntrekkingFactory
 
 TODAY = date(2026, 12, 3)
 
@@ -118,7 +118,8 @@ def test_move_rejects_bad_input_in_plain_dutch(db, world):
 
 def test_dossier_holds_the_old_period_only(db, world):
     person, verwijzing = world["person"], world["verwijzing"]
-    PipFactory(inburgeraar=person, versie=1, dagtekening=date(2026, 1, 1))
+    eerste = PipFactory(inburgeraar=person, versie=1, dagtekening=date(2026, 1, 1))
+    PipIntrekkingFactory(pip=eerste, datum=date(2026, 4, 1))  # withdrawn in the old gemeente's period
     PresentieFactory(verwijzing=verwijzing, datum=date(2026, 5, 29), uren_aanwezig=Decimal("3.75"))
     PresentieFactory(verwijzing=verwijzing, datum=date(2026, 5, 31), activiteit=Activiteit.BREDE_INTAKE,
                      uren_aanwezig=Decimal("2.00"))
@@ -132,7 +133,7 @@ def test_dossier_holds_the_old_period_only(db, world):
 
     inhoud = verhuizingen.read(db, world["oud"], verhuizing)
     data = inhoud.as_json(met_besluiten=False)
-    assert [p["versie"] for p in data["pip_versies"]] == [1]
+    assert [(p["versie"], p["ingetrokken_per"]) for p in data["pip_versies"]] == [(1, "2026-04-01")]
     assert data["gevolgde_uren"]["participatietaalles"] == {"uren": "3.75", "duo_waarde": 3}
     assert data["gevolgde_uren"]["bredeintake/taallesknm"] == {"uren": "2.00", "duo_waarde": 2}
     assert data["verhuizing"]["periode_tot"] == "2026-05-31"

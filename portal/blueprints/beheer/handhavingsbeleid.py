@@ -15,11 +15,11 @@ from portal.blueprints.fields import VERPLICHT, strip
 from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.domain import normen
 from portal.extensions import db
+from portal.formatting import euro
 from portal.models import Gemeente, User
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.services.chain import beleid
-from portal.services.chain.handhaving import euro
 
 add_nav_item(
     "beheer.handhavingsbeleid", "Handhavingsbeleid en normen", (Rol.FUNCTIONEEL_BEHEERDER,),
@@ -55,7 +55,7 @@ def _actor() -> User:
 def handhavingsbeleid() -> str:
     """Per gemeente of the beheerder: the amounts, the escalation and the Z-route norm it uses now."""
     gemeenten = db.session.scalars(access.gemeenten(_actor()).order_by(Gemeente.naam)).all()
-    return render_template("beheer/handhavingsbeleid.html", euro=euro,
+    return render_template("beheer/handhavingsbeleid.html",
                            overzicht=[beleid.gemeente_beleid(db.session, g) for g in gemeenten])
 
 
@@ -82,6 +82,6 @@ def handhavingsbeleid_gemeente(gemeente_id: int) -> str | Response | tuple[str, 
     )
     if done:
         return done
-    html = render_template("beheer/handhavingsbeleid_gemeente.html", form=form, stand=stand, euro=euro,
+    html = render_template("beheer/handhavingsbeleid_gemeente.html", form=form, stand=stand,
                            standaard_norm=normen.ZROUTE_TAAL_GEZINSMIGRANT_STANDAARD)
     return html, errors_status(form)

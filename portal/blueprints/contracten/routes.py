@@ -18,15 +18,9 @@ from portal.extensions import db
 from portal.models import Contract, ContractBudget, Declaratie, PrestatieIndicator, User
 from portal.navigation import add_nav_item
 from portal.services.billing import contracten, spuk
-from portal.services.billing.rules import euro
 
 add_nav_item("contracten.index", "Contracten", CONTRACT_BEHEERDERS,
              description="contracten, prestatie-indicatoren en tarieven", order=60)
-
-
-@bp.app_template_filter("euro")
-def _euro(cent: int | None) -> str:
-    return euro(cent)
 
 
 def _actor() -> User:

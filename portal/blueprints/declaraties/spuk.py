@@ -37,6 +37,12 @@ def _declaratie_ids():  # type: ignore[no-untyped-def]
     return access.declaraties(_actor()).with_only_columns(Declaratie.id).order_by(None)
 
 
+def _gemeente_ids():  # type: ignore[no-untyped-def]
+    """The gemeenten in the user's scope: the kept cost totals count only submitted declaraties, as
+    `_declaratie_ids` gives them."""
+    return access.gemeenten(_actor()).with_only_columns(Gemeente.id).order_by(None)
+
+
 def _csv(body: bytes, naam: str) -> Response:
     response = Response(body, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{naam}"'
@@ -51,7 +57,7 @@ def kosten() -> str:
     gemeenten = db.session.scalars(access.gemeenten(_actor())).all()
     bedragen = instellingen.spuk_bedragen(db.session, [g.id for g in gemeenten])
     per_code = {(g.cbs_code, jaar): cent for g in gemeenten for (gid, jaar), cent in bedragen.items() if gid == g.id}
-    rijen = spuk.per_gemeente_jaar(exports.spuk_kosten(db.session, _declaratie_ids()), per_code)
+    rijen = spuk.per_gemeente_jaar(exports.spuk_kosten_bewaard(db.session, _gemeente_ids()), per_code)
     return render_template("declaraties/kosten.html", rijen=rijen, voorzieningen=list(Voorziening),
                            norm=spuk.SPUK_TRANCHES_CENT)
 
@@ -60,7 +66,8 @@ def kosten() -> str:
 @roles_required(*KOSTEN_LEZERS)
 def kosten_csv() -> Response:
     """The same costs as CSV for the SPUK verantwoording."""
-    return _csv(exports.spuk_csv(exports.spuk_kosten(db.session, _declaratie_ids())), "kosten-per-voorziening.csv")
+    return _csv(exports.spuk_csv(exports.spuk_kosten_bewaard(db.session, _gemeente_ids())),
+                "kosten-per-voorziening.csv")
 
 
 def _filters() -> dict[str, str | int | None]:

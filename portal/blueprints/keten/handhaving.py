@@ -12,7 +12,7 @@ from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import HandhavingForm
 from portal.extensions import db
-from portal.formatting import getal
+from portal.formatting import uren
 from portal.models import Presentie, User, Verwijzing
 from portal.models.handhaving import Handhaving, HandhavingGrond
 from portal.services.chain import handhaving
@@ -38,8 +38,8 @@ def handhaving_index(inburgeraar_id: int) -> str | Response | tuple[str, int]:
                (Presentie.uren_afwezig_ongeoorloofd > 0) | (Presentie.uren_afwezig_geoorloofd > 0))
         .order_by(Presentie.datum.desc()).limit(MAX_BEWIJS_KEUZES)))
     form.presentie_ids.choices = [
-        (str(p.id), f"{p.datum:%d-%m-%Y} {p.activiteit.label}: ongeoorloofd {getal(p.uren_afwezig_ongeoorloofd)} "
-                    f"uur, geoorloofd {getal(p.uren_afwezig_geoorloofd)} uur") for p in kandidaten]
+        (str(p.id), f"{p.datum:%d-%m-%Y} {p.activiteit.label}: ongeoorloofd {uren(p.uren_afwezig_ongeoorloofd)} "
+                    f"uur, geoorloofd {uren(p.uren_afwezig_geoorloofd)} uur") for p in kandidaten]
     done = save_form(
         form, lambda: handhaving.register(db.session, actor, inburgeraar, input_from(handhaving.HandhavingInput, form)),
         lambda row: f"De {row.soort.label.lower()} is vastgelegd in het handhavingsregister.",
@@ -53,5 +53,5 @@ def handhaving_index(inburgeraar_id: int) -> str | Response | tuple[str, int]:
     al = handhaving.boetes_in_termijn(db.session, inburgeraar)
     voorstellen = {g.value: handhaving.voorstel(db.session, inburgeraar, g, 100) for g in HandhavingGrond}
     html = render_template("keten/handhaving.html", inburgeraar=inburgeraar, form=form, rows=rows, beleid=beleid,
-                           al=al, voorstellen=voorstellen, euro=handhaving.euro)
+                           al=al, voorstellen=voorstellen)
     return html, errors_status(form)

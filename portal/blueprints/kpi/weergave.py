@@ -14,9 +14,8 @@ from portal.domain import perioden
 from portal.domain.kpi import KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.extensions import db
-from portal.formatting import getal
+from portal.formatting import euro, getal, procent, uren
 from portal.models import Contract, Gemeente, User
-from portal.services.billing.rules import euro
 from portal.services.kpi import KpiFilters
 from portal.staafdiagram import Staaf
 
@@ -104,13 +103,15 @@ def waarde_tekst(rij: Rij) -> str:
     """The figure of a row as the table shows it."""
     if rij.aandeel is not None:
         a = rij.aandeel
-        return te_weinig(a.totaal) if a.te_weinig else f"{getal(a.percentage, 1)}%"
+        return te_weinig(a.totaal) if a.te_weinig else procent(a.percentage)
     if rij.waarde is None:
         if rij.ids:
             return te_weinig(len(rij.ids))
         return "te weinig gegevens" if rij.eenheid in ("%", "dagen", "weken", "uur") else "–"
     if rij.eenheid == "%":
-        return f"{getal(rij.waarde, 1)}%"
+        return procent(rij.waarde)
     if rij.eenheid == "cent":
         return euro(int(rij.waarde))
+    if rij.eenheid == "uur":
+        return f"{uren(rij.waarde)} uur"
     return f"{getal(rij.waarde, 1)} {ENKELVOUD.get(rij.eenheid, rij.eenheid) if rij.waarde == 1 else rij.eenheid}"

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.domain import termijnen
-from portal.formatting import datum, getal
+from portal.formatting import datum, procent
+from portal.formatting import uren as fmt_uren
 from portal.models import Contract, Inburgeraar, Pip, Prestatie, PrestatieIndicator, TrajectStart, Verwijzing
 from portal.models.billing import Eenheid
 from portal.services.billing.bulk import Memo, raw, rijen
@@ -190,12 +191,13 @@ class _Context:
             if maximum is not None and totaal > maximum:
                 bron = ("het maximum van de indicator" if ind.max_eenheden is not None
                         else "de gecontracteerde uren")
-                found.append(_f(BUITEN_UREN, f"Totaal {getal(totaal)} uur op deze verwijzing is meer dan "
-                                             f"{bron} ({getal(maximum)} uur): {getal(totaal - maximum)} uur te veel."))
+                found.append(_f(BUITEN_UREN, f"Totaal {fmt_uren(totaal)} uur op deze verwijzing is meer dan "
+                                             f"{bron} ({fmt_uren(maximum)} uur): "
+                                             f"{fmt_uren(totaal - maximum)} uur te veel."))
         drempel = ind.min_aanwezigheid_pct
         pct = prestatie.aanwezigheid_pct
         if drempel is not None and pct is not None and as_decimal(pct) < drempel:
-            found.append(_f(AANWEZIGHEID, f"Aanwezigheid {getal(pct, 1)}% in {prestatie.periode} is lager dan de "
+            found.append(_f(AANWEZIGHEID, f"Aanwezigheid {procent(pct)} in {prestatie.periode} is lager dan de "
                                           f"voorwaarde van {drempel}%."))
         dag = prestatie.prestatiedatum
         if not traject.van <= dag <= traject.tot:

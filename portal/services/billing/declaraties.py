@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -19,13 +19,17 @@ if TYPE_CHECKING:
 
 from portal import access, audit
 from portal.audit import AuditActie
+from portal.formatting import euro
 from portal.models import Contract, Declaratie, DeclaratieRegel, Melding, MeldingSoort, Prestatie, User
 from portal.models.base import utcnow
 from portal.models.billing import Afwijsreden, DeclaratieStatus, RegelStatus
 from portal.models.enums import Rol
 from portal.services import NotAllowed, Raw, ValidationError
-from portal.services.billing.rules import Periode, euro, periode_uit_code
+from portal.services.billing import kosten_totalen
+from portal.services.billing.rules import Periode, periode_uit_code
 from portal.services.validation import FieldError, parse_choice, parse_text
+
+_IN_LIMIT = 5000  # ids per IN list (SQLite's variable limit)
 
 # --- reading ------------------------------------------------------------------------------------------
 
@@ -128,6 +132,7 @@ def submit(session: Session, actor: User, declaratie: Declaratie, today: date) -
     declaratie.status = DeclaratieStatus.INGEDIEND
     declaratie.ingediend_door_id = actor.id
     declaratie.ingediend_op = utcnow()
+    kosten_totalen.ingediend(session, declaratie)
     audit.record(session, actor, AuditActie.DECLARATIE_INGEDIEND, object_type="declaratie", object_id=declaratie.id,
                  details={"nummer": declaratie.nummer, "regels": aantal})
     session.flush()
@@ -203,25 +208,50 @@ def decide(session: Session, actor: User, regel: DeclaratieRegel, data: BesluitI
     if errors:
         raise ValidationError(errors)
     _decide(session, actor, regel, RegelStatus(besluit), reden, toelichting)
+    if regel.status is RegelStatus.GOEDGEKEURD:
+        kosten_totalen.goedgekeurd(session, [regel.id])
     _after_decisions(session, actor, declaratie, 1)
     return regel
 
 
 def approve_all_clean(session: Session, actor: User, declaratie: Declaratie) -> int:
-    """Approve, in one action, every undecided regel without findings; returns how many."""
+    """Approve, in one action, every undecided regel without findings; returns how many.
+
+    Set-based: one UPDATE of the regels and one batch of audit events (the same event per regel as `decide`
+    writes), then the one melding of `_after_decisions`: a declaratie of thousands of regels is one action."""
     if not access.may_decide_declaratie(actor, declaratie):
         raise NotAllowed
     if declaratie.status not in (DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING):
         raise ValidationError({"declaratie": "Deze declaratie wacht niet op een beoordeling."})
-    schoon = list(session.scalars(select(DeclaratieRegel).where(
-        DeclaratieRegel.declaratie_id == declaratie.id, DeclaratieRegel.status == RegelStatus.INGEDIEND,
-        DeclaratieRegel.bevindingen.is_(None))))
+    session.flush()
+    open_schoon = and_(DeclaratieRegel.declaratie_id == declaratie.id, DeclaratieRegel.status == RegelStatus.INGEDIEND,
+                       DeclaratieRegel.bevindingen.is_(None))
+    schoon = session.execute(
+        select(DeclaratieRegel.id, Prestatie.inburgeraar_id, DeclaratieRegel.bedrag_cent)
+        .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id).where(open_schoon)
+        .order_by(DeclaratieRegel.id)).all()
     if not schoon:
         raise ValidationError({"declaratie": "Er zijn geen regels zonder bevindingen meer te beoordelen."})
-    for regel in schoon:
-        _decide(session, actor, regel, RegelStatus.GOEDGEKEURD, None, None)
-    _after_decisions(session, actor, declaratie, len(schoon))
-    return len(schoon)
+    besloten: set[int] = set()
+    nu = utcnow()
+    for start in range(0, len(schoon), _IN_LIMIT):
+        ids = [row[0] for row in schoon[start:start + _IN_LIMIT]]
+        # Only what is still open is decided (a regel is decided once), and only that is audited.
+        besloten.update(session.scalars(
+            update(DeclaratieRegel).where(DeclaratieRegel.id.in_(ids), open_schoon)
+            .values(status=RegelStatus.GOEDGEKEURD, afwijsreden=None, toelichting=None,
+                    beoordeeld_door_id=actor.id, beoordeeld_op=nu, updated_at=nu)
+            .returning(DeclaratieRegel.id).execution_options(synchronize_session=False)))
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, DeclaratieRegel) and obj.id in besloten:
+            session.expire(obj)
+    kosten_totalen.goedgekeurd(session, besloten)
+    audit.record_each(session, actor, AuditActie.DECLARATIEREGEL_BEOORDEELD, object_type="declaratie_regel", rows=[
+        (regel_id, inburgeraar_id, {"besluit": RegelStatus.GOEDGEKEURD.value, "reden": None,
+                                    "bedrag_cent": bedrag})
+        for regel_id, inburgeraar_id, bedrag in schoon if regel_id in besloten])
+    _after_decisions(session, actor, declaratie, len(besloten))
+    return len(besloten)
 
 
 def _check_open(declaratie: Declaratie, regel: DeclaratieRegel) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
 from portal.audit import AuditActie
-from portal.domain import aanwezigheid, termijnen
+from portal.domain import afronding, termijnen
 from portal.models import (
     BillingRun,
     Contract,
@@ -50,7 +50,7 @@ from portal.models.resultaat import (
     RouteResultaat,
     TaalschakelResultaat,
 )
-from portal.services.billing import checks
+from portal.services.billing import checks, kosten_totalen
 from portal.services.billing.bulk import Memo, bulk_insert, raw, rijen, zonder_gc
 from portal.services.billing.rules import (
     Periode,
@@ -300,7 +300,8 @@ def _uren_in_periode(session: Session, base: Any, indicator: PrestatieIndicator,
         if gemeten is None:
             aanwezig, geoorloofd = uren(aanwezig_raw), uren(geoorloofd_raw)
             aantal = aanwezig + geoorloofd if telt_geoorloofd else aanwezig
-            gemeten = pcts[key] = (aantal, aanwezigheid.percentage(aanwezig, geoorloofd + uren(ongeoorloofd_raw)))
+            gemeten = pcts[key] = (aantal, afronding.percentage(
+                aanwezig, aanwezig + geoorloofd + uren(ongeoorloofd_raw)))
         found.append(Gemeten(verwijzing_id, inburgeraar_id, code, dagen(laatste), gemeten[0], gemeten[1],
                              gemeente_id))
     return found
@@ -466,11 +467,15 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
          "afgewezen": False, "berekend_op": now}
         for g in nieuw
     ])
+    # A recomputed prestatiedatum may fall in another year: the regels already submitted follow it there.
+    verplaatst = [prestatie_id for prestatie_id, g in gewijzigd if g is not None]
+    kosten_totalen.verplaatst(session, verplaatst, -1)
     for prestatie_id, g in gewijzigd:
         values: dict[str, Any] = {"aantal": _ZERO, "berekend_op": now} if g is None else {
             "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct, "prestatiedatum": g.prestatiedatum,
             "berekend_op": now}
         session.execute(update(Prestatie).where(Prestatie.id == prestatie_id).values(**values))
+    kosten_totalen.verplaatst(session, verplaatst, 1)
     result.nieuwe_prestaties += len(nieuw)
     result.gewijzigde_prestaties += len(gewijzigd)
 

@@ -19,7 +19,15 @@ import xlsxwriter
 from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Declaratie, DeclaratieRegel, Gemeente, Prestatie, PrestatieIndicator, Verwijzing
+from portal.models import (
+    Declaratie,
+    DeclaratieRegel,
+    Gemeente,
+    KostenTotaal,
+    Prestatie,
+    PrestatieIndicator,
+    Verwijzing,
+)
 from portal.models.billing import RegelStatus, Voorziening, voorziening_van
 from portal.services.billing.spuk import InburgeraarKosten
 from portal.spreadsheets.write import csv_safe
@@ -208,6 +216,29 @@ def spuk_kosten(session: Session, declaratie_ids: Any) -> list[Kosten]:
         .where(Declaratie.id.in_(declaratie_ids))
         .group_by(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel, PrestatieIndicator.voorziening)
     )
+    return _per_voorziening(rows)
+
+
+def spuk_kosten_bewaard(session: Session, gemeente_ids: Any) -> list[Kosten]:
+    """The same costs as `spuk_kosten` over every submitted declaratie of the gemeenten in `gemeente_ids` (a scoped
+    id query), read from the kept totals (KostenTotaal): a few rows per gemeente and year, however many regels."""
+    rows = session.execute(
+        select(Gemeente.naam, Gemeente.cbs_code, KostenTotaal.jaar, PrestatieIndicator.onderdeel,
+               PrestatieIndicator.voorziening, func.sum(KostenTotaal.gedeclareerd_cent),
+               func.sum(KostenTotaal.goedgekeurd_cent))
+        .join(Gemeente, Gemeente.id == KostenTotaal.gemeente_id)
+        .join(PrestatieIndicator, PrestatieIndicator.id == KostenTotaal.indicator_id)
+        .where(KostenTotaal.gemeente_id.in_(gemeente_ids),
+               (KostenTotaal.gedeclareerd_cent != 0) | (KostenTotaal.goedgekeurd_cent != 0))
+        .group_by(Gemeente.naam, Gemeente.cbs_code, KostenTotaal.jaar, PrestatieIndicator.onderdeel,
+                  PrestatieIndicator.voorziening)
+    )
+    return _per_voorziening(rows)
+
+
+def _per_voorziening(rows: Any) -> list[Kosten]:
+    """(gemeente, cbs code, year, onderdeel, own voorziening, declared, approved) rows folded per voorziening, in
+    the order of the page: gemeente, year, voorziening."""
     totals: dict[tuple[str, str, int, Voorziening], list[int]] = defaultdict(lambda: [0, 0])
     for naam, code, year, onderdeel, eigen, gedeclareerd, goedgekeurd in rows:
         key = (naam, code, int(year), voorziening_van(onderdeel, eigen))

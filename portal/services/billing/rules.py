@@ -6,19 +6,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
-from portal.domain import termijnen
+from portal.domain import afronding, termijnen
 from portal.models import Inburgeraar, Tarief
 from portal.models.enums import Declaratieperiode, NiveauPip
 from portal.models.resultaat import Examenniveau
 from portal.services.chain.woonplaats import gemeente_op_expr
 
-_CENT = Decimal(1)
 _IN_LIMIT = 5000
 
 
@@ -154,17 +153,7 @@ def overlapt(a_van: date, a_tot: date | None, b_van: date, b_tot: date | None) -
 
 def bedrag_cent(aantal: Decimal, tarief_cent: int) -> int:
     """Units × tarief in whole euro cents, rounded half up (never through a float)."""
-    return int((Decimal(aantal) * tarief_cent).quantize(_CENT, rounding=ROUND_HALF_UP))
-
-
-def euro(cent: int | None) -> str:
-    """Euro cents as Dutch money: € 1.234,56 (− for negative amounts)."""
-    if cent is None:
-        return "—"
-    cent = int(cent)  # database sums arrive as Decimal on PostgreSQL
-    teken = "−" if cent < 0 else ""
-    euros, centen = divmod(abs(cent), 100)
-    return f"{teken}€ {euros:,}".replace(",", ".") + f",{centen:02d}"
+    return afronding.cent(Decimal(aantal) * tarief_cent)
 
 
 # --- exams against the PIP ----------------------------------------------------------------------------

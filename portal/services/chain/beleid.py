@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from portal import audit
 from portal.audit import AuditActie
 from portal.domain import normen
+from portal.formatting import euro
 from portal.models import Gemeente, User
 from portal.models.enums import Doelgroep, Onderdeel
 from portal.models.handhaving import HandhavingBeleid
@@ -25,7 +26,6 @@ from portal.services.chain.handhaving import (
     WETTELIJK_MAX_PER_TERMIJN_CENT,
     WETTELIJK_MAX_PIP_CENT,
     beleid_voor,
-    euro,
     parse_euro_cent,
 )
 from portal.services.validation import FieldError, is_empty, parse_whole_number, parse_yes_no

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import audit, clock
 from portal.audit import AuditActie
+from portal.domain import afronding
+from portal.formatting import euro
 from portal.models import Inburgeraar, Presentie, User, Verwijzing
 from portal.models.handhaving import Handhaving, HandhavingBeleid, HandhavingGrond, HandhavingSoort
 from portal.services import Errors, Raw
-from portal.services.billing.rules import euro
 from portal.services.validation import (
     is_empty,
     parse_bedrag_cent,
@@ -113,9 +114,9 @@ def voorstel(session: Session, inburgeraar: Inburgeraar, grond: HandhavingGrond,
     if beleid.waarschuwing_eerst and not eerdere:
         return Voorstel(HandhavingSoort.WAARSCHUWING)
     basis = escalatie_stap(beleid, grond, eerdere.get(HandhavingSoort.BOETE, 0))
-    bedrag = (Decimal(basis) * verwijtbaarheid_pct / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    bedrag = afronding.cent(Decimal(basis) * verwijtbaarheid_pct / 100)
     ruimte = beleid.max_per_termijn_cent - boetes_in_termijn(session, inburgeraar)
-    return Voorstel(HandhavingSoort.BOETE, max(0, min(int(bedrag), ruimte)))
+    return Voorstel(HandhavingSoort.BOETE, max(0, min(bedrag, ruimte)))
 
 
 def register(

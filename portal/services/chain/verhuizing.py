@@ -173,6 +173,11 @@ class Overdrachtsdossier:
     handhaving: list[Any] = field(default_factory=list)
     open_verwijzingen: list[VerhuizingVerwijzing] = field(default_factory=list)
 
+    def ingetrokken_per(self, pip: Pip) -> date | None:
+        """The date this PIP version was withdrawn, when that was within the old gemeente's period."""
+        intrekking = getattr(pip, "intrekking", None)
+        return intrekking.datum if intrekking is not None and intrekking.datum <= self.tot else None
+
     def as_json(self, *, met_besluiten: bool) -> dict[str, Any]:
         """The dossier as JSON (dates ISO, hours as text with two decimals); decisions only for the new gemeente."""
         v = self.verhuizing
@@ -190,7 +195,8 @@ class Overdrachtsdossier:
             },
             "pip_versies": [
                 {"versie": p.versie, "dagtekening": p.dagtekening.isoformat(), "leerroute": str(p.leerroute),
-                 "niveau": str(p.niveau) if p.niveau else None, "reden_wijziging": p.reden_wijziging}
+                 "niveau": str(p.niveau) if p.niveau else None, "reden_wijziging": p.reden_wijziging,
+                 "ingetrokken_per": _iso(self.ingetrokken_per(p))}
                 for p in self.pips
             ],
             "voortgang": [

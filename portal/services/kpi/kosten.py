@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from portal import access
 from portal.domain import kpi
+from portal.domain.afronding import percentage
 from portal.domain.kpi import KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.models import Declaratie, DeclaratieRegel, Inburgeraar, Prestatie, User
@@ -57,7 +58,7 @@ def kosten(session: Session, user: User, filters: KpiFilters, periode: Periode, 
         bedrag = spuk.get((gemeenten.get(naam, 0), jaar))
         rijen.append(Rij(f"spuk-{naam}-{jaar}", f"{naam} {jaar}: goedgekeurd als deel van het SPUK-bedrag"
                          + ("" if bedrag else " (geen SPUK-bedrag ingevuld)"),
-                         waarde=kpi.percentage(cent, bedrag) if bedrag else None, eenheid="%"))
+                         waarde=percentage(cent, bedrag) if bedrag else None, eenheid="%"))
     rijen.extend(_per_inburgeraar(session, user, ids, periode))
     return KpiResultaat(
         "kosten", "Kosten",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
 from portal import access
-from portal.domain import aanwezigheid, termijnen, trajecten, zoeken
+from portal.domain import aanwezigheid, afronding, termijnen, trajecten, zoeken
 from portal.models import (
     Aanbieder,
     Afschalingsverzoek,
@@ -76,7 +76,8 @@ class VerwijzingCijfers:
     @property
     def aanwezigheid_4w(self) -> Decimal | None:
         """Attendance over the last four weeks (portal.domain.aanwezigheid); None without planned hours."""
-        return aanwezigheid.percentage(self.uren_aanwezig_4w, self.uren_geoorloofd_4w + self.uren_ongeoorloofd_4w)
+        return afronding.percentage(
+            self.uren_aanwezig_4w, self.uren_aanwezig_4w + self.uren_geoorloofd_4w + self.uren_ongeoorloofd_4w)
 
     @property
     def omschrijving(self) -> str:

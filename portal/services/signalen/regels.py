@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import IntEnum
 
 from portal.domain import aanwezigheid, normen, termijnen, trajecten
-from portal.formatting import datum, getal
+from portal.formatting import datum, procent, uren
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.services.signalen.drempels import Drempels, DrempelTabel
 from portal.services.signalen.metrics import CaseCijfers, VerwijzingCijfers
@@ -81,8 +81,8 @@ def _weken(n: int) -> str:
 
 
 def _uur(value: Decimal | float | int) -> str:
-    """Hours as every page shows them: quarter hours keep their two decimals (182,75 uur)."""
-    return f"{getal(value)} uur"
+    """Hours as every page shows them: to the quarter hour (portal.formatting.uren), 182,75 uur."""
+    return f"{uren(value)} uur"
 
 
 def regel_pip_termijn(case_: CaseCijfers, today: date) -> Signaal | None:
@@ -168,7 +168,7 @@ def regel_aanwezigheid(v: VerwijzingCijfers, d: Drempels, today: date) -> Signaa
     return Signaal(
         "aanwezigheid_laag", SIGNAAL_SOORTEN["aanwezigheid_laag"],
         lambda: (f"{v.omschrijving}: aanwezig {_uur(v.uren_aanwezig_4w)} van {_uur(gepland)} geplande uren "
-            f"({getal(pct, 1)}%) in de afgelopen 4 weken (vanaf {datum(vanaf)}); de drempel is "
+            f"({procent(pct)}) in de afgelopen 4 weken (vanaf {datum(vanaf)}); de drempel is "
             f"{d.aanwezigheid_min_pct}% ({d.aanwezigheid_bron}). Afwezig met reden {_uur(v.uren_geoorloofd_4w)}, "
             f"zonder reden {_uur(v.uren_ongeoorloofd_4w)}."),
         Ernst.HOOG if v.uren_ongeoorloofd_4w > 0 else Ernst.LET_OP, v.id,
@@ -222,7 +222,7 @@ def regel_uren_achter(case_: CaseCijfers, v: VerwijzingCijfers, d: Drempels, tod
         "uren_achter", SIGNAAL_SOORTEN["uren_achter"],
         lambda: (f"{v.omschrijving}: na {_weken(verstreken // 7)} van {_weken(duur // 7)} hoort bij {_uur(uren)} "
             f"({bron}) een stand van {_uur(verwacht)}; gerealiseerd is {_uur(v.uren_aanwezig_totaal)} "
-            f"({getal(tempo, 1)}% van het tempo). De drempel is {d.uren_achterstand_pct}% achterstand."),
+            f"({procent(tempo)} van het tempo). De drempel is {d.uren_achterstand_pct}% achterstand."),
         Ernst.LET_OP, v.id,
     )
 
