@@ -784,7 +784,7 @@ def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie]) -> 
             for record in records():
                 copy.write_row(record)
         return
-    execute_many(connection, insert(table), table, _INSERT_COLUMNS, list(records()))
+    execute_many(connection, lambda: insert(table), table, _INSERT_COLUMNS, list(records()), key="presentie.insert")
 
 
 def sessies(user: User, verwijzing: Verwijzing) -> Select[tuple[Presentie]]:
