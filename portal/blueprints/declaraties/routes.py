@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -118,6 +120,7 @@ def detail(declaratie_id: int) -> str:
         "declaraties/detail.html", declaratie=declaratie, rows=rows, totalen=service.totalen(db.session, declaratie),
         action_form=ActionForm(), may_submit=access.may_submit_declaratie(actor, declaratie),
         may_decide=access.may_decide_declaratie(actor, declaratie), today=clock.today(),
+        indienen_vanaf=declaratie.periode_tot + timedelta(days=1),
         open_statussen=(DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING),
     )
 
