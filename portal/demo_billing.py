@@ -96,13 +96,15 @@ INDICATOREN = (
     DemoIndicator("TOLK-MAP", "Tolk bij het MAP-eindgesprek", Onderdeel.MAP, IndicatorSoort.OUTPUT,
                   Trigger.MAP_EINDGESPREK, 6000, Eenheid.STUK, voorziening=Voorziening.TOLKEN),
 )
+# Months declared and decided before the two periodes above: with them, the demo's spending spans a year.
+HISTORIE_MAANDEN = 10
 _INKOOP = {"omringdijk": Inkoopvorm.AANBESTEDING, "debrug": Inkoopvorm.OPEN_HOUSE,
            "samenverder": Inkoopvorm.SUBSIDIE, "linguanova": Inkoopvorm.AANBESTEDING,
            "vechtdal": Inkoopvorm.OPEN_HOUSE, "wereldwijzer": Inkoopvorm.SUBSIDIE, "schakel": Inkoopvorm.INBESTEDING}
 
 
 def seed_billing(session: Session, region: DemoRegion) -> None:
-    """Indicators and fictitious tarieven for each demo contract without any, then two periodes of declaraties."""
+    """Indicators and fictitious tarieven for each demo contract without any, then a year of declaraties."""
     from portal.demo import CONTRACTS
 
     nieuw = []
@@ -157,7 +159,8 @@ def _budgetten(session: Session, region: DemoRegion, contracts: list[Contract]) 
 
 
 def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]) -> dict[str, int]:
-    """Run billing for the two periodes that ended, and take the declaraties through every state."""
+    """Run billing for the year of periodes that ended: the earlier months declared and decided, the last two
+    taking the declaraties through every state."""
     from portal.services.billing import declaraties as dcl
     from portal.services.billing.derive import derive
     from portal.services.billing.rules import laatst_afgesloten
@@ -175,6 +178,18 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
                                                               keys[declaratie.aanbieder_id])
         return declaranten[declaratie.aanbieder_id]
 
+    # The year before, for the contracts of the demo contractmanager's region: every month declared, submitted and
+    # decided, so the SPUK and cost pages show a year of spending (the milestones reached before that year go on
+    # its first declaratie, as with a late start).
+    historie = [eerste]
+    for _ in range(HISTORIE_MAANDEN):
+        historie.insert(0, historie[0].vorige())
+    in_regio = {g.id for g in session.scalars(access.gemeenten(manager))}
+    regio_contracten = [c for c in contracts if in_regio.issuperset(g.id for g in c.gemeenten)]
+    for periode in historie[:-1]:
+        for contract in regio_contracten:
+            derive(session, contract, periode)
+        _submit_and_decide(session, region, regio_contracten, periode, manager, declarant, een_wacht=False)
     for contract in contracts:
         derive(session, contract, eerste)
     # The first periode of the regional contract: submitted everywhere, then decided in varying measure.
@@ -198,8 +213,8 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
         # A session of an approved regel is corrected afterwards: credit + new regel on the next declaratie.
         if afgehandeld is not None:
             _correct_one_session(session, afgehandeld, eerste)
-    _submit_and_decide_others(session, region, [c for c in contracts if c is not regionaal], eerste, manager,
-                              declarant)
+    _submit_and_decide(session, region, [c for c in contracts if c is not regionaal], eerste, manager, declarant,
+                       een_wacht=True)
     for contract in contracts:
         derive(session, contract, vorige)
     session.flush()
@@ -207,10 +222,11 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
             "declaratieregels": len(session.scalars(select(DeclaratieRegel.id)).all())}
 
 
-def _submit_and_decide_others(session: Session, region: DemoRegion, contracts: list[Contract],  # type: ignore[no-untyped-def]
-                              periode, manager, declarant) -> None:
-    """The region's MB and MAP/PVT providers declare the first periode too; the contractmanager decided all but
-    one, which still waits: so the costs have maatschappelijke begeleiding, PVT, MAP and tolken."""
+def _submit_and_decide(session: Session, region: DemoRegion, contracts: list[Contract],  # type: ignore[no-untyped-def]
+                       periode, manager, declarant, een_wacht: bool) -> None:
+    """The region's providers declare the periode and the contractmanager decides; with `een_wacht` one MB
+    declaratie still waits (the first periode of the region's MB and MAP/PVT providers): so the costs have
+    maatschappelijke begeleiding, PVT, MAP and tolken."""
     from portal.services.billing import declaraties as dcl
 
     in_regio = {g.id for g in session.scalars(access.gemeenten(manager))}
@@ -222,7 +238,7 @@ def _submit_and_decide_others(session: Session, region: DemoRegion, contracts: l
         if not session.scalar(select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == declaratie.id)):
             continue
         dcl.submit(session, declarant(declaratie), declaratie, region.today)
-        if wacht is None and declaratie.contract.kenmerk.startswith("MB-"):
+        if een_wacht and wacht is None and declaratie.contract.kenmerk.startswith("MB-"):
             wacht = declaratie  # one MB declaratie waits for the contractmanager
             continue
         _decide_all(session, manager, declaratie)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from stdnum.nl import bsn as stdnum_bsn
 
 from portal import access
@@ -198,3 +198,29 @@ def test_demo_has_a_handhaving_beleid_and_a_withdrawn_pip_with_its_delete_berich
                                .order_by(DuoBericht.id)).all()
     assert [(b.methode, b.status) for b in berichten] == [("POST", BerichtStatus.GEACCEPTEERD),
                                                          ("DELETE", BerichtStatus.KLAAR)]
+
+
+def test_demo_declaraties_are_in_every_state_and_span_a_year(region):
+    """Every declaratie state is there, with a credit regel; the regional contract has been declared every month
+    for a year up to the last month that ended (all but that last one submitted), so the costs pages show a year;
+    and the kept cost totals equal the regels."""
+    from portal.demo_billing import demo_status_counts
+    from portal.models import Declaratie, DeclaratieRegel
+    from portal.models.billing import DeclaratieStatus
+    from portal.models.enums import Declaratieperiode
+    from portal.services.billing import kosten_totalen
+    from portal.services.billing.rules import laatst_afgesloten
+
+    assert all(demo_status_counts(region).values())
+    assert region.scalar(select(func.count(DeclaratieRegel.id)).where(DeclaratieRegel.credit_van_regel_id.is_not(None)))
+    regionaal = region.scalars(select(Contract).where(Contract.kenmerk == "WF-LR-2022")).one()
+    maanden = [laatst_afgesloten(TODAY, Declaratieperiode.MAAND)]
+    while len(maanden) < 12:
+        maanden.insert(0, maanden[0].vorige())
+    gedeclareerd = dict(region.execute(
+        select(Declaratie.periode, func.max(case((Declaratie.status != DeclaratieStatus.CONCEPT, 1), else_=0)))
+        .join(DeclaratieRegel, DeclaratieRegel.declaratie_id == Declaratie.id)
+        .where(Declaratie.contract_id == regionaal.id).group_by(Declaratie.periode)).all())
+    assert sorted(gedeclareerd) == [m.code for m in maanden]
+    assert [m.code for m in maanden if gedeclareerd[m.code]] == [m.code for m in maanden[:-1]]
+    assert kosten_totalen.differences(region) == []

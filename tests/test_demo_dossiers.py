@@ -1,6 +1,7 @@
 """The demo shows every feature to every demo login, in believable proportions: afschalingsverzoeken waiting and
 decided for B1-route deelnemers past 600 hours, results, omstandigheden, meldingen read and unread, a confirmed
-upload and one with errors, and "Actie nodig" for at most about a quarter of a caseload."""
+upload and one with errors, a few deelnemers without presence last week on each provider's start page, and
+"Actie nodig" for at most about a quarter of a caseload."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from portal.models.resultaat import (
     RouteResultaat,
 )
 from portal.models.upload import UploadStatus
-from portal.services import signalen, totals
+from portal.services import signalen, startpagina, totals
 from portal.services.signalen import Ernst
 
 TODAY = date(2026, 11, 22)
@@ -61,6 +62,11 @@ def test_demo_shows_every_feature_in_believable_proportions(app, app_ctx, db, tm
         actie = [c for c in cases if c.hoogste_ernst >= Ernst.HOOG]
         assert len(actie) <= 0.27 * len(cases), f"{email}: {len(actie)} van {len(cases)} met Actie nodig"
         assert any(c.afschaling_open for c in cases), f"{email}: een afschalingsverzoek wacht"
+    # Each provider's start page has a few deelnemers whose last week is not registered yet; De Brug has more: most
+    # of its are in the export waiting in its uploads (demo_uploads), which it has not confirmed yet.
+    for email, hoogstens in (("docent@omringdijk.example.nl", 5), ("begeleider@debrug.example.nl", 12)):
+        zonder = startpagina.zonder_presentie(db, _user(db, email), TODAY)
+        assert 2 <= zonder <= hoogstens, f"{email}: {zonder} deelnemers zonder presentie vorige week"
     # The regie list's aanbieders differ from row to row.
     combinaties = {tuple(c.aanbieders) for c in signalen.caseload(
         db, _user(db, "klantregisseur@werksaam.example.nl"), today=TODAY)}

@@ -66,8 +66,9 @@ def _count(session: Session, query) -> int:  # type: ignore[no-untyped-def]
 
 
 def zonder_presentie(session: Session, user: User, today: date) -> int:
-    """Running verwijzingen of the provider, started before last week ended, without any presence last week; a MAP
-    or PVT whose legal hours are reached expects no more presence (normen.praktijk_klaar) and is not counted."""
+    """Deelnemers of the provider with a running verwijzing, started before last week ended, without any presence
+    on it last week (someone following MAP and PVT here counts once); a MAP or PVT whose legal hours are reached
+    expects no more presence (normen.praktijk_klaar) and is not counted."""
     monday, sunday = vorige_week(today)
     uren = (select(func.coalesce(func.sum(PresentieTotaal.uren_aanwezig), 0))
             .where(PresentieTotaal.verwijzing_id == Verwijzing.id).scalar_subquery())
@@ -79,10 +80,10 @@ def zonder_presentie(session: Session, user: User, today: date) -> int:
             TrajectStart.gerealiseerde_startdatum <= sunday,
             ~exists().where(Presentie.verwijzing_id == Verwijzing.id, Presentie.datum.between(monday, sunday)),
         )
-        .with_only_columns(Verwijzing.onderdeel, uren)
+        .with_only_columns(Verwijzing.inburgeraar_id, Verwijzing.onderdeel, uren)
     )
-    return sum(1 for onderdeel, aanwezig in session.execute(query)
-               if not normen.praktijk_klaar(onderdeel, as_decimal(aanwezig)))
+    return len({inburgeraar_id for inburgeraar_id, onderdeel, aanwezig in session.execute(query)
+                if not normen.praktijk_klaar(onderdeel, as_decimal(aanwezig))})
 
 
 def start_te_laat(session: Session, user: User, today: date) -> int:

@@ -52,7 +52,8 @@ def test_provider_sees_missing_presence_overdue_starts_decisions_and_failed_uplo
     met_presentie = _gestart(contract)
     PresentieFactory(verwijzing=met_presentie, datum=monday + timedelta(days=2))
     _gestart(contract)  # no presence last week
-    _gestart(contract)  # no presence last week
+    beide = _gestart(contract, onderdeel=Onderdeel.MAP)  # no presence last week, on either of two verwijzingen:
+    _gestart(contract, onderdeel=Onderdeel.PVT, inburgeraar=beide.inburgeraar)  # one deelnemer, counted once
     _gestart(ContractFactory(aanbieder=ander, gemeenten=[gemeente]))  # another provider's: never counted
     VerwijzingFactory(contract=contract, status=VerwijzingStatus.VERWEZEN,
                       beoogde_startdatum=clock.today() - timedelta(days=10))  # start overdue
