@@ -7,7 +7,10 @@ and drives it with 8 concurrent clients (threads with plain HTTP connections, pu
 besides `make install`). Five scenarios:
 
 * GET /gezond: the floor (routing, one `SELECT 1`, JSON), the baseline of the ratios;
-* GET /regie/: the klantregisseur's caseload overview with signals;
+* GET /regie/: a klantregisseur's caseload overview with signals. The benchmark's klantregisseurs are new
+  colleagues without cases of their own, so their own overview would be empty: each opens the demo
+  klantregisseur's caseload (about 260 cases at the default size) through the overview's klantregisseur filter,
+  the same queries, rules and page as an own caseload;
 * GET /inburgeraars/<id>: the case page (an audited read: a GET that writes);
 * POST /presentie/week/rij/<id>: a docent saves a week-grid row (htmx), each client its own deelnemer, every
   save a correction with history; only answers that say "Opgeslagen" count as saved;
@@ -47,6 +50,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyotp
+from sqlalchemy import func, select
 
 from bench.import_presentie import scratch_database
 from portal import create_app
@@ -111,6 +115,7 @@ class Setup:
     docent_clients: list[tuple[Client, int]]  # with the verwijzing whose grid row that client saves
     inburgeraar_ids: list[int]
     week: str
+    caseload: str  # the overview's address: the demo klantregisseur's caseload, filtered by klantregisseur
     typed: dict[int, dict[str, str]] = field(default_factory=dict)  # what each docent's grid row holds
 
 
@@ -193,8 +198,11 @@ def seed(url: str, size: int) -> Setup:
         regisseurs = [colleague(users[KLANTREGISSEUR], n) for n in range(CONCURRENCY)]
         docenten = [(colleague(users[DOCENT], n), editable[n]) for n in range(CONCURRENCY)]
         session.commit()
+        caseload = session.scalar(select(func.count(Inburgeraar.id)).where(
+            Inburgeraar.klantregisseur_id == users[KLANTREGISSEUR].id))
+        print(f"caseload in het overzicht: {caseload} inburgeraars (van {KLANTREGISSEUR})")
         setup = Setup(app.config["SESSION_COOKIE_NAME"], regisseurs, docenten, inburgeraar_ids,
-                      weekrooster.week_label(monday))
+                      weekrooster.week_label(monday), f"/regie/?alle=1&klantregisseur={users[KLANTREGISSEUR].id}")
     portal_db.engine.dispose()
     return setup
 
@@ -292,7 +300,7 @@ def _plan(port: int, setup: Setup, mixed_saves: list[float]) -> list[tuple[str, 
         return status_error(_request(port, "GET", "/gezond", name)[0])
 
     def regie(thread: int, _n: int) -> str | None:
-        return status_error(_request(port, "GET", "/regie/", name, setup.regisseur_clients[thread])[0])
+        return status_error(_request(port, "GET", setup.caseload, name, setup.regisseur_clients[thread])[0])
 
     def dossier(thread: int, n: int) -> str | None:
         inburgeraar = setup.inburgeraar_ids[n % len(setup.inburgeraar_ids)]
@@ -369,7 +377,8 @@ def ratio(result: Result, baseline: Result) -> float:
 def report(label: str, results: list[Result]) -> float:
     """Print the table; returns the grid save's ratio to /gezond."""
     baseline = results[0]
-    print(f"[{label}] gunicorn -w {WORKERS}, {CONCURRENCY} gelijktijdige clients, {len(baseline.round_rps)} rondes")
+    print(f"[{label}] gunicorn -w {WORKERS}, {CONCURRENCY} gelijktijdige clients, {len(baseline.round_rps)} rondes; "
+          f"belasting machine (1/5/15 min) {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"[{label}] {'scenario':34} {'verzoeken':>9} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'fouten':>6} "
           f"{'t.o.v. /gezond':>14}")
     for r in results:

@@ -345,6 +345,7 @@ def measure_round(omgeving: Omgeving, n: int) -> None:
 
 def report(omgeving: Omgeving) -> None:
     meting = omgeving.meting
+    print(f"[{omgeving.label} rijen] belasting machine (1/5/15 min) {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for name in omgeving.pages:
         median_ms = statistics.median(meting.tijden[name]) * 1000
         ratio = "" if name == "gezond" else (

@@ -204,10 +204,11 @@ def record_each(
     # Elsewhere (SQLite) one executemany on the driver; the events may name objects still pending in the session.
     session.flush()
     constants = tuple(common.values())
-    execute_many(session.connection(), insert(AuditEvent.__table__), AuditEvent.__table__,
+    execute_many(session.connection(), lambda: insert(AuditEvent.__table__), AuditEvent.__table__,
                  (*common, "object_id", "inburgeraar_id", "details"),
                  [(*constants, object_id, inburgeraar_id, details)
-                  for object_id, (_o, inburgeraar_id, details) in zip(object_ids, rows, strict=True)])
+                  for object_id, (_o, inburgeraar_id, details) in zip(object_ids, rows, strict=True)],
+                 key="audit_event.insert")
 
 
 def _json_texts(details: Iterable[dict[str, Any]]) -> list[str]:

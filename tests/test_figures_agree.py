@@ -113,6 +113,8 @@ def test_hours_and_attendance_read_the_same_on_every_page(db, app, regio, login_
     assert f"aanwezig {UREN} uur van 20 uur geplande uren ({PERCENTAGE})" in dossier
     assert f"{UREN} van {INTENSITEIT} uur ({VOORTGANG})" in dossier
     assert "(56%)" not in dossier and "(57%)" not in dossier
+    # DUO's counter takes whole hours, rounded down (its own definition, said under the table), from the same hours.
+    assert f"Taalles en KNM bij de cursusinstelling {UREN} 15" in dossier and "DUO vraagt hele uren" in dossier
 
     # Regie list: the signal; its export: the same explanation with the same figures.
     lijst = _tekst(regisseur.get("/regie/?q=Afronding0").get_data(as_text=True))

@@ -118,6 +118,48 @@ class Site:
     def status_page(self, upload_id: str) -> str:
         return self.client.get(f"/uploads/{upload_id}/status", headers={POLL_HEADER: "1"}).get_data(as_text=True)
 
+    def upload_file(self, rows: list[list[object]], name: str) -> str:
+        """Upload a presentie workbook (a title row above the header) through the upload form; the upload's id."""
+        page = self.client.get("/uploads/").get_data(as_text=True)
+        response = self.client.post("/uploads/", data={
+            "csrf_token": csrf_token(page), "soort": "presentie",
+            "bestand": (io.BytesIO(xlsx_bytes([HEADER, *rows], title_rows=1)), name),
+        }, content_type="multipart/form-data")
+        assert response.status_code == 302
+        return self.upload().id
+
+    def kill_mid_run(self, code: str, signal_file: Path, start: Callable[[], str], busy: str, offered: str) -> str:
+        """Start a run on a worker that hangs mid-run, see the heartbeat keep it going past its lease, SIGKILL it,
+        and return the upload's id once the page noticed the stop (within the lease, not a fixed 15 minutes)."""
+        hanging = self.worker(code, SIGNAL_FILE=str(signal_file))
+        try:
+            upload_id = start()
+            self.wait_for(signal_file.exists, 90, "the worker to reach the rows")
+            assert signal_file.read_text() == "3"
+
+            # Alive well past its claim's lease: the heartbeat keeps it running, nothing is offered again.
+            time.sleep(2.5 * LEASE_SECONDS)
+            page = self.status_page(upload_id)
+            assert busy in page and offered not in page
+
+            hanging.send_signal(signal.SIGKILL)
+            hanging.wait(timeout=10)
+        finally:
+            _stop(hanging)
+        noticed = self.wait_for(lambda: "De verwerking is gestopt" in self.status_page(upload_id), 30, "the stop")
+        assert noticed <= LEASE_SECONDS + 2  # within the lease (plus polling)
+        return upload_id
+
+    def retry_with_worker(self, path: str, page: str, status: UploadStatus) -> None:
+        """Press the retry button of a stopped run with a healthy worker running, and wait for it to finish."""
+        worker = self.worker(_WORKER)
+        try:
+            response = self.client.post(path, data={"csrf_token": csrf_token(page)})
+            assert response.status_code == 302
+            self.wait_for(lambda: self.upload().status is status, 90, f"the upload to become {status.value}")
+        finally:
+            _stop(worker)
+
 
 @pytest.fixture
 def site(app: Flask, tmp_path: Path) -> Iterator[Site]:
@@ -178,37 +220,18 @@ def test_a_worker_killed_mid_confirmation_is_noticed_and_confirming_again_stores
 ):
     day = (date.today() - timedelta(days=7)).strftime("%d-%m-%Y")
     rows = [[bsn, day, "Taalles en KNM", "2,5", None, None] for bsn, _vid in site.verwijzingen]
-    page = site.client.get("/uploads/").get_data(as_text=True)
-    response = site.client.post("/uploads/", data={
-        "csrf_token": csrf_token(page), "soort": "presentie",
-        "bestand": (io.BytesIO(xlsx_bytes([HEADER, *rows], title_rows=1)), "presentie november.xlsx"),
-    }, content_type="multipart/form-data")
-    assert response.status_code == 302
+    site.upload_file(rows, "presentie november.xlsx")
     upload = site.upload()
     assert upload.status is UploadStatus.PREVIEWED  # small file: checked in the request
     site.app.config["UPLOAD_INLINE_MAX_BYTES"] = 1  # from here on the worker saves
 
-    signal_file = tmp_path / "saved-rows"
-    hanging = site.worker(_HANGING_WORKER, SIGNAL_FILE=str(signal_file))
-    try:
+    def confirm() -> str:
         show = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
         response = site.client.post(f"/uploads/{upload.id}/bevestigen", data={"csrf_token": csrf_token(show)})
         assert response.status_code == 302
-        site.wait_for(signal_file.exists, 90, "the worker to write the rows")
-        assert signal_file.read_text() == "3"
+        return upload.id
 
-        # Alive well past its claim's lease: the heartbeat keeps it running, nothing is offered again.
-        time.sleep(2.5 * LEASE_SECONDS)
-        busy = site.status_page(upload.id)
-        assert "Wordt opgeslagen" in busy and "Opnieuw bevestigen" not in busy
-
-        hanging.send_signal(signal.SIGKILL)
-        hanging.wait(timeout=10)
-    finally:
-        _stop(hanging)
-
-    noticed = site.wait_for(lambda: "De verwerking is gestopt" in site.status_page(upload.id), 30, "the stop")
-    assert noticed <= LEASE_SECONDS + 2  # within the lease (plus polling), not a fixed 15-minute window
+    site.kill_mid_run(_HANGING_WORKER, tmp_path / "saved-rows", confirm, "Wordt opgeslagen", "Opnieuw bevestigen")
     assert site.stored() == 0  # the killed run's rows went with its transaction
     assert site.upload().status is UploadStatus.CONFIRMING
 
@@ -217,13 +240,7 @@ def test_a_worker_killed_mid_confirmation_is_noticed_and_confirming_again_stores
     assert 'hx-trigger="every 1s"' not in stopped  # the page stops polling a run that stopped
     assert "Gestopt: opnieuw starten" in site.client.get("/uploads/").get_data(as_text=True)
 
-    worker = site.worker(_WORKER)
-    try:
-        response = site.client.post(f"/uploads/{upload.id}/bevestigen", data={"csrf_token": csrf_token(stopped)})
-        assert response.status_code == 302
-        site.wait_for(lambda: site.upload().status is UploadStatus.CONFIRMED, 90, "the new confirmation")
-    finally:
-        _stop(worker)
+    site.retry_with_worker(f"/uploads/{upload.id}/bevestigen", stopped, UploadStatus.CONFIRMED)
     upload = site.upload()
     assert (upload.aantal_nieuw, upload.aantal_gewijzigd, upload.poging) == (3, 0, 3)
     assert site.stored() == 3
@@ -236,44 +253,17 @@ def test_a_worker_killed_mid_check_is_noticed_and_checking_again_gives_the_previ
     day = (date.today() - timedelta(days=7)).strftime("%d-%m-%Y")
     rows = [[bsn, day, "Taalles en KNM", "1,5", None, None] for bsn, _vid in site.verwijzingen]
     site.app.config["UPLOAD_INLINE_MAX_BYTES"] = 1  # the worker checks the file
-    signal_file = tmp_path / "checked-rows"
-    hanging = site.worker(_HANGING_CHECKER, SIGNAL_FILE=str(signal_file))
-    try:
-        page = site.client.get("/uploads/").get_data(as_text=True)
-        response = site.client.post("/uploads/", data={
-            "csrf_token": csrf_token(page), "soort": "presentie",
-            "bestand": (io.BytesIO(xlsx_bytes([HEADER, *rows], title_rows=1)), "presentie week 48.xlsx"),
-        }, content_type="multipart/form-data")
-        assert response.status_code == 302
-        upload = site.upload()
-        site.wait_for(signal_file.exists, 90, "the worker to validate the rows")
-        assert signal_file.read_text() == "3"
 
-        # Alive past its lease: the heartbeat keeps the check going, nothing is offered again.
-        time.sleep(2.5 * LEASE_SECONDS)
-        busy = site.status_page(upload.id)
-        assert "Wordt gecontroleerd" in busy and "Opnieuw controleren" not in busy
-
-        hanging.send_signal(signal.SIGKILL)
-        hanging.wait(timeout=10)
-    finally:
-        _stop(hanging)
-
-    noticed = site.wait_for(lambda: "De verwerking is gestopt" in site.status_page(upload.id), 30, "the stop")
-    assert noticed <= LEASE_SECONDS + 2  # within the lease (plus polling)
+    upload_id = site.kill_mid_run(_HANGING_CHECKER, tmp_path / "checked-rows",
+                                  lambda: site.upload_file(rows, "presentie week 48.xlsx"),
+                                  "Wordt gecontroleerd", "Opnieuw controleren")
     assert site.upload().status is UploadStatus.UPLOADED  # the killed run's transaction went, preview and all
-    stopped = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    stopped = site.client.get(f"/uploads/{upload_id}").get_data(as_text=True)
     assert "De controle van dit bestand reageert niet meer" in stopped
     assert "Opnieuw controleren" in stopped and "Opnieuw bevestigen" not in stopped
     assert 'hx-trigger="every 1s"' not in stopped
 
-    worker = site.worker(_WORKER)
-    try:
-        response = site.client.post(f"/uploads/{upload.id}/controleren", data={"csrf_token": csrf_token(stopped)})
-        assert response.status_code == 302
-        site.wait_for(lambda: site.upload().status is UploadStatus.PREVIEWED, 90, "the new check")
-    finally:
-        _stop(worker)
+    site.retry_with_worker(f"/uploads/{upload_id}/controleren", stopped, UploadStatus.PREVIEWED)
     upload = site.upload()
     assert (upload.aantal_rijen, upload.aantal_nieuw, upload.aantal_fout, upload.poging) == (3, 3, 0, 2)
     assert site.stored() == 0  # a check stores nothing; the preview waits for the confirmation
@@ -283,11 +273,7 @@ def test_a_worker_killed_mid_check_is_noticed_and_checking_again_gives_the_previ
 def test_a_job_waiting_in_the_queue_is_not_called_stopped_one_lost_from_it_is(site: Site):
     day = (date.today() - timedelta(days=7)).strftime("%d-%m-%Y")
     rows = [[bsn, day, "Taalles en KNM", "3", None, None] for bsn, _vid in site.verwijzingen]
-    page = site.client.get("/uploads/").get_data(as_text=True)
-    site.client.post("/uploads/", data={
-        "csrf_token": csrf_token(page), "soort": "presentie",
-        "bestand": (io.BytesIO(xlsx_bytes([HEADER, *rows])), "presentie.xlsx"),
-    }, content_type="multipart/form-data")
+    site.upload_file(rows, "presentie.xlsx")
     upload = site.upload()
     site.app.config["UPLOAD_INLINE_MAX_BYTES"] = 1
     show = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
@@ -303,10 +289,5 @@ def test_a_job_waiting_in_the_queue_is_not_called_stopped_one_lost_from_it_is(si
     stopped = site.client.get(f"/uploads/{upload.id}").get_data(as_text=True)
     assert "De verwerking is gestopt" in stopped and "Opnieuw bevestigen" in stopped
 
-    worker = site.worker(_WORKER)
-    try:
-        site.client.post(f"/uploads/{upload.id}/bevestigen", data={"csrf_token": csrf_token(stopped)})
-        site.wait_for(lambda: site.upload().status is UploadStatus.CONFIRMED, 90, "the confirmation")
-    finally:
-        _stop(worker)
+    site.retry_with_worker(f"/uploads/{upload.id}/bevestigen", stopped, UploadStatus.CONFIRMED)
     assert site.stored() == 3

@@ -83,6 +83,7 @@ def uren_tekort_afschaling(taalles_uren: Decimal) -> Decimal:
 
 
 def aandeel(uren: Decimal, norm: Decimal | int) -> Decimal:
-    """Percent of a norm reached (portal.domain.afronding: one decimal, half up, as every percentage), capped at
-    100 (the progress bars); 0 without a norm."""
-    return min(Decimal(100), afronding.percentage(uren, norm) or Decimal(0))
+    """Percent of a norm reached (portal.domain.afronding: one decimal, half up, as every percentage); past the
+    norm it reads past 100, as the KPI's urenrealisatie does (the progress bar stops at its maximum); 0 without a
+    norm."""
+    return afronding.percentage(uren, norm) or Decimal(0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,8 +31,11 @@ def gc_paused(rows: int | None = None) -> Iterator[None]:
         gc.enable()
 
 
+_COMPILED: dict[tuple[Any, ...], Any] = {}  # execute_many's statements by key: a few, compiled once each
+
+
 def execute_many(connection: Connection, statement: Any, table: Table, names: Sequence[str],
-                 rows: Sequence[Sequence[Any]]) -> None:
+                 rows: Sequence[Sequence[Any]], *, key: Hashable | None = None) -> None:
     """An INSERT (or upsert) of these columns of `table` for many rows, as one executemany on the driver.
 
     Each column's values are converted by the column type's own bind conversion once per distinct value (a batch
@@ -40,11 +43,21 @@ def execute_many(connection: Connection, statement: Any, table: Table, names: Se
     the driver gets exactly what a Core executemany would send, without SQLAlchemy's work per row and column
     (on SQLite that costs more than the insert itself). The caller flushes first if the rows depend on
     pending ORM objects.
+
+    `key` names a statement that is always the same for these columns: it is compiled once per dialect and kept
+    (compiling cost more than the write itself for the one row of a grid save and its audit event); `statement`
+    may then be a function that builds it, called only to compile.
     """
     if not rows:
         return
     dialect = connection.dialect
-    compiled = statement.compile(dialect=dialect, column_keys=list(names))
+    kept = None if key is None else (key, type(dialect), dialect.paramstyle, tuple(names))
+    compiled = _COMPILED.get(kept) if kept is not None else None
+    if compiled is None:
+        compiled = (statement() if callable(statement) else statement).compile(dialect=dialect,
+                                                                                column_keys=list(names))
+        if kept is not None:
+            _COMPILED[kept] = compiled
     columns: list[Any] = list(zip(*rows, strict=True))
     del rows  # a 100,000-row upload: hold the values once (the caller may pass the list without keeping it)
     for n, name in enumerate(names):

@@ -210,7 +210,8 @@ def _upsert_sqlite(session: Session, weeks: dict[tuple[int, Activiteit, date], l
         (PresentieTotaal.__table__, _TOTAAL, [(v, a.value, *d) for (v, a), d in totals.items()]),
         (PresentieWeek.__table__, _WEEK, [(v, a.value, w, *d[:4]) for (v, a, w), d in weeks.items()]),
     ):
-        execute_many(session.connection(), _on_conflict_add(sqlite.insert(table), table), table, names, rows)
+        execute_many(session.connection(), lambda t=table: _on_conflict_add(sqlite.insert(t), t), table, names,
+                     rows, key=f"{table.name}.upsert")
 
 
 def _element_type(column: Any) -> Any:

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit
@@ -29,7 +29,7 @@ from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
-from portal.services import ValidationError, kept_totals
+from portal.services import ValidationError, kept_totals, statements
 from portal.services.batch import execute_many, gc_paused
 from portal.services.history import apply_changes
 from portal.services.validation import (
@@ -212,49 +212,68 @@ def _load_verwijzingen(
     session: Session, actor: User, ids: set[int], kenmerken: set[str]
 ) -> tuple[dict[int, _VerwijzingInfo], dict[str, _VerwijzingInfo]]:
     """The actor's registrable verwijzingen named in the batch (all of them for big batches), with their start."""
-    query = (
-        access.verwijzingen_for_registration(actor)
-        .with_only_columns(
-            Verwijzing.id, Verwijzing.kenmerk, Verwijzing.inburgeraar_id, Verwijzing.onderdeel, Verwijzing.status,
-            Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
-            TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum, TrajectStart.niet_gestart,
+    named = len(ids) + len(kenmerken) <= _IN_LIMIT
+
+    def build() -> Select[Any]:
+        query = (
+            access.verwijzingen_for_registration(actor)
+            .with_only_columns(
+                Verwijzing.id, Verwijzing.kenmerk, Verwijzing.inburgeraar_id, Verwijzing.onderdeel,
+                Verwijzing.status, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
+                TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum, TrajectStart.niet_gestart,
+            )
+            .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         )
-        .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
-    )
-    if len(ids) + len(kenmerken) <= _IN_LIMIT:
-        query = query.where(or_(Verwijzing.id.in_(ids), func.upper(Verwijzing.kenmerk).in_(kenmerken)))
+        if named:
+            query = query.where(or_(Verwijzing.id.in_(bindparam("ids", expanding=True)),
+                                    func.upper(Verwijzing.kenmerk).in_(bindparam("kenmerken", expanding=True))))
+        return query
+
+    # Built once per user (portal.services.statements): building it cost more than running it for a grid row.
+    query = statements.per_user(f"presentie.verwijzingen.{named}", actor, build)
     by_id: dict[int, _VerwijzingInfo] = {}
     by_kenmerk: dict[str, _VerwijzingInfo] = {}
-    for row in session.execute(query):
+    for row in session.execute(query, {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}):
         info = _VerwijzingInfo(*row[:9], niet_gestart=bool(row[9]))
         by_id[info.id] = info
         by_kenmerk[info.kenmerk.upper()] = info
     return by_id, by_kenmerk
 
 
-def _load_stored(
-    session: Session, actor: User, inburgeraar_ids: set[int], first: date, last: date
-) -> dict[tuple[int, date, Activiteit], _Stored]:
-    """Stored presentie of these people between two dates, under any verwijzing (for the 24-hour rule)."""
-    people: Any = inburgeraar_ids
-    if len(inburgeraar_ids) > _IN_LIMIT:
-        people = access.verwijzingen_for_registration(actor).with_only_columns(Verwijzing.inburgeraar_id)
-    query = (
+def _stored_query(people: Any) -> Select[Any]:
+    """Stored presentie of the inburgeraars `people` between the bound dates `first` and `last`."""
+    return (
         select(
             Presentie.id, Presentie.verwijzing_id, Verwijzing.inburgeraar_id, Presentie.datum, Presentie.activiteit,
             Presentie.uren_aanwezig, Presentie.uren_afwezig_geoorloofd, Presentie.uren_afwezig_ongeoorloofd,
             Presentie.reden_afwezig,
         )
         .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
-        .where(Verwijzing.inburgeraar_id.in_(people), Presentie.datum.between(first, last))
+        .where(Verwijzing.inburgeraar_id.in_(people), Presentie.datum.between(bindparam("first"), bindparam("last")))
     )
+
+
+_STORED_OF_NAMED = _stored_query(bindparam("people", expanding=True))  # built once: the usual, small batch
+
+
+def _load_stored(
+    session: Session, actor: User, inburgeraar_ids: set[int], first: date, last: date
+) -> dict[tuple[int, date, Activiteit], _Stored]:
+    """Stored presentie of these people between two dates, under any verwijzing (for the 24-hour rule)."""
+    params: dict[str, Any] = {"first": first, "last": last}
+    if len(inburgeraar_ids) > _IN_LIMIT:
+        query = statements.per_user("presentie.stored", actor, lambda: _stored_query(
+            access.verwijzingen_for_registration(actor).with_only_columns(Verwijzing.inburgeraar_id)))
+    else:
+        query, params["people"] = _STORED_OF_NAMED, list(inburgeraar_ids)
     # Core execution on the session's connection: plain rows, no ORM loading overhead for 100k rows
     # (it skips autoflush, hence the explicit flush).
     session.flush()
     dec = as_decimal
     return {
         (vid, dag, act): _Stored(pid, inb, (dec(aanwezig), dec(geoorloofd), dec(ongeoorloofd), reden))
-        for pid, vid, inb, dag, act, aanwezig, geoorloofd, ongeoorloofd, reden in session.connection().execute(query)
+        for pid, vid, inb, dag, act, aanwezig, geoorloofd, ongeoorloofd, reden
+        in session.connection().execute(query, params)
     }
 
 
@@ -765,7 +784,7 @@ def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie]) -> 
             for record in records():
                 copy.write_row(record)
         return
-    execute_many(connection, insert(table), table, _INSERT_COLUMNS, list(records()))
+    execute_many(connection, lambda: insert(table), table, _INSERT_COLUMNS, list(records()), key="presentie.insert")
 
 
 def sessies(user: User, verwijzing: Verwijzing) -> Select[tuple[Presentie]]:

@@ -37,7 +37,7 @@ class Norm:
 
     @property
     def percentage(self) -> Decimal:
-        """Share of the norm reached, capped at 100 (one decimal)."""
+        """Share of the norm reached (one decimal; past 100 beyond the norm)."""
         return normen.aandeel(self.uren, self.norm)
 
     @property

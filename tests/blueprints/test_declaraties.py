@@ -129,3 +129,33 @@ def test_start_pages_count_declaraties_to_submit_to_decide_and_rejected(app, db,
     assert _taak(html, "Afgewezen declaratieregels") == "1 regel"
     assert _taak(html, "Declaraties klaar om in te dienen") == "0 declaraties"
     assert _taak(manager.get("/").get_data(as_text=True), "Declaraties te beoordelen") == "0 declaraties"
+
+
+def test_regel_page_asks_for_a_decision_only_from_who_decides_and_offers_the_rejected_regel_again(
+        app, db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+    from tests.helpers import open_session
+
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    url = f"/declaraties/{ingediend.id}/regels/{regel.id}"
+    beheerder = login_as(wereld.beheerder)
+    concept = beheerder.get(url).get_data(as_text=True)
+    assert f"Regel {regel.id}</h1>" in concept and "beoordelen</h1>" not in concept
+    assert "<dt>Status</dt><dd>Concept</dd>" in concept
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    manager = open_session(db, app.test_client(), wereld.manager)
+    form = manager.get(url).get_data(as_text=True)
+    assert f"Regel {regel.id} beoordelen</h1>" in form
+    # A reason is needed when rejecting: the labels do not call the reason and the toelichting optional.
+    assert "(niet verplicht)" not in form
+    assert "Verplicht als u de regel afwijst." in form
+
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="dubbel"))
+    db.commit()
+    decided = manager.get(url).get_data(as_text=True)
+    assert f"Regel {regel.id}</h1>" in decided and "Besluit opslaan" not in decided
+    rejected = beheerder.get(url).get_data(as_text=True)
+    assert f"Regel {regel.id}</h1>" in rejected and "Afgewezen: Dubbel" in rejected
+    assert f'action="/declaraties/{ingediend.id}/regels/{regel.id}/opnieuw"' in rejected

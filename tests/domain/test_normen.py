@@ -43,9 +43,10 @@ def test_afschaling_needs_600_hours_of_taalles():
     assert normen.uren_tekort_afschaling(Decimal(900)) == 0
 
 
-def test_share_of_a_norm_is_capped_at_100_percent():
+def test_share_of_a_norm_reads_past_100_percent_beyond_the_norm():
     assert normen.aandeel(Decimal(20), 40) == 50
     # 22,75 of 40 hours is 56,875%: one decimal half up like every percentage, never truncated to 56.
     assert normen.aandeel(Decimal("22.75"), 40) == Decimal("56.9")
-    assert normen.aandeel(Decimal(55), 40) == 100
+    # 50,25 of 40 hours is 125,6%, as the KPI's urenrealisatie computes it; "(100%)" would not be true.
+    assert normen.aandeel(Decimal("50.25"), 40) == Decimal("125.6")
     assert normen.aandeel(Decimal(5), 0) == 0

@@ -25,6 +25,23 @@ def _int_or_zero(value: object) -> int:
     return _optional_int(value) or 0
 
 
+def _password_with_repeat(label: str, missing: str) -> tuple[PasswordField, PasswordField]:
+    """A password a beheerder sets for someone, and its repetition (the service checks the password rules)."""
+    password = PasswordField(
+        label,
+        description="Minstens 12 tekens. Geef het wachtwoord op een veilige manier door.",
+        validators=[DataRequired(missing)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat = PasswordField(
+        "Herhaal het wachtwoord",
+        validators=[DataRequired("Herhaal het wachtwoord."),
+                    EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, repeat
+
+
 class CheckboxListField(SelectMultipleField):
     """Several choices as a list of checkboxes (easier to use than a multi-select)."""
 
@@ -57,35 +74,13 @@ class UserCreateForm(UserEditForm):
         "Aanbieder", coerce=_optional_int, validate_choice=False,
         description="Alleen voor medewerkers van een aanbieder.",
     )
-    password = PasswordField(
-        "Eerste wachtwoord",
-        description="Minstens 12 tekens. Geef het wachtwoord op een veilige manier door.",
-        validators=[DataRequired("Kies een eerste wachtwoord.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_repeat = PasswordField(
-        "Herhaal het wachtwoord",
-        validators=[DataRequired("Herhaal het wachtwoord."),
-                    EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, password_repeat = _password_with_repeat("Eerste wachtwoord", "Kies een eerste wachtwoord.")
 
 
 class PasswordForm(FlaskForm):
     """A new password that a beheerder sets for an existing account; the service checks the length."""
 
-    password = PasswordField(
-        "Nieuw wachtwoord",
-        description="Minstens 12 tekens. Geef het wachtwoord op een veilige manier door.",
-        validators=[DataRequired("Kies een nieuw wachtwoord.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-    password_repeat = PasswordField(
-        "Herhaal het wachtwoord",
-        validators=[DataRequired("Herhaal het wachtwoord."),
-                    EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, password_repeat = _password_with_repeat("Nieuw wachtwoord", "Kies een nieuw wachtwoord.")
 
 
 class ActionForm(FlaskForm):

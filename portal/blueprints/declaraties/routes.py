@@ -173,6 +173,7 @@ def _regel_page(declaratie: Declaratie, regel_obj: DeclaratieRegel, form: Beslui
     actor = _actor()
     return render_template("declaraties/regel.html", declaratie=declaratie, regel=regel_obj, form=form,
                            may_decide=access.may_decide_declaratie(actor, declaratie),
+                           may_submit=access.may_submit_declaratie(actor, declaratie), action_form=ActionForm(),
                            persoon=db.session.get(Inburgeraar, regel_obj.prestatie.inburgeraar_id),
                            back=_back(declaratie, regel_obj)), errors_status(form)
 

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.models.enums import Doelgroep, Leerroute
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
-from portal.services import signalen
+from portal.services import signalen, statements
 from portal.services.batch import gc_paused
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
@@ -34,10 +34,14 @@ def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
 
 
 def _keuzes() -> dict[str, object]:
+    user = current_user  # the scoped statements are built once per user and day (portal.services.statements)
     return {
-        "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
-        "klantregisseurs": list(db.session.scalars(access.klantregisseurs(current_user))),
-        "aanbieders": list(db.session.scalars(access.aanbieders(current_user))),
+        "gemeenten": list(db.session.scalars(statements.per_user(
+            "regie.gemeenten", user, lambda: access.gemeenten(user)))),
+        "klantregisseurs": list(db.session.scalars(statements.per_user(
+            "regie.klantregisseurs", user, lambda: access.klantregisseurs(user)))),
+        "aanbieders": list(db.session.scalars(statements.per_user(
+            "regie.aanbieders", user, lambda: access.aanbieders(user)))),
         "leerroutes": Leerroute.choices(),
         "doelgroepen": Doelgroep.choices(),
         "signaal_soorten": signalen.SIGNAAL_SOORTEN,

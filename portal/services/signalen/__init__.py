@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal import clock
 from portal.models import User
 from portal.models.enums import OPEN_STATUSSEN
+from portal.services import statements
 from portal.services.batch import gc_paused
 from portal.services.signalen.drempels import Drempels, DrempelTabel, load_drempels
 from portal.services.signalen.metrics import (
@@ -73,9 +74,14 @@ def caseload(
     """The cases in scope that match the filters, each with its figures and signals."""
     today = today or clock.today()
     tabel = tabel or load_drempels(session)
+    # Building the scoped queries costs more than running them for a caseload of ~100: built once per user, day
+    # and filter combination (portal.services.statements); a free-text search is built afresh, so what people
+    # type does not fill the cache.
+    queries = caseload_queries(user, today, filters) if filters.zoek else statements.per_user(
+        f"signalen.caseload.{filters!r}", user, lambda: caseload_queries(user, today, filters), today)
     # Thousands of small objects are made in one go; the cyclic GC would rescan them repeatedly for nothing.
     with gc_paused():
-        cases = load_cases(session.connection(), user, today, filters)
+        cases = fold_cases(session.connection(), queries)
         for case_ in cases:
             case_.signalen = signalen_voor(case_, tabel, today)
     return cases
