@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -89,6 +89,17 @@ def berekenen() -> WerkzeugResponse:
         tekst += f". {zonder} prestaties hebben nog geen tarief en staan niet op een declaratie." if zonder else "."
         flash(tekst, "success")
     return redirect(url_for("declaraties.index"))
+
+
+@bp.route("/nummer")
+@roles_required(*DECLARATIE_LEZERS)
+def op_nummer() -> WerkzeugResponse:
+    """A declaratie by its declaratienummer (?nummer=, as a melding names it): to its page, or 404 out of scope."""
+    declaratie_id = db.session.scalar(access.declaraties(_actor()).with_only_columns(Declaratie.id)
+                                      .where(Declaratie.nummer == request.args.get("nummer", "")))
+    if declaratie_id is None:
+        abort(404)
+    return redirect(url_for("declaraties.detail", declaratie_id=declaratie_id))
 
 
 def _declaratie(declaratie_id: int) -> Declaratie:
