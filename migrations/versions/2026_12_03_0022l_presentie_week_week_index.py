@@ -1,7 +1,7 @@
 """presentie_week: index (week) for the attendance window over a whole region (issue 10)
 
 Revision ID: 0022l
-Revises: 0022n
+Revises: 0022m
 Create Date: 2026-12-03 17:00:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0022l'
-down_revision: str | None = '0022n'
+down_revision: str | None = '0022m'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -24,6 +24,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
+from tests.factories_chain import PipIntrekkingFactory
 
 
 @pytest.fixture
@@ -200,3 +201,14 @@ def test_each_row_shows_its_own_aanbieders_and_tells_namesakes_apart(world, logi
     assert "04-03-1991" in rij_eerste and "BSN eindigt op 0019" in rij_eerste
     assert "30-11-1987" in rij_tweede and "BSN eindigt op 0032" in rij_tweede
     assert "999990019" not in html  # only the last digits, never the whole number in the list
+
+
+def test_after_a_withdrawn_pip_the_leerroute_column_says_there_is_no_pip(world, login_as, db):
+    """The PIP in force is gone once it is withdrawn: the row no longer shows the old leerroute, and the leerroute
+    filter no longer finds the case."""
+    PipIntrekkingFactory(pip=world["collega"].pips[-1])
+    db.flush()
+    client = login_as(world["bert"])
+    rij = _row_of(client.get("/regie/").get_data(as_text=True), world["collega"].id)
+    assert "Nog geen PIP" in rij and "Z-route" not in rij
+    assert _names(client.get("/regie/?leerroute=Z").get_data(as_text=True)) == set()

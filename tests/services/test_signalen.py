@@ -28,6 +28,7 @@ from tests.factories import (
     PresentieFactory,
     VerwijzingFactory,
 )
+from tests.factories_chain import PipIntrekkingFactory
 
 TODAY = date(2026, 11, 20)
 
@@ -252,6 +253,31 @@ def test_b1_route_pace_uses_the_geschatte_intensiteit(db, gemeente, regisseur):
     db.flush()
     signaal = _signaal(_case(db, regisseur, inburgeraar), "uren_achter")
     assert "1.000 uur (geschatte intensiteit in het PIP)" in signaal.uitleg
+
+
+def test_a_withdrawn_pip_counts_as_no_pip_for_the_leerroute_and_the_b1_pace(db, gemeente, regisseur):
+    """After the klantregisseur withdraws the PIP (PipIntrekking), its leerroute, niveau and geschatte intensiteit
+    are no longer in force: the caseload shows no leerroute and the B1 pace falls back to the contracted hours."""
+    inburgeraar = InburgeraarFactory(gemeente=gemeente)
+    pip = PipFactory(inburgeraar=inburgeraar, leerroute=Leerroute.B, niveau=NiveauPip.B1, geschatte_intensiteit=1000)
+    start = TODAY - timedelta(days=100)
+    verwijzing = _verwijzing(db, inburgeraar, gemeente, beoogde_startdatum=start,
+                             uiterste_einddatum=start + timedelta(days=400), gecontracteerde_uren=Decimal(600))
+    _start(db, verwijzing, start)
+    _presentie(db, verwijzing, TODAY - timedelta(days=1), 20)
+    db.flush()
+    voor = _case(db, regisseur, inburgeraar)
+    assert (voor.leerroute, voor.niveau, voor.geschatte_intensiteit) == (Leerroute.B, NiveauPip.B1, 1000)
+    assert "1.000 uur (geschatte intensiteit in het PIP)" in _signaal(voor, "uren_achter").uitleg
+
+    PipIntrekkingFactory(pip=pip, datum=TODAY - timedelta(days=3))
+    db.flush()
+    na = _case(db, regisseur, inburgeraar)
+    assert (na.leerroute, na.niveau, na.geschatte_intensiteit) == (None, None, None)
+    uitleg = _signaal(na, "uren_achter").uitleg
+    assert "600 uur (gecontracteerde uren)" in uitleg and "geschatte intensiteit" not in uitleg
+    assert signalen.caseload(db, regisseur, today=TODAY, filters=signalen.Filters(
+        inburgeraar_id=inburgeraar.id, leerroute=Leerroute.B)) == []
 
 
 def test_term_ends_within_six_months_with_open_onderdelen(db, gemeente, regisseur):

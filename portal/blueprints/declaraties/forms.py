@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 
-from portal.blueprints.fields import VERPLICHT, options, select, strip
+from portal.blueprints.fields import VERPLICHT, VOORWAARDELIJK, options, select, strip
 from portal.models.billing import Afwijsreden
 
 
@@ -14,6 +14,7 @@ class BesluitForm(FlaskForm):
 
     besluit = RadioField("Besluit", choices=options([("goedgekeurd", "Goedkeuren"), ("afgewezen", "Afwijzen")]),
                          validate_choice=False, validators=VERPLICHT)
-    afwijsreden = select("Reden van afwijzen", options(Afwijsreden.choices(), leeg="Kies bij afwijzen een reden"))
-    toelichting = TextAreaField("Toelichting", filters=[strip],
+    afwijsreden = select("Reden van afwijzen", options(Afwijsreden.choices(), leeg="Kies bij afwijzen een reden"),
+                         validators=VOORWAARDELIJK, description="Verplicht als u de regel afwijst.")
+    toelichting = TextAreaField("Toelichting", filters=[strip], validators=VOORWAARDELIJK,
                                 description="Verplicht bij de reden 'Anders'. Noem geen namen of BSN's.")

@@ -6,7 +6,7 @@ from flask import render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import access
+from portal import access, audit
 from portal.access import CASE_MANAGERS, roles_required
 from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.keten import bp
@@ -52,6 +52,9 @@ def handhaving_index(inburgeraar_id: int) -> str | Response | tuple[str, int]:
     beleid = handhaving.beleid_voor(db.session, inburgeraar.gemeente_id)
     al = handhaving.boetes_in_termijn(db.session, inburgeraar)
     voorstellen = {g.value: handhaving.voorstel(db.session, inburgeraar, g, 100) for g in HandhavingGrond}
+    # The register and its evidence of absence are case data: every showing is a read in the audit trail.
+    audit.record_read(db.session, actor, inburgeraar, object_type="handhaving")
+    db.session.commit()
     html = render_template("keten/handhaving.html", inburgeraar=inburgeraar, form=form, rows=rows, beleid=beleid,
                            al=al, voorstellen=voorstellen)
     return html, errors_status(form)

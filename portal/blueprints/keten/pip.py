@@ -6,7 +6,7 @@ from flask import render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import access
+from portal import access, audit
 from portal.access import roles_required
 from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.keten import bp
@@ -37,6 +37,9 @@ def pip_intrekken(inburgeraar_id: int) -> str | Response | tuple[str, int]:
     )
     if done:
         return done
-    html = render_template("keten/pip_intrekken.html", inburgeraar=inburgeraar, pip=inburgeraar.huidige_pip,
-                           form=form)
+    pip = inburgeraar.huidige_pip
+    # The page shows the PIP in force, or a withdrawal with its reason: a read of the case.
+    audit.record_read(db.session, actor, inburgeraar, object_type="pip", object_id=pip.id if pip else None)
+    db.session.commit()
+    html = render_template("keten/pip_intrekken.html", inburgeraar=inburgeraar, pip=pip, form=form)
     return html, errors_status(form)

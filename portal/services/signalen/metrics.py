@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Select, and_, case, exists, func, or_, select
 
 from portal import access
 from portal.domain import aanwezigheid, afronding, termijnen, trajecten, zoeken
@@ -25,6 +25,7 @@ from portal.models import (
     Inburgeraar,
     OmstandighedenMelding,
     Pip,
+    PipIntrekking,
     Presentie,
     PresentieTotaal,
     PresentieWeek,
@@ -314,8 +315,11 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
         .select_from(Inburgeraar)
         .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
         .outerjoin(User, User.id == Inburgeraar.klantregisseur_id)
+        # The PIP in force (Inburgeraar.pip_van_kracht): the latest version unless it was withdrawn; a withdrawn
+        # one gives no leerroute, niveau or intensiteit, as if there were no PIP.
         .outerjoin(huidige_pip,
-                   and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_versies))
+                   and_(huidige_pip.c.inburgeraar_id == Inburgeraar.id, huidige_pip.c.versie == pip_versies,
+                        ~exists().where(PipIntrekking.pip_id == huidige_pip.c.id)))
         .order_by(Inburgeraar.id)
     )
     if filters.leerroute is not None:
