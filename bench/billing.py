@@ -11,7 +11,8 @@ per hour, attendance condition) and a start indicator, both with fictitious tari
   paying gemeente, make the concept declaraties, run the checks, insert the regels) and commit;
 * rerun: `derive` again for November, nothing changed: must create 0 regels;
 * for reference only (no target): the same lines stored and priced by SQL alone (INSERT ... SELECT, rolled back), the
-  floor of the writes a first run must do, whatever its code.
+  floor of the writes a first run must do, whatever its code; and that floor again without the foreign-key checks,
+  and without those and the line tables' secondary and unique indexes, to say where its time goes.
 
 Between repetitions the prestaties, regels, declaraties and runs are deleted (not timed). Prints medians and the
 ratios first run / bare SQL (target <= 2x) and rerun / first run (target <= 0.5x), and checks that the regels add
@@ -238,23 +239,38 @@ def run(url: str, label: str) -> tuple[float, float]:
             return (session.scalar(select(func.count(DeclaratieRegel.id))) or 0,
                     session.scalar(select(func.sum(DeclaratieRegel.bedrag_cent))) or 0)
 
-    def floor_writes() -> None:
+    def floor_writes(zonder_fk: bool = False, zonder_indexen: bool = False) -> float:
+        """The floor's writes, timed without the setup; optionally without the foreign-key checks and without the
+        secondary and unique indexes of prestatie and declaratie_regel (to say where the floor's time goes)."""
         raw = engine.raw_connection()
+        sqlite = engine.dialect.name == "sqlite"
         try:
             cursor = raw.cursor()
-            if engine.dialect.name == "sqlite":
+            if sqlite and zonder_fk:
+                cursor.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
+            if sqlite:
                 cursor.execute("BEGIN")  # the portal's connections leave transactions to the caller
+            elif zonder_fk:
+                cursor.execute("SET LOCAL session_replication_role = replica")  # no RI triggers (superuser)
+            if zonder_indexen:
+                for statement in _drop_indexes(cursor, sqlite):
+                    cursor.execute(statement)
             values = {"code": PERIODE.code, "van": PERIODE.van.isoformat(), "tot": PERIODE.tot.isoformat(),
                       "now": NOW.isoformat(sep=" ")}
+            started = time.perf_counter()
             for sql in FLOOR_WRITES:
-                if engine.dialect.name == "sqlite":
+                if sqlite:
                     cursor.execute(sql, values)
                 else:
                     cursor.execute(sql.replace(":code", "%(code)s").replace(":van", "%(van)s::date")
                                    .replace(":tot", "%(tot)s::date").replace(":now", "%(now)s::timestamptz"), values)
+            elapsed = time.perf_counter() - started
             cursor.close()
+            return elapsed
         finally:
             raw.rollback()
+            if sqlite and zonder_fk:
+                raw.cursor().execute("PRAGMA foreign_keys=ON")
             raw.close()
 
     bare_sql()  # warm the caches for both
@@ -269,7 +285,7 @@ def run(url: str, label: str) -> tuple[float, float]:
         rerun_times.append(t)
         lines, total = regels_total()
         reset()
-        floor_times.append(_timed(floor_writes))
+        floor_times.append(floor_writes())
     expected = bare_sql()
     sql_time, first, rerun, floor = (statistics.median(x) for x in (sql_times, first_times, rerun_times, floor_times))
     print(f"[{label}] seeded {TRAJECTEN} trajecten, {count} presentie rows in {seed_time:.1f}s")
@@ -282,11 +298,39 @@ def run(url: str, label: str) -> tuple[float, float]:
     print(f"[{label}] for reference: the same lines aggregated, stored and priced by SQL alone (rolled back), "
           f"median {floor * 1000:.0f} ms = {floor / sql_time:.2f}x the bare SQL; first run / that floor: "
           f"{first / floor:.2f}x; load average {os.getloadavg()[0]:.1f}")
+    # Where the floor's time goes (no target): the same writes without foreign-key checks, and without those and
+    # the secondary and unique indexes of the two line tables. What is left is the aggregate and the rows.
+    try:
+        zonder_fk = statistics.median(floor_writes(zonder_fk=True) for _ in range(RUNS))
+        kaal = statistics.median(floor_writes(zonder_fk=True, zonder_indexen=True) for _ in range(RUNS))
+        print(f"[{label}] the floor without foreign-key checks: {zonder_fk * 1000:.0f} ms = "
+              f"{zonder_fk / sql_time:.2f}x; without those and the indexes of prestatie and declaratie_regel: "
+              f"{kaal * 1000:.0f} ms = {kaal / sql_time:.2f}x the bare SQL (the foreign-key checks take "
+              f"{(floor - zonder_fk) * 1000:.0f} ms of the floor, the indexes {(zonder_fk - kaal) * 1000:+.0f} ms: "
+              f"negative where the writes' own joins need them); "
+              f"load average {os.getloadavg()[0]:.1f}")
+    except Exception as error:  # e.g. not a superuser on PostgreSQL: no breakdown
+        print(f"[{label}] no breakdown of the floor: {error.__class__.__name__}")
     if total != expected or recreated != 0:
         print(f"[{label}] MISMATCH: regels {total} cent vs bare SQL {expected} cent, rerun made {recreated} regels")
         raise SystemExit(1)
     engine.dispose()
     return first / sql_time, rerun / first
+
+
+def _drop_indexes(cursor: Any, sqlite: bool) -> list[str]:
+    """DROP statements for the secondary and unique indexes of prestatie and declaratie_regel (in the caller's
+    transaction, rolled back). SQLite's unique constraints are automatic indexes it cannot drop: they stay."""
+    if sqlite:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                       "AND tbl_name IN ('prestatie', 'declaratie_regel')")
+        return [f'DROP INDEX "{name}"' for (name,) in cursor.fetchall()]
+    cursor.execute("SELECT conname, conrelid::regclass::text FROM pg_constraint WHERE contype = 'u' "
+                   "AND conrelid::regclass::text IN ('prestatie', 'declaratie_regel')")
+    statements = [f'ALTER TABLE {table} DROP CONSTRAINT "{name}" CASCADE' for name, table in cursor.fetchall()]
+    cursor.execute("SELECT i.indexname FROM pg_indexes i WHERE i.tablename IN ('prestatie', 'declaratie_regel') "
+                   "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)")
+    return statements + [f'DROP INDEX "{name}"' for (name,) in cursor.fetchall()]
 
 
 def _timed(fn: Any) -> float:
