@@ -158,7 +158,8 @@ def _billing(contract, verwijzing, gemeente) -> dict[str, int]:
     prestatie = PrestatieFactory(verwijzing=verwijzing, indicator=indicator, gemeente_id=gemeente.id)
     declaratie = DeclaratieFactory(contract=contract, gemeente_id=gemeente.id, status=DeclaratieStatus.INGEDIEND)
     regel = DeclaratieRegelFactory(prestatie=prestatie, declaratie=declaratie)
-    return {"indicator_id": indicator.id, "declaratie_id": declaratie.id, "regel_id": regel.id}
+    return {"indicator_id": indicator.id, "declaratie_id": declaratie.id, "regel_id": regel.id,
+            "declaratienummer": declaratie.nummer}
 
 
 def _upload(db, user: User) -> Upload:
@@ -219,6 +220,7 @@ QUERY_ARGS = {
     "kpi.index": KPI_QUERY, "kpi.vergelijking": KPI_QUERY, "kpi.trend": KPI_QUERY, "kpi.export": KPI_QUERY,
     "kpi.beleid_pagina": KPI_QUERY, "kpi.beleid_export": KPI_QUERY,
     "kpi.instellingen": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
+    "declaraties.op_nummer": ("?nummer={declaratienummer}", "?nummer={declaratienummer}"),
     "declaraties.kosten_inburgeraars": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
     "declaraties.kosten_inburgeraars_csv": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
     "declaraties.kosten_inburgeraars_xlsx": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),

@@ -117,6 +117,9 @@ class PresentieWeek(Base):
         # Weeks of one verwijzing from a date on (the attendance window, the chart, the timeline) without reading
         # every activity's whole history: the primary key has the activity between verwijzing and week.
         Index("ix_presentie_week_verwijzing_week", "verwijzing_id", "week"),
+        # The attendance window over a whole region (the regie's "alle"): the last weeks of every verwijzing in
+        # scope, read without scanning every week of the history (PostgreSQL otherwise scans the table).
+        Index("ix_presentie_week_week", "week"),
         {"postgresql_with": {"fillfactor": 70}},  # updated on every write, like presentie_totaal
     )
 

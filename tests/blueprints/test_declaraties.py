@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal.formatting import AMSTERDAM
 from portal.models import Declaratie, DeclaratieRegel, PrestatieIndicator, Tarief
 from portal.models.billing import DeclaratieStatus, RegelStatus
 from portal.services.billing.derive import derive
@@ -159,3 +160,36 @@ def test_regel_page_asks_for_a_decision_only_from_who_decides_and_offers_the_rej
     rejected = beheerder.get(url).get_data(as_text=True)
     assert f"Regel {regel.id}</h1>" in rejected and "Afgewezen: Dubbel" in rejected
     assert f'action="/declaraties/{ingediend.id}/regels/{regel.id}/opnieuw"' in rejected
+
+
+def test_a_concept_of_a_running_periode_says_from_which_day_it_can_be_submitted(
+        db, wereld, ingediend, login_as):  # noqa: F811
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=AMSTERDAM), tick=False):
+        page = login_as(wereld.beheerder).get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert "Declaratie indienen" not in page
+    assert "U kunt deze declaratie indienen na afloop van de periode: vanaf 01-12-2026." in page
+
+
+def test_the_melding_of_a_decision_leads_to_the_declaratie_not_to_a_list_of_inburgeraars(
+        app, db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.models import Melding
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
+    db.commit()
+    melding = db.scalars(select(Melding).where(Melding.user_id == wereld.beheerder.id)).one()
+    beheerder = login_as(wereld.beheerder)
+    inbox = beheerder.get("/meldingen/").get_data(as_text=True)
+    assert "0 inburgeraars" not in inbox
+    page = beheerder.get(f"/meldingen/{melding.id}").get_data(as_text=True)
+    assert "Gewijzigde inburgeraars" not in page and "geen inburgeraars" not in page
+    link = re.search(r'href="([^"]+)">Bekijk de besluiten op declaratie ' + re.escape(ingediend.nummer), page)
+    assert link is not None
+    response = beheerder.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 302 and response.location.endswith(f"/declaraties/{ingediend.id}")
+    assert beheerder.get(f"/declaraties/nummer?nummer={ingediend.nummer}x").status_code == 404

@@ -26,6 +26,7 @@ from tests.factories import (
     VerwijzingFactory,
 )
 from tests.factories_chain import HandhavingFactory, PipIntrekkingFactory
+from tests.helpers import open_session
 
 TODAY = date(2026, 12, 3)
 
@@ -143,6 +144,27 @@ def test_dossier_holds_the_old_period_only(db, world):
     assert "gezondheid" not in str(data)
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "overdrachtsdossier_bekeken")).one()
     assert (event.actor_id, event.inburgeraar_id) == (world["oud"].id, person.id)
+
+
+def test_a_contractmanager_reads_the_dossier_without_the_handhaving(db, world, app):
+    """Warnings and fines are for the klantregisseur and the functioneel beheerder (access.may_see_handhaving);
+    the contractmanager, who may read the hand-over dossier, gets it without them (page and JSON)."""
+    person = world["person"]
+    HandhavingFactory(inburgeraar=person, datum=date(2026, 5, 20), bedrag_cent=25000,
+                      grond=HandhavingGrond.BREDE_INTAKE)
+    verhuizing = _move(db, world["oud"], person, world["dalfsen"], date(2026, 6, 1))
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[world["dalfsen"]])
+
+    assert [h["bedrag_cent"] for h in verhuizingen.read(db, world["nieuw"], verhuizing)
+            .as_json(met_besluiten=True)["handhaving"]] == [25000]
+    assert "handhaving" not in verhuizingen.read(db, manager, verhuizing).as_json(met_besluiten=True)
+
+    client = open_session(db, app.test_client(), manager)
+    page = client.get(f"/keten/verhuizingen/{verhuizing.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="kop-handhaving"' not in html and "250,00" not in html
+    assert "handhaving" not in client.get(f"/keten/verhuizingen/{verhuizing.id}.json").get_json()
 
 
 def test_new_gemeente_decides_on_open_verwijzingen(db, world):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -89,6 +91,17 @@ def berekenen() -> WerkzeugResponse:
     return redirect(url_for("declaraties.index"))
 
 
+@bp.route("/nummer")
+@roles_required(*DECLARATIE_LEZERS)
+def op_nummer() -> WerkzeugResponse:
+    """A declaratie by its declaratienummer (?nummer=, as a melding names it): to its page, or 404 out of scope."""
+    declaratie_id = db.session.scalar(access.declaraties(_actor()).with_only_columns(Declaratie.id)
+                                      .where(Declaratie.nummer == request.args.get("nummer", "")))
+    if declaratie_id is None:
+        abort(404)
+    return redirect(url_for("declaraties.detail", declaratie_id=declaratie_id))
+
+
 def _declaratie(declaratie_id: int) -> Declaratie:
     return access.get_declaratie_or_404(_actor(), declaratie_id)
 
@@ -118,6 +131,7 @@ def detail(declaratie_id: int) -> str:
         "declaraties/detail.html", declaratie=declaratie, rows=rows, totalen=service.totalen(db.session, declaratie),
         action_form=ActionForm(), may_submit=access.may_submit_declaratie(actor, declaratie),
         may_decide=access.may_decide_declaratie(actor, declaratie), today=clock.today(),
+        indienen_vanaf=declaratie.periode_tot + timedelta(days=1),
         open_statussen=(DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING),
     )
 

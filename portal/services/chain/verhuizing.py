@@ -170,7 +170,8 @@ class Overdrachtsdossier:
     routeresultaten: list[RouteResultaat] = field(default_factory=list)
     uren: dict[DuoUrenSoort, int] = field(default_factory=dict)
     uren_exact: dict[DuoUrenSoort, Any] = field(default_factory=dict)
-    handhaving: list[Any] = field(default_factory=list)
+    # None: not for this reader (handhaving is the klantregisseur's and beheerder's, access.may_see_handhaving).
+    handhaving: list[Any] | None = field(default_factory=list)
     open_verwijzingen: list[VerhuizingVerwijzing] = field(default_factory=list)
 
     def ingetrokken_per(self, pip: Pip) -> date | None:
@@ -219,7 +220,7 @@ class Overdrachtsdossier:
             ],
             "gevolgde_uren": {str(soort): {"uren": f"{self.uren_exact[soort]:.2f}", "duo_waarde": waarde}
                               for soort, waarde in self.uren.items()},
-            "handhaving": [h.as_json() for h in self.handhaving],
+            **({"handhaving": [h.as_json() for h in self.handhaving]} if self.handhaving is not None else {}),
             "open_verwijzingen": [
                 {"kenmerk": r.verwijzing.kenmerk, "onderdeel": str(r.verwijzing.onderdeel),
                  "aanbieder": r.verwijzing.aanbieder.naam,
@@ -233,8 +234,9 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def dossier(session: Session, verhuizing: Verhuizing) -> Overdrachtsdossier:
-    """The hand-over dossier of the old gemeente's period (everything dated before the move)."""
+def dossier(session: Session, verhuizing: Verhuizing, *, met_handhaving: bool = True) -> Overdrachtsdossier:
+    """The hand-over dossier of the old gemeente's period (everything dated before the move); the handhaving only
+    `met_handhaving`."""
     tot = verhuizing.datum - timedelta(days=1)
     inburgeraar_id = verhuizing.inburgeraar_id
     van = verhuizing.periode_van
@@ -260,7 +262,7 @@ def dossier(session: Session, verhuizing: Verhuizing) -> Overdrachtsdossier:
     exact = uren.tellers(session, inburgeraar_id, verhuizing.van_gemeente_id, tot=tot)
     result.uren_exact = exact
     result.uren = {soort: duo_uren.duo_waarde(waarde) for soort, waarde in exact.items()}
-    result.handhaving = _handhaving(session, verhuizing, tot)
+    result.handhaving = _handhaving(session, verhuizing, tot) if met_handhaving else None
     result.open_verwijzingen = list(verhuizing.verwijzingen)
     return result
 
@@ -275,9 +277,10 @@ def _handhaving(session: Session, verhuizing: Verhuizing, tot: date) -> list[Han
 
 
 def read(session: Session, actor: User, verhuizing: Verhuizing) -> Overdrachtsdossier:
-    """The dossier for a user of the old or the new gemeente; one audit event per read."""
+    """The dossier for a user of the old or the new gemeente (the handhaving only for who may see it); one audit
+    event per read."""
     audit.record_read(session, actor, verhuizing.inburgeraar_id, object_type="verhuizing", object_id=verhuizing.id,
                       action=AuditActie.OVERDRACHTSDOSSIER_BEKEKEN)
-    return dossier(session, verhuizing)
+    return dossier(session, verhuizing, met_handhaving=access.may_see_handhaving(actor))
 
 
