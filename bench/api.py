@@ -9,7 +9,7 @@ executemany on SQLite, COPY on PostgreSQL, committing per 10,000 as well. Rounds
 the paired ratio per round (baseline time / API time, measured back to back) and their median are printed
 (goal ≥ 0.5), with the machine's load average.
 
-Run: `.venv/bin/python -m bench api [--pg] [--rows N] [--history N] [--repeat N]`.
+Run: `.venv/bin/python -m bench api [--pg] [--rows N] [--history N] [--repeat N (5)]`.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (DATABASE_URL or BENCH_PG_URL)")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--history", type=int, default=1_000_000, help="rows already in the table")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="paired rounds (their median ratio is the figure)")
     args = parser.parse_args(argv)
     use_pg = args.pg or (database_url_from_env() or "").startswith("postgres")
     run(use_pg, args.rows, args.history, args.repeat)

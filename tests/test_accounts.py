@@ -78,7 +78,8 @@ def _events(db, object_type: str, object_id: int) -> list[AuditEvent]:
 
 # --- who sees whom ----------------------------------------------------------------------------------
 
-def test_functioneel_beheerder_lists_its_gemeente_users_and_all_aanbieder_users(login_as, world: World):
+def test_functioneel_beheerder_lists_its_gemeente_users_and_the_aanbieder_users(login_as, world: World):
+    # Neither aanbieder has a contract yet: a new organisation's accounts are set up by any functioneel beheerder.
     page = login_as(world.fb).get("/beheer/gebruikers").get_data(as_text=True)
     for name in ("Kees Regie", "Ad Beheer", "Mia Docent", "Lars Leerhuis", "Fenna Beheer"):
         assert name in page
@@ -106,6 +107,38 @@ def test_aanbieder_beheerder_cannot_open_or_change_other_accounts(login_as, worl
     assert response.status_code == 404
     db.refresh(other)
     assert other.actief and other.totp_bevestigd and other.naam != "Gekaapt"
+
+
+def test_functioneel_beheerder_cannot_take_over_staff_of_an_aanbieder_working_only_for_other_gemeenten(
+    login_as, world: World, db
+):
+    """Leerhuis works only for Zwolle, Taalhuis (also) for Utrecht: Utrecht's beheerder manages Taalhuis's staff, but
+    Leerhuis's staff are as unknown to it as a user that does not exist (a new password or second factor set by
+    Utrecht would open Zwolle's residents); it cannot create a Leerhuis account either."""
+    from tests.factories import ContractFactory
+
+    ContractFactory(aanbieder=world.andere_aanbieder, gemeenten=[world.andere_gemeente])
+    ContractFactory(aanbieder=world.aanbieder, gemeenten=[world.gemeente, world.andere_gemeente])
+    client = login_as(world.fb)
+    page = client.get("/beheer/gebruikers").get_data(as_text=True)
+    assert "Mia Docent" in page and "Lars Leerhuis" not in page
+    lars = world.medewerker_elders
+    assert client.get(f"/beheer/gebruikers/{lars.id}").status_code == 404
+    assert client.get(_password_page(lars)).status_code == 404
+    own_page = f"/beheer/gebruikers/{world.medewerker.id}"  # a page with a valid CSRF token
+    for action in ("tweede-factor-resetten", "deactiveren"):
+        assert post_form(client, f"/beheer/gebruikers/{lars.id}/{action}", page_url=own_page).status_code == 404
+    response = post_form(client, _password_page(lars), {"password": RESET_PASSWORD, "password_repeat": RESET_PASSWORD},
+                         page_url=own_page)
+    assert response.status_code == 404
+    db.refresh(lars)
+    assert lars.actief and lars.totp_bevestigd and lars.password_hash != ""
+
+    form = client.get("/beheer/gebruikers/nieuw").get_data(as_text=True)
+    assert "Taalhuis" in form and "Leerhuis" not in form
+    data = _new_user_data(rol=Rol.AANBIEDER_MEDEWERKER.value, aanbieder_id=str(world.andere_aanbieder.id))
+    assert post_form(client, "/beheer/gebruikers/nieuw", data).status_code != 302  # the form again, not saved
+    assert db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl")) is None
 
 
 def test_functioneel_beheerder_cannot_open_users_of_other_gemeenten(login_as, world: World):

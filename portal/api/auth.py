@@ -33,7 +33,10 @@ def identify_client() -> None:
             g.actor = ClientActor.of(client, scopes)
             audit.current_origin.set(f"api {client.client_id} {request.remote_addr or '-'}"[:80])
             api_clients.touch(db.session, client)
-        db.session.commit()
+        # On PostgreSQL a lookup that changed nothing runs on into the view's transaction (no COMMIT and BEGIN
+        # per call); SQLite ends its read transaction here, before the view takes the write lock.
+        if db.session.dirty or db.session.get_bind().dialect.name != "postgresql":
+            db.session.commit()
 
 
 def current_actor() -> ClientActor:

@@ -56,12 +56,8 @@ def assignable_gemeenten(session: Session, actor: User) -> list[Gemeente]:
 
 
 def assignable_aanbieders(session: Session, actor: User) -> list[Aanbieder]:
-    """Aanbieders the actor may put users in: all for a functioneel beheerder, its own for an aanbieder-beheerder."""
-    if actor.rol is Rol.AANBIEDER_BEHEERDER:
-        return [actor.aanbieder] if actor.aanbieder is not None else []
-    if actor.rol is Rol.FUNCTIONEEL_BEHEERDER:
-        return list(session.scalars(select(Aanbieder).order_by(Aanbieder.naam)))
-    return []
+    """Aanbieders the actor may put users in (access.aanbieders_for_accounts)."""
+    return list(session.scalars(access.aanbieders_for_accounts(actor)))
 
 
 def managed_users_query(actor: User, q: str = "") -> Select[tuple[User]]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from portal import access, audit
 from portal.audit import AuditActie
@@ -163,7 +163,9 @@ def store_token(session: Session, client: ApiClient, value: str, scopes: str, ex
 def client_of_token(session: Session, value: str) -> tuple[ApiClient, frozenset[str]] | None:
     """The usable client a valid, unexpired bearer token belongs to, with the token's scopes."""
     now = utcnow()
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(value)))
+    # Token, client and the client's aanbieder in one query: every API call starts here.
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(value)).options(
+        joinedload(ApiToken.client).joinedload(ApiClient.aanbieder)))
     if token is None or _aware(token.expires_at) <= now or not is_usable(token.client, now):
         return None
     return token.client, frozenset(token.scopes.split())

@@ -106,6 +106,19 @@ def test_detail_shows_the_verwijzing_without_health_and_records_the_read(login_a
         medewerker.id, "verwijzing", str(eigen.id), eigen.inburgeraar_id)
 
 
+def test_detail_shows_no_leerroute_or_intensiteit_once_the_pip_is_withdrawn(login_as, db, medewerker, eigen):
+    """A withdrawn PIP is no longer in force (Inburgeraar.pip_van_kracht): the provider no longer works to its
+    leerroute and geschatte intensiteit."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    PipIntrekkingFactory(pip=eigen.inburgeraar.pips[-1])
+    db.flush()
+    page = login_as(medewerker).get(f"/deelnemers/{eigen.id}")
+    assert page.status_code == 200
+    assert "Geen PIP van kracht" in page.text
+    assert "B1-route, niveau B1" not in page.text and "Geschatte intensiteit" not in page.text
+
+
 def test_other_providers_verwijzing_is_not_found(login_as, db, medewerker, van_concurrent):
     assert login_as(medewerker).get(f"/deelnemers/{van_concurrent.id}").status_code == 404
     assert db.scalar(select(AuditEvent).where(AuditEvent.action == "bekeken")) is None

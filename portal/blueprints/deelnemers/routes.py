@@ -58,4 +58,4 @@ def detail(verwijzing_id: int) -> str:
     db.session.commit()
     andere = [v for v in access.verwijzingen_of(current_user, inburgeraar) if v.id != verwijzing.id]
     return render_template("deelnemers/detail.html", verwijzing=verwijzing, inburgeraar=inburgeraar,
-                           pip=inburgeraar.huidige_pip, andere=andere)
+                           pip=inburgeraar.pip_van_kracht, andere=andere)
