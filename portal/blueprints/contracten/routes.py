@@ -16,7 +16,7 @@ from portal.blueprints.fields import options
 from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.listing import int_arg
 from portal.extensions import db
-from portal.models import Contract, ContractBudget, Declaratie, PrestatieIndicator, User
+from portal.models import Contract, ContractBudget, Gemeente, PrestatieIndicator, User
 from portal.navigation import add_nav_item
 from portal.services import ValidationError
 from portal.services.billing import contracten, spuk
@@ -69,10 +69,11 @@ def detail(contract_id: int) -> str:
                                      .options(selectinload(PrestatieIndicator.tarieven))
                                      .order_by(PrestatieIndicator.code)).all()
     budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id)).all()
-    ids = access.declaraties(_actor()).where(Declaratie.contract_id == contract.id).with_only_columns(Declaratie.id)
+    # Submitted declaraties of gemeenten in scope, as access.declaraties gives them to gemeente staff.
+    gemeente_ids = access.gemeenten(_actor()).with_only_columns(Gemeente.id).order_by(None)
     return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren,
-                           budget_rijen=_budget_rijen(contract, budgetten, spuk.besteed_per_gemeente_jaar(db.session,
-                                                                                                         ids)))
+                           budget_rijen=_budget_rijen(contract, budgetten, spuk.besteed_per_gemeente_jaar(
+                               db.session, contract.id, gemeente_ids)))
 
 
 def _budget_rijen(contract: Contract, budgetten: list[ContractBudget],
