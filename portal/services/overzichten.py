@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, case, exists, func, null, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import access
 from portal.domain import zoeken
-from portal.models import Gemeente, Inburgeraar, Pip, User, Verwijzing
+from portal.models import Gemeente, Inburgeraar, Pip, PipIntrekking, User, Verwijzing
 
 INBURGERAAR_SORTERING = {
     "naam": (Inburgeraar.achternaam, Inburgeraar.voornamen),
@@ -58,7 +58,8 @@ class DeelnemerFilters:
 def inburgeraars(user: User, filters: InburgeraarFilters) -> tuple[Select[tuple[Inburgeraar]], str]:
     """The inburgeraars in scope matching the filters, sorted; and the sort actually used."""
     query = access.inburgeraars(user).join(Inburgeraar.gemeente).options(
-        selectinload(Inburgeraar.pips), selectinload(Inburgeraar.gemeente), selectinload(Inburgeraar.klantregisseur)
+        selectinload(Inburgeraar.pips).selectinload(Pip.intrekking), selectinload(Inburgeraar.gemeente),
+        selectinload(Inburgeraar.klantregisseur),
     )
     if (clause := _zoek(filters.zoek)) is not None:
         query = query.where(clause)
@@ -76,7 +77,7 @@ def inburgeraars(user: User, filters: InburgeraarFilters) -> tuple[Select[tuple[
 def deelnemers(user: User, filters: DeelnemerFilters) -> tuple[Select[tuple[Verwijzing]], str]:
     """The user's verwijzingen (one row each) matching the filters, sorted; and the sort actually used."""
     query = access.verwijzingen(user).join(Verwijzing.inburgeraar).options(
-        selectinload(Verwijzing.inburgeraar).selectinload(Inburgeraar.pips),
+        selectinload(Verwijzing.inburgeraar).selectinload(Inburgeraar.pips).selectinload(Pip.intrekking),
         selectinload(Verwijzing.inburgeraar).selectinload(Inburgeraar.gemeente),
     )
     if (clause := _zoek(filters.zoek)) is not None:
@@ -102,9 +103,11 @@ def _zoek(q: str) -> ColumnElement[bool] | None:
 
 
 def huidige_pip(column: Any) -> Any:
-    """A correlated subquery giving a column of the inburgeraar's current (highest) PIP version."""
+    """A correlated subquery giving a column of the inburgeraar's PIP in force (Inburgeraar.pip_van_kracht): the
+    highest version, NULL when there is none or it was withdrawn."""
+    withdrawn = exists().where(PipIntrekking.pip_id == Pip.id)
     return (
-        select(column)
+        select(case((withdrawn, null()), else_=column))
         .where(Pip.inburgeraar_id == Inburgeraar.id)
         .order_by(Pip.versie.desc())
         .limit(1)
@@ -114,9 +117,10 @@ def huidige_pip(column: Any) -> Any:
 
 
 def leerroute_clause(value: str) -> ColumnElement[bool] | None:
-    """Filter on the current PIP's leerroute; "geen" means no PIP yet; anything else no filter."""
+    """Filter on the leerroute of the PIP in force; "geen" means no PIP in force (none yet, or withdrawn); anything
+    else no filter."""
     if value == "geen":
-        return ~exists().where(Pip.inburgeraar_id == Inburgeraar.id)
+        return huidige_pip(Pip.id).is_(None)
     if value in ("B", "O", "Z"):
         return huidige_pip(Pip.leerroute) == value
     return None

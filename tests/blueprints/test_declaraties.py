@@ -193,3 +193,19 @@ def test_the_melding_of_a_decision_leads_to_the_declaratie_not_to_a_list_of_inbu
     response = beheerder.get(link.group(1).replace("&amp;", "&"))
     assert response.status_code == 302 and response.location.endswith(f"/declaraties/{ingediend.id}")
     assert beheerder.get(f"/declaraties/nummer?nummer={ingediend.nummer}x").status_code == 404
+
+
+def test_the_list_of_declaraties_comes_in_pages_with_the_ones_to_act_on_first(db, wereld, login_as):  # noqa: F811
+    from tests.factories import DeclaratieFactory
+
+    for _ in range(60):
+        DeclaratieFactory(contract=wereld.contract, status=DeclaratieStatus.AFGEHANDELD)
+    concept = DeclaratieFactory(contract=wereld.contract)
+    db.commit()
+    client = login_as(wereld.beheerder)
+    first = client.get("/declaraties/").get_data(as_text=True)
+    assert len(re.findall(r'href="/declaraties/\d+"', first)) == 50
+    assert first.index(concept.nummer) < first.index("Afgehandeld")
+    assert "61 resultaten, pagina 1 van 2" in first
+    second = client.get("/declaraties/?pagina=2").get_data(as_text=True)
+    assert len(re.findall(r'href="/declaraties/\d+"', second)) == 11 and concept.nummer not in second

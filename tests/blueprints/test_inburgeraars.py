@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -89,6 +90,23 @@ def test_filters_doelgroep_leerroute_and_caseload(login_as, regisseur, hoorn, am
     assert "Haddad" in zonder_pip and "Visser" not in zonder_pip
     caseload = client.get("/inburgeraars/?mijn=1").text
     assert "Haddad" in caseload and "Visser" not in caseload
+
+
+def test_a_withdrawn_pip_is_no_pip_in_the_list_and_its_leerroute_filter(login_as, db, regisseur, hoorn):
+    """After a withdrawal no PIP is in force (Inburgeraar.pip_van_kracht): the row says so instead of showing the
+    old leerroute, "Nog geen PIP" finds the case and the old leerroute no longer does."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    ingetrokken = InburgeraarFactory(gemeente=hoorn, achternaam="Visser")
+    PipIntrekkingFactory(pip=PipFactory(inburgeraar=ingetrokken, leerroute=Leerroute.Z, niveau=None,
+                                        geschatte_intensiteit=None))
+    db.flush()
+    client = login_as(regisseur)
+    rij = next(r for r in re.findall(r"<tr>.*?</tr>", client.get("/inburgeraars/").text, flags=re.S)
+               if "Visser" in r)
+    assert "PIP ingetrokken" in rij and "Z-route" not in rij
+    assert "Visser" in client.get("/inburgeraars/?leerroute=geen").text
+    assert "Visser" not in client.get("/inburgeraars/?leerroute=Z").text
 
 
 def test_sorting_and_pagination_with_real_links(login_as, regisseur, hoorn):

@@ -64,6 +64,20 @@ def test_the_contract_page_shows_budget_against_spent(app_ctx, db, wereld, login
         cel.split(">")[-1] for cel in rij.split("</td>")[:-1]] == ["€ 1.000,00", "€ 37,50", "€ 37,50", "€ 962,50"]
 
 
+def test_an_exceeded_budget_says_by_how_much_without_a_double_negative(app_ctx, db, wereld, login_as):  # noqa: F811
+    gemeente = wereld.contract.gemeenten[0]
+    contracten.set_budget(db, wereld.manager, wereld.contract, contracten.BudgetInput(
+        gemeente_id=str(gemeente.id), jaar="2026", bedrag="€ 30"))
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    _indienen_en_goedkeuren(db, wereld, NOV)
+    db.commit()
+    page = login_as(wereld.manager).get(f"/contracten/{wereld.contract.id}").get_data(as_text=True)
+    rij = page[page.index("Hoorn 2026"):]
+    rij = rij[:rij.index("</tr>")]
+    assert "€ 7,50 overschreden" in rij and "−€" not in rij
+
+
 def test_costs_page_counts_submitted_declaraties_of_gemeenten_in_scope_only(app_ctx, db, wereld, login_as):  # noqa: F811
     """The page reads the kept totals: a concept declaratie does not count, approving moves the approved column,
     and a contractmanager of another gemeente sees none of it."""

@@ -36,6 +36,9 @@ def test_contractmanager_accounts_for_the_spuk_per_voorziening_and_per_inburgera
     page.get_by_role("link", name="Kosten per inburgeraar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kosten per inburgeraar")
     expect(page.get_by_role("table")).to_contain_text("€ 12.712,00")
+    # At 1280 px the table fits: the SPUK column is not cut off behind a sideways scroll.
+    assert page.viewport_size["width"] == 1280
+    assert page.locator(".portal-table-wrap").first.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
     assert axe(page) == []
 
     page.get_by_label("Gemeente (betaalt)").select_option(label="Medemblik")

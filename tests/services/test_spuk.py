@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal import access
-from portal.models import Declaratie
+from portal.models import Declaratie, Gemeente
 from portal.models.billing import Eenheid, Trigger, Voorziening
 from portal.models.enums import Doelgroep, Rol
 from portal.services import ValidationError
@@ -138,11 +138,14 @@ def test_the_contract_budget_is_set_against_what_was_spent(db, wereld):  # noqa:
         gemeente_id=str(wereld.contract.gemeenten[0].id), jaar="2026", bedrag="52.301"))
     sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
     derive(db, wereld.contract, NOV)
-    ids = _ids(wereld.manager).where(Declaratie.contract_id == wereld.contract.id)
-    assert spuk.besteed_per_gemeente_jaar(db, ids) == {}  # a concept is not spent yet
+    ids = access.gemeenten(wereld.manager).with_only_columns(Gemeente.id).order_by(None)
+    assert spuk.besteed_per_gemeente_jaar(db, wereld.contract.id, ids) == {}  # a concept is not spent yet
     _indienen_en_goedkeuren(db, wereld, NOV)
     gemeente_id = wereld.contract.gemeenten[0].id
-    assert spuk.besteed_per_gemeente_jaar(db, ids) == {(gemeente_id, 2026): spuk.Bedragen(3750, 3750)}
+    assert spuk.besteed_per_gemeente_jaar(db, wereld.contract.id, ids) == {
+        (gemeente_id, 2026): spuk.Bedragen(3750, 3750)}
+    andere = access.gemeenten(UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[GemeenteFactory()]))
+    assert spuk.besteed_per_gemeente_jaar(db, wereld.contract.id, andere.with_only_columns(Gemeente.id)) == {}
 
 
 def test_an_indicator_can_count_as_tolken(db, wereld):  # noqa: F811

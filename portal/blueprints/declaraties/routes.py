@@ -22,12 +22,14 @@ from portal.models import Declaratie, DeclaratieRegel, Inburgeraar, Prestatie, P
 from portal.models.billing import DeclaratieStatus, RegelStatus
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
+from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import NotAllowed, ValidationError
 from portal.services.billing import declaraties as service
 from portal.services.billing import exports
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
 BEOORDELAARS = (Rol.CONTRACTMANAGER,)
+DECLARATIES_PER_PAGE = 50  # a year of monthly declaraties of four contracts; the ones to act on come first
 
 add_nav_item("declaraties.index", "Declaraties", DECLARATIE_LEZERS,
              description="declaraties per contract, gemeente en periode", order=62)
@@ -66,7 +68,8 @@ def index() -> str:
     if actor.rol is not Rol.AANBIEDER_BEHEERDER:
         order = {DeclaratieStatus.INGEDIEND: 0, DeclaratieStatus.IN_BEHANDELING: 0, DeclaratieStatus.AFGEHANDELD: 1}
     rows = sorted(rows, key=lambda r: order.get(r[0].status, 3))
-    return render_template("declaraties/index.html", rows=rows, bereken_form=ActionForm(),
+    page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)), per_page=DECLARATIES_PER_PAGE)
+    return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(),
                            te_beoordelen=service.te_beoordelen_count(db.session, actor))
 
 

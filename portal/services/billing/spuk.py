@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import Select, case, extract, func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Declaratie, DeclaratieRegel, Gemeente, Inburgeraar, Prestatie, PrestatieIndicator
+from portal.models import (
+    Declaratie,
+    DeclaratieRegel,
+    Gemeente,
+    Inburgeraar,
+    KostenTotaal,
+    Prestatie,
+    PrestatieIndicator,
+)
 from portal.models.billing import RegelStatus, Voorziening, voorziening_van
 from portal.models.enums import Doelgroep
 
@@ -184,15 +192,13 @@ def per_gemeente_jaar(kosten: Any, spuk_bedragen: dict[tuple[str, int], int]) ->
     return sorted(found.values(), key=lambda r: (r.gemeente, r.jaar))
 
 
-def besteed_per_gemeente_jaar(session: Session, declaratie_ids: Any) -> dict[tuple[int, int], Bedragen]:
-    """(gemeente id, year of the prestatiedatum) -> declared and approved cents on the declaraties given (a scoped
-    id query, e.g. one contract's): what the contract page sets against the budget per gemeente per year."""
-    jaar = extract("year", Prestatie.prestatiedatum)
-    goedgekeurd = case((DeclaratieRegel.status == RegelStatus.GOEDGEKEURD, DeclaratieRegel.bedrag_cent), else_=0)
+def besteed_per_gemeente_jaar(session: Session, contract_id: int, gemeente_ids: Any) -> dict[tuple[int, int], Bedragen]:
+    """(gemeente id, year of the prestatiedatum) -> declared and approved cents on the submitted declaraties of one
+    contract for the gemeenten in `gemeente_ids` (a scoped id query): what the contract page sets against the budget
+    per gemeente per year, read from the kept totals (KostenTotaal)."""
     rows = session.execute(
-        select(Declaratie.gemeente_id, jaar, func.sum(DeclaratieRegel.bedrag_cent), func.sum(goedgekeurd))
-        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
-        .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
-        .where(Declaratie.id.in_(declaratie_ids))
-        .group_by(Declaratie.gemeente_id, jaar))
-    return {(g, int(y)): Bedragen(int(d or 0), int(a or 0)) for g, y, d, a in rows}
+        select(KostenTotaal.gemeente_id, KostenTotaal.jaar, func.sum(KostenTotaal.gedeclareerd_cent),
+               func.sum(KostenTotaal.goedgekeurd_cent))
+        .where(KostenTotaal.contract_id == contract_id, KostenTotaal.gemeente_id.in_(gemeente_ids))
+        .group_by(KostenTotaal.gemeente_id, KostenTotaal.jaar))
+    return {(g, int(y)): Bedragen(int(d or 0), int(a or 0)) for g, y, d, a in rows if d or a}
