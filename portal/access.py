@@ -501,6 +501,23 @@ def may_manage_contract(user: User, contract: Contract) -> bool:
     return user.rol in CONTRACT_BEHEERDERS
 
 
+def contract_gemeenten_to_manage(user: User, contract: Contract) -> list[Gemeente]:
+    """The gemeenten of a contract whose budgets and own tarieven the user sets: those in its scope. On a regional
+    contract a contractmanager of one gemeente never sets another gemeente's budget or tarief."""
+    scope = set(db.session.scalars(gemeente_ids_in_scope(user)))
+    return [g for g in contract.gemeenten if g.id in scope]
+
+
+def may_manage_contract_gemeente(user: User, contract: Contract, gemeente_id: int | None) -> bool:
+    """A budget or tarief for one gemeente of a contract the user manages: one of `contract_gemeenten_to_manage`;
+    a tarief for all its gemeenten (None) only when those are all of them (its contractmanager, a regional
+    beheerder)."""
+    eigen = {g.id for g in contract_gemeenten_to_manage(user, contract)}
+    if gemeente_id is None:
+        return eigen == {g.id for g in contract.gemeenten}
+    return gemeente_id in eigen
+
+
 def get_indicator_or_404(user: User, contract: Contract, indicator_id: int) -> PrestatieIndicator:
     """One prestatie-indicator of a contract in the user's scope."""
     return first_or_404(select(PrestatieIndicator).where(

@@ -132,14 +132,18 @@ def read(
     intake = None
     if access.may_see_intake(user):
         intake = session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
-    audit.record_read(session, user, inburgeraar)  # the page as a whole is one read
+    totalen = totals.for_inburgeraar(session, user, inburgeraar, today)
+    ouder = tijdlijn.heeft_presentie_voor(session, user, ids, vanaf)
+    # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write
+    # lock, held until the view commits, so no page query runs while other requests wait for it.
+    audit.record_read(session, user, inburgeraar)
     return Dossier(
         inburgeraar=inburgeraar,
         case=case_,
         verwijzingen=verwijzingen,
         cijfers={v.id: v for v in case_.verwijzingen},
         voortgang=_voortgang(case_),
-        totalen=totals.for_inburgeraar(session, user, inburgeraar, today),
+        totalen=totalen,
         registraties=registraties,
         weken=weken,
         grafiek=aanwezigheid_svg(weken),
@@ -147,7 +151,7 @@ def read(
         gebeurtenissen=gebeurtenissen,
         tijdlijn_pagina=tijdlijn_pagina,
         tijdlijn_weken=(vanaf, tot + timedelta(days=6)),
-        tijdlijn_ouder=tijdlijn.heeft_presentie_voor(session, user, ids, vanaf),
+        tijdlijn_ouder=ouder,
         intake=intake,
         te_besluiten=_te_besluiten(user, registraties),
     )

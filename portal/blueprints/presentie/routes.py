@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import access, audit, clock
+from portal import access, audit, clock, database
 from portal.access import roles_required
 from portal.audit import AuditActie
 from portal.blueprints.formflow import input_from, render, submit
@@ -87,8 +87,12 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     monday = weekrooster.parse_week(form.week.data, now)
     activiteit = _activiteit(form.activiteit.data, list(Activiteit))
     # The row's own query is the access check (portal.access.verwijzingen_for_registration): another provider's
-    # deelnemer, or one without a traject in this week for this activity, is not found.
-    rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)
+    # deelnemer, or one without a traject in this week for this activity, is not found. It only reads, so on
+    # SQLite it runs before the write lock is taken: the save below holds the lock for its own reads and writes
+    # (presentie.register validates against what is stored in that transaction), and concurrent saves wait less.
+    with database.reading_first():
+        rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)
+        db.session.commit()
     if not rows:
         abort(404)
     row = rows[0]
