@@ -209,3 +209,12 @@ def test_the_list_of_declaraties_comes_in_pages_with_the_ones_to_act_on_first(db
     assert "61 resultaten, pagina 1 van 2" in first
     second = client.get("/declaraties/?pagina=2").get_data(as_text=True)
     assert len(re.findall(r'href="/declaraties/\d+"', second)) == 11 and concept.nummer not in second
+
+
+def test_a_regel_names_its_periode_as_people_say_it(db, wereld, ingediend, login_as):  # noqa: F811
+    client = login_as(wereld.beheerder)
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    declaratie = client.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert '<span class="portal-field__hint">november 2026</span>' in declaratie
+    regel_page = client.get(f"/declaraties/{ingediend.id}/regels/{regel.id}").get_data(as_text=True)
+    assert ", november 2026</dd>" in regel_page
