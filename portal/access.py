@@ -291,6 +291,12 @@ def may_register(user: User, verwijzing: Verwijzing) -> bool:
         user.aanbieder_id == verwijzing.aanbieder_id
 
 
+def may_withdraw_pip(user: User) -> bool:
+    """The PIP in force is withdrawn by a klantregisseur of the inburgeraar's gemeente (the case loaded through
+    `inburgeraars`); the functioneel beheerder records PIPs but does not revoke the beschikking."""
+    return user.rol is Rol.KLANTREGISSEUR
+
+
 def may_enter_duo_results(user: User) -> bool:
     """Gemeente staff copy DUO's official exam results (from DUO's portal or API) for their residents."""
     return user.rol in DUO_INVOERDERS
