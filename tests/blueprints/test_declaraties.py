@@ -218,3 +218,12 @@ def test_a_regel_names_its_periode_as_people_say_it(db, wereld, ingediend, login
     assert '<span class="portal-field__hint">november 2026</span>' in declaratie
     regel_page = client.get(f"/declaraties/{ingediend.id}/regels/{regel.id}").get_data(as_text=True)
     assert ", november 2026</dd>" in regel_page
+
+
+def test_a_submitted_declaratie_says_when_without_repeating_itself(db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    db.commit()
+    page = login_as(wereld.manager).get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert "<dt>Status</dt><dd>Ingediend op " in page and "Ingediend, ingediend op" not in page
