@@ -89,7 +89,7 @@ def _delete_from(app: Any, engine: Any, first_new: date) -> None:
 
     On PostgreSQL every table the reset rewrote is vacuumed, the kept totals as well: the rebuild deletes and
     inserts all of them, and their dead rows would otherwise slow the API's upserts more with every round (a
-    live installation never rewrites them, and autovacuum keeps them clean)."""
+    live installation never rewrites them, and autovacuum keeps them clean), and a checkpoint ends the reset."""
     with engine.begin() as connection:
         for table in ("presentie", "presentie_baseline"):
             connection.execute(text(f"DELETE FROM {table} WHERE datum >= :d"), {"d": first_new})
@@ -98,6 +98,9 @@ def _delete_from(app: Any, engine: Any, first_new: date) -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for table in ("presentie", "presentie_baseline", "presentie_totaal", "presentie_week"):
                 connection.execute(text(f"VACUUM ANALYZE {table}"))
+            # The reset writes hundreds of MB of WAL: without a checkpoint here, one falls inside whichever side
+            # of the next round happens to run when max_wal_size is reached.
+            connection.execute(text("CHECKPOINT"))
 
 
 def run(use_pg: bool, rows: int, history: int, repeat: int) -> None:

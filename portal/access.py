@@ -161,11 +161,13 @@ def gemeenten(user: User) -> Select[tuple[Gemeente]]:
     return select(Gemeente).where(Gemeente.id.in_(gemeente_ids_in_scope(user))).order_by(Gemeente.naam)
 
 
-def aanbieders_for_accounts(user: User) -> Select[tuple[Aanbieder]]:
-    """Aanbieders whose accounts the user may create and manage: an aanbieder-beheerder its own; a functioneel
-    beheerder those with a contract covering one of its gemeenten, and those with no contract at all yet (a new
-    organisation, which sees no case data). Never an aanbieder that works only for other gemeenten: setting the
-    password or resetting the second factor of its staff would open that gemeente's residents."""
+def administered_aanbieders(user: User) -> Select[tuple[Aanbieder]]:
+    """Aanbieders whose accounts (and, for a functioneel beheerder, organisation data) the user administers: an
+    aanbieder-beheerder its own; a functioneel beheerder those with a contract covering one of its gemeenten, and
+    those with no contract at all yet (a new organisation, which sees no case data). Never an aanbieder that works
+    only for other gemeenten: setting the password or resetting the second factor of its staff would open that
+    gemeente's residents, and deactivating it or changing its KvK or DUO numbers would stop that gemeente's
+    koppelingen and berichten."""
     if user.rol is Rol.AANBIEDER_BEHEERDER:
         return select(Aanbieder).where(Aanbieder.id == user.aanbieder_id)
     if user.rol is not Rol.FUNCTIONEEL_BEHEERDER:
@@ -181,7 +183,7 @@ def aanbieders_for_accounts(user: User) -> Select[tuple[Aanbieder]]:
 
 def users(user: User) -> Select[tuple[User]]:
     """Accounts the user may manage: a functioneel beheerder those of its gemeenten and those of the aanbieders of
-    `aanbieders_for_accounts`; an aanbieder-beheerder only those of its own organisation."""
+    `administered_aanbieders`; an aanbieder-beheerder only those of its own organisation."""
     query = select(User)
     if user.rol is Rol.AANBIEDER_BEHEERDER:
         return query.where(User.aanbieder_id == user.aanbieder_id)
@@ -190,7 +192,7 @@ def users(user: User) -> Select[tuple[User]]:
             user_gemeente.c.user_id == User.id,
             user_gemeente.c.gemeente_id.in_(gemeente_ids_in_scope(user)),
         )
-        managed_aanbieders = aanbieders_for_accounts(user).with_only_columns(Aanbieder.id).order_by(None)
+        managed_aanbieders = administered_aanbieders(user).with_only_columns(Aanbieder.id).order_by(None)
         return query.where(or_(User.aanbieder_id.in_(managed_aanbieders), shares_gemeente))
     return query.where(false())
 
@@ -287,6 +289,12 @@ def may_register(user: User, verwijzing: Verwijzing) -> bool:
     aanbieder the verwijzing was made to."""
     return user.rol in AANBIEDER_ROLLEN and user.aanbieder_id is not None and \
         user.aanbieder_id == verwijzing.aanbieder_id
+
+
+def may_withdraw_pip(user: User) -> bool:
+    """The PIP in force is withdrawn by a klantregisseur of the inburgeraar's gemeente (the case loaded through
+    `inburgeraars`); the functioneel beheerder records PIPs but does not revoke the beschikking."""
+    return user.rol is Rol.KLANTREGISSEUR
 
 
 def may_enter_duo_results(user: User) -> bool:
@@ -499,6 +507,23 @@ def may_manage_contract(user: User, contract: Contract) -> bool:
     """Settings, prestatie-indicatoren, tarieven and budgets of a contract (already loaded through `contracts`):
     its contractmanagers and the functioneel beheerders of its gemeenten."""
     return user.rol in CONTRACT_BEHEERDERS
+
+
+def contract_gemeenten_to_manage(user: User, contract: Contract) -> list[Gemeente]:
+    """The gemeenten of a contract whose budgets and own tarieven the user sets: those in its scope. On a regional
+    contract a contractmanager of one gemeente never sets another gemeente's budget or tarief."""
+    scope = set(db.session.scalars(gemeente_ids_in_scope(user)))
+    return [g for g in contract.gemeenten if g.id in scope]
+
+
+def may_manage_contract_gemeente(user: User, contract: Contract, gemeente_id: int | None) -> bool:
+    """A budget or tarief for one gemeente of a contract the user manages: one of `contract_gemeenten_to_manage`;
+    a tarief for all its gemeenten (None) only when those are all of them (its contractmanager, a regional
+    beheerder)."""
+    eigen = {g.id for g in contract_gemeenten_to_manage(user, contract)}
+    if gemeente_id is None:
+        return eigen == {g.id for g in contract.gemeenten}
+    return gemeente_id in eigen
 
 
 def get_indicator_or_404(user: User, contract: Contract, indicator_id: int) -> PrestatieIndicator:

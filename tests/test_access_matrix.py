@@ -122,7 +122,7 @@ def _build_world(db) -> World:
         "verzoek_id": verzoek_b.id,
         "user_id": regisseur_b.id,
         "gemeente_id": gemeente_b.id,
-        "aanbieder_id": None,  # aanbieders are shared reference data: nothing is foreign to the beheerder
+        "aanbieder_id": aanbieder_q.id,  # works only for gemeente B: not administered by A's beheerder
         "contract_id": contract_q.id,
         "upload_id": upload_q.id,
         "fmt": "xlsx",

@@ -56,8 +56,8 @@ def assignable_gemeenten(session: Session, actor: User) -> list[Gemeente]:
 
 
 def assignable_aanbieders(session: Session, actor: User) -> list[Aanbieder]:
-    """Aanbieders the actor may put users in (access.aanbieders_for_accounts)."""
-    return list(session.scalars(access.aanbieders_for_accounts(actor)))
+    """Aanbieders the actor may put users in (access.administered_aanbieders)."""
+    return list(session.scalars(access.administered_aanbieders(actor)))
 
 
 def managed_users_query(actor: User, q: str = "") -> Select[tuple[User]]:

@@ -209,3 +209,39 @@ def test_the_list_of_declaraties_comes_in_pages_with_the_ones_to_act_on_first(db
     assert "61 resultaten, pagina 1 van 2" in first
     second = client.get("/declaraties/?pagina=2").get_data(as_text=True)
     assert len(re.findall(r'href="/declaraties/\d+"', second)) == 11 and concept.nummer not in second
+
+
+def test_a_regel_names_its_periode_as_people_say_it(db, wereld, ingediend, login_as):  # noqa: F811
+    client = login_as(wereld.beheerder)
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    declaratie = client.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert '<span class="portal-field__hint">november 2026</span>' in declaratie
+    regel_page = client.get(f"/declaraties/{ingediend.id}/regels/{regel.id}").get_data(as_text=True)
+    assert ", november 2026</dd>" in regel_page
+
+
+def test_a_submitted_declaratie_says_when_without_repeating_itself(db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    db.commit()
+    page = login_as(wereld.manager).get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert "<dt>Status</dt><dd>Ingediend op " in page and "Ingediend, ingediend op" not in page
+
+
+def test_the_reviewer_finds_the_regels_with_findings_at_the_top(db, wereld, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "2", afwezig="2")  # 50 %, under the 80 % condition
+    derive(db, wereld.contract, NOV)
+    declaratie = db.scalars(select(Declaratie)).one()
+    dcl.submit(db, wereld.beheerder, declaratie, date(2026, 12, 3))
+    db.commit()
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    assert regel.bevindingen
+    page = login_as(wereld.manager).get(f"/declaraties/{declaratie.id}").get_data(as_text=True)
+    kop = page.index("Te beoordelen regels met bevindingen")
+    assert kop < page.index('id="kop-regels"')
+    lijst = page[kop:page.index("</section>", kop)]
+    assert f'href="/declaraties/{declaratie.id}/regels/{regel.id}"' in lijst
+    assert regel.bevindingen[0]["tekst"] in lijst

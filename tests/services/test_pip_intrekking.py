@@ -106,6 +106,14 @@ def test_bad_input_and_wrong_actors_are_refused_with_what_to_fix(db, world):
     assert "geen PIP" in exc.value.errors["datum"]
 
 
+def test_the_functioneel_beheerder_is_not_offered_the_withdrawal(db, world, login_as):
+    hoorn, _, person = world
+    client = login_as(UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[hoorn]))
+    page = client.get(f"/inburgeraars/{person.id}").get_data(as_text=True)
+    assert "PIP wijzigen" in page and f"/keten/inburgeraars/{person.id}/pip/intrekken" not in page
+    assert client.get(f"/keten/inburgeraars/{person.id}/pip/intrekken").status_code == 403
+
+
 def test_the_klantregisseur_withdraws_on_the_page(db, world, login_as):
     _, regisseur, person = world
     client = login_as(regisseur)

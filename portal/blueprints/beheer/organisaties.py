@@ -30,12 +30,12 @@ def _actor() -> User:
 @bp.route("/organisaties")
 @roles_required(Rol.FUNCTIONEEL_BEHEERDER)
 def organisaties_index() -> str:
-    """The beheerder's gemeenten and every aanbieder."""
+    """The beheerder's gemeenten and the aanbieders it administers (access.administered_aanbieders)."""
     actor = _actor()
     return render_template(
         "beheer/organisaties.html",
         gemeenten=db.session.scalars(access.gemeenten(actor)).all(),
-        aanbieders=db.session.scalars(access.aanbieders(actor)).all(),
+        aanbieders=db.session.scalars(access.administered_aanbieders(actor)).all(),
     )
 
 
@@ -65,11 +65,11 @@ def gemeente(gemeente_id: int | None) -> str | Response:
 @bp.route("/organisaties/aanbieders/<int:aanbieder_id>", methods=["GET", "POST"])
 @roles_required(Rol.FUNCTIONEEL_BEHEERDER)
 def aanbieder(aanbieder_id: int | None) -> str | Response:
-    """Create or change an aanbieder organisation."""
+    """Create an aanbieder organisation, or change one the beheerder administers."""
     actor = _actor()
     existing: Aanbieder | None = None
     if aanbieder_id is not None:
-        existing = access.first_or_404(access.aanbieders(actor).where(Aanbieder.id == aanbieder_id))
+        existing = access.first_or_404(access.administered_aanbieders(actor).where(Aanbieder.id == aanbieder_id))
     form = AanbiederForm(obj=existing)
     done = save_form(
         form,

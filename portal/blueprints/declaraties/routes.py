@@ -26,6 +26,7 @@ from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import NotAllowed, ValidationError
 from portal.services.billing import declaraties as service
 from portal.services.billing import exports
+from portal.services.billing.rules import periode_uit_code
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
 BEOORDELAARS = (Rol.CONTRACTMANAGER,)
@@ -33,6 +34,16 @@ DECLARATIES_PER_PAGE = 50  # a year of monthly declaraties of four contracts; th
 
 add_nav_item("declaraties.index", "Declaraties", DECLARATIE_LEZERS,
              description="declaraties per contract, gemeente en periode", order=62)
+
+
+@bp.app_template_filter("periode")
+def periode_label(code: str) -> str:
+    """A prestatie's periode as people say it ("oktober 2026", "4e kwartaal 2026"); 'eenmalig' and any other
+    code stay as they are."""
+    try:
+        return periode_uit_code(code).label
+    except ValueError:
+        return code
 
 
 def _actor() -> User:

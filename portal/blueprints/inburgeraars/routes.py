@@ -90,6 +90,7 @@ def detail(inburgeraar_id: int) -> str:
         next_url=url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
         may_see_intake=access.may_see_intake(current_user),
         may_manage=access.may_manage_cases(current_user),
+        may_withdraw_pip=access.may_withdraw_pip(current_user),
         leerroute_uiterlijk=inburgeraar.leerroute_wijzigen_uiterlijk,
     )
 

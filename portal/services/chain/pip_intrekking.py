@@ -8,10 +8,9 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from portal import audit, clock
+from portal import access, audit, clock
 from portal.audit import AuditActie
 from portal.models import Inburgeraar, User
-from portal.models.enums import Rol
 from portal.models.pip_intrekking import PipIntrekking
 from portal.services import Errors, NotAllowed, Raw, ValidationError
 from portal.services.chain import duo
@@ -30,7 +29,7 @@ def intrekken(
     session: Session, actor: User, inburgeraar: Inburgeraar, data: IntrekkingInput, *, today: date | None = None
 ) -> PipIntrekking:
     """Withdraw the PIP in force of an inburgeraar of the actor's gemeente (loaded through portal.access)."""
-    if actor.rol is not Rol.KLANTREGISSEUR:
+    if not access.may_withdraw_pip(actor):
         raise NotAllowed("Alleen de klantregisseur van de gemeente trekt een PIP in.")
     today = today or clock.today()
     pip = inburgeraar.huidige_pip
