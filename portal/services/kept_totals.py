@@ -176,19 +176,33 @@ def _on_conflict_add(statement: Any, table: Any) -> Any:
 def _upsert_pg(session: Session, weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> None:
     """PostgreSQL: one statement. The week deltas travel as one array per column (thousands of single-row upserts
     cost more than the presentie rows' own COPY); the server adds them to presentie_week and sums them per
-    verwijzing and activity into presentie_totaal (a data-modifying CTE beside the outer INSERT)."""
+    verwijzing and activity into presentie_totaal (a data-modifying CTE beside the outer INSERT). The statement is
+    built once; each write binds its arrays (building it cost more than a grid save's one-row upsert)."""
+    columns = zip(*[(v, a.value, w, *d) for (v, a, w), d in weeks.items()], strict=True)
+    session.execute(_pg_upsert(), {f"arr_{name}": pg_arrays.array_literal(values)
+                                   for name, values in zip(_DELTAS, columns, strict=True)})
+
+
+_DELTAS = (*_WEEK, "laatste_datum")  # the arrays of `_upsert_pg`, in the order of its rows' values
+_PG_UPSERT: list[Any] = []
+
+
+def _pg_upsert() -> Any:
+    """`_upsert_pg`'s statement, with an (empty) array per delta column bound by name as `arr_<column>`."""
+    if _PG_UPSERT:
+        return _PG_UPSERT[0]
     week_table, totaal_table = PresentieWeek.__table__, PresentieTotaal.__table__
-    columns = list(zip(*[(v, a.value, w, *d) for (v, a, w), d in weeks.items()], strict=True))
     deltas = select(*pg_arrays.unnested(
-        [(name, values, _element_type(week_table.c[name])) for name, values in zip(_WEEK, columns, strict=False)]
-        + [("laatste_datum", columns[-1], Date())]).c).cte("deltas")
+        [(name, [], _element_type(week_table.c[name])) for name in _WEEK] + [("laatste_datum", [], Date())]
+    ).c).cte("deltas")
     to_weeks = _on_conflict_add(postgresql.insert(week_table).from_select(
         list(_WEEK), select(*(deltas.c[name] for name in _WEEK))), week_table).cte("weken")
     per_key = (deltas.c.verwijzing_id, deltas.c.activiteit)
     to_totals = _on_conflict_add(postgresql.insert(totaal_table).from_select(list(_TOTAAL), select(
         *per_key, *(func.sum(deltas.c[name]) for name in _SUMS), func.max(deltas.c.laatste_datum),
     ).group_by(*per_key)), totaal_table)
-    session.execute(to_totals.add_cte(to_weeks))
+    _PG_UPSERT.append(to_totals.add_cte(to_weeks))
+    return _PG_UPSERT[0]
 
 
 def _upsert_sqlite(session: Session, weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> None:

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased, selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access, audit, clock
@@ -130,6 +130,25 @@ def _regels_met_context(declaratie: Declaratie):  # type: ignore[no-untyped-def]
     ).all()
 
 
+def _opnieuw_gedeclareerd(declaratie: Declaratie, regel_id: int | None = None) -> dict[int, tuple[int, Declaratie]]:
+    """Rejected regels of this declaratie (or just `regel_id`) whose prestatie was declared again later: regel id ->
+    (the new regel's id, its declaratie), when the user may see that declaratie (a concept is the aanbieder's)."""
+    later = aliased(DeclaratieRegel)
+    query = (select(DeclaratieRegel.id, func.min(later.id))
+             .join(later, and_(later.prestatie_id == DeclaratieRegel.prestatie_id, later.id > DeclaratieRegel.id,
+                               later.credit_van_regel_id.is_(None)))
+             .where(DeclaratieRegel.declaratie_id == declaratie.id, DeclaratieRegel.status == RegelStatus.AFGEWEZEN,
+                    later.declaratie_id.in_(access.declaraties(_actor()).with_only_columns(Declaratie.id)))
+             .group_by(DeclaratieRegel.id))
+    if regel_id is not None:
+        query = query.where(DeclaratieRegel.id == regel_id)
+    pairs: dict[int, int] = {oud: nieuw_id for oud, nieuw_id in db.session.execute(query)}
+    nieuw = {r.id: r.declaratie for r in db.session.scalars(
+        select(DeclaratieRegel).where(DeclaratieRegel.id.in_(list(pairs.values())))
+        .options(selectinload(DeclaratieRegel.declaratie)))}
+    return {oud: (nieuw_id, nieuw[nieuw_id]) for oud, nieuw_id in pairs.items()}
+
+
 @bp.route("/<int:declaratie_id>")
 @roles_required(*DECLARATIE_LEZERS)
 def detail(declaratie_id: int) -> str:
@@ -145,7 +164,7 @@ def detail(declaratie_id: int) -> str:
         "declaraties/detail.html", declaratie=declaratie, rows=rows, totalen=service.totalen(db.session, declaratie),
         action_form=ActionForm(), may_submit=access.may_submit_declaratie(actor, declaratie),
         may_decide=access.may_decide_declaratie(actor, declaratie), today=clock.today(),
-        indienen_vanaf=declaratie.periode_tot + timedelta(days=1),
+        indienen_vanaf=declaratie.periode_tot + timedelta(days=1), opnieuw=_opnieuw_gedeclareerd(declaratie),
         open_statussen=(DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING),
     )
 
@@ -202,6 +221,7 @@ def _regel_page(declaratie: Declaratie, regel_obj: DeclaratieRegel, form: Beslui
     return render_template("declaraties/regel.html", declaratie=declaratie, regel=regel_obj, form=form,
                            may_decide=access.may_decide_declaratie(actor, declaratie),
                            may_submit=access.may_submit_declaratie(actor, declaratie), action_form=ActionForm(),
+                           opnieuw=_opnieuw_gedeclareerd(declaratie, regel_obj.id),
                            persoon=db.session.get(Inburgeraar, regel_obj.prestatie.inburgeraar_id),
                            back=_back(declaratie, regel_obj)), errors_status(form)
 
