@@ -197,6 +197,16 @@ def users(user: User) -> Select[tuple[User]]:
     return query.where(false())
 
 
+def may_reset_credentials(user: User, account: User) -> bool:
+    """Setting the password or resetting the second factor of an account in scope (`users`) hands the account over,
+    so a functioneel beheerder does it only for a gemeente account that works for none but its gemeenten: a
+    klantregisseur who also works for another gemeente is reset by a beheerder of all of them. Aanbieder accounts
+    are in scope only for who administers the aanbieder."""
+    if account.aanbieder_id is not None or user.rol is Rol.AANBIEDER_BEHEERDER:
+        return True
+    return set(account.gemeente_ids) <= set(db.session.scalars(gemeente_ids_in_scope(user)))
+
+
 def audit_events(user: User, actor_ids: Select[tuple[int]]) -> Select[tuple[AuditEvent]]:
     """Audit events the functioneel beheerder may read: every event about an inburgeraar in its scope, and the
     events about no inburgeraar (logins, account changes) of the accounts in `actor_ids` (those it manages and

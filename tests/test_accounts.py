@@ -141,6 +141,34 @@ def test_functioneel_beheerder_cannot_take_over_staff_of_an_aanbieder_working_on
     assert db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl")) is None
 
 
+def test_a_klantregisseur_who_also_works_elsewhere_is_not_handed_over_by_one_gemeentes_beheerder(
+    login_as, world: World, db
+):
+    """Utrecht's beheerder may edit a klantregisseur of Utrecht and Zwolle, but a new password or second factor
+    would give it Zwolle's residents: those are for a beheerder of both gemeenten."""
+    gedeeld = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[world.gemeente, world.andere_gemeente],
+                          naam="Gerda Gedeeld")
+    client = login_as(world.fb)
+    page = client.get(f"/beheer/gebruikers/{gedeeld.id}").get_data(as_text=True)
+    assert "Gerda Gedeeld" in page and "Nieuw wachtwoord instellen" not in page
+    assert client.get(_password_page(gedeeld)).status_code == 403
+    own_page = f"/beheer/gebruikers/{world.klantregisseur.id}"  # a page with a valid CSRF token
+    response = post_form(client, f"/beheer/gebruikers/{gedeeld.id}/tweede-factor-resetten", page_url=own_page)
+    assert response.status_code == 403
+    response = post_form(client, _password_page(gedeeld), {"password": RESET_PASSWORD,
+                                                           "password_repeat": RESET_PASSWORD}, page_url=own_page)
+    assert response.status_code == 403
+    db.refresh(gedeeld)
+    assert gedeeld.totp_bevestigd and not _events(db, "user", gedeeld.id)
+
+    beide = UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[world.gemeente, world.andere_gemeente])
+    client = login_as(beide)
+    response = post_form(client, f"/beheer/gebruikers/{gedeeld.id}/tweede-factor-resetten", page_url=own_page)
+    assert response.status_code == 302
+    db.refresh(gedeeld)
+    assert not gedeeld.totp_bevestigd
+
+
 def test_functioneel_beheerder_cannot_open_users_of_other_gemeenten(login_as, world: World):
     assert login_as(world.fb).get(f"/beheer/gebruikers/{world.klantregisseur_elders.id}").status_code == 404
 

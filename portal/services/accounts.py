@@ -14,7 +14,7 @@ from portal import access, audit
 from portal.audit import AuditActie
 from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Rol
-from portal.services import ValidationError
+from portal.services import NotAllowed, ValidationError
 from portal.services.auth import hash_password, revoke_all_sessions
 from portal.services.chain import referentie
 from portal.services.validation import FieldError
@@ -172,8 +172,14 @@ def reactivate_user(session: Session, actor: User, user: User) -> None:
     session.flush()
 
 
+def _check_may_reset(actor: User, user: User) -> None:
+    if not access.may_reset_credentials(actor, user):
+        raise NotAllowed("Dit account werkt ook voor een gemeente die u niet beheert.")
+
+
 def reset_second_factor(session: Session, actor: User, user: User) -> None:
     """Forget the TOTP secret (lost phone): the user enrols again at next login; all sessions end."""
+    _check_may_reset(actor, user)
     user.totp_secret = None
     user.totp_bevestigd = False
     # Codes of the old secret never match the new one, so the used-step marker can start over;
@@ -189,6 +195,7 @@ def reset_second_factor(session: Session, actor: User, user: User) -> None:
 
 def set_password(session: Session, actor: User, user: User, password: str) -> None:
     """Give the account a new password (forgotten or leaked): all its sessions end and a lockout is lifted."""
+    _check_may_reset(actor, user)
     if problem := password_problem(password, user.email, user.naam):
         raise ValidationError({"password": problem})
     user.password_hash = hash_password(password)

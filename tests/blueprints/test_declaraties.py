@@ -245,3 +245,47 @@ def test_the_reviewer_finds_the_regels_with_findings_at_the_top(db, wereld, logi
     lijst = page[kop:page.index("</section>", kop)]
     assert f'href="/declaraties/{declaratie.id}/regels/{regel.id}"' in lijst
     assert regel.bevindingen[0]["tekst"] in lijst
+
+
+def test_a_rejected_regel_declared_again_says_where_it_went(app, db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+    from tests.helpers import open_session
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="aanwezigheid"))
+        nieuw = dcl.redeclare(db, wereld.beheerder, regel)
+    db.commit()
+    assert nieuw is not None and nieuw.declaratie_id != ingediend.id
+    beheerder = login_as(wereld.beheerder)
+    link = f'href="/declaraties/{nieuw.declaratie_id}/regels/{nieuw.id}">regel {nieuw.id} op declaratie'
+    for url in (f"/declaraties/{ingediend.id}", f"/declaraties/{ingediend.id}/regels/{regel.id}"):
+        page = beheerder.get(url).get_data(as_text=True)
+        assert "Opnieuw gedeclareerd: " in page and link in page
+        assert "Opnieuw declareren" not in page
+    # The new regel sits on a concept: the contractmanager does not see it yet, so no link to it.
+    manager = open_session(db, app.test_client(), wereld.manager)
+    assert "Opnieuw gedeclareerd" not in manager.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+
+
+def test_the_aanbieder_finds_its_rejected_regels_on_the_declaraties_page_until_declared_again(
+        app, db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="anders",
+                                                                toelichting="Lesdag 3 november bestond niet"))
+    db.commit()
+    beheerder = login_as(wereld.beheerder)
+    page = beheerder.get("/declaraties/").get_data(as_text=True)
+    assert "Afgewezen regels om opnieuw te declareren" in page
+    assert f'href="/declaraties/{ingediend.id}/regels/{regel.id}">Regel {regel.id}</a>' in page
+    assert "Lesdag 3 november bestond niet" in page and "november 2026" in page
+
+    with app.app_context():
+        dcl.redeclare(db, wereld.beheerder, regel)
+    db.commit()
+    assert "Afgewezen regels om opnieuw te declareren" not in beheerder.get("/declaraties/").get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -16,7 +16,7 @@ from portal.models import User
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import ValidationError, accounts, auth
+from portal.services import NotAllowed, ValidationError, accounts, auth
 
 ACCOUNT_BEHEERDERS = (Rol.FUNCTIONEEL_BEHEERDER, Rol.AANBIEDER_BEHEERDER)
 
@@ -98,7 +98,8 @@ def edit_user(user_id: int) -> str | Response:
         "De wijzigingen zijn opgeslagen.", url_for("beheer.edit_user", user_id=user.id),
     )
     return done or render_template(
-        "beheer/user_edit.html", form=form, user=user, is_locked=auth.is_locked
+        "beheer/user_edit.html", form=form, user=user, is_locked=auth.is_locked,
+        may_reset_credentials=access.may_reset_credentials(actor, user),
     )
 
 
@@ -108,6 +109,8 @@ def set_password(user_id: int) -> str | Response:
     """Set a new password for an account (forgotten or leaked); its sessions end and a lockout is lifted."""
     actor = _actor()
     user = access.get_user_or_404(actor, user_id)
+    if not access.may_reset_credentials(actor, user):
+        abort(403)
     form = PasswordForm()
     done = save_form(
         form,
@@ -127,6 +130,9 @@ def _account_action(user_id: int, action: str) -> Response:
         return redirect(url_for("beheer.edit_user", user_id=user.id))
     try:
         message = _ACTIONS[action](actor, user)
+    except NotAllowed:
+        db.session.rollback()
+        abort(403)
     except ValidationError as exc:
         db.session.rollback()
         flash(" ".join(exc.errors.values()), "error")

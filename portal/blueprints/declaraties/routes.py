@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased, selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import access, audit, clock
@@ -80,8 +80,33 @@ def index() -> str:
         order = {DeclaratieStatus.INGEDIEND: 0, DeclaratieStatus.IN_BEHANDELING: 0, DeclaratieStatus.AFGEHANDELD: 1}
     rows = sorted(rows, key=lambda r: order.get(r[0].status, 3))
     page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)), per_page=DECLARATIES_PER_PAGE)
-    return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(),
+    afgewezen = _afgewezen_regels(actor) if actor.rol is Rol.AANBIEDER_BEHEERDER and page.number == 1 else []
+    if afgewezen:
+        audit.record_read(db.session, actor, None, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
+                          object_id=None, details={"inburgeraar_ids": sorted({row[4].id for row in afgewezen})})
+        db.session.commit()
+    return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(), afgewezen=afgewezen,
+                           afgewezen_totaal=service.afgewezen_count(db.session, actor),
                            te_beoordelen=service.te_beoordelen_count(db.session, actor))
+
+
+AFGEWEZEN_OP_OVERZICHT = 10  # the oldest; the rest follow as these are declared again
+
+
+def _afgewezen_regels(actor: User):  # type: ignore[no-untyped-def]
+    """The rejected regels the aanbieder has not declared again yet (the start page's "Afgewezen declaratieregels",
+    service.afgewezen_count), oldest first, with what the list shows of each."""
+    return db.session.execute(
+        select(DeclaratieRegel, Declaratie, Prestatie, PrestatieIndicator, Inburgeraar)
+        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+        .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
+        .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+        .join(Inburgeraar, Inburgeraar.id == Prestatie.inburgeraar_id)
+        .where(Declaratie.id.in_(access.declaraties(actor).with_only_columns(Declaratie.id)),
+               DeclaratieRegel.status == RegelStatus.AFGEWEZEN, DeclaratieRegel.credit_van_regel_id.is_(None),
+               Prestatie.afgewezen.is_(True))
+        .order_by(Declaratie.periode, DeclaratieRegel.id).limit(AFGEWEZEN_OP_OVERZICHT)
+    ).all()
 
 
 @bp.route("/berekenen", methods=["POST"])
@@ -130,6 +155,25 @@ def _regels_met_context(declaratie: Declaratie):  # type: ignore[no-untyped-def]
     ).all()
 
 
+def _opnieuw_gedeclareerd(declaratie: Declaratie, regel_id: int | None = None) -> dict[int, tuple[int, Declaratie]]:
+    """Rejected regels of this declaratie (or just `regel_id`) whose prestatie was declared again later: regel id ->
+    (the new regel's id, its declaratie), when the user may see that declaratie (a concept is the aanbieder's)."""
+    later = aliased(DeclaratieRegel)
+    query = (select(DeclaratieRegel.id, func.min(later.id))
+             .join(later, and_(later.prestatie_id == DeclaratieRegel.prestatie_id, later.id > DeclaratieRegel.id,
+                               later.credit_van_regel_id.is_(None)))
+             .where(DeclaratieRegel.declaratie_id == declaratie.id, DeclaratieRegel.status == RegelStatus.AFGEWEZEN,
+                    later.declaratie_id.in_(access.declaraties(_actor()).with_only_columns(Declaratie.id)))
+             .group_by(DeclaratieRegel.id))
+    if regel_id is not None:
+        query = query.where(DeclaratieRegel.id == regel_id)
+    pairs: dict[int, int] = {oud: nieuw_id for oud, nieuw_id in db.session.execute(query)}
+    nieuw = {r.id: r.declaratie for r in db.session.scalars(
+        select(DeclaratieRegel).where(DeclaratieRegel.id.in_(list(pairs.values())))
+        .options(selectinload(DeclaratieRegel.declaratie)))}
+    return {oud: (nieuw_id, nieuw[nieuw_id]) for oud, nieuw_id in pairs.items()}
+
+
 @bp.route("/<int:declaratie_id>")
 @roles_required(*DECLARATIE_LEZERS)
 def detail(declaratie_id: int) -> str:
@@ -145,7 +189,7 @@ def detail(declaratie_id: int) -> str:
         "declaraties/detail.html", declaratie=declaratie, rows=rows, totalen=service.totalen(db.session, declaratie),
         action_form=ActionForm(), may_submit=access.may_submit_declaratie(actor, declaratie),
         may_decide=access.may_decide_declaratie(actor, declaratie), today=clock.today(),
-        indienen_vanaf=declaratie.periode_tot + timedelta(days=1),
+        indienen_vanaf=declaratie.periode_tot + timedelta(days=1), opnieuw=_opnieuw_gedeclareerd(declaratie),
         open_statussen=(DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING),
     )
 
@@ -202,6 +246,7 @@ def _regel_page(declaratie: Declaratie, regel_obj: DeclaratieRegel, form: Beslui
     return render_template("declaraties/regel.html", declaratie=declaratie, regel=regel_obj, form=form,
                            may_decide=access.may_decide_declaratie(actor, declaratie),
                            may_submit=access.may_submit_declaratie(actor, declaratie), action_form=ActionForm(),
+                           opnieuw=_opnieuw_gedeclareerd(declaratie, regel_obj.id),
                            persoon=db.session.get(Inburgeraar, regel_obj.prestatie.inburgeraar_id),
                            back=_back(declaratie, regel_obj)), errors_status(form)
 
