@@ -703,7 +703,7 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
                         (r.uren_aanwezig, r.uren_afwezig_geoorloofd, r.uren_afwezig_ongeoorloofd)) for r in new_rows]
     ids = list(changed)
     for start in range(0, len(ids), _IN_LIMIT):
-        for obj in session.scalars(select(Presentie).where(Presentie.id.in_(ids[start:start + _IN_LIMIT]))):
+        for obj in session.scalars(_PRESENTIE_BY_ID, {"ids": ids[start:start + _IN_LIMIT]}):
             row = changed[obj.id]
             wijzigingen.append(kept_totals.Wijziging(obj.verwijzing_id, obj.activiteit, obj.datum, _uren(obj),
                                                      row.waarden[:3]))
@@ -714,6 +714,9 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
         in per_person.items()})
     session.flush()
     return result
+
+
+_PRESENTIE_BY_ID = select(Presentie).where(Presentie.id.in_(bindparam("ids", expanding=True)))  # built once
 
 
 def _uren(obj: Presentie) -> kept_totals.Uren:

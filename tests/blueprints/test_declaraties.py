@@ -267,3 +267,34 @@ def test_a_rejected_regel_declared_again_says_where_it_went(app, db, wereld, ing
     # The new regel sits on a concept: the contractmanager does not see it yet, so no link to it.
     manager = open_session(db, app.test_client(), wereld.manager)
     assert "Opnieuw gedeclareerd" not in manager.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+
+
+def test_the_aanbieder_finds_its_rejected_regels_on_the_declaraties_page_until_declared_again(
+        app, db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="anders",
+                                                                toelichting="Lesdag 3 november bestond niet"))
+    db.commit()
+    beheerder = login_as(wereld.beheerder)
+    page = beheerder.get("/declaraties/").get_data(as_text=True)
+    assert "Afgewezen regels om opnieuw te declareren" in page
+    assert f'href="/declaraties/{ingediend.id}/regels/{regel.id}">Regel {regel.id}</a>' in page
+    assert "Lesdag 3 november bestond niet" in page and "november 2026" in page
+
+    with app.app_context():
+        dcl.redeclare(db, wereld.beheerder, regel)
+    db.commit()
+    assert "Afgewezen regels om opnieuw te declareren" not in beheerder.get("/declaraties/").get_data(as_text=True)
+
+
+def test_the_indicator_form_does_not_call_the_fields_a_trigger_needs_optional(db, wereld, login_as):  # noqa: F811
+    page = login_as(wereld.manager).get(f"/contracten/{wereld.contract.id}/indicatoren/nieuw").get_data(as_text=True)
+    for field, when in (("drempel_uren", "een urenmijlpaal is"), ("examenonderdeel", "een geslaagd examenonderdeel")):
+        label = page[page.index(f'<label class="utrecht-form-label" for="{field}"'):]
+        label = label[:label.index("</div>")]
+        assert "(niet verplicht)" not in label
+        assert f"Verplicht als de prestatie {when}" in page

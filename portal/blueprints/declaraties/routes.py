@@ -80,8 +80,33 @@ def index() -> str:
         order = {DeclaratieStatus.INGEDIEND: 0, DeclaratieStatus.IN_BEHANDELING: 0, DeclaratieStatus.AFGEHANDELD: 1}
     rows = sorted(rows, key=lambda r: order.get(r[0].status, 3))
     page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)), per_page=DECLARATIES_PER_PAGE)
-    return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(),
+    afgewezen = _afgewezen_regels(actor) if actor.rol is Rol.AANBIEDER_BEHEERDER and page.number == 1 else []
+    if afgewezen:
+        audit.record_read(db.session, actor, None, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
+                          object_id=None, details={"inburgeraar_ids": sorted({row[4].id for row in afgewezen})})
+        db.session.commit()
+    return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(), afgewezen=afgewezen,
+                           afgewezen_totaal=service.afgewezen_count(db.session, actor),
                            te_beoordelen=service.te_beoordelen_count(db.session, actor))
+
+
+AFGEWEZEN_OP_OVERZICHT = 10  # the oldest; the rest follow as these are declared again
+
+
+def _afgewezen_regels(actor: User):  # type: ignore[no-untyped-def]
+    """The rejected regels the aanbieder has not declared again yet (the start page's "Afgewezen declaratieregels",
+    service.afgewezen_count), oldest first, with what the list shows of each."""
+    return db.session.execute(
+        select(DeclaratieRegel, Declaratie, Prestatie, PrestatieIndicator, Inburgeraar)
+        .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+        .join(Prestatie, Prestatie.id == DeclaratieRegel.prestatie_id)
+        .join(PrestatieIndicator, PrestatieIndicator.id == Prestatie.indicator_id)
+        .join(Inburgeraar, Inburgeraar.id == Prestatie.inburgeraar_id)
+        .where(Declaratie.id.in_(access.declaraties(actor).with_only_columns(Declaratie.id)),
+               DeclaratieRegel.status == RegelStatus.AFGEWEZEN, DeclaratieRegel.credit_van_regel_id.is_(None),
+               Prestatie.afgewezen.is_(True))
+        .order_by(Declaratie.periode, DeclaratieRegel.id).limit(AFGEWEZEN_OP_OVERZICHT)
+    ).all()
 
 
 @bp.route("/berekenen", methods=["POST"])
