@@ -198,11 +198,12 @@ def users(user: User) -> Select[tuple[User]]:
     return query.where(false())
 
 
-def may_reset_credentials(user: User, account: User) -> bool:
-    """Setting the password or resetting the second factor of an account in scope (`users`) hands the account over,
-    so a functioneel beheerder does it only for a gemeente account that works for none but its gemeenten: a
-    klantregisseur who also works for another gemeente is reset by a beheerder of all of them. Aanbieder accounts
-    are in scope only for who administers the aanbieder."""
+def may_change_whole_account(user: User, account: User) -> bool:
+    """What opens an account in scope (`users`) for every gemeente it works for: setting its password or second
+    factor (that hands the account over) and activating it again. A functioneel beheerder does those only for a
+    gemeente account that works for none but its gemeenten: a klantregisseur who also works for another gemeente is
+    reset or reactivated by a beheerder of all of them (any of them may block it). Aanbieder accounts are in scope
+    only for who administers the aanbieder."""
     if account.aanbieder_id is not None or user.rol is Rol.AANBIEDER_BEHEERDER:
         return True
     return set(account.gemeente_ids) <= set(db.session.scalars(gemeente_ids_in_scope(user)))

@@ -141,11 +141,12 @@ def test_functioneel_beheerder_cannot_take_over_staff_of_an_aanbieder_working_on
     assert db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl")) is None
 
 
-def test_a_klantregisseur_who_also_works_elsewhere_is_not_handed_over_by_one_gemeentes_beheerder(
+def test_a_klantregisseur_who_also_works_elsewhere_is_not_taken_over_by_one_gemeentes_beheerder(
     login_as, world: World, db
 ):
     """Utrecht's beheerder may edit a klantregisseur of Utrecht and Zwolle, but a new password or second factor
-    would give it Zwolle's residents: those are for a beheerder of both gemeenten."""
+    would give it Zwolle's residents: that, and activating a blocked account again, is for a beheerder of both
+    gemeenten."""
     gedeeld = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[world.gemeente, world.andere_gemeente],
                           naam="Gerda Gedeeld")
     client = login_as(world.fb)
@@ -160,6 +161,11 @@ def test_a_klantregisseur_who_also_works_elsewhere_is_not_handed_over_by_one_gem
     assert response.status_code == 403
     db.refresh(gedeeld)
     assert gedeeld.totp_bevestigd and not _events(db, "user", gedeeld.id)
+    # Blocking protects and opens nothing: any of its beheerders may; activating it again is for all of them.
+    assert post_form(client, f"/beheer/gebruikers/{gedeeld.id}/deactiveren", page_url=own_page).status_code == 302
+    assert post_form(client, f"/beheer/gebruikers/{gedeeld.id}/activeren", page_url=own_page).status_code == 403
+    db.refresh(gedeeld)
+    assert not gedeeld.actief
 
     beide = UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[world.gemeente, world.andere_gemeente])
     client = login_as(beide)

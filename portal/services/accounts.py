@@ -147,7 +147,8 @@ def update_user(session: Session, actor: User, user: User, data: UserData) -> Us
 
 
 def deactivate_user(session: Session, actor: User, user: User) -> None:
-    """Block the account and end all its sessions at once; nobody can deactivate themselves."""
+    """Block the account and end all its sessions at once; nobody can deactivate themselves (any beheerder of one of
+    its gemeenten may block it: that protects, it opens nothing)."""
     if user.id == actor.id:
         raise ValidationError({"actief": "U kunt uw eigen account niet deactiveren."})
     if not user.actief:
@@ -163,6 +164,7 @@ def deactivate_user(session: Session, actor: User, user: User) -> None:
 
 def reactivate_user(session: Session, actor: User, user: User) -> None:
     """Allow the account to log in again; a running lockout is lifted as well."""
+    _check_may_reset(actor, user)
     if user.actief:
         return
     user.actief = True
@@ -172,9 +174,13 @@ def reactivate_user(session: Session, actor: User, user: User) -> None:
     session.flush()
 
 
+ACCOUNT_ELDERS = ("Dit account werkt ook voor een gemeente die u niet beheert: het wachtwoord, de tweede factor en "
+                  "weer activeren regelt een beheerder van al die gemeenten.")
+
+
 def _check_may_reset(actor: User, user: User) -> None:
-    if not access.may_reset_credentials(actor, user):
-        raise NotAllowed("Dit account werkt ook voor een gemeente die u niet beheert.")
+    if not access.may_change_whole_account(actor, user):
+        raise NotAllowed(ACCOUNT_ELDERS)
 
 
 def reset_second_factor(session: Session, actor: User, user: User) -> None:

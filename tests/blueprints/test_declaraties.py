@@ -289,3 +289,12 @@ def test_the_aanbieder_finds_its_rejected_regels_on_the_declaraties_page_until_d
         dcl.redeclare(db, wereld.beheerder, regel)
     db.commit()
     assert "Afgewezen regels om opnieuw te declareren" not in beheerder.get("/declaraties/").get_data(as_text=True)
+
+
+def test_the_indicator_form_does_not_call_the_fields_a_trigger_needs_optional(db, wereld, login_as):  # noqa: F811
+    page = login_as(wereld.manager).get(f"/contracten/{wereld.contract.id}/indicatoren/nieuw").get_data(as_text=True)
+    for field, when in (("drempel_uren", "een urenmijlpaal is"), ("examenonderdeel", "een geslaagd examenonderdeel")):
+        label = page[page.index(f'<label class="utrecht-form-label" for="{field}"'):]
+        label = label[:label.index("</div>")]
+        assert "(niet verplicht)" not in label
+        assert f"Verplicht als de prestatie {when}" in page

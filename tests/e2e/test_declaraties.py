@@ -58,3 +58,20 @@ def test_contractmanager_reviews_a_declaratie(page_as, axe):
     page.get_by_role("button", name="Besluit opslaan").click()
     expect(page.get_by_role("status")).to_contain_text("afgewezen")
     expect(page.locator("table")).to_contain_text("Aanwezigheid onder de voorwaarde")
+
+
+def test_aanbieder_beheerder_declares_a_rejected_regel_again_from_the_list(page_as, axe):
+    page = page_as(AANBIEDER_BEHEERDER)
+    page.goto("/declaraties/")
+    lijst = page.get_by_role("table", name="Afgewezen regels om opnieuw te declareren")
+    link = lijst.get_by_role("link", name=re.compile(r"^Regel \d+$")).first
+    naam = link.inner_text()
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(naam)
+    expect(page.locator(".portal-dl")).to_contain_text("Afgewezen")
+    assert axe(page) == []
+    page.get_by_role("button", name=re.compile("^Opnieuw declareren")).press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("De regel is opnieuw gedeclareerd op")
+    page.goto("/declaraties/")
+    expect(page.get_by_role("link", name=naam, exact=True)).to_have_count(0)

@@ -99,7 +99,7 @@ def edit_user(user_id: int) -> str | Response:
     )
     return done or render_template(
         "beheer/user_edit.html", form=form, user=user, is_locked=auth.is_locked,
-        may_reset_credentials=access.may_reset_credentials(actor, user),
+        may_change_whole_account=access.may_change_whole_account(actor, user),
     )
 
 
@@ -109,7 +109,7 @@ def set_password(user_id: int) -> str | Response:
     """Set a new password for an account (forgotten or leaked); its sessions end and a lockout is lifted."""
     actor = _actor()
     user = access.get_user_or_404(actor, user_id)
-    if not access.may_reset_credentials(actor, user):
+    if not access.may_change_whole_account(actor, user):
         abort(403)
     form = PasswordForm()
     done = save_form(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 
-from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select, strip
+from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, VOORWAARDELIJK, options, select, strip
 from portal.models.billing import Eenheid, IndicatorSoort, Trigger, Voorziening
 from portal.models.enums import Declaratieperiode, Inkoopvorm
 from portal.models.resultaat import Examenonderdeel
@@ -34,10 +34,13 @@ class IndicatorForm(FlaskForm):
     soort = select("Soort", options(IndicatorSoort.choices(), leeg="Volgt uit wat de prestatie oplevert"))
     activiteit = select("Activiteit (bij uren aanwezig)", options(Activiteit.choices(), leeg="Alle activiteiten "
                                                                                              "van het onderdeel"))
-    drempel_uren = StringField("Urenmijlpaal (bij urenmijlpaal)", filters=[strip],
+    drempel_uren = StringField("Urenmijlpaal (bij urenmijlpaal)", filters=[strip], validators=VOORWAARDELIJK,
+                               description="Verplicht als de prestatie een urenmijlpaal is: het aantal uren.",
                                render_kw={"inputmode": "decimal", "autocomplete": "off"})
     examenonderdeel = select("Examenonderdeel (bij examen geslaagd)",
-                             options(Examenonderdeel.choices(), leeg="Geen"))
+                             options(Examenonderdeel.choices(), leeg="Kies bij examen geslaagd…"),
+                             validators=VOORWAARDELIJK,
+                             description="Verplicht als de prestatie een geslaagd examenonderdeel is.")
     min_aanwezigheid_pct = StringField("Minimale aanwezigheid in de periode (procent)", filters=[strip],
                                        description="Leeg: geen voorwaarde. Lagere aanwezigheid wordt als bevinding "
                                                    "gemeld.", render_kw={"inputmode": "numeric",
