@@ -528,8 +528,11 @@ def may_manage_contract(user: User, contract: Contract) -> bool:
 
 def contract_gemeenten_to_manage(user: User, contract: Contract) -> list[Gemeente]:
     """The gemeenten of a contract whose budgets and own tarieven the user sets: those in its scope. On a regional
-    contract a contractmanager of one gemeente never sets another gemeente's budget or tarief."""
-    scope = set(db.session.scalars(gemeente_ids_in_scope(user)))
+    contract a contractmanager of one gemeente never sets another gemeente's budget or tarief. Read in the
+    contract's own session, so a service called outside a request (a script, the demo seed) checks it too."""
+    from sqlalchemy.orm import object_session
+
+    scope = set((object_session(contract) or db.session).scalars(gemeente_ids_in_scope(user)))
     return [g for g in contract.gemeenten if g.id in scope]
 
 

@@ -14,11 +14,9 @@ from portal.blueprints.contracten import bp
 from portal.blueprints.contracten.forms import BudgetForm, ContractForm, IndicatorForm, TariefForm
 from portal.blueprints.fields import options
 from portal.blueprints.formflow import errors_status, input_from, save_form
-from portal.blueprints.listing import int_arg
 from portal.extensions import db
 from portal.models import Contract, ContractBudget, Gemeente, PrestatieIndicator, User
 from portal.navigation import add_nav_item
-from portal.services import ValidationError
 from portal.services.billing import contracten, spuk
 
 add_nav_item("contracten.index", "Contracten", CONTRACT_BEHEERDERS,
@@ -27,16 +25,6 @@ add_nav_item("contracten.index", "Contracten", CONTRACT_BEHEERDERS,
 
 def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
-def _for_own_gemeente(contract: Contract, raw: object, melding: str) -> None:
-    """Refuse a budget or tarief for a gemeente of the contract outside the user's scope (a regional contract's
-    other gemeenten), with `melding` on the field; the billing service checks the rest of the input."""
-    text = str(raw or "").strip()
-    gemeente_id = int_arg(text)
-    if (gemeente_id is not None or not text) and not access.may_manage_contract_gemeente(_actor(), contract,
-                                                                                      gemeente_id):
-        raise ValidationError({"gemeente_id": melding})
 
 
 def _contract(contract_id: int) -> Contract:
@@ -132,12 +120,8 @@ def tarief_nieuw(contract_id: int, indicator_id: int) -> str | Response | tuple[
     form.gemeente_id.choices = options([(g.id, g.naam) for g in eigen],
                                        leeg="Alle gemeenten" if len(eigen) == len(contract.gemeenten) else None)
 
-    def save():  # type: ignore[no-untyped-def]
-        _for_own_gemeente(contract, form.gemeente_id.data, "Kies een van uw gemeenten. Een tarief voor alle "
-                          "gemeenten van dit contract legt de contractmanager van het hele contract vast.")
-        return contracten.add_tarief(db.session, _actor(), indicator, input_from(contracten.TariefInput, form))
-
-    done = save_form(form, save,
+    done = save_form(form, lambda: contracten.add_tarief(db.session, _actor(), indicator,
+                                                          input_from(contracten.TariefInput, form)),
                      f"Het tarief van {indicator.code} is toegevoegd.",
                      url_for("contracten.detail", contract_id=contract.id))
     return done or (render_template("contracten/formulier.html", form=form, contract=contract,
@@ -155,13 +139,8 @@ def budget(contract_id: int) -> str | Response | tuple[str, int]:
                                                                                                    contract)],
                                        leeg="Kies…")
 
-    def save():  # type: ignore[no-untyped-def]
-        if form.gemeente_id.data:
-            _for_own_gemeente(contract, form.gemeente_id.data, "Kies een van uw gemeenten: het budget van een "
-                              "andere gemeente van dit contract legt die gemeente zelf vast.")
-        return contracten.set_budget(db.session, _actor(), contract, input_from(contracten.BudgetInput, form))
-
-    done = save_form(form, save,
+    done = save_form(form, lambda: contracten.set_budget(db.session, _actor(), contract,
+                                                          input_from(contracten.BudgetInput, form)),
                      "Het budget is opgeslagen.", url_for("contracten.detail", contract_id=contract.id))
     return done or (render_template("contracten/formulier.html", form=form, contract=contract,
                                     titel=f"Budget per gemeente voor {contract.kenmerk}"), errors_status(form))

@@ -175,7 +175,9 @@ class TariefInput:
 
 
 def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, data: TariefInput) -> Tarief:
-    """Add a dated tarief; its validity may not overlap another tarief of the same indicator and gemeente."""
+    """Add a dated tarief; its validity may not overlap another tarief of the same indicator and gemeente. Only
+    for a gemeente the actor manages on this contract (`access.may_manage_contract_gemeente`): on a regional
+    contract one gemeente's contractmanager never sets another's tarief, nor one for all of them."""
     contract = indicator.contract
     _check(actor, contract)
     errors = Errors()
@@ -192,6 +194,9 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
             gemeente_id = -1
         if gemeente_id not in ids:
             errors.add("gemeente_id", "Kies een gemeente van dit contract, of laat leeg voor alle gemeenten.")
+    if "gemeente_id" not in errors.errors and not access.may_manage_contract_gemeente(actor, contract, gemeente_id):
+        errors.add("gemeente_id", "Kies een van uw gemeenten. Een tarief voor alle gemeenten van dit contract legt "
+                                  "de contractmanager van het hele contract vast.")
     if vanaf and tot and tot < vanaf:
         errors.add("geldig_tot", "De laatste geldige dag ligt voor de eerste. Controleer de data.")
     if vanaf and not errors.errors:
@@ -227,7 +232,8 @@ class BudgetInput:
 
 
 def set_budget(session: Session, actor: User, contract: Contract, data: BudgetInput) -> ContractBudget:
-    """Set (or replace) the budget of one gemeente of the contract for one year."""
+    """Set (or replace) the budget of one gemeente of the contract for one year; only of a gemeente the actor
+    manages on this contract (`access.may_manage_contract_gemeente`), whatever door the input came through."""
     _check(actor, contract)
     errors = Errors()
     jaar = errors.run("jaar", lambda: parse_whole_number(data.jaar, label="het jaar", minimum=2021, maximum=2100))
@@ -239,6 +245,9 @@ def set_budget(session: Session, actor: User, contract: Contract, data: BudgetIn
         gemeente_id = -1
     if gemeente_id not in ids:
         errors.add("gemeente_id", "Kies een gemeente van dit contract.")
+    elif not access.may_manage_contract_gemeente(actor, contract, gemeente_id):
+        errors.add("gemeente_id", "Kies een van uw gemeenten: het budget van een andere gemeente van dit contract "
+                                  "legt die gemeente zelf vast.")
     errors.raise_if_any()
     budget = session.scalars(select(ContractBudget).where(
         ContractBudget.contract_id == contract.id, ContractBudget.gemeente_id == gemeente_id,
