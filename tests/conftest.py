@@ -132,3 +132,22 @@ def app_ctx(app: Flask, db: Session) -> Iterator[None]:
         g._db_session = db
         yield
         g.pop("_db_session", None)  # the test session is closed by the db fixture, not by teardown
+
+
+@pytest.fixture
+def regiocontract(db: Session) -> dict:
+    """A regional contract of Hoorn and Enkhuizen with one prestatie-indicator, Hoorn's own contractmanager
+    (`hoorn_cm`) and the contractmanager of the whole contract (`regionaal`, a contract_beheerder)."""
+    from sqlalchemy import insert
+
+    from portal.models import contract_beheerder
+
+    hoorn, enkhuizen = factories.GemeenteFactory(naam="Hoorn"), factories.GemeenteFactory(naam="Enkhuizen")
+    contract = factories.ContractFactory(gemeenten=[hoorn, enkhuizen])
+    indicator = factories.PrestatieIndicatorFactory(contract=contract)
+    hoorn_cm = factories.UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[hoorn])
+    regionaal = factories.UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[hoorn])
+    db.execute(insert(contract_beheerder).values(contract_id=contract.id, user_id=regionaal.id))
+    db.flush()
+    return {"hoorn": hoorn, "enkhuizen": enkhuizen, "contract": contract, "indicator": indicator,
+            "hoorn_cm": hoorn_cm, "regionaal": regionaal}

@@ -6,25 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from portal.models import ContractBudget, Tarief, contract_beheerder
-from portal.models.enums import Rol
-from tests.factories import ContractFactory, GemeenteFactory, PrestatieIndicatorFactory, UserFactory
+from portal.models import ContractBudget, Tarief
 from tests.helpers import post_form
 
 
 @pytest.fixture
-def regio(db):
-    hoorn, enkhuizen = GemeenteFactory(naam="Hoorn"), GemeenteFactory(naam="Enkhuizen")
-    contract = ContractFactory(gemeenten=[hoorn, enkhuizen])
-    indicator = PrestatieIndicatorFactory(contract=contract)
-    hoorn_cm = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[hoorn])
-    regionaal = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[hoorn])
-    db.execute(insert(contract_beheerder).values(contract_id=contract.id, user_id=regionaal.id))
-    db.flush()
-    return {"hoorn": hoorn, "enkhuizen": enkhuizen, "contract": contract, "indicator": indicator,
-            "hoorn_cm": hoorn_cm, "regionaal": regionaal}
+def regio(regiocontract):
+    """Hoorn and Enkhuizen's regional contract (tests/conftest.py)."""
+    return regiocontract
 
 
 def _budget(client, regio, gemeente):
