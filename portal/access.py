@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, bindparam, exists, false, or_, select
 
 from portal.extensions import db, login_manager
 from portal.models import (
@@ -50,6 +50,7 @@ from portal.models.resultaat import (
     RouteResultaat,
     Voortgangsrapportage,
 )
+from portal.services import statements
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -232,15 +233,20 @@ def aanbieders(user: User) -> Select[tuple[Aanbieder]]:
 
 def first_or_404(query: Select[Any]) -> Any:
     """The first row of a scoped query, or 404 whether it is missing or out of scope."""
-    obj = db.session.scalars(query.limit(1)).first()
+    return _or_404(db.session.scalars(query.limit(1)).first())
+
+
+def _or_404(obj: Any) -> Any:
     if obj is None:
         abort(404)
     return obj
 
 
 def get_inburgeraar_or_404(user: User, inburgeraar_id: int) -> Inburgeraar:
-    """One inburgeraar in the user's scope."""
-    return first_or_404(inburgeraars(user).where(Inburgeraar.id == inburgeraar_id))
+    """One inburgeraar in the user's scope (the scoped statement built once per user: portal.services.statements)."""
+    query = statements.per_user("access.inburgeraar", user, lambda: inburgeraars(user).where(
+        Inburgeraar.id == bindparam("inburgeraar_id")).limit(1))
+    return _or_404(db.session.scalars(query, {"inburgeraar_id": inburgeraar_id}).first())
 
 
 def get_verwijzing_or_404(user: User, verwijzing_id: int) -> Verwijzing:

@@ -58,7 +58,9 @@ def blokkade(session: Session, verwijzing: Verwijzing) -> str | None:
         return "Een afschalingsverzoek kan alleen bij een verwijzing voor de B1-route."
     if verwijzing.status in (VerwijzingStatus.AFGEROND, VerwijzingStatus.UITGEVALLEN):
         return f"Deze verwijzing is {verwijzing.status.label.lower()}: een afschalingsverzoek is niet meer mogelijk."
-    pip = verwijzing.inburgeraar.huidige_pip
+    pip = verwijzing.inburgeraar.pip_van_kracht
+    if pip is None and verwijzing.inburgeraar.huidige_pip is not None:
+        return "Het PIP van deze inburgeraar is ingetrokken: er is geen PIP van kracht om af te schalen."
     if pip is None or pip.leerroute is not Leerroute.B:
         return "Het PIP van deze inburgeraar staat niet op de B1-route."
     if pip.niveau is NiveauPip.A2:
@@ -213,7 +215,7 @@ def _nieuwe_pip(
     today: date,
 ) -> Pip:
     """A new PIP version at A2 through cases.record_pip, so DUO's PIP rules are checked in one place."""
-    vorige = inburgeraar.huidige_pip
+    vorige = inburgeraar.pip_van_kracht  # a withdrawn PIP is no PIP to lower
     if vorige is None or vorige.leerroute is not Leerroute.B:
         raise ValidationError({"besluit": "Het PIP van deze inburgeraar staat niet (meer) op de B1-route: "
                                           "afschalen naar A2 kan niet. Wijs het verzoek af."})

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal import access, events
@@ -309,8 +309,12 @@ def own_meldingen(user: User):  # type: ignore[no-untyped-def]
 
 def unread_count(session: Session, user: User) -> int:
     """How many of the user's meldingen are unread."""
-    query = select(func.count()).select_from(Melding).where(Melding.user_id == user.id, Melding.read_at.is_(None))
-    return session.scalar(query) or 0
+    return session.scalar(_UNREAD, {"user_id": user.id}) or 0
+
+
+# Asked on every full page (the header's badge): built once.
+_UNREAD = select(func.count()).select_from(Melding).where(Melding.user_id == bindparam("user_id"),
+                                                          Melding.read_at.is_(None))
 
 
 def get_own(session: Session, user: User, melding_id: int) -> Melding | None:

@@ -157,6 +157,26 @@ def test_approval_records_a_new_pip_version_at_a2_and_the_provider_sees_the_deci
         submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
 
 
+def test_after_the_pip_is_withdrawn_there_is_nothing_to_lower(db, app_ctx, case, ingediend):
+    """A withdrawn PIP is not in force (Inburgeraar.pip_van_kracht): a waiting request cannot be approved into a new
+    A2 version of it, and no new request can be submitted until a new PIP is recorded."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    PipIntrekkingFactory(pip=case.pip)
+    db.flush()
+    db.refresh(case.inburgeraar)
+    with pytest.raises(ValidationError) as error:
+        decide(db, case.klantregisseur, ingediend, BesluitInput(
+            besluit="goedgekeurd", dagtekening=(TODAY - timedelta(days=1)).strftime("%d-%m-%Y")), today=TODAY)
+    assert "Wijs het verzoek af" in error.value.errors["besluit"]
+    assert [p.versie for p in db.scalars(select(Pip).where(Pip.inburgeraar_id == case.inburgeraar.id))] == [1]
+    decide(db, case.klantregisseur, ingediend, BesluitInput(besluit="afgewezen", besluit_reden="PIP ingetrokken"),
+           today=TODAY)
+    with pytest.raises(ValidationError) as error:
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+    assert "ingetrokken" in " ".join(error.value.errors.values())
+
+
 def test_a_decision_is_final(db, app_ctx, case, ingediend):
     decide(db, case.klantregisseur, ingediend, BesluitInput(besluit="afgewezen", besluit_reden="Nee."), today=TODAY)
     with pytest.raises(ValidationError) as error:
