@@ -123,9 +123,13 @@ def berekenen() -> WerkzeugResponse:
         nieuw = sum(r.nieuwe_regels for _, r in results)
         credit = sum(r.credit_regels for _, r in results)
         zonder = sum(r.zonder_tarief for _, r in results)
-        tekst = f"De concept-declaraties zijn bijgewerkt: {nieuw} nieuwe regels"
-        tekst += f", waarvan {credit} creditregels" if credit else ""
-        tekst += f". {zonder} prestaties hebben nog geen tarief en staan niet op een declaratie." if zonder else "."
+        tekst = f"De concept-declaraties zijn bijgewerkt: {nieuw} {'nieuwe regel' if nieuw == 1 else 'nieuwe regels'}"
+        tekst += f", waarvan {credit} {'creditregel' if credit == 1 else 'creditregels'}" if credit else ""
+        if zonder:
+            tekst += (". 1 prestatie heeft nog geen tarief en staat" if zonder == 1 else
+                      f". {zonder} prestaties hebben nog geen tarief en staan") + " niet op een declaratie."
+        else:
+            tekst += "."
         flash(tekst, "success")
     return redirect(url_for("declaraties.index"))
 
