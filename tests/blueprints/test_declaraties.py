@@ -310,3 +310,12 @@ def test_bringing_the_concepts_up_to_date_counts_one_regel_in_the_singular(db, w
         token = _csrf(client, "/declaraties/")
         response = client.post("/declaraties/berekenen", data={"csrf_token": token}, follow_redirects=True)
     assert "De concept-declaraties zijn bijgewerkt: 1 nieuwe regel." in response.get_data(as_text=True)
+
+
+def test_approving_the_one_clean_regel_is_offered_in_the_singular(db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    db.commit()
+    page = login_as(wereld.manager).get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert ">1 regel zonder bevindingen goedkeuren</button>" in page and "Alle 1 regels" not in page
