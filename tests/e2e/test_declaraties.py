@@ -77,5 +77,8 @@ def test_aanbieder_beheerder_declares_a_rejected_regel_again_from_the_list(page_
     assert axe(page) == []
     page.get_by_role("button", name=re.compile("^Opnieuw declareren")).press("Enter")
     expect(page.get_by_role("status")).to_contain_text("De regel is opnieuw gedeclareerd op")
+    # Back on the regel's page, which now says where it went.
+    expect(page.get_by_role("heading", level=1)).to_have_text(naam)
+    expect(page.get_by_role("link", name=re.compile(r"^regel \d+ op declaratie "))).to_be_visible()
     page.goto("/declaraties/")
     expect(page.get_by_role("link", name=naam, exact=True)).to_have_count(0)
