@@ -298,3 +298,24 @@ def test_the_indicator_form_does_not_call_the_fields_a_trigger_needs_optional(db
         label = label[:label.index("</div>")]
         assert "(niet verplicht)" not in label
         assert f"Verplicht als de prestatie {when}" in page
+
+
+def test_bringing_the_concepts_up_to_date_counts_one_regel_in_the_singular(db, wereld, login_as):  # noqa: F811
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    db.commit()
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 12, 3, 12, tzinfo=AMSTERDAM), tick=False):  # November has ended
+        client = login_as(wereld.beheerder)
+        token = _csrf(client, "/declaraties/")
+        response = client.post("/declaraties/berekenen", data={"csrf_token": token}, follow_redirects=True)
+    assert "De concept-declaraties zijn bijgewerkt: 1 nieuwe regel." in response.get_data(as_text=True)
+
+
+def test_approving_the_one_clean_regel_is_offered_in_the_singular(db, wereld, ingediend, login_as):  # noqa: F811
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    db.commit()
+    page = login_as(wereld.manager).get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert ">1 regel zonder bevindingen goedkeuren</button>" in page and "Alle 1 regels" not in page

@@ -47,9 +47,13 @@ def test_contractmanager_reviews_a_declaratie(page_as, axe):
 
     page.get_by_role("link", name=re.compile(r"^Beoordelen")).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Regel \d+ beoordelen$"))
+    rand = "el => getComputedStyle(el).borderColor"
+    onaangeraakt = page.get_by_role("radio", name="Afwijzen").evaluate(rand)
     page.get_by_role("button", name="Besluit opslaan").press("Enter")
     summary = page.locator(".portal-error-summary")
     expect(summary).to_be_focused()
+    # Only after the error does the required choice look invalid (red), not before anyone touched it.
+    assert page.get_by_role("radio", name="Afwijzen").evaluate(rand) != onaangeraakt
     expect(summary).to_contain_text("Kies goedkeuren of afwijzen.")
     assert axe(page) == []
 
@@ -73,5 +77,8 @@ def test_aanbieder_beheerder_declares_a_rejected_regel_again_from_the_list(page_
     assert axe(page) == []
     page.get_by_role("button", name=re.compile("^Opnieuw declareren")).press("Enter")
     expect(page.get_by_role("status")).to_contain_text("De regel is opnieuw gedeclareerd op")
+    # Back on the regel's page, which now says where it went.
+    expect(page.get_by_role("heading", level=1)).to_have_text(naam)
+    expect(page.get_by_role("link", name=re.compile(r"^regel \d+ op declaratie "))).to_be_visible()
     page.goto("/declaraties/")
     expect(page.get_by_role("link", name=naam, exact=True)).to_have_count(0)

@@ -123,9 +123,13 @@ def berekenen() -> WerkzeugResponse:
         nieuw = sum(r.nieuwe_regels for _, r in results)
         credit = sum(r.credit_regels for _, r in results)
         zonder = sum(r.zonder_tarief for _, r in results)
-        tekst = f"De concept-declaraties zijn bijgewerkt: {nieuw} nieuwe regels"
-        tekst += f", waarvan {credit} creditregels" if credit else ""
-        tekst += f". {zonder} prestaties hebben nog geen tarief en staan niet op een declaratie." if zonder else "."
+        tekst = f"De concept-declaraties zijn bijgewerkt: {nieuw} {'nieuwe regel' if nieuw == 1 else 'nieuwe regels'}"
+        tekst += f", waarvan {credit} {'creditregel' if credit == 1 else 'creditregels'}" if credit else ""
+        if zonder:
+            tekst += (". 1 prestatie heeft nog geen tarief en staat" if zonder == 1 else
+                      f". {zonder} prestaties hebben nog geen tarief en staan") + " niet op een declaratie."
+        else:
+            tekst += "."
         flash(tekst, "success")
     return redirect(url_for("declaraties.index"))
 
@@ -194,8 +198,10 @@ def detail(declaratie_id: int) -> str:
     )
 
 
-def _action(declaratie: Declaratie, action, done_message) -> WerkzeugResponse:  # type: ignore[no-untyped-def]
-    """One button's POST: call the service, commit, flash; a ValidationError is flashed as an error."""
+def _action(declaratie: Declaratie, action, done_message,  # type: ignore[no-untyped-def]
+            terug: str | None = None) -> WerkzeugResponse:
+    """One button's POST: call the service, commit, flash; a ValidationError is flashed as an error. Back to the
+    declaratie, or to `terug` (a page of this declaratie the button was on)."""
     if ActionForm().validate_on_submit():
         try:
             result = action()
@@ -209,7 +215,7 @@ def _action(declaratie: Declaratie, action, done_message) -> WerkzeugResponse:  
         else:
             db.session.commit()
             flash(done_message(result), "success")
-    return redirect(url_for("declaraties.detail", declaratie_id=declaratie.id))
+    return redirect(terug or url_for("declaraties.detail", declaratie_id=declaratie.id))
 
 
 @bp.route("/<int:declaratie_id>/indienen", methods=["POST"])
@@ -236,9 +242,12 @@ def opnieuw(declaratie_id: int, regel_id: int) -> WerkzeugResponse:
     """Declare a rejected regel again, at what the (corrected) registrations say now."""
     declaratie = _declaratie(declaratie_id)
     regel = access.get_regel_or_404(_actor(), declaratie, regel_id)
+    # From the regel's own page the user goes back there, where it now says where the regel went.
+    terug = (url_for("declaraties.regel", declaratie_id=declaratie.id, regel_id=regel.id)
+             if request.form.get("vanaf") == "regel" else None)
     return _action(declaratie, lambda: service.redeclare(db.session, _actor(), regel),
                    lambda nieuw: "De regel is opnieuw gedeclareerd op " + (
-                       f"declaratie {nieuw.declaratie.nummer}." if nieuw else "de volgende declaratie."))
+                       f"declaratie {nieuw.declaratie.nummer}." if nieuw else "de volgende declaratie."), terug)
 
 
 def _regel_page(declaratie: Declaratie, regel_obj: DeclaratieRegel, form: BesluitForm) -> tuple[str, int]:
