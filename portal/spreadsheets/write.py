@@ -36,8 +36,13 @@ def is_formula_like(value: object) -> bool:
 
 
 def csv_safe(value: object) -> str:
-    """A CSV cell as text; formula-like text gets a leading apostrophe so it stays text."""
+    """A CSV cell as text; formula-like text gets a leading apostrophe so it stays text.
+
+    Numbers are never formulas: a credit of -37800 cents must reach a financial system as a number, not as text.
+    """
     text = _as_text(value)
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return text
     return "'" + text if is_formula_like(text) else text
 
 

@@ -142,6 +142,12 @@ def test_correction_after_approval_is_a_credit_and_a_new_regel_in_the_next_decla
     assert debet.bedrag_cent == 2500 and debet.credit_van_regel_id is None
     assert 3750 + credit.bedrag_cent + debet.bedrag_cent == 2500
 
+    # The credit reaches the gemeente's financial system as a negative number, not as formula-escaped text.
+    from portal.services.billing.exports import as_csv
+    rows = [line.split(";") for line in as_csv(db, declaratie_van(db, DEC)).decode("utf-8-sig").splitlines()]
+    assert {"-3750", "2500"} <= {cell for row in rows[1:] for cell in row}
+    assert not any(cell.startswith("'-") for row in rows for cell in row)
+
 
 def test_registration_for_a_closed_periode_goes_on_the_next_declaratie(db, wereld):
     sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
