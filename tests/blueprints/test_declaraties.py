@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.formatting import AMSTERDAM
 from portal.models import Declaratie, DeclaratieRegel, PrestatieIndicator, Tarief
-from portal.models.billing import DeclaratieStatus, RegelStatus
+from portal.models.billing import Afwijsreden, DeclaratieStatus, RegelStatus
 from portal.services.billing.derive import derive
 from portal.services.billing.rules import periode_uit_code
 from tests.services.test_billing import sessie, wereld  # noqa: F401 - the fixture
@@ -84,6 +84,8 @@ def test_aanbieder_submits_and_contractmanager_decides(app, db, wereld, ingedien
     workbook = load_workbook(io.BytesIO(manager.get(f"/declaraties/{ingediend.id}/export.xlsx").data))
     cells = [c for row in workbook.active.iter_rows() for c in row if c.value == '=HYPERLINK("x")']
     assert cells and all(c.data_type == "s" for c in cells)
+    regel_rij = [c.value for c in next(workbook.active.iter_rows(min_row=5, max_row=5))]
+    assert regel_rij[11:13] == ["Afgewezen", Afwijsreden.ANDERS.label]  # Dutch labels for people, not codes
     message = json.loads(manager.get(f"/declaraties/{ingediend.id}/export.json").data)
     assert message["bericht"]["code"] == 323 and message["declaratienummer"] == ingediend.nummer
     assert (message["prestaties"][0]["eenheid"], message["prestaties"][0]["aantal"],
@@ -93,6 +95,15 @@ def test_aanbieder_submits_and_contractmanager_decides(app, db, wereld, ingedien
     assert message["retour"]["regels"][0]["reden"] == "anders"
     csv_text = manager.get(f"/declaraties/{ingediend.id}/export.csv").data.decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text and wereld.verwijzing.inburgeraar.bsn not in csv_text
+
+
+def test_a_concept_exports_as_a_concept_without_an_answer(db, wereld, ingediend, login_as):  # noqa: F811
+    beheerder = login_as(wereld.beheerder)
+    message = json.loads(beheerder.get(f"/declaraties/{ingediend.id}/export.json").data)
+    assert message["status"] == "concept" and message["retour"] is None
+    assert [p["status"] for p in message["prestaties"]] == ["concept"]
+    workbook = load_workbook(io.BytesIO(beheerder.get(f"/declaraties/{ingediend.id}/export.xlsx").data))
+    assert next(workbook.active.iter_rows(min_row=5, max_row=5))[11].value == "Concept"
 
 
 def test_a_concept_is_invisible_to_the_gemeente(db, wereld, ingediend, login_as):  # noqa: F811

@@ -28,13 +28,14 @@ from portal.models import (
     PrestatieIndicator,
     Verwijzing,
 )
-from portal.models.billing import RegelStatus, Voorziening, voorziening_van
+from portal.models.billing import DeclaratieStatus, RegelStatus, Voorziening, voorziening_van
 from portal.services.billing.spuk import InburgeraarKosten
 from portal.spreadsheets.write import csv_safe
 
 # What each decision is called in the retour message.
 _STATUS_325 = {RegelStatus.INGEDIEND: "in_behandeling", RegelStatus.GOEDGEKEURD: "toegekend",
                RegelStatus.AFGEWEZEN: "afgewezen"}
+_CONCEPT = "concept"
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class ExportRegel:
     status: str
     reden: str | None
     toelichting: str | None
+    status_label: str
+    reden_label: str | None
 
 
 def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
@@ -71,6 +74,7 @@ def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
         .where(DeclaratieRegel.declaratie_id == declaratie.id)
         .order_by(Verwijzing.kenmerk, PrestatieIndicator.code, Prestatie.periode, DeclaratieRegel.id)
     )
+    concept = declaratie.status is DeclaratieStatus.CONCEPT
     found = []
     for n, (regel, prestatie, code, naam, onderdeel, eigen, kenmerk) in enumerate(rows, start=1):
         found.append(ExportRegel(
@@ -79,8 +83,12 @@ def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
             verwijzing=kenmerk, indicator=code, omschrijving=naam, voorziening=voorziening_van(onderdeel, eigen).value,
             periode=prestatie.periode, prestatiedatum=prestatie.prestatiedatum, eenheid=regel.eenheid.value,
             aantal=f"{regel.aantal:.2f}", tarief_cent=regel.tarief_cent, bedrag_cent=regel.bedrag_cent,
-            debet_credit="C" if regel.is_credit else "D", status=_STATUS_325[regel.status],
-            reden=regel.afwijsreden.value if regel.afwijsreden else None, toelichting=regel.toelichting,
+            debet_credit="C" if regel.is_credit else "D", toelichting=regel.toelichting,
+            # A concept has not been sent: its regels are in nobody's hands yet, so not "in behandeling".
+            status=_CONCEPT if concept else _STATUS_325[regel.status],
+            reden=regel.afwijsreden.value if regel.afwijsreden else None,
+            status_label=DeclaratieStatus.CONCEPT.label if concept else regel.status.label,
+            reden_label=regel.afwijsreden.label if regel.afwijsreden else None,
         ))
     return found
 
@@ -103,10 +111,12 @@ def as_message(session: Session, declaratie: Declaratie) -> dict[str, Any]:
         "totaalbedrag_cent": ingediend,
         "debet_credit": "D" if ingediend >= 0 else "C",
         "prestaties": [_prestatie(r) for r in lines],
-        "retour": {"bericht": {"code": 325, "naam": "Declaratie-antwoord"},
-                   "ingediend_bedrag_cent": ingediend, "toegekend_bedrag_cent": toegekend,
-                   "regels": [{"referentie": r.referentie, "status": r.status, "reden": r.reden,
-                               "toelichting": r.toelichting} for r in lines]},
+        # The 325 answer exists once the declaratie was sent; a concept has none yet.
+        "retour": None if declaratie.status is DeclaratieStatus.CONCEPT else {
+            "bericht": {"code": 325, "naam": "Declaratie-antwoord"},
+            "ingediend_bedrag_cent": ingediend, "toegekend_bedrag_cent": toegekend,
+            "regels": [{"referentie": r.referentie, "status": r.status, "reden": r.reden,
+                        "toelichting": r.toelichting} for r in lines]},
     }
 
 
@@ -170,8 +180,8 @@ def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
         sheet.write_number(row, 8, r.tarief_cent / 100, money)
         sheet.write_number(row, 9, r.bedrag_cent / 100, money)
         sheet.write_string(row, 10, "Credit" if r.debet_credit == "C" else "Debet")
-        sheet.write_string(row, 11, r.status)
-        sheet.write_string(row, 12, r.reden or "")
+        sheet.write_string(row, 11, r.status_label)  # people read the workbook: Dutch labels, not message codes
+        sheet.write_string(row, 12, r.reden_label or "")
         sheet.write_string(row, 13, r.toelichting or "")
         row += 1
     sheet.write_string(row + 1, 8, "Totaal", bold)
