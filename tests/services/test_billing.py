@@ -191,7 +191,7 @@ def test_attendance_under_the_condition_and_pip_mismatch_are_findings(db, wereld
     db.refresh(persoon)
     derive(db, wereld.contract, NOV)
     teksten = {b["code"]: b["tekst"] for b in regels_van(db, declaratie_van(db, NOV))[0].bevindingen}
-    assert teksten["aanwezigheid"] == "Aanwezigheid 50% in 2026-11 is lager dan de voorwaarde van 80%."
+    assert teksten["aanwezigheid"] == "Aanwezigheid 50% in november 2026 is lager dan de voorwaarde van 80%."
     assert "past niet bij de leerroute in het PIP (Z-route)" in teksten["pip"]
 
 

@@ -26,7 +26,7 @@ from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import NotAllowed, ValidationError
 from portal.services.billing import declaraties as service
 from portal.services.billing import exports
-from portal.services.billing.rules import periode_uit_code
+from portal.services.billing.rules import periode_tekst
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
 BEOORDELAARS = (Rol.CONTRACTMANAGER,)
@@ -36,14 +36,7 @@ add_nav_item("declaraties.index", "Declaraties", DECLARATIE_LEZERS,
              description="declaraties per contract, gemeente en periode", order=62)
 
 
-@bp.app_template_filter("periode")
-def periode_label(code: str) -> str:
-    """A prestatie's periode as people say it ("oktober 2026", "4e kwartaal 2026"); 'eenmalig' and any other
-    code stay as they are."""
-    try:
-        return periode_uit_code(code).label
-    except ValueError:
-        return code
+bp.add_app_template_filter(periode_tekst, "periode")
 
 
 def _actor() -> User:

@@ -24,6 +24,7 @@ from portal.formatting import uren as fmt_uren
 from portal.models import Contract, Inburgeraar, Pip, Prestatie, PrestatieIndicator, TrajectStart, Verwijzing
 from portal.models.billing import Eenheid
 from portal.services.billing.bulk import Memo, raw, rijen
+from portal.services.billing.rules import periode_tekst
 from portal.services.cases import onderdeel_fout
 from portal.services.validation import as_date, as_decimal
 
@@ -197,8 +198,8 @@ class _Context:
         drempel = ind.min_aanwezigheid_pct
         pct = prestatie.aanwezigheid_pct
         if drempel is not None and pct is not None and as_decimal(pct) < drempel:
-            found.append(_f(AANWEZIGHEID, f"Aanwezigheid {procent(pct)} in {prestatie.periode} is lager dan de "
-                                          f"voorwaarde van {drempel}%."))
+            found.append(_f(AANWEZIGHEID, f"Aanwezigheid {procent(pct)} in {periode_tekst(prestatie.periode)} is "
+                                          f"lager dan de voorwaarde van {drempel}%."))
         dag = prestatie.prestatiedatum
         if not traject.van <= dag <= traject.tot:
             found.append(_f(BUITEN_PERIODE, f"Prestatiedatum {datum(dag)} valt buiten de verwijzing "
@@ -211,8 +212,9 @@ class _Context:
                                            "onder dit contract."))
         if self.dubbel and (prestatie.inburgeraar_id, prestatie.verwijzing_id,
                             f"{ind.trigger}|{ind.onderdeel}|{prestatie.periode}") in self.dubbel:
-            found.append(_f(DUBBEL, f"Dezelfde prestatie ({ind.trigger.label.lower()}, {prestatie.periode}) "
-                                    "staat ook op een andere verwijzing van deze inburgeraar."))
+            found.append(_f(DUBBEL, f"Dezelfde prestatie ({ind.trigger.label.lower()}, "
+                                    f"{periode_tekst(prestatie.periode)}) staat ook op een andere verwijzing van "
+                                    "deze inburgeraar."))
         fout = self.pip_fout.get((prestatie.inburgeraar_id, ind.onderdeel))
         if fout:
             found.append(_f(PIP, fout))

@@ -73,6 +73,15 @@ def periode_uit_code(code: str) -> Periode:
     return periode_van(date(int(jaar), int(rest), 1), Declaratieperiode.MAAND)
 
 
+def periode_tekst(code: str) -> str:
+    """A prestatie's periode as people say it ("oktober 2026", "4e kwartaal 2026"); 'eenmalig' and any other
+    code stay as they are."""
+    try:
+        return periode_uit_code(code).label
+    except ValueError:
+        return code
+
+
 def laatst_afgesloten(today: date, soort: Declaratieperiode) -> Periode:
     """The most recent periode that has ended: the one a declaratie can be submitted for."""
     return periode_van(today, soort).vorige()
