@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.models import ContractBudget, Tarief
+from portal.models import ContractBudget, PrestatieIndicator, Tarief
 from tests.helpers import post_form
 
 
@@ -56,3 +56,49 @@ def test_the_contractmanager_of_the_whole_contract_sets_every_gemeentes(login_as
     assert _budget(client, regio, regio["enkhuizen"]).status_code == 302
     assert _tarief(client, regio, None).status_code == 302
     assert _budgets(db) == {regio["enkhuizen"].id} and _tarieven(db) == [None]
+
+
+def _instellingen(client, regio):
+    return post_form(client, f"/contracten/{regio['contract'].id}/instellingen",
+                     {"inkoopvorm": "open_house", "declaratieperiode": "kwartaal", "declaratietermijn_dagen": "30"})
+
+
+def _indicator(client, regio):
+    return post_form(client, f"/contracten/{regio['contract'].id}/indicatoren/nieuw",
+                     {"code": "NIEUW", "naam": "Start", "onderdeel": regio["contract"].onderdelen[0].value,
+                      "soort": "", "trigger": "start"})
+
+
+def _indicatoren(db, regio):
+    return db.scalars(select(PrestatieIndicator.code)
+                      .where(PrestatieIndicator.contract_id == regio["contract"].id)).all()
+
+
+def test_a_gemeentes_contractmanager_is_neither_offered_nor_allowed_the_contract_wide_settings(login_as, db, regio):
+    client = login_as(regio["hoorn_cm"])
+    contract_id = regio["contract"].id
+    pagina = client.get(f"/contracten/{contract_id}").get_data(as_text=True)
+    assert f"/contracten/{contract_id}/instellingen" not in pagina
+    assert f"/contracten/{contract_id}/indicatoren/nieuw" not in pagina
+    assert f"/contracten/{contract_id}/budget" in pagina  # its own gemeente's budget stays
+    assert client.get(f"/contracten/{contract_id}/instellingen").status_code == 403
+    assert client.get(f"/contracten/{contract_id}/indicatoren/nieuw").status_code == 403
+    periode = regio["contract"].declaratieperiode
+    assert _instellingen(client, regio).status_code == 403
+    assert _indicator(client, regio).status_code == 403
+    db.refresh(regio["contract"])
+    assert regio["contract"].declaratieperiode is periode and regio["contract"].declaratietermijn_dagen != 30
+    assert _indicatoren(db, regio) == [regio["indicator"].code]
+
+
+def test_the_contractmanager_of_the_whole_contract_changes_its_settings_and_indicators(login_as, db, regio):
+    client = login_as(regio["regionaal"])
+    contract_id = regio["contract"].id
+    pagina = client.get(f"/contracten/{contract_id}").get_data(as_text=True)
+    assert f"/contracten/{contract_id}/instellingen" in pagina
+    assert f"/contracten/{contract_id}/indicatoren/nieuw" in pagina
+    assert _instellingen(client, regio).status_code == 302
+    assert _indicator(client, regio).status_code == 302
+    db.refresh(regio["contract"])
+    assert (regio["contract"].declaratieperiode.value, regio["contract"].declaratietermijn_dagen) == ("kwartaal", 30)
+    assert sorted(_indicatoren(db, regio)) == sorted([regio["indicator"].code, "NIEUW"])

@@ -27,9 +27,10 @@ def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
-def _contract(contract_id: int) -> Contract:
+def _contract(contract_id: int, *, whole: bool = False) -> Contract:
+    """A contract in scope the actor manages; `whole`: a contract-wide change (`access.may_manage_whole_contract`)."""
     contract = access.get_contract_or_404(_actor(), contract_id)
-    if not access.may_manage_contract(_actor(), contract):
+    if not (access.may_manage_whole_contract if whole else access.may_manage_contract)(_actor(), contract):
         abort(403)
     return contract
 
@@ -60,6 +61,7 @@ def detail(contract_id: int) -> str:
     # Submitted declaraties of gemeenten in scope, as access.declaraties gives them to gemeente staff.
     gemeente_ids = access.gemeenten(_actor()).with_only_columns(Gemeente.id).order_by(None)
     return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren,
+                           hele_contract=access.may_manage_whole_contract(_actor(), contract),
                            budget_rijen=_budget_rijen(contract, budgetten, spuk.besteed_per_gemeente_jaar(
                                db.session, contract.id, gemeente_ids)))
 
@@ -82,7 +84,7 @@ def _budget_rijen(contract: Contract, budgetten: list[ContractBudget],
 @roles_required(*CONTRACT_BEHEERDERS)
 def instellingen(contract_id: int) -> str | Response | tuple[str, int]:
     """Inkoopvorm, declaratieperiode and declaratietermijn."""
-    contract = _contract(contract_id)
+    contract = _contract(contract_id, whole=True)
     form = ContractForm(data={"inkoopvorm": contract.inkoopvorm.value,
                               "declaratieperiode": contract.declaratieperiode.value,
                               "declaratietermijn_dagen": contract.declaratietermijn_dagen or ""})
@@ -98,7 +100,7 @@ def instellingen(contract_id: int) -> str | Response | tuple[str, int]:
 @roles_required(*CONTRACT_BEHEERDERS)
 def indicator_nieuw(contract_id: int) -> str | Response | tuple[str, int]:
     """Add a prestatie-indicator."""
-    contract = _contract(contract_id)
+    contract = _contract(contract_id, whole=True)
     form = IndicatorForm()
     form.onderdeel.choices = options([(o.value, o.label) for o in contract.onderdelen], leeg="Kies…")
     done = save_form(form, lambda: contracten.add_indicator(db.session, _actor(), contract,
