@@ -94,3 +94,14 @@ def test_a_beheerder_of_one_of_its_gemeenten_changes_no_contract_wide_setting(db
         _instellingen(db, beheerder, regio)
     beide = factories.UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[regio["hoorn"], regio["enkhuizen"]])
     assert _instellingen(db, beide, regio).declaratietermijn_dagen == 30
+
+
+def test_hoorns_contractmanager_cannot_set_the_regional_contracts_attendance_thresholds(db, regio):
+    from portal.models import ContractSignaalDrempels
+    from portal.services import drempels
+
+    invoer = drempels.ContractDrempelsInput(aanwezigheid_min_pct="50")
+    with pytest.raises(NotAllowed):
+        drempels.save_contract_drempels(db, regio["hoorn_cm"], regio["contract"], invoer)
+    assert db.scalars(select(ContractSignaalDrempels)).all() == []
+    assert drempels.save_contract_drempels(db, regio["regionaal"], regio["contract"], invoer).aanwezigheid_min_pct == 50
