@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import ContractBudget, PrestatieIndicator, Tarief
+from tests import factories
 from tests.helpers import post_form
 
 
@@ -102,3 +103,21 @@ def test_the_contractmanager_of_the_whole_contract_changes_its_settings_and_indi
     db.refresh(regio["contract"])
     assert (regio["contract"].declaratieperiode.value, regio["contract"].declaratietermijn_dagen) == ("kwartaal", 30)
     assert sorted(_indicatoren(db, regio)) == sorted([regio["indicator"].code, "NIEUW"])
+
+
+def _budget_tabel(client, regio):
+    pagina = client.get(f"/contracten/{regio['contract'].id}").get_data(as_text=True)
+    return pagina[pagina.index('id="kop-budget"'):]
+
+
+def test_a_gemeentes_contractmanager_sees_only_its_own_gemeentes_budget(login_as, db, regio):
+    jaar = date.today().year
+    for gemeente, cent in ((regio["hoorn"], 1_234_500), (regio["enkhuizen"], 9_876_500)):
+        factories.ContractBudgetFactory(contract_id=regio["contract"].id, gemeente_id=gemeente.id, jaar=jaar,
+                                        bedrag_cent=cent)
+    hoorn = _budget_tabel(login_as(regio["hoorn_cm"]), regio)
+    assert f"Hoorn {jaar}" in hoorn and "12.345,00" in hoorn
+    assert "Enkhuizen" not in hoorn and "98.765,00" not in hoorn
+
+    regionaal = _budget_tabel(login_as(regio["regionaal"]), regio)
+    assert f"Enkhuizen {jaar}" in regionaal and "98.765,00" in regionaal and "12.345,00" in regionaal

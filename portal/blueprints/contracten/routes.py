@@ -57,9 +57,11 @@ def detail(contract_id: int) -> str:
     indicatoren = db.session.scalars(select(PrestatieIndicator).where(PrestatieIndicator.contract_id == contract.id)
                                      .options(selectinload(PrestatieIndicator.tarieven))
                                      .order_by(PrestatieIndicator.code)).all()
-    budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id)).all()
-    # Submitted declaraties of gemeenten in scope, as access.declaraties gives them to gemeente staff.
+    # Budgets and submitted declaraties of the gemeenten in scope only (as access.declaraties gives them to gemeente
+    # staff): on a regional contract one gemeente's contractmanager does not see the others' amounts.
     gemeente_ids = access.gemeenten(_actor()).with_only_columns(Gemeente.id).order_by(None)
+    budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id,
+                                                                ContractBudget.gemeente_id.in_(gemeente_ids))).all()
     return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren,
                            hele_contract=access.may_manage_whole_contract(_actor(), contract),
                            budget_rijen=_budget_rijen(contract, budgetten, spuk.besteed_per_gemeente_jaar(
