@@ -13,6 +13,20 @@ pytestmark = pytest.mark.e2e
 AANBIEDER_BEHEERDER = "beheerder@omringdijk.example.nl"
 CONTRACTMANAGER = "contractmanager@hoorn.example.nl"
 
+# How the heading of a column and every cell under it are aligned, as the browser lays them out.
+_UITLIJNING = """kop => {
+    const tabel = [...document.querySelectorAll('table')].find(t => t.tHead
+        && [...t.tHead.rows[0].cells].some(c => c.innerText.trim() === kop));
+    const i = [...tabel.tHead.rows[0].cells].findIndex(c => c.innerText.trim() === kop);
+    const cellen = [tabel.tHead.rows[0].cells[i], ...[...tabel.tBodies[0].rows].map(r => r.cells[i])];
+    return [...new Set(cellen.map(c => getComputedStyle(c).textAlign))];
+}"""
+
+
+def column_alignment(page, kop: str) -> list[str]:
+    """The alignments (text-align, computed) of the column headed `kop` in the page's table: heading and cells."""
+    return page.evaluate(_UITLIJNING, kop)
+
 
 def test_aanbieder_beheerder_sees_the_concept_with_its_credit_regel_and_submits_it(page_as, axe):
     page = page_as(AANBIEDER_BEHEERDER)
@@ -36,8 +50,12 @@ def test_contractmanager_reviews_a_declaratie(page_as, axe):
     page = page_as(CONTRACTMANAGER)
     page.goto("/declaraties/")
     expect(page.get_by_role("paragraph").filter(has_text="op uw beoordeling")).to_be_visible()
+    # Counts and amounts line up on the right, under headings aligned the same way.
+    for kop in ("Regels", "Totaal", "Goedgekeurd"):
+        assert column_alignment(page, kop) == ["end"], kop
     page.locator("tr", has_text="Ingediend").filter(has_text="Medemblik").first.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Declaratie WF-LR-2022-0420-"))
+    assert column_alignment(page, "Bedrag") == ["end"]
     assert axe(page) == []
 
     knop = page.get_by_role("button", name=re.compile(r"^Alle \d+ regels zonder bevindingen goedkeuren$"))

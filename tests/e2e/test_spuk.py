@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_declaraties import column_alignment
 from tests.e2e.test_small_screens import PHONE, sideways_overflow
 
 pytestmark = pytest.mark.e2e
@@ -31,11 +32,17 @@ def test_contractmanager_accounts_for_the_spuk_per_voorziening_and_per_inburgera
     bedragen = hoorn.last.locator("td").all_inner_texts()[:5]
     assert all(re.match(r"^€ [1-9]", b) for b in bedragen), bedragen
     expect(page.get_by_text("telt in het jaar van de prestatiedatum")).to_be_visible()
+    # Amounts and their headings on the right; what was declared besides the approved amount says so in full.
+    for kop in ("Leerroute", "Tolken", "Totaal"):
+        assert column_alignment(page, kop) == ["end"], kop
+    expect(tabel.get_by_text(re.compile(r"^gedeclareerd € [\d.]+,\d\d$")).first).to_be_visible()
+    expect(tabel).not_to_contain_text("gedecl.")
     assert axe(page) == []
 
     page.get_by_role("link", name="Kosten per inburgeraar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Kosten per inburgeraar")
     expect(page.get_by_role("table")).to_contain_text("€ 12.712,00")
+    assert column_alignment(page, "Goedgekeurd") == ["end"]
     # At 1280 px the table fits: the SPUK column is not cut off behind a sideways scroll.
     assert page.viewport_size["width"] == 1280
     assert page.locator(".portal-table-wrap").first.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
