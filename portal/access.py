@@ -521,8 +521,9 @@ DECLARATIE_LEZERS = (Rol.AANBIEDER_BEHEERDER, Rol.CONTRACTMANAGER, Rol.FUNCTIONE
 
 
 def may_manage_contract(user: User, contract: Contract) -> bool:
-    """Settings, prestatie-indicatoren, tarieven and budgets of a contract (already loaded through `contracts`):
-    its contractmanagers and the functioneel beheerders of its gemeenten."""
+    """Open a contract's management pages (already loaded through `contracts`): its contractmanagers and the
+    functioneel beheerders of its gemeenten. What each of them may change there: `may_manage_whole_contract`
+    and `may_manage_contract_gemeente`."""
     return user.rol in CONTRACT_BEHEERDERS
 
 
@@ -536,14 +537,23 @@ def contract_gemeenten_to_manage(user: User, contract: Contract) -> list[Gemeent
     return [g for g in contract.gemeenten if g.id in scope]
 
 
+def may_manage_whole_contract(user: User, contract: Contract) -> bool:
+    """What holds for all gemeenten of a contract - its settings (inkoopvorm, declaratieperiode, termijn), its
+    prestatie-indicatoren, a tarief for all gemeenten: only someone who manages every one of its gemeenten (the
+    contractmanager of the contract, a contractmanager or beheerder of all of them). On a regional contract one
+    gemeente's contractmanager changes none of it for the others."""
+    if not may_manage_contract(user, contract):
+        return False
+    eigen = {g.id for g in contract_gemeenten_to_manage(user, contract)}
+    return eigen == {g.id for g in contract.gemeenten}
+
+
 def may_manage_contract_gemeente(user: User, contract: Contract, gemeente_id: int | None) -> bool:
     """A budget or tarief for one gemeente of a contract the user manages: one of `contract_gemeenten_to_manage`;
-    a tarief for all its gemeenten (None) only when those are all of them (its contractmanager, a regional
-    beheerder)."""
-    eigen = {g.id for g in contract_gemeenten_to_manage(user, contract)}
+    a tarief for all its gemeenten (None) only for `may_manage_whole_contract`."""
     if gemeente_id is None:
-        return eigen == {g.id for g in contract.gemeenten}
-    return gemeente_id in eigen
+        return may_manage_whole_contract(user, contract)
+    return gemeente_id in {g.id for g in contract_gemeenten_to_manage(user, contract)}
 
 
 def get_indicator_or_404(user: User, contract: Contract, indicator_id: int) -> PrestatieIndicator:

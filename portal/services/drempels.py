@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal import audit
+from portal import access, audit
 from portal.audit import AuditActie
 from portal.models import Contract, ContractSignaalDrempels, Gemeente, SignaalDrempels, User
-from portal.services import Raw, ValidationError
+from portal.services import NotAllowed, Raw, ValidationError
 from portal.services.signalen import Drempels, DrempelTabel, load_drempels
 from portal.services.validation import FieldError, parse_whole_number
 
@@ -216,8 +216,11 @@ def save_contract_drempels(
 ) -> ContractSignaalDrempels | None:
     """Store a contract's attendance thresholds; an empty field means the gemeente's threshold applies.
 
-    With both fields empty the contract has no row left (None is returned). The caller has checked scope.
+    With both fields empty the contract has no row left (None is returned). The caller has checked scope; the
+    thresholds hold for all gemeenten of the contract, so only `access.may_manage_whole_contract` changes them.
     """
+    if not access.may_manage_whole_contract(actor, contract):
+        raise NotAllowed
     errors: dict[str, str] = {}
     values: dict[str, int | None] = {}
     for veld in CONTRACT_VELDEN:

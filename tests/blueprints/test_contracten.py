@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.models import ContractBudget, Tarief
+from portal.models import ContractBudget, PrestatieIndicator, Tarief
+from tests import factories
 from tests.helpers import post_form
 
 
@@ -56,3 +57,67 @@ def test_the_contractmanager_of_the_whole_contract_sets_every_gemeentes(login_as
     assert _budget(client, regio, regio["enkhuizen"]).status_code == 302
     assert _tarief(client, regio, None).status_code == 302
     assert _budgets(db) == {regio["enkhuizen"].id} and _tarieven(db) == [None]
+
+
+def _instellingen(client, regio):
+    return post_form(client, f"/contracten/{regio['contract'].id}/instellingen",
+                     {"inkoopvorm": "open_house", "declaratieperiode": "kwartaal", "declaratietermijn_dagen": "30"})
+
+
+def _indicator(client, regio):
+    return post_form(client, f"/contracten/{regio['contract'].id}/indicatoren/nieuw",
+                     {"code": "NIEUW", "naam": "Start", "onderdeel": regio["contract"].onderdelen[0].value,
+                      "soort": "", "trigger": "start"})
+
+
+def _indicatoren(db, regio):
+    return db.scalars(select(PrestatieIndicator.code)
+                      .where(PrestatieIndicator.contract_id == regio["contract"].id)).all()
+
+
+def test_a_gemeentes_contractmanager_is_neither_offered_nor_allowed_the_contract_wide_settings(login_as, db, regio):
+    client = login_as(regio["hoorn_cm"])
+    contract_id = regio["contract"].id
+    pagina = client.get(f"/contracten/{contract_id}").get_data(as_text=True)
+    assert f"/contracten/{contract_id}/instellingen" not in pagina
+    assert f"/contracten/{contract_id}/indicatoren/nieuw" not in pagina
+    assert f"/contracten/{contract_id}/budget" in pagina  # its own gemeente's budget stays
+    assert client.get(f"/contracten/{contract_id}/instellingen").status_code == 403
+    assert client.get(f"/contracten/{contract_id}/indicatoren/nieuw").status_code == 403
+    periode = regio["contract"].declaratieperiode
+    assert _instellingen(client, regio).status_code == 403
+    assert _indicator(client, regio).status_code == 403
+    db.refresh(regio["contract"])
+    assert regio["contract"].declaratieperiode is periode and regio["contract"].declaratietermijn_dagen != 30
+    assert _indicatoren(db, regio) == [regio["indicator"].code]
+
+
+def test_the_contractmanager_of_the_whole_contract_changes_its_settings_and_indicators(login_as, db, regio):
+    client = login_as(regio["regionaal"])
+    contract_id = regio["contract"].id
+    pagina = client.get(f"/contracten/{contract_id}").get_data(as_text=True)
+    assert f"/contracten/{contract_id}/instellingen" in pagina
+    assert f"/contracten/{contract_id}/indicatoren/nieuw" in pagina
+    assert _instellingen(client, regio).status_code == 302
+    assert _indicator(client, regio).status_code == 302
+    db.refresh(regio["contract"])
+    assert (regio["contract"].declaratieperiode.value, regio["contract"].declaratietermijn_dagen) == ("kwartaal", 30)
+    assert sorted(_indicatoren(db, regio)) == sorted([regio["indicator"].code, "NIEUW"])
+
+
+def _budget_tabel(client, regio):
+    pagina = client.get(f"/contracten/{regio['contract'].id}").get_data(as_text=True)
+    return pagina[pagina.index('id="kop-budget"'):]
+
+
+def test_a_gemeentes_contractmanager_sees_only_its_own_gemeentes_budget(login_as, db, regio):
+    jaar = date.today().year
+    for gemeente, cent in ((regio["hoorn"], 1_234_500), (regio["enkhuizen"], 9_876_500)):
+        factories.ContractBudgetFactory(contract_id=regio["contract"].id, gemeente_id=gemeente.id, jaar=jaar,
+                                        bedrag_cent=cent)
+    hoorn = _budget_tabel(login_as(regio["hoorn_cm"]), regio)
+    assert f"Hoorn {jaar}" in hoorn and "12.345,00" in hoorn
+    assert "Enkhuizen" not in hoorn and "98.765,00" not in hoorn
+
+    regionaal = _budget_tabel(login_as(regio["regionaal"]), regio)
+    assert f"Enkhuizen {jaar}" in regionaal and "98.765,00" in regionaal and "12.345,00" in regionaal

@@ -110,3 +110,20 @@ def test_contractmanager_sets_and_clears_a_contracts_attendance_threshold(db, lo
     assert post_form(client, f"/beheer/contractdrempels/{vreemd.id}", {"aanwezigheid_min_pct": "10"},
                      page_url="/beheer/contractdrempels").status_code == 404
     assert db.scalar(select(ContractSignaalDrempels)) is None
+
+
+def test_a_gemeentes_contractmanager_leaves_a_regional_contracts_thresholds_to_the_whole_contracts(
+        db, login_as, regiocontract):
+    contract, url = regiocontract["contract"], f"/beheer/contractdrempels/{regiocontract['contract'].id}"
+    hoorn = login_as(regiocontract["hoorn_cm"])
+    overview = hoorn.get("/beheer/contractdrempels").get_data(as_text=True)
+    assert contract.kenmerk in overview and url not in overview
+    assert hoorn.get(url).status_code == 403
+    assert post_form(hoorn, url, {"aanwezigheid_min_pct": "50", "dagen_geen_presentie": ""},
+                     page_url="/beheer/contractdrempels").status_code == 403
+    assert db.scalar(select(ContractSignaalDrempels)) is None
+
+    regionaal = login_as(regiocontract["regionaal"])
+    assert url in regionaal.get("/beheer/contractdrempels").get_data(as_text=True)
+    assert post_form(regionaal, url, {"aanwezigheid_min_pct": "90", "dagen_geen_presentie": ""}).status_code == 302
+    assert db.scalar(select(ContractSignaalDrempels.aanwezigheid_min_pct)) == 90

@@ -195,6 +195,30 @@ def test_attendance_under_the_condition_and_pip_mismatch_are_findings(db, wereld
     assert "past niet bij de leerroute in het PIP (Z-route)" in teksten["pip"]
 
 
+def test_a_prestatie_after_the_pip_was_withdrawn_is_a_finding_one_before_it_is_not(db, wereld):
+    from tests.factories_chain import PipIntrekkingFactory
+
+    persoon = wereld.verwijzing.inburgeraar
+    PipIntrekkingFactory(pip=persoon.huidige_pip, datum=date(2026, 11, 1))
+    sessie(db, wereld.verwijzing, date(2026, 10, 20), "3")
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, OKT)
+    derive(db, wereld.contract, NOV)
+    oktober = regels_van(db, declaratie_van(db, OKT))[0]
+    november = regels_van(db, declaratie_van(db, NOV))[0]
+    assert not any(b["code"] == "pip" for b in oktober.bevindingen or [])
+    tekst = next(b["tekst"] for b in november.bevindingen if b["code"] == "pip")
+    assert tekst.startswith("Het PIP is ingetrokken per 01-11-2026: op de prestatiedatum ")
+    assert tekst.endswith("was er geen PIP van kracht.")
+
+    # A new PIP version after the withdrawal is in force again: no finding for a later prestatie.
+    PipFactory(inburgeraar=persoon, versie=2, leerroute=Leerroute.B, niveau=NiveauPip.B1)
+    sessie(db, wereld.verwijzing, date(2026, 12, 1), "3")
+    derive(db, wereld.contract, DEC)
+    december = regels_van(db, declaratie_van(db, DEC))[0]
+    assert not any(b["code"] == "pip" for b in december.bevindingen or [])
+
+
 def test_outside_the_verwijzing_and_duplicate_are_findings(db, wereld):
     tweede = VerwijzingFactory(inburgeraar=wereld.verwijzing.inburgeraar, contract=wereld.contract,
                                onderdeel=Onderdeel.B1_ROUTE, beoogde_startdatum=date(2026, 11, 20),

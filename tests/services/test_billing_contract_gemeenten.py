@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from portal.models import ContractBudget, Tarief
-from portal.services import ValidationError
+from portal.models import ContractBudget, PrestatieIndicator, Tarief
+from portal.models.enums import Rol
+from portal.services import NotAllowed, ValidationError
 from portal.services.billing import contracten
+from tests import factories
 
 
 @pytest.fixture
@@ -56,3 +58,50 @@ def test_hoorns_contractmanager_sets_hoorns_own_budget_and_tarief(db, regio):
 def test_the_contractmanager_of_the_whole_contract_sets_every_gemeentes_budget_and_a_tarief_for_all(db, regio):
     assert _budget(db, regio["regionaal"], regio, regio["enkhuizen"]).gemeente_id == regio["enkhuizen"].id
     assert _tarief(db, regio["regionaal"], regio, None).gemeente_id is None
+
+
+def _instellingen(db, user, regio):
+    return contracten.update_contract(db, user, regio["contract"], contracten.ContractInput(
+        inkoopvorm="open_house", declaratieperiode="kwartaal", declaratietermijn_dagen="30"))
+
+
+def _indicator(db, user, regio):
+    return contracten.add_indicator(db, user, regio["contract"], contracten.IndicatorInput(
+        code="NIEUW", naam="Start", onderdeel=regio["contract"].onderdelen[0].value, trigger="start"))
+
+
+@pytest.mark.parametrize("wijziging", [_instellingen, _indicator], ids=["instellingen", "indicator"])
+def test_hoorns_contractmanager_changes_nothing_that_holds_for_enkhuizen_too(db, regio, wijziging):
+    contract = regio["contract"]
+    voor = (contract.inkoopvorm, contract.declaratieperiode, contract.declaratietermijn_dagen)
+    with pytest.raises(NotAllowed):
+        wijziging(db, regio["hoorn_cm"], regio)
+    db.refresh(contract)
+    assert (contract.inkoopvorm, contract.declaratieperiode, contract.declaratietermijn_dagen) == voor
+    assert db.scalars(select(PrestatieIndicator.code).where(PrestatieIndicator.contract_id == contract.id)).all() \
+        == [regio["indicator"].code]
+
+
+def test_the_contractmanager_of_the_whole_contract_changes_its_settings_and_indicators(db, regio):
+    contract = _instellingen(db, regio["regionaal"], regio)
+    assert (contract.declaratieperiode.value, contract.declaratietermijn_dagen) == ("kwartaal", 30)
+    assert _indicator(db, regio["regionaal"], regio).contract_id == contract.id
+
+
+def test_a_beheerder_of_one_of_its_gemeenten_changes_no_contract_wide_setting(db, regio):
+    beheerder = factories.UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[regio["hoorn"]])
+    with pytest.raises(NotAllowed):
+        _instellingen(db, beheerder, regio)
+    beide = factories.UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[regio["hoorn"], regio["enkhuizen"]])
+    assert _instellingen(db, beide, regio).declaratietermijn_dagen == 30
+
+
+def test_hoorns_contractmanager_cannot_set_the_regional_contracts_attendance_thresholds(db, regio):
+    from portal.models import ContractSignaalDrempels
+    from portal.services import drempels
+
+    invoer = drempels.ContractDrempelsInput(aanwezigheid_min_pct="50")
+    with pytest.raises(NotAllowed):
+        drempels.save_contract_drempels(db, regio["hoorn_cm"], regio["contract"], invoer)
+    assert db.scalars(select(ContractSignaalDrempels)).all() == []
+    assert drempels.save_contract_drempels(db, regio["regionaal"], regio["contract"], invoer).aanwezigheid_min_pct == 50

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -94,6 +94,7 @@ def contractdrempels() -> str:
     return render_template(
         "beheer/contractdrempels.html", velden=drempels.CONTRACT_VELDEN,
         overzicht=[drempels.contract_drempels(db.session, c, tabel) for c in contracts],
+        te_wijzigen={c.id for c in contracts if access.may_manage_whole_contract(_actor(), c)},
     )
 
 
@@ -103,6 +104,8 @@ def contractdrempels_contract(contract_id: int) -> str | Response:
     """Change the attendance thresholds agreed in one contract in scope."""
     actor = _actor()
     contract = access.get_contract_or_404(actor, contract_id)
+    if not access.may_manage_whole_contract(actor, contract):
+        abort(403)
     stand = drempels.contract_drempels(db.session, contract)
     form = ContractDrempelsForm(data={
         veld.name: "" if getattr(stand, veld.name) is None else str(getattr(stand, veld.name))

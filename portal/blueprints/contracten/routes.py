@@ -27,9 +27,10 @@ def _actor() -> User:
     return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
-def _contract(contract_id: int) -> Contract:
+def _contract(contract_id: int, *, whole: bool = False) -> Contract:
+    """A contract in scope the actor manages; `whole`: a contract-wide change (`access.may_manage_whole_contract`)."""
     contract = access.get_contract_or_404(_actor(), contract_id)
-    if not access.may_manage_contract(_actor(), contract):
+    if not (access.may_manage_whole_contract if whole else access.may_manage_contract)(_actor(), contract):
         abort(403)
     return contract
 
@@ -56,10 +57,13 @@ def detail(contract_id: int) -> str:
     indicatoren = db.session.scalars(select(PrestatieIndicator).where(PrestatieIndicator.contract_id == contract.id)
                                      .options(selectinload(PrestatieIndicator.tarieven))
                                      .order_by(PrestatieIndicator.code)).all()
-    budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id)).all()
-    # Submitted declaraties of gemeenten in scope, as access.declaraties gives them to gemeente staff.
+    # Budgets and submitted declaraties of the gemeenten in scope only (as access.declaraties gives them to gemeente
+    # staff): on a regional contract one gemeente's contractmanager does not see the others' amounts.
     gemeente_ids = access.gemeenten(_actor()).with_only_columns(Gemeente.id).order_by(None)
+    budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id,
+                                                                ContractBudget.gemeente_id.in_(gemeente_ids))).all()
     return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren,
+                           hele_contract=access.may_manage_whole_contract(_actor(), contract),
                            budget_rijen=_budget_rijen(contract, budgetten, spuk.besteed_per_gemeente_jaar(
                                db.session, contract.id, gemeente_ids)))
 
@@ -82,7 +86,7 @@ def _budget_rijen(contract: Contract, budgetten: list[ContractBudget],
 @roles_required(*CONTRACT_BEHEERDERS)
 def instellingen(contract_id: int) -> str | Response | tuple[str, int]:
     """Inkoopvorm, declaratieperiode and declaratietermijn."""
-    contract = _contract(contract_id)
+    contract = _contract(contract_id, whole=True)
     form = ContractForm(data={"inkoopvorm": contract.inkoopvorm.value,
                               "declaratieperiode": contract.declaratieperiode.value,
                               "declaratietermijn_dagen": contract.declaratietermijn_dagen or ""})
@@ -98,7 +102,7 @@ def instellingen(contract_id: int) -> str | Response | tuple[str, int]:
 @roles_required(*CONTRACT_BEHEERDERS)
 def indicator_nieuw(contract_id: int) -> str | Response | tuple[str, int]:
     """Add a prestatie-indicator."""
-    contract = _contract(contract_id)
+    contract = _contract(contract_id, whole=True)
     form = IndicatorForm()
     form.onderdeel.choices = options([(o.value, o.label) for o in contract.onderdelen], leeg="Kies…")
     done = save_form(form, lambda: contracten.add_indicator(db.session, _actor(), contract,

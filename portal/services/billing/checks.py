@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 from portal.domain import termijnen
 from portal.formatting import datum, procent
 from portal.formatting import uren as fmt_uren
-from portal.models import Contract, Inburgeraar, Pip, Prestatie, PrestatieIndicator, TrajectStart, Verwijzing
+from portal.models import (
+    Contract,
+    Inburgeraar,
+    Pip,
+    PipIntrekking,
+    Prestatie,
+    PrestatieIndicator,
+    TrajectStart,
+    Verwijzing,
+)
 from portal.models.billing import Eenheid
 from portal.services.billing.bulk import Memo, raw, rijen
 from portal.services.billing.rules import periode_tekst
@@ -101,6 +110,7 @@ class _Context:
         self.cumulatief: dict[tuple[int, int], Decimal] = {}
         self.dubbel: set[tuple[int, int, str]] = set()
         self.pip_fout: dict[tuple[int, Any], str | None] = {}
+        self.ingetrokken: dict[int, date] = {}  # inburgeraar -> the date the PIP in force was withdrawn
 
     @classmethod
     def load(cls, session: Session, contract: Contract, prestaties: Sequence[Any], per_uur: set[int]) -> _Context:
@@ -165,6 +175,13 @@ class _Context:
             .where(Pip.inburgeraar_id.in_(personen)).order_by(Pip.inburgeraar_id, Pip.versie)
         ):
             pips[row.inburgeraar_id].append(row)
+        # Only a withdrawal of the latest version counts: a newer version recorded after it is in force again.
+        for iid, versie, ingetrokken in rijen(session,
+            select(Pip.inburgeraar_id, Pip.versie, PipIntrekking.datum)
+            .join(PipIntrekking, PipIntrekking.pip_id == Pip.id).where(Pip.inburgeraar_id.in_(personen))
+        ):
+            if versie == pips[iid][-1].versie:
+                self.ingetrokken[iid] = ingetrokken
         onderdelen = {t.onderdeel for t in self.trajecten.values()}
         memo: dict[tuple[Any, Any, Any], str | None] = {}
         huidige_pip = Inburgeraar.huidige_pip.fget  # the model's own rule: the highest versie
@@ -218,6 +235,10 @@ class _Context:
         fout = self.pip_fout.get((prestatie.inburgeraar_id, ind.onderdeel))
         if fout:
             found.append(_f(PIP, fout))
+        ingetrokken = self.ingetrokken.get(prestatie.inburgeraar_id)
+        if ingetrokken is not None and dag >= ingetrokken:
+            found.append(_f(PIP, f"Het PIP is ingetrokken per {datum(ingetrokken)}: op de prestatiedatum "
+                                 f"{datum(dag)} was er geen PIP van kracht."))
         return found
 
     def _indicator(self, indicator: PrestatieIndicator) -> _Indicator:

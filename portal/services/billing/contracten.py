@@ -52,6 +52,12 @@ def _check(actor: User, contract: Contract) -> None:
         raise NotAllowed
 
 
+def _check_whole(actor: User, contract: Contract) -> None:
+    """Contract-wide changes (settings, indicators) need whoever manages all its gemeenten."""
+    if not access.may_manage_whole_contract(actor, contract):
+        raise NotAllowed
+
+
 # --- contract settings ------------------------------------------------------------------------------
 
 @dataclass
@@ -64,8 +70,9 @@ class ContractInput:
 
 
 def update_contract(session: Session, actor: User, contract: Contract, data: ContractInput) -> Contract:
-    """Change inkoopvorm, declaratieperiode and declaratietermijn; the periode is fixed once declaraties exist."""
-    _check(actor, contract)
+    """Change inkoopvorm, declaratieperiode and declaratietermijn; the periode is fixed once declaraties exist.
+    They hold for all gemeenten of the contract: `access.may_manage_whole_contract`."""
+    _check_whole(actor, contract)
     errors = Errors()
     inkoopvorm = errors.run("inkoopvorm", lambda: parse_choice(Inkoopvorm, data.inkoopvorm, "Kies de inkoopvorm."))
     periode = errors.run("declaratieperiode", lambda: parse_choice(
@@ -113,8 +120,9 @@ SOORT_VAN_TRIGGER = {t: IndicatorSoort.OUTPUT for t in Trigger} | {
 
 
 def add_indicator(session: Session, actor: User, contract: Contract, data: IndicatorInput) -> PrestatieIndicator:
-    """Add a prestatie-indicator to a contract, with the conditions its trigger needs."""
-    _check(actor, contract)
+    """Add a prestatie-indicator to a contract, with the conditions its trigger needs. It holds for all gemeenten
+    of the contract: `access.may_manage_whole_contract`."""
+    _check_whole(actor, contract)
     errors = Errors()
     code = errors.run("code", lambda: parse_text(data.code, "de code", max_length=20))
     naam = errors.run("naam", lambda: parse_text(data.naam, "de naam", max_length=200))
