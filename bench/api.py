@@ -25,9 +25,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench._common import app_with_schema
 from bench.import_presentie import scratch_database, seed
-from portal import create_app
-from portal.config import TestConfig, database_url_from_env
+from portal.config import database_url_from_env
 from portal.extensions import db as portal_db
 from portal.models import ApiClient, Presentie
 from portal.models.base import Base
@@ -111,13 +111,7 @@ def run(use_pg: bool, rows: int, history: int, repeat: int) -> None:
     first_day = today - timedelta(days=history_days + new_days + 2)
     first_new = first_day + timedelta(days=history_days)
     with scratch_database(use_pg) as url:
-        config = TestConfig()
-        config.DATABASE_URL = url
-        config.HUEY_IMMEDIATE = True
-        config.API_RATE_LIMIT = "10000 per minute"
-        app = create_app(config)
-        engine = portal_db.engine
-        Base.metadata.create_all(engine)
+        app, engine = app_with_schema(url, HUEY_IMMEDIATE=True, API_RATE_LIMIT="10000 per minute")
         _baseline_table(engine)
         # Aanbieder 1 with its `deelnemers` started verwijzingen (and an aanbieder 2 without any).
         _email, _secret, people = seed(engine, deelnemers, 0, first_day)

@@ -23,22 +23,17 @@ from __future__ import annotations
 
 import os
 import random
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, func, insert, make_url, select, text
+from sqlalchemy import delete, func, insert, select, text
 
-from bench.regie_scale import _insert_presentie
-from portal import create_app
-from portal.config import TestConfig
+from bench._common import app_with_schema, insert_presentie, run_on_each_database, timed, timed_value, weekdays
 from portal.extensions import db as portal_db
 from portal.models import (
     Aanbieder,
@@ -57,11 +52,9 @@ from portal.models import (
     Verwijzing,
     contract_gemeente,
 )
-from portal.models.base import Base
 from portal.services.billing.derive import derive
 from portal.services.billing.rules import bedrag_cent, periode_uit_code
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 TRAJECTEN = 10_000
 SESSIES_PER_TRAJECT = 100
 GEMEENTEN = 4
@@ -72,18 +65,9 @@ START_EERSTE = date(2026, 7, 1)
 UUR_CENT, START_CENT = 1050, 15000  # fictitious tarieven
 
 
-def _weekdays(start: date, count: int) -> Iterator[date]:
-    day, found = start, 0
-    while found < count:
-        if day.weekday() < 5:
-            yield day
-            found += 1
-        day += timedelta(days=1)
-
-
 def _presentie(plan: list[tuple[int, date]], rng: random.Random) -> Iterator[tuple]:
     for verwijzing_id, start in plan:
-        for datum in _weekdays(start, SESSIES_PER_TRAJECT):
+        for datum in weekdays(start, SESSIES_PER_TRAJECT):
             roll = rng.random()
             hours = ("3.00", "0.00", "0.00") if roll < 0.85 else (
                 ("0.00", "3.00", "0.00") if roll < 0.93 else ("1.50", "0.00", "1.50"))
@@ -138,7 +122,7 @@ def seed(engine: Any) -> int:
         for table, rows in ((Inburgeraar, inburgeraars), (Pip, pips), (Verwijzing, verwijzingen),
                             (TrajectStart, starts)):
             conn.execute(insert(table), rows)
-        return _insert_presentie(conn, _presentie(plan, rng))
+        return insert_presentie(conn, _presentie(plan, rng))
 
 
 BARE_UREN = """
@@ -183,17 +167,8 @@ FLOOR_WRITES = (
 
 def run(url: str, label: str) -> tuple[float, float]:
     """Seed, then time bare SQL, first run and rerun, interleaved; returns (first / bare, rerun / first)."""
-    config = TestConfig()
-    config.DATABASE_URL = url
-    app = create_app(config)
-    engine = portal_db.engine
-    assert engine is not None
-    Base.metadata.create_all(engine)
-    started = time.perf_counter()
-    count = seed(engine)
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
-    seed_time = time.perf_counter() - started
+    app, engine = app_with_schema(url)
+    seed_time, count = timed_value(lambda: _seed_and_analyze(engine))
     params = {"uur_cent": UUR_CENT, "start_cent": START_CENT, "van": PERIODE.van.isoformat(),
               "tot": PERIODE.tot.isoformat()}
 
@@ -278,10 +253,10 @@ def run(url: str, label: str) -> tuple[float, float]:
     created = recreated = 0
     for _ in range(RUNS):
         reset()
-        sql_times.append(_timed(bare_sql))
-        t, created = _timed_value(billing_run)
+        sql_times.append(timed(bare_sql))
+        t, created = timed_value(billing_run)
         first_times.append(t)
-        t, recreated = _timed_value(billing_run)
+        t, recreated = timed_value(billing_run)
         rerun_times.append(t)
         lines, total = regels_total()
         reset()
@@ -333,38 +308,12 @@ def _drop_indexes(cursor: Any, sqlite: bool) -> list[str]:
     return statements + [f'DROP INDEX "{name}"' for (name,) in cursor.fetchall()]
 
 
-def _timed(fn: Any) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
-def _timed_value(fn: Any) -> tuple[float, Any]:
-    started = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - started, value
-
-
-def _sqlite() -> tuple[float, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        return run(f"sqlite:///{Path(tmp) / 'billing_bench.db'}", "SQLite")
-
-
-def _postgres() -> tuple[float, float] | None:
-    name = f"bench_billing_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # no server: report and skip PostgreSQL
-        print(f"[PostgreSQL] skipped: {error.__class__.__name__}")
-        return None
-    try:
-        return run(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), "PostgreSQL")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def _seed_and_analyze(engine: Any) -> int:
+    """The seed, then fresh statistics."""
+    count = seed(engine)
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    return count
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -372,8 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     target is missed."""
     args = argv or []
     only = "postgresql" if "--pg" in args else "sqlite" if "--sqlite" in args else os.environ.get("BENCH_ONLY", "")
-    results = [r for r in (_sqlite() if only != "postgresql" else None,
-                           _postgres() if only != "sqlite" else None) if r is not None]
+    results = run_on_each_database(run, "bench_billing", only)
     if any(first > 2.0 or rerun > 0.5 for first, rerun in results):
         raise SystemExit(1)
 

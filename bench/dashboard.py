@@ -14,25 +14,23 @@ Prints both medians and their ratio; the target is at most 2x. Run: `.venv/bin/p
 
 from __future__ import annotations
 
-import os
-import secrets
-import statistics
 import sys
-import tempfile
-import time
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, make_url, select, text
+from sqlalchemy import func, insert, select, text
 
-from bench.regie_overview import GEMEENTEN, INBURGERAARS, NOW, PG_ADMIN_URL, TODAY, seed
-from portal import create_app
-from portal.config import TestConfig
+from bench._common import (
+    GEMEENTEN,
+    NOW,
+    TODAY,
+    app_with_schema,
+    page_against_bare_sql,
+    run_on_each_database,
+    timed_value,
+)
+from bench.regie_overview import INBURGERAARS, seed
 from portal.domain import perioden
-from portal.extensions import db as portal_db
-from portal.models import Presentie, PresentieWeek, User, UserSession, user_gemeente
-from portal.models.base import Base
-from portal.security import SESSION_KEY
+from portal.models import Presentie, PresentieWeek, User, user_gemeente
 from portal.services import kept_totals
 from portal.services.kpi import KpiFilters
 from portal.services.kpi.gegevens import queries
@@ -72,83 +70,20 @@ def _dag(value: Any) -> Any:
     return as_date(value)
 
 
-def _compiled(engine: Any, query: Any) -> tuple[str, Any]:
-    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    if engine.dialect.name == "sqlite":
-        return str(compiled), tuple(compiled.params[name] for name in compiled.positiontup)
-    return str(compiled), compiled.params
-
-
-def _timed(fn: Any) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
 def run(url: str, label: str) -> float:
     """Seed, warm up and time both; returns the ratio dashboard / bare SQL."""
-    config = TestConfig()
-    config.DATABASE_URL = url
-    app = create_app(config)
-    engine = portal_db.engine
-    assert engine is not None
-    Base.metadata.create_all(engine)
-    started = time.perf_counter()
-    _, count = seed(engine)
-    _add_manager(engine)
-    seed_time = time.perf_counter() - started
+    app, engine = app_with_schema(url)
+    seed_time, (_, count) = timed_value(lambda: _seed_with_manager(engine))
     periode = perioden.jaar(TODAY.year)
 
-    with app.app_context():
-        manager = portal_db.session.get(User, MANAGER_ID)
-        statements = [_compiled(engine, q) for q in
-                      queries(manager, KpiFilters(), list(periode.kwartalen), TODAY).values()]
-        session_id = secrets.token_hex(16)
-        portal_db.session.add(UserSession(id=session_id, user_id=MANAGER_ID))
-        portal_db.session.commit()
-
-    def bare_sql() -> int:
-        raw = engine.raw_connection()
-        try:
-            rows = 0
-            cursor = raw.cursor()
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                rows += len(cursor.fetchall())
-            cursor.close()
-            return rows
-        finally:
-            raw.close()
-
-    client = app.test_client()
-    with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = str(MANAGER_ID)
-        flask_session["_fresh"] = True
-        flask_session[SESSION_KEY] = session_id
-
-    def dashboard() -> int:
-        response = client.get(f"/kpi/?periode={periode.code}")
-        assert response.status_code == 200, response.status_code
-        return len(response.data)
-
-    bare_sql()
-    dashboard()  # warm caches and templates for both
-    if os.environ.get("BENCH_PROFILE"):
-        import cProfile
-        import pstats
-
-        profiler = cProfile.Profile()
-        profiler.runcall(dashboard)
-        pstats.Stats(profiler).sort_stats("cumtime").print_stats(30)
-    sql_times, page_times = [], []
-    for _ in range(RUNS):  # interleaved, so load from other processes hits both alike
-        sql_times.append(_timed(bare_sql))
-        page_times.append(_timed(dashboard))
-    sql_time, page_time = statistics.median(sql_times), statistics.median(page_times)
-    rows, page_bytes = bare_sql(), dashboard()
+    timing = page_against_bare_sql(
+        app, engine, MANAGER_ID,
+        lambda manager: queries(manager, KpiFilters(), list(periode.kwartalen), TODAY).values(),
+        f"/kpi/?periode={periode.code}", RUNS, profile_sort="cumtime", profile_lines=30)
+    sql_time, page_time, rows, page_bytes = timing.sql_time, timing.page_time, timing.sql_rows, timing.page_bytes
     ratio = page_time / sql_time
     print(f"[{label}] seeded {INBURGERAARS} inburgeraars, {count} presentie rows in {seed_time:.1f}s; "
-          f"{len(statements)} queries returning {rows} rows")
+          f"{timing.statements} queries returning {rows} rows")
     print(f"[{label}] bare SQL (median of {RUNS}): {sql_time * 1000:.0f} ms")
     print(f"[{label}] GET /kpi/ (median of {RUNS}): {page_time * 1000:.0f} ms ({page_bytes} bytes)")
     print(f"[{label}] ratio dashboard / bare SQL: {ratio:.2f}x (target <= 2.00x)")
@@ -156,35 +91,16 @@ def run(url: str, label: str) -> float:
     return ratio
 
 
-def _sqlite() -> float:
-    with tempfile.TemporaryDirectory() as tmp:
-        return run(f"sqlite:///{Path(tmp) / 'dashboard_bench.db'}", "SQLite")
-
-
-def _postgres() -> float | None:
-    name = f"bench_kpi_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # no server: report and skip PostgreSQL
-        print(f"[PostgreSQL] skipped: {error.__class__.__name__}")
-        return None
-    try:
-        return run(make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), "PostgreSQL")
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def _seed_with_manager(engine: Any) -> tuple[int, int]:
+    """The regie region, then its contractmanager and kept weekly totals."""
+    seeded = seed(engine)
+    _add_manager(engine)
+    return seeded
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run on SQLite and PostgreSQL (BENCH_ONLY=sqlite|postgresql for one); exit 1 when a ratio exceeds 2x."""
-    only = os.environ.get("BENCH_ONLY", "")
-    ratios = [
-        r for r in (_sqlite() if only != "postgresql" else None, _postgres() if only != "sqlite" else None)
-        if r is not None
-    ]
+    ratios = run_on_each_database(run, "bench_kpi")
     if any(r > 2.0 for r in ratios):
         raise SystemExit(1)
 

@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import resource
-import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -44,9 +42,11 @@ import pyotp
 import xlsxwriter
 from huey.storage import SqliteStorage
 from python_calamine import CalamineWorkbook
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert, make_url, text
 from stdnum.nl import bsn as stdnum_bsn
 
+from bench._common import PG_ADMIN_URL
+from bench._common import scratch_database as bench_scratch_database
 from portal import create_app, tasks
 from portal.config import TestConfig, database_url_from_env
 from portal.extensions import db as portal_db
@@ -67,8 +67,8 @@ from portal.models.base import Base
 from portal.models.enums import AanbiederSoort, Doelgroep, Onderdeel, Rol, VerwijzingStatus
 from portal.services import kept_totals
 from portal.services.auth import hash_password
+from tests.helpers import csrf_token, login_via_form
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 DAYS_PER_ROUND = 50  # each deelnemer gets one row per day; rows / 50 deelnemers upload
 HISTORY_DAYS = 60  # days of existing presence of the uploading deelnemers before the first round
 KLANTREGISSEURS = 4
@@ -79,26 +79,12 @@ COLUMNS = ("verwijzing_id", "datum", "activiteit", "uren_aanwezig", "uren_afwezi
            "uren_afwezig_ongeoorloofd", "reden_afwezig", "geregistreerd_door_id", "created_at", "updated_at")
 
 
-@contextmanager
-def scratch_database(use_pg: bool) -> Iterator[str]:
-    """A SQLite temp file, or a throwaway PostgreSQL database dropped afterwards."""
-    if not use_pg:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.db"
-        return
+def scratch_database(use_pg: bool) -> AbstractContextManager[str]:
+    """A SQLite temp file, or a throwaway PostgreSQL database next to DATABASE_URL (else BENCH_PG_URL)."""
     base = make_url(database_url_from_env() or PG_ADMIN_URL)
     if base.drivername == "postgresql":
         base = base.set(drivername="postgresql+psycopg")
-    name = f"portal_bench_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return bench_scratch_database(use_pg, "portal_bench", base.render_as_string(hide_password=False))
 
 
 def _bsns(count: int) -> list[str]:
@@ -253,22 +239,6 @@ def floor(engine: Any, path: Path, kenmerk_ids: dict[str, int], user_id: int) ->
     return bulk_insert(engine, "presentie_floor", records)
 
 
-def _csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "geen CSRF-token op de pagina"
-    return match.group(1)
-
-
-def login(client: Any, email: str, secret: str) -> None:
-    """Password, then the TOTP code, through the real forms."""
-    token = _csrf(client.get("/inloggen/").get_data(as_text=True))
-    response = client.post("/inloggen/", data={"csrf_token": token, "email": email, "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
-    token = _csrf(client.get("/inloggen/tweede-factor").get_data(as_text=True))
-    response = client.post("/inloggen/tweede-factor", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 302, response.status_code
-
-
 def work_queue() -> int:
     """What a worker does: take every queued job from huey's queue and run it (in the job's app context)."""
     done = 0
@@ -282,7 +252,7 @@ def portal_flow(client: Any, path: Path) -> dict[str, float]:
     """Upload → worker → preview → confirm → worker, over HTTP; seconds per step."""
     phases: dict[str, float] = {}
     started = time.perf_counter()
-    token = _csrf(client.get("/uploads/").get_data(as_text=True))
+    token = csrf_token(client.get("/uploads/").get_data(as_text=True))
     with path.open("rb") as stream:
         response = client.post("/uploads/", data={"csrf_token": token, "soort": "presentie",
                                                   "bestand": (stream, path.name)},
@@ -298,7 +268,7 @@ def portal_flow(client: Any, path: Path) -> dict[str, float]:
     assert "Bevestigen" in preview or "bevestigen" in preview, preview[:2000]
     phases["voorbeeld"] = time.perf_counter() - started
     started = time.perf_counter()
-    response = client.post(f"{location}/bevestigen", data={"csrf_token": _csrf(preview)})
+    response = client.post(f"{location}/bevestigen", data={"csrf_token": csrf_token(preview)})
     assert response.status_code == 302, response.status_code
     work_queue()
     page = client.get(location).get_data(as_text=True)
@@ -367,7 +337,7 @@ def run(use_pg: bool, rows: int, existing: int, repeat: int) -> None:
         opzet = prepare(url, tmp, rows, existing, repeat)
         engine = opzet.engine
         client = opzet.app.test_client()
-        login(client, opzet.email, opzet.secret)
+        login_via_form(client, opzet.email, PASSWORD, opzet.secret)
         kenmerk_ids = {kenmerk: vid for _b, kenmerk, vid in opzet.people}
         print(f"{engine.dialect.name}: {rows:,} rijen per upload in een tabel met {opzet.count:,} rijen, klaargezet "
               f"in {time.perf_counter() - started:.0f} s; belasting machine {os.getloadavg()[0]:.1f}", flush=True)
@@ -437,7 +407,7 @@ def flow_only(url: str, path: str, email: str, secret: str, tmp: str) -> None:
     """The child of --memory: log in and run the flow once on a seeded database."""
     app = configure(url, Path(tmp))
     client = app.test_client()
-    login(client, email, secret)
+    login_via_form(client, email, PASSWORD, secret)
     before = peak_rss_mb()
     phases = portal_flow(client, Path(path))
     print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))

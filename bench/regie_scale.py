@@ -22,55 +22,37 @@ import argparse
 import os
 import random
 import re
-import secrets
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pyotp
-from sqlalchemy import create_engine, event, insert, make_url, text
+from sqlalchemy import event, insert
 
-from portal import create_app
-from portal.config import TestConfig
-from portal.extensions import db as portal_db
-from portal.models import (
-    Aanbieder,
-    Afschalingsverzoek,
-    Contract,
-    ContractOnderdeel,
-    Examenresultaat,
-    Gemeente,
-    Inburgeraar,
-    OmstandighedenMelding,
-    Pip,
-    TrajectStart,
-    User,
-    Verwijzing,
-    contract_gemeente,
-    user_gemeente,
+from bench._common import (
+    GEMEENTEN,
+    NOW,
+    TODAY,
+    app_with_schema,
+    database_label,
+    insert_presentie,
+    insert_region_cases,
+    insert_region_contracts,
+    scratch_database,
+    weekdays,
 )
-from portal.models.base import Base
+from portal.extensions import db as portal_db
+from portal.models import User, user_gemeente
 from portal.services import kept_totals, signalen
 from portal.services.auth import hash_password
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
-AANBIEDERS = 6
 EIGEN_CASELOAD_DEEL = 33  # every 33rd inburgeraar is the measured klantregisseur's own: ~150 of 5,000
-NOW = datetime.now(UTC)
-TODAY = date.today()
 PASSWORD = "regie-scale-benchmark-wachtwoord"  # noqa: S105 - a throwaway account in a scratch database
 GOALS = {"eigen caseload": 40.0, "dossier": 40.0, "alle": 200.0}
-GEMEENTEN = 4
-PRESENTIE_COLUMNS = (
-    "verwijzing_id", "datum", "activiteit", "uren_aanwezig", "uren_afwezig_geoorloofd",
-    "uren_afwezig_ongeoorloofd", "created_at", "updated_at",
-)
 
 
 @dataclass
@@ -87,45 +69,10 @@ class Meting:
         return [t / g for t, g in zip(self.tijden[page], self.tijden["gezond"], strict=True)]
 
 
-def _weekdays(start: date, count: int) -> Iterator[date]:
-    day, found = start, 0
-    while found < count:
-        if day.weekday() < 5:
-            yield day
-            found += 1
-        day += timedelta(days=1)
-
-
-def _insert_presentie(conn: Any, rows: Iterator[tuple]) -> int:
-    """COPY on PostgreSQL, Core executemany in chunks on SQLite."""
-    count = 0
-    if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY presentie ({', '.join(PRESENTIE_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
-        return count
-    # Plain executemany without per-value type processing, in SQLAlchemy's SQLite storage formats.
-    sql = f"INSERT INTO presentie ({', '.join(PRESENTIE_COLUMNS)}) VALUES ({', '.join('?' * len(PRESENTIE_COLUMNS))})"
-    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ")
-    chunk: list[tuple] = []
-    for v_id, datum, activiteit, a, g, o, _created, _updated in rows:
-        chunk.append((v_id, datum.isoformat(), activiteit, a, g, o, stamp, stamp))
-        if len(chunk) == 100_000:
-            conn.exec_driver_sql(sql, chunk)
-            count += len(chunk)
-            chunk = []
-    if chunk:
-        conn.exec_driver_sql(sql, chunk)
-        count += len(chunk)
-    return count
-
-
 def _presentie(plan: list[tuple[int, str]], per_verwijzing: int, rng: random.Random) -> Iterator[tuple]:
     """`per_verwijzing` school days per verwijzing, ending today."""
     first = TODAY - timedelta(days=per_verwijzing * 7 // 5 + 2)
-    days = [d for d in _weekdays(first, per_verwijzing + 3) if d <= TODAY][-per_verwijzing:]
+    days = [d for d in weekdays(first, per_verwijzing + 3) if d <= TODAY][-per_verwijzing:]
     for verwijzing_id, activiteit in plan:
         for datum in days:
             roll = rng.random()
@@ -140,28 +87,7 @@ def seed(engine: Any, inburgeraars: int, rijen: int) -> tuple[str, str, list[int
     totp_secret = pyotp.random_base32()
     email = "regisseur@example.nl"
     with engine.begin() as conn:
-        conn.execute(insert(Gemeente), [
-            {"id": g, "cbs_code": f"{g:04d}", "naam": f"Gemeente {g}", "created_at": NOW, "updated_at": NOW}
-            for g in range(1, GEMEENTEN + 1)
-        ])
-        conn.execute(insert(Aanbieder), [
-            {"id": a, "kvk_nummer": f"{70000000 + a}", "naam": f"Taalschool {a}", "soort": "taal",
-             "actief": True, "created_at": NOW, "updated_at": NOW}
-            for a in range(1, AANBIEDERS + 1)
-        ])
-        conn.execute(insert(Contract), [
-            {"id": a, "kenmerk": f"C-{a:05d}", "naam": f"Contract {a}", "aanbieder_id": a,
-             "startdatum": TODAY - timedelta(days=900), "einddatum": TODAY + timedelta(days=900),
-             "created_at": NOW, "updated_at": NOW}
-            for a in range(1, AANBIEDERS + 1)
-        ])
-        conn.execute(insert(contract_gemeente), [
-            {"contract_id": a, "gemeente_id": g} for a in range(1, AANBIEDERS + 1) for g in range(1, GEMEENTEN + 1)
-        ])
-        conn.execute(insert(ContractOnderdeel), [
-            {"contract_id": a, "onderdeel": o} for a in range(1, AANBIEDERS + 1)
-            for o in ("b1_route", "z_route_taal", "z_route_participatie", "map", "pvt")
-        ])
+        insert_region_contracts(conn)
         conn.execute(insert(User), [
             {"id": 1, "email": email, "naam": "Klantregisseur", "rol": "klantregisseur",
              "password_hash": hash_password(PASSWORD), "totp_secret": totp_secret, "totp_bevestigd": True,
@@ -172,62 +98,12 @@ def seed(engine: Any, inburgeraars: int, rijen: int) -> tuple[str, str, list[int
         conn.execute(insert(user_gemeente), [
             {"user_id": u, "gemeente_id": g} for u in (1, 2) for g in range(1, GEMEENTEN + 1)])
 
-        rows_inb, pips, verwijzingen, starts, plan, eigen = [], [], [], [], [], []
-        verwijzing_id = 0
-        for i in range(1, inburgeraars + 1):
-            z_route = i % 5 == 0
-            own = i % EIGEN_CASELOAD_DEEL == 0
-            if own:
-                eigen.append(i)
-            rows_inb.append({
-                "id": i, "bsn": f"{100000000 + i}", "voornamen": f"Voornaam{i}", "achternaam": f"Achternaam{i:05d}",
-                "geboortedatum": date(1990, 1, 1), "doelgroep": "Asielstatushouder",
-                "gemeente_id": i % GEMEENTEN + 1, "klantregisseur_id": 1 if own else 2,
-                "datum_kennisgeving": TODAY - timedelta(days=500 + i % 300), "created_at": NOW, "updated_at": NOW,
-            })
-            pips.append({
-                "inburgeraar_id": i, "versie": 1, "dagtekening": TODAY - timedelta(days=430 + i % 300),
-                "leerroute": "Z" if z_route else "B", "niveau": "A2" if z_route else "B1",
-                "geschatte_intensiteit": None if z_route else 1200, "created_at": NOW, "updated_at": NOW,
-            })
-            onderdelen = ["z_route_taal"] if z_route else ["b1_route"]
-            if i % 2 == 0:
-                onderdelen.append("map" if i % 4 == 0 else "pvt")
-            for onderdeel in onderdelen:
-                verwijzing_id += 1
-                start = TODAY - timedelta(days=700)
-                verwijzingen.append({
-                    "id": verwijzing_id, "kenmerk": f"V-{verwijzing_id:08d}", "inburgeraar_id": i,
-                    "aanbieder_id": verwijzing_id % AANBIEDERS + 1, "contract_id": verwijzing_id % AANBIEDERS + 1,
-                    "onderdeel": onderdeel, "beoogde_startdatum": start,
-                    "uiterste_einddatum": TODAY + timedelta(days=400), "gecontracteerde_uren": 600,
-                    "status": "gestart", "created_at": NOW, "updated_at": NOW,
-                })
-                starts.append({"verwijzing_id": verwijzing_id, "gerealiseerde_startdatum": start,
-                               "niet_gestart": False, "created_at": NOW, "updated_at": NOW})
-                plan.append((verwijzing_id, {"map": "map_praktijk", "pvt": "pvt"}.get(onderdeel, "taalles_knm")))
-        conn.execute(insert(Inburgeraar), rows_inb)
-        conn.execute(insert(Pip), pips)
-        conn.execute(insert(Verwijzing), verwijzingen)
-        conn.execute(insert(TrajectStart), starts)
-        conn.execute(insert(Examenresultaat), [
-            {"inburgeraar_id": i, "verwijzing_id": None, "onderdeel": "LE", "niveau": "B1", "resultaat": "Geslaagd",
-             "examendatum": TODAY - timedelta(days=20), "bron": "duo", "created_at": NOW, "updated_at": NOW}
-            for i in range(1, inburgeraars + 1, 7)
-        ])
-        conn.execute(insert(Afschalingsverzoek), [
-            {"verwijzing_id": v["id"], "inburgeraar_id": v["inburgeraar_id"], "status": "ingediend",
-             "observaties_aanbieder": "x", "ervaring_inburgeraar": "y", "uren_op_moment": 620,
-             "ingediend_op": NOW, "created_at": NOW, "updated_at": NOW}
-            for v in verwijzingen[::53]
-        ])
-        conn.execute(insert(OmstandighedenMelding), [
-            {"inburgeraar_id": v["inburgeraar_id"], "verwijzing_id": v["id"], "aanbieder_id": v["aanbieder_id"],
-             "soort": "werk", "datum": TODAY - timedelta(days=3), "toelichting": "z", "created_at": NOW,
-             "updated_at": NOW}
-            for v in verwijzingen[::31]
-        ])
-        count = _insert_presentie(conn, _presentie(plan, max(1, rijen // len(plan)), rng))
+        eigen = [i for i in range(1, inburgeraars + 1) if i % EIGEN_CASELOAD_DEEL == 0]
+        start = TODAY - timedelta(days=700)
+        plan = [(verwijzing_id, activiteit) for verwijzing_id, _start, activiteit in insert_region_cases(
+            conn, inburgeraars, lambda i: 1 if i % EIGEN_CASELOAD_DEEL == 0 else 2,
+            lambda: (start, start, TODAY + timedelta(days=400)))]
+        count = insert_presentie(conn, _presentie(plan, max(1, rijen // len(plan)), rng))
     return email, totp_secret, eigen, count
 
 
@@ -285,13 +161,7 @@ class Omgeving:
 
 def prepare(url: str, label: str, inburgeraars: int, rijen: int) -> Omgeving:
     """Seed one size, log in, warm up and count each page's SQL statements."""
-    config = TestConfig()
-    config.DATABASE_URL = url
-    config.WTF_CSRF_ENABLED = False  # type: ignore[attr-defined]
-    app = create_app(config)
-    engine = portal_db.engine
-    assert engine is not None
-    Base.metadata.create_all(engine)
+    app, engine = app_with_schema(url, WTF_CSRF_ENABLED=False)
     started = time.perf_counter()
     email, totp_secret, eigen, count = seed(engine, inburgeraars, rijen)
     with app.app_context():
@@ -355,25 +225,6 @@ def report(omgeving: Omgeving) -> None:
               f"{meting.statements[name]:>3} SQL-statements, {meting.bytes[name] // 1024} KB{ratio}")
 
 
-@contextmanager
-def _database(pg: bool) -> Iterator[tuple[str, str]]:
-    """(url, label) of a scratch database: a SQLite temp file, or a throwaway PostgreSQL database."""
-    if not pg:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'regie_scale.db'}", "SQLite"
-        return
-    name = f"bench_scale_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False), "PostgreSQL"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main(argv: list[str] | None = None) -> None:
     """Both sizes on one database kind, measured in alternating rounds; exit 1 when a goal is missed."""
     parser = argparse.ArgumentParser(prog="python -m bench regie_scale")
@@ -385,8 +236,8 @@ def main(argv: list[str] | None = None) -> None:
     with ExitStack() as stack:
         omgevingen = []
         for rijen in (int(r) for r in args.rijen.split(",")):
-            url, label = stack.enter_context(_database(args.pg))
-            omgevingen.append(prepare(url, label, args.inburgeraars, rijen))
+            url = stack.enter_context(scratch_database(args.pg, "bench_scale"))
+            omgevingen.append(prepare(url, database_label(args.pg), args.inburgeraars, rijen))
         for n in range(args.rondes):  # the sizes take turns, first one way round, then the other
             for omgeving in omgevingen if n % 2 == 0 else reversed(omgevingen):
                 measure_round(omgeving, n)
