@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +20,7 @@ from portal.formatting import datumtijd
 from portal.models import AuditEvent, Gemeente, Inburgeraar, User
 from portal.services import Errors
 from portal.services.validation import parse_bsn, parse_date, parse_id
-from portal.spreadsheets.write import csv_safe, is_formula_like
+from portal.spreadsheets.write import csv_safe, is_formula_like, text_safe_workbook
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 EXPORT_MAX = 100_000  # rows in one export; a longer period is exported in parts (the page says so)
@@ -290,8 +289,7 @@ def as_csv(header: Sequence[str], rows: Iterable[Sequence[str]], preamble: Seque
 def as_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[str]], preamble: Sequence[str] = ()) -> bytes:
     """One sheet with a bold header row; every value is a string cell, never a formula."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = text_safe_workbook(buffer)
     kop = workbook.add_format({"bold": True, "bg_color": "#DDE7F0"})
     sheet = workbook.add_worksheet(title[:31])
     line = 0

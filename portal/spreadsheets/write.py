@@ -30,6 +30,12 @@ LISTS_SHEET = "Keuzelijsten"
 _HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 
 
+def text_safe_workbook(buffer: io.BytesIO) -> xlsxwriter.Workbook:
+    """An in-memory workbook that writes every string as text: never as a formula, a link or a number."""
+    return xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+
+
 def is_formula_like(value: object) -> bool:
     """Whether a spreadsheet program would treat this text as a formula or command."""
     return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
@@ -190,7 +196,7 @@ ERROR_HEADERS = ("Rij", "Kolom", "Waarde", "Wat is er mis en wat moet u doen")
 def errors_xlsx(errors: Iterable[Mapping[str, Any]], bestandsnaam: str) -> bytes:
     """The validation errors of an upload as an xlsx list; every value is written as a string cell."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    workbook = text_safe_workbook(buffer)
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0"})
     sheet = workbook.add_worksheet("Fouten")
     sheet.write_string(0, 0, f"Fouten in {bestandsnaam}", workbook.add_format({"bold": True, "font_size": 13}))

@@ -6,12 +6,10 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-import xlsxwriter
-
 from portal.domain.kpi import KpiResultaat
 from portal.domain.perioden import Periode
 from portal.services.kpi.beleid import Beleidsrapportage
-from portal.spreadsheets.write import is_formula_like
+from portal.spreadsheets.write import is_formula_like, text_safe_workbook
 
 KOLOMMEN = (("Indicator", 34), ("Onderdeel", 60), ("Aantal", 10), ("Van", 10), ("Percentage", 12),
             ("Waarde", 12), ("Eenheid", 12), ("Streefwaarde %", 14), ("Opmerking", 28))
@@ -28,8 +26,7 @@ def kpi_xlsx(
 ) -> bytes:
     """One sheet per table set (the dashboard, or each aanbieder of the comparison) and a sheet with the rules."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = text_safe_workbook(buffer)
     kop = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True})
     pct = workbook.add_format({"num_format": "0.0"})
     euro = workbook.add_format({"num_format": "#,##0.00"})
@@ -95,8 +92,7 @@ def _sheetnaam(naam: str, gebruikt: set[str]) -> str:
 def beleid_xlsx(rapport: Beleidsrapportage) -> bytes:
     """The beleidsrapportage as one sheet of count tables plus the key indicators; aggregates only."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = text_safe_workbook(buffer)
     kop = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True})
     vet = workbook.add_format({"bold": True})
     pct = workbook.add_format({"num_format": "0.0"})

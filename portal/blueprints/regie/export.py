@@ -6,10 +6,8 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-import xlsxwriter
-
 from portal.services.signalen import CaseCijfers
-from portal.spreadsheets.write import is_formula_like
+from portal.spreadsheets.write import is_formula_like, text_safe_workbook
 
 KOLOMMEN = (
     ("Achternaam", 24), ("Voornamen", 24), ("Gemeente", 18), ("Klantregisseur", 22), ("Doelgroep", 26),
@@ -27,10 +25,7 @@ def _tekst(value: object) -> str:
 def caseload_xlsx(cases: Sequence[CaseCijfers], *, peildatum: date) -> bytes:
     """One row per inburgeraar with its signals; nothing in the file can become a live formula."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                 "strings_to_numbers": False},
-    )
+    workbook = text_safe_workbook(buffer)
     kop = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True})
     datum_fmt = workbook.add_format({"num_format": "dd-mm-yyyy"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})

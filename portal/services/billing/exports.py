@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import xlsxwriter
 from sqlalchemy import case, extract, func, select
 from sqlalchemy.orm import Session
 
@@ -30,7 +29,7 @@ from portal.models import (
 )
 from portal.models.billing import DeclaratieStatus, RegelStatus, Voorziening, voorziening_van
 from portal.services.billing.spuk import InburgeraarKosten
-from portal.spreadsheets.write import csv_safe
+from portal.spreadsheets.write import csv_safe, text_safe_workbook
 
 # What each decision is called in the retour message.
 _STATUS_325 = {RegelStatus.INGEDIEND: "in_behandeling", RegelStatus.GOEDGEKEURD: "toegekend",
@@ -159,8 +158,7 @@ XLSX_KOLOMMEN = ("Regel", "Verwijzing", "Indicator", "Omschrijving", "Periode", 
 def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
     """The declaratie as a workbook: numbers as numbers, every text as a string cell (never a formula)."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = text_safe_workbook(buffer)
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0"})
     money = workbook.add_format({"num_format": "#,##0.00"})
     sheet = workbook.add_worksheet("Declaratie")
@@ -304,8 +302,7 @@ def spuk_inburgeraars_xlsx(rijen: list[InburgeraarKosten]) -> bytes:
     """The same as a workbook in euros, with a second sheet per year: the SPUK tranche against approved cost.
     Every text is a string cell, never a formula."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False, "strings_to_numbers": False})
+    workbook = text_safe_workbook(buffer)
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0"})
     money = workbook.add_format({"num_format": "#,##0.00"})
     sheet = workbook.add_worksheet("Per inburgeraar")
