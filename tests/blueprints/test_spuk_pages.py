@@ -49,32 +49,28 @@ def test_contractmanager_sees_costs_per_voorziening_and_per_inburgeraar(app_ctx,
     assert client.get("/declaraties/kosten/inburgeraars?gemeente=999999").status_code == 404
 
 
-def test_the_contract_page_shows_budget_against_spent(app_ctx, db, wereld, login_as):  # noqa: F811
+def _budgetrij(db, wereld, login_as, bedrag: str) -> str:  # noqa: F811
+    """The contract page's Hoorn 2026 budget row after € 37,50 was declared and approved against `bedrag`."""
     gemeente = wereld.contract.gemeenten[0]
     contracten.set_budget(db, wereld.manager, wereld.contract, contracten.BudgetInput(
-        gemeente_id=str(gemeente.id), jaar="2026", bedrag="€ 1.000"))
+        gemeente_id=str(gemeente.id), jaar="2026", bedrag=bedrag))
     sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
     derive(db, wereld.contract, NOV)
     _indienen_en_goedkeuren(db, wereld, NOV)
     db.commit()
     page = login_as(wereld.manager).get(f"/contracten/{wereld.contract.id}").get_data(as_text=True)
     rij = page[page.index("Hoorn 2026"):]
-    rij = rij[:rij.index("</tr>")]
+    return rij[:rij.index("</tr>")]
+
+
+def test_the_contract_page_shows_budget_against_spent(app_ctx, db, wereld, login_as):  # noqa: F811
+    rij = _budgetrij(db, wereld, login_as, "€ 1.000")
     assert [
         cel.split(">")[-1] for cel in rij.split("</td>")[:-1]] == ["€ 1.000,00", "€ 37,50", "€ 37,50", "€ 962,50"]
 
 
 def test_an_exceeded_budget_says_by_how_much_without_a_double_negative(app_ctx, db, wereld, login_as):  # noqa: F811
-    gemeente = wereld.contract.gemeenten[0]
-    contracten.set_budget(db, wereld.manager, wereld.contract, contracten.BudgetInput(
-        gemeente_id=str(gemeente.id), jaar="2026", bedrag="€ 30"))
-    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
-    derive(db, wereld.contract, NOV)
-    _indienen_en_goedkeuren(db, wereld, NOV)
-    db.commit()
-    page = login_as(wereld.manager).get(f"/contracten/{wereld.contract.id}").get_data(as_text=True)
-    rij = page[page.index("Hoorn 2026"):]
-    rij = rij[:rij.index("</tr>")]
+    rij = _budgetrij(db, wereld, login_as, "€ 30")
     assert "€ 7,50 overschreden" in rij and "−€" not in rij
 
 
