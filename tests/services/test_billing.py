@@ -14,6 +14,7 @@ from portal.models import (
     AuditEvent,
     Declaratie,
     DeclaratieRegel,
+    Gemeente,
     Melding,
     MeldingSoort,
     Presentie,
@@ -340,20 +341,27 @@ def test_other_triggers_make_prestaties_once(db, wereld, trigger, extra):
     assert [(p.periode, p.prestatiedatum, p.aantal) for p in prestaties] == [(*expected, Decimal(1))]
 
 
-def test_the_gemeente_of_residence_on_the_prestatiedatum_pays(db, wereld):
-    """A move on 16-11: October's hours go to the old gemeente's declaratie, those after the move to the new one."""
+def verhuisd_naar_medemblik(db, wereld) -> Gemeente:
+    """The inburgeraar moves from Hoorn to Medemblik (also on the contract) on 16-11, with 2 hours on 20-10 and
+    3 on 20-11, and October and November are derived; returns Medemblik."""
     from tests.factories_chain import VerhuizingFactory
 
     persoon = wereld.verwijzing.inburgeraar
-    oud = persoon.gemeente
     nieuw = GemeenteFactory(naam="Medemblik", cbs_code="0420")
     wereld.contract.gemeenten.append(nieuw)
-    VerhuizingFactory(inburgeraar=persoon, van_gemeente=oud, naar_gemeente=nieuw, datum=date(2026, 11, 16))
+    VerhuizingFactory(inburgeraar=persoon, van_gemeente=persoon.gemeente, naar_gemeente=nieuw,
+                      datum=date(2026, 11, 16))
     persoon.gemeente = nieuw
     sessie(db, wereld.verwijzing, date(2026, 10, 20), "2")
     sessie(db, wereld.verwijzing, date(2026, 11, 20), "3")
     derive(db, wereld.contract, OKT)
     derive(db, wereld.contract, NOV)
+    return nieuw
+
+
+def test_the_gemeente_of_residence_on_the_prestatiedatum_pays(db, wereld):
+    """A move on 16-11: October's hours go to the old gemeente's declaratie, those after the move to the new one."""
+    verhuisd_naar_medemblik(db, wereld)
     per_gemeente = {d.gemeente.naam: [r.bedrag_cent for r in regels_van(db, d)]
                     for d in db.scalars(select(Declaratie))}
     assert per_gemeente == {"Hoorn": [2500], "Medemblik": [3750]}

@@ -22,7 +22,7 @@ from portal.services.billing import declaraties as dcl
 from portal.services.billing.derive import derive
 from portal.services.billing.rules import periode_uit_code
 from tests.factories import GemeenteFactory, PrestatieIndicatorFactory, TariefFactory, TrajectStartFactory, UserFactory
-from tests.services.test_billing import Wereld, sessie, wereld  # noqa: F401 - the fixture
+from tests.services.test_billing import Wereld, sessie, verhuisd_naar_medemblik, wereld  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -99,19 +99,10 @@ def test_gezinsmigrant_and_unknown_year_of_huisvesting():
 
 
 def test_after_a_move_each_gemeente_sees_the_costs_it_paid_for_the_person(db, wereld):  # noqa: F811
-    from tests.factories_chain import VerhuizingFactory
-
     persoon = wereld.verwijzing.inburgeraar
     oud = persoon.gemeente
-    nieuw = GemeenteFactory(naam="Medemblik", cbs_code="0420")
-    wereld.contract.gemeenten.append(nieuw)
+    nieuw = verhuisd_naar_medemblik(db, wereld)
     wereld.manager.gemeenten.append(nieuw)
-    VerhuizingFactory(inburgeraar=persoon, van_gemeente=oud, naar_gemeente=nieuw, datum=date(2026, 11, 16))
-    persoon.gemeente = nieuw
-    sessie(db, wereld.verwijzing, date(2026, 10, 20), "2")
-    sessie(db, wereld.verwijzing, date(2026, 11, 20), "3")
-    derive(db, wereld.contract, OKT)
-    derive(db, wereld.contract, NOV)
     _indienen_en_goedkeuren(db, wereld, OKT)
     _indienen_en_goedkeuren(db, wereld, NOV)
     ids = _ids(wereld.manager)
