@@ -25,6 +25,8 @@ _UITLIJNING = """kop => {
 
 def column_alignment(page, kop: str) -> list[str]:
     """The alignments (text-align, computed) of the column headed `kop` in the page's table: heading and cells."""
+    # After a click the heading can be there before the stylesheet is: measure the page as it is shown.
+    page.wait_for_load_state("load")
     return page.evaluate(_UITLIJNING, kop)
 
 
