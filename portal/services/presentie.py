@@ -233,7 +233,10 @@ def _load_verwijzingen(
     query = statements.per_user(f"presentie.verwijzingen.{named}", actor, build)
     by_id: dict[int, _VerwijzingInfo] = {}
     by_kenmerk: dict[str, _VerwijzingInfo] = {}
-    for row in session.execute(query, {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}):
+    # Core execution on the session's connection (plain rows, no ORM result machinery; hence the flush).
+    session.flush()
+    params = {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}
+    for row in session.connection().execute(query, params):
         info = _VerwijzingInfo(*row[:9], niet_gestart=bool(row[9]))
         by_id[info.id] = info
         by_kenmerk[info.kenmerk.upper()] = info
