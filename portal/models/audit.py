@@ -4,26 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, utcnow
 
 
 class AuditEvent(Base):
-    """One read or change of personal data, or one security event; never updated or deleted."""
+    """One read or change of personal data, or one security event; never updated or deleted.
+
+    The ids of the actor, API client and inburgeraar are plain indexed values, not foreign keys: the trail is
+    evidence that must outlive what it names (an inburgeraar erased after the retention period, a removed
+    account or client) and still answer who saw or changed which inburgeraar (migration 0023a)."""
 
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(index=True)
     # Set instead of actor_id when a provider's or gemeente's system acted through the API.
-    api_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"), index=True)
+    api_client_id: Mapped[int | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(40))
-    inburgeraar_id: Mapped[int | None] = mapped_column(ForeignKey("inburgeraar.id"), index=True)
+    inburgeraar_id: Mapped[int | None] = mapped_column(index=True)
     result: Mapped[str] = mapped_column(String(20))
     origin: Mapped[str] = mapped_column(String(80))
     # Field names and non-personal facts only; never a BSN, name or health detail.
