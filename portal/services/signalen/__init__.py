@@ -8,6 +8,7 @@ means the same everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -35,6 +36,7 @@ from portal.services.signalen.metrics import (
 )
 from portal.services.signalen.regels import (
     SIGNAAL_SOORTEN,
+    SIGNALERENDE_STATUSSEN,
     Ernst,
     Signaal,
     regel_aanwezigheid,
@@ -47,6 +49,7 @@ ALLE = Filters()  # no filter: the whole caseload in scope
 __all__ = [
     "OPEN_STATUSSEN",
     "SIGNAAL_SOORTEN",
+    "SIGNALERENDE_STATUSSEN",
     "CaseCijfers",
     "DrempelTabel",
     "Drempels",
@@ -66,6 +69,7 @@ __all__ = [
     "met_signaal",
     "presentie_per_verwijzing",
     "regel_aanwezigheid",
+    "signaalvolgorde",
     "signalen_voor",
     "uren_norm",
     "verwijzing_cijfers",
@@ -87,6 +91,19 @@ def caseload(
         for case_ in cases:
             case_.signalen = signalen_voor(case_, tabel, today)
     return cases
+
+
+def signaalvolgorde(
+    session: Session, user: User, *, today: date | None = None, filters: Filters = ALLE,
+    tabel: DrempelTabel | None = None,
+) -> list[CaseCijfers]:
+    """Every case in scope that matches the filters with its signals, to order or filter the caseload by them.
+
+    Read with only the verwijzingen that can signal (SIGNALERENDE_STATUSSEN) and their presence: the signals are
+    those of `caseload`, but a case's finished verwijzingen are missing from its figures, so the rows that are
+    shown get their full figures from `met_cijfers`."""
+    return caseload(session, user, today=today, filters=replace(filters, verwijzing_statussen=SIGNALERENDE_STATUSSEN),
+                    tabel=tabel)
 
 
 def caseload_rijen(

@@ -172,6 +172,8 @@ class Filters:
     zoek: str | None = None
     inburgeraar_id: int | None = None
     inburgeraar_ids: Any = None  # an expanding bindparam: these cases only (one page of the overview)
+    # Only verwijzingen with these statuses and their presence (the signal order's pass: regels.SIGNALERENDE_STATUSSEN).
+    verwijzing_statussen: tuple[VerwijzingStatus, ...] | None = None
 
 
 def aanwezigheid_venster(today: date) -> date:
@@ -355,6 +357,9 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
         access.afschalingsverzoeken(user).where(Afschalingsverzoek.status == AfschalingStatus.INGEDIEND),
         Afschalingsverzoek, scope_ids, func.count(), func.min(Afschalingsverzoek.ingediend_op),
     )
+    if filters.verwijzing_statussen is not None:
+        verwijzing_ids = verwijzing_ids.where(Verwijzing.status.in_(filters.verwijzing_statussen))
+        verwijzingen = verwijzingen.where(Verwijzing.status.in_(filters.verwijzing_statussen))
     return {
         "cases": cases,
         "verwijzingen": verwijzingen,
