@@ -25,13 +25,11 @@ from portal.spreadsheets.write import XLSX_MIMETYPE
 add_nav_item("regie.index", "Regie", CASE_READERS, description="caseload met signalen", order=5)
 
 
-def _caseload(
-    args: OverzichtArgs, today: date, *, signaalvolgorde: bool = False, tabel: signalen.DrempelTabel | None = None
-) -> list[signalen.CaseCijfers]:
+def _caseload(args: OverzichtArgs, today: date, *, signaalvolgorde: bool = False) -> list[signalen.CaseCijfers]:
     """The user's cases with signals, filtered and sorted as asked; with `signaalvolgorde` without the figures of
     finished verwijzingen (signalen.signaalvolgorde: for ordering a page whose rows are completed afterwards)."""
     laden = signalen.signaalvolgorde if signaalvolgorde else signalen.caseload
-    cases = laden(db.session, current_user, today=today, filters=args.filters(current_user), tabel=tabel)
+    cases = laden(db.session, current_user, today=today, filters=args.filters(current_user))
     if args.signaal:
         cases = signalen.met_signaal(cases, [args.signaal])
     return sort_cases(cases, args.sort)
@@ -61,17 +59,16 @@ def index() -> str:
     # The collector stays off until only the page's rows are left: the rest of the caseload is freed by
     # reference counting, so no collection has to walk thousands of cases that are about to go anyway.
     with gc_paused():
-        tabel = signalen.load_drempels(db.session)
         if args.naar_signalen:
-            # Every case's signals decide order and selection; only the page shown gets its full figures.
-            cases = _caseload(args, today, signaalvolgorde=True, tabel=tabel)
+            # Every case's signals decide order and selection; only the page shown gets its finished verwijzingen.
+            page = paginate_list(_caseload(args, today, signaalvolgorde=True), number, args=args.as_dict())
+            signalen.met_afgesloten_verwijzingen(db.session, current_user, page.items, today=today)
         else:
             # Sorted on a column of the case itself: the cases' own rows decide the order and the page, and only
             # the page shown gets its verwijzingen, figures and signals (the same queries and rules, for its ids).
-            cases = sort_cases(signalen.caseload_rijen(
-                db.session, current_user, today=today, filters=args.filters(current_user)), args.sort)
-        page = paginate_list(cases, number, args=args.as_dict())
-        page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today, tabel=tabel)
+            rijen = signalen.caseload_rijen(db.session, current_user, today=today, filters=args.filters(current_user))
+            page = paginate_list(sort_cases(rijen, args.sort), number, args=args.as_dict())
+            page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
     return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
 
 
