@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from typing import Any
+
+from flask import Flask, Response, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import ColumnElement, Select
 
 from portal import audit, database
 from portal.extensions import db, login_manager
@@ -31,8 +34,53 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+# Per-user values that the layout of a full page shows (the meldingen badge): blueprints register a column
+# correlated to User.id, read in the login's own statement on full page loads (see add_header_value).
+_header_columns: dict[str, ColumnElement[Any]] = {}
+_login_statements: dict[bool, Select[Any]] = {}
+
+
+def add_header_value(name: str, column: ColumnElement[Any]) -> None:
+    """Read `column` (correlated to User.id) with the login on full page loads; header_value(name) then has it."""
+    _header_columns[name] = column
+    _login_statements.clear()
+
+
+def header_value(name: str) -> Any:
+    """The value read with this request's login, or None when it was not (htmx fragments, POST, forgotten)."""
+    return g.get("_header_values", {}).get(name) if has_request_context() else None
+
+
+def forget_header_value(name: str) -> None:
+    """After the request changed what a header value counts (a melding marked read): read it again when shown."""
+    if has_request_context():
+        g.get("_header_values", {}).pop(name, None)
+
+
+def _full_page() -> bool:
+    """Whether this request renders a whole page with its header (not an htmx fragment, not a form post)."""
+    return request.method == "GET" and (
+        request.headers.get("HX-Request") != "true" or request.headers.get("HX-History-Restore-Request") == "true")
+
+
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    """The user and its server-side session in one statement (plus the header's values on full pages)."""
+    if not user_id.isdigit():
+        return None
+    with_header = has_request_context() and _full_page() and bool(_header_columns)
+    statement = _login_statements.get(with_header)
+    if statement is None:
+        statement = _login_statements[with_header] = auth.login_statement(
+            *(_header_columns.values() if with_header else ()))
+    row = auth.load_login(db.session, statement, int(user_id), session.get(SESSION_KEY))
+    if row is None:
+        return None
+    # Held for the request: the identity map keeps objects only while referenced, and the session check gets it
+    # from there without a query of its own.
+    g._login_session = row[1]
+    if with_header:
+        g._header_values = dict(zip(_header_columns, row[2:], strict=True))
+    return row[0]
 
 
 def _set_origin() -> None:
@@ -43,8 +91,9 @@ def _enforce_server_side_session() -> Response | None:
     """A cookie alone is not enough: its session must exist, be unrevoked, recently used and not too old."""
     if request.endpoint == "static":
         return None
-    # Its own short transaction, without the SQLite write lock unless the session needs refreshing or ending:
-    # a POST's view then holds the lock only for its own work (portal/database.py).
+    # Reads first, without the SQLite write lock unless the session needs refreshing or ending. A POST ends this
+    # transaction, so its view holds the lock only for its own work (portal/database.py); a GET that wrote nothing
+    # goes on reading in it, without a commit of its own.
     with database.reading_first():
         if not current_user.is_authenticated:
             return None
@@ -52,7 +101,8 @@ def _enforce_server_side_session() -> Response | None:
             db.session, session.get(SESSION_KEY), current_user.id, current_app.config["IDLE_TIMEOUT_MINUTES"],
             activity=request.headers.get(POLL_HEADER) != "1", max_hours=current_app.config["SESSION_MAX_HOURS"],
         )
-        db.session.commit()
+        if not valid or request.method not in database.SAFE_METHODS or db.session.dirty or db.session.new:
+            db.session.commit()
     if valid:
         if request.method not in database.SAFE_METHODS:
             database.read_after_write()  # once the view's write is committed, rendering the answer needs no lock

@@ -448,3 +448,38 @@ def test_two_requests_with_the_same_code_cannot_both_succeed(app_ctx, app: Flask
                    .execution_options(synchronize_session=False))
         assert user.totp_last_step == 0
         assert auth.verify_totp(db, user, code, policy) is False
+
+
+def test_a_page_reads_its_login_in_one_statement_and_refreshes_the_session_at_most_once_a_minute(
+        app: Flask, client: FlaskClient, db):
+    """The user, its server-side session and the header's count are one SELECT; within a minute of the last
+    refresh a page writes nothing, after it the new last-seen moment is stored (and counts for the idle timeout)."""
+    from sqlalchemy import event
+
+    from portal.extensions import db as portal_db
+
+    user = UserFactory(email="eenmaal@gemeente.nl")
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if "user_session" in statement:
+            seen.append(" ".join(statement.split()))
+
+    with time_machine.travel(START, tick=False) as traveller:
+        login_via_form(client, "eenmaal@gemeente.nl", factories.PASSWORD, user.totp_secret)
+        sid = _session_data(app, _cookie(client))["sid"]
+        event.listen(portal_db.engine, "before_cursor_execute", capture)
+        try:
+            traveller.shift(timedelta(seconds=50))
+            assert client.get("/").status_code == 200
+            within_a_minute = list(seen)
+            seen.clear()
+            traveller.shift(timedelta(seconds=20))  # 70 s after the login's own last-seen moment
+            assert client.get("/").status_code == 200
+        finally:
+            event.remove(portal_db.engine, "before_cursor_execute", capture)
+    assert len(within_a_minute) == 1 and within_a_minute[0].startswith("SELECT")
+    assert "LEFT OUTER JOIN user_session" in within_a_minute[0] and "FROM melding" in within_a_minute[0]
+    assert [s.split()[0] for s in seen] == ["SELECT", "UPDATE"]
+    db.expire_all()
+    assert db.get(UserSession, sid).last_seen_at.replace(tzinfo=UTC) == START + timedelta(seconds=70)

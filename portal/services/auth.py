@@ -6,11 +6,12 @@ import functools
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -163,6 +164,28 @@ def start_session(session: Session, user: User) -> UserSession:
     return user_session
 
 
+REFRESH_AFTER_SECONDS = 60  # last_seen_at is written at most once a minute per session
+
+
+def login_statement(*per_user: ColumnElement[Any]) -> Select[Any]:
+    """One statement for a request's login: the user, its server-side session (only when that id belongs to this
+    user; loaded into the identity map, so session_is_valid reads it without a query of its own) and any extra
+    per-user columns (correlated to User.id, such as the header's unread count). Parameters: user_id, session_id.
+
+    Build it once and execute it with load_login.
+    """
+    return (
+        select(User, UserSession, *per_user)
+        .outerjoin(UserSession, and_(UserSession.id == bindparam("session_id"), UserSession.user_id == User.id))
+        .where(User.id == bindparam("user_id"))
+    )
+
+
+def load_login(session: Session, statement: Select[Any], user_id: int, session_id: str | None) -> Row[Any] | None:
+    """The row (user, its session or None, extra columns…) of login_statement, or None for an unknown user."""
+    return session.execute(statement, {"user_id": user_id, "session_id": session_id or ""}).first()
+
+
 def session_is_valid(
     session: Session, session_id: str | None, user_id: int, idle_minutes: int, *, activity: bool = True,
     max_hours: float | None = None,
@@ -184,10 +207,10 @@ def session_is_valid(
         user_session.revoked_at = now
         session.flush()
         return False
-    # Writing on every request would serialise SQLite; a minute's precision is plenty for idle checks.
-    if activity and now - _as_utc(user_session.last_seen_at) > timedelta(seconds=60):
+    # Writing on every request would serialise SQLite; a minute's precision is plenty for idle checks. The refresh
+    # is left pending (the caller commits when the session has changes), so a request sees whether it wrote.
+    if activity and now - _as_utc(user_session.last_seen_at) > timedelta(seconds=REFRESH_AFTER_SECONDS):
         user_session.last_seen_at = now
-        session.flush()
     return True
 
 

@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
 from portal.domain import normen
-from portal.models import Inburgeraar, IntakeGegevens, User, Verwijzing
+from portal.models import Inburgeraar, IntakeGegevens, Pip, User, Verwijzing
+from portal.models.pip_intrekking import PipIntrekking  # noqa: F401 - declares Pip.intrekking
 from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
 from portal.services import resultaten, signalen, statements, tijdlijn, totals
 
@@ -98,13 +99,45 @@ def _case(session: Session, user: User, inburgeraar: Inburgeraar, today: date) -
     return case_
 
 
+@dataclass(frozen=True)
+class Geopend:
+    """The inburgeraar of a case page, loaded through the user's scope with what the page shows of it."""
+
+    inburgeraar: Inburgeraar
+    intake: IntakeGegevens | None  # only for who may see it (portal.access.may_see_intake), else never read
+
+
+def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | None:
+    """The inburgeraar in the user's scope (portal.access.inburgeraars), or None; in one statement with its
+    gemeente, klantregisseur and intake (when the user may see it), and its PIP versions with their withdrawals
+    in a second, so neither the page nor the timeline loads them one by one."""
+
+    def build() -> object:
+        query = (
+            access.inburgeraars(user).where(Inburgeraar.id == bindparam("inburgeraar_id"))
+            .options(joinedload(Inburgeraar.gemeente), joinedload(Inburgeraar.klantregisseur),
+                     selectinload(Inburgeraar.pips).joinedload(Pip.intrekking))
+        )
+        if access.may_see_intake(user):
+            query = query.add_columns(IntakeGegevens).outerjoin(
+                IntakeGegevens, IntakeGegevens.inburgeraar_id == Inburgeraar.id)
+        return query.limit(1)
+
+    row = session.execute(statements.per_user("dossier.inburgeraar", user, build),
+                          {"inburgeraar_id": inburgeraar_id}).first()
+    if row is None:
+        return None
+    return Geopend(row[0], row[1] if len(row) > 1 else None)
+
+
 def read(
-    session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None, tijdlijn_pagina: int = 1
+    session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None, tijdlijn_pagina: int = 1,
+    intake: IntakeGegevens | None = None,
 ) -> Dossier:
     """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'.
 
     Page 1 of the timeline holds every event and the presence of the last weeks (the chart's weeks, one query);
-    further pages hold older presence weeks only.
+    further pages hold older presence weeks only. `intake` is what open_case loaded (only for who may see it).
     """
     today = today or clock.today()
     tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
@@ -129,9 +162,8 @@ def read(
         gebeurtenissen = sorted([*tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
                                  *tijdlijn.presentie_correcties(session, inburgeraar.id, vanaf, tot, today)],
                                 key=lambda e: e.moment, reverse=True)
-    intake = None
-    if access.may_see_intake(user):
-        intake = session.scalar(select(IntakeGegevens).where(IntakeGegevens.inburgeraar_id == inburgeraar.id))
+    if not access.may_see_intake(user):
+        intake = None
     totalen = totals.for_inburgeraar(session, user, inburgeraar, today)
     ouder = tijdlijn.heeft_presentie_voor(session, user, ids, vanaf)
     # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write

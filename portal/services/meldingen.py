@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal import access, events
@@ -315,6 +315,12 @@ def unread_count(session: Session, user: User) -> int:
 # Asked on every full page (the header's badge): built once.
 _UNREAD = select(func.count()).select_from(Melding).where(Melding.user_id == bindparam("user_id"),
                                                           Melding.read_at.is_(None))
+
+
+def unread_column() -> ColumnElement[int]:
+    """The unread count as a column correlated to User.id: read with the login on full pages (the header badge)."""
+    return (select(func.count()).select_from(Melding)
+            .where(Melding.user_id == User.id, Melding.read_at.is_(None)).scalar_subquery())
 
 
 def get_own(session: Session, user: User, melding_id: int) -> Melding | None:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, Select, bindparam, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from portal import access
 from portal.domain import afronding
@@ -35,7 +35,6 @@ from portal.models import (
     Verwijzing,
     Voortgangsrapportage,
 )
-from portal.models.pip_intrekking import PipIntrekking
 from portal.models.resultaat import AfschalingStatus
 from portal.services import statements
 from portal.services.kept_totals import week_start
@@ -243,9 +242,8 @@ def tijdlijn(
         reden = f" Reden: {pip.reden_wijziging}" if pip.reden_wijziging else ""
         events.append(Gebeurtenis(pip.dagtekening, "PIP", f"PIP versie {pip.versie} vastgesteld: "
                                   f"{pip.leerroute.label}{niveau}.{reden}", GEMEENTE, tijdstip=pip.created_at))
-    intrekkingen = select(PipIntrekking).where(PipIntrekking.inburgeraar_id == inburgeraar.id) \
-        .options(joinedload(PipIntrekking.pip))
-    for intrekking in session.scalars(intrekkingen):
+    # Withdrawals hang off their PIP version (one each): portal.services.dossier.open_case loads them with the PIPs.
+    for intrekking in (pip.intrekking for pip in inburgeraar.pips if pip.intrekking is not None):
         events.append(Gebeurtenis(intrekking.datum, "PIP", f"PIP versie {intrekking.pip.versie} ingetrokken per "
                                   f"{datum(intrekking.datum)}. Reden: {intrekking.reden}", GEMEENTE,
                                   tijdstip=intrekking.created_at))

@@ -404,3 +404,48 @@ def test_verwijzing_form_errors_on_fields(login_as, db, regisseur, hoorn, amina)
     assert "kwartieren" in response.text
     assert 'value="12,3"' in response.text
     assert db.scalar(select(Verwijzing.id)) is None
+
+
+# --- what the case page costs: statements per view, none while rendering ----------------------------
+
+def _queries_of_case_page(client, url: str) -> list[str]:
+    """The SELECT and INSERT statements of one case page view (transaction control left out)."""
+    from sqlalchemy import event
+
+    from portal.extensions import db as portal_db
+
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")):
+            seen.append(" ".join(statement.split()))
+
+    event.listen(portal_db.engine, "before_cursor_execute", capture)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(portal_db.engine, "before_cursor_execute", capture)
+    return seen
+
+
+def test_the_case_page_reads_in_a_fixed_number_of_statements_and_none_while_rendering(login_as, db, dossier_case):
+    """The login with its session and the header's unread count is one statement; the inburgeraar with its gemeente,
+    klantregisseur and intake one, its PIP versions with their withdrawals one: more PIP versions, withdrawals or
+    meldingen cost nothing extra, and the template loads nothing (the audit event is the last statement)."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    case = dossier_case
+    IntakeGegevensFactory(inburgeraar=case.inburgeraar)
+    client = login_as(case.klantregisseur)
+    client.get(_case_url(case))  # the first view of the day builds its statements
+    before = _queries_of_case_page(client, _case_url(case))
+
+    tweede = PipFactory(inburgeraar=case.inburgeraar, versie=2, dagtekening=TODAY - timedelta(days=10))
+    PipIntrekkingFactory(pip=tweede, inburgeraar_id=case.inburgeraar.id, datum=TODAY - timedelta(days=2))
+    PipFactory(inburgeraar=case.inburgeraar, versie=3, dagtekening=TODAY - timedelta(days=1))
+    db.expire_all()
+    after = _queries_of_case_page(client, _case_url(case))
+
+    assert len(after) == len(before) <= 28
+    assert after[-1].startswith("INSERT INTO audit_event")  # nothing is loaded while the page renders
+    assert sum("user_session" in s for s in after) == 1 and "FROM melding" in after[0]

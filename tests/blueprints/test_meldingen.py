@@ -292,3 +292,17 @@ def test_a_long_upload_melding_is_paginated(db, login_as, regisseur, gemeente):
     assert "Persoon 000" in first and "Persoon 059" not in first
     assert "Persoon 059" in second and "Persoon 000" not in second
     assert f'href="/meldingen/{melding.id}?pagina=2"' in first
+
+
+def test_the_page_that_opens_a_melding_counts_it_read_in_its_header(db, login_as, regisseur, verwijzing, gemeente):
+    """Full pages read the header's unread count with the login; opening a melding marks it read after that, so
+    the page it shows counts again."""
+    inburgeraar = InburgeraarFactory(gemeente=gemeente)
+    melding_for(db, regisseur, verwijzing)
+    samenvatting = upload_melding_for(db, regisseur, [inburgeraar])
+    client = login_as(regisseur)
+    assert "2 ongelezen meldingen" in client.get("/").get_data(as_text=True)
+
+    html = client.get(f"/meldingen/{samenvatting.id}").get_data(as_text=True)
+
+    assert "1 ongelezen melding<" in html and 'hx-get="/meldingen/aantal?was=1"' in html

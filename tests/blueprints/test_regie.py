@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal.models import AuditEvent, TrajectStart
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
+from portal.services import signalen
 from tests.factories import (
     AanbiederFactory,
     ContractFactory,
@@ -212,3 +213,40 @@ def test_after_a_withdrawn_pip_the_leerroute_column_says_there_is_no_pip(world, 
     rij = _row_of(client.get("/regie/").get_data(as_text=True), world["collega"].id)
     assert "Nog geen PIP" in rij and "Z-route" not in rij
     assert _names(client.get("/regie/?leerroute=Z").get_data(as_text=True)) == set()
+
+
+@pytest.mark.parametrize("sort", ["naam", "-termijn", "gemeente", "klantregisseur", "leerroute"])
+def test_sorted_on_a_column_only_the_page_shown_gets_figures_and_signals(world, login_as, monkeypatch, sort):
+    """Cost follows what is shown: sorted on a column of the case itself, the rules run for the 25 rows of the page
+    only, and those rows show the same signals and aanbieders as the signal-sorted overview."""
+    for n in range(30):
+        InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam=f"Zeta{n:02d}")
+    client = login_as(world["anna"])
+    by_signal = client.get("/regie/").get_data(as_text=True)
+    assert "31 inburgeraars" in by_signal
+
+    evaluated = []
+    original = signalen.signalen_voor
+    monkeypatch.setattr(signalen, "signalen_voor", lambda case_, *a: evaluated.append(case_.id) or original(case_, *a))
+    html = client.get(f"/regie/?sort={sort}").get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'href="/inburgeraars/(\d+)">', html)]
+    assert "31 inburgeraars" in html and len(shown) == 25
+    assert sorted(evaluated) == sorted(shown)
+    if world["eigen"].id in shown:
+        assert _row_of(html, world["eigen"].id) == _row_of(by_signal, world["eigen"].id)
+    eigen_page = client.get(f"/regie/?sort={sort}&pagina=2").get_data(as_text=True) \
+        if world["eigen"].id not in shown else html
+    assert _row_of(eigen_page, world["eigen"].id) == _row_of(by_signal, world["eigen"].id)
+    assert "Verwijzing niet gestart" in _row_of(eigen_page, world["eigen"].id)
+    assert "Taalschool Noord" in _row_of(eigen_page, world["eigen"].id)
+
+
+def test_the_signal_filter_and_sort_still_run_the_rules_for_every_case(world, login_as, monkeypatch):
+    for n in range(30):
+        InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam=f"Zeta{n:02d}")
+    client = login_as(world["anna"])
+    evaluated = []
+    original = signalen.signalen_voor
+    monkeypatch.setattr(signalen, "signalen_voor", lambda case_, *a: evaluated.append(case_.id) or original(case_, *a))
+    html = client.get("/regie/?sort=naam&signaal=niet_gestart").get_data(as_text=True)
+    assert len(evaluated) == 31 and _names(html) == {"Aziz, Amira"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -61,9 +61,12 @@ def index() -> str:
 def detail(inburgeraar_id: int) -> str:
     """The case page: signals, personal data, PIP, verwijzingen, hours, attendance, results with the afschaling
     decision, intake (klantregisseur only) and the timeline; one audit event per view."""
-    inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
+    geopend = dossier.open_case(db.session, current_user, inburgeraar_id)
+    if geopend is None:
+        abort(404)
+    inburgeraar = geopend.inburgeraar
     inhoud = dossier.read(db.session, current_user, inburgeraar, today=clock.today(),
-                          tijdlijn_pagina=page_number(request.args.get("tijdlijn")))
+                          tijdlijn_pagina=page_number(request.args.get("tijdlijn")), intake=geopend.intake)
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
-from portal import audit
+from portal import audit, security
 from portal.access import login_only
 from portal.audit import AuditActie
 from portal.blueprints.formflow import save_form
@@ -24,6 +24,9 @@ from portal.services import mail, meldingen
 add_nav_item("meldingen.inbox", "Meldingen", tuple(Rol), description="wat er in uw dossiers is gebeurd", order=80)
 
 CHANGED_EVENT = "meldingen-gewijzigd"  # htmx event that makes the header badge refresh at once
+UNREAD = "meldingen_ongelezen"
+# Full pages read the header's unread count with the login, in the same statement (portal/security.py).
+security.add_header_value(UNREAD, meldingen.unread_column())
 
 
 def _names(melding_list: list[Melding]) -> dict[int, str]:
@@ -79,6 +82,7 @@ def openen(melding_id: int) -> str | Response:
     """
     melding = _own_or_404(melding_id)
     meldingen.mark_read(db.session, melding)
+    security.forget_header_value(UNREAD)  # the page's header counts again, without this one
     if melding.is_overzicht:
         return _overzicht(melding)
     if not meldingen.case_in_scope(db.session, current_user, melding):
@@ -188,6 +192,9 @@ def unread_for_header() -> int:
     """Unread count for the header badge on full page loads."""
     if not current_user.is_authenticated:
         return 0
+    prefetched = security.header_value(UNREAD)
+    if prefetched is not None:
+        return prefetched
     try:
         return meldingen.unread_count(db.session, current_user)
     except SQLAlchemyError:  # an error page after a failed transaction still renders its header
@@ -196,5 +203,5 @@ def unread_for_header() -> int:
 
 @bp.app_context_processor
 def _header_context() -> dict[str, object]:
-    return {"meldingen_ongelezen": unread_for_header}
+    return {UNREAD: unread_for_header}
 

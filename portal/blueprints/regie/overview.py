@@ -72,6 +72,11 @@ class OverzichtArgs:
             parsed.klantregisseur = None
         return parsed
 
+    @property
+    def naar_signalen(self) -> bool:
+        """Whether order or selection depend on the signals, so every case's rules must run before paging."""
+        return bool(self.signaal) or self.sort.lstrip("-") == "signalen"
+
     def filters(self, user: User) -> Filters:
         """The database filters; the signal filter is applied after the rules ran."""
         klantregisseur = self.klantregisseur

@@ -53,11 +53,18 @@ def _keuzes() -> dict[str, object]:
 def index() -> str:
     """The caseload with signals; only the results part for htmx searches."""
     args = OverzichtArgs.parse(request.args, current_user)
+    today, number = clock.today(), page_number(request.args.get(PAGE_PARAM))
     # The collector stays off until only the page's rows are left: the rest of the caseload is freed by
     # reference counting, so no collection has to walk thousands of cases that are about to go anyway.
     with gc_paused():
-        page = paginate_list(_caseload(args, clock.today()), page_number(request.args.get(PAGE_PARAM)),
-                             args=args.as_dict())
+        if args.naar_signalen:
+            page = paginate_list(_caseload(args, today), number, args=args.as_dict())
+        else:
+            # Sorted on a column of the case itself: the cases' own rows decide the order and the page, and only
+            # the page shown gets its verwijzingen, figures and signals (the same queries and rules, for its ids).
+            rijen = signalen.caseload_rijen(db.session, current_user, today=today, filters=args.filters(current_user))
+            page = paginate_list(sort_cases(rijen, args.sort), number, args=args.as_dict())
+            page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
     return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -24,6 +26,7 @@ from portal.services.signalen.metrics import (
     VerwijzingCijfers,
     aanwezigheid_venster,
     caseload_queries,
+    fold_case_rows,
     fold_cases,
     load_cases,
     presentie_per_verwijzing,
@@ -54,9 +57,12 @@ __all__ = [
     "aanwezigheid_venster",
     "caseload",
     "caseload_queries",
+    "caseload_rijen",
+    "fold_case_rows",
     "fold_cases",
     "load_cases",
     "load_drempels",
+    "met_cijfers",
     "met_signaal",
     "presentie_per_verwijzing",
     "regel_aanwezigheid",
@@ -74,17 +80,55 @@ def caseload(
     """The cases in scope that match the filters, each with its figures and signals."""
     today = today or clock.today()
     tabel = tabel or load_drempels(session)
-    # Building the scoped queries costs more than running them for a caseload of ~100: built once per user, day
-    # and filter combination (portal.services.statements); a free-text search is built afresh, so what people
-    # type does not fill the cache.
-    queries = caseload_queries(user, today, filters) if filters.zoek else statements.per_user(
-        f"signalen.caseload.{filters!r}", user, lambda: caseload_queries(user, today, filters), today)
+    queries = _queries(user, today, filters)
     # Thousands of small objects are made in one go; the cyclic GC would rescan them repeatedly for nothing.
     with gc_paused():
         cases = fold_cases(session.connection(), queries)
         for case_ in cases:
             case_.signalen = signalen_voor(case_, tabel, today)
     return cases
+
+
+def caseload_rijen(
+    session: Session, user: User, *, today: date | None = None, filters: Filters = ALLE
+) -> list[CaseCijfers]:
+    """The cases in scope that match the filters with only their own columns: no verwijzingen, counts or signals.
+
+    Enough to count the cases and to sort them on any column but the signals; `met_cijfers` then completes the one
+    page that is shown, so the cost follows the page rather than the caseload."""
+    today = today or clock.today()
+    return fold_case_rows(session.connection(), _queries(user, today, filters))
+
+
+def met_cijfers(
+    session: Session, user: User, cases: Sequence[CaseCijfers], *, today: date | None = None,
+    tabel: DrempelTabel | None = None,
+) -> list[CaseCijfers]:
+    """These cases (a page of `caseload_rijen`) with their figures and signals, in the same order: the same
+    queries and rules as `caseload`, for their ids only. The ids came from a scoped, filtered query; the scope
+    is applied again, so a case outside it never gets figures."""
+    if not cases:
+        return []
+    today = today or clock.today()
+    tabel = tabel or load_drempels(session)
+    queries = statements.per_user("signalen.pagina", user, lambda: caseload_queries(
+        user, today, Filters(inburgeraar_ids=bindparam("pagina_ids", expanding=True))), today)
+    with gc_paused():
+        volledig = {c.id: c for c in fold_cases(session.connection(), queries, {"pagina_ids": [c.id for c in cases]})}
+        for case_ in volledig.values():
+            case_.signalen = signalen_voor(case_, tabel, today)
+    return [volledig[c.id] for c in cases if c.id in volledig]
+
+
+def _queries(user: User, today: date, filters: Filters) -> dict[str, Any]:
+    """The scoped caseload queries for this user, day and filters."""
+    # Building the scoped queries costs more than running them for a caseload of ~100: built once per user, day
+    # and filter combination (portal.services.statements); a free-text search is built afresh, so what people
+    # type does not fill the cache.
+    if filters.zoek:
+        return caseload_queries(user, today, filters)
+    return statements.per_user(
+        f"signalen.caseload.{filters!r}", user, lambda: caseload_queries(user, today, filters), today)
 
 
 def met_signaal(cases: Sequence[CaseCijfers], codes: Iterable[str]) -> list[CaseCijfers]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import IntEnum
+from functools import lru_cache
 
 from portal.domain import aanwezigheid, normen, termijnen, trajecten
 from portal.formatting import datum, procent, uren
@@ -87,8 +88,10 @@ def _uur(value: Decimal | float | int) -> str:
 
 def regel_pip_termijn(case_: CaseCijfers, today: date) -> Signaal | None:
     """No PIP yet while the 10-week deadline has passed or is two weeks away."""
+    if case_.pip_versies:
+        return None
     uiterlijk = case_.pip_uiterlijk
-    if case_.pip_versies or uiterlijk is None:
+    if uiterlijk is None:
         return None
     start = termijnen.pip_startmoment(case_.datum_kennisgeving, case_.datum_brp_inschrijving)
     assert start is not None
@@ -227,13 +230,19 @@ def regel_uren_achter(case_: CaseCijfers, v: VerwijzingCijfers, d: Drempels, tod
     )
 
 
+@lru_cache(maxsize=64)
+def _maanden_na(today: date, maanden: int) -> date:
+    """`today` plus `maanden` months: the same for every case of a request, so worked out once."""
+    return termijnen.add_months(today, maanden)
+
+
 def regel_termijn_einde(case_: CaseCijfers, d: Drempels, today: date) -> Signaal | None:
     """The inburgeringstermijn ends within N months (or has ended) while onderdelen are still open."""
     einde = case_.termijn_einde
-    open_ = [v for v in case_.verwijzingen if v.open and not v.afgerond_resultaat]
-    if einde is None or not open_:
+    if einde is None or einde > _maanden_na(today, d.maanden_termijn_einde):
         return None
-    if einde > termijnen.add_months(today, d.maanden_termijn_einde):
+    open_ = [v for v in case_.verwijzingen if v.open and not v.afgerond_resultaat]
+    if not open_:
         return None
     namen = ", ".join(v.onderdeel.label for v in open_)
     wanneer = f"is op {datum(einde)} verstreken" if einde < today else \
@@ -310,24 +319,34 @@ def regel_omstandigheden(case_: CaseCijfers, d: Drempels, today: date) -> Signaa
 
 def signalen_voor(case_: CaseCijfers, tabel: DrempelTabel, today: date) -> list[Signaal]:
     """Every signal of one case, most urgent first."""
-    d = tabel.voor(case_.gemeente_id)
-    result = [
+    gemeente_id = case_.gemeente_id
+    d = tabel.voor(gemeente_id)
+    found = [s for s in (
         regel_pip_termijn(case_, today),
         regel_termijn_einde(case_, d, today),
         regel_afschaling(case_, d, today),
         regel_examen(case_, d, today),
         regel_omstandigheden(case_, d, today),
-    ]
+    ) if s is not None]
     for v in case_.verwijzingen:
-        dv = tabel.voor(case_.gemeente_id, v.contract_id)
-        result += (regel_niet_gestart(case_, v, dv, today), regel_late_start(v, dv), regel_map_pvt(v, dv, today))
+        dv = tabel.voor(gemeente_id, v.contract_id)
+        if (s := regel_niet_gestart(case_, v, dv, today)) is not None:
+            found.append(s)
+        if not v.open:
+            # Every other rule of a verwijzing is about one still open (each checks v.open itself as well):
+            # skipping them here only saves the calls for the many finished ones of a caseload.
+            continue
+        for s in (regel_late_start(v, dv), regel_map_pvt(v, dv, today)):
+            if s is not None:
+                found.append(s)
         if normen.inspanningsverplichting(v.onderdeel, case_.doelgroep):
-            result += (
+            for s in (
                 regel_aanwezigheid(v, dv, today),
                 regel_geen_presentie(v, dv, today),
                 regel_uren_achter(case_, v, dv, today),
-            )
-    found = [s for s in result if s is not None]
+            ):
+                if s is not None:
+                    found.append(s)
     if len(found) > 1:
         found.sort(key=_urgentste_eerst)
     return found
