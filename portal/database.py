@@ -97,7 +97,9 @@ def _sqlite_begin(connection: Any) -> None:
     deferred = _begin_mode.get() == DEFERRED
     _sqlite_end(connection)
     if deferred:
-        connection.exec_driver_sql("BEGIN")
+        # On the driver itself, as BEGIN IMMEDIATE is: through SQLAlchemy's statement machinery (and this module's
+        # own before_cursor_execute hook) the BEGIN cost more than the statement (every request begins one).
+        connection.connection.dbapi_connection.execute("BEGIN")
     else:
         _begin_immediate(connection.connection.dbapi_connection)
     connection.info[_READ_ONLY_SO_FAR] = deferred

@@ -150,22 +150,23 @@ def read(
     registraties = resultaten.registraties_van(session, user, inburgeraar)
     ids = [v.id for v in verwijzingen]
     grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
-    recent = tijdlijn.presentie_per_week(session, user, ids, vanaf=grafiek_vanaf)
-    weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
     if tijdlijn_pagina == 1:
+        # The chart's weeks and whether there is older presence (a link to page 2), in one statement.
+        recent, ouder = tijdlijn.presentie_en_ouder(session, user, ids, vanaf=min(grafiek_vanaf, vanaf), voor=vanaf)
         gebeurtenissen = tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties,
                                           [w for w in recent if w[1] >= vanaf], today, (vanaf, tot))
     else:
+        recent = tijdlijn.presentie_per_week(session, user, ids, vanaf=grafiek_vanaf)
         kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
-        per_week = tijdlijn.presentie_per_week(session, user, ids, vanaf=vanaf, tot=tot)
+        per_week, ouder = tijdlijn.presentie_en_ouder(session, user, ids, vanaf=vanaf, tot=tot, voor=vanaf)
         gebeurtenissen = sorted([*tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
                                  *tijdlijn.presentie_correcties(session, inburgeraar.id, vanaf, tot, today)],
                                 key=lambda e: e.moment, reverse=True)
+    weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
     if not access.may_see_intake(user):
         intake = None
-    totalen = totals.for_inburgeraar(session, user, inburgeraar, today)
-    ouder = tijdlijn.heeft_presentie_voor(session, user, ids, vanaf)
+    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen)
     # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write
     # lock, held until the view commits, so no page query runs while other requests wait for it.
     audit.record_read(session, user, inburgeraar)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from portal import audit
 from portal.models import Presentie, User, Verwijzing
+from portal.models.base import utcnow
 from portal.models.wijziging import RegistratieWijziging
+from portal.services.batch import execute_many
 
 T = TypeVar("T")
 
@@ -56,6 +58,34 @@ def apply_changes(
                 )
             )
     return changed
+
+
+_HISTORY_COLUMNS = ("object_type", "object_id", "inburgeraar_id", "veld", "oude_waarde", "nieuwe_waarde",
+                    "gewijzigd_door_id", "gewijzigd_op", "bron")
+
+
+def record_changes(
+    session: Session,
+    actor: User | None,
+    changes: Iterable[tuple[int, int | None, Mapping[str, Any], Mapping[str, Any]]],
+    *,
+    object_type: str,
+) -> int:
+    """The history rows `apply_changes` writes, for registrations a batch write corrected without loading them:
+    per (object_id, inburgeraar_id, old values, new values) one row per field whose value changed, all in one
+    statement on the session's connection (same transaction). Returns how many rows it wrote."""
+    actor_id = actor.id if actor else None
+    bron = audit.current_origin.get()
+    now = utcnow()
+    rows = [
+        (object_type, object_id, inburgeraar_id, field, _as_text(old[field]), _as_text(new_value), actor_id, now, bron)
+        for object_id, inburgeraar_id, old, new in changes
+        for field, new_value in new.items() if old[field] != new_value
+    ]
+    table = RegistratieWijziging.__table__
+    execute_many(session.connection(), lambda: insert(table), table, _HISTORY_COLUMNS, rows,  # type: ignore[arg-type]
+                 key="registratie_wijziging.insert")
+    return len(rows)
 
 
 def record_or_correct(

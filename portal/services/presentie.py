@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal import access, audit
@@ -31,7 +31,7 @@ from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
 from portal.services import ValidationError, kept_totals, statements
 from portal.services.batch import execute_many, gc_paused
-from portal.services.history import apply_changes
+from portal.services.history import apply_changes, record_changes
 from portal.services.validation import (
     FieldError,
     as_decimal,
@@ -233,7 +233,10 @@ def _load_verwijzingen(
     query = statements.per_user(f"presentie.verwijzingen.{named}", actor, build)
     by_id: dict[int, _VerwijzingInfo] = {}
     by_kenmerk: dict[str, _VerwijzingInfo] = {}
-    for row in session.execute(query, {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}):
+    # Core execution on the session's connection (plain rows, no ORM result machinery; hence the flush).
+    session.flush()
+    params = {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}
+    for row in session.connection().execute(query, params):
         info = _VerwijzingInfo(*row[:9], niet_gestart=bool(row[9]))
         by_id[info.id] = info
         by_kenmerk[info.kenmerk.upper()] = info
@@ -691,7 +694,7 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
             new_rows.append(row)
             counts[0] += 1
         else:
-            assert row.stored_id is not None, "save_presentie needs rows from validate_presentie"
+            assert row.stored_id is not None and row.vorige is not None, "save_presentie needs validated rows"
             changed[row.stored_id] = row
             counts[1] += 1
     result.nieuw = len(new_rows)
@@ -701,13 +704,10 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
     make = kept_totals.Wijziging
     wijzigingen = [make(r.verwijzing_id, r.activiteit, r.datum, None,
                         (r.uren_aanwezig, r.uren_afwezig_geoorloofd, r.uren_afwezig_ongeoorloofd)) for r in new_rows]
-    ids = list(changed)
-    for start in range(0, len(ids), _IN_LIMIT):
-        for obj in session.scalars(_PRESENTIE_BY_ID, {"ids": ids[start:start + _IN_LIMIT]}):
-            row = changed[obj.id]
-            wijzigingen.append(kept_totals.Wijziging(obj.verwijzing_id, obj.activiteit, obj.datum, _uren(obj),
-                                                     row.waarden[:3]))
-            apply_changes(session, actor, obj, row.values(), object_type="presentie", inburgeraar_id=row.inburgeraar_id)
+    if changed:
+        _correct(session, actor, changed)
+        wijzigingen.extend(make(r.verwijzing_id, r.activiteit, r.datum, r.vorige[:3], r.waarden[:3])  # type: ignore
+                           for r in changed.values())
     kept_totals.record(session, wijzigingen)
     audit.record_many(session, actor, AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie", per_inburgeraar={
         inburgeraar_id: {"nieuw": nieuw, "gewijzigd": gewijzigd} for inburgeraar_id, (nieuw, gewijzigd)
@@ -716,7 +716,28 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie]) -> Save
     return result
 
 
-_PRESENTIE_BY_ID = select(Presentie).where(Presentie.id.in_(bindparam("ids", expanding=True)))  # built once
+_PRESENTIE = Presentie.__table__
+# Set by primary key; the values are bound by column name (a Core executemany, compiled once and cached).
+_CORRECT = update(_PRESENTIE).where(_PRESENTIE.c.id == bindparam("stored_id"))
+_VELDEN = (*_UREN_VELDEN, "reden_afwezig")
+
+
+def _correct(session: Session, actor: User, changed: dict[int, CleanPresentie]) -> None:
+    """Write corrections of stored rows with their history, without loading them: validation read what they
+    hold (`vorige`, in this transaction; on SQLite under the write lock) and the history rows say what changed
+    from that, field by field, as `history.apply_changes` would."""
+    now = utcnow()
+    session.flush()  # pending ORM changes first, as a flush before the UPDATE would have written them
+    session.connection().execute(_CORRECT, [
+        {"stored_id": stored_id, "uren_aanwezig": r.uren_aanwezig, "uren_afwezig_geoorloofd": r.uren_afwezig_geoorloofd,
+         "uren_afwezig_ongeoorloofd": r.uren_afwezig_ongeoorloofd, "reden_afwezig": r.reden_afwezig,
+         "updated_at": now} for stored_id, r in changed.items()])
+    record_changes(session, actor, (
+        (stored_id, r.inburgeraar_id, dict(zip(_VELDEN, r.vorige, strict=True)), r.values())  # type: ignore[arg-type]
+        for stored_id, r in changed.items()), object_type="presentie")
+    # Presentie objects this session loaded earlier (a page shown before the save) no longer hold what is stored.
+    for obj in [o for o in session.identity_map.values() if isinstance(o, Presentie) and o.id in changed]:
+        session.expire(obj)
 
 
 def _uren(obj: Presentie) -> kept_totals.Uren:

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, func, select
+from sqlalchemy import Date, Select, bindparam, func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -94,6 +94,14 @@ TIJDLIJN_WEKEN = 12
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
+def _in_scope(user: User) -> Select[tuple[int]]:
+    """The verwijzing ids given as the expanding parameter "ids" that are in the user's scope
+    (portal.access.verwijzingen): the scope checked for these few rows. The scopes of portal.access list every
+    verwijzing in the user's gemeenten first, which cost more than the case page's own reads."""
+    return access.verwijzingen(user).where(Verwijzing.id.in_(bindparam("ids", expanding=True))) \
+        .with_only_columns(Verwijzing.id)
+
+
 def presentie_per_week(
     session: Session, user: User, verwijzing_ids: Sequence[int], *, vanaf: date | None = None,
     tot: date | None = None,
@@ -105,7 +113,7 @@ def presentie_per_week(
 
     def build() -> Select[Any]:
         query = (
-            access.presentie_weken(user)
+            select(PresentieWeek).where(PresentieWeek.verwijzing_id.in_(_in_scope(user)))
             .with_only_columns(
                 PresentieWeek.verwijzing_id,
                 PresentieWeek.week,
@@ -113,7 +121,6 @@ def presentie_per_week(
                 func.sum(PresentieWeek.uren_afwezig_geoorloofd),
                 func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
             )
-            .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)))
             .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
         )
         if vanaf is not None:
@@ -127,17 +134,36 @@ def presentie_per_week(
     return [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in rows]
 
 
-def heeft_presentie_voor(session: Session, user: User, verwijzing_ids: Sequence[int], week: date) -> bool:
-    """Whether there is presence in a week before this Monday (for a link to older timeline pages)."""
+def presentie_en_ouder(
+    session: Session, user: User, verwijzing_ids: Sequence[int], *, vanaf: date, voor: date, tot: date | None = None,
+) -> tuple[list[tuple[int, date, Any]], bool]:
+    """presentie_per_week(vanaf, tot), and whether there is presence in a week before the Monday `voor` (for a link
+    to older timeline pages), in one statement: the week rows, then one row with the latest week before `voor`
+    (NULL when there is none)."""
     if not verwijzing_ids:
-        return False
-    query = statements.per_user("tijdlijn.presentie_voor", user, lambda: (
-        access.presentie_weken(user).with_only_columns(PresentieWeek.week)
-        .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)),
-               PresentieWeek.week < bindparam("week", type_=Date))
-        .limit(1)
-    ))
-    return session.scalar(query, {"ids": list(verwijzing_ids), "week": week}) is not None
+        return [], False
+
+    def build() -> Any:
+        scoped = select(PresentieWeek).where(PresentieWeek.verwijzing_id.in_(_in_scope(user)))
+        weken = (
+            scoped.with_only_columns(
+                PresentieWeek.verwijzing_id, PresentieWeek.week, func.sum(PresentieWeek.uren_aanwezig),
+                func.sum(PresentieWeek.uren_afwezig_geoorloofd), func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
+            )
+            .where(PresentieWeek.week >= bindparam("vanaf", type_=Date))
+            .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
+        )
+        if tot is not None:
+            weken = weken.where(PresentieWeek.week <= bindparam("tot", type_=Date))
+        ouder = scoped.with_only_columns(
+            null().label("verwijzing_id"), func.max(PresentieWeek.week), null(), null(), null(),
+        ).where(PresentieWeek.week < bindparam("voor", type_=Date))
+        return union_all(weken, ouder)
+
+    query = statements.per_user(f"tijdlijn.presentie_en_ouder.{tot is not None}", user, build)
+    rows = session.execute(query, {"ids": list(verwijzing_ids), "vanaf": vanaf, "tot": tot, "voor": voor}).all()
+    per_week = [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in rows if v_id is not None]
+    return per_week, any(v_id is None and week is not None for v_id, week, *_rest in rows)
 
 
 def pagina_weken(today: date, pagina: int) -> tuple[date, date]:
@@ -254,8 +280,8 @@ def tijdlijn(
                                   GEMEENTE, v.kenmerk, v.created_at))
 
     if ids:
-        starts = statements.per_user("tijdlijn.starts", user, lambda: access.traject_starts(user).where(
-            TrajectStart.verwijzing_id.in_(bindparam("ids", expanding=True))))
+        starts = statements.per_user("tijdlijn.starts", user, lambda: select(TrajectStart).where(
+            TrajectStart.verwijzing_id.in_(_in_scope(user))))
         for start in session.scalars(starts, {"ids": ids}):
             kenmerk, aanbieder = kenmerken[start.verwijzing_id]
             if start.niet_gestart:
@@ -269,8 +295,8 @@ def tijdlijn(
                 events.append(Gebeurtenis(start.gerealiseerde_startdatum, "Start",
                                           f"Gestart op {datum(start.gerealiseerde_startdatum)}.{einde}{reden}",
                                           f"Aanbieder {aanbieder}", kenmerk, start.created_at))
-        rapporten = statements.per_user("tijdlijn.voortgang", user, lambda: access.voortgangsrapportages(user).where(
-            Voortgangsrapportage.verwijzing_id.in_(bindparam("ids", expanding=True))))
+        rapporten = statements.per_user("tijdlijn.voortgang", user, lambda: select(Voortgangsrapportage).where(
+            Voortgangsrapportage.verwijzing_id.in_(_in_scope(user))))
         for rapport in session.scalars(rapporten, {"ids": ids}):
             kenmerk, aanbieder = kenmerken[rapport.verwijzing_id]
             events.append(Gebeurtenis(rapport.peildatum, "Voortgang", f"Voortgangsrapportage: {rapport.voortgang}",

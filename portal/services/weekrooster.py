@@ -77,25 +77,29 @@ class Cell:
         return absent or bool(self.values["reden"])
 
 
+@dataclass(frozen=True, slots=True)
+class Deelnemer:
+    """What a grid row needs of its verwijzing: its id (forms, links) and kenmerk (shown under the name)."""
+
+    id: int
+    kenmerk: str
+
+
 @dataclass
 class Row:
     """One deelnemer (verwijzing) in the grid."""
 
-    verwijzing: Verwijzing
-    inburgeraar: Inburgeraar
-    start: TrajectStart | None
+    verwijzing: Deelnemer
+    naam: str
+    startdatum: date | None  # the realised start; None when no start is registered
+    niet_gestart: bool
     cells: list[Cell]
     errors: list[str] = field(default_factory=list)
     bericht: str = ""
 
     @property
-    def naam(self) -> str:
-        return self.inburgeraar.naam
-
-    @property
     def gestart(self) -> bool:
-        start = self.start
-        return start is not None and not start.niet_gestart and start.gerealiseerde_startdatum is not None
+        return not self.niet_gestart and self.startdatum is not None
 
     @property
     def afwezigheid_open(self) -> bool:
@@ -121,11 +125,15 @@ GRID_PER_PAGE = 40
 
 def _row_query(user: User, monday: Any, sunday: Any, activiteit: Activiteit, zoek: str = "") -> Any:
     onderdelen = [o for o, acts in ACTIVITEITEN_PER_ONDERDEEL.items() if activiteit in acts]
+    # Columns, not entities: a row shows a few values, and loading three ORM objects per row cost more than the
+    # query itself (a grid save loads one row before it saves).
     query = (
         access.verwijzingen_for_registration(user)
-        .add_columns(TrajectStart, Inburgeraar)
         .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+        .with_only_columns(Verwijzing.id, Verwijzing.kenmerk, Verwijzing.uiterste_einddatum, Inburgeraar.voornamen,
+                           Inburgeraar.achternaam, TrajectStart.gerealiseerde_startdatum, TrajectStart.niet_gestart,
+                           TrajectStart.bijgestelde_einddatum)
         .where(
             Verwijzing.onderdeel.in_(onderdelen),
             Verwijzing.status.not_in(GEEN_PRESENTIE_STATUSSEN),
@@ -155,7 +163,8 @@ def _one_row_query(user: User, activiteit: Activiteit) -> Any:
 
 
 _STORED = (
-    select(Presentie)
+    select(Presentie.verwijzing_id, Presentie.datum, Presentie.uren_aanwezig, Presentie.uren_afwezig_geoorloofd,
+           Presentie.uren_afwezig_ongeoorloofd, Presentie.reden_afwezig)
     .where(Presentie.verwijzing_id.in_(bindparam("ids", expanding=True)),
            Presentie.datum.between(bindparam("monday", type_=Date), bindparam("sunday", type_=Date)),
            Presentie.activiteit == bindparam("activiteit", type_=Presentie.__table__.c.activiteit.type))
@@ -174,24 +183,25 @@ def load_rows(
         query = _row_query(user, monday, sunday, activiteit, zoek).order_by(
             Inburgeraar.achternaam, Inburgeraar.voornamen, Verwijzing.id,
         ).limit(GRID_PER_PAGE).offset((max(pagina, 1) - 1) * GRID_PER_PAGE)
-    results = session.execute(query, {"monday": monday, "sunday": sunday, "only": only}).all()
-    ids = [v.id for v, _, _ in results]
-    stored: dict[tuple[int, date], Presentie] = {}
-    if ids:
-        params = {"ids": ids, "monday": monday, "sunday": sunday, "activiteit": activiteit}
-        for p in session.scalars(_STORED, params):
-            stored[(p.verwijzing_id, p.datum)] = p
+    # Core execution on the session's connection: plain rows, no ORM loading (nothing is pending in a read).
+    connection = session.connection()
+    results = connection.execute(query, {"monday": monday, "sunday": sunday, "only": only}).all()
+    stored: dict[tuple[int, date], tuple[Any, ...]] = {}
+    if results:
+        params = {"ids": [r[0] for r in results], "monday": monday, "sunday": sunday, "activiteit": activiteit}
+        for p in connection.execute(_STORED, params):
+            stored[(p[0], p[1])] = p
+    days = [monday + timedelta(days=i) for i in range(7)]
     rows = []
-    for verwijzing, start, inburgeraar in results:
-        row = Row(verwijzing, inburgeraar, start, [])
-        bijgesteld = start.bijgestelde_einddatum if start else None
-        einde = termijnen.traject_einddatum(verwijzing.uiterste_einddatum, bijgesteld)
-        for i in range(7):
-            day = monday + timedelta(days=i)
+    for vid, kenmerk, uiterste, voornamen, achternaam, startdatum, niet_gestart, bijgesteld in results:
+        row = Row(Deelnemer(vid, kenmerk), f"{voornamen} {achternaam}", startdatum, bool(niet_gestart), [])
+        einde = termijnen.traject_einddatum(uiterste, bijgesteld)
+        gestart = row.gestart
+        for i, day in enumerate(days):
             cell = Cell(i, day, editable=False)
-            if not row.gestart:
+            if not gestart:
                 cell.waarom_niet = "nog geen startdatum"
-            elif day < start.gerealiseerde_startdatum:  # type: ignore[union-attr,operator]
+            elif day < startdatum:
                 cell.waarom_niet = "vóór de start"
             elif day > einde:
                 cell.waarom_niet = "na het einde"
@@ -199,13 +209,14 @@ def load_rows(
                 cell.waarom_niet = "in de toekomst"
             else:
                 cell.editable = True
-            p = stored.get((verwijzing.id, day))
+            p = stored.get((vid, day))
             if p is not None:
+                _v, _d, aanwezig, geoorloofd, ongeoorloofd, reden = p
                 cell.values = {
-                    "aanwezig": _hours(p.uren_aanwezig),
-                    "geoorloofd": "" if not p.uren_afwezig_geoorloofd else _hours(p.uren_afwezig_geoorloofd),
-                    "ongeoorloofd": "" if not p.uren_afwezig_ongeoorloofd else _hours(p.uren_afwezig_ongeoorloofd),
-                    "reden": p.reden_afwezig or "",
+                    "aanwezig": _hours(aanwezig),
+                    "geoorloofd": "" if not geoorloofd else _hours(geoorloofd),
+                    "ongeoorloofd": "" if not ongeoorloofd else _hours(ongeoorloofd),
+                    "reden": reden or "",
                 }
                 cell.opgeslagen = dict(cell.values)
                 cell.stored = True

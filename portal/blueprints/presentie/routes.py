@@ -22,7 +22,7 @@ from portal.blueprints.presentie import bp, grid
 from portal.blueprints.presentie.forms import SessieForm, StartForm
 from portal.extensions import db, htmx
 from portal.formatting import getal
-from portal.models import TrajectStart, Verwijzing
+from portal.models import TrajectStart, User, Verwijzing
 from portal.models.enums import AANBIEDER_ROLLEN
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
 from portal.navigation import add_nav_item
@@ -32,6 +32,12 @@ from portal.services import ValidationError, history, presentie, totals, traject
 add_nav_item("presentie.week", "Presentie", AANBIEDER_ROLLEN, description="presentie per week registreren", order=20)
 
 READERS = (*AANBIEDER_ROLLEN, *access.CASE_READERS)
+
+
+def _user() -> User:
+    """The logged-in user itself: every attribute read through flask-login's proxy looks the user up again, and
+    the grid's scoped queries read the user many times a request."""
+    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
 
 
 def _activiteit(raw: str | None, allowed: list[Activiteit]) -> Activiteit:
@@ -65,15 +71,16 @@ def index() -> Response:
 @roles_required(*AANBIEDER_ROLLEN)
 def week() -> str:
     """Weekly grid: the provider's deelnemers as rows, Monday to Sunday as columns, for one activity."""
+    user = _user()
     now = clock.today()
     monday = weekrooster.parse_week(request.args.get("week"), now)
-    activiteiten = weekrooster.activiteiten_for(db.session, current_user)
+    activiteiten = weekrooster.activiteiten_for(db.session, user)
     activiteit = _activiteit(request.args.get("activiteit"), activiteiten)
     zoek = request.args.get("q", "").strip()[:100]
-    total = weekrooster.count_rows(db.session, current_user, monday, activiteit, zoek)
+    total = weekrooster.count_rows(db.session, user, monday, activiteit, zoek)
     pages = _pages(total)
     pagina = min(page_number(request.args.get("pagina")), pages)
-    rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, zoek=zoek, pagina=pagina)
+    rows = weekrooster.load_rows(db.session, user, monday, activiteit, now, zoek=zoek, pagina=pagina)
     return render_template("presentie/week.html", rows=rows, total=total, pages=pages,
                            **_week_context(monday, activiteit, activiteiten, zoek, pagina))
 
@@ -82,6 +89,7 @@ def week() -> str:
 @roles_required(*AANBIEDER_ROLLEN)
 def save_row(verwijzing_id: int) -> ResponseReturnValue:
     """Save one row of the grid (all days or nothing); htmx gets the row back with errors in place."""
+    user = _user()
     form = grid.RijForm()
     now = clock.today()
     monday = weekrooster.parse_week(form.week.data, now)
@@ -91,7 +99,7 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     # SQLite it runs before the write lock is taken: the save below holds the lock for its own reads and writes
     # (presentie.register validates against what is stored in that transaction), and concurrent saves wait less.
     with database.reading_first():
-        rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)
+        rows = weekrooster.load_rows(db.session, user, monday, activiteit, now, only=verwijzing_id)
         db.session.commit()
     if not rows:
         abort(404)
@@ -104,7 +112,7 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     def save() -> presentie.SaveResult:
         try:
             inputs.extend(grid.inputs_from_form(row, form, activiteit))
-            return presentie.register(db.session, current_user, inputs, now)
+            return presentie.register(db.session, user, inputs, now)
         except ValidationError as exc:
             grid.attach_errors(row, exc)
             count = sum(len(day.errors) for day in exc.rows)
@@ -125,11 +133,11 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     def again() -> ResponseReturnValue:
         if htmx:
             return render_template("presentie/_rij.html", row=row, **context)
-        context["activiteiten"] = weekrooster.activiteiten_for(db.session, current_user)  # the whole page again
-        all_rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, zoek=zoek,
+        context["activiteiten"] = weekrooster.activiteiten_for(db.session, user)  # the whole page again
+        all_rows = weekrooster.load_rows(db.session, user, monday, activiteit, now, zoek=zoek,
                                          pagina=context["pagina"])
         all_rows = [row if r.verwijzing.id == row.verwijzing.id else r for r in all_rows]
-        total = weekrooster.count_rows(db.session, current_user, monday, activiteit, zoek)
+        total = weekrooster.count_rows(db.session, user, monday, activiteit, zoek)
         return render_template("presentie/week.html", rows=all_rows, fout_bericht=row.bericht, total=total,
                                pages=_pages(total), **context), 422
 
@@ -140,12 +148,13 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
 @roles_required(*AANBIEDER_ROLLEN)
 def afwezigheid(verwijzing_id: int) -> str:
     """The absence fields of one grid row for the week, loaded when the row's 'Afwezigheid' opens (htmx)."""
-    access.get_verwijzing_for_registration_or_404(current_user, verwijzing_id)
+    user = _user()
+    access.get_verwijzing_for_registration_or_404(user, verwijzing_id)
     now = clock.today()
     monday = weekrooster.parse_week(request.args.get("week"), now)
-    activiteiten = weekrooster.activiteiten_for(db.session, current_user)
+    activiteiten = weekrooster.activiteiten_for(db.session, user)
     activiteit = _activiteit(request.args.get("activiteit"), activiteiten)
-    rows = weekrooster.load_rows(db.session, current_user, monday, activiteit, now, only=verwijzing_id)
+    rows = weekrooster.load_rows(db.session, user, monday, activiteit, now, only=verwijzing_id)
     if not rows:
         abort(404)
     return render_template("presentie/_afwezigheid.html", row=rows[0],
