@@ -264,3 +264,13 @@ def test_signal_sorted_rows_show_every_verwijzing_also_finished_ones(world, logi
     rij = _row_of(client.get("/regie/").get_data(as_text=True), world["eigen"].id)
     assert "De Brug" in rij and "Taalschool Noord" in rij and "Verwijzing niet gestart" in rij
     assert rij == _row_of(client.get("/regie/?sort=naam").get_data(as_text=True), world["eigen"].id)
+
+
+def test_the_filter_choices_name_the_users_gemeenten_klantregisseurs_and_aanbieders(world, login_as):
+    html = login_as(world["anna"]).get(
+        f"/regie/?alle=1&klantregisseur={world['bert'].id}&gemeente={world['dalfsen'].id}").get_data(as_text=True)
+    assert f'<option value="{world["dalfsen"].id}" selected>Dalfsen</option>' in html
+    assert ">Zwolle</option>" not in html  # not one of Anna's gemeenten
+    assert f'<option value="{world["bert"].id}" selected>Bert</option>' in html
+    assert f'<option value="{world["anna"].id}">Anna</option>' in html
+    assert f'<option value="{world["taalschool"].id}">Taalschool Noord</option>' in html

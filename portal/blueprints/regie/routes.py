@@ -15,6 +15,7 @@ from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
 from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sort_cases
 from portal.extensions import db
+from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import Doelgroep, Leerroute
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
@@ -37,13 +38,17 @@ def _caseload(args: OverzichtArgs, today: date, *, signaalvolgorde: bool = False
 
 def _keuzes() -> dict[str, object]:
     user = current_user  # the scoped statements are built once per user and day (portal.services.statements)
+    # (id, naam) rows, which the filter's select shows as they are: no ORM objects for a list of names.
     return {
-        "gemeenten": list(db.session.scalars(statements.per_user(
-            "regie.gemeenten", user, lambda: access.gemeenten(user)))),
-        "klantregisseurs": list(db.session.scalars(statements.per_user(
-            "regie.klantregisseurs", user, lambda: access.klantregisseurs(user)))),
-        "aanbieders": list(db.session.scalars(statements.per_user(
-            "regie.aanbieders", user, lambda: access.aanbieders(user)))),
+        "gemeenten": db.session.execute(statements.per_user(
+            "regie.gemeenten", user, lambda: access.gemeenten(user).with_only_columns(Gemeente.id, Gemeente.naam),
+        )).all(),
+        "klantregisseurs": db.session.execute(statements.per_user(
+            "regie.klantregisseurs", user, lambda: access.klantregisseurs(user).with_only_columns(User.id, User.naam),
+        )).all(),
+        "aanbieders": db.session.execute(statements.per_user(
+            "regie.aanbieders", user, lambda: access.aanbieders(user).with_only_columns(Aanbieder.id, Aanbieder.naam),
+        )).all(),
         "leerroutes": Leerroute.choices(),
         "doelgroepen": Doelgroep.choices(),
         "signaal_soorten": signalen.SIGNAAL_SOORTEN,
