@@ -181,12 +181,39 @@ def _upsert_pg(session: Session, weeks: dict[tuple[int, Activiteit, date], list[
     statement's time for a 10,000-item API call). The statement is built once; each write binds its arrays
     (building it cost more than a grid save's one-row upsert)."""
     totals = _totals_of(weeks)
-    literal = pg_arrays.array_literal
-    params = {f"week_{name}": literal(values) for name, values in zip(_WEEK, zip(
-        *[(v, a.value, w, *d[:4]) for (v, a, w), d in weeks.items()], strict=True), strict=True)}
-    params.update({f"totaal_{name}": literal(values) for name, values in zip(_TOTAAL, zip(
-        *[(v, a.value, *d) for (v, a), d in totals.items()], strict=True), strict=True)})
-    session.execute(_pg_upsert(), params)
+    # Column by column with C-level transposes and joins (Python per element cost more than the server's upsert
+    # for a 10,000-item call); only the last days may hold a NULL.
+    week_v, week_a, week_w = zip(*weeks, strict=True)
+    week_0, week_1, week_2, week_3, _laatste = zip(*weeks.values(), strict=True)
+    totaal_v, totaal_a = zip(*totals, strict=True)
+    totaal_0, totaal_1, totaal_2, totaal_3, totaal_l = zip(*totals.values(), strict=True)
+    numbers = _numbers
+    session.execute(_pg_upsert(), {
+        "week_verwijzing_id": numbers(week_v), "week_activiteit": _activiteiten(week_a), "week_week": _dates(week_w),
+        "week_uren_aanwezig": numbers(week_0), "week_uren_afwezig_geoorloofd": numbers(week_1),
+        "week_uren_afwezig_ongeoorloofd": numbers(week_2), "week_aantal": numbers(week_3),
+        "totaal_verwijzing_id": numbers(totaal_v), "totaal_activiteit": _activiteiten(totaal_a),
+        "totaal_uren_aanwezig": numbers(totaal_0), "totaal_uren_afwezig_geoorloofd": numbers(totaal_1),
+        "totaal_uren_afwezig_ongeoorloofd": numbers(totaal_2), "totaal_aantal": numbers(totaal_3),
+        "totaal_laatste_datum": pg_arrays.array_literal(totaal_l),
+    })
+
+
+def _numbers(values: Sequence[int | Decimal]) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _dates(values: Sequence[date]) -> str:
+    return "{" + ",".join(map(date.isoformat, values)) + "}"
+
+
+# Each activity's code as an array element, quoted as pg_arrays quotes text (enum attribute access per element
+# cost more than the join).
+_ACTIVITEIT_ELEMENT = {a: pg_arrays.array_literal([a.value])[1:-1] for a in Activiteit}
+
+
+def _activiteiten(values: Sequence[Activiteit]) -> str:
+    return "{" + ",".join(map(_ACTIVITEIT_ELEMENT.__getitem__, values)) + "}"
 
 
 _PG_UPSERT: list[Any] = []

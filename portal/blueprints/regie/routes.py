@@ -25,9 +25,11 @@ from portal.spreadsheets.write import XLSX_MIMETYPE
 add_nav_item("regie.index", "Regie", CASE_READERS, description="caseload met signalen", order=5)
 
 
-def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
-    """The user's cases with signals, filtered and sorted as asked."""
-    cases = signalen.caseload(db.session, current_user, today=today, filters=args.filters(current_user))
+def _caseload(args: OverzichtArgs, today: date, *, signaalvolgorde: bool = False) -> list[signalen.CaseCijfers]:
+    """The user's cases with signals, filtered and sorted as asked; with `signaalvolgorde` without the figures of
+    finished verwijzingen (signalen.signaalvolgorde: for ordering a page whose rows are completed afterwards)."""
+    laden = signalen.signaalvolgorde if signaalvolgorde else signalen.caseload
+    cases = laden(db.session, current_user, today=today, filters=args.filters(current_user))
     if args.signaal:
         cases = signalen.met_signaal(cases, [args.signaal])
     return sort_cases(cases, args.sort)
@@ -58,7 +60,9 @@ def index() -> str:
     # reference counting, so no collection has to walk thousands of cases that are about to go anyway.
     with gc_paused():
         if args.naar_signalen:
-            page = paginate_list(_caseload(args, today), number, args=args.as_dict())
+            # Every case's signals decide order and selection; only the page shown gets its finished verwijzingen.
+            page = paginate_list(_caseload(args, today, signaalvolgorde=True), number, args=args.as_dict())
+            signalen.met_afgesloten_verwijzingen(db.session, current_user, page.items, today=today)
         else:
             # Sorted on a column of the case itself: the cases' own rows decide the order and the page, and only
             # the page shown gets its verwijzingen, figures and signals (the same queries and rules, for its ids).
