@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 from sqlalchemy import bindparam
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
@@ -109,14 +109,14 @@ class Geopend:
 
 def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | None:
     """The inburgeraar in the user's scope (portal.access.inburgeraars), or None; in one statement with its
-    gemeente, klantregisseur and intake (when the user may see it), and its PIP versions with their withdrawals
-    in a second, so neither the page nor the timeline loads them one by one."""
+    gemeente, klantregisseur, intake (when the user may see it) and PIP versions with their withdrawals, so
+    neither the page nor the timeline loads them one by one."""
 
     def build() -> object:
         query = (
             access.inburgeraars(user).where(Inburgeraar.id == bindparam("inburgeraar_id"))
             .options(joinedload(Inburgeraar.gemeente), joinedload(Inburgeraar.klantregisseur),
-                     selectinload(Inburgeraar.pips).joinedload(Pip.intrekking))
+                     joinedload(Inburgeraar.pips).joinedload(Pip.intrekking))
         )
         if access.may_see_intake(user):
             query = query.add_columns(IntakeGegevens).outerjoin(
@@ -124,7 +124,7 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
         return query.limit(1)
 
     row = session.execute(statements.per_user("dossier.inburgeraar", user, build),
-                          {"inburgeraar_id": inburgeraar_id}).first()
+                          {"inburgeraar_id": inburgeraar_id}).unique().first()
     if row is None:
         return None
     return Geopend(row[0], row[1] if len(row) > 1 else None)

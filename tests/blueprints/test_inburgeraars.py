@@ -446,7 +446,7 @@ def test_the_case_page_reads_in_a_fixed_number_of_statements_and_none_while_rend
     db.expire_all()
     after = _queries_of_case_page(client, _case_url(case))
 
-    assert len(after) == len(before) <= 26
+    assert len(after) == len(before) <= 22
     assert after[-1].startswith("INSERT INTO audit_event")  # nothing is loaded while the page renders
     assert sum("user_session" in s for s in after) == 1 and "FROM melding" in after[0]
 
