@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 from sqlalchemy import bindparam
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
@@ -109,14 +109,14 @@ class Geopend:
 
 def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | None:
     """The inburgeraar in the user's scope (portal.access.inburgeraars), or None; in one statement with its
-    gemeente, klantregisseur and intake (when the user may see it), and its PIP versions with their withdrawals
-    in a second, so neither the page nor the timeline loads them one by one."""
+    gemeente, klantregisseur, intake (when the user may see it) and PIP versions with their withdrawals, so
+    neither the page nor the timeline loads them one by one."""
 
     def build() -> object:
         query = (
             access.inburgeraars(user).where(Inburgeraar.id == bindparam("inburgeraar_id"))
             .options(joinedload(Inburgeraar.gemeente), joinedload(Inburgeraar.klantregisseur),
-                     selectinload(Inburgeraar.pips).joinedload(Pip.intrekking))
+                     joinedload(Inburgeraar.pips).joinedload(Pip.intrekking))
         )
         if access.may_see_intake(user):
             query = query.add_columns(IntakeGegevens).outerjoin(
@@ -124,7 +124,7 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
         return query.limit(1)
 
     row = session.execute(statements.per_user("dossier.inburgeraar", user, build),
-                          {"inburgeraar_id": inburgeraar_id}).first()
+                          {"inburgeraar_id": inburgeraar_id}).unique().first()
     if row is None:
         return None
     return Geopend(row[0], row[1] if len(row) > 1 else None)
@@ -150,22 +150,23 @@ def read(
     registraties = resultaten.registraties_van(session, user, inburgeraar)
     ids = [v.id for v in verwijzingen]
     grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
-    recent = tijdlijn.presentie_per_week(session, user, ids, vanaf=grafiek_vanaf)
-    weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
     if tijdlijn_pagina == 1:
+        # The chart's weeks and whether there is older presence (a link to page 2), in one statement.
+        recent, ouder = tijdlijn.presentie_en_ouder(session, user, ids, vanaf=min(grafiek_vanaf, vanaf), voor=vanaf)
         gebeurtenissen = tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties,
                                           [w for w in recent if w[1] >= vanaf], today, (vanaf, tot))
     else:
+        recent = tijdlijn.presentie_per_week(session, user, ids, vanaf=grafiek_vanaf)
         kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
-        per_week = tijdlijn.presentie_per_week(session, user, ids, vanaf=vanaf, tot=tot)
+        per_week, ouder = tijdlijn.presentie_en_ouder(session, user, ids, vanaf=vanaf, tot=tot, voor=vanaf)
         gebeurtenissen = sorted([*tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
                                  *tijdlijn.presentie_correcties(session, inburgeraar.id, vanaf, tot, today)],
                                 key=lambda e: e.moment, reverse=True)
+    weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
     if not access.may_see_intake(user):
         intake = None
-    totalen = totals.for_inburgeraar(session, user, inburgeraar, today)
-    ouder = tijdlijn.heeft_presentie_voor(session, user, ids, vanaf)
+    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen)
     # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write
     # lock, held until the view commits, so no page query runs while other requests wait for it.
     audit.record_read(session, user, inburgeraar)

@@ -20,7 +20,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, func, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -94,6 +107,14 @@ TIJDLIJN_WEKEN = 12
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
+def _in_scope(user: User) -> Select[tuple[int]]:
+    """The verwijzing ids given as the expanding parameter "ids" that are in the user's scope
+    (portal.access.verwijzingen): the scope checked for these few rows. The scopes of portal.access list every
+    verwijzing in the user's gemeenten first, which cost more than the case page's own reads."""
+    return access.verwijzingen(user).where(Verwijzing.id.in_(bindparam("ids", expanding=True))) \
+        .with_only_columns(Verwijzing.id)
+
+
 def presentie_per_week(
     session: Session, user: User, verwijzing_ids: Sequence[int], *, vanaf: date | None = None,
     tot: date | None = None,
@@ -105,7 +126,7 @@ def presentie_per_week(
 
     def build() -> Select[Any]:
         query = (
-            access.presentie_weken(user)
+            select(PresentieWeek).where(PresentieWeek.verwijzing_id.in_(_in_scope(user)))
             .with_only_columns(
                 PresentieWeek.verwijzing_id,
                 PresentieWeek.week,
@@ -113,7 +134,6 @@ def presentie_per_week(
                 func.sum(PresentieWeek.uren_afwezig_geoorloofd),
                 func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
             )
-            .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)))
             .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
         )
         if vanaf is not None:
@@ -127,17 +147,36 @@ def presentie_per_week(
     return [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in rows]
 
 
-def heeft_presentie_voor(session: Session, user: User, verwijzing_ids: Sequence[int], week: date) -> bool:
-    """Whether there is presence in a week before this Monday (for a link to older timeline pages)."""
+def presentie_en_ouder(
+    session: Session, user: User, verwijzing_ids: Sequence[int], *, vanaf: date, voor: date, tot: date | None = None,
+) -> tuple[list[tuple[int, date, Any]], bool]:
+    """presentie_per_week(vanaf, tot), and whether there is presence in a week before the Monday `voor` (for a link
+    to older timeline pages), in one statement: the week rows, then one row with the latest week before `voor`
+    (NULL when there is none)."""
     if not verwijzing_ids:
-        return False
-    query = statements.per_user("tijdlijn.presentie_voor", user, lambda: (
-        access.presentie_weken(user).with_only_columns(PresentieWeek.week)
-        .where(PresentieWeek.verwijzing_id.in_(bindparam("ids", expanding=True)),
-               PresentieWeek.week < bindparam("week", type_=Date))
-        .limit(1)
-    ))
-    return session.scalar(query, {"ids": list(verwijzing_ids), "week": week}) is not None
+        return [], False
+
+    def build() -> Any:
+        scoped = select(PresentieWeek).where(PresentieWeek.verwijzing_id.in_(_in_scope(user)))
+        weken = (
+            scoped.with_only_columns(
+                PresentieWeek.verwijzing_id, PresentieWeek.week, func.sum(PresentieWeek.uren_aanwezig),
+                func.sum(PresentieWeek.uren_afwezig_geoorloofd), func.sum(PresentieWeek.uren_afwezig_ongeoorloofd),
+            )
+            .where(PresentieWeek.week >= bindparam("vanaf", type_=Date))
+            .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
+        )
+        if tot is not None:
+            weken = weken.where(PresentieWeek.week <= bindparam("tot", type_=Date))
+        ouder = scoped.with_only_columns(
+            null().label("verwijzing_id"), func.max(PresentieWeek.week), null(), null(), null(),
+        ).where(PresentieWeek.week < bindparam("voor", type_=Date))
+        return union_all(weken, ouder)
+
+    query = statements.per_user(f"tijdlijn.presentie_en_ouder.{tot is not None}", user, build)
+    rows = session.execute(query, {"ids": list(verwijzing_ids), "vanaf": vanaf, "tot": tot, "voor": voor}).all()
+    per_week = [(v_id, as_date(week), (a, g, o)) for v_id, week, a, g, o in rows if v_id is not None]
+    return per_week, any(v_id is None and week is not None for v_id, week, *_rest in rows)
 
 
 def pagina_weken(today: date, pagina: int) -> tuple[date, date]:
@@ -201,14 +240,62 @@ _PRESENTIE_CORRECTIES = (
 )
 
 
+def _bronnen(user: User) -> Select[Any]:
+    """The timeline's own reads as one statement of one row shape (UNION ALL; typed NULLs, so PostgreSQL can unite
+    the columns): the starts and progress reports of the verwijzingen "ids" in the user's scope, the inburgeraar's
+    corrections other than of presence, and its presence corrections per week and source between "van" and "tot"."""
+    def leeg(type_: Any) -> Any:
+        return cast(null(), type_)
+
+    def soort(naam: str) -> Any:
+        return literal_column(f"'{naam}'", String)
+
+    starts = select(
+        soort("start").label("soort"), TrajectStart.verwijzing_id.label("verwijzing_id"),
+        TrajectStart.gerealiseerde_startdatum.label("datum"), TrajectStart.bijgestelde_einddatum.label("datum2"),
+        TrajectStart.reden_latere_start.label("tekst"), TrajectStart.reden_niet_gestart.label("tekst2"),
+        TrajectStart.niet_gestart.label("vlag"), TrajectStart.created_at.label("tijdstip"), leeg(String).label("bron"),
+        leeg(Integer).label("aantal"), leeg(Integer).label("aantal2"),
+    ).where(TrajectStart.verwijzing_id.in_(_in_scope(user)))
+    rapporten = select(
+        soort("voortgang"), Voortgangsrapportage.verwijzing_id, Voortgangsrapportage.peildatum, leeg(Date),
+        Voortgangsrapportage.voortgang, leeg(String), leeg(Boolean), Voortgangsrapportage.created_at, leeg(String),
+        leeg(Integer), leeg(Integer),
+    ).where(Voortgangsrapportage.verwijzing_id.in_(_in_scope(user)))
+    # The inburgeraar was loaded through portal.access; gemeente staff see all its corrections.
+    correcties = select(
+        soort("correctie"), leeg(Integer), leeg(Date), leeg(Date), RegistratieWijziging.object_type,
+        RegistratieWijziging.veld, leeg(Boolean), RegistratieWijziging.gewijzigd_op, RegistratieWijziging.bron,
+        leeg(Integer), leeg(Integer),
+    ).where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
+            RegistratieWijziging.object_type != PRESENTIE)
+    presentie = (
+        select(soort("presentie"), leeg(Integer), week_start(RegistratieWijziging.gewijzigd_op).label("week"),
+               leeg(Date), leeg(String), leeg(String), leeg(Boolean), func.max(RegistratieWijziging.gewijzigd_op),
+               RegistratieWijziging.bron, func.count(), func.count(func.distinct(RegistratieWijziging.object_id)))
+        .where(*_PRESENTIE_CORRECTIES.whereclause.clauses)
+        .group_by("week", RegistratieWijziging.bron)
+    )
+    return union_all(starts, rapporten, correcties, presentie)
+
+
 def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
                          ) -> list[Gebeurtenis]:
     """One event per week and source for the corrections of presence made in the weeks from Monday `vanaf`
     through the week of Monday `tot`: a docent who corrects the week grid daily would otherwise fill the
     timeline (and its cost) with one line per corrected field."""
-    van = datetime.combine(vanaf, time.min, tzinfo=UTC)
-    tot_en_met = datetime.combine(tot + timedelta(days=7), time.min, tzinfo=UTC)
-    rows = session.execute(_PRESENTIE_CORRECTIES, {"inburgeraar_id": inburgeraar_id, "van": van, "tot": tot_en_met})
+    rows = session.execute(_PRESENTIE_CORRECTIES, {"inburgeraar_id": inburgeraar_id, **_correctie_venster(vanaf, tot)})
+    return _correctie_gebeurtenissen(rows, today)
+
+
+def _correctie_venster(vanaf: date, tot: date) -> dict[str, datetime]:
+    """The parameters van/tot of the presence corrections in the weeks from Monday `vanaf` through Monday `tot`."""
+    return {"van": datetime.combine(vanaf, time.min, tzinfo=UTC),
+            "tot": datetime.combine(tot + timedelta(days=7), time.min, tzinfo=UTC)}
+
+
+def _correctie_gebeurtenissen(rows: Any, today: date) -> list[Gebeurtenis]:
+    """Events of (week, bron, velden, registraties, laatst) rows of presence corrections."""
     result = []
     for week, bron, velden, registraties, laatst in rows:
         monday = maandag(as_date(week))
@@ -236,6 +323,10 @@ def tijdlijn(
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
     ids = list(kenmerken)
     events: list[Gebeurtenis] = []
+    gelezen: dict[str, list[Any]] = {"start": [], "voortgang": [], "correctie": [], "presentie": []}
+    for row in session.execute(statements.per_user("tijdlijn.bronnen", user, lambda: _bronnen(user)), {
+            "ids": ids, "inburgeraar_id": inburgeraar.id, **_correctie_venster(*(weken or pagina_weken(today, 1)))}):
+        gelezen[row.soort].append(row)
 
     for pip in inburgeraar.pips:
         niveau = f", niveau {pip.niveau.label}" if pip.niveau else ""
@@ -254,27 +345,22 @@ def tijdlijn(
                                   GEMEENTE, v.kenmerk, v.created_at))
 
     if ids:
-        starts = statements.per_user("tijdlijn.starts", user, lambda: access.traject_starts(user).where(
-            TrajectStart.verwijzing_id.in_(bindparam("ids", expanding=True))))
-        for start in session.scalars(starts, {"ids": ids}):
+        for start in gelezen["start"]:
             kenmerk, aanbieder = kenmerken[start.verwijzing_id]
-            if start.niet_gestart:
-                reden = f" Reden: {start.reden_niet_gestart}" if start.reden_niet_gestart else ""
-                events.append(Gebeurtenis(_dag(start.created_at), "Start", f"Niet gestart.{reden}",
-                                          f"Aanbieder {aanbieder}", kenmerk, start.created_at))
-            elif start.gerealiseerde_startdatum:
-                reden = f" Reden latere start: {start.reden_latere_start}" if start.reden_latere_start else ""
-                einde = f" Bijgestelde einddatum {datum(start.bijgestelde_einddatum)}." \
-                    if start.bijgestelde_einddatum else ""
-                events.append(Gebeurtenis(start.gerealiseerde_startdatum, "Start",
-                                          f"Gestart op {datum(start.gerealiseerde_startdatum)}.{einde}{reden}",
-                                          f"Aanbieder {aanbieder}", kenmerk, start.created_at))
-        rapporten = statements.per_user("tijdlijn.voortgang", user, lambda: access.voortgangsrapportages(user).where(
-            Voortgangsrapportage.verwijzing_id.in_(bindparam("ids", expanding=True))))
-        for rapport in session.scalars(rapporten, {"ids": ids}):
+            gestart, einddatum = as_date(start.datum), as_date(start.datum2)
+            if start.vlag:  # niet gestart
+                reden = f" Reden: {start.tekst2}" if start.tekst2 else ""
+                events.append(Gebeurtenis(_dag(start.tijdstip), "Start", f"Niet gestart.{reden}",
+                                          f"Aanbieder {aanbieder}", kenmerk, start.tijdstip))
+            elif gestart:
+                reden = f" Reden latere start: {start.tekst}" if start.tekst else ""
+                einde = f" Bijgestelde einddatum {datum(einddatum)}." if einddatum else ""
+                events.append(Gebeurtenis(gestart, "Start", f"Gestart op {datum(gestart)}.{einde}{reden}",
+                                          f"Aanbieder {aanbieder}", kenmerk, start.tijdstip))
+        for rapport in gelezen["voortgang"]:
             kenmerk, aanbieder = kenmerken[rapport.verwijzing_id]
-            events.append(Gebeurtenis(rapport.peildatum, "Voortgang", f"Voortgangsrapportage: {rapport.voortgang}",
-                                      f"Aanbieder {aanbieder}", kenmerk, rapport.created_at))
+            events.append(Gebeurtenis(as_date(rapport.datum), "Voortgang", f"Voortgangsrapportage: {rapport.tekst}",
+                                      f"Aanbieder {aanbieder}", kenmerk, rapport.tijdstip))
         events += presentie_gebeurtenissen(per_week, kenmerken, today)
 
     for melding in registraties.omstandigheden:
@@ -313,15 +399,14 @@ def tijdlijn(
                                       + (f" Reden: {verzoek.besluit_reden}" if verzoek.besluit_reden else ""),
                                       GEMEENTE, kenmerk, verzoek.besloten_op))
 
-    # The inburgeraar was loaded through access.get_inburgeraar_or_404; gemeente staff see all its corrections.
     # Corrections of presence go with the presence weeks (below); every other correction is shown on its own.
-    correcties = select(RegistratieWijziging).where(RegistratieWijziging.inburgeraar_id == inburgeraar.id,
-                                                    RegistratieWijziging.object_type != PRESENTIE)
-    for wijziging in session.scalars(correcties):
-        events.append(Gebeurtenis(_dag(wijziging.gewijzigd_op), "Correctie",
-                                  f"Registratie gecorrigeerd ({wijziging.object_type}, {wijziging.veld}).",
-                                  wijziging.bron, tijdstip=wijziging.gewijzigd_op))
-    events += presentie_correcties(session, inburgeraar.id, *(weken or pagina_weken(today, 1)), today)
+    for wijziging in gelezen["correctie"]:
+        gewijzigd_op = as_datetime(wijziging.tijdstip)
+        events.append(Gebeurtenis(_dag(gewijzigd_op), "Correctie",
+                                  f"Registratie gecorrigeerd ({wijziging.tekst}, {wijziging.tekst2}).",
+                                  wijziging.bron, tijdstip=gewijzigd_op))
+    events += _correctie_gebeurtenissen(((r.datum, r.bron, r.aantal, r.aantal2, r.tijdstip)
+                                         for r in gelezen["presentie"]), today)
 
     shown = [e for e in events if e.moment <= today]
     return sorted(shown, key=lambda e: (e.moment, _utc(e.tijdstip)), reverse=True)

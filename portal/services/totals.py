@@ -7,6 +7,7 @@ presentie rows of the last four weeks: the cost does not grow with the history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -73,14 +74,19 @@ class Totalen:
     heeft_registraties: bool = False
 
 
-def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None) -> Totalen:
-    """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own)."""
+def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None, *,
+                    verwijzingen: Sequence[Verwijzing] | None = None) -> Totalen:
+    """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own).
+
+    `verwijzingen`: those verwijzingen, when the caller already loaded them through access.verwijzingen(user) (the
+    case page); their onderdelen are then not read again."""
     today = today or clock.today()
     # Built once per user and day (portal.services.statements): the case page asks this for every case.
     queries = statements.per_user("totals.inburgeraar", user, lambda: _queries(
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("totals_id")), today), today)
     return _totals(session, queries, {"totals_id": inburgeraar.id}, inburgeraar.doelgroep,
-                   inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant, today)
+                   inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant, today,
+                   None if verwijzingen is None else {v.onderdeel for v in verwijzingen})
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
@@ -114,9 +120,10 @@ def _queries(scoped: Any, today: date) -> tuple[Any, Any, Any]:
 
 
 def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, Any], doelgroep: Doelgroep,
-            zroute_gezinsmigrant: int | None, today: date) -> Totalen:
+            zroute_gezinsmigrant: int | None, today: date, onderdelen: set[Onderdeel] | None = None) -> Totalen:
     onderdelen_query, kept, recent = queries
-    onderdelen = set(session.scalars(onderdelen_query, params))
+    if onderdelen is None:
+        onderdelen = set(session.scalars(onderdelen_query, params))
     since = aanwezigheid.venster_start(today)
     per_activiteit: dict[Activiteit, Decimal] = {a: _ZERO for a in Activiteit}
     z_taal = _ZERO

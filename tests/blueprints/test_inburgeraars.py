@@ -446,6 +446,27 @@ def test_the_case_page_reads_in_a_fixed_number_of_statements_and_none_while_rend
     db.expire_all()
     after = _queries_of_case_page(client, _case_url(case))
 
-    assert len(after) == len(before) <= 28
+    assert len(after) == len(before) <= 22
     assert after[-1].startswith("INSERT INTO audit_event")  # nothing is loaded while the page renders
     assert sum("user_session" in s for s in after) == 1 and "FROM melding" in after[0]
+
+
+def test_the_timeline_links_to_older_presence_only_when_there_is_some(login_as, db, regisseur, amina):
+    """Page 1 holds the last twelve weeks and links to page 2 only when presence is older than that (read with the
+    chart's weeks in one statement); page 2 shows those older weeks and links back."""
+    from tests.factories import PresentieFactory
+
+    verwijzing = VerwijzingFactory(inburgeraar=amina, contract=ContractFactory(gemeenten=[amina.gemeente]))
+    PresentieFactory(verwijzing=verwijzing, datum=TODAY - timedelta(days=3), uren_aanwezig=4)
+    client = login_as(regisseur)
+    html = client.get(f"/inburgeraars/{amina.id}").text
+    assert "Oudere presentie (vóór" not in html and "4 uur aanwezig" in html
+
+    PresentieFactory(verwijzing=verwijzing, datum=TODAY - timedelta(weeks=14), uren_aanwezig=7)
+    html = client.get(f"/inburgeraars/{amina.id}").text
+    assert "Oudere presentie (vóór" in html and "7 uur aanwezig" not in html
+    assert f'href="/inburgeraars/{amina.id}?tijdlijn=2#kop-tijdlijn"' in html
+
+    older = client.get(f"/inburgeraars/{amina.id}?tijdlijn=2").text
+    assert "7 uur aanwezig" in older and "4 uur aanwezig" not in older
+    assert "Nieuwere presentie" in older and "Oudere presentie (vóór" not in older

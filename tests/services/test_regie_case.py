@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from portal import access
 from portal.charts import aanwezigheid_svg, beschrijving
-from portal.models import OmstandighedenMelding, TrajectStart
+from portal.models import OmstandighedenMelding, TrajectStart, Voortgangsrapportage
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.resultaat import OmstandighedenSoort
 from portal.models.traject import Activiteit
@@ -74,6 +74,8 @@ def test_timeline_lists_every_source_newest_first(db, app_ctx):
     db.add(OmstandighedenMelding(inburgeraar_id=inburgeraar.id, verwijzing_id=verwijzing.id,
                                  aanbieder_id=verwijzing.aanbieder_id, soort=OmstandighedenSoort.VERHUIZING,
                                  datum=date(2026, 6, 1), toelichting="Verhuisd binnen de gemeente"))
+    db.add(Voortgangsrapportage(verwijzing_id=verwijzing.id, peildatum=date(2026, 5, 1), motivatie="Gemotiveerd",
+                                voortgang="Loopt op schema"))
     db.flush()
     verwijzingen = access.verwijzingen_of(regisseur, inburgeraar)
     registraties = resultaten.registraties_van(db, regisseur, inburgeraar)
@@ -87,6 +89,9 @@ def test_timeline_lists_every_source_newest_first(db, app_ctx):
     start = next(e for e in events if e.soort == "Start")
     assert start.bron == aanbieder and "Reden latere start: Geen plek" in start.omschrijving
     assert next(e for e in events if e.soort == "PIP").bron == "Gemeente"
+    voortgang = next(e for e in events if e.soort == "Voortgang")
+    assert (voortgang.moment, voortgang.omschrijving, voortgang.bron, voortgang.verwijzing) == (
+        date(2026, 5, 1), "Voortgangsrapportage: Loopt op schema", aanbieder, verwijzing.kenmerk)
     presentie = next(e for e in events if e.soort == "Presentie")
     assert presentie.omschrijving.startswith("Week 47 (16–22 november 2026): 3 uur aanwezig")
 

@@ -15,6 +15,7 @@ from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
 from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sort_cases
 from portal.extensions import db
+from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import Doelgroep, Leerroute
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
@@ -25,9 +26,11 @@ from portal.spreadsheets.write import XLSX_MIMETYPE
 add_nav_item("regie.index", "Regie", CASE_READERS, description="caseload met signalen", order=5)
 
 
-def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
-    """The user's cases with signals, filtered and sorted as asked."""
-    cases = signalen.caseload(db.session, current_user, today=today, filters=args.filters(current_user))
+def _caseload(args: OverzichtArgs, today: date, *, signaalvolgorde: bool = False) -> list[signalen.CaseCijfers]:
+    """The user's cases with signals, filtered and sorted as asked; with `signaalvolgorde` without the figures of
+    finished verwijzingen (signalen.signaalvolgorde: for ordering a page whose rows are completed afterwards)."""
+    laden = signalen.signaalvolgorde if signaalvolgorde else signalen.caseload
+    cases = laden(db.session, current_user, today=today, filters=args.filters(current_user))
     if args.signaal:
         cases = signalen.met_signaal(cases, [args.signaal])
     return sort_cases(cases, args.sort)
@@ -35,13 +38,17 @@ def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
 
 def _keuzes() -> dict[str, object]:
     user = current_user  # the scoped statements are built once per user and day (portal.services.statements)
+    # (id, naam) rows, which the filter's select shows as they are: no ORM objects for a list of names.
     return {
-        "gemeenten": list(db.session.scalars(statements.per_user(
-            "regie.gemeenten", user, lambda: access.gemeenten(user)))),
-        "klantregisseurs": list(db.session.scalars(statements.per_user(
-            "regie.klantregisseurs", user, lambda: access.klantregisseurs(user)))),
-        "aanbieders": list(db.session.scalars(statements.per_user(
-            "regie.aanbieders", user, lambda: access.aanbieders(user)))),
+        "gemeenten": db.session.execute(statements.per_user(
+            "regie.gemeenten", user, lambda: access.gemeenten(user).with_only_columns(Gemeente.id, Gemeente.naam),
+        )).all(),
+        "klantregisseurs": db.session.execute(statements.per_user(
+            "regie.klantregisseurs", user, lambda: access.klantregisseurs(user).with_only_columns(User.id, User.naam),
+        )).all(),
+        "aanbieders": db.session.execute(statements.per_user(
+            "regie.aanbieders", user, lambda: access.aanbieders(user).with_only_columns(Aanbieder.id, Aanbieder.naam),
+        )).all(),
         "leerroutes": Leerroute.choices(),
         "doelgroepen": Doelgroep.choices(),
         "signaal_soorten": signalen.SIGNAAL_SOORTEN,
@@ -58,7 +65,9 @@ def index() -> str:
     # reference counting, so no collection has to walk thousands of cases that are about to go anyway.
     with gc_paused():
         if args.naar_signalen:
-            page = paginate_list(_caseload(args, today), number, args=args.as_dict())
+            # Every case's signals decide order and selection; only the page shown gets its finished verwijzingen.
+            page = paginate_list(_caseload(args, today, signaalvolgorde=True), number, args=args.as_dict())
+            signalen.met_afgesloten_verwijzingen(db.session, current_user, page.items, today=today)
         else:
             # Sorted on a column of the case itself: the cases' own rows decide the order and the page, and only
             # the page shown gets its verwijzingen, figures and signals (the same queries and rules, for its ids).

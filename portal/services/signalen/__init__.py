@@ -8,6 +8,7 @@ means the same everywhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.models import User
-from portal.models.enums import OPEN_STATUSSEN
+from portal.models.enums import OPEN_STATUSSEN, VerwijzingStatus
 from portal.services import statements
 from portal.services.batch import gc_paused
 from portal.services.signalen.drempels import Drempels, DrempelTabel, load_drempels
@@ -28,6 +29,7 @@ from portal.services.signalen.metrics import (
     caseload_queries,
     fold_case_rows,
     fold_cases,
+    fold_verwijzingen,
     load_cases,
     presentie_per_verwijzing,
     verwijzing_cijfers,
@@ -35,6 +37,7 @@ from portal.services.signalen.metrics import (
 )
 from portal.services.signalen.regels import (
     SIGNAAL_SOORTEN,
+    SIGNALERENDE_STATUSSEN,
     Ernst,
     Signaal,
     regel_aanwezigheid,
@@ -47,6 +50,7 @@ ALLE = Filters()  # no filter: the whole caseload in scope
 __all__ = [
     "OPEN_STATUSSEN",
     "SIGNAAL_SOORTEN",
+    "SIGNALERENDE_STATUSSEN",
     "CaseCijfers",
     "DrempelTabel",
     "Drempels",
@@ -60,12 +64,15 @@ __all__ = [
     "caseload_rijen",
     "fold_case_rows",
     "fold_cases",
+    "fold_verwijzingen",
     "load_cases",
     "load_drempels",
+    "met_afgesloten_verwijzingen",
     "met_cijfers",
     "met_signaal",
     "presentie_per_verwijzing",
     "regel_aanwezigheid",
+    "signaalvolgorde",
     "signalen_voor",
     "uren_norm",
     "verwijzing_cijfers",
@@ -87,6 +94,40 @@ def caseload(
         for case_ in cases:
             case_.signalen = signalen_voor(case_, tabel, today)
     return cases
+
+
+def signaalvolgorde(
+    session: Session, user: User, *, today: date | None = None, filters: Filters = ALLE,
+    tabel: DrempelTabel | None = None,
+) -> list[CaseCijfers]:
+    """Every case in scope that matches the filters with its signals, to order or filter the caseload by them.
+
+    Read with only the verwijzingen that can signal (SIGNALERENDE_STATUSSEN) and their presence: the signals are
+    those of `caseload`, but a case's finished verwijzingen are missing from its figures, so the rows that are
+    shown get them from `met_afgesloten_verwijzingen`."""
+    return caseload(session, user, today=today, filters=replace(filters, verwijzing_statussen=SIGNALERENDE_STATUSSEN),
+                    tabel=tabel)
+
+
+def met_afgesloten_verwijzingen(
+    session: Session, user: User, cases: Sequence[CaseCijfers], *, today: date | None = None
+) -> Sequence[CaseCijfers]:
+    """Complete these cases of `signaalvolgorde` (a page of them) with their finished verwijzingen, those that
+    never signal: their signals stay as they are, their figures become those of `caseload`."""
+    if not cases:
+        return cases
+    today = today or clock.today()
+    afgesloten = tuple(s for s in VerwijzingStatus if s not in SIGNALERENDE_STATUSSEN)
+    queries = statements.per_user("signalen.pagina.afgesloten", user, lambda: caseload_queries(user, today, Filters(
+        inburgeraar_ids=bindparam("pagina_ids", expanding=True), verwijzing_statussen=afgesloten)), today)
+    fold_verwijzingen(session.connection(), queries, {"pagina_ids": [c.id for c in cases]}, {c.id: c for c in cases})
+    for case_ in cases:
+        case_.verwijzingen.sort(key=_startvolgorde)  # as caseload_queries orders them
+    return cases
+
+
+def _startvolgorde(v: VerwijzingCijfers) -> tuple[date, int]:
+    return v.beoogde_startdatum, v.id
 
 
 def caseload_rijen(

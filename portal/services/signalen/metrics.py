@@ -172,6 +172,8 @@ class Filters:
     zoek: str | None = None
     inburgeraar_id: int | None = None
     inburgeraar_ids: Any = None  # an expanding bindparam: these cases only (one page of the overview)
+    # Only verwijzingen with these statuses and their presence (the signal order's pass: regels.SIGNALERENDE_STATUSSEN).
+    verwijzing_statussen: tuple[VerwijzingStatus, ...] | None = None
 
 
 def aanwezigheid_venster(today: date) -> date:
@@ -355,6 +357,9 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
         access.afschalingsverzoeken(user).where(Afschalingsverzoek.status == AfschalingStatus.INGEDIEND),
         Afschalingsverzoek, scope_ids, func.count(), func.min(Afschalingsverzoek.ingediend_op),
     )
+    if filters.verwijzing_statussen is not None:
+        verwijzing_ids = verwijzing_ids.where(Verwijzing.status.in_(filters.verwijzing_statussen))
+        verwijzingen = verwijzingen.where(Verwijzing.status.in_(filters.verwijzing_statussen))
     return {
         "cases": cases,
         "verwijzingen": verwijzingen,
@@ -425,13 +430,22 @@ def fold_cases(
     for i, aantal, oudste in run("afschaling"):
         if (c := cases.get(i)) is not None:
             c.afschaling_open, c.afschaling_oudste = aantal, as_datetime(oudste)
-    uren = {m[0]: m for m in run("presentie")}
+    fold_verwijzingen(connection, queries, params, cases)
+    return list(cases.values())
+
+
+def fold_verwijzingen(
+    connection: Connection, queries: Mapping[str, Select[Any]], params: Mapping[str, Any] | None,
+    cases: Mapping[int, CaseCijfers],
+) -> None:
+    """Run the `verwijzingen` and `presentie` queries of `caseload_queries` and add each verwijzing's figures to
+    its case in `cases` (by inburgeraar id), in the query's order (beoogde startdatum, id)."""
+    uren = {m[0]: m for m in connection.execute(queries["presentie"], params or {}).all()}
     result = connection.execute(queries["verwijzingen"], params or {})
     ix = {key: n for n, key in enumerate(result.keys())}
     for m in result.all():
         if (c := cases.get(m[0])) is not None:
             c.verwijzingen.append(verwijzing_cijfers(m, ix, uren.get(m[ix["v_id"]], _GEEN_UREN)))
-    return list(cases.values())
 
 
 _NUL_UREN = Decimal("0.00")

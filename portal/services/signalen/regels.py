@@ -52,6 +52,13 @@ SIGNAAL_SOORTEN: dict[str, str] = {
 }
 
 
+# The statuses on which a verwijzing can give a signal: open (every verwijzing rule but regel_niet_gestart first asks
+# v.open, and regel_termijn_einde counts only open ones) or decided by its start registration (regel_niet_gestart).
+# An afgeronde, uitgevallen or ingetrokken verwijzing never signals, so ordering a caseload by its signals need not
+# read those (tests/services/test_signalen_statussen.py checks it against the rules).
+SIGNALERENDE_STATUSSEN = tuple(s for s in VerwijzingStatus if s.is_open or s.follows_start)
+
+
 @dataclass(frozen=True, slots=True)
 class Signaal:
     """One reason for the klantregisseur to look at a case, with the numbers behind it in words.
