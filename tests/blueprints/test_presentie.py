@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.formatting import AMSTERDAM
 from portal.models import AuditEvent, Presentie, RegistratieWijziging
@@ -141,6 +141,40 @@ def test_saving_the_same_row_again_changes_nothing_and_a_change_is_a_correction(
     [history] = db.scalars(select(RegistratieWijziging).where(RegistratieWijziging.object_type == "presentie"))
     assert (Decimal(history.oude_waarde), Decimal(history.nieuwe_waarde)) == (3, 2)
     assert history.gewijzigd_door_id == medewerker.id
+
+
+def test_a_grid_correction_writes_each_changed_field_to_the_history_without_reading_the_days_again(
+        db, login_as, provider):
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    post_row(client, bakker, {"aanwezig_0": "1", "ongeoorloofd_0": "2", "reden_0": "Zonder bericht"})
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    token = csrf_token(grid_page(client).get_data(as_text=True))
+    engine = db.get_bind().engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        answer = client.post(f"/presentie/week/rij/{bakker.id}", headers={"HX-Request": "true"}, data={
+            "csrf_token": token, "week": WEEK, "activiteit": "taalles_knm",
+            "aanwezig_0": "1", "ongeoorloofd_0": "1,5", "reden_0": " Ziek "})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert "1 gecorrigeerd" in answer.get_data(as_text=True)
+    history = db.scalars(select(RegistratieWijziging).where(RegistratieWijziging.object_type == "presentie")
+                         .order_by(RegistratieWijziging.id)).all()
+    assert [(h.veld, h.gewijzigd_door_id) for h in history] == [
+        ("uren_afwezig_ongeoorloofd", medewerker.id), ("reden_afwezig", medewerker.id)]
+    assert (Decimal(history[0].oude_waarde), Decimal(history[0].nieuwe_waarde)) == (2, Decimal("1.5"))
+    assert (history[1].oude_waarde, history[1].nieuwe_waarde) == ("Zonder bericht", "Ziek")
+    db.expire_all()
+    monday = saved(db, bakker)[date(2026, 11, 16)]
+    assert (monday.uren_aanwezig, monday.uren_afwezig_ongeoorloofd, monday.reden_afwezig) == (1, Decimal("1.5"), "Ziek")
+    # The week's stored days are read for the row as shown and by validation in the write transaction; what they
+    # held is known then, so the correction does not read them a third time.
+    assert len([s for s in statements if s.startswith("SELECT") and re.search(r"FROM presentie\b", s)]) == 2
 
 
 def test_without_javascript_the_row_form_redirects_back_with_a_message(db, login_as, provider):
