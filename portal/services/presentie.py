@@ -212,6 +212,9 @@ def _load_verwijzingen(
     session: Session, actor: User, ids: set[int], kenmerken: set[str]
 ) -> tuple[dict[int, _VerwijzingInfo], dict[str, _VerwijzingInfo]]:
     """The actor's registrable verwijzingen named in the batch (all of them for big batches), with their start."""
+    # One verwijzing by id (a grid row, a session form) is compared with `=`: an IN list is expanded into the
+    # statement text on every execution.
+    one = len(ids) == 1 and not kenmerken
     named = len(ids) + len(kenmerken) <= _IN_LIMIT
 
     def build() -> Select[Any]:
@@ -224,18 +227,20 @@ def _load_verwijzingen(
             )
             .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         )
-        if named:
+        if one:
+            query = query.where(Verwijzing.id == bindparam("id"))
+        elif named:
             query = query.where(or_(Verwijzing.id.in_(bindparam("ids", expanding=True)),
                                     func.upper(Verwijzing.kenmerk).in_(bindparam("kenmerken", expanding=True))))
         return query
 
     # Built once per user (portal.services.statements): building it cost more than running it for a grid row.
-    query = statements.per_user(f"presentie.verwijzingen.{named}", actor, build)
+    query = statements.per_user(f"presentie.verwijzingen.{'een' if one else named}", actor, build)
     by_id: dict[int, _VerwijzingInfo] = {}
     by_kenmerk: dict[str, _VerwijzingInfo] = {}
     # Core execution on the session's connection (plain rows, no ORM result machinery; hence the flush).
     session.flush()
-    params = {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}
+    params = {"id": next(iter(ids))} if one else {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}
     for row in session.connection().execute(query, params):
         info = _VerwijzingInfo(*row[:9], niet_gestart=bool(row[9]))
         by_id[info.id] = info
@@ -244,7 +249,8 @@ def _load_verwijzingen(
 
 
 def _stored_query(people: Any) -> Select[Any]:
-    """Stored presentie of the inburgeraars `people` between the bound dates `first` and `last`."""
+    """Stored presentie of the inburgeraars `people` (a condition on Verwijzing.inburgeraar_id) between the bound
+    dates `first` and `last`."""
     return (
         select(
             Presentie.id, Presentie.verwijzing_id, Verwijzing.inburgeraar_id, Presentie.datum, Presentie.activiteit,
@@ -252,11 +258,13 @@ def _stored_query(people: Any) -> Select[Any]:
             Presentie.reden_afwezig,
         )
         .join(Verwijzing, Verwijzing.id == Presentie.verwijzing_id)
-        .where(Verwijzing.inburgeraar_id.in_(people), Presentie.datum.between(bindparam("first"), bindparam("last")))
+        .where(people, Presentie.datum.between(bindparam("first"), bindparam("last")))
     )
 
 
-_STORED_OF_NAMED = _stored_query(bindparam("people", expanding=True))  # built once: the usual, small batch
+# Built once: the usual, small batch; one person (a grid row) with `=`, as an IN list is expanded every execution.
+_STORED_OF_NAMED = _stored_query(Verwijzing.inburgeraar_id.in_(bindparam("people", expanding=True)))
+_STORED_OF_ONE = _stored_query(Verwijzing.inburgeraar_id == bindparam("person"))
 
 
 def _load_stored(
@@ -265,8 +273,10 @@ def _load_stored(
     """Stored presentie of these people between two dates, under any verwijzing (for the 24-hour rule)."""
     params: dict[str, Any] = {"first": first, "last": last}
     if len(inburgeraar_ids) > _IN_LIMIT:
-        query = statements.per_user("presentie.stored", actor, lambda: _stored_query(
-            access.verwijzingen_for_registration(actor).with_only_columns(Verwijzing.inburgeraar_id)))
+        query = statements.per_user("presentie.stored", actor, lambda: _stored_query(Verwijzing.inburgeraar_id.in_(
+            access.verwijzingen_for_registration(actor).with_only_columns(Verwijzing.inburgeraar_id))))
+    elif len(inburgeraar_ids) == 1:
+        query, params["person"] = _STORED_OF_ONE, next(iter(inburgeraar_ids))
     else:
         query, params["people"] = _STORED_OF_NAMED, list(inburgeraar_ids)
     # Core execution on the session's connection: plain rows, no ORM loading overhead for 100k rows

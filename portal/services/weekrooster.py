@@ -162,13 +162,19 @@ def _one_row_query(user: User, activiteit: Activiteit) -> Any:
     ).where(Verwijzing.id == bindparam("only")))
 
 
-_STORED = (
-    select(Presentie.verwijzing_id, Presentie.datum, Presentie.uren_aanwezig, Presentie.uren_afwezig_geoorloofd,
-           Presentie.uren_afwezig_ongeoorloofd, Presentie.reden_afwezig)
-    .where(Presentie.verwijzing_id.in_(bindparam("ids", expanding=True)),
-           Presentie.datum.between(bindparam("monday", type_=Date), bindparam("sunday", type_=Date)),
-           Presentie.activiteit == bindparam("activiteit", type_=Presentie.__table__.c.activiteit.type))
-)
+def _stored(verwijzingen: Any) -> Any:
+    return (
+        select(Presentie.verwijzing_id, Presentie.datum, Presentie.uren_aanwezig, Presentie.uren_afwezig_geoorloofd,
+               Presentie.uren_afwezig_ongeoorloofd, Presentie.reden_afwezig)
+        .where(verwijzingen,
+               Presentie.datum.between(bindparam("monday", type_=Date), bindparam("sunday", type_=Date)),
+               Presentie.activiteit == bindparam("activiteit", type_=Presentie.__table__.c.activiteit.type))
+    )
+
+
+# The stored days of the shown rows, and of one row (with `=`: an IN list is expanded on every execution).
+_STORED = _stored(Presentie.verwijzing_id.in_(bindparam("ids", expanding=True)))
+_STORED_ONE = _stored(Presentie.verwijzing_id == bindparam("only"))
 
 
 def load_rows(
@@ -188,8 +194,9 @@ def load_rows(
     results = connection.execute(query, {"monday": monday, "sunday": sunday, "only": only}).all()
     stored: dict[tuple[int, date], tuple[Any, ...]] = {}
     if results:
-        params = {"ids": [r[0] for r in results], "monday": monday, "sunday": sunday, "activiteit": activiteit}
-        for p in connection.execute(_STORED, params):
+        params = {"ids": [r[0] for r in results], "only": only, "monday": monday, "sunday": sunday,
+                  "activiteit": activiteit}
+        for p in connection.execute(_STORED if only is None else _STORED_ONE, params):
             stored[(p[0], p[1])] = p
     days = [monday + timedelta(days=i) for i in range(7)]
     rows = []

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import Field, HiddenField
 
 from portal.formatting import datum, getal
 from portal.models.traject import Activiteit
@@ -24,20 +24,28 @@ _SERVICE_VELD = {
 }
 
 
-class _RijFormBase(FlaskForm):
-    """Where the grid was (week, activity, search, page); the day fields are added below."""
+class _Dagen(Field):
+    """The day inputs of a row, aanwezig_0 … reden_6 as the row template names them, in one field: `data` maps
+    each name that was sent to its text. One field instead of 28 (binding a WTForms field per input cost more
+    than checking the row); a name that was not sent is not in `data` (its input was not on the page)."""
+
+    NAMES = tuple(f"{veld}_{dag}" for veld in VELDEN for dag in range(7))
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self.raw_data = []
+        self.data = {} if formdata is None else {n: formdata.get(n) for n in self.NAMES if n in formdata}
+
+
+class RijForm(FlaskForm):
+    """One row of the weekly grid: where the grid was (week, activity, search, page) and, per day, hours present
+    and absent and the reason."""
 
     week = HiddenField()
     activiteit = HiddenField()
     q = HiddenField()
     pagina = HiddenField()
-
-
-# One text field per day (0 = Monday) and value: aanwezig_0 … reden_6, as the row template names its inputs.
-RijForm: type[FlaskForm] = type("RijForm", (_RijFormBase,), {
-    "__doc__": "One row of the weekly grid: hours present and absent and the reason, per day.",
-    **{f"{veld}_{dag}": StringField() for veld in VELDEN for dag in range(7)},
-})
+    dagen = _Dagen()
 
 
 def inputs_from_form(row: Row, form: Any, activiteit: Activiteit) -> list[PresentieInput]:
@@ -48,17 +56,18 @@ def inputs_from_form(row: Row, form: Any, activiteit: Activiteit) -> list[Presen
     on the page) keep what is stored: only a field sent empty clears a value.
     """
     inputs = []
+    sent = form.dagen.data
     for cell in row.cells:
         if not cell.editable:
             continue  # no inputs are shown for these days; the service would refuse them anyway
         had_record = cell.stored
         submitted = {}
         for v in VELDEN:
-            field = form[f"{v}_{cell.index}"]
-            if v != "aanwezig" and not field.raw_data:
+            name = f"{v}_{cell.index}"
+            if v != "aanwezig" and name not in sent:
                 submitted[v] = cell.values[v]  # not on the page: unchanged
             else:
-                submitted[v] = (field.data or "").strip()[:500]
+                submitted[v] = (sent.get(name) or "").strip()[:500]
         if not any(submitted.values()) and not had_record:
             cell.values = dict.fromkeys(VELDEN, "")
             continue
