@@ -37,12 +37,15 @@ def init_app(app: Flask) -> None:
 # Per-user values that the layout of a full page shows (the meldingen badge): blueprints register a column
 # correlated to User.id, read in the login's own statement on full page loads (see add_header_value).
 _header_columns: dict[str, ColumnElement[Any]] = {}
+_header_endpoints: set[str] = set()  # htmx endpoints that show a header value on their own (the badge's poll)
 _login_statements: dict[bool, Select[Any]] = {}
 
 
-def add_header_value(name: str, column: ColumnElement[Any]) -> None:
-    """Read `column` (correlated to User.id) with the login on full page loads; header_value(name) then has it."""
+def add_header_value(name: str, column: ColumnElement[Any], *, endpoints: tuple[str, ...] = ()) -> None:
+    """Read `column` (correlated to User.id) with the login on full page loads and on requests to `endpoints`;
+    header_value(name) then has it."""
     _header_columns[name] = column
+    _header_endpoints.update(endpoints)
     _login_statements.clear()
 
 
@@ -57,17 +60,19 @@ def forget_header_value(name: str) -> None:
         g.get("_header_values", {}).pop(name, None)
 
 
-def _full_page() -> bool:
-    """Whether this request renders a whole page with its header (not an htmx fragment, not a form post)."""
+def _shows_header() -> bool:
+    """Whether this request renders a whole page with its header (not an htmx fragment, not a form post), or is
+    one of the endpoints that show a header value on their own."""
     return request.method == "GET" and (
-        request.headers.get("HX-Request") != "true" or request.headers.get("HX-History-Restore-Request") == "true")
+        request.headers.get("HX-Request") != "true" or request.headers.get("HX-History-Restore-Request") == "true"
+        or request.endpoint in _header_endpoints)
 
 
 def _load_user(user_id: str) -> User | None:
     """The user and its server-side session in one statement (plus the header's values on full pages)."""
     if not user_id.isdigit():
         return None
-    with_header = has_request_context() and _full_page() and bool(_header_columns)
+    with_header = has_request_context() and _shows_header() and bool(_header_columns)
     statement = _login_statements.get(with_header)
     if statement is None:
         statement = _login_statements[with_header] = auth.login_statement(

@@ -306,3 +306,26 @@ def test_the_page_that_opens_a_melding_counts_it_read_in_its_header(db, login_as
     html = client.get(f"/meldingen/{samenvatting.id}").get_data(as_text=True)
 
     assert "1 ongelezen melding<" in html and 'hx-get="/meldingen/aantal?was=1"' in html
+
+
+def test_the_badges_poll_reads_the_count_with_the_login(db, login_as, regisseur, verwijzing):
+    """The header polls every 30 seconds in every open tab: its count comes with the login, in one statement."""
+    from sqlalchemy import event
+
+    from portal.extensions import db as portal_db
+
+    melding_for(db, regisseur, verwijzing)
+    client = login_as(regisseur)
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(" ".join(statement.split()))
+
+    event.listen(portal_db.engine, "before_cursor_execute", capture)
+    try:
+        poll = client.get("/meldingen/aantal?was=0", headers={"HX-Request": "true", "X-Portal-Poll": "1"})
+    finally:
+        event.remove(portal_db.engine, "before_cursor_execute", capture)
+    assert "1 ongelezen melding<" in poll.get_data(as_text=True)
+    assert len(seen) == 1 and "user_session" in seen[0] and "FROM melding" in seen[0]

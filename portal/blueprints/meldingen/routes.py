@@ -25,8 +25,8 @@ add_nav_item("meldingen.inbox", "Meldingen", tuple(Rol), description="wat er in 
 
 CHANGED_EVENT = "meldingen-gewijzigd"  # htmx event that makes the header badge refresh at once
 UNREAD = "meldingen_ongelezen"
-# Full pages read the header's unread count with the login, in the same statement (portal/security.py).
-security.add_header_value(UNREAD, meldingen.unread_column())
+# Full pages and the badge's poll read the unread count with the login, in the same statement (portal/security.py).
+security.add_header_value(UNREAD, meldingen.unread_column(), endpoints=("meldingen.badge",))
 
 
 def _names(melding_list: list[Melding]) -> dict[int, str]:
@@ -67,7 +67,9 @@ def inbox() -> str:
 @login_only
 def badge() -> str | Response:
     """The unread-count badge (polled by the header); 204 when the count did not change."""
-    unread = meldingen.unread_count(db.session, current_user)
+    unread = security.header_value(UNREAD)
+    if unread is None:
+        unread = meldingen.unread_count(db.session, current_user)
     if request.args.get("was") == str(unread):
         return Response(status=204)
     return render_template("meldingen/_badge.html", unread=unread)
