@@ -315,6 +315,10 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
     seed_api(session, region)
     session.flush()
     region.counts.update(seed_beheertaken(session))
+    from portal.services import kept_signalen
+
+    # Every new case's signals, kept for the regie overview (a commit would do it too; here it is part of the load).
+    kept_signalen.bijwerken(session, region.today)
     return region
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.types import Date
 from portal import pg_arrays
 from portal.models import Presentie, PresentieTotaal, PresentieWeek
 from portal.models.traject import Activiteit
+from portal.services import kept_signalen
 from portal.services.batch import execute_many
 from portal.services.validation import as_decimal
 
@@ -148,6 +149,7 @@ def record(session: Session, changes: Iterable[Wijziging]) -> None:
                 week[4] = datum
     if not weeks:
         return
+    kept_signalen.presentie_gewijzigd(session, {key[0] for key in weeks})
     if session.get_bind().dialect.name == "postgresql":
         _upsert_pg(session, weeks)
     else:
