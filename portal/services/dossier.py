@@ -199,10 +199,7 @@ def read(
     if not access.may_see_intake(user):
         intake = None
     totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen)
-    # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write
-    # lock, held until the view commits, so no page query runs while other requests wait for it.
-    audit.record_read(session, user, inburgeraar)
-    return Dossier(
+    dossier = Dossier(
         inburgeraar=inburgeraar,
         case=case_,
         verwijzingen=verwijzingen,
@@ -220,3 +217,7 @@ def read(
         intake=intake,
         te_besluiten=_te_besluiten(user, registraties),
     )
+    # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write
+    # lock, held until the view commits, so no page query runs while other requests wait for it.
+    audit.record_read_now(session, user, inburgeraar.id)
+    return dossier

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
-from portal.models import PresentieTotaal, RegistratieWijziging, TrajectStart
+from portal import audit
+from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart
 from portal.models.enums import Leerroute, Rol, VerwijzingStatus
 from portal.models.resultaat import AfschalingStatus, Examenuitslag, OmstandighedenSoort
 from portal.models.traject import Activiteit
@@ -321,3 +322,20 @@ def test_the_registrations_of_one_case_are_read_through_its_own_verwijzingen(db,
     for statement, parameters in statements:
         plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
         assert not any("ix_inburgeraar_gemeente_id" in line for line in plan), (statement, plan)
+
+
+def test_the_case_page_writes_its_read_event_at_once(db, app_ctx, region):
+    """The one 'bekeken' event is inserted by one Core statement after the page's reads, the same row record_read
+    adds: nothing is left for the ORM's unit of work to flush at the view's commit."""
+    regisseur, [(inburgeraar, _), *_] = region
+    statements = _statements_during(db, lambda: dossier.read(db, regisseur, inburgeraar, today=TODAY))
+    assert not db.new
+    assert statements[-1][0].lstrip().upper().startswith("INSERT INTO AUDIT_EVENT")
+    audit.record_read(db, regisseur, inburgeraar)
+    db.flush()
+    velden = ("action", "actor_id", "api_client_id", "object_type", "object_id", "inburgeraar_id", "result",
+              "origin", "details")
+    now, orm = db.scalars(select(AuditEvent).where(AuditEvent.inburgeraar_id == inburgeraar.id)
+                          .order_by(AuditEvent.id)).all()
+    assert [getattr(now, v) for v in velden] == [getattr(orm, v) for v in velden]
+    assert now.occurred_at is not None
