@@ -31,6 +31,7 @@ from portal.models import (
     Presentie,
     PresentieWeek,
     PrestatieIndicator,
+    Tarief,
     TrajectStart,
     Upload,
     User,
@@ -577,6 +578,19 @@ def get_indicator_or_404(user: User, contract: Contract, indicator_id: int) -> P
     """One prestatie-indicator of a contract in the user's scope."""
     return first_or_404(select(PrestatieIndicator).where(
         PrestatieIndicator.id == indicator_id, PrestatieIndicator.contract_id == contract.id))
+
+
+def tarieven(user: User, contract: Contract) -> Select[tuple[Tarief]]:
+    """Tarieven of a contract already loaded through `contracts`: its aanbieder sees them all; gemeente staff those
+    for all its gemeenten and those of gemeenten in scope, so on a regional contract one gemeente's contractmanager
+    never reads another gemeente's own tarief (as with budgets)."""
+    query = select(Tarief).join(PrestatieIndicator, PrestatieIndicator.id == Tarief.indicator_id).where(
+        PrestatieIndicator.contract_id == contract.id)
+    if user.rol in AANBIEDER_ROLLEN:
+        return query.where(false()) if user.aanbieder_id != contract.aanbieder_id else query
+    if user.rol in GEMEENTE_ROLLEN:
+        return query.where(or_(Tarief.gemeente_id.is_(None), Tarief.gemeente_id.in_(gemeente_ids_in_scope(user))))
+    return query.where(false())
 
 
 def declaraties(user: User) -> Select[tuple[Declaratie]]:
