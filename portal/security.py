@@ -99,7 +99,7 @@ def _enforce_server_side_session() -> Response | None:
             db.session, session.get(SESSION_KEY), current_user.id, current_app.config["IDLE_TIMEOUT_MINUTES"],
             activity=request.headers.get(POLL_HEADER) != "1", max_hours=current_app.config["SESSION_MAX_HOURS"],
         )
-        if not valid or request.method not in database.SAFE_METHODS or db.session.dirty or db.session.new:
+        if auth.session_check_commits(db.session, valid=valid, safe_method=request.method in database.SAFE_METHODS):
             db.session.commit()
     if valid:
         if request.method not in database.SAFE_METHODS:
