@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -160,8 +160,21 @@ def record_many(
 ) -> None:
     """One event per inburgeraar with its own details, written in one statement (a batch of 10,000 sessions of
     2,000 people is 2,000 events; through the ORM their bookkeeping cost more than the sessions' own insert)."""
-    record_each(session, actor, action, object_type=object_type,
-                rows=[(None, inburgeraar_id, details) for inburgeraar_id, details in per_inburgeraar.items()])
+    planned_many(session, actor, action, object_type=object_type, per_inburgeraar=per_inburgeraar)()
+
+
+def planned_many(
+    session: Session,
+    actor: User | None,
+    action: AuditActie,
+    *,
+    object_type: str,
+    per_inburgeraar: dict[int, dict[str, Any]],
+) -> Callable[[], None]:
+    """`record_many`'s events, built without touching the database; calling the result writes them (a caller
+    may build them while the database is busy with the change they describe)."""
+    return planned_each(session, actor, action, object_type=object_type,
+                        rows=[(None, inburgeraar_id, details) for inburgeraar_id, details in per_inburgeraar.items()])
 
 
 def record_each(
@@ -177,8 +190,20 @@ def record_each(
 
     On PostgreSQL the object ids, inburgeraar ids and details travel as three arrays that one INSERT … SELECT
     unnests: an executemany would send a statement per event."""
+    planned_each(session, actor, action, object_type=object_type, rows=rows)()
+
+
+def planned_each(
+    session: Session,
+    actor: User | None,
+    action: AuditActie,
+    *,
+    object_type: str,
+    rows: list[tuple[Any, int | None, dict[str, Any]]],
+) -> Callable[[], None]:
+    """`record_each`'s events, built without touching the database; calling the result writes them."""
     if not rows:
-        return
+        return _nothing
     action = AuditActie(action)
     common = {
         "actor_id": actor.id if actor is not None else None,
@@ -196,19 +221,30 @@ def record_each(
                                      ("inburgeraar_id", [i for _o, i, _d in rows], Integer()),
                                      ("details", _json_texts(d for _o, _i, d in rows), Text())])
         constants = [literal(value, table.c[name].type).label(name) for name, value in common.items()]
-        session.execute(insert(AuditEvent).from_select(
+        statement = insert(AuditEvent).from_select(
             [*common, "object_id", "inburgeraar_id", "details"],
             select(*constants, unnest.c.object_id, unnest.c.inburgeraar_id, cast(unnest.c.details, JSON)),
-        ))
-        return
-    # Elsewhere (SQLite) one executemany on the driver; the events may name objects still pending in the session.
-    session.flush()
-    constants = tuple(common.values())
-    execute_many(session.connection(), lambda: insert(AuditEvent.__table__), AuditEvent.__table__,
-                 (*common, "object_id", "inburgeraar_id", "details"),
-                 [(*constants, object_id, inburgeraar_id, details)
-                  for object_id, (_o, inburgeraar_id, details) in zip(object_ids, rows, strict=True)],
-                 key="audit_event.insert")
+        )
+
+        def insert_all() -> None:
+            session.execute(statement)
+        return insert_all
+
+    def write() -> None:
+        # Elsewhere (SQLite) one executemany on the driver; the events may name objects still pending in the
+        # session.
+        session.flush()
+        constants = tuple(common.values())
+        execute_many(session.connection(), lambda: insert(AuditEvent.__table__), AuditEvent.__table__,
+                     (*common, "object_id", "inburgeraar_id", "details"),
+                     [(*constants, object_id, inburgeraar_id, details)
+                      for object_id, (_o, inburgeraar_id, details) in zip(object_ids, rows, strict=True)],
+                     key="audit_event.insert")
+    return write
+
+
+def _nothing() -> None:
+    """No events to write."""
 
 
 def _json_texts(details: Iterable[dict[str, Any]]) -> list[str]:
@@ -249,6 +285,20 @@ def record_read(
     return record(session, actor, action, object_type=object_type,
                   object_id=inburgeraar_id if object_id is None else object_id, inburgeraar=inburgeraar_id,
                   result=result, details=details)
+
+
+_READ_EVENT = insert(AuditEvent.__table__)
+
+
+def record_read_now(session: Session, actor: User, inburgeraar_id: int) -> None:
+    """The event `record_read(session, actor, inburgeraar_id)` adds, inserted at once by one Core statement, for a
+    page that has done its reads (the case page, opened all day): the ORM's unit of work for that one row cost as
+    much as the insert itself. Committed with the request, as every event."""
+    session.execute(_READ_EVENT, {
+        "occurred_at": utcnow(), "actor_id": actor.id, "api_client_id": getattr(actor, "api_client_id", None),
+        "action": AuditActie.BEKEKEN.value, "object_type": "inburgeraar", "object_id": str(inburgeraar_id),
+        "inburgeraar_id": inburgeraar_id, "result": "ok", "origin": current_origin.get(), "details": None,
+    })
 
 
 class AuditAppendOnlyError(RuntimeError):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user, logout_user
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Select
 
 from portal import audit, database
 from portal.extensions import db, login_manager
 from portal.models import User
-from portal.services import auth
+from portal.services import auth, meldingen
 
 SESSION_KEY = "sid"
 # Set in the emptied cookie session when a request finds its login ended, so the login page says why, whichever
@@ -34,57 +35,49 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
-# Per-user values that the layout of a full page shows (the meldingen badge): blueprints register a column
-# correlated to User.id, read in the login's own statement on full page loads (see add_header_value).
-_header_columns: dict[str, ColumnElement[Any]] = {}
-_header_endpoints: set[str] = set()  # htmx endpoints that show a header value on their own (the badge's poll)
-_login_statements: dict[bool, Select[Any]] = {}
+# The header's unread-meldingen badge polls every 30 s in every open tab: full pages and that poll read the count
+# with the login, in the same statement.
+BADGE_ENDPOINT = "meldingen.badge"
 
 
-def add_header_value(name: str, column: ColumnElement[Any], *, endpoints: tuple[str, ...] = ()) -> None:
-    """Read `column` (correlated to User.id) with the login on full page loads and on requests to `endpoints`;
-    header_value(name) then has it."""
-    _header_columns[name] = column
-    _header_endpoints.update(endpoints)
-    _login_statements.clear()
+def unread_meldingen() -> int | None:
+    """The unread count read with this request's login, or None when it was not (htmx fragments, POST, forgotten)."""
+    return g.get("_unread_meldingen") if has_request_context() else None
 
 
-def header_value(name: str) -> Any:
-    """The value read with this request's login, or None when it was not (htmx fragments, POST, forgotten)."""
-    return g.get("_header_values", {}).get(name) if has_request_context() else None
-
-
-def forget_header_value(name: str) -> None:
-    """After the request changed what a header value counts (a melding marked read): read it again when shown."""
+def forget_unread_meldingen() -> None:
+    """After the request marked a melding read: the header counts again when it is shown."""
     if has_request_context():
-        g.get("_header_values", {}).pop(name, None)
+        g.pop("_unread_meldingen", None)
 
 
-def _shows_header() -> bool:
-    """Whether this request renders a whole page with its header (not an htmx fragment, not a form post), or is
-    one of the endpoints that show a header value on their own."""
+def _shows_badge() -> bool:
+    """Whether this request shows the badge: a whole page with its header (not an htmx fragment, not a form post),
+    or the badge's own poll."""
     return request.method == "GET" and (
         request.headers.get("HX-Request") != "true" or request.headers.get("HX-History-Restore-Request") == "true"
-        or request.endpoint in _header_endpoints)
+        or request.endpoint == BADGE_ENDPOINT)
+
+
+@functools.cache
+def _login_statement(with_unread: bool) -> Select[Any]:
+    """The login's statement, with the unread count or without it; each built once."""
+    return auth.login_statement(*((meldingen.unread_column(),) if with_unread else ()))
 
 
 def _load_user(user_id: str) -> User | None:
-    """The user and its server-side session in one statement (plus the header's values on full pages)."""
+    """The user and its server-side session in one statement (plus the unread count when the badge is shown)."""
     if not user_id.isdigit():
         return None
-    with_header = has_request_context() and _shows_header() and bool(_header_columns)
-    statement = _login_statements.get(with_header)
-    if statement is None:
-        statement = _login_statements[with_header] = auth.login_statement(
-            *(_header_columns.values() if with_header else ()))
-    row = auth.load_login(db.session, statement, int(user_id), session.get(SESSION_KEY))
+    with_unread = has_request_context() and _shows_badge()
+    row = auth.load_login(db.session, _login_statement(with_unread), int(user_id), session.get(SESSION_KEY))
     if row is None:
         return None
     # Held for the request: the identity map keeps objects only while referenced, and the session check gets it
     # from there without a query of its own.
     g._login_session = row[1]
-    if with_header:
-        g._header_values = dict(zip(_header_columns, row[2:], strict=True))
+    if with_unread:
+        g._unread_meldingen = row[2]
     return row[0]
 
 
@@ -106,7 +99,7 @@ def _enforce_server_side_session() -> Response | None:
             db.session, session.get(SESSION_KEY), current_user.id, current_app.config["IDLE_TIMEOUT_MINUTES"],
             activity=request.headers.get(POLL_HEADER) != "1", max_hours=current_app.config["SESSION_MAX_HOURS"],
         )
-        if not valid or request.method not in database.SAFE_METHODS or db.session.dirty or db.session.new:
+        if auth.session_check_commits(db.session, valid=valid, safe_method=request.method in database.SAFE_METHODS):
             db.session.commit()
     if valid:
         if request.method not in database.SAFE_METHODS:

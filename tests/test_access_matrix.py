@@ -152,9 +152,16 @@ def _build_world(db) -> World:
 def _billing(contract, verwijzing, gemeente) -> dict[str, int]:
     """An indicator with a tarief, and a submitted declaratie with one regel waiting for a decision."""
     from portal.models.billing import DeclaratieStatus
-    from tests.factories import DeclaratieFactory, DeclaratieRegelFactory, PrestatieFactory, PrestatieIndicatorFactory
+    from tests.factories import (
+        DeclaratieFactory,
+        DeclaratieRegelFactory,
+        PrestatieFactory,
+        PrestatieIndicatorFactory,
+        TariefFactory,
+    )
 
     indicator = PrestatieIndicatorFactory(contract=contract)
+    TariefFactory(indicator=indicator, gemeente_id=gemeente.id)
     prestatie = PrestatieFactory(verwijzing=verwijzing, indicator=indicator, gemeente_id=gemeente.id)
     declaratie = DeclaratieFactory(contract=contract, gemeente_id=gemeente.id, status=DeclaratieStatus.INGEDIEND)
     regel = DeclaratieRegelFactory(prestatie=prestatie, declaratie=declaratie)

@@ -483,3 +483,16 @@ def test_a_page_reads_its_login_in_one_statement_and_refreshes_the_session_at_mo
     assert [s.split()[0] for s in seen] == ["SELECT", "UPDATE"]
     db.expire_all()
     assert db.get(UserSession, sid).last_seen_at.replace(tzinfo=UTC) == START + timedelta(seconds=70)
+
+
+def test_the_session_check_commits_only_what_it_wrote_or_before_a_write(db):
+    """A GET whose check wrote nothing keeps reading without a commit (and without SQLite's write lock)."""
+    from portal.services import auth
+
+    user = UserFactory(email="commit@gemeente.nl")
+    db.flush()
+    assert auth.session_check_commits(db, valid=True, safe_method=True) is False
+    assert auth.session_check_commits(db, valid=False, safe_method=True) is True  # the login ended
+    assert auth.session_check_commits(db, valid=True, safe_method=False) is True  # a POST: the view writes
+    user.naam = "Ververst"  # e.g. a refreshed last_seen_at, left pending
+    assert auth.session_check_commits(db, valid=True, safe_method=True) is True

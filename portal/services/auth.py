@@ -214,6 +214,11 @@ def session_is_valid(
     return True
 
 
+def session_check_commits(session: Session, *, valid: bool, safe_method: bool) -> bool:
+    """Commit only when the check wrote (login ended or refreshed) or a write follows: a GET reads on, lock-free."""
+    return not valid or not safe_method or bool(session.dirty) or bool(session.new)
+
+
 def revoke_all_sessions(session: Session, user: User) -> int:
     """End every session of the user (logout, deactivation, password reset)."""
     result = session.execute(

@@ -115,6 +115,21 @@ _SUMS = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd"
 
 def record(session: Session, changes: Iterable[Wijziging]) -> None:
     """Apply presentie writes to the kept totals, in the caller's transaction (call it with every write)."""
+    apply(session, plan(session, changes))
+
+
+@dataclass(slots=True)
+class Plan:
+    """What `apply` writes for a batch of presentie writes, worked out in Python without touching the database:
+    a caller may plan while the database is busy with the batch itself (presentie's COPY)."""
+
+    weeks: dict[tuple[int, Activiteit, date], list[Any]]  # deltas per week (and the last new day)
+    removed: set[tuple[int, Activiteit]]  # keys that lost a row
+    parameters: dict[str, str] | None  # PostgreSQL: the upsert's arrays
+
+
+def plan(session: Session, changes: Iterable[Wijziging]) -> Plan:
+    """The kept totals' writes for these presentie writes (no SQL: `apply` sends them)."""
     # One pass adds each change to its week (with the last new day); the totals per verwijzing and activity are
     # then summed from the weeks, a few thousand entries instead of every row of a batch.
     weeks: dict[tuple[int, Activiteit, date], list[Any]] = {}
@@ -147,11 +162,18 @@ def record(session: Session, changes: Iterable[Wijziging]) -> None:
             week[3] += d3
             if oud is None and (week[4] is None or datum > week[4]):
                 week[4] = datum
+    parameters = _pg_parameters(weeks) if weeks and session.get_bind().dialect.name == "postgresql" else None
+    return Plan(weeks, removed, parameters)
+
+
+def apply(session: Session, plan: Plan) -> None:
+    """Write a plan's deltas to the kept totals, in the caller's transaction."""
+    weeks, removed = plan.weeks, plan.removed
     if not weeks:
         return
     kept_signalen.presentie_gewijzigd(session, {key[0] for key in weeks})
-    if session.get_bind().dialect.name == "postgresql":
-        _upsert_pg(session, weeks)
+    if plan.parameters is not None:
+        session.execute(_pg_upsert(), plan.parameters)
     else:
         _upsert_sqlite(session, weeks)
     if removed:
@@ -175,13 +197,15 @@ def _on_conflict_add(statement: Any, table: Any) -> Any:
     return statement.on_conflict_do_update(index_elements=[c.name for c in table.primary_key], set_=values)
 
 
-def _upsert_pg(session: Session, weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> None:
-    """PostgreSQL: one statement. The week deltas and the totals per verwijzing and activity (summed here from the
-    weeks, a few thousand entries) travel as one array per column (thousands of single-row upserts cost more
-    than the presentie rows' own COPY); the server adds them to presentie_week (a data-modifying CTE) and to
-    presentie_totaal. Summing here spares the server a materialised CTE and a hash aggregate (about a fifth of the
-    statement's time for a 10,000-item API call). The statement is built once; each write binds its arrays
-    (building it cost more than a grid save's one-row upsert)."""
+def _pg_parameters(weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> dict[str, str]:
+    """PostgreSQL, one statement (`_pg_upsert`): its arrays.
+
+    The week deltas and the totals per verwijzing and activity (summed here from the weeks, a few thousand
+    entries) travel as one array per column (thousands of single-row upserts cost more than the presentie rows'
+    own COPY); the server adds them to presentie_week (a data-modifying CTE) and to presentie_totaal. Summing here
+    spares the server a materialised CTE and a hash aggregate (about a fifth of the statement's time for a
+    10,000-item API call). The statement is built once; each write binds its arrays (building it cost more than
+    a grid save's one-row upsert)."""
     totals = _totals_of(weeks)
     # Column by column with C-level transposes and joins (Python per element cost more than the server's upsert
     # for a 10,000-item call); only the last days may hold a NULL.
@@ -190,7 +214,7 @@ def _upsert_pg(session: Session, weeks: dict[tuple[int, Activiteit, date], list[
     totaal_v, totaal_a = zip(*totals, strict=True)
     totaal_0, totaal_1, totaal_2, totaal_3, totaal_l = zip(*totals.values(), strict=True)
     numbers = _numbers
-    session.execute(_pg_upsert(), {
+    return {
         "week_verwijzing_id": numbers(week_v), "week_activiteit": _activiteiten(week_a), "week_week": _dates(week_w),
         "week_uren_aanwezig": numbers(week_0), "week_uren_afwezig_geoorloofd": numbers(week_1),
         "week_uren_afwezig_ongeoorloofd": numbers(week_2), "week_aantal": numbers(week_3),
@@ -198,7 +222,7 @@ def _upsert_pg(session: Session, weeks: dict[tuple[int, Activiteit, date], list[
         "totaal_uren_aanwezig": numbers(totaal_0), "totaal_uren_afwezig_geoorloofd": numbers(totaal_1),
         "totaal_uren_afwezig_ongeoorloofd": numbers(totaal_2), "totaal_aantal": numbers(totaal_3),
         "totaal_laatste_datum": pg_arrays.array_literal(totaal_l),
-    })
+    }
 
 
 def _numbers(values: Sequence[int | Decimal]) -> str:
@@ -229,7 +253,7 @@ def _unnest(table: Any, names: Sequence[str], prefix: str) -> Any:
 
 
 def _pg_upsert() -> Any:
-    """`_upsert_pg`'s statement: the week deltas bound as `week_<column>` arrays, the totals as `totaal_<column>`."""
+    """The upsert on PostgreSQL: the week deltas bound as `week_<column>` arrays, the totals as `totaal_<column>`."""
     if _PG_UPSERT:
         return _PG_UPSERT[0]
     week_table, totaal_table = PresentieWeek.__table__, PresentieTotaal.__table__

@@ -121,3 +121,20 @@ def test_a_gemeentes_contractmanager_sees_only_its_own_gemeentes_budget(login_as
 
     regionaal = _budget_tabel(login_as(regio["regionaal"]), regio)
     assert f"Enkhuizen {jaar}" in regionaal and "98.765,00" in regionaal and "12.345,00" in regionaal
+
+
+def _tarieven_kolom(client, regio):
+    pagina = client.get(f"/contracten/{regio['contract'].id}").get_data(as_text=True)
+    return pagina[pagina.index('id="kop-indicatoren"'):pagina.index('id="kop-budget"')]
+
+
+def test_a_gemeentes_contractmanager_sees_only_its_own_gemeentes_tarieven(login_as, db, regio):
+    for gemeente, cent in ((regio["hoorn"], 1_111), (regio["enkhuizen"], 9_999), (None, 5_555)):
+        factories.TariefFactory(indicator=regio["indicator"], gemeente_id=gemeente.id if gemeente else None,
+                                bedrag_cent=cent)
+    hoorn = _tarieven_kolom(login_as(regio["hoorn_cm"]), regio)
+    assert "11,11" in hoorn and "(Hoorn)" in hoorn and "55,55" in hoorn  # its own and the one for all gemeenten
+    assert "99,99" not in hoorn and "Enkhuizen" not in hoorn
+
+    regionaal = _tarieven_kolom(login_as(regio["regionaal"]), regio)
+    assert "11,11" in regionaal and "99,99" in regionaal and "55,55" in regionaal

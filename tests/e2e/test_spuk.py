@@ -1,6 +1,7 @@
 """In a real browser, as the demo contractmanager: the SPUK costs per gemeente, year and voorziening (tolken
 included), then per inburgeraar against the SPUK per person, filtered by keyboard; no serious or critical axe-core
-violations, and on a phone the pages do not scroll sideways."""
+violations, and on a phone the pages do not scroll sideways: the tables scroll inside their region under a caption
+that stays on screen."""
 
 from __future__ import annotations
 
@@ -65,3 +66,27 @@ def test_contractmanager_accounts_for_the_spuk_per_voorziening_and_per_inburgera
     assert sideways_overflow(page) <= 0
     page.goto("/declaraties/kosten")
     assert sideways_overflow(page) <= 0
+
+
+def test_on_a_phone_the_costs_tables_scroll_under_a_caption_that_stays_on_screen(page_as, axe):
+    page = page_as(CONTRACTMANAGER)
+    page.set_viewport_size(PHONE)
+    for path, caption in (("/declaraties/kosten", "Goedgekeurde en gedeclareerde kosten per gemeente en jaar"),
+                          ("/declaraties/kosten/inburgeraars",
+                           "Goedgekeurde kosten per inburgeraar naast de SPUK per persoon")):
+        page.goto(path)
+        assert sideways_overflow(page) <= 0, path
+        # The table is wider than the phone: it scrolls sideways inside its labelled region, not the page.
+        tabel = page.get_by_role("table", name=caption)
+        region = page.get_by_role("region", name=re.compile(re.escape(caption)))
+        expect(region).to_have_attribute("tabindex", "0")
+        assert region.evaluate("el => el.scrollWidth > el.clientWidth + 1"), path
+        kop = page.get_by_text(caption, exact=True)
+        for scroll_left in (0, 10_000):  # the region scrolled to its start and to its end
+            region.evaluate("(el, x) => { el.scrollLeft = x; }", scroll_left)
+            box, tabel_box = kop.bounding_box(), tabel.bounding_box()
+            assert box is not None and tabel_box is not None
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (path, scroll_left, box)
+            assert box["y"] + box["height"] <= tabel_box["y"] + 1, (path, "the caption is above the table")
+        assert sideways_overflow(page) <= 0, path
+        assert axe(page) == []

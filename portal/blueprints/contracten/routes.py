@@ -15,7 +15,7 @@ from portal.blueprints.contracten.forms import BudgetForm, ContractForm, Indicat
 from portal.blueprints.fields import options
 from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.extensions import db
-from portal.models import Contract, ContractBudget, Gemeente, PrestatieIndicator, User
+from portal.models import Contract, ContractBudget, Gemeente, PrestatieIndicator, Tarief, User
 from portal.navigation import add_nav_item
 from portal.services.billing import contracten, spuk
 
@@ -55,14 +55,18 @@ def detail(contract_id: int) -> str:
     """One contract: settings, onderdelen, gemeenten, budgets, indicators with their tarieven."""
     contract = _contract(contract_id)
     indicatoren = db.session.scalars(select(PrestatieIndicator).where(PrestatieIndicator.contract_id == contract.id)
-                                     .options(selectinload(PrestatieIndicator.tarieven))
                                      .order_by(PrestatieIndicator.code)).all()
+    # Tarieven through their own scope, not `indicator.tarieven`: that holds every gemeente's of a regional contract.
+    tarieven: dict[int, list[Tarief]] = {}
+    for tarief in db.session.scalars(access.tarieven(_actor(), contract).options(selectinload(Tarief.gemeente))
+                                     .order_by(Tarief.geldig_vanaf, Tarief.id)):
+        tarieven.setdefault(tarief.indicator_id, []).append(tarief)
     # Budgets and submitted declaraties of the gemeenten in scope only (as access.declaraties gives them to gemeente
     # staff): on a regional contract one gemeente's contractmanager does not see the others' amounts.
     gemeente_ids = access.gemeenten(_actor()).with_only_columns(Gemeente.id).order_by(None)
     budgetten = db.session.scalars(select(ContractBudget).where(ContractBudget.contract_id == contract.id,
                                                                 ContractBudget.gemeente_id.in_(gemeente_ids))).all()
-    return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren,
+    return render_template("contracten/detail.html", contract=contract, indicatoren=indicatoren, tarieven=tarieven,
                            hele_contract=access.may_manage_whole_contract(_actor(), contract),
                            budget_rijen=_budget_rijen(contract, budgetten, spuk.besteed_per_gemeente_jaar(
                                db.session, contract.id, gemeente_ids)))

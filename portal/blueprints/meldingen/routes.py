@@ -25,8 +25,6 @@ add_nav_item("meldingen.inbox", "Meldingen", tuple(Rol), description="wat er in 
 
 CHANGED_EVENT = "meldingen-gewijzigd"  # htmx event that makes the header badge refresh at once
 UNREAD = "meldingen_ongelezen"
-# Full pages and the badge's poll read the unread count with the login, in the same statement (portal/security.py).
-security.add_header_value(UNREAD, meldingen.unread_column(), endpoints=("meldingen.badge",))
 
 
 def _names(melding_list: list[Melding]) -> dict[int, str]:
@@ -67,7 +65,7 @@ def inbox() -> str:
 @login_only
 def badge() -> str | Response:
     """The unread-count badge (polled by the header); 204 when the count did not change."""
-    unread = security.header_value(UNREAD)
+    unread = security.unread_meldingen()  # read with the login (portal/security.py)
     if unread is None:
         unread = meldingen.unread_count(db.session, current_user)
     if request.args.get("was") == str(unread):
@@ -84,7 +82,7 @@ def openen(melding_id: int) -> str | Response:
     """
     melding = _own_or_404(melding_id)
     meldingen.mark_read(db.session, melding)
-    security.forget_header_value(UNREAD)  # the page's header counts again, without this one
+    security.forget_unread_meldingen()  # the page's header counts again, without this one
     if melding.is_overzicht:
         return _overzicht(melding)
     if not meldingen.case_in_scope(db.session, current_user, melding):
@@ -194,7 +192,7 @@ def unread_for_header() -> int:
     """Unread count for the header badge on full page loads."""
     if not current_user.is_authenticated:
         return 0
-    prefetched = security.header_value(UNREAD)
+    prefetched = security.unread_meldingen()
     if prefetched is not None:
         return prefetched
     try:
