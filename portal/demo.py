@@ -317,8 +317,9 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
     region.counts.update(seed_beheertaken(session))
     from portal.services import kept_signalen
 
-    # Every new case's signals, kept for the regie overview (a commit would do it too; here it is part of the load).
-    kept_signalen.bijwerken(session, region.today)
+    # Every case's signals, kept for the regie overview (a commit would only drop the rows of so many cases).
+    session.flush()
+    kept_signalen.alles_opslaan(session, region.today)
     return region
 
 

@@ -49,6 +49,7 @@ from portal.services.validation import as_date, as_datetime
 # not change within them is looked at again after them.
 VOORUIT_DAGEN = 14
 _CHUNK = 500  # cases worked out per round of queries (keeps IN lists small)
+GROTE_BATCH = 200  # a transaction that touched more cases drops their rows instead (see `bijwerken`)
 
 _INBURGERAARS = "kept_signalen.inburgeraars"  # session.info keys: what this transaction touched
 _VERWIJZINGEN = "kept_signalen.verwijzingen"
@@ -180,6 +181,7 @@ def alles_opslaan(session: Session, today: date | None = None) -> int:
     ids = list(session.scalars(select(Inburgeraar.id)))
     session.execute(delete(SignaalStand))
     opslaan(session, ids, today)
+    _vergeet_wachtend(session)  # every case is stored: nothing this transaction touched is left to do
     return len(ids)
 
 
@@ -298,7 +300,18 @@ def bijwerken(session: Session, today: date | None = None) -> None:
                 Verwijzing.contract_id.in_(sorted(contracten)))))
         if gemeenten:
             ids |= set(session.scalars(select(Inburgeraar.id).where(Inburgeraar.gemeente_id.in_(sorted(gemeenten)))))
-        opslaan(session, ids, today)
+        if len(ids) > GROTE_BATCH:
+            # A bulk write (a 10,000-item API call touches ~2,000 cases) only drops their rows: the overview works
+            # those cases out itself until the hourly refresh stores them, and the write stays as fast as it was.
+            _vergeten(session, ids)
+        else:
+            opslaan(session, ids, today)
+
+
+def _vergeten(session: Session, inburgeraar_ids: Iterable[int]) -> None:
+    ids = sorted(set(inburgeraar_ids))
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(delete(SignaalStand).where(SignaalStand.inburgeraar_id.in_(ids[start:start + _CHUNK])))
 
 
 @event.listens_for(Session, "before_commit")
@@ -307,7 +320,7 @@ def _voor_commit(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_rollback")
-def _na_rollback(session: Session) -> None:
-    """What a rolled back transaction touched is not there any more."""
+def _vergeet_wachtend(session: Session) -> None:
+    """Forget what this transaction touched (rolled back: it is not there any more)."""
     for key in (_INBURGERAARS, _VERWIJZINGEN, _CONTRACTEN, _GEMEENTEN, _ALLES):
         session.info.pop(key, None)

@@ -197,3 +197,20 @@ def test_a_threshold_change_reaches_every_case_of_the_gemeente(db, regio):
         db.expire_all()
         assert "afschaling_wacht" not in db.get(SignaalStand, (cases[2].id, True)).codes.split()
         assert kept_signalen.differences(db, TODAY)[0] == []
+
+
+def test_a_bulk_write_drops_the_rows_and_the_refresh_stores_them(db, regio, monkeypatch):
+    """Past GROTE_BATCH cases a transaction only drops their rows (a bulk API call stays fast); the refresh
+    stores them again, and meanwhile nothing kept is wrong."""
+    _medewerker, _manager, cases, verwijzingen = regio
+    kept_signalen.alles_opslaan(db)
+    monkeypatch.setattr(kept_signalen, "GROTE_BATCH", 1)
+    AfschalingsverzoekFactory(verwijzing=verwijzingen[0])
+    AfschalingsverzoekFactory(verwijzing=verwijzingen[3])
+    db.flush()
+    kept_signalen.bijwerken(db)
+    assert db.scalars(select(SignaalStand.inburgeraar_id).where(
+        SignaalStand.inburgeraar_id.in_([cases[0].id, cases[2].id]))).all() == []
+    assert kept_signalen.differences(db) == ([], 4)
+    assert kept_signalen.verlopen_bijwerken(db) == 2
+    assert kept_signalen.differences(db) == ([], 0)
