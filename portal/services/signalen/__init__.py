@@ -12,11 +12,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import Session
 
-from portal import clock
-from portal.models import User
+from portal import access, clock
+from portal.models import Inburgeraar, SignaalStand, User
 from portal.models.enums import OPEN_STATUSSEN, VerwijzingStatus
 from portal.services import statements
 from portal.services.batch import gc_paused
@@ -26,6 +26,7 @@ from portal.services.signalen.metrics import (
     Filters,
     VerwijzingCijfers,
     aanwezigheid_venster,
+    case_cijfers,
     caseload_queries,
     fold_case_rows,
     fold_cases,
@@ -60,6 +61,7 @@ __all__ = [
     "VerwijzingCijfers",
     "aanwezigheid_venster",
     "caseload",
+    "caseload_met_stand",
     "caseload_queries",
     "caseload_rijen",
     "fold_case_rows",
@@ -139,6 +141,25 @@ def caseload_rijen(
     page that is shown, so the cost follows the page rather than the caseload."""
     today = today or clock.today()
     return fold_case_rows(session.connection(), _queries(user, today, filters))
+
+
+def caseload_met_stand(
+    session: Session, user: User, *, today: date | None = None, filters: Filters = ALLE
+) -> list[tuple[CaseCijfers, tuple[int, int, str] | None]]:
+    """`caseload_rijen` with each case's kept signals (portal.services.kept_signalen) as the user sees them:
+    (most urgent ernst, how many, codes) when kept and valid today, else None (work it out with `met_cijfers`)."""
+    today = today or clock.today()
+    met_gezondheid = access.may_see_intake(user)
+
+    def build() -> Any:
+        return _queries(user, today, filters)["cases"].outerjoin(SignaalStand, and_(
+            SignaalStand.inburgeraar_id == Inburgeraar.id, SignaalStand.met_gezondheid.is_(met_gezondheid),
+            SignaalStand.geldig_van <= today, SignaalStand.geldig_tot > today,
+        )).add_columns(SignaalStand.hoogste_ernst, SignaalStand.aantal, SignaalStand.codes)
+
+    query = build() if filters.zoek else statements.per_user(f"signalen.stand.{filters!r}", user, build, today)
+    return [(case_cijfers(m), None if m[-3] is None else (m[-3], m[-2], m[-1]))
+            for m in session.connection().execute(query).all()]
 
 
 def met_cijfers(
