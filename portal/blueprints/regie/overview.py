@@ -109,12 +109,12 @@ def sort_cases(cases: Sequence[CaseCijfers], sort: str) -> list[CaseCijfers]:
 
 
 def signaal_order(
-    rijen: Sequence[tuple[CaseCijfers, tuple[int, int, str] | None]], args: OverzichtArgs,
+    rijen: Sequence[tuple[Any, tuple[int, int, str] | None]], args: OverzichtArgs,
     berekend: Mapping[int, tuple[int, int, str]],
-) -> list[CaseCijfers]:
-    """The cases (own columns only) with the signal filter applied and in the signal order when asked, from their
-    kept signals (hoogste ernst, aantal, codes), or from `berekend` where none were kept: the same order and
-    selection as `sort_cases` over `caseload`."""
+) -> list[Any]:
+    """The cases (own columns, or a `Rij` for the signal order) with the signal filter applied and in the signal
+    order when asked, from their kept signals (hoogste ernst, aantal, codes) or from `berekend` where none were
+    kept: the same order and selection as `sort_cases` over `caseload`."""
     stand = {c.id: s if s is not None else berekend[c.id] for c, s in rijen if s is not None or c.id in berekend}
     cases = [c for c, _s in rijen if c.id in stand]
     if args.signaal:

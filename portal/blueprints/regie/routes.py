@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Response, redirect, request, url_for
 from flask_login import current_user
@@ -67,7 +68,8 @@ def index() -> str:
             # out here only for cases whose kept signals are missing or no longer valid today. Only the page shown
             # gets its verwijzingen, figures and signals, from the same queries and rules as `caseload`.
             rijen = signalen.caseload_met_stand(db.session, current_user, today=today,
-                                                filters=args.filters(current_user))
+                                                filters=args.filters(current_user),
+                                                alleen_naam=args.sort.lstrip("-") == "signalen")
             page = paginate_list(signaal_order(rijen, args, _zonder_stand(rijen, today)), number, args=args.as_dict())
             page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
         else:
@@ -80,7 +82,7 @@ def index() -> str:
 
 
 def _zonder_stand(
-    rijen: list[tuple[signalen.CaseCijfers, tuple[int, int, str] | None]], today: date
+    rijen: list[tuple[Any, tuple[int, int, str] | None]], today: date
 ) -> dict[int, tuple[int, int, str]]:
     """The signals of the cases without valid kept ones, worked out for this request (the refresh stores them)."""
     zonder = [c for c, stand in rijen if stand is None]
