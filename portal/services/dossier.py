@@ -3,8 +3,9 @@ weekly attendance, registrations, the timeline and what the user may decide; rea
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
@@ -16,7 +17,7 @@ from portal.charts import aanwezigheid_svg, beschrijving
 from portal.domain import normen
 from portal.models import Inburgeraar, IntakeGegevens, Pip, User, Verwijzing
 from portal.models.pip_intrekking import PipIntrekking  # noqa: F401 - declares Pip.intrekking
-from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
+from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek, Examenuitslag
 from portal.services import resultaten, signalen, statements, tijdlijn, totals
 
 GRAFIEK_WEKEN = 12
@@ -89,14 +90,45 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
     return min(wachtend, key=lambda v: (v.ingediend_op, v.id), default=None)
 
 
-def _case(session: Session, user: User, inburgeraar: Inburgeraar, today: date) -> signalen.CaseCijfers:
-    """The case's figures and signals: the regie's own query and rules (signalen), for this inburgeraar only,
-    with the statement built once per user and day (portal.services.statements)."""
+def _case(
+    session: Session, user: User, inburgeraar: Inburgeraar, today: date, registraties: resultaten.Registraties,
+) -> signalen.CaseCijfers:
+    """The case's figures and signals: the regie's own queries and rules (signalen), for this inburgeraar only,
+    with the statements built once per user and day (portal.services.statements).
+
+    The caseload's three per-inburgeraar counts (exams, omstandigheden, waiting afschalingsverzoeken) are counted
+    from `registraties`, which the page loads anyway through the same portal.access scopes, instead of three more
+    statements."""
     queries = statements.per_user("dossier.case", user, lambda: signalen.caseload_queries(
         user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))), today)
-    case_ = signalen.fold_cases(session.connection(), queries, {"dossier_inburgeraar_id": inburgeraar.id})[0]
+    params = {"dossier_inburgeraar_id": inburgeraar.id}
+    connection = session.connection()
+    [case_] = signalen.fold_case_rows(connection, queries, params)
+    signalen.fold_verwijzingen(connection, queries, params, {case_.id: case_})
+    _tel_registraties(case_, registraties)
     case_.signalen = signalen.signalen_voor(case_, signalen.load_drempels(session), today)
     return case_
+
+
+def _tel_registraties(case_: signalen.CaseCijfers, registraties: resultaten.Registraties) -> None:
+    """The counts signalen.fold_cases reads with its `examens`, `omstandigheden` and `afschaling` queries, from the
+    rows of the same scopes: the same values (the latest or oldest moment as the database gave it)."""
+    if examens := registraties.examenresultaten:
+        case_.examens_aantal = len(examens)
+        case_.examens_geslaagd = sum(e.resultaat is Examenuitslag.GESLAAGD for e in examens)
+        case_.examen_laatst_geregistreerd = _uiterste(max, (e.created_at for e in examens))
+    if meldingen := registraties.omstandigheden:
+        case_.omstandigheden_aantal = len(meldingen)
+        case_.omstandigheden_laatst_gemeld = _uiterste(max, (m.created_at for m in meldingen))
+        case_.omstandigheden_laatste_datum = max(m.datum for m in meldingen)
+    if wachtend := [v for v in registraties.afschalingsverzoeken if v.status is AfschalingStatus.INGEDIEND]:
+        case_.afschaling_open = len(wachtend)
+        case_.afschaling_oudste = _uiterste(min, (v.ingediend_op for v in wachtend))
+
+
+def _uiterste(kies: Callable[..., datetime], momenten: Iterable[datetime]) -> datetime:
+    """The latest or earliest moment, compared in UTC (SQLite hands back naive UTC, new objects are aware)."""
+    return kies(momenten, key=lambda m: m if m.tzinfo else m.replace(tzinfo=UTC))
 
 
 @dataclass(frozen=True)
@@ -141,13 +173,13 @@ def read(
     """
     today = today or clock.today()
     tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
-    case_ = _case(session, user, inburgeraar, today)
+    registraties = resultaten.registraties_van(session, user, inburgeraar)
+    case_ = _case(session, user, inburgeraar, today, registraties)
     verwijzingen = list(session.scalars(statements.per_user("dossier.verwijzingen", user, lambda: (
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("inburgeraar_id"))
         .options(joinedload(Verwijzing.aanbieder))  # the table and the timeline name each one's aanbieder
         .order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)
     )), {"inburgeraar_id": inburgeraar.id}))
-    registraties = resultaten.registraties_van(session, user, inburgeraar)
     ids = [v.id for v in verwijzingen]
     grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
@@ -167,10 +199,7 @@ def read(
     if not access.may_see_intake(user):
         intake = None
     totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen)
-    # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write
-    # lock, held until the view commits, so no page query runs while other requests wait for it.
-    audit.record_read(session, user, inburgeraar)
-    return Dossier(
+    dossier = Dossier(
         inburgeraar=inburgeraar,
         case=case_,
         verwijzingen=verwijzingen,
@@ -188,3 +217,7 @@ def read(
         intake=intake,
         te_besluiten=_te_besluiten(user, registraties),
     )
+    # The page as a whole is one read, recorded after its reads: on SQLite the audit event's write takes the write
+    # lock, held until the view commits, so no page query runs while other requests wait for it.
+    audit.record_read_now(session, user, inburgeraar.id)
+    return dossier

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal import access, audit, clock, events
 from portal.audit import AuditActie
@@ -321,12 +321,13 @@ def registraties_van(
     read of its page with audit.record_read)."""
     params = {"inburgeraar_id": inburgeraar.id, "verwijzing_id": verwijzing.id if verwijzing is not None else None}
 
-    def scoped(scope: Callable[[User], Select[Any]], model: Any) -> list[Any]:
+    def scoped(scope: Callable[..., Select[Any]], model: Any, *options: Any) -> list[Any]:
         def build() -> Select[Any]:
-            query = scope(user).where(model.inburgeraar_id == bindparam("inburgeraar_id"))
+            # The scope narrowed to this inburgeraar (portal.access): not every verwijzing in the user's gemeenten.
+            query = scope(user, inburgeraar_id=bindparam("inburgeraar_id"))
             if verwijzing is not None:
                 query = query.where(model.verwijzing_id == bindparam("verwijzing_id"))
-            return query.order_by(model.id.desc())
+            return query.options(*options).order_by(model.id.desc())
 
         # Built once per user (portal.services.statements): the case page opens these for every case.
         name = f"registraties.{model.__name__}.{verwijzing is not None}"
@@ -336,6 +337,8 @@ def registraties_van(
         examenresultaten=scoped(access.examenresultaten, Examenresultaat),
         vereist=vereist_niveau(session, inburgeraar),
         routeresultaten=scoped(access.route_resultaten, RouteResultaat),
-        afschalingsverzoeken=scoped(access.afschalingsverzoeken, Afschalingsverzoek),
+        # Their onderdelen in one more statement, not one per verzoek when the page and the timeline list them.
+        afschalingsverzoeken=scoped(access.afschalingsverzoeken, Afschalingsverzoek,
+                                    selectinload(Afschalingsverzoek.onderdeel_regels)),
         omstandigheden=scoped(access.omstandigheden, OmstandighedenMelding),
     )

@@ -8,16 +8,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
-from portal.models import PresentieTotaal, RegistratieWijziging, TrajectStart
+from portal import audit
+from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart
 from portal.models.enums import Leerroute, Rol, VerwijzingStatus
-from portal.models.resultaat import AfschalingStatus, OmstandighedenSoort
+from portal.models.resultaat import AfschalingStatus, Examenuitslag, OmstandighedenSoort
 from portal.models.traject import Activiteit
 from portal.services import dossier, resultaten, signalen, tijdlijn, totals
 from tests.factories import (
     AfschalingsverzoekFactory,
     ContractFactory,
+    ExamenresultaatFactory,
     GemeenteFactory,
     InburgeraarFactory,
     OmstandighedenMeldingFactory,
@@ -241,3 +243,99 @@ def test_presence_corrections_are_one_event_per_week_on_the_page_of_that_week(db
     second = dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=2).gebeurtenissen
     assert [e.omschrijving for e in second if e.soort == "Correctie"] == [
         "Week 33 (10–16 augustus 2026): presentie gecorrigeerd, 1 veld van 1 registratie."]
+
+
+@pytest.fixture
+def registered(db, region):
+    """The first case with exam results, omstandigheden (one about health) and afschalingsverzoeken (two waiting,
+    one rejected), read back from the database as a request would."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    for resultaat, dag in ((Examenuitslag.GESLAAGD, 12), (Examenuitslag.GEZAKT, 19)):
+        ExamenresultaatFactory(verwijzing=verwijzing, resultaat=resultaat, examendatum=date(2026, 11, dag - 2),
+                               created_at=datetime(2026, 11, dag, 9, 0, tzinfo=UTC))
+    for soort, dag in ((OmstandighedenSoort.VERHUIZING, 2), (OmstandighedenSoort.GEZONDHEID, 16)):
+        OmstandighedenMeldingFactory(verwijzing=verwijzing, soort=soort, datum=date(2026, 11, dag),
+                                     created_at=datetime(2026, 11, dag + 1, 8, 0, tzinfo=UTC))
+    for status, dag in ((AfschalingStatus.INGEDIEND, 3), (AfschalingStatus.INGEDIEND, 10),
+                        (AfschalingStatus.AFGEWEZEN, 1)):
+        besluit = {} if status is AfschalingStatus.INGEDIEND else {
+            "besluit_reden": "Eerst meer lessen.", "besloten_op": datetime(2026, 11, 4, 9, 0, tzinfo=UTC)}
+        AfschalingsverzoekFactory(verwijzing=verwijzing, status=status,
+                                  ingediend_op=datetime(2026, 11, dag, 10, 0, tzinfo=UTC), **besluit)
+    db.flush()
+    db.expire_all()
+    return regisseur, inburgeraar, verwijzing
+
+
+_TELLINGEN = ("examens_aantal", "examens_geslaagd", "examen_laatst_geregistreerd", "omstandigheden_aantal",
+              "omstandigheden_laatst_gemeld", "omstandigheden_laatste_datum", "afschaling_open",
+              "afschaling_oudste")
+
+
+@pytest.mark.parametrize("rol", [Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER])
+def test_the_case_page_counts_registrations_from_the_rows_it_shows(db, app_ctx, registered, rol):
+    """The caseload's counts of exams, omstandigheden and waiting afschalingsverzoeken come from the registrations
+    the page loads anyway (the same access scopes): the same figures and signals as the caseload, one statement
+    per table instead of two."""
+    regisseur, inburgeraar, _verwijzing = registered
+    regisseur.rol = rol
+    db.flush()
+    pages = []
+    statements = _statements_during(db, lambda: pages.append(dossier.read(db, regisseur, inburgeraar, today=TODAY)))
+    [page] = pages
+    [expected] = signalen.caseload(db, regisseur, today=TODAY, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))
+    assert {n: getattr(page.case, n) for n in _TELLINGEN} == {n: getattr(expected, n) for n in _TELLINGEN}
+    assert (page.case.examens_aantal, page.case.afschaling_open) == (2, 2)
+    assert page.case.omstandigheden_aantal == (2 if rol is Rol.KLANTREGISSEUR else 1)  # health: klantregisseur only
+    assert [s.code for s in page.case.signalen] == [s.code for s in expected.signalen]
+    assert [s.uitleg for s in page.case.signalen] == [s.uitleg for s in expected.signalen]
+    for table in ("examenresultaat", "omstandigheden_melding"):
+        assert len([s for s, _ in statements if re.search(rf"\bFROM {table}\b", s)]) == 1, table
+
+
+def test_the_onderdelen_of_afschalingsverzoeken_are_read_at_once(db, app_ctx, registered):
+    """The page and its timeline name each verzoek's onderdelen: read for all verzoeken in one statement, not one
+    statement per verzoek."""
+    regisseur, inburgeraar, verwijzing = registered
+
+    def onderdelen_statements() -> int:
+        db.expire_all()
+        statements = _statements_during(db, lambda: dossier.read(db, regisseur, inburgeraar, today=TODAY))
+        return len([s for s, _ in statements if "afschalingsverzoek_onderdeel" in s])
+
+    drie = onderdelen_statements()
+    for _ in range(3):
+        AfschalingsverzoekFactory(verwijzing=verwijzing, ingediend_op=datetime(2026, 11, 12, 10, 0, tzinfo=UTC))
+    db.flush()
+    assert onderdelen_statements() == drie
+
+
+def test_the_registrations_of_one_case_are_read_through_its_own_verwijzingen(db, app_ctx, registered):
+    """The registrations' scope is narrowed to the one inburgeraar (portal.access): the database does not first
+    list every inburgeraar of the user's gemeenten (SQLite's plan searched them all by gemeente per statement)."""
+    regisseur, inburgeraar, _verwijzing = registered
+    connection = db.connection()
+    if connection.dialect.name != "sqlite":
+        pytest.skip("the plan's wording is SQLite's; PostgreSQL runs the same narrowed statements")
+    statements = _statements_during(db, lambda: resultaten.registraties_van(db, regisseur, inburgeraar))
+    assert len(statements) >= 4
+    for statement, parameters in statements:
+        plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+        assert not any("ix_inburgeraar_gemeente_id" in line for line in plan), (statement, plan)
+
+
+def test_the_case_page_writes_its_read_event_at_once(db, app_ctx, region):
+    """The one 'bekeken' event is inserted by one Core statement after the page's reads, the same row record_read
+    adds: nothing is left for the ORM's unit of work to flush at the view's commit."""
+    regisseur, [(inburgeraar, _), *_] = region
+    statements = _statements_during(db, lambda: dossier.read(db, regisseur, inburgeraar, today=TODAY))
+    assert not db.new
+    assert statements[-1][0].lstrip().upper().startswith("INSERT INTO AUDIT_EVENT")
+    audit.record_read(db, regisseur, inburgeraar)
+    db.flush()
+    velden = ("action", "actor_id", "api_client_id", "object_type", "object_id", "inburgeraar_id", "result",
+              "origin", "details")
+    now, orm = db.scalars(select(AuditEvent).where(AuditEvent.inburgeraar_id == inburgeraar.id)
+                          .order_by(AuditEvent.id)).all()
+    assert [getattr(now, v) for v in velden] == [getattr(orm, v) for v in velden]
+    assert now.occurred_at is not None
