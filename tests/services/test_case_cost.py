@@ -339,3 +339,20 @@ def test_the_case_page_writes_its_read_event_at_once(db, app_ctx, region):
                           .order_by(AuditEvent.id)).all()
     assert [getattr(now, v) for v in velden] == [getattr(orm, v) for v in velden]
     assert now.occurred_at is not None
+
+
+def test_the_case_pages_attendance_window_is_summed_once(db, app_ctx, region):
+    """The totals' attendance of the last four weeks is the sum of the signals' per-verwijzing window (the same
+    window and scope), not a second sum over the presence rows."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    PresentieFactory(verwijzing=verwijzing, datum=TODAY - timedelta(days=1), uren_aanwezig=Decimal("1.25"),
+                     uren_afwezig_ongeoorloofd=Decimal("1.75"))
+    db.flush()
+    pages = []
+    statements = _statements_during(db, lambda: pages.append(dossier.read(db, regisseur, inburgeraar, today=TODAY)))
+    [page] = pages
+    apart = totals.for_inburgeraar(db, regisseur, inburgeraar, TODAY)
+    assert (page.totalen.presentie_recent, page.totalen.presentie_traject) == (
+        apart.presentie_recent, apart.presentie_traject)
+    assert page.totalen.presentie_recent == Decimal("93.5")  # 8 × 3 + 1,25 present of 8 × 3 + 3 planned
+    assert not [s for s, _ in statements if re.match(r"\s*SELECT sum\(presentie\.uren_aanwezig\)", s)]
