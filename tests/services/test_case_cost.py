@@ -13,7 +13,7 @@ from sqlalchemy import event, select, update
 from portal import audit
 from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart
 from portal.models.enums import Leerroute, Rol, VerwijzingStatus
-from portal.models.resultaat import AfschalingStatus, Examenuitslag, OmstandighedenSoort
+from portal.models.resultaat import AfschalingStatus, Examenniveau, Examenonderdeel, Examenuitslag, OmstandighedenSoort
 from portal.models.traject import Activiteit
 from portal.services import dossier, resultaten, signalen, tijdlijn, totals
 from tests.factories import (
@@ -356,3 +356,28 @@ def test_the_case_pages_attendance_window_is_summed_once(db, app_ctx, region):
         apart.presentie_recent, apart.presentie_traject)
     assert page.totalen.presentie_recent == Decimal("93.5")  # 8 × 3 + 1,25 present of 8 × 3 + 3 planned
     assert not [s for s, _ in statements if re.match(r"\s*SELECT sum\(presentie\.uren_aanwezig\)", s)]
+
+
+def test_the_required_levels_come_from_the_verzoeken_the_page_loads(db, app_ctx, registered):
+    """Gemeente staff load every afschalingsverzoek of the case: the parts an approved one lowered to A2 are taken
+    from those rows. An aanbieder sees only its own verzoeken, so its required levels still count the others'."""
+    regisseur, inburgeraar, verwijzing = registered
+    pip = inburgeraar.huidige_pip
+    AfschalingsverzoekFactory(verwijzing=verwijzing, status=AfschalingStatus.GOEDGEKEURD, pip_id=pip.id,
+                              onderdelen=[Examenonderdeel.SP], besloten_op=datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    db.flush()
+    db.expire_all()
+    expected = {**{o: Examenniveau.B1 for o in Examenonderdeel if o is not Examenonderdeel.KNM},
+                Examenonderdeel.SP: Examenniveau.A2}
+    gelezen = []
+    statements = _statements_during(db, lambda: gelezen.append(resultaten.registraties_van(db, regisseur, inburgeraar)))
+    assert {o: n for o, n in gelezen[0].vereist.items() if o is not Examenonderdeel.KNM} == expected
+    assert not [s for s, _ in statements if re.search(r"FROM afschalingsverzoek_onderdeel JOIN afschalingsverzoek", s)]
+
+    contract = ContractFactory(gemeenten=[inburgeraar.gemeente])
+    ander = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=VerwijzingFactory(
+        inburgeraar=inburgeraar, contract=contract).aanbieder)
+    db.flush()
+    registraties = resultaten.registraties_van(db, ander, inburgeraar)
+    assert registraties.afschalingsverzoeken == []
+    assert {o: n for o, n in registraties.vereist.items() if o is not Examenonderdeel.KNM} == expected
