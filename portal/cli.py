@@ -1,4 +1,4 @@
-"""Flask CLI commands: migrate, seed-demo, totalen-controleren, declaraties-bijwerken."""
+"""Flask CLI commands: migrate, seed-demo, totalen-controleren, signalen-bijwerken, declaraties-bijwerken."""
 
 from __future__ import annotations
 
@@ -29,16 +29,20 @@ def register(app: Flask) -> None:
     @click.option("--herstellen", is_flag=True, help="Zet de bewaarde totalen gelijk aan de herberekening.")
     def check_totals_command(herstellen: bool) -> None:
         """Compare the kept totals (presentie per verwijzing and week; declared and approved cost per gemeente,
-        contract, indicator and year) with a recomputation and say what differs."""
+        contract, indicator and year; each case's signals) with a recomputation and say what differs."""
         from portal.extensions import db
-        from portal.services import kept_totals
+        from portal.services import kept_signalen, kept_totals
         from portal.services.billing import kosten_totalen
 
         presentie = kept_totals.differences(db.session)
         kosten = kosten_totalen.differences(db.session)
-        if not presentie and not kosten:
+        signalen, verlopen = kept_signalen.differences(db.session)
+        if verlopen:
+            click.echo(f"{verlopen} signaalstand(en) ontbreken of zijn verlopen: het regieoverzicht berekent die "
+                       "zelf tot de volgende verversing (signalen-bijwerken).")
+        if not presentie and not kosten and not signalen:
             click.echo("Geen verschillen: de bewaarde totalen zijn gelijk aan de herberekening uit presentie "
-                       "en uit de declaratieregels.")
+                       "en uit de declaratieregels, de bewaarde signalen aan die van de regels.")
             return
         if presentie:
             click.echo(f"{len(presentie)} verschil(len) tussen bewaarde totalen en de herberekening uit presentie:")
@@ -49,13 +53,29 @@ def register(app: Flask) -> None:
                        "declaratieregels:")
             for verschil_kosten in kosten:
                 click.echo(f"- {verschil_kosten}")
+        if signalen:
+            click.echo(f"{len(signalen)} verschil(len) tussen bewaarde signalen en de herberekening met de regels:")
+            for verschil_signalen in signalen:
+                click.echo(f"- {verschil_signalen}")
         if herstellen:
             kept_totals.rebuild(db.session)
             kosten_totalen.rebuild(db.session)
+            kept_signalen.alles_opslaan(db.session)
             db.session.commit()
-            click.echo("De bewaarde totalen zijn opnieuw berekend uit presentie en de declaratieregels.")
+            click.echo("De bewaarde totalen zijn opnieuw berekend uit presentie en de declaratieregels, de "
+                       "signalen met de regels.")
             return
         raise SystemExit(1)
+
+    @app.cli.command("signalen-bijwerken")
+    def update_signalen_command() -> None:
+        """Store again the kept signals that are no longer valid today (also hourly by the worker)."""
+        from portal.extensions import db
+        from portal.services import kept_signalen
+
+        aantal = kept_signalen.verlopen_bijwerken(db.session)
+        db.session.commit()
+        click.echo(f"Signalen van {aantal} inburgeraar(s) opnieuw berekend.")
 
     @app.cli.command("declaraties-bijwerken")
     def update_declaraties_command() -> None:

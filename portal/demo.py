@@ -315,6 +315,11 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
     seed_api(session, region)
     session.flush()
     region.counts.update(seed_beheertaken(session))
+    from portal.services import kept_signalen
+
+    # Every case's signals, kept for the regie overview (a commit would only drop the rows of so many cases).
+    session.flush()
+    kept_signalen.alles_opslaan(session, region.today)
     return region
 
 

@@ -123,6 +123,17 @@ def signalen_aanwezigheid_dagelijks() -> int:
         return signalen_aanwezigheid(session)
 
 
+@huey.periodic_task(crontab(minute="5"))
+def signalen_stand_bijwerken() -> int:
+    """Every hour: kept signals whose validity ended (a new day, a deadline) are stored again (kept_signalen)."""
+    from portal.services import kept_signalen
+
+    with _worker_session() as (session, _config):
+        aantal = kept_signalen.verlopen_bijwerken(session)
+        session.commit()
+        return aantal
+
+
 # --- the DUO outbox --------------------------------------------------------------------------------------
 
 @huey.periodic_task(crontab(minute="40"))

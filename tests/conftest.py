@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal import create_app
@@ -71,16 +73,9 @@ def app(database_url: str) -> Iterator[Flask]:
     engine.dispose()
 
 
-@pytest.fixture
-def db(app: Flask) -> Iterator[Session]:
-    """A session inside an outer transaction that is rolled back after the test.
-
-    Requests made during the test get their own sessions on the same connection; their commits
-    only release savepoints, so nothing outlives the test.
-    """
-    assert portal_db.engine is not None
-    connection = portal_db.engine.connect()
-    outer = connection.begin()
+@contextmanager
+def session_in_savepoints(connection: Connection) -> Iterator[Session]:
+    """A test session on this connection; it and every request's session only ever release savepoints."""
     original_factory = portal_db.session_factory
     portal_db.session_factory = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
@@ -93,6 +88,22 @@ def db(app: Flask) -> Iterator[Session]:
     finally:
         session.close()
         portal_db.session_factory = original_factory
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session inside an outer transaction that is rolled back after the test.
+
+    Requests made during the test get their own sessions on the same connection; their commits
+    only release savepoints, so nothing outlives the test.
+    """
+    assert portal_db.engine is not None
+    connection = portal_db.engine.connect()
+    outer = connection.begin()
+    try:
+        with session_in_savepoints(connection) as session:
+            yield session
+    finally:
         if outer.is_active:
             outer.rollback()
         connection.close()

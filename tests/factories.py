@@ -42,6 +42,7 @@ from portal.models import (
     RegistratieWijziging,
     RouteResultaat,
     SignaalDrempels,
+    SignaalStand,
     Tarief,
     Upload,
     UploadSoort,
@@ -366,6 +367,24 @@ class SignaalDrempelsFactory(BaseFactory):
     gemeente_id = factory.LazyAttribute(lambda _o: GemeenteFactory().id)
 
 
+class SignaalStandFactory(BaseFactory):
+    """A kept signal row only; in tests, every commit keeps them from the case's figures (kept_signalen)."""
+
+    class Meta:
+        model = SignaalStand
+
+    class Params:
+        inburgeraar = factory.SubFactory(InburgeraarFactory)
+
+    inburgeraar_id = factory.SelfAttribute("inburgeraar.id")
+    met_gezondheid = True
+    hoogste_ernst = 0
+    aantal = 0
+    codes = ""
+    geldig_van = factory.LazyFunction(date.today)
+    geldig_tot = factory.LazyFunction(lambda: date.today() + timedelta(days=1))
+
+
 class ContractSignaalDrempelsFactory(BaseFactory):
     class Meta:
         model = ContractSignaalDrempels
@@ -589,6 +608,7 @@ ALL_FACTORIES = [
     ExamenresultaatFactory,
     RouteResultaatFactory,
     SignaalDrempelsFactory,
+    SignaalStandFactory,
     KpiJaarInstellingFactory,
     ContractSignaalDrempelsFactory,
     MeldingFactory,

@@ -45,7 +45,7 @@ from portal.models.resultaat import (
     RouteResultaat,
     Voortgangsrapportage,
 )
-from portal.models.signaal import ContractSignaalDrempels, SignaalDrempels
+from portal.models.signaal import ContractSignaalDrempels, SignaalDrempels, SignaalStand
 from portal.models.traject import Activiteit, Presentie, PresentieTotaal, PresentieWeek, TrajectStart
 from portal.models.upload import Upload, UploadSoort, UploadStatus
 from portal.models.verwijzing import Verwijzing
@@ -100,6 +100,7 @@ __all__ = [
     "RegistratieWijziging",
     "RouteResultaat",
     "SignaalDrempels",
+    "SignaalStand",
     "Tarief",
     "TrajectStart",
     "Upload",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey
+from datetime import date
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, TimestampMixin
@@ -66,3 +68,27 @@ class ContractSignaalDrempels(TimestampMixin, Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), unique=True)
     aanwezigheid_min_pct: Mapped[int | None]
     dagen_geen_presentie: Mapped[int | None]
+
+
+class SignaalStand(Base):
+    """The kept signals of one case, as gemeente staff see them: the order and selection of the regie overview.
+
+    Written in the same transaction as the facts they follow (portal.services.kept_signalen); valid from
+    `geldig_van` up to (not including) `geldig_tot`, the first day on which the date alone may change them.
+    `met_gezondheid`: as a klantregisseur sees the case (health-related omstandigheden count), else as other
+    gemeente staff do (portal.access.omstandigheden). `flask --app portal totalen-controleren` checks them.
+    """
+
+    __tablename__ = "signaal_stand"
+    __table_args__ = (
+        # The nightly refresh reads the rows whose validity ended.
+        Index("ix_signaal_stand_geldig_tot", "geldig_tot"),
+    )
+
+    inburgeraar_id: Mapped[int] = mapped_column(ForeignKey("inburgeraar.id", ondelete="CASCADE"), primary_key=True)
+    met_gezondheid: Mapped[bool] = mapped_column(primary_key=True)
+    hoogste_ernst: Mapped[int]  # the most urgent signal's ernst, 0 without signals
+    aantal: Mapped[int]  # how many signals
+    codes: Mapped[str] = mapped_column(String(400))  # the signals' codes, sorted, space-separated, each once
+    geldig_van: Mapped[date]
+    geldig_tot: Mapped[date]

@@ -27,6 +27,7 @@ from sqlalchemy.types import Date
 from portal import pg_arrays
 from portal.models import Presentie, PresentieTotaal, PresentieWeek
 from portal.models.traject import Activiteit
+from portal.services import kept_signalen
 from portal.services.batch import execute_many
 from portal.services.validation import as_decimal
 
@@ -170,6 +171,7 @@ def apply(session: Session, plan: Plan) -> None:
     weeks, removed = plan.weeks, plan.removed
     if not weeks:
         return
+    kept_signalen.presentie_gewijzigd(session, {key[0] for key in weeks})
     if plan.parameters is not None:
         session.execute(_pg_upsert(), plan.parameters)
     else:

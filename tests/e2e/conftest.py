@@ -164,10 +164,17 @@ _USED_STEPS: dict[str, int] = {}
 
 
 def _fresh_code(login: DemoLogin) -> str:
-    """A code of a time step this user has not logged in with yet: the app accepts each step once, so a second
-    login of the same user within 30 seconds (another test module) waits for the next step."""
+    """A code of a time step this user has not logged in with yet: the app accepts each step once, and one step of
+    clock drift either way (portal.services.auth.verify_totp). A second login of the same user within 30 seconds
+    (another browser, another test module) uses the next step, as an authenticator running a little ahead would;
+    only a third waits for the clock."""
     totp = pyotp.TOTP(login.totp_secret)
-    while (step := totp.timecode(datetime.now(UTC))) <= _USED_STEPS.get(login.email, -1):
+    while True:
+        current = totp.timecode(datetime.now(UTC))
+        step = max(current, _USED_STEPS.get(login.email, -1) + 1)
+        # Keep a margin before the next step begins, so the server still counts `step` as at most one ahead.
+        if step == current or (step == current + 1 and totp.interval - time.time() % totp.interval > 2):
+            break
         time.sleep(totp.interval - time.time() % totp.interval + 0.05)
     _USED_STEPS[login.email] = step
     return totp.generate_otp(step)

@@ -8,16 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from portal.demo import load_demo_region
 from portal.demo_uploads import BESTANDSNAAM, seed_uploads
 from portal.models import Presentie, Upload, UploadStatus
 from portal.services.uploads import Settings
 from portal.spreadsheets.guard import Limits
-from tests.test_demo import TODAY
+from tests.demo import TODAY
 
 
 def test_the_demo_has_an_export_waiting_whose_preview_shows_what_was_filled_in_and_overwritten(db, tmp_path: Path):
-    load_demo_region(db, today=TODAY)
     settings = Settings(tmp_path, Limits(), 256 * 1024)
     stored_before = db.scalar(select(func.count()).select_from(Presentie))
 

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
-from portal.demo import load_demo_region
 from portal.domain import perioden
 from portal.models import Aanbieder, User
 from portal.services import kpi
-
-TODAY = date(2026, 11, 22)
+from tests.demo import TODAY
 
 
 def test_demo_dashboard_has_figures_for_the_regional_contractmanager(db):
-    load_demo_region(db, today=TODAY)
     manager = db.scalar(select(User).where(User.email == "contractmanager@hoorn.example.nl"))
     periode = perioden.jaar(TODAY.year)
     dashboard = kpi.dashboard(db, manager, kpi.KpiFilters(), periode, TODAY)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pyotp
-import pytest
 from sqlalchemy import case, func, select
 from stdnum.nl import bsn as stdnum_bsn
 
 from portal import access
-from portal.demo import DEMO_LOGINS, WEST_FRIESLAND, load_demo_region, seed_demo
+from portal.demo import DEMO_LOGINS, WEST_FRIESLAND
 from portal.models import Aanbieder, Contract, Gemeente, Inburgeraar, IntakeGegevens, Pip, User, Verwijzing
 from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
 from portal.services import auth
 from portal.services.chain import woonplaats
+from tests.demo import TODAY
 
-TODAY = date(2026, 11, 22)
 ROUTE_ONDERDELEN = {
     Onderdeel.B1_ROUTE: {Leerroute.B},
     Onderdeel.ONDERWIJSROUTE: {Leerroute.O},
@@ -26,12 +25,6 @@ ROUTE_ONDERDELEN = {
     Onderdeel.PVT: set(Leerroute),
     Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING: set(Leerroute),
 }
-
-
-@pytest.fixture
-def region(db):
-    load_demo_region(db, today=TODAY)
-    return db
 
 
 def _count(session, model) -> int:
@@ -118,20 +111,6 @@ def test_demo_logins_work_through_the_real_password_and_totp_checks(region):
         user = auth.check_password(region, login.email, login.wachtwoord, policy)
         assert user is not None and user.rol is login.rol and user.totp_bevestigd
         assert auth.verify_totp(region, user, pyotp.TOTP(login.totp_secret).now(), policy)
-
-
-def test_seeding_twice_does_not_duplicate(app_ctx, db):
-    lines: list[str] = []
-    seed_demo(echo=lines.append)
-    counts = {m: _count(db, m) for m in (Gemeente, Aanbieder, User, Contract, Inburgeraar, Pip, Verwijzing)}
-    assert counts[Inburgeraar] >= 200
-
-    lines.clear()
-    seed_demo(echo=lines.append)
-    assert any("niet geladen" in line for line in lines)
-    assert any("docent@omringdijk.example.nl" in line for line in lines)  # the logins are still printed
-    seed_demo(force=True, echo=lines.append)
-    assert {m: _count(db, m) for m in counts} == counts
 
 
 def test_demo_has_a_completed_verhuizing_and_one_awaiting_decisions(region):

@@ -5,11 +5,8 @@ upload and one with errors, a few deelnemers without presence last week on each 
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
-from portal.demo import load_demo_region
 from portal.models import Melding, Upload, User
 from portal.models.resultaat import (
     AfschalingStatus,
@@ -22,8 +19,7 @@ from portal.models.resultaat import (
 from portal.models.upload import UploadStatus
 from portal.services import signalen, startpagina, totals
 from portal.services.signalen import Ernst
-
-TODAY = date(2026, 11, 22)
+from tests.demo import TODAY
 
 
 def _user(db, email: str) -> User:
@@ -31,8 +27,6 @@ def _user(db, email: str) -> User:
 
 
 def test_demo_shows_every_feature_in_believable_proportions(app, app_ctx, db, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
-    load_demo_region(db, today=TODAY)
 
     verzoeken = db.scalars(select(Afschalingsverzoek)).all()
     per_status = {s: [v for v in verzoeken if v.status is s] for s in AfschalingStatus}

@@ -1,0 +1,326 @@
+"""Kept signals per case (SignaalStand): what the regie overview orders, filters and counts by, kept up to date in
+the same transaction as the facts that change them, so the overview runs the rules for the page it shows only.
+
+The rules of portal.services.signalen.regels stay the only definition: a case's row is what `signalen_voor` says
+for the figures `caseload` reads, summed up (most urgent ernst, how many, which codes). Writes reach it through
+two doors: every ORM flush of a table the signals read (a session hook collects the inburgeraars it touched) and
+presentie, which portal.services.kept_totals writes in bulk and reports here (`presentie_gewijzigd`). Just before
+the session commits, the collected cases are worked out again and stored.
+
+The date alone changes signals too (weeks without presence, deadlines, the four-week attendance window): each row
+holds the first day on which that may happen (`geldig_tot`). From that day the overview works the case out in
+memory for its request, and the hourly refresh (`verlopen_bijwerken`) stores it again; a GET never writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, delete, event, insert, inspect, or_, select
+from sqlalchemy.orm import Session
+
+from portal import clock
+from portal.models import (
+    Afschalingsverzoek,
+    ContractSignaalDrempels,
+    Examenresultaat,
+    Gemeente,
+    Inburgeraar,
+    OmstandighedenMelding,
+    Pip,
+    PipIntrekking,
+    Presentie,
+    RouteResultaat,
+    SignaalDrempels,
+    SignaalStand,
+    TrajectStart,
+    Verwijzing,
+)
+from portal.models.enums import Rol
+from portal.services.batch import gc_paused
+from portal.services.signalen import Filters, caseload_queries, load_drempels, signalen_voor
+from portal.services.signalen.metrics import fold_cases
+from portal.services.validation import as_date, as_datetime
+
+# How many days ahead the rules are tried to find when the date alone changes a case's signals; a case that does
+# not change within them is looked at again after them.
+VOORUIT_DAGEN = 14
+_CHUNK = 500  # cases worked out per round of queries (keeps IN lists small)
+GROTE_BATCH = 200  # a transaction that touched more cases drops their rows instead (see `bijwerken`)
+
+_INBURGERAARS = "kept_signalen.inburgeraars"  # session.info keys: what this transaction touched
+_VERWIJZINGEN = "kept_signalen.verwijzingen"
+_CONTRACTEN = "kept_signalen.contracten"
+_GEMEENTEN = "kept_signalen.gemeenten"
+_ALLES = "kept_signalen.alles"
+
+
+class Stand(NamedTuple):
+    """A case's signals summed up: what the overview sorts and filters on."""
+
+    hoogste_ernst: int
+    aantal: int
+    codes: str  # sorted, space-separated, each code once
+
+    @property
+    def code_set(self) -> frozenset[str]:
+        return frozenset(self.codes.split())
+
+
+def stand_van(signalen: Sequence[Any]) -> Stand:
+    """The summary of a case's signals (`signalen_voor` keeps them most urgent first)."""
+    return Stand(signalen[0].ernst if signalen else 0, len(signalen), " ".join(sorted({s.code for s in signalen})))
+
+
+@dataclass(frozen=True)
+class _Gemeentestaf:
+    """Reads as gemeente staff of every gemeente, through portal.access (its branch for a principal whose
+    gemeenten are given): as a klantregisseur, who sees health-related omstandigheden, or as a contractmanager."""
+
+    rol: Rol
+    id: None = None
+    aanbieder_id: None = None
+    is_api_client: bool = True
+
+    @property
+    def gemeente_ids(self) -> Any:
+        return select(Gemeente.id)
+
+
+_KLANTREGISSEUR = _Gemeentestaf(Rol.KLANTREGISSEUR)
+_ANDERE_STAF = _Gemeentestaf(Rol.CONTRACTMANAGER)
+_queries: dict[tuple[bool, date], dict[str, Any]] = {}
+
+
+def _caseload_queries(met_gezondheid: bool, today: date) -> dict[str, Any]:
+    """The caseload queries for the cases in `ids`, built once per variant and day."""
+    key = (met_gezondheid, today)
+    if key not in _queries:
+        if len(_queries) > 8:
+            _queries.clear()
+        _queries[key] = caseload_queries(_KLANTREGISSEUR if met_gezondheid else _ANDERE_STAF, today,
+                                         Filters(inburgeraar_ids=bindparam("ids", expanding=True)))
+    return _queries[key]
+
+
+def _geldig_tot(case_: Any, tabel: Any, today: date, stand: Stand) -> date:
+    """The first day after `today` on which the date alone may give this case other signals."""
+    if any(v.uren_aanwezig_4w or v.uren_geoorloofd_4w or v.uren_ongeoorloofd_4w for v in case_.verwijzingen):
+        # Presence in the four-week window: tomorrow's window drops a day, so its figures may differ.
+        return today + timedelta(days=1)
+    for n in range(1, VOORUIT_DAGEN + 1):
+        dag = today + timedelta(days=n)
+        if stand_van(signalen_voor(case_, tabel, dag)) != stand:
+            return dag
+    return today + timedelta(days=VOORUIT_DAGEN + 1)
+
+
+def bereken(
+    session: Session, inburgeraar_ids: Iterable[int], today: date
+) -> dict[tuple[int, bool], tuple[Stand, date]]:
+    """(stand, geldig_tot) per (inburgeraar, met_gezondheid) for these cases, from their figures as of `today`."""
+    tabel = load_drempels(session)
+    ids = sorted(set(inburgeraar_ids))
+    result: dict[tuple[int, bool], tuple[Stand, date]] = {}
+    connection = session.connection()
+    with gc_paused():
+        for start in range(0, len(ids), _CHUNK):
+            params = {"ids": ids[start:start + _CHUNK]}
+            cases = fold_cases(connection, _caseload_queries(True, today), params)
+            # Other staff see the same case without health-related omstandigheden: only that count differs.
+            andere = {i: rest for i, *rest in connection.execute(_caseload_queries(False, today)["omstandigheden"],
+                                                                 params).all()}
+            for case_ in cases:
+                for met_gezondheid in (True, False):
+                    if not met_gezondheid:
+                        aantal, laatst, datum = andere.get(case_.id, (0, None, None))
+                        case_.omstandigheden_aantal = aantal
+                        case_.omstandigheden_laatst_gemeld = as_datetime(laatst)
+                        case_.omstandigheden_laatste_datum = as_date(datum)
+                    stand = stand_van(signalen_voor(case_, tabel, today))
+                    result[(case_.id, met_gezondheid)] = (stand, _geldig_tot(case_, tabel, today, stand))
+    return result
+
+
+def opslaan(session: Session, inburgeraar_ids: Iterable[int], today: date | None = None) -> None:
+    """Work out these cases' signals again and store them, in the caller's transaction."""
+    today = today or clock.today()
+    ids = sorted(set(inburgeraar_ids))
+    if not ids:
+        return
+    berekend = bereken(session, ids, today)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        session.execute(delete(SignaalStand).where(SignaalStand.inburgeraar_id.in_(chunk)))
+        rows = [
+            {"inburgeraar_id": i, "met_gezondheid": met, "hoogste_ernst": stand.hoogste_ernst, "aantal": stand.aantal,
+             "codes": stand.codes, "geldig_van": today, "geldig_tot": tot}
+            for i in chunk for met in (True, False) if (found := berekend.get((i, met))) is not None
+            for stand, tot in (found,)
+        ]
+        if rows:
+            session.execute(insert(SignaalStand), rows)
+
+
+def verlopen_bijwerken(session: Session, today: date | None = None) -> int:
+    """Store again every case whose kept signals are no longer valid today, and those without any (flushes)."""
+    today = today or clock.today()
+    verlopen = select(SignaalStand.inburgeraar_id).where(
+        or_(SignaalStand.geldig_tot <= today, SignaalStand.geldig_van > today))
+    zonder = select(Inburgeraar.id).where(~Inburgeraar.id.in_(select(SignaalStand.inburgeraar_id)))
+    ids = set(session.scalars(verlopen)) | set(session.scalars(zonder))
+    opslaan(session, ids, today)
+    return len(ids)
+
+
+def alles_opslaan(session: Session, today: date | None = None) -> int:
+    """Work out and store every case's signals (seed-demo, `totalen-controleren --herstellen`)."""
+    ids = list(session.scalars(select(Inburgeraar.id)))
+    session.execute(delete(SignaalStand))
+    opslaan(session, ids, today)
+    _vergeet_wachtend(session)  # every case is stored: nothing this transaction touched is left to do
+    return len(ids)
+
+
+# --- checking -----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verschil:
+    """One kept row that differs from a recomputation."""
+
+    inburgeraar_id: int
+    met_gezondheid: bool
+    bewaard: Stand | None
+    herberekend: Stand | None
+
+    def __str__(self) -> str:
+        wie = "klantregisseur" if self.met_gezondheid else "overige gemeentemedewerkers"
+        return (f"signalen van inburgeraar {self.inburgeraar_id} ({wie}): bewaard {_tekst(self.bewaard)}, "
+                f"herberekend {_tekst(self.herberekend)}")
+
+
+def _tekst(stand: Stand | None) -> str:
+    if stand is None:
+        return "geen"
+    return f"{stand.aantal} signaal/signalen, ernst {stand.hoogste_ernst}, codes [{stand.codes}]"
+
+
+def _geldig(van: Any, tot: Any, today: date) -> bool:
+    return as_date(van) <= today < as_date(tot)  # type: ignore[operator]
+
+
+def differences(session: Session, today: date | None = None) -> tuple[list[Verschil], int]:
+    """Every kept row valid today that differs from a recomputation; and how many are missing or no longer valid
+    (not a difference: the overview works those cases out itself until the refresh stores them)."""
+    today = today or clock.today()
+    bijwerken(session)
+    session.flush()
+    rows = {(i, bool(met)): (Stand(e, n, c), van, tot) for i, met, e, n, c, van, tot in session.execute(select(
+        SignaalStand.inburgeraar_id, SignaalStand.met_gezondheid, SignaalStand.hoogste_ernst, SignaalStand.aantal,
+        SignaalStand.codes, SignaalStand.geldig_van, SignaalStand.geldig_tot))}
+    herberekend = {key: stand for key, (stand, _tot) in
+                   bereken(session, session.scalars(select(Inburgeraar.id)), today).items()}
+    result, verlopen = [], 0
+    for key in sorted(rows.keys() | herberekend.keys()):
+        row = rows.get(key)
+        if row is None or not _geldig(row[1], row[2], today):
+            verlopen += 1
+        elif row[0] != herberekend.get(key):
+            result.append(Verschil(key[0], key[1], row[0], herberekend.get(key)))
+    return result, verlopen
+
+
+# --- the doors: what a transaction touched ------------------------------------------------------------------
+
+def presentie_gewijzigd(session: Session, verwijzing_ids: Iterable[int]) -> None:
+    """Presentie of these verwijzingen changed in this transaction (portal.services.kept_totals calls it)."""
+    session.info.setdefault(_VERWIJZINGEN, set()).update(verwijzing_ids)
+
+
+# Tables the signals read, by how a row names its case.
+_MET_INBURGERAAR = (Pip, PipIntrekking, Verwijzing, Examenresultaat, OmstandighedenMelding, Afschalingsverzoek,
+                    RouteResultaat)
+_MET_VERWIJZING = (TrajectStart, Presentie)
+
+
+@event.listens_for(Session, "after_flush")
+def _verzamel(session: Session, _context: Any) -> None:
+    """Collect the cases whose signals this flush may have changed (new, changed and deleted rows)."""
+    info = session.info
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Inburgeraar):
+            info.setdefault(_INBURGERAARS, set()).add(obj.id)
+        elif isinstance(obj, _MET_INBURGERAAR):
+            info.setdefault(_INBURGERAARS, set()).update(_waarden(obj, "inburgeraar_id"))
+        elif isinstance(obj, _MET_VERWIJZING):
+            info.setdefault(_VERWIJZINGEN, set()).update(_waarden(obj, "verwijzing_id"))
+        elif isinstance(obj, ContractSignaalDrempels):
+            info.setdefault(_CONTRACTEN, set()).update(_waarden(obj, "contract_id"))
+        elif isinstance(obj, SignaalDrempels):
+            history = inspect(obj).attrs.gemeente_id.history
+            gemeenten = {*history.added, *history.unchanged, *history.deleted, obj.gemeente_id}
+            if None in gemeenten:  # the installation default: every gemeente without a row of its own
+                info[_ALLES] = True
+            else:
+                info.setdefault(_GEMEENTEN, set()).update(gemeenten)
+        elif isinstance(obj, Gemeente) and obj in session.dirty and \
+                inspect(obj).attrs.zroute_taal_norm_gezinsmigrant.history.has_changes():
+            info.setdefault(_GEMEENTEN, set()).add(obj.id)
+
+
+def _waarden(obj: Any, attr: str) -> set[int]:
+    """The value of a foreign key now and, when it changed, before (both cases changed)."""
+    history = inspect(obj).attrs[attr].history
+    found = {v for v in (*history.added, *history.unchanged, *history.deleted) if v is not None}
+    value = getattr(obj, attr, None)
+    if value is not None:
+        found.add(value)
+    return found
+
+
+def bijwerken(session: Session, today: date | None = None) -> None:
+    """Store the signals of every case this transaction touched (runs before each commit)."""
+    info = session.info
+    while any(info.get(k) for k in (_INBURGERAARS, _VERWIJZINGEN, _CONTRACTEN, _GEMEENTEN, _ALLES)):
+        ids = info.pop(_INBURGERAARS, set())
+        verwijzingen = info.pop(_VERWIJZINGEN, set())
+        contracten = info.pop(_CONTRACTEN, set())
+        gemeenten = info.pop(_GEMEENTEN, set())
+        if info.pop(_ALLES, False):
+            ids |= set(session.scalars(select(Inburgeraar.id)))
+        verwijzing_list = sorted(verwijzingen)
+        for start in range(0, len(verwijzing_list), _CHUNK):
+            ids |= set(session.scalars(select(Verwijzing.inburgeraar_id).where(
+                Verwijzing.id.in_(verwijzing_list[start:start + _CHUNK]))))
+        if contracten:
+            ids |= set(session.scalars(select(Verwijzing.inburgeraar_id).where(
+                Verwijzing.contract_id.in_(sorted(contracten)))))
+        if gemeenten:
+            ids |= set(session.scalars(select(Inburgeraar.id).where(Inburgeraar.gemeente_id.in_(sorted(gemeenten)))))
+        if len(ids) > GROTE_BATCH:
+            # A bulk write (a 10,000-item API call touches ~2,000 cases) only drops their rows: the overview works
+            # those cases out itself until the hourly refresh stores them, and the write stays as fast as it was.
+            _vergeten(session, ids)
+        else:
+            opslaan(session, ids, today)
+
+
+def _vergeten(session: Session, inburgeraar_ids: Iterable[int]) -> None:
+    ids = sorted(set(inburgeraar_ids))
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(delete(SignaalStand).where(SignaalStand.inburgeraar_id.in_(ids[start:start + _CHUNK])))
+
+
+@event.listens_for(Session, "before_commit")
+def _voor_commit(session: Session) -> None:
+    bijwerken(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _vergeet_wachtend(session: Session) -> None:
+    """Forget what this transaction touched (rolled back: it is not there any more)."""
+    for key in (_INBURGERAARS, _VERWIJZINGEN, _CONTRACTEN, _GEMEENTEN, _ALLES):
+        session.info.pop(key, None)
