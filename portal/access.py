@@ -379,6 +379,12 @@ def afschalingsverzoeken(user: User, inburgeraar_id: Any = None) -> Select[tuple
         Afschalingsverzoek, inburgeraar_id)
 
 
+def sees_every_afschalingsverzoek(user: User) -> bool:
+    """Whether `afschalingsverzoeken(user, inburgeraar_id)` holds every verzoek of an inburgeraar in scope: for
+    gemeente staff (their scope goes by the inburgeraar's gemeente), not for an aanbieder (its own verwijzingen)."""
+    return user.rol in GEMEENTE_ROLLEN
+
+
 def examenresultaten(user: User, inburgeraar_id: Any = None) -> Select[tuple[Examenresultaat]]:
     """Exam results: a provider those on its own verwijzingen; gemeente staff all of residents in scope."""
     if user.rol in GEMEENTE_ROLLEN:

@@ -153,7 +153,8 @@ def upsert_presentie(body: PresentieBulkIn) -> Any:
         for n, item in enumerate(body.items)
     ]
     try:
-        result = presentie.register(db.session, current_actor(), inputs, clock.today())
+        # Streamed: new rows reach PostgreSQL while the rest of the batch is checked; an error rolls back.
+        result = presentie.register(db.session, current_actor(), inputs, clock.today(), stream_new=True)
     except ValidationError as error:
         db.rollback()
         return validation_problem(error, items="items")

@@ -96,18 +96,41 @@ def _case(
     """The case's figures and signals: the regie's own queries and rules (signalen), for this inburgeraar only,
     with the statements built once per user and day (portal.services.statements).
 
-    The caseload's three per-inburgeraar counts (exams, omstandigheden, waiting afschalingsverzoeken) are counted
-    from `registraties`, which the page loads anyway through the same portal.access scopes, instead of three more
-    statements."""
+    The case's own columns come from the loaded inburgeraar (_case_cijfers) and the caseload's three counts (exams,
+    omstandigheden, waiting afschalingsverzoeken) from `registraties`, which the page loads anyway through the same
+    portal.access scopes, instead of four more statements; verwijzingen and presence are the caseload's queries."""
     queries = statements.per_user("dossier.case", user, lambda: signalen.caseload_queries(
         user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))), today)
     params = {"dossier_inburgeraar_id": inburgeraar.id}
-    connection = session.connection()
-    [case_] = signalen.fold_case_rows(connection, queries, params)
-    signalen.fold_verwijzingen(connection, queries, params, {case_.id: case_})
+    case_ = _case_cijfers(inburgeraar)
+    signalen.fold_verwijzingen(session.connection(), queries, params, {case_.id: case_})
     _tel_registraties(case_, registraties)
     case_.signalen = signalen.signalen_voor(case_, signalen.load_drempels(session), today)
     return case_
+
+
+def _case_cijfers(inburgeraar: Inburgeraar) -> signalen.CaseCijfers:
+    """The case's own figures, as the caseload's `cases` query reads them, from the inburgeraar open_case loaded
+    with its gemeente, klantregisseur and PIP versions (a statement less): the PIP in force is the latest version
+    unless it was withdrawn (Inburgeraar.pip_van_kracht), the term counts from version 1's dagtekening."""
+    pips = inburgeraar.pips
+    van_kracht = inburgeraar.pip_van_kracht
+    gemeente = inburgeraar.gemeente
+    return signalen.CaseCijfers(
+        id=inburgeraar.id, voornamen=inburgeraar.voornamen, achternaam=inburgeraar.achternaam, bsn=inburgeraar.bsn,
+        geboortedatum=inburgeraar.geboortedatum, gemeente_id=inburgeraar.gemeente_id, gemeente_naam=gemeente.naam,
+        klantregisseur_id=inburgeraar.klantregisseur_id,
+        klantregisseur_naam=inburgeraar.klantregisseur.naam if inburgeraar.klantregisseur is not None else None,
+        doelgroep=inburgeraar.doelgroep, datum_kennisgeving=inburgeraar.datum_kennisgeving,
+        datum_brp_inschrijving=inburgeraar.datum_brp_inschrijving,
+        termijn_verlengd_tot=inburgeraar.termijn_verlengd_tot,
+        pip_versies=max((p.versie for p in pips), default=0),
+        eerste_dagtekening=next((p.dagtekening for p in pips if p.versie == 1), None),
+        leerroute=van_kracht.leerroute if van_kracht is not None else None,
+        niveau=van_kracht.niveau if van_kracht is not None else None,
+        geschatte_intensiteit=van_kracht.geschatte_intensiteit if van_kracht is not None else None,
+        zroute_norm_gezinsmigrant=gemeente.zroute_taal_norm_gezinsmigrant,
+    )
 
 
 def _tel_registraties(case_: signalen.CaseCijfers, registraties: resultaten.Registraties) -> None:
@@ -198,7 +221,10 @@ def read(
     weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
     if not access.may_see_intake(user):
         intake = None
-    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen)
+    # The attendance window's hours are the signals' per verwijzing (same window, same scope): not summed again.
+    recent = (sum((v.uren_aanwezig_4w for v in case_.verwijzingen), Decimal(0)),
+              sum((v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w for v in case_.verwijzingen), Decimal(0)))
+    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen, recent=recent)
     dossier = Dossier(
         inburgeraar=inburgeraar,
         case=case_,

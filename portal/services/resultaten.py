@@ -30,6 +30,7 @@ from portal.models import (
 )
 from portal.models.enums import AANBIEDER_ROLLEN, Leerroute, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import (
+    AfschalingStatus,
     BereiktNiveau,
     Examenniveau,
     Examenonderdeel,
@@ -161,13 +162,18 @@ def _store_examenresultaat(
     return uitslag
 
 
-def vereist_niveau(session: Session, inburgeraar: Inburgeraar) -> dict[Examenonderdeel, Examenniveau]:
+def vereist_niveau(
+    session: Session, inburgeraar: Inburgeraar, goedgekeurd: set[Examenonderdeel] | None = None,
+) -> dict[Examenonderdeel, Examenniveau]:
     """The level each exam part must be passed at: the PIP niveau, A2 for parts lowered by an approved
-    afschalingsverzoek (DUO's PIP holds one niveau; the approved parts say which parts that change was for)."""
+    afschalingsverzoek (DUO's PIP holds one niveau; the approved parts say which parts that change was for).
+    `goedgekeurd`: those approved parts, when the caller already has every afschalingsverzoek of the inburgeraar."""
     pip = inburgeraar.huidige_pip
     if pip is None or pip.leerroute is not Leerroute.B:
         return {}
-    return examens.vereist_niveau(pip.leerroute, pip.niveau, goedgekeurde_onderdelen(session, inburgeraar.id))
+    if goedgekeurd is None:
+        goedgekeurd = goedgekeurde_onderdelen(session, inburgeraar.id)
+    return examens.vereist_niveau(pip.leerroute, pip.niveau, goedgekeurd)
 
 
 def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
@@ -333,12 +339,20 @@ def registraties_van(
         name = f"registraties.{model.__name__}.{verwijzing is not None}"
         return list(session.scalars(statements.per_user(name, user, build), params))
 
+    examenresultaten = scoped(access.examenresultaten, Examenresultaat)
+    routeresultaten = scoped(access.route_resultaten, RouteResultaat)
+    # Their onderdelen in one more statement, not one per verzoek when the page and the timeline list them.
+    verzoeken = scoped(access.afschalingsverzoeken, Afschalingsverzoek,
+                       selectinload(Afschalingsverzoek.onderdeel_regels))
+    goedgekeurd = None
+    if verwijzing is None and access.sees_every_afschalingsverzoek(user):
+        # Every verzoek of the inburgeraar is loaded: the approved parts need no statement of their own.
+        goedgekeurd = {regel.onderdeel for v in verzoeken if v.status is AfschalingStatus.GOEDGEKEURD
+                       for regel in v.onderdeel_regels}
     return Registraties(
-        examenresultaten=scoped(access.examenresultaten, Examenresultaat),
-        vereist=vereist_niveau(session, inburgeraar),
-        routeresultaten=scoped(access.route_resultaten, RouteResultaat),
-        # Their onderdelen in one more statement, not one per verzoek when the page and the timeline list them.
-        afschalingsverzoeken=scoped(access.afschalingsverzoeken, Afschalingsverzoek,
-                                    selectinload(Afschalingsverzoek.onderdeel_regels)),
+        examenresultaten=examenresultaten,
+        vereist=vereist_niveau(session, inburgeraar, goedgekeurd),
+        routeresultaten=routeresultaten,
+        afschalingsverzoeken=verzoeken,
         omstandigheden=scoped(access.omstandigheden, OmstandighedenMelding),
     )

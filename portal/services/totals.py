@@ -75,18 +75,21 @@ class Totalen:
 
 
 def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None, *,
-                    verwijzingen: Sequence[Verwijzing] | None = None) -> Totalen:
+                    verwijzingen: Sequence[Verwijzing] | None = None,
+                    recent: tuple[Decimal, Decimal] | None = None) -> Totalen:
     """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own).
 
     `verwijzingen`: those verwijzingen, when the caller already loaded them through access.verwijzingen(user) (the
-    case page); their onderdelen are then not read again."""
+    case page); their onderdelen are then not read again. `recent`: the hours present and absent in the attendance
+    window (aanwezigheid.venster_start up to today) over those verwijzingen, when the caller has them (the case page,
+    from the signals' figures per verwijzing); they are then not summed again."""
     today = today or clock.today()
     # Built once per user and day (portal.services.statements): the case page asks this for every case.
     queries = statements.per_user("totals.inburgeraar", user, lambda: _queries(
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("totals_id")), today), today)
     return _totals(session, queries, {"totals_id": inburgeraar.id}, inburgeraar.doelgroep,
                    inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant, today,
-                   None if verwijzingen is None else {v.onderdeel for v in verwijzingen})
+                   None if verwijzingen is None else {v.onderdeel for v in verwijzingen}, recent)
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
@@ -120,7 +123,8 @@ def _queries(scoped: Any, today: date) -> tuple[Any, Any, Any]:
 
 
 def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, Any], doelgroep: Doelgroep,
-            zroute_gezinsmigrant: int | None, today: date, onderdelen: set[Onderdeel] | None = None) -> Totalen:
+            zroute_gezinsmigrant: int | None, today: date, onderdelen: set[Onderdeel] | None = None,
+            recent_uren: tuple[Decimal, Decimal] | None = None) -> Totalen:
     onderdelen_query, kept, recent = queries
     if onderdelen is None:
         onderdelen = set(session.scalars(onderdelen_query, params))
@@ -137,8 +141,11 @@ def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, A
         result.uren_aanwezig += aanwezig
         result.uren_afwezig_geoorloofd += as_decimal(geoorloofd)
         result.uren_afwezig_ongeoorloofd += as_decimal(ongeoorloofd)
-    r_aanwezig, r_afwezig = session.execute(recent, params).one()
-    recent_aanwezig, recent_afwezig = as_decimal(r_aanwezig), as_decimal(r_afwezig)
+    if recent_uren is None:
+        r_aanwezig, r_afwezig = session.execute(recent, params).one()
+        recent_aanwezig, recent_afwezig = as_decimal(r_aanwezig), as_decimal(r_afwezig)
+    else:
+        recent_aanwezig, recent_afwezig = recent_uren
     result.presentie_traject = afronding.percentage(
         result.uren_aanwezig,
         result.uren_aanwezig + result.uren_afwezig_geoorloofd + result.uren_afwezig_ongeoorloofd,

@@ -1,6 +1,7 @@
 """In a real browser, as the regional contractmanager: the KPI dashboard, the comparison of aanbieders and the
-printable beleidsrapportage have no serious or critical axe findings, fit a 375 px screen, draw their charts
-with a text alternative and at least 12 px text, and a figure opens the cases behind it."""
+printable beleidsrapportage have no serious or critical axe findings, fit a 375 px screen (a wide table scrolls in
+its region under a caption that stays on screen), draw their charts with a text alternative and at least 12 px
+text, and a figure opens the cases behind it."""
 
 from __future__ import annotations
 
@@ -26,6 +27,51 @@ def _smallest_chart_text(page: Page) -> float:
              .map(t => t.getBoundingClientRect().height > 0 ? parseFloat(getComputedStyle(t).fontSize)
                * t.getScreenCTM().a : 99))"""
     )
+
+
+# Every table in a scrolling wrapper: is the visible text naming it (a <caption>, or the table macro's caption
+# above the wrapper) on screen and above the table, with the wrapper scrolled to its start and to its end?
+_CAPTIONS = """() => {
+  const found = {checked: 0, scrolling: 0, problems: []};
+  for (const table of document.querySelectorAll('main .portal-table-wrap table')) {
+    const wrap = table.closest('.portal-table-wrap');
+    const ids = (table.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
+    const naam = (table.caption && !table.caption.classList.contains('visually-hidden')) ? table.caption
+      : ids.map(id => document.getElementById(id)).find(el => el && el.matches('.portal-table-caption'));
+    if (!naam) continue;
+    found.checked += 1;
+    if (wrap.scrollWidth > wrap.clientWidth + 1) found.scrolling += 1;
+    for (const x of [0, 100000]) {
+      wrap.scrollLeft = x;
+      const r = naam.getBoundingClientRect(), t = (table.tHead || table).getBoundingClientRect();
+      const tekst = naam.textContent.trim();
+      if (r.left < 0 || r.right > window.innerWidth + 0.5)
+        found.problems.push(`${tekst}: ${Math.round(r.left)}..${Math.round(r.right)} px at scrollLeft ${x}`);
+      if (r.bottom > t.top + 1) found.problems.push(`${tekst}: not above the table's head`);
+    }
+    wrap.scrollLeft = 0;
+  }
+  return found;
+}"""
+
+
+def test_on_a_phone_kpi_tables_scroll_under_captions_that_stay_on_screen(page_as, axe):
+    page = page_as(CONTRACTMANAGER)
+    page.set_viewport_size(PHONE)
+    scrolling = 0
+    for path in ("/kpi/", "/kpi/vergelijking", "/kpi/trend", "/kpi/instellingen"):  # the demo has SPUK years set
+        page.goto(path)
+        assert _overflow(page) <= 0, path
+        found = page.evaluate(_CAPTIONS)
+        assert found["checked"] > 0, path
+        assert found["problems"] == [], path
+        scrolling += found["scrolling"]
+        assert _overflow(page) <= 0, path
+        assert axe(page) == [], path
+    assert scrolling > 0  # at least one table is wider than the phone and scrolls in its region
+    # The caption names its table (and the region it scrolls in).
+    page.goto("/kpi/vergelijking")
+    expect(page.get_by_role("table", name=re.compile(r"^Aanleverdiscipline per aanbieder, "))).to_be_visible()
 
 
 def test_dashboard_charts_tables_and_case_links(page_as, axe):

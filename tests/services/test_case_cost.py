@@ -4,6 +4,7 @@ from the kept totals, and the timeline shows presence per week, paged, without f
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,8 +13,9 @@ from sqlalchemy import event, select, update
 
 from portal import audit
 from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart
-from portal.models.enums import Leerroute, Rol, VerwijzingStatus
-from portal.models.resultaat import AfschalingStatus, Examenuitslag, OmstandighedenSoort
+from portal.models.enums import Leerroute, NiveauPip, Rol, VerwijzingStatus
+from portal.models.pip_intrekking import PipIntrekking
+from portal.models.resultaat import AfschalingStatus, Examenniveau, Examenonderdeel, Examenuitslag, OmstandighedenSoort
 from portal.models.traject import Activiteit
 from portal.services import dossier, resultaten, signalen, tijdlijn, totals
 from tests.factories import (
@@ -339,3 +341,78 @@ def test_the_case_page_writes_its_read_event_at_once(db, app_ctx, region):
                           .order_by(AuditEvent.id)).all()
     assert [getattr(now, v) for v in velden] == [getattr(orm, v) for v in velden]
     assert now.occurred_at is not None
+
+
+def test_the_case_pages_attendance_window_is_summed_once(db, app_ctx, region):
+    """The totals' attendance of the last four weeks is the sum of the signals' per-verwijzing window (the same
+    window and scope), not a second sum over the presence rows."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    PresentieFactory(verwijzing=verwijzing, datum=TODAY - timedelta(days=1), uren_aanwezig=Decimal("1.25"),
+                     uren_afwezig_ongeoorloofd=Decimal("1.75"))
+    db.flush()
+    pages = []
+    statements = _statements_during(db, lambda: pages.append(dossier.read(db, regisseur, inburgeraar, today=TODAY)))
+    [page] = pages
+    apart = totals.for_inburgeraar(db, regisseur, inburgeraar, TODAY)
+    assert (page.totalen.presentie_recent, page.totalen.presentie_traject) == (
+        apart.presentie_recent, apart.presentie_traject)
+    assert page.totalen.presentie_recent == Decimal("93.5")  # 8 × 3 + 1,25 present of 8 × 3 + 3 planned
+    assert not [s for s, _ in statements if re.match(r"\s*SELECT sum\(presentie\.uren_aanwezig\)", s)]
+
+
+def test_the_required_levels_come_from_the_verzoeken_the_page_loads(db, app_ctx, registered):
+    """Gemeente staff load every afschalingsverzoek of the case: the parts an approved one lowered to A2 are taken
+    from those rows. An aanbieder sees only its own verzoeken, so its required levels still count the others'."""
+    regisseur, inburgeraar, verwijzing = registered
+    pip = inburgeraar.huidige_pip
+    AfschalingsverzoekFactory(verwijzing=verwijzing, status=AfschalingStatus.GOEDGEKEURD, pip_id=pip.id,
+                              onderdelen=[Examenonderdeel.SP], besloten_op=datetime(2026, 11, 5, 9, 0, tzinfo=UTC))
+    db.flush()
+    db.expire_all()
+    expected = {**{o: Examenniveau.B1 for o in Examenonderdeel if o is not Examenonderdeel.KNM},
+                Examenonderdeel.SP: Examenniveau.A2}
+    gelezen = []
+    statements = _statements_during(db, lambda: gelezen.append(resultaten.registraties_van(db, regisseur, inburgeraar)))
+    assert {o: n for o, n in gelezen[0].vereist.items() if o is not Examenonderdeel.KNM} == expected
+    assert not [s for s, _ in statements if re.search(r"FROM afschalingsverzoek_onderdeel JOIN afschalingsverzoek", s)]
+
+    contract = ContractFactory(gemeenten=[inburgeraar.gemeente])
+    ander = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=VerwijzingFactory(
+        inburgeraar=inburgeraar, contract=contract).aanbieder)
+    db.flush()
+    registraties = resultaten.registraties_van(db, ander, inburgeraar)
+    assert registraties.afschalingsverzoeken == []
+    assert {o: n for o, n in registraties.vereist.items() if o is not Examenonderdeel.KNM} == expected
+
+
+_EIGEN_VELDEN = [f.name for f in fields(signalen.CaseCijfers) if f.name not in ("verwijzingen", "signalen")]
+
+
+@pytest.mark.parametrize("situatie", ["geen pip", "twee versies", "ingetrokken", "zonder klantregisseur"])
+def test_the_case_pages_own_figures_are_the_caseloads(db, app_ctx, region, situatie):
+    """The case's own columns (name, gemeente, klantregisseur, PIP in force, term) are taken from the inburgeraar
+    the page loaded with its PIP versions, not read again by the caseload's `cases` query: the same values."""
+    regisseur, [(eerste, _), *_] = region
+    gemeente = eerste.gemeente
+    gemeente.zroute_taal_norm_gezinsmigrant = 640
+    inburgeraar = InburgeraarFactory(gemeente=gemeente, klantregisseur=None if situatie == "zonder klantregisseur"
+                                     else regisseur, termijn_verlengd_tot=date(2029, 1, 31))
+    if situatie != "geen pip":
+        PipFactory(inburgeraar=inburgeraar, dagtekening=date(2026, 1, 10))
+    if situatie == "twee versies":
+        PipFactory(inburgeraar=inburgeraar, versie=2, dagtekening=date(2026, 6, 1), niveau=NiveauPip.A2,
+                   geschatte_intensiteit=800, reden_wijziging="Afschaling")
+    if situatie == "ingetrokken":
+        db.flush()
+        db.add(PipIntrekking(pip_id=inburgeraar.pips[0].id, inburgeraar_id=inburgeraar.id, datum=date(2026, 9, 1),
+                             reden="Vertrokken naar het buitenland."))
+    db.flush()
+    db.expire_all()
+    geopend = dossier.open_case(db, regisseur, inburgeraar.id)
+    pages = []
+    statements = _statements_during(db, lambda: pages.append(dossier.read(db, regisseur, geopend.inburgeraar,
+                                                                          today=TODAY)))
+    [expected] = signalen.caseload(db, regisseur, today=TODAY, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))
+    assert {v: getattr(pages[0].case, v) for v in _EIGEN_VELDEN} == {v: getattr(expected, v) for v in _EIGEN_VELDEN}
+    assert [s.uitleg for s in pages[0].case.signalen] == [s.uitleg for s in expected.signalen]
+    assert not [s for s, _ in statements if "huidige_pip" in s]

@@ -341,3 +341,58 @@ def test_any_odd_date_is_either_a_day_within_the_traject_or_a_dutch_error(db, ca
         assert START <= clean[0].datum <= TODAY
     else:
         assert [list(e.errors) for e in errors] == [["datum"]] and errors[0].errors["datum"]
+
+
+# --- streamed batches (the API's bulk call on PostgreSQL) ----------------------------------------------------
+
+def _streamed_batch(verwijzing):
+    """Stored: 16 (2 h) and 17 November (3 h); the batch leaves the 16th, corrects the 17th, adds the 18th and 19th."""
+    return [row(verwijzing, regel=1, datum="16-11-2026", uren_aanwezig="2"),
+            row(verwijzing, regel=2, datum="17-11-2026", uren_aanwezig="4"),
+            row(verwijzing, regel=3, datum="18-11-2026", uren_aanwezig="1"),
+            row(verwijzing, regel=4, datum="19-11-2026", uren_aanwezig="2,5")]
+
+
+@pytest.mark.postgres
+def test_a_streamed_batch_sends_new_rows_while_checking_and_stores_what_the_plain_path_stores(db, case, monkeypatch):
+    from portal.services import kept_totals
+    from portal.services import presentie as service
+
+    medewerker, verwijzing = case
+    register(db, medewerker, [row(verwijzing, regel=1, datum="16-11-2026", uren_aanwezig="2"),
+                              row(verwijzing, regel=2, datum="17-11-2026", uren_aanwezig="3")], TODAY)
+    written_when_checked = []
+    save = service._save
+    monkeypatch.setattr(service, "_save", lambda session, actor, rows, stream=None: (
+        written_when_checked.extend((r.datum.day, r.geschreven) for r in rows), save(session, actor, rows, stream))[1])
+
+    result = register(db, medewerker, _streamed_batch(verwijzing), TODAY, stream_new=True)
+
+    # The new rows went to the database before validation ended; the stored ones did not.
+    assert written_when_checked == [(16, False), (17, False), (18, True), (19, True)]
+    assert (result.nieuw, result.gewijzigd, result.ongewijzigd) == (2, 1, 1)
+    assert sorted((p.datum.day, p.uren_aanwezig, p.geregistreerd_door_id) for p in stored(db, verwijzing)) == [
+        (16, Decimal("2.00"), medewerker.id), (17, Decimal("4.00"), medewerker.id),
+        (18, Decimal("1.00"), medewerker.id), (19, Decimal("2.50"), medewerker.id)]
+    assert db.scalar(select(func.count()).select_from(RegistratieWijziging)) == 1  # uren_aanwezig of the 17th
+    assert kept_totals.differences(db, [verwijzing.id]) == []
+
+
+@pytest.mark.postgres
+def test_a_streamed_batch_with_an_error_after_streamed_rows_saves_nothing_and_says_the_same(db, case):
+    from portal.services import ValidationError
+
+    medewerker, verwijzing = case
+    db.commit()  # the case outlives the rollback below
+    batch = [row(verwijzing, regel=1, datum="18-11-2026"), row(verwijzing, regel=2, datum="19-11-2026"),
+             row(verwijzing, regel=3, datum="21-11-2026"), row(verwijzing, regel=4, datum="18-11-2026")]
+    plain = errors_of(db, medewerker, *batch)
+    assert set(plain) == {(3, "datum"), (4, "datum")}  # the future, and the 18th twice
+
+    with pytest.raises(ValidationError) as streamed:
+        register(db, medewerker, batch, TODAY, stream_new=True)
+    db.rollback()
+
+    assert {(e.row, veld): melding for e in streamed.value.rows for veld, melding in e.errors.items()} == plain
+    assert stored(db, verwijzing) == []
+    assert register(db, medewerker, batch[:2], TODAY, stream_new=True).nieuw == 2  # the session goes on
