@@ -266,6 +266,11 @@ def test_signal_sorted_rows_show_every_verwijzing_also_finished_ones(world, logi
     assert rij == _row_of(client.get("/regie/?sort=naam").get_data(as_text=True), world["eigen"].id)
 
 
+def _resultaten(html: str) -> str:
+    """The results region (count, rows, pages): the page around it holds a CSRF token that changes every second."""
+    return re.search(r'<div class="portal-result-head">.*?</table>', html, flags=re.S).group(0)
+
+
 def _shown(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'href="/inburgeraars/(\d+)">', html)]
 
@@ -286,9 +291,9 @@ def test_with_kept_signals_the_signal_order_runs_no_rules(world, login_as, db, m
     html = client.get("/regie/").get_data(as_text=True)
     assert evaluated == [] and len(_shown(html)) == 25
     assert _shown(html)[0] == world["eigen"].id and "31 inburgeraars" in html
-    assert html == uitgerekend["/regie/"]
+    assert _resultaten(html) == _resultaten(uitgerekend["/regie/"])
     gefilterd = client.get("/regie/?signaal=niet_gestart").get_data(as_text=True)
-    assert gefilterd == uitgerekend["/regie/?signaal=niet_gestart"]
+    assert _resultaten(gefilterd) == _resultaten(uitgerekend["/regie/?signaal=niet_gestart"])
 
 
 def test_a_kept_row_orders_the_overview_only_while_it_is_valid(world, login_as, db):
