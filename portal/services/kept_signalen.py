@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, event, insert, inspect, or_, select
+from sqlalchemy import Integer, bindparam, delete, event, func, insert, inspect, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -291,10 +292,8 @@ def bijwerken(session: Session, today: date | None = None) -> None:
         gemeenten = info.pop(_GEMEENTEN, set())
         if info.pop(_ALLES, False):
             ids |= set(session.scalars(select(Inburgeraar.id)))
-        verwijzing_list = sorted(verwijzingen)
-        for start in range(0, len(verwijzing_list), _CHUNK):
-            ids |= set(session.scalars(select(Verwijzing.inburgeraar_id).where(
-                Verwijzing.id.in_(verwijzing_list[start:start + _CHUNK]))))
+        for one_of in _one_of(session, Verwijzing.id, verwijzingen):
+            ids |= set(session.scalars(select(Verwijzing.inburgeraar_id).where(one_of)))
         if contracten:
             ids |= set(session.scalars(select(Verwijzing.inburgeraar_id).where(
                 Verwijzing.contract_id.in_(sorted(contracten)))))
@@ -309,9 +308,23 @@ def bijwerken(session: Session, today: date | None = None) -> None:
 
 
 def _vergeten(session: Session, inburgeraar_ids: Iterable[int]) -> None:
-    ids = sorted(set(inburgeraar_ids))
-    for start in range(0, len(ids), _CHUNK):
-        session.execute(delete(SignaalStand).where(SignaalStand.inburgeraar_id.in_(ids[start:start + _CHUNK])))
+    for one_of in _one_of(session, SignaalStand.inburgeraar_id, set(inburgeraar_ids)):
+        session.execute(delete(SignaalStand).where(one_of))
+
+
+def _one_of(session: Session, column: Any, ids: set[int]) -> list[Any]:
+    """Conditions that together say `column` is one of these ids, one statement each.
+
+    PostgreSQL: one, the ids as one int[] parameter; a 10,000-item API call touches 2,000 cases, and IN
+    lists of 500 expanded binds cost SQLAlchemy and psycopg ~50 ms per call. Elsewhere: IN lists of _CHUNK."""
+    if not ids:
+        return []
+    ordered = sorted(ids)
+    if session.get_bind().dialect.name == "postgresql":
+        # `IN (SELECT unnest(:ids))`, a hashed semi-join: `= ANY(:ids)` searches the whole array for every row once
+        # PostgreSQL plans the prepared statement generically (~50 ms per call from the sixth call on).
+        return [column.in_(select(func.unnest(bindparam("ids", ordered, type_=ARRAY(Integer)))))]
+    return [column.in_(ordered[start:start + _CHUNK]) for start in range(0, len(ordered), _CHUNK)]
 
 
 @event.listens_for(Session, "before_commit")
