@@ -9,5 +9,6 @@ deadline, a norm or an attendance percentage means the same everywhere.
 - ``aanwezigheid``: the attendance window and threshold
 - ``afronding``: one rounding of every figure: hours to the quarter, percentages to one decimal (half up)
 - ``zoeken``: name/BSN search as users type it
+- ``pip``: the PIP version in force on a day (a withdrawn version leaves none in force)
 - verwijzing statuses are properties of ``portal.models.enums.VerwijzingStatus`` (``is_open`` …)
 """

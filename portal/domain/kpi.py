@@ -73,7 +73,7 @@ class KpiVerwijzing:
     beoogde_startdatum: date
     uiterste_einddatum: date
     gecontracteerde_uren: Decimal | None = None
-    geschatte_intensiteit: int | None = None
+    geschatte_intensiteit: int | None = None  # of the PIP in force on the period's peildatum
     gerealiseerde_startdatum: date | None = None
     bijgestelde_einddatum: date | None = None
     reden_latere_start: str | None = None
@@ -122,6 +122,8 @@ class KpiVerwijzing:
 
 @dataclass(frozen=True, slots=True)
 class KpiInburgeraar:
+    """One inburgeraar; leerroute and niveau of the PIP in force on the period's peildatum (portal.domain.pip)."""
+
     id: int
     gemeente_id: int
     doelgroep: Doelgroep
@@ -132,10 +134,15 @@ class KpiInburgeraar:
 
 @dataclass(frozen=True, slots=True)
 class KpiPip:
+    """One PIP version, withdrawn or not (the leerroute mix counts versions as they were set)."""
+
     inburgeraar_id: int
     versie: int
     dagtekening: date
     leerroute: Leerroute
+    niveau: NiveauPip | None = None
+    geschatte_intensiteit: int | None = None
+    ingetrokken_op: date | None = None  # the date its withdrawal takes effect
 
 
 @dataclass(frozen=True, slots=True)

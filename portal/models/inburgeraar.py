@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.domain import pip as pip_regels
 from portal.domain import termijnen
 from portal.models.account import User
 from portal.models.base import Base, TimestampMixin, enum_column
@@ -51,9 +52,8 @@ class Inburgeraar(TimestampMixin, Base):
     @property
     def pip_van_kracht(self) -> Pip | None:
         """The PIP in force: the latest version, unless the klantregisseur withdrew it (PipIntrekking): then none
-        is in force until a new version is recorded."""
-        pip = self.huidige_pip
-        return None if pip is None or getattr(pip, "intrekking", None) is not None else pip
+        is in force until a new version is recorded (portal.domain.pip.van_kracht, the one rule)."""
+        return pip_regels.van_kracht(self.pips)
 
     @property
     def eerste_dagtekening(self) -> date | None:
@@ -131,3 +131,9 @@ class Pip(TimestampMixin, Base):
     vastgesteld_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     inburgeraar: Mapped[Inburgeraar] = relationship(back_populates="pips")
+
+    @property
+    def ingetrokken_op(self) -> date | None:
+        """The date this version's withdrawal takes effect, if it was withdrawn (Pip.intrekking)."""
+        intrekking = getattr(self, "intrekking", None)
+        return intrekking.datum if intrekking is not None else None

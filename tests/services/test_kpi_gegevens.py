@@ -89,3 +89,40 @@ def test_gemeente_filter_uses_the_residence_on_the_peildatum(db):
     assert ids(b, 2025)[0] == {blijft_b.id}
     assert ids(a, 2026) == ({blijft_a.id}, {blijft_a.inburgeraar_id})
     assert ids(b, 2026) == ({blijft_b.id, verhuisd.id}, {blijft_b.inburgeraar_id, verhuisd.inburgeraar_id})
+
+
+def test_leerroute_niveau_and_intensiteit_come_from_the_pip_in_force_on_the_peildatum(db):
+    """A withdrawn latest version is no PIP in force from its withdrawal on (and the version before it is not
+    revived); before the withdrawal, and before a version was set, the version then in force counts."""
+    from portal.domain import kpi
+    from portal.domain.perioden import kwartaal
+    from portal.models.enums import Leerroute, NiveauPip
+    from tests.factories import PipFactory
+    from tests.factories_chain import PipIntrekkingFactory
+
+    gemeente = GemeenteFactory()
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    verwijzing = VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=gemeente),
+                                   contract=ContractFactory(gemeenten=[gemeente]),
+                                   beoogde_startdatum=date(2025, 2, 1), uiterste_einddatum=date(2027, 2, 1))
+    persoon = verwijzing.inburgeraar
+    PipFactory(inburgeraar=persoon, versie=1, dagtekening=date(2025, 1, 10), leerroute=Leerroute.B,
+               niveau=NiveauPip.B1, geschatte_intensiteit=1200)
+    v2 = PipFactory(inburgeraar=persoon, versie=2, dagtekening=date(2025, 5, 1), leerroute=Leerroute.B,
+                    niveau=NiveauPip.A2, geschatte_intensiteit=800)
+    PipIntrekkingFactory(pip=v2, datum=date(2025, 8, 1))
+    vandaag = date(2026, 1, 20)
+
+    def stand(k: Kwartaal):
+        g = load(db, manager, KpiFilters(), [k], vandaag)
+        (i,), (v,) = g.inburgeraars, g.verwijzingen
+        return i.leerroute, i.niveau, v.geschatte_intensiteit, g
+
+    assert stand(Kwartaal(2025, 1))[:3] == (Leerroute.B, NiveauPip.B1, 1200)
+    assert stand(Kwartaal(2025, 2))[:3] == (Leerroute.B, NiveauPip.A2, 800)  # withdrawn only later
+    *waarden, g = stand(Q3)
+    assert waarden == [None, None, None]  # withdrawn on 1 August: no PIP in force, not version 1 either
+    assert len(g.pips) == 2  # the leerroute mix still sees both versions as they were set
+    # The KPI counts the inburgeraar under no leerroute: not among those on the B1-route.
+    afschalingen = kpi.afschalingen(g, kwartaal(Q3), vandaag)
+    assert afschalingen.rij("goedgekeurd_b1").aandeel.totaal == 0

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal import access
 from portal.domain import examens, termijnen
+from portal.domain import pip as pip_regels
 from portal.domain.kpi import (
     AANLEVER_DAGEN,
     KpiAfschaling,
@@ -35,6 +36,7 @@ from portal.models import (
     Gemeente,
     Inburgeraar,
     Pip,
+    PipIntrekking,
     Presentie,
     PresentieWeek,
     RouteResultaat,
@@ -94,10 +96,10 @@ def inburgeraar_ids(user: User, filters: KpiFilters, op: date) -> Select[tuple[i
 
 
 def _pip_stand(ids: Select[Any]) -> Any:
+    """The first PIP's dagtekening per inburgeraar: the term counts from it (later versions never move it)."""
     return (
         select(
             Pip.inburgeraar_id.label("inburgeraar_id"),
-            func.max(Pip.versie).label("versies"),
             func.min(case((Pip.versie == 1, Pip.dagtekening))).label("eerste_dagtekening"),
         )
         .where(Pip.inburgeraar_id.in_(ids))
@@ -130,13 +132,13 @@ def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], vand
     v_ids = verwijzing_ids(user, filters, op)
     i_ids = inburgeraar_ids(user, filters, op)
     pip_stand = _pip_stand(access.inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None))
-    huidige = Pip.__table__.alias("kpi_huidige_pip")
+    # The PIP in force (leerroute, niveau, intensiteit) is picked in `load` from the "pips" rows by the one rule.
     verwijzingen = (
         select(
             Verwijzing.id, Verwijzing.inburgeraar_id, Inburgeraar.gemeente_id, Verwijzing.aanbieder_id,
             Verwijzing.contract_id, Verwijzing.onderdeel, Verwijzing.status, Inburgeraar.doelgroep,
             Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum, Verwijzing.gecontracteerde_uren,
-            huidige.c.geschatte_intensiteit, TrajectStart.gerealiseerde_startdatum,
+            TrajectStart.gerealiseerde_startdatum,
             TrajectStart.bijgestelde_einddatum, TrajectStart.reden_latere_start, TrajectStart.niet_gestart,
             TrajectStart.reden_niet_gestart, pip_stand.c.eerste_dagtekening, Inburgeraar.termijn_verlengd_tot,
             RouteResultaat.datum_eindgesprek_map, RouteResultaat.datum_ondertekening_pvt,
@@ -148,8 +150,6 @@ def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], vand
         .join(Inburgeraar, Inburgeraar.id == Verwijzing.inburgeraar_id)
         .join(Gemeente, Gemeente.id == Inburgeraar.gemeente_id)
         .outerjoin(pip_stand, pip_stand.c.inburgeraar_id == Inburgeraar.id)
-        .outerjoin(huidige, and_(huidige.c.inburgeraar_id == Inburgeraar.id,
-                                 huidige.c.versie == pip_stand.c.versies))
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)
         .where(Verwijzing.id.in_(v_ids))
@@ -192,15 +192,16 @@ def queries(user: User, filters: KpiFilters, kwartalen: Sequence[Kwartaal], vand
         .group_by(Verwijzing.aanbieder_id, Presentie.datum, geregistreerd)
     )
     inburgeraars = (
-        select(Inburgeraar.id, Inburgeraar.gemeente_id, Inburgeraar.doelgroep, Inburgeraar.datum_brp_inschrijving,
-               huidige.c.leerroute, huidige.c.niveau)
-        .select_from(Inburgeraar)
-        .outerjoin(pip_stand, pip_stand.c.inburgeraar_id == Inburgeraar.id)
-        .outerjoin(huidige, and_(huidige.c.inburgeraar_id == Inburgeraar.id,
-                                 huidige.c.versie == pip_stand.c.versies))
+        select(Inburgeraar.id, Inburgeraar.gemeente_id, Inburgeraar.doelgroep, Inburgeraar.datum_brp_inschrijving)
         .where(Inburgeraar.id.in_(i_ids))
     )
-    pips = select(Pip.inburgeraar_id, Pip.versie, Pip.dagtekening, Pip.leerroute).where(Pip.inburgeraar_id.in_(i_ids))
+    # Every version with its withdrawal; the verwijzingen's inburgeraars are among i_ids (same scope and filters).
+    pips = (
+        select(Pip.inburgeraar_id, Pip.versie, Pip.dagtekening, Pip.leerroute, Pip.niveau, Pip.geschatte_intensiteit,
+               PipIntrekking.datum)
+        .outerjoin(PipIntrekking, PipIntrekking.pip_id == Pip.id)
+        .where(Pip.inburgeraar_id.in_(i_ids))
+    )
     examen_rows = (
         access.examenresultaten(user)
         .outerjoin(Verwijzing, Verwijzing.id == Examenresultaat.verwijzing_id)
@@ -241,6 +242,14 @@ def load(
     conn = session.connection()
     drempels = load_drempels(session)
     per_code = {k.code: k for k in kwartalen}
+    pips = [KpiPip(r[0], r[1], as_date(r[2]), Leerroute(r[3]), NiveauPip(r[4]) if r[4] else None, r[5],
+                   as_date(r[6])) for r in conn.execute(q["pips"])]
+    per_persoon: dict[int, list[KpiPip]] = {}
+    for p in pips:
+        per_persoon.setdefault(p.inburgeraar_id, []).append(p)
+    # The PIP in force on the peildatum of the period (its last quarter): a withdrawn version is none.
+    op = min(kwartalen[-1].tot, vandaag)
+    van_kracht = {i: pip_regels.van_kracht(versies, op) for i, versies in per_persoon.items()}
 
     verwijzingen: dict[int, KpiVerwijzing] = {}
     for r in conn.execute(q["verwijzingen"]):
@@ -251,7 +260,8 @@ def load(
             id=r.id, inburgeraar_id=r.inburgeraar_id, gemeente_id=r.gemeente_id, aanbieder_id=r.aanbieder_id,
             contract_id=r.contract_id, onderdeel=r.onderdeel, status=r.status, doelgroep=r.doelgroep,
             beoogde_startdatum=r.beoogde_startdatum, uiterste_einddatum=r.uiterste_einddatum,
-            gecontracteerde_uren=r.gecontracteerde_uren, geschatte_intensiteit=r.geschatte_intensiteit,
+            gecontracteerde_uren=r.gecontracteerde_uren,
+            geschatte_intensiteit=pip.geschatte_intensiteit if (pip := van_kracht.get(r.inburgeraar_id)) else None,
             gerealiseerde_startdatum=r.gerealiseerde_startdatum, bijgestelde_einddatum=r.bijgestelde_einddatum,
             reden_latere_start=r.reden_latere_start, niet_gestart=bool(r.niet_gestart),
             reden_niet_gestart=r.reden_niet_gestart, zroute_norm_gezinsmigrant=r.zroute_norm,
@@ -289,7 +299,7 @@ def load(
 
     inburgeraars = [
         KpiInburgeraar(r.id, r.gemeente_id, r.doelgroep, as_date(r.datum_brp_inschrijving),
-                       Leerroute(r.leerroute) if r.leerroute else None, NiveauPip(r.niveau) if r.niveau else None)
+                       pip.leerroute if (pip := van_kracht.get(r.id)) else None, pip.niveau if pip else None)
         for r in conn.execute(q["inburgeraars"])
     ]
     verlaagd: dict[int, set[Any]] = {}
@@ -299,7 +309,7 @@ def load(
     return KpiGegevens(
         verwijzingen=list(verwijzingen.values()),
         inburgeraars=inburgeraars,
-        pips=[KpiPip(r[0], r[1], as_date(r[2]), Leerroute(r[3])) for r in conn.execute(q["pips"])],
+        pips=pips,
         examens=[
             KpiExamen(r[0], r[1], r[2], r[3], r[4], as_date(r[5]), r[6], vereist.get(r[0], {}).get(r[2]))
             for r in conn.execute(q["examens"])
