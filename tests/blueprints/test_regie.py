@@ -9,12 +9,12 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from portal.models import AuditEvent, TrajectStart
+from portal.models import AuditEvent, SignaalStand, TrajectStart
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
-from portal.services import signalen
+from portal.services import kept_signalen, signalen
 from tests.factories import (
     AanbiederFactory,
     ContractFactory,
@@ -264,6 +264,45 @@ def test_signal_sorted_rows_show_every_verwijzing_also_finished_ones(world, logi
     rij = _row_of(client.get("/regie/").get_data(as_text=True), world["eigen"].id)
     assert "De Brug" in rij and "Taalschool Noord" in rij and "Verwijzing niet gestart" in rij
     assert rij == _row_of(client.get("/regie/?sort=naam").get_data(as_text=True), world["eigen"].id)
+
+
+def _shown(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'href="/inburgeraars/(\d+)">', html)]
+
+
+def test_with_kept_signals_the_signal_order_runs_the_rules_for_the_page_only(world, login_as, db, monkeypatch):
+    """Cost follows what is shown: with each case's signals kept (portal.services.kept_signalen) the signal order
+    and filter read them, and the rules run for the 25 rows of the page; the page is the one worked out in full."""
+    for n in range(30):
+        InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam=f"Zeta{n:02d}")
+    client = login_as(world["anna"])
+    uitgerekend = {url: client.get(url).get_data(as_text=True) for url in ("/regie/", "/regie/?signaal=niet_gestart")}
+    assert db.scalar(select(func.count()).select_from(SignaalStand)) == 0  # a GET stores nothing
+    kept_signalen.alles_opslaan(db)
+
+    evaluated = []
+    original = signalen.signalen_voor
+    monkeypatch.setattr(signalen, "signalen_voor", lambda case_, *a: evaluated.append(case_.id) or original(case_, *a))
+    html = client.get("/regie/").get_data(as_text=True)
+    assert sorted(evaluated) == sorted(_shown(html)) and len(_shown(html)) == 25
+    assert _shown(html)[0] == world["eigen"].id and "31 inburgeraars" in html
+    assert html == uitgerekend["/regie/"]
+    gefilterd = client.get("/regie/?signaal=niet_gestart").get_data(as_text=True)
+    assert gefilterd == uitgerekend["/regie/?signaal=niet_gestart"]
+
+
+def test_a_kept_row_orders_the_overview_only_while_it_is_valid(world, login_as, db):
+    """The order comes from the kept row while it is valid; a row past its validity is worked out again."""
+    kept_signalen.alles_opslaan(db)
+    client = login_as(world["anna"])
+    stil = InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam="Stil")
+    kept_signalen.opslaan(db, [stil.id])
+    assert _shown(client.get("/regie/").get_data(as_text=True)) == [world["eigen"].id, stil.id]
+    rij = update(SignaalStand).where(SignaalStand.inburgeraar_id == stil.id)
+    db.execute(rij.values(hoogste_ernst=3, aantal=9))  # not what the rules say: only a kept row can put it first
+    assert _shown(client.get("/regie/").get_data(as_text=True)) == [stil.id, world["eigen"].id]
+    db.execute(rij.values(geldig_tot=date.today()))
+    assert _shown(client.get("/regie/").get_data(as_text=True)) == [world["eigen"].id, stil.id]
 
 
 def test_the_filter_choices_name_the_users_gemeenten_klantregisseurs_and_aanbieders(world, login_as):

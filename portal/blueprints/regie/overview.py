@@ -106,3 +106,19 @@ def sort_cases(cases: Sequence[CaseCijfers], sort: str) -> list[CaseCijfers]:
     """Sort by a known column; a leading '-' reverses."""
     key = SORTS[sort.lstrip("-")]
     return sorted(cases, key=key, reverse=sort.startswith("-"))
+
+
+def signaal_order(
+    rijen: Sequence[tuple[Any, tuple[int, int, str] | None]], args: OverzichtArgs,
+    berekend: Mapping[int, tuple[int, int, str]],
+) -> list[Any]:
+    """The cases (own columns, or a `Rij` for the signal order) with the signal filter applied and in the signal
+    order when asked, from their kept signals (hoogste ernst, aantal, codes) or from `berekend` where none were
+    kept: the same order and selection as `sort_cases` over `caseload`."""
+    stand = {c.id: s if s is not None else berekend[c.id] for c, s in rijen if s is not None or c.id in berekend}
+    cases = [c for c, _s in rijen if c.id in stand]
+    if args.signaal:
+        cases = [c for c in cases if args.signaal in stand[c.id][2].split()]
+    if args.sort.lstrip("-") != "signalen":
+        return sort_cases(cases, args.sort)
+    return sorted(cases, key=lambda c: (-stand[c.id][0], -stand[c.id][1], *_naam(c)), reverse=args.sort.startswith("-"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Response, redirect, request, url_for
 from flask_login import current_user
@@ -13,24 +14,22 @@ from portal.audit import AuditActie
 from portal.blueprints.listing import render_list
 from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
-from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, sort_cases
+from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, signaal_order, sort_cases
 from portal.extensions import db
 from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import Doelgroep, Leerroute
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
-from portal.services import signalen, statements
+from portal.services import kept_signalen, signalen, statements
 from portal.services.batch import gc_paused
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
 add_nav_item("regie.index", "Regie", CASE_READERS, description="caseload met signalen", order=5)
 
 
-def _caseload(args: OverzichtArgs, today: date, *, signaalvolgorde: bool = False) -> list[signalen.CaseCijfers]:
-    """The user's cases with signals, filtered and sorted as asked; with `signaalvolgorde` without the figures of
-    finished verwijzingen (signalen.signaalvolgorde: for ordering a page whose rows are completed afterwards)."""
-    laden = signalen.signaalvolgorde if signaalvolgorde else signalen.caseload
-    cases = laden(db.session, current_user, today=today, filters=args.filters(current_user))
+def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
+    """The user's cases with signals, filtered and sorted as asked (the export: every row with its figures)."""
+    cases = signalen.caseload(db.session, current_user, today=today, filters=args.filters(current_user))
     if args.signaal:
         cases = signalen.met_signaal(cases, [args.signaal])
     return sort_cases(cases, args.sort)
@@ -65,9 +64,14 @@ def index() -> str:
     # reference counting, so no collection has to walk thousands of cases that are about to go anyway.
     with gc_paused():
         if args.naar_signalen:
-            # Every case's signals decide order and selection; only the page shown gets its finished verwijzingen.
-            page = paginate_list(_caseload(args, today, signaalvolgorde=True), number, args=args.as_dict())
-            signalen.met_afgesloten_verwijzingen(db.session, current_user, page.items, today=today)
+            # Every case's signals decide order and selection: read as kept (portal.services.kept_signalen), worked
+            # out here only for cases whose kept signals are missing or no longer valid today. Only the page shown
+            # gets its verwijzingen, figures and signals, from the same queries and rules as `caseload`.
+            rijen = signalen.caseload_met_stand(db.session, current_user, today=today,
+                                                filters=args.filters(current_user),
+                                                alleen_naam=args.sort.lstrip("-") == "signalen")
+            page = paginate_list(signaal_order(rijen, args, _zonder_stand(rijen, today)), number, args=args.as_dict())
+            page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
         else:
             # Sorted on a column of the case itself: the cases' own rows decide the order and the page, and only
             # the page shown gets its verwijzingen, figures and signals (the same queries and rules, for its ids).
@@ -75,6 +79,15 @@ def index() -> str:
             page = paginate_list(sort_cases(rijen, args.sort), number, args=args.as_dict())
             page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
     return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
+
+
+def _zonder_stand(
+    rijen: list[tuple[Any, tuple[int, int, str] | None]], today: date
+) -> dict[int, tuple[int, int, str]]:
+    """The signals of the cases without valid kept ones, worked out for this request (the refresh stores them)."""
+    zonder = [c for c, stand in rijen if stand is None]
+    return {c.id: kept_signalen.stand_van(c.signalen)
+            for c in signalen.met_cijfers(db.session, current_user, zonder, today=today)}
 
 
 @bp.route("/export.xlsx")

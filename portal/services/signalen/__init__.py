@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import Session
 
-from portal import clock
-from portal.models import User
+from portal import access, clock
+from portal.models import Inburgeraar, SignaalStand, User
 from portal.models.enums import OPEN_STATUSSEN, VerwijzingStatus
 from portal.services import statements
 from portal.services.batch import gc_paused
@@ -26,6 +26,7 @@ from portal.services.signalen.metrics import (
     Filters,
     VerwijzingCijfers,
     aanwezigheid_venster,
+    case_cijfers,
     caseload_queries,
     fold_case_rows,
     fold_cases,
@@ -56,10 +57,12 @@ __all__ = [
     "Drempels",
     "Ernst",
     "Filters",
+    "Rij",
     "Signaal",
     "VerwijzingCijfers",
     "aanwezigheid_venster",
     "caseload",
+    "caseload_met_stand",
     "caseload_queries",
     "caseload_rijen",
     "fold_case_rows",
@@ -139,6 +142,39 @@ def caseload_rijen(
     page that is shown, so the cost follows the page rather than the caseload."""
     today = today or clock.today()
     return fold_case_rows(session.connection(), _queries(user, today, filters))
+
+
+class Rij(NamedTuple):
+    """A case as the signal order needs it: its id and name (`met_cijfers` completes the page shown)."""
+
+    id: int
+    achternaam: str
+    voornamen: str
+
+
+def caseload_met_stand(
+    session: Session, user: User, *, today: date | None = None, filters: Filters = ALLE, alleen_naam: bool = False
+) -> list[tuple[Any, tuple[int, int, str] | None]]:
+    """`caseload_rijen` with each case's kept signals (portal.services.kept_signalen) as the user sees them:
+    (most urgent ernst, how many, codes) when kept and valid today, else None (work it out with `met_cijfers`).
+    With `alleen_naam` a case is only its id and name (a `Rij`): enough to order by the signals."""
+    today = today or clock.today()
+    met_gezondheid = access.may_see_intake(user)
+
+    def build() -> Any:
+        cases = _queries(user, today, filters)["cases"]
+        if alleen_naam:
+            cases = cases.with_only_columns(Inburgeraar.id, Inburgeraar.achternaam, Inburgeraar.voornamen)
+        return cases.outerjoin(SignaalStand, and_(
+            SignaalStand.inburgeraar_id == Inburgeraar.id, SignaalStand.met_gezondheid.is_(met_gezondheid),
+            SignaalStand.geldig_van <= today, SignaalStand.geldig_tot > today,
+        )).add_columns(SignaalStand.hoogste_ernst, SignaalStand.aantal, SignaalStand.codes)
+
+    query = build() if filters.zoek else statements.per_user(
+        f"signalen.stand.{alleen_naam}.{filters!r}", user, build, today)
+    maak = Rij._make if alleen_naam else case_cijfers
+    return [(maak(m[:3]) if alleen_naam else maak(m), None if m[-3] is None else (m[-3], m[-2], m[-1]))
+            for m in session.connection().execute(query).all()]
 
 
 def met_cijfers(

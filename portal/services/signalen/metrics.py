@@ -398,7 +398,7 @@ def fold_case_rows(
 ) -> list[CaseCijfers]:
     """Only the `cases` query of `caseload_queries`: each case's own columns, without verwijzingen, counts or
     signals (enough to count the cases and to sort them by name, gemeente, leerroute, klantregisseur or term)."""
-    return [_case_cijfers(m) for m in connection.execute(queries["cases"], params or {}).all()]
+    return [case_cijfers(m) for m in connection.execute(queries["cases"], params or {}).all()]
 
 
 def load_cases(connection: Connection, user: User, today: date, filters: Filters = Filters()) -> list[CaseCijfers]:
@@ -416,7 +416,7 @@ def fold_cases(
         return connection.execute(queries[name], params or {}).all()
 
     # Plain tuples, read by position: building a mapping or an ORM object per row costs more than the rules.
-    cases = {m[0]: _case_cijfers(m) for m in run("cases")}
+    cases = {m[0]: case_cijfers(m) for m in run("cases")}
     if not cases:
         return []
     for i, aantal, geslaagd, laatst in run("examens"):
@@ -453,7 +453,7 @@ _NUL_UREN = Decimal("0.00")
 _GEEN_UREN = (None, _NUL_UREN, _NUL_UREN, _NUL_UREN, _NUL_UREN, None)
 
 
-def _case_cijfers(m: Sequence[Any]) -> CaseCijfers:
+def case_cijfers(m: Sequence[Any]) -> CaseCijfers:
     """One case's own figures from a row of the `cases` query, by position."""
     return CaseCijfers(
         id=m[0], voornamen=m[1], achternaam=m[2], bsn=m[3], geboortedatum=as_date(m[4]), gemeente_id=m[5],
