@@ -207,10 +207,9 @@ def read(
     grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
     if tijdlijn_pagina == 1:
-        # The chart's weeks and whether there is older presence (a link to page 2), in one statement.
-        recent, ouder = tijdlijn.presentie_en_ouder(session, user, ids, vanaf=min(grafiek_vanaf, vanaf), voor=vanaf)
-        gebeurtenissen = tijdlijn.tijdlijn(session, user, inburgeraar, verwijzingen, registraties,
-                                          [w for w in recent if w[1] >= vanaf], today, (vanaf, tot))
+        # Every event, the chart's weeks and whether there is older presence (a link to page 2), in one statement.
+        gebeurtenissen, recent, ouder = tijdlijn.eerste_pagina(session, user, inburgeraar, verwijzingen, registraties,
+                                                               today, min(grafiek_vanaf, vanaf))
     else:
         recent = tijdlijn.presentie_per_week(session, user, ids, vanaf=grafiek_vanaf)
         kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}

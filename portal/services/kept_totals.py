@@ -128,13 +128,32 @@ class Plan:
     parameters: dict[str, str] | None  # PostgreSQL: the upsert's arrays
 
 
-def plan(session: Session, changes: Iterable[Wijziging]) -> Plan:
-    """The kept totals' writes for these presentie writes (no SQL: `apply` sends them)."""
+def plan(session: Session, changes: Iterable[Wijziging], new: Iterable[Any] = ()) -> Plan:
+    """The kept totals' writes for these presentie writes (no SQL: `apply` sends them).
+
+    `new`: rows added, as objects with verwijzing_id, activiteit, datum and the three hours (a batch's validated
+    rows), read as they are instead of each made into a Wijziging first."""
     # One pass adds each change to its week (with the last new day); the totals per verwijzing and activity are
     # then summed from the weeks, a few thousand entries instead of every row of a batch.
     weeks: dict[tuple[int, Activiteit, date], list[Any]] = {}
     removed: set[tuple[int, Activiteit]] = set()
     mondays: dict[date, date] = {}  # a batch repeats the same few days
+    for row in new:
+        datum = row.datum
+        monday = mondays.get(datum)
+        if monday is None:
+            monday = mondays[datum] = maandag(datum)
+        key = (row.verwijzing_id, row.activiteit, monday)
+        week = weeks.get(key)
+        if week is None:
+            weeks[key] = [row.uren_aanwezig, row.uren_afwezig_geoorloofd, row.uren_afwezig_ongeoorloofd, 1, datum]
+        else:
+            week[0] += row.uren_aanwezig
+            week[1] += row.uren_afwezig_geoorloofd
+            week[2] += row.uren_afwezig_ongeoorloofd
+            week[3] += 1
+            if week[4] is None or datum > week[4]:
+                week[4] = datum
     for verwijzing_id, activiteit, datum, oud, nieuw in changes:
         if oud is None:
             if nieuw is None:

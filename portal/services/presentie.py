@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, or_, select, update
@@ -243,7 +244,7 @@ def _load_verwijzingen(
     # Core execution on the session's connection (plain rows, no ORM result machinery; hence the flush).
     session.flush()
     params = {"id": next(iter(ids))} if one else {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}
-    for row in session.connection().execute(query, params):
+    for row in session.connection().execute(query, params).all():  # one fetch, not one per row
         info = _VerwijzingInfo(*row[:9], niet_gestart=bool(row[9]))
         by_id[info.id] = info
         by_kenmerk[info.kenmerk.upper()] = info
@@ -356,6 +357,15 @@ def _keeps(item: PresentieInput) -> bool:
     """Whether the input keeps a stored absence field (BEWAREN)."""
     return (item.uren_afwezig_geoorloofd is BEWAREN or item.uren_afwezig_ongeoorloofd is BEWAREN
             or item.reden_afwezig is BEWAREN)
+
+
+_KEPT_FIELDS = [attrgetter(veld) for veld in _AFWEZIG_VELDEN]
+
+
+def _any_keeps(inputs: Sequence[PresentieInput]) -> bool:
+    """Whether any input keeps a stored field: one C-level scan per field (`in` tests identity first), not a
+    Python call per input."""
+    return any(BEWAREN in list(map(field, inputs)) for field in _KEPT_FIELDS)
 
 
 def clean_reden(raw: Any) -> str | None:
@@ -538,7 +548,8 @@ def _validate(
         stored = stored_before if stored_before is not None else _load_stored(
             session, actor, {r.inburgeraar_id for r in clean}, min(r.datum for r in clean), max(r.datum for r in clean)
         )
-        errors.extend(_keep_stored(parsed, parsed_items, parsed_keys, totals, stored))
+        if _any_keeps(parsed_items):
+            errors.extend(_keep_stored(parsed, parsed_items, parsed_keys, totals, stored))
         errors.extend(_check_day_totals(parsed, parsed_items, parsed_keys, totals, stored))
         failed = {e.row for e in errors}
         # Row numbers may repeat (callers number as they like): an error on one drops every row of that number.
@@ -570,7 +581,7 @@ def _stream_window(inputs: Sequence[PresentieInput], parse_dag: _Memo, today: da
             continue
         if dag <= today:
             days.add(dag)
-    if not days or (max(days) - min(days)).days > _STREAM_DAYS or any(_keeps(item) for item in inputs):
+    if not days or (max(days) - min(days)).days > _STREAM_DAYS or _any_keeps(inputs):
         return None
     return min(days), max(days)
 
@@ -755,12 +766,9 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie], stream:
     def plan() -> None:
         """The kept totals' deltas and the audit events, worked out without SQL."""
         make = kept_totals.Wijziging
-        wijzigingen = [make(r.verwijzing_id, r.activiteit, r.datum, None,
-                            (r.uren_aanwezig, r.uren_afwezig_geoorloofd, r.uren_afwezig_ongeoorloofd))
-                       for r in new_rows]
-        wijzigingen.extend(make(r.verwijzing_id, r.activiteit, r.datum, r.vorige[:3], r.waarden[:3])  # type: ignore
-                           for r in changed.values())
-        planned.append(kept_totals.plan(session, wijzigingen))
+        planned.append(kept_totals.plan(session, [
+            make(r.verwijzing_id, r.activiteit, r.datum, r.vorige[:3], r.waarden[:3])  # type: ignore[index]
+            for r in changed.values()], new=new_rows))
         planned.append(audit.planned_many(
             session, actor, AuditActie.PRESENTIE_GEREGISTREERD, object_type="presentie", per_inburgeraar={
                 inburgeraar_id: {"nieuw": nieuw, "gewijzigd": gewijzigd} for inburgeraar_id, (nieuw, gewijzigd)

@@ -240,43 +240,67 @@ _PRESENTIE_CORRECTIES = (
 )
 
 
-def _bronnen(user: User) -> Select[Any]:
+def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
     """The timeline's own reads as one statement of one row shape (UNION ALL; typed NULLs, so PostgreSQL can unite
     the columns): the starts and progress reports of the verwijzingen "ids" in the user's scope, the inburgeraar's
-    corrections other than of presence, and its presence corrections per week and source between "van" and "tot"."""
+    corrections other than of presence, and its presence corrections per week and source between "van" and "tot".
+
+    `met_weken` adds presentie_en_ouder's rows for the first page: presence per verwijzing and week from Monday
+    "weken_vanaf" (soort "week", the hours in uren/uren2/uren3) and the latest week with presence before Monday
+    "voor" (soort "ouder")."""
     def leeg(type_: Any) -> Any:
         return cast(null(), type_)
 
     def soort(naam: str) -> Any:
         return literal_column(f"'{naam}'", String)
 
+    uren_type = PresentieWeek.uren_aanwezig.type
+    geen_uren = (leeg(uren_type), leeg(uren_type), leeg(uren_type)) if met_weken else ()
     starts = select(
         soort("start").label("soort"), TrajectStart.verwijzing_id.label("verwijzing_id"),
         TrajectStart.gerealiseerde_startdatum.label("datum"), TrajectStart.bijgestelde_einddatum.label("datum2"),
         TrajectStart.reden_latere_start.label("tekst"), TrajectStart.reden_niet_gestart.label("tekst2"),
         TrajectStart.niet_gestart.label("vlag"), TrajectStart.created_at.label("tijdstip"), leeg(String).label("bron"),
         leeg(Integer).label("aantal"), leeg(Integer).label("aantal2"),
+        *(kolom.label(naam) for kolom, naam in zip(geen_uren, ("uren", "uren2", "uren3"), strict=False)),
     ).where(TrajectStart.verwijzing_id.in_(_in_scope(user)))
     rapporten = select(
         soort("voortgang"), Voortgangsrapportage.verwijzing_id, Voortgangsrapportage.peildatum, leeg(Date),
         Voortgangsrapportage.voortgang, leeg(String), leeg(Boolean), Voortgangsrapportage.created_at, leeg(String),
-        leeg(Integer), leeg(Integer),
+        leeg(Integer), leeg(Integer), *geen_uren,
     ).where(Voortgangsrapportage.verwijzing_id.in_(_in_scope(user)))
     # The inburgeraar was loaded through portal.access; gemeente staff see all its corrections.
     correcties = select(
         soort("correctie"), leeg(Integer), leeg(Date), leeg(Date), RegistratieWijziging.object_type,
         RegistratieWijziging.veld, leeg(Boolean), RegistratieWijziging.gewijzigd_op, RegistratieWijziging.bron,
-        leeg(Integer), leeg(Integer),
+        leeg(Integer), leeg(Integer), *geen_uren,
     ).where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
             RegistratieWijziging.object_type != PRESENTIE)
     presentie = (
         select(soort("presentie"), leeg(Integer), week_start(RegistratieWijziging.gewijzigd_op).label("week"),
                leeg(Date), leeg(String), leeg(String), leeg(Boolean), func.max(RegistratieWijziging.gewijzigd_op),
-               RegistratieWijziging.bron, func.count(), func.count(func.distinct(RegistratieWijziging.object_id)))
+               RegistratieWijziging.bron, func.count(), func.count(func.distinct(RegistratieWijziging.object_id)),
+               *geen_uren)
         .where(*_PRESENTIE_CORRECTIES.whereclause.clauses)
         .group_by("week", RegistratieWijziging.bron)
     )
-    return union_all(starts, rapporten, correcties, presentie)
+    if not met_weken:
+        return union_all(starts, rapporten, correcties, presentie)
+    tijdstip = TrajectStart.created_at.type
+    scoped = PresentieWeek.verwijzing_id.in_(_in_scope(user))
+    weken = (
+        select(soort("week"), PresentieWeek.verwijzing_id, PresentieWeek.week, leeg(Date), leeg(String),
+               leeg(String), leeg(Boolean), leeg(tijdstip), leeg(String), leeg(Integer), leeg(Integer),
+               func.sum(PresentieWeek.uren_aanwezig), func.sum(PresentieWeek.uren_afwezig_geoorloofd),
+               func.sum(PresentieWeek.uren_afwezig_ongeoorloofd))
+        .where(scoped, PresentieWeek.week >= bindparam("weken_vanaf", type_=Date))
+        .group_by(PresentieWeek.verwijzing_id, PresentieWeek.week)
+    )
+    ouder = select(
+        soort("ouder"), leeg(Integer), func.max(PresentieWeek.week), leeg(Date), leeg(String), leeg(String),
+        leeg(Boolean), leeg(tijdstip), leeg(String), leeg(Integer), leeg(Integer), *geen_uren,
+    ).where(scoped, PresentieWeek.week < bindparam("voor", type_=Date))
+    return union_all(starts, rapporten, correcties, presentie, weken, ouder)
 
 
 def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
@@ -321,13 +345,58 @@ def tijdlijn(
     between the Mondays `weken`, by default those of the first page); events of one day in the order they were
     recorded."""
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
+    gelezen = _lees(session, user, inburgeraar, list(kenmerken), weken or pagina_weken(today, 1))
+    return _gebeurtenissen(inburgeraar, verwijzingen, registraties, per_week, today, kenmerken, gelezen)
+
+
+def eerste_pagina(
+    session: Session,
+    user: User,
+    inburgeraar: Inburgeraar,
+    verwijzingen: Sequence[Verwijzing],
+    registraties: Registraties,
+    today: date,
+    weken_vanaf: date,
+) -> tuple[list[Gebeurtenis], list[tuple[int, date, Any]], bool]:
+    """The first timeline page (tijdlijn() with its default weeks), the presence per verwijzing and week from Monday
+    `weken_vanaf` (presentie_per_week: the chart's weeks) and whether there is presence before the page's first
+    week (presentie_en_ouder), in one statement."""
+    kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
+    vanaf, tot = pagina_weken(today, 1)
+    gelezen = _lees(session, user, inburgeraar, list(kenmerken), (vanaf, tot), {"weken_vanaf": weken_vanaf,
+                                                                                 "voor": vanaf})
+    per_week = [(row.verwijzing_id, as_date(row.datum), (row.uren, row.uren2, row.uren3)) for row in gelezen["week"]]
+    ouder = any(row.datum is not None for row in gelezen["ouder"])
+    events = _gebeurtenissen(inburgeraar, verwijzingen, registraties, [w for w in per_week if w[1] >= vanaf], today,
+                             kenmerken, gelezen)
+    return events, per_week, ouder
+
+
+def _lees(session: Session, user: User, inburgeraar: Inburgeraar, ids: list[int], weken: tuple[date, date],
+          presentie: dict[str, date] | None = None) -> dict[str, list[Any]]:
+    """The rows of `_bronnen` by soort; `presentie` (weken_vanaf, voor) adds the presence weeks."""
+    gelezen: dict[str, list[Any]] = {"start": [], "voortgang": [], "correctie": [], "presentie": [], "week": [],
+                                     "ouder": []}
+    query = statements.per_user(f"tijdlijn.bronnen.{presentie is not None}", user,
+                                lambda: _bronnen(user, met_weken=presentie is not None))
+    for row in session.execute(query, {"ids": ids, "inburgeraar_id": inburgeraar.id, **_correctie_venster(*weken),
+                                       **(presentie or {})}):
+        gelezen[row.soort].append(row)
+    return gelezen
+
+
+def _gebeurtenissen(
+    inburgeraar: Inburgeraar,
+    verwijzingen: Sequence[Verwijzing],
+    registraties: Registraties,
+    per_week: Sequence[tuple[int, date, Any]],
+    today: date,
+    kenmerken: dict[int, tuple[str, str]],
+    gelezen: dict[str, list[Any]],
+) -> list[Gebeurtenis]:
+    """The events of tijdlijn() from what the caller loaded and what `_lees` read."""
     ids = list(kenmerken)
     events: list[Gebeurtenis] = []
-    gelezen: dict[str, list[Any]] = {"start": [], "voortgang": [], "correctie": [], "presentie": []}
-    for row in session.execute(statements.per_user("tijdlijn.bronnen", user, lambda: _bronnen(user)), {
-            "ids": ids, "inburgeraar_id": inburgeraar.id, **_correctie_venster(*(weken or pagina_weken(today, 1)))}):
-        gelezen[row.soort].append(row)
-
     for pip in inburgeraar.pips:
         niveau = f", niveau {pip.niveau.label}" if pip.niveau else ""
         reden = f" Reden: {pip.reden_wijziging}" if pip.reden_wijziging else ""

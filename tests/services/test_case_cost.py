@@ -416,3 +416,18 @@ def test_the_case_pages_own_figures_are_the_caseloads(db, app_ctx, region, situa
     assert {v: getattr(pages[0].case, v) for v in _EIGEN_VELDEN} == {v: getattr(expected, v) for v in _EIGEN_VELDEN}
     assert [s.uitleg for s in pages[0].case.signalen] == [s.uitleg for s in expected.signalen]
     assert not [s for s, _ in statements if "huidige_pip" in s]
+
+
+def test_the_first_timeline_page_reads_its_presence_weeks_with_its_other_sources(db, app_ctx, region):
+    """The chart's weeks and whether there is older presence are read in the timeline's own statement, not in one
+    of their own; the case page's reads stay within their count (the signals' two, the thresholds' one, the
+    verwijzingen, four kinds of registrations, the timeline, the kept totals and the read event)."""
+    regisseur, [(inburgeraar, _), *_] = region
+    db.expire_all()
+    geopend = dossier.open_case(db, regisseur, inburgeraar.id)  # as the view does
+    pages = []
+    statements = _statements_during(db, lambda: pages.append(dossier.read(db, regisseur, geopend.inburgeraar,
+                                                                          today=TODAY)))
+    assert [s for s, _ in statements if "traject_start" in s and "presentie_week" in s]
+    assert pages[0].tijdlijn_ouder and len(pages[0].weken) == 12
+    assert len(statements) == 11, [s[:60] for s, _ in statements]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.models import AuditEvent, ContractSignaalDrempels, SignaalDrempels, TrajectStart
 from portal.models.enums import Rol, VerwijzingStatus
@@ -148,3 +148,33 @@ def test_changed_thresholds_change_the_signals(db, gemeente, beheerder, regisseu
 
     drempels.save_contract_drempels(db, manager, contract, drempels.ContractDrempelsInput(aanwezigheid_min_pct=""))
     assert _aanwezigheid(db, regisseur, inburgeraar) is None
+
+
+def test_every_threshold_is_read_in_one_statement_of_plain_rows(db, gemeente):
+    """The case page reads the thresholds on every request: one statement of plain rows (no ORM objects), after
+    the session's pending changes (a threshold just saved counts in the same transaction)."""
+    contract = ContractFactory(gemeenten=[gemeente])
+    andere = GemeenteFactory()
+    db.flush()
+    db.add_all([SignaalDrempels(gemeente_id=None, **{**STANDAARD_DREMPELS, "weken_niet_gestart": 7}),
+                SignaalDrempels(gemeente_id=gemeente.id, **{**STANDAARD_DREMPELS, "weken_niet_gestart": 9,
+                                                            "dagen_geen_presentie": 21}),
+                ContractSignaalDrempels(contract_id=contract.id, aanwezigheid_min_pct=90)])
+    statements = []
+
+    def capture(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    engine = db.connection().engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        tabel = signalen.load_drempels(db)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1
+    assert (tabel.voor(andere.id).weken_niet_gestart, tabel.voor(gemeente.id).weken_niet_gestart) == (7, 9)
+    met_contract = tabel.voor(gemeente.id, contract.id)
+    assert (met_contract.aanwezigheid_min_pct, met_contract.dagen_geen_presentie, met_contract.aanwezigheid_bron) == (
+        90, 21, f"contract {contract.kenmerk}")
+    assert tabel.voor(gemeente.id).aanwezigheid_bron == "gemeente" and tabel.standaard.aanwezigheid_bron == "standaard"

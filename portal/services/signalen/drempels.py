@@ -4,9 +4,10 @@ and, for attendance, per contract. Loaded once per request; the tables are small
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.models import Contract, ContractSignaalDrempels, SignaalDrempels
@@ -39,7 +40,7 @@ class DrempelTabel:
 
     standaard: Drempels
     per_gemeente: dict[int, Drempels]
-    per_contract: dict[int, tuple[str, ContractSignaalDrempels]]
+    per_contract: dict[int, tuple[str, Any]]  # kenmerk, and a row with the contract's two attendance thresholds
     # The rules ask once per verwijzing; a region has a handful of gemeente and contract combinations.
     _gekend: dict[tuple[int | None, int | None], Drempels] = field(default_factory=dict, repr=False, compare=False)
 
@@ -65,21 +66,38 @@ class DrempelTabel:
         return replace(basis, **changes) if changes else basis
 
 
-def _drempels(row: SignaalDrempels, bron: str) -> Drempels:
+def _drempels(row: Any, bron: str) -> Drempels:
     return Drempels(**{name: getattr(row, name) for name in _DREMPEL_VELDEN}, aanwezigheid_bron=bron)
+
+
+@cache  # built once, run again with no parameters (its SQL compiled once per engine)
+def _alle_drempels() -> Any:
+    """Every gemeente row (soort "gemeente") and contract row (soort "contract", with the contract's kenmerk) as one
+    statement of plain rows (UNION ALL, typed NULLs): the case page reads them on every request, and two statements
+    loading ORM objects cost more than its signal rules."""
+    tabel, contract = SignaalDrempels.__table__, ContractSignaalDrempels.__table__
+
+    def leeg(kolom: Any) -> Any:
+        return cast(null(), kolom.type)
+
+    gemeenten = select(
+        literal_column("'gemeente'", String).label("soort"), tabel.c.id.label("volgorde"),
+        tabel.c.gemeente_id.label("sleutel"), *(tabel.c[name] for name in _DREMPEL_VELDEN),
+        leeg(Contract.__table__.c.kenmerk).label("kenmerk"),
+    )
+    contracten = select(
+        literal_column("'contract'", String), contract.c.id, contract.c.contract_id,
+        *(contract.c[name] if name in contract.c else leeg(tabel.c[name]) for name in _DREMPEL_VELDEN),
+        Contract.__table__.c.kenmerk,
+    ).join(Contract.__table__, Contract.__table__.c.id == contract.c.contract_id)
+    return union_all(gemeenten, contracten).order_by("soort", "volgorde")
 
 
 def load_drempels(session: Session) -> DrempelTabel:
     """Read every threshold row; a gemeente without a row uses the default row, else the built-in defaults."""
-    rows = list(session.scalars(select(SignaalDrempels).order_by(SignaalDrempels.id)))
-    standaard = next((_drempels(row, "standaard") for row in rows if row.gemeente_id is None), Drempels())
-    per_gemeente = {row.gemeente_id: _drempels(row, "gemeente") for row in rows if row.gemeente_id is not None}
-    per_contract = {
-        regel.contract_id: (kenmerk, regel)
-        for regel, kenmerk in session.execute(
-            select(ContractSignaalDrempels, Contract.kenmerk).join(
-                Contract, Contract.id == ContractSignaalDrempels.contract_id
-            )
-        )
-    }
+    rows = session.execute(_alle_drempels()).all()
+    gemeente_rows = [row for row in rows if row.soort == "gemeente"]
+    standaard = next((_drempels(row, "standaard") for row in gemeente_rows if row.sleutel is None), Drempels())
+    per_gemeente = {row.sleutel: _drempels(row, "gemeente") for row in gemeente_rows if row.sleutel is not None}
+    per_contract = {row.sleutel: (row.kenmerk, row) for row in rows if row.soort == "contract"}
     return DrempelTabel(standaard, per_gemeente, per_contract)
