@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Response, redirect, request, url_for
 from flask_login import current_user
@@ -22,6 +23,8 @@ from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import kept_signalen, signalen, statements
 from portal.services.batch import gc_paused
 from portal.spreadsheets.write import XLSX_MIMETYPE
+
+VEEL_ZONDER_STAND = 50  # more cases without kept signals than this: work out the caseload in one go
 
 add_nav_item("regie.index", "Regie", CASE_READERS, description="caseload met signalen", order=5)
 
@@ -69,12 +72,12 @@ def index() -> str:
             rijen = signalen.caseload_met_stand(db.session, current_user, today=today,
                                                 filters=args.filters(current_user),
                                                 alleen_naam=args.sort.lstrip("-") == "signalen")
-            berekend = signalen.met_cijfers(db.session, current_user, [c for c, stand in rijen if stand is None],
-                                            today=today)
-            page = paginate_list(signaal_order(rijen, args, {c.id: kept_signalen.stand_van(c.signalen)
-                                                             for c in berekend}), number, args=args.as_dict())
+            berekend = _zonder_stand(args, today, [c for c, stand in rijen if stand is None])
+            stand = {i: kept_signalen.stand_van(c.signalen) for i, c in berekend.items()}
+            page = paginate_list(signaal_order(rijen, args, stand), number, args=args.as_dict())
             kept = {c.id: stand for c, stand in rijen if stand is not None}
-            getoond = {c.id: c for c in berekend}
+            getoond = {c.id: c for c in signalen.met_afgesloten_verwijzingen(
+                db.session, current_user, [berekend[c.id] for c in page.items if c.id in berekend], today=today)}
             getoond.update((rij.id, rij) for rij in signalen.pagina_uit_stand(
                 db.session, current_user, [(c.id, kept[c.id]) for c in page.items if c.id in kept], today=today))
             page.items = [getoond[c.id] for c in page.items if c.id in getoond]
@@ -85,6 +88,18 @@ def index() -> str:
             page = paginate_list(sort_cases(rijen, args.sort), number, args=args.as_dict())
             page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
     return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
+
+
+def _zonder_stand(args: OverzichtArgs, today: date, zonder: list[Any]) -> dict[int, signalen.CaseCijfers]:
+    """The cases without valid kept signals with their signals worked out for this request (the refresh stores
+    them), without the figures of finished verwijzingen (signalen.signaalvolgorde): by id when they are a few,
+    else the whole filtered caseload at once (after a migration, or before the refresh on a new day)."""
+    if len(zonder) <= VEEL_ZONDER_STAND:
+        return {c.id: c for c in signalen.signaalvolgorde_van(db.session, current_user, [c.id for c in zonder],
+                                                              today=today)}
+    wanted = {c.id for c in zonder}
+    return {c.id: c for c in signalen.signaalvolgorde(db.session, current_user, today=today,
+                                                      filters=args.filters(current_user)) if c.id in wanted}
 
 
 @bp.route("/export.xlsx")
