@@ -381,6 +381,7 @@ class SignaalStandFactory(BaseFactory):
     hoogste_ernst = 0
     aantal = 0
     codes = ""
+    samenvatting = ""
     geldig_van = factory.LazyFunction(date.today)
     geldig_tot = factory.LazyFunction(lambda: date.today() + timedelta(days=1))
 

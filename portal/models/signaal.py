@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, TimestampMixin
@@ -90,5 +90,7 @@ class SignaalStand(Base):
     hoogste_ernst: Mapped[int]  # the most urgent signal's ernst, 0 without signals
     aantal: Mapped[int]  # how many signals
     codes: Mapped[str] = mapped_column(String(400))  # the signals' codes, sorted, space-separated, each once
+    # What the overview's row shows: one "ernst<TAB>aantal<TAB>titel" line per kind of signal, most urgent first.
+    samenvatting: Mapped[str] = mapped_column(Text, default="", server_default="")
     geldig_van: Mapped[date]
     geldig_tot: Mapped[date]

@@ -43,7 +43,7 @@ from portal.models import (
 from portal.models.enums import Rol
 from portal.services.batch import gc_paused
 from portal.services.signalen import Filters, caseload_queries, load_drempels, signalen_voor
-from portal.services.signalen.metrics import fold_cases
+from portal.services.signalen.metrics import fold_cases, samenvatting_van
 from portal.services.validation import as_date, as_datetime
 
 # How many days ahead the rules are tried to find when the date alone changes a case's signals; a case that does
@@ -60,20 +60,18 @@ _ALLES = "kept_signalen.alles"
 
 
 class Stand(NamedTuple):
-    """A case's signals summed up: what the overview sorts and filters on."""
+    """A case's signals summed up: what the overview sorts and filters on, and the line per kind it shows."""
 
     hoogste_ernst: int
     aantal: int
     codes: str  # sorted, space-separated, each code once
-
-    @property
-    def code_set(self) -> frozenset[str]:
-        return frozenset(self.codes.split())
+    samenvatting: str  # CaseCijfers.samenvatting, one "ernst<TAB>aantal<TAB>titel" line per kind of signal
 
 
 def stand_van(signalen: Sequence[Any]) -> Stand:
     """The summary of a case's signals (`signalen_voor` keeps them most urgent first)."""
-    return Stand(signalen[0].ernst if signalen else 0, len(signalen), " ".join(sorted({s.code for s in signalen})))
+    return Stand(signalen[0].ernst if signalen else 0, len(signalen), " ".join(sorted({s.code for s in signalen})),
+                 "\n".join(f"{int(e)}\t{n}\t{titel}" for e, titel, n in samenvatting_van(signalen)))
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,7 @@ def opslaan(session: Session, inburgeraar_ids: Iterable[int], today: date | None
         session.execute(delete(SignaalStand).where(SignaalStand.inburgeraar_id.in_(chunk)))
         rows = [
             {"inburgeraar_id": i, "met_gezondheid": met, "hoogste_ernst": stand.hoogste_ernst, "aantal": stand.aantal,
-             "codes": stand.codes, "geldig_van": today, "geldig_tot": tot}
+             "codes": stand.codes, "samenvatting": stand.samenvatting, "geldig_van": today, "geldig_tot": tot}
             for i in chunk for met in (True, False) if (found := berekend.get((i, met))) is not None
             for stand, tot in (found,)
         ]
@@ -219,9 +217,9 @@ def differences(session: Session, today: date | None = None) -> tuple[list[Versc
     today = today or clock.today()
     bijwerken(session)
     session.flush()
-    rows = {(i, bool(met)): (Stand(e, n, c), van, tot) for i, met, e, n, c, van, tot in session.execute(select(
+    rows = {(i, bool(met)): (Stand(e, n, c, z), van, tot) for i, met, e, n, c, z, van, tot in session.execute(select(
         SignaalStand.inburgeraar_id, SignaalStand.met_gezondheid, SignaalStand.hoogste_ernst, SignaalStand.aantal,
-        SignaalStand.codes, SignaalStand.geldig_van, SignaalStand.geldig_tot))}
+        SignaalStand.codes, SignaalStand.samenvatting, SignaalStand.geldig_van, SignaalStand.geldig_tot))}
     herberekend = {key: stand for key, (stand, _tot) in
                    bereken(session, session.scalars(select(Inburgeraar.id)), today).items()}
     result, verlopen = [], 0

@@ -266,13 +266,18 @@ def test_signal_sorted_rows_show_every_verwijzing_also_finished_ones(world, logi
     assert rij == _row_of(client.get("/regie/?sort=naam").get_data(as_text=True), world["eigen"].id)
 
 
+def _resultaten(html: str) -> str:
+    """The results region (count, rows, pages): the page around it holds a CSRF token that changes every second."""
+    return re.search(r'<div class="portal-result-head">.*?</table>', html, flags=re.S).group(0)
+
+
 def _shown(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'href="/inburgeraars/(\d+)">', html)]
 
 
-def test_with_kept_signals_the_signal_order_runs_the_rules_for_the_page_only(world, login_as, db, monkeypatch):
-    """Cost follows what is shown: with each case's signals kept (portal.services.kept_signalen) the signal order
-    and filter read them, and the rules run for the 25 rows of the page; the page is the one worked out in full."""
+def test_with_kept_signals_the_signal_order_runs_no_rules(world, login_as, db, monkeypatch):
+    """Cost follows what is shown: with each case's signals kept (portal.services.kept_signalen) the signal order,
+    filter and the page's rows read them and the rules run for no case; the page is the one worked out in full."""
     for n in range(30):
         InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam=f"Zeta{n:02d}")
     client = login_as(world["anna"])
@@ -284,11 +289,11 @@ def test_with_kept_signals_the_signal_order_runs_the_rules_for_the_page_only(wor
     original = signalen.signalen_voor
     monkeypatch.setattr(signalen, "signalen_voor", lambda case_, *a: evaluated.append(case_.id) or original(case_, *a))
     html = client.get("/regie/").get_data(as_text=True)
-    assert sorted(evaluated) == sorted(_shown(html)) and len(_shown(html)) == 25
+    assert evaluated == [] and len(_shown(html)) == 25
     assert _shown(html)[0] == world["eigen"].id and "31 inburgeraars" in html
-    assert html == uitgerekend["/regie/"]
+    assert _resultaten(html) == _resultaten(uitgerekend["/regie/"])
     gefilterd = client.get("/regie/?signaal=niet_gestart").get_data(as_text=True)
-    assert gefilterd == uitgerekend["/regie/?signaal=niet_gestart"]
+    assert _resultaten(gefilterd) == _resultaten(uitgerekend["/regie/?signaal=niet_gestart"])
 
 
 def test_a_kept_row_orders_the_overview_only_while_it_is_valid(world, login_as, db):

@@ -76,8 +76,9 @@ operations = st.lists(st.one_of(presentie, corrigeer, verwijder, melding, examen
 
 def _kept(db, today: date, met_gezondheid: bool) -> dict[int, kept_signalen.Stand]:
     """The kept rows valid today, per case."""
-    return {i: kept_signalen.Stand(e, n, c) for i, e, n, c in db.execute(
-        select(SignaalStand.inburgeraar_id, SignaalStand.hoogste_ernst, SignaalStand.aantal, SignaalStand.codes)
+    return {i: kept_signalen.Stand(e, n, c, z) for i, e, n, c, z in db.execute(
+        select(SignaalStand.inburgeraar_id, SignaalStand.hoogste_ernst, SignaalStand.aantal, SignaalStand.codes,
+               SignaalStand.samenvatting)
         .where(SignaalStand.met_gezondheid.is_(met_gezondheid), SignaalStand.geldig_van <= today,
                SignaalStand.geldig_tot > today))}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from flask import Response, redirect, request, url_for
 from flask_login import current_user
@@ -65,13 +64,20 @@ def index() -> str:
     with gc_paused():
         if args.naar_signalen:
             # Every case's signals decide order and selection: read as kept (portal.services.kept_signalen), worked
-            # out here only for cases whose kept signals are missing or no longer valid today. Only the page shown
-            # gets its verwijzingen, figures and signals, from the same queries and rules as `caseload`.
+            # out here only for cases whose kept signals are missing or no longer valid today (a GET writes
+            # nothing). The page shows kept rows from their kept summary, the others as worked out.
             rijen = signalen.caseload_met_stand(db.session, current_user, today=today,
                                                 filters=args.filters(current_user),
                                                 alleen_naam=args.sort.lstrip("-") == "signalen")
-            page = paginate_list(signaal_order(rijen, args, _zonder_stand(rijen, today)), number, args=args.as_dict())
-            page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
+            berekend = signalen.met_cijfers(db.session, current_user, [c for c, stand in rijen if stand is None],
+                                            today=today)
+            page = paginate_list(signaal_order(rijen, args, {c.id: kept_signalen.stand_van(c.signalen)
+                                                             for c in berekend}), number, args=args.as_dict())
+            kept = {c.id: stand for c, stand in rijen if stand is not None}
+            getoond = {c.id: c for c in berekend}
+            getoond.update((rij.id, rij) for rij in signalen.pagina_uit_stand(
+                db.session, current_user, [(c.id, kept[c.id]) for c in page.items if c.id in kept], today=today))
+            page.items = [getoond[c.id] for c in page.items if c.id in getoond]
         else:
             # Sorted on a column of the case itself: the cases' own rows decide the order and the page, and only
             # the page shown gets its verwijzingen, figures and signals (the same queries and rules, for its ids).
@@ -79,15 +85,6 @@ def index() -> str:
             page = paginate_list(sort_cases(rijen, args.sort), number, args=args.as_dict())
             page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
     return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
-
-
-def _zonder_stand(
-    rijen: list[tuple[Any, tuple[int, int, str] | None]], today: date
-) -> dict[int, tuple[int, int, str]]:
-    """The signals of the cases without valid kept ones, worked out for this request (the refresh stores them)."""
-    zonder = [c for c, stand in rijen if stand is None]
-    return {c.id: kept_signalen.stand_van(c.signalen)
-            for c in signalen.met_cijfers(db.session, current_user, zonder, today=today)}
 
 
 @bp.route("/export.xlsx")

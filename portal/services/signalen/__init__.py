@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam
 from sqlalchemy.orm import Session
 
 from portal import access, clock
-from portal.models import Inburgeraar, SignaalStand, User
+from portal.models import Aanbieder, Inburgeraar, SignaalStand, User, Verwijzing
 from portal.models.enums import OPEN_STATUSSEN, VerwijzingStatus
 from portal.services import statements
 from portal.services.batch import gc_paused
@@ -57,6 +57,7 @@ __all__ = [
     "Drempels",
     "Ernst",
     "Filters",
+    "PaginaRij",
     "Rij",
     "Signaal",
     "VerwijzingCijfers",
@@ -73,6 +74,7 @@ __all__ = [
     "met_afgesloten_verwijzingen",
     "met_cijfers",
     "met_signaal",
+    "pagina_uit_stand",
     "presentie_per_verwijzing",
     "regel_aanwezigheid",
     "signaalvolgorde",
@@ -144,6 +146,21 @@ def caseload_rijen(
     return fold_case_rows(session.connection(), _queries(user, today, filters))
 
 
+class PaginaRij:
+    """A case of the overview's page shown from its kept signals: the case's own columns, the kept summary of its
+    signals and its aanbieders; everything else as the CaseCijfers."""
+
+    def __init__(self, case_: CaseCijfers, stand: tuple[Any, ...], aanbieders: list[str]) -> None:
+        self._case = case_
+        self.signalen = stand[1]  # how many: the row only asks whether there are any
+        self.samenvatting = [(Ernst(int(e)), titel, int(n)) for e, n, titel in
+                             (regel.split("\t", 2) for regel in stand[3].splitlines())]
+        self.aanbieders = aanbieders
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._case, name)
+
+
 class Rij(NamedTuple):
     """A case as the signal order needs it: its id and name (`met_cijfers` completes the page shown)."""
 
@@ -168,13 +185,37 @@ def caseload_met_stand(
         return cases.outerjoin(SignaalStand, and_(
             SignaalStand.inburgeraar_id == Inburgeraar.id, SignaalStand.met_gezondheid.is_(met_gezondheid),
             SignaalStand.geldig_van <= today, SignaalStand.geldig_tot > today,
-        )).add_columns(SignaalStand.hoogste_ernst, SignaalStand.aantal, SignaalStand.codes)
+        )).add_columns(SignaalStand.hoogste_ernst, SignaalStand.aantal, SignaalStand.codes, SignaalStand.samenvatting)
 
     query = build() if filters.zoek else statements.per_user(
         f"signalen.stand.{alleen_naam}.{filters!r}", user, build, today)
     maak = Rij._make if alleen_naam else case_cijfers
-    return [(maak(m[:3]) if alleen_naam else maak(m), None if m[-3] is None else (m[-3], m[-2], m[-1]))
+    return [(maak(m[:3]) if alleen_naam else maak(m), None if m[-4] is None else tuple(m[-4:]))
             for m in session.connection().execute(query).all()]
+
+
+def pagina_uit_stand(
+    session: Session, user: User, rijen: Sequence[tuple[int, tuple[Any, ...]]], *, today: date | None = None
+) -> list[CaseCijfers]:
+    """The rows of a page whose signals are kept, (id, kept stand) in page order, as the overview shows them: each
+    case's own columns and aanbieders read for these ids, its signals as kept (only their `samenvatting`; the
+    full signals with their explanations come from `met_cijfers`). Scoped as `met_cijfers` is."""
+    if not rijen:
+        return []
+    today = today or clock.today()
+    queries = statements.per_user("signalen.pagina", user, lambda: caseload_queries(
+        user, today, Filters(inburgeraar_ids=bindparam("pagina_ids", expanding=True))), today)
+    aanbieders_query = statements.per_user("signalen.pagina.aanbieders", user, lambda: (
+        access.verwijzingen(user).with_only_columns(Verwijzing.inburgeraar_id, Aanbieder.naam)
+        .join(Aanbieder, Aanbieder.id == Verwijzing.aanbieder_id)
+        .where(Verwijzing.inburgeraar_id.in_(bindparam("pagina_ids", expanding=True))).distinct()))
+    params = {"pagina_ids": [i for i, _stand in rijen]}
+    connection = session.connection()
+    cases = {c.id: c for c in fold_case_rows(connection, queries, params)}
+    namen: dict[int, set[str]] = {}
+    for i, naam in connection.execute(aanbieders_query, params).all():
+        namen.setdefault(i, set()).add(naam)
+    return [PaginaRij(cases[i], stand, sorted(namen.get(i, ()))) for i, stand in rijen if i in cases]
 
 
 def met_cijfers(

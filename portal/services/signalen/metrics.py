@@ -141,13 +141,7 @@ class CaseCijfers:
     @property
     def samenvatting(self) -> list[tuple[int, str, int]]:
         """(highest ernst, title, how many) per kind of signal, most urgent first: one line per kind in lists."""
-        per_code: dict[str, list[Any]] = {}
-        for s in self.signalen:
-            if s.code in per_code:
-                per_code[s.code][2] += 1
-            else:
-                per_code[s.code] = [s.ernst, s.titel, 1]
-        return [(e, t, n) for e, t, n in per_code.values()]
+        return samenvatting_van(self.signalen)
 
     @property
     def aanbieders(self) -> list[str]:
@@ -158,6 +152,17 @@ class CaseCijfers:
     def bsn_einde(self) -> str:
         """The BSN's last four digits: enough to tell namesakes apart without showing the whole number."""
         return self.bsn[-4:]
+
+
+def samenvatting_van(signalen: Sequence[Signaal]) -> list[tuple[int, str, int]]:
+    """(highest ernst, title, how many) per kind of signal of a case's signals (kept most urgent first)."""
+    per_code: dict[str, list[Any]] = {}
+    for s in signalen:
+        if s.code in per_code:
+            per_code[s.code][2] += 1
+        else:
+            per_code[s.code] = [s.ernst, s.titel, 1]
+    return [(e, t, n) for e, t, n in per_code.values()]
 
 
 @dataclass(frozen=True)
