@@ -165,6 +165,23 @@ def test_detail_shows_case_and_records_the_read(login_as, db, regisseur, amina):
     assert [(e.actor_id, e.inburgeraar_id, e.object_type) for e in events] == [(regisseur.id, amina.id, "inburgeraar")]
 
 
+def test_the_case_pages_services_get_the_user_not_the_request_proxy(login_as, regisseur, amina, monkeypatch):
+    """The services read the user's id and role for every statement they run; through flask-login's request-local
+    proxy each read is a lookup of its own."""
+    from werkzeug.local import LocalProxy
+
+    from portal.services import dossier
+
+    users = []
+    for name in ("open_case", "read"):
+        original = getattr(dossier, name)
+        monkeypatch.setattr(dossier, name, lambda session, user, *a, _original=original, **k: (
+            users.append(user), _original(session, user, *a, **k))[1])
+    assert login_as(regisseur).get(f"/inburgeraars/{amina.id}").status_code == 200
+    assert len(users) == 2 and not any(isinstance(user, LocalProxy) for user in users)
+    assert {user.id for user in users} == {regisseur.id}
+
+
 @pytest.mark.parametrize("rol", [Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER])
 def test_intake_health_only_for_klantregisseur(login_as, hoorn, amina, rol):
     IntakeGegevensFactory(inburgeraar=amina)

@@ -61,11 +61,13 @@ def index() -> str:
 def detail(inburgeraar_id: int) -> str:
     """The case page: signals, personal data, PIP, verwijzingen, hours, attendance, results with the afschaling
     decision, intake (klantregisseur only) and the timeline; one audit event per view."""
-    geopend = dossier.open_case(db.session, current_user, inburgeraar_id)
+    # The user itself, not the request-local proxy: the page's services read its id and role for every statement.
+    user = current_user._get_current_object()
+    geopend = dossier.open_case(db.session, user, inburgeraar_id)
     if geopend is None:
         abort(404)
     inburgeraar = geopend.inburgeraar
-    inhoud = dossier.read(db.session, current_user, inburgeraar, today=clock.today(),
+    inhoud = dossier.read(db.session, user, inburgeraar, today=clock.today(),
                           tijdlijn_pagina=page_number(request.args.get("tijdlijn")), intake=geopend.intake)
     db.session.commit()
     return render_template(
@@ -91,9 +93,9 @@ def detail(inburgeraar_id: int) -> str:
         # The registraties blueprint's own form; it posts there and comes back here afterwards.
         besluit_form=BesluitForm(formdata=None) if inhoud.te_besluiten else None,
         next_url=url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
-        may_see_intake=access.may_see_intake(current_user),
-        may_manage=access.may_manage_cases(current_user),
-        may_withdraw_pip=access.may_withdraw_pip(current_user),
+        may_see_intake=access.may_see_intake(user),
+        may_manage=access.may_manage_cases(user),
+        may_withdraw_pip=access.may_withdraw_pip(user),
         leerroute_uiterlijk=inburgeraar.leerroute_wijzigen_uiterlijk,
     )
 
