@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import literal, union_all
 
 from portal import access, audit, clock
 from portal.access import CASE_READERS, roles_required
@@ -38,22 +39,35 @@ def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
 
 
 def _keuzes() -> dict[str, object]:
-    user = current_user  # the scoped statements are built once per user and day (portal.services.statements)
-    # (id, naam) rows, which the filter's select shows as they are: no ORM objects for a list of names.
+    user = current_user  # the scoped statement is built once per user and day (portal.services.statements)
+    # (id, naam) rows, which the filter's select shows as they are: no ORM objects for a list of names. The three
+    # lists come in one statement (a round trip each cost more than reading them on PostgreSQL).
+    lijsten: dict[int, list[tuple[int, str]]] = {0: [], 1: [], 2: []}
+    for soort, id_, naam in db.session.execute(statements.per_user("regie.keuzes", user, lambda: _keuzes_query(user))):
+        lijsten[soort].append((id_, naam))
     return {
-        "gemeenten": db.session.execute(statements.per_user(
-            "regie.gemeenten", user, lambda: access.gemeenten(user).with_only_columns(Gemeente.id, Gemeente.naam),
-        )).all(),
-        "klantregisseurs": db.session.execute(statements.per_user(
-            "regie.klantregisseurs", user, lambda: access.klantregisseurs(user).with_only_columns(User.id, User.naam),
-        )).all(),
-        "aanbieders": db.session.execute(statements.per_user(
-            "regie.aanbieders", user, lambda: access.aanbieders(user).with_only_columns(Aanbieder.id, Aanbieder.naam),
-        )).all(),
+        "gemeenten": lijsten[0],
+        "klantregisseurs": lijsten[1],
+        "aanbieders": lijsten[2],
         "leerroutes": Leerroute.choices(),
         "doelgroepen": Doelgroep.choices(),
         "signaal_soorten": signalen.SIGNAAL_SOORTEN,
     }
+
+
+def _keuzes_query(user: User) -> Any:
+    """The filter's gemeenten (0), klantregisseurs (1) and aanbieders (2) in scope, each by name."""
+    keuzes = union_all(*(
+        scoped.with_only_columns(literal(soort).label("soort"), kolom_id.label("id"), kolom_naam.label("naam"))
+        .order_by(None)
+        for soort, scoped, kolom_id, kolom_naam in (
+            (0, access.gemeenten(user), Gemeente.id, Gemeente.naam),
+            (1, access.klantregisseurs(user), User.id, User.naam),
+            (2, access.aanbieders(user), Aanbieder.id, Aanbieder.naam),
+        )
+    ))
+    kolommen = keuzes.selected_columns
+    return keuzes.order_by(kolommen.soort, kolommen.naam, kolommen.id)
 
 
 @bp.route("/")

@@ -27,6 +27,7 @@ from portal.services.signalen.metrics import (
     VerwijzingCijfers,
     aanwezigheid_venster,
     case_cijfers,
+    caseload_namen,
     caseload_queries,
     fold_case_rows,
     fold_cases,
@@ -198,9 +199,7 @@ def caseload_met_stand(
     met_gezondheid = access.may_see_intake(user)
 
     def build() -> Any:
-        cases = _queries(user, today, filters)["cases"]
-        if alleen_naam:
-            cases = cases.with_only_columns(Inburgeraar.id, Inburgeraar.achternaam, Inburgeraar.voornamen)
+        cases = caseload_namen(user, today, filters) if alleen_naam else _queries(user, today, filters)["cases"]
         return cases.outerjoin(SignaalStand, and_(
             SignaalStand.inburgeraar_id == Inburgeraar.id, SignaalStand.met_gezondheid.is_(met_gezondheid),
             SignaalStand.geldig_van <= today, SignaalStand.geldig_tot > today,
