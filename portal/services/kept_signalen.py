@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, delete, event, func, insert, inspect, or_, select
+from sqlalchemy import Integer, bindparam, delete, event, func, inspect, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from portal import clock
 from portal.models import (
@@ -129,9 +130,12 @@ def bereken(
         for start in range(0, len(ids), _CHUNK):
             params = {"ids": ids[start:start + _CHUNK]}
             cases = fold_cases(connection, _caseload_queries(True, today), params)
-            # Other staff see the same case without health-related omstandigheden: only that count differs.
-            andere = {i: rest for i, *rest in connection.execute(_caseload_queries(False, today)["omstandigheden"],
-                                                                 params).all()}
+            # Other staff see the same case without health-related omstandigheden: only that count differs (and
+            # only for a case with omstandigheden at all).
+            met_meldingen = [c.id for c in cases if c.omstandigheden_aantal]
+            andere = {i: rest for i, *rest in connection.execute(
+                _caseload_queries(False, today)["omstandigheden"], {"ids": met_meldingen}).all()} \
+                if met_meldingen else {}
             for case_ in cases:
                 for met_gezondheid in (True, False):
                     if not met_gezondheid:
@@ -145,23 +149,34 @@ def bereken(
 
 
 def opslaan(session: Session, inburgeraar_ids: Iterable[int], today: date | None = None) -> None:
-    """Work out these cases' signals again and store them, in the caller's transaction."""
+    """Work out these cases' signals again and store them, in the caller's transaction (rows that stay the same
+    are left alone: most writes change no signal)."""
     today = today or clock.today()
     ids = sorted(set(inburgeraar_ids))
     if not ids:
         return
     berekend = bereken(session, ids, today)
+    # Core statements on the connection: the ORM's bulk paths cost more than the statements (each grid save).
+    connection, tabel = session.connection(), SignaalStand.__table__
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
-        session.execute(delete(SignaalStand).where(SignaalStand.inburgeraar_id.in_(chunk)))
+        bestaand = {(i, bool(met)): (Stand(e, n, c, z), as_date(tot)) for i, met, e, n, c, z, van, tot in
+                    connection.execute(select(
+                        tabel.c.inburgeraar_id, tabel.c.met_gezondheid, tabel.c.hoogste_ernst, tabel.c.aantal,
+                        tabel.c.codes, tabel.c.samenvatting, tabel.c.geldig_van, tabel.c.geldig_tot,
+                    ).where(tabel.c.inburgeraar_id.in_(chunk))) if as_date(van) <= today}  # type: ignore[operator]
+        anders = [i for i in chunk if any(bestaand.get((i, met)) != berekend.get((i, met)) for met in (True, False))]
+        if not anders:
+            continue
+        connection.execute(tabel.delete().where(tabel.c.inburgeraar_id.in_(anders)))
         rows = [
             {"inburgeraar_id": i, "met_gezondheid": met, "hoogste_ernst": stand.hoogste_ernst, "aantal": stand.aantal,
              "codes": stand.codes, "samenvatting": stand.samenvatting, "geldig_van": today, "geldig_tot": tot}
-            for i in chunk for met in (True, False) if (found := berekend.get((i, met))) is not None
+            for i in anders for met in (True, False) if (found := berekend.get((i, met))) is not None
             for stand, tot in (found,)
         ]
         if rows:
-            session.execute(insert(SignaalStand), rows)
+            connection.execute(tabel.insert(), rows)
 
 
 def verlopen_bijwerken(session: Session, today: date | None = None) -> int:
@@ -290,6 +305,12 @@ def bijwerken(session: Session, today: date | None = None) -> None:
         gemeenten = info.pop(_GEMEENTEN, set())
         if info.pop(_ALLES, False):
             ids |= set(session.scalars(select(Inburgeraar.id)))
+        # The verwijzingen a write just loaded name their inburgeraar without a query (a grid save: one).
+        for v_id in list(verwijzingen):
+            geladen = session.identity_map.get(identity_key(Verwijzing, v_id))
+            if geladen is not None and "inburgeraar_id" in geladen.__dict__:
+                ids.add(geladen.inburgeraar_id)
+                verwijzingen.discard(v_id)
         for one_of in _one_of(session, Verwijzing.id, verwijzingen):
             ids |= set(session.scalars(select(Verwijzing.inburgeraar_id).where(one_of)))
         if contracten:
