@@ -95,14 +95,16 @@ _ANDERE_STAF = _Gemeentestaf(Rol.CONTRACTMANAGER)
 _queries: dict[tuple[bool, date], dict[str, Any]] = {}
 
 
-def _caseload_queries(met_gezondheid: bool, today: date) -> dict[str, Any]:
-    """The caseload queries for the cases in `ids`, built once per variant and day."""
-    key = (met_gezondheid, today)
+def _caseload_queries(met_gezondheid: bool, today: date, een: bool = False) -> dict[str, Any]:
+    """The caseload queries for the cases in `ids` (with `een`: the one case `id`), built once per variant and
+    day. One case is what a write touches: an expanding IN list is rendered into the SQL at every execution."""
+    key = (met_gezondheid, today, een)
     if key not in _queries:
         if len(_queries) > 8:
             _queries.clear()
-        _queries[key] = caseload_queries(_KLANTREGISSEUR if met_gezondheid else _ANDERE_STAF, today,
-                                         Filters(inburgeraar_ids=bindparam("ids", expanding=True)))
+        filters = Filters(inburgeraar_id=bindparam("id")) if een else \
+            Filters(inburgeraar_ids=bindparam("ids", expanding=True))
+        _queries[key] = caseload_queries(_KLANTREGISSEUR if met_gezondheid else _ANDERE_STAF, today, filters)
     return _queries[key]
 
 
@@ -128,8 +130,10 @@ def bereken(
     connection = session.connection()
     with gc_paused():
         for start in range(0, len(ids), _CHUNK):
-            params = {"ids": ids[start:start + _CHUNK]}
-            cases = fold_cases(connection, _caseload_queries(True, today), params)
+            chunk = ids[start:start + _CHUNK]
+            een = len(chunk) == 1
+            params = {"id": chunk[0]} if een else {"ids": chunk}
+            cases = fold_cases(connection, _caseload_queries(True, today, een), params)
             # Other staff see the same case without health-related omstandigheden: only that count differs (and
             # only for a case with omstandigheden at all).
             met_meldingen = [c.id for c in cases if c.omstandigheden_aantal]
