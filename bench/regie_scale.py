@@ -47,7 +47,7 @@ from bench._common import (
 )
 from portal.extensions import db as portal_db
 from portal.models import User, user_gemeente
-from portal.services import kept_totals, signalen
+from portal.services import kept_signalen, kept_totals, signalen
 from portal.services.auth import hash_password
 
 EIGEN_CASELOAD_DEEL = 33  # every 33rd inburgeraar is the measured klantregisseur's own: ~150 of 5,000
@@ -166,6 +166,7 @@ def prepare(url: str, label: str, inburgeraars: int, rijen: int) -> Omgeving:
     email, totp_secret, eigen, count = seed(engine, inburgeraars, rijen)
     with app.app_context():
         kept_totals.rebuild(portal_db.session)
+        kept_signalen.alles_opslaan(portal_db.session)  # as seed-demo and every write keep them
         portal_db.session.commit()
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:

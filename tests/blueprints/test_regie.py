@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
+from portal.blueprints.regie import routes as regie_routes
 from portal.models import AuditEvent, SignaalStand, TrajectStart
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
@@ -294,6 +295,19 @@ def test_with_kept_signals_the_signal_order_runs_no_rules(world, login_as, db, m
     assert _resultaten(html) == _resultaten(uitgerekend["/regie/"])
     gefilterd = client.get("/regie/?signaal=niet_gestart").get_data(as_text=True)
     assert _resultaten(gefilterd) == _resultaten(uitgerekend["/regie/?signaal=niet_gestart"])
+
+
+def test_without_kept_signals_many_cases_are_worked_out_in_one_go_with_the_same_result(world, login_as,
+                                                                                       monkeypatch):
+    """Cases without kept signals (after a migration, a bulk write) are worked out per request: by id when they
+    are a few, as the whole filtered caseload when they are many; both give the same page."""
+    for n in range(30):
+        InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["anna"], achternaam=f"Zeta{n:02d}")
+    client = login_as(world["anna"])
+    urls = ("/regie/", "/regie/?pagina=2", "/regie/?signaal=niet_gestart&sort=naam")
+    per_id = {url: _resultaten(client.get(url).get_data(as_text=True)) for url in urls}
+    monkeypatch.setattr(regie_routes, "VEEL_ZONDER_STAND", 0)
+    assert {url: _resultaten(client.get(url).get_data(as_text=True)) for url in urls} == per_id
 
 
 def test_a_kept_row_orders_the_overview_only_while_it_is_valid(world, login_as, db):

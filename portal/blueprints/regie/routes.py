@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Response, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import literal, union_all
 
 from portal import access, audit, clock
 from portal.access import CASE_READERS, roles_required
@@ -23,6 +25,8 @@ from portal.services import kept_signalen, signalen, statements
 from portal.services.batch import gc_paused
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
+VEEL_ZONDER_STAND = 50  # more cases without kept signals than this: work out the caseload in one go
+
 add_nav_item("regie.index", "Regie", CASE_READERS, description="caseload met signalen", order=5)
 
 
@@ -35,22 +39,35 @@ def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
 
 
 def _keuzes() -> dict[str, object]:
-    user = current_user  # the scoped statements are built once per user and day (portal.services.statements)
-    # (id, naam) rows, which the filter's select shows as they are: no ORM objects for a list of names.
+    user = current_user  # the scoped statement is built once per user and day (portal.services.statements)
+    # (id, naam) rows, which the filter's select shows as they are: no ORM objects for a list of names. The three
+    # lists come in one statement (a round trip each cost more than reading them on PostgreSQL).
+    lijsten: dict[int, list[tuple[int, str]]] = {0: [], 1: [], 2: []}
+    for soort, id_, naam in db.session.execute(statements.per_user("regie.keuzes", user, lambda: _keuzes_query(user))):
+        lijsten[soort].append((id_, naam))
     return {
-        "gemeenten": db.session.execute(statements.per_user(
-            "regie.gemeenten", user, lambda: access.gemeenten(user).with_only_columns(Gemeente.id, Gemeente.naam),
-        )).all(),
-        "klantregisseurs": db.session.execute(statements.per_user(
-            "regie.klantregisseurs", user, lambda: access.klantregisseurs(user).with_only_columns(User.id, User.naam),
-        )).all(),
-        "aanbieders": db.session.execute(statements.per_user(
-            "regie.aanbieders", user, lambda: access.aanbieders(user).with_only_columns(Aanbieder.id, Aanbieder.naam),
-        )).all(),
+        "gemeenten": lijsten[0],
+        "klantregisseurs": lijsten[1],
+        "aanbieders": lijsten[2],
         "leerroutes": Leerroute.choices(),
         "doelgroepen": Doelgroep.choices(),
         "signaal_soorten": signalen.SIGNAAL_SOORTEN,
     }
+
+
+def _keuzes_query(user: User) -> Any:
+    """The filter's gemeenten (0), klantregisseurs (1) and aanbieders (2) in scope, each by name."""
+    keuzes = union_all(*(
+        scoped.with_only_columns(literal(soort).label("soort"), kolom_id.label("id"), kolom_naam.label("naam"))
+        .order_by(None)
+        for soort, scoped, kolom_id, kolom_naam in (
+            (0, access.gemeenten(user), Gemeente.id, Gemeente.naam),
+            (1, access.klantregisseurs(user), User.id, User.naam),
+            (2, access.aanbieders(user), Aanbieder.id, Aanbieder.naam),
+        )
+    ))
+    kolommen = keuzes.selected_columns
+    return keuzes.order_by(kolommen.soort, kolommen.naam, kolommen.id)
 
 
 @bp.route("/")
@@ -69,12 +86,12 @@ def index() -> str:
             rijen = signalen.caseload_met_stand(db.session, current_user, today=today,
                                                 filters=args.filters(current_user),
                                                 alleen_naam=args.sort.lstrip("-") == "signalen")
-            berekend = signalen.met_cijfers(db.session, current_user, [c for c, stand in rijen if stand is None],
-                                            today=today)
-            page = paginate_list(signaal_order(rijen, args, {c.id: kept_signalen.stand_van(c.signalen)
-                                                             for c in berekend}), number, args=args.as_dict())
+            berekend = _zonder_stand(args, today, [c for c, stand in rijen if stand is None])
+            stand = {i: kept_signalen.stand_van(c.signalen) for i, c in berekend.items()}
+            page = paginate_list(signaal_order(rijen, args, stand), number, args=args.as_dict())
             kept = {c.id: stand for c, stand in rijen if stand is not None}
-            getoond = {c.id: c for c in berekend}
+            getoond = {c.id: c for c in signalen.met_afgesloten_verwijzingen(
+                db.session, current_user, [berekend[c.id] for c in page.items if c.id in berekend], today=today)}
             getoond.update((rij.id, rij) for rij in signalen.pagina_uit_stand(
                 db.session, current_user, [(c.id, kept[c.id]) for c in page.items if c.id in kept], today=today))
             page.items = [getoond[c.id] for c in page.items if c.id in getoond]
@@ -85,6 +102,18 @@ def index() -> str:
             page = paginate_list(sort_cases(rijen, args.sort), number, args=args.as_dict())
             page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
     return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
+
+
+def _zonder_stand(args: OverzichtArgs, today: date, zonder: list[Any]) -> dict[int, signalen.CaseCijfers]:
+    """The cases without valid kept signals with their signals worked out for this request (the refresh stores
+    them), without the figures of finished verwijzingen (signalen.signaalvolgorde): by id when they are a few,
+    else the whole filtered caseload at once (after a migration, or before the refresh on a new day)."""
+    if len(zonder) <= VEEL_ZONDER_STAND:
+        return {c.id: c for c in signalen.signaalvolgorde_van(db.session, current_user, [c.id for c in zonder],
+                                                              today=today)}
+    wanted = {c.id for c in zonder}
+    return {c.id: c for c in signalen.signaalvolgorde(db.session, current_user, today=today,
+                                                      filters=args.filters(current_user)) if c.id in wanted}
 
 
 @bp.route("/export.xlsx")

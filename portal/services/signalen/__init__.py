@@ -27,6 +27,7 @@ from portal.services.signalen.metrics import (
     VerwijzingCijfers,
     aanwezigheid_venster,
     case_cijfers,
+    caseload_namen,
     caseload_queries,
     fold_case_rows,
     fold_cases,
@@ -78,6 +79,7 @@ __all__ = [
     "presentie_per_verwijzing",
     "regel_aanwezigheid",
     "signaalvolgorde",
+    "signaalvolgorde_van",
     "signalen_voor",
     "uren_norm",
     "verwijzing_cijfers",
@@ -112,6 +114,24 @@ def signaalvolgorde(
     shown get them from `met_afgesloten_verwijzingen`."""
     return caseload(session, user, today=today, filters=replace(filters, verwijzing_statussen=SIGNALERENDE_STATUSSEN),
                     tabel=tabel)
+
+
+def signaalvolgorde_van(
+    session: Session, user: User, inburgeraar_ids: Sequence[int], *, today: date | None = None,
+    tabel: DrempelTabel | None = None,
+) -> list[CaseCijfers]:
+    """`signaalvolgorde` for these cases only (a few without valid kept signals), in scope, ordered by id."""
+    if not inburgeraar_ids:
+        return []
+    today = today or clock.today()
+    tabel = tabel or load_drempels(session)
+    queries = statements.per_user("signalen.volgorde.ids", user, lambda: caseload_queries(user, today, Filters(
+        inburgeraar_ids=bindparam("pagina_ids", expanding=True), verwijzing_statussen=SIGNALERENDE_STATUSSEN)), today)
+    with gc_paused():
+        cases = fold_cases(session.connection(), queries, {"pagina_ids": list(inburgeraar_ids)})
+        for case_ in cases:
+            case_.signalen = signalen_voor(case_, tabel, today)
+    return cases
 
 
 def met_afgesloten_verwijzingen(
@@ -179,9 +199,7 @@ def caseload_met_stand(
     met_gezondheid = access.may_see_intake(user)
 
     def build() -> Any:
-        cases = _queries(user, today, filters)["cases"]
-        if alleen_naam:
-            cases = cases.with_only_columns(Inburgeraar.id, Inburgeraar.achternaam, Inburgeraar.voornamen)
+        cases = caseload_namen(user, today, filters) if alleen_naam else _queries(user, today, filters)["cases"]
         return cases.outerjoin(SignaalStand, and_(
             SignaalStand.inburgeraar_id == Inburgeraar.id, SignaalStand.met_gezondheid.is_(met_gezondheid),
             SignaalStand.geldig_van <= today, SignaalStand.geldig_tot > today,

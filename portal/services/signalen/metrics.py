@@ -337,8 +337,7 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
     if filters.leerroute is not None:
         cases = cases.where(huidige_pip.c.leerroute == filters.leerroute)
     if filters.aanbieder_id is not None:
-        bij_aanbieder = select(Verwijzing.inburgeraar_id).where(Verwijzing.aanbieder_id == filters.aanbieder_id)
-        cases = cases.where(Inburgeraar.id.in_(bij_aanbieder))
+        cases = cases.where(_bij_aanbieder(filters.aanbieder_id))
     verwijzingen = (
         access.verwijzingen(user)
         .with_only_columns(Verwijzing.inburgeraar_id, *verwijzing_kolommen())
@@ -373,6 +372,23 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
         "omstandigheden": omstandigheden,
         "afschaling": afschaling,
     }
+
+
+def _bij_aanbieder(aanbieder_id: int) -> Any:
+    """SQL: the case has a verwijzing to this aanbieder (the aanbieder filter)."""
+    return Inburgeraar.id.in_(select(Verwijzing.inburgeraar_id).where(Verwijzing.aanbieder_id == aanbieder_id))
+
+
+def caseload_namen(user: User, today: date, filters: Filters = Filters()) -> Select[Any]:
+    """(id, achternaam, voornamen) of the cases of `caseload_queries`' `cases` query, ordered by id: the same scope
+    and filters without its joins (enough to order a caseload by its kept signals)."""
+    if filters.leerroute is not None:  # a column of the PIP in force: the cases query has that join
+        return caseload_queries(user, today, filters)["cases"].with_only_columns(
+            Inburgeraar.id, Inburgeraar.achternaam, Inburgeraar.voornamen)
+    query = (_scope_filters(access.inburgeraars(user), filters)
+             .with_only_columns(Inburgeraar.id, Inburgeraar.achternaam, Inburgeraar.voornamen)
+             .order_by(Inburgeraar.id))
+    return query if filters.aanbieder_id is None else query.where(_bij_aanbieder(filters.aanbieder_id))
 
 
 def _per_inburgeraar(scoped: Select[Any], tabel: Any, scope_ids: Select[Any], *aggregaten: Any) -> Select[Any]:
