@@ -294,10 +294,17 @@ def _correct_one_session(session: Session, declaratie: Declaratie, periode) -> N
         Presentie.verwijzing_id == regel.prestatie.verwijzing_id, Presentie.datum >= periode.van,
         Presentie.datum <= periode.tot, Presentie.uren_aanwezig >= 1).order_by(Presentie.datum)).first()
     if sessie is not None:
+        from portal.services import kept_totals
+
+        oud = (sessie.uren_aanwezig, sessie.uren_afwezig_geoorloofd, sessie.uren_afwezig_ongeoorloofd)
         sessie.uren_aanwezig -= 1
         sessie.uren_afwezig_ongeoorloofd += 1
         sessie.updated_at = utcnow() + timedelta(microseconds=1)
         session.flush()
+        # The kept totals follow every presentie write (portal.services.kept_totals), the demo's own too.
+        kept_totals.record(session, [kept_totals.Wijziging(
+            sessie.verwijzing_id, sessie.activiteit, sessie.datum, oud,
+            (sessie.uren_aanwezig, sessie.uren_afwezig_geoorloofd, sessie.uren_afwezig_ongeoorloofd))])
 
 
 def demo_status_counts(session: Session) -> dict[DeclaratieStatus, int]:

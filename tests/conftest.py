@@ -39,14 +39,13 @@ def on_postgres() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL; on SQLite they are deselected
-    (not skipped: CI's PostgreSQL run is where they count)."""
-    if on_postgres():
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgres")]
+    """Tests marked `postgres` run only when DATABASE_URL points at PostgreSQL, tests marked `sqlite` only when it
+    does not; elsewhere they are deselected (not skipped: the CI run of their database is where they count)."""
+    other = "sqlite" if on_postgres() else "postgres"
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 @pytest.fixture(scope="session")

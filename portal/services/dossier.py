@@ -221,9 +221,9 @@ def read(
     if not access.may_see_intake(user):
         intake = None
     # The attendance window's hours are the signals' per verwijzing (same window, same scope): not summed again.
-    recent = (sum((v.uren_aanwezig_4w for v in case_.verwijzingen), Decimal(0)),
-              sum((v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w for v in case_.verwijzingen), Decimal(0)))
-    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen, recent=recent)
+    venster = (sum((v.uren_aanwezig_4w for v in case_.verwijzingen), Decimal(0)),
+               sum((v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w for v in case_.verwijzingen), Decimal(0)))
+    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen, recent=venster)
     dossier = Dossier(
         inburgeraar=inburgeraar,
         case=case_,

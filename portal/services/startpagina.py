@@ -153,12 +153,15 @@ def contracten_aflopend(session: Session, user: User, today: date) -> int:
 def actie_nodig(session: Session, user: User, today: date, *, eigen_caseload: bool) -> Taak:
     """Cases with an "Actie nodig" signal, with one link per kind of signal to the filtered regie list."""
     filters = Filters(klantregisseur_id=user.id) if eigen_caseload else Filters()
-    cases = [c for c in signalen.caseload(session, user, today=today, filters=filters)
-             if c.hoogste_ernst >= Ernst.HOOG]
-    per_soort: dict[str, int] = {}
-    for c in cases:
-        for code in {s.code for s in c.signalen if s.ernst >= Ernst.HOOG}:
-            per_soort[code] = per_soort.get(code, 0) + 1
+    caseload = signalen.caseload(session, user, today=today, filters=filters)
+    cases = [c for c in caseload if c.hoogste_ernst >= Ernst.HOOG]
+    # A link per kind of signal that needs action somewhere, counting what its regie list shows: every case with
+    # that signal, also where it is less urgent (attendance below the threshold without unexcused absence).
+    soorten = {s.code for c in cases for s in c.signalen if s.ernst >= Ernst.HOOG}
+    per_soort: dict[str, int] = dict.fromkeys(soorten, 0)
+    for c in caseload:
+        for code in {s.code for s in c.signalen} & soorten:
+            per_soort[code] += 1
     links = [
         Link(f"{signalen.SIGNAAL_SOORTEN[code]}: {n}", "regie.index",
              {"signaal": code, **({} if eigen_caseload else {"alle": 1})})

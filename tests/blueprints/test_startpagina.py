@@ -139,3 +139,22 @@ def test_contractmanager_sees_cases_needing_action_and_contracts_ending(db, logi
     html = login_as(manager).get("/").get_data(as_text=True)
     assert _taak(html, "Contracten die binnen een half jaar aflopen") == "1 contract"
     assert _taak(html, "Inburgeraars met “Actie nodig”") == "0 inburgeraars"
+
+
+def test_a_signal_link_counts_the_cases_its_regie_list_shows(db, login_as, regisseur, gemeente):
+    """The number on a link is the number of cases the filtered regie list behind it shows: attendance below the
+    threshold is "Actie nodig" with unexcused absence and "Let op" without, and the list shows both."""
+    contract = ContractFactory(gemeenten=[gemeente])
+    for ongeoorloofd, geoorloofd in ((Decimal("3.00"), Decimal("0.00")), (Decimal("0.00"), Decimal("3.00"))):
+        persoon = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur)
+        PipFactory(inburgeraar=persoon)
+        verwijzing = _gestart(contract, inburgeraar=persoon)
+        PresentieFactory(verwijzing=verwijzing, datum=clock.today() - timedelta(days=3), uren_aanwezig=Decimal(1),
+                         uren_afwezig_geoorloofd=geoorloofd, uren_afwezig_ongeoorloofd=ongeoorloofd)
+    client = login_as(regisseur)
+
+    lijst = client.get("/regie/?signaal=aanwezigheid_laag").get_data(as_text=True)
+    assert "2 inburgeraars in uw caseload" in lijst
+    html = client.get("/").get_data(as_text=True)
+    link = re.search(r'href="/regie/\?signaal=aanwezigheid_laag">Aanwezigheid onder de drempel: (\d+)', html)
+    assert link is not None and link.group(1) == "2"  # not only the case with unexcused absence

@@ -203,3 +203,11 @@ def test_demo_declaraties_are_in_every_state_and_span_a_year(region):
     assert sorted(gedeclareerd) == [m.code for m in maanden]
     assert [m.code for m in maanden if gedeclareerd[m.code]] == [m.code for m in maanden[:-1]]
     assert kosten_totalen.differences(region) == []
+
+
+def test_the_demo_keeps_presentie_totals_and_signals_as_the_services_would(region):
+    """`flask --app portal totalen-controleren` finds nothing to report on a freshly seeded demo."""
+    from portal.services import kept_signalen, kept_totals
+
+    assert kept_totals.differences(region) == []
+    assert kept_signalen.differences(region, TODAY)[0] == []

@@ -312,13 +312,12 @@ def test_the_onderdelen_of_afschalingsverzoeken_are_read_at_once(db, app_ctx, re
     assert onderdelen_statements() == drie
 
 
+@pytest.mark.sqlite  # PostgreSQL already looked the scope up per row (pk_verwijzing, pk_inburgeraar) unnarrowed
 def test_the_registrations_of_one_case_are_read_through_its_own_verwijzingen(db, app_ctx, registered):
     """The registrations' scope is narrowed to the one inburgeraar (portal.access): the database does not first
     list every inburgeraar of the user's gemeenten (SQLite's plan searched them all by gemeente per statement)."""
     regisseur, inburgeraar, _verwijzing = registered
     connection = db.connection()
-    if connection.dialect.name != "sqlite":
-        pytest.skip("the plan's wording is SQLite's; PostgreSQL runs the same narrowed statements")
     statements = _statements_during(db, lambda: resultaten.registraties_van(db, regisseur, inburgeraar))
     assert len(statements) >= 4
     for statement, parameters in statements:
