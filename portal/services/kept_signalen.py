@@ -159,6 +159,7 @@ def opslaan(session: Session, inburgeraar_ids: Iterable[int], today: date | None
     ids = sorted(set(inburgeraar_ids))
     if not ids:
         return
+    _vergrendel(session, ids)
     berekend = bereken(session, ids, today)
     # Core statements on the connection: the ORM's bulk paths cost more than the statements (each grid save).
     connection, tabel = session.connection(), SignaalStand.__table__
@@ -197,6 +198,7 @@ def verlopen_bijwerken(session: Session, today: date | None = None) -> int:
 def alles_opslaan(session: Session, today: date | None = None) -> int:
     """Work out and store every case's signals (seed-demo, `totalen-controleren --herstellen`)."""
     ids = list(session.scalars(select(Inburgeraar.id)))
+    _vergrendel(session, ids)  # before the DELETE, as `opslaan` would take them: writers wait, no deadlock
     session.execute(delete(SignaalStand))
     opslaan(session, ids, today)
     _vergeet_wachtend(session)  # every case is stored: nothing this transaction touched is left to do
@@ -331,8 +333,31 @@ def bijwerken(session: Session, today: date | None = None) -> None:
 
 
 def _vergeten(session: Session, inburgeraar_ids: Iterable[int]) -> None:
-    for one_of in _one_of(session, SignaalStand.inburgeraar_id, set(inburgeraar_ids)):
+    ids = set(inburgeraar_ids)
+    _vergrendel(session, ids)
+    for one_of in _one_of(session, SignaalStand.inburgeraar_id, ids):
         session.execute(delete(SignaalStand).where(one_of))
+
+
+def _vergrendel(session: Session, inburgeraar_ids: Iterable[int]) -> None:
+    """PostgreSQL: lock these cases until the transaction ends, before their signals are read, stored or dropped,
+    so transactions that touch one case store its signals one after the other.
+
+    Under READ COMMITTED a second writer would otherwise work out the case before the first commits: its DELETE
+    skips the first one's new row and its INSERT collides with it (the save fails with 409), or it finds nothing
+    to change and the kept row misses its write; the hourly refresh could likewise store signals older than a
+    write that dropped them meanwhile. Waiting for the lock, it reads the first one's committed facts. The lock is
+    the inburgeraar row's FOR NO KEY UPDATE, taken in id order: any number of cases (advisory locks fill the
+    shared lock table: a 10,000-item API call drops ~2,000 cases), and inserts of rows that reference the
+    inburgeraar (FOR KEY SHARE) do not wait for it. SQLite lets one writer at a time in already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ids = set(inburgeraar_ids)
+    # A grid save touches one case: a plain parameter.
+    conditions = [Inburgeraar.id == min(ids)] if len(ids) == 1 else _one_of(session, Inburgeraar.id, ids)
+    for condition in conditions:
+        session.execute(select(Inburgeraar.id).where(condition).order_by(Inburgeraar.id)
+                        .with_for_update(key_share=True))
 
 
 def _one_of(session: Session, column: Any, ids: set[int]) -> list[Any]:

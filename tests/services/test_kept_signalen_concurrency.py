@@ -1,0 +1,124 @@
+"""Kept signals under concurrent writers (PostgreSQL, READ COMMITTED): two transactions that touch the same case
+both commit, and the case's kept row is worked out from both writes.
+
+Each transaction works out the case's signals just before it commits. Without a lock per case the second one
+reads the case before the first has committed, its DELETE skips the first one's new rows and its INSERT collides
+with them (the save fails: 409) or, for a writer that only drops the rows, leaves a row that misses a write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from portal import create_app
+from portal.config import TestConfig as _TestConfig
+from portal.extensions import db as portal_db
+from portal.models import Base, SignaalStand, TrajectStart
+from portal.services import kept_signalen
+from tests import factories
+from tests.helpers import scratch_database
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[Flask]:
+    """The app on its own throwaway database: the two writers need committed data and their own connections."""
+    saved = (portal_db.engine, portal_db.session_factory)
+    with scratch_database(tmp_path, "portal_kept_signalen") as url:
+        config = _TestConfig()
+        config.DATABASE_URL = url
+        app = create_app(config)
+        engine = portal_db.engine
+        assert engine is not None
+        Base.metadata.create_all(engine)
+        try:
+            yield app
+        finally:
+            engine.dispose()
+            portal_db.engine, portal_db.session_factory = saved
+
+
+def _one_case_with_two_unstarted_verwijzingen(session: Session) -> tuple[int, int, int]:
+    for factory_class in factories.ALL_FACTORIES:
+        factory_class._meta.sqlalchemy_session = session
+    gemeente = factories.GemeenteFactory()
+    contract = factories.ContractFactory(gemeenten=[gemeente])
+    case_ = factories.InburgeraarFactory(gemeente=gemeente)
+    beoogd = date.today() - timedelta(days=60)  # long past the two weeks after which "not started" signals
+    v1, v2 = (factories.VerwijzingFactory(inburgeraar=case_, contract=contract, beoogde_startdatum=beoogd)
+              for _ in range(2))
+    session.flush()
+    kept_signalen.alles_opslaan(session)
+    session.commit()
+    return case_.id, v1.id, v2.id
+
+
+def _wait_until_blocked(engine, pid: int) -> None:
+    """Until the backend `pid` waits for a lock (the second writer has reached the first one's case)."""
+    with engine.connect() as connection:
+        for _ in range(400):
+            waiting = connection.execute(text(
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+            if waiting:
+                return
+            connection.rollback()
+            time.sleep(0.05)
+    raise AssertionError("the second writer never waited for the first")
+
+
+def test_two_writers_of_one_case_both_commit_and_the_kept_row_has_both(live_app):
+    with live_app.app_context():
+        engine = portal_db.engine
+        with Session(engine) as setup:
+            case_id, v1, v2 = _one_case_with_two_unstarted_verwijzingen(setup)
+            codes = setup.scalar(select(SignaalStand.codes).where(SignaalStand.inburgeraar_id == case_id))
+            assert "niet_gestart" in codes.split()
+
+        first, second = Session(engine), Session(engine)
+        # The first writer registers a start and works out the case's signals, as its commit does; not committed.
+        first.add(TrajectStart(verwijzing_id=v1, gerealiseerde_startdatum=date.today() - timedelta(days=50),
+                               reden_latere_start="Wachtlijst"))
+        first.flush()
+        kept_signalen.bijwerken(first)
+        # The second writer registers the other verwijzing's start and commits meanwhile.
+        second.add(TrajectStart(verwijzing_id=v2, gerealiseerde_startdatum=date.today() - timedelta(days=50),
+                                reden_latere_start="Wachtlijst"))
+        second.flush()
+        pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
+        errors: list[BaseException] = []
+
+        def commit_second() -> None:
+            try:
+                second.commit()
+            except BaseException as exc:  # reported by the assertion below
+                errors.append(exc)
+                second.rollback()
+
+        thread = threading.Thread(target=commit_second)
+        thread.start()
+        try:
+            _wait_until_blocked(engine, pid)
+        finally:
+            first.commit()
+            thread.join(timeout=60)
+        first.close()
+        second.close()
+
+        assert errors == []  # without a lock per case: duplicate key value violates "pk_signaal_stand"
+        with Session(engine) as check:
+            assert check.scalars(select(TrajectStart.verwijzing_id).order_by(TrajectStart.verwijzing_id)).all() \
+                == [v1, v2]
+            kept = check.execute(select(SignaalStand.met_gezondheid, SignaalStand.codes)
+                                 .where(SignaalStand.inburgeraar_id == case_id)).all()
+            assert len(kept) == 2 and all("niet_gestart" not in codes.split() for _met, codes in kept)
+            assert kept_signalen.differences(check) == ([], 0)
