@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
+from werkzeug.exceptions import Conflict
+
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741 - a typed input dataclass
 
@@ -59,6 +61,11 @@ class ValidationError(Exception):
 
 class NotAllowed(Exception):
     """The actor may not do this at all (wrong organisation or role): views answer 403, uploads name the row."""
+
+
+class GelijktijdigGewijzigd(Conflict):
+    """Someone else changed what this write read, between its read and its write (PostgreSQL runs writers side by
+    side): nothing is stored; pages and the API answer 409 ("Tegelijk gewijzigd"), as for a duplicate insert."""
 
 
 class Errors:

@@ -31,7 +31,7 @@ from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
-from portal.services import ValidationError, kept_totals, statements
+from portal.services import GelijktijdigGewijzigd, ValidationError, kept_totals, statements
 from portal.services.batch import execute_many, gc_paused
 from portal.services.history import apply_changes, record_changes
 from portal.services.validation import (
@@ -798,6 +798,12 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie], stream:
 _PRESENTIE = Presentie.__table__
 # Set by primary key; the values are bound by column name (a Core executemany, compiled once and cached).
 _CORRECT = update(_PRESENTIE).where(_PRESENTIE.c.id == bindparam("stored_id"))
+# PostgreSQL: only while the row still holds the hours validation read (`vorige`). Another transaction may have
+# corrected it meanwhile (SQLite lets one writer in at a time, and validation reads under its write lock); the kept
+# totals' delta was worked out from those hours, so a row that changed is refused rather than counted twice.
+_GELEZEN = tuple(f"gelezen_{veld}" for veld in _UREN_VELDEN)
+_CORRECT_ALS_GELEZEN = _CORRECT.where(*(_PRESENTIE.c[veld] == bindparam(naam) for veld, naam in zip(
+    _UREN_VELDEN, _GELEZEN, strict=True)))
 _VELDEN = (*_UREN_VELDEN, "reden_afwezig")
 
 
@@ -807,10 +813,17 @@ def _correct(session: Session, actor: User, changed: dict[int, CleanPresentie]) 
     from that, field by field, as `history.apply_changes` would."""
     now = utcnow()
     session.flush()  # pending ORM changes first, as a flush before the UPDATE would have written them
-    session.connection().execute(_CORRECT, [
+    rows = [
         {"stored_id": stored_id, "uren_aanwezig": r.uren_aanwezig, "uren_afwezig_geoorloofd": r.uren_afwezig_geoorloofd,
          "uren_afwezig_ongeoorloofd": r.uren_afwezig_ongeoorloofd, "reden_afwezig": r.reden_afwezig,
-         "updated_at": now} for stored_id, r in changed.items()])
+         "updated_at": now} for stored_id, r in changed.items()]
+    if session.get_bind().dialect.name == "postgresql":
+        for row, r in zip(rows, changed.values(), strict=True):
+            row.update(zip(_GELEZEN, r.vorige[:3], strict=True))  # type: ignore[index]
+        if session.connection().execute(_CORRECT_ALS_GELEZEN, rows).rowcount != len(rows):
+            raise GelijktijdigGewijzigd
+    else:
+        session.connection().execute(_CORRECT, rows)
     record_changes(session, actor, (
         (stored_id, r.inburgeraar_id, dict(zip(_VELDEN, r.vorige, strict=True)), r.values())  # type: ignore[arg-type]
         for stored_id, r in changed.items()), object_type="presentie")
