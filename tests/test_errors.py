@@ -55,7 +55,13 @@ def failing_app(tmp_path: Path) -> Iterator[Flask]:
             portal_db.session.flush()
         return "niet bereikt"
 
-    for view in (broken, broken_session, duplicate):
+    @app.get("/__test__/tegelijk")
+    def concurrent_change() -> str:
+        from portal.services import GelijktijdigGewijzigd
+
+        raise GelijktijdigGewijzigd
+
+    for view in (broken, broken_session, duplicate, concurrent_change):
         view.access_public = True  # type: ignore[attr-defined]
     try:
         yield app
@@ -100,6 +106,17 @@ def test_a_duplicate_from_a_concurrent_insert_is_explained_not_a_server_error(fa
     response = _logged_in_client(failing_app).get("/__test__/dubbel")
     assert response.status_code == 409
     assert "Iemand anders sloeg op hetzelfde moment dezelfde gegevens op" in response.get_data(as_text=True)
+
+
+def test_a_row_changed_by_someone_else_meanwhile_is_explained_as_409(failing_app: Flask):
+    """A service refusing a write whose read went stale (portal.services.GelijktijdigGewijzigd): the same page."""
+    from portal.services import GelijktijdigGewijzigd
+    from portal.services.uploads.lifecycle import failure_message
+
+    response = _logged_in_client(failing_app).get("/__test__/tegelijk")
+    assert response.status_code == 409
+    assert "Iemand anders sloeg op hetzelfde moment dezelfde gegevens op" in response.get_data(as_text=True)
+    assert "Bevestig de upload opnieuw" in failure_message(GelijktijdigGewijzigd())  # an upload's confirmation
 
 
 def test_when_even_the_error_template_fails_a_static_dutch_page_is_sent(

@@ -27,7 +27,7 @@ from portal.audit import AuditActie
 from portal.formatting import bestandsgrootte, getal, waarde
 from portal.models import Upload, UploadSoort, UploadStatus, User
 from portal.models.base import utcnow
-from portal.services import NotAllowed, ValidationError
+from portal.services import GelijktijdigGewijzigd, NotAllowed, ValidationError
 from portal.services.batch import gc_paused
 from portal.services.uploads.importers import importer_for
 from portal.services.uploads.importers.base import (
@@ -370,6 +370,9 @@ def failure_message(exc: BaseException) -> str:
                 "Probeer het opnieuw.")
     if isinstance(exc, ValidationError):
         return "; ".join(exc.errors.values())[:500]
+    if isinstance(exc, GelijktijdigGewijzigd):
+        return ("Iemand anders wijzigde op hetzelfde moment dezelfde gegevens. Er is niets opgeslagen. "
+                "Bevestig de upload opnieuw.")
     return "Verwerken is mislukt door een onverwachte fout. Er is niets opgeslagen. Probeer het opnieuw."
 
 
