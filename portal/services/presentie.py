@@ -12,7 +12,7 @@ with a history row per field, unchanged rows are left alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -875,6 +875,19 @@ _OTHER_COLUMNS_WITH_DEFAULTS = [
 ]
 
 
+@contextmanager
+def _copy_duplicate_is_concurrent() -> Iterator[None]:
+    """A COPY refused by the unique key on (verwijzing, datum, activiteit): another request stored the same session
+    after this one read that there was none. The driver raises it itself (SQLAlchemy does not wrap a COPY), so it
+    becomes the same 409 as a duplicate INSERT (portal.errors), not a server error."""
+    from psycopg.errors import UniqueViolation  # a COPY runs only on PostgreSQL with psycopg
+
+    try:
+        yield
+    except UniqueViolation as error:
+        raise GelijktijdigGewijzigd from error
+
+
 def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie], meanwhile: Callable[[], None]) -> None:
     """Insert new rows in bulk on the session's connection (same transaction), calling `meanwhile` (Python work
     without SQL) once they are sent.
@@ -900,7 +913,8 @@ def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie], mea
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         dbapi_connection = connection.connection.driver_connection
         statement = f"COPY {table.name} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
-        with dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        with _copy_duplicate_is_concurrent(), dbapi_connection.cursor() as cursor, \
+                cursor.copy(statement) as copy:  # type: ignore[union-attr]
             for record in records():
                 copy.write_row(record)
             meanwhile()
@@ -967,7 +981,7 @@ def register(session: Session, actor: User, inputs: Sequence[PresentieInput], to
     checked, and a ValidationError then leaves the transaction aborted: the caller must roll back (as it would
     to leave nothing behind). The records, counts and errors are the same either way."""
     if stream_new and _streams(session):
-        with gc_paused(len(inputs)), ExitStack() as stack:
+        with _copy_duplicate_is_concurrent(), gc_paused(len(inputs)), ExitStack() as stack:
             stream = _NewRows(session, actor.id, stack)
             clean, errors = _validate(session, actor, inputs, today, stream)
             if errors:

@@ -185,3 +185,66 @@ def test_two_corrections_of_one_day_leave_the_kept_totals_equal_to_presentie(liv
             assert kept_totals.differences(check) == []  # without the check on the old value: kept 5, stored 4
             # Either the second correction is stored, or it was refused as a concurrent change (409).
             assert (stored, [getattr(e, "code", e) for e in errors]) in ((4, []), (3, [409]))
+
+
+@pytest.mark.parametrize("stream_new", [False, True], ids=["form", "api-stream"])
+def test_two_new_sessions_of_one_day_at_once_give_one_row_and_a_409_not_a_server_error(live_app, stream_new):
+    """Both saves read that the day had no session yet; the second one's COPY then meets the first one's row at the
+    unique key. The driver's own error (a COPY is not wrapped by SQLAlchemy) was a 500; it is the same 409 as a
+    duplicate INSERT, nothing of the second save is stored, and the kept totals equal presentie."""
+    from portal.models import Presentie, User
+    from portal.models.enums import Rol, VerwijzingStatus
+    from portal.models.traject import Activiteit
+    from portal.services import kept_totals
+    from portal.services.presentie import PresentieInput, register
+
+    today = date.today()
+    dag = today - timedelta(days=1)
+
+    def invoer(uren: str) -> list[PresentieInput]:
+        return [PresentieInput(regel=1, verwijzing_id=verwijzing_id, datum=dag.isoformat(),
+                               activiteit=Activiteit.TAALLES_KNM.value, uren_aanwezig=uren)]
+
+    with live_app.app_context():
+        engine = portal_db.engine
+        with Session(engine) as setup:
+            for factory_class in factories.ALL_FACTORIES:
+                factory_class._meta.sqlalchemy_session = setup
+            contract = factories.ContractFactory(gemeenten=[factories.GemeenteFactory()])
+            medewerker = factories.UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
+            verwijzing = factories.VerwijzingFactory(contract=contract, status=VerwijzingStatus.GESTART,
+                                                     beoogde_startdatum=today - timedelta(days=30))
+            setup.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=today - timedelta(days=30)))
+            setup.flush()
+            verwijzing_id, medewerker_id = verwijzing.id, medewerker.id
+            setup.commit()
+
+        first, second = Session(engine), Session(engine)
+        register(first, first.get(User, medewerker_id), invoer("3"), today, stream_new=stream_new)  # not committed
+        pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
+        errors: list[BaseException] = []
+
+        def insert_second() -> None:
+            with live_app.app_context():
+                try:
+                    register(second, second.get(User, medewerker_id), invoer("4"), today, stream_new=stream_new)
+                    second.commit()
+                except BaseException as exc:  # reported by the assertions below
+                    errors.append(exc)
+                    second.rollback()
+
+        thread = threading.Thread(target=insert_second)
+        thread.start()
+        try:
+            _wait_until_blocked(engine, pid)
+        finally:
+            first.commit()
+            thread.join(timeout=60)
+        first.close()
+        second.close()
+
+        assert [getattr(e, "code", type(e).__name__) for e in errors] == [409]
+        with Session(engine) as check:
+            stored = check.scalars(select(Presentie.uren_aanwezig).where(Presentie.verwijzing_id == verwijzing_id))
+            assert list(stored) == [3]
+            assert kept_totals.differences(check) == []
