@@ -97,6 +97,30 @@ def scratch_database(tmp_path: Path, prefix: str) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / (prefix + '.db')}"
 
 
+@contextmanager
+def app_on_scratch_database(tmp_path: Path, prefix: str) -> Iterator[Flask]:
+    """The app on a scratch database with the schema built from the models, for tests whose writers need committed
+    data and connections of their own; the test run's engine is back afterwards."""
+    from portal import create_app
+    from portal.config import TestConfig
+    from portal.extensions import db as portal_db
+    from portal.models import Base
+
+    saved = (portal_db.engine, portal_db.session_factory)
+    with scratch_database(tmp_path, prefix) as url:
+        config = TestConfig()
+        config.DATABASE_URL = url
+        app = create_app(config)
+        engine = portal_db.engine
+        assert engine is not None
+        Base.metadata.create_all(engine)
+        try:
+            yield app
+        finally:
+            engine.dispose()
+            portal_db.engine, portal_db.session_factory = saved
+
+
 # --- a live server (issue 8: logs and concurrency through a real HTTP server) ------------------------------------
 
 @contextmanager

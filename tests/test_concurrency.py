@@ -23,15 +23,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import create_app
-from portal.config import TestConfig as _TestConfig
 from portal.extensions import db as portal_db
-from portal.models import Base, Presentie, User, UserSession
+from portal.models import Presentie, User, UserSession
 from portal.models.enums import Onderdeel, Rol
 from portal.models.traject import Activiteit, TrajectStart
 from portal.security import SESSION_KEY
 from tests import factories
-from tests.helpers import scratch_database, serving
+from tests.helpers import app_on_scratch_database, serving
 
 CLIENTS = 8
 REQUESTS_PER_CLIENT = 50
@@ -54,21 +52,10 @@ class Werkdag:
 
 @pytest.fixture
 def werkdag(tmp_path: Path) -> Iterator[Werkdag]:
-    saved = (portal_db.engine, portal_db.session_factory)
-    with scratch_database(tmp_path, "portal_werkdag") as url:
-        config = _TestConfig()
-        config.DATABASE_URL = url
-        app = create_app(config)
-        engine = portal_db.engine
-        assert engine is not None
-        Base.metadata.create_all(engine)
-        try:
-            day = _seed(app)
-            with serving(app) as port:
-                yield Werkdag(app, port, *day)
-        finally:
-            engine.dispose()
-            portal_db.engine, portal_db.session_factory = saved
+    with app_on_scratch_database(tmp_path, "portal_werkdag") as app:
+        day = _seed(app)
+        with serving(app) as port:
+            yield Werkdag(app, port, *day)
 
 
 def _seed(app: Flask) -> tuple[list[tuple[int, int]], list[int], list[int], list[int]]:

@@ -875,6 +875,12 @@ _OTHER_COLUMNS_WITH_DEFAULTS = [
 ]
 
 
+def _record(row: CleanPresentie, actor_id: int | None, now: Any) -> tuple[Any, ...]:
+    """A new row's values in the order of _INSERT_COLUMNS."""
+    return (row.verwijzing_id, row.datum, _CODES[row.activiteit], row.uren_aanwezig, row.uren_afwezig_geoorloofd,
+            row.uren_afwezig_ongeoorloofd, row.reden_afwezig, actor_id, now, now)
+
+
 @contextmanager
 def _copy_duplicate_is_concurrent() -> Iterator[None]:
     """A COPY refused by the unique key on (verwijzing, datum, activiteit): another request stored the same session
@@ -899,25 +905,21 @@ def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie], mea
     now = utcnow()
 
     def records() -> Iterator[tuple[Any, ...]]:
-        code = _CODES.__getitem__
-        return ((r.verwijzing_id, r.datum, code(r.activiteit), r.uren_aanwezig, r.uren_afwezig_geoorloofd,
-                 r.uren_afwezig_ongeoorloofd, r.reden_afwezig, actor_id, now, now) for r in rows)
+        return (_record(r, actor_id, now) for r in rows)
 
     connection = session.connection()
-    dialect = connection.dialect
     table = Presentie.__table__
     if _OTHER_COLUMNS_WITH_DEFAULTS:  # a column added later: let Core fill in its default
         session.execute(insert(table), [dict(zip(_INSERT_COLUMNS, record, strict=True)) for record in records()])
         meanwhile()
         return
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        dbapi_connection = connection.connection.driver_connection
-        statement = f"COPY {table.name} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"
-        with _copy_duplicate_is_concurrent(), dbapi_connection.cursor() as cursor, \
-                cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for record in records():
-                copy.write_row(record)
+    if _streams(session):  # the same COPY as a streamed batch, fed all at once
+        with _copy_duplicate_is_concurrent(), ExitStack() as stack:
+            stream = _NewRows(session, actor_id, stack)
+            for row in rows:
+                stream.write(row)
             meanwhile()
+            stream.close()
         return
     execute_many(connection, lambda: insert(table), table, _INSERT_COLUMNS, list(records()), key="presentie.insert")
     meanwhile()
@@ -948,9 +950,7 @@ class _NewRows:
             cursor = self.stack.enter_context(driver.cursor())  # type: ignore[union-attr]
             self.copy = self.stack.enter_context(cursor.copy(
                 f"COPY {_PRESENTIE.name} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"))
-        self.copy.write_row((row.verwijzing_id, row.datum, _CODES[row.activiteit], row.uren_aanwezig,
-                             row.uren_afwezig_geoorloofd, row.uren_afwezig_ongeoorloofd, row.reden_afwezig,
-                             self.actor_id, self.now, self.now))
+        self.copy.write_row(_record(row, self.actor_id, self.now))
         row.geschreven = True
 
     def close(self) -> None:

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from portal import create_app
-from portal.config import TestConfig as _TestConfig
 from portal.extensions import db as portal_db
-from portal.models import Base, SignaalStand, TrajectStart
-from portal.services import kept_signalen
+from portal.models import Presentie, SignaalStand, TrajectStart, User
+from portal.models.enums import Rol, VerwijzingStatus
+from portal.models.traject import Activiteit
+from portal.services import kept_signalen, kept_totals
+from portal.services.presentie import PresentieInput, register
 from tests import factories
-from tests.helpers import scratch_database
+from tests.helpers import app_on_scratch_database
 
 pytestmark = pytest.mark.postgres
 
@@ -33,19 +35,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[Flask]:
     """The app on its own throwaway database: the two writers need committed data and their own connections."""
-    saved = (portal_db.engine, portal_db.session_factory)
-    with scratch_database(tmp_path, "portal_kept_signalen") as url:
-        config = _TestConfig()
-        config.DATABASE_URL = url
-        app = create_app(config)
-        engine = portal_db.engine
-        assert engine is not None
-        Base.metadata.create_all(engine)
-        try:
-            yield app
-        finally:
-            engine.dispose()
-            portal_db.engine, portal_db.session_factory = saved
+    with app_on_scratch_database(tmp_path, "portal_kept_signalen") as app:
+        yield app
 
 
 def _one_case_with_two_unstarted_verwijzingen(session: Session) -> tuple[int, int, int]:
@@ -76,6 +67,56 @@ def _wait_until_blocked(engine, pid: int) -> None:
     raise AssertionError("the second writer never waited for the first")
 
 
+def _second_behind_first(
+    app: Flask, first: Session, second: Session, write_second: Callable[[], None],
+) -> list[BaseException]:
+    """Let the second writer write and commit in a thread until it waits for a lock the first one holds, then commit
+    the first; what the second one raised (it rolled back then)."""
+    engine = portal_db.engine
+    pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
+    errors: list[BaseException] = []
+
+    def run_second() -> None:
+        with app.app_context():
+            try:
+                write_second()
+                second.commit()
+            except BaseException as exc:  # reported by the caller's assertions
+                errors.append(exc)
+                second.rollback()
+
+    thread = threading.Thread(target=run_second)
+    thread.start()
+    try:
+        _wait_until_blocked(engine, pid)
+    finally:
+        first.commit()
+        thread.join(timeout=60)
+    first.close()
+    second.close()
+    return errors
+
+
+def _started_verwijzing(engine: Any, today: date) -> tuple[int, int]:
+    """(verwijzing id, medewerker id): a verwijzing started a month ago and an employee of its aanbieder."""
+    with Session(engine) as setup:
+        for factory_class in factories.ALL_FACTORIES:
+            factory_class._meta.sqlalchemy_session = setup
+        contract = factories.ContractFactory(gemeenten=[factories.GemeenteFactory()])
+        medewerker = factories.UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
+        verwijzing = factories.VerwijzingFactory(contract=contract, status=VerwijzingStatus.GESTART,
+                                                 beoogde_startdatum=today - timedelta(days=30))
+        setup.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=today - timedelta(days=30)))
+        setup.commit()
+        return verwijzing.id, medewerker.id
+
+
+def _taalles(verwijzing_id: int, dag: date, uren: str) -> list[PresentieInput]:
+    """One day's taalles of a verwijzing, as a form or the API sends it."""
+    return [PresentieInput(regel=1, verwijzing_id=verwijzing_id, datum=dag.isoformat(),
+                           activiteit=Activiteit.TAALLES_KNM.value, uren_aanwezig=uren)]
+
+
 def test_two_writers_of_one_case_both_commit_and_the_kept_row_has_both(live_app):
     with live_app.app_context():
         engine = portal_db.engine
@@ -94,25 +135,7 @@ def test_two_writers_of_one_case_both_commit_and_the_kept_row_has_both(live_app)
         second.add(TrajectStart(verwijzing_id=v2, gerealiseerde_startdatum=date.today() - timedelta(days=50),
                                 reden_latere_start="Wachtlijst"))
         second.flush()
-        pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
-        errors: list[BaseException] = []
-
-        def commit_second() -> None:
-            try:
-                second.commit()
-            except BaseException as exc:  # reported by the assertion below
-                errors.append(exc)
-                second.rollback()
-
-        thread = threading.Thread(target=commit_second)
-        thread.start()
-        try:
-            _wait_until_blocked(engine, pid)
-        finally:
-            first.commit()
-            thread.join(timeout=60)
-        first.close()
-        second.close()
+        errors = _second_behind_first(live_app, first, second, lambda: None)
 
         assert errors == []  # without a lock per case: duplicate key value violates "pk_signaal_stand"
         with Session(engine) as check:
@@ -128,57 +151,19 @@ def test_two_corrections_of_one_day_leave_the_kept_totals_equal_to_presentie(liv
     """The second of two concurrent corrections of the same stored day worked out its kept-total delta from the
     value it read before the first committed (a lost update: 2 -> 3 and 2 -> 4 kept as 5 hours). It may store
     its value over the first one's or be told someone else saved meanwhile; the kept totals stay right."""
-    from portal.models import Presentie, User
-    from portal.models.enums import Rol, VerwijzingStatus
-    from portal.models.traject import Activiteit
-    from portal.services import kept_totals
-    from portal.services.presentie import PresentieInput, register
-
     today = date.today()
     dag = today - timedelta(days=1)
-
-    def invoer(uren: str) -> list[PresentieInput]:
-        return [PresentieInput(regel=1, verwijzing_id=verwijzing_id, datum=dag.isoformat(),
-                               activiteit=Activiteit.TAALLES_KNM.value, uren_aanwezig=uren)]
-
     with live_app.app_context():
         engine = portal_db.engine
+        verwijzing_id, medewerker_id = _started_verwijzing(engine, today)
         with Session(engine) as setup:
-            for factory_class in factories.ALL_FACTORIES:
-                factory_class._meta.sqlalchemy_session = setup
-            contract = factories.ContractFactory(gemeenten=[factories.GemeenteFactory()])
-            medewerker = factories.UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
-            verwijzing = factories.VerwijzingFactory(contract=contract, status=VerwijzingStatus.GESTART,
-                                                     beoogde_startdatum=today - timedelta(days=30))
-            setup.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=today - timedelta(days=30)))
-            setup.flush()
-            verwijzing_id, medewerker_id = verwijzing.id, medewerker.id
-            register(setup, medewerker, invoer("2"), today)
+            register(setup, setup.get(User, medewerker_id), _taalles(verwijzing_id, dag, "2"), today)
             setup.commit()
 
         first, second = Session(engine), Session(engine)
-        register(first, first.get(User, medewerker_id), invoer("3"), today)  # corrected, not yet committed
-        pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
-        errors: list[BaseException] = []
-
-        def correct_second() -> None:
-            with live_app.app_context():
-                try:
-                    register(second, second.get(User, medewerker_id), invoer("4"), today)
-                    second.commit()
-                except BaseException as exc:  # reported by the assertions below
-                    errors.append(exc)
-                    second.rollback()
-
-        thread = threading.Thread(target=correct_second)
-        thread.start()
-        try:
-            _wait_until_blocked(engine, pid)
-        finally:
-            first.commit()
-            thread.join(timeout=60)
-        first.close()
-        second.close()
+        register(first, first.get(User, medewerker_id), _taalles(verwijzing_id, dag, "3"), today)  # not committed
+        errors = _second_behind_first(live_app, first, second, lambda: register(
+            second, second.get(User, medewerker_id), _taalles(verwijzing_id, dag, "4"), today))
 
         with Session(engine) as check:
             stored = check.scalar(select(Presentie.uren_aanwezig).where(Presentie.verwijzing_id == verwijzing_id))
@@ -192,56 +177,17 @@ def test_two_new_sessions_of_one_day_at_once_give_one_row_and_a_409_not_a_server
     """Both saves read that the day had no session yet; the second one's COPY then meets the first one's row at the
     unique key. The driver's own error (a COPY is not wrapped by SQLAlchemy) was a 500; it is the same 409 as a
     duplicate INSERT, nothing of the second save is stored, and the kept totals equal presentie."""
-    from portal.models import Presentie, User
-    from portal.models.enums import Rol, VerwijzingStatus
-    from portal.models.traject import Activiteit
-    from portal.services import kept_totals
-    from portal.services.presentie import PresentieInput, register
-
     today = date.today()
     dag = today - timedelta(days=1)
-
-    def invoer(uren: str) -> list[PresentieInput]:
-        return [PresentieInput(regel=1, verwijzing_id=verwijzing_id, datum=dag.isoformat(),
-                               activiteit=Activiteit.TAALLES_KNM.value, uren_aanwezig=uren)]
-
     with live_app.app_context():
         engine = portal_db.engine
-        with Session(engine) as setup:
-            for factory_class in factories.ALL_FACTORIES:
-                factory_class._meta.sqlalchemy_session = setup
-            contract = factories.ContractFactory(gemeenten=[factories.GemeenteFactory()])
-            medewerker = factories.UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
-            verwijzing = factories.VerwijzingFactory(contract=contract, status=VerwijzingStatus.GESTART,
-                                                     beoogde_startdatum=today - timedelta(days=30))
-            setup.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=today - timedelta(days=30)))
-            setup.flush()
-            verwijzing_id, medewerker_id = verwijzing.id, medewerker.id
-            setup.commit()
+        verwijzing_id, medewerker_id = _started_verwijzing(engine, today)
 
         first, second = Session(engine), Session(engine)
-        register(first, first.get(User, medewerker_id), invoer("3"), today, stream_new=stream_new)  # not committed
-        pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
-        errors: list[BaseException] = []
-
-        def insert_second() -> None:
-            with live_app.app_context():
-                try:
-                    register(second, second.get(User, medewerker_id), invoer("4"), today, stream_new=stream_new)
-                    second.commit()
-                except BaseException as exc:  # reported by the assertions below
-                    errors.append(exc)
-                    second.rollback()
-
-        thread = threading.Thread(target=insert_second)
-        thread.start()
-        try:
-            _wait_until_blocked(engine, pid)
-        finally:
-            first.commit()
-            thread.join(timeout=60)
-        first.close()
-        second.close()
+        register(first, first.get(User, medewerker_id), _taalles(verwijzing_id, dag, "3"), today,
+                 stream_new=stream_new)  # not committed
+        errors = _second_behind_first(live_app, first, second, lambda: register(
+            second, second.get(User, medewerker_id), _taalles(verwijzing_id, dag, "4"), today, stream_new=stream_new))
 
         assert [getattr(e, "code", type(e).__name__) for e in errors] == [409]
         with Session(engine) as check:

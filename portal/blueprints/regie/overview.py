@@ -17,9 +17,14 @@ def _naam(c: CaseCijfers) -> tuple[str, str, int]:
     return (c.achternaam.lower(), c.voornamen.lower(), c.id)
 
 
+def _signaalvolgorde(hoogste_ernst: int, aantal: int, c: CaseCijfers) -> tuple[Any, ...]:
+    """The signal order: most urgent first, then most signals, then by name (worked out or kept, the same)."""
+    return (-hoogste_ernst, -aantal, *_naam(c))
+
+
 SORTS: dict[str, Callable[[CaseCijfers], Any]] = {
     # "Signalen" ascending means most urgent first: that is what a klantregisseur opens the page for.
-    "signalen": lambda c: (-c.hoogste_ernst, -len(c.signalen), *_naam(c)),
+    "signalen": lambda c: _signaalvolgorde(c.hoogste_ernst, len(c.signalen), c),
     "naam": _naam,
     "gemeente": lambda c: (c.gemeente_naam.lower(), *_naam(c)),
     "leerroute": lambda c: (c.leerroute.value if c.leerroute else "~", *_naam(c)),
@@ -121,4 +126,5 @@ def signaal_order(
         cases = [c for c in cases if args.signaal in stand[c.id][2].split()]
     if args.sort.lstrip("-") != "signalen":
         return sort_cases(cases, args.sort)
-    return sorted(cases, key=lambda c: (-stand[c.id][0], -stand[c.id][1], *_naam(c)), reverse=args.sort.startswith("-"))
+    return sorted(cases, key=lambda c: _signaalvolgorde(stand[c.id][0], stand[c.id][1], c),
+                  reverse=args.sort.startswith("-"))

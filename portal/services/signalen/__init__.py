@@ -94,10 +94,16 @@ def caseload(
     """The cases in scope that match the filters, each with its figures and signals."""
     today = today or clock.today()
     tabel = tabel or load_drempels(session)
-    queries = _queries(user, today, filters)
+    return _met_signalen(session, _queries(user, today, filters), {}, tabel, today)
+
+
+def _met_signalen(
+    session: Session, queries: dict[str, Any], params: dict[str, Any], tabel: DrempelTabel, today: date,
+) -> list[CaseCijfers]:
+    """The cases of these caseload queries with their figures and signals."""
     # Thousands of small objects are made in one go; the cyclic GC would rescan them repeatedly for nothing.
     with gc_paused():
-        cases = fold_cases(session.connection(), queries)
+        cases = fold_cases(session.connection(), queries, params)
         for case_ in cases:
             case_.signalen = signalen_voor(case_, tabel, today)
     return cases
@@ -127,11 +133,7 @@ def signaalvolgorde_van(
     tabel = tabel or load_drempels(session)
     queries = statements.per_user("signalen.volgorde.ids", user, lambda: caseload_queries(user, today, Filters(
         inburgeraar_ids=bindparam("pagina_ids", expanding=True), verwijzing_statussen=SIGNALERENDE_STATUSSEN)), today)
-    with gc_paused():
-        cases = fold_cases(session.connection(), queries, {"pagina_ids": list(inburgeraar_ids)})
-        for case_ in cases:
-            case_.signalen = signalen_voor(case_, tabel, today)
-    return cases
+    return _met_signalen(session, queries, {"pagina_ids": list(inburgeraar_ids)}, tabel, today)
 
 
 def met_afgesloten_verwijzingen(
@@ -249,10 +251,7 @@ def met_cijfers(
     tabel = tabel or load_drempels(session)
     queries = statements.per_user("signalen.pagina", user, lambda: caseload_queries(
         user, today, Filters(inburgeraar_ids=bindparam("pagina_ids", expanding=True))), today)
-    with gc_paused():
-        volledig = {c.id: c for c in fold_cases(session.connection(), queries, {"pagina_ids": [c.id for c in cases]})}
-        for case_ in volledig.values():
-            case_.signalen = signalen_voor(case_, tabel, today)
+    volledig = {c.id: c for c in _met_signalen(session, queries, {"pagina_ids": [c.id for c in cases]}, tabel, today)}
     return [volledig[c.id] for c in cases if c.id in volledig]
 
 
