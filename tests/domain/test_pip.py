@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal.domain.kpi import KpiPip
-from portal.domain.pip import van_kracht
+from portal.domain.pip import ingetrokken_per, van_kracht
 from portal.models.enums import Leerroute
 
 V1 = KpiPip(1, 1, date(2025, 1, 10), Leerroute.B)
@@ -26,3 +26,12 @@ def test_a_withdrawn_version_leaves_no_pip_in_force():
     assert van_kracht([V1, V2]) is None  # as recorded now
     assert van_kracht([V1]) is V1
     assert van_kracht([]) is None
+
+
+def test_the_withdrawal_that_leaves_no_pip_in_force():
+    assert ingetrokken_per([V1, V2, V3], date(2025, 8, 1)) == date(2025, 8, 1)
+    assert ingetrokken_per([V1, V2], date(2025, 7, 31)) is None  # V2 still in force
+    assert ingetrokken_per([V1, V2, V3], date(2025, 10, 1)) is None  # V3 in force again
+    assert ingetrokken_per([V1, V2]) == date(2025, 8, 1)
+    assert ingetrokken_per([V1, V2], date(2025, 1, 9)) is None  # no PIP yet is not a withdrawal
+    assert ingetrokken_per([]) is None
