@@ -167,8 +167,9 @@ def vereist_niveau(
 ) -> dict[Examenonderdeel, Examenniveau]:
     """The level each exam part must be passed at: the PIP niveau, A2 for parts lowered by an approved
     afschalingsverzoek (DUO's PIP holds one niveau; the approved parts say which parts that change was for).
-    `goedgekeurd`: those approved parts, when the caller already has every afschalingsverzoek of the inburgeraar."""
-    pip = inburgeraar.huidige_pip
+    `goedgekeurd`: those approved parts, when the caller already has every afschalingsverzoek of the inburgeraar.
+    The PIP in force (portal.domain.pip.van_kracht, as the KPIs read it): a withdrawn PIP requires nothing."""
+    pip = inburgeraar.pip_van_kracht
     if pip is None or pip.leerroute is not Leerroute.B:
         return {}
     if goedgekeurd is None:
@@ -191,7 +192,10 @@ def examen_behaald(session: Session, inburgeraar: Inburgeraar) -> bool:
 
 
 def _update_b1_status(session: Session, actor: User, inburgeraar: Inburgeraar) -> None:
-    """All parts passed ends the B1-route verwijzingen; a correction that undoes that reopens them."""
+    """All parts passed ends the B1-route verwijzingen; a correction that undoes that reopens them. Without a
+    B1-route PIP in force (withdrawn, or another leerroute) there is no level to judge by: statuses stay."""
+    if not vereist_niveau(session, inburgeraar, set()):
+        return
     behaald = examen_behaald(session, inburgeraar)
     verwijzingen = session.scalars(select(Verwijzing).where(
         Verwijzing.inburgeraar_id == inburgeraar.id, Verwijzing.onderdeel == Onderdeel.B1_ROUTE))

@@ -34,6 +34,7 @@ from portal.services.resultaten import (
     vereist_niveau,
 )
 from tests.factories import PipFactory, TrajectStartFactory
+from tests.factories_chain import PipIntrekkingFactory
 from tests.registraties_case import START, TODAY
 
 EXAMENDATUM = TODAY - timedelta(days=5)
@@ -149,6 +150,25 @@ def test_only_the_b1_route_requires_exam_levels(db, app_ctx, case):
     db.flush()
     assert vereist_niveau(db, case.inburgeraar) == {}
     assert not examen_behaald(db, case.inburgeraar)  # nothing required is not the same as everything passed
+
+
+def test_a_withdrawn_pip_requires_no_level_and_ends_no_traject(db, app_ctx, case):
+    """The PIP in force (domain.pip.van_kracht), as the KPIs read it: after a withdrawal none is, so no part has a
+    required level and passing every part does not end the B1 traject; a new version is in force again."""
+    PipIntrekkingFactory(pip=case.pip, datum=EXAMENDATUM - timedelta(days=1))
+    db.flush()
+    db.refresh(case.inburgeraar)
+    assert vereist_niveau(db, case.inburgeraar) == {}
+    _all_parts(db, case.aanbieder_a, case.b1)
+    assert not examen_behaald(db, case.inburgeraar) and case.b1.status is VerwijzingStatus.GESTART
+
+    PipFactory(inburgeraar=case.inburgeraar, versie=2, dagtekening=EXAMENDATUM, niveau="B1",
+               reden_wijziging="Opnieuw vastgesteld")
+    db.flush()
+    db.refresh(case.inburgeraar)
+    assert vereist_niveau(db, case.inburgeraar)[Examenonderdeel.LE].value == "B1"
+    register_examenresultaat(db, case.aanbieder_a, case.b1, examen(onderdeel="KNM", niveau="A2"), today=TODAY)
+    assert examen_behaald(db, case.inburgeraar) and case.b1.status is VerwijzingStatus.AFGEROND
 
 
 def test_after_approved_afschaling_the_lowered_parts_count_at_a2(db, app_ctx, case):
