@@ -25,6 +25,7 @@ from portal.models import (
 )
 from portal.models.billing import Afwijsreden, DeclaratieStatus, Eenheid, RegelStatus, Trigger
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol
+from portal.models.resultaat import Examenniveau, Examenonderdeel
 from portal.services import ValidationError
 from portal.services.billing import declaraties as dcl
 from portal.services.billing.derive import derive
@@ -32,6 +33,7 @@ from portal.services.billing.rules import periode_uit_code
 from tests.factories import (
     AanbiederFactory,
     ContractFactory,
+    ExamenresultaatFactory,
     GemeenteFactory,
     InburgeraarFactory,
     PipFactory,
@@ -48,6 +50,7 @@ pytestmark = pytest.mark.usefixtures("app_ctx")
 OKT, NOV, DEC = periode_uit_code("2026-10"), periode_uit_code("2026-11"), periode_uit_code("2026-12")
 NA_NOV = date(2026, 12, 3)
 NA_DEC = date(2027, 1, 5)
+PIP_DAG = date(2026, 7, 1)  # the first PIP: before every prestatie below (prestaties are judged on their own day)
 
 
 @dataclass
@@ -69,7 +72,7 @@ def wereld(db) -> Wereld:
     TariefFactory(indicator=indicator, bedrag_cent=1250, geldig_vanaf=date(2026, 1, 1))
     InburgeraarFactory(gemeente=GemeenteFactory(naam="Enkhuizen"))  # someone else, in another gemeente, first
     persoon = InburgeraarFactory(gemeente=gemeente)
-    PipFactory(inburgeraar=persoon, leerroute=Leerroute.B, niveau=NiveauPip.B1)
+    PipFactory(inburgeraar=persoon, dagtekening=PIP_DAG, leerroute=Leerroute.B, niveau=NiveauPip.B1)
     verwijzing = VerwijzingFactory(inburgeraar=persoon, contract=contract, onderdeel=Onderdeel.B1_ROUTE,
                                    beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1),
                                    gecontracteerde_uren=Decimal("20"))
@@ -188,7 +191,7 @@ def test_checks_say_why_with_the_numbers(db, wereld):
 def test_attendance_under_the_condition_and_pip_mismatch_are_findings(db, wereld):
     sessie(db, wereld.verwijzing, date(2026, 11, 3), "3", afwezig="3")
     persoon = wereld.verwijzing.inburgeraar
-    PipFactory(inburgeraar=persoon, versie=2, leerroute=Leerroute.Z, niveau=None)
+    PipFactory(inburgeraar=persoon, versie=2, dagtekening=date(2026, 10, 1), leerroute=Leerroute.Z, niveau=None)
     db.refresh(persoon)
     derive(db, wereld.contract, NOV)
     teksten = {b["code"]: b["tekst"] for b in regels_van(db, declaratie_van(db, NOV))[0].bevindingen}
@@ -213,11 +216,101 @@ def test_a_prestatie_after_the_pip_was_withdrawn_is_a_finding_one_before_it_is_n
     assert tekst.endswith("was er geen PIP van kracht.")
 
     # A new PIP version after the withdrawal is in force again: no finding for a later prestatie.
-    PipFactory(inburgeraar=persoon, versie=2, leerroute=Leerroute.B, niveau=NiveauPip.B1)
+    PipFactory(inburgeraar=persoon, versie=2, dagtekening=date(2026, 11, 20), leerroute=Leerroute.B,
+               niveau=NiveauPip.B1)
     sessie(db, wereld.verwijzing, date(2026, 12, 1), "3")
     derive(db, wereld.contract, DEC)
     december = regels_van(db, declaratie_van(db, DEC))[0]
     assert not any(b["code"] == "pip" for b in december.bevindingen or [])
+
+
+def test_a_prestatie_is_judged_by_the_pip_in_force_on_its_own_day(db, wereld):
+    """portal.domain.pip.van_kracht on the prestatiedatum: a prestatie in the gap between a withdrawal and a new
+    version is a finding; one before a leerroute change is judged by the leerroute of its day, not the latest."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    persoon = wereld.verwijzing.inburgeraar
+    PipIntrekkingFactory(pip=persoon.huidige_pip, datum=date(2026, 10, 10))
+    PipFactory(inburgeraar=persoon, versie=2, dagtekening=date(2026, 11, 1), leerroute=Leerroute.Z, niveau=None)
+    sessie(db, wereld.verwijzing, date(2026, 9, 20), "3")  # v1 (B1-route) in force: fits
+    sessie(db, wereld.verwijzing, date(2026, 10, 20), "3")  # v1 withdrawn, v2 not yet: no PIP in force
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")  # v2 (Z-route): the B1-route does not fit
+    db.refresh(persoon)
+    pip_bevindingen = {}
+    for periode in (periode_uit_code("2026-09"), OKT, NOV):
+        derive(db, wereld.contract, periode)
+        regel = regels_van(db, declaratie_van(db, periode))[0]
+        pip_bevindingen[periode.code] = [b["tekst"] for b in regel.bevindingen or [] if b["code"] == "pip"]
+    assert pip_bevindingen["2026-09"] == []
+    assert pip_bevindingen["2026-10"] == ["Het PIP is ingetrokken per 10-10-2026: op de prestatiedatum 20-10-2026 "
+                                          "was er geen PIP van kracht."]
+    assert len(pip_bevindingen["2026-11"]) == 1
+    assert "past niet bij de leerroute in het PIP (Z-route)" in pip_bevindingen["2026-11"][0]
+
+
+def _examen_indicator(wereld, onderdeel=Examenonderdeel.SP):
+    indicator = PrestatieIndicatorFactory(contract=wereld.contract, code="EXAMEN", trigger=Trigger.EXAMEN_GESLAAGD,
+                                          activiteit=None, examenonderdeel=onderdeel)
+    TariefFactory(indicator=indicator, bedrag_cent=25000, eenheid=Eenheid.STUK, geldig_vanaf=date(2026, 1, 1))
+    return indicator
+
+
+def _examen_prestaties(db, indicator):
+    return [(p.prestatiedatum, p.aantal) for p in db.scalars(
+        select(Prestatie).where(Prestatie.indicator_id == indicator.id).order_by(Prestatie.id))]
+
+
+def test_an_exam_passed_while_the_pip_was_withdrawn_is_no_prestatie_until_a_new_pip(db, wereld):
+    """EXAMEN_GESLAAGD(onderdeel, niveau≥PIP) against the PIP in force (domain.pip.van_kracht), not the latest
+    version even when it was withdrawn: the prestatie waits for a new PIP and is dated on its dagtekening."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    indicator = _examen_indicator(wereld)
+    persoon = wereld.verwijzing.inburgeraar
+    PipIntrekkingFactory(pip=persoon.huidige_pip, datum=date(2026, 10, 10))
+    ExamenresultaatFactory(verwijzing=wereld.verwijzing, onderdeel=Examenonderdeel.SP, niveau=Examenniveau.B1,
+                           examendatum=date(2026, 10, 20))
+    db.flush()
+    derive(db, wereld.contract, OKT)
+    assert _examen_prestaties(db, indicator) == []
+
+    PipFactory(inburgeraar=persoon, versie=2, dagtekening=date(2026, 11, 5), leerroute=Leerroute.B,
+               niveau=NiveauPip.B1, reden_wijziging="Opnieuw vastgesteld")
+    db.flush()
+    derive(db, wereld.contract, NOV)
+    assert _examen_prestaties(db, indicator) == [(date(2026, 11, 5), Decimal(1))]
+    regel = regels_van(db, declaratie_van(db, NOV))[-1]
+    assert not any(b["code"] == "pip" for b in regel.bevindingen or [])
+
+
+def test_an_exam_passed_before_a_withdrawal_stays_a_prestatie(db, wereld):
+    from tests.factories_chain import PipIntrekkingFactory
+
+    indicator = _examen_indicator(wereld)
+    ExamenresultaatFactory(verwijzing=wereld.verwijzing, onderdeel=Examenonderdeel.SP, niveau=Examenniveau.B1,
+                           examendatum=date(2026, 10, 20))
+    db.flush()
+    derive(db, wereld.contract, OKT)
+    assert _examen_prestaties(db, indicator) == [(date(2026, 10, 20), Decimal(1))]
+    PipIntrekkingFactory(pip=wereld.verwijzing.inburgeraar.huidige_pip, datum=date(2026, 11, 2))
+    db.flush()
+    derive(db, wereld.contract, NOV)
+    assert _examen_prestaties(db, indicator) == [(date(2026, 10, 20), Decimal(1))]  # not taken back
+
+
+def test_an_a2_exam_before_the_afschaling_counts_from_the_a2_pip(db, wereld):
+    """Passed at A2 while the PIP asked B1: a prestatie once a PIP at A2 is in force, dated on its dagtekening."""
+    indicator = _examen_indicator(wereld)
+    persoon = wereld.verwijzing.inburgeraar
+    ExamenresultaatFactory(verwijzing=wereld.verwijzing, onderdeel=Examenonderdeel.SP, niveau=Examenniveau.A2,
+                           examendatum=date(2026, 10, 20))
+    PipFactory(inburgeraar=persoon, versie=2, dagtekening=date(2026, 11, 5), leerroute=Leerroute.B,
+               niveau=NiveauPip.A2, reden_wijziging="Afschaling")
+    db.flush()
+    derive(db, wereld.contract, OKT)
+    assert _examen_prestaties(db, indicator) == []
+    derive(db, wereld.contract, NOV)
+    assert _examen_prestaties(db, indicator) == [(date(2026, 11, 5), Decimal(1))]
 
 
 def test_outside_the_verwijzing_and_duplicate_are_findings(db, wereld):
@@ -290,7 +383,7 @@ def test_approve_all_clean_leaves_regels_with_findings(db, wereld):
                                inburgeraar=InburgeraarFactory(gemeente=wereld.contract.gemeenten[0]),
                                beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1),
                                gecontracteerde_uren=Decimal("5"))
-    PipFactory(inburgeraar=andere.inburgeraar)
+    PipFactory(inburgeraar=andere.inburgeraar, dagtekening=PIP_DAG)
     sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
     sessie(db, andere, date(2026, 11, 3), "6")  # beyond its 5 gecontracteerde uren
     derive(db, wereld.contract, NOV)

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from portal.models import DeclaratieRegel, Prestatie
-from portal.models.enums import Onderdeel
+from portal.models.enums import Leerroute, Onderdeel
 from portal.services.billing import bulk, checks
 from portal.services.billing.derive import derive
 from portal.services.billing.rules import bedrag_cent
 from tests.factories import InburgeraarFactory, PipFactory, VerwijzingFactory
-from tests.services.test_billing import NOV, sessie, wereld  # noqa: F401 - the fixture
+from tests.services.test_billing import NOV, PIP_DAG, sessie, wereld  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -27,7 +27,7 @@ def test_a_run_in_many_insert_statements_and_with_contract_wide_checks_bills_eve
     verwijzingen = [wereld.verwijzing]
     for _ in range(5):
         persoon = InburgeraarFactory(gemeente=wereld.verwijzing.inburgeraar.gemeente)
-        PipFactory(inburgeraar=persoon, leerroute=wereld.verwijzing.inburgeraar.huidige_pip.leerroute)
+        PipFactory(inburgeraar=persoon, dagtekening=PIP_DAG, leerroute=Leerroute.B)
         verwijzingen.append(VerwijzingFactory(
             inburgeraar=persoon, contract=wereld.contract, onderdeel=Onderdeel.B1_ROUTE,
             beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1), gecontracteerde_uren=600))

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.domain import pip as pip_regels
 from portal.domain import termijnen
 from portal.formatting import datum, procent
 from portal.formatting import uren as fmt_uren
@@ -78,11 +79,14 @@ def bevindingen_voor(session: Session, prestatie: Any, indicator: PrestatieIndic
 _IN_LIMIT = 5000
 
 
-class _Persoon(NamedTuple):
-    """What Inburgeraar.huidige_pip reads."""
+class _PipVersie(NamedTuple):
+    """One PIP version as portal.domain.pip reads it."""
 
-    doelgroep: Any
-    pips: list[Any]
+    versie: int
+    dagtekening: date
+    leerroute: Any
+    niveau: Any
+    ingetrokken_op: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +113,9 @@ class _Context:
         self.trajecten: dict[int, _Traject] = {}
         self.cumulatief: dict[tuple[int, int], Decimal] = {}
         self.dubbel: set[tuple[int, int, str]] = set()
-        self.pip_fout: dict[tuple[int, Any], str | None] = {}
-        self.ingetrokken: dict[int, date] = {}  # inburgeraar -> the date the PIP in force was withdrawn
+        self.pips: dict[int, list[_PipVersie]] = defaultdict(list)
+        self.doelgroepen: dict[int, Any] = {}
+        self.pip_fout: dict[tuple[Any, Any, Any], str | None] = {}  # (doelgroep, leerroute, onderdeel) -> fout
 
     @classmethod
     def load(cls, session: Session, contract: Contract, prestaties: Sequence[Any], per_uur: set[int]) -> _Context:
@@ -167,35 +172,38 @@ class _Context:
         return ctx
 
     def _load_pip_fit(self, session: Session, personen: Any) -> None:
-        """Whether each onderdeel fits the PIP in force, by the one rule (cases.onderdeel_fout), evaluated once per
-        doelgroep, leerroute and onderdeel: the rule reads nothing else."""
-        pips: dict[int, list[Any]] = defaultdict(list)
+        """Every PIP version of these inburgeraars with the date a withdrawal took effect, and their doelgroep: a
+        prestatie is judged by the PIP in force on its prestatiedatum (portal.domain.pip.van_kracht, the rule the
+        model, the KPIs and derive._examen share)."""
         for row in rijen(session,
-            select(Pip.inburgeraar_id, Pip.versie, Pip.leerroute, Pip.niveau)
-            .where(Pip.inburgeraar_id.in_(personen)).order_by(Pip.inburgeraar_id, Pip.versie)
+            select(Pip.inburgeraar_id, Pip.versie, Pip.dagtekening, Pip.leerroute, Pip.niveau, PipIntrekking.datum)
+            .outerjoin(PipIntrekking, PipIntrekking.pip_id == Pip.id).where(Pip.inburgeraar_id.in_(personen))
         ):
-            pips[row.inburgeraar_id].append(row)
-        # Only a withdrawal of the latest version counts: a newer version recorded after it is in force again.
-        for iid, versie, ingetrokken in rijen(session,
-            select(Pip.inburgeraar_id, Pip.versie, PipIntrekking.datum)
-            .join(PipIntrekking, PipIntrekking.pip_id == Pip.id).where(Pip.inburgeraar_id.in_(personen))
-        ):
-            if versie == pips[iid][-1].versie:
-                self.ingetrokken[iid] = ingetrokken
-        onderdelen = {t.onderdeel for t in self.trajecten.values()}
-        memo: dict[tuple[Any, Any, Any], str | None] = {}
-        huidige_pip = Inburgeraar.huidige_pip.fget  # the model's own rule: the highest versie
-        for iid, doelgroep in rijen(session,
-                select(Inburgeraar.id, Inburgeraar.doelgroep).where(Inburgeraar.id.in_(personen))):
-            persoon = _Persoon(doelgroep, pips.get(iid, []))
-            pip = huidige_pip(persoon)
-            leerroute = pip.leerroute if pip else None
-            for onderdeel in onderdelen:
-                key = (doelgroep, leerroute, onderdeel)
-                if key not in memo:
-                    memo[key] = onderdeel_fout(SimpleNamespace(doelgroep=doelgroep, huidige_pip=pip),
-                                               onderdeel)  # type: ignore[arg-type]
-                self.pip_fout[(iid, onderdeel)] = memo[key]
+            self.pips[row[0]].append(_PipVersie(*row[1:]))
+        self.doelgroepen.update(rijen(session, select(Inburgeraar.id, Inburgeraar.doelgroep)
+                                      .where(Inburgeraar.id.in_(personen))))
+
+    def _pip_bevinding(self, inburgeraar_id: int, onderdeel: Any, dag: date) -> str | None:
+        """Why the prestatie's onderdeel does not fit the PIP in force on its day (the one rule for the fit:
+        cases.onderdeel_fout, evaluated once per doelgroep, leerroute and onderdeel), or that none was in force
+        because it was withdrawn (spec billing-and-kpis A2: "onderdeel past niet bij PIP")."""
+        versies = self.pips.get(inburgeraar_id, ())
+        ingetrokken = pip_regels.ingetrokken_per(versies, dag)
+        if ingetrokken is not None:
+            return (f"Het PIP is ingetrokken per {datum(ingetrokken)}: op de prestatiedatum {datum(dag)} was er geen "
+                    "PIP van kracht.")
+        pip = pip_regels.van_kracht(versies, dag)
+        doelgroep = self.doelgroepen.get(inburgeraar_id)
+        key = (doelgroep, pip.leerroute if pip else None, onderdeel)
+        if key not in self.pip_fout:
+            self.pip_fout[key] = onderdeel_fout(SimpleNamespace(doelgroep=doelgroep, pip_van_kracht=pip),
+                                                onderdeel)  # type: ignore[arg-type]
+        fout = self.pip_fout[key]
+        if fout and pip is None and versies:
+            eerste = min(v.dagtekening for v in versies)
+            return (f"Op de prestatiedatum {datum(dag)} was er nog geen PIP (het eerste is gedagtekend "
+                    f"{datum(eerste)}): {onderdeel.label} volgt uit de leerroute in het PIP.")
+        return fout
 
     def bevindingen(self, prestatie: Any, indicator: PrestatieIndicator,
                     eenheid: Eenheid) -> list[dict[str, str]]:
@@ -232,13 +240,9 @@ class _Context:
             found.append(_f(DUBBEL, f"Dezelfde prestatie ({ind.trigger.label.lower()}, "
                                     f"{periode_tekst(prestatie.periode)}) staat ook op een andere verwijzing van "
                                     "deze inburgeraar."))
-        fout = self.pip_fout.get((prestatie.inburgeraar_id, ind.onderdeel))
+        fout = self._pip_bevinding(prestatie.inburgeraar_id, ind.onderdeel, dag)
         if fout:
             found.append(_f(PIP, fout))
-        ingetrokken = self.ingetrokken.get(prestatie.inburgeraar_id)
-        if ingetrokken is not None and dag >= ingetrokken:
-            found.append(_f(PIP, f"Het PIP is ingetrokken per {datum(ingetrokken)}: op de prestatiedatum "
-                                 f"{datum(dag)} was er geen PIP van kracht."))
         return found
 
     def _indicator(self, indicator: PrestatieIndicator) -> _Indicator:

@@ -25,11 +25,14 @@ from sqlalchemy.orm import Session, selectinload
 from portal import audit
 from portal.audit import AuditActie
 from portal.domain import afronding, termijnen
+from portal.domain import pip as pip_regels
 from portal.models import (
     BillingRun,
     Contract,
     Declaratie,
     DeclaratieRegel,
+    Inburgeraar,
+    Pip,
     Presentie,
     Prestatie,
     PrestatieIndicator,
@@ -58,6 +61,7 @@ from portal.services.billing.rules import (
     bedrag_cent,
     betalende_gemeente,
     betalende_gemeente_expr,
+    niveau_voldoet,
     periode_uit_code,
     periode_van,
 )
@@ -401,10 +405,13 @@ def _mijlpaal(session: Session, scoped: Any, indicator: PrestatieIndicator, eind
 
 
 def _examen(session: Session, scoped: Any, indicator: PrestatieIndicator, einde: date) -> list[Gemeten]:
-    """The first exam of the indicator's part passed at or above the PIP niveau (the PIP in force)."""
-    from portal.models import Inburgeraar
-    from portal.services.billing.rules import niveau_voldoet
+    """The day the indicator's exam part was first passed at or above the niveau of the PIP in force
+    (portal.domain.pip.van_kracht; spec billing-and-kpis A2: EXAMEN_GESLAAGD(onderdeel, niveau≥PIP)).
 
+    A prestatie is judged by the PIP of its prestatiedatum, as checks.py judges it: normally the examendatum; when
+    no PIP asked that level then (withdrawn, or still B1 before an afschaling to A2), the dagtekening of the first
+    later version that does, up to the end of the period. An exam passed while no PIP was in force is no prestatie
+    until a new PIP is; a withdrawal after the prestatiedatum leaves it one, so a later run never takes it back."""
     rows = session.execute(
         select(Verwijzing.id, Verwijzing.inburgeraar_id, Examenresultaat.niveau, Examenresultaat.examendatum)
         .join(Examenresultaat, Examenresultaat.inburgeraar_id == Verwijzing.inburgeraar_id)
@@ -413,13 +420,23 @@ def _examen(session: Session, scoped: Any, indicator: PrestatieIndicator, einde:
         .order_by(Examenresultaat.examendatum)
     ).all()
     personen = {p.id: p for p in session.scalars(
-        select(Inburgeraar).where(Inburgeraar.id.in_({r[1] for r in rows})).options(selectinload(Inburgeraar.pips)))}
+        select(Inburgeraar).where(Inburgeraar.id.in_({r[1] for r in rows}))
+        .options(selectinload(Inburgeraar.pips).selectinload(Pip.intrekking)))}
     first: dict[int, Gemeten] = {}
-    for verwijzing_id, inburgeraar_id, niveau, datum in rows:
-        pip = personen[inburgeraar_id].huidige_pip
-        if verwijzing_id not in first and niveau_voldoet(niveau, pip.niveau if pip else None):
-            first[verwijzing_id] = Gemeten(verwijzing_id, inburgeraar_id, EENMALIG, datum, Decimal(1))
+    for verwijzing_id, inburgeraar_id, niveau, examendatum in rows:
+        dag = _examen_voldoet_op(personen[inburgeraar_id].pips, niveau, examendatum, einde)
+        if dag is not None and (verwijzing_id not in first or dag < first[verwijzing_id].prestatiedatum):
+            first[verwijzing_id] = Gemeten(verwijzing_id, inburgeraar_id, EENMALIG, dag, Decimal(1))
     return list(first.values())
+
+
+def _examen_voldoet_op(pips: Any, niveau: Any, examendatum: date, einde: date) -> date | None:
+    """The first day from the examendatum up to `einde` on which the PIP in force asks no more than `niveau`."""
+    for dag in [examendatum, *sorted(p.dagtekening for p in pips if examendatum < p.dagtekening <= einde)]:
+        pip = pip_regels.van_kracht(pips, dag)
+        if pip is not None and niveau_voldoet(niveau, pip.niveau):
+            return dag
+    return None
 
 
 def _uitval(session: Session, scoped: Any, einde: date) -> list[Gemeten]:
