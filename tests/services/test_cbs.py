@@ -81,6 +81,38 @@ def test_rows_columns_and_no_health_data(db, hoorn_dalfsen):
     assert levering.sha256 == hashlib.sha256(inhoud).hexdigest() and levering.gemaakt_door_id == beheerder.id
 
 
+def test_the_leerroute_is_that_of_the_pip_in_force_at_the_end_of_the_period(db, hoorn_dalfsen):
+    """portal.domain.pip.van_kracht on the last day: a withdrawn PIP leaves the leerroute empty and says when it
+    was withdrawn; the history (first PIP, changes) still counts it; a new version is in force again."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    hoorn, _, beheerder = hoorn_dalfsen
+    person = InburgeraarFactory(gemeente=hoorn)
+    IntakeGegevensFactory(inburgeraar=person, analfabeet=False)
+    v1 = PipFactory(inburgeraar=person, versie=1, dagtekening=date(2026, 3, 1), leerroute=Leerroute.B,
+                    niveau=NiveauPip.B1, indicator_alfabetisering=IndicatorAlfabetisering.AA)
+    PipIntrekkingFactory(pip=v1, datum=date(2026, 8, 10))
+    db.flush()
+
+    def rij(van, tot):
+        inhoud = cbs.lever(db, beheerder, hoorn, cbs.PeriodeInput(van=van, tot=tot), today=TODAY)[1]
+        return next(csv.DictReader(io.StringIO(inhoud.decode("utf-8")), delimiter=";"))
+
+    q3 = rij("01-07-2026", "30-09-2026")
+    assert (q3["leerroute"], q3["datum_pip_ingetrokken"], q3["datum_pip_vastgesteld"]) == ("", "2026-08-10",
+                                                                                             "2026-03-01")
+    assert q3["analfabetisme"] == "NVT"  # the intake's, not the withdrawn PIP's
+    voor = rij("01-07-2026", "09-08-2026")  # the withdrawal took effect after this period
+    assert (voor["leerroute"], voor["datum_pip_ingetrokken"], voor["analfabetisme"]) == ("B", "", "AA")
+
+    PipFactory(inburgeraar=person, versie=2, dagtekening=date(2026, 9, 1), leerroute=Leerroute.Z, niveau=None,
+               reden_wijziging="Opnieuw vastgesteld")
+    db.flush()
+    db.refresh(person)
+    q3 = rij("01-07-2026", "30-09-2026")
+    assert (q3["leerroute"], q3["datum_pip_ingetrokken"], q3["aantal_pip_wijzigingen"]) == ("Z", "", "1")
+
+
 def test_residence_on_the_dates_decides_the_gemeente(db, hoorn_dalfsen):
     hoorn, dalfsen, beheerder = hoorn_dalfsen
     person = InburgeraarFactory(gemeente=hoorn)

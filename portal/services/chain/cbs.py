@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit, clock
 from portal.audit import AuditActie
+from portal.domain import pip as pip_regels
 from portal.models import Gemeente, Inburgeraar, IntakeGegevens, TrajectStart, User, Verhuizing, Verwijzing
 from portal.models.cbs import CbsLevering
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
@@ -76,16 +77,21 @@ def rij(session: Session, gemeente: Gemeente, person: Inburgeraar, van: date, to
         r.opleidingsniveau = intake.opleidingsniveau or ""
     pips = [p for p in person.pips if p.dagtekening <= tot]
     if pips:
+        # The history counts every version set by the end of the period, withdrawn or not ("PIP: vaststelling en
+        # wijzigingen", spec chain-duo-cbs C); the leerroute is that of the PIP in force on the last day
+        # (portal.domain.pip.van_kracht, as the KPIs read it): none after a withdrawal, which has its own column.
+        van_kracht = pip_regels.van_kracht(pips, tot)
         r.pip_vastgesteld = pips[0].dagtekening
         r.pip_wijzigingen = len(pips) - 1
         r.pip_laatste_wijziging = pips[-1].dagtekening if len(pips) > 1 else None
-        r.leerroute = pips[-1].leerroute.value
+        r.pip_ingetrokken = pip_regels.ingetrokken_per(pips, tot)
+        r.leerroute = van_kracht.leerroute.value if van_kracht else ""
         r.leerroute_wisselingen = sum(1 for a, b in itertools.pairwise(pips) if a.leerroute != b.leerroute)
         r.afschaling_a2 = next((b.dagtekening for a, b in itertools.pairwise(pips)
                                 if b.leerroute is Leerroute.B and b.niveau is NiveauPip.A2
                                 and a.niveau is NiveauPip.B1), None)
-        if pips[-1].indicator_alfabetisering is not None:
-            r.analfabetisme = pips[-1].indicator_alfabetisering.value
+        if van_kracht is not None and van_kracht.indicator_alfabetisering is not None:
+            r.analfabetisme = van_kracht.indicator_alfabetisering.value
     if not r.analfabetisme and intake is not None and intake.analfabeet is not None:
         r.analfabetisme = "A" if intake.analfabeet else "NVT"
     rows = session.execute(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-LAYOUT_VERSIE = "portal-2026.12"
+LAYOUT_VERSIE = "portal-2026.12b"  # b: datum_pip_ingetrokken
 SCHEIDINGSTEKEN = ";"
 
 
@@ -36,6 +36,7 @@ class CbsRij:
     pip_vastgesteld: date | None = None
     pip_wijzigingen: int = 0
     pip_laatste_wijziging: date | None = None
+    pip_ingetrokken: date | None = None
     leerroute: str = ""
     leerroute_wisselingen: int = 0
     afschaling_a2: date | None = None
@@ -82,7 +83,10 @@ KOLOMMEN: tuple[Kolom, ...] = (
           lambda r: str(r.pip_wijzigingen)),
     Kolom("datum_laatste_pip_wijziging", "Dagtekening van de laatste PIP-wijziging",
           lambda r: _datum(r.pip_laatste_wijziging)),
-    Kolom("leerroute", "Leerroute aan het einde van de periode: B, O of Z (DUO-codes)", lambda r: r.leerroute),
+    Kolom("datum_pip_ingetrokken", "Ingangsdatum van de intrekking als er aan het einde van de periode geen PIP van "
+          "kracht is omdat het is ingetrokken", lambda r: _datum(r.pip_ingetrokken)),
+    Kolom("leerroute", "Leerroute van het PIP dat aan het einde van de periode van kracht is: B, O of Z "
+          "(DUO-codes); leeg als er geen PIP van kracht is", lambda r: r.leerroute),
     Kolom("aantal_leerroutewisselingen", "Aantal keren dat de leerroute in het PIP wisselde",
           lambda r: str(r.leerroute_wisselingen)),
     Kolom("datum_afschaling_a2", "Dagtekening van het PIP dat de B1-route naar A2 afschaalde",
