@@ -133,6 +133,22 @@ def test_inburgeringsaanbod_with_duos_exclusive_end_date(db, world):
     assert [(b.methode, b.body) for b in withdrawn] == [("DELETE", None)]
 
 
+def test_no_inburgeringsaanbod_from_a_withdrawn_pip(db, world):
+    """The aanbod's indicatorAlfabetiseringsonderwijs comes from the PIP in force (domain.pip.van_kracht): after a
+    withdrawal the aanbod waits for a new PIP, saying so."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    person, verwijzing, hoorn = world["person"], world["verwijzing"], world["hoorn"]
+    PipIntrekkingFactory(pip=person.huidige_pip, datum=TODAY - timedelta(days=20))
+    db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=TODAY - timedelta(days=10)))
+    db.flush()
+    db.refresh(person)
+    result = duo.bijwerken(db, hoorn)
+    assert [b.soort for b in result.nieuw if b.soort is BerichtSoort.INBURGERINGSAANBOD] == []
+    ingetrokken = (TODAY - timedelta(days=20)).strftime("%d-%m-%Y")
+    assert any(f"is ingetrokken per {ingetrokken}: het inburgeringsaanbod" in m for m in result.onvolledig)
+
+
 def test_what_cannot_be_made_yet_is_named(db, world):
     hoorn, verwijzing = world["hoorn"], world["verwijzing"]
     verwijzing.aanbieder.instellingsnummer = None

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from portal import audit, clock
 from portal.audit import AuditActie
 from portal.domain import duo_uren
+from portal.domain import pip as pip_regels
 from portal.domain.duo_uren import DuoUrenSoort
 from portal.models import Gemeente, Inburgeraar, TrajectStart, User, Verhuizing, Verwijzing
 from portal.models.base import utcnow
@@ -73,8 +74,9 @@ def einddatum_exclusief(inclusief: date) -> date:
 # --- the values DUO should hold ------------------------------------------------------------------
 
 def pip_body(inburgeraar: Inburgeraar) -> dict[str, Any] | None:
-    """DUO's PIP from the version in force (DUO keeps only the current PIP; versions stay in the portal)."""
-    pip = inburgeraar.huidige_pip
+    """DUO's PIP from the version in force (DUO keeps only the current PIP; versions stay in the portal); none
+    after a withdrawal (portal.domain.pip.van_kracht), when DUO gets a DELETE instead."""
+    pip = inburgeraar.pip_van_kracht
     if pip is None:
         return None
     body: dict[str, Any] = {"dagtekeningPip": pip.dagtekening.isoformat(), "leerroute": pip.leerroute.value}
@@ -109,13 +111,19 @@ def _aanbod(session: Session, inburgeraar: Inburgeraar, result: Bijgewerkt) -> l
                                      f"inburgeringsaanbod van verwijzing {verwijzing.kenmerk} wacht daarop.")
             continue
         latest[nummer] = (verwijzing, start)
-    pip = inburgeraar.huidige_pip
+    pip = inburgeraar.pip_van_kracht  # the indicator of a withdrawn PIP is not DUO's any more (it got a DELETE)
+    ingetrokken = pip_regels.ingetrokken_per(inburgeraar.pips)
     found = []
     for nummer, (verwijzing, start) in latest.items():
         pad = f"/personen/{inburgeraar.bsn}/Inburgeringsaanbod/{nummer}"
         sleutel = f"aanbod:{inburgeraar.id}:{nummer}"
         if verwijzing.status is VerwijzingStatus.INGETROKKEN:
             found.append(Gewenst(BerichtSoort.INBURGERINGSAANBOD, sleutel, "DELETE", pad, None, inburgeraar.id))
+            continue
+        if ingetrokken is not None:
+            result.onvolledig.append(f"Het PIP van inburgeraar {inburgeraar.id} is ingetrokken per "
+                                     f"{ingetrokken:%d-%m-%Y}: het inburgeringsaanbod bij {verwijzing.aanbieder.naam} "
+                                     "wacht op een nieuw PIP.")
             continue
         if pip is None or pip.indicator_alfabetisering is None:
             result.onvolledig.append(f"Het PIP van inburgeraar {inburgeraar.id} zegt niet of er alfabetiserings"
@@ -215,9 +223,8 @@ def gewenst(session: Session, inburgeraar: Inburgeraar, gemeente_id: int, result
     found = _uren(inburgeraar, per_activiteit)
     if inburgeraar.gemeente_id != gemeente_id:
         return found  # a former gemeente still answers for its own hours, nothing else
-    huidige = inburgeraar.huidige_pip
     pip_pad = f"/personen/{inburgeraar.bsn}/PIP"
-    if huidige is not None and huidige.intrekking is not None:  # withdrawn: DUO removes the current PIP
+    if pip_regels.ingetrokken_per(inburgeraar.pips) is not None:  # no PIP in force: DUO removes the current PIP
         found.append(Gewenst(BerichtSoort.PIP, f"pip:{inburgeraar.id}", "DELETE", pip_pad, None, inburgeraar.id))
     elif (pip := pip_body(inburgeraar)) is not None:
         found.append(Gewenst(BerichtSoort.PIP, f"pip:{inburgeraar.id}", "POST", pip_pad, pip, inburgeraar.id))
