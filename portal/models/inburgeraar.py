@@ -46,7 +46,8 @@ class Inburgeraar(TimestampMixin, Base):
 
     @property
     def huidige_pip(self) -> Pip | None:
-        """The PIP version in force: the highest version number."""
+        """The latest version, withdrawn or not: what a new version follows and a withdrawal applies to. Which PIP
+        is in force (a withdrawn one is none) is pip_van_kracht; read that for anything the PIP decides."""
         return self.pips[-1] if self.pips else None
 
     @property

@@ -275,11 +275,12 @@ def _optional_yes_no(raw: Raw) -> bool | None:
 # --- verwijzing ---------------------------------------------------------------------------------
 
 def onderdeel_fout(inburgeraar: Inburgeraar, onderdeel: Onderdeel) -> str | None:
-    """Why this onderdeel does not fit the inburgeraar's doelgroep and current PIP, or None when it fits."""
+    """Why this onderdeel does not fit the inburgeraar's doelgroep and the PIP in force, or None when it fits; a
+    withdrawn PIP is none (Inburgeraar.pip_van_kracht), so its leerroute no longer decides."""
     if onderdeel in ALLEEN_ASIELSTATUSHOUDERS and inburgeraar.doelgroep is not Doelgroep.ASIELSTATUSHOUDER:
         return (f"{onderdeel.label} koopt de gemeente alleen in voor asielstatushouders; deze inburgeraar is "
                 f"{inburgeraar.doelgroep.label.lower()}.")
-    pip = inburgeraar.huidige_pip
+    pip = inburgeraar.pip_van_kracht
     if pip is None:
         if onderdeel in VOOR_PIP_TOEGESTAAN:
             return None

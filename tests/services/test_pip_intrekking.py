@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.formatting import datum_lang
 from portal.models import AuditEvent, BerichtSoort, BerichtStatus, DuoBericht, PipIntrekking
-from portal.models.enums import IndicatorAlfabetisering, Leerroute, NiveauPip, Rol
+from portal.models.enums import IndicatorAlfabetisering, Leerroute, NiveauPip, Onderdeel, Rol
 from portal.services import NotAllowed, ValidationError, cases, dossier
 from portal.services.chain import duo, pip_intrekking
 from portal.services.chain.pip_intrekking import IntrekkingInput
@@ -168,3 +168,17 @@ def test_after_a_withdrawal_the_case_page_offers_a_new_pip_and_says_when_it_was_
     formulier = client.get(f"/inburgeraars/{person.id}/pip/nieuw").get_data(as_text=True)
     assert "PIP vastleggen:" in formulier and "PIP wijzigen" not in formulier
     assert f"is ingetrokken op {datum_lang(TODAY)}" in formulier and "wordt versie 2" in formulier
+
+
+def test_after_a_withdrawal_no_onderdeel_follows_from_the_withdrawn_leerroute(db, world):
+    """cases.onderdeel_fout reads the PIP in force (Inburgeraar.pip_van_kracht): the withdrawn B1-route no longer
+    makes a B1-route verwijzing fit; what needs no PIP still does."""
+    _, regisseur, person = world
+    assert cases.onderdeel_fout(person, Onderdeel.B1_ROUTE) is None
+    pip_intrekking.intrekken(db, regisseur, person, IntrekkingInput(datum=_datum(TODAY), reden="Vergissing"),
+                             today=TODAY)
+    db.refresh(person)
+    assert cases.onderdeel_fout(person, Onderdeel.B1_ROUTE).startswith("Stel eerst het PIP vast")
+    assert Onderdeel.B1_ROUTE not in cases.passende_onderdelen(person)
+    assert set(cases.passende_onderdelen(person)) <= cases.VOOR_PIP_TOEGESTAAN
+    assert Onderdeel.PVT in cases.passende_onderdelen(person)
