@@ -208,9 +208,11 @@ def read(
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)
     if tijdlijn_pagina == 1:
         # Every event, the chart's weeks and whether there is older presence (a link to page 2), in one statement.
-        gebeurtenissen, recent, ouder = tijdlijn.eerste_pagina(session, user, inburgeraar, verwijzingen, registraties,
-                                                               today, min(grafiek_vanaf, vanaf))
+        # And the kept totals for the hours section.
+        gebeurtenissen, recent, ouder, kept = tijdlijn.eerste_pagina(session, user, inburgeraar, verwijzingen,
+                                                                     registraties, today, min(grafiek_vanaf, vanaf))
     else:
+        kept = None
         recent = tijdlijn.presentie_per_week(session, user, ids, vanaf=grafiek_vanaf)
         kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
         per_week, ouder = tijdlijn.presentie_en_ouder(session, user, ids, vanaf=vanaf, tot=tot, voor=vanaf)
@@ -223,7 +225,8 @@ def read(
     # The attendance window's hours are the signals' per verwijzing (same window, same scope): not summed again.
     venster = (sum((v.uren_aanwezig_4w for v in case_.verwijzingen), Decimal(0)),
                sum((v.uren_geoorloofd_4w + v.uren_ongeoorloofd_4w for v in case_.verwijzingen), Decimal(0)))
-    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen, recent=venster)
+    totalen = totals.for_inburgeraar(session, user, inburgeraar, today, verwijzingen=verwijzingen, recent=venster,
+                                     kept=kept)
     dossier = Dossier(
         inburgeraar=inburgeraar,
         case=case_,

@@ -41,6 +41,7 @@ from portal.domain import afronding
 from portal.formatting import AMSTERDAM, datum, uren, week_lang
 from portal.models import (
     Inburgeraar,
+    PresentieTotaal,
     PresentieWeek,
     RegistratieWijziging,
     TrajectStart,
@@ -49,6 +50,7 @@ from portal.models import (
     Voortgangsrapportage,
 )
 from portal.models.resultaat import AfschalingStatus
+from portal.models.traject import Activiteit
 from portal.services import statements
 from portal.services.kept_totals import week_start
 from portal.services.resultaten import Registraties
@@ -240,20 +242,32 @@ _PRESENTIE_CORRECTIES = (
 )
 
 
+def _verwijzingen_van_inburgeraar(user: User) -> Any:
+    """The ids of the verwijzingen of the inburgeraar "inburgeraar_id" in the user's scope (portal.access.verwijzingen,
+    as the case page loads them), as one CTE that every source of `_bronnen` reads: the scope is looked up once per
+    statement, and the statement's text is the same for every case (PostgreSQL plans and prepares it once, not once
+    per number of verwijzingen as with a list of ids)."""
+    return (access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("inburgeraar_id"))
+            .with_only_columns(Verwijzing.id).cte("tijdlijn_verwijzingen"))
+
+
 def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
     """The timeline's own reads as one statement of one row shape (UNION ALL; typed NULLs, so PostgreSQL can unite
-    the columns): the starts and progress reports of the verwijzingen "ids" in the user's scope, the inburgeraar's
-    corrections other than of presence, and its presence corrections per week and source between "van" and "tot".
+    the columns): the starts and progress reports of the inburgeraar's verwijzingen in the user's scope
+    (_verwijzingen_van_inburgeraar), its corrections other than of presence, and its presence corrections per week
+    and source between "van" and "tot". Rows of a verwijzing the caller did not load are left out by `_lees`.
 
-    `met_weken` adds presentie_en_ouder's rows for the first page: presence per verwijzing and week from Monday
-    "weken_vanaf" (soort "week", the hours in uren/uren2/uren3) and the latest week with presence before Monday
-    "voor" (soort "ouder")."""
+    `met_weken` adds, for the first page, presence per verwijzing and week from Monday "weken_vanaf" (soort "week",
+    the hours in uren/uren2/uren3), the latest week with presence before Monday "voor" (soort "ouder") and the kept
+    totals per verwijzing and activity (soort "totaal", the activity in tekst; for portal.services.totals)."""
     def leeg(type_: Any) -> Any:
         return cast(null(), type_)
 
     def soort(naam: str) -> Any:
         return literal_column(f"'{naam}'", String)
 
+    scope = _verwijzingen_van_inburgeraar(user)
+    in_scope = select(scope.c.id)
     uren_type = PresentieWeek.uren_aanwezig.type
     geen_uren = (leeg(uren_type), leeg(uren_type), leeg(uren_type)) if met_weken else ()
     starts = select(
@@ -263,12 +277,12 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
         TrajectStart.niet_gestart.label("vlag"), TrajectStart.created_at.label("tijdstip"), leeg(String).label("bron"),
         leeg(Integer).label("aantal"), leeg(Integer).label("aantal2"),
         *(kolom.label(naam) for kolom, naam in zip(geen_uren, ("uren", "uren2", "uren3"), strict=False)),
-    ).where(TrajectStart.verwijzing_id.in_(_in_scope(user)))
+    ).where(TrajectStart.verwijzing_id.in_(in_scope))
     rapporten = select(
         soort("voortgang"), Voortgangsrapportage.verwijzing_id, Voortgangsrapportage.peildatum, leeg(Date),
         Voortgangsrapportage.voortgang, leeg(String), leeg(Boolean), Voortgangsrapportage.created_at, leeg(String),
         leeg(Integer), leeg(Integer), *geen_uren,
-    ).where(Voortgangsrapportage.verwijzing_id.in_(_in_scope(user)))
+    ).where(Voortgangsrapportage.verwijzing_id.in_(in_scope))
     # The inburgeraar was loaded through portal.access; gemeente staff see all its corrections.
     correcties = select(
         soort("correctie"), leeg(Integer), leeg(Date), leeg(Date), RegistratieWijziging.object_type,
@@ -287,7 +301,7 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
     if not met_weken:
         return union_all(starts, rapporten, correcties, presentie)
     tijdstip = TrajectStart.created_at.type
-    scoped = PresentieWeek.verwijzing_id.in_(_in_scope(user))
+    scoped = PresentieWeek.verwijzing_id.in_(in_scope)
     weken = (
         select(soort("week"), PresentieWeek.verwijzing_id, PresentieWeek.week, leeg(Date), leeg(String),
                leeg(String), leeg(Boolean), leeg(tijdstip), leeg(String), leeg(Integer), leeg(Integer),
@@ -300,7 +314,14 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
         soort("ouder"), leeg(Integer), func.max(PresentieWeek.week), leeg(Date), leeg(String), leeg(String),
         leeg(Boolean), leeg(tijdstip), leeg(String), leeg(Integer), leeg(Integer), *geen_uren,
     ).where(scoped, PresentieWeek.week < bindparam("voor", type_=Date))
-    return union_all(starts, rapporten, correcties, presentie, weken, ouder)
+    # One row per verwijzing and activity (the table's key): portal.services.totals adds them up per onderdeel.
+    totaal = select(
+        soort("totaal"), PresentieTotaal.verwijzing_id, leeg(Date), leeg(Date),
+        cast(PresentieTotaal.activiteit, String), leeg(String), leeg(Boolean), leeg(tijdstip), leeg(String),
+        leeg(Integer), leeg(Integer), PresentieTotaal.uren_aanwezig, PresentieTotaal.uren_afwezig_geoorloofd,
+        PresentieTotaal.uren_afwezig_ongeoorloofd,
+    ).where(PresentieTotaal.verwijzing_id.in_(in_scope))
+    return union_all(starts, rapporten, correcties, presentie, weken, ouder, totaal)
 
 
 def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
@@ -345,7 +366,7 @@ def tijdlijn(
     between the Mondays `weken`, by default those of the first page); events of one day in the order they were
     recorded."""
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
-    gelezen = _lees(session, user, inburgeraar, list(kenmerken), weken or pagina_weken(today, 1))
+    gelezen = _lees(session, user, inburgeraar, kenmerken, weken or pagina_weken(today, 1))
     return _gebeurtenissen(inburgeraar, verwijzingen, registraties, per_week, today, kenmerken, gelezen)
 
 
@@ -357,31 +378,34 @@ def eerste_pagina(
     registraties: Registraties,
     today: date,
     weken_vanaf: date,
-) -> tuple[list[Gebeurtenis], list[tuple[int, date, Any]], bool]:
+) -> tuple[list[Gebeurtenis], list[tuple[int, date, Any]], bool, list[tuple[int, Activiteit, Any, Any, Any]]]:
     """The first timeline page (tijdlijn() with its default weeks), the presence per verwijzing and week from Monday
-    `weken_vanaf` (presentie_per_week: the chart's weeks) and whether there is presence before the page's first
-    week (presentie_en_ouder), in one statement."""
+    `weken_vanaf` (presentie_per_week: the chart's weeks), whether there is presence before the page's first
+    week (presentie_en_ouder) and the kept totals (verwijzing_id, activiteit, aanwezig, geoorloofd, ongeoorloofd) of
+    the verwijzingen (for portal.services.totals), in one statement."""
     kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
     vanaf, tot = pagina_weken(today, 1)
-    gelezen = _lees(session, user, inburgeraar, list(kenmerken), (vanaf, tot), {"weken_vanaf": weken_vanaf,
-                                                                                 "voor": vanaf})
+    gelezen = _lees(session, user, inburgeraar, kenmerken, (vanaf, tot), {"weken_vanaf": weken_vanaf, "voor": vanaf})
     per_week = [(row.verwijzing_id, as_date(row.datum), (row.uren, row.uren2, row.uren3)) for row in gelezen["week"]]
     ouder = any(row.datum is not None for row in gelezen["ouder"])
+    kept = [(row.verwijzing_id, Activiteit(row.tekst), row.uren, row.uren2, row.uren3) for row in gelezen["totaal"]]
     events = _gebeurtenissen(inburgeraar, verwijzingen, registraties, [w for w in per_week if w[1] >= vanaf], today,
                              kenmerken, gelezen)
-    return events, per_week, ouder
+    return events, per_week, ouder, kept
 
 
-def _lees(session: Session, user: User, inburgeraar: Inburgeraar, ids: list[int], weken: tuple[date, date],
-          presentie: dict[str, date] | None = None) -> dict[str, list[Any]]:
-    """The rows of `_bronnen` by soort; `presentie` (weken_vanaf, voor) adds the presence weeks."""
+def _lees(session: Session, user: User, inburgeraar: Inburgeraar, kenmerken: dict[int, Any],
+          weken: tuple[date, date], presentie: dict[str, date] | None = None) -> dict[str, list[Any]]:
+    """The rows of `_bronnen` by soort, of the verwijzingen in `kenmerken` (those the caller loaded: one made
+    since then is not on this page); `presentie` (weken_vanaf, voor) adds the presence weeks and kept totals."""
     gelezen: dict[str, list[Any]] = {"start": [], "voortgang": [], "correctie": [], "presentie": [], "week": [],
-                                     "ouder": []}
+                                     "ouder": [], "totaal": []}
     query = statements.per_user(f"tijdlijn.bronnen.{presentie is not None}", user,
                                 lambda: _bronnen(user, met_weken=presentie is not None))
-    for row in session.execute(query, {"ids": ids, "inburgeraar_id": inburgeraar.id, **_correctie_venster(*weken),
+    for row in session.execute(query, {"inburgeraar_id": inburgeraar.id, **_correctie_venster(*weken),
                                        **(presentie or {})}):
-        gelezen[row.soort].append(row)
+        if row.verwijzing_id is None or row.verwijzing_id in kenmerken:
+            gelezen[row.soort].append(row)
     return gelezen
 
 

@@ -7,7 +7,7 @@ presentie rows of the last four weeks: the cost does not grow with the history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -76,20 +76,29 @@ class Totalen:
 
 def for_inburgeraar(session: Session, user: User, inburgeraar: Inburgeraar, today: date | None = None, *,
                     verwijzingen: Sequence[Verwijzing] | None = None,
-                    recent: tuple[Decimal, Decimal] | None = None) -> Totalen:
+                    recent: tuple[Decimal, Decimal] | None = None,
+                    kept: Iterable[tuple[int, Activiteit, Any, Any, Any]] | None = None) -> Totalen:
     """Totals over the verwijzingen of this inburgeraar that the user may see (a provider: only its own).
 
     `verwijzingen`: those verwijzingen, when the caller already loaded them through access.verwijzingen(user) (the
     case page); their onderdelen are then not read again. `recent`: the hours present and absent in the attendance
     window (aanwezigheid.venster_start up to today) over those verwijzingen, when the caller has them (the case page,
-    from the signals' figures per verwijzing); they are then not summed again."""
+    from the signals' figures per verwijzing); they are then not summed again. `kept`: the kept totals of those
+    verwijzingen, one (verwijzing_id, activiteit, aanwezig, geoorloofd, ongeoorloofd) per PresentieTotaal row, when
+    the caller read them (the case page, with its timeline: portal.services.tijdlijn.eerste_pagina); needs
+    `verwijzingen`."""
     today = today or clock.today()
     # Built once per user and day (portal.services.statements): the case page asks this for every case.
     queries = statements.per_user("totals.inburgeraar", user, lambda: _queries(
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("totals_id")), today), today)
+    kept_rows = None
+    if kept is not None:
+        assert verwijzingen is not None, "kept totals are added up per onderdeel of the verwijzingen"
+        onderdeel = {v.id: v.onderdeel for v in verwijzingen}
+        kept_rows = [(onderdeel[v_id], activiteit, *uren) for v_id, activiteit, *uren in kept]
     return _totals(session, queries, {"totals_id": inburgeraar.id}, inburgeraar.doelgroep,
                    inburgeraar.gemeente.zroute_taal_norm_gezinsmigrant, today,
-                   None if verwijzingen is None else {v.onderdeel for v in verwijzingen}, recent)
+                   None if verwijzingen is None else {v.onderdeel for v in verwijzingen}, recent, kept_rows)
 
 
 def for_verwijzing(session: Session, user: User, verwijzing: Verwijzing, today: date | None = None) -> Totalen:
@@ -124,7 +133,8 @@ def _queries(scoped: Any, today: date) -> tuple[Any, Any, Any]:
 
 def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, Any], doelgroep: Doelgroep,
             zroute_gezinsmigrant: int | None, today: date, onderdelen: set[Onderdeel] | None = None,
-            recent_uren: tuple[Decimal, Decimal] | None = None) -> Totalen:
+            recent_uren: tuple[Decimal, Decimal] | None = None,
+            kept_rows: Iterable[tuple[Onderdeel, Activiteit, Any, Any, Any]] | None = None) -> Totalen:
     onderdelen_query, kept, recent = queries
     if onderdelen is None:
         onderdelen = set(session.scalars(onderdelen_query, params))
@@ -132,7 +142,9 @@ def _totals(session: Session, queries: tuple[Any, Any, Any], params: dict[str, A
     per_activiteit: dict[Activiteit, Decimal] = {a: _ZERO for a in Activiteit}
     z_taal = _ZERO
     result = Totalen(recent_vanaf=since)
-    for onderdeel, activiteit, aanwezig, geoorloofd, ongeoorloofd in session.execute(kept, params):
+    if kept_rows is None:
+        kept_rows = session.execute(kept, params)
+    for onderdeel, activiteit, aanwezig, geoorloofd, ongeoorloofd in kept_rows:
         result.heeft_registraties = True
         aanwezig = as_decimal(aanwezig)
         per_activiteit[activiteit] += aanwezig

@@ -418,15 +418,45 @@ def test_the_case_pages_own_figures_are_the_caseloads(db, app_ctx, region, situa
 
 
 def test_the_first_timeline_page_reads_its_presence_weeks_with_its_other_sources(db, app_ctx, region):
-    """The chart's weeks and whether there is older presence are read in the timeline's own statement, not in one
-    of their own; the case page's reads stay within their count (the signals' two, the thresholds' one, the
-    verwijzingen, four kinds of registrations, the timeline, the kept totals and the read event)."""
+    """The chart's weeks, whether there is older presence and the kept totals of the hours section are read in the
+    timeline's own statement, not in one of their own; the case page's reads stay within their count (the signals'
+    two, the thresholds' one, the verwijzingen, four kinds of registrations, the timeline and the read event)."""
     regisseur, [(inburgeraar, _), *_] = region
     db.expire_all()
     geopend = dossier.open_case(db, regisseur, inburgeraar.id)  # as the view does
     pages = []
     statements = _statements_during(db, lambda: pages.append(dossier.read(db, regisseur, geopend.inburgeraar,
                                                                           today=TODAY)))
-    assert [s for s, _ in statements if "traject_start" in s and "presentie_week" in s]
+    assert [s for s, _ in statements if "traject_start" in s and "presentie_week" in s and "presentie_totaal" in s]
     assert pages[0].tijdlijn_ouder and len(pages[0].weken) == 12
-    assert len(statements) == 11, [s[:60] for s, _ in statements]
+    assert pages[0].totalen == totals.for_inburgeraar(db, regisseur, geopend.inburgeraar, TODAY)
+    assert len(statements) == 10, [s[:60] for s, _ in statements]
+
+
+def test_the_timeline_reads_the_cases_verwijzingen_in_scope_once_and_shows_those_it_was_given(db, app_ctx, region):
+    """The timeline's statement looks the case's verwijzingen in the user's scope up once (one CTE its sources
+    share) and has the same text for every case, whatever its number of verwijzingen (PostgreSQL prepares it once);
+    a verwijzing the page did not load (one made in between) shows nothing on it."""
+    regisseur, [(inburgeraar, verwijzing), (ander, _), _] = region
+    later = VerwijzingFactory(inburgeraar=inburgeraar, contract=verwijzing.contract, beoogde_startdatum=START,
+                              created_at=datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+    db.add(TrajectStart(verwijzing_id=later.id, gerealiseerde_startdatum=date(2026, 11, 2)))
+    PresentieFactory(verwijzing=later, datum=date(2026, 11, 3), uren_aanwezig=Decimal(2))
+    db.flush()
+
+    registraties = resultaten.registraties_van(db, regisseur, inburgeraar)
+    events = tijdlijn.tijdlijn(db, regisseur, inburgeraar, [verwijzing], registraties, [], TODAY)
+    assert {e.verwijzing for e in events if e.soort == "Start"} == {verwijzing.kenmerk}
+    gebeurtenissen, per_week, _ouder, kept = tijdlijn.eerste_pagina(db, regisseur, inburgeraar, [verwijzing],
+                                                                    registraties, TODAY, date(2026, 8, 31))
+    assert {e.verwijzing for e in gebeurtenissen if e.verwijzing} == {verwijzing.kenmerk}
+    assert {v_id for v_id, *_ in per_week} == {v_id for v_id, *_ in kept} == {verwijzing.id}
+
+    def timeline_statement(case) -> str:
+        statements = _statements_during(db, lambda: dossier.read(db, regisseur, case, today=TODAY))
+        [statement] = [s for s, _ in statements if "tijdlijn_verwijzingen" in s]
+        return statement
+
+    statement = timeline_statement(inburgeraar)
+    assert statement == timeline_statement(ander)  # two verwijzingen and one: the same statement
+    assert len(re.findall(r"\bJOIN inburgeraar\b", statement)) == 1
