@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from markupsafe import Markup
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, exists
 from sqlalchemy.orm import Session, joinedload
 
 from portal import access, audit, clock
@@ -17,7 +17,14 @@ from portal.charts import aanwezigheid_svg, beschrijving
 from portal.domain import normen
 from portal.models import Inburgeraar, IntakeGegevens, Pip, User, Verwijzing
 from portal.models.pip_intrekking import PipIntrekking  # noqa: F401 - declares Pip.intrekking
-from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek, Examenuitslag
+from portal.models.resultaat import (
+    AfschalingStatus,
+    Afschalingsverzoek,
+    Examenresultaat,
+    Examenuitslag,
+    OmstandighedenMelding,
+    RouteResultaat,
+)
 from portal.services import resultaten, signalen, statements, tijdlijn, totals
 
 GRAFIEK_WEKEN = 12
@@ -160,18 +167,30 @@ class Geopend:
 
     inburgeraar: Inburgeraar
     intake: IntakeGegevens | None  # only for who may see it (portal.access.may_see_intake), else never read
+    # The kinds of registration the inburgeraar has no row of at all (whoever registered them): the page reads
+    # nothing of those (resultaten.registraties_van's `zonder`).
+    zonder: frozenset[type] = frozenset()
+
+
+# The registrations the case page shows (resultaten.registraties_van), each read only when the inburgeraar has any.
+REGISTRATIES = (Examenresultaat, RouteResultaat, Afschalingsverzoek, OmstandighedenMelding)
 
 
 def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | None:
     """The inburgeraar in the user's scope (portal.access.inburgeraars), or None; in one statement with its
     gemeente, klantregisseur, intake (when the user may see it) and PIP versions with their withdrawals, so
-    neither the page nor the timeline loads them one by one."""
+    neither the page nor the timeline loads them one by one, and with whether it has any row of each kind of
+    registration (REGISTRATIES; most cases have no exam results, afschalingsverzoeken or omstandigheden yet): an
+    index lookup each, instead of a scoped statement each that finds nothing. Which rows of those the user may see
+    is still up to their own scoped statements (portal.access)."""
 
     def build() -> object:
         query = (
             access.inburgeraars(user).where(Inburgeraar.id == bindparam("inburgeraar_id"))
             .options(joinedload(Inburgeraar.gemeente), joinedload(Inburgeraar.klantregisseur),
                      joinedload(Inburgeraar.pips).joinedload(Pip.intrekking))
+            .add_columns(*(exists().where(model.inburgeraar_id == Inburgeraar.id).label(f"heeft_{model.__name__}")
+                           for model in REGISTRATIES))
         )
         if access.may_see_intake(user):
             query = query.add_columns(IntakeGegevens).outerjoin(
@@ -182,21 +201,25 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
                           {"inburgeraar_id": inburgeraar_id}).unique().first()
     if row is None:
         return None
-    return Geopend(row[0], row[1] if len(row) > 1 else None)
+    heeft = row[1:1 + len(REGISTRATIES)]
+    zonder = frozenset(model for model, any_row in zip(REGISTRATIES, heeft, strict=True) if not any_row)
+    intake = row[1 + len(REGISTRATIES)] if len(row) > 1 + len(REGISTRATIES) else None
+    return Geopend(row[0], intake, zonder)
 
 
 def read(
     session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None, tijdlijn_pagina: int = 1,
-    intake: IntakeGegevens | None = None,
+    intake: IntakeGegevens | None = None, zonder: frozenset[type] = frozenset(),
 ) -> Dossier:
     """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'.
 
     Page 1 of the timeline holds every event and the presence of the last weeks (the chart's weeks, one query);
-    further pages hold older presence weeks only. `intake` is what open_case loaded (only for who may see it).
+    further pages hold older presence weeks only. `intake` and `zonder` are what open_case loaded (the intake only
+    for who may see it; the kinds of registration the inburgeraar has none of).
     """
     today = today or clock.today()
     tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
-    registraties = resultaten.registraties_van(session, user, inburgeraar)
+    registraties = resultaten.registraties_van(session, user, inburgeraar, zonder=zonder)
     case_ = _case(session, user, inburgeraar, today, registraties)
     verwijzingen = list(session.scalars(statements.per_user("dossier.verwijzingen", user, lambda: (
         access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("inburgeraar_id"))

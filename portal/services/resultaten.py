@@ -8,7 +8,7 @@ whose old and new values are kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -326,12 +326,17 @@ def routeresultaat_van(session: Session, user: User, verwijzing: Verwijzing) -> 
 
 def registraties_van(
     session: Session, user: User, inburgeraar: Inburgeraar, *, verwijzing: Verwijzing | None = None,
+    zonder: Collection[type] = (),
 ) -> Registraties:
     """Exam and route results, afschalingsverzoeken and omstandigheden the user may see (the caller records the
-    read of its page with audit.record_read)."""
+    read of its page with audit.record_read). `zonder`: those of these models the inburgeraar has no row of at all,
+    when the caller read that already (the case page, with the case: portal.services.dossier.open_case); their
+    statements are left out, as they would find nothing."""
     params = {"inburgeraar_id": inburgeraar.id, "verwijzing_id": verwijzing.id if verwijzing is not None else None}
 
     def scoped(scope: Callable[..., Select[Any]], model: Any, *options: Any) -> list[Any]:
+        if model in zonder:
+            return []
         def build() -> Select[Any]:
             # The scope narrowed to this inburgeraar (portal.access): not every verwijzing in the user's gemeenten.
             query = scope(user, inburgeraar_id=bindparam("inburgeraar_id"))

@@ -15,7 +15,15 @@ from portal import audit
 from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart
 from portal.models.enums import Leerroute, NiveauPip, Rol, VerwijzingStatus
 from portal.models.pip_intrekking import PipIntrekking
-from portal.models.resultaat import AfschalingStatus, Examenniveau, Examenonderdeel, Examenuitslag, OmstandighedenSoort
+from portal.models.resultaat import (
+    AfschalingStatus,
+    Examenniveau,
+    Examenonderdeel,
+    Examenresultaat,
+    Examenuitslag,
+    OmstandighedenMelding,
+    OmstandighedenSoort,
+)
 from portal.models.traject import Activiteit
 from portal.services import dossier, resultaten, signalen, tijdlijn, totals
 from tests.factories import (
@@ -460,3 +468,37 @@ def test_the_timeline_reads_the_cases_verwijzingen_in_scope_once_and_shows_those
     statement = timeline_statement(inburgeraar)
     assert statement == timeline_statement(ander)  # two verwijzingen and one: the same statement
     assert len(re.findall(r"\bJOIN inburgeraar\b", statement)) == 1
+
+
+@pytest.mark.parametrize("rol", [Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER])
+def test_the_case_page_reads_only_the_kinds_of_registration_the_case_has(db, app_ctx, region, rol):
+    """open_case reads with the case whether it has any exam result, route result, afschalingsverzoek or
+    omstandigheden melding at all; the page runs no scoped statement for a kind it has none of, and still reads a
+    kind it has through its scope (a contractmanager does not see a health melding: it is read, and not shown)."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    regisseur.rol = rol
+    db.flush()
+    db.expire_all()
+    geopend = dossier.open_case(db, regisseur, inburgeraar.id)
+    assert geopend.zonder == set(dossier.REGISTRATIES)
+    statements = _statements_during(db, lambda: dossier.read(db, regisseur, geopend.inburgeraar, today=TODAY,
+                                                             zonder=geopend.zonder))
+    for table in ("examenresultaat", "route_resultaat", "afschalingsverzoek", "omstandigheden_melding"):
+        assert not [s for s, _ in statements if re.search(rf"\bFROM {table}\b", s)], table
+
+    OmstandighedenMeldingFactory(verwijzing=verwijzing, soort=OmstandighedenSoort.GEZONDHEID, datum=TODAY,
+                                 toelichting="Langdurig ziek.")
+    ExamenresultaatFactory(verwijzing=verwijzing, resultaat=Examenuitslag.GESLAAGD, examendatum=TODAY)
+    db.flush()
+    db.expire_all()
+    geopend = dossier.open_case(db, regisseur, inburgeraar.id)
+    assert geopend.zonder == set(dossier.REGISTRATIES) - {OmstandighedenMelding, Examenresultaat}
+    pages = []
+    statements = _statements_during(db, lambda: pages.append(dossier.read(
+        db, regisseur, geopend.inburgeraar, today=TODAY, zonder=geopend.zonder)))
+    assert len([s for s, _ in statements if re.search(r"\bFROM omstandigheden_melding\b", s)]) == 1
+    assert len(pages[0].registraties.omstandigheden) == (1 if rol is Rol.KLANTREGISSEUR else 0)
+    assert len(pages[0].registraties.examenresultaten) == 1
+    volledig = dossier.read(db, regisseur, geopend.inburgeraar, today=TODAY)  # every kind read through its scope
+    assert pages[0].registraties == volledig.registraties
+    assert [s.code for s in pages[0].case.signalen] == [s.code for s in volledig.case.signalen]

@@ -68,7 +68,8 @@ def detail(inburgeraar_id: int) -> str:
         abort(404)
     inburgeraar = geopend.inburgeraar
     inhoud = dossier.read(db.session, user, inburgeraar, today=clock.today(),
-                          tijdlijn_pagina=page_number(request.args.get("tijdlijn")), intake=geopend.intake)
+                          tijdlijn_pagina=page_number(request.args.get("tijdlijn")), intake=geopend.intake,
+                          zonder=geopend.zonder)
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",
