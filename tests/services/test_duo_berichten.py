@@ -146,7 +146,20 @@ def test_no_inburgeringsaanbod_from_a_withdrawn_pip(db, world):
     result = duo.bijwerken(db, hoorn)
     assert [b.soort for b in result.nieuw if b.soort is BerichtSoort.INBURGERINGSAANBOD] == []
     ingetrokken = (TODAY - timedelta(days=20)).strftime("%d-%m-%Y")
-    assert any(f"is ingetrokken per {ingetrokken}: het inburgeringsaanbod" in m for m in result.onvolledig)
+    assert (f"Het PIP van {person.naam} is ingetrokken per {ingetrokken}: het inburgeringsaanbod van verwijzing "
+            f"{verwijzing.kenmerk} wacht op een nieuw PIP.") in result.onvolledig
+
+
+def test_an_aanbod_waiting_for_the_alfabetisering_indicator_names_the_person_and_verwijzing(db, world):
+    """The klantregisseur reads names and kenmerken, never the portal's internal ids."""
+    person, verwijzing, hoorn = world["person"], world["verwijzing"], world["hoorn"]
+    person.huidige_pip.indicator_alfabetisering = None
+    db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=TODAY - timedelta(days=10)))
+    db.flush()
+    result = duo.bijwerken(db, hoorn)
+    assert (f"Het PIP van {person.naam} zegt niet of er alfabetiseringsonderwijs nodig is (A, AA of NVT): het "
+            f"inburgeringsaanbod van verwijzing {verwijzing.kenmerk} wacht daarop.") in result.onvolledig
+    assert not any(f"inburgeraar {person.id} " in m for m in result.onvolledig)
 
 
 def test_what_cannot_be_made_yet_is_named(db, world):

@@ -121,13 +121,14 @@ def _aanbod(session: Session, inburgeraar: Inburgeraar, result: Bijgewerkt) -> l
             found.append(Gewenst(BerichtSoort.INBURGERINGSAANBOD, sleutel, "DELETE", pad, None, inburgeraar.id))
             continue
         if ingetrokken is not None:
-            result.onvolledig.append(f"Het PIP van inburgeraar {inburgeraar.id} is ingetrokken per "
-                                     f"{ingetrokken:%d-%m-%Y}: het inburgeringsaanbod bij {verwijzing.aanbieder.naam} "
-                                     "wacht op een nieuw PIP.")
+            result.onvolledig.append(f"Het PIP van {inburgeraar.naam} is ingetrokken per {ingetrokken:%d-%m-%Y}: "
+                                     f"het inburgeringsaanbod van verwijzing {verwijzing.kenmerk} wacht op een nieuw "
+                                     "PIP.")
             continue
         if pip is None or pip.indicator_alfabetisering is None:
-            result.onvolledig.append(f"Het PIP van inburgeraar {inburgeraar.id} zegt niet of er alfabetiserings"
-                                     "onderwijs nodig is (A, AA of NVT): het inburgeringsaanbod wacht daarop.")
+            result.onvolledig.append(f"Het PIP van {inburgeraar.naam} zegt niet of er alfabetiseringsonderwijs nodig "
+                                     f"is (A, AA of NVT): het inburgeringsaanbod van verwijzing {verwijzing.kenmerk} "
+                                     "wacht daarop.")
             continue
         einde = start.bijgestelde_einddatum or verwijzing.uiterste_einddatum
         body = {
