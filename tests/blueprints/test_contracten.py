@@ -138,3 +138,19 @@ def test_a_gemeentes_contractmanager_sees_only_its_own_gemeentes_tarieven(login_
 
     regionaal = _tarieven_kolom(login_as(regio["regionaal"]), regio)
     assert "11,11" in regionaal and "99,99" in regionaal and "55,55" in regionaal
+
+
+def test_attendance_conditions_are_shown_only_where_they_count(login_as, db, regio):
+    """Attendance and paid absence only matter for hours present (billing/derive): an exam or a start is paid
+    once whatever the attendance, so its row says no condition instead of "Geoorloofde afwezigheid ... betaald"."""
+    from portal.models.billing import Trigger
+
+    regio["indicator"].min_aanwezigheid_pct = 80
+    factories.PrestatieIndicatorFactory(contract=regio["contract"], code="START", naam="Start", trigger=Trigger.START,
+                                        activiteit=None, min_aanwezigheid_pct=80)
+    db.flush()
+    page = login_as(regio["regionaal"]).get(f"/contracten/{regio['contract'].id}").get_data(as_text=True)
+    rijen = {r.split("</strong>")[0].rsplit(">", 1)[-1]: " ".join(r.split()) for r in page.split("<tr>")[2:]}
+    assert "Minimaal 80% aanwezig. Geoorloofde afwezigheid wordt niet betaald." in rijen[regio["indicator"].code]
+    assert "Minimaal" not in rijen["START"] and "afwezigheid" not in rijen["START"]
+    assert "<td> Geen. </td>" in rijen["START"]
