@@ -50,3 +50,25 @@ def test_decision_page_links_to_the_dossier(db, login_as, case):
     db.flush()
     html = login_as(case.klantregisseur).get(f"/registraties/afschalingsverzoeken/{verzoek.id}").text
     assert f'href="/inburgeraars/{case.inburgeraar.id}">Dossier van' in html
+
+
+def test_decision_page_shows_the_pip_in_force_not_a_withdrawn_one(db, login_as, case):
+    """domain.pip.van_kracht: after a withdrawal the page says no PIP is in force (and since when), not "versie 1,
+    B1-route, niveau B1" as if there were one to lower."""
+    from datetime import date
+
+    from tests.factories_chain import PipIntrekkingFactory
+
+    add_lesuren(case.b1, 600)
+    verzoek = Afschalingsverzoek(verwijzing=case.b1, inburgeraar_id=case.inburgeraar.id, observaties_aanbieder="x",
+                                 ervaring_inburgeraar="y", uren_op_moment=600)
+    db.add(verzoek)
+    db.flush()
+    url = f"/registraties/afschalingsverzoeken/{verzoek.id}"
+    client = login_as(case.klantregisseur)
+    assert "<dt>PIP van kracht</dt><dd>Versie 1, B1-route, niveau B1</dd>" in client.get(url).text
+    ingetrokken = date.today()
+    PipIntrekkingFactory(pip=case.pip, datum=ingetrokken)
+    db.flush()
+    html = client.get(url).text
+    assert f"Geen: versie 1 is ingetrokken per {ingetrokken:%d-%m-%Y}." in html and "Versie 1, B1-route" not in html
