@@ -41,3 +41,28 @@ def test_a_weekly_percentage_reads_the_same_in_the_chart_and_its_table():
     assert getal(week.percentage, 1) == "66,7" and ">66,7%</text>" in svg
     assert ">67%</text>" not in svg
     assert all(int(size) >= 12 for size in __import__("re").findall(r'font-size="(\d+)"', svg))
+
+
+def test_no_hint_repeats_the_labels_niet_verplicht():
+    """An optional field's label already says "(niet verplicht)" (the form macro); a hint saying it again reads
+    "Belemmeringen (niet verplicht) ... (niet verplicht)."."""
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+
+    import portal.blueprints
+
+    dubbel = []
+    for module in pkgutil.iter_modules(portal.blueprints.__path__):
+        try:
+            forms = importlib.import_module(f"portal.blueprints.{module.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for form in vars(forms).values():
+            if isinstance(form, type) and issubclass(form, FlaskForm):
+                for name, field in vars(form).items():
+                    description = getattr(field, "kwargs", {}).get("description") or ""
+                    if "niet verplicht" in str(description):
+                        dubbel.append(f"{module.name}.{form.__name__}.{name}")
+    assert dubbel == []

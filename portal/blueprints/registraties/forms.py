@@ -39,7 +39,7 @@ class VoortgangForm(FlaskForm):
     peildatum = StringField("Peildatum", V, description=DATUM_HINT, filters=[_strip])
     motivatie = TextAreaField("Motivatie", V, description="Inzet en houding van de deelnemer.")
     voortgang = TextAreaField("Voortgang", V, description="Wat de deelnemer heeft geleerd, tussentijdse resultaten.")
-    belemmeringen = TextAreaField("Belemmeringen", description="Wat de voortgang in de weg staat (niet verplicht).")
+    belemmeringen = TextAreaField("Belemmeringen", description="Wat de voortgang in de weg staat.")
 
 
 class OmstandighedenForm(FlaskForm):
