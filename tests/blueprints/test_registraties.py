@@ -275,3 +275,20 @@ def test_another_provider_cannot_see_or_post_route_results(db, login_as, case):
             "route-bereikt_niveau": "A1"})
         assert response.status_code == 404
     assert db.scalar(select(RouteResultaat)) is None
+
+
+def test_the_exam_grid_says_when_no_pip_requires_a_level(db, login_as, case):
+    """resultaten.vereist_niveau reads the PIP in force: after a withdrawal the grid marks nothing as required and
+    says why, instead of a caption promising bold required levels."""
+    from tests.factories_chain import PipIntrekkingFactory
+
+    client = login_as(case.aanbieder_a)
+    url = f"/registraties/verwijzing/{case.b1.id}"
+    voor = client.get(url).get_data(as_text=True)
+    assert "(vereist niveau vetgedrukt)" in voor and "Geen vereist niveau" not in voor
+    PipIntrekkingFactory(pip=case.pip, datum=TODAY)
+    db.flush()
+    db.expire_all()
+    na = client.get(url).get_data(as_text=True)
+    assert "<strong>vereist</strong>" not in na and "(vereist niveau vetgedrukt)" not in na
+    assert "Geen vereist niveau: er is geen PIP op de B1-route van kracht." in na
