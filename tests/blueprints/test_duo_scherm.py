@@ -47,3 +47,23 @@ def test_refresh_export_and_answer(app, db, login_as):
     assert ok.status_code == 302
     db.refresh(bericht)
     assert (bericht.status, bericht.antwoord_status) == (BerichtStatus.GEACCEPTEERD, 201)
+
+
+def test_the_results_to_confirm_say_how_many_wait_beyond_the_list(app, db, login_as, monkeypatch):
+    """The list shows the oldest TE_BEVESTIGEN_MAX; the page says how many wait in all (the demo has 324 for 50
+    rows, and nothing said so)."""
+    from portal.blueprints.keten import duo as duo_scherm
+    from tests.factories import RouteResultaatFactory, VerwijzingFactory
+
+    hoorn = GemeenteFactory(naam="Hoorn", oin="00000001000000405000")
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn])
+    for _ in range(3):
+        RouteResultaatFactory(verwijzing=VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=hoorn)))
+    db.flush()
+    client = login_as(regisseur)
+    alles = client.get("/keten/duo").get_data(as_text=True)
+    assert alles.count('/bevestigen"') == 3 and "Er wachten" not in alles
+    monkeypatch.setattr(duo_scherm, "TE_BEVESTIGEN_MAX", 2)
+    deel = client.get("/keten/duo").get_data(as_text=True)
+    assert deel.count('/bevestigen"') == 2
+    assert "Er wachten 3 resultaten; hieronder de 2 oudste." in deel

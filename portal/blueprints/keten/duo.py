@@ -7,6 +7,7 @@ import json
 from flask import Response as FlaskResponse
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from portal import access, audit, clock
@@ -35,14 +36,21 @@ def _gemeenten(actor: User) -> list[Gemeente]:
     return list(db.session.scalars(access.gemeenten(actor)))
 
 
-def _te_bevestigen(actor: User) -> list[RouteResultaat]:
-    """Route results with a date for DUO that no klantregisseur confirmed yet (residents in scope)."""
+TE_BEVESTIGEN_MAX = 50  # the oldest first; the page says how many more wait
+
+
+def _te_bevestigen(actor: User) -> tuple[list[RouteResultaat], int]:
+    """Route results with a date for DUO that no klantregisseur confirmed yet (residents in scope): the oldest
+    TE_BEVESTIGEN_MAX, and how many there are in all."""
     query = access.route_resultaten(actor).where(
         RouteResultaat.duo_bevestigd_op.is_(None),
         (RouteResultaat.datum_eindgesprek_map.is_not(None)) | (RouteResultaat.datum_ondertekening_pvt.is_not(None))
         | (RouteResultaat.datum_afronding_z_route.is_not(None)),
-    ).order_by(RouteResultaat.id).limit(50)
-    return list(db.session.scalars(query))
+    )
+    rows = list(db.session.scalars(query.order_by(RouteResultaat.id).limit(TE_BEVESTIGEN_MAX)))
+    totaal = len(rows) if len(rows) < TE_BEVESTIGEN_MAX else db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery()))
+    return rows, totaal
 
 
 @bp.route("/duo")
@@ -62,10 +70,11 @@ def duo_index() -> str:
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
     export = ExportForm()
     export.gemeente_id.choices = [(str(g.id), g.naam) for g in gemeenten]
+    te_bevestigen, totaal = _te_bevestigen(actor)
     return render_template(
         "keten/duo.html", page=page, args=args, gemeenten=gemeenten, statussen=BerichtStatus,
         aantallen=duo.counts(db.session, [g.id for g in gemeenten]), export=export, actie=ActieForm(),
-        te_bevestigen=_te_bevestigen(actor),
+        te_bevestigen=te_bevestigen, te_bevestigen_totaal=totaal,
     )
 
 
