@@ -66,3 +66,36 @@ def test_no_hint_repeats_the_labels_niet_verplicht():
                     if "niet verplicht" in str(description):
                         dubbel.append(f"{module.name}.{form.__name__}.{name}")
     assert dubbel == []
+
+
+def test_a_field_whose_hint_says_when_it_is_required_is_not_labelled_optional():
+    """A hint "Verplicht bij ..." under a label "(niet verplicht)" contradicts itself (the afschaling decision's
+    Reden, the boete's bedrag and verwijtbaarheid): such a field is marked conditional (fields.VOORWAARDELIJK), so
+    the label says neither. Checked for the billing, chain and results screens."""
+    import importlib
+
+    from flask_wtf import FlaskForm
+
+    tegenstrijdig = []
+    for blueprint in ("contracten", "declaraties", "keten", "registraties"):
+        forms = importlib.import_module(f"portal.blueprints.{blueprint}.forms")
+        for form in vars(forms).values():
+            if isinstance(form, type) and issubclass(form, FlaskForm):
+                for name, field in vars(form).items():
+                    kwargs = getattr(field, "kwargs", {})
+                    flags = {flag for v in kwargs.get("validators") or [] for flag in getattr(v, "field_flags", {})}
+                    if str(kwargs.get("description") or "").startswith("Verplicht") and not flags:
+                        tegenstrijdig.append(f"{blueprint}.{form.__name__}.{name}")
+    assert tegenstrijdig == []
+
+
+def test_the_afschaling_decision_reason_is_not_labelled_optional(db, login_as, case):
+    from portal.models.resultaat import Afschalingsverzoek
+
+    verzoek = Afschalingsverzoek(verwijzing=case.b1, inburgeraar_id=case.inburgeraar.id, observaties_aanbieder="x",
+                                 ervaring_inburgeraar="y", uren_op_moment=600)
+    db.add(verzoek)
+    db.flush()
+    html = login_as(case.klantregisseur).get(f"/registraties/afschalingsverzoeken/{verzoek.id}").text
+    reden = html.split('for="besluit_reden"')[1].split("</div>")[0]
+    assert "(niet verplicht)" not in reden and "Verplicht bij afwijzen" in html

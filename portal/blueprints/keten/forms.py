@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 
 from portal.blueprints.beheer.forms import CheckboxListField
-from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, options, select
+from portal.blueprints.fields import DATUM_HINT, DATUM_KW, VERPLICHT, VOORWAARDELIJK, options, select
 from portal.models import HandhavingGrond, HandhavingSoort, VerwijzingBesluit
 
 
@@ -23,8 +23,8 @@ class BesluitForm(FlaskForm):
 
     besluit = RadioField("Besluit", choices=options(VerwijzingBesluit.choices()), validate_choice=False,
                          validators=VERPLICHT)
-    contract_id = select("Contract voor de nieuwe gemeente",
-                         description="Alleen bij voortzetten: een contract van dezelfde aanbieder dat de nieuwe "
+    contract_id = select("Contract voor de nieuwe gemeente", validators=VOORWAARDELIJK,
+                         description="Verplicht bij voortzetten: een contract van dezelfde aanbieder dat de nieuwe "
                                      "gemeente dekt.")
 
 
@@ -45,8 +45,9 @@ class AntwoordForm(FlaskForm):
                          description="201 of 204 is geaccepteerd; 400, 403, 404, 500 of 503 is afgewezen.")
     foutmeldingen = TextAreaField("Foutmeldingen van DUO", description="Eén fouttekst per regel, zoals DUO ze gaf.")
     contactpersoon_id = StringField("Id van de contactpersoon bij DUO", render_kw={"inputmode": "numeric"},
-                                    description="Alleen bij het aanmelden van een contactpersoon: het id uit "
-                                                "DUO's antwoord (1 tot en met 99999).")
+                                    validators=VOORWAARDELIJK,
+                                    description="Verplicht als DUO het aanmelden van een contactpersoon accepteerde: "
+                                                "het id uit DUO's antwoord (1 tot en met 99999).")
 
 
 class HandhavingForm(FlaskForm):
@@ -58,9 +59,12 @@ class HandhavingForm(FlaskForm):
                        validators=VERPLICHT)
     datum = StringField("Datum van de beschikking", validators=VERPLICHT, description=DATUM_HINT, render_kw=DATUM_KW)
     verwijtbaarheid_pct = StringField("Verwijtbaarheid (procent)", render_kw={"inputmode": "numeric", "size": "4"},
-                                      description="Bij een boete: 0 tot en met 100, bijvoorbeeld 25, 50, 75 of 100.")
-    bedrag = StringField("Bedrag (euro)", render_kw={"inputmode": "decimal", "size": "10"},
-                         description="Alleen bij een boete, zoals in de beschikking: bijvoorbeeld 250 of 1.234,50.")
+                                      validators=VOORWAARDELIJK,
+                                      description="Verplicht bij een boete: 0 tot en met 100, bijvoorbeeld 25, 50, 75 "
+                                                  "of 100.")
+    bedrag = StringField("Bedrag (euro)", render_kw={"inputmode": "decimal", "size": "10"}, validators=VOORWAARDELIJK,
+                         description="Verplicht bij een boete, zoals in de beschikking: bijvoorbeeld 250 of 1.234,50. "
+                                     "Leeg bij een waarschuwing.")
     kenmerk = StringField("Kenmerk beschikking", render_kw={"autocomplete": "off"})
     toelichting = TextAreaField("Toelichting", description="Geen gezondheidsgegevens: die horen in de intake.")
     presentie_ids = CheckboxListField("Bewijs: presentie met afwezigheid", choices=[], validate_choice=False)

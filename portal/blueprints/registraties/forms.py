@@ -7,7 +7,7 @@ from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, T
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.blueprints.fields import VERPLICHT, options, select, strip
+from portal.blueprints.fields import VERPLICHT, VOORWAARDELIJK, options, select, strip
 from portal.models.resultaat import (
     TAAL_EXAMENONDERDELEN,
     AfschalingStatus,
@@ -74,7 +74,8 @@ class ExamenForm(FlaskForm):
     examendatum = StringField("Examendatum", V, description=DATUM_HINT, filters=[_strip])
     resultaat = _select("Resultaat", _keuzes(Examenuitslag.choices()), validators=V)
     reden_geen_resultaat = _select("Reden geen resultaat", _keuzes(RedenGeenResultaat.choices()),
-                                       description="Alleen bij 'geen resultaat'.")
+                                   validators=VOORWAARDELIJK,
+                                   description="Verplicht bij 'geen resultaat'; laat het anders leeg.")
 
 
 class RouteResultaatForm(FlaskForm):
@@ -101,7 +102,8 @@ class BesluitForm(FlaskForm):
         (AfschalingStatus.GOEDGEKEURD.value, "Goedkeuren: het PIP gaat naar niveau A2"),
         (AfschalingStatus.AFGEWEZEN.value, "Afwijzen"),
     ], leeg=None), validate_choice=False)
-    besluit_reden = TextAreaField("Reden", description="Verplicht bij afwijzen; de aanbieder ziet deze reden.")
+    besluit_reden = TextAreaField("Reden", validators=VOORWAARDELIJK,
+                                  description="Verplicht bij afwijzen; de aanbieder ziet deze reden.")
     next = HiddenField()  # the local page to return to (the case page embeds this form)
     dagtekening = StringField("Dagtekening nieuw PIP", description="Leeg laten voor vandaag. " + DATUM_HINT,
                               filters=[_strip])
