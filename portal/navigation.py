@@ -63,6 +63,25 @@ def _menu(rol: Rol, script_root: str) -> list[tuple[NavItem, str]]:
     return menu
 
 
+# Per mount point, endpoint and static file: the header's stylesheets, scripts and links are on every page, and each
+# url_for cost about as much as rendering the rest of its line. Only for URLs without values of the request.
+_FIXED_URLS: dict[tuple[str, str, str | None], str] = {}
+MAX_FIXED_URLS = 256  # a few dozen in use; the mount point comes from the server, but the cache never grows unbounded
+
+
+def vaste_url(endpoint: str, filename: str | None = None) -> str:
+    """url_for(endpoint), or url_for('static', filename=filename), built once per mount point."""
+    key = (request.script_root, endpoint, filename)
+    url = _FIXED_URLS.get(key)
+    if url is None:
+        url = url_for(endpoint) if filename is None else url_for(endpoint, filename=filename)
+        if len(_FIXED_URLS) >= MAX_FIXED_URLS:
+            _FIXED_URLS.clear()
+        _FIXED_URLS[key] = url
+    return url
+
+
 def init_app(app: Flask) -> None:
-    """Expose nav_items() to templates."""
+    """Expose nav_items() and vaste_url() to templates."""
     app.context_processor(lambda: {"nav_items": nav_items})
+    app.add_template_global(vaste_url)

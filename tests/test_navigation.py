@@ -30,3 +30,20 @@ def test_the_menu_is_built_once_per_role_and_marks_the_current_page(db, login_as
     assert [label for _, label, current in op_inburgeraars if current] == ["Inburgeraars"]
     assert [href for href, _, current in op_regie if current] == ["/regie/"]
     assert "Presentie" not in [label for _, label, _ in op_regie]  # an aanbieder's entry
+
+
+def test_the_headers_fixed_urls_are_built_once_per_mount_point(app, db, login_as, monkeypatch):
+    """The stylesheets, scripts and links of every page's header (vaste_url) are url_for's own URLs, built once
+    per mount point: a portal mounted under a prefix links there."""
+    client = login_as(UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[GemeenteFactory()]))
+    client.get("/inburgeraars/")
+    built = []
+    original = navigation.url_for
+    monkeypatch.setattr(navigation, "url_for", lambda *a, **k: built.append(a) or original(*a, **k))
+    page = client.get("/regie/").get_data(as_text=True)
+    assert built == []
+    assert '<link rel="stylesheet" href="/static/portal.css">' in page
+    assert '<form method="post" action="/inloggen/uitloggen">' in page
+    with app.test_request_context("/", base_url="http://localhost/portaal/"):
+        assert navigation.vaste_url("static", "portal.css") == "/portaal/static/portal.css"
+        assert navigation.vaste_url("main.index") == original("main.index") == "/portaal/"
