@@ -11,7 +11,9 @@ from portal.domain.kpi import KpiGegevens, KpiResultaat
 from portal.domain.perioden import Periode
 from portal.models.enums import Doelgroep, Leerroute, Onderdeel, VerwijzingStatus
 
-GEEN_PIP = "Nog geen PIP"
+# Every table reads the PIP in force on the peildatum (KpiInburgeraar.leerroute, portal.domain.pip.van_kracht): none
+# when no PIP was set yet or the one set was withdrawn, so the route tables and the status table count the same people.
+GEEN_PIP = "Geen PIP van kracht"
 ROUTE_KOLOMMEN = [r.label for r in Leerroute] + [GEEN_PIP]
 KERN_CODES = ("start_6_maanden", "tijdige_start", "aanwezigheid", "uitval", "afronding", "examens")
 
@@ -63,19 +65,15 @@ def opstellen(
     instroom = {i.id for i in g.inburgeraars if periode.bevat(i.datum_brp_inschrijving)}
     in_beeld = {i.id for i in g.inburgeraars
                 if i.datum_brp_inschrijving is None or i.datum_brp_inschrijving <= peildatum}
-    eerste_pip = {}
-    for p in g.pips:
-        if p.versie == 1:
-            eerste_pip[p.inburgeraar_id] = p.dagtekening
     in_traject = {v.inburgeraar_id for v in g.verwijzingen
                   if v.onderdeel in kpi.LEERROUTE_ONDERDELEN and v.actief_op(peildatum)}
-    statussen = ["Nog geen PIP", "PIP vastgesteld, niet in een leerroute", "In een leerroute"]
+    statussen = [GEEN_PIP, "PIP van kracht, niet in een leerroute", "In een leerroute"]
     stand_rows = []
     for d in doelgroepen:
-        ids = [i.id for i in g.inburgeraars if i.id in in_beeld and i.doelgroep is d]
-        geen = sum(1 for i in ids if i not in eerste_pip or eerste_pip[i] > peildatum)
-        bezig = sum(1 for i in ids if i in in_traject)
-        stand_rows.append((d.label, [geen, len(ids) - geen - bezig, bezig]))
+        mensen = [i for i in g.inburgeraars if i.id in in_beeld and i.doelgroep is d]
+        geen = sum(1 for i in mensen if i.leerroute is None)
+        bezig = sum(1 for i in mensen if i.leerroute is not None and i.id in in_traject)
+        stand_rows.append((d.label, [geen, len(mensen) - geen - bezig, bezig]))
 
     onderdelen = list(Onderdeel)
     status_kolommen = [s for s in VerwijzingStatus if s is not VerwijzingStatus.INGETROKKEN]
@@ -91,12 +89,15 @@ def opstellen(
                   Onderdeel.PVT)
     ]
     tabellen = [
-        Tabel("Instroom", "Inburgeraars met een inschrijving in de BRP in de periode, naar doelgroep en huidige "
-              "leerroute.", ROUTE_KOLOMMEN, per_doelgroep_route(instroom)),
+        Tabel("Instroom", "Inburgeraars met een inschrijving in de BRP in de periode, naar doelgroep en de leerroute "
+              "van het PIP dat op de peildatum van kracht is (geen: nog geen PIP, of het PIP is ingetrokken).",
+              ROUTE_KOLOMMEN, per_doelgroep_route(instroom)),
         Tabel("Aantallen naar leerroute", f"Alle inburgeraars ingeschreven tot en met {peildatum:%d-%m-%Y}, naar "
-              "doelgroep en huidige leerroute.", ROUTE_KOLOMMEN, per_doelgroep_route(in_beeld)),
-        Tabel("Status op de peildatum", "Inburgeraars naar doelgroep: zonder PIP, met PIP maar (nog) niet in een "
-              "lopende leerroute, of in een lopende leerroute.", statussen, stand_rows),
+              "doelgroep en de leerroute van het PIP dat op de peildatum van kracht is.", ROUTE_KOLOMMEN,
+              per_doelgroep_route(in_beeld)),
+        Tabel("Status op de peildatum", "Inburgeraars naar doelgroep: zonder PIP van kracht (nog geen, of "
+              "ingetrokken), met PIP maar (nog) niet in een lopende leerroute, of in een lopende leerroute.",
+              statussen, stand_rows),
         Tabel("Voortgang van de trajecten", "Verwijzingen die in de periode liepen, naar onderdeel en status "
               "(status van vandaag).", [s.label for s in status_kolommen], voortgang_rows),
         Tabel("Uitstroom", "Afgeronde onderdelen in de periode (resultaat taalschakeltraject, afronding Z-route, "
