@@ -84,8 +84,10 @@ def beschrijving(weken: Sequence[WeekPresentie]) -> str:
     )
 
 
-def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigheid") -> Markup:
-    """Stacked weekly bars: present (solid), absent with reason (hatched), absent without reason (crossed)."""
+def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigheid",
+                     samenvatting: str | None = None) -> Markup:
+    """Stacked weekly bars: present (solid), absent with reason (hatched), absent without reason (crossed).
+    `samenvatting`: beschrijving(weken), when the caller has it already (the page shows it below the chart too)."""
     plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     top = _nice_max(max((w.gepland for w in weken), default=Decimal(0)))
@@ -96,7 +98,7 @@ def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigh
         f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">',
         f'<title id="{title_id}">Aanwezigheid per week</title>',
-        f'<desc id="{desc_id}">{escape(beschrijving(weken))}</desc>',
+        f'<desc id="{desc_id}">{escape(beschrijving(weken) if samenvatting is None else samenvatting)}</desc>',
         _defs(prefix),
     ]
     # Gridlines and y labels (hours).

@@ -243,6 +243,7 @@ def read(
                                  *tijdlijn.presentie_correcties(session, inburgeraar.id, vanaf, tot, today)],
                                 key=lambda e: e.moment, reverse=True)
     weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
+    samenvatting = beschrijving(weken)
     if not access.may_see_intake(user):
         intake = None
     # The attendance window's hours are the signals' per verwijzing (same window, same scope): not summed again.
@@ -259,8 +260,8 @@ def read(
         totalen=totalen,
         registraties=registraties,
         weken=weken,
-        grafiek=aanwezigheid_svg(weken),
-        grafiek_beschrijving=beschrijving(weken),
+        grafiek=aanwezigheid_svg(weken, samenvatting=samenvatting),
+        grafiek_beschrijving=samenvatting,
         gebeurtenissen=gebeurtenissen,
         tijdlijn_pagina=tijdlijn_pagina,
         tijdlijn_weken=(vanaf, tot + timedelta(days=6)),

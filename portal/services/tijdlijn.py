@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -80,16 +81,17 @@ class WeekPresentie:
     geoorloofd: Decimal
     ongeoorloofd: Decimal
 
-    @property
+    # Worked out once: the chart, its description and the table below it each read them per week.
+    @cached_property
     def gepland(self) -> Decimal:
         return self.aanwezig + self.geoorloofd + self.ongeoorloofd
 
-    @property
+    @cached_property
     def percentage(self) -> Decimal | None:
         """Share of planned hours present (portal.domain.afronding: one decimal); None without planned hours."""
         return afronding.percentage(self.aanwezig, self.gepland)
 
-    @property
+    @cached_property
     def weeknummer(self) -> int:
         return self.maandag.isocalendar().week
 
