@@ -67,3 +67,20 @@ def test_the_results_to_confirm_say_how_many_wait_beyond_the_list(app, db, login
     deel = client.get("/keten/duo").get_data(as_text=True)
     assert deel.count('/bevestigen"') == 2
     assert "Er wachten 3 resultaten; hieronder de 2 oudste." in deel
+
+
+def test_the_export_offers_the_gemeente_with_berichten_waiting(app, db, login_as):
+    """Each gemeente says how many berichten wait, and the first with any is chosen: not Drechterland (nothing to
+    export, first alphabetically) when only Hoorn has berichten."""
+    drechterland = GemeenteFactory(naam="Drechterland", oin="00000001000000498000")
+    hoorn = GemeenteFactory(naam="Hoorn", oin="00000001000000405000")
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[drechterland, hoorn])
+    PipFactory(inburgeraar=InburgeraarFactory(gemeente=hoorn), dagtekening=date.today() - timedelta(days=30),
+               leerroute=Leerroute.Z, niveau=NiveauPip.A2, geschatte_intensiteit=None,
+               indicator_alfabetisering=IndicatorAlfabetisering.A)
+    db.flush()
+    client = login_as(regisseur)
+    post_form(client, "/keten/duo/bijwerken", page_url="/keten/duo")
+    html = client.get("/keten/duo").get_data(as_text=True)
+    assert f'<option value="{drechterland.id}">Drechterland (0 klaar)</option>' in html
+    assert f'<option selected value="{hoorn.id}">Hoorn (1 klaar)</option>' in html

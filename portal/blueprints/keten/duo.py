@@ -69,7 +69,10 @@ def duo_index() -> str:
     query = query.order_by(DuoBericht.id.desc())
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
     export = ExportForm()
-    export.gemeente_id.choices = [(str(g.id), g.naam) for g in gemeenten]
+    klaar = duo.klaar_per_gemeente(db.session, [g.id for g in gemeenten])
+    export.gemeente_id.choices = [(str(g.id), f"{g.naam} ({klaar.get(g.id, 0)} klaar)") for g in gemeenten]
+    # Offer the first gemeente that has something to export, not one that would answer "nothing waiting".
+    export.gemeente_id.data = next((str(g.id) for g in gemeenten if klaar.get(g.id)), None)
     te_bevestigen, totaal = _te_bevestigen(actor)
     return render_template(
         "keten/duo.html", page=page, args=args, gemeenten=gemeenten, statussen=BerichtStatus,

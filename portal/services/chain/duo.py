@@ -434,6 +434,14 @@ def counts(session: Session, gemeente_ids: Iterable[int]) -> dict[BerichtStatus,
     return {status: n for status, n in rows}
 
 
+def klaar_per_gemeente(session: Session, gemeente_ids: Iterable[int]) -> dict[int, int]:
+    """Berichten waiting to be exported, per gemeente."""
+    rows = session.execute(select(DuoBericht.gemeente_id, func.count()).where(
+        DuoBericht.gemeente_id.in_(list(gemeente_ids)), DuoBericht.status == BerichtStatus.KLAAR)
+        .group_by(DuoBericht.gemeente_id))
+    return {gemeente_id: n for gemeente_id, n in rows}
+
+
 def bevestig_resultaat(session: Session, actor: User, resultaat: RouteResultaat,
                        today: date | None = None) -> RouteResultaat:
     """The klantregisseur confirms the eindgesprek/ondertekening/afronding date that goes to DUO."""
