@@ -47,3 +47,16 @@ def test_the_headers_fixed_urls_are_built_once_per_mount_point(app, db, login_as
     with app.test_request_context("/", base_url="http://localhost/portaal/"):
         assert navigation.vaste_url("static", "portal.css") == "/portaal/static/portal.css"
         assert navigation.vaste_url("main.index") == original("main.index") == "/portaal/"
+
+
+def test_id_urls_are_url_fors_with_the_number_in_place(app):
+    """id_url builds the text around a route's one number once per mount point; each URL is url_for's."""
+    for base in ("http://localhost/", "http://localhost/portaal/"):
+        with app.test_request_context("/", base_url=base):
+            for endpoint, naam in (("inburgeraars.detail", "inburgeraar_id"), ("presentie.verwijzing", "verwijzing_id"),
+                                   ("keten.pip_intrekken", "inburgeraar_id")):
+                for nummer in (1, 42, 1234567):
+                    assert navigation.id_url(endpoint, **{naam: nummer}) == navigation.url_for(endpoint,
+                                                                                             **{naam: nummer})
+            # A number the route does not hold goes in the query string, as url_for puts it.
+            assert navigation.id_url("main.index", pagina=3) == navigation.url_for("main.index", pagina=3)
