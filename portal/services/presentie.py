@@ -31,7 +31,7 @@ from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Onderdeel, VerwijzingStatus
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
-from portal.services import GelijktijdigGewijzigd, ValidationError, kept_totals, statements
+from portal.services import GelijktijdigGewijzigd, ValidationError, kept_signalen, kept_totals, statements
 from portal.services.batch import execute_many, gc_paused
 from portal.services.history import apply_changes, record_changes
 from portal.services.validation import (
@@ -744,11 +744,13 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie], stream:
     new_rows: list[CleanPresentie] = []
     changed: dict[int, CleanPresentie] = {}
     per_person: dict[int, list[int]] = {}  # inburgeraar → [nieuw, gewijzigd]
+    verwijzingen: set[int] = set()
     for row in rows:
         soort = row.soort
         if soort == ONGEWIJZIGD:
             result.ongewijzigd += 1
             continue
+        verwijzingen.add(row.verwijzing_id)
         counts = per_person.get(row.inburgeraar_id)
         if counts is None:
             counts = per_person[row.inburgeraar_id] = [0, 0]
@@ -789,6 +791,8 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie], stream:
     if changed:
         _correct(session, actor, changed)
     kept_plan, write_audit = planned
+    # Whose signals change (portal.services.kept_signalen): these rows name their inburgeraars.
+    kept_signalen.presentie_van(session, verwijzingen, per_person)
     kept_totals.apply(session, kept_plan)
     write_audit()
     session.flush()

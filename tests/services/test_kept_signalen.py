@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.models import Presentie, SignaalDrempels, SignaalStand
@@ -215,3 +215,46 @@ def test_a_bulk_write_drops_the_rows_and_the_refresh_stores_them(db, regio, monk
     assert kept_signalen.differences(db) == ([], 4)
     assert kept_signalen.verlopen_bijwerken(db) == 2
     assert kept_signalen.differences(db) == ([], 0)
+
+
+def test_a_write_of_one_case_reads_it_in_one_statement_and_stores_what_a_recomputation_says(
+        db, regio, gemeente, regisseur):
+    """A write that touches one case (a grid save) works its signals out from one statement that reads the case's
+    figures with its kept rows, besides the thresholds (and on PostgreSQL the case's lock); the presentie save
+    names the case, so no verwijzing is looked up. Also for a case without verwijzingen, and for one whose only
+    omstandigheden are health-related (other staff see none)."""
+    medewerker, _manager, cases, verwijzingen = regio
+    kaal = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur,
+                              datum_kennisgeving=START - timedelta(days=60))
+    with time_machine.travel(datetime(2026, 11, 20, 10, tzinfo=UTC), tick=False):
+        kept_signalen.alles_opslaan(db)
+        OmstandighedenMeldingFactory(verwijzing=verwijzingen[2], datum=TODAY, soort=OmstandighedenSoort.GEZONDHEID)
+        db.flush()
+        kept_signalen.bijwerken(db)
+        kaal.datum_kennisgeving = START - timedelta(days=80)  # its PIP deadline nears: 'Let op'
+        db.flush()
+        kept_signalen.bijwerken(db)
+        assert kept_signalen.differences(db, TODAY) == ([], 0)
+        assert db.get(SignaalStand, (cases[1].id, True)).codes != db.get(SignaalStand, (cases[1].id, False)).codes
+        assert "pip_termijn" in db.get(SignaalStand, (kaal.id, False)).codes.split()
+
+        register(db, medewerker, [PresentieInput(
+            regel=1, verwijzing_id=verwijzingen[0].id, datum=TODAY - timedelta(days=1),
+            activiteit=Activiteit.TAALLES_KNM.value, uren_aanwezig=Decimal(1), uren_afwezig_ongeoorloofd=Decimal(2),
+            reden_afwezig="ziek")], TODAY)
+        db.flush()
+        statements: list[str] = []
+        engine = db.get_bind().engine
+
+        def capture(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", capture)
+        try:
+            kept_signalen.bijwerken(db)
+        finally:
+            event.remove(engine, "before_cursor_execute", capture)
+        reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+        assert len(reads) == (3 if db.get_bind().dialect.name == "postgresql" else 2), reads
+        assert "aanwezigheid_laag" in db.get(SignaalStand, (cases[0].id, True)).codes.split()
+        assert kept_signalen.differences(db, TODAY) == ([], 0)
