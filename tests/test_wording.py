@@ -71,13 +71,20 @@ def test_no_hint_repeats_the_labels_niet_verplicht():
 def test_a_field_whose_hint_says_when_it_is_required_is_not_labelled_optional():
     """A hint "Verplicht bij ..." under a label "(niet verplicht)" contradicts itself (the afschaling decision's
     Reden, the boete's bedrag and verwijtbaarheid): such a field is marked conditional (fields.VOORWAARDELIJK), so
-    the label says neither. Checked for the billing, chain and results screens."""
+    the label says neither. Checked for every blueprint's forms (the PIP form's Niveau: "Verplicht bij de
+    B1-route")."""
     import importlib
+    import pkgutil
 
     from flask_wtf import FlaskForm
 
+    import portal.blueprints
+
+    blueprints = [m.name for m in pkgutil.iter_modules(portal.blueprints.__path__)
+                  if m.ispkg and importlib.util.find_spec(f"portal.blueprints.{m.name}.forms") is not None]
+    assert {"contracten", "declaraties", "inburgeraars", "keten", "registraties"} <= set(blueprints)
     tegenstrijdig = []
-    for blueprint in ("contracten", "declaraties", "keten", "registraties"):
+    for blueprint in blueprints:
         forms = importlib.import_module(f"portal.blueprints.{blueprint}.forms")
         for form in vars(forms).values():
             if isinstance(form, type) and issubclass(form, FlaskForm):

@@ -51,6 +51,7 @@ class PipForm(FlaskForm):
                            validators=VERPLICHT)
     niveau = RadioField(
         "Niveau", choices=choices([*NiveauPip.choices(), ("", "Geen niveau")]), validate_choice=False,
+        validators=VOORWAARDELIJK,
         description="Verplicht bij de B1-route. Nooit A2 bij de onderwijsroute, nooit B1 bij de Z-route.",
     )
     geschatte_intensiteit = StringField(
