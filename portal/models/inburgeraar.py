@@ -57,6 +57,12 @@ class Inburgeraar(TimestampMixin, Base):
         return pip_regels.van_kracht(self.pips)
 
     @property
+    def pip_ingetrokken_per(self) -> date | None:
+        """When no PIP is in force because the latest version was withdrawn: the date that took effect (None when
+        a PIP is in force or there never was one), so a page tells "PIP ingetrokken" from "nog geen PIP"."""
+        return pip_regels.ingetrokken_per(self.pips)
+
+    @property
     def eerste_dagtekening(self) -> date | None:
         """Dagtekening of the first PIP: the term counts from it, later versions never move it."""
         return self.pips[0].dagtekening if self.pips else None

@@ -182,3 +182,17 @@ def test_after_a_withdrawal_no_onderdeel_follows_from_the_withdrawn_leerroute(db
     assert Onderdeel.B1_ROUTE not in cases.passende_onderdelen(person)
     assert set(cases.passende_onderdelen(person)) <= cases.VOOR_PIP_TOEGESTAAN
     assert Onderdeel.PVT in cases.passende_onderdelen(person)
+
+
+def test_after_a_withdrawal_the_verwijzing_form_names_no_leerroute_and_offers_what_needs_no_pip(db, world, login_as):
+    """The verwijzing form's PIP line reads the PIP in force, like the onderdelen it offers (cases.onderdeel_fout):
+    not the withdrawn version's "PIP: B1-route B1" above a choice of only MB and PVT."""
+    _, regisseur, person = world
+    pip_intrekking.intrekken(db, regisseur, person, IntrekkingInput(datum=_datum(TODAY), reden="Vergissing"),
+                             today=TODAY)
+    db.flush()
+    html = login_as(regisseur).get(f"/inburgeraars/{person.id}/verwijzingen/nieuw").get_data(as_text=True)
+    regel = html.split("<h1")[1].split("</p>")[0]
+    assert "PIP: B1-route" not in regel and "B1-route" not in regel
+    assert f"Geen PIP van kracht: het PIP is ingetrokken per {_datum(TODAY)}" in regel
+    assert f'value="{Onderdeel.B1_ROUTE.value}"' not in html and f'value="{Onderdeel.PVT.value}"' in html
