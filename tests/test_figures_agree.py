@@ -120,8 +120,9 @@ def test_hours_and_attendance_read_the_same_on_every_page(db, app, regio, login_
     lijst = _tekst(regisseur.get("/regie/?q=Afronding0").get_data(as_text=True))
     assert "Aanwezigheid onder de drempel" in lijst
     export = load_workbook(io.BytesIO(regisseur.get("/regie/export.xlsx").data)).active
+    kop = next(r for r in export.iter_rows(values_only=True) if r[0] == "Achternaam")
     rij = next(r for r in export.iter_rows(values_only=True) if r[0] == persoon.achternaam)
-    assert f"aanwezig {UREN} uur van 20 uur geplande uren ({PERCENTAGE})" in rij[11]
+    assert f"aanwezig {UREN} uur van 20 uur geplande uren ({PERCENTAGE})" in rij[kop.index("Toelichting")]
 
     # KPI dashboard of the contractmanager, for this aanbieder and the quarter of the sessions.
     from tests.helpers import open_session

@@ -6,14 +6,16 @@ whitelisted sort; the view pages the result.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, null, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, null, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal import access
+from portal.domain import pip as pip_regels
 from portal.domain import zoeken
 from portal.models import Gemeente, Inburgeraar, Pip, PipIntrekking, User, Verwijzing
 
@@ -39,7 +41,7 @@ class InburgeraarFilters:
     zoek: str = ""
     gemeente_id: int | None = None
     doelgroep: str = ""
-    leerroute: str = ""  # B, O, Z or "geen" (no PIP yet)
+    leerroute: str = ""  # B, O, Z, or one of GEEN_PIP_KEUZES (no PIP in force, and why)
     klantregisseur_id: int | None = None
     sort: str = "naam"
 
@@ -116,14 +118,56 @@ def huidige_pip(column: Any) -> Any:
     )
 
 
+# The leerroute filter's choices for "no PIP in force" (portal.domain.pip.van_kracht: none yet, or the latest version
+# withdrawn): both together, or either, so a list tells "never had a PIP" from "PIP withdrawn".
+GEEN_PIP_KEUZES = [
+    ("geen", "Geen PIP van kracht (nog geen of ingetrokken)"),
+    ("nog_geen", "Nog geen PIP"),
+    ("ingetrokken", "PIP ingetrokken"),
+]
+
+
 def leerroute_clause(value: str) -> ColumnElement[bool] | None:
-    """Filter on the leerroute of the PIP in force; "geen" means no PIP in force (none yet, or withdrawn); anything
-    else no filter."""
+    """Filter on the leerroute of the PIP in force; "geen" means no PIP in force (none yet, or withdrawn),
+    "nog_geen" never a PIP version, "ingetrokken" versions but the latest withdrawn; anything else no filter."""
+    geen_van_kracht = huidige_pip(Pip.id).is_(None)
+    heeft_versies = exists().where(Pip.inburgeraar_id == Inburgeraar.id)
     if value == "geen":
-        return huidige_pip(Pip.id).is_(None)
+        return geen_van_kracht
+    if value == "nog_geen":
+        return ~heeft_versies
+    if value == "ingetrokken":
+        return and_(geen_van_kracht, heeft_versies)
     if value in ("B", "O", "Z"):
         return huidige_pip(Pip.leerroute) == value
     return None
+
+
+class _Versie(NamedTuple):
+    """What portal.domain.pip reads of a PIP version."""
+
+    versie: int
+    dagtekening: date
+    ingetrokken_op: date | None
+
+
+def pip_ingetrokken_per(session: Session, user: User, rows: Iterable[Any]) -> dict[int, date]:
+    """For the rows of a list (with `id`, `leerroute` of the PIP in force and `pip_versies`, as the caseload's
+    CaseCijfers) that have no PIP in force but did have versions: the date the withdrawal took effect
+    (portal.domain.pip.ingetrokken_per, the rule Inburgeraar.pip_ingetrokken_per reads), by inburgeraar id. Read
+    for those rows only, through the user's scope; one statement, none when there are no such rows."""
+    ids = [r.id for r in rows if r.leerroute is None and r.pip_versies]
+    if not ids:
+        return {}
+    in_scope = access.inburgeraars(user).with_only_columns(Inburgeraar.id).where(Inburgeraar.id.in_(ids))
+    versies: dict[int, list[_Versie]] = {}
+    for inburgeraar_id, versie, dagtekening, ingetrokken in session.execute(
+        select(Pip.inburgeraar_id, Pip.versie, Pip.dagtekening, PipIntrekking.datum)
+        .outerjoin(PipIntrekking, PipIntrekking.pip_id == Pip.id)
+        .where(Pip.inburgeraar_id.in_(in_scope.order_by(None)))
+    ):
+        versies.setdefault(inburgeraar_id, []).append(_Versie(versie, dagtekening, ingetrokken))
+    return {i: per for i, v in versies.items() if (per := pip_regels.ingetrokken_per(v)) is not None}
 
 
 def apply_sort(

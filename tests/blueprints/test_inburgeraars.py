@@ -92,21 +92,32 @@ def test_filters_doelgroep_leerroute_and_caseload(login_as, regisseur, hoorn, am
     assert "Haddad" in caseload and "Visser" not in caseload
 
 
-def test_a_withdrawn_pip_is_no_pip_in_the_list_and_its_leerroute_filter(login_as, db, regisseur, hoorn):
-    """After a withdrawal no PIP is in force (Inburgeraar.pip_van_kracht): the row says so instead of showing the
-    old leerroute, "Nog geen PIP" finds the case and the old leerroute no longer does."""
+def test_a_withdrawn_pip_is_no_pip_in_the_list_and_its_leerroute_filter(login_as, db, regisseur, hoorn, amina):
+    """After a withdrawal no PIP is in force (Inburgeraar.pip_van_kracht): the row says "PIP ingetrokken per
+    <datum>" instead of the old leerroute; "Geen PIP van kracht" finds it with those who never had one, "PIP
+    ingetrokken" and "Nog geen PIP" tell them apart, and the old leerroute no longer finds it."""
     from tests.factories_chain import PipIntrekkingFactory
 
     ingetrokken = InburgeraarFactory(gemeente=hoorn, achternaam="Visser")
-    PipIntrekkingFactory(pip=PipFactory(inburgeraar=ingetrokken, leerroute=Leerroute.Z, niveau=None,
-                                        geschatte_intensiteit=None))
+    intrekking = PipIntrekkingFactory(pip=PipFactory(inburgeraar=ingetrokken, leerroute=Leerroute.Z, niveau=None,
+                                                     geschatte_intensiteit=None))
     db.flush()
     client = login_as(regisseur)
     rij = next(r for r in re.findall(r"<tr>.*?</tr>", client.get("/inburgeraars/").text, flags=re.S)
                if "Visser" in r)
-    assert "PIP ingetrokken" in rij and "Z-route" not in rij
-    assert "Visser" in client.get("/inburgeraars/?leerroute=geen").text
-    assert "Visser" not in client.get("/inburgeraars/?leerroute=Z").text
+    assert f"PIP ingetrokken per {intrekking.datum:%d-%m-%Y}" in rij and "Z-route" not in rij
+
+    def gevonden(leerroute: str) -> set[str]:
+        html = client.get(f"/inburgeraars/?leerroute={leerroute}").text
+        return {naam for naam in ("Visser", "Haddad") if f"{naam}, " in html}
+
+    assert gevonden("geen") == {"Visser", "Haddad"}  # amina (Haddad) never had a PIP
+    assert gevonden("ingetrokken") == {"Visser"}
+    assert gevonden("nog_geen") == {"Haddad"}
+    assert gevonden("Z") == set()
+    page = client.get("/inburgeraars/").text
+    assert ">Geen PIP van kracht (nog geen of ingetrokken)</option>" in page
+    assert ">Nog geen PIP</option>" in page and ">PIP ingetrokken</option>" in page
 
 
 def test_sorting_and_pagination_with_real_links(login_as, regisseur, hoorn):

@@ -205,15 +205,43 @@ def test_each_row_shows_its_own_aanbieders_and_tells_namesakes_apart(world, logi
     assert "999990019" not in html  # only the last digits, never the whole number in the list
 
 
-def test_after_a_withdrawn_pip_the_leerroute_column_says_there_is_no_pip(world, login_as, db):
-    """The PIP in force is gone once it is withdrawn: the row no longer shows the old leerroute, and the leerroute
-    filter no longer finds the case."""
-    PipIntrekkingFactory(pip=world["collega"].pips[-1])
+@pytest.mark.parametrize("sort", ["", "?sort=naam"])
+def test_after_a_withdrawn_pip_the_leerroute_column_says_it_was_withdrawn_and_when(world, login_as, db, sort):
+    """The PIP in force is gone once it is withdrawn: the row no longer shows the old leerroute but "PIP ingetrokken
+    per <datum>" (as the inburgeraars list and the case page), not "Nog geen PIP", which stays for a person who never
+    had one; the leerroute filter no longer finds the case. Sorted on the signals (kept or worked out) or a column."""
+    intrekking = PipIntrekkingFactory(pip=world["collega"].pips[-1], datum=date.today() - timedelta(days=3))
+    nooit = InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["bert"], achternaam="Nooit")
     db.flush()
     client = login_as(world["bert"])
-    rij = _row_of(client.get("/regie/").get_data(as_text=True), world["collega"].id)
-    assert "Nog geen PIP" in rij and "Z-route" not in rij
+    html = client.get(f"/regie/{sort}").get_data(as_text=True)
+    rij = _row_of(html, world["collega"].id)
+    assert f"PIP ingetrokken per {intrekking.datum:%d-%m-%Y}" in rij and "Z-route" not in rij
+    assert "Nog geen PIP" not in rij
+    assert "Nog geen PIP" in _row_of(html, nooit.id)
     assert _names(client.get("/regie/?leerroute=Z").get_data(as_text=True)) == set()
+
+
+def test_the_export_says_which_pip_was_withdrawn_and_when_in_its_own_column(world, login_as, db):
+    """The export's Leerroute column tells "PIP ingetrokken" from "Nog geen PIP"; the withdrawal's date is a date
+    cell of its own ("PIP ingetrokken per"), empty for every other row; no column is dropped."""
+    from portal.blueprints.regie.export import KOLOMMEN
+
+    intrekking = PipIntrekkingFactory(pip=world["collega"].pips[-1], datum=date.today() - timedelta(days=3))
+    InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["bert"], achternaam="Nooit")
+    db.flush()
+    sheet = load_workbook(io.BytesIO(login_as(world["bert"]).get("/regie/export.xlsx").data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    kop = rows[2]
+    assert list(kop) == [naam for naam, _ in KOLOMMEN]
+    assert {"Leerroute", "Niveau", "PIP ingetrokken per", "Einde termijn", "Aanbieders", "Signalen",
+            "Toelichting"} <= set(kop)
+    per_naam = {r[0]: dict(zip(kop, r, strict=True)) for r in rows[3:]}
+    bakr, nooit = per_naam["Bakr"], per_naam["Nooit"]
+    assert bakr["Leerroute"] == "PIP ingetrokken" and not bakr["Niveau"]
+    assert bakr["PIP ingetrokken per"].date() == intrekking.datum
+    assert bakr["Einde termijn"] is not None  # the term still runs from the first PIP
+    assert nooit["Leerroute"] == "Nog geen PIP" and not nooit["PIP ingetrokken per"]
 
 
 @pytest.mark.parametrize("sort", ["naam", "-termijn", "gemeente", "klantregisseur", "leerroute"])

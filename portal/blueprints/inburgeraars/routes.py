@@ -41,7 +41,7 @@ def index() -> str:
         "mijn": "1" if request.args.get("mijn") == "1" and current_user.rol is Rol.KLANTREGISSEUR else "",
         "sort": request.args.get("sort", "naam"),
     }
-    if args["leerroute"] not in ("B", "O", "Z", "geen"):
+    if args["leerroute"] not in ("B", "O", "Z", *(waarde for waarde, _ in overzichten.GEEN_PIP_KEUZES)):
         args["leerroute"] = ""
     query, args["sort"] = overzichten.inburgeraars(current_user, overzichten.InburgeraarFilters(
         zoek=args["q"], gemeente_id=args["gemeente"], doelgroep=args["doelgroep"], leerroute=args["leerroute"],
@@ -51,7 +51,7 @@ def index() -> str:
     return render_list("inburgeraars", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
         "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
         "doelgroepen": Doelgroep.choices(),
-        "leerroutes": [*Leerroute.choices(), ("geen", "Nog geen PIP")],
+        "leerroutes": [*Leerroute.choices(), *overzichten.GEEN_PIP_KEUZES],
         "may_manage": access.may_manage_cases(current_user),
     })
 

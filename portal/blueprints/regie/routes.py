@@ -21,7 +21,7 @@ from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import Doelgroep, Leerroute
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
-from portal.services import kept_signalen, signalen, statements
+from portal.services import kept_signalen, overzichten, signalen, statements
 from portal.services.batch import gc_paused
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
@@ -101,7 +101,10 @@ def index() -> str:
             rijen = signalen.caseload_rijen(db.session, current_user, today=today, filters=args.filters(current_user))
             page = paginate_list(sort_cases(rijen, args.sort), number, args=args.as_dict())
             page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
-    return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS}, _keuzes)
+    # A row without a PIP in force says why: none yet, or withdrawn per a date (as on the other lists).
+    ingetrokken = overzichten.pip_ingetrokken_per(db.session, current_user, page.items)
+    return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS,
+                                 "pip_ingetrokken": ingetrokken}, _keuzes)
 
 
 def _zonder_stand(args: OverzichtArgs, today: date, zonder: list[Any]) -> dict[int, signalen.CaseCijfers]:
@@ -126,7 +129,8 @@ def export() -> Response:
     audit.record_read(db.session, current_user, None, action=AuditActie.GEEXPORTEERD, object_type="caseload",
                       details={"aantal": len(cases), "filters": sorted(args.as_dict())})
     db.session.commit()
-    response = Response(caseload_xlsx(cases, peildatum=today), mimetype=XLSX_MIMETYPE)
+    ingetrokken = overzichten.pip_ingetrokken_per(db.session, current_user, cases)
+    response = Response(caseload_xlsx(cases, peildatum=today, pip_ingetrokken=ingetrokken), mimetype=XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="caseload-{today:%Y%m%d}.xlsx"'
     response.headers["Cache-Control"] = "no-store"
     return response
