@@ -180,10 +180,24 @@ def create_inburgeraar(
 def record_pip(
     session: Session, actor: User, inburgeraar: Inburgeraar, data: PipInput, *, today: date | None = None
 ) -> Pip:
-    """Record a new PIP version; the first version fixes the inburgeringstermijn."""
+    """Record a new PIP version; the first version fixes the inburgeringstermijn.
+
+    A new version follows the latest version, also when that one was withdrawn (PipIntrekking), for two rules:
+    * The leerroute may only change within 1.5 years of the start of the term (DOMAIN.md §3, "Leerroute may be
+      changed within 1.5 years (001)"; seed 001 "Schakelen tussen routes": the gemeente can change the leerroute
+      "binnen anderhalf jaar ... Het PIP wordt dan opnieuw vastgesteld"). That window counts from the term, which
+      only the first PIP's dagtekening fixes (DOMAIN.md §3: "later PIP versions do not move it") and a withdrawal
+      does not restart. So the leerroute to keep is the one last set, even if that version was withdrawn: the PIP
+      in force (domain.pip.van_kracht, none after a withdrawal) is not the comparison, or withdrawing and
+      re-issuing would switch routes after the window. Within the window any leerroute may follow a withdrawal.
+    * Dates run forward: not dated before the latest version, and after a withdrawal not before the date it took
+      effect (a new PIP dated earlier would be in force on days the withdrawal says none was: domain.pip.van_kracht
+      takes the highest version set by a day).
+    """
     today = today or clock.today()
     errors = Errors()
-    vorige = inburgeraar.huidige_pip
+    vorige = inburgeraar.huidige_pip  # the latest version, withdrawn or not (see above)
+    ingetrokken_per = vorige.ingetrokken_op if vorige is not None else None
     versie = (session.scalar(select(func.max(Pip.versie)).where(Pip.inburgeraar_id == inburgeraar.id)) or 0) + 1
     eerste = versie == 1
 
@@ -199,6 +213,9 @@ def record_pip(
         if vorige is not None and dagtekening < vorige.dagtekening:
             errors.add("dagtekening", "Een nieuwe versie van het PIP kan niet eerder gedagtekend zijn dan de "
                        f"huidige versie ({vorige.dagtekening:%d-%m-%Y}).")
+        elif ingetrokken_per is not None and dagtekening < ingetrokken_per:
+            errors.add("dagtekening", f"Versie {vorige.versie} van het PIP is ingetrokken per "
+                       f"{ingetrokken_per:%d-%m-%Y}. Het nieuwe PIP kan niet eerder gedagtekend zijn dan die datum.")
 
     leerroute = errors.run("leerroute", lambda: parse_choice(Leerroute, data.leerroute, "Kies de leerroute."))
     niveau = errors.run("niveau", lambda: parse_choice(NiveauPip, data.niveau, "Kies het niveau.", required=False))
@@ -234,9 +251,11 @@ def record_pip(
     if vorige is not None and leerroute is not None and leerroute is not vorige.leerroute and dagtekening:
         uiterlijk = inburgeraar.leerroute_wijzigen_uiterlijk
         if uiterlijk is not None and dagtekening > uiterlijk:
+            houd = (f"Ook na de intrekking geldt dat: houd de leerroute van het ingetrokken PIP (versie "
+                    f"{vorige.versie}) aan, {vorige.leerroute.label}." if ingetrokken_per is not None
+                    else f"Houd de leerroute {vorige.leerroute.label} aan.")
             errors.add("leerroute", "De leerroute kan alleen worden gewijzigd binnen anderhalf jaar na de start van "
-                       f"de inburgeringstermijn, dus tot en met {uiterlijk:%d-%m-%Y}. Houd de leerroute "
-                       f"{vorige.leerroute.label} aan.")
+                       f"de inburgeringstermijn, dus tot en met {uiterlijk:%d-%m-%Y}. {houd}")
     errors.raise_if_any()
 
     pip = Pip(

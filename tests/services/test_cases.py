@@ -248,6 +248,45 @@ class TestRecordPip:
             dagtekening="10-09-2025", leerroute="Z", niveau="A2", reden_wijziging="Switch"), today=TODAY)
         assert op_tijd.leerroute is Leerroute.Z
 
+    def test_after_a_withdrawal_the_leerroute_window_still_counts_from_the_term(self, db, regisseur, gemeente):
+        """A withdrawal does not restart the term, so it does not reopen the 1.5-year window: past it, a new PIP
+        after a withdrawal keeps the withdrawn version's leerroute (record_pip's docstring gives the sources), and
+        the message says so; within the window any leerroute may follow a withdrawal."""
+        from tests.factories_chain import PipIntrekkingFactory
+
+        laat = InburgeraarFactory(gemeente=gemeente, doelgroep=ASIEL, datum_kennisgeving=date(2024, 1, 1))
+        PipIntrekkingFactory(pip=PipFactory(inburgeraar=laat, versie=1, dagtekening=date(2024, 3, 10),
+                                            leerroute=Leerroute.B, niveau=NiveauPip.B1),
+                             datum=date(2025, 10, 1))
+        errors = errors_of(lambda: cases.record_pip(db, regisseur, laat, pip_data(
+            dagtekening="02-10-2025", leerroute="Z", niveau="A2", reden_wijziging="Nieuw PIP"), today=TODAY))
+        assert "tot en met 10-09-2025" in errors["leerroute"]
+        assert "ingetrokken PIP (versie 1) aan, B1-route" in errors["leerroute"]
+        zelfde = cases.record_pip(db, regisseur, laat, pip_data(
+            dagtekening="02-10-2025", leerroute="B", niveau="B1", reden_wijziging="Nieuw PIP"), today=TODAY)
+        assert (zelfde.versie, zelfde.leerroute) == (2, Leerroute.B)
+
+        vroeg = InburgeraarFactory(gemeente=gemeente, doelgroep=ASIEL, datum_kennisgeving=date(2024, 1, 1))
+        PipIntrekkingFactory(pip=PipFactory(inburgeraar=vroeg, versie=1, dagtekening=date(2024, 3, 10),
+                                            leerroute=Leerroute.B, niveau=NiveauPip.B1),
+                             datum=date(2025, 1, 1))
+        switch = cases.record_pip(db, regisseur, vroeg, pip_data(
+            dagtekening="01-02-2025", leerroute="Z", niveau="A2", reden_wijziging="Nieuw PIP"), today=TODAY)
+        assert switch.leerroute is Leerroute.Z
+
+    def test_a_new_pip_after_a_withdrawal_is_not_dated_before_the_withdrawal(self, db, regisseur, asiel):
+        """Dated earlier, the new version would be in force (domain.pip.van_kracht) on days the withdrawal says
+        none was."""
+        from tests.factories_chain import PipIntrekkingFactory
+
+        PipIntrekkingFactory(pip=PipFactory(inburgeraar=asiel, versie=1, dagtekening=date(2026, 2, 1)),
+                             datum=date(2026, 4, 1))
+        errors = errors_of(lambda: cases.record_pip(db, regisseur, asiel, pip_data(
+            dagtekening="31-03-2026", reden_wijziging="Nieuw PIP"), today=TODAY))
+        assert "ingetrokken per 01-04-2026" in errors["dagtekening"]
+        assert cases.record_pip(db, regisseur, asiel, pip_data(
+            dagtekening="01-04-2026", reden_wijziging="Nieuw PIP"), today=TODAY).versie == 2
+
 
 class TestInburgeringstermijn:
     @pytest.mark.parametrize(("dagtekening", "einde"), [
