@@ -111,12 +111,15 @@ def test_detail_shows_no_leerroute_or_intensiteit_once_the_pip_is_withdrawn(logi
     leerroute and geschatte intensiteit."""
     from tests.factories_chain import PipIntrekkingFactory
 
-    PipIntrekkingFactory(pip=eigen.inburgeraar.pips[-1])
+    intrekking = PipIntrekkingFactory(pip=eigen.inburgeraar.pips[-1])
     db.flush()
-    page = login_as(medewerker).get(f"/deelnemers/{eigen.id}")
+    client = login_as(medewerker)
+    page = client.get(f"/deelnemers/{eigen.id}")
     assert page.status_code == 200
-    assert "Geen PIP van kracht" in page.text
+    assert f"Geen PIP van kracht: het PIP is ingetrokken per {intrekking.datum:%d-%m-%Y}" in page.text
     assert "B1-route, niveau B1" not in page.text and "Geschatte intensiteit" not in page.text
+    # The list says the same, with the date (as the gemeente's lists do).
+    assert f"PIP ingetrokken per {intrekking.datum:%d-%m-%Y}" in client.get("/deelnemers/").text
 
 
 def test_other_providers_verwijzing_is_not_found(login_as, db, medewerker, van_concurrent):
