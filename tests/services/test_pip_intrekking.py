@@ -168,6 +168,9 @@ def test_after_a_withdrawal_the_case_page_offers_a_new_pip_and_says_when_it_was_
     formulier = client.get(f"/inburgeraars/{person.id}/pip/nieuw").get_data(as_text=True)
     assert "PIP vastleggen:" in formulier and "PIP wijzigen" not in formulier
     assert f"is ingetrokken op {datum_lang(TODAY)}" in formulier and "wordt versie 2" in formulier
+    # What cases.record_pip checks after a withdrawal, said before the user types: the date, the leerroute window.
+    assert f"met een dagtekening op of na {_datum(TODAY)}" in formulier
+    assert "ook na de intrekking; daarna houdt het nieuwe PIP de leerroute B1-route" in formulier
 
 
 def test_after_a_withdrawal_no_onderdeel_follows_from_the_withdrawn_leerroute(db, world):
