@@ -222,6 +222,28 @@ def test_after_a_withdrawn_pip_the_leerroute_column_says_it_was_withdrawn_and_wh
     assert _names(client.get("/regie/?leerroute=Z").get_data(as_text=True)) == set()
 
 
+@pytest.mark.parametrize("sort", ["", "&sort=naam", "&sort=-leerroute"])
+def test_the_leerroute_filter_finds_no_pip_in_force_never_had_one_or_withdrawn(world, login_as, db, sort):
+    """Like the inburgeraars list (overzichten.GEEN_PIP_KEUZES): "Geen PIP van kracht" finds both, "Nog geen PIP"
+    and "PIP ingetrokken" tell them apart; ordered by the signals (kept or worked out) or by a column."""
+    PipIntrekkingFactory(pip=world["collega"].pips[-1])
+    InburgeraarFactory(gemeente=world["dalfsen"], klantregisseur=world["bert"], voornamen="Nina", achternaam="Nooit")
+    db.flush()
+    client = login_as(world["bert"])
+
+    def gevonden(keuze: str) -> set[str]:
+        return _names(client.get(f"/regie/?alle=1&leerroute={keuze}{sort}").get_data(as_text=True))
+
+    assert gevonden("geen") == {"Bakr, Bashir", "Nooit, Nina"}
+    assert gevonden("nog_geen") == {"Nooit, Nina"}
+    assert gevonden("ingetrokken") == {"Bakr, Bashir"}
+    assert gevonden("B") == {"Aziz, Amira"}
+    page = client.get("/regie/").get_data(as_text=True)
+    assert ">Nog geen PIP</option>" in page and ">PIP ingetrokken</option>" in page
+    export = load_workbook(io.BytesIO(client.get("/regie/export.xlsx?alle=1&leerroute=ingetrokken").data)).active
+    assert [r[0] for r in list(export.iter_rows(values_only=True))[3:]] == ["Bakr"]
+
+
 def test_the_export_says_which_pip_was_withdrawn_and_when_in_its_own_column(world, login_as, db):
     """The export's Leerroute column tells "PIP ingetrokken" from "Nog geen PIP"; the withdrawal's date is a date
     cell of its own ("PIP ingetrokken per"), empty for every other row; no column is dropped."""

@@ -10,7 +10,10 @@ from typing import Any
 from portal.blueprints.listing import choice_arg, int_arg
 from portal.models import User
 from portal.models.enums import Doelgroep, Leerroute, Rol
+from portal.services.overzichten import GEEN_PIP_KEUZES
 from portal.services.signalen import SIGNAAL_SOORTEN, CaseCijfers, Filters
+
+LEERROUTE_KEUZES = {**Leerroute._value2member_map_, **dict(GEEN_PIP_KEUZES)}  # a leerroute, or no PIP in force
 
 
 def _naam(c: CaseCijfers) -> tuple[str, str, int]:
@@ -66,7 +69,7 @@ class OverzichtArgs:
             q=args.get("q", "").strip()[:100],
             gemeente=int_arg(args.get("gemeente")),
             klantregisseur=int_arg(args.get("klantregisseur")),
-            leerroute=choice_arg(args.get("leerroute"), Leerroute._value2member_map_),
+            leerroute=choice_arg(args.get("leerroute"), LEERROUTE_KEUZES),
             doelgroep=choice_arg(args.get("doelgroep"), Doelgroep._value2member_map_),
             aanbieder=int_arg(args.get("aanbieder")),
             signaal=choice_arg(args.get("signaal"), SIGNAAL_SOORTEN),
@@ -90,7 +93,8 @@ class OverzichtArgs:
         return Filters(
             gemeente_id=self.gemeente,
             klantregisseur_id=klantregisseur,
-            leerroute=Leerroute(self.leerroute) if self.leerroute else None,
+            leerroute=Leerroute(self.leerroute) if self.leerroute in Leerroute._value2member_map_ else None,
+            pip=self.leerroute if self.leerroute in dict(GEEN_PIP_KEUZES) else None,
             doelgroep=Doelgroep(self.doelgroep) if self.doelgroep else None,
             aanbieder_id=self.aanbieder,
             zoek=self.q or None,

@@ -49,7 +49,7 @@ def _keuzes() -> dict[str, object]:
         "gemeenten": lijsten[0],
         "klantregisseurs": lijsten[1],
         "aanbieders": lijsten[2],
-        "leerroutes": Leerroute.choices(),
+        "leerroutes": [*Leerroute.choices(), *overzichten.GEEN_PIP_KEUZES],
         "doelgroepen": Doelgroep.choices(),
         "signaal_soorten": signalen.SIGNAAL_SOORTEN,
     }

@@ -172,6 +172,9 @@ class Filters:
     gemeente_id: int | None = None
     klantregisseur_id: int | None = None
     leerroute: Leerroute | None = None
+    # No PIP in force (portal.domain.pip.van_kracht): "geen" (none yet, or withdrawn), "nog_geen" (never a version)
+    # or "ingetrokken" (the latest version withdrawn); overzichten.GEEN_PIP_KEUZES names them.
+    pip: str | None = None
     doelgroep: Doelgroep | None = None
     aanbieder_id: int | None = None
     zoek: str | None = None
@@ -336,6 +339,8 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
     )
     if filters.leerroute is not None:
         cases = cases.where(huidige_pip.c.leerroute == filters.leerroute)
+    if filters.pip is not None:
+        cases = cases.where(_zonder_pip(filters.pip, huidige_pip.c.id, pip_versies))
     if filters.aanbieder_id is not None:
         cases = cases.where(_bij_aanbieder(filters.aanbieder_id))
     verwijzingen = (
@@ -377,6 +382,16 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
     }
 
 
+def _zonder_pip(keuze: str, van_kracht_id: Any, pip_versies: Any) -> Any:
+    """SQL for the filter on no PIP in force, from the cases query's join of the PIP in force and its count of
+    versions (the highest versie): none in force; never a version; versions but the latest withdrawn."""
+    if keuze == "nog_geen":
+        return pip_versies.is_(None)
+    if keuze == "ingetrokken":
+        return and_(van_kracht_id.is_(None), pip_versies.is_not(None))
+    return van_kracht_id.is_(None)
+
+
 def _bij_aanbieder(aanbieder_id: int) -> Any:
     """SQL: the case has a verwijzing to this aanbieder (the aanbieder filter)."""
     return Inburgeraar.id.in_(select(Verwijzing.inburgeraar_id).where(Verwijzing.aanbieder_id == aanbieder_id))
@@ -385,7 +400,7 @@ def _bij_aanbieder(aanbieder_id: int) -> Any:
 def caseload_namen(user: User, today: date, filters: Filters = Filters()) -> Select[Any]:
     """(id, achternaam, voornamen) of the cases of `caseload_queries`' `cases` query, ordered by id: the same scope
     and filters without its joins (enough to order a caseload by its kept signals)."""
-    if filters.leerroute is not None:  # a column of the PIP in force: the cases query has that join
+    if filters.leerroute is not None or filters.pip is not None:  # the PIP in force: the cases query's join
         return caseload_queries(user, today, filters)["cases"].with_only_columns(
             Inburgeraar.id, Inburgeraar.achternaam, Inburgeraar.voornamen)
     query = (_scope_filters(access.inburgeraars(user), filters)
