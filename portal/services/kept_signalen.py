@@ -163,11 +163,15 @@ def _standen(case_: CaseCijfers, andere: Sequence[Any] | None, tabel: DrempelTab
              result: dict[tuple[int, bool], tuple[Stand, date]]) -> None:
     """Put the case's (stand, geldig_tot) for the klantregisseur and for other staff in `result`: `case_` holds the
     klantregisseur's figures, `andere` other staff's omstandigheden (count, last reported, last date) or None."""
-    for met_gezondheid in (True, False):
-        if not met_gezondheid:
-            met_omstandigheden(case_, *(andere or (0, None, None)))
+    stand = stand_van(signalen_voor(case_, tabel, today))
+    result[(case_.id, True)] = found = (stand, _geldig_tot(case_, tabel, today, stand))
+    eigen = (case_.omstandigheden_aantal, case_.omstandigheden_laatst_gemeld, case_.omstandigheden_laatste_datum)
+    met_omstandigheden(case_, *(andere or (0, None, None)))
+    if (case_.omstandigheden_aantal, case_.omstandigheden_laatst_gemeld, case_.omstandigheden_laatste_datum) != eigen:
         stand = stand_van(signalen_voor(case_, tabel, today))
-        result[(case_.id, met_gezondheid)] = (stand, _geldig_tot(case_, tabel, today, stand))
+        found = (stand, _geldig_tot(case_, tabel, today, stand))
+    # Else other staff see the same figures (no health-related omstandigheden): the rules say the same.
+    result[(case_.id, False)] = found
 
 
 _een_queries: dict[date, tuple[Any, int]] = {}
@@ -458,11 +462,15 @@ def _vergrendel(session: Session, inburgeraar_ids: Iterable[int]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     ids = set(inburgeraar_ids)
-    # A grid save touches one case: a plain parameter.
-    conditions = [Inburgeraar.id == min(ids)] if len(ids) == 1 else _one_of(session, Inburgeraar.id, ids)
-    for condition in conditions:
+    if len(ids) == 1:  # a grid save: the statement built once, a plain parameter, on the connection
+        session.connection().execute(_VERGRENDEL_EEN, {"id": min(ids)})
+        return
+    for condition in _one_of(session, Inburgeraar.id, ids):
         session.execute(select(Inburgeraar.id).where(condition).order_by(Inburgeraar.id)
                         .with_for_update(key_share=True))
+
+
+_VERGRENDEL_EEN = select(Inburgeraar.id).where(Inburgeraar.id == bindparam("id")).with_for_update(key_share=True)
 
 
 def _one_of(session: Session, column: Any, ids: set[int]) -> list[Any]:
