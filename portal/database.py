@@ -23,7 +23,6 @@ help). Measured on the first release: a third of the grid saves and half of the 
 
 from __future__ import annotations
 
-import functools
 import logging
 import sqlite3
 import time
@@ -170,7 +169,6 @@ def _deferred_allowed() -> bool:
     return not has_app_context() or bool(current_app.config.get("SQLITE_DEFERRED_READS", True))
 
 
-@functools.lru_cache(maxsize=1024)  # the same few statement texts all day; a WITH is read whole (the case page's)
 def is_write(statement: str) -> bool:
     """Whether a statement may write (or opens a savepoint, which only a writing unit of work does).
 
