@@ -24,6 +24,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from stdnum.nl import bsn as stdnum_bsn
 
+from portal import clock
 from portal.domain import normen, termijnen
 from portal.models import (
     Aanbieder,
@@ -288,8 +289,9 @@ def analyze(session: Session) -> None:
 def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None = None,
                      size: int = DEMO_INBURGERAARS) -> DemoRegion:
     """Create every part of the demo region that is not there yet (by natural key); flush, no commit."""
-    # Demo data must be reproducible, not secret: a seeded PRNG is the point.
-    region = DemoRegion(rng=random.Random(seed), today=today or date.today())  # noqa: S311
+    # Demo data must be reproducible, not secret: a seeded PRNG is the point. Its day is the portal's (Amsterdam),
+    # not the machine's: the kept signals stored below must be valid on the day the portal reads them.
+    region = DemoRegion(rng=random.Random(seed), today=today or clock.today())  # noqa: S311
     seed_gemeenten(session, region)
     seed_aanbieders(session, region)
     seed_users(session, region)
