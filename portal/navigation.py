@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, request, url_for
 from flask_login import current_user
@@ -52,33 +54,39 @@ def nav_items() -> list[RenderedNavItem]:
             for item, url in _menu(current_user.rol, request.script_root)]
 
 
+MAX_FIXED_URLS = 256  # a few dozen in use; the mount point comes from the server, but the cache never grows unbounded
+
+
+def _remember(cache: dict[Any, Any], key: Any, build: Callable[[], Any]) -> Any:
+    """cache[key], built once; the cache emptied when full (its keys come from the server and the templates)."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        if len(cache) >= MAX_FIXED_URLS:
+            cache.clear()
+        cache[key] = value
+    return value
+
+
 # Per role and mount point: building ten URLs on every page cost more than the rest of the header.
 _MENUS: dict[tuple[Rol, str], list[tuple[NavItem, str]]] = {}
 
 
 def _menu(rol: Rol, script_root: str) -> list[tuple[NavItem, str]]:
-    menu = _MENUS.get((rol, script_root))
-    if menu is None:
-        menu = _MENUS[(rol, script_root)] = [(item, url_for(item.endpoint)) for item in _ITEMS if rol in item.roles]
-    return menu
+    """The menu entries this role may open, with their URLs under this mount point."""
+    return _remember(_MENUS, (rol, script_root),
+                     lambda: [(item, url_for(item.endpoint)) for item in _ITEMS if rol in item.roles])
 
 
 # Per mount point, endpoint and static file: the header's stylesheets, scripts and links are on every page, and each
 # url_for cost about as much as rendering the rest of its line. Only for URLs without values of the request.
 _FIXED_URLS: dict[tuple[str, str, str | None], str] = {}
-MAX_FIXED_URLS = 256  # a few dozen in use; the mount point comes from the server, but the cache never grows unbounded
 
 
 def vaste_url(endpoint: str, filename: str | None = None) -> str:
     """url_for(endpoint), or url_for('static', filename=filename), built once per mount point."""
-    key = (request.script_root, endpoint, filename)
-    url = _FIXED_URLS.get(key)
-    if url is None:
-        url = url_for(endpoint) if filename is None else url_for(endpoint, filename=filename)
-        if len(_FIXED_URLS) >= MAX_FIXED_URLS:
-            _FIXED_URLS.clear()
-        _FIXED_URLS[key] = url
-    return url
+    return _remember(_FIXED_URLS, (request.script_root, endpoint, filename),
+                     lambda: url_for(endpoint) if filename is None else url_for(endpoint, filename=filename))
 
 
 # Per mount point, endpoint and the name of its one number: the URL's text before and after that number. A case page
@@ -91,16 +99,15 @@ def id_url(endpoint: str, **waarde: int) -> str:
     """url_for(endpoint, naam=id) for a route whose only value is one whole number (such as /inburgeraars/<int:id>),
     the text around the number built once per mount point."""
     [(naam, nummer)] = waarde.items()
-    key = (request.script_root, endpoint, naam)
-    delen = _ID_URLS.get(key)
-    if delen is None:
+
+    def delen() -> tuple[str, str]:
         voor, marker, na = url_for(endpoint, **{naam: _MARKER}).partition(str(_MARKER))
         if not marker or str(_MARKER) in na:
             raise ValueError(f"{endpoint} heeft geen getal {naam} in zijn URL")
-        if len(_ID_URLS) >= MAX_FIXED_URLS:
-            _ID_URLS.clear()
-        delen = _ID_URLS[key] = (voor, na)
-    return f"{delen[0]}{int(nummer)}{delen[1]}"
+        return voor, na
+
+    voor, na = _remember(_ID_URLS, (request.script_root, endpoint, naam), delen)
+    return f"{voor}{int(nummer)}{na}"
 
 
 def init_app(app: Flask) -> None:

@@ -115,13 +115,15 @@ def _caseload_queries(met_gezondheid: bool, today: date, een: bool = False) -> d
     """The caseload queries for the cases in `ids` (with `een`: the one case `id`), built once per variant and
     day. One case is what a write touches: an expanding IN list is rendered into the SQL at every execution."""
     key = (met_gezondheid, today, een)
-    if key not in _queries:
+    queries = _queries.get(key)
+    if queries is None:  # returned from the local: another thread may clear the dict meanwhile
         if len(_queries) > 8:
             _queries.clear()
         filters = Filters(inburgeraar_id=bindparam("id")) if een else \
             Filters(inburgeraar_ids=bindparam("ids", expanding=True))
-        _queries[key] = caseload_queries(_KLANTREGISSEUR if met_gezondheid else _ANDERE_STAF, today, filters)
-    return _queries[key]
+        queries = _queries[key] = caseload_queries(
+            _KLANTREGISSEUR if met_gezondheid else _ANDERE_STAF, today, filters)
+    return queries
 
 
 def _geldig_tot(case_: Any, tabel: Any, today: date, stand: Stand) -> date:
@@ -182,7 +184,8 @@ def _een_query(today: date) -> tuple[Any, int]:
     (the klantregisseur's figures) joined with its counts, other staff's omstandigheden, one row per verwijzing with
     its presence, and its two kept rows (six statements and a seventh for the kept rows cost a grid save ~2 ms on
     SQLite, more on PostgreSQL). With the position of the first verwijzing column. Built once per day."""
-    if today not in _een_queries:
+    built = _een_queries.get(today)
+    if built is None:  # returned from the local: another thread may clear the dict at the day's turn
         _een_queries.clear()
         queries, andere = _caseload_queries(True, today, een=True), _caseload_queries(False, today, een=True)
         cases = queries["cases"].order_by(None).subquery("c")
@@ -209,8 +212,8 @@ def _een_query(today: date) -> tuple[Any, int]:
                                                 stand.c.met_gezondheid.is_(met)))
         # A case's verwijzingen as caseload_queries orders them.
         query = query.order_by(verwijzingen.c.v_beoogde_start, verwijzingen.c.v_id)
-        _een_queries[today] = (query, eerste_verwijzing)
-    return _een_queries[today]
+        built = _een_queries[today] = (query, eerste_verwijzing)
+    return built
 
 
 def _opslaan_een(session: Session, inburgeraar_id: int, today: date) -> None:
