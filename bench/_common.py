@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import insert
 
-from portal import create_app
+from portal import clock, create_app
 from portal.config import TestConfig
 from portal.extensions import db as portal_db
 from portal.models import (
@@ -38,7 +38,7 @@ from tests.helpers import open_session, throwaway_postgres_database
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 NOW = datetime.now(UTC)
-TODAY = date.today()
+TODAY = clock.today()  # the portal's day (Europe/Amsterdam), as the pages and kept signals use it
 GEMEENTEN = 4
 AANBIEDERS = 6
 PRESENTIE_COLUMNS = (

@@ -27,6 +27,7 @@ from sqlalchemy import text
 
 from bench._common import app_with_schema
 from bench.import_presentie import scratch_database, seed
+from portal import clock
 from portal.config import database_url_from_env
 from portal.extensions import db as portal_db
 from portal.models import ApiClient, Presentie
@@ -107,7 +108,7 @@ def run(use_pg: bool, rows: int, history: int, repeat: int) -> None:
     deelnemers = 2_000
     history_days = -(-history // deelnemers)
     new_days = -(-rows // deelnemers)
-    today = date.today()
+    today = clock.today()
     first_day = today - timedelta(days=history_days + new_days + 2)
     first_new = first_day + timedelta(days=history_days)
     with scratch_database(use_pg) as url:

@@ -47,7 +47,7 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from bench._common import PG_ADMIN_URL
 from bench._common import scratch_database as bench_scratch_database
-from portal import create_app, tasks
+from portal import clock, create_app, tasks
 from portal.config import TestConfig, database_url_from_env
 from portal.extensions import db as portal_db
 from portal.models import (
@@ -309,7 +309,7 @@ def prepare(url: str, tmp: Path, rows: int, existing: int, repeat: int) -> Opzet
     uploaders = -(-rows // DAYS_PER_ROUND)
     others = max(0, existing // 100 - uploaders)
     other_days = -(-max(0, existing - uploaders * HISTORY_DAYS) // others) if others else 0
-    start = date.today() - timedelta(days=max(HISTORY_DAYS + DAYS_PER_ROUND * repeat, other_days) + 5)
+    start = clock.today() - timedelta(days=max(HISTORY_DAYS + DAYS_PER_ROUND * repeat, other_days) + 5)
     app = configure(url, tmp)
     engine = portal_db.engine
     Base.metadata.create_all(engine)
