@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, bindparam, func, select
+from sqlalchemy import Date, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from portal import access
@@ -155,26 +155,33 @@ def count_rows(session: Session, user: User, monday: date, activiteit: Activitei
 
 
 def _one_row_query(user: User, activiteit: Activiteit) -> Any:
-    """The row of one verwijzing (a grid save, the absence panel), built once per user and activity
-    (portal.services.statements): building the scoped query cost more than running it."""
+    """The row of one verwijzing (a grid save, the absence panel) with its stored days of the week, one result row
+    per stored day (or one without), built once per user and activity (portal.services.statements): building the
+    scoped query cost more than running it, and a second statement for the days more than joining them."""
+    monday, sunday = bindparam("monday", type_=Date), bindparam("sunday", type_=Date)
     return statements.per_user(f"weekrooster.rij.{activiteit.value}", user, lambda: _row_query(
-        user, bindparam("monday", type_=Date), bindparam("sunday", type_=Date), activiteit,
-    ).where(Verwijzing.id == bindparam("only")))
+        user, monday, sunday, activiteit,
+    ).where(Verwijzing.id == bindparam("only")).outerjoin(Presentie, and_(
+        Presentie.verwijzing_id == Verwijzing.id, Presentie.datum.between(monday, sunday),
+        Presentie.activiteit == bindparam("activiteit", type_=Presentie.__table__.c.activiteit.type),
+    )).add_columns(*_STORED_COLUMNS))
+
+
+_STORED_COLUMNS = (Presentie.verwijzing_id, Presentie.datum, Presentie.uren_aanwezig,
+                   Presentie.uren_afwezig_geoorloofd, Presentie.uren_afwezig_ongeoorloofd, Presentie.reden_afwezig)
 
 
 def _stored(verwijzingen: Any) -> Any:
     return (
-        select(Presentie.verwijzing_id, Presentie.datum, Presentie.uren_aanwezig, Presentie.uren_afwezig_geoorloofd,
-               Presentie.uren_afwezig_ongeoorloofd, Presentie.reden_afwezig)
+        select(*_STORED_COLUMNS)
         .where(verwijzingen,
                Presentie.datum.between(bindparam("monday", type_=Date), bindparam("sunday", type_=Date)),
                Presentie.activiteit == bindparam("activiteit", type_=Presentie.__table__.c.activiteit.type))
     )
 
 
-# The stored days of the shown rows, and of one row (with `=`: an IN list is expanded on every execution).
+# The stored days of the shown rows (one row's come with it: _one_row_query).
 _STORED = _stored(Presentie.verwijzing_id.in_(bindparam("ids", expanding=True)))
-_STORED_ONE = _stored(Presentie.verwijzing_id == bindparam("only"))
 
 
 def load_rows(
@@ -191,16 +198,19 @@ def load_rows(
         ).limit(GRID_PER_PAGE).offset((max(pagina, 1) - 1) * GRID_PER_PAGE)
     # Core execution on the session's connection: plain rows, no ORM loading (nothing is pending in a read).
     connection = session.connection()
-    results = connection.execute(query, {"monday": monday, "sunday": sunday, "only": only}).all()
+    results = connection.execute(query, {"monday": monday, "sunday": sunday, "only": only,
+                                         "activiteit": activiteit}).all()
     stored: dict[tuple[int, date], tuple[Any, ...]] = {}
-    if results:
-        params = {"ids": [r[0] for r in results], "only": only, "monday": monday, "sunday": sunday,
-                  "activiteit": activiteit}
-        for p in connection.execute(_STORED if only is None else _STORED_ONE, params):
+    if only is not None:  # the row's stored days came with it: one result row each
+        stored = {(p[8], p[9]): p[8:] for p in results if p[9] is not None}
+        results = results[:1]
+    elif results:
+        params = {"ids": [r[0] for r in results], "monday": monday, "sunday": sunday, "activiteit": activiteit}
+        for p in connection.execute(_STORED, params):
             stored[(p[0], p[1])] = p
     days = [monday + timedelta(days=i) for i in range(7)]
     rows = []
-    for vid, kenmerk, uiterste, voornamen, achternaam, startdatum, niet_gestart, bijgesteld in results:
+    for vid, kenmerk, uiterste, voornamen, achternaam, startdatum, niet_gestart, bijgesteld, *_dag in results:
         row = Row(Deelnemer(vid, kenmerk), f"{voornamen} {achternaam}", startdatum, bool(niet_gestart), [])
         einde = termijnen.traject_einddatum(uiterste, bijgesteld)
         gestart = row.gestart
