@@ -51,6 +51,7 @@ from portal.services.signalen import (
     load_drempels,
     signalen_voor,
 )
+from portal.services.signalen.drempels import drempel_stempel, drempels_met_stempel
 from portal.services.signalen.metrics import (
     case_cijfers,
     fold_cases,
@@ -202,7 +203,8 @@ def _een_query(today: date) -> tuple[Any, int]:
         for stand in standen:
             kolommen += [stand.c.hoogste_ernst, stand.c.aantal, stand.c.codes, stand.c.samenvatting,
                          stand.c.geldig_van, stand.c.geldig_tot]
-        query = select(*kolommen).select_from(cases)
+        # Last: the thresholds' stamp, so that this process's copy of them needs no statement (drempels_met_stempel).
+        query = select(*kolommen, drempel_stempel()).select_from(cases)
         for sub in per_case:
             query = query.outerjoin(sub, sub.c[0] == cases.c.id)
         query = query.outerjoin(verwijzingen, verwijzingen.c.inburgeraar_id == cases.c.id) \
@@ -220,7 +222,6 @@ def _opslaan_een(session: Session, inburgeraar_id: int, today: date) -> None:
     """`opslaan` for one case: its figures and its kept rows in one statement (a grid save)."""
     query, n = _een_query(today)
     connection = session.connection()
-    tabel = load_drempels(session)
     ix = {"v_id": n}
     berekend: dict[tuple[int, bool], tuple[Stand, date]] = {}
     bestaand: dict[tuple[int, bool], tuple[Stand, date | None]] = {}
@@ -229,6 +230,7 @@ def _opslaan_een(session: Session, inburgeraar_id: int, today: date) -> None:
         connection.execute(delete(SignaalStand).where(SignaalStand.inburgeraar_id == inburgeraar_id))
         return
     first = rows[0]
+    tabel = drempels_met_stempel(session, first[-1])
     case_ = case_cijfers(first)
     examens, meldingen, andere, afschaling = first[n - 12:n - 9], first[n - 9:n - 6], first[n - 6:n - 3], \
         first[n - 3:n - 1]
@@ -237,7 +239,7 @@ def _opslaan_een(session: Session, inburgeraar_id: int, today: date) -> None:
             fold(case_, *counts)
     case_.verwijzingen = [verwijzing_cijfers(m, ix) for m in rows if m[n] is not None]
     _standen(case_, andere if andere[0] is not None else None, tabel, today, berekend)
-    for met, start in ((True, len(first) - 12), (False, len(first) - 6)):
+    for met, start in ((True, len(first) - 13), (False, len(first) - 7)):  # the two kept rows, then the stamp
         hoogste, aantal, codes, samenvatting, van, tot = first[start:start + 6]
         if hoogste is not None and as_date(van) <= today:  # type: ignore[operator]
             bestaand[(inburgeraar_id, met)] = (Stand(hoogste, aantal, codes, samenvatting), as_date(tot))

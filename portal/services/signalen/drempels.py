@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, cast, literal_column, null, select, union_all
+from sqlalchemy import String, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm import Session
 
 from portal.models import Contract, ContractSignaalDrempels, SignaalDrempels
@@ -93,9 +93,61 @@ def _alle_drempels() -> Any:
     return union_all(gemeenten, contracten).order_by("soort", "volgorde")
 
 
+@cache
+def drempel_stempel() -> Any:
+    """A scalar subquery: every threshold row (and its contract's kenmerk) as one text, for a caller's statement to
+    read with what it reads anyway, so that `drempels_met_stempel` can tell whether this process's copy is current
+    without a statement of its own. Equal texts are equal thresholds: numbers are digits, a NULL is '-', the
+    kenmerk (free text) comes last with its length in front; rows in another order only miss the copy."""
+    rij = _alle_drempels().subquery("d")
+    # Literals, not bound parameters: the stamp is read at every such write, and ~30 parameters cost more to bind
+    # than reading the thresholds.
+    streep, dubbelepunt = literal_column("'-'", String), literal_column("':'", String)
+
+    def tekst(kolom: Any) -> Any:
+        return func.coalesce(cast(kolom, String), streep)
+
+    delen = [rij.c.soort, *(tekst(rij.c[name]) for name in ("volgorde", "sleutel", *_DREMPEL_VELDEN)),
+             func.coalesce(cast(func.length(rij.c.kenmerk), String) + dubbelepunt + rij.c.kenmerk, streep)]
+    regel = delen[0]
+    for deel in delen[1:]:
+        regel = regel + dubbelepunt + deel
+    return select(func.aggregate_strings(regel, literal_column("';'", String))).scalar_subquery()
+
+
+@cache
+def _alle_drempels_met_stempel() -> Any:
+    """`_alle_drempels` with `drempel_stempel` on every row: the thresholds and their stamp read at once."""
+    rij = _alle_drempels().subquery("r")
+    return select(*rij.c, drempel_stempel().label("stempel")).order_by(rij.c.soort, rij.c.volgorde)
+
+
+# This process's thresholds by stamp: a write of one case (a grid save) reads the stamp in its own statement and
+# the thresholds only when they changed. Keyed by content, so any change (another worker's, a rollback) is a miss.
+_per_stempel: dict[str | None, DrempelTabel] = {}
+
+
+def drempels_met_stempel(session: Session, stempel: str | None) -> DrempelTabel:
+    """The thresholds whose `drempel_stempel` is `stempel` (read in the caller's statement): this process's copy,
+    or read again (with their stamp, in one statement) when it has none."""
+    tabel = _per_stempel.get(stempel)
+    if tabel is None:
+        rows = session.execute(_alle_drempels_met_stempel()).all()
+        tabel = _tabel(rows)
+        if len(_per_stempel) >= 8:
+            _per_stempel.clear()
+        # Under the stamp these rows have: read later than the caller's, they may be newer (and then serve it
+        # as load_drempels would have, read at this point).
+        _per_stempel[rows[0].stempel if rows else None] = tabel
+    return tabel
+
+
 def load_drempels(session: Session) -> DrempelTabel:
     """Read every threshold row; a gemeente without a row uses the default row, else the built-in defaults."""
-    rows = session.execute(_alle_drempels()).all()
+    return _tabel(session.execute(_alle_drempels()).all())
+
+
+def _tabel(rows: Any) -> DrempelTabel:
     gemeente_rows = [row for row in rows if row.soort == "gemeente"]
     standaard = next((_drempels(row, "standaard") for row in gemeente_rows if row.sleutel is None), Drempels())
     per_gemeente = {row.sleutel: _drempels(row, "gemeente") for row in gemeente_rows if row.sleutel is not None}
