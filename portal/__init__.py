@@ -12,6 +12,9 @@ from portal.config import Config
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     """Build the app: config → logging → extensions → request hooks → blueprints → errors → cli."""
     app = Flask(__name__)
+    from portal.templating import PortalEnvironment
+
+    app.jinja_environment = PortalEnvironment  # before anything creates app.jinja_env
     register_config(app, config)
     from portal.logging_setup import configure_logging
 
