@@ -16,6 +16,7 @@ from babel.dates import DateTimePattern
 from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, parse_pattern
 from flask import Flask
+from markupsafe import Markup
 
 from portal.domain import afronding
 
@@ -42,6 +43,11 @@ def datum(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(AMSTERDAM).date() if value.tzinfo else value.date()
     return f"{value.day:02d}-{value.month:02d}-{value.year}"  # strftime("%d-%m-%Y"), in a third less time
+
+
+def datum_element(value: date | datetime) -> Markup:
+    """<time datetime="2026-03-05">05-03-2026</time>: the date for readers, ISO for machines (digits only)."""
+    return Markup(f'<time datetime="{value.isoformat()}">{datum(value)}</time>')  # noqa: S704 - digits and dashes
 
 
 def datum_lang(value: date | None) -> str:
@@ -160,6 +166,7 @@ def register_filters(app: Flask) -> None:
     """Make the formatters available in templates."""
     app.add_template_filter(bestandsgrootte)
     app.add_template_filter(datum)
+    app.add_template_filter(datum_element)
     app.add_template_filter(datum_lang)
     app.add_template_filter(datumtijd)
     app.add_template_filter(euro)

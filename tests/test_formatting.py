@@ -10,7 +10,7 @@ from babel.numbers import format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.formatting import datum, datum_lang, datumtijd, getal
+from portal.formatting import datum, datum_element, datum_lang, datumtijd, getal
 
 _quarters = st.integers(min_value=-10_000_000, max_value=10_000_000).map(lambda n: Decimal(n) / 4)
 
@@ -39,6 +39,10 @@ def test_dates() -> None:
     assert datum_lang(date(2026, 3, 5)) == "5 maart 2026"
     assert datum(date(2026, 3, 5)) == "05-03-2026"
     assert datumtijd(datetime(2026, 7, 1, 12, 7, tzinfo=UTC)) == "01-07-2026 14:07"
+
+
+def test_a_date_element_reads_as_the_date_and_carries_it_for_machines() -> None:
+    assert datum_element(date(2026, 3, 5)) == '<time datetime="2026-03-05">05-03-2026</time>'
 
 
 def test_getal_formats_each_distinct_value_once(monkeypatch) -> None:

@@ -45,6 +45,11 @@ class Norm:
     def behaald(self) -> bool:
         return self.uren >= self.norm
 
+    @property
+    def waarde(self) -> Decimal | int:
+        """The bar's value: a <progress> cannot go past its maximum (min() keeps the hours when equal)."""
+        return min(self.uren, self.norm)
+
 
 @dataclass(frozen=True)
 class DuoTeller:
