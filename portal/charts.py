@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -88,56 +89,97 @@ def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigh
                      samenvatting: str | None = None) -> Markup:
     """Stacked weekly bars: present (solid), absent with reason (hatched), absent without reason (crossed).
     `samenvatting`: beschrijving(weken), when the caller has it already (the page shows it below the chart too)."""
-    plot_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    plot_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     top = _nice_max(max((w.gepland for w in weken), default=Decimal(0)))
-    slot = plot_w / max(len(weken), 1)
-    bar_w = slot * 0.6
-    title_id, desc_id = f"{prefix}-titel", f"{prefix}-desc"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">',
-        f'<title id="{title_id}">Aanwezigheid per week</title>',
-        f'<desc id="{desc_id}">{escape(beschrijving(weken) if samenvatting is None else samenvatting)}</desc>',
-        _defs(prefix),
+        _kop(prefix),
+        str(escape(beschrijving(weken) if samenvatting is None else samenvatting)),
+        _raster(prefix, top),
     ]
-    # Gridlines and y labels (hours).
+    y_onder = MARGIN_TOP + PLOT_H
+    bar_w, kolommen = _kolommen(len(weken))
+    vullingen = _vullingen(prefix)
+    for week, (x, midden) in zip(weken, kolommen, strict=True):
+        y_base = y_onder
+        for reeks, fill, naam in vullingen:
+            value = getattr(week, reeks.key)
+            if value <= 0:
+                continue
+            h = PLOT_H * float(value) / top
+            y_base -= h
+            parts.append(
+                f'<rect x="{x}" y="{y_base:.1f}" width="{bar_w}" height="{h:.1f}" '
+                f'fill="{fill}" stroke="#000000" stroke-width="1">'
+                f"<title>Week {week.weeknummer}: {naam} {uren(value)} uur</title></rect>"
+            )
+        # The same one decimal as the table below the chart and every other attendance figure: one rounding.
+        label = procent(week.percentage) if week.percentage is not None else "–"
+        parts.append(f'<text x="{midden}" y="{max(y_base - 4, MARGIN_TOP + 8):.1f}" '
+                     f'text-anchor="middle" font-size="{FONT}" fill="#000000">{label}</text>')
+        parts.append(f'<text x="{midden}" y="{y_onder + 14:.1f}" text-anchor="middle" '
+                     f'font-size="{FONT}" fill="#333333">wk {week.weeknummer}</text>')
+    parts.append(_legenda(prefix))
+    return Markup("".join(parts))  # noqa: S704 - built from numbers and escaped text only
+
+
+# What does not depend on the hours is built once per prefix, y-axis top or number of weeks: a case page drew the
+# same gridlines, legend and bar positions for every case, formatting each coordinate anew.
+PLOT_W = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+PLOT_H = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+
+
+@lru_cache(maxsize=32)
+def _kop(prefix: str) -> str:
+    """The opening of the chart up to its description's text."""
+    title_id, desc_id = f"{prefix}-titel", f"{prefix}-desc"
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
+            f'<title id="{title_id}">Aanwezigheid per week</title><desc id="{desc_id}">')
+
+
+@lru_cache(maxsize=256)
+def _raster(prefix: str, top: int) -> str:
+    """After the description: the fill patterns, the gridlines with their hours and the axis title."""
+    parts = ["</desc>", _defs(prefix)]
     for n in range(5):
         value = top * n / 4
-        y = MARGIN_TOP + plot_h - plot_h * n / 4
+        y = MARGIN_TOP + PLOT_H - PLOT_H * n / 4
         parts.append(f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{WIDTH - MARGIN_RIGHT}" y2="{y:.1f}" '
                      'stroke="#c8c8c8" stroke-width="1"/>')
         parts.append(f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="{FONT}" '
                      f'fill="#333333">{getal(value, 1)}</text>')
-    parts.append(f'<text x="12" y="{MARGIN_TOP + plot_h / 2:.1f}" font-size="{FONT}" fill="#333333" '
-                 f'transform="rotate(-90 12 {MARGIN_TOP + plot_h / 2:.1f})" text-anchor="middle">uren</text>')
-    for i, week in enumerate(weken):
+    parts.append(f'<text x="12" y="{MARGIN_TOP + PLOT_H / 2:.1f}" font-size="{FONT}" fill="#333333" '
+                 f'transform="rotate(-90 12 {MARGIN_TOP + PLOT_H / 2:.1f})" text-anchor="middle">uren</text>')
+    return "".join(parts)
+
+
+@lru_cache(maxsize=64)
+def _kolommen(aantal: int) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The bar width and, per week, the bar's left edge and its middle (for the labels)."""
+    slot = PLOT_W / max(aantal, 1)
+    bar_w = slot * 0.6
+    kolommen = []
+    for i in range(aantal):
         x = MARGIN_LEFT + slot * i + (slot - bar_w) / 2
-        y_base = MARGIN_TOP + plot_h
-        for reeks in REEKSEN:
-            value = getattr(week, reeks.key)
-            if value <= 0:
-                continue
-            h = plot_h * float(value) / top
-            y_base -= h
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y_base:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{_fill(reeks, prefix)}" stroke="#000000" stroke-width="1">'
-                f"<title>Week {week.weeknummer}: {reeks.label.lower()} {uren(value)} uur</title></rect>"
-            )
-        # The same one decimal as the table below the chart and every other attendance figure: one rounding.
-        label = procent(week.percentage) if week.percentage is not None else "–"
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{max(y_base - 4, MARGIN_TOP + 8):.1f}" '
-                     f'text-anchor="middle" font-size="{FONT}" fill="#000000">{label}</text>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{MARGIN_TOP + plot_h + 14:.1f}" text-anchor="middle" '
-                     f'font-size="{FONT}" fill="#333333">wk {week.weeknummer}</text>')
-    # Legend: swatch with the same pattern plus the words.
+        kolommen.append((f"{x:.1f}", f"{x + bar_w / 2:.1f}"))
+    return f"{bar_w:.1f}", tuple(kolommen)
+
+
+@lru_cache(maxsize=32)
+def _vullingen(prefix: str) -> tuple[tuple[Reeks, str, str], ...]:
+    """Per series, bottom up: the series, its fill and its name in a bar's title."""
+    return tuple((reeks, _fill(reeks, prefix), reeks.label.lower()) for reeks in REEKSEN)
+
+
+@lru_cache(maxsize=32)
+def _legenda(prefix: str) -> str:
+    """The legend (a swatch with the same pattern plus the words) and the chart's end."""
     legend_y = HEIGHT - 22
     x = MARGIN_LEFT
+    parts = []
     for reeks in REEKSEN:
         parts.append(f'<rect x="{x}" y="{legend_y - 10}" width="14" height="14" fill="{_fill(reeks, prefix)}" '
                      'stroke="#000000" stroke-width="1"/>')
         parts.append(f'<text x="{x + 20}" y="{legend_y + 1}" font-size="{FONT}" fill="#000000">{reeks.label}</text>')
         x += 30 + 8 * len(reeks.label)
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - built from numbers and escaped text only
+    return "".join(parts)
