@@ -19,7 +19,7 @@ from portal.blueprints.listing import (
 from portal.blueprints.registraties.forms import BesluitForm
 from portal.extensions import db
 from portal.models.enums import Doelgroep, Leerroute, Rol
-from portal.navigation import add_nav_item
+from portal.navigation import add_nav_item, id_url
 from portal.pagination import PAGE_PARAM, page_number, paginate
 from portal.services import cases, dossier, overzichten, tijdlijn
 
@@ -93,7 +93,7 @@ def detail(inburgeraar_id: int) -> str:
         te_besluiten=inhoud.te_besluiten,
         # The registraties blueprint's own form; it posts there and comes back here afterwards.
         besluit_form=BesluitForm(formdata=None) if inhoud.te_besluiten else None,
-        next_url=url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
+        next_url=id_url("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
         may_see_intake=access.may_see_intake(user),
         may_manage=access.may_manage_cases(user),
         may_withdraw_pip=access.may_withdraw_pip(user),
