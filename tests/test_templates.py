@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "portal" / "templates"
 
 
@@ -15,3 +17,15 @@ def test_tables_and_error_messages_only_through_the_macros():
     hand_made_errors = [str(p.relative_to(TEMPLATES)) for p in pages if "portal-field__error" in p.read_text()]
     assert hand_made_tables == [], "use {% call table() %} from _macros/tables.html"
     assert hand_made_errors == [], "use field() or error_message() from _macros/forms.html"
+
+
+def test_one_templates_globals_never_become_every_templates(app):
+    """Templates read the environment's globals directly (portal.templating), so globals for one template are
+    refused rather than written into what every page sees."""
+    env = app.jinja_env
+    assert env.get_template("base.html").globals is env.globals
+    with pytest.raises(TypeError):
+        env.get_template("base.html", globals={"current_user": None})
+    with pytest.raises(TypeError):
+        env.select_template(["base.html"], globals={"current_user": None})
+    assert "current_user" not in env.globals
