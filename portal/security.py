@@ -90,9 +90,10 @@ def _enforce_server_side_session() -> Response | None:
     if request.endpoint == "static":
         return None
     # Reads first, without the SQLite write lock unless the session needs refreshing or ending. On SQLite a POST
-    # ends this transaction, so its view holds the lock only for its own work (portal/database.py); a GET that
-    # wrote nothing goes on reading in it, without a commit of its own, and so does every request on PostgreSQL,
-    # where a read takes no lock (a COMMIT, a BEGIN and the pool's ping fewer per POST).
+    # ends this transaction, so its view holds the lock only for its own work (portal/database.py), unless the view
+    # reads first and ends it itself (database.reads_first_view); a GET that wrote nothing goes on reading in it,
+    # without a commit of its own, and so does every request on PostgreSQL, where a read takes no lock (a COMMIT,
+    # a BEGIN and the pool's ping fewer per POST).
     with database.reading_first():
         if not current_user.is_authenticated:
             return None
@@ -100,7 +101,8 @@ def _enforce_server_side_session() -> Response | None:
             db.session, session.get(SESSION_KEY), current_user.id, current_app.config["IDLE_TIMEOUT_MINUTES"],
             activity=request.headers.get(POLL_HEADER) != "1", max_hours=current_app.config["SESSION_MAX_HOURS"],
         )
-        reads_on = request.method in database.SAFE_METHODS or db.session.get_bind().dialect.name != "sqlite"
+        reads_on = request.method in database.SAFE_METHODS or db.session.get_bind().dialect.name != "sqlite" \
+            or database.view_reads_first()
         if auth.session_check_commits(db.session, valid=valid, safe_method=reads_on):
             db.session.commit()
     if valid:

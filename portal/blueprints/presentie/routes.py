@@ -86,6 +86,7 @@ def week() -> str:
 
 
 @bp.route("/week/rij/<int:verwijzing_id>", methods=["POST"])
+@database.reads_first_view  # the session check's read goes on into the row's (SQLite), ended below
 @roles_required(*AANBIEDER_ROLLEN)
 def save_row(verwijzing_id: int) -> ResponseReturnValue:
     """Save one row of the grid (all days or nothing); htmx gets the row back with errors in place."""
@@ -98,6 +99,7 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     # deelnemer, or one without a traject in this week for this activity, is not found. It only reads, so on
     # SQLite it runs before the write lock is taken: the save below holds the lock for its own reads and writes
     # (presentie.register validates against what is stored in that transaction), and concurrent saves wait less.
+    # The session check's read transaction goes on in it (database.reads_first_view).
     with database.reading_first():
         rows = weekrooster.load_rows(db.session, user, monday, activiteit, now, only=verwijzing_id)
         # PostgreSQL reads committed data at every statement and a read takes no lock: the save goes on in this
