@@ -19,8 +19,8 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from portal import access, audit
 from portal.audit import AuditActie
@@ -211,6 +211,25 @@ class _Memo:
 
 # --- loading -------------------------------------------------------------------------------------------------
 
+def _load_verwijzingen_query(actor: User, *, one: bool, named: bool) -> Select[Any]:
+    """The actor's registrable verwijzingen with their start: one (`id`), named (`ids`, `kenmerken`) or all."""
+    query = (
+        access.verwijzingen_for_registration(actor)
+        .with_only_columns(
+            Verwijzing.id, Verwijzing.kenmerk, Verwijzing.inburgeraar_id, Verwijzing.onderdeel,
+            Verwijzing.status, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
+            TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum, TrajectStart.niet_gestart,
+        )
+        .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
+    )
+    if one:
+        query = query.where(Verwijzing.id == bindparam("id"))
+    elif named:
+        query = query.where(or_(Verwijzing.id.in_(bindparam("ids", expanding=True)),
+                                func.upper(Verwijzing.kenmerk).in_(bindparam("kenmerken", expanding=True))))
+    return query
+
+
 def _load_verwijzingen(
     session: Session, actor: User, ids: set[int], kenmerken: set[str]
 ) -> tuple[dict[int, _VerwijzingInfo], dict[str, _VerwijzingInfo]]:
@@ -220,25 +239,9 @@ def _load_verwijzingen(
     one = len(ids) == 1 and not kenmerken
     named = len(ids) + len(kenmerken) <= _IN_LIMIT
 
-    def build() -> Select[Any]:
-        query = (
-            access.verwijzingen_for_registration(actor)
-            .with_only_columns(
-                Verwijzing.id, Verwijzing.kenmerk, Verwijzing.inburgeraar_id, Verwijzing.onderdeel,
-                Verwijzing.status, Verwijzing.beoogde_startdatum, Verwijzing.uiterste_einddatum,
-                TrajectStart.gerealiseerde_startdatum, TrajectStart.bijgestelde_einddatum, TrajectStart.niet_gestart,
-            )
-            .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
-        )
-        if one:
-            query = query.where(Verwijzing.id == bindparam("id"))
-        elif named:
-            query = query.where(or_(Verwijzing.id.in_(bindparam("ids", expanding=True)),
-                                    func.upper(Verwijzing.kenmerk).in_(bindparam("kenmerken", expanding=True))))
-        return query
-
     # Built once per user (portal.services.statements): building it cost more than running it for a grid row.
-    query = statements.per_user(f"presentie.verwijzingen.{'een' if one else named}", actor, build)
+    query = statements.per_user(f"presentie.verwijzingen.{'een' if one else named}", actor,
+                                lambda: _load_verwijzingen_query(actor, one=one, named=named))
     by_id: dict[int, _VerwijzingInfo] = {}
     by_kenmerk: dict[str, _VerwijzingInfo] = {}
     # Core execution on the session's connection (plain rows, no ORM result machinery; hence the flush).
@@ -291,6 +294,43 @@ def _load_stored(
         for pid, vid, inb, dag, act, aanwezig, geoorloofd, ongeoorloofd, reden
         in session.connection().execute(query, params)
     }
+
+
+_ANDERE = aliased(Verwijzing, name="andere")  # the person's verwijzingen, each of whose presentie counts a day
+
+
+def _load_one_with_stored(
+    session: Session, actor: User, verwijzing_id: int, first: date, last: date
+) -> tuple[dict[int, _VerwijzingInfo], dict[str, _VerwijzingInfo], dict[tuple[int, date, Activiteit], _Stored]]:
+    """`_load_verwijzingen` of one verwijzing and `_load_stored` of its person between two dates in one statement
+    (a grid row, a session form): the verwijzing's row joined with the stored presentie of every verwijzing of its
+    inburgeraar (one result row each, or one without)."""
+
+    def build() -> Select[Any]:
+        info = _load_verwijzingen_query(actor, one=True, named=True)
+        return info.outerjoin(_ANDERE, _ANDERE.inburgeraar_id == Verwijzing.inburgeraar_id).outerjoin(
+            Presentie, and_(Presentie.verwijzing_id == _ANDERE.id,
+                            Presentie.datum.between(bindparam("first"), bindparam("last"))),
+        ).add_columns(Presentie.id, Presentie.verwijzing_id, Presentie.datum, Presentie.activiteit,
+                      Presentie.uren_aanwezig, Presentie.uren_afwezig_geoorloofd, Presentie.uren_afwezig_ongeoorloofd,
+                      Presentie.reden_afwezig)
+
+    query = statements.per_user("presentie.verwijzing_met_presentie", actor, build)
+    session.flush()  # Core execution on the session's connection skips autoflush
+    rows = session.connection().execute(query, {"id": verwijzing_id, "first": first, "last": last}).all()
+    by_id: dict[int, _VerwijzingInfo] = {}
+    by_kenmerk: dict[str, _VerwijzingInfo] = {}
+    stored: dict[tuple[int, date, Activiteit], _Stored] = {}
+    if rows:
+        info = _VerwijzingInfo(*rows[0][:9], niet_gestart=bool(rows[0][9]))
+        by_id[info.id] = info
+        by_kenmerk[info.kenmerk.upper()] = info
+        dec = as_decimal
+        for *_v, pid, vid, dag, act, aanwezig, geoorloofd, ongeoorloofd, reden in rows:
+            if pid is not None:
+                stored[(vid, dag, act)] = _Stored(pid, info.inburgeraar_id,
+                                                  (dec(aanwezig), dec(geoorloofd), dec(ongeoorloofd), reden))
+    return by_id, by_kenmerk, stored
 
 
 # --- validation ----------------------------------------------------------------------------------------------
@@ -434,13 +474,20 @@ def _validate(
     errors: list[ValidationError] = []
     ids = {i.verwijzing_id for i in inputs if i.verwijzing_id is not None}
     kenmerken = {str(i.kenmerk).strip().upper() for i in inputs if i.verwijzing_id is None and not is_empty(i.kenmerk)}
-    by_id, by_kenmerk = _load_verwijzingen(session, actor, ids, kenmerken)
-
     parse_dag = _Memo(lambda raw: parse_date(raw, label="de datum"))
+    # One verwijzing (a grid row, a session form): what is stored of its person over the days the batch names
+    # comes with it, in one statement (a superset of what the check after the loop would load: the same answers).
+    stored_before: dict[tuple[int, date, Activiteit], _Stored] | None = None
+    window = _stream_window(inputs, parse_dag, today) if len(ids) == 1 and not kenmerken and stream is None \
+        else None
+    if window is not None:
+        by_id, by_kenmerk, stored_before = _load_one_with_stored(session, actor, next(iter(ids)), *window)
+    else:
+        by_id, by_kenmerk = _load_verwijzingen(session, actor, ids, kenmerken)
+
     # Streaming (register(stream_new=True)): what is stored is loaded before the rows are checked, for every named
     # person over every day the batch names (a superset of what the check after the loop would load: the same
     # answers), so that a row that keeps every rule and is not stored is known to be new as soon as it is checked.
-    stored_before: dict[tuple[int, date, Activiteit], _Stored] | None = None
     if stream is not None:
         window = _stream_window(inputs, parse_dag, today)
         if window is None:

@@ -233,6 +233,38 @@ def test_at_most_24_hours_per_person_per_day_over_all_activities_and_providers(d
     assert errors_of(db, medewerker, row(verwijzing, uren_aanwezig="4")) == {}
 
 
+def test_one_verwijzing_is_checked_with_one_read_that_counts_the_persons_other_verwijzingen(db, case):
+    """A grid row or session form names one verwijzing: it and what is stored of its person on the days named
+    (under every verwijzing, any provider's) are read in one statement, and the 24-hour rule counts them all."""
+    medewerker, verwijzing = case
+    map_verwijzing = VerwijzingFactory(inburgeraar=verwijzing.inburgeraar, onderdeel=Onderdeel.MAP,
+                                       beoogde_startdatum=START)
+    TrajectStartFactory(verwijzing=map_verwijzing)
+    PresentieFactory(verwijzing=map_verwijzing, datum=date(2026, 11, 17), activiteit=Activiteit.MAP_PRAKTIJK,
+                     uren_aanwezig=Decimal(19))
+    register(db, medewerker, [row(verwijzing, uren_aanwezig="1", datum="16-11-2026"),
+                              row(verwijzing, regel=2, uren_aanwezig="2")], TODAY)
+    db.flush()
+    reads: list[str] = []
+    engine = db.get_bind().engine
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        errors = errors_of(db, medewerker, row(verwijzing, uren_aanwezig="5,25"),
+                           row(verwijzing, regel=2, datum="16-11-2026", uren_aanwezig="3"))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(reads) == 1, reads
+    # 19 (MAP) + 5.25 on the 17th is too much; replacing the stored 2 does not count it twice, and the 16th is fine.
+    assert list(errors) == [(1, "uren_aanwezig")] and "meer dan 24 uur per dag" in errors[(1, "uren_aanwezig")]
+    assert errors_of(db, medewerker, row(verwijzing, uren_aanwezig="5"),
+                     row(verwijzing, regel=2, datum="16-11-2026", uren_aanwezig="3")) == {}
+
+
 def test_the_24_hours_count_other_rows_of_the_batch_but_not_the_row_being_replaced(db, case):
     medewerker, verwijzing = case
     register(db, medewerker, [row(verwijzing, uren_aanwezig="20")], TODAY)
