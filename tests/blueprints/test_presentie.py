@@ -177,6 +177,20 @@ def test_a_grid_correction_writes_each_changed_field_to_the_history_without_read
     assert len([s for s in statements if s.startswith("SELECT") and re.search(r"(FROM|JOIN) presentie\b", s)]) == 2
 
 
+def test_a_row_without_the_pages_token_is_refused_and_nothing_is_saved(db, login_as, provider):
+    """The row form has no token field of its own: the portal's CSRF check refuses a save without the page's."""
+    medewerker, (bakker, _) = provider
+    client = login_as(medewerker)
+    for token in (None, "vervalst"):
+        data = {"week": WEEK, "activiteit": "taalles_knm", "aanwezig_0": "3"}
+        if token:
+            data["csrf_token"] = token
+        response = client.post(f"/presentie/week/rij/{bakker.id}", data=data, headers={"HX-Request": "true"})
+        assert response.status_code == 400
+    assert saved(db, bakker) == {}
+    assert post_row(client, bakker, {"aanwezig_0": "3"}).status_code == 200 and saved(db, bakker)
+
+
 def test_without_javascript_the_row_form_redirects_back_with_a_message(db, login_as, provider):
     medewerker, (bakker, _) = provider
     client = login_as(medewerker)

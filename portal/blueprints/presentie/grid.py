@@ -41,6 +41,11 @@ class RijForm(FlaskForm):
     """One row of the weekly grid: where the grid was (week, activity, search, page) and, per day, hours present
     and absent and the reason."""
 
+    class Meta:
+        # CSRFProtect checks every POST's token before the view (portal.extensions.csrf); the row's form sends the
+        # page's token itself (csrf_token()). A token field of its own would sign a second token per save.
+        csrf = False
+
     week = HiddenField()
     activiteit = HiddenField()
     q = HiddenField()
