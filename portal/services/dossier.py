@@ -105,9 +105,10 @@ def _case(
 
     The case's own columns come from the loaded inburgeraar (_case_cijfers) and the caseload's three counts (exams,
     omstandigheden, waiting afschalingsverzoeken) from `registraties`, which the page loads anyway through the same
-    portal.access scopes, instead of four more statements; verwijzingen and presence are the caseload's queries."""
-    queries = statements.per_user("dossier.case", user, lambda: signalen.caseload_queries(
-        user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))), today)
+    portal.access scopes, instead of four more statements; verwijzingen and presence are the caseload's queries,
+    joined into one statement (signalen.met_presentie_erbij)."""
+    queries = statements.per_user("dossier.case", user, lambda: signalen.met_presentie_erbij(signalen.caseload_queries(
+        user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id")))), today)
     params = {"dossier_inburgeraar_id": inburgeraar.id}
     case_ = _case_cijfers(inburgeraar)
     signalen.fold_verwijzingen(session.connection(), queries, params, {case_.id: case_})

@@ -428,17 +428,37 @@ def test_the_case_pages_own_figures_are_the_caseloads(db, app_ctx, region, situa
 def test_the_first_timeline_page_reads_its_presence_weeks_with_its_other_sources(db, app_ctx, region):
     """The chart's weeks, whether there is older presence and the kept totals of the hours section are read in the
     timeline's own statement, not in one of their own; the case page's reads stay within their count (the signals'
-    two, the thresholds' one, the verwijzingen, four kinds of registrations, the timeline and the read event)."""
+    one, the thresholds' one, the verwijzingen, four kinds of registrations, the timeline and the read event)."""
     regisseur, [(inburgeraar, _), *_] = region
     db.expire_all()
     geopend = dossier.open_case(db, regisseur, inburgeraar.id)  # as the view does
     pages = []
     statements = _statements_during(db, lambda: pages.append(dossier.read(db, regisseur, geopend.inburgeraar,
                                                                           today=TODAY)))
-    assert [s for s, _ in statements if "traject_start" in s and "presentie_week" in s and "presentie_totaal" in s]
+    assert [s for s, _ in statements if "tijdlijn_verwijzingen" in s and "traject_start" in s
+            and "presentie_week" in s and "presentie_totaal" in s]
     assert pages[0].tijdlijn_ouder and len(pages[0].weken) == 12
     assert pages[0].totalen == totals.for_inburgeraar(db, regisseur, geopend.inburgeraar, TODAY)
-    assert len(statements) == 10, [s[:60] for s, _ in statements]
+    assert len(statements) == 9, [s[:60] for s, _ in statements]
+
+
+def test_one_cases_verwijzingen_with_their_presence_in_one_statement_read_as_in_two(db, app_ctx, region):
+    """The case page reads a case's verwijzingen with their presence in one statement (signalen.met_presentie_erbij):
+    the same figures as the caseload's two statements, also for a verwijzing without any presence yet."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    VerwijzingFactory(inburgeraar=inburgeraar, contract=verwijzing.contract, status=VerwijzingStatus.GESTART,
+                      beoogde_startdatum=date(2026, 10, 5), uiterste_einddatum=date(2027, 12, 31))
+    db.flush()
+    queries = signalen.caseload_queries(regisseur, TODAY, signalen.Filters(inburgeraar_id=inburgeraar.id))
+    apart = signalen.fold_cases(db.connection(), queries)
+    samen = signalen.met_presentie_erbij(queries)
+    statements = _statements_during(db, lambda: apart.append(signalen.fold_cases(db.connection(), samen)[0]))
+    [case_, case_samen] = apart
+    assert case_samen == case_
+    assert [v.uren_aanwezig_totaal for v in case_samen.verwijzingen] == [Decimal(3 * 76), Decimal("0.00")]
+    assert case_samen.verwijzingen[1].laatste_presentie is None
+    # cases, examens, omstandigheden, afschaling, and the verwijzingen with their presence
+    assert len(statements) == 5, [s[:60] for s, _ in statements]
 
 
 def test_the_timeline_reads_the_cases_verwijzingen_in_scope_once_and_shows_those_it_was_given(db, app_ctx, region):

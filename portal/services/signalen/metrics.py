@@ -493,13 +493,35 @@ def fold_verwijzingen(
     cases: Mapping[int, CaseCijfers],
 ) -> None:
     """Run the `verwijzingen` and `presentie` queries of `caseload_queries` and add each verwijzing's figures to
-    its case in `cases` (by inburgeraar id), in the query's order (beoogde startdatum, id)."""
+    its case in `cases` (by inburgeraar id), in the query's order (beoogde startdatum, id); with
+    `met_presentie_erbij` (one case) as one statement."""
+    if (samen := queries.get(_SAMEN)) is not None:
+        result = connection.execute(samen, params or {})
+        ix = {key: n for n, key in enumerate(result.keys())}
+        k = ix["verwijzing_id"]  # the presentie row's columns, in presentie_per_verwijzing's shape
+        for m in result.all():
+            if (c := cases.get(m[0])) is not None:
+                c.verwijzingen.append(verwijzing_cijfers(m, ix, m[k:k + 6] if m[k] is not None else _GEEN_UREN))
+        return
     uren = {m[0]: m for m in connection.execute(queries["presentie"], params or {}).all()}
     result = connection.execute(queries["verwijzingen"], params or {})
     ix = {key: n for n, key in enumerate(result.keys())}
     for m in result.all():
         if (c := cases.get(m[0])) is not None:
             c.verwijzingen.append(verwijzing_cijfers(m, ix, uren.get(m[ix["v_id"]], _GEEN_UREN)))
+
+
+_SAMEN = "verwijzingen_met_presentie"
+
+
+def met_presentie_erbij(queries: Mapping[str, Select[Any]]) -> dict[str, Select[Any]]:
+    """`caseload_queries` for one case (the case page), with the `presentie` query outer-joined to each row of the
+    `verwijzingen` query, which `fold_verwijzingen` then runs instead of the two: a round trip less, and the same
+    rows (for a caseload the two stay apart: see caseload_queries)."""
+    presentie = queries["presentie"].subquery("presentie")
+    samen = queries["verwijzingen"].add_columns(*presentie.c).outerjoin(
+        presentie, presentie.c.verwijzing_id == Verwijzing.id)
+    return {**queries, _SAMEN: samen}
 
 
 _NUL_UREN = Decimal("0.00")
