@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, exists
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
@@ -97,24 +97,32 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
     return min(wachtend, key=lambda v: (v.ingediend_op, v.id), default=None)
 
 
+def _verwijzingen_statement(user: User, today: date) -> object:
+    """The caseload's verwijzingen query for one case with its presence joined (signalen.met_presentie_erbij) and
+    the verwijzingen themselves with their aanbieder at the end of each row (the table and the timeline show them):
+    the same scope (portal.access.verwijzingen, of an inburgeraar open_case found in the user's scope) and order."""
+    queries = signalen.met_presentie_erbij(signalen.caseload_queries(
+        user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))))
+    return queries["verwijzingen_met_presentie"].add_columns(Verwijzing).options(contains_eager(Verwijzing.aanbieder))
+
+
 def _case(
     session: Session, user: User, inburgeraar: Inburgeraar, today: date, registraties: resultaten.Registraties,
-) -> signalen.CaseCijfers:
+) -> tuple[signalen.CaseCijfers, list[Verwijzing]]:
     """The case's figures and signals: the regie's own queries and rules (signalen), for this inburgeraar only,
-    with the statements built once per user and day (portal.services.statements).
+    with the statements built once per user and day (portal.services.statements); and its verwijzingen.
 
     The case's own columns come from the loaded inburgeraar (_case_cijfers) and the caseload's three counts (exams,
     omstandigheden, waiting afschalingsverzoeken) from `registraties`, which the page loads anyway through the same
     portal.access scopes, instead of four more statements; verwijzingen and presence are the caseload's queries,
-    joined into one statement (signalen.met_presentie_erbij)."""
-    queries = statements.per_user("dossier.case", user, lambda: signalen.met_presentie_erbij(signalen.caseload_queries(
-        user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id")))), today)
-    params = {"dossier_inburgeraar_id": inburgeraar.id}
+    in one statement that loads the verwijzingen too (_verwijzingen_statement)."""
+    statement = statements.per_user("dossier.case", user, lambda: _verwijzingen_statement(user, today), today)
     case_ = _case_cijfers(inburgeraar)
-    signalen.fold_verwijzingen(session.connection(), queries, params, {case_.id: case_})
+    rows = signalen.fold_met_presentie(session.execute(statement, {"dossier_inburgeraar_id": inburgeraar.id}),
+                                       {case_.id: case_})
     _tel_registraties(case_, registraties)
     case_.signalen = signalen.signalen_voor(case_, signalen.load_drempels(session), today)
-    return case_
+    return case_, [row[-1] for row in rows]
 
 
 def _case_cijfers(inburgeraar: Inburgeraar) -> signalen.CaseCijfers:
@@ -221,12 +229,7 @@ def read(
     today = today or clock.today()
     tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
     registraties = resultaten.registraties_van(session, user, inburgeraar, zonder=zonder)
-    case_ = _case(session, user, inburgeraar, today, registraties)
-    verwijzingen = list(session.scalars(statements.per_user("dossier.verwijzingen", user, lambda: (
-        access.verwijzingen(user).where(Verwijzing.inburgeraar_id == bindparam("inburgeraar_id"))
-        .options(joinedload(Verwijzing.aanbieder))  # the table and the timeline name each one's aanbieder
-        .order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)
-    )), {"inburgeraar_id": inburgeraar.id}))
+    case_, verwijzingen = _case(session, user, inburgeraar, today, registraties)
     ids = [v.id for v in verwijzingen]
     grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)

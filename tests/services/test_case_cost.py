@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, select, update
 
-from portal import audit
-from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart
+from portal import access, audit
+from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart, Verwijzing
 from portal.models.enums import Leerroute, NiveauPip, Rol, VerwijzingStatus
 from portal.models.pip_intrekking import PipIntrekking
 from portal.models.resultaat import (
@@ -428,7 +428,8 @@ def test_the_case_pages_own_figures_are_the_caseloads(db, app_ctx, region, situa
 def test_the_first_timeline_page_reads_its_presence_weeks_with_its_other_sources(db, app_ctx, region):
     """The chart's weeks, whether there is older presence and the kept totals of the hours section are read in the
     timeline's own statement, not in one of their own; the case page's reads stay within their count (the signals'
-    one, the thresholds' one, the verwijzingen, four kinds of registrations, the timeline and the read event)."""
+    one, which loads the verwijzingen too, the thresholds' one, four kinds of registrations, the timeline and the read
+    event)."""
     regisseur, [(inburgeraar, _), *_] = region
     db.expire_all()
     geopend = dossier.open_case(db, regisseur, inburgeraar.id)  # as the view does
@@ -439,7 +440,7 @@ def test_the_first_timeline_page_reads_its_presence_weeks_with_its_other_sources
             and "presentie_week" in s and "presentie_totaal" in s]
     assert pages[0].tijdlijn_ouder and len(pages[0].weken) == 12
     assert pages[0].totalen == totals.for_inburgeraar(db, regisseur, geopend.inburgeraar, TODAY)
-    assert len(statements) == 9, [s[:60] for s, _ in statements]
+    assert len(statements) == 8, [s[:60] for s, _ in statements]
 
 
 def test_one_cases_verwijzingen_with_their_presence_in_one_statement_read_as_in_two(db, app_ctx, region):
@@ -522,3 +523,21 @@ def test_the_case_page_reads_only_the_kinds_of_registration_the_case_has(db, app
     volledig = dossier.read(db, regisseur, geopend.inburgeraar, today=TODAY)  # every kind read through its scope
     assert pages[0].registraties == volledig.registraties
     assert [s.code for s in pages[0].case.signalen] == [s.code for s in volledig.case.signalen]
+
+
+def test_the_case_page_shows_the_verwijzingen_in_scope_with_their_aanbieder_in_order(db, app_ctx, region):
+    """The verwijzingen come with the signals' statement: those the user may see (portal.access.verwijzingen), by
+    beoogde startdatum, each with its aanbieder loaded (the table and the timeline name it, without a statement)."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    eerder = VerwijzingFactory(inburgeraar=inburgeraar, beoogde_startdatum=date(2026, 1, 5))
+    db.flush()
+    db.expire_all()
+    geopend = dossier.open_case(db, regisseur, inburgeraar.id)
+    page = dossier.read(db, regisseur, geopend.inburgeraar, today=TODAY)
+    expected = list(db.scalars(access.verwijzingen(regisseur).where(Verwijzing.inburgeraar_id == inburgeraar.id)
+                               .order_by(Verwijzing.beoogde_startdatum, Verwijzing.id)))
+    assert [v.id for v in page.verwijzingen] == [v.id for v in expected] == [eerder.id, verwijzing.id]
+    assert [v.id for v in page.case.verwijzingen] == [eerder.id, verwijzing.id]
+    names = []
+    assert _statements_during(db, lambda: names.extend(v.aanbieder.naam for v in page.verwijzingen)) == []
+    assert names == [eerder.contract.aanbieder.naam, verwijzing.contract.aanbieder.naam]

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select, and_, case, exists, func, or_, select
+from sqlalchemy import Connection, Result, Row, Select, and_, case, exists, func, or_, select
 
 from portal import access
 from portal.domain import aanwezigheid, afronding, termijnen, trajecten, zoeken
@@ -496,12 +496,7 @@ def fold_verwijzingen(
     its case in `cases` (by inburgeraar id), in the query's order (beoogde startdatum, id); with
     `met_presentie_erbij` (one case) as one statement."""
     if (samen := queries.get(_SAMEN)) is not None:
-        result = connection.execute(samen, params or {})
-        ix = {key: n for n, key in enumerate(result.keys())}
-        k = ix["verwijzing_id"]  # the presentie row's columns, in presentie_per_verwijzing's shape
-        for m in result.all():
-            if (c := cases.get(m[0])) is not None:
-                c.verwijzingen.append(verwijzing_cijfers(m, ix, m[k:k + 6] if m[k] is not None else _GEEN_UREN))
+        fold_met_presentie(connection.execute(samen, params or {}), cases)
         return
     uren = {m[0]: m for m in connection.execute(queries["presentie"], params or {}).all()}
     result = connection.execute(queries["verwijzingen"], params or {})
@@ -509,6 +504,18 @@ def fold_verwijzingen(
     for m in result.all():
         if (c := cases.get(m[0])) is not None:
             c.verwijzingen.append(verwijzing_cijfers(m, ix, uren.get(m[ix["v_id"]], _GEEN_UREN)))
+
+
+def fold_met_presentie(result: Result[Any], cases: Mapping[int, CaseCijfers]) -> Sequence[Row[Any]]:
+    """Add the figures of each row of `met_presentie_erbij`'s statement (or of one that selects more after its
+    columns) to its case in `cases`, as `fold_verwijzingen` does; returns the rows."""
+    ix = {key: n for n, key in enumerate(result.keys())}
+    k = ix["verwijzing_id"]  # the presentie row's columns, in presentie_per_verwijzing's shape
+    rows = result.all()
+    for m in rows:
+        if (c := cases.get(m[0])) is not None:
+            c.verwijzingen.append(verwijzing_cijfers(m, ix, m[k:k + 6] if m[k] is not None else _GEEN_UREN))
+    return rows
 
 
 _SAMEN = "verwijzingen_met_presentie"
