@@ -287,7 +287,8 @@ def record_read(
                   result=result, details=details)
 
 
-_READ_EVENT = insert(AuditEvent.__table__)
+# inline(): without RETURNING the new id on PostgreSQL (nobody reads it), so no row to fetch and process.
+_READ_EVENT = insert(AuditEvent.__table__).inline()
 
 
 def record_read_now(session: Session, actor: User, inburgeraar_id: int) -> None:
