@@ -101,9 +101,9 @@ def _verwijzingen_statement(user: User, today: date) -> object:
     """The caseload's verwijzingen query for one case with its presence joined (signalen.met_presentie_erbij) and
     the verwijzingen themselves with their aanbieder at the end of each row (the table and the timeline show them):
     the same scope (portal.access.verwijzingen, of an inburgeraar open_case found in the user's scope) and order."""
-    queries = signalen.met_presentie_erbij(signalen.caseload_queries(
+    samen = signalen.met_presentie_erbij(signalen.caseload_queries(
         user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))))
-    return queries["verwijzingen_met_presentie"].add_columns(Verwijzing).options(contains_eager(Verwijzing.aanbieder))
+    return samen.add_columns(Verwijzing).options(contains_eager(Verwijzing.aanbieder))
 
 
 def _case(

@@ -493,11 +493,7 @@ def fold_verwijzingen(
     cases: Mapping[int, CaseCijfers],
 ) -> None:
     """Run the `verwijzingen` and `presentie` queries of `caseload_queries` and add each verwijzing's figures to
-    its case in `cases` (by inburgeraar id), in the query's order (beoogde startdatum, id); with
-    `met_presentie_erbij` (one case) as one statement."""
-    if (samen := queries.get(_SAMEN)) is not None:
-        fold_met_presentie(connection.execute(samen, params or {}), cases)
-        return
+    its case in `cases` (by inburgeraar id), in the query's order (beoogde startdatum, id)."""
     uren = {m[0]: m for m in connection.execute(queries["presentie"], params or {}).all()}
     result = connection.execute(queries["verwijzingen"], params or {})
     ix = {key: n for n, key in enumerate(result.keys())}
@@ -507,8 +503,8 @@ def fold_verwijzingen(
 
 
 def fold_met_presentie(result: Result[Any], cases: Mapping[int, CaseCijfers]) -> Sequence[Row[Any]]:
-    """Add the figures of each row of `met_presentie_erbij`'s statement (or of one that selects more after its
-    columns) to its case in `cases`, as `fold_verwijzingen` does; returns the rows."""
+    """Add the figures of each row of a `met_presentie_erbij` statement (which may select more after its columns)
+    to its case in `cases`, as `fold_verwijzingen` does with the two statements; returns the rows."""
     ix = {key: n for n, key in enumerate(result.keys())}
     k = ix["verwijzing_id"]  # the presentie row's columns, in presentie_per_verwijzing's shape
     rows = result.all()
@@ -518,17 +514,13 @@ def fold_met_presentie(result: Result[Any], cases: Mapping[int, CaseCijfers]) ->
     return rows
 
 
-_SAMEN = "verwijzingen_met_presentie"
-
-
-def met_presentie_erbij(queries: Mapping[str, Select[Any]]) -> dict[str, Select[Any]]:
-    """`caseload_queries` for one case (the case page), with the `presentie` query outer-joined to each row of the
-    `verwijzingen` query, which `fold_verwijzingen` then runs instead of the two: a round trip less, and the same
-    rows (for a caseload the two stay apart: see caseload_queries)."""
+def met_presentie_erbij(queries: Mapping[str, Select[Any]]) -> Select[Any]:
+    """The `verwijzingen` query of `caseload_queries` with its `presentie` query outer-joined to each row: for one
+    case (the case page) one statement instead of two, read by `fold_met_presentie` (for a caseload the two stay
+    apart: see caseload_queries)."""
     presentie = queries["presentie"].subquery("presentie")
-    samen = queries["verwijzingen"].add_columns(*presentie.c).outerjoin(
+    return queries["verwijzingen"].add_columns(*presentie.c).outerjoin(
         presentie, presentie.c.verwijzing_id == Verwijzing.id)
-    return {**queries, _SAMEN: samen}
 
 
 _NUL_UREN = Decimal("0.00")
