@@ -108,6 +108,7 @@ def _verwijzingen_statement(user: User, today: date) -> object:
 
 def _case(
     session: Session, user: User, inburgeraar: Inburgeraar, today: date, registraties: resultaten.Registraties,
+    drempels: signalen.DrempelTabel,
 ) -> tuple[signalen.CaseCijfers, list[Verwijzing]]:
     """The case's figures and signals: the regie's own queries and rules (signalen), for this inburgeraar only,
     with the statements built once per user and day (portal.services.statements); and its verwijzingen.
@@ -121,7 +122,7 @@ def _case(
     rows = signalen.fold_met_presentie(session.execute(statement, {"dossier_inburgeraar_id": inburgeraar.id}),
                                        {case_.id: case_})
     _tel_registraties(case_, registraties)
-    case_.signalen = signalen.signalen_voor(case_, signalen.load_drempels(session), today)
+    case_.signalen = signalen.signalen_voor(case_, drempels, today)
     return case_, [row[-1] for row in rows]
 
 
@@ -179,6 +180,8 @@ class Geopend:
     # The kinds of registration the inburgeraar has no row of at all (whoever registered them): the page reads
     # nothing of those (resultaten.registraties_van's `zonder`).
     zonder: frozenset[type] = frozenset()
+    # The signals' thresholds: this process's copy while the stamp read with the inburgeraar says it is current.
+    drempels: signalen.DrempelTabel | None = None
 
 
 # The registrations the case page shows (resultaten.registraties_van), each read only when the inburgeraar has any.
@@ -191,7 +194,8 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
     neither the page nor the timeline loads them one by one, and with whether it has any row of each kind of
     registration (REGISTRATIES; most cases have no exam results, afschalingsverzoeken or omstandigheden yet): an
     index lookup each, instead of a scoped statement each that finds nothing. Which rows of those the user may see
-    is still up to their own scoped statements (portal.access)."""
+    is still up to their own scoped statements (portal.access). And with the signals' thresholds' stamp, so that
+    the page reads them only when they changed (signalen.drempels_met_stempel)."""
 
     def build() -> object:
         query = (
@@ -199,7 +203,7 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
             .options(joinedload(Inburgeraar.gemeente), joinedload(Inburgeraar.klantregisseur),
                      joinedload(Inburgeraar.pips).joinedload(Pip.intrekking))
             .add_columns(*(exists().where(model.inburgeraar_id == Inburgeraar.id).label(f"heeft_{model.__name__}")
-                           for model in REGISTRATIES))
+                           for model in REGISTRATIES), signalen.drempel_stempel().label("drempel_stempel"))
         )
         if access.may_see_intake(user):
             query = query.add_columns(IntakeGegevens).outerjoin(
@@ -212,24 +216,27 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
         return None
     heeft = row[1:1 + len(REGISTRATIES)]
     zonder = frozenset(model for model, any_row in zip(REGISTRATIES, heeft, strict=True) if not any_row)
-    intake = row[1 + len(REGISTRATIES)] if len(row) > 1 + len(REGISTRATIES) else None
-    return Geopend(row[0], intake, zonder)
+    intake = row[2 + len(REGISTRATIES)] if len(row) > 2 + len(REGISTRATIES) else None
+    return Geopend(row[0], intake, zonder, signalen.drempels_met_stempel(session, row[1 + len(REGISTRATIES)]))
 
 
 def read(
     session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None, tijdlijn_pagina: int = 1,
     intake: IntakeGegevens | None = None, zonder: frozenset[type] = frozenset(),
+    drempels: signalen.DrempelTabel | None = None,
 ) -> Dossier:
     """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'.
 
     Page 1 of the timeline holds every event and the presence of the last weeks (the chart's weeks, one query);
-    further pages hold older presence weeks only. `intake` and `zonder` are what open_case loaded (the intake only
-    for who may see it; the kinds of registration the inburgeraar has none of).
+    further pages hold older presence weeks only. `intake`, `zonder` and `drempels` are what open_case loaded (the
+    intake only for who may see it; the kinds of registration the inburgeraar has none of; the signals' thresholds,
+    else read here).
     """
     today = today or clock.today()
     tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
     registraties = resultaten.registraties_van(session, user, inburgeraar, zonder=zonder)
-    case_, verwijzingen = _case(session, user, inburgeraar, today, registraties)
+    case_, verwijzingen = _case(session, user, inburgeraar, today, registraties,
+                                drempels or signalen.load_drempels(session))
     ids = [v.id for v in verwijzingen]
     grafiek_vanaf = tijdlijn.maandag(today) - timedelta(weeks=GRAFIEK_WEKEN - 1)
     vanaf, tot = tijdlijn.pagina_weken(today, tijdlijn_pagina)

@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import event, select, update
 
 from portal import access, audit
-from portal.models import AuditEvent, PresentieTotaal, RegistratieWijziging, TrajectStart, Verwijzing
+from portal.models import (
+    AuditEvent,
+    PresentieTotaal,
+    RegistratieWijziging,
+    SignaalDrempels,
+    TrajectStart,
+    Verwijzing,
+)
 from portal.models.enums import Leerroute, NiveauPip, Rol, VerwijzingStatus
 from portal.models.pip_intrekking import PipIntrekking
 from portal.models.resultaat import (
@@ -542,3 +549,36 @@ def test_the_case_page_shows_the_verwijzingen_in_scope_with_their_aanbieder_in_o
     names = []
     assert _statements_during(db, lambda: names.extend(v.aanbieder.naam for v in page.verwijzingen)) == []
     assert names == [eerder.contract.aanbieder.naam, verwijzing.contract.aanbieder.naam]
+
+
+def test_the_case_page_uses_the_thresholds_as_stored_now_reading_them_only_when_they_changed(db, app_ctx, region):
+    """open_case reads the thresholds' stamp with the inburgeraar: the page then reads the thresholds only when this
+    process has no copy under that stamp, and a threshold changed behind its back (another worker, SQL) is read at
+    the next page. Written here without the ORM, so no hook works anything out on their account."""
+    regisseur, [_, (inburgeraar, _), _] = region  # present 2 of every 3 hours: 67%
+    tabel = SignaalDrempels.__table__
+
+    def open_and_read():
+        pages = []
+
+        def work():
+            geopend = dossier.open_case(db, regisseur, inburgeraar.id)
+            pages.append(dossier.read(db, regisseur, geopend.inburgeraar, today=TODAY, intake=geopend.intake,
+                                      zonder=geopend.zonder, drempels=geopend.drempels))
+        statements = _statements_during(db, work)
+        return pages[0], [s for s, _ in statements if "signaal_drempels" in s]
+
+    open_and_read()
+    page, drempel_reads = open_and_read()
+    assert len(drempel_reads) == 1  # the stamp, in open_case's statement
+    assert page.case.signalen == dossier.read(db, regisseur, inburgeraar, today=TODAY).case.signalen
+    assert [s for s in page.case.signalen if s.code == "aanwezigheid_laag"]  # below the default 80%
+
+    db.execute(tabel.insert().values(gemeente_id=inburgeraar.gemeente_id, aanwezigheid_min_pct=60,
+                                     created_at=datetime(2026, 11, 20), updated_at=datetime(2026, 11, 20)))
+    page, drempel_reads = open_and_read()
+    assert len(drempel_reads) == 2  # the new stamp, then the thresholds
+    assert not [s for s in page.case.signalen if s.code == "aanwezigheid_laag"]
+    db.execute(tabel.update().where(tabel.c.gemeente_id == inburgeraar.gemeente_id).values(aanwezigheid_min_pct=70))
+    page, _ = open_and_read()
+    assert [s for s in page.case.signalen if s.code == "aanwezigheid_laag"]

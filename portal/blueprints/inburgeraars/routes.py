@@ -69,7 +69,7 @@ def detail(inburgeraar_id: int) -> str:
     inburgeraar = geopend.inburgeraar
     inhoud = dossier.read(db.session, user, inburgeraar, today=clock.today(),
                           tijdlijn_pagina=page_number(request.args.get("tijdlijn")), intake=geopend.intake,
-                          zonder=geopend.zonder)
+                          zonder=geopend.zonder, drempels=geopend.drempels)
     db.session.commit()
     return render_template(
         "inburgeraars/detail.html",

@@ -20,7 +20,13 @@ from portal.models import Aanbieder, Inburgeraar, SignaalStand, User, Verwijzing
 from portal.models.enums import OPEN_STATUSSEN, VerwijzingStatus
 from portal.services import statements
 from portal.services.batch import gc_paused
-from portal.services.signalen.drempels import Drempels, DrempelTabel, load_drempels
+from portal.services.signalen.drempels import (
+    Drempels,
+    DrempelTabel,
+    drempel_stempel,
+    drempels_met_stempel,
+    load_drempels,
+)
 from portal.services.signalen.metrics import (
     CaseCijfers,
     Filters,
@@ -69,6 +75,8 @@ __all__ = [
     "caseload_met_stand",
     "caseload_queries",
     "caseload_rijen",
+    "drempel_stempel",
+    "drempels_met_stempel",
     "fold_case_rows",
     "fold_cases",
     "fold_met_presentie",
