@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -77,66 +77,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # No JIT: the portal's queries are short, but PostgreSQL prices the regie's scoped signal query above
     # jit_above_cost and then spends seconds compiling it (measured: 4.7 s of JIT for a 0.3 s query over 5,000
     # cases, python -m bench regie_scale --pg).
-    kwargs.setdefault("connect_args", {"options": "-c jit=off", "cursor_factory": _pg_cursor_class()})
+    kwargs.setdefault("connect_args", {"options": "-c jit=off"})
     return create_engine(url, **kwargs)
-
-
-@lru_cache(maxsize=1)
-def _pg_cursor_class() -> type:
-    """psycopg's cursor, with a `description` whose Column objects are made only when read.
-
-    SQLAlchemy reads cursor.description after every statement, but once a statement's result metadata is cached
-    (every statement after its first run) only to see whether it returned rows. psycopg builds a Column per column
-    each time: 184 per case page, 0.2 ms of the request (measured). Built in a function: SQLite never imports it.
-    """
-    import psycopg
-    from psycopg import pq
-    from psycopg._column import Column
-
-    with_rows = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.SINGLE_TUPLE, pq.ExecStatus.TUPLES_CHUNK)
-
-    class Description(Sequence[Any]):
-        """The columns of one result, as psycopg's description lists them, each made at first use."""
-
-        __slots__ = ("_columns", "_encoding", "adapters", "pgresult")
-
-        def __init__(self, cursor: Any, result: Any) -> None:
-            # What Column() reads of a cursor, kept from this result: a later statement on the cursor changes nothing.
-            self.pgresult, self._encoding, self.adapters = result, cursor._encoding, cursor.adapters
-            self._columns: list[Any] | None = None
-
-        def _all(self) -> list[Any]:
-            if self._columns is None:
-                self._columns = [Column(self, i) for i in range(self.pgresult.nfields)]
-            return self._columns
-
-        def __len__(self) -> int:
-            return self.pgresult.nfields
-
-        def __getitem__(self, index: Any) -> Any:
-            return self._all()[index]
-
-        def __iter__(self) -> Any:
-            return iter(self._all())
-
-        def __eq__(self, other: object) -> bool:
-            return self._all() == other
-
-        def __repr__(self) -> str:
-            return repr(self._all())
-
-    class Cursor(psycopg.Cursor):
-        """A psycopg cursor with the lazy Description."""
-
-        @property
-        def description(self) -> Description | None:
-            result = self.pgresult
-            # As psycopg's own: columns also for a result without any ("SELECT ;") that said it returns rows.
-            if result and (result.nfields or result.status in with_rows):
-                return Description(self, result)
-            return None
-
-    return Cursor
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

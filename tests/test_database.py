@@ -139,28 +139,3 @@ def test_postgresql_connections_do_not_jit_compile(app):
 
     with portal_db.engine.connect() as connection:
         assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
-
-
-@pytest.mark.postgres
-def test_postgresql_cursors_describe_their_result_as_psycopg_does(app):
-    """The lazily built description (portal.database._pg_cursor_class) names and types the same columns as psycopg's
-    own, keeps describing its own result after the cursor ran another statement, and is None without a result."""
-    import psycopg
-
-    from portal.extensions import db as portal_db
-
-    sql = "SELECT 1 AS een, 2.5::numeric(4, 1) AS bedrag, 'x'::varchar(3) AS code, now() AS moment"
-    with portal_db.engine.connect() as connection:
-        cursor = connection.connection.dbapi_connection.cursor()
-        cursor.execute(sql)
-        description = cursor.description
-        cursor.execute("SELECT 'ander' AS naam")
-        assert [c.name for c in cursor.description] == ["naam"]
-        assert cursor.execute("SET LOCAL work_mem = '4MB'").description is None
-        assert connection.execute(text(sql)).keys() == ["een", "bedrag", "code", "moment"]
-    with psycopg.connect(portal_db.engine.url.set(drivername="postgresql").render_as_string(False)) as plain:
-        expected = plain.execute(sql).description
-    assert len(description) == 4
-    assert [tuple(c) for c in description] == [tuple(c) for c in expected]
-    assert [c.type_display for c in description] == [c.type_display for c in expected]
-    assert description[1].precision == 4 and description[1].scale == 1
