@@ -11,7 +11,8 @@ help). Measured on the first release: a third of the grid saves and half of the 
   for everything: POST requests, CLI commands, background jobs, migrations. Once a POST request's transaction that
   wrote has committed (the view commits once), the rest of the request (rendering the answer) reads as GET
   requests do, so the lock is not held while templates render; the session check before the view reads first
-  as well.
+  as well, and ends that read before the view, except for a view marked with `reads_first_view` (the grid row
+  save), which continues it for its own reads and commits it itself before its BEGIN IMMEDIATE.
 * GET/HEAD/OPTIONS requests start DEFERRED, so page reads run side by side with writers. At their first write
   (typically the audit event of what the page showed, or a session refresh) the read-only transaction is ended
   (nothing was written in it) and a BEGIN IMMEDIATE transaction continues on the same connection. The reads
