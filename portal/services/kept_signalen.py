@@ -48,10 +48,11 @@ from portal.services.signalen import (
     DrempelTabel,
     Filters,
     caseload_queries,
+    drempel_stempel,
+    drempels_met_stempel,
     load_drempels,
     signalen_voor,
 )
-from portal.services.signalen.drempels import drempel_stempel, drempels_met_stempel
 from portal.services.signalen.metrics import (
     case_cijfers,
     fold_cases,

@@ -170,6 +170,11 @@ class _VerwijzingInfo:
     def eind(self) -> date:
         return termijnen.traject_einddatum(self.uiterste_einddatum, self.einddatum)
 
+    @classmethod
+    def of_row(cls, row: Any) -> _VerwijzingInfo:
+        """From a row that starts with `_load_verwijzingen_query`'s columns."""
+        return cls(*row[:9], niet_gestart=bool(row[9]))
+
 
 @dataclass(slots=True)
 class _Stored:
@@ -248,7 +253,7 @@ def _load_verwijzingen(
     session.flush()
     params = {"id": next(iter(ids))} if one else {"ids": list(ids), "kenmerken": list(kenmerken)} if named else {}
     for row in session.connection().execute(query, params).all():  # one fetch, not one per row
-        info = _VerwijzingInfo(*row[:9], niet_gestart=bool(row[9]))
+        info = _VerwijzingInfo.of_row(row)
         by_id[info.id] = info
         by_kenmerk[info.kenmerk.upper()] = info
     return by_id, by_kenmerk
@@ -322,7 +327,7 @@ def _load_one_with_stored(
     by_kenmerk: dict[str, _VerwijzingInfo] = {}
     stored: dict[tuple[int, date, Activiteit], _Stored] = {}
     if rows:
-        info = _VerwijzingInfo(*rows[0][:9], niet_gestart=bool(rows[0][9]))
+        info = _VerwijzingInfo.of_row(rows[0])
         by_id[info.id] = info
         by_kenmerk[info.kenmerk.upper()] = info
         dec = as_decimal

@@ -220,14 +220,18 @@ def test_absence_needs_a_reason_and_empty_absence_means_none(db, case):
     assert (clean[0].uren_aanwezig, clean[0].uren_afwezig_geoorloofd, clean[0].uren_afwezig_ongeoorloofd) == (0, 0, 3)
 
 
-def test_at_most_24_hours_per_person_per_day_over_all_activities_and_providers(db, case):
-    medewerker, verwijzing = case
-    # The same person also follows MAP at another provider, 20 hours stored that day.
+def map_elsewhere(verwijzing, uren: Decimal) -> None:
+    """The same person also follows MAP (another verwijzing, started) with `uren` hours stored on 17-11-2026."""
     map_verwijzing = VerwijzingFactory(inburgeraar=verwijzing.inburgeraar, onderdeel=Onderdeel.MAP,
                                        beoogde_startdatum=START)
     TrajectStartFactory(verwijzing=map_verwijzing)
     PresentieFactory(verwijzing=map_verwijzing, datum=date(2026, 11, 17), activiteit=Activiteit.MAP_PRAKTIJK,
-                     uren_aanwezig=Decimal(20))
+                     uren_aanwezig=uren)
+
+
+def test_at_most_24_hours_per_person_per_day_over_all_activities_and_providers(db, case):
+    medewerker, verwijzing = case
+    map_elsewhere(verwijzing, Decimal(20))  # 20 hours stored that day at another provider
     errors = errors_of(db, medewerker, row(verwijzing, uren_aanwezig="4,25"))
     assert "meer dan 24 uur per dag" in errors[(1, "uren_aanwezig")]
     assert errors_of(db, medewerker, row(verwijzing, uren_aanwezig="4")) == {}
@@ -237,11 +241,7 @@ def test_one_verwijzing_is_checked_with_one_read_that_counts_the_persons_other_v
     """A grid row or session form names one verwijzing: it and what is stored of its person on the days named
     (under every verwijzing, any provider's) are read in one statement, and the 24-hour rule counts them all."""
     medewerker, verwijzing = case
-    map_verwijzing = VerwijzingFactory(inburgeraar=verwijzing.inburgeraar, onderdeel=Onderdeel.MAP,
-                                       beoogde_startdatum=START)
-    TrajectStartFactory(verwijzing=map_verwijzing)
-    PresentieFactory(verwijzing=map_verwijzing, datum=date(2026, 11, 17), activiteit=Activiteit.MAP_PRAKTIJK,
-                     uren_aanwezig=Decimal(19))
+    map_elsewhere(verwijzing, Decimal(19))
     register(db, medewerker, [row(verwijzing, uren_aanwezig="1", datum="16-11-2026"),
                               row(verwijzing, regel=2, uren_aanwezig="2")], TODAY)
     db.flush()
