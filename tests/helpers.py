@@ -32,6 +32,12 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def without_csrf_tokens(html: str) -> str:
+    """The page with its CSRF tokens blanked: they carry the second they were signed, so two requests may differ."""
+    html = _CSRF_INPUT.sub(lambda m: m.group(0).replace(m.group(1), ""), html)
+    return _CSRF_META.sub(lambda m: m.group(0).replace(m.group(1), ""), html)
+
+
 def post_form(client: FlaskClient, url: str, data: dict | None = None, page_url: str | None = None, **kwargs):
     """GET the page that holds the form (url unless page_url), then POST the data with its CSRF token."""
     page = client.get(page_url or url)

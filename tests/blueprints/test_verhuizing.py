@@ -15,7 +15,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
-from tests.helpers import post_form
+from tests.helpers import post_form, without_csrf_tokens
 
 
 def test_move_hands_the_case_over(app, db, login_as):
@@ -43,7 +43,7 @@ def test_move_hands_the_case_over(app, db, login_as):
     gone = client.get(case_url)
     missing = client.get("/inburgeraars/999999")
     assert gone.status_code == missing.status_code == 404
-    assert gone.get_data(as_text=True) == missing.get_data(as_text=True)
+    assert without_csrf_tokens(gone.get_data(as_text=True)) == without_csrf_tokens(missing.get_data(as_text=True))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Overdrachtsdossier" in html and verwijzing.kenmerk in html
