@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, exists
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
@@ -98,12 +98,20 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
 
 
 def _verwijzingen_statement(user: User, today: date) -> object:
-    """The caseload's verwijzingen query for one case with its presence joined (signalen.met_presentie_erbij) and
-    the verwijzingen themselves with their aanbieder at the end of each row (the table and the timeline show them):
-    the same scope (portal.access.verwijzingen, of an inburgeraar open_case found in the user's scope) and order."""
+    """The caseload's verwijzingen query for one case with its presence joined (signalen.met_presentie_erbij), and
+    at the end of each row the verwijzing itself with its aanbieder (the table and the timeline show them) and its
+    route result if the user may see it: the same scope (portal.access.verwijzingen, of an inburgeraar open_case
+    found in the user's scope) and order.
+
+    The route results are portal.access.route_resultaten's, narrowed to this case, joined by verwijzing (one result
+    per verwijzing at most, so no row more): a statement fewer than reading them apart (resultaten.registraties_van),
+    and a result whose verwijzing is not in this statement could not be shown with it anyway."""
     samen = signalen.met_presentie_erbij(signalen.caseload_queries(
         user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))))
-    return samen.add_columns(Verwijzing).options(contains_eager(Verwijzing.aanbieder))
+    route = aliased(RouteResultaat, access.route_resultaten(
+        user, inburgeraar_id=bindparam("dossier_inburgeraar_id")).subquery("route_in_scope"))
+    return (samen.add_columns(Verwijzing, route).outerjoin(route, route.verwijzing_id == Verwijzing.id)
+            .options(contains_eager(Verwijzing.aanbieder)))
 
 
 def _case(
@@ -123,7 +131,9 @@ def _case(
                                        {case_.id: case_})
     _tel_registraties(case_, registraties)
     case_.signalen = signalen.signalen_voor(case_, drempels, today)
-    return case_, [row[-1] for row in rows]
+    # Newest first, as registraties_van orders them.
+    registraties.routeresultaten = sorted((row[-1] for row in rows if row[-1] is not None), key=lambda r: -r.id)
+    return case_, [row[-2] for row in rows]
 
 
 def _case_cijfers(inburgeraar: Inburgeraar) -> signalen.CaseCijfers:
@@ -184,8 +194,9 @@ class Geopend:
     drempels: signalen.DrempelTabel | None = None
 
 
-# The registrations the case page shows (resultaten.registraties_van), each read only when the inburgeraar has any.
-REGISTRATIES = (Examenresultaat, RouteResultaat, Afschalingsverzoek, OmstandighedenMelding)
+# The registrations the case page reads with resultaten.registraties_van, each only when the inburgeraar has any
+# (its route results come with its verwijzingen: _verwijzingen_statement).
+REGISTRATIES = (Examenresultaat, Afschalingsverzoek, OmstandighedenMelding)
 
 
 def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | None:
@@ -234,7 +245,8 @@ def read(
     """
     today = today or clock.today()
     tijdlijn_pagina = min(max(tijdlijn_pagina, 1), MAX_TIJDLIJN_PAGINA)
-    registraties = resultaten.registraties_van(session, user, inburgeraar, zonder=zonder)
+    # Its route results come with the verwijzingen (_case).
+    registraties = resultaten.registraties_van(session, user, inburgeraar, zonder=zonder | {RouteResultaat})
     case_, verwijzingen = _case(session, user, inburgeraar, today, registraties,
                                 drempels or signalen.load_drempels(session))
     ids = [v.id for v in verwijzingen]

@@ -20,7 +20,7 @@ from portal.models import (
     TrajectStart,
     Verwijzing,
 )
-from portal.models.enums import Leerroute, NiveauPip, Rol, VerwijzingStatus
+from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
 from portal.models.pip_intrekking import PipIntrekking
 from portal.models.resultaat import (
     AfschalingStatus,
@@ -42,6 +42,7 @@ from tests.factories import (
     OmstandighedenMeldingFactory,
     PipFactory,
     PresentieFactory,
+    RouteResultaatFactory,
     UserFactory,
     VerwijzingFactory,
 )
@@ -435,8 +436,8 @@ def test_the_case_pages_own_figures_are_the_caseloads(db, app_ctx, region, situa
 def test_the_first_timeline_page_reads_its_presence_weeks_with_its_other_sources(db, app_ctx, region):
     """The chart's weeks, whether there is older presence and the kept totals of the hours section are read in the
     timeline's own statement, not in one of their own; the case page's reads stay within their count (the signals'
-    one, which loads the verwijzingen too, the thresholds' one, four kinds of registrations, the timeline and the read
-    event)."""
+    one, which loads the verwijzingen and their route results too, the thresholds' one, three kinds of registrations,
+    the timeline and the read event)."""
     regisseur, [(inburgeraar, _), *_] = region
     db.expire_all()
     geopend = dossier.open_case(db, regisseur, inburgeraar.id)  # as the view does
@@ -447,7 +448,7 @@ def test_the_first_timeline_page_reads_its_presence_weeks_with_its_other_sources
             and "presentie_week" in s and "presentie_totaal" in s]
     assert pages[0].tijdlijn_ouder and len(pages[0].weken) == 12
     assert pages[0].totalen == totals.for_inburgeraar(db, regisseur, geopend.inburgeraar, TODAY)
-    assert len(statements) == 8, [s[:60] for s, _ in statements]
+    assert len(statements) == 7, [s[:60] for s, _ in statements]
 
 
 def test_one_cases_verwijzingen_with_their_presence_in_one_statement_read_as_in_two(db, app_ctx, region):
@@ -501,9 +502,10 @@ def test_the_timeline_reads_the_cases_verwijzingen_in_scope_once_and_shows_those
 
 @pytest.mark.parametrize("rol", [Rol.KLANTREGISSEUR, Rol.CONTRACTMANAGER])
 def test_the_case_page_reads_only_the_kinds_of_registration_the_case_has(db, app_ctx, region, rol):
-    """open_case reads with the case whether it has any exam result, route result, afschalingsverzoek or
-    omstandigheden melding at all; the page runs no scoped statement for a kind it has none of, and still reads a
-    kind it has through its scope (a contractmanager does not see a health melding: it is read, and not shown)."""
+    """open_case reads with the case whether it has any exam result, afschalingsverzoek or omstandigheden melding at
+    all; the page runs no scoped statement for a kind it has none of, and still reads a kind it has through its scope
+    (a contractmanager does not see a health melding: it is read, and not shown). Route results come with the
+    verwijzingen (test below)."""
     regisseur, [(inburgeraar, verwijzing), *_] = region
     regisseur.rol = rol
     db.flush()
@@ -512,7 +514,7 @@ def test_the_case_page_reads_only_the_kinds_of_registration_the_case_has(db, app
     assert geopend.zonder == set(dossier.REGISTRATIES)
     statements = _statements_during(db, lambda: dossier.read(db, regisseur, geopend.inburgeraar, today=TODAY,
                                                              zonder=geopend.zonder))
-    for table in ("examenresultaat", "route_resultaat", "afschalingsverzoek", "omstandigheden_melding"):
+    for table in ("examenresultaat", "afschalingsverzoek", "omstandigheden_melding"):
         assert not [s for s, _ in statements if re.search(rf"\bFROM {table}\b", s)], table
 
     OmstandighedenMeldingFactory(verwijzing=verwijzing, soort=OmstandighedenSoort.GEZONDHEID, datum=TODAY,
@@ -531,6 +533,29 @@ def test_the_case_page_reads_only_the_kinds_of_registration_the_case_has(db, app
     volledig = dossier.read(db, regisseur, geopend.inburgeraar, today=TODAY)  # every kind read through its scope
     assert pages[0].registraties == volledig.registraties
     assert [s.code for s in pages[0].case.signalen] == [s.code for s in volledig.case.signalen]
+
+
+@pytest.mark.parametrize("rol", [Rol.KLANTREGISSEUR, Rol.AANBIEDER_MEDEWERKER])
+def test_the_case_page_reads_the_route_results_in_scope_with_the_verwijzingen(db, app_ctx, region, rol):
+    """The case's route results come with its verwijzingen, in the same statement, through their scope
+    (portal.access.route_resultaten): the same results in the same order (newest first) as their own scoped read,
+    none of another case, and for an aanbieder only those on its own verwijzingen."""
+    regisseur, [(inburgeraar, verwijzing), (_, ander_verwijzing), _] = region
+    elders = VerwijzingFactory(inburgeraar=inburgeraar, onderdeel=Onderdeel.MAP, beoogde_startdatum=START)
+    eigen = RouteResultaatFactory(verwijzing=verwijzing, datum_eindgesprek_map=date(2026, 10, 1))
+    van_elders = RouteResultaatFactory(verwijzing=elders, datum_eindgesprek_map=date(2026, 10, 2))
+    RouteResultaatFactory(verwijzing=ander_verwijzing)
+    user = regisseur if rol is Rol.KLANTREGISSEUR else UserFactory(rol=rol, aanbieder=verwijzing.aanbieder)
+    db.flush()
+    db.expire_all()
+    geopend = dossier.open_case(db, user, inburgeraar.id)
+    pages = []
+    statements = _statements_during(db, lambda: pages.append(dossier.read(
+        db, user, geopend.inburgeraar, today=TODAY, zonder=geopend.zonder)))
+    assert not [s for s, _ in statements if s.lstrip().startswith("SELECT route_resultaat.")]
+    gezien = [r.id for r in pages[0].registraties.routeresultaten]
+    assert gezien == [r.id for r in resultaten.registraties_van(db, user, inburgeraar).routeresultaten]
+    assert gezien == ([van_elders.id, eigen.id] if rol is Rol.KLANTREGISSEUR else [eigen.id])
 
 
 def test_the_case_page_shows_the_verwijzingen_in_scope_with_their_aanbieder_in_order(db, app_ctx, region):
