@@ -42,12 +42,26 @@ def datum(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(AMSTERDAM).date() if value.tzinfo else value.date()
-    return f"{value.day:02d}-{value.month:02d}-{value.year}"  # strftime("%d-%m-%Y"), in a third less time
+    return _datum(value)
 
 
 def datum_element(value: date | datetime) -> Markup:
     """<time datetime="2026-03-05">05-03-2026</time>: the date for readers, ISO for machines (digits only)."""
+    if type(value) is date:
+        return _datum_element(value)
     return Markup(f'<time datetime="{value.isoformat()}">{datum(value)}</time>')  # noqa: S704 - digits and dashes
+
+
+# A case page shows some sixty dates, most of them the same few Mondays and Sundays: each date is written once
+# (a cache hit costs a quarter of building the text, and a tenth of building the <time> element).
+@lru_cache(maxsize=4096)
+def _datum(value: date) -> str:
+    return f"{value.day:02d}-{value.month:02d}-{value.year}"  # strftime("%d-%m-%Y"), in a third less time
+
+
+@lru_cache(maxsize=4096)
+def _datum_element(value: date) -> Markup:
+    return Markup(f'<time datetime="{value.isoformat()}">{_datum(value)}</time>')  # noqa: S704 - digits and dashes
 
 
 def datum_lang(value: date | None) -> str:

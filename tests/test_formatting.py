@@ -45,6 +45,20 @@ def test_a_date_element_reads_as_the_date_and_carries_it_for_machines() -> None:
     assert datum_element(date(2026, 3, 5)) == '<time datetime="2026-03-05">05-03-2026</time>'
 
 
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_every_date_is_written_day_month_year(value: date) -> None:
+    """Each date is written once and then remembered: what is remembered is what strftime writes."""
+    for _ in range(2):
+        assert datum(value) == value.strftime("%d-%m-%Y")
+        assert datum_element(value) == f'<time datetime="{value.isoformat()}">{value.strftime("%d-%m-%Y")}</time>'
+
+
+def test_a_moment_is_dated_in_amsterdam_even_after_its_utc_date_was_shown() -> None:
+    late = datetime(2026, 3, 5, 23, 30, tzinfo=UTC)  # already 6 March in Amsterdam
+    assert (datum(date(2026, 3, 5)), datum(late)) == ("05-03-2026", "06-03-2026")
+    assert datum_element(late) == '<time datetime="2026-03-05T23:30:00+00:00">06-03-2026</time>'
+
+
 def test_getal_formats_each_distinct_value_once(monkeypatch) -> None:
     """A case page shows ~150 numbers, mostly the same few hours: babel formats each distinct value once, and
     values that are equal but written differently (-0 and 0, 3 and 3.0) keep their own text."""
