@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, abort
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -139,3 +140,73 @@ def test_postgresql_connections_do_not_jit_compile(app):
 
     with portal_db.engine.connect() as connection:
         assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+
+
+@pytest.fixture
+def proef(database_url: str) -> Iterator[tuple[Flask, Database]]:
+    """A bare app on this run's database with a table of its own, and routes that read or write it."""
+    app = Flask(__name__)
+    app.config.update(DATABASE_URL=database_url)
+    extension = Database()
+    extension.init_app(app)
+    with extension.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE verzoek_proef (a INTEGER)"))
+
+    @app.route("/lees")
+    def lees() -> str:
+        return str(extension.session.execute(text("SELECT count(*) FROM verzoek_proef WHERE a > :a"), {"a": 0})
+                   .scalar())
+
+    @app.route("/schrijf-en-faal", methods=["POST"])
+    def schrijf_en_faal() -> str:
+        extension.session.execute(text("INSERT INTO verzoek_proef VALUES (1)"))
+        raise RuntimeError("mislukt na het schrijven")
+
+    @app.route("/schrijf-en-weiger", methods=["POST"])
+    def schrijf_en_weiger() -> str:
+        extension.session.execute(text("INSERT INTO verzoek_proef VALUES (2)"))
+        abort(409)
+
+    @app.route("/schrijf-zonder-commit", methods=["POST"])
+    def schrijf_zonder_commit() -> str:
+        extension.session.execute(text("INSERT INTO verzoek_proef VALUES (3)"))
+        return "ok"
+
+    @app.route("/schrijf", methods=["POST"])
+    def schrijf() -> str:
+        extension.session.execute(text("INSERT INTO verzoek_proef VALUES (4)"))
+        extension.session.commit()
+        return "ok"
+
+    try:
+        yield app, extension
+    finally:
+        with extension.engine.begin() as connection:
+            connection.execute(text("DROP TABLE verzoek_proef"))
+        extension.engine.dispose()
+
+
+def test_a_request_that_fails_or_does_not_commit_leaves_nothing_of_its_writes(proef):
+    """Only a committed write stays: not that of a request that failed, answered with an error or did not commit."""
+    app, _extension = proef
+    client = app.test_client()
+    assert client.post("/schrijf-en-faal").status_code == 500
+    assert client.post("/schrijf-en-weiger").status_code == 409
+    assert client.post("/schrijf-zonder-commit").status_code == 200
+    assert client.get("/lees").text == "0"
+    assert client.post("/schrijf").status_code == 200
+    assert client.get("/lees").text == "1"
+
+
+@pytest.mark.postgres
+def test_reading_requests_keep_the_statements_postgresql_prepared(proef):
+    """psycopg prepares a statement run five times on a connection, and forgets all it prepared at a ROLLBACK:
+    requests that only read end without one, so a page's statements stay prepared across other reading pages."""
+    app, extension = proef
+    client = app.test_client()
+    for _ in range(6):
+        assert client.get("/lees").text == "0"
+    with extension.engine.connect() as connection:  # the pool's one connection, as the requests used it
+        prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE "
+                                           "'%FROM verzoek_proef WHERE%'")).scalar()
+    assert prepared == 1
