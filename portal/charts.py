@@ -1,5 +1,9 @@
 """Server-rendered SVG charts: readable without colour (patterns and labels) and with a text alternative.
 
+The chart is an image named by its short <title> only; the summary in words is the figure's visible <figcaption>
+and the figures are in the table below it. The SVG carries no <desc>: a screen reader would read the summary as
+the image's name or description and then again as the caption.
+
 No JavaScript and no inline styles (the CSP forbids them): shapes carry presentation attributes only.
 """
 
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.domain import afronding
 from portal.formatting import datum, getal, procent, uren
@@ -69,7 +73,7 @@ def _fill(reeks: Reeks, prefix: str) -> str:
 
 
 def beschrijving(weken: Sequence[WeekPresentie]) -> str:
-    """A one-paragraph summary of the chart for screen readers and the <desc> element."""
+    """A one-paragraph summary of the chart, shown in words in the figure's caption."""
     if not weken:
         return "Geen weken om te tonen."
     aanwezig = sum((w.aanwezig for w in weken), Decimal(0))
@@ -88,13 +92,10 @@ def beschrijving(weken: Sequence[WeekPresentie]) -> str:
 def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigheid",
                      samenvatting: str | None = None) -> Markup:
     """Stacked weekly bars: present (solid), absent with reason (hatched), absent without reason (crossed).
-    `samenvatting`: beschrijving(weken), when the caller has it already (the page shows it below the chart too)."""
+    `samenvatting` is not drawn: the caller shows beschrijving(weken) as the figure's caption, once."""
+    del samenvatting  # still passed by the case page's service; the summary is its caption, not part of the SVG
     top = _nice_max(max((w.gepland for w in weken), default=Decimal(0)))
-    parts = [
-        _kop(prefix),
-        str(escape(beschrijving(weken) if samenvatting is None else samenvatting)),
-        _raster(prefix, top),
-    ]
+    parts = [_kop(prefix), _raster(prefix, top)]
     y_onder = MARGIN_TOP + PLOT_H
     bar_w, kolommen = _kolommen(len(weken))
     vullingen = _vullingen(prefix)
@@ -129,17 +130,17 @@ PLOT_H = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 
 @lru_cache(maxsize=32)
 def _kop(prefix: str) -> str:
-    """The opening of the chart up to its description's text."""
-    title_id, desc_id = f"{prefix}-titel", f"{prefix}-desc"
+    """The opening of the chart and its name: the <title>, whose id the figure around it is labelled by."""
+    # Named by the <title> child: with aria-labelledby instead, Chromium also exposes the title as the description.
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-            f'role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
-            f'<title id="{title_id}">Aanwezigheid per week</title><desc id="{desc_id}">')
+            'role="img" focusable="false">'
+            f'<title id="{prefix}-titel">Aanwezigheid per week</title>')
 
 
 @lru_cache(maxsize=256)
 def _raster(prefix: str, top: int) -> str:
-    """After the description: the fill patterns, the gridlines with their hours and the axis title."""
-    parts = ["</desc>", _defs(prefix)]
+    """After the title: the fill patterns, the gridlines with their hours and the axis title."""
+    parts = [_defs(prefix)]
     for n in range(5):
         value = top * n / 4
         y = MARGIN_TOP + PLOT_H - PLOT_H * n / 4

@@ -253,9 +253,13 @@ def test_case_page_has_every_section_and_the_klantregisseur_gets_the_decision_fo
     assert "Wettelijke norm MAP praktijkdeel" in html and "0 van minimaal 40 uur (0%)" in html
     assert "Uren ten opzichte van de norm" in html and "Gevolgde uren voor DUO" in html
     assert "Presentie laatste 4 weken" in html and "geoorloofd" in html
-    # The weekly chart: labelled SVG, a caption in words and the numbers as a table.
-    assert 'role="img" aria-labelledby="aanwezigheid-titel aanwezigheid-desc"' in html
-    assert "<figcaption" in html and "Tabel met de uren per week" in html
+    # The weekly chart: an image named by its title, the summary in words once (the caption), the numbers as a table.
+    assert '<figure class="portal-figure" aria-labelledby="aanwezigheid-titel">' in html
+    assert 'role="img" focusable="false"><title id="aanwezigheid-titel">Aanwezigheid per week</title>' in html
+    caption = r'<figcaption class="utrecht-paragraph">(Presentie per week, [^<]*? zonder geplande uren\.)'
+    samenvatting = re.search(caption, html).group(1)
+    assert html.count(samenvatting) == 1 and "<desc" not in html
+    assert "Tabel met de uren per week" in html
     # One exam grid (onderdelen × niveau), the timeline with sources.
     assert html.count("Examenresultaten per onderdeel en niveau") == 1 and "Gezakt" in html
     assert "Bron: Gemeente" in html and f"Bron: Aanbieder {case.b1.aanbieder.naam}" in html

@@ -167,7 +167,8 @@ def test_case_page_shows_signals_chart_hours_timeline_and_is_audited_once(world,
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Aanwezigheid onder de drempel" in html and "66,7%" in html
-    assert '<svg' in html and 'role="img"' in html and "<title id=" in html and "<desc id=" in html
+    assert '<svg' in html and 'role="img"' in html and '<title id="aanwezigheid-titel">' in html
+    assert html.count("geplande uren aanwezig") == 1  # the chart's summary: its caption, not also a <desc>
     assert "Tabel met de uren per week" in html
     assert "<progress" in html and "20 van 1.200 uur (1,7%)" in html  # 1,67%: rounded, never truncated to 1%
     assert "Bron: Aanbieder Taalschool Noord" in html and "Bron: Gemeente" in html

@@ -47,9 +47,11 @@ def test_weeks_are_summed_per_iso_week_including_empty_weeks():
 def test_chart_is_labelled_and_uses_patterns_not_colour_alone():
     weken = [_week(6, 2, 1, date(2026, 11, 9)), _week(0, maandag=date(2026, 11, 16))]
     svg = str(aanwezigheid_svg(weken))
-    assert 'role="img"' in svg and 'aria-labelledby="aanwezigheid-titel aanwezigheid-desc"' in svg
-    assert "<title id=\"aanwezigheid-titel\">Aanwezigheid per week</title>" in svg
-    assert "6 van 9 geplande uren aanwezig (66,7%)" in svg  # the <desc>
+    assert 'role="img"' in svg and "aria-labelledby" not in svg and "aria-describedby" not in svg
+    assert "<title id=\"aanwezigheid-titel\">Aanwezigheid per week</title>" in svg  # the image's name, only
+    # The summary is the figure's caption on the page; in the SVG too, a screen reader would hear it twice.
+    assert "<desc" not in svg and "6 van 9 geplande uren aanwezig" not in svg
+    assert "6 van 9 geplande uren aanwezig (66,7%)" in beschrijving(weken)
     # Absences are hatched and crossed patterns, and the legend names each series in words.
     assert 'fill="url(#aanwezigheid-hatch)"' in svg and 'fill="url(#aanwezigheid-cross)"' in svg
     for label in ("Aanwezig", "Afwezig met reden", "Afwezig zonder reden"):

@@ -1,0 +1,54 @@
+"""In a real browser: the case page's chart is announced once. The figure and the image inside it are named by
+the chart's short title, and its summary in words reaches a screen reader exactly once, as the visible caption
+(not also as the image's name or description). What is checked is Chromium's own accessibility tree, the one a
+screen reader reads, and axe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+KLANTREGISSEUR = "klantregisseur@werksaam.example.nl"
+
+
+def _accessible(page: Page, selector: str) -> dict[str, str]:
+    """Role, name and description of the element, as Chromium exposes them to assistive technology."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        assert node, selector
+        ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})["nodes"][0]
+    finally:
+        cdp.detach()
+    return {key: (ax.get(key) or {}).get("value", "") for key in ("role", "name", "description")}
+
+
+def _announced(page: Page, figure: str) -> str:
+    """All a screen reader gets from one figure: its name and description, the chart's, and the caption's text."""
+    parts = [_accessible(page, figure), _accessible(page, f"{figure} svg")]
+    caption = page.locator(f"{figure} figcaption").inner_text()
+    return " | ".join([*(p["name"] for p in parts), *(p["description"] for p in parts), caption])
+
+
+def test_case_page_chart_is_named_once_and_its_summary_read_once(page_as, axe):
+    page = page_as(KLANTREGISSEUR)
+    page.goto("/regie/?alle=1")
+    page.locator("#regie-resultaten tbody tr th a").first.click()
+    expect(page).to_have_url(re.compile(r"/inburgeraars/\d+$"))
+    figure = "#kop-aanwezigheid ~ figure"
+    chart = _accessible(page, f"{figure} svg")
+    assert chart == {"role": "image", "name": "Aanwezigheid per week", "description": ""}
+    assert _accessible(page, figure)["name"] == "Aanwezigheid per week"
+    samenvatting = re.match(r"(Presentie per week, .*? weken zonder geplande uren\.|Geen weken om te tonen\.)",
+                            page.locator(f"{figure} figcaption").inner_text()).group(1)
+    assert _announced(page, figure).count(samenvatting) == 1
+    # The same figures stay available as a table.
+    page.get_by_text("Tabel met de uren per week").click()
+    expect(page.get_by_role("table", name=re.compile("Uren per week"))).to_be_visible()
+    assert axe(page) == []
+
