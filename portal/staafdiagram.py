@@ -35,27 +35,31 @@ class Staaf:
     streef: int | None = None
 
 
-def beschrijving(titel: str, staven: Sequence[Staaf]) -> str:
-    """The chart in words, for the <desc> element and screen readers."""
+def beschrijving(staven: Sequence[Staaf]) -> str:
+    """The chart's figures in words, for its <desc>: the description, next to the name its <title> gives."""
     parts = []
     for s in staven:
         waarde = procent(s.percentage) if s.percentage is not None else (s.tekst or "geen gegevens")
         streef = f" (streefwaarde {s.streef}%)" if s.streef is not None else ""
         parts.append(f"{s.label}: {waarde}{streef}")
-    return f"{titel}. " + "; ".join(parts) + "." if parts else f"{titel}: geen gegevens."
+    return "; ".join(parts) + "." if parts else "Geen gegevens."
 
 
 def svg(titel: str, staven: Sequence[Staaf], *, ident: str) -> Markup:
-    """A bar per row, 0-100%; the same data is in the table next to it."""
+    """A bar per row, 0-100%; the same data is in the table next to it.
+
+    Named once by its <title> (the figure around it is labelled by that title's id) and described once by its
+    <desc>; the title is not repeated in the description, and the figure's caption says how to read the bars."""
     plot_w = WIDTH - LEFT - RIGHT
     rows = [(s, textwrap.wrap(s.label, WRAP) or [""]) for s in staven]
     height = sum(len(lines) * LINE + ROW - LINE for _, lines in rows) + 8
     title_id, desc_id = f"{ident}-titel", f"{ident}-desc"
+    # Named by its <title> child and described by its <desc>, each once; the title is not repeated in the <desc>.
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-kpi-chart" viewBox="0 0 {WIDTH} {height}" '
-        f'role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">',
+        f'role="img" aria-describedby="{desc_id}" focusable="false">',
         f'<title id="{title_id}">{escape(titel)}</title>',
-        f'<desc id="{desc_id}">{escape(beschrijving(titel, staven))}</desc>',
+        f'<desc id="{desc_id}">{escape(beschrijving(staven))}</desc>',
     ]
     y = 4
     for staaf, lines in rows:

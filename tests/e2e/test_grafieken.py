@@ -1,7 +1,7 @@
-"""In a real browser: the case page's chart is announced once. The figure and the image inside it are named by
-the chart's short title, and its summary in words reaches a screen reader exactly once, as the visible caption
-(not also as the image's name or description). What is checked is Chromium's own accessibility tree, the one a
-screen reader reads, and axe."""
+"""In a real browser: every chart is announced once. The figure and the image inside it are named by the chart's
+short title, and its summary in words reaches a screen reader exactly once: on the case page as the visible
+caption (not also as the image's name or description), on the KPI pages as the image's description (not also in
+its name). What is checked is Chromium's own accessibility tree, the one a screen reader reads, and axe."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 KLANTREGISSEUR = "klantregisseur@werksaam.example.nl"
+CONTRACTMANAGER = "contractmanager@hoorn.example.nl"
 
 
 def _accessible(page: Page, selector: str) -> dict[str, str]:
@@ -52,3 +53,20 @@ def test_case_page_chart_is_named_once_and_its_summary_read_once(page_as, axe):
     expect(page.get_by_role("table", name=re.compile("Uren per week"))).to_be_visible()
     assert axe(page) == []
 
+
+def test_kpi_charts_are_named_by_their_title_and_described_once(page_as, axe):
+    page = page_as(CONTRACTMANAGER)
+    for path in ("/kpi/", "/kpi/trend", "/kpi/vergelijking"):
+        page.goto(path)
+        idents = page.locator("svg.portal-kpi-chart title").evaluate_all("ts => ts.map(t => t.id.slice(0, -6))")
+        assert idents, path
+        for ident in idents:
+            figure = f'figure[aria-labelledby="{ident}-titel"]'
+            titel = page.locator(f"#{ident}-titel").text_content()
+            desc = page.locator(f"#{ident}-desc").text_content()
+            assert titel and desc, ident
+            chart = _accessible(page, f"{figure} svg")
+            assert chart == {"role": "image", "name": titel, "description": desc}, ident
+            assert _accessible(page, figure)["name"] == titel, ident
+            assert _announced(page, figure).count(desc) == 1, ident
+        assert axe(page) == [], path
