@@ -89,11 +89,9 @@ def beschrijving(weken: Sequence[WeekPresentie]) -> str:
     )
 
 
-def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigheid",
-                     samenvatting: str | None = None) -> Markup:
+def aanwezigheid_svg(weken: Sequence[WeekPresentie], *, prefix: str = "aanwezigheid") -> Markup:
     """Stacked weekly bars: present (solid), absent with reason (hatched), absent without reason (crossed).
-    `samenvatting` is not drawn: the caller shows beschrijving(weken) as the figure's caption, once."""
-    del samenvatting  # still passed by the case page's service; the summary is its caption, not part of the SVG
+    The summary in words is not drawn: the caller shows beschrijving(weken) as the figure's caption, once."""
     top = _nice_max(max((w.gepland for w in weken), default=Decimal(0)))
     parts = [_kop(prefix), _raster(prefix, top)]
     y_onder = MARGIN_TOP + PLOT_H

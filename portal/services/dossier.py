@@ -283,7 +283,7 @@ def read(
         totalen=totalen,
         registraties=registraties,
         weken=weken,
-        grafiek=aanwezigheid_svg(weken, samenvatting=samenvatting),
+        grafiek=aanwezigheid_svg(weken),
         grafiek_beschrijving=samenvatting,
         gebeurtenissen=gebeurtenissen,
         tijdlijn_pagina=tijdlijn_pagina,
