@@ -65,3 +65,26 @@ def test_move_hands_the_case_over(app, db, login_as):
     db.refresh(verwijzing)
     assert verwijzing.status is VerwijzingStatus.INGETROKKEN
     assert "Beëindigd" in client.get(dossier_url).get_data(as_text=True)
+
+
+def test_move_before_the_brp_inschrijving_is_refused(app, db, login_as):
+    # A typo such as 01-01-1990 would hand the old gemeente's whole period (presence, costs, DUO hours) to the new one.
+    hoorn, dalfsen = GemeenteFactory(naam="Hoorn"), GemeenteFactory(naam="Dalfsen")
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn])
+    inschrijving = date.today() - timedelta(days=100)
+    person = InburgeraarFactory(gemeente=hoorn, klantregisseur=regisseur, datum_brp_inschrijving=inschrijving)
+    db.flush()
+    client = login_as(regisseur)
+    url = f"/keten/inburgeraars/{person.id}/verhuizing"
+
+    for datum in (date(1990, 1, 1), inschrijving):
+        response = post_form(client, url, {"naar_gemeente_id": str(dalfsen.id), "datum": datum.strftime("%d-%m-%Y")})
+        html = response.get_data(as_text=True)
+        assert response.status_code != 302
+        assert f"in de BRP ingeschreven op {inschrijving:%d-%m-%Y}" in html
+        db.refresh(person)
+        assert person.gemeente_id == hoorn.id
+
+    day_after = inschrijving + timedelta(days=1)
+    response = post_form(client, url, {"naar_gemeente_id": str(dalfsen.id), "datum": day_after.strftime("%d-%m-%Y")})
+    assert response.status_code == 302

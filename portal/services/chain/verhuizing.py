@@ -78,6 +78,12 @@ def register(
     periode_van = vorige[-1].datum if vorige else None
     if datum is not None and periode_van is not None and datum <= periode_van:
         errors.add("datum", f"De vorige verhuizing was op {periode_van:%d-%m-%Y}. Vul een latere datum in.")
+    # A move out on or before the day the person came would leave the old gemeente no period of its own: its
+    # presence, costs and DUO hours would all pass to the new gemeente.
+    inschrijving = inburgeraar.datum_brp_inschrijving
+    if datum is not None and inschrijving is not None and datum <= inschrijving:
+        errors.add("datum", f"De inburgeraar is in de BRP ingeschreven op {inschrijving:%d-%m-%Y}. "
+                            "Vul een datum van de verhuizing na die dag in.")
     errors.raise_if_any()
     assert datum is not None and naar is not None
 
