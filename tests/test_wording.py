@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from portal.formatting import week_lang
+from portal.models import BerichtStatus
 from portal.models.enums import Rol
-from tests.factories import AanbiederFactory, UserFactory
+from tests.factories import AanbiederFactory, GemeenteFactory, InburgeraarFactory, UserFactory
+from tests.factories_chain import DuoBerichtFactory
+from tests.helpers import post_form
 
 
 def test_weeks_are_written_with_their_days_in_words():
@@ -106,3 +109,14 @@ def test_the_afschaling_decision_reason_is_not_labelled_optional(db, login_as, c
     html = login_as(case.klantregisseur).get(f"/registraties/afschalingsverzoeken/{verzoek.id}").text
     reden = html.split('for="besluit_reden"')[1].split("</div>")[0]
     assert "(niet verplicht)" not in reden and "Verplicht bij afwijzen" in html
+
+
+def test_error_messages_keep_the_capitals_of_abbreviations(db, login_as):
+    # The label "de HTTP-status van DUO" starts the sentence; only its first letter may change.
+    hoorn = GemeenteFactory(naam="Hoorn")
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn])
+    bericht = DuoBerichtFactory(inburgeraar=InburgeraarFactory(gemeente=hoorn), status=BerichtStatus.VERZONDEN)
+    db.flush()
+    html = post_form(login_as(regisseur), f"/keten/duo/{bericht.id}", {"status": "abc"}).get_data(as_text=True)
+    assert "De HTTP-status van DUO moet een heel getal zijn" in html
+    assert "http-status van duo" not in html

@@ -49,7 +49,7 @@ from portal.services.registraties import (
     datum_in_periode,
     periode_start,
 )
-from portal.services.validation import FieldError, parse_choice, parse_past_date
+from portal.services.validation import FieldError, parse_choice, parse_past_date, zinsbegin
 
 ROUTE_ONDERDELEN = (
     Onderdeel.ONDERWIJSROUTE, Onderdeel.MAP, Onderdeel.PVT, Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE,
@@ -242,7 +242,7 @@ def register_routeresultaat(
     elif onderdeel in (Onderdeel.MAP, Onderdeel.PVT):
         veld = "datum_eindgesprek_map" if onderdeel is Onderdeel.MAP else "datum_ondertekening_pvt"
         label = "de datum van het eindgesprek" if onderdeel is Onderdeel.MAP else "de datum van ondertekening"
-        velden[veld] = datum(veld, label, label[0].upper() + label[1:])
+        velden[veld] = datum(veld, label, zinsbegin(label))
         velden["verwijtbaar"] = errors.run("verwijtbaar", lambda: _verwijtbaar(
             data.verwijtbaar, velden[veld], verwijzing.inburgeraar))
     else:

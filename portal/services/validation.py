@@ -27,6 +27,12 @@ class FieldError(ValueError):
     """One field's value breaks a rule; the message tells the user what to fix."""
 
 
+def zinsbegin(label: str) -> str:
+    """The label as the start of a sentence: its first letter a capital, the rest as written (str.capitalize()
+    would turn "de HTTP-status van DUO" into "De http-status van duo")."""
+    return label[:1].upper() + label[1:]
+
+
 EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d", "%d-%m-%y")
 _HOURS_PATTERN = re.compile(r"^\d{1,4}([.,]\d{1,2})?$")
@@ -65,7 +71,7 @@ def parse_date(raw: object, *, required: bool = True, label: str = "de datum") -
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         if 1 <= raw < 2958466:  # Excel's serial range up to 31-12-9999
             return EXCEL_EPOCH + timedelta(days=int(raw))
-        raise FieldError(f"{label.capitalize()} is geen geldige datum. Gebruik dd-mm-jjjj.")
+        raise FieldError(f"{zinsbegin(label)} is geen geldige datum. Gebruik dd-mm-jjjj.")
     text = _text(raw)
     for fmt in _DATE_FORMATS:
         try:
@@ -73,7 +79,7 @@ def parse_date(raw: object, *, required: bool = True, label: str = "de datum") -
         except ValueError:
             continue
     raise FieldError(
-        f"{label.capitalize()} '{text}' is geen geldige datum. Gebruik dd-mm-jjjj, bijvoorbeeld 05-03-2026."
+        f"{zinsbegin(label)} '{text}' is geen geldige datum. Gebruik dd-mm-jjjj, bijvoorbeeld 05-03-2026."
     )
 
 
@@ -96,21 +102,21 @@ def parse_hours(raw: object, *, label: str = "het aantal uren", maximum: Decimal
         if text.startswith("-") and _HOURS_PATTERN.match(text[1:]) and Decimal(text[1:].replace(",", ".")) == 0:
             text = text[1:]  # "-0" is zero, not a negative amount
         if text.startswith("-"):
-            raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+            raise FieldError(f"{zinsbegin(label)} kan niet negatief zijn.")
         if not _HOURS_PATTERN.match(text):
             raise FieldError(
-                f"{label.capitalize()} '{text}' is geen geldig getal. Gebruik cijfers met hoogstens één komma, "
+                f"{zinsbegin(label)} '{text}' is geen geldig getal. Gebruik cijfers met hoogstens één komma, "
                 "bijvoorbeeld 2,5 of 3."
             )
         value = Decimal(text.replace(",", "."))
     if not value.is_finite():
         raise FieldError(f"Vul {label} in als getal, bijvoorbeeld 2,5.")
     if value < 0:
-        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+        raise FieldError(f"{zinsbegin(label)} kan niet negatief zijn.")
     if value > maximum:
-        raise FieldError(f"{label.capitalize()} kan niet meer dan {getal(maximum)} zijn.")
+        raise FieldError(f"{zinsbegin(label)} kan niet meer dan {getal(maximum)} zijn.")
     if value % QUARTER != 0:
-        raise FieldError(f"{label.capitalize()} moet in kwartieren: gebruik bijvoorbeeld 1,25, 1,5 of 1,75.")
+        raise FieldError(f"{zinsbegin(label)} moet in kwartieren: gebruik bijvoorbeeld 1,25, 1,5 of 1,75.")
     return value.quantize(Decimal("0.01")) + Decimal(0)  # normalises -0 to 0
 
 
@@ -144,7 +150,7 @@ def parse_bedrag_cent(raw: object, *, label: str = "het bedrag", required: bool 
             raise FieldError(f"Vul {label} in, in euro. {_BEDRAG_VOORBEELD}")
         return None
     if text[0] in "-−–":
-        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+        raise FieldError(f"{zinsbegin(label)} kan niet negatief zijn.")
     text = text.lstrip("+")
     if _HELE_EUROS.fullmatch(text):
         text = text[:-2]
@@ -153,24 +159,24 @@ def parse_bedrag_cent(raw: object, *, label: str = "het bedrag", required: bool 
     if _DECIMALE_PUNT.fullmatch(text):
         return _cent(Decimal(text), label)
     if re.fullmatch(r"\d{1,3},\d{3}", text):
-        raise FieldError(f"{label.capitalize()} '{text}' is niet eenduidig: bedoelt u {text.replace(',', '.')} euro "
+        raise FieldError(f"{zinsbegin(label)} '{text}' is niet eenduidig: bedoelt u {text.replace(',', '.')} euro "
                          f"of {text[:-1]} euro? {_BEDRAG_VOORBEELD}")
     if _ENGELS.fullmatch(text):
-        raise FieldError(f"{label.capitalize()} '{text}' staat in Engelse schrijfwijze. {_BEDRAG_VOORBEELD}")
+        raise FieldError(f"{zinsbegin(label)} '{text}' staat in Engelse schrijfwijze. {_BEDRAG_VOORBEELD}")
     if re.fullmatch(r"\d+[.,]\d{3,}", text):
-        raise FieldError(f"{label.capitalize()} '{text}' heeft meer dan twee cijfers achter de komma. "
+        raise FieldError(f"{zinsbegin(label)} '{text}' heeft meer dan twee cijfers achter de komma. "
                          f"{_BEDRAG_VOORBEELD}")
-    raise FieldError(f"{label.capitalize()} '{text}' is geen bedrag. {_BEDRAG_VOORBEELD}")
+    raise FieldError(f"{zinsbegin(label)} '{text}' is geen bedrag. {_BEDRAG_VOORBEELD}")
 
 
 def _cent(value: Decimal, label: str) -> int:
     if value < 0:
-        raise FieldError(f"{label.capitalize()} kan niet negatief zijn.")
+        raise FieldError(f"{zinsbegin(label)} kan niet negatief zijn.")
     cent = value * 100
     if cent != cent.to_integral_value():
-        raise FieldError(f"{label.capitalize()} heeft meer dan twee cijfers achter de komma. {_BEDRAG_VOORBEELD}")
+        raise FieldError(f"{zinsbegin(label)} heeft meer dan twee cijfers achter de komma. {_BEDRAG_VOORBEELD}")
     if cent > MAX_BEDRAG_CENT:
-        raise FieldError(f"{label.capitalize()} is onwaarschijnlijk hoog (meer dan tien miljoen euro); "
+        raise FieldError(f"{zinsbegin(label)} is onwaarschijnlijk hoog (meer dan tien miljoen euro); "
                          "controleer het bedrag.")
     return int(cent)
 
@@ -185,10 +191,10 @@ def parse_whole_number(raw: object, *, label: str, minimum: int, maximum: int, r
     if isinstance(raw, float) and raw.is_integer():
         text = str(int(raw))
     if not re.fullmatch(r"\d+", text):
-        raise FieldError(f"{label.capitalize()} moet een heel getal zijn, zonder punt of komma.")
+        raise FieldError(f"{zinsbegin(label)} moet een heel getal zijn, zonder punt of komma.")
     value = int(text)
     if not minimum <= value <= maximum:
-        raise FieldError(f"{label.capitalize()} moet tussen {minimum} en {maximum} liggen.")
+        raise FieldError(f"{zinsbegin(label)} moet tussen {minimum} en {maximum} liggen.")
     return value
 
 

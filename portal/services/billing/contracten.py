@@ -29,6 +29,7 @@ from portal.services.validation import (
     parse_text,
     parse_whole_number,
     parse_yes_no,
+    zinsbegin,
 )
 
 
@@ -41,9 +42,9 @@ def _decimal(raw: object, label: str, *, required: bool) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise FieldError(f"{label.capitalize()} '{raw}' is geen getal.") from exc
+        raise FieldError(f"{zinsbegin(label)} '{raw}' is geen getal.") from exc
     if not value.is_finite() or value <= 0 or value > Decimal("9999999"):
-        raise FieldError(f"{label.capitalize()} moet een positief getal zijn.")
+        raise FieldError(f"{zinsbegin(label)} moet een positief getal zijn.")
     return value.quantize(Decimal("0.01"))
 
 

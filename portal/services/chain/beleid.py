@@ -28,7 +28,7 @@ from portal.services.chain.handhaving import (
     beleid_voor,
     parse_euro_cent,
 )
-from portal.services.validation import FieldError, is_empty, parse_whole_number, parse_yes_no
+from portal.services.validation import FieldError, is_empty, parse_whole_number, parse_yes_no, zinsbegin
 
 MAX_STAPPEN = 10
 _STAP_SCHEIDING = re.compile(r"[\n;]+")
@@ -81,7 +81,7 @@ def _bedrag(raw: Raw, label: str, wettelijk: int, wat: str) -> int:
     if cent is None:
         raise FieldError(f"Vul {label} in, in euro (bijvoorbeeld {euro(wettelijk).removeprefix('€ ')}).")
     if cent <= 0:
-        raise FieldError(f"{label.capitalize()} moet hoger zijn dan € 0,00.")
+        raise FieldError(f"{zinsbegin(label)} moet hoger zijn dan € 0,00.")
     if cent > wettelijk:
         raise FieldError(f"De wet staat {wat} ten hoogste {euro(wettelijk)} toe. Vul een bedrag tot en met "
                          f"{euro(wettelijk)} in.")
