@@ -25,7 +25,7 @@ def test_refresh_export_and_answer(app, db, login_as):
 
     refreshed = post_form(client, "/keten/duo/bijwerken", page_url="/keten/duo", follow_redirects=True)
     html = refreshed.get_data(as_text=True)
-    assert "1 nieuwe berichten klaargezet." in html
+    assert "1 nieuw bericht klaargezet." in html  # one bericht, in the singular
     assert "Opmeer heeft nog geen OIN" in html
     bericht = db.scalars(select(DuoBericht)).one()
     assert person.bsn not in html  # lists show no BSN

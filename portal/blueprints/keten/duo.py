@@ -97,7 +97,8 @@ def duo_bijwerken() -> Response:
     audit.record(db.session, actor, AuditActie.DUO_BERICHTEN_BIJGEWERKT, object_type="duo_bericht",
                  details={"nieuw": nieuw, "onvolledig": len(onvolledig)})
     db.session.commit()
-    flash(f"{nieuw} nieuwe berichten klaargezet." if nieuw else "Geen wijzigingen: DUO heeft alles al.", "success")
+    tekst = f"{nieuw} {'nieuw bericht' if nieuw == 1 else 'nieuwe berichten'} klaargezet."
+    flash(tekst if nieuw else "Geen wijzigingen: DUO heeft alles al.", "success")
     for melding in onvolledig[:10]:
         flash(melding, "warning")
     if len(onvolledig) > 10:
