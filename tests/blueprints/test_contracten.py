@@ -3,7 +3,7 @@ the other gemeenten's, and a tarief for all of them, are for whoever manages the
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -154,3 +154,22 @@ def test_attendance_conditions_are_shown_only_where_they_count(login_as, db, reg
     assert "Minimaal 80% aanwezig. Geoorloofde afwezigheid wordt niet betaald." in rijen[regio["indicator"].code]
     assert "Minimaal" not in rijen["START"] and "afwezigheid" not in rijen["START"]
     assert "<td> Geen. </td>" in rijen["START"]
+
+
+def test_budget_and_tarief_stay_within_the_contracts_looptijd(login_as, db, regio):
+    # A typo (2099 for 2026, a tarief from 2035) would otherwise stand on the contract page as if it counted.
+    contract = regio["contract"]
+    einde = contract.einddatum
+    client = login_as(regio["regionaal"])
+    budget = post_form(client, f"/contracten/{contract.id}/budget",
+                       {"gemeente_id": str(regio["hoorn"].id), "jaar": str(einde.year + 1), "bedrag": "1000"})
+    assert budget.status_code == 422
+    assert f"Kies een jaar van {contract.startdatum.year} tot en met {einde.year}" in budget.get_data(as_text=True)
+    na_einde = (einde + timedelta(days=1)).strftime("%d-%m-%Y")
+    tarief = post_form(client, f"/contracten/{contract.id}/indicatoren/{regio['indicator'].id}/tarief",
+                       {"gemeente_id": "", "geldig_vanaf": na_einde, "bedrag": "12,50", "eenheid": "uur"})
+    assert tarief.status_code == 422
+    assert f"Het contract eindigt op {einde:%d-%m-%Y}" in tarief.get_data(as_text=True)
+    assert _budgets(db) == set() and _tarieven(db) == []
+
+    assert _budget(client, regio, regio["hoorn"]).status_code == 302  # this year: within the looptijd

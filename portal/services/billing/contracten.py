@@ -208,6 +208,13 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
                                   "de contractmanager van het hele contract vast.")
     if vanaf and tot and tot < vanaf:
         errors.add("geldig_tot", "De laatste geldige dag ligt voor de eerste. Controleer de data.")
+    # A tarief wholly outside the looptijd would never be used, yet stand on the contract page as if it counted.
+    if vanaf and vanaf > contract.einddatum:
+        errors.add("geldig_vanaf", f"Het contract eindigt op {contract.einddatum:%d-%m-%Y}. "
+                                   "Laat het tarief op of vóór die dag ingaan.")
+    if tot and tot < contract.startdatum:
+        errors.add("geldig_tot", f"Het contract begint op {contract.startdatum:%d-%m-%Y}. "
+                                 "Laat het tarief niet vóór die dag eindigen.")
     if vanaf and not errors.errors:
         for bestaand in indicator.tarieven:
             if bestaand.gemeente_id == gemeente_id and overlapt(vanaf, tot, bestaand.geldig_vanaf, bestaand.geldig_tot):
@@ -246,6 +253,10 @@ def set_budget(session: Session, actor: User, contract: Contract, data: BudgetIn
     _check(actor, contract)
     errors = Errors()
     jaar = errors.run("jaar", lambda: parse_whole_number(data.jaar, label="het jaar", minimum=2021, maximum=2100))
+    start, einde = contract.startdatum, contract.einddatum
+    if jaar is not None and not start.year <= jaar <= einde.year:
+        errors.add("jaar", f"Het contract loopt van {start:%d-%m-%Y} tot en met {einde:%d-%m-%Y}. "
+                           f"Kies een jaar van {start.year} tot en met {einde.year}.")
     cent = errors.run("bedrag", lambda: parse_bedrag_cent(data.bedrag))
     ids = {g.id for g in contract.gemeenten}
     try:
