@@ -109,7 +109,8 @@ def _pg_note_write(
 def wrote_nothing(session: Session) -> bool:
     """Whether the session's PostgreSQL transaction ran no statement that may write and holds no pending change:
     ending it with COMMIT or ROLLBACK is the same for the data."""
-    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+    # is_active is False while a failed flush waits for a rollback: close() rolls back, connection() would raise.
+    if not session.is_active or not session.in_transaction() or session.new or session.dirty or session.deleted:
         return False
     return session.connection().info.get(_PG_WROTE) is False
 
@@ -319,14 +320,14 @@ class Database:
         session = g.pop("_db_session", None)
         if session is None:
             return
-        if exc is None and wrote_nothing(session):
-            # A transaction that only read ends with COMMIT, not with the ROLLBACK of close(): the same for the data,
-            # but after a ROLLBACK psycopg forgets every statement it prepared on the connection, so after any
-            # reading page the next case pages and grid saves were planned afresh for five executions (measured:
-            # a case page after each /gezond cost 4 ms more PostgreSQL CPU). A failed request, or one that wrote
-            # without committing, still rolls back.
-            try:
+        try:
+            if exc is None and wrote_nothing(session):
+                # A transaction that only read ends with COMMIT, not with the ROLLBACK of close(): the same for the
+                # data, but after a ROLLBACK psycopg forgets every statement it prepared on the connection, so after
+                # any reading page the next case pages and grid saves were planned afresh for five executions
+                # (measured: a case page after each /gezond cost 4 ms more PostgreSQL CPU). A failed request, or one
+                # that wrote without committing, still rolls back.
                 session.commit()
-            except Exception:  # a dead connection: close() below discards it
-                logger.warning("Afsluiten van een lezende transactie mislukt", exc_info=True)
+        except Exception:  # a dead connection: close() below discards it, so the session never outlives the request
+            logger.warning("Afsluiten van een lezende transactie mislukt", exc_info=True)
         session.close()

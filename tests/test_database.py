@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, abort
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import registry
 
 from portal import database
 from portal.database import Database, is_write, make_engine
@@ -210,3 +211,46 @@ def test_reading_requests_keep_the_statements_postgresql_prepared(proef):
         prepared = connection.execute(text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE "
                                            "'%FROM verzoek_proef WHERE%'")).scalar()
     assert prepared == 1
+
+
+def test_a_form_shown_again_after_a_dry_run_failed_in_the_database_is_answered(proef):
+    """formflow's dry run of a form with errors: a flush that fails in a savepoint leaves the session waiting for a
+    rollback; the form is still answered, nothing is stored, and the next request has a working session."""
+    app, extension = proef
+    with extension.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE verzoek_uniek (a INTEGER PRIMARY KEY)"))
+        connection.execute(text("INSERT INTO verzoek_uniek VALUES (1)"))
+    metadata = MetaData()
+    uniek = Table("verzoek_uniek", metadata, Column("a", Integer, primary_key=True))
+
+    class Uniek:
+        pass
+
+    registry().map_imperatively(Uniek, uniek)
+
+    @app.route("/proef-met-fouten", methods=["POST"])
+    def proef_met_fouten() -> str:
+        extension.session.execute(text("SELECT count(*) FROM verzoek_proef")).scalar()
+        savepoint = extension.session.begin_nested()
+        try:
+            dubbel = Uniek()
+            dubbel.a = 1  # type: ignore[attr-defined]
+            extension.session.add(dubbel)
+            extension.session.flush()
+        except IntegrityError:
+            pass  # advisory, as formflow._service_errors_too: the form's own errors stand
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+        return "formulier opnieuw"
+
+    try:
+        client = app.test_client()
+        response = client.post("/proef-met-fouten")
+        assert (response.status_code, response.text) == (200, "formulier opnieuw")
+        assert client.get("/lees").text == "0"
+        with extension.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM verzoek_uniek")).scalar() == 1
+    finally:
+        with extension.engine.begin() as connection:
+            connection.execute(text("DROP TABLE verzoek_uniek"))
