@@ -190,7 +190,8 @@ def parse_whole_number(raw: object, *, label: str, minimum: int, maximum: int, r
     text = _text(raw)
     if isinstance(raw, float) and raw.is_integer():
         text = str(int(raw))
-    if not re.fullmatch(r"\d+", text):
+    # "-5" is a whole number: what is wrong with it is its range, so it gets the range's message below.
+    if not re.fullmatch(r"-?\d+", text):
         raise FieldError(f"{zinsbegin(label)} moet een heel getal zijn, zonder punt of komma.")
     value = int(text)
     if not minimum <= value <= maximum:

@@ -173,3 +173,13 @@ def test_budget_and_tarief_stay_within_the_contracts_looptijd(login_as, db, regi
     assert _budgets(db) == set() and _tarieven(db) == []
 
     assert _budget(client, regio, regio["hoorn"]).status_code == 302  # this year: within the looptijd
+
+
+def test_a_negative_number_is_told_its_range_not_that_it_is_no_whole_number(login_as, db, regio):
+    client = login_as(regio["regionaal"])
+    response = post_form(client, f"/contracten/{regio['contract'].id}/instellingen",
+                         {"inkoopvorm": "aanbesteding", "declaratieperiode": "maand", "declaratietermijn_dagen": "-5"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Het aantal dagen moet tussen 0 en 365 liggen." in html
+    assert "moet een heel getal zijn" not in html

@@ -69,7 +69,7 @@ def test_invalid_thresholds_are_refused_with_dutch_messages_and_nothing_is_store
         "aanwezigheid_min_pct": "Het percentage moet tussen 0 en 100 liggen.",
         "uren_achterstand_pct": "Het percentage moet een heel getal zijn, zonder punt of komma.",
         "weken_niet_gestart": "Vul het aantal weken in.",
-        "dagen_late_start": "Het aantal dagen moet een heel getal zijn, zonder punt of komma.",
+        "dagen_late_start": "Het aantal dagen moet tussen 0 en 365 liggen.",  # -3 is whole: its range is wrong
         "maanden_termijn_einde": "Het aantal maanden moet een heel getal zijn, zonder punt of komma.",
     }
     assert db.scalar(select(SignaalDrempels)) is None
