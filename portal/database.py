@@ -106,6 +106,12 @@ def _pg_note_write(
         connection.info[_PG_WROTE] = True
 
 
+def note_write(connection: Any) -> None:
+    """Count a write that bypasses SQLAlchemy's execution events (a COPY on the driver's cursor) as one, so the
+    request's transaction is not ended with COMMIT as one that only read."""
+    connection.info[_PG_WROTE] = True
+
+
 def wrote_nothing(session: Session) -> bool:
     """Whether the session's PostgreSQL transaction ran no statement that may write and holds no pending change:
     ending it with COMMIT or ROLLBACK is the same for the data."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import registry
 
 from portal import database
 from portal.database import Database, is_write, make_engine
+from portal.services.billing.bulk import bulk_insert
 
 
 @pytest.fixture
@@ -254,3 +255,20 @@ def test_a_form_shown_again_after_a_dry_run_failed_in_the_database_is_answered(p
     finally:
         with extension.engine.begin() as connection:
             connection.execute(text("DROP TABLE verzoek_uniek"))
+
+
+def test_a_request_that_copied_rows_and_answered_with_an_error_leaves_nothing(proef):
+    """A COPY on the driver's cursor (billing.bulk.bulk_insert, the presentie import) is unseen by SQLAlchemy's
+    events: a request that wrote only that way and then answered with an error must still roll back."""
+    app, extension = proef
+    tabel = Table("verzoek_proef", MetaData(), Column("a", Integer))
+
+    @app.route("/kopieer-en-weiger", methods=["POST"])
+    def kopieer_en_weiger() -> tuple[str, int]:
+        extension.session.execute(text("SELECT count(*) FROM verzoek_proef")).scalar()
+        bulk_insert(extension.session, tabel, [{"a": 5}, {"a": 6}])
+        return "niet opgeslagen", 422
+
+    client = app.test_client()
+    assert client.post("/kopieer-en-weiger").status_code == 422
+    assert client.get("/lees").text == "0"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal import access, audit
 from portal.audit import AuditActie
+from portal.database import note_write
 from portal.domain import termijnen
 from portal.formatting import datum as fmt_datum
 from portal.formatting import uren as fmt_uren
@@ -1002,7 +1003,9 @@ class _NewRows:
 
     def write(self, row: CleanPresentie) -> None:
         if self.copy is None:
-            driver = self.session.connection().connection.driver_connection
+            connection = self.session.connection()
+            note_write(connection)  # the COPY runs on the driver's cursor, unseen by SQLAlchemy's events
+            driver = connection.connection.driver_connection
             cursor = self.stack.enter_context(driver.cursor())  # type: ignore[union-attr]
             self.copy = self.stack.enter_context(cursor.copy(
                 f"COPY {_PRESENTIE.name} ({', '.join(_INSERT_COLUMNS)}) FROM STDIN"))

@@ -14,6 +14,8 @@ from sqlalchemy import JSON, Enum, insert, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from portal.database import note_write
+
 _IN_LIMIT = 5000
 _ROWS_PER_INSERT = 500
 
@@ -71,6 +73,7 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
         converters = [(i, _json_text if isinstance(table.c[name].type, JSON) else _enum_value)
                       for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON | Enum)]
+        note_write(connection)  # the COPY below runs on the driver's cursor, unseen by SQLAlchemy's events
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 value = [row[name] for name in columns]
