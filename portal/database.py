@@ -88,10 +88,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # ~8 ms case page, interleaved gunicorn runs). Both are public, documented settings (psycopg >= 3.2).
         kwargs.setdefault("paramstyle", "numeric_dollar")
         kwargs["connect_args"] = {"cursor_factory": psycopg.RawCursor, **kwargs["connect_args"]}
-    engine = create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
+        # Server-side cursors (yield_per, stream_results) get the same $1 statements: the default ServerCursor
+        # reads %s placeholders and refuses them ("the query has 0 placeholders but 1 parameters were passed").
+        event.listen(engine, "connect", _raw_server_cursors)
+    else:
+        engine = create_engine(url, **kwargs)
     event.listen(engine, "begin", _pg_begin)
     event.listen(engine, "before_cursor_execute", _pg_note_write)
     return engine
+
+
+def _raw_server_cursors(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.server_cursor_factory = psycopg.RawServerCursor
 
 
 def _pg_begin(connection: Any) -> None:

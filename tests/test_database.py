@@ -272,3 +272,13 @@ def test_a_request_that_copied_rows_and_answered_with_an_error_leaves_nothing(pr
     client = app.test_client()
     assert client.post("/kopieer-en-weiger").status_code == 422
     assert client.get("/lees").text == "0"
+
+
+def test_a_statement_read_in_batches_with_a_parameter_works(app):
+    """A query streamed in batches (yield_per: a server-side cursor on PostgreSQL) gets its parameters too."""
+    from portal.extensions import db
+
+    with db.engine.connect() as connection:
+        rows = connection.execution_options(yield_per=2).execute(
+            text("SELECT n FROM (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3) AS t WHERE n > :n"), {"n": 1})
+        assert sorted(rows.scalars()) == [2, 3]
