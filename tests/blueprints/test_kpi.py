@@ -175,3 +175,12 @@ def test_a_gemeente_target_set_on_the_settings_page_is_the_dashboard_target(clie
     assert "(streef 75%)" in _figures(html, "start_6_maanden")
     alle = client.get(f"/kpi/?periode={world['jaar']}").get_data(as_text=True)
     assert "(streef 80%)" in _figures(alle, "start_6_maanden")  # no gemeente chosen: the default
+
+
+def test_the_beleidsrapportage_file_is_named_by_the_gemeentes_cbs_code(client, login_as, world):
+    # Downloaded per gemeente for the raad: the file name says whose it is, not an id internal to this installation.
+    login_as(world["manager"])
+    gemeente = world["manager"].gemeenten[0]
+    response = client.get(f"/kpi/beleidsrapportage.xlsx?periode={world['jaar']}")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="beleidsrapportage-{gemeente.cbs_code}-{world["jaar"]}.xlsx"')

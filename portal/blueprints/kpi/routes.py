@@ -21,7 +21,7 @@ from portal.blueprints.kpi.weergave import KpiArgs, keuzes, staaf_van, staven, w
 from portal.blueprints.listing import int_arg
 from portal.domain import kpi as kpi_regels
 from portal.extensions import db
-from portal.models import Aanbieder, Inburgeraar, KpiJaarInstelling, Verwijzing
+from portal.models import Aanbieder, Gemeente, Inburgeraar, KpiJaarInstelling, Verwijzing
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.pagination import PAGE_PARAM, page_number, paginate_list
@@ -204,8 +204,10 @@ def beleid_export() -> Response:
                  details={"periode": args.periode.code, "gemeente": args.gemeente})
     db.session.commit()
     response = Response(beleid_xlsx(rapport), mimetype=XLSX_MIMETYPE)
+    # Named by the CBS code, as the CBS and DUO files are: the database id means nothing outside this installation.
+    gemeente = db.session.get(Gemeente, args.gemeente)  # in scope: _beleidsrapportage chose it from the user's
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="beleidsrapportage-{args.gemeente}-{args.periode.code}.xlsx"')
+        f'attachment; filename="beleidsrapportage-{gemeente.cbs_code}-{args.periode.code}.xlsx"')
     response.headers["Cache-Control"] = "no-store"
     return response
 
