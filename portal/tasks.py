@@ -54,10 +54,12 @@ def init_app(app: Flask) -> None:
         local.__dict__.setdefault("contexts", []).append(context)
 
     @huey.post_execute(name="app_context")
-    def _pop_app_context(_task: Any, _value: Any, _exc: Any) -> None:
+    def _pop_app_context(_task: Any, _value: Any, exc: BaseException | None) -> None:
         contexts = local.__dict__.get("contexts")
         if contexts:
-            contexts.pop().pop()
+            # The job's exception goes to the teardown, as a request's does: its session then rolls back, never
+            # takes the COMMIT that ends a transaction that only read (database.Database._close_session).
+            contexts.pop().pop(exc)
 
 
 @contextmanager

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask, current_app
+from huey.exceptions import TaskException
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from portal import tasks
@@ -46,3 +48,23 @@ def test_the_queue_follows_the_app_config_and_jobs_get_an_app_context(app: Flask
     finally:
         tasks.init_app(app)  # the test app's immediate queue for the rest of the run
     assert tasks.huey.immediate
+
+
+def test_a_failed_job_ends_its_app_context_with_its_error(app: Flask, tmp_path: Path):
+    """The teardown learns that the job failed, as after a failed request, so the job's transaction rolls back."""
+    seen: list[BaseException | None] = []
+    try:
+        other = Flask("ander_portaal", instance_path=str(tmp_path / "instance"))
+        other.config.update(HUEY_IMMEDIATE=True, HUEY_URL="")
+        other.teardown_appcontext(seen.append)
+        tasks.init_app(other)
+
+        @tasks.huey.task()
+        def fails() -> None:
+            raise ValueError("kapot")
+
+        with pytest.raises(TaskException):
+            fails()(blocking=True)
+    finally:
+        tasks.init_app(app)
+    assert len(seen) == 1 and isinstance(seen[0], ValueError)
