@@ -55,3 +55,19 @@ def test_beheerder_downloads_the_cbs_file_and_it_is_logged(db, gemeente, login_a
     assert levering.sha256 == hashlib.sha256(response.get_data()).hexdigest()
     assert levering.aantal_rijen == 1
     assert levering.sha256 in client.get("/keten/cbs").get_data(as_text=True)
+
+
+def test_a_pip_boete_dated_before_the_pip_is_refused(db, gemeente, regisseur, login_as):
+    # Dated before the termijn, a boete would also escape the maximum per termijn (boetes_in_termijn).
+    person = InburgeraarFactory(gemeente=gemeente)
+    pip = PipFactory(inburgeraar=person)
+    db.flush()
+    client = login_as(regisseur)
+    url = f"/keten/inburgeraars/{person.id}/handhaving"
+    for datum in (date(1990, 1, 1), pip.dagtekening):
+        response = post_form(client, url, {"soort": "boete", "grond": "pip_verplichting",
+                                           "datum": datum.strftime("%d-%m-%Y"), "verwijtbaarheid_pct": "100",
+                                           "bedrag": "800"})
+        assert response.status_code == 422
+        assert f"Het eerste PIP heeft dagtekening {pip.dagtekening:%d-%m-%Y}" in response.get_data(as_text=True)
+    assert db.scalars(select(Handhaving)).first() is None

@@ -137,6 +137,12 @@ def register(
                                                        single_line=True))
     toelichting = errors.run("toelichting", lambda: parse_text(data.toelichting, "de toelichting", required=False,
                                                                max_length=2000))
+    # No PIP obligation can be broken before the PIP; dated on or before its dagtekening, a boete would also fall
+    # outside the termijn and escape its maximum (boetes_in_termijn).
+    eerste = inburgeraar.eerste_dagtekening
+    if grond is HandhavingGrond.PIP_VERPLICHTING and datum is not None and eerste is not None and datum <= eerste:
+        errors.add("datum", f"Het eerste PIP heeft dagtekening {eerste:%d-%m-%Y}. Een maatregel wegens een "
+                            "verplichting uit het PIP heeft een latere datum.")
     if soort is HandhavingSoort.WAARSCHUWING and bedrag is not None:
         errors.add("bedrag", "Een waarschuwing heeft geen bedrag. Laat het bedrag leeg of kies boete.")
     if soort is HandhavingSoort.BOETE and grond is not None and "bedrag" not in errors.errors:
