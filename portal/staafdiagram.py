@@ -54,7 +54,6 @@ def svg(titel: str, staven: Sequence[Staaf], *, ident: str) -> Markup:
     rows = [(s, textwrap.wrap(s.label, WRAP) or [""]) for s in staven]
     height = sum(len(lines) * LINE + ROW - LINE for _, lines in rows) + 8
     title_id, desc_id = f"{ident}-titel", f"{ident}-desc"
-    # Named by its <title> child and described by its <desc>, each once; the title is not repeated in the <desc>.
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="portal-kpi-chart" viewBox="0 0 {WIDTH} {height}" '
         f'role="img" aria-describedby="{desc_id}" focusable="false">',
