@@ -18,12 +18,17 @@ CONTRACTMANAGER = "contractmanager@hoorn.example.nl"
 
 def _accessible(page: Page, selector: str) -> dict[str, str]:
     """Role, name and description of the element, as Chromium exposes them to assistive technology."""
+    # A finished load first: a nodeId dies when the document is replaced under it. The AX tree is then asked by
+    # backendNodeId, which stays valid for the element's whole life, unlike the session-bound nodeId.
+    page.wait_for_load_state("load")
     cdp = page.context.new_cdp_session(page)
     try:
         root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
         node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
         assert node, selector
-        ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})["nodes"][0]
+        backend = cdp.send("DOM.describeNode", {"nodeId": node})["node"]["backendNodeId"]
+        ax = cdp.send("Accessibility.getPartialAXTree", {"backendNodeId": backend, "fetchRelatives": False})
+        ax = ax["nodes"][0]
     finally:
         cdp.detach()
     return {key: (ax.get(key) or {}).get("value", "") for key in ("role", "name", "description")}
