@@ -129,7 +129,7 @@ def test_changing_your_password_asks_the_current_one_and_ends_your_other_session
     assert phone.get("/").status_code == 302  # the other one is logged out
     assert len(_open_sessions(db, user)) == 1
     fresh = app.test_client()
-    assert post_form(fresh, "/inloggen/", {"email": user.email, "password": factories.PASSWORD}).status_code == 200
+    assert post_form(fresh, "/inloggen/", {"email": user.email, "password": factories.PASSWORD}).status_code == 422
     assert post_form(fresh, "/inloggen/", {"email": user.email, "password": NIEUW}).status_code == 302
 
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "wachtwoord_gewijzigd",

@@ -242,7 +242,7 @@ def test_aanbieder_beheerder_cannot_grant_gemeente_roles(login_as, world: World,
     page = client.get("/beheer/gebruikers/nieuw").get_data(as_text=True)
     assert f'value="{rol.value}"' not in page
     response = post_form(client, "/beheer/gebruikers/nieuw", _new_user_data(rol=rol.value))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Deze rol kunt u niet toekennen." in response.get_data(as_text=True)
     assert db.scalar(select(User).where(User.email == "nieuwe.collega@utrecht.nl")) is None
 
@@ -278,7 +278,7 @@ def test_create_form_explains_what_to_fix(login_as, world: World, db, overrides:
     client = login_as(world.fb)
     data = _new_user_data(gemeente_ids=[str(world.gemeente.id)], **overrides)
     response = post_form(client, "/beheer/gebruikers/nieuw", data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.scalar(select(User).where(User.naam == "Nieuwe Collega")) is None
 
@@ -352,7 +352,7 @@ def test_deactivation_ends_the_users_sessions_and_blocks_login(app: Flask, login
     assert target.get("/").status_code == 302
     assert _open_sessions(db, world.medewerker) == []
     response = post_form(target, "/inloggen/", {"email": world.medewerker.email, "password": factories.PASSWORD})
-    assert response.status_code == 200  # refused, with the generic message
+    assert response.status_code == 422  # refused, with the generic message
     assert [e.action for e in _events(db, "user", world.medewerker.id)][-1] == "gebruiker_gedeactiveerd"
 
     post_form(admin, f"{page}/activeren", page_url=page)
@@ -436,7 +436,7 @@ def test_aanbieder_beheerder_sets_a_new_password_which_ends_sessions_and_lifts_t
     assert world.medewerker.mislukte_pogingen == 0 and world.medewerker.geblokkeerd_tot is None
     assert world.medewerker.password_hash.startswith("$argon2id$")
     response = post_form(target, "/inloggen/", {"email": world.medewerker.email, "password": factories.PASSWORD})
-    assert response.status_code == 200  # the old password is refused
+    assert response.status_code == 422  # the old password is refused
     response = post_form(target, "/inloggen/", {"email": world.medewerker.email, "password": RESET_PASSWORD})
     assert response.headers["Location"].endswith("/inloggen/tweede-factor")  # the new one is accepted
 
@@ -458,7 +458,7 @@ def test_new_password_form_explains_what_to_fix(login_as, world: World, db, pass
     client = login_as(world.fb)
     response = post_form(client, _password_page(world.klantregisseur),
                          {"password": password, "password_repeat": repeat})
-    assert response.status_code == 200
+    assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "gevonden" in text and message in text
     db.refresh(world.klantregisseur)
@@ -558,7 +558,7 @@ def test_cbs_code_must_be_four_digits_and_unique(login_as, world: World, cbs_cod
     client = login_as(world.fb)
     code = world.andere_gemeente.cbs_code if cbs_code is None else cbs_code
     response = post_form(client, "/beheer/organisaties/gemeenten/nieuw", {"cbs_code": code, "naam": "Nieuw"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
 
 
@@ -603,7 +603,7 @@ def test_aanbieder_needs_a_valid_unique_kvk_number_and_a_soort(login_as, world: 
     kvk = world.aanbieder.kvk_nummer if kvk is None else kvk
     data = {"kvk_nummer": kvk, "naam": "Nieuw", "soort": soort}
     response = post_form(client, "/beheer/organisaties/aanbieders/nieuw", data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.scalar(select(Aanbieder).where(Aanbieder.naam == "Nieuw")) is None
 

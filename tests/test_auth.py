@@ -81,7 +81,7 @@ def test_wrong_totp_code_is_refused(client: FlaskClient, db):
     _password_step(client, "fout@gemeente.nl")
     wrong = f"{(int(totp_code(user.totp_secret)) + 1) % 1_000_000:06d}"
     response = post_form(client, "/inloggen/tweede-factor", {"code": wrong})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Deze code klopt niet" in response.get_data(as_text=True)
     assert not _logged_in(client)
 
@@ -90,7 +90,7 @@ def test_non_ascii_digits_are_refused_without_an_error_page(client: FlaskClient,
     UserFactory(email="arabisch@gemeente.nl")
     _password_step(client, "arabisch@gemeente.nl")
     response = post_form(client, "/inloggen/tweede-factor", {"code": "١٢٣٤٥٦"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "zes cijfers" in response.get_data(as_text=True)
 
 
@@ -124,7 +124,7 @@ def test_first_login_enrols_the_second_factor_by_qr_code_and_typed_secret(client
     response = client.post(
         "/inloggen/tweede-factor/instellen", data={"csrf_token": csrf_token(page), "code": wrong}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     db.refresh(user)
     assert not user.totp_bevestigd
 
@@ -160,14 +160,14 @@ def test_a_code_works_only_once_even_within_its_30_seconds(client: FlaskClient, 
 
         _password_step(client, "replay@gemeente.nl")
         response = post_form(client, "/inloggen/tweede-factor", {"code": code})
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "al gebruikt" in response.get_data(as_text=True)
         assert not _logged_in(client)
 
         # A second client replaying the code is refused too.
         other = app.test_client()
         _password_step(other, "replay@gemeente.nl")
-        assert post_form(other, "/inloggen/tweede-factor", {"code": code}).status_code == 200
+        assert post_form(other, "/inloggen/tweede-factor", {"code": code}).status_code == 422
 
         traveller.shift(timedelta(seconds=30))  # the next code works
         _password_step(client, "replay@gemeente.nl")
@@ -184,7 +184,7 @@ def test_an_older_code_is_refused_after_a_newer_one_was_used(client: FlaskClient
         login_via_form(client, "ouder@gemeente.nl", factories.PASSWORD, user.totp_secret)
         post_form(client, "/inloggen/uitloggen", page_url="/")
         _password_step(client, "ouder@gemeente.nl")
-        assert post_form(client, "/inloggen/tweede-factor", {"code": previous}).status_code == 200
+        assert post_form(client, "/inloggen/tweede-factor", {"code": previous}).status_code == 422
         assert not _logged_in(client)
 
 
@@ -195,10 +195,10 @@ def test_repeated_wrong_passwords_lock_the_account(client: FlaskClient, app: Fla
     max_failed, minutes = app.config["MAX_FAILED_LOGINS"], app.config["LOCKOUT_MINUTES"]
     with time_machine.travel(START, tick=False) as traveller:
         for _ in range(max_failed):
-            assert _password_step(client, "slot@gemeente.nl", "verkeerd wachtwoord").status_code == 200
+            assert _password_step(client, "slot@gemeente.nl", "verkeerd wachtwoord").status_code == 422
 
         locked = _password_step(client, "slot@gemeente.nl")  # the right password, but locked
-        assert locked.status_code == 200
+        assert locked.status_code == 422
         assert not _logged_in(client)
 
         traveller.shift(timedelta(minutes=minutes, seconds=1))
@@ -231,12 +231,12 @@ def test_wrong_codes_count_towards_the_lockout(client: FlaskClient, app: Flask, 
     wrong = f"{(int(totp_code(user.totp_secret)) + 500_000) % 1_000_000:06d}"
     _password_step(client, "codes@gemeente.nl")
     for _ in range(app.config["MAX_FAILED_LOGINS"] - 1):
-        assert post_form(client, "/inloggen/tweede-factor", {"code": wrong}).status_code == 200
+        assert post_form(client, "/inloggen/tweede-factor", {"code": wrong}).status_code == 422
     response = post_form(client, "/inloggen/tweede-factor", {"code": wrong})
     assert response.headers["Location"].endswith("/inloggen/")  # locked: back to the start
 
     # Even the right password and a valid code do not get in while locked.
-    assert _password_step(client, "codes@gemeente.nl").status_code == 200
+    assert _password_step(client, "codes@gemeente.nl").status_code == 422
     db.refresh(user)
     assert user.geblokkeerd_tot is not None
     assert not _logged_in(client)
@@ -408,7 +408,7 @@ def test_login_form_requires_both_fields(client: FlaskClient, db, field: str):
     data = {"email": "iemand@gemeente.nl", "password": "geheim"}
     data[field] = ""
     response = post_form(client, "/inloggen/", data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'aria-invalid="true"' in response.get_data(as_text=True)
 
 

@@ -111,3 +111,8 @@ def render(page: str, fragment: str | None = None, /, *, status: int = 200, **co
 def errors_status(form: FlaskForm) -> int:
     """422 for a full page showing errors; htmx 2 does not swap 4xx responses, so its fragments get 200."""
     return 422 if (form.errors or form.form_errors) and not htmx else 200
+
+
+def form_page(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
+    """The page of a form, answered with `errors_status`: 422 while it shows errors."""
+    return render_template(template, form=form, **context), errors_status(form)

@@ -55,7 +55,7 @@ def test_invalid_input_shows_dutch_errors_on_the_fields(db, login_as, beheerder,
     url = f"/beheer/signaaldrempels/{gemeente.id}"
     response = post_form(client, url, _form(aanwezigheid_min_pct="150", dagen_late_start="twee"))
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Er zijn 2 fouten gevonden" in html
     assert "Het percentage moet tussen 0 en 100 liggen." in html
     assert "Het aantal dagen moet een heel getal zijn, zonder punt of komma." in html

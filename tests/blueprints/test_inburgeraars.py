@@ -297,7 +297,7 @@ def test_deciding_on_the_case_page_returns_there(login_as, db, dossier_case):
     # A missing reason: the verzoek's own page shows the error and keeps the way back.
     response = post_form(client, besluit_url, {"besluit": "afgewezen", "besluit_reden": "", "next": terug},
                          page_url=_case_url(case))
-    assert response.status_code == 200 and "Vul de reden van de afwijzing in." in response.text
+    assert response.status_code == 422 and "Vul de reden van de afwijzing in." in response.text
     assert f'name="next" value="{terug}"' in response.text
     response = post_form(client, besluit_url, {"besluit": "afgewezen", "besluit_reden": "Eerst examen doen",
                                                "next": terug}, page_url=_case_url(case))
@@ -349,7 +349,7 @@ def test_register_form_shows_all_errors_and_keeps_values(login_as, db, regisseur
         "bsn": "123456789", "voornamen": "Fatima", "achternaam": "", "geboortedatum": "31-02-1988",
         "doelgroep": "", "gemeente_id": str(hoorn.id),
     })
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Er zijn 4 fouten gevonden" in response.text
     assert 'href="#bsn"' in response.text and "elfproef" in response.text
     assert 'value="123456789"' in response.text and 'value="Fatima"' in response.text
@@ -386,7 +386,7 @@ def test_pip_form_shows_duo_rule_on_the_field(login_as, db, regisseur, amina):
     url = f"/inburgeraars/{amina.id}/pip/nieuw"
     dagtekening = (date.today() - timedelta(days=10)).strftime("%d-%m-%Y")
     response = post_form(client, url, {"dagtekening": dagtekening, "leerroute": "O", "niveau": "A2"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Bij de onderwijsroute hoort geen niveau A2" in response.text
     assert 'href="#niveau"' in response.text
     assert db.scalar(select(Pip.id)) is None
@@ -429,7 +429,7 @@ def test_verwijzing_form_errors_on_fields(login_as, db, regisseur, hoorn, amina)
         "onderdeel": Onderdeel.B1_ROUTE.value, "beoogde_startdatum": "01-05-2026", "uiterste_einddatum": "01-04-2026",
         "gecontracteerde_uren": "12,3",
     })
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Stel eerst het PIP vast" in response.text
     assert "Kies een contract." in response.text
     assert "vóór de beoogde startdatum" in response.text

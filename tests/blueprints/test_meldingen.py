@@ -219,7 +219,7 @@ def test_mail_preference_is_saved_per_user(db, login_as, regisseur):
 def test_mail_preference_rejects_unknown_values(db, login_as, regisseur):
     response = post_form(login_as(regisseur), "/meldingen/instellingen", {"modus": "elk_uur"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Kies een van de drie mogelijkheden." in response.get_data(as_text=True)
     assert db.get(MailVoorkeur, regisseur.id) is None
 

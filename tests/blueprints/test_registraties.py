@@ -62,7 +62,7 @@ def test_errors_are_shown_at_the_fields_in_dutch(db, login_as, case):
     client = login_as(case.aanbieder_a)
     response = post_form(client, f"{page(case.b1)}/voortgang", {"voortgang-peildatum": "32-13-2026"},
                          page_url=page(case.b1))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "geen geldige datum" in response.text
     assert "Vul de motivatie in." in response.text
     assert db.scalar(select(Voortgangsrapportage)) is None
@@ -87,7 +87,7 @@ def test_afschaling_form_says_how_many_hours_are_missing_and_refuses(db, login_a
     assert "Nog 50 uur nodig" in client.get(url).text
     response = post_form(client, url, {"onderdelen": ["SP"], "observaties_aanbieder": "Inzet goed",
                                        "ervaring_inburgeraar": "Spreken is moeilijk"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "nog 50 uur nodig" in response.text
     assert db.scalar(select(Afschalingsverzoek)) is None
 
@@ -107,7 +107,7 @@ def test_afschaling_from_request_to_decision_to_the_provider_seeing_it(db, login
     assert case.inburgeraar.naam in lijst.text
     besluit_url = f"/registraties/afschalingsverzoeken/{verzoek.id}"
     response = post_form(regisseur, besluit_url, {"besluit": "afgewezen", "besluit_reden": ""})
-    assert response.status_code == 200 and "Vul de reden van de afwijzing in." in response.text
+    assert response.status_code == 422 and "Vul de reden van de afwijzing in." in response.text
     response = post_form(regisseur, besluit_url, {"besluit": "goedgekeurd", "besluit_reden": "Akkoord"})
     assert response.status_code == 302
     db.refresh(verzoek)
@@ -207,7 +207,7 @@ def test_onderwijsroute_form_names_what_is_missing_or_wrong(db, login_as, case):
     onderwijs = case.verwijzing(Onderdeel.ONDERWIJSROUTE)
     morgen = (TODAY + timedelta(days=1)).strftime("%d-%m-%Y")
     response = _route(login_as(case.aanbieder_a), onderwijs, {"route-datum_taalschakel_resultaat": morgen})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Er zijn 2 fouten gevonden" in response.text
     assert "Kies of het taalschakeltraject is behaald." in response.text
     assert "ligt in de toekomst" in response.text
@@ -233,7 +233,7 @@ def test_pvt_signing_date_in_the_future_is_refused_in_dutch(db, login_as, case):
     pvt = case.verwijzing(Onderdeel.PVT)
     morgen = (TODAY + timedelta(days=1)).strftime("%d-%m-%Y")
     response = _route(login_as(case.aanbieder_a), pvt, {"route-datum_ondertekening_pvt": morgen})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Er is 1 fout gevonden" in response.text
     assert ("Datum ondertekening participatieverklaring: De datum van ondertekening ligt in de toekomst. "
             "Vul een datum in tot en met vandaag.") in response.text
@@ -247,7 +247,7 @@ def test_z_route_provider_registers_afronding_and_the_level_reached(db, login_as
     z = case.verwijzing(Onderdeel.Z_ROUTE_TAAL)
     client = login_as(case.aanbieder_a)
     response = _route(client, z, {"route-datum_afronding_z_route": DATUM})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Kies het bereikte taalniveau." in response.text
     assert db.scalar(select(RouteResultaat)) is None
 

@@ -170,6 +170,15 @@ def test_hostile_upload_shows_the_reason_on_the_form(login_as, provider, db):  #
     assert db.scalar(select(func.count()).select_from(Upload)) == 0
 
 
+def test_htmx_gets_the_form_with_its_error_as_200_so_htmx_swaps_it_in(login_as, provider, db):  # noqa: F811
+    # htmx 2 swaps no 4xx response (base.html configures no responseHandling): the fragment must come as 200.
+    client = login_as(provider.user)
+    response = post_file(client, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "plaatje.xlsx", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "geen spreadsheet" in html
+    assert "<html" not in html and "portal-error-summary" in html
+
+
 def test_errors_download_lists_every_error_and_writes_values_as_text(login_as, provider, db):  # noqa: F811
     client = login_as(provider.user)
     day = provider.start + timedelta(days=3)

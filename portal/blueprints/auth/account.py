@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, flash, redirect, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.access import login_only
 from portal.blueprints.auth import account_bp
 from portal.blueprints.auth.forms import PasswordChangeForm
-from portal.blueprints.formflow import apply_errors
+from portal.blueprints.formflow import apply_errors, form_page
 from portal.extensions import db
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
@@ -37,12 +37,12 @@ def index() -> str | Response | tuple[str, int]:
             if auth.is_locked(current_user):
                 return _locked_out()
             apply_errors(form, exc.errors)
-            return render_template("auth/account.html", form=form), 422
+            return form_page("auth/account.html", form)
         db.session.commit()
         others = {0: "", 1: " Uw andere sessie is beëindigd."}.get(ended, f" Uw {ended} andere sessies zijn beëindigd.")
         flash(f"Uw wachtwoord is gewijzigd.{others}", "success")
         return redirect(url_for("account.index"))
-    return render_template("auth/account.html", form=form), 422 if form.errors else 200
+    return form_page("auth/account.html", form)
 
 
 def _locked_out() -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import segno
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -13,6 +13,7 @@ from portal import audit
 from portal.access import login_only, public
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import LoginForm, TotpForm
+from portal.blueprints.formflow import form_page
 from portal.extensions import db
 from portal.models import User
 from portal.redirects import local_path
@@ -47,7 +48,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/", methods=["GET", "POST"])
 @public
-def login() -> str | Response:
+def login() -> tuple[str, int] | Response:
     """Step 1: e-mail and password."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -69,12 +70,12 @@ def login() -> str | Response:
             if not user.totp_bevestigd:
                 return redirect(url_for("auth.enrol"))
             return redirect(url_for("auth.second_factor"))
-    return render_template("auth/login.html", form=form)
+    return form_page("auth/login.html", form)
 
 
 @bp.route("/tweede-factor", methods=["GET", "POST"])
 @public
-def second_factor() -> str | Response:
+def second_factor() -> tuple[str, int] | Response:
     """Step 2: the TOTP code; success rotates the session and opens a server-side one."""
     user = _pending_user()
     if user is None or not user.totp_bevestigd:
@@ -87,12 +88,12 @@ def second_factor() -> str | Response:
         if auth.is_locked(user):
             return _abandon_login()
         form.code.errors = ["Deze code klopt niet of is al gebruikt. Wacht op een nieuwe code."]
-    return render_template("auth/second_factor.html", form=form)
+    return form_page("auth/second_factor.html", form)
 
 
 @bp.route("/tweede-factor/instellen", methods=["GET", "POST"])
 @public
-def enrol() -> str | Response:
+def enrol() -> tuple[str, int] | Response:
     """First login: show the QR code and confirm it with a first code."""
     user = _pending_user()
     if user is None or user.totp_bevestigd:
@@ -110,7 +111,7 @@ def enrol() -> str | Response:
             return _abandon_login()
         form.code.errors = ["Deze code klopt niet. Controleer de tijd op uw telefoon en probeer opnieuw."]
     qr_svg = segno.make(auth.provisioning_uri(user), error="m").svg_inline(scale=5, title="QR-code")
-    return render_template("auth/enrol.html", form=form, qr_svg=qr_svg, secret=user.totp_secret)
+    return form_page("auth/enrol.html", form, qr_svg=qr_svg, secret=user.totp_secret)
 
 
 def _abandon_login() -> Response:

@@ -11,7 +11,7 @@ from portal.access import roles_required
 from portal.blueprints.beheer import bp
 from portal.blueprints.beheer.drempels_forms import ContractDrempelsForm, GemeenteDrempelsForm
 from portal.blueprints.beheer.forms import ActionForm
-from portal.blueprints.formflow import input_from, save_form
+from portal.blueprints.formflow import form_page, input_from, save_form
 from portal.extensions import db
 from portal.models import Contract, Gemeente, User
 from portal.models.enums import Rol
@@ -53,7 +53,7 @@ def signaaldrempels() -> str:
 
 @bp.route("/signaaldrempels/<int:gemeente_id>", methods=["GET", "POST"])
 @roles_required(Rol.FUNCTIONEEL_BEHEERDER)
-def signaaldrempels_gemeente(gemeente_id: int) -> str | Response:
+def signaaldrempels_gemeente(gemeente_id: int) -> tuple[str, int] | Response:
     """Change the thresholds of one of the beheerder's gemeenten."""
     actor = _actor()
     gemeente = _gemeente_or_404(actor, gemeente_id)
@@ -64,8 +64,8 @@ def signaaldrempels_gemeente(gemeente_id: int) -> str | Response:
                                                       input_from(drempels.GemeenteDrempelsInput, form)),
         f"De signaaldrempels van {gemeente.naam} zijn opgeslagen.", url_for("beheer.signaaldrempels"),
     )
-    return done or render_template(
-        "beheer/signaaldrempels_gemeente.html", form=form, stand=stand, velden=drempels.VELDEN,
+    return done or form_page(
+        "beheer/signaaldrempels_gemeente.html", form, stand=stand, velden=drempels.VELDEN,
         reset_form=ActionForm(),
     )
 
@@ -100,7 +100,7 @@ def contractdrempels() -> str:
 
 @bp.route("/contractdrempels/<int:contract_id>", methods=["GET", "POST"])
 @roles_required(Rol.CONTRACTMANAGER)
-def contractdrempels_contract(contract_id: int) -> str | Response:
+def contractdrempels_contract(contract_id: int) -> tuple[str, int] | Response:
     """Change the attendance thresholds agreed in one contract in scope."""
     actor = _actor()
     contract = access.get_contract_or_404(actor, contract_id)
@@ -117,6 +117,6 @@ def contractdrempels_contract(contract_id: int) -> str | Response:
                                                 input_from(drempels.ContractDrempelsInput, form)),
         f"De drempels van contract {contract.kenmerk} zijn opgeslagen.", url_for("beheer.contractdrempels"),
     )
-    return done or render_template(
-        "beheer/contractdrempels_contract.html", form=form, stand=stand, velden=drempels.CONTRACT_VELDEN,
+    return done or form_page(
+        "beheer/contractdrempels_contract.html", form, stand=stand, velden=drempels.CONTRACT_VELDEN,
     )

@@ -13,7 +13,7 @@ from wtforms import HiddenField, TextAreaField
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
 from portal.blueprints.fields import VOORWAARDELIJK
-from portal.blueprints.formflow import apply_errors
+from portal.blueprints.formflow import apply_errors, form_page
 from portal.extensions import db
 from portal.models import User
 from portal.models.enums import Rol
@@ -74,8 +74,7 @@ def duo_instellingen() -> str | tuple[str, int]:
         else:
             bevestig = BevestigInstellingenForm(data={"json": tekst, "digest": plan.digest})
             return render_template("beheer/duo_instellingen_controle.html", plan=plan, bevestig=bevestig)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("beheer/duo_instellingen.html", form=form), status
+    return form_page("beheer/duo_instellingen.html", form)
 
 
 @bp.route("/duo-instellingen/bevestigen", methods=["POST"])

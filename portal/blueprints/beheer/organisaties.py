@@ -10,7 +10,7 @@ from portal import access
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
 from portal.blueprints.beheer.forms import AanbiederForm, GemeenteForm
-from portal.blueprints.formflow import save_form
+from portal.blueprints.formflow import form_page, save_form
 from portal.extensions import db
 from portal.models import Aanbieder, Gemeente, User
 from portal.models.enums import Rol
@@ -42,7 +42,7 @@ def organisaties_index() -> str:
 @bp.route("/organisaties/gemeenten/nieuw", methods=["GET", "POST"], defaults={"gemeente_id": None})
 @bp.route("/organisaties/gemeenten/<int:gemeente_id>", methods=["GET", "POST"])
 @roles_required(Rol.FUNCTIONEEL_BEHEERDER)
-def gemeente(gemeente_id: int | None) -> str | Response:
+def gemeente(gemeente_id: int | None) -> tuple[str, int] | Response:
     """Create a gemeente, or change one of the beheerder's own."""
     actor = _actor()
     existing: Gemeente | None = None
@@ -58,13 +58,13 @@ def gemeente(gemeente_id: int | None) -> str | Response:
         lambda saved: f"Gemeente {saved.naam} is opgeslagen.",
         url_for("beheer.organisaties_index"),
     )
-    return done or render_template("beheer/gemeente.html", form=form, gemeente=existing)
+    return done or form_page("beheer/gemeente.html", form, gemeente=existing)
 
 
 @bp.route("/organisaties/aanbieders/nieuw", methods=["GET", "POST"], defaults={"aanbieder_id": None})
 @bp.route("/organisaties/aanbieders/<int:aanbieder_id>", methods=["GET", "POST"])
 @roles_required(Rol.FUNCTIONEEL_BEHEERDER)
-def aanbieder(aanbieder_id: int | None) -> str | Response:
+def aanbieder(aanbieder_id: int | None) -> tuple[str, int] | Response:
     """Create an aanbieder organisation, or change one the beheerder administers."""
     actor = _actor()
     existing: Aanbieder | None = None
@@ -84,4 +84,4 @@ def aanbieder(aanbieder_id: int | None) -> str | Response:
         lambda saved: f"Aanbieder {saved.naam} is opgeslagen.",
         url_for("beheer.organisaties_index"),
     )
-    return done or render_template("beheer/aanbieder.html", form=form, aanbieder=existing)
+    return done or form_page("beheer/aanbieder.html", form, aanbieder=existing)

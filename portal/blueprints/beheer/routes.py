@@ -10,7 +10,7 @@ from portal import access
 from portal.access import roles_required
 from portal.blueprints.beheer import bp
 from portal.blueprints.beheer.forms import ActionForm, PasswordForm, UserCreateForm, UserEditForm, options
-from portal.blueprints.formflow import save_form
+from portal.blueprints.formflow import form_page, save_form
 from portal.extensions import db, htmx
 from portal.models import User
 from portal.models.enums import Rol
@@ -57,7 +57,7 @@ def users() -> str:
 
 @bp.route("/gebruikers/nieuw", methods=["GET", "POST"])
 @roles_required(*ACCOUNT_BEHEERDERS)
-def create_user() -> str | Response:
+def create_user() -> tuple[str, int] | Response:
     """A new account with an initial password."""
     actor = _actor()
     form = UserCreateForm()
@@ -76,12 +76,12 @@ def create_user() -> str | Response:
                      "de tweede factor in.",
         lambda user: url_for("beheer.edit_user", user_id=user.id),
     )
-    return done or render_template("beheer/user_new.html", form=form)
+    return done or form_page("beheer/user_new.html", form)
 
 
 @bp.route("/gebruikers/<int:user_id>", methods=["GET", "POST"])
 @roles_required(*ACCOUNT_BEHEERDERS)
-def edit_user(user_id: int) -> str | Response:
+def edit_user(user_id: int) -> tuple[str, int] | Response:
     """Change name, role and gemeenten of one account."""
     actor = _actor()
     user = access.get_user_or_404(actor, user_id)
@@ -97,15 +97,15 @@ def edit_user(user_id: int) -> str | Response:
         )),
         "De wijzigingen zijn opgeslagen.", url_for("beheer.edit_user", user_id=user.id),
     )
-    return done or render_template(
-        "beheer/user_edit.html", form=form, user=user, is_locked=auth.is_locked,
+    return done or form_page(
+        "beheer/user_edit.html", form, user=user, is_locked=auth.is_locked,
         may_change_whole_account=access.may_change_whole_account(actor, user),
     )
 
 
 @bp.route("/gebruikers/<int:user_id>/wachtwoord", methods=["GET", "POST"])
 @roles_required(*ACCOUNT_BEHEERDERS)
-def set_password(user_id: int) -> str | Response:
+def set_password(user_id: int) -> tuple[str, int] | Response:
     """Set a new password for an account (forgotten or leaked); its sessions end and a lockout is lifted."""
     actor = _actor()
     user = access.get_user_or_404(actor, user_id)
@@ -118,7 +118,7 @@ def set_password(user_id: int) -> str | Response:
         "Het nieuwe wachtwoord is ingesteld. Alle sessies van dit account zijn beëindigd.",
         url_for("beheer.edit_user", user_id=user.id),
     )
-    return done or render_template("beheer/user_password.html", form=form, user=user)
+    return done or form_page("beheer/user_password.html", form, user=user)
 
 
 def _account_action(user_id: int, action: str) -> Response:

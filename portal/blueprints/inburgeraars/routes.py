@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from portal import access, clock
 from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
-from portal.blueprints.formflow import input_from, save_form
+from portal.blueprints.formflow import form_page, input_from, save_form
 from portal.blueprints.inburgeraars import bp
 from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, VerwijzingForm, choices
 from portal.blueprints.listing import (
@@ -103,7 +103,7 @@ def detail(inburgeraar_id: int) -> str:
 
 @bp.route("/nieuw", methods=["GET", "POST"])
 @roles_required(*CASE_MANAGERS)
-def nieuw() -> str | Response:
+def nieuw() -> tuple[str, int] | Response:
     """Register a new inburgeraar in one of the user's gemeenten."""
     form = InburgeraarForm()
     gemeenten = list(db.session.scalars(access.gemeenten(current_user)))
@@ -122,12 +122,12 @@ def nieuw() -> str | Response:
         "De inburgeraar is geregistreerd.",
         lambda inburgeraar: url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
     )
-    return done or render_template("inburgeraars/nieuw.html", form=form)
+    return done or form_page("inburgeraars/nieuw.html", form)
 
 
 @bp.route("/<int:inburgeraar_id>/pip/nieuw", methods=["GET", "POST"])
 @roles_required(*CASE_MANAGERS)
-def pip_nieuw(inburgeraar_id: int) -> str | Response:
+def pip_nieuw(inburgeraar_id: int) -> tuple[str, int] | Response:
     """Record the first PIP or a new version of it."""
     inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
     huidige = inburgeraar.huidige_pip
@@ -147,15 +147,15 @@ def pip_nieuw(inburgeraar_id: int) -> str | Response:
         lambda pip: f"Versie {pip.versie} van het PIP is vastgelegd.",
         url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
     )
-    return done or render_template(
-        "inburgeraars/pip.html", form=form, inburgeraar=inburgeraar, huidige=huidige,
+    return done or form_page(
+        "inburgeraars/pip.html", form, inburgeraar=inburgeraar, huidige=huidige,
         leerroute_uiterlijk=inburgeraar.leerroute_wijzigen_uiterlijk,
     )
 
 
 @bp.route("/<int:inburgeraar_id>/verwijzingen/nieuw", methods=["GET", "POST"])
 @roles_required(*CASE_MANAGERS)
-def verwijzing_nieuw(inburgeraar_id: int) -> str | Response:
+def verwijzing_nieuw(inburgeraar_id: int) -> tuple[str, int] | Response:
     """Refer the inburgeraar to an aanbieder under a contract covering its gemeente."""
     inburgeraar = access.get_inburgeraar_or_404(current_user, inburgeraar_id)
     form = VerwijzingForm()
@@ -172,5 +172,4 @@ def verwijzing_nieuw(inburgeraar_id: int) -> str | Response:
         lambda verwijzing: f"Verwijzing {verwijzing.kenmerk} naar {verwijzing.aanbieder.naam} is gemaakt.",
         url_for("inburgeraars.detail", inburgeraar_id=inburgeraar.id),
     )
-    return done or render_template("inburgeraars/verwijzing.html", form=form, inburgeraar=inburgeraar,
-                           contracten=contracten)
+    return done or form_page("inburgeraars/verwijzing.html", form, inburgeraar=inburgeraar, contracten=contracten)

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from portal import access, audit, clock
 from portal.access import DUO_INVOERDERS, roles_required
 from portal.audit import AuditActie
-from portal.blueprints.formflow import input_from, save_form
+from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import ActieForm, AntwoordForm, ExportForm
 from portal.blueprints.listing import choice_arg, int_arg
@@ -154,7 +154,7 @@ def duo_bericht(bericht_id: int) -> str | Response:
         .order_by(DuoBericht.id.desc()).limit(10)).all()
     return render_template("keten/duo_bericht.html", bericht=bericht, form=form, actie=ActieForm(),
                            json_tekst=json.dumps(duo.as_json(bericht), ensure_ascii=False, indent=2),
-                           vorige=vorige), (422 if form.errors else 200)  # type: ignore[return-value]
+                           vorige=vorige), errors_status(form)  # type: ignore[return-value]
 
 
 @bp.route("/duo/<int:bericht_id>/opnieuw", methods=["POST"])

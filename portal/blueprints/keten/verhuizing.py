@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from portal import access
 from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
-from portal.blueprints.formflow import input_from, save_form
+from portal.blueprints.formflow import errors_status, form_page, input_from, save_form
 from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import BesluitForm, VerhuizingForm
 from portal.extensions import db
@@ -28,7 +28,7 @@ def _actor() -> User:
 
 @bp.route("/inburgeraars/<int:inburgeraar_id>/verhuizing", methods=["GET", "POST"])
 @roles_required(*CASE_MANAGERS)
-def verhuizing_nieuw(inburgeraar_id: int) -> str | Response:
+def verhuizing_nieuw(inburgeraar_id: int) -> tuple[str, int] | Response:
     """Register that an inburgeraar of the user's gemeente moved to another gemeente."""
     actor = _actor()
     inburgeraar = access.get_inburgeraar_or_404(actor, inburgeraar_id)
@@ -44,8 +44,8 @@ def verhuizing_nieuw(inburgeraar_id: int) -> str | Response:
                       "Het overdrachtsdossier staat klaar voor de nieuwe gemeente.",
         lambda saved: url_for("keten.verhuizing_dossier", verhuizing_id=saved.id),
     )
-    return done or render_template(
-        "keten/verhuizing_nieuw.html", form=form, inburgeraar=inburgeraar,
+    return done or form_page(
+        "keten/verhuizing_nieuw.html", form, inburgeraar=inburgeraar,
         historie=woonplaats.historie(db.session, inburgeraar),
     )
 
@@ -100,7 +100,7 @@ def verhuizing_dossier_json(verhuizing_id: int) -> Response:
 
 @bp.route("/verhuizingen/<int:verhuizing_id>/verwijzingen/<int:verwijzing_id>", methods=["POST"])
 @roles_required(*CASE_MANAGERS)
-def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> str | Response:
+def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> tuple[str, int] | Response:
     """The new gemeente ends a verwijzing that was open at the move, or continues it under a covering contract."""
     actor = _actor()
     verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
@@ -119,4 +119,4 @@ def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> str | Response
     inhoud = verhuizingen.dossier(db.session, verhuizing)
     others = {}
     return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=True,
-                           besluiten={**others, regel.verwijzing_id: form}), 422  # type: ignore[return-value]
+                           besluiten={**others, regel.verwijzing_id: form}), errors_status(form)

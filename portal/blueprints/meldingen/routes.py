@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from portal import audit, security
 from portal.access import login_only
 from portal.audit import AuditActie
-from portal.blueprints.formflow import save_form
+from portal.blueprints.formflow import form_page, save_form
 from portal.blueprints.meldingen import bp
 from portal.blueprints.meldingen.forms import MailVoorkeurForm
 from portal.extensions import db, htmx
@@ -177,7 +177,7 @@ def alles_gelezen() -> str | Response:
 
 @bp.route("/instellingen", methods=["GET", "POST"])
 @login_only
-def instellingen() -> str | Response:
+def instellingen() -> tuple[str, int] | Response:
     """Choose: a mail per melding, a daily overview, or no mail."""
     form = MailVoorkeurForm(modus=mail.mail_modus(db.session, current_user).value)
     done = save_form(
@@ -185,7 +185,7 @@ def instellingen() -> str | Response:
         lambda voorkeur: f"Uw e-mailvoorkeur is opgeslagen: {voorkeur.modus.label.lower()}.",
         url_for("meldingen.instellingen"),
     )
-    return done or render_template("meldingen/instellingen.html", form=form)
+    return done or form_page("meldingen/instellingen.html", form)
 
 
 def unread_for_header() -> int:

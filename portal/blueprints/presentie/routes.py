@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from portal import access, audit, clock, database
 from portal.access import roles_required
 from portal.audit import AuditActie
-from portal.blueprints.formflow import input_from, render, submit
+from portal.blueprints.formflow import errors_status, input_from, render, submit
 from portal.blueprints.presentie import bp, grid
 from portal.blueprints.presentie.forms import SessieForm, StartForm
 from portal.extensions import db, htmx
@@ -231,7 +231,7 @@ def start(verwijzing_id: int) -> ResponseReturnValue:
     return submit(
         form, lambda: traject.register_start(db.session, current_user, verwijzing,
                                              input_from(traject.StartInput, form), clock.today()),
-        done=done, again=lambda: _render_verwijzing(verwijzing, form, 422),
+        done=done, again=lambda: _render_verwijzing(verwijzing, form, errors_status(form)),
     )
 
 
@@ -257,8 +257,7 @@ def sessie(verwijzing_id: int) -> ResponseReturnValue:
         return redirect(url_for("presentie.verwijzing", verwijzing_id=verwijzing.id))
 
     def again() -> tuple[str, int]:
-        status = 422 if form.errors or form.form_errors else 200
-        return render("presentie/sessie.html", status=status, form=form, verwijzing=verwijzing,
+        return render("presentie/sessie.html", status=errors_status(form), form=form, verwijzing=verwijzing,
                       inburgeraar=verwijzing.inburgeraar)
 
     return submit(form, save, done=done, again=again)

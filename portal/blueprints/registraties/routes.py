@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 
 from portal import access, audit
 from portal.access import DUO_INVOERDERS, login_only, roles_required
-from portal.blueprints.formflow import input_from, submit
+from portal.blueprints.formflow import errors_status, input_from, submit
 from portal.blueprints.registraties import bp
 from portal.blueprints.registraties.forms import (
     AfschalingForm,
@@ -98,7 +98,7 @@ def _register(
 
     return submit(
         form, lambda: service(db.session, current_user, verwijzing, input_from(input_cls, form)),
-        done=done, again=lambda: _pagina(verwijzing, **{form_name: form}),
+        done=done, again=lambda: (_pagina(verwijzing, **{form_name: form}), errors_status(form)),
     )
 
 
@@ -159,7 +159,7 @@ def afschalingsverzoek(verwijzing_id: int) -> ResponseReturnValue:
         flash("Het afschalingsverzoek is ingediend bij de klantregisseur.", "success")
         return redirect(url_for(".afschalingsverzoek", verwijzing_id=verwijzing.id))
 
-    def page() -> str:
+    def page() -> tuple[str, int]:
         uren = afschaling.taalles_uren(db.session, verwijzing.inburgeraar_id)
         verzoeken = afschaling.verzoeken_van(db.session, current_user, verwijzing)
         audit.record_read(db.session, current_user, verwijzing.inburgeraar, object_type="afschalingsverzoek",
@@ -171,7 +171,7 @@ def afschalingsverzoek(verwijzing_id: int) -> ResponseReturnValue:
             tekort=normen.uren_tekort_afschaling(uren), verzoeken=verzoeken,
             wachtend=afschaling.wachtend_verzoek(db.session, verwijzing),
             waarom_niet=afschaling.waarom_niet(db.session, verwijzing),
-        )
+        ), errors_status(form)
 
     return submit(form, lambda: afschaling.submit_verzoek(db.session, current_user, verwijzing,
                                                    input_from(afschaling.AfschalingsverzoekInput, form)),
@@ -209,7 +209,7 @@ def besluit(verzoek_id: int) -> ResponseReturnValue:
         flash(f"Het afschalingsverzoek is {besloten.status.label.lower()}.", "success")
         return redirect(next_url or url_for(".afschalingsverzoeken"))
 
-    def page() -> str:
+    def page() -> tuple[str, int]:
         uren = afschaling.taalles_uren(db.session, verzoek.inburgeraar_id)
         registraties = resultaten.registraties_van(db.session, current_user, verzoek.inburgeraar)
         audit.record_read(db.session, current_user, verzoek.inburgeraar, object_type="registraties",
@@ -217,7 +217,7 @@ def besluit(verzoek_id: int) -> ResponseReturnValue:
         db.session.commit()
         return render_template("registraties/besluit.html", verzoek=verzoek, verwijzing=verzoek.verwijzing,
                                inburgeraar=verzoek.inburgeraar, form=form, mag_beslissen=mag, uren=uren,
-                               registraties=registraties, next_url=next_url)
+                               registraties=registraties, next_url=next_url), errors_status(form)
 
     return submit(form, lambda: afschaling.decide(db.session, current_user, verzoek,
                                                   input_from(afschaling.BesluitInput, form)),

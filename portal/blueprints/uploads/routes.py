@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal import tasks
 from portal.access import roles_required
+from portal.blueprints.formflow import errors_status
 from portal.blueprints.uploads import bp
 from portal.blueprints.uploads.forms import BevestigForm, UploadForm, with_limits
 from portal.errors import MESSAGES, render_error
@@ -84,7 +85,7 @@ def index() -> Any:
             db.session.commit()
             _check_now_or_queue(upload, upload.poging)
             return _to(upload)
-    return _form_page(form, settings, 422 if form.errors else 200)
+    return _form_page(form, settings, errors_status(form))
 
 
 def _form_page(form: UploadForm, settings: Settings, status: int) -> tuple[str, int]:
