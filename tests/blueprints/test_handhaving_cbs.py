@@ -71,3 +71,16 @@ def test_a_pip_boete_dated_before_the_pip_is_refused(db, gemeente, regisseur, lo
         assert response.status_code == 422
         assert f"Het eerste PIP heeft dagtekening {pip.dagtekening:%d-%m-%Y}" in response.get_data(as_text=True)
     assert db.scalars(select(Handhaving)).first() is None
+
+
+def test_a_brede_intake_boete_dated_before_the_kennisgeving_is_refused(db, gemeente, regisseur, login_as):
+    kennisgeving = date.today() - timedelta(days=100)
+    person = InburgeraarFactory(gemeente=gemeente, datum_kennisgeving=kennisgeving, datum_brp_inschrijving=None)
+    db.flush()
+    client = login_as(regisseur)
+    url = f"/keten/inburgeraars/{person.id}/handhaving"
+    response = post_form(client, url, {"soort": "boete", "grond": "brede_intake", "datum": "01-01-1990",
+                                       "verwijtbaarheid_pct": "100", "bedrag": "250"})
+    assert response.status_code == 422
+    assert f"De termijn voor de brede intake begint op {kennisgeving:%d-%m-%Y}" in response.get_data(as_text=True)
+    assert db.scalars(select(Handhaving)).first() is None

@@ -93,3 +93,31 @@ def test_providers_never_see_the_register(db, regisseur, case):
     assert db.scalars(access.handhaving(UserFactory(rol=Rol.CONTRACTMANAGER,
                                                     gemeenten=[person.gemeente]))).all() == []
     assert Handhaving.__tablename__ == "handhaving"
+
+
+def test_a_brede_intake_measure_dated_before_the_intake_term_is_refused(db, gemeente, regisseur):
+    # The term counts from the later of DUO's kennisgeving and the BRP registration; here the BRP registration.
+    kennisgeving, brp = TODAY - timedelta(days=90), TODAY - timedelta(days=60)
+    person = InburgeraarFactory(gemeente=gemeente, datum_kennisgeving=kennisgeving, datum_brp_inschrijving=brp)
+    db.flush()
+    for soort, bedrag, datum in (("waarschuwing", "", date(1990, 1, 1)), ("boete", "250", kennisgeving),
+                                 ("boete", "250", brp - timedelta(days=1))):
+        with pytest.raises(ValidationError) as exc:
+            handhaving.register(db, regisseur, person, _boete(soort=soort, grond="brede_intake", bedrag=bedrag,
+                                                              datum=datum.strftime("%d-%m-%Y")), today=TODAY)
+        assert exc.value.errors == {"datum": f"De termijn voor de brede intake begint op {brp:%d-%m-%Y}: de datum "
+                                             "van de kennisgeving van DUO of van de inschrijving in de BRP, de latere "
+                                             "van de twee. Een maatregel wegens de brede intake heeft die datum of "
+                                             "een latere."}
+    assert db.scalars(select(Handhaving)).first() is None
+    row = handhaving.register(db, regisseur, person, _boete(grond="brede_intake", bedrag="250",
+                                                            datum=brp.strftime("%d-%m-%Y")), today=TODAY)
+    assert (row.datum, row.bedrag_cent) == (brp, 25000)
+
+
+def test_without_a_kennisgeving_the_brede_intake_ground_has_no_lower_bound_to_check(db, gemeente, regisseur):
+    person = InburgeraarFactory(gemeente=gemeente, datum_kennisgeving=None, datum_brp_inschrijving=None)
+    db.flush()
+    row = handhaving.register(db, regisseur, person, _boete(soort="waarschuwing", grond="brede_intake", bedrag="",
+                                                            verwijtbaarheid_pct=""), today=TODAY)
+    assert row.grond is HandhavingGrond.BREDE_INTAKE

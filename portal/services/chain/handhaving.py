@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal import audit, clock
 from portal.audit import AuditActie
-from portal.domain import afronding
+from portal.domain import afronding, termijnen
 from portal.formatting import euro
 from portal.models import Inburgeraar, Presentie, User, Verwijzing
 from portal.models.handhaving import Handhaving, HandhavingBeleid, HandhavingGrond, HandhavingSoort
@@ -143,6 +143,14 @@ def register(
     if grond is HandhavingGrond.PIP_VERPLICHTING and datum is not None and eerste is not None and datum <= eerste:
         errors.add("datum", f"Het eerste PIP heeft dagtekening {eerste:%d-%m-%Y}. Een maatregel wegens een "
                             "verplichting uit het PIP heeft een latere datum.")
+    # The brede intake comes after the inburgeringsplicht starts: its term counts from DUO's kennisgeving or the BRP
+    # registration, whichever is later (the PIP deadline's start), so no-one missed it before that day.
+    intake_start = termijnen.pip_startmoment(inburgeraar.datum_kennisgeving, inburgeraar.datum_brp_inschrijving)
+    if grond is HandhavingGrond.BREDE_INTAKE and datum is not None and intake_start is not None \
+            and datum < intake_start:
+        errors.add("datum", f"De termijn voor de brede intake begint op {intake_start:%d-%m-%Y}: de datum van "
+                            "de kennisgeving van DUO of van de inschrijving in de BRP, de latere van de twee. Een "
+                            "maatregel wegens de brede intake heeft die datum of een latere.")
     if soort is HandhavingSoort.WAARSCHUWING and bedrag is not None:
         errors.add("bedrag", "Een waarschuwing heeft geen bedrag. Laat het bedrag leeg of kies boete.")
     if soort is HandhavingSoort.BOETE and grond is not None and "bedrag" not in errors.errors:
