@@ -56,9 +56,13 @@ def test_move_hands_the_case_over(app, db, login_as):
     assert client.get(case_url).status_code == 200
     html = client.get(dossier_url).get_data(as_text=True)
     assert "Besluit vastleggen" in html
+    # No contract of this aanbieder covers Dalfsen: only ending the verwijzing is offered, and the page says why.
+    assert 'value="beeindigd"' in html and 'value="voortgezet"' not in html and "Kies een contract" not in html
+    assert "Voortzetten kan niet" in html
     bad = post_form(client, f"{dossier_url}/verwijzingen/{verwijzing.id}", {f"v{verwijzing.id}-besluit": "voortgezet"},
                     page_url=dossier_url)
-    assert bad.status_code == 422 and "Kies een contract" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Besluit: Voortzetten kan niet" in bad.get_data(as_text=True)  # in the error summary, at the field
     done = post_form(client, f"{dossier_url}/verwijzingen/{verwijzing.id}", {f"v{verwijzing.id}-besluit": "beeindigd"},
                      page_url=dossier_url)
     assert done.status_code == 302
@@ -88,3 +92,30 @@ def test_move_before_the_brp_inschrijving_is_refused(app, db, login_as):
     day_after = inschrijving + timedelta(days=1)
     response = post_form(client, url, {"naar_gemeente_id": str(dalfsen.id), "datum": day_after.strftime("%d-%m-%Y")})
     assert response.status_code == 302
+
+
+def test_with_a_covering_contract_the_new_gemeente_may_continue_under_it(app, db, login_as):
+    hoorn, dalfsen = GemeenteFactory(naam="Hoorn"), GemeenteFactory(naam="Dalfsen")
+    oud = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn])
+    person = InburgeraarFactory(gemeente=hoorn, klantregisseur=oud)
+    verwijzing = VerwijzingFactory(inburgeraar=person, contract=ContractFactory(gemeenten=[hoorn]),
+                                   onderdeel=Onderdeel.B1_ROUTE)
+    regionaal = ContractFactory(aanbieder=verwijzing.aanbieder, gemeenten=[hoorn, dalfsen], naam="Regio")
+    db.flush()
+    response = post_form(login_as(oud), f"/keten/inburgeraars/{person.id}/verhuizing",
+                         {"naar_gemeente_id": str(dalfsen.id),
+                          "datum": (date.today() - timedelta(days=3)).strftime("%d-%m-%Y")})
+    dossier_url = response.headers["Location"]
+
+    client = login_as(UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[dalfsen]))
+    html = client.get(dossier_url).get_data(as_text=True)
+    assert 'value="beeindigd"' in html and 'value="voortgezet"' in html and "Voortzetten kan niet" not in html
+    assert f'value="{regionaal.id}"' in html
+    url = f"{dossier_url}/verwijzingen/{verwijzing.id}"
+    bad = post_form(client, url, {f"v{verwijzing.id}-besluit": "voortgezet"}, page_url=dossier_url)
+    assert bad.status_code == 422 and "Kies een contract van deze aanbieder" in bad.get_data(as_text=True)
+    done = post_form(client, url, {f"v{verwijzing.id}-besluit": "voortgezet",
+                                   f"v{verwijzing.id}-contract_id": str(regionaal.id)}, page_url=dossier_url)
+    assert done.status_code == 302
+    db.refresh(verwijzing)
+    assert verwijzing.contract_id == regionaal.id

@@ -38,9 +38,11 @@ def test_klantregisseur_decides_on_a_verhuizing_and_reads_duo_berichten(page_as,
     expect(page.get_by_role("heading", level=1)).to_have_text("Overdrachts\u00addossier")
     assert axe(page) == []
     _no_sideways_scroll(page)
-    # Decide on the first open verwijzing: continue needs a contract; without one the error says so.
+    # Decide on the first open verwijzing. No contract of its aanbieder covers Hoorn: the form offers only ending
+    # it and says why; posted without a choice, the error summary says what to do.
     form = page.locator("form[action*='/verwijzingen/']").first
-    form.get_by_label("Voortgezet onder een contract voor de nieuwe gemeente").check()
+    expect(form.get_by_label("Voortgezet onder een contract voor de nieuwe gemeente")).to_have_count(0)
+    expect(form).to_contain_text("Voortzetten kan niet")
     form.get_by_role("button", name="Besluit vastleggen").click()
     expect(page.locator(".portal-error-summary")).to_be_visible()
     assert axe(page) == []

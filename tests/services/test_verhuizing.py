@@ -178,13 +178,21 @@ def test_new_gemeente_decides_on_open_verwijzingen(db, world):
         verhuizingen.decide(db, world["oud"], regel, BesluitInput(besluit="beeindigd"))
     # The contract covers only Hoorn: continuing needs a contract that covers Dalfsen.
     assert verhuizingen.contracten_voor_voortzetten(db, regel) == []
+    assert verhuizingen.besluiten_mogelijk([]) == [VerwijzingBesluit.BEEINDIGD]
     with pytest.raises(ValidationError) as exc:
-        verhuizingen.decide(db, nieuw, regel, BesluitInput(besluit="voortgezet"))
-    assert "contract" in exc.value.errors["contract_id"]
+        verhuizingen.decide(db, nieuw, regel, BesluitInput(besluit="voortgezet", contract_id=str(world["contract"].id)))
+    assert exc.value.errors == {"besluit": (
+        f"Voortzetten kan niet: {verwijzing.aanbieder.naam} heeft geen contract voor het onderdeel B1-route "
+        "(taalcursus) dat Dalfsen dekt en op de verhuisdatum (01-06-2026) loopt. Beëindig de verwijzing.")}
+    assert regel.besluit is None and verwijzing.contract_id == world["contract"].id
 
     regionaal = ContractFactory(aanbieder=verwijzing.aanbieder, gemeenten=[world["dalfsen"]])
     db.flush()
     assert verhuizingen.contracten_voor_voortzetten(db, regel) == [regionaal]
+    assert verhuizingen.besluiten_mogelijk([regionaal]) == list(VerwijzingBesluit)
+    with pytest.raises(ValidationError) as exc:  # continuing is possible now, but under which contract?
+        verhuizingen.decide(db, nieuw, regel, BesluitInput(besluit="voortgezet"))
+    assert set(exc.value.errors) == {"contract_id"}
     verhuizingen.decide(db, nieuw, regel, BesluitInput(besluit="voortgezet", contract_id=str(regionaal.id)))
     assert (regel.besluit, verwijzing.contract_id, verwijzing.status) == (
         VerwijzingBesluit.VOORGEZET, regionaal.id, VerwijzingStatus.VERWEZEN)

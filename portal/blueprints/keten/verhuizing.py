@@ -9,11 +9,12 @@ from werkzeug.wrappers import Response
 
 from portal import access
 from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
+from portal.blueprints.fields import options
 from portal.blueprints.formflow import errors_status, form_page, input_from, save_form
 from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import BesluitForm, VerhuizingForm
 from portal.extensions import db
-from portal.models import Gemeente, User, Verhuizing
+from portal.models import Gemeente, User, Verhuizing, VerhuizingVerwijzing
 from portal.navigation import add_nav_item
 from portal.services.chain import verhuizing as verhuizingen
 from portal.services.chain import woonplaats
@@ -60,6 +61,21 @@ def verhuizingen_index() -> str:
                            scope=set(db.session.scalars(access.gemeente_ids_in_scope(actor))))
 
 
+def _besluit_form(regel: VerhuizingVerwijzing) -> BesluitForm:
+    """The decision form of one open verwijzing, offering only what can be done: without a contract to continue
+    under, only ending it (the hint says why)."""
+    form = BesluitForm(prefix=f"v{regel.verwijzing_id}")
+    contracten = verhuizingen.contracten_voor_voortzetten(db.session, regel)
+    form.besluit.choices = options((b.value, b.label) for b in verhuizingen.besluiten_mogelijk(contracten))
+    if contracten:
+        form.contract_id.choices = options(((str(c.id), f"{c.naam} ({c.kenmerk})") for c in contracten),
+                                           leeg="Kies een contract")
+    else:
+        form.besluit.description = verhuizingen.geen_voortzetting(regel)
+        del form.contract_id
+    return form
+
+
 def _dossier(verhuizing_id: int) -> tuple[Verhuizing, verhuizingen.Overdrachtsdossier, bool]:
     actor = _actor()
     verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
@@ -79,11 +95,7 @@ def verhuizing_dossier(verhuizing_id: int) -> str:
     if nieuw and access.may_decide_verhuizing(actor, verhuizing):
         for regel in inhoud.open_verwijzingen:
             if regel.besluit is None:
-                form = BesluitForm(prefix=f"v{regel.verwijzing_id}")
-                form.contract_id.choices = [("", "Kies een contract"), *(
-                    (str(c.id), f"{c.naam} ({c.kenmerk})")
-                    for c in verhuizingen.contracten_voor_voortzetten(db.session, regel))]
-                besluiten[regel.verwijzing_id] = form
+                besluiten[regel.verwijzing_id] = _besluit_form(regel)
     return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=nieuw,
                            besluiten=besluiten)
 
@@ -105,9 +117,7 @@ def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> tuple[str, int
     actor = _actor()
     verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
     regel = access.get_verhuizing_verwijzing_or_404(actor, verhuizing, verwijzing_id)
-    form = BesluitForm(prefix=f"v{verwijzing_id}")
-    form.contract_id.choices = [("", "Kies een contract"), *(
-        (str(c.id), f"{c.naam} ({c.kenmerk})") for c in verhuizingen.contracten_voor_voortzetten(db.session, regel))]
+    form = _besluit_form(regel)
     done = save_form(
         form,
         lambda: verhuizingen.decide(db.session, actor, regel, input_from(verhuizingen.BesluitInput, form)),

@@ -126,6 +126,19 @@ def contracten_voor_voortzetten(session: Session, regel: VerhuizingVerwijzing) -
     ))
 
 
+def geen_voortzetting(regel: VerhuizingVerwijzing) -> str:
+    """Why the verwijzing cannot be continued, when no contract qualifies (contracten_voor_voortzetten)."""
+    verwijzing, verhuizing = regel.verwijzing, regel.verhuizing
+    return (f"Voortzetten kan niet: {verwijzing.aanbieder.naam} heeft geen contract voor het onderdeel "
+            f"{verwijzing.onderdeel.label} dat {verhuizing.naar_gemeente.naam} dekt en op de verhuisdatum "
+            f"({verhuizing.datum:%d-%m-%Y}) loopt. Beëindig de verwijzing.")
+
+
+def besluiten_mogelijk(contracten: list[Contract]) -> list[VerwijzingBesluit]:
+    """The decisions that can be carried out: continuing needs a contract from contracten_voor_voortzetten."""
+    return list(VerwijzingBesluit) if contracten else [VerwijzingBesluit.BEEINDIGD]
+
+
 def decide(session: Session, actor: User, regel: VerhuizingVerwijzing, data: BesluitInput) -> VerhuizingVerwijzing:
     """Record the new gemeente's decision on one verwijzing that was open at the move."""
     if not access.may_decide_verhuizing(actor, regel.verhuizing):
@@ -140,7 +153,9 @@ def decide(session: Session, actor: User, regel: VerhuizingVerwijzing, data: Bes
         contract_id = parse_id(data.contract_id)
         toegestaan = {c.id: c for c in contracten_voor_voortzetten(session, regel)}
         contract = toegestaan.get(contract_id) if contract_id is not None else None
-        if contract is None:
+        if not toegestaan:
+            errors.add("besluit", geen_voortzetting(regel))
+        elif contract is None:
             errors.add("contract_id", "Kies een contract van deze aanbieder dat de nieuwe gemeente dekt. "
                        "Is er geen, beëindig de verwijzing dan.")
     errors.raise_if_any()
