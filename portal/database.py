@@ -40,6 +40,8 @@ from sqlalchemy.exc import OperationalError as DBAPIOperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from portal.statement_cache import StatementCache
+
 IMMEDIATE = "immediate"
 DEFERRED = "deferred"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -64,6 +66,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     Statement parameters never appear in logs or exception texts (hide_parameters): they hold names and BSNs.
     """
     kwargs.setdefault("hide_parameters", True)
+    # Compiled statements found again without hashing their whole cache key (portal.statement_cache).
+    kwargs["execution_options"] = {"compiled_cache": StatementCache(), **kwargs.get("execution_options", {})}
     if url.startswith("sqlite"):
         if url in ("sqlite://", "sqlite:///:memory:"):
             # One shared in-memory database for all threads of the test app.
