@@ -15,29 +15,10 @@ from portal.models.enums import Doelgroep, IndicatorAlfabetisering, Leerroute, N
 from portal.models.organisatie import Gemeente
 
 
-class Inburgeraar(TimestampMixin, Base):
-    """A person with inburgeringsplicht living in one of the gemeenten."""
-
-    __tablename__ = "inburgeraar"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    bsn: Mapped[str] = mapped_column(String(9), unique=True)
-    voornamen: Mapped[str] = mapped_column(String(200))
-    achternaam: Mapped[str] = mapped_column(String(200))
-    geboortedatum: Mapped[date]
-    doelgroep: Mapped[Doelgroep] = mapped_column(enum_column(Doelgroep, "doelgroep"))
-    gemeente_id: Mapped[int] = mapped_column(ForeignKey("gemeente.id"), index=True)
-    klantregisseur_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    datum_kennisgeving: Mapped[date | None]
-    datum_brp_inschrijving: Mapped[date | None]
-    # DUO may extend the term (verlengingsgronden); the portal records DUO's decision, never computes it.
-    termijn_verlengd_tot: Mapped[date | None]
-
-    gemeente: Mapped[Gemeente] = relationship()
-    klantregisseur: Mapped[User | None] = relationship()
-    pips: Mapped[list[Pip]] = relationship(
-        back_populates="inburgeraar", order_by="Pip.versie", cascade="all, delete-orphan"
-    )
+class InburgeraarRegels:
+    """What the portal derives from an inburgeraar's voornamen, achternaam, kennisgeving and BRP dates, term extension
+    and PIP versions (`pips`, by versie): shared by the model and the case page's rows (portal.services.dossier_rijen),
+    so both answer alike. No annotations here: the model maps those names itself."""
 
     @property
     def naam(self) -> str:
@@ -89,6 +70,31 @@ class Inburgeraar(TimestampMixin, Base):
         return termijnen.leerroute_wijzigen_uiterlijk(self.eerste_dagtekening)
 
 
+class Inburgeraar(InburgeraarRegels, TimestampMixin, Base):
+    """A person with inburgeringsplicht living in one of the gemeenten."""
+
+    __tablename__ = "inburgeraar"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bsn: Mapped[str] = mapped_column(String(9), unique=True)
+    voornamen: Mapped[str] = mapped_column(String(200))
+    achternaam: Mapped[str] = mapped_column(String(200))
+    geboortedatum: Mapped[date]
+    doelgroep: Mapped[Doelgroep] = mapped_column(enum_column(Doelgroep, "doelgroep"))
+    gemeente_id: Mapped[int] = mapped_column(ForeignKey("gemeente.id"), index=True)
+    klantregisseur_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    datum_kennisgeving: Mapped[date | None]
+    datum_brp_inschrijving: Mapped[date | None]
+    # DUO may extend the term (verlengingsgronden); the portal records DUO's decision, never computes it.
+    termijn_verlengd_tot: Mapped[date | None]
+
+    gemeente: Mapped[Gemeente] = relationship()
+    klantregisseur: Mapped[User | None] = relationship()
+    pips: Mapped[list[Pip]] = relationship(
+        back_populates="inburgeraar", order_by="Pip.versie", cascade="all, delete-orphan"
+    )
+
+
 class IntakeGegevens(TimestampMixin, Base):
     """Brede intake details, including health: for the gemeente only, never for aanbieders."""
 
@@ -107,7 +113,17 @@ class IntakeGegevens(TimestampMixin, Base):
     inburgeraar: Mapped[Inburgeraar] = relationship()
 
 
-class Pip(TimestampMixin, Base):
+class PipRegels:
+    """What the portal derives from a PIP version: shared by the model and the case page's rows."""
+
+    @property
+    def ingetrokken_op(self) -> date | None:
+        """The date this version's withdrawal takes effect, if it was withdrawn (Pip.intrekking)."""
+        intrekking = getattr(self, "intrekking", None)
+        return intrekking.datum if intrekking is not None else None
+
+
+class Pip(PipRegels, TimestampMixin, Base):
     """One version of the Persoonlijk Plan Inburgering en Participatie (a beschikking)."""
 
     __tablename__ = "pip"
@@ -138,9 +154,3 @@ class Pip(TimestampMixin, Base):
     vastgesteld_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     inburgeraar: Mapped[Inburgeraar] = relationship(back_populates="pips")
-
-    @property
-    def ingetrokken_op(self) -> date | None:
-        """The date this version's withdrawal takes effect, if it was withdrawn (Pip.intrekking)."""
-        intrekking = getattr(self, "intrekking", None)
-        return intrekking.datum if intrekking is not None else None

@@ -10,12 +10,12 @@ from decimal import Decimal
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, exists
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
 from portal.domain import normen
-from portal.models import Inburgeraar, IntakeGegevens, Pip, User, Verwijzing
+from portal.models import Inburgeraar, IntakeGegevens, User, Verwijzing
 from portal.models.pip_intrekking import PipIntrekking  # noqa: F401 - declares Pip.intrekking
 from portal.models.resultaat import (
     AfschalingStatus,
@@ -25,9 +25,12 @@ from portal.models.resultaat import (
     OmstandighedenMelding,
     RouteResultaat,
 )
-from portal.services import resultaten, signalen, statements, tijdlijn, totals
+from portal.services import dossier_rijen, resultaten, signalen, statements, tijdlijn, totals
 
 GRAFIEK_WEKEN = 12
+# The page's inburgeraar and intake: open_case's rows, or the models (the case page's services read both alike).
+Persoon = Inburgeraar | dossier_rijen.InburgeraarRij
+Intake = IntakeGegevens | dossier_rijen.IntakeRij
 MAX_TIJDLIJN_PAGINA = 400  # 4,800 weeks back: further than any case reaches, and dates stay valid
 
 
@@ -56,7 +59,7 @@ class Voortgang:
 class Dossier:
     """Everything the case page shows, within what the user may see."""
 
-    inburgeraar: Inburgeraar
+    inburgeraar: Persoon
     case: signalen.CaseCijfers
     verwijzingen: list[Verwijzing]
     cijfers: dict[int, signalen.VerwijzingCijfers]
@@ -70,7 +73,7 @@ class Dossier:
     tijdlijn_pagina: int
     tijdlijn_weken: tuple[date, date]  # first Monday and last Sunday of the presence weeks on this timeline page
     tijdlijn_ouder: bool  # presence before this page: a link to the next page
-    intake: IntakeGegevens | None
+    intake: Intake | None
     te_besluiten: Afschalingsverzoek | None
 
 
@@ -115,7 +118,7 @@ def _verwijzingen_statement(user: User, today: date) -> object:
 
 
 def _case(
-    session: Session, user: User, inburgeraar: Inburgeraar, today: date, registraties: resultaten.Registraties,
+    session: Session, user: User, inburgeraar: Persoon, today: date, registraties: resultaten.Registraties,
     drempels: signalen.DrempelTabel,
 ) -> tuple[signalen.CaseCijfers, list[Verwijzing]]:
     """The case's figures and signals: the regie's own queries and rules (signalen), for this inburgeraar only,
@@ -136,7 +139,7 @@ def _case(
     return case_, [row[-2] for row in rows]
 
 
-def _case_cijfers(inburgeraar: Inburgeraar) -> signalen.CaseCijfers:
+def _case_cijfers(inburgeraar: Persoon) -> signalen.CaseCijfers:
     """The case's own figures, as the caseload's `cases` query reads them, from the inburgeraar open_case loaded
     with its gemeente, klantregisseur and PIP versions (a statement less): the PIP in force is the latest version
     unless it was withdrawn (Inburgeraar.pip_van_kracht), the term counts from version 1's dagtekening."""
@@ -185,8 +188,8 @@ def _uiterste(kies: Callable[..., datetime], momenten: Iterable[datetime]) -> da
 class Geopend:
     """The inburgeraar of a case page, loaded through the user's scope with what the page shows of it."""
 
-    inburgeraar: Inburgeraar
-    intake: IntakeGegevens | None  # only for who may see it (portal.access.may_see_intake), else never read
+    inburgeraar: dossier_rijen.InburgeraarRij
+    intake: dossier_rijen.IntakeRij | None  # only for who may see it (portal.access.may_see_intake), else never read
     # The kinds of registration the inburgeraar has no row of at all (whoever registered them): the page reads
     # nothing of those (resultaten.registraties_van's `zonder`).
     zonder: frozenset[type] = frozenset()
@@ -206,34 +209,35 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
     registration (REGISTRATIES; most cases have no exam results, afschalingsverzoeken or omstandigheden yet): an
     index lookup each, instead of a scoped statement each that finds nothing. Which rows of those the user may see
     is still up to their own scoped statements (portal.access). And with the signals' thresholds' stamp, so that
-    the page reads them only when they changed (signalen.drempels_met_stempel)."""
+    the page reads them only when they changed (signalen.drempels_met_stempel). As plain rows, not entities
+    (portal.services.dossier_rijen)."""
 
     def build() -> object:
-        query = (
+        query = dossier_rijen.met_gegevens(
             access.inburgeraars(user).where(Inburgeraar.id == bindparam("inburgeraar_id"))
-            .options(joinedload(Inburgeraar.gemeente), joinedload(Inburgeraar.klantregisseur),
-                     joinedload(Inburgeraar.pips).joinedload(Pip.intrekking))
-            .add_columns(*(exists().where(model.inburgeraar_id == Inburgeraar.id).label(f"heeft_{model.__name__}")
-                           for model in REGISTRATIES), signalen.drempel_stempel().label("drempel_stempel"))
-        )
+        ).add_columns(*(exists().where(model.inburgeraar_id == Inburgeraar.id).label(f"heeft_{model.__name__}")
+                        for model in REGISTRATIES), signalen.drempel_stempel().label("drempel_stempel"))
         if access.may_see_intake(user):
-            query = query.add_columns(IntakeGegevens).outerjoin(
-                IntakeGegevens, IntakeGegevens.inburgeraar_id == Inburgeraar.id)
-        return query.limit(1)
+            query = dossier_rijen.met_intake(query)
+        return query
 
-    row = session.execute(statements.per_user("dossier.inburgeraar", user, build),
-                          {"inburgeraar_id": inburgeraar_id}).unique().first()
-    if row is None:
+    # One row per PIP version (one without a version when it has none).
+    rows = session.execute(statements.per_user("dossier.inburgeraar", user, build),
+                           {"inburgeraar_id": inburgeraar_id}).all()
+    if not rows:
         return None
-    heeft = row[1:1 + len(REGISTRATIES)]
+    row = rows[0]
+    extra = len(dossier_rijen.KOLOMMEN)
+    heeft = row[extra:extra + len(REGISTRATIES)]
     zonder = frozenset(model for model, any_row in zip(REGISTRATIES, heeft, strict=True) if not any_row)
-    intake = row[2 + len(REGISTRATIES)] if len(row) > 2 + len(REGISTRATIES) else None
-    return Geopend(row[0], intake, zonder, signalen.drempels_met_stempel(session, row[1 + len(REGISTRATIES)]))
+    intake = dossier_rijen.intake(row, extra + len(REGISTRATIES) + 1)
+    return Geopend(dossier_rijen.inburgeraar(rows), intake, zonder,
+                   signalen.drempels_met_stempel(session, row[extra + len(REGISTRATIES)]))
 
 
 def read(
-    session: Session, user: User, inburgeraar: Inburgeraar, *, today: date | None = None, tijdlijn_pagina: int = 1,
-    intake: IntakeGegevens | None = None, zonder: frozenset[type] = frozenset(),
+    session: Session, user: User, inburgeraar: Persoon, *, today: date | None = None, tijdlijn_pagina: int = 1,
+    intake: Intake | None = None, zonder: frozenset[type] = frozenset(),
     drempels: signalen.DrempelTabel | None = None,
 ) -> Dossier:
     """The case page's content for an inburgeraar already checked through portal.access; records one 'bekeken'.
