@@ -20,6 +20,7 @@ from portal.models import (
     Aanbieder,
     ApiClient,
     AuditEvent,
+    AuditGezien,
     CbsLevering,
     Contract,
     Declaratie,
@@ -210,13 +211,21 @@ def may_change_whole_account(user: User, account: User) -> bool:
     return set(account.gemeente_ids) <= set(db.session.scalars(gemeente_ids_in_scope(user)))
 
 
-def audit_events(user: User, actor_ids: Select[tuple[int]]) -> Select[tuple[AuditEvent]]:
+def audit_events(user: User, actor_ids: Select[tuple[int]], about: int | None = None) -> Select[tuple[AuditEvent]]:
     """Audit events the functioneel beheerder may read: every event about an inburgeraar in its scope, and the
-    events about no inburgeraar (logins, account changes) of the accounts in `actor_ids` (those it manages and
-    itself). Nobody else reads the trail."""
+    events about no inburgeraar (logins, account changes, lists) of the accounts in `actor_ids` (those it manages
+    and itself). Nobody else reads the trail.
+
+    `about` narrows it to one inburgeraar, if in scope: the events naming it and every list that showed it
+    (audit_gezien), whoever's list it was."""
     if user.rol is not Rol.FUNCTIONEEL_BEHEERDER:
         return select(AuditEvent).where(false())
     in_scope = inburgeraars(user).with_only_columns(Inburgeraar.id).order_by(None)
+    if about is not None:
+        shown_in = select(AuditGezien.audit_event_id).where(AuditGezien.inburgeraar_id == about)
+        return select(AuditEvent).where(
+            exists(in_scope.where(Inburgeraar.id == about)),
+            or_(AuditEvent.inburgeraar_id == about, AuditEvent.id.in_(shown_in)))
     return select(AuditEvent).where(or_(
         AuditEvent.inburgeraar_id.in_(in_scope),
         AuditEvent.inburgeraar_id.is_(None) & AuditEvent.actor_id.in_(actor_ids),

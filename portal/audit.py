@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Text, cast, event, insert, literal, select
+from sqlalchemy import JSON, Integer, Text, cast, event, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from portal import pg_arrays
-from portal.models import AuditEvent, Inburgeraar, User
+from portal.models import AuditEvent, AuditGezien, Inburgeraar, User
 from portal.models.base import utcnow
 from portal.services.batch import execute_many
 
@@ -25,6 +25,7 @@ class AuditActie(enum.StrEnum):
 
     # reads of personal data
     BEKEKEN = "bekeken"
+    OVERZICHT_BEKEKEN = "overzicht_bekeken"  # a list of several inburgeraars; who was on it: audit_gezien
     PRESENTIE_BEKEKEN = "presentie_bekeken"
     MELDINGEN_BEKEKEN = "meldingen_bekeken"
     MELDING_GEOPEND = "melding_geopend"
@@ -302,6 +303,45 @@ def record_read_now(session: Session, actor: User, inburgeraar_id: int) -> None:
     })
 
 
+def record_shown(
+    session: Session,
+    actor: User,
+    inburgeraar_ids: Iterable[int],
+    *,
+    object_type: str,
+    action: AuditActie = AuditActie.OVERZICHT_BEKEKEN,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record that the actor was shown these inburgeraars in one list (a page of an overview, a grid, an export):
+    one event for the request and one audit_gezien row per inburgeraar shown, so the trail's lookup of one
+    inburgeraar finds the list too. Nothing when the list showed nobody.
+
+    Pass only the ids of rows actually rendered (the current page), read through portal.access. On PostgreSQL
+    event and rows are one statement (the event's INSERT … RETURNING feeds the rows'); on SQLite, in-process,
+    the rows follow as one executemany."""
+    ids = sorted(set(inburgeraar_ids))
+    if not ids:
+        return
+    values = {
+        "occurred_at": utcnow(), "actor_id": actor.id, "api_client_id": getattr(actor, "api_client_id", None),
+        "action": AuditActie(action).value, "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id), "inburgeraar_id": None, "result": "ok",
+        "origin": current_origin.get(), "details": {**(details or {}), "aantal": len(ids)},
+    }
+    events, shown = AuditEvent.__table__, AuditGezien.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        nieuw = insert(events).values(values).returning(events.c.id).cte("nieuw")
+        rows = pg_arrays.unnested([("inburgeraar_id", ids, Integer())])
+        session.execute(insert(shown).add_cte(nieuw).from_select(
+            ["audit_event_id", "inburgeraar_id"],
+            select(nieuw.c.id, rows.c.inburgeraar_id).select_from(nieuw).join(rows, true())))
+        return
+    event_id = session.execute(insert(events).values(values)).inserted_primary_key[0]
+    execute_many(session.connection(), lambda: insert(shown), shown, ("audit_event_id", "inburgeraar_id"),
+                 [(event_id, i) for i in ids], key="audit_gezien.insert")
+
+
 class AuditAppendOnlyError(RuntimeError):
     """Raised when code tries to change or delete an audit event."""
 
@@ -310,5 +350,5 @@ class AuditAppendOnlyError(RuntimeError):
 def _forbid_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
     """Audit events are evidence: the ORM refuses to update or delete them."""
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, AuditEvent):
+        if isinstance(obj, AuditEvent | AuditGezien):
             raise AuditAppendOnlyError("Audit events kunnen niet worden gewijzigd of verwijderd.")

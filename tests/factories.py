@@ -17,6 +17,7 @@ from portal.models import (
     ApiClient,
     ApiToken,
     AuditEvent,
+    AuditGezien,
     BillingRun,
     Contract,
     ContractBudget,
@@ -463,6 +464,17 @@ class AuditEventFactory(BaseFactory):
     origin = "web"
 
 
+class AuditGezienFactory(BaseFactory):
+    """An inburgeraar shown by a list-reading event (a real event and a real inburgeraar by default)."""
+
+    class Meta:
+        model = AuditGezien
+
+    audit_event_id = factory.LazyAttribute(
+        lambda _o: AuditEventFactory(action="overzicht_bekeken", object_type="regie_overzicht").id)
+    inburgeraar_id = factory.LazyAttribute(lambda _o: InburgeraarFactory().id)
+
+
 class ApiClientFactory(BaseFactory):
     class Meta:
         model = ApiClient
@@ -618,6 +630,7 @@ ALL_FACTORIES = [
     UploadFactory,
     RegistratieWijzigingFactory,
     AuditEventFactory,
+    AuditGezienFactory,
     ApiClientFactory,
     ApiTokenFactory,
     PrestatieIndicatorFactory,

@@ -3,11 +3,14 @@ the page or only its htmx results region. Their queries live in portal.services.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
+from flask_login import current_user
+
+from portal import audit
 from portal.blueprints.formflow import render
-from portal.extensions import htmx
+from portal.extensions import db, htmx
 from portal.services.validation import parse_id
 
 
@@ -27,3 +30,12 @@ def render_list(folder: str, context: Mapping[str, Any], page_context: Callable[
     if htmx and not htmx.history_restore_request:
         return render(f"{folder}/index.html", f"{folder}/_resultaten.html", **context)[0]
     return render(f"{folder}/index.html", **context, **page_context())[0]
+
+
+def record_shown(object_type: str, inburgeraar_ids: Iterable[int], **details: Any) -> None:
+    """The list's read in the audit trail: which inburgeraars this request showed (the page rendered, not the
+    whole result), then commit. Called after rendering: on SQLite the write lock is taken once the page's reads
+    are done (as the case page does), and a page that failed to render showed nobody."""
+    audit.record_shown(db.session, current_user._get_current_object(), inburgeraar_ids, object_type=object_type,
+                       details=details or None)
+    db.session.commit()

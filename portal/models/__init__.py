@@ -2,7 +2,7 @@
 
 from portal.models.account import User, UserSession, user_gemeente
 from portal.models.api_client import ApiClient, ApiToken
-from portal.models.audit import AuditEvent
+from portal.models.audit import AuditEvent, AuditGezien
 from portal.models.base import Base
 from portal.models.billing import (
     BillingRun,
@@ -60,6 +60,7 @@ __all__ = [
     "ApiClient",
     "ApiToken",
     "AuditEvent",
+    "AuditGezien",
     "Base",
     "BerichtSoort",
     "BerichtStatus",

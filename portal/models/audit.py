@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, utcnow
@@ -32,3 +32,16 @@ class AuditEvent(Base):
     origin: Mapped[str] = mapped_column(String(80))
     # Field names and non-personal facts only; never a BSN, name or health detail.
     details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class AuditGezien(Base):
+    """One inburgeraar shown by a list-reading audit event (an overview page, a grid, an export): the event says
+    who, when and which list; these rows say whom, so "who saw inburgeraar X" also finds the lists X was in.
+
+    Ids only (never a name or BSN), no foreign keys (evidence, as AuditEvent), append-only. The key leads with
+    the inburgeraar: the lookup is by person; the write is one statement per list request (portal.audit)."""
+
+    __tablename__ = "audit_gezien"
+
+    inburgeraar_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    audit_event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -27,6 +27,7 @@ EXPORT_MAX = 100_000  # rows in one export; a longer period is exported in parts
 
 ACTIE_LABELS: dict[AuditActie, str] = {
     AuditActie.BEKEKEN: "Gegevens bekeken",
+    AuditActie.OVERZICHT_BEKEKEN: "Gezien in overzicht",
     AuditActie.PRESENTIE_BEKEKEN: "Presentie bekeken",
     AuditActie.MELDINGEN_BEKEKEN: "Meldingen bekeken",
     AuditActie.MELDING_GEOPEND: "Melding geopend",
@@ -94,6 +95,10 @@ OBJECT_LABELS = {
     "omstandigheden_melding": "omstandigheden", "pip": "PIP", "registraties": "registraties",
     "route_resultaat": "routeresultaat", "traject_start": "start van het traject", "upload_sjabloon": "sjabloon",
     "voortgangsrapportage": "voortgangsrapportage",
+    # lists that show several inburgeraars (audit.record_shown)
+    "regie_overzicht": "regie-overzicht", "inburgeraars_lijst": "lijst inburgeraars",
+    "deelnemers_lijst": "lijst deelnemers", "presentie_weekrooster": "weekrooster presentie",
+    "presentie_lijst": "presentie-overzicht", "upload_voorbeeld": "voorbeeld van een upload",
 }
 
 
@@ -181,13 +186,11 @@ def _utc(day: date) -> datetime:
 
 def events(user: User, f: AuditFilter = AuditFilter()) -> Select[tuple[AuditEvent]]:
     """The events the user may read that match the filter, newest first (access.audit_events is the scope)."""
-    query = access.audit_events(user, actor_ids(user))
+    query = access.audit_events(user, actor_ids(user), about=f.inburgeraar_id)
     if f.bsn_buiten_bereik:
         return query.where(False)  # type: ignore[arg-type]
     if f.actor_id is not None:
         query = query.where(AuditEvent.actor_id == f.actor_id)
-    if f.inburgeraar_id is not None:
-        query = query.where(AuditEvent.inburgeraar_id == f.inburgeraar_id)
     if f.action is not None:
         query = query.where(AuditEvent.action == f.action.value)
     if f.van is not None:
@@ -211,7 +214,21 @@ class Regel:
 
     @property
     def actie(self) -> str:
+        """The action; reading one case names the case page, to tell it from being seen in a list."""
+        if self.event.action == AuditActie.BEKEKEN.value and self.event.object_type == "inburgeraar":
+            return "Dossier geopend"
         return actie_label(self.event.action)
+
+    @property
+    def inburgeraar_id(self) -> int | None:
+        """The inburgeraar the event is about, or the one the trail was narrowed to that a list showed."""
+        return self.event.inburgeraar_id or (self.inburgeraar.id if self.inburgeraar is not None else None)
+
+    @property
+    def in_lijst(self) -> bool:
+        """Whether the event showed several inburgeraars at once (its audit_gezien rows name them)."""
+        return self.event.inburgeraar_id is None and (
+            self.event.action == AuditActie.OVERZICHT_BEKEKEN.value or self.inburgeraar is not None)
 
     @property
     def wie(self) -> str:
@@ -236,6 +253,9 @@ class Regel:
         text = object_label(self.event.object_type)
         if isinstance(velden, list) and velden:
             text += " (" + ", ".join(str(v) for v in velden) + ")"
+        aantal = self.event.details.get("aantal") if isinstance(self.event.details, dict) else None
+        if self.in_lijst and isinstance(aantal, int):
+            text += f" (lijst van {aantal} {'inburgeraar' if aantal == 1 else 'inburgeraars'})"
         return text
 
     @property
@@ -243,14 +263,17 @@ class Regel:
         return resultaat_label(self.event.result)
 
 
-def regels(session: Session, rows: Sequence[AuditEvent]) -> list[Regel]:
-    """The events with their actor and inburgeraar, loaded in two queries for the whole page."""
+def regels(session: Session, rows: Sequence[AuditEvent], about: int | None = None) -> list[Regel]:
+    """The events with their actor and inburgeraar, loaded in two queries for the whole page.
+
+    `about`: the trail was narrowed to this inburgeraar (events(…) with its filter), so an event naming none
+    is a list that showed it."""
     actor_ids_ = {e.actor_id for e in rows if e.actor_id is not None}
-    inburgeraar_ids = {e.inburgeraar_id for e in rows if e.inburgeraar_id is not None}
+    inburgeraar_ids = {e.inburgeraar_id or about for e in rows} - {None}
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(actor_ids_)))} if actor_ids_ else {}
     personen = ({i.id: i for i in session.scalars(select(Inburgeraar).where(Inburgeraar.id.in_(inburgeraar_ids)))}
                 if inburgeraar_ids else {})
-    return [Regel(e, users.get(e.actor_id or 0), personen.get(e.inburgeraar_id or 0)) for e in rows]
+    return [Regel(e, users.get(e.actor_id or 0), personen.get(e.inburgeraar_id or about or 0)) for e in rows]
 
 
 # --- exports --------------------------------------------------------------------------------------
@@ -263,13 +286,13 @@ def _export_rows(regels_: Iterable[Regel]) -> Iterable[list[str]]:
     """The trail without names or BSNs of inburgeraars: the internal id is enough to follow a case up."""
     for r in regels_:
         yield [r.tijdstip, r.wie, r.organisatie, r.actie, r.onderwerp, r.event.object_id or "",
-               "" if r.event.inburgeraar_id is None else str(r.event.inburgeraar_id), r.resultaat, r.event.origin]
+               "" if r.inburgeraar_id is None else str(r.inburgeraar_id), r.resultaat, r.event.origin]
 
 
 def export_regels(session: Session, user: User, f: AuditFilter) -> list[Regel]:
     """Every event of the filter (at most EXPORT_MAX), for a download."""
     rows = list(session.scalars(events(user, f).limit(EXPORT_MAX)))
-    return regels(session, rows)
+    return regels(session, rows, f.inburgeraar_id)
 
 
 def as_csv(header: Sequence[str], rows: Iterable[Sequence[str]], preamble: Sequence[str] = ()) -> bytes:
@@ -332,7 +355,7 @@ def inzage_export(session: Session, user: User, inburgeraar: Inburgeraar, fmt: s
     lines = [
         [r.tijdstip, r.actor.rol.label if r.actor else "Systeem (automatische verwerking)", r.organisatie,
          r.actie, r.onderwerp, r.resultaat]
-        for r in regels(session, rows)
+        for r in regels(session, rows, inburgeraar.id)
     ]
     gemeente = session.get(Gemeente, inburgeraar.gemeente_id)
     preamble = (

@@ -123,7 +123,7 @@ def test_inzage_export_answers_an_avg_request(trail, login_as, db):
     values = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("Emre Kaya" in v for v in values) and any("BSN 999990019" in v for v in values)
     assert "Klantregisseur" in values and "Aanbieder-medewerker" in values and "Omringdijk" in values
-    assert "Presentie geregistreerd" in values and "Gegevens bekeken" in values
+    assert "Presentie geregistreerd" in values and "Dossier geopend" in values
     assert "Joost" not in values  # roles and organisations, not the employees' names
     event = db.scalar(select(AuditEvent).where(AuditEvent.action == AuditActie.INZAGE_GEEXPORTEERD.value))
     assert event is not None and event.inburgeraar_id == trail["emre"].id

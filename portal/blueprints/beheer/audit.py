@@ -76,7 +76,7 @@ def audit_log() -> tuple[str, int]:
     page = regels = persoon = None
     if f is not None:
         page = paginate(db.session, auditlog.events(actor, f), page_number(request.args.get(PAGE_PARAM)), args=args)
-        regels = auditlog.regels(db.session, page.items)
+        regels = auditlog.regels(db.session, page.items, f.inburgeraar_id)
         if f.inburgeraar_id is not None:
             persoon = access.get_inburgeraar_or_404(actor, f.inburgeraar_id)
         audit.record(db.session, actor, AuditActie.AUDITLOG_BEKEKEN, object_type="auditlog",

@@ -12,7 +12,7 @@ from flask_login import current_user
 from portal import access, audit
 from portal.access import roles_required
 from portal.blueprints.deelnemers import bp
-from portal.blueprints.listing import choice_arg, int_arg, render_list
+from portal.blueprints.listing import choice_arg, int_arg, record_shown, render_list
 from portal.extensions import db
 from portal.models.enums import AANBIEDER_ROLLEN, Onderdeel, VerwijzingStatus
 from portal.navigation import add_nav_item
@@ -41,11 +41,13 @@ def index() -> str:
         sort=args["sort"],
     ))
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
-    return render_list("deelnemers", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
+    html = render_list("deelnemers", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
         "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
         "onderdelen": Onderdeel.choices(),
         "statussen": VerwijzingStatus.choices(),
     })
+    record_shown("deelnemers_lijst", (v.inburgeraar_id for v in page.items), pagina=page.number)
+    return html
 
 
 @bp.route("/<int:verwijzing_id>")

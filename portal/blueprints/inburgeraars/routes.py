@@ -14,6 +14,7 @@ from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, Verwi
 from portal.blueprints.listing import (
     choice_arg,
     int_arg,
+    record_shown,
     render_list,
 )
 from portal.blueprints.registraties.forms import BesluitForm
@@ -48,12 +49,14 @@ def index() -> str:
         klantregisseur_id=current_user.id if args["mijn"] else None, sort=args["sort"],
     ))
     page = paginate(db.session, query, page_number(request.args.get(PAGE_PARAM)), args=args)
-    return render_list("inburgeraars", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
+    html = render_list("inburgeraars", {"page": page, "args": args, "sort_labels": SORT_LABELS}, lambda: {
         "gemeenten": list(db.session.scalars(access.gemeenten(current_user))),
         "doelgroepen": Doelgroep.choices(),
         "leerroutes": [*Leerroute.choices(), *overzichten.GEEN_PIP_KEUZES],
         "may_manage": access.may_manage_cases(current_user),
     })
+    record_shown("inburgeraars_lijst", (i.id for i in page.items), pagina=page.number)
+    return html
 
 
 @bp.route("/<int:inburgeraar_id>")

@@ -12,7 +12,7 @@ from sqlalchemy import literal, union_all
 from portal import access, audit, clock
 from portal.access import CASE_READERS, roles_required
 from portal.audit import AuditActie
-from portal.blueprints.listing import render_list
+from portal.blueprints.listing import record_shown, render_list
 from portal.blueprints.regie import bp
 from portal.blueprints.regie.export import caseload_xlsx
 from portal.blueprints.regie.overview import SORT_LABELS, OverzichtArgs, signaal_order, sort_cases
@@ -103,8 +103,10 @@ def index() -> str:
             page.items = signalen.met_cijfers(db.session, current_user, page.items, today=today)
     # A row without a PIP in force says why: none yet, or withdrawn per a date (as on the other lists).
     ingetrokken = overzichten.pip_ingetrokken_per(db.session, current_user, page.items)
-    return render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS,
+    html = render_list("regie", {"page": page, "args": args, "sort_labels": SORT_LABELS,
                                  "pip_ingetrokken": ingetrokken}, _keuzes)
+    record_shown("regie_overzicht", (c.id for c in page.items), pagina=page.number)
+    return html
 
 
 def _zonder_stand(args: OverzichtArgs, today: date, zonder: list[Any]) -> dict[int, signalen.CaseCijfers]:
