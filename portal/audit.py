@@ -305,7 +305,7 @@ def record_read_now(session: Session, actor: User, inburgeraar_id: int) -> None:
 
 def record_shown(
     session: Session,
-    actor: User,
+    actor: User | Any,
     inburgeraar_ids: Iterable[int],
     *,
     object_type: str,
@@ -315,7 +315,8 @@ def record_shown(
 ) -> None:
     """Record that the actor was shown these inburgeraars in one list (a page of an overview, a grid, an export):
     one event for the request and one audit_gezien row per inburgeraar shown, so the trail's lookup of one
-    inburgeraar finds the list too. Nothing when the list showed nobody.
+    inburgeraar finds the list too. Nothing when the list showed nobody. `details`: non-personal facts only (a
+    page number, a count, filters); an API client acts as in `record`.
 
     Pass only the ids of rows actually rendered (the current page), read through portal.access. On PostgreSQL
     event and rows are one statement (the event's INSERT … RETURNING feeds the rows'); on SQLite, in-process,
@@ -327,7 +328,7 @@ def record_shown(
         "occurred_at": utcnow(), "actor_id": actor.id, "api_client_id": getattr(actor, "api_client_id", None),
         "action": AuditActie(action).value, "object_type": object_type,
         "object_id": None if object_id is None else str(object_id), "inburgeraar_id": None, "result": "ok",
-        "origin": current_origin.get(), "details": {**(details or {}), "aantal": len(ids)},
+        "origin": current_origin.get(), "details": details,
     }
     events, shown = AuditEvent.__table__, AuditGezien.__table__
     if session.get_bind().dialect.name == "postgresql":

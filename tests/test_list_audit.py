@@ -13,7 +13,7 @@ from sqlalchemy import event, func, select
 
 from portal.audit import AuditAppendOnlyError
 from portal.extensions import db as portal_db
-from portal.models import AuditEvent, AuditGezien
+from portal.models import AuditEvent, AuditGezien, Verwijzing
 from portal.models.enums import Rol
 from tests.factories import (
     AanbiederFactory,
@@ -170,3 +170,23 @@ def test_on_postgresql_a_list_read_is_one_statement(world, login_as, db):
     finally:
         event.remove(portal_db.engine, "before_cursor_execute", seen)
     assert len(statements) == 1 and "audit_gezien" in statements[0] and "audit_event" in statements[0]
+
+
+def test_the_presence_grid_records_the_deelnemers_in_its_rows(world, login_as, db):
+    before = _last_id(db)
+    html = login_as(world["docent"]).get("/presentie/week").get_data(as_text=True)
+    rijen = {int(v) for v in re.findall(r'<tr id="rij-(\d+)"', html)}
+    [row] = _new_events(db, before)
+    assert (row.object_type, row.actor_id) == ("presentie_weekrooster", world["docent"].id)
+    referred = {vid: iid for vid, iid in db.execute(select(Verwijzing.id, Verwijzing.inburgeraar_id))}
+    assert rijen == set(referred) and _shown(db, row) == set(referred.values())
+    assert row.details["aantal"] == 3 and "week" in row.details
+
+
+def test_the_caseload_export_records_every_exported_inburgeraar(world, login_as, db):
+    before = _last_id(db)
+    response = login_as(world["sanne"]).get("/regie/export.xlsx?alle=1")
+    assert response.status_code == 200
+    [row] = _new_events(db, before)
+    assert (row.action, row.object_type, row.details["aantal"]) == ("geexporteerd", "caseload", 30)
+    assert _shown(db, row) == {p.id for p in world["mensen"]}  # all pages: the file holds them all

@@ -84,8 +84,9 @@ def list_verwijzingen(query: ListQuery) -> Any:
     starts = _starts([v.id for v in page.items])
     items = [_verwijzing_out(v, starts.get(v.id)) for v in page.items]
     if items:
-        audit.record_read(db.session, actor, None, object_type="verwijzing", object_id="lijst",
-                          details={"inburgeraar_ids": sorted({v.inburgeraar_id for v in page.items})})
+        ids = sorted({v.inburgeraar_id for v in page.items})
+        audit.record_shown(db.session, actor, ids, action=audit.AuditActie.BEKEKEN, object_type="verwijzing",
+                           object_id="lijst", details={"inburgeraar_ids": ids})
     commit()
     return {"items": items}, 200, paging.link_header(page)
 

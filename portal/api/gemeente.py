@@ -103,8 +103,9 @@ def list_registraties(soort: str, path: SoortPath, query: ListQuery) -> Any:
         items.append({"soort": path.soort.value, "id": obj.id, "verwijzing_id": vid, "inburgeraar_id": iid,
                       "bsn": bsn, "aanbieder_kvk": kvk, "gewijzigd_op": obj.updated_at, "gegevens": _gegevens(obj)})
     if items:
-        audit.record_read(db.session, actor, None, object_type=path.soort.value, object_id="lijst",
-                          details={"inburgeraar_ids": sorted({i["inburgeraar_id"] for i in items})})
+        ids = sorted({i["inburgeraar_id"] for i in items})
+        audit.record_shown(db.session, actor, ids, action=audit.AuditActie.BEKEKEN, object_type=path.soort.value,
+                           object_id="lijst", details={"inburgeraar_ids": ids})
     commit()
     return {"items": items}, 200, paging.link_header(page)
 
@@ -134,8 +135,9 @@ def list_signalen(query: SignalenQuery) -> Any:
         {"code": s.code, "titel": s.titel, "ernst": s.ernst.name.lower(), "uitleg": s.uitleg,
          "verwijzing_id": s.verwijzing_id} for s in c.signalen]} for c in shown]
     if items:
-        audit.record_read(db.session, actor, None, object_type="signalen", object_id="lijst",
-                          details={"inburgeraar_ids": [c.id for c in shown]})
+        ids = [c.id for c in shown]
+        audit.record_shown(db.session, actor, ids, action=audit.AuditActie.BEKEKEN, object_type="signalen",
+                           object_id="lijst", details={"inburgeraar_ids": ids})
     commit()
     page = paging.Page(shown, paging.encode_cursor(_EPOCH, shown[-1].id) if more and shown else None)
     return {"items": items}, 200, paging.link_header(page)

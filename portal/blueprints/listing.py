@@ -36,6 +36,7 @@ def record_shown(object_type: str, inburgeraar_ids: Iterable[int], **details: An
     """The list's read in the audit trail: which inburgeraars this request showed (the page rendered, not the
     whole result), then commit. Called after rendering: on SQLite the write lock is taken once the page's reads
     are done (as the case page does), and a page that failed to render showed nobody."""
-    audit.record_shown(db.session, current_user._get_current_object(), inburgeraar_ids, object_type=object_type,
-                       details=details or None)
+    ids = set(inburgeraar_ids)
+    audit.record_shown(db.session, current_user._get_current_object(), ids, object_type=object_type,
+                       details={**details, "aantal": len(ids)})
     db.session.commit()

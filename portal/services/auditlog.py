@@ -253,7 +253,10 @@ class Regel:
         text = object_label(self.event.object_type)
         if isinstance(velden, list) and velden:
             text += " (" + ", ".join(str(v) for v in velden) + ")"
-        aantal = self.event.details.get("aantal") if isinstance(self.event.details, dict) else None
+        details = self.event.details if isinstance(self.event.details, dict) else {}
+        aantal = details.get("aantal")
+        if not isinstance(aantal, int) and isinstance(details.get("inburgeraar_ids"), list):
+            aantal = len(details["inburgeraar_ids"])  # lists recorded before they counted their rows
         if self.in_lijst and isinstance(aantal, int):
             text += f" (lijst van {aantal} {'inburgeraar' if aantal == 1 else 'inburgeraars'})"
         return text

@@ -79,10 +79,12 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Deelnemer:
-    """What a grid row needs of its verwijzing: its id (forms, links) and kenmerk (shown under the name)."""
+    """What a grid row needs of its verwijzing: its id (forms, links), kenmerk (shown under the name) and whose it
+    is (the grid's read in the audit trail)."""
 
     id: int
     kenmerk: str
+    inburgeraar_id: int
 
 
 @dataclass
@@ -133,7 +135,7 @@ def _row_query(user: User, monday: Any, sunday: Any, activiteit: Activiteit, zoe
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .with_only_columns(Verwijzing.id, Verwijzing.kenmerk, Verwijzing.uiterste_einddatum, Inburgeraar.voornamen,
                            Inburgeraar.achternaam, TrajectStart.gerealiseerde_startdatum, TrajectStart.niet_gestart,
-                           TrajectStart.bijgestelde_einddatum)
+                           TrajectStart.bijgestelde_einddatum, Verwijzing.inburgeraar_id)
         .where(
             Verwijzing.onderdeel.in_(onderdelen),
             Verwijzing.status.not_in(GEEN_PRESENTIE_STATUSSEN),
@@ -202,7 +204,7 @@ def load_rows(
                                          "activiteit": activiteit}).all()
     stored: dict[tuple[int, date], tuple[Any, ...]] = {}
     if only is not None:  # the row's stored days came with it: one result row each
-        stored = {(p[8], p[9]): p[8:] for p in results if p[9] is not None}
+        stored = {(p[9], p[10]): p[9:] for p in results if p[10] is not None}
         results = results[:1]
     elif results:
         params = {"ids": [r[0] for r in results], "monday": monday, "sunday": sunday, "activiteit": activiteit}
@@ -210,8 +212,8 @@ def load_rows(
             stored[(p[0], p[1])] = p
     days = [monday + timedelta(days=i) for i in range(7)]
     rows = []
-    for vid, kenmerk, uiterste, voornamen, achternaam, startdatum, niet_gestart, bijgesteld, *_dag in results:
-        row = Row(Deelnemer(vid, kenmerk), f"{voornamen} {achternaam}", startdatum, bool(niet_gestart), [])
+    for vid, kenmerk, uiterste, voornamen, achternaam, startdatum, niet_gestart, bijgesteld, persoon, *_dag in results:
+        row = Row(Deelnemer(vid, kenmerk, persoon), f"{voornamen} {achternaam}", startdatum, bool(niet_gestart), [])
         einde = termijnen.traject_einddatum(uiterste, bijgesteld)
         gestart = row.gestart
         for i, day in enumerate(days):

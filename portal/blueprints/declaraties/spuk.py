@@ -101,8 +101,9 @@ def kosten_inburgeraars() -> str:
     paren = [tuple(r) for r in db.session.execute(query.limit(page.per_page).offset(page.items[0]))] \
         if page.items else []
     rijen = spuk.kosten_per_inburgeraar(db.session, ids, paren)  # type: ignore[arg-type]
-    audit.record_read(db.session, actor, None, action=AuditActie.BEKEKEN, object_type="spuk_kosten_inburgeraars",
-                      details={"inburgeraar_ids": sorted({r.inburgeraar_id for r in rijen})})
+    ids = sorted({r.inburgeraar_id for r in rijen})
+    audit.record_shown(db.session, actor, ids, action=AuditActie.BEKEKEN, object_type="spuk_kosten_inburgeraars",
+                       details={"inburgeraar_ids": ids})
     db.session.commit()
     return render_template("declaraties/kosten_inburgeraars.html", page=page, rijen=rijen, filters=filters,
                            export_args=export_args,
@@ -113,9 +114,14 @@ def kosten_inburgeraars() -> str:
 def _alle_rijen() -> list[spuk.InburgeraarKosten]:
     rijen = spuk.alle_kosten_per_inburgeraar(db.session, _declaratie_ids(),
                                              **_gefilterd(_filters()))  # type: ignore[arg-type]
-    audit.record(db.session, _actor(), AuditActie.GEEXPORTEERD, object_type="spuk_kosten_inburgeraars",
-                 details={"formaat": request.path.rsplit(".", 1)[-1], "rijen": len(rijen),
-                          "inburgeraar_ids": sorted({r.inburgeraar_id for r in rijen})})
+    ids = sorted({r.inburgeraar_id for r in rijen})
+    details = {"formaat": request.path.rsplit(".", 1)[-1], "rijen": len(rijen), "inburgeraar_ids": ids}
+    if ids:
+        audit.record_shown(db.session, _actor(), ids, action=AuditActie.GEEXPORTEERD,
+                           object_type="spuk_kosten_inburgeraars", details=details)
+    else:
+        audit.record(db.session, _actor(), AuditActie.GEEXPORTEERD, object_type="spuk_kosten_inburgeraars",
+                     details=details)
     db.session.commit()
     return rijen
 

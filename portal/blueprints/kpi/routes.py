@@ -117,9 +117,13 @@ def gevallen() -> str:
             access.inburgeraars(current_user).where(Inburgeraar.id.in_(ids))
             .order_by(Inburgeraar.achternaam, Inburgeraar.voornamen, Inburgeraar.id)))
         personen = [i.id for i in rows]
-    audit.record_read(db.session, current_user, None, object_type="kpi_gevallen",
-                      object_id=f"{code}:{key}:{deel}",
-                      details={"periode": args.periode.code, "aantal": len(personen), "inburgeraars": personen})
+    details = {"periode": args.periode.code, "aantal": len(personen), "inburgeraars": personen}
+    if personen:
+        audit.record_shown(db.session, current_user, personen, action=AuditActie.BEKEKEN, object_type="kpi_gevallen",
+                           object_id=f"{code}:{key}:{deel}", details=details)
+    else:
+        audit.record_read(db.session, current_user, None, object_type="kpi_gevallen",
+                          object_id=f"{code}:{key}:{deel}", details=details)
     db.session.commit()
     page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)),
                          args={**args.as_dict(), "kpi": code, "rij": key, "deel": deel})

@@ -52,8 +52,8 @@ def inbox() -> str:
     rows = _rows(page.items)
     names = rows["names"]
     if names:
-        audit.record_read(db.session, current_user, None, action=AuditActie.MELDINGEN_BEKEKEN, object_type="melding",
-                          details={"inburgeraar_ids": sorted(names)})
+        audit.record_shown(db.session, current_user, names, action=AuditActie.MELDINGEN_BEKEKEN,
+                           object_type="melding", details={"inburgeraar_ids": sorted(names)})
     db.session.commit()
     context = {"page": page, **rows, "unread": meldingen.unread_count(db.session, current_user)}
     if htmx and not htmx.history_restore_request:
@@ -111,9 +111,13 @@ def _overzicht(melding: Melding) -> str:
                     page_number(request.args.get(PAGE_PARAM)), per_page=OVERZICHT_PER_PAGE,
                     args={"melding_id": melding.id})
     hidden = total - page.total
-    audit.record_read(db.session, current_user, None, action=AuditActie.MELDING_GEOPEND, object_type="melding",
-                      object_id=melding.id, details={"inburgeraar_ids": [i.id for i in page.items],
-                                                     "niet_zichtbaar": hidden})
+    details = {"inburgeraar_ids": [i.id for i in page.items], "niet_zichtbaar": hidden}
+    if page.items:  # the cases named on this page, findable per inburgeraar (audit_gezien)
+        audit.record_shown(db.session, current_user, details["inburgeraar_ids"], action=AuditActie.MELDING_GEOPEND,
+                           object_type="melding", object_id=melding.id, details=details)
+    else:
+        audit.record_read(db.session, current_user, None, action=AuditActie.MELDING_GEOPEND, object_type="melding",
+                          object_id=melding.id, details=details)
     db.session.commit()
     links = {i.id: _inburgeraar_url(i.id) for i in page.items}
     return render_template("meldingen/overzicht.html", melding=melding, page=page, total=total, hidden=hidden,

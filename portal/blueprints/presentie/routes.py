@@ -18,6 +18,7 @@ from portal import access, audit, clock, database
 from portal.access import roles_required
 from portal.audit import AuditActie
 from portal.blueprints.formflow import errors_status, input_from, render, submit
+from portal.blueprints.listing import record_shown
 from portal.blueprints.presentie import bp, grid
 from portal.blueprints.presentie.forms import SessieForm, StartForm
 from portal.extensions import db, htmx
@@ -81,8 +82,11 @@ def week() -> str:
     pages = _pages(total)
     pagina = min(page_number(request.args.get("pagina")), pages)
     rows = weekrooster.load_rows(db.session, user, monday, activiteit, now, zoek=zoek, pagina=pagina)
-    return render_template("presentie/week.html", rows=rows, total=total, pages=pages,
+    html = render_template("presentie/week.html", rows=rows, total=total, pages=pages,
                            **_week_context(monday, activiteit, activiteiten, zoek, pagina))
+    record_shown("presentie_weekrooster", (r.verwijzing.inburgeraar_id for r in rows), pagina=pagina,
+                 week=monday.isoformat(), activiteit=activiteit.value)
+    return html
 
 
 @bp.route("/week/rij/<int:verwijzing_id>", methods=["POST"])

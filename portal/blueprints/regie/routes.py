@@ -128,8 +128,8 @@ def export() -> Response:
     args = OverzichtArgs.parse(request.args, current_user)
     today = clock.today()
     cases = _caseload(args, today)
-    audit.record_read(db.session, current_user, None, action=AuditActie.GEEXPORTEERD, object_type="caseload",
-                      details={"aantal": len(cases), "filters": sorted(args.as_dict())})
+    audit.record_shown(db.session, current_user, (c.id for c in cases), action=AuditActie.GEEXPORTEERD,
+                       object_type="caseload", details={"aantal": len(cases), "filters": sorted(args.as_dict())})
     db.session.commit()
     ingetrokken = overzichten.pip_ingetrokken_per(db.session, current_user, cases)
     response = Response(caseload_xlsx(cases, peildatum=today, pip_ingetrokken=ingetrokken), mimetype=XLSX_MIMETYPE)
