@@ -6,9 +6,10 @@ import enum
 import json
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Integer, Text, cast, event, insert, literal, select, true
+from sqlalchemy import JSON, Integer, Text, bindparam, cast, event, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from portal import pg_arrays
@@ -330,17 +331,35 @@ def record_shown(
         "object_id": None if object_id is None else str(object_id), "inburgeraar_id": None, "result": "ok",
         "origin": current_origin.get(), "details": details,
     }
-    events, shown = AuditEvent.__table__, AuditGezien.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        nieuw = insert(events).values(values).returning(events.c.id).cte("nieuw")
-        rows = pg_arrays.unnested([("inburgeraar_id", ids, Integer())])
-        session.execute(insert(shown).add_cte(nieuw).from_select(
-            ["audit_event_id", "inburgeraar_id"],
-            select(nieuw.c.id, rows.c.inburgeraar_id).select_from(nieuw).join(rows, true())))
+    connection = session.connection()  # Core on the connection: no unit of work, no autoflush for two inserts
+    if connection.dialect.name == "postgresql":
+        connection.execute(_pg_list_read(), {**{f"e_{k}": v for k, v in values.items()},
+                                             "arr_inburgeraar_id": pg_arrays.array_literal(ids)})
         return
-    event_id = session.execute(insert(events).values(values)).inserted_primary_key[0]
-    execute_many(session.connection(), lambda: insert(shown), shown, ("audit_event_id", "inburgeraar_id"),
+    event_id = connection.execute(_LIST_EVENT, values).lastrowid
+    execute_many(connection, _SHOWN, AuditGezien.__table__, ("audit_event_id", "inburgeraar_id"),
                  [(event_id, i) for i in ids], key="audit_gezien.insert")
+
+
+# Built once: building and compiling these per request cost more than the two inserts (measured on the overview).
+_LIST_EVENT = insert(AuditEvent.__table__).inline()
+_SHOWN = insert(AuditGezien.__table__)
+
+
+@lru_cache(maxsize=1)
+def _pg_list_read() -> Any:
+    """The event and its audit_gezien rows in one PostgreSQL statement: the event's INSERT … RETURNING id, as a
+    data-modifying CTE, feeds the rows' INSERT … SELECT over the unnested ids (parameters e_<column> and
+    arr_inburgeraar_id)."""
+    events, shown = AuditEvent.__table__, AuditGezien.__table__
+    columns = ("occurred_at", "actor_id", "api_client_id", "action", "object_type", "object_id", "inburgeraar_id",
+               "result", "origin", "details")
+    nieuw = insert(events).values({c: bindparam(f"e_{c}", type_=events.c[c].type) for c in columns}) \
+        .returning(events.c.id).cte("nieuw")
+    rows = pg_arrays.unnested([("inburgeraar_id", [], Integer())])
+    return insert(shown).add_cte(nieuw).from_select(
+        ["audit_event_id", "inburgeraar_id"],
+        select(nieuw.c.id, rows.c.inburgeraar_id).select_from(nieuw).join(rows, true()))
 
 
 class AuditAppendOnlyError(RuntimeError):
