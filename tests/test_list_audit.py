@@ -20,6 +20,7 @@ from tests.factories import (
     ContractFactory,
     GemeenteFactory,
     InburgeraarFactory,
+    RouteResultaatFactory,
     UserFactory,
     VerwijzingFactory,
 )
@@ -190,3 +191,28 @@ def test_the_caseload_export_records_every_exported_inburgeraar(world, login_as,
     [row] = _new_events(db, before)
     assert (row.action, row.object_type, row.details["aantal"]) == ("geexporteerd", "caseload", 30)
     assert _shown(db, row) == {p.id for p in world["mensen"]}  # all pages: the file holds them all
+
+
+def test_the_results_to_confirm_for_duo_record_their_inburgeraars(world, login_as, db):
+    for persoon in world["mensen"][:2]:
+        RouteResultaatFactory(verwijzing=VerwijzingFactory(inburgeraar=persoon))
+    db.flush()
+    before = _last_id(db)
+    html = login_as(world["sanne"]).get("/keten/duo").get_data(as_text=True)
+    assert html.count('/bevestigen"') == 2
+    [row] = _new_events(db, before)
+    assert row.object_type == "duo_te_bevestigen" and _shown(db, row) == {p.id for p in world["mensen"][:2]}
+
+
+def test_the_auditlog_page_records_the_inburgeraars_it_names(world, login_as, db):
+    persoon = world["mensen"][0]
+    login_as(world["sanne"]).get(f"/inburgeraars/{persoon.id}")
+    before = _last_id(db)
+    html = login_as(world["beheerder"]).get("/beheer/audit").get_data(as_text=True)
+    assert f"{persoon.achternaam}, {persoon.voornamen}" in html
+    [row] = _new_events(db, before)
+    assert row.action == "auditlog_bekeken" and _shown(db, row) == {persoon.id}
+    # Filtered on one person the event names that person, as before.
+    login_as(world["beheerder"]).get(f"/beheer/audit?bsn={persoon.bsn}")
+    last = db.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    assert last.action == "auditlog_bekeken" and last.inburgeraar_id == persoon.id

@@ -79,8 +79,14 @@ def audit_log() -> tuple[str, int]:
         regels = auditlog.regels(db.session, page.items, f.inburgeraar_id)
         if f.inburgeraar_id is not None:
             persoon = access.get_inburgeraar_or_404(actor, f.inburgeraar_id)
-        audit.record(db.session, actor, AuditActie.AUDITLOG_BEKEKEN, object_type="auditlog",
-                     inburgeraar=f.inburgeraar_id, details={**f.details(), "pagina": page.number})
+        details = {**f.details(), "pagina": page.number}
+        genoemd = {r.inburgeraar.id for r in regels if r.inburgeraar is not None}
+        if f.inburgeraar_id is None and genoemd:  # the page names these inburgeraars: findable per inburgeraar
+            audit.record_shown(db.session, actor, genoemd, action=AuditActie.AUDITLOG_BEKEKEN, object_type="auditlog",
+                               details=details)
+        else:
+            audit.record(db.session, actor, AuditActie.AUDITLOG_BEKEKEN, object_type="auditlog",
+                         inburgeraar=f.inburgeraar_id, details=details)
         db.session.commit()
     status = 200 if f is not None else 422
     return render_template("beheer/audit.html", form=form, page=page, regels=regels, persoon=persoon,

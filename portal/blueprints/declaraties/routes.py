@@ -75,8 +75,9 @@ def index() -> str:
     page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)), per_page=DECLARATIES_PER_PAGE)
     afgewezen = _afgewezen_regels(actor) if actor.rol is Rol.AANBIEDER_BEHEERDER and page.number == 1 else []
     if afgewezen:
-        audit.record_read(db.session, actor, None, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
-                          object_id=None, details={"inburgeraar_ids": sorted({row[4].id for row in afgewezen})})
+        ids = sorted({row[4].id for row in afgewezen})
+        audit.record_shown(db.session, actor, ids, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
+                           details={"inburgeraar_ids": ids})
         db.session.commit()
     return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(), afgewezen=afgewezen,
                            afgewezen_totaal=service.afgewezen_count(db.session, actor),
@@ -178,9 +179,13 @@ def detail(declaratie_id: int) -> str:
     actor = _actor()
     declaratie = _declaratie(declaratie_id)
     rows = _regels_met_context(declaratie)
-    audit.record_read(db.session, actor, None, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
-                      object_id=declaratie.id,
-                      details={"inburgeraar_ids": sorted({row[4].id for row in rows})})
+    ids = sorted({row[4].id for row in rows})
+    if ids:  # the regels name their inburgeraars: findable per inburgeraar (audit_gezien)
+        audit.record_shown(db.session, actor, ids, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
+                           object_id=declaratie.id, details={"inburgeraar_ids": ids})
+    else:
+        audit.record_read(db.session, actor, None, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
+                          object_id=declaratie.id, details={"inburgeraar_ids": ids})
     db.session.commit()
     return render_template(
         "declaraties/detail.html", declaratie=declaratie, rows=rows, totalen=service.totalen(db.session, declaratie),

@@ -16,7 +16,7 @@ from portal.audit import AuditActie
 from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import ActieForm, AntwoordForm, ExportForm
-from portal.blueprints.listing import choice_arg, int_arg
+from portal.blueprints.listing import choice_arg, int_arg, record_shown
 from portal.extensions import db
 from portal.models import BerichtStatus, DuoBericht, Gemeente, User
 from portal.models.resultaat import RouteResultaat
@@ -74,11 +74,14 @@ def duo_index() -> str:
     # Offer the first gemeente that has something to export, not one that would answer "nothing waiting".
     export.gemeente_id.data = next((str(g.id) for g in gemeenten if klaar.get(g.id)), None)
     te_bevestigen, totaal = _te_bevestigen(actor)
-    return render_template(
+    html = render_template(
         "keten/duo.html", page=page, args=args, gemeenten=gemeenten, statussen=BerichtStatus,
         aantallen=duo.counts(db.session, [g.id for g in gemeenten]), export=export, actie=ActieForm(),
         te_bevestigen=te_bevestigen, te_bevestigen_totaal=totaal,
     )
+    # The route results to confirm name their inburgeraars (the berichten list shows none).
+    record_shown("duo_te_bevestigen", (r.inburgeraar_id for r in te_bevestigen))
+    return html
 
 
 @bp.route("/duo/bijwerken", methods=["POST"])
