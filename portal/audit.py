@@ -6,6 +6,7 @@ import enum
 import json
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -313,11 +314,12 @@ def record_shown(
     action: AuditActie = AuditActie.OVERZICHT_BEKEKEN,
     object_id: Any = None,
     details: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     """Record that the actor was shown these inburgeraars in one list (a page of an overview, a grid, an export):
     one event for the request and one audit_gezien row per inburgeraar shown, so the trail's lookup of one
     inburgeraar finds the list too. Nothing when the list showed nobody. `details`: non-personal facts only (a
-    page number, a count, filters); an API client acts as in `record`.
+    page number, a count, filters); an API client acts as in `record`. `at`: when, if not now (demo data).
 
     Pass only the ids of rows actually rendered (the current page), read through portal.access. On PostgreSQL
     event and rows are one statement (the event's INSERT … RETURNING feeds the rows'); on SQLite, in-process,
@@ -326,7 +328,7 @@ def record_shown(
     if not ids:
         return
     values = {
-        "occurred_at": utcnow(), "actor_id": actor.id, "api_client_id": getattr(actor, "api_client_id", None),
+        "occurred_at": at or utcnow(), "actor_id": actor.id, "api_client_id": getattr(actor, "api_client_id", None),
         "action": AuditActie(action).value, "object_type": object_type,
         "object_id": None if object_id is None else str(object_id), "inburgeraar_id": None, "result": "ok",
         "origin": current_origin.get(), "details": details,

@@ -316,6 +316,10 @@ def load_demo_region(session: Session, seed: int = DEMO_SEED, today: date | None
 
     seed_api(session, region)
     session.flush()
+    if region.inburgeraars:  # a forced re-run adds no second week of reads
+        from portal.demo_inzage import seed_inzage
+
+        region.counts["inzagegebeurtenissen"] = seed_inzage(session, region)
     region.counts.update(seed_beheertaken(session))
     from portal.services import kept_signalen
 
