@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from portal.models import AuditEvent, BerichtStatus, DuoBericht
+from portal.models import AuditEvent, AuditGezien, BerichtStatus, DuoBericht
 from portal.models.enums import IndicatorAlfabetisering, Leerroute, NiveauPip, Rol
 from tests.factories import GemeenteFactory, InburgeraarFactory, PipFactory, UserFactory
 from tests.helpers import post_form
@@ -40,6 +40,10 @@ def test_refresh_export_and_answer(app, db, login_as):
     assert [json.loads(line)["berichtId"] for line in lines] == [bericht.bericht_id]
     db.refresh(bericht)
     assert bericht.status is BerichtStatus.VERZONDEN
+    # The file names the person by BSN: the export is found under that inburgeraar in the trail.
+    uitvoer = db.scalar(select(AuditEvent).where(AuditEvent.action == "duo_berichten_geexporteerd"))
+    assert db.scalars(select(AuditGezien.inburgeraar_id).where(AuditGezien.audit_event_id == uitvoer.id)).all() \
+        == [person.id]
 
     bad = post_form(client, f"/keten/duo/{bericht.id}", {"status": "abc"})
     assert bad.status_code == 422 and "HTTP-status" in bad.get_data(as_text=True)

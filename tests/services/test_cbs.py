@@ -143,3 +143,21 @@ def test_readme_column_dictionary_follows_the_layout():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     positions = [readme.find(f"| `{k.naam}` |") for k in cbs_layout.KOLOMMEN]
     assert all(p > 0 for p in positions) and positions == sorted(positions)
+
+
+def test_a_delivery_is_found_under_each_person_it_names(db, hoorn_dalfsen):
+    """The file names people by BSN: the trail links the delivery to exactly them (audit_gezien), ids only."""
+    from sqlalchemy import select
+
+    from portal.models import AuditEvent, AuditGezien
+
+    hoorn, dalfsen, beheerder = hoorn_dalfsen
+    person = InburgeraarFactory(gemeente=hoorn)
+    InburgeraarFactory(gemeente=dalfsen)  # not in Hoorn's file
+    db.flush()
+    levering, _inhoud = cbs.lever(db, beheerder, hoorn, cbs.PeriodeInput(), today=TODAY)
+    event = db.scalar(select(AuditEvent).where(AuditEvent.action == "cbs_bestand_gemaakt"))
+    named = db.scalars(select(AuditGezien.inburgeraar_id).where(AuditGezien.audit_event_id == event.id)).all()
+    assert levering.aantal_rijen == len(named) and person.id in named
+    assert set(named) == {p.id for p in cbs._inwoners(db, hoorn.id, *cbs.kwartaal(TODAY))}
+    assert person.bsn not in str(event.details)

@@ -135,12 +135,16 @@ def rij(session: Session, gemeente: Gemeente, person: Inburgeraar, van: date, to
     return r
 
 
-def bestand(session: Session, gemeente: Gemeente, van: date, tot: date) -> tuple[bytes, int]:
-    """The CSV (UTF-8, ';', one header row) and its number of data rows."""
+def bestand(session: Session, gemeente: Gemeente, van: date, tot: date,
+            inwoners: list[Inburgeraar] | None = None) -> tuple[bytes, int]:
+    """The CSV (UTF-8, ';', one header row) and its number of data rows; `inwoners`: the people in it, if the
+    caller already read them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=cbs_layout.SCHEIDINGSTEKEN, lineterminator="\r\n")
     writer.writerow(cbs_layout.kop())
-    rows = [rij(session, gemeente, p, van, tot) for p in _inwoners(session, gemeente.id, van, tot)]
+    if inwoners is None:
+        inwoners = _inwoners(session, gemeente.id, van, tot)
+    rows = [rij(session, gemeente, p, van, tot) for p in inwoners]
     for r in rows:
         writer.writerow(cbs_layout.regel(r))
     return buffer.getvalue().encode("utf-8"), len(rows)
@@ -163,13 +167,18 @@ def lever(session: Session, actor: User, gemeente: Gemeente, data: PeriodeInput,
         raise ValidationError({"tot": "De laatste dag ligt vóór de eerste dag. Draai de datums om."})
     if tot >= today:
         raise ValidationError({"tot": "De periode moet voorbij zijn: kies een laatste dag vóór vandaag."})
-    inhoud, aantal = bestand(session, gemeente, van, tot)
+    inwoners = _inwoners(session, gemeente.id, van, tot)
+    inhoud, aantal = bestand(session, gemeente, van, tot, inwoners)
     levering = CbsLevering(gemeente_id=gemeente.id, periode_van=van, periode_tot=tot, aantal_rijen=aantal,
                            sha256=hashlib.sha256(inhoud).hexdigest(), layout_versie=cbs_layout.LAYOUT_VERSIE,
                            gemaakt_door_id=actor.id)
     session.add(levering)
     session.flush()
-    audit.record(session, actor, AuditActie.CBS_BESTAND_GEMAAKT, object_type="cbs_levering", object_id=levering.id,
-                 details={"gemeente": gemeente.cbs_code, "van": van.isoformat(), "tot": tot.isoformat(),
-                          "rijen": aantal})
+    details = {"gemeente": gemeente.cbs_code, "van": van.isoformat(), "tot": tot.isoformat(), "rijen": aantal}
+    if inwoners:  # the file names them by BSN: findable per inburgeraar in the trail (audit_gezien)
+        audit.record_shown(session, actor, [p.id for p in inwoners], action=AuditActie.CBS_BESTAND_GEMAAKT,
+                           object_type="cbs_levering", object_id=levering.id, details=details)
+    else:
+        audit.record(session, actor, AuditActie.CBS_BESTAND_GEMAAKT, object_type="cbs_levering",
+                     object_id=levering.id, details=details)
     return levering, inhoud

@@ -356,14 +356,22 @@ def as_json(bericht: DuoBericht) -> dict[str, Any]:
 def exporteer(session: Session, actor: User, gemeente: Gemeente, berichten: list[DuoBericht]) -> str:
     """The pending berichten as JSON lines for the transport; they are recorded as 'verzonden' by the actor."""
     lines = []
+    personen: set[int] = set()
     now = utcnow()
     for bericht in berichten:
         if bericht.status is not BerichtStatus.KLAAR or bericht.gemeente_id != gemeente.id:
             continue
         lines.append(json.dumps(as_json(bericht), ensure_ascii=False, separators=(",", ":")))
         bericht.status, bericht.verzonden_op, bericht.verzonden_door_id = BerichtStatus.VERZONDEN, now, actor.id
-    audit.record(session, actor, AuditActie.DUO_BERICHTEN_GEEXPORTEERD, object_type="gemeente",
-                 object_id=gemeente.id, details={"aantal": len(lines)})
+        if bericht.inburgeraar_id is not None:
+            personen.add(bericht.inburgeraar_id)
+    # The file carries their BSNs: whom it named is findable per inburgeraar (audit_gezien).
+    if personen:
+        audit.record_shown(session, actor, personen, action=AuditActie.DUO_BERICHTEN_GEEXPORTEERD,
+                           object_type="gemeente", object_id=gemeente.id, details={"aantal": len(lines)})
+    else:
+        audit.record(session, actor, AuditActie.DUO_BERICHTEN_GEEXPORTEERD, object_type="gemeente",
+                     object_id=gemeente.id, details={"aantal": len(lines)})
     session.flush()
     return "\n".join(lines) + ("\n" if lines else "")
 
