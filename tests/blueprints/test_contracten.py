@@ -183,3 +183,20 @@ def test_a_negative_number_is_told_its_range_not_that_it_is_no_whole_number(logi
     assert response.status_code == 422
     assert "Het aantal dagen moet tussen 0 en 365 liggen." in html
     assert "moet een heel getal zijn" not in html
+
+
+def test_a_new_tarief_tells_the_contractmanager_until_when_the_old_one_holds(login_as, db, regio):
+    # The yearly indexation: a tarief 'tot nader order' would otherwise block every later tarief for good.
+    indicator, contract = regio["indicator"], regio["contract"]
+    oud = factories.TariefFactory(indicator=indicator, geldig_vanaf=contract.startdatum, bedrag_cent=1250)
+    vanaf = contract.startdatum + timedelta(days=40)
+    client = login_as(regio["regionaal"])
+    response = post_form(client, f"/contracten/{contract.id}/indicatoren/{indicator.id}/tarief",
+                         {"gemeente_id": "", "geldig_vanaf": f"{vanaf:%d-%m-%Y}", "bedrag": "13,00",
+                          "eenheid": "uur"})
+    assert response.status_code == 302
+    eind = vanaf - timedelta(days=1)
+    db.refresh(oud)
+    assert oud.geldig_tot == eind
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Het vorige tarief geldt tot en met {eind:%d-%m-%Y}." in page

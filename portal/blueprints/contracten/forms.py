@@ -58,7 +58,8 @@ class IndicatorForm(FlaskForm):
 class TariefForm(FlaskForm):
     """A dated tarief of one indicator."""
 
-    geldig_vanaf = StringField("Geldig vanaf", filters=[strip], validators=VERPLICHT, description=DATUM_HINT,
+    geldig_vanaf = StringField("Geldig vanaf", filters=[strip], validators=VERPLICHT,
+                               description="Een lopend tarief eindigt de dag ervoor. " + DATUM_HINT,
                                render_kw=DATUM_KW)
     geldig_tot = StringField("Geldig tot en met", filters=[strip], description="Leeg: tot nader order. "
                              + DATUM_HINT, render_kw=DATUM_KW)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -130,11 +132,20 @@ def tarief_nieuw(contract_id: int, indicator_id: int) -> str | Response | tuple[
 
     done = save_form(form, lambda: contracten.add_tarief(db.session, _actor(), indicator,
                                                           input_from(contracten.TariefInput, form)),
-                     f"Het tarief van {indicator.code} is toegevoegd.",
+                     lambda saved: _tarief_toegevoegd(indicator, saved),
                      url_for("contracten.detail", contract_id=contract.id))
     return done or (render_template("contracten/formulier.html", form=form, contract=contract,
                                     titel=f"Nieuw tarief voor {indicator.code} ({indicator.naam})"),
                     errors_status(form))
+
+
+def _tarief_toegevoegd(indicator: PrestatieIndicator, nieuw: Tarief) -> str:
+    """The flash after adding a tarief; it names the day the tarief before it now ends (contracten.add_tarief)."""
+    dag_ervoor = nieuw.geldig_vanaf - timedelta(days=1)
+    vorig = [t for t in indicator.tarieven if t is not nieuw and t.gemeente_id == nieuw.gemeente_id
+             and t.geldig_tot == dag_ervoor]
+    tekst = f"Het tarief van {indicator.code} is toegevoegd."
+    return tekst + (f" Het vorige tarief geldt tot en met {dag_ervoor:%d-%m-%Y}." if vorig else "")
 
 
 @bp.route("/<int:contract_id>/budget", methods=["GET", "POST"])

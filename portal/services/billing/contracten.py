@@ -6,14 +6,24 @@ What was declared keeps its own numbers (a regel copies units and tarief), so no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal import access, audit
 from portal.audit import AuditActie
-from portal.models import Contract, ContractBudget, Declaratie, PrestatieIndicator, Tarief, User
+from portal.models import (
+    Contract,
+    ContractBudget,
+    Declaratie,
+    DeclaratieRegel,
+    Prestatie,
+    PrestatieIndicator,
+    Tarief,
+    User,
+)
 from portal.models.billing import Eenheid, IndicatorSoort, Trigger, Voorziening, voorziening_van
 from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
 from portal.models.resultaat import Examenonderdeel
@@ -215,15 +225,30 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
     if tot and tot < contract.startdatum:
         errors.add("geldig_tot", f"Het contract begint op {contract.startdatum:%d-%m-%Y}. "
                                  "Laat het tarief niet vóór die dag eindigen.")
+    opvolger_van: Tarief | None = None
     if vanaf and not errors.errors:
         for bestaand in indicator.tarieven:
-            if bestaand.gemeente_id == gemeente_id and overlapt(vanaf, tot, bestaand.geldig_vanaf, bestaand.geldig_tot):
-                tot_tekst = bestaand.geldig_tot.strftime("%d-%m-%Y") if bestaand.geldig_tot else "onbepaalde tijd"
-                errors.add("geldig_vanaf", "Deze periode overlapt met het tarief dat geldt van "
-                                           f"{bestaand.geldig_vanaf.strftime('%d-%m-%Y')} tot en met {tot_tekst}. "
-                                           "Laat het nieuwe tarief na dat tarief ingaan.")
+            if bestaand.gemeente_id != gemeente_id or not overlapt(vanaf, tot, bestaand.geldig_vanaf,
+                                                                   bestaand.geldig_tot):
+                continue
+            if opvolger_van is None and _kan_opvolgen(bestaand, vanaf, tot):
+                laatste = _laatst_gedeclareerd(session, bestaand, vanaf)
+                if laatste is None:
+                    opvolger_van = bestaand
+                    continue
+                errors.add("geldig_vanaf", f"Onder het tarief dat geldt vanaf {bestaand.geldig_vanaf:%d-%m-%Y} is "
+                                           f"al gedeclareerd voor prestaties tot en met {laatste:%d-%m-%Y}. "
+                                           "Laat het nieuwe tarief na die dag ingaan.")
                 break
+            tot_tekst = bestaand.geldig_tot.strftime("%d-%m-%Y") if bestaand.geldig_tot else "onbepaalde tijd"
+            errors.add("geldig_vanaf", "Deze periode overlapt met het tarief dat geldt van "
+                                       f"{bestaand.geldig_vanaf.strftime('%d-%m-%Y')} tot en met {tot_tekst}. "
+                                       "Laat het nieuwe tarief na dat tarief ingaan.")
+            break
     errors.raise_if_any()
+    if opvolger_van is not None:
+        # The usual yearly indexation: the running tarief ends the day before its successor starts.
+        opvolger_van.geldig_tot = vanaf - timedelta(days=1)
     tarief = Tarief(indicator_id=indicator.id, gemeente_id=gemeente_id, geldig_vanaf=vanaf, geldig_tot=tot,
                     bedrag_cent=cent, eenheid=eenheid,
                     fictief=parse_yes_no(data.fictief) if not is_empty(data.fictief) else False)
@@ -232,8 +257,27 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
     session.flush()
     audit.record(session, actor, AuditActie.TARIEF_TOEGEVOEGD, object_type="tarief", object_id=tarief.id,
                  details={"indicator_id": indicator.id, "bedrag_cent": cent, "eenheid": eenheid.value,
-                          "gemeente_id": gemeente_id})
+                          "gemeente_id": gemeente_id,
+                          **({"beeindigd_tarief_id": opvolger_van.id,
+                              "beeindigd_tot": opvolger_van.geldig_tot.isoformat()} if opvolger_van else {})})
     return tarief
+
+
+def _kan_opvolgen(bestaand: Tarief, vanaf: date, tot: date | None) -> bool:
+    """Whether a new tarief from `vanaf` (to `tot`) can succeed `bestaand` by ending it the day before: it started
+    earlier and the new one runs at least as long, so no day is left to the old tarief after the new one."""
+    if bestaand.geldig_vanaf >= vanaf:
+        return False
+    return tot is None or (bestaand.geldig_tot is not None and tot >= bestaand.geldig_tot)
+
+
+def _laatst_gedeclareerd(session: Session, tarief: Tarief, vanaf: date) -> date | None:
+    """The last prestatiedatum on or after `vanaf` that a regel (concept or submitted) was priced at with this
+    tarief: ending the tarief before that day would leave the regel with a price that no longer applied."""
+    return session.scalar(
+        select(func.max(Prestatie.prestatiedatum))
+        .join(DeclaratieRegel, DeclaratieRegel.prestatie_id == Prestatie.id)
+        .where(DeclaratieRegel.tarief_id == tarief.id, Prestatie.prestatiedatum >= vanaf))
 
 
 # --- budgets ---------------------------------------------------------------------------------------------
