@@ -213,7 +213,7 @@ def taken(session: Session, user: User, today: date, now: datetime) -> list[Taak
         return [
             actie_nodig(session, user, today, eigen_caseload=False),
             Taak("Declaraties te beoordelen", declaraties.te_beoordelen_count(session, user), "declaratie",
-                 "declaraties", "declaraties.index", {},
+                 "declaraties", "declaraties.index", {"status": "te_beoordelen"},
                  "ingediend door aanbieders; regels zonder bevindingen keurt u in één keer goed"),
             Taak("Contracten die binnen een half jaar aflopen", contracten_aflopend(session, user, today),
                  "contract", "contracten", "contracten.index", {}, "beslis tijdig over verlenging of inkoop"),

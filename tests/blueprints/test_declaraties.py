@@ -216,7 +216,7 @@ def test_the_list_of_declaraties_comes_in_pages_with_the_ones_to_act_on_first(db
     client = login_as(wereld.beheerder)
     first = client.get("/declaraties/").get_data(as_text=True)
     assert len(re.findall(r'href="/declaraties/\d+"', first)) == 50
-    assert first.index(concept.nummer) < first.index("Afgehandeld")
+    assert first.index(concept.nummer) < first.index("<td>Afgehandeld")
     assert "61 resultaten, pagina 1 van 2" in first
     second = client.get("/declaraties/?pagina=2").get_data(as_text=True)
     assert len(re.findall(r'href="/declaraties/\d+"', second)) == 11 and concept.nummer not in second
@@ -330,3 +330,32 @@ def test_approving_the_one_clean_regel_is_offered_in_the_singular(db, wereld, in
     db.commit()
     page = login_as(wereld.manager).get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
     assert ">1 regel zonder bevindingen goedkeuren</button>" in page and "Alle 1 regels" not in page
+
+
+def test_the_contractmanager_narrows_the_list_to_a_gemeente_a_contract_or_what_waits(db, wereld, login_as):  # noqa: F811
+    from tests.factories import ContractFactory, DeclaratieFactory, GemeenteFactory
+
+    hoorn = wereld.contract.gemeenten[0]
+    enkhuizen = GemeenteFactory(naam="Enkhuizen")
+    wereld.manager.gemeenten.append(enkhuizen)
+    ander = ContractFactory(kenmerk="MB-E", aanbieder=wereld.contract.aanbieder, gemeenten=[enkhuizen])
+    wacht = DeclaratieFactory(contract=wereld.contract, gemeente_id=hoorn.id, status=DeclaratieStatus.INGEDIEND)
+    klaar = DeclaratieFactory(contract=wereld.contract, gemeente_id=hoorn.id, status=DeclaratieStatus.AFGEHANDELD,
+                              periode="2026-10", periode_van=date(2026, 10, 1), periode_tot=date(2026, 10, 31))
+    elders = DeclaratieFactory(contract=ander, gemeente_id=enkhuizen.id, status=DeclaratieStatus.IN_BEHANDELING)
+    db.commit()
+    client = login_as(wereld.manager)
+
+    def nummers(query: str) -> set[str]:
+        page = client.get(f"/declaraties/{query}").get_data(as_text=True)
+        return {d.nummer for d in (wacht, klaar, elders) if d.nummer in page}
+
+    assert nummers("") == {wacht.nummer, klaar.nummer, elders.nummer}
+    assert nummers("?status=te_beoordelen") == {wacht.nummer, elders.nummer}
+    assert nummers(f"?gemeente={hoorn.id}") == {wacht.nummer, klaar.nummer}
+    assert nummers(f"?contract={ander.id}&status=te_beoordelen") == {elders.nummer}
+    leeg = client.get(f"/declaraties/?contract={ander.id}&status=afgehandeld").get_data(as_text=True)
+    assert "Geen declaraties met deze keuzes." in leeg
+    # The start page's count leads to the same declaraties the filter shows.
+    start = client.get("/").get_data(as_text=True)
+    assert 'href="/declaraties/?status=te_beoordelen"' in start

@@ -17,8 +17,19 @@ from portal.blueprints.beheer.forms import ActionForm
 from portal.blueprints.declaraties import bp
 from portal.blueprints.declaraties.forms import BesluitForm
 from portal.blueprints.formflow import errors_status, input_from, submit
+from portal.blueprints.listing import choice_arg, int_arg
 from portal.extensions import db
-from portal.models import Declaratie, DeclaratieRegel, Inburgeraar, Prestatie, PrestatieIndicator, User, Verwijzing
+from portal.models import (
+    Contract,
+    Declaratie,
+    DeclaratieRegel,
+    Gemeente,
+    Inburgeraar,
+    Prestatie,
+    PrestatieIndicator,
+    User,
+    Verwijzing,
+)
 from portal.models.billing import DeclaratieStatus, RegelStatus
 from portal.models.enums import Rol
 from portal.navigation import add_nav_item
@@ -65,14 +76,25 @@ def _overzicht_regels(declaraties_query):  # type: ignore[no-untyped-def]
 def index() -> str:
     """The aanbieder-beheerder: its declaraties, concept first. Gemeente staff: submitted ones, waiting first."""
     actor = _actor()
+    keuzes = _filterkeuzes(actor)
+    filters = {"gemeente": int_arg(request.args.get("gemeente")), "contract": int_arg(request.args.get("contract")),
+               "status": choice_arg(request.args.get("status"), STATUS_FILTERS)}
     query = access.declaraties(actor)
+    if filters["gemeente"]:
+        query = query.where(Declaratie.gemeente_id == filters["gemeente"])
+    if filters["contract"]:
+        query = query.where(Declaratie.contract_id == filters["contract"])
+    if filters["status"]:
+        query = query.where(Declaratie.status.in_(STATUS_FILTERS[filters["status"]][1]))
     rows = _overzicht_regels(query)
     order = {DeclaratieStatus.CONCEPT: 0, DeclaratieStatus.INGEDIEND: 1, DeclaratieStatus.IN_BEHANDELING: 1,
              DeclaratieStatus.AFGEHANDELD: 2}
     if actor.rol is not Rol.AANBIEDER_BEHEERDER:
         order = {DeclaratieStatus.INGEDIEND: 0, DeclaratieStatus.IN_BEHANDELING: 0, DeclaratieStatus.AFGEHANDELD: 1}
     rows = sorted(rows, key=lambda r: order.get(r[0].status, 3))
-    page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)), per_page=DECLARATIES_PER_PAGE)
+    filter_args = {k: v for k, v in filters.items() if v}
+    page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)), per_page=DECLARATIES_PER_PAGE,
+                         args=filter_args)
     afgewezen = _afgewezen_regels(actor) if actor.rol is Rol.AANBIEDER_BEHEERDER and page.number == 1 else []
     if afgewezen:
         ids = sorted({row[4].id for row in afgewezen})
@@ -80,8 +102,30 @@ def index() -> str:
                            details={"inburgeraar_ids": ids})
         db.session.commit()
     return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(), afgewezen=afgewezen,
+                           filters=filters, gefilterd=bool(filter_args), keuzes=keuzes,
+                           statussen=[(k, v[0]) for k, v in STATUS_FILTERS.items()
+                                      if actor.rol is Rol.AANBIEDER_BEHEERDER or k != "concept"],
                            afgewezen_totaal=service.afgewezen_count(db.session, actor),
                            te_beoordelen=service.te_beoordelen_count(db.session, actor))
+
+
+# The list's status filter: what a reader asks for ("what waits for me"), not the four stored states.
+STATUS_FILTERS = {
+    "concept": ("Concept", (DeclaratieStatus.CONCEPT,)),
+    "te_beoordelen": ("Wacht op beoordeling", service.WACHT_OP_BEOORDELING),
+    "afgehandeld": ("Afgehandeld", (DeclaratieStatus.AFGEHANDELD,)),
+}
+
+
+def _filterkeuzes(actor: User) -> dict[str, list[tuple[int, str]]]:
+    """The gemeenten and contracts the user's declaraties are for, to filter the list on."""
+    zichtbaar = access.declaraties(actor).subquery()
+    gemeenten = db.session.execute(select(Gemeente.id, Gemeente.naam).where(
+        Gemeente.id.in_(select(zichtbaar.c.gemeente_id))).order_by(Gemeente.naam)).all()
+    contracten = db.session.execute(select(Contract.id, Contract.kenmerk, Contract.naam).where(
+        Contract.id.in_(select(zichtbaar.c.contract_id))).order_by(Contract.kenmerk)).all()
+    return {"gemeenten": [(i, naam) for i, naam in gemeenten],
+            "contracten": [(i, f"{kenmerk} – {naam}") for i, kenmerk, naam in contracten]}
 
 
 AFGEWEZEN_OP_OVERZICHT = 10  # the oldest; the rest follow as these are declared again

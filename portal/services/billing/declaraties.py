@@ -74,10 +74,13 @@ def regels(declaratie: Declaratie) -> Select[tuple[DeclaratieRegel]]:
             .order_by(Prestatie.inburgeraar_id, Prestatie.indicator_id, Prestatie.periode, DeclaratieRegel.id))
 
 
+# Submitted, not yet every regel decided: the start page's count and the list's filter "Wacht op beoordeling".
+WACHT_OP_BEOORDELING = (DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING)
+
+
 def te_beoordelen(user: User) -> Select[tuple[Declaratie]]:
     """Declaraties in the user's scope that wait for a decision (submitted, not yet every regel decided)."""
-    return access.declaraties(user).where(
-        Declaratie.status.in_((DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING)))
+    return access.declaraties(user).where(Declaratie.status.in_(WACHT_OP_BEOORDELING))
 
 
 def te_beoordelen_count(session: Session, user: User) -> int:
