@@ -197,8 +197,17 @@ def test_without_javascript_the_row_form_redirects_back_with_a_message(db, login
     response = post_row(client, bakker, {"aanwezig_0": "3"}, htmx=False)
     assert response.status_code == 302 and f"week={WEEK}" in response.headers["Location"]
     assert "Opgeslagen voor" in client.get(response.headers["Location"]).get_data(as_text=True)
+    from sqlalchemy import func, select
+
+    from portal.models import AuditEvent, AuditGezien
+    before = db.scalar(select(func.max(AuditEvent.id)))
     response = post_row(client, bakker, {"aanwezig_0": "abc"}, htmx=False)
     assert response.status_code == 422 and "geen geldig getal" in response.get_data(as_text=True)
+    # The whole grid shown again is a list read like the grid's GET (post_row opens that first): both deelnemers.
+    grids = db.scalars(select(AuditEvent.id).where(AuditEvent.id > before,
+                                                   AuditEvent.object_type == "presentie_weekrooster")).all()
+    assert len(grids) == 2 and set(db.scalars(select(AuditGezien.inburgeraar_id).where(
+        AuditGezien.audit_event_id == grids[-1]))) == {v.inburgeraar_id for v in provider[1]}
 
 
 def test_a_provider_cannot_post_for_another_providers_verwijzing(db, login_as, provider):

@@ -147,8 +147,11 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
                                          pagina=context["pagina"])
         all_rows = [row if r.verwijzing.id == row.verwijzing.id else r for r in all_rows]
         total = weekrooster.count_rows(db.session, user, monday, activiteit, zoek)
-        return render_template("presentie/week.html", rows=all_rows, fout_bericht=row.bericht, total=total,
-                               pages=_pages(total), **context), 422
+        html = render_template("presentie/week.html", rows=all_rows, fout_bericht=row.bericht, total=total,
+                               pages=_pages(total), **context)
+        record_shown("presentie_weekrooster", (r.verwijzing.inburgeraar_id for r in all_rows),
+                     pagina=context["pagina"], week=monday.isoformat(), activiteit=activiteit.value)
+        return html, 422
 
     return submit(form, save, done=done, again=again)
 
