@@ -161,3 +161,25 @@ def test_a_delivery_is_found_under_each_person_it_names(db, hoorn_dalfsen):
     assert levering.aantal_rijen == len(named) and person.id in named
     assert set(named) == {p.id for p in cbs._inwoners(db, hoorn.id, *cbs.kwartaal(TODAY))}
     assert person.bsn not in str(event.details)
+
+
+def test_the_z_route_afronding_counts_on_either_z_route_verwijzing(db, hoorn_dalfsen):
+    # DUO (datumAfrondingZroute) and the billing (Z-AF) take it from whichever Z-route verwijzing it is registered on.
+    from portal.models.resultaat import BereiktNiveau
+    from tests.factories import RouteResultaatFactory
+
+    hoorn, _dalfsen, beheerder = hoorn_dalfsen
+    person = InburgeraarFactory(gemeente=hoorn)
+    PipFactory(inburgeraar=person, dagtekening=date(2025, 3, 1), leerroute=Leerroute.Z, niveau=None)
+    contract = ContractFactory(gemeenten=[hoorn])
+    taal, participatie = (VerwijzingFactory(inburgeraar=person, contract=contract, onderdeel=onderdeel,
+                                            beoogde_startdatum=date(2025, 4, 1), uiterste_einddatum=date(2027, 4, 1))
+                          for onderdeel in (Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE))
+    RouteResultaatFactory(verwijzing=participatie, datum_eindgesprek_map=None,
+                          datum_afronding_z_route=date(2026, 8, 20), bereikt_niveau=next(iter(BereiktNiveau)))
+    db.flush()
+    assert taal.id  # the taal verwijzing carries no result of its own
+
+    _levering, inhoud = cbs.lever(db, beheerder, hoorn, cbs.PeriodeInput(), today=TODAY)
+    [row] = csv.DictReader(io.StringIO(inhoud.decode("utf-8")), delimiter=";")
+    assert row["datum_afronding_zroute"] == "2026-08-20"

@@ -31,6 +31,7 @@ from portal.services.validation import parse_date
 
 CURSUS_ONDERDELEN = (Onderdeel.B1_ROUTE, Onderdeel.ONDERWIJSROUTE, Onderdeel.Z_ROUTE_TAAL,
                      Onderdeel.Z_ROUTE_PARTICIPATIE)
+Z_ROUTE_ONDERDELEN = (Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE)
 
 
 def kwartaal(peildatum: date) -> tuple[date, date]:
@@ -117,8 +118,12 @@ def rij(session: Session, gemeente: Gemeente, person: Inburgeraar, van: date, to
         elif verwijzing.onderdeel is Onderdeel.PVT:
             r.pvt_start = r.pvt_start or gestart
             r.pvt_ondertekening = upto(resultaat.datum_ondertekening_pvt) if resultaat else r.pvt_ondertekening
-        if verwijzing.onderdeel is Onderdeel.Z_ROUTE_TAAL and resultaat is not None:
-            r.zroute_afronding = upto(resultaat.datum_afronding_z_route)
+        # The aanbieder registers the afronding on either Z-route verwijzing (resultaten.ROUTE_ONDERDELEN), as DUO
+        # and the billing read it; the latest one up to the end of the period counts.
+        if verwijzing.onderdeel in Z_ROUTE_ONDERDELEN and resultaat is not None:
+            afronding = upto(resultaat.datum_afronding_z_route)
+            if afronding is not None and (r.zroute_afronding is None or afronding > r.zroute_afronding):
+                r.zroute_afronding = afronding
         if verwijzing.onderdeel in CURSUS_ONDERDELEN and verwijzing.beoogde_startdatum <= tot:
             einde = (start.bijgestelde_einddatum if start and start.bijgestelde_einddatum
                      else verwijzing.uiterste_einddatum)
