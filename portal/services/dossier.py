@@ -221,9 +221,10 @@ def open_case(session: Session, user: User, inburgeraar_id: int) -> Geopend | No
             query = dossier_rijen.met_intake(query)
         return query
 
-    # One row per PIP version (one without a version when it has none).
-    rows = session.execute(statements.per_user("dossier.inburgeraar", user, build),
-                           {"inburgeraar_id": inburgeraar_id}).all()
+    # One row per PIP version (one without a version when it has none). Columns only: run on the session's
+    # connection, past the ORM's execution and result layers (statements.lees_rijen).
+    rows = statements.lees_rijen(session, statements.per_user("dossier.inburgeraar", user, build),
+                                 {"inburgeraar_id": inburgeraar_id})
     if not rows:
         return None
     row = rows[0]

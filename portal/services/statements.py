@@ -14,9 +14,12 @@ afresh every time: their scope lives in Python.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from typing import Any, TypeVar
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
 
 from portal.models import User
 
@@ -41,6 +44,14 @@ def per_user(name: str, user: User, build: Callable[[], S], today: date | None =
                 _cache.clear()
             _cache[key] = statement
     return statement
+
+
+def lees_rijen(session: Session, statement: Any, params: dict[str, Any]) -> Sequence[Row[Any]]:
+    """The rows of a statement that selects columns only (no entities), run on the session's connection: the ORM's
+    execution and result layers cost ~0.1 ms a statement for nothing to load (the case page runs such statements
+    on every view). Pending changes are flushed first, as the session's own execute would (autoflush)."""
+    session.flush()
+    return session.connection().execute(statement, params).all()
 
 
 def clear() -> None:

@@ -404,8 +404,8 @@ def _lees(session: Session, user: User, inburgeraar: Inburgeraar, kenmerken: dic
                                      "ouder": [], "totaal": []}
     query = statements.per_user(f"tijdlijn.bronnen.{presentie is not None}", user,
                                 lambda: _bronnen(user, met_weken=presentie is not None))
-    for row in session.execute(query, {"inburgeraar_id": inburgeraar.id, **_correctie_venster(*weken),
-                                       **(presentie or {})}):
+    for row in statements.lees_rijen(session, query, {"inburgeraar_id": inburgeraar.id, **_correctie_venster(*weken),
+                                                      **(presentie or {})}):
         if row.verwijzing_id is None or row.verwijzing_id in kenmerken:
             gelezen[row.soort].append(row)
     return gelezen
