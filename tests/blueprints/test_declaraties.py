@@ -359,3 +359,20 @@ def test_the_contractmanager_narrows_the_list_to_a_gemeente_a_contract_or_what_w
     # The start page's count leads to the same declaraties the filter shows.
     start = client.get("/").get_data(as_text=True)
     assert 'href="/declaraties/?status=te_beoordelen"' in start
+
+
+def test_the_workbook_carries_the_pages_totals_and_real_dates(app, db, wereld, ingediend, login_as):  # noqa: F811
+    # Paying from the workbook must not pay a rejected regel: it shows approved and rejected, as the page does.
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="afgewezen", afwijsreden="dubbel"))
+    db.commit()
+    manager = login_as(wereld.manager)
+    sheet = load_workbook(io.BytesIO(manager.get(f"/declaraties/{ingediend.id}/export.xlsx").data)).active
+    totalen = {row[8]: row[9] for row in sheet.iter_rows(min_row=6, values_only=True) if row[8]}
+    assert totalen == {"Totaal ingediend": 37.5, "Goedgekeurd": 0, "Afgewezen": 37.5, "Te beoordelen": 0}
+    datum = sheet.cell(row=5, column=6)
+    assert datum.value == datetime(2026, 11, 3) and datum.number_format == "dd-mm-yyyy"

@@ -12,7 +12,7 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import case, extract, func, select
@@ -28,6 +28,7 @@ from portal.models import (
     Verwijzing,
 )
 from portal.models.billing import DeclaratieStatus, RegelStatus, Voorziening, voorziening_van
+from portal.services.billing.declaraties import totalen
 from portal.services.billing.spuk import InburgeraarKosten
 from portal.spreadsheets.write import csv_safe, text_safe_workbook
 
@@ -161,6 +162,7 @@ def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
     workbook = text_safe_workbook(buffer)
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0"})
     money = workbook.add_format({"num_format": "#,##0.00"})
+    datum = workbook.add_format({"num_format": "dd-mm-yyyy"})
     sheet = workbook.add_worksheet("Declaratie")
     sheet.write_string(0, 0, f"Declaratie {declaratie.nummer}", workbook.add_format({"bold": True, "font_size": 13}))
     sheet.write_string(1, 0, f"{declaratie.aanbieder.naam} aan {declaratie.gemeente.naam}, periode "
@@ -172,8 +174,9 @@ def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
     for r in regels(session, declaratie):
         sheet.write_number(row, 0, r.regelnummer)
         for col, value in ((1, r.verwijzing), (2, r.indicator), (3, r.omschrijving), (4, r.periode),
-                           (5, r.prestatiedatum.strftime("%d-%m-%Y")), (6, r.eenheid)):
+                           (6, r.eenheid)):
             sheet.write_string(row, col, value)
+        sheet.write_datetime(row, 5, datetime.combine(r.prestatiedatum, time()), datum)  # sorts and filters as a date
         sheet.write_number(row, 7, float(r.aantal))  # display only; the cents below are exact integers
         sheet.write_number(row, 8, r.tarief_cent / 100, money)
         sheet.write_number(row, 9, r.bedrag_cent / 100, money)
@@ -182,10 +185,13 @@ def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
         sheet.write_string(row, 12, r.reden_label or "")
         sheet.write_string(row, 13, r.toelichting or "")
         row += 1
-    sheet.write_string(row + 1, 8, "Totaal", bold)
-    totaal = session.scalar(select(func.coalesce(func.sum(DeclaratieRegel.bedrag_cent), 0))
-                            .where(DeclaratieRegel.declaratie_id == declaratie.id)) or 0
-    sheet.write_number(row + 1, 9, totaal / 100, money)
+    # The page's totals (declaraties.totalen), so no one pays the submitted total when regels were rejected.
+    t = totalen(session, declaratie)
+    for offset, (label, cent) in enumerate((("Totaal ingediend", t.ingediend), ("Goedgekeurd", t.goedgekeurd),
+                                            ("Afgewezen", t.afgewezen),
+                                            ("Te beoordelen", t.ingediend - t.goedgekeurd - t.afgewezen)), start=1):
+        sheet.write_string(row + offset, 8, label, bold)
+        sheet.write_number(row + offset, 9, cent / 100, money)
     sheet.set_column(1, 3, 18)
     sheet.set_column(13, 13, 40)
     sheet.freeze_panes(4, 0)
