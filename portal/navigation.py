@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,15 +21,24 @@ class NavItem:
     roles: frozenset[Rol]
     description: str = ""
     order: int = 50
+    # A role that may open the page but not do all the description promises reads its own (role, text) instead.
+    per_rol: tuple[tuple[Rol, str], ...] = ()
+
+    def description_for(self, rol: Rol) -> str:
+        """What the start page says this entry is for, to this role."""
+        return dict(self.per_rol).get(rol, self.description)
 
 
 _ITEMS: list[NavItem] = []
 
 
-def add_nav_item(endpoint: str, label: str, roles: tuple[Rol, ...], description: str = "", order: int = 50) -> None:
-    """Register a menu entry (called at import time of a blueprint's routes module)."""
+def add_nav_item(endpoint: str, label: str, roles: tuple[Rol, ...], description: str = "", order: int = 50,
+                 per_rol: Mapping[Rol, str] | None = None) -> None:
+    """Register a menu entry (called at import time of a blueprint's routes module); `per_rol` gives a role that
+    may only read the page its own description."""
     if not any(item.endpoint == endpoint for item in _ITEMS):
-        _ITEMS.append(NavItem(endpoint, label, frozenset(roles), description, order))
+        _ITEMS.append(NavItem(endpoint, label, frozenset(roles), description, order,
+                              tuple((per_rol or {}).items())))
         _ITEMS.sort(key=lambda item: item.order)
         _MENUS.clear()
         _RENDERED_MENUS.clear()
@@ -53,7 +62,7 @@ def nav_items() -> tuple[RenderedNavItem, ...]:
         return ()
     rol, script_root, endpoint = user.rol, request.script_root, request.endpoint
     return _remember(_RENDERED_MENUS, (rol, script_root, endpoint), lambda: tuple(
-        RenderedNavItem(item.endpoint, item.label, url, item.description, endpoint == item.endpoint)
+        RenderedNavItem(item.endpoint, item.label, url, item.description_for(rol), endpoint == item.endpoint)
         for item, url in _menu(rol, script_root)))
 
 

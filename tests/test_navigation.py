@@ -60,3 +60,13 @@ def test_id_urls_are_url_fors_with_the_number_in_place(app):
                                                                                              **{naam: nummer})
             # A number the route does not hold goes in the query string, as url_for puts it.
             assert navigation.id_url("main.index", pagina=3) == navigation.url_for("main.index", pagina=3)
+
+
+def test_the_start_page_promises_a_contractmanager_only_what_she_may_do(db, login_as):
+    # She reads dossiers but sets no PIP and refers no one (CASE_MANAGERS): the klantregisseur's text misled her.
+    gemeente = GemeenteFactory()
+    manager = login_as(UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])).get("/").get_data(as_text=True)
+    regisseur = login_as(UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])).get("/").get_data(as_text=True)
+    assert "Inburgeraars</a> – zoeken en dossiers inzien" in manager
+    assert "PIP vaststellen" not in manager
+    assert "Inburgeraars</a> – zoeken, PIP vaststellen en verwijzen" in regisseur

@@ -25,7 +25,8 @@ from portal.pagination import PAGE_PARAM, page_number, paginate
 from portal.services import cases, dossier, overzichten, tijdlijn
 
 add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
-             description="zoeken, PIP vaststellen en verwijzen", order=10)
+             description="zoeken, PIP vaststellen en verwijzen", order=10,
+             per_rol={Rol.CONTRACTMANAGER: "zoeken en dossiers inzien"})
 
 SORT_LABELS = {"naam": "Naam", "bsn": "BSN", "geboortedatum": "Geboortedatum", "gemeente": "Gemeente"}
 

@@ -15,12 +15,14 @@ from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import BesluitForm, VerhuizingForm
 from portal.extensions import db
 from portal.models import Gemeente, User, Verhuizing, VerhuizingVerwijzing
+from portal.models.enums import Rol
 from portal.navigation import add_nav_item
 from portal.services.chain import verhuizing as verhuizingen
 from portal.services.chain import woonplaats
 
 add_nav_item("keten.verhuizingen_index", "Verhuizingen", CASE_READERS,
-             description="overdrachtsdossiers en besluiten over lopende verwijzingen", order=60)
+             description="overdrachtsdossiers en besluiten over lopende verwijzingen", order=60,
+             per_rol={Rol.CONTRACTMANAGER: "overdrachtsdossiers en besluiten over lopende verwijzingen inzien"})
 
 
 def _actor() -> User:
