@@ -72,3 +72,31 @@ def test_a_tarief_that_would_not_succeed_the_running_one_still_overlaps(db, were
         _nieuw(db, wereld, vanaf, tot)
     assert "overlapt met het tarief dat geldt van 01-01-2026" in refused.value.errors["geldig_vanaf"]
     assert wereld["lopend"].geldig_tot is None
+
+
+def test_a_mistyped_tarief_nothing_was_priced_at_is_replaced_from_the_same_day(db, wereld):
+    fout = _nieuw(db, wereld, "01-01-2027", bedrag="1.300,00")  # meant 13,00
+    goed = _nieuw(db, wereld, "01-01-2027", bedrag="13,00")
+    tarieven = wereld["indicator"].tarieven
+    assert fout not in tarieven and goed in tarieven
+    assert tarief_op(tarieven, date(2027, 3, 1), wereld["hoorn"].id).bedrag_cent == 1300
+    assert wereld["lopend"].geldig_tot == date(2026, 12, 31)  # still succeeded, once
+
+
+def test_a_tarief_already_priced_at_is_not_replaced(db, wereld):
+    persoon = factories.InburgeraarFactory(gemeente=wereld["hoorn"])
+    factories.PipFactory(inburgeraar=persoon, dagtekening=date(2026, 7, 1), leerroute=Leerroute.B,
+                         niveau=NiveauPip.B1)
+    verwijzing = factories.VerwijzingFactory(
+        inburgeraar=persoon, contract=wereld["contract"], onderdeel=Onderdeel.B1_ROUTE,
+        beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1), gecontracteerde_uren=Decimal(40))
+    db.add(Presentie(verwijzing_id=verwijzing.id, datum=date(2026, 11, 3), activiteit="taalles_knm",
+                     uren_aanwezig=Decimal(3), uren_afwezig_geoorloofd=Decimal(0),
+                     uren_afwezig_ongeoorloofd=Decimal(0)))
+    db.flush()
+    derive(db, wereld["contract"], periode_uit_code("2026-11"))
+
+    with pytest.raises(ValidationError) as refused:
+        _nieuw(db, wereld, "01-01-2026")
+    assert "al gedeclareerd voor prestaties tot en met 03-11-2026" in refused.value.errors["geldig_vanaf"]
+    assert wereld["lopend"] in wereld["indicator"].tarieven

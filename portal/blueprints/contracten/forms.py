@@ -59,7 +59,8 @@ class TariefForm(FlaskForm):
     """A dated tarief of one indicator."""
 
     geldig_vanaf = StringField("Geldig vanaf", filters=[strip], validators=VERPLICHT,
-                               description="Een lopend tarief eindigt de dag ervoor. " + DATUM_HINT,
+                               description="Een lopend tarief eindigt de dag ervoor; een nog niet gebruikt tarief "
+                                           "van dezelfde dag wordt vervangen. " + DATUM_HINT,
                                render_kw=DATUM_KW)
     geldig_tot = StringField("Geldig tot en met", filters=[strip], description="Leeg: tot nader order. "
                              + DATUM_HINT, render_kw=DATUM_KW)

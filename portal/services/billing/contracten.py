@@ -194,7 +194,9 @@ class TariefInput:
 
 
 def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, data: TariefInput) -> Tarief:
-    """Add a dated tarief; its validity may not overlap another tarief of the same indicator and gemeente. Only
+    """Add a dated tarief; its validity may not overlap another tarief of the same indicator and gemeente, except
+    that it succeeds the running one (which then ends the day before) or replaces one from the same day that no
+    regel was priced at (a typo corrected); never over a day a regel was already priced at. Only
     for a gemeente the actor manages on this contract (`access.may_manage_contract_gemeente`): on a regional
     contract one gemeente's contractmanager never sets another's tarief, nor one for all of them."""
     contract = indicator.contract
@@ -225,16 +227,21 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
     if tot and tot < contract.startdatum:
         errors.add("geldig_tot", f"Het contract begint op {contract.startdatum:%d-%m-%Y}. "
                                  "Laat het tarief niet vóór die dag eindigen.")
-    opvolger_van: Tarief | None = None
+    opvolger_van: Tarief | None = None  # the running tarief the new one succeeds (ends the day before)
+    vervangt: Tarief | None = None  # an unused tarief from the same day: a typo the new one corrects
     if vanaf and not errors.errors:
         for bestaand in indicator.tarieven:
             if bestaand.gemeente_id != gemeente_id or not overlapt(vanaf, tot, bestaand.geldig_vanaf,
                                                                    bestaand.geldig_tot):
                 continue
-            if opvolger_van is None and _kan_opvolgen(bestaand, vanaf, tot):
+            zelfde_dag = bestaand.geldig_vanaf == vanaf
+            if opvolger_van is None and vervangt is None and (zelfde_dag or _kan_opvolgen(bestaand, vanaf, tot)):
                 laatste = _laatst_gedeclareerd(session, bestaand, vanaf)
                 if laatste is None:
-                    opvolger_van = bestaand
+                    if zelfde_dag:
+                        vervangt = bestaand
+                    else:
+                        opvolger_van = bestaand
                     continue
                 errors.add("geldig_vanaf", f"Onder het tarief dat geldt vanaf {bestaand.geldig_vanaf:%d-%m-%Y} is "
                                            f"al gedeclareerd voor prestaties tot en met {laatste:%d-%m-%Y}. "
@@ -249,6 +256,14 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
     if opvolger_van is not None:
         # The usual yearly indexation: the running tarief ends the day before its successor starts.
         opvolger_van.geldig_tot = vanaf - timedelta(days=1)
+    vervangen: dict[str, object] = {}
+    if vervangt is not None:
+        # Nothing was ever priced at it, so nothing refers to it: the corrected tarief takes its place.
+        vervangen = {"vervangen_tarief_id": vervangt.id, "vervangen_bedrag_cent": vervangt.bedrag_cent,
+                     "vervangen_tot": vervangt.geldig_tot.isoformat() if vervangt.geldig_tot else None}
+        indicator.tarieven.remove(vervangt)
+        session.delete(vervangt)
+        session.flush()
     tarief = Tarief(indicator_id=indicator.id, gemeente_id=gemeente_id, geldig_vanaf=vanaf, geldig_tot=tot,
                     bedrag_cent=cent, eenheid=eenheid,
                     fictief=parse_yes_no(data.fictief) if not is_empty(data.fictief) else False)
@@ -259,7 +274,8 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
                  details={"indicator_id": indicator.id, "bedrag_cent": cent, "eenheid": eenheid.value,
                           "gemeente_id": gemeente_id,
                           **({"beeindigd_tarief_id": opvolger_van.id,
-                              "beeindigd_tot": opvolger_van.geldig_tot.isoformat()} if opvolger_van else {})})
+                              "beeindigd_tot": opvolger_van.geldig_tot.isoformat()} if opvolger_van else {}),
+                          **vervangen})
     return tarief
 
 
@@ -273,7 +289,8 @@ def _kan_opvolgen(bestaand: Tarief, vanaf: date, tot: date | None) -> bool:
 
 def _laatst_gedeclareerd(session: Session, tarief: Tarief, vanaf: date) -> date | None:
     """The last prestatiedatum on or after `vanaf` that a regel (concept or submitted) was priced at with this
-    tarief: ending the tarief before that day would leave the regel with a price that no longer applied."""
+    tarief: ending (or replacing) the tarief before that day would leave the regel with a price that no longer
+    applied."""
     return session.scalar(
         select(func.max(Prestatie.prestatiedatum))
         .join(DeclaratieRegel, DeclaratieRegel.prestatie_id == Prestatie.id)
