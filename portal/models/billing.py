@@ -61,6 +61,14 @@ class Trigger(LabelledEnum):
         """Periodic triggers make one prestatie per verwijzing per periode; the others one per verwijzing."""
         return self in (Trigger.UREN_AANWEZIG, Trigger.PERIODE_ACTIEF)
 
+    @property
+    def eenheid(self) -> Eenheid:
+        """The unit its prestatie counts in, so the unit a tarief for it is paid per: hours present per uur (the
+        hours checks go by it), an active period per maand, every one-off fact (uitval's share too) per stuk."""
+        if self is Trigger.UREN_AANWEZIG:
+            return Eenheid.UUR
+        return Eenheid.MAAND if self is Trigger.PERIODE_ACTIEF else Eenheid.STUK
+
 
 class Eenheid(LabelledEnum):
     """The unit a tarief is paid per (iWmo's eenheid)."""

@@ -3,6 +3,7 @@ the other gemeenten's, and a tarief for all of them, are for whoever manages the
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -200,3 +201,25 @@ def test_a_new_tarief_tells_the_contractmanager_until_when_the_old_one_holds(log
     assert oud.geldig_tot == eind
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Het vorige tarief geldt tot en met {eind:%d-%m-%Y}." in page
+
+
+def test_a_tarief_is_paid_per_the_unit_its_indicator_counts_in(login_as, db, regio):
+    # Hours priced "per stuk" read "38,25 stuk" on a declaratie and slip past the gecontracteerde-uren check.
+    contract, uren = regio["contract"], regio["indicator"]  # the factory's indicator counts hours present
+    client = login_as(regio["regionaal"])
+    url = f"/contracten/{contract.id}/indicatoren/{uren.id}/tarief"
+    assert re.search(r'<option selected value="uur">|<option value="uur" selected>', client.get(url).get_data(
+        as_text=True))
+    vanaf = f"{contract.startdatum:%d-%m-%Y}"
+    per_stuk = post_form(client, url, {"gemeente_id": "", "geldig_vanaf": vanaf, "bedrag": "12,50",
+                                       "eenheid": "stuk"})
+    assert per_stuk.status_code == 422
+    assert f"{uren.code} telt &#39;uren aanwezig in de periode&#39;: het tarief geldt per uur. Kies Uur." in \
+        per_stuk.get_data(as_text=True)
+    assert _tarieven(db) == []
+    start = factories.PrestatieIndicatorFactory(contract=contract, code="START", trigger="start")
+    per_uur = post_form(client, f"/contracten/{contract.id}/indicatoren/{start.id}/tarief",
+                        {"gemeente_id": "", "geldig_vanaf": vanaf, "bedrag": "150,00", "eenheid": "uur"})
+    assert per_uur.status_code == 422 and _tarieven(db) == []
+    assert post_form(client, url, {"gemeente_id": "", "geldig_vanaf": vanaf, "bedrag": "12,50",
+                                   "eenheid": "uur"}).status_code == 302

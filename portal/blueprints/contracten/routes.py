@@ -126,6 +126,8 @@ def tarief_nieuw(contract_id: int, indicator_id: int) -> str | Response | tuple[
     contract = _contract(contract_id)
     indicator = access.get_indicator_or_404(_actor(), contract, indicator_id)
     form = TariefForm()
+    if not form.is_submitted():
+        form.eenheid.data = indicator.trigger.eenheid.value  # the only unit the indicator's prestatie counts in
     eigen = access.contract_gemeenten_to_manage(_actor(), contract)
     form.gemeente_id.choices = options([(g.id, g.naam) for g in eigen],
                                        leeg="Alle gemeenten" if len(eigen) == len(contract.gemeenten) else None)

@@ -206,6 +206,11 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
     tot = errors.run("geldig_tot", lambda: parse_date(data.geldig_tot, required=False, label="de laatste geldige dag"))
     cent = errors.run("bedrag", lambda: parse_bedrag_cent(data.bedrag))
     eenheid = errors.run("eenheid", lambda: parse_choice(Eenheid, data.eenheid, "Kies de eenheid."))
+    if eenheid is not None and eenheid is not indicator.trigger.eenheid:
+        # A prestatie counts hours, months or pieces; priced per another unit, its regels would read "38,25 stuk"
+        # and the hours checks (buiten de gecontracteerde uren) would pass it by.
+        errors.add("eenheid", f"{indicator.code} telt '{indicator.trigger.label.lower()}': het tarief geldt per "
+                              f"{indicator.trigger.eenheid.label.lower()}. Kies {indicator.trigger.eenheid.label}.")
     gemeente_id = None
     if not is_empty(data.gemeente_id):
         ids = {g.id for g in contract.gemeenten}
