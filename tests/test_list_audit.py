@@ -121,6 +121,7 @@ def test_the_beheerder_finds_who_saw_a_person_in_a_list_and_who_opened_the_case(
     assert "lijst inburgeraars (lijst van 1 inburgeraar)" in body
     assert "lijst deelnemers (lijst van 3 inburgeraars)" in body
     assert "Joost (Aanbieder-medewerker)" in body and "Sanne (Klantregisseur)" in body
+    assert '"Gezien in overzicht" betekent' in html  # the two kinds of inzage explained above the table
     assert body.count(f"{persoon.achternaam}, {persoon.voornamen}") == 3  # each row names the person looked up
 
     # Someone on none of these lists: neither list is among his events.
