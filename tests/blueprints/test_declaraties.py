@@ -376,3 +376,24 @@ def test_the_workbook_carries_the_pages_totals_and_real_dates(app, db, wereld, i
     assert totalen == {"Totaal ingediend": 37.5, "Goedgekeurd": 0, "Afgewezen": 37.5, "Te beoordelen": 0}
     datum = sheet.cell(row=5, column=6)
     assert datum.value == datetime(2026, 11, 3) and datum.number_format == "dd-mm-yyyy"
+
+
+def test_a_decision_from_a_stale_page_says_the_regel_was_decided(app, db, wereld, ingediend, login_as):  # noqa: F811
+    # A second tab or a colleague: the decided regel's page has no form, so the refusal must not vanish with it.
+    from portal.services.billing import declaraties as dcl
+
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 3))
+    regel = db.scalars(select(DeclaratieRegel)).one()
+    db.commit()
+    manager = login_as(wereld.manager)
+    url = f"/declaraties/{ingediend.id}/regels/{regel.id}"
+    token = _csrf(manager, url)
+    with app.app_context():
+        dcl.decide(db, wereld.manager, regel, dcl.BesluitInput(besluit="goedgekeurd"))
+    db.commit()
+    late = manager.post(f"{url}/besluit", data={"csrf_token": token, "besluit": "afgewezen", "afwijsreden": "dubbel"})
+    assert late.status_code == 302 and late.headers["Location"].endswith(url)
+    page = manager.get(url).get_data(as_text=True)
+    assert "Over deze regel is al besloten; een besluit wordt niet gewijzigd." in page
+    db.expire_all()
+    assert regel.status is RegelStatus.GOEDGEKEURD

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, selectinload
@@ -292,9 +293,16 @@ def opnieuw(declaratie_id: int, regel_id: int) -> WerkzeugResponse:
                        f"declaratie {nieuw.declaratie.nummer}." if nieuw else "de volgende declaratie."), terug)
 
 
+def _beslissen(actor: User, declaratie: Declaratie, regel_obj: DeclaratieRegel) -> bool:
+    """Whether the regel's page offers this user the decision form: a submitted regel not yet decided."""
+    return (access.may_decide_declaratie(actor, declaratie) and regel_obj.status is RegelStatus.INGEDIEND
+            and declaratie.status is not DeclaratieStatus.CONCEPT)
+
+
 def _regel_page(declaratie: Declaratie, regel_obj: DeclaratieRegel, form: BesluitForm) -> tuple[str, int]:
     actor = _actor()
     return render_template("declaraties/regel.html", declaratie=declaratie, regel=regel_obj, form=form,
+                           beslissen=_beslissen(actor, declaratie, regel_obj),
                            may_decide=access.may_decide_declaratie(actor, declaratie),
                            may_submit=access.may_submit_declaratie(actor, declaratie), action_form=ActionForm(),
                            opnieuw=_opnieuw_gedeclareerd(declaratie, regel_obj.id),
@@ -331,8 +339,17 @@ def besluit(declaratie_id: int, regel_id: int):  # type: ignore[no-untyped-def]
         flash(f"Regel {saved.id}: {saved.status.label.lower()}.", "success")
         return redirect(_back(declaratie, saved))
 
+    def again() -> ResponseReturnValue:
+        if _beslissen(actor, declaratie, regel_obj):
+            return _regel_page(declaratie, regel_obj, form)
+        # Decided meanwhile (another tab, a colleague): the page shows no form to carry the reason, so say it.
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("declaraties.regel", declaratie_id=declaratie.id, regel_id=regel_obj.id))
+
     return submit(form, lambda: service.decide(db.session, actor, regel_obj, input_from(service.BesluitInput, form)),
-                  done=done, again=lambda: _regel_page(declaratie, regel_obj, form))
+                  done=done, again=again)
 
 
 def _download(declaratie: Declaratie, body: bytes, mimetype: str, ext: str) -> Response:

@@ -258,10 +258,11 @@ def approve_all_clean(session: Session, actor: User, declaratie: Declaratie) -> 
 
 
 def _check_open(declaratie: Declaratie, regel: DeclaratieRegel) -> None:
-    if declaratie.status not in (DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING):
-        raise ValidationError({"besluit": "Deze declaratie wacht niet op een beoordeling."})
+    # The regel's own state first: its last decision also closes the declaratie, and that is not what happened.
     if regel.status is not RegelStatus.INGEDIEND:
         raise ValidationError({"besluit": "Over deze regel is al besloten; een besluit wordt niet gewijzigd."})
+    if declaratie.status not in (DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING):
+        raise ValidationError({"besluit": "Deze declaratie wacht niet op een beoordeling."})
 
 
 def _decide(session: Session, actor: User, regel: DeclaratieRegel, status: RegelStatus,
