@@ -89,6 +89,18 @@ def _service_errors_too(form: FlaskForm, save: Callable[[], Any]) -> None:
             savepoint.rollback()
 
 
+def errors_flashed(form: FlaskForm, target: str) -> Response:
+    """For a refused POST whose page no longer shows the form (its object changed meanwhile, in another tab or by
+    a colleague): the form's messages as error flashes on `target`, instead of a page without them."""
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "error")
+    for message in form.form_errors:
+        if message not in form.errors.get(None, ()):
+            flash(message, "error")
+    return redirect(target)
+
+
 def save_form(
     form: FlaskForm, save: Callable[[], T], message: str | Callable[[T], str], target: str | Callable[[T], str]
 ) -> Response | None:

@@ -51,6 +51,13 @@ def test_refresh_export_and_answer(app, db, login_as):
     assert ok.status_code == 302
     db.refresh(bericht)
     assert (bericht.status, bericht.antwoord_status) == (BerichtStatus.GEACCEPTEERD, 201)
+    # From a page opened before that answer (another tab, a colleague): the refusal is shown, not swallowed.
+    laat = post_form(client, f"/keten/duo/{bericht.id}", {"status": "400", "foutmeldingen": "x"})
+    assert laat.status_code == 302 and laat.headers["Location"].endswith(f"/keten/duo/{bericht.id}")
+    assert "Leg een antwoord vast voor een bericht dat verzonden is." in client.get(
+        f"/keten/duo/{bericht.id}").get_data(as_text=True)
+    db.refresh(bericht)
+    assert (bericht.status, bericht.antwoord_status) == (BerichtStatus.GEACCEPTEERD, 201)
 
 
 def test_the_results_to_confirm_say_how_many_wait_beyond_the_list(app, db, login_as, monkeypatch):

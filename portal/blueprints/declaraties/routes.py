@@ -17,7 +17,7 @@ from portal.audit import AuditActie
 from portal.blueprints.beheer.forms import ActionForm
 from portal.blueprints.declaraties import bp
 from portal.blueprints.declaraties.forms import BesluitForm
-from portal.blueprints.formflow import errors_status, input_from, submit
+from portal.blueprints.formflow import errors_flashed, errors_status, input_from, submit
 from portal.blueprints.listing import choice_arg, int_arg
 from portal.extensions import db
 from portal.models import (
@@ -342,11 +342,8 @@ def besluit(declaratie_id: int, regel_id: int):  # type: ignore[no-untyped-def]
     def again() -> ResponseReturnValue:
         if _beslissen(actor, declaratie, regel_obj):
             return _regel_page(declaratie, regel_obj, form)
-        # Decided meanwhile (another tab, a colleague): the page shows no form to carry the reason, so say it.
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return redirect(url_for("declaraties.regel", declaratie_id=declaratie.id, regel_id=regel_obj.id))
+        # Decided meanwhile (another tab, a colleague): the page shows no form to carry the reason.
+        return errors_flashed(form, url_for("declaraties.regel", declaratie_id=declaratie.id, regel_id=regel_obj.id))
 
     return submit(form, lambda: service.decide(db.session, actor, regel_obj, input_from(service.BesluitInput, form)),
                   done=done, again=again)

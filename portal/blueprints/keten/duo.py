@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from portal import access, audit, clock
 from portal.access import DUO_INVOERDERS, roles_required
 from portal.audit import AuditActie
-from portal.blueprints.formflow import errors_status, input_from, save_form
+from portal.blueprints.formflow import errors_flashed, errors_status, input_from, save_form
 from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import ActieForm, AntwoordForm, ExportForm
 from portal.blueprints.listing import choice_arg, int_arg, record_shown
@@ -147,6 +147,9 @@ def duo_bericht(bericht_id: int) -> str | Response:
     )
     if done:
         return done
+    if form.is_submitted() and bericht.status not in duo.BEANTWOORDBAAR:
+        # Answered meanwhile (another tab, a colleague): the page shows no form to carry the reason.
+        return errors_flashed(form, url_for("keten.duo_bericht", bericht_id=bericht.id))
     if request.method == "GET" and bericht.inburgeraar_id is not None:
         audit.record_read(db.session, actor, bericht.inburgeraar_id, object_type="duo_bericht",
                           object_id=bericht.id, action=AuditActie.DUO_BERICHT_BEKEKEN)
@@ -156,6 +159,7 @@ def duo_bericht(bericht_id: int) -> str | Response:
                                           DuoBericht.gemeente_id == bericht.gemeente_id, DuoBericht.id != bericht.id)
         .order_by(DuoBericht.id.desc()).limit(10)).all()
     return render_template("keten/duo_bericht.html", bericht=bericht, form=form, actie=ActieForm(),
+                           beantwoordbaar=bericht.status in duo.BEANTWOORDBAAR,
                            json_tekst=json.dumps(duo.as_json(bericht), ensure_ascii=False, indent=2),
                            vorige=vorige), errors_status(form)  # type: ignore[return-value]
 

@@ -385,9 +385,13 @@ class AntwoordInput:
     contactpersoon_id: Raw = None
 
 
+# A bericht that was sent (or rejected, and DUO's answer is corrected) takes an answer; one accepted is done.
+BEANTWOORDBAAR = (BerichtStatus.VERZONDEN, BerichtStatus.AFGEWEZEN)
+
+
 def record_antwoord(session: Session, actor: User, bericht: DuoBericht, data: AntwoordInput) -> DuoBericht:
     """Record DUO's answer; 2xx accepts the bericht, anything else rejects it with DUO's foutmeldingen."""
-    if bericht.status not in (BerichtStatus.VERZONDEN, BerichtStatus.AFGEWEZEN):
+    if bericht.status not in BEANTWOORDBAAR:
         raise ValidationError({"status": "Leg een antwoord vast voor een bericht dat verzonden is."})
     errors = Errors()
     status = errors.run("status", lambda: parse_whole_number(
