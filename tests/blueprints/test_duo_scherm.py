@@ -80,6 +80,25 @@ def test_the_results_to_confirm_say_how_many_wait_beyond_the_list(app, db, login
     assert "Er wachten 3 resultaten; hieronder de 2 oudste." in deel
 
 
+def test_the_results_to_confirm_come_oldest_date_first(app, db, login_as, monkeypatch):
+    # "de 50 oudste" next to a Datum column: by that date, not by the order they were entered in.
+    from portal.blueprints.keten import duo as duo_scherm
+    from tests.factories import RouteResultaatFactory, VerwijzingFactory
+
+    hoorn = GemeenteFactory(naam="Hoorn", oin="00000001000000405000")
+    regisseur = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn])
+    vandaag = date.today()
+    for dagen in (5, 40, 20):  # entered newest-but-one first
+        RouteResultaatFactory(verwijzing=VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=hoorn)),
+                              datum_eindgesprek_map=vandaag - timedelta(days=dagen))
+    db.flush()
+    monkeypatch.setattr(duo_scherm, "TE_BEVESTIGEN_MAX", 2)
+    page = login_as(regisseur).get("/keten/duo").get_data(as_text=True)
+    getoond = [f"{vandaag - timedelta(days=d):%d-%m-%Y}" for d in (40, 20, 5)]
+    assert getoond[0] in page and getoond[1] in page and getoond[2] not in page
+    assert page.index(getoond[0]) < page.index(getoond[1])
+
+
 def test_the_export_offers_the_gemeente_with_berichten_waiting(app, db, login_as):
     """Each gemeente says how many berichten wait, and the first with any is chosen: not Drechterland (nothing to
     export, first alphabetically) when only Hoorn has berichten."""

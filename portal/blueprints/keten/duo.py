@@ -47,7 +47,10 @@ def _te_bevestigen(actor: User) -> tuple[list[RouteResultaat], int]:
         (RouteResultaat.datum_eindgesprek_map.is_not(None)) | (RouteResultaat.datum_ondertekening_pvt.is_not(None))
         | (RouteResultaat.datum_afronding_z_route.is_not(None)),
     )
-    rows = list(db.session.scalars(query.order_by(RouteResultaat.id).limit(TE_BEVESTIGEN_MAX)))
+    # Oldest by the date the list shows (the eindgesprek, ondertekening or afronding), not by when it was entered.
+    datum = func.coalesce(RouteResultaat.datum_eindgesprek_map, RouteResultaat.datum_ondertekening_pvt,
+                          RouteResultaat.datum_afronding_z_route)
+    rows = list(db.session.scalars(query.order_by(datum, RouteResultaat.id).limit(TE_BEVESTIGEN_MAX)))
     totaal = len(rows) if len(rows) < TE_BEVESTIGEN_MAX else db.session.scalar(
         select(func.count()).select_from(query.order_by(None).subquery()))
     return rows, totaal
