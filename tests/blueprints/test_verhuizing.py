@@ -119,3 +119,35 @@ def test_with_a_covering_contract_the_new_gemeente_may_continue_under_it(app, db
     assert done.status_code == 302
     db.refresh(verwijzing)
     assert verwijzing.contract_id == regionaal.id
+
+
+def _moved_with_two_open_verwijzingen(db, login_as):
+    """A move to Dalfsen with two verwijzingen open; the new gemeente's klantregisseur on the dossier."""
+    hoorn, dalfsen = GemeenteFactory(naam="Hoorn"), GemeenteFactory(naam="Dalfsen")
+    oud = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[hoorn])
+    person = InburgeraarFactory(gemeente=hoorn, klantregisseur=oud)
+    eerste = VerwijzingFactory(inburgeraar=person, contract=ContractFactory(gemeenten=[hoorn]),
+                               onderdeel=Onderdeel.B1_ROUTE)
+    tweede = VerwijzingFactory(inburgeraar=person, contract=ContractFactory(gemeenten=[hoorn]),
+                               onderdeel=Onderdeel.MAP)
+    db.flush()
+    response = post_form(login_as(oud), f"/keten/inburgeraars/{person.id}/verhuizing",
+                         {"naar_gemeente_id": str(dalfsen.id),
+                          "datum": (date.today() - timedelta(days=3)).strftime("%d-%m-%Y")})
+    return response.headers["Location"], eerste, tweede, dalfsen
+
+
+def test_a_refused_decision_keeps_the_other_verwijzingen_forms_on_the_page(app, db, login_as):
+    dossier_url, eerste, tweede, dalfsen = _moved_with_two_open_verwijzingen(db, login_as)
+    client = login_as(UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[dalfsen]))
+
+    bad = post_form(client, f"{dossier_url}/verwijzingen/{eerste.id}", {f"v{eerste.id}-besluit": "voortgezet"},
+                    page_url=dossier_url)
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "Besluit: Voortzetten kan niet" in html  # the failed form with its error
+    # The other open verwijzing can still be decided from this page, without a reload.
+    assert f'action="{dossier_url}/verwijzingen/{tweede.id}"' in html
+    assert f'name="v{tweede.id}-besluit"' in html
+    assert html.count("Besluit vastleggen") == 2
+

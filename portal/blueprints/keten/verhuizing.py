@@ -78,6 +78,14 @@ def _besluit_form(regel: VerhuizingVerwijzing) -> BesluitForm:
     return form
 
 
+def _besluit_forms(actor: User, verhuizing: Verhuizing,
+                   inhoud: verhuizingen.Overdrachtsdossier) -> dict[int, BesluitForm]:
+    """A decision form per verwijzing still to decide, for a user of the new gemeente who may decide."""
+    if not access.may_decide_verhuizing(actor, verhuizing):
+        return {}
+    return {regel.verwijzing_id: _besluit_form(regel) for regel in inhoud.open_verwijzingen if regel.besluit is None}
+
+
 def _dossier(verhuizing_id: int) -> tuple[Verhuizing, verhuizingen.Overdrachtsdossier, bool]:
     actor = _actor()
     verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
@@ -92,12 +100,7 @@ def _dossier(verhuizing_id: int) -> tuple[Verhuizing, verhuizingen.Overdrachtsdo
 def verhuizing_dossier(verhuizing_id: int) -> str:
     """The printable hand-over dossier: the old gemeente's period only; decisions for the new gemeente."""
     verhuizing, inhoud, nieuw = _dossier(verhuizing_id)
-    actor = _actor()
-    besluiten = {}
-    if nieuw and access.may_decide_verhuizing(actor, verhuizing):
-        for regel in inhoud.open_verwijzingen:
-            if regel.besluit is None:
-                besluiten[regel.verwijzing_id] = _besluit_form(regel)
+    besluiten = _besluit_forms(_actor(), verhuizing, inhoud) if nieuw else {}
     return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=nieuw,
                            besluiten=besluiten)
 
@@ -128,7 +131,8 @@ def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> tuple[str, int
     )
     if done:
         return done
-    inhoud = verhuizingen.dossier(db.session, verhuizing)
-    others = {}
+    # The whole dossier again, every open verwijzing with its form: only the failed one carries the errors.
+    inhoud = verhuizingen.dossier(db.session, verhuizing, met_handhaving=access.may_see_handhaving(actor))
+    besluiten = {**_besluit_forms(actor, verhuizing, inhoud), regel.verwijzing_id: form}
     return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=True,
-                           besluiten={**others, regel.verwijzing_id: form}), errors_status(form)
+                           besluiten=besluiten), errors_status(form)
