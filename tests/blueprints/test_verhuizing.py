@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from portal.models import VerhuizingVerwijzing
 from portal.models.enums import Onderdeel, Rol, VerwijzingStatus
 from tests.factories import (
     ContractFactory,
@@ -15,7 +18,7 @@ from tests.factories import (
     UserFactory,
     VerwijzingFactory,
 )
-from tests.helpers import post_form, without_csrf_tokens
+from tests.helpers import csrf_token, post_form, without_csrf_tokens
 
 
 def test_move_hands_the_case_over(app, db, login_as):
@@ -151,3 +154,25 @@ def test_a_refused_decision_keeps_the_other_verwijzingen_forms_on_the_page(app, 
     assert f'name="v{tweede.id}-besluit"' in html
     assert html.count("Besluit vastleggen") == 2
 
+
+def test_a_decision_from_a_stale_page_says_it_was_already_decided(app, db, login_as):
+    # A colleague (or another tab) decided after this page was opened: the refusal must reach the user.
+    from portal.services.chain import verhuizing as verhuizingen
+
+    dossier_url, eerste, tweede, dalfsen = _moved_with_two_open_verwijzingen(db, login_as)
+    collega = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[dalfsen])
+    client = login_as(UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[dalfsen]))
+    token = csrf_token(client.get(dossier_url).get_data(as_text=True))
+    with app.app_context():
+        regel = db.scalars(select(VerhuizingVerwijzing).where(VerhuizingVerwijzing.verwijzing_id == eerste.id)).one()
+        verhuizingen.decide(db, collega, regel, verhuizingen.BesluitInput(besluit="beeindigd"))
+    db.commit()
+
+    late = client.post(f"{dossier_url}/verwijzingen/{eerste.id}",
+                       data={"csrf_token": token, f"v{eerste.id}-besluit": "beeindigd"})
+    assert late.status_code == 302 and late.headers["Location"].endswith(dossier_url)
+    html = client.get(dossier_url).get_data(as_text=True)
+    assert "Over deze verwijzing is al besloten." in html
+    assert f'name="v{eerste.id}-besluit"' not in html and f'name="v{tweede.id}-besluit"' in html
+    db.refresh(regel)
+    assert regel.besloten_door_id == collega.id

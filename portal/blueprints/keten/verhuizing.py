@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from portal import access
 from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
 from portal.blueprints.fields import options
-from portal.blueprints.formflow import errors_status, form_page, input_from, save_form
+from portal.blueprints.formflow import errors_flashed, errors_status, form_page, input_from, save_form
 from portal.blueprints.keten import bp
 from portal.blueprints.keten.forms import BesluitForm, VerhuizingForm
 from portal.extensions import db
@@ -123,14 +123,18 @@ def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> tuple[str, int
     verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
     regel = access.get_verhuizing_verwijzing_or_404(actor, verhuizing, verwijzing_id)
     form = _besluit_form(regel)
+    dossier_url = url_for("keten.verhuizing_dossier", verhuizing_id=verhuizing.id)
     done = save_form(
         form,
         lambda: verhuizingen.decide(db.session, actor, regel, input_from(verhuizingen.BesluitInput, form)),
         lambda saved: f"Het besluit over verwijzing {saved.verwijzing.kenmerk} is vastgelegd.",
-        url_for("keten.verhuizing_dossier", verhuizing_id=verhuizing.id),
+        dossier_url,
     )
     if done:
         return done
+    if regel.besluit is not None:
+        # Decided meanwhile (another tab, a colleague): the page shows no form to carry the reason.
+        return errors_flashed(form, dossier_url)
     # The whole dossier again, every open verwijzing with its form: only the failed one carries the errors.
     inhoud = verhuizingen.dossier(db.session, verhuizing, met_handhaving=access.may_see_handhaving(actor))
     besluiten = {**_besluit_forms(actor, verhuizing, inhoud), regel.verwijzing_id: form}
