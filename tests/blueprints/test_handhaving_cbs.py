@@ -84,3 +84,15 @@ def test_a_brede_intake_boete_dated_before_the_kennisgeving_is_refused(db, gemee
     assert response.status_code == 422
     assert f"De termijn voor de brede intake begint op {kennisgeving:%d-%m-%Y}" in response.get_data(as_text=True)
     assert db.scalars(select(Handhaving)).first() is None
+
+
+def test_the_cbs_page_explains_every_column_itself(db, gemeente, login_as):
+    # A beheerder has no README: what each column of the file holds must be on the page that makes it.
+    from portal.services.chain.cbs_layout import KOLOMMEN
+
+    client = login_as(UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente]))
+    html = client.get("/keten/cbs").get_data(as_text=True)
+    assert "README" not in html
+    for kolom in KOLOMMEN:
+        assert f"<code>{kolom.naam}</code>" in html
+    assert "Boetes van de gemeente in de periode" in html and "puntkomma" in html

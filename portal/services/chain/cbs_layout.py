@@ -1,7 +1,7 @@
 """The layout of the CBS Statistiek Wet inburgering file: every column, its meaning and its coding, in one place.
 
 CBS's leverings- en gegevensprotocol is not public (003 §3.2.7), so this layout is the portal's own design; when
-CBS publishes it, only this module changes. The column dictionary in the README follows KOLOMMEN.
+CBS publishes it, only this module changes. The CBS page shows KOLOMMEN itself; the README copies it.
 Never health data: the intake's gezondheid and bijzonderheden are not read for this file at all.
 """
 
