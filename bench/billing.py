@@ -157,9 +157,9 @@ FLOOR_WRITES = (
        FROM traject_start t JOIN verwijzing v ON v.id = t.verwijzing_id JOIN inburgeraar i ON i.id = v.inburgeraar_id
        WHERE v.contract_id = 1 AND v.onderdeel = 'b1_route' AND t.gerealiseerde_startdatum <= :tot""",
     """INSERT INTO declaratie_regel (declaratie_id, prestatie_id, tarief_id, eenheid, aantal, tarief_cent,
-       bedrag_cent, status, created_at, updated_at)
-       SELECT d.id, pr.id, t.id, t.eenheid, pr.aantal, t.bedrag_cent, ROUND(pr.aantal * t.bedrag_cent), 'ingediend',
-              :now, :now
+       bedrag_cent, prestatiedatum, status, created_at, updated_at)
+       SELECT d.id, pr.id, t.id, t.eenheid, pr.aantal, t.bedrag_cent, ROUND(pr.aantal * t.bedrag_cent),
+              pr.prestatiedatum, 'ingediend', :now, :now
        FROM prestatie pr JOIN tarief t ON t.indicator_id = pr.indicator_id
        JOIN declaratie d ON d.gemeente_id = pr.gemeente_id AND d.periode = :code""",
 )

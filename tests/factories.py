@@ -559,6 +559,12 @@ class DeclaratieFactory(BaseFactory):
     periode_tot = date(2026, 11, 30)
 
 
+def _regel_datum(regel_id: int) -> date:
+    """The prestatiedatum of a stored regel (the one a credit regel credits)."""
+    regel = DeclaratieRegelFactory._meta.sqlalchemy_session.get(DeclaratieRegel, regel_id)
+    return regel.prestatiedatum
+
+
 class DeclaratieRegelFactory(BaseFactory):
     class Meta:
         model = DeclaratieRegel
@@ -571,6 +577,10 @@ class DeclaratieRegelFactory(BaseFactory):
     aantal = Decimal("12.00")
     tarief_cent = 1250
     bedrag_cent = 15000
+    credit_van_regel_id = None
+    # Declared with its prestatie's date, as the billing service does (a credit: the credited regel's date).
+    prestatiedatum = factory.LazyAttribute(lambda o: o.prestatie.prestatiedatum if o.credit_van_regel_id is None else
+                                           _regel_datum(o.credit_van_regel_id))
 
 
 class KostenTotaalFactory(BaseFactory):

@@ -278,8 +278,10 @@ class Declaratie(TimestampMixin, Base):
 class DeclaratieRegel(TimestampMixin, Base):
     """One declared prestatie (debet) or the reversal of an earlier regel (credit), with its decision.
 
-    Units, tarief and amount are copied when the regel is made; a decided regel is never changed, a correction
-    is a credit regel (−the original) plus a new debet regel.
+    Units, tarief, amount and prestatiedatum are copied when the regel is made (a credit regel carries the date
+    of the regel it credits); a submitted regel is never changed, a correction is a credit regel (−the original)
+    plus a new debet regel. So a prestatie whose date is recomputed later moves no declared regel, export or cost
+    year.
     """
 
     __tablename__ = "declaratie_regel"
@@ -301,6 +303,8 @@ class DeclaratieRegel(TimestampMixin, Base):
     aantal: Mapped[Decimal] = mapped_column(Numeric(9, 2))
     tarief_cent: Mapped[int] = mapped_column(BigInteger)
     bedrag_cent: Mapped[int] = mapped_column(BigInteger)
+    # The prestatie's date when declared: what the pages and exports show and the cost year (kosten_totaal) counts.
+    prestatiedatum: Mapped[date]
     # What the checks found before the contractmanager looked: [{"code": ..., "tekst": ...}].
     bevindingen: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     status: Mapped[RegelStatus] = mapped_column(
@@ -335,12 +339,12 @@ class BillingRun(Base):
 
 
 class KostenTotaal(Base):
-    """Kept cost totals of the submitted declaraties per gemeente, contract, indicator and year of the
+    """Kept cost totals of the submitted declaraties per gemeente, contract, indicator and year of the regels'
     prestatiedatum: declared (every regel, credits netted) and approved, in euro cents.
 
     The costs page (SPUK verantwoording) reads these instead of aggregating every regel. They change only through
-    portal.services.billing.kosten_totalen, called in the same transaction as the submit, the decisions and a
-    prestatie moving to another year; `flask --app portal totalen-controleren` compares them with a recomputation.
+    portal.services.billing.kosten_totalen, called in the same transaction as the submit and the decisions;
+    `flask --app portal totalen-controleren` compares them with a recomputation.
     Per indicator, not per voorziening: an indicator's voorziening is looked up when the totals are read."""
 
     __tablename__ = "kosten_totaal"

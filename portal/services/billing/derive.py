@@ -6,8 +6,10 @@ contract's previous run (presentie.updated_at is indexed for that), so a rerun w
 
 Regels follow the prestatie: a new prestatie gets a debet regel on the concept declaratie of its periode, or of the
 next periode that is still concept when its own was already submitted. When a registration is corrected, a regel on
-a concept declaratie is simply brought up to date; an approved one is never changed: it gets a credit regel and a
-new debet regel on the next concept declaratie. A regel that waits for a decision is left alone until decided.
+a concept declaratie is simply brought up to date (its date too); an approved one is never changed: it gets a credit
+regel and a new debet regel on the next concept declaratie. A regel that waits for a decision is left alone until
+decided. A submitted regel keeps the prestatiedatum it was declared with: a recomputed date alone corrects nothing,
+so what was submitted, exported and counted per year stays as it was (the amount is what a correction settles).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from portal.models.resultaat import (
     RouteResultaat,
     TaalschakelResultaat,
 )
-from portal.services.billing import checks, kosten_totalen
+from portal.services.billing import checks
 from portal.services.billing.bulk import Memo, bulk_insert, raw, rijen, zonder_gc
 from portal.services.billing.rules import (
     Periode,
@@ -484,15 +486,12 @@ def _upsert(session: Session, indicator: PrestatieIndicator, gemeten: dict[tuple
          "afgewezen": False, "berekend_op": now}
         for g in nieuw
     ])
-    # A recomputed prestatiedatum may fall in another year: the regels already submitted follow it there.
-    verplaatst = [prestatie_id for prestatie_id, g in gewijzigd if g is not None]
-    kosten_totalen.verplaatst(session, verplaatst, -1)
+    # A recomputed prestatiedatum moves no regel: each keeps the date it was declared with (and its cost year).
     for prestatie_id, g in gewijzigd:
         values: dict[str, Any] = {"aantal": _ZERO, "berekend_op": now} if g is None else {
             "aantal": g.aantal, "aanwezigheid_pct": g.aanwezigheid_pct, "prestatiedatum": g.prestatiedatum,
             "berekend_op": now}
         session.execute(update(Prestatie).where(Prestatie.id == prestatie_id).values(**values))
-    kosten_totalen.verplaatst(session, verplaatst, 1)
     result.nieuwe_prestaties += len(nieuw)
     result.gewijzigde_prestaties += len(gewijzigd)
 
@@ -535,6 +534,7 @@ class _Regel:
     status: RegelStatus
     credit_van: int | None
     declaratie_status: DeclaratieStatus
+    prestatiedatum: date
 
 
 class _Prestatie(NamedTuple):
@@ -573,12 +573,13 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
     for row in rijen(session,
         select(DeclaratieRegel.prestatie_id, DeclaratieRegel.id, DeclaratieRegel.declaratie_id,
                DeclaratieRegel.aantal, DeclaratieRegel.bedrag_cent, DeclaratieRegel.status,
-               DeclaratieRegel.credit_van_regel_id, Declaratie.status)
+               DeclaratieRegel.credit_van_regel_id, Declaratie.status, DeclaratieRegel.prestatiedatum)
         .join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
         .where(DeclaratieRegel.prestatie_id.in_(select(Prestatie.id).where(selected)))
         .order_by(DeclaratieRegel.id)
     ):
-        regels[row[0]].append(_Regel(row[1], row[2], as_decimal(row[3]), row[4], row[5], row[6], row[7]))
+        regels[row[0]].append(_Regel(row[1], row[2], as_decimal(row[3]), row[4], row[5], row[6], row[7],
+                                     as_date(row[8])))
     declaraties = _Declaraties(session, contract, periode)
     prijzen = Prijzen()
     nieuwe: list[dict[str, Any]] = []
@@ -597,10 +598,11 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
                     nieuwe.append(regel)
             continue
         huidig = levend[-1]
-        if huidig.aantal == prestatie.aantal:
+        concept = huidig.declaratie_status is DeclaratieStatus.CONCEPT
+        if huidig.aantal == prestatie.aantal and (not concept or huidig.prestatiedatum == prestatie.prestatiedatum):
             continue
-        if huidig.declaratie_status is DeclaratieStatus.CONCEPT:
-            _update_concept(session, huidig, prestatie, indicator, result)
+        if concept:
+            _update_concept(session, huidig, prestatie, indicator, prijzen, result)
         elif huidig.status is RegelStatus.GOEDGEKEURD:
             target_id = declaraties.concept_id(prestatie.gemeente_id)
             nieuwe.append({"declaratie_id": target_id, "prestatie_id": prestatie.id, "credit_van_regel_id": huidig.id,
@@ -624,11 +626,12 @@ def _reconcile(session: Session, contract: Contract, indicatoren: dict[int, Pres
 
 
 def _copy_of(session: Session, regel_id: int) -> dict[str, Any]:
-    """The numbers of a credit regel: the original's units and tarief, minus its amount."""
+    """The numbers of a credit regel: the original's units, tarief and prestatiedatum, minus its amount."""
     original = session.get(DeclaratieRegel, regel_id)
     assert original is not None
     return {"tarief_id": original.tarief_id, "eenheid": original.eenheid, "aantal": original.aantal,
-            "tarief_cent": original.tarief_cent, "bedrag_cent": -original.bedrag_cent}
+            "tarief_cent": original.tarief_cent, "bedrag_cent": -original.bedrag_cent,
+            "prestatiedatum": original.prestatiedatum}
 
 
 def _debet(prestatie: _Prestatie, indicator: PrestatieIndicator, declaraties: _Declaraties, prijzen: Prijzen,
@@ -644,17 +647,25 @@ def _debet(prestatie: _Prestatie, indicator: PrestatieIndicator, declaraties: _D
     return {"declaratie_id": target_id, "prestatie_id": prestatie.id, "credit_van_regel_id": None,
             "tarief_id": tarief_id, "eenheid": eenheid, "aantal": prestatie.aantal,
             "tarief_cent": tarief_cent, "bedrag_cent": prijzen.bedrag(prestatie.aantal, tarief_cent),
-            "status": RegelStatus.INGEDIEND, "bevindingen": None}
+            "prestatiedatum": prestatie.prestatiedatum, "status": RegelStatus.INGEDIEND, "bevindingen": None}
 
 
 def _update_concept(session: Session, regel: _Regel, prestatie: _Prestatie, indicator: PrestatieIndicator,
-                    result: RunResult) -> None:
-    """A concept declaratie can still change: its regel follows the corrected registration (or goes)."""
+                    prijzen: Prijzen, result: RunResult) -> None:
+    """A concept declaratie can still change: its regel follows the corrected registration, its date and the tarief
+    valid on that date (or goes when nothing is left or no tarief applies)."""
     stored = session.get(DeclaratieRegel, regel.id)
     assert stored is not None
-    if prestatie.aantal == 0:
+    verschoven = prestatie.prestatiedatum != regel.prestatiedatum
+    tarief = prijzen.tarief(indicator, prestatie.prestatiedatum, prestatie.gemeente_id) if verschoven else None
+    if verschoven and tarief is None:
+        result.zonder_tarief += 1
+    if prestatie.aantal == 0 or (verschoven and tarief is None):
         session.delete(stored)
     else:
+        if tarief is not None:
+            stored.tarief_id, stored.eenheid, stored.tarief_cent = prijzen.kolommen(tarief)
+        stored.prestatiedatum = prestatie.prestatiedatum
         stored.aantal = prestatie.aantal
         stored.bedrag_cent = bedrag_cent(prestatie.aantal, stored.tarief_cent)
         session.flush()

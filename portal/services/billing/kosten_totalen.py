@@ -1,12 +1,13 @@
 """Kept cost totals of the submitted declaraties (KostenTotaal): per gemeente, contract, indicator and year of the
-prestatiedatum, declared and approved cents. The costs page reads these, so its cost follows what it shows (a few
-rows per gemeente and year), not how many regels were ever declared.
+regel's own prestatiedatum (the date it was declared with), declared and approved cents. The costs page reads these,
+so its cost follows what it shows (a few rows per gemeente and year), not how many regels were ever declared.
 
 A regel counts once its declaratie is submitted: declared with its amount (credits negative), approved when its
 status is goedgekeurd. The totals change only here, called in the same transaction as what changes a count:
-`ingediend` (a declaratie is submitted), `goedgekeurd` (regels approved), and `verplaatst` around prestaties whose
-prestatiedatum (so possibly their year) is recomputed. Regels are only added to, changed on or removed from concept
-declaraties (portal.services.billing.derive), which do not count yet, and a rejection changes neither sum.
+`ingediend` (a declaratie is submitted) and `goedgekeurd` (regels approved). Regels are only added to, changed on or
+removed from concept declaraties (portal.services.billing.derive), which do not count yet, and a rejection changes
+neither sum. A prestatie whose date is recomputed later changes nothing here: its submitted regels keep their date,
+so a year already accounted for keeps its costs.
 
 `differences` recomputes everything from the regels and says what differs (`flask --app portal
 totalen-controleren`); `rebuild` sets the kept totals to the recomputation.
@@ -31,7 +32,7 @@ _IN_LIMIT = 5000
 
 def _bijdragen(where: Any, gedeclareerd: int = 1, goedgekeurd: int = 1) -> Any:
     """The regels matching `where` on submitted declaraties, summed per key (each sum times its factor)."""
-    jaar = cast(extract("year", Prestatie.prestatiedatum), Integer)
+    jaar = cast(extract("year", DeclaratieRegel.prestatiedatum), Integer)
     akkoord = case((DeclaratieRegel.status == RegelStatus.GOEDGEKEURD, DeclaratieRegel.bedrag_cent), else_=0)
     return (
         select(Declaratie.gemeente_id, Declaratie.contract_id, Prestatie.indicator_id, jaar.label("jaar"),
@@ -69,14 +70,6 @@ def goedgekeurd(session: Session, regel_ids: Iterable[int]) -> None:
     ids = sorted(regel_ids)
     for start in range(0, len(ids), _IN_LIMIT):
         _boek(session, DeclaratieRegel.id.in_(ids[start:start + _IN_LIMIT]), 0, 1)
-
-
-def verplaatst(session: Session, prestatie_ids: Iterable[int], teken: int) -> None:
-    """Around recomputing prestaties whose prestatiedatum may move to another year: call with -1 before the
-    change and +1 after it, so their regels' amounts follow them to their year."""
-    ids = sorted(prestatie_ids)
-    for start in range(0, len(ids), _IN_LIMIT):
-        _boek(session, DeclaratieRegel.prestatie_id.in_(ids[start:start + _IN_LIMIT]), teken, teken)
 
 
 # --- checking -------------------------------------------------------------------------------------------------
