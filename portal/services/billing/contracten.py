@@ -19,7 +19,6 @@ from portal.models import (
     ContractBudget,
     Declaratie,
     DeclaratieRegel,
-    Prestatie,
     PrestatieIndicator,
     Tarief,
     User,
@@ -297,9 +296,8 @@ def _laatst_gedeclareerd(session: Session, tarief: Tarief, vanaf: date) -> date 
     tarief: ending (or replacing) the tarief before that day would leave the regel with a price that no longer
     applied."""
     return session.scalar(
-        select(func.max(Prestatie.prestatiedatum))
-        .join(DeclaratieRegel, DeclaratieRegel.prestatie_id == Prestatie.id)
-        .where(DeclaratieRegel.tarief_id == tarief.id, Prestatie.prestatiedatum >= vanaf))
+        select(func.max(DeclaratieRegel.prestatiedatum))
+        .where(DeclaratieRegel.tarief_id == tarief.id, DeclaratieRegel.prestatiedatum >= vanaf))
 
 
 # --- budgets ---------------------------------------------------------------------------------------------

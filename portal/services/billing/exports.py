@@ -81,7 +81,7 @@ def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
             regelnummer=n, referentie=f"R{regel.id}",
             vorige_referentie=f"R{regel.credit_van_regel_id}" if regel.credit_van_regel_id else None,
             verwijzing=kenmerk, indicator=code, omschrijving=naam, voorziening=voorziening_van(onderdeel, eigen).value,
-            periode=prestatie.periode, prestatiedatum=prestatie.prestatiedatum, eenheid=regel.eenheid.value,
+            periode=prestatie.periode, prestatiedatum=regel.prestatiedatum, eenheid=regel.eenheid.value,
             aantal=f"{regel.aantal:.2f}", tarief_cent=regel.tarief_cent, bedrag_cent=regel.bedrag_cent,
             debet_credit="C" if regel.is_credit else "D", toelichting=regel.toelichting,
             # A concept has not been sent: its regels are in nobody's hands yet, so not "in behandeling".
@@ -203,7 +203,7 @@ def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
 
 @dataclass(frozen=True)
 class Kosten:
-    """Declared and approved cost of one gemeente, voorziening and year (the year of the prestatiedatum)."""
+    """Declared and approved cost of one gemeente, voorziening and year (the year of the regels' prestatiedatum)."""
 
     gemeente: str
     cbs_code: str
@@ -215,9 +215,9 @@ class Kosten:
 
 def spuk_kosten(session: Session, declaratie_ids: Any) -> list[Kosten]:
     """Costs of the submitted declaraties among `declaratie_ids` (a scoped id query), per gemeente, voorziening
-    (leerroute, maatschappelijke begeleiding, PVT, MAP, tolken) and year of the prestatiedatum: one aggregate, for
-    the SPUK verantwoording."""
-    jaar = extract("year", Prestatie.prestatiedatum)
+    (leerroute, maatschappelijke begeleiding, PVT, MAP, tolken) and year of the prestatiedatum each regel was
+    declared with: one aggregate, for the SPUK verantwoording."""
+    jaar = extract("year", DeclaratieRegel.prestatiedatum)
     rows = session.execute(
         select(Gemeente.naam, Gemeente.cbs_code, jaar, PrestatieIndicator.onderdeel, PrestatieIndicator.voorziening,
                func.sum(DeclaratieRegel.bedrag_cent),

@@ -4,7 +4,8 @@ specifieke uitkering the gemeente receives for that person (001 §4.2 and figuur
 The SPUK is €12,712 per asielstatushouder, paid as €7,712 in the year of huisvesting (t), €4,000 in t+1 and
 €1,000 in t+2, and €589 per gezins- of overige migrant in year t. The year of huisvesting is the year of the
 inburgeraar's BRP inschrijving (billing-and-kpis.md A2 Budgetbewaking). The sources do not say to which year a
-cost belongs, so a cost counts in the year of its prestatiedatum, as in the costs per gemeente (exports.spuk_kosten).
+cost belongs, so a cost counts in the year of the prestatiedatum its regel was declared with (a date recomputed
+later moves no declared cost), as in the costs per gemeente (exports.spuk_kosten).
 The gemeente that pays is the declaratie's gemeente: the inburgeraar's gemeente on the prestatiedatum, decided once
 by rules.betalende_gemeente when the prestatie was made.
 """
@@ -120,14 +121,14 @@ def inburgeraars_met_kosten(declaratie_ids: Any, *, gemeente_id: int | None = No
 def kosten_per_inburgeraar(session: Session, declaratie_ids: Any,
                            rijen: list[tuple[Inburgeraar, Gemeente]]) -> list[InburgeraarKosten]:
     """The costs of the given (inburgeraar, paying gemeente) rows on the declaraties: one grouped query over
-    just those people, per voorziening and year of the prestatiedatum."""
+    just those people, per voorziening and year of the prestatiedatum each regel was declared with."""
     found = {(p.id, g.id): InburgeraarKosten(
         p.id, f"{p.voornamen} {p.achternaam}", p.doelgroep,
         p.datum_brp_inschrijving.year if p.datum_brp_inschrijving else None, g.naam, g.cbs_code)
         for p, g in rijen}
     if not found:
         return []
-    jaar = extract("year", Prestatie.prestatiedatum)
+    jaar = extract("year", DeclaratieRegel.prestatiedatum)
     goedgekeurd = case((DeclaratieRegel.status == RegelStatus.GOEDGEKEURD, DeclaratieRegel.bedrag_cent), else_=0)
     rows = session.execute(
         select(Prestatie.inburgeraar_id, Declaratie.gemeente_id, jaar, PrestatieIndicator.onderdeel,

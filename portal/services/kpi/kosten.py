@@ -79,7 +79,7 @@ def _per_inburgeraar(session: Session, user: User, ids: object, periode: Periode
         select(Prestatie.inburgeraar_id, Inburgeraar.doelgroep, goedgekeurd)
         .join(DeclaratieRegel, DeclaratieRegel.prestatie_id == Prestatie.id)
         .join(Inburgeraar, Inburgeraar.id == Prestatie.inburgeraar_id)
-        .where(DeclaratieRegel.declaratie_id.in_(ids), Prestatie.prestatiedatum <= periode.tot,
+        .where(DeclaratieRegel.declaratie_id.in_(ids), DeclaratieRegel.prestatiedatum <= periode.tot,
                Prestatie.inburgeraar_id.in_(access.inburgeraars(user).with_only_columns(Inburgeraar.id)))
         .group_by(Prestatie.inburgeraar_id, Inburgeraar.doelgroep)
     ).all()
