@@ -6,6 +6,8 @@ If the two drift apart, the tests would pass against a schema no installation ha
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +86,29 @@ def test_downgrade_to_base_and_upgrade_again_on_sqlite(sqlite_url: str):
         engine.dispose()
     upgrade_to_head(sqlite_url)
     assert schema_differences(sqlite_url) == []
+
+
+def test_0026_gives_existing_regels_the_date_of_their_prestatie(sqlite_url: str):
+    """The regels declared before 0026 keep the date they showed (their prestatie's), credits included."""
+    command.upgrade(alembic_config(sqlite_url), "0025")
+    # Plain sqlite3 (foreign keys off): only the two tables this migration reads need rows.
+    with contextlib.closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as connection, connection:
+        connection.execute(
+            "INSERT INTO prestatie (id, verwijzing_id, indicator_id, periode, inburgeraar_id, gemeente_id, "
+            "prestatiedatum, aantal, afgewezen, berekend_op) VALUES "
+            "(1, 1, 1, 'eenmalig', 1, 1, '2026-03-31', 1, 0, '2026-04-01 00:00:00'), "
+            "(2, 2, 1, '2026-04', 1, 1, '2026-04-30', 3, 0, '2026-05-01 00:00:00')")
+        connection.execute(
+            "INSERT INTO declaratie_regel (id, declaratie_id, prestatie_id, credit_van_regel_id, tarief_id, "
+            "eenheid, aantal, tarief_cent, bedrag_cent, status, created_at, updated_at) VALUES "
+            "(1, 1, 1, NULL, 1, 'stuk', 1, 40000, 40000, 'goedgekeurd', '2026-04-02', '2026-04-02'), "
+            "(2, 2, 1, 1, 1, 'stuk', 1, 40000, -40000, 'ingediend', '2026-05-02', '2026-05-02'), "
+            "(3, 2, 2, NULL, 1, 'uur', 3, 1250, 3750, 'ingediend', '2026-05-02', '2026-05-02')")
+    upgrade_to_head(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, prestatiedatum FROM declaratie_regel ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [(i, str(d)) for i, d in rows] == [(1, "2026-03-31"), (2, "2026-03-31"), (3, "2026-04-30")]

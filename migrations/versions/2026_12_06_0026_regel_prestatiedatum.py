@@ -21,15 +21,25 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# SQLite: no batch (table copy) here. With foreign keys on, dropping the old table fails as soon as one credit
+# regel refers to another (credit_van_regel_id), so the column is added in place; SQLite only adds a NOT NULL column
+# with a default, hence this placeholder (every regel gets its real date below; the services always set it).
+_SQLITE_PLACEHOLDER = '1900-01-01'
+
+_BACKFILL = ('UPDATE declaratie_regel SET prestatiedatum = '
+             '(SELECT prestatie.prestatiedatum FROM prestatie WHERE prestatie.id = declaratie_regel.prestatie_id)')
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('declaratie_regel', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('prestatiedatum', sa.Date(), nullable=True))
-    op.execute('UPDATE declaratie_regel SET prestatiedatum = '
-               '(SELECT prestatie.prestatiedatum FROM prestatie WHERE prestatie.id = declaratie_regel.prestatie_id)')
-    with op.batch_alter_table('declaratie_regel', schema=None) as batch_op:
-        batch_op.alter_column('prestatiedatum', existing_type=sa.Date(), nullable=False)
+    if op.get_bind().dialect.name == 'sqlite':
+        op.add_column('declaratie_regel', sa.Column('prestatiedatum', sa.Date(), nullable=False,
+                                                    server_default=_SQLITE_PLACEHOLDER))
+        op.execute(_BACKFILL)
+        return
+    op.add_column('declaratie_regel', sa.Column('prestatiedatum', sa.Date(), nullable=True))
+    op.execute(_BACKFILL)
+    op.alter_column('declaratie_regel', 'prestatiedatum', existing_type=sa.Date(), nullable=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('declaratie_regel', schema=None) as batch_op:
-        batch_op.drop_column('prestatiedatum')
+    op.drop_column('declaratie_regel', 'prestatiedatum')
