@@ -186,7 +186,13 @@ def test_kept_cost_totals_equal_the_regels_after_any_sequence(db, app_ctx, werel
                                            trigger=Trigger.UITVAL_PRO_RATA, activiteit=None,
                                            voorziening=Voorziening.TOLKEN)  # another voorziening on the page
         TariefFactory(indicator=uitval, bedrag_cent=40000, eenheid=Eenheid.STUK, geldig_vanaf=date(2026, 1, 1))
-        _run_sequence(db, w, stappen, extra=_kosten_stap, check=_check_kosten)
+        gezien: dict[int, date] = {}
+
+        def check(db) -> None:
+            _check_kosten(db)
+            _check_datums_vast(db, gezien)
+
+        _run_sequence(db, w, stappen, extra=_kosten_stap, check=check)
     finally:
         savepoint.rollback()
         db.expire_all()
@@ -208,6 +214,15 @@ def _kosten_stap(db, w, step, today) -> None:
     elif kind == "uitval":
         w.verwijzing.status = VerwijzingStatus.UITGEVALLEN
         db.flush()
+
+
+def _check_datums_vast(db, gezien: dict[int, date]) -> None:
+    """A submitted regel keeps its prestatiedatum, however its prestatie's date moves; a credit has its original's."""
+    for regel in db.scalars(select(DeclaratieRegel).join(Declaratie, Declaratie.id == DeclaratieRegel.declaratie_id)
+                            .where(Declaratie.status != DeclaratieStatus.CONCEPT)):
+        assert gezien.setdefault(regel.id, regel.prestatiedatum) == regel.prestatiedatum
+        if regel.credit_van is not None:
+            assert regel.prestatiedatum == regel.credit_van.prestatiedatum
 
 
 def _check_kosten(db) -> None:

@@ -252,7 +252,8 @@ def spuk_kosten_bewaard(session: Session, gemeente_ids: Any) -> list[Kosten]:
 
 def _per_voorziening(rows: Any) -> list[Kosten]:
     """(gemeente, cbs code, year, onderdeel, own voorziening, declared, approved) rows folded per voorziening, in
-    the order of the page: gemeente, year, voorziening."""
+    the order of the page: gemeente, year, voorziening. A voorziening whose regels net to nothing in a year (declared
+    and credited there, the correction dated in another year) is left out, as the kept totals leave it out."""
     totals: dict[tuple[str, str, int, Voorziening], list[int]] = defaultdict(lambda: [0, 0])
     for naam, code, year, onderdeel, eigen, gedeclareerd, goedgekeurd in rows:
         key = (naam, code, int(year), voorziening_van(onderdeel, eigen))
@@ -261,7 +262,7 @@ def _per_voorziening(rows: Any) -> list[Kosten]:
     volgorde = list(Voorziening)
     return [Kosten(naam, code, year, voorziening, *bedragen)
             for (naam, code, year, voorziening), bedragen in
-            sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][2], volgorde.index(kv[0][3])))]
+            sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][2], volgorde.index(kv[0][3]))) if any(bedragen)]
 
 
 def spuk_csv(kosten: list[Kosten]) -> bytes:
