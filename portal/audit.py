@@ -315,17 +315,19 @@ def record_shown(
     object_id: Any = None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
+    also_empty: bool = False,
 ) -> None:
     """Record that the actor was shown these inburgeraars in one list (a page of an overview, a grid, an export):
     one event for the request and one audit_gezien row per inburgeraar shown, so the trail's lookup of one
-    inburgeraar finds the list too. Nothing when the list showed nobody. `details`: non-personal facts only (a
+    inburgeraar finds the list too. Nothing when the list showed nobody, unless `also_empty` (an export, a
+    page that must leave a trail whatever it held): then the event alone. `details`: non-personal facts only (a
     page number, a count, filters); an API client acts as in `record`. `at`: when, if not now (demo data).
 
     Pass only the ids of rows actually rendered (the current page), read through portal.access. On PostgreSQL
     event and rows are one statement (the event's INSERT … RETURNING feeds the rows'); on SQLite, in-process,
     the rows follow as one executemany."""
     ids = sorted(set(inburgeraar_ids))
-    if not ids:
+    if not ids and not also_empty:
         return
     values = {
         "occurred_at": at or utcnow(), "actor_id": actor.id, "api_client_id": getattr(actor, "api_client_id", None),
@@ -334,6 +336,9 @@ def record_shown(
         "origin": current_origin.get(), "details": details,
     }
     connection = session.connection()  # Core on the connection: no unit of work, no autoflush for two inserts
+    if not ids:
+        connection.execute(_LIST_EVENT, values)
+        return
     if connection.dialect.name == "postgresql":
         connection.execute(_pg_list_read(), {**{f"e_{k}": v for k, v in values.items()},
                                              "arr_inburgeraar_id": pg_arrays.array_literal(ids)})

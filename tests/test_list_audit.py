@@ -194,6 +194,19 @@ def test_the_caseload_export_records_every_exported_inburgeraar(world, login_as,
     assert _shown(db, row) == {p.id for p in world["mensen"]}  # all pages: the file holds them all
 
 
+def test_an_empty_caseload_export_is_still_an_audit_event(world, login_as, db):
+    """An export that held nobody still leaves a trail: who exported what, with which filters, and when."""
+    nieuw = UserFactory(rol=Rol.KLANTREGISSEUR, naam="Nina", gemeenten=world["sanne"].gemeenten)
+    db.flush()
+    before = _last_id(db)
+    response = login_as(nieuw).get("/regie/export.xlsx")  # her own caseload: nobody yet
+    assert response.status_code == 200
+    [row] = _new_events(db, before)
+    assert (row.actor_id, row.action, row.object_type, row.details["aantal"]) == (
+        nieuw.id, "geexporteerd", "caseload", 0)
+    assert _shown(db, row) == set()
+
+
 def test_the_results_to_confirm_for_duo_record_their_inburgeraars(world, login_as, db):
     for persoon in world["mensen"][:2]:
         RouteResultaatFactory(verwijzing=VerwijzingFactory(inburgeraar=persoon))

@@ -103,7 +103,7 @@ def kosten_inburgeraars() -> str:
     rijen = spuk.kosten_per_inburgeraar(db.session, ids, paren)  # type: ignore[arg-type]
     ids = sorted({r.inburgeraar_id for r in rijen})
     audit.record_shown(db.session, actor, ids, action=AuditActie.BEKEKEN, object_type="spuk_kosten_inburgeraars",
-                       details={"inburgeraar_ids": ids})
+                       details={"inburgeraar_ids": ids}, also_empty=True)
     db.session.commit()
     return render_template("declaraties/kosten_inburgeraars.html", page=page, rijen=rijen, filters=filters,
                            export_args=export_args,
@@ -116,12 +116,8 @@ def _alle_rijen() -> list[spuk.InburgeraarKosten]:
                                              **_gefilterd(_filters()))  # type: ignore[arg-type]
     ids = sorted({r.inburgeraar_id for r in rijen})
     details = {"formaat": request.path.rsplit(".", 1)[-1], "rijen": len(rijen), "inburgeraar_ids": ids}
-    if ids:
-        audit.record_shown(db.session, _actor(), ids, action=AuditActie.GEEXPORTEERD,
-                           object_type="spuk_kosten_inburgeraars", details=details)
-    else:
-        audit.record(db.session, _actor(), AuditActie.GEEXPORTEERD, object_type="spuk_kosten_inburgeraars",
-                     details=details)
+    audit.record_shown(db.session, _actor(), ids, action=AuditActie.GEEXPORTEERD,
+                       object_type="spuk_kosten_inburgeraars", details=details, also_empty=True)
     db.session.commit()
     return rijen
 

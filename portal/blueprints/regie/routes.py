@@ -129,7 +129,8 @@ def export() -> Response:
     today = clock.today()
     cases = _caseload(args, today)
     audit.record_shown(db.session, current_user, (c.id for c in cases), action=AuditActie.GEEXPORTEERD,
-                       object_type="caseload", details={"aantal": len(cases), "filters": sorted(args.as_dict())})
+                       object_type="caseload", details={"aantal": len(cases), "filters": sorted(args.as_dict())},
+                       also_empty=True)
     db.session.commit()
     ingetrokken = overzichten.pip_ingetrokken_per(db.session, current_user, cases)
     response = Response(caseload_xlsx(cases, peildatum=today, pip_ingetrokken=ingetrokken), mimetype=XLSX_MIMETYPE)
