@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from portal.models import VerhuizingVerwijzing
+from portal.models import AuditEvent, User, VerhuizingVerwijzing
 from portal.models.enums import Onderdeel, Rol, VerwijzingStatus
 from tests.factories import (
     ContractFactory,
@@ -176,3 +176,31 @@ def test_a_decision_from_a_stale_page_says_it_was_already_decided(app, db, login
     assert f'name="v{eerste.id}-besluit"' not in html and f'name="v{tweede.id}-besluit"' in html
     db.refresh(regel)
     assert regel.besloten_door_id == collega.id
+
+
+def test_the_old_gemeente_may_see_the_dossier_but_not_decide_even_with_an_empty_form(app, db, login_as):
+    # The old gemeente's klantregisseur sees the dossier; the decision is the new gemeente's, valid form or not.
+    dossier_url, eerste, _tweede, _dalfsen = _moved_with_two_open_verwijzingen(db, login_as)
+    oud = db.scalars(select(User).where(User.rol == Rol.KLANTREGISSEUR)).first()
+    client = login_as(oud)
+    assert client.get(dossier_url).status_code == 200
+    leeg = post_form(client, f"{dossier_url}/verwijzingen/{eerste.id}", {}, page_url=dossier_url)
+    html = leeg.get_data(as_text=True)
+    assert '<th scope="col">Besluit</th>' not in html and f'name="v{eerste.id}-besluit"' not in html
+    db.expire_all()
+    regel = db.scalars(select(VerhuizingVerwijzing).where(VerhuizingVerwijzing.verwijzing_id == eerste.id)).one()
+    assert regel.besluit is None
+
+
+def test_the_page_that_shows_a_refused_decision_is_an_audited_read_of_the_dossier(app, db, login_as):
+    dossier_url, eerste, _tweede, dalfsen = _moved_with_two_open_verwijzingen(db, login_as)
+    nieuw = UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[dalfsen])
+    client = login_as(nieuw)
+    token = csrf_token(client.get(dossier_url).get_data(as_text=True))
+    before = db.scalar(select(func.max(AuditEvent.id))) or 0
+    bad = client.post(f"{dossier_url}/verwijzingen/{eerste.id}",
+                      data={"csrf_token": token, f"v{eerste.id}-besluit": "voortgezet"})
+    assert bad.status_code == 422 and "Overdrachtsdossier" in bad.get_data(as_text=True)
+    events = db.scalars(select(AuditEvent).where(AuditEvent.id > before,
+                                                 AuditEvent.action == "overdrachtsdossier_bekeken")).all()
+    assert [(e.actor_id, e.inburgeraar_id) for e in events] == [(nieuw.id, eerste.inburgeraar_id)]

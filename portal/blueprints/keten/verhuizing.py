@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template, url_for
+from flask import abort, jsonify, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -89,10 +89,16 @@ def _besluit_forms(actor: User, verhuizing: Verhuizing,
 def _dossier(verhuizing_id: int) -> tuple[Verhuizing, verhuizingen.Overdrachtsdossier, bool]:
     actor = _actor()
     verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
+    inhoud, nieuw = _read(actor, verhuizing)
+    return verhuizing, inhoud, nieuw
+
+
+def _read(actor: User, verhuizing: Verhuizing) -> tuple[verhuizingen.Overdrachtsdossier, bool]:
+    """The dossier as an audited read (committed), and whether the actor is of the new gemeente."""
     inhoud = verhuizingen.read(db.session, actor, verhuizing)
     nieuw = verhuizing.naar_gemeente_id in set(db.session.scalars(access.gemeente_ids_in_scope(actor)))
     db.session.commit()
-    return verhuizing, inhoud, nieuw
+    return inhoud, nieuw
 
 
 @bp.route("/verhuizingen/<int:verhuizing_id>")
@@ -122,6 +128,9 @@ def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> tuple[str, int
     actor = _actor()
     verhuizing = access.get_verhuizing_or_404(actor, verhuizing_id)
     regel = access.get_verhuizing_verwijzing_or_404(actor, verhuizing, verwijzing_id)
+    if not access.may_decide_verhuizing(actor, verhuizing):
+        # Who may see the dossier (the old gemeente) but not decide gets no form back, whatever was posted.
+        abort(403)
     form = _besluit_form(regel)
     dossier_url = url_for("keten.verhuizing_dossier", verhuizing_id=verhuizing.id)
     done = save_form(
@@ -136,7 +145,8 @@ def verhuizing_besluit(verhuizing_id: int, verwijzing_id: int) -> tuple[str, int
         # Decided meanwhile (another tab, a colleague): the page shows no form to carry the reason.
         return errors_flashed(form, dossier_url)
     # The whole dossier again, every open verwijzing with its form: only the failed one carries the errors.
-    inhoud = verhuizingen.dossier(db.session, verhuizing, met_handhaving=access.may_see_handhaving(actor))
+    # Shown again, so read again: one audit event, as for the dossier page itself.
+    inhoud, nieuw = _read(actor, verhuizing)
     besluiten = {**_besluit_forms(actor, verhuizing, inhoud), regel.verwijzing_id: form}
-    return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=True,
+    return render_template("keten/dossier.html", verhuizing=verhuizing, dossier=inhoud, nieuw=nieuw,
                            besluiten=besluiten), errors_status(form)
