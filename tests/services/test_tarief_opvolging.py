@@ -7,8 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from portal.models import Presentie
+from portal.models import DeclaratieRegel, Presentie
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol
 from portal.services import ValidationError
 from portal.services.billing import contracten
@@ -100,3 +101,29 @@ def test_a_tarief_already_priced_at_is_not_replaced(db, wereld):
         _nieuw(db, wereld, "01-01-2026")
     assert "al gedeclareerd voor prestaties tot en met 03-11-2026" in refused.value.errors["geldig_vanaf"]
     assert wereld["lopend"] in wereld["indicator"].tarieven
+
+
+def test_a_tarief_priced_at_before_its_first_day_is_not_replaced_but_refused(db, wereld):
+    # After migration 0026 a regel carries its prestatie's date as declared: a prestatie recalculated to an earlier
+    # day leaves a regel priced at a tarief with a date before that tarief began. The tarief is still in use.
+    persoon = factories.InburgeraarFactory(gemeente=wereld["hoorn"])
+    factories.PipFactory(inburgeraar=persoon, dagtekening=date(2026, 7, 1), leerroute=Leerroute.B,
+                         niveau=NiveauPip.B1)
+    verwijzing = factories.VerwijzingFactory(
+        inburgeraar=persoon, contract=wereld["contract"], onderdeel=Onderdeel.B1_ROUTE,
+        beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1), gecontracteerde_uren=Decimal(40))
+    nieuw = _nieuw(db, wereld, "01-01-2027")
+    db.add(Presentie(verwijzing_id=verwijzing.id, datum=date(2027, 1, 5), activiteit="taalles_knm",
+                     uren_aanwezig=Decimal(3), uren_afwezig_geoorloofd=Decimal(0),
+                     uren_afwezig_ongeoorloofd=Decimal(0)))
+    db.flush()
+    assert derive(db, wereld["contract"], periode_uit_code("2027-01")).nieuwe_regels == 1
+    [regel] = db.scalars(select(DeclaratieRegel).where(DeclaratieRegel.tarief_id == nieuw.id)).all()
+    regel.prestatiedatum = date(2026, 12, 20)
+    db.flush()
+
+    with pytest.raises(ValidationError) as refused:
+        _nieuw(db, wereld, "01-01-2027", bedrag="14,00")
+    assert "al gedeclareerd voor prestaties tot en met 20-12-2026" in refused.value.errors["geldig_vanaf"]
+    assert "na 01-01-2027 ingaan" in refused.value.errors["geldig_vanaf"]
+    assert nieuw in wereld["indicator"].tarieven and regel.tarief_id == nieuw.id

@@ -240,7 +240,10 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
                 continue
             zelfde_dag = bestaand.geldig_vanaf == vanaf
             if opvolger_van is None and vervangt is None and (zelfde_dag or _kan_opvolgen(bestaand, vanaf, tot)):
-                laatste = _laatst_gedeclareerd(session, bestaand, vanaf)
+                # Replacing deletes the tarief: no regel may refer to it, whatever its date (a regel's date is
+                # its prestatie's as declared, which can lie before the tarief began). Ending it the day before
+                # only matters to regels from that day on.
+                laatste = _laatst_gedeclareerd(session, bestaand, None if zelfde_dag else vanaf)
                 if laatste is None:
                     if zelfde_dag:
                         vervangt = bestaand
@@ -249,7 +252,8 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
                     continue
                 errors.add("geldig_vanaf", f"Onder het tarief dat geldt vanaf {bestaand.geldig_vanaf:%d-%m-%Y} is "
                                            f"al gedeclareerd voor prestaties tot en met {laatste:%d-%m-%Y}. "
-                                           "Laat het nieuwe tarief na die dag ingaan.")
+                                           "Laat het nieuwe tarief na "
+                                           f"{max(laatste, bestaand.geldig_vanaf):%d-%m-%Y} ingaan.")
                 break
             tot_tekst = bestaand.geldig_tot.strftime("%d-%m-%Y") if bestaand.geldig_tot else "onbepaalde tijd"
             errors.add("geldig_vanaf", "Deze periode overlapt met het tarief dat geldt van "
@@ -291,13 +295,14 @@ def _kan_opvolgen(bestaand: Tarief, vanaf: date, tot: date | None) -> bool:
     return tot is None or (bestaand.geldig_tot is not None and tot >= bestaand.geldig_tot)
 
 
-def _laatst_gedeclareerd(session: Session, tarief: Tarief, vanaf: date) -> date | None:
-    """The last prestatiedatum on or after `vanaf` that a regel (concept or submitted) was priced at with this
-    tarief: ending (or replacing) the tarief before that day would leave the regel with a price that no longer
-    applied."""
-    return session.scalar(
-        select(func.max(DeclaratieRegel.prestatiedatum))
-        .where(DeclaratieRegel.tarief_id == tarief.id, DeclaratieRegel.prestatiedatum >= vanaf))
+def _laatst_gedeclareerd(session: Session, tarief: Tarief, vanaf: date | None) -> date | None:
+    """The last prestatiedatum on or after `vanaf` (any, if None) that a regel (concept, submitted or credit) was
+    priced at with this tarief: ending the tarief before that day would leave the regel with a price that no longer
+    applied; any regel at all keeps it from being replaced (deleted)."""
+    query = select(func.max(DeclaratieRegel.prestatiedatum)).where(DeclaratieRegel.tarief_id == tarief.id)
+    if vanaf is not None:
+        query = query.where(DeclaratieRegel.prestatiedatum >= vanaf)
+    return session.scalar(query)
 
 
 # --- budgets ---------------------------------------------------------------------------------------------
