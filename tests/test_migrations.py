@@ -9,13 +9,14 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import JSON, DateTime, Integer, String, column, insert, inspect, table, text
 
 from portal.config import database_url_from_env
 from portal.database import make_engine
@@ -112,3 +113,61 @@ def test_0026_gives_existing_regels_the_date_of_their_prestatie(sqlite_url: str)
     finally:
         engine.dispose()
     assert [(i, str(d)) for i, d in rows] == [(1, "2026-03-31"), (2, "2026-03-31"), (3, "2026-04-30")]
+
+
+def _pre_0025_list_reads(url: str) -> None:
+    """Stop at 0026 with list reads that kept their ids only in details; one pair is already in audit_gezien."""
+    command.upgrade(alembic_config(url), "0026")
+    event = table("audit_event", column("id", Integer), column("occurred_at", DateTime), column("action", String),
+                  column("object_type", String), column("result", String), column("origin", String),
+                  column("details", JSON))
+    common = {"occurred_at": datetime(2026, 12, 1, 9), "action": "overzicht_bekeken", "object_type": "inburgeraar",
+              "result": "ok", "origin": "test"}
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(event), [
+                {"id": 1, **common, "details": {"inburgeraar_ids": [11, 12, "13", None, True, 12.5]}},
+                {"id": 2, **common, "details": {"inburgeraar_ids": [11, 14]}},
+                {"id": 3, **common, "details": {"periode": "2026", "aantal": 2, "inburgeraars": [15, 16]}},
+                {"id": 4, **common, "details": {"aantal": 3, "inburgeraars": 3}},
+                {"id": 5, **common, "details": None},
+            ])
+            connection.execute(text("INSERT INTO audit_gezien (inburgeraar_id, audit_event_id) VALUES (14, 2)"))
+    finally:
+        engine.dispose()
+
+
+def _gezien(url: str) -> list[tuple[int, int]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(text(
+                "SELECT audit_event_id, inburgeraar_id FROM audit_gezien ORDER BY audit_event_id, inburgeraar_id"))]
+    finally:
+        engine.dispose()
+
+
+_BACKFILLED = [(1, 11), (1, 12), (2, 11), (2, 14), (3, 15), (3, 16)]
+
+
+def test_0027_makes_list_reads_before_0025_findable_by_inburgeraar_on_sqlite(sqlite_url: str):
+    """Every integer id a pre-0025 list named gets its row once; strings, null, bools and floats do not."""
+    _pre_0025_list_reads(sqlite_url)
+    upgrade_to_head(sqlite_url)
+    assert _gezien(sqlite_url) == _BACKFILLED
+    command.downgrade(alembic_config(sqlite_url), "0026")
+    command.upgrade(alembic_config(sqlite_url), "0027")
+    assert _gezien(sqlite_url) == _BACKFILLED  # again: no duplicates, nothing lost
+    assert schema_differences(sqlite_url) == []
+
+
+@pytest.mark.postgres
+def test_0027_makes_list_reads_before_0025_findable_by_inburgeraar_on_postgresql(postgres_url: str):
+    _pre_0025_list_reads(postgres_url)
+    upgrade_to_head(postgres_url)
+    assert _gezien(postgres_url) == _BACKFILLED
+    command.downgrade(alembic_config(postgres_url), "0026")
+    command.upgrade(alembic_config(postgres_url), "0027")
+    assert _gezien(postgres_url) == _BACKFILLED
+    assert schema_differences(postgres_url) == []
