@@ -35,6 +35,23 @@ def _nieuw(db, wereld, vanaf, tot=None, bedrag="13,00"):
         geldig_vanaf=vanaf, geldig_tot=tot, bedrag=bedrag, eenheid="uur"))
 
 
+def _verwijzing(wereld):
+    """A B1-route verwijzing under the contract, for a Hoorn inburgeraar with a PIP."""
+    persoon = factories.InburgeraarFactory(gemeente=wereld["hoorn"])
+    factories.PipFactory(inburgeraar=persoon, dagtekening=date(2026, 7, 1), leerroute=Leerroute.B,
+                         niveau=NiveauPip.B1)
+    return factories.VerwijzingFactory(
+        inburgeraar=persoon, contract=wereld["contract"], onderdeel=Onderdeel.B1_ROUTE,
+        beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1), gecontracteerde_uren=Decimal(40))
+
+
+def _present(db, verwijzing, datum):
+    """Three hours of taalles on that day: a prestatie to declare."""
+    db.add(Presentie(verwijzing_id=verwijzing.id, datum=datum, activiteit="taalles_knm", uren_aanwezig=Decimal(3),
+                     uren_afwezig_geoorloofd=Decimal(0), uren_afwezig_ongeoorloofd=Decimal(0)))
+    db.flush()
+
+
 def test_a_new_tarief_ends_the_running_one_the_day_before(db, wereld):
     nieuw = _nieuw(db, wereld, "01-01-2027")
     assert wereld["lopend"].geldig_tot == date(2026, 12, 31)
@@ -45,16 +62,7 @@ def test_a_new_tarief_ends_the_running_one_the_day_before(db, wereld):
 
 
 def test_a_tarief_already_declared_at_is_not_ended_before_that_prestatie(db, wereld):
-    persoon = factories.InburgeraarFactory(gemeente=wereld["hoorn"])
-    factories.PipFactory(inburgeraar=persoon, dagtekening=date(2026, 7, 1), leerroute=Leerroute.B,
-                         niveau=NiveauPip.B1)
-    verwijzing = factories.VerwijzingFactory(
-        inburgeraar=persoon, contract=wereld["contract"], onderdeel=Onderdeel.B1_ROUTE,
-        beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1), gecontracteerde_uren=Decimal(40))
-    db.add(Presentie(verwijzing_id=verwijzing.id, datum=date(2026, 11, 3), activiteit="taalles_knm",
-                     uren_aanwezig=Decimal(3), uren_afwezig_geoorloofd=Decimal(0),
-                     uren_afwezig_ongeoorloofd=Decimal(0)))
-    db.flush()
+    _present(db, _verwijzing(wereld), date(2026, 11, 3))
     assert derive(db, wereld["contract"], periode_uit_code("2026-11")).nieuwe_regels == 1
 
     with pytest.raises(ValidationError) as refused:
@@ -85,16 +93,7 @@ def test_a_mistyped_tarief_nothing_was_priced_at_is_replaced_from_the_same_day(d
 
 
 def test_a_tarief_already_priced_at_is_not_replaced(db, wereld):
-    persoon = factories.InburgeraarFactory(gemeente=wereld["hoorn"])
-    factories.PipFactory(inburgeraar=persoon, dagtekening=date(2026, 7, 1), leerroute=Leerroute.B,
-                         niveau=NiveauPip.B1)
-    verwijzing = factories.VerwijzingFactory(
-        inburgeraar=persoon, contract=wereld["contract"], onderdeel=Onderdeel.B1_ROUTE,
-        beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1), gecontracteerde_uren=Decimal(40))
-    db.add(Presentie(verwijzing_id=verwijzing.id, datum=date(2026, 11, 3), activiteit="taalles_knm",
-                     uren_aanwezig=Decimal(3), uren_afwezig_geoorloofd=Decimal(0),
-                     uren_afwezig_ongeoorloofd=Decimal(0)))
-    db.flush()
+    _present(db, _verwijzing(wereld), date(2026, 11, 3))
     derive(db, wereld["contract"], periode_uit_code("2026-11"))
 
     with pytest.raises(ValidationError) as refused:
@@ -106,17 +105,9 @@ def test_a_tarief_already_priced_at_is_not_replaced(db, wereld):
 def test_a_tarief_priced_at_before_its_first_day_is_not_replaced_but_refused(db, wereld):
     # After migration 0026 a regel carries its prestatie's date as declared: a prestatie recalculated to an earlier
     # day leaves a regel priced at a tarief with a date before that tarief began. The tarief is still in use.
-    persoon = factories.InburgeraarFactory(gemeente=wereld["hoorn"])
-    factories.PipFactory(inburgeraar=persoon, dagtekening=date(2026, 7, 1), leerroute=Leerroute.B,
-                         niveau=NiveauPip.B1)
-    verwijzing = factories.VerwijzingFactory(
-        inburgeraar=persoon, contract=wereld["contract"], onderdeel=Onderdeel.B1_ROUTE,
-        beoogde_startdatum=date(2026, 9, 1), uiterste_einddatum=date(2027, 9, 1), gecontracteerde_uren=Decimal(40))
+    verwijzing = _verwijzing(wereld)
     nieuw = _nieuw(db, wereld, "01-01-2027")
-    db.add(Presentie(verwijzing_id=verwijzing.id, datum=date(2027, 1, 5), activiteit="taalles_knm",
-                     uren_aanwezig=Decimal(3), uren_afwezig_geoorloofd=Decimal(0),
-                     uren_afwezig_ongeoorloofd=Decimal(0)))
-    db.flush()
+    _present(db, verwijzing, date(2027, 1, 5))
     assert derive(db, wereld["contract"], periode_uit_code("2027-01")).nieuwe_regels == 1
     [regel] = db.scalars(select(DeclaratieRegel).where(DeclaratieRegel.tarief_id == nieuw.id)).all()
     regel.prestatiedatum = date(2026, 12, 20)

@@ -103,7 +103,7 @@ def index() -> str:
                            details={"inburgeraar_ids": ids})
         db.session.commit()
     return render_template("declaraties/index.html", page=page, bereken_form=ActionForm(), afgewezen=afgewezen,
-                           filters=filters, gefilterd=bool(filter_args), keuzes=keuzes,
+                           args=filters, gefilterd=bool(filter_args), keuzes=keuzes,
                            statussen=[(k, v[0]) for k, v in STATUS_FILTERS.items()
                                       if actor.rol is Rol.AANBIEDER_BEHEERDER or k != "concept"],
                            afgewezen_totaal=service.afgewezen_count(db.session, actor),
