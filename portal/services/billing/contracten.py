@@ -28,6 +28,7 @@ from portal.models.enums import Declaratieperiode, Inkoopvorm, Onderdeel
 from portal.models.resultaat import Examenonderdeel
 from portal.models.traject import ACTIVITEITEN_PER_ONDERDEEL, Activiteit
 from portal.services import Errors, NotAllowed, Raw
+from portal.services.billing.locking import lock_contract
 from portal.services.billing.rules import overlapt
 from portal.services.validation import (
     FieldError,
@@ -83,6 +84,7 @@ def update_contract(session: Session, actor: User, contract: Contract, data: Con
     """Change inkoopvorm, declaratieperiode and declaratietermijn; the periode is fixed once declaraties exist.
     They hold for all gemeenten of the contract: `access.may_manage_whole_contract`."""
     _check_whole(actor, contract)
+    lock_contract(session, contract.id)  # whether declaraties exist yet: not while a run makes the first one
     errors = Errors()
     inkoopvorm = errors.run("inkoopvorm", lambda: parse_choice(Inkoopvorm, data.inkoopvorm, "Kies de inkoopvorm."))
     periode = errors.run("declaratieperiode", lambda: parse_choice(
@@ -133,6 +135,7 @@ def add_indicator(session: Session, actor: User, contract: Contract, data: Indic
     """Add a prestatie-indicator to a contract, with the conditions its trigger needs. It holds for all gemeenten
     of the contract: `access.may_manage_whole_contract`."""
     _check_whole(actor, contract)
+    lock_contract(session, contract.id)  # a run measures the indicators it read at its start
     errors = Errors()
     code = errors.run("code", lambda: parse_text(data.code, "de code", max_length=20))
     naam = errors.run("naam", lambda: parse_text(data.naam, "de naam", max_length=200))
@@ -200,6 +203,8 @@ def add_tarief(session: Session, actor: User, indicator: PrestatieIndicator, dat
     contract one gemeente's contractmanager never sets another's tarief, nor one for all of them."""
     contract = indicator.contract
     _check(actor, contract)
+    # What was priced at the running tarief, and the tarieven themselves, as the last committed writer left them.
+    lock_contract(session, contract.id)
     errors = Errors()
     vanaf = errors.run("geldig_vanaf", lambda: parse_date(data.geldig_vanaf, label="de eerste geldige dag"))
     tot = errors.run("geldig_tot", lambda: parse_date(data.geldig_tot, required=False, label="de laatste geldige dag"))

@@ -26,6 +26,7 @@ from portal.models.billing import Afwijsreden, DeclaratieStatus, RegelStatus
 from portal.models.enums import Rol
 from portal.services import NotAllowed, Raw, ValidationError
 from portal.services.billing import kosten_totalen
+from portal.services.billing.locking import lock_contract
 from portal.services.billing.rules import Periode, periode_uit_code
 from portal.services.validation import FieldError, parse_choice, parse_text
 
@@ -122,6 +123,7 @@ def submit(session: Session, actor: User, declaratie: Declaratie, today: date) -
     """Submit a concept declaratie after its periode ended; it is frozen from then on."""
     if not access.may_submit_declaratie(actor, declaratie):
         raise NotAllowed
+    lock_contract(session, declaratie.contract_id)  # no run adds regels after they were counted as declared
     if declaratie.status is not DeclaratieStatus.CONCEPT:
         raise ValidationError({"declaratie": "Deze declaratie is al ingediend en kan niet opnieuw worden ingediend."})
     if declaratie.periode_tot >= today:
@@ -150,6 +152,7 @@ def redeclare(session: Session, actor: User, regel: DeclaratieRegel) -> Declarat
     declaratie = regel.declaratie
     if not access.may_submit_declaratie(actor, declaratie):
         raise NotAllowed
+    lock_contract(session, declaratie.contract_id)
     if regel.status is not RegelStatus.AFGEWEZEN or regel.is_credit:
         raise ValidationError({"regel": "Alleen een afgewezen regel kan opnieuw worden gedeclareerd."})
     prestatie = regel.prestatie
@@ -193,6 +196,7 @@ def decide(session: Session, actor: User, regel: DeclaratieRegel, data: BesluitI
     declaratie = regel.declaratie
     if not access.may_decide_declaratie(actor, declaratie):
         raise NotAllowed
+    lock_contract(session, declaratie.contract_id)  # a colleague's decision on this regel came first: refused below
     _check_open(declaratie, regel)
     errors: dict[str, str] = {}
     besluit = (data.besluit or "").strip() if isinstance(data.besluit, str) else data.besluit
@@ -224,6 +228,7 @@ def approve_all_clean(session: Session, actor: User, declaratie: Declaratie) -> 
     writes), then the one melding of `_after_decisions`: a declaratie of thousands of regels is one action."""
     if not access.may_decide_declaratie(actor, declaratie):
         raise NotAllowed
+    lock_contract(session, declaratie.contract_id)
     if declaratie.status not in (DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING):
         raise ValidationError({"declaratie": "Deze declaratie wacht niet op een beoordeling."})
     session.flush()

@@ -57,6 +57,7 @@ from portal.models.resultaat import (
 )
 from portal.services.billing import checks
 from portal.services.billing.bulk import Memo, bulk_insert, raw, rijen, zonder_gc
+from portal.services.billing.locking import lock_contract
 from portal.services.billing.rules import (
     Periode,
     Prijzen,
@@ -129,6 +130,9 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
 
     `opnieuw`: prestaties the aanbieder re-declares after a rejection (they get a new regel).
     """
+    # Before the run's start time and anything it reads: the previous writer's tarieven, prestaties and regels are
+    # then committed and older than this run's watermark.
+    lock_contract(session, contract.id)
     started = now or utcnow()
     result = RunResult(periode)
     indicatoren = list(session.scalars(
