@@ -134,6 +134,27 @@ def test_mark_read_with_htmx_updates_the_row_and_the_badge(db, login_as, regisse
     assert "1 ongelezen melding<" in client.get("/meldingen/aantal").get_data(as_text=True)
 
 
+def test_mark_read_with_htmx_also_updates_the_mark_all_buttons_count(db, login_as, regisseur, verwijzing):
+    first, second, _third = (melding_for(db, regisseur, verwijzing) for _ in range(3))
+    client = login_as(regisseur)
+    assert "Alles markeren als gelezen (3)" in client.get("/meldingen/").get_data(as_text=True)
+
+    html = htmx_post(client, f"/meldingen/{first.id}/gelezen").get_data(as_text=True)
+
+    # The button above the list is swapped out of band with the new count, not left at the old one.
+    oob = re.search(r'<div id="meldingen-alles" hx-swap-oob="outerHTML">(.*?)</div>', html, re.S)
+    assert oob is not None
+    assert "Alles markeren als gelezen (2)" in oob.group(1)
+    assert "(3)" not in html
+
+    htmx_post(client, f"/meldingen/{second.id}/gelezen")
+    html = htmx_post(client, f"/meldingen/{_third.id}/gelezen").get_data(as_text=True)
+
+    # Nothing left to mark: the button goes away.
+    oob = re.search(r'<div id="meldingen-alles" hx-swap-oob="outerHTML">(.*?)</div>', html, re.S)
+    assert oob is not None and "<button" not in oob.group(1)
+
+
 def test_mark_read_without_javascript_redirects_to_the_inbox(db, login_as, regisseur, verwijzing):
     melding = melding_for(db, regisseur, verwijzing)
     client = login_as(regisseur)

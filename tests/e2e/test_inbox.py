@@ -80,6 +80,9 @@ def test_inbox_marks_a_melding_read_in_place_with_the_keyboard(page_as, seeded, 
     # The header count follows at once, and the other melding is still unread.
     expect(header_link).to_have_accessible_name(_name(unread - 1))
     expect(page.locator(f"#melding-{ids[1]}")).to_contain_text("Ongelezen")
+    # ... and so does the count on "mark all read" above the list (without a reload).
+    expect(page.get_by_role("button", name=re.compile(r"^Alles markeren als gelezen"))).to_have_text(
+        f"Alles markeren als gelezen ({unread - 1})")
     assert axe(page) == []
 
     # After a reload the melding stays read.

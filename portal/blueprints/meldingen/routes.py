@@ -156,6 +156,8 @@ def gelezen(melding_id: int) -> str | Response:
     db.session.commit()
     if htmx:
         html = render_template("meldingen/_rij.html", melding=melding, **_rows([melding]), focus=True)
+        html += render_template("meldingen/_alles.html", unread=meldingen.unread_count(db.session, current_user),
+                                oob=True)
         return Response(html, headers={"HX-Trigger": CHANGED_EVENT})
     return redirect(url_for("meldingen.inbox"))
 
