@@ -94,6 +94,11 @@ class Upload(Base):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
     @property
+    def te_bewaren(self) -> int:
+        """Rows that confirming would save: new and corrected ones (unchanged and faulty rows are not saved)."""
+        return (self.aantal_nieuw or 0) + (self.aantal_gewijzigd or 0)
+
+    @property
     def bezig(self) -> bool:
         """Whether a background step is still running (the status page keeps polling)."""
         return self.status in (UploadStatus.UPLOADED, UploadStatus.VALIDATING, UploadStatus.CONFIRMING)

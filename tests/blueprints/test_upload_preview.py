@@ -118,3 +118,45 @@ def test_counts_are_written_the_dutch_way(app, provider):  # noqa: F811
                                htmx=False)
     assert ">123.456<" in html and ">1.250<" in html
     assert "124.706 regels opslaan" in html
+
+
+def test_a_file_with_only_errors_offers_no_confirmation_but_says_to_fix_and_upload_again(
+    login_as, provider, db  # noqa: F811
+):
+    client = login_as(provider.user)
+    rows = presence_rows(provider, provider.start + timedelta(days=3))
+    for row in rows:
+        row[3] = "-1"  # every row has an error: nothing can be saved
+    post_file(client, xlsx_bytes([HEADER, *rows]), "fout.xlsx")
+    upload = _latest(db)
+    assert upload.status is UploadStatus.PREVIEWED and upload.aantal_fout == len(rows)
+
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+
+    assert "Bevestigen en" not in page and "/bevestigen" not in page
+    assert "Geen enkele regel in dit bestand kan worden opgeslagen" in page
+    assert "Verbeter de fouten hieronder in uw bestand en upload het opnieuw" in page
+
+    # A confirmation sent anyway (an old tab, a crafted post) is refused with the same words, not saved as done.
+    response = confirm(client, upload.id)
+    assert response.status_code == 302
+    db.refresh(upload)
+    assert upload.status is UploadStatus.PREVIEWED
+    assert db.scalars(select(Presentie)).first() is None
+    assert "Geen enkele regel in dit bestand kan worden opgeslagen" in client.get(
+        f"/uploads/{upload.id}").get_data(as_text=True)
+
+
+def test_a_file_that_changes_nothing_offers_no_confirmation(login_as, provider, db):  # noqa: F811
+    client = login_as(provider.user)
+    content = xlsx_bytes([HEADER, *presence_rows(provider, provider.start + timedelta(days=3))])
+    post_file(client, content, "maart.xlsx")
+    confirm(client, _latest(db).id)
+    post_file(client, content, "maart-nogmaals.xlsx")  # the same file again: every row unchanged
+    upload = _latest(db)
+    assert upload.aantal_ongewijzigd and not (upload.aantal_nieuw or upload.aantal_gewijzigd or upload.aantal_fout)
+
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+
+    assert "Bevestigen en" not in page
+    assert "Alles in dit bestand is al opgeslagen; er is niets te bevestigen." in page

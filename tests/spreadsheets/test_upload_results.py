@@ -62,6 +62,14 @@ def confirm(db: Session, provider: Provider, settings: Settings, upload: Upload)
     return upload
 
 
+def refuse_confirmation(db: Session, provider: Provider, upload: Upload) -> None:
+    """An upload with nothing to save cannot be confirmed; it stays checked, nothing is stored."""
+    with pytest.raises(UploadStateError, match="niets te bevestigen"):
+        uploads.request_confirmation(db, provider.user, upload)
+    db.refresh(upload)
+    assert upload.status is UploadStatus.PREVIEWED
+
+
 def counts(upload: Upload) -> tuple[int, int, int, int]:
     return upload.aantal_nieuw, upload.aantal_gewijzigd, upload.aantal_ongewijzigd, upload.aantal_fout
 
@@ -147,8 +155,7 @@ def test_exam_reupload_of_the_same_data_in_another_file_changes_nothing(
            f"{d};Geen;{int(v2.inburgeraar.bsn)};LU;B1;Nietverwijtbaar\n")
     again = upload_file(db, provider, settings, UploadSoort.EXAMENRESULTATEN, csv.encode("utf-8-sig"), "r.csv")
     assert counts(again) == (0, 0, 3, 0)
-    again = confirm(db, provider, settings, again)
-    assert counts(again) == (0, 0, 3, 0)
+    refuse_confirmation(db, provider, again)  # nothing to save
     assert count(db, Examenresultaat) == 3
     assert count(db, RegistratieWijziging) == 0
     assert count(db, Melding) == meldingen_before  # nothing changed: no melding
@@ -278,9 +285,10 @@ def test_route_results_preview_confirm_reupload_and_correction(db, provider, set
     assert cases_of(db, melding) == {v.inburgeraar_id for v in routes.values()}
     history_before = count(db, RegistratieWijziging)
 
-    again = confirm(db, provider, settings, upload_file(
-        db, provider, settings, UploadSoort.ROUTE_RESULTATEN, xlsx_bytes([ROUTE_HEADER, *route_rows(routes, day)])))
+    again = upload_file(
+        db, provider, settings, UploadSoort.ROUTE_RESULTATEN, xlsx_bytes([ROUTE_HEADER, *route_rows(routes, day)]))
     assert counts(again) == (0, 0, 3, 0)
+    refuse_confirmation(db, provider, again)  # nothing to save
     assert count(db, RegistratieWijziging) == history_before
     assert len(upload_meldingen(db)) == 1
 
@@ -337,9 +345,10 @@ def test_confirmed_presence_upload_with_changes_tells_the_klantregisseur_once(db
     assert not any(v.inburgeraar.bsn in melding.text or v.inburgeraar.achternaam in melding.text
                    for v in provider.verwijzingen)
 
-    unchanged = confirm(db, provider, settings, upload_file(
-        db, provider, settings, UploadSoort.PRESENTIE, xlsx_bytes([HEADER, *presence_rows(provider, day)])))
+    unchanged = upload_file(
+        db, provider, settings, UploadSoort.PRESENTIE, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
     assert counts(unchanged) == (0, 0, 3, 0)
+    refuse_confirmation(db, provider, unchanged)  # nothing to save
     assert len(upload_meldingen(db)) == 1  # an unchanged re-upload creates none
 
 

@@ -188,7 +188,7 @@ def _context(upload: Upload) -> dict[str, Any]:
     return {
         "upload": upload, "progress": progress, "errors": errors, "Status": UploadStatus, "gestopt": gestopt,
         "form": BevestigForm(), "meer_fouten": max(len(upload.fouten or []) - PREVIEW_ERRORS, 0),
-        "htmx": bool(htmx),
+        "htmx": bool(htmx), "niets_te_bewaren": uploads.nothing_to_save(upload),
     }
 
 

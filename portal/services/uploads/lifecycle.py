@@ -51,6 +51,16 @@ class UploadStateError(Exception):
     """The upload is not in a state that allows this step (confirmed already, no preview yet)."""
 
 
+def nothing_to_save(upload: Upload) -> str | None:
+    """Why a checked upload has nothing to confirm (Dutch, for the page and a refused confirmation), or None."""
+    if upload.te_bewaren:
+        return None
+    if upload.aantal_fout:
+        return ("Geen enkele regel in dit bestand kan worden opgeslagen: elke regel heeft een fout. "
+                "Verbeter de fouten hieronder in uw bestand en upload het opnieuw.")
+    return "Alles in dit bestand is al opgeslagen; er is niets te bevestigen."
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where uploads live and what they may cost, from the app config (PORTAL_UPLOAD_* overrides)."""
@@ -240,6 +250,8 @@ def request_confirmation(
     """
     if not access.may_confirm_upload(actor, upload):
         raise NotAllowed("Deze upload is niet van uw organisatie.")
+    if upload.status is UploadStatus.PREVIEWED and (reason := nothing_to_save(upload)):
+        raise UploadStateError(reason)  # the counts are final once checked: confirming would save nothing
     claimable = Upload.status == UploadStatus.PREVIEWED
     if upload.status is UploadStatus.CONFIRMING and is_stopped(upload, renewed):
         claimable = or_(claimable, (Upload.status == UploadStatus.CONFIRMING) & (Upload.poging == upload.poging))
