@@ -21,7 +21,7 @@ from portal.models.resultaat import AfschalingStatus, Afschalingsverzoek
 from portal.models.upload import UploadStatus
 from portal.services import afschaling, meldingen, signalen, weekrooster
 from portal.services.billing import declaraties
-from portal.services.signalen import Ernst, Filters
+from portal.services.signalen import Filters
 from portal.services.validation import as_decimal
 
 RECENT_DAGEN = 30  # decisions and failed uploads of the last month are still news
@@ -154,21 +154,23 @@ def actie_nodig(session: Session, user: User, today: date, *, eigen_caseload: bo
     """Cases with an "Actie nodig" signal, with one link per kind of signal to the filtered regie list."""
     filters = Filters(klantregisseur_id=user.id) if eigen_caseload else Filters()
     caseload = signalen.caseload(session, user, today=today, filters=filters)
-    cases = [c for c in caseload if c.hoogste_ernst >= Ernst.HOOG]
+    cases = signalen.met_actie_nodig(caseload)
     # A link per kind of signal that needs action somewhere, counting what its regie list shows: every case with
     # that signal, also where it is less urgent (attendance below the threshold without unexcused absence).
-    soorten = {s.code for c in cases for s in c.signalen if s.ernst >= Ernst.HOOG}
+    soorten = {s.code for c in cases for s in c.signalen if signalen.actie_nodig(s.ernst)}
     per_soort: dict[str, int] = dict.fromkeys(soorten, 0)
     for c in caseload:
         for code in {s.code for s in c.signalen} & soorten:
             per_soort[code] += 1
+    scope = {} if eigen_caseload else {"alle": 1}
     links = [
-        Link(f"{signalen.SIGNAAL_SOORTEN[code]}: {n}", "regie.index",
-             {"signaal": code, **({} if eigen_caseload else {"alle": 1})})
+        Link(f"{signalen.SIGNAAL_SOORTEN[code]}: {n}", "regie.index", {"signaal": code, **scope})
         for code, n in sorted(per_soort.items(), key=lambda item: -item[1])
     ]
+    # The count links to the regie list filtered by the same rule (signalen.actie_nodig): exactly these cases.
     return Taak(
-        "Inburgeraars met “Actie nodig”", len(cases), "inburgeraar", "inburgeraars", "regie.index", {},
+        "Inburgeraars met “Actie nodig”", len(cases), "inburgeraar", "inburgeraars", "regie.index",
+        {"actie": 1, **scope},
         "in uw caseload; de regielijst zet ze bovenaan" if eigen_caseload
         else "in de gemeenten en contracten die u volgt", links,
     )

@@ -158,3 +158,61 @@ def test_a_signal_link_counts_the_cases_its_regie_list_shows(db, login_as, regis
     html = client.get("/").get_data(as_text=True)
     link = re.search(r'href="/regie/\?signaal=aanwezigheid_laag">Aanwezigheid onder de drempel: (\d+)', html)
     assert link is not None and link.group(1) == "2"  # not only the case with unexcused absence
+
+
+def _actie_nodig_world(db, regisseur, gemeente):
+    """Two cases of the regisseur need action, one only needs attention ("Let op"), one has no signal."""
+    contract = ContractFactory(gemeenten=[gemeente])
+    namen = {}
+    for naam, beoogd in (("Aziz", -5), ("Bakr", -6), ("Stil", 7)):
+        persoon = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur, achternaam=naam)
+        PipFactory(inburgeraar=persoon)
+        VerwijzingFactory(inburgeraar=persoon, contract=contract, beoogde_startdatum=clock.today()
+                          + timedelta(weeks=beoogd) if beoogd < 0 else clock.today() + timedelta(days=beoogd))
+        namen[naam] = persoon
+    let_op = InburgeraarFactory(gemeente=gemeente, klantregisseur=regisseur, achternaam="Letop")
+    PipFactory(inburgeraar=let_op)
+    verwijzing = _gestart(contract, inburgeraar=let_op)
+    PresentieFactory(verwijzing=verwijzing, datum=clock.today() - timedelta(days=3), uren_aanwezig=Decimal(1),
+                     uren_afwezig_geoorloofd=Decimal(3), uren_afwezig_ongeoorloofd=Decimal(0))
+    return namen
+
+
+def _regie_namen(html: str) -> set[str]:
+    return {naam.split(",")[0] for naam in re.findall(r'href="/inburgeraars/\d+">([^<]+)</a>', html)}
+
+
+def test_the_actie_nodig_link_opens_the_regie_list_of_exactly_those_cases(db, login_as, regisseur, gemeente):
+    _actie_nodig_world(db, regisseur, gemeente)
+    client = login_as(regisseur)
+    html = client.get("/").get_data(as_text=True)
+    assert _taak(html, "Inburgeraars met “Actie nodig”") == "2 inburgeraars"
+    kaart = html.split("Inburgeraars met “Actie nodig”", 1)[1]
+    href = re.search(r'portal-taak__aantal"><a[^>]*href="([^"]+)"', kaart).group(1).replace("&amp;", "&")
+    assert href != "/regie/"
+
+    lijst = client.get(href).get_data(as_text=True)
+
+    assert "2 inburgeraars in uw caseload" in lijst
+    assert _regie_namen(lijst) == {"Aziz", "Bakr"}  # not "Letop" (Let op) nor "Stil" (no signal)
+    assert re.search(r'<input[^>]*name="actie"[^>]*checked', lijst)  # the filter shows it is on
+
+
+def test_the_actie_nodig_filter_gives_the_same_cases_from_kept_signals_and_in_the_export(
+    db, login_as, regisseur, gemeente
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.services import kept_signalen
+
+    _actie_nodig_world(db, regisseur, gemeente)
+    client = login_as(regisseur)
+    worked_out = _regie_namen(client.get("/regie/?actie=1&sort=naam").get_data(as_text=True))
+    kept_signalen.alles_opslaan(db)
+    assert _regie_namen(client.get("/regie/?actie=1").get_data(as_text=True)) == worked_out == {"Aziz", "Bakr"}
+    sheet = load_workbook(io.BytesIO(client.get("/regie/export.xlsx?actie=1").data)).active
+    assert sum(1 for row in sheet.iter_rows(values_only=True) if row[0] and str(row[0]).startswith(
+        ("Aziz", "Bakr"))) == 2
+    assert not any(row[0] and str(row[0]).startswith(("Letop", "Stil")) for row in sheet.iter_rows(values_only=True))

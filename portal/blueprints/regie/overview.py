@@ -11,7 +11,7 @@ from portal.blueprints.listing import choice_arg, int_arg
 from portal.models import User
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.services.overzichten import GEEN_PIP_KEUZES
-from portal.services.signalen import SIGNAAL_SOORTEN, CaseCijfers, Filters
+from portal.services.signalen import SIGNAAL_SOORTEN, CaseCijfers, Filters, actie_nodig
 
 LEERROUTE_KEUZES = {**Leerroute._value2member_map_, **dict(GEEN_PIP_KEUZES)}  # a leerroute, or no PIP in force
 
@@ -56,6 +56,7 @@ class OverzichtArgs:
     doelgroep: str = ""
     aanbieder: int | None = None
     signaal: str = ""
+    actie: str = ""  # "1": only cases that count as "Actie nodig" (signalen.actie_nodig)
     alle: str = ""
     sort: str = DEFAULT_SORT
 
@@ -73,6 +74,7 @@ class OverzichtArgs:
             doelgroep=choice_arg(args.get("doelgroep"), Doelgroep._value2member_map_),
             aanbieder=int_arg(args.get("aanbieder")),
             signaal=choice_arg(args.get("signaal"), SIGNAAL_SOORTEN),
+            actie="1" if args.get("actie") == "1" else "",
             alle="1" if args.get("alle") == "1" else "",
             sort=sort,
         )
@@ -83,7 +85,7 @@ class OverzichtArgs:
     @property
     def naar_signalen(self) -> bool:
         """Whether order or selection depend on the signals, so every case's rules must run before paging."""
-        return bool(self.signaal) or self.sort.lstrip("-") == "signalen"
+        return bool(self.signaal or self.actie) or self.sort.lstrip("-") == "signalen"
 
     def filters(self, user: User) -> Filters:
         """The database filters; the signal filter is applied after the rules ran."""
@@ -105,7 +107,7 @@ class OverzichtArgs:
         values = {
             "q": self.q, "gemeente": self.gemeente, "klantregisseur": self.klantregisseur,
             "leerroute": self.leerroute, "doelgroep": self.doelgroep, "aanbieder": self.aanbieder,
-            "signaal": self.signaal, "alle": self.alle,
+            "signaal": self.signaal, "actie": self.actie, "alle": self.alle,
             "sort": self.sort if self.sort != DEFAULT_SORT else "",
         }
         return {k: v for k, v in values.items() if v not in (None, "")}
@@ -128,6 +130,8 @@ def signaal_order(
     cases = [c for c, _s in rijen if c.id in stand]
     if args.signaal:
         cases = [c for c in cases if args.signaal in stand[c.id][2].split()]
+    if args.actie:
+        cases = [c for c in cases if actie_nodig(stand[c.id][0])]
     if args.sort.lstrip("-") != "signalen":
         return sort_cases(cases, args.sort)
     return sorted(cases, key=lambda c: _signaalvolgorde(stand[c.id][0], stand[c.id][1], c),

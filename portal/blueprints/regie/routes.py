@@ -35,6 +35,8 @@ def _caseload(args: OverzichtArgs, today: date) -> list[signalen.CaseCijfers]:
     cases = signalen.caseload(db.session, current_user, today=today, filters=args.filters(current_user))
     if args.signaal:
         cases = signalen.met_signaal(cases, [args.signaal])
+    if args.actie:
+        cases = signalen.met_actie_nodig(cases)
     return sort_cases(cases, args.sort)
 
 

@@ -71,6 +71,7 @@ __all__ = [
     "Signaal",
     "VerwijzingCijfers",
     "aanwezigheid_venster",
+    "actie_nodig",
     "caseload",
     "caseload_met_stand",
     "caseload_queries",
@@ -83,6 +84,7 @@ __all__ = [
     "fold_verwijzingen",
     "load_cases",
     "load_drempels",
+    "met_actie_nodig",
     "met_afgesloten_verwijzingen",
     "met_cijfers",
     "met_presentie_erbij",
@@ -276,6 +278,17 @@ def _queries(user: User, today: date, filters: Filters) -> dict[str, Any]:
         return caseload_queries(user, today, filters)
     return statements.per_user(
         f"signalen.caseload.{filters!r}", user, lambda: caseload_queries(user, today, filters), today)
+
+
+def actie_nodig(hoogste_ernst: int) -> bool:
+    """Whether a case counts as "Actie nodig" (its most urgent signal is Ernst.HOOG): the one rule behind the
+    start page's count and the overview's filter, for worked-out and kept signals alike."""
+    return hoogste_ernst >= Ernst.HOOG
+
+
+def met_actie_nodig(cases: Sequence[CaseCijfers]) -> list[CaseCijfers]:
+    """Only the cases that count as "Actie nodig"."""
+    return [c for c in cases if actie_nodig(c.hoogste_ernst)]
 
 
 def met_signaal(cases: Sequence[CaseCijfers], codes: Iterable[str]) -> list[CaseCijfers]:
