@@ -43,7 +43,7 @@ from portal.models import (
     contract_gemeente,
     user_gemeente,
 )
-from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Rol
+from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Onderdeel, Rol
 from portal.models.resultaat import (
     Afschalingsverzoek,
     Examenresultaat,
@@ -404,6 +404,15 @@ def examenresultaten(user: User, inburgeraar_id: Any = None) -> Select[tuple[Exa
                        Examenresultaat, inburgeraar_id)
     return _of_one(select(Examenresultaat).where(
         Examenresultaat.verwijzing_id.in_(_verwijzing_ids(user, inburgeraar_id))), Examenresultaat, inburgeraar_id)
+
+
+def examenresultaten_bij_verwijzing(user: User, verwijzing_id: Any) -> Select[tuple[Examenresultaat]]:
+    """Every exam result, of any source (DUO's, any provider's), of the inburgeraar of one B1-route verwijzing in
+    the user's scope: its provider must know which parts are passed. Nothing for another organisation's
+    verwijzing or one without exams; no other data of the inburgeraar comes with it."""
+    van = verwijzingen(user).where(Verwijzing.id == verwijzing_id, Verwijzing.onderdeel == Onderdeel.B1_ROUTE)
+    return select(Examenresultaat).where(
+        Examenresultaat.inburgeraar_id.in_(van.with_only_columns(Verwijzing.inburgeraar_id)))
 
 
 def route_resultaten(user: User, inburgeraar_id: Any = None) -> Select[tuple[RouteResultaat]]:

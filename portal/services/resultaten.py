@@ -348,7 +348,15 @@ def registraties_van(
         name = f"registraties.{model.__name__}.{verwijzing is not None}"
         return list(session.scalars(statements.per_user(name, user, build), params))
 
-    examenresultaten = scoped(access.examenresultaten, Examenresultaat)
+    if verwijzing is None or Examenresultaat in zonder:
+        examenresultaten = scoped(access.examenresultaten, Examenresultaat)
+    else:
+        # On a verwijzing's page: every result of its inburgeraar, whatever its source or verwijzing (a provider
+        # must see DUO's official results too); the scope is that verwijzing's (portal.access).
+        examenresultaten = list(session.scalars(statements.per_user(
+            "registraties.Examenresultaat.bij_verwijzing", user,
+            lambda: access.examenresultaten_bij_verwijzing(user, bindparam("verwijzing_id"))
+            .order_by(Examenresultaat.id.desc())), {"verwijzing_id": verwijzing.id}))
     routeresultaten = scoped(access.route_resultaten, RouteResultaat)
     # Their onderdelen in one more statement, not one per verzoek when the page and the timeline list them.
     verzoeken = scoped(access.afschalingsverzoeken, Afschalingsverzoek,

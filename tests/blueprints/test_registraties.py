@@ -292,3 +292,60 @@ def test_the_exam_grid_says_when_no_pip_requires_a_level(db, login_as, case):
     na = client.get(url).get_data(as_text=True)
     assert "<strong>vereist</strong>" not in na and "(vereist niveau vetgedrukt)" not in na
     assert "Geen vereist niveau: er is geen PIP op de B1-route van kracht." in na
+
+
+def _examens_van_duo_en_elders(case):
+    """DUO's official results (on no verwijzing, as they arrive from DUO) and one on another B1-route verwijzing of
+    the same inburgeraar (an earlier provider): both about the inburgeraar the provider is referred for."""
+    from portal.models.resultaat import Examenniveau, Examenonderdeel, Examenuitslag
+    from tests.factories import ExamenresultaatFactory, VerwijzingFactory
+
+    for onderdeel, niveau, uitslag in ((Examenonderdeel.KNM, Examenniveau.A2, Examenuitslag.GESLAAGD),
+                                       (Examenonderdeel.LU, Examenniveau.B1, Examenuitslag.GEZAKT)):
+        ExamenresultaatFactory(verwijzing=None, inburgeraar_id=case.inburgeraar.id, onderdeel=onderdeel,
+                               niveau=niveau, resultaat=uitslag, bron=ResultaatBron.DUO,
+                               examendatum=TODAY - timedelta(days=20))
+    eerder = VerwijzingFactory(inburgeraar=case.inburgeraar, onderdeel=Onderdeel.B1_ROUTE,
+                               status=VerwijzingStatus.INGETROKKEN)
+    ExamenresultaatFactory(verwijzing=eerder, onderdeel=Examenonderdeel.LE, niveau=Examenniveau.B1,
+                           resultaat=Examenuitslag.GESLAAGD, examendatum=TODAY - timedelta(days=40))
+
+
+def _cel(html: str, onderdeel: str) -> str:
+    """The exam grid's row of one onderdeel."""
+    return html.split(f">{onderdeel}</th>", 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_provider_sees_every_exam_result_of_its_deelnemer_with_its_source(db, login_as, case):
+    _examens_van_duo_en_elders(case)
+    html = login_as(case.aanbieder_a).get(page(case.b1)).get_data(as_text=True)
+
+    assert "Geslaagd" in _cel(html, "Kennis van de Nederlandse Maatschappij (KNM)")
+    assert "bron DUO" in _cel(html, "Kennis van de Nederlandse Maatschappij (KNM)")
+    assert "Gezakt" in _cel(html, "Luisteren (LU)") and "bron DUO" in _cel(html, "Luisteren (LU)")
+    assert "Geslaagd" in _cel(html, "Lezen (LE)") and "bron Aanbieder" in _cel(html, "Lezen (LE)")
+    # The read is audited as a read of this inburgeraar's data, naming how many exam results it showed.
+    event = db.scalars(select(AuditEvent).where(
+        AuditEvent.action == "bekeken", AuditEvent.object_type == "registraties",
+        AuditEvent.actor_id == case.aanbieder_a.id).order_by(AuditEvent.id.desc())).first()
+    assert event.inburgeraar_id == case.inburgeraar.id and event.details["examenresultaten"] == 3
+
+
+def test_exam_results_are_read_only_for_a_b1_route_verwijzing_of_the_own_organisation(db, app_ctx, case):
+    from portal import access
+    from tests.factories import AanbiederFactory, ContractFactory, UserFactory, VerwijzingFactory
+
+    _examens_van_duo_en_elders(case)
+
+    def gelezen(user, verwijzing):
+        return db.scalars(access.examenresultaten_bij_verwijzing(user, verwijzing.id)).all()
+
+    assert len(gelezen(case.aanbieder_a, case.b1)) == 3
+    assert len(gelezen(case.klantregisseur, case.b1)) == 3
+    assert gelezen(case.aanbieder_b, case.b1) == []  # not its verwijzing
+    assert gelezen(case.aanbieder_b, case.map) == []  # its own, but a MAP has no exams
+    elders = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=AanbiederFactory())
+    eigen_elders = VerwijzingFactory(contract=ContractFactory(aanbieder=elders.aanbieder, gemeenten=[case.gemeente]),
+                                     onderdeel=Onderdeel.B1_ROUTE)
+    assert gelezen(elders, eigen_elders) == []  # its own deelnemer: none of this inburgeraar's results
+    assert gelezen(elders, case.b1) == []

@@ -59,7 +59,8 @@ def _pagina(verwijzing: Verwijzing, **forms: FlaskForm) -> str:
         "route_form": forms.get("route_form") or _route_form(verwijzing),
     }
     audit.record_read(db.session, user, verwijzing.inburgeraar, object_type="registraties", object_id=verwijzing.id,
-                      details={"verwijzing_id": verwijzing.id})
+                      details={"verwijzing_id": verwijzing.id,
+                               "examenresultaten": len(registraties.examenresultaten)})
     db.session.commit()  # the audit event of this read
     return render_template("registraties/verwijzing.html", **context)
 
