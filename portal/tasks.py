@@ -264,14 +264,15 @@ def run_upload_confirmation(session: Session, config: Mapping[str, Any], upload_
                             report: bool = True, poging: int | None = None) -> None:
     """Save a claimed upload in one transaction; on any failure nothing stays and it can be confirmed again."""
     from portal.models import Upload, User
-    from portal.services import uploads
+    from portal.services import history, uploads
 
     upload = session.get(Upload, upload_id)
     actor = session.get(User, user_id)
     if upload is None or actor is None:
         return
-    _run_upload_step(session, config, upload, actor, poging, uploads.confirm, uploads.confirmation_failed,
-                     "bevestiging", report)
+    with history.via("upload"):  # the corrections it saves name the upload as their source
+        _run_upload_step(session, config, upload, actor, poging, uploads.confirm, uploads.confirmation_failed,
+                         "bevestiging", report)
 
 
 def _run_upload_step(session: Session, config: Mapping[str, Any], upload: Any, actor: Any, poging: int | None,

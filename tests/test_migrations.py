@@ -157,7 +157,7 @@ def test_0027_makes_list_reads_before_0025_findable_by_inburgeraar_on_sqlite(sql
     upgrade_to_head(sqlite_url)
     assert _gezien(sqlite_url) == _BACKFILLED
     command.downgrade(alembic_config(sqlite_url), "0026")
-    command.upgrade(alembic_config(sqlite_url), "0027")
+    command.upgrade(alembic_config(sqlite_url), "head")  # 0027 again, and what follows it
     assert _gezien(sqlite_url) == _BACKFILLED  # again: no duplicates, nothing lost
     assert schema_differences(sqlite_url) == []
 
@@ -168,6 +168,32 @@ def test_0027_makes_list_reads_before_0025_findable_by_inburgeraar_on_postgresql
     upgrade_to_head(postgres_url)
     assert _gezien(postgres_url) == _BACKFILLED
     command.downgrade(alembic_config(postgres_url), "0026")
-    command.upgrade(alembic_config(postgres_url), "0027")
+    command.upgrade(alembic_config(postgres_url), "head")
     assert _gezien(postgres_url) == _BACKFILLED
     assert schema_differences(postgres_url) == []
+
+
+def test_0028_gives_presence_corrections_the_day_of_their_session(sqlite_url: str):
+    """Corrections of a session that still exists get its day; of a deleted one, and of other registrations,
+    none (the timeline then uses the day of the correction)."""
+    command.upgrade(alembic_config(sqlite_url), "0027")
+    # Plain sqlite3 (foreign keys off): only the two tables this migration reads need rows.
+    with contextlib.closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as connection, connection:
+        connection.execute(
+            "INSERT INTO presentie (id, verwijzing_id, datum, activiteit, uren_aanwezig, uren_afwezig_geoorloofd, "
+            "uren_afwezig_ongeoorloofd, created_at, updated_at) VALUES "
+            "(5, 1, '2026-11-23', 'taalles_knm', 2, 0, 0, '2026-11-23', '2026-11-23')")
+        connection.execute(
+            "INSERT INTO registratie_wijziging (id, object_type, object_id, veld, gewijzigd_op, bron) VALUES "
+            "(1, 'presentie', 5, 'uren_aanwezig', '2026-12-06 08:00:00', 'web 127.0.0.1'), "
+            "(2, 'presentie', 6, 'uren_aanwezig', '2026-12-06 08:00:00', 'web 127.0.0.1'), "
+            "(3, 'verwijzing', 5, 'status', '2026-12-06 08:00:00', 'web 127.0.0.1')")
+    upgrade_to_head(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, betreft_datum FROM registratie_wijziging ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [(i, None if d is None else str(d)) for i, d in rows] == [(1, "2026-11-23"), (2, None), (3, None)]
+    assert schema_differences(sqlite_url) == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,4 +25,7 @@ class RegistratieWijziging(Base):
     nieuwe_waarde: Mapped[str | None] = mapped_column(String(500))
     gewijzigd_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     gewijzigd_op: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the change came from: the channel (weekrooster, upload, ...) or the request's origin (api <client> ...).
     bron: Mapped[str] = mapped_column(String(80))
+    # The day the corrected registration is about (a presence session's day): the timeline groups by it.
+    betreft_datum: Mapped[date | None]

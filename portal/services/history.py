@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, insert, or_, select
@@ -15,6 +18,25 @@ from portal.models.wijziging import RegistratieWijziging
 from portal.services.batch import execute_many
 
 T = TypeVar("T")
+
+# The channel a change came in through (weekrooster, sessieformulier, upload), set around the write by its entry
+# point: the history names it as the change's source, instead of the request's address.
+_KANAAL: ContextVar[str | None] = ContextVar("registratie_kanaal", default=None)
+
+
+@contextmanager
+def via(kanaal: str) -> Iterator[None]:
+    """Record the changes written inside this block as coming in through `kanaal`."""
+    token = _KANAAL.set(kanaal)
+    try:
+        yield
+    finally:
+        _KANAAL.reset(token)
+
+
+def _bron() -> str:
+    """The source a history row names: the channel when its entry point set one, else the request's origin."""
+    return _KANAAL.get() or audit.current_origin.get()
 
 
 def _as_text(value: Any) -> str | None:
@@ -31,10 +53,12 @@ def apply_changes(
     *,
     object_type: str,
     inburgeraar_id: int | None,
+    betreft_datum: date | None = None,
 ) -> dict[str, tuple[str | None, str | None]]:
     """Set changed attributes on `obj` and write one history row per changed field; returns what changed.
 
-    Unchanged values write nothing, so submitting the same data again is a no-op.
+    Unchanged values write nothing, so submitting the same data again is a no-op. `betreft_datum`: the day the
+    registration is about (a presence session's), kept with each row.
     """
     changed: dict[str, tuple[str | None, str | None]] = {}
     for field, new in changes.items():
@@ -54,14 +78,15 @@ def apply_changes(
                     oude_waarde=old_text,
                     nieuwe_waarde=new_text,
                     gewijzigd_door_id=actor.id if actor else None,
-                    bron=audit.current_origin.get(),
+                    bron=_bron(),
+                    betreft_datum=betreft_datum,
                 )
             )
     return changed
 
 
 _HISTORY_COLUMNS = ("object_type", "object_id", "inburgeraar_id", "veld", "oude_waarde", "nieuwe_waarde",
-                    "gewijzigd_door_id", "gewijzigd_op", "bron")
+                    "gewijzigd_door_id", "gewijzigd_op", "bron", "betreft_datum")
 
 
 def record_changes(
@@ -70,15 +95,19 @@ def record_changes(
     changes: Iterable[tuple[int, int | None, Mapping[str, Any], Mapping[str, Any]]],
     *,
     object_type: str,
+    datums: Mapping[int, date] | None = None,
 ) -> int:
     """The history rows `apply_changes` writes, for registrations a batch write corrected without loading them:
     per (object_id, inburgeraar_id, old values, new values) one row per field whose value changed, all in one
-    statement on the session's connection (same transaction). Returns how many rows it wrote."""
+    statement on the session's connection (same transaction); `datums`: the day each object_id is about. Returns
+    how many rows it wrote."""
     actor_id = actor.id if actor else None
-    bron = audit.current_origin.get()
+    bron = _bron()
     now = utcnow()
+    datums = datums or {}
     rows = [
-        (object_type, object_id, inburgeraar_id, field, _as_text(old[field]), _as_text(new_value), actor_id, now, bron)
+        (object_type, object_id, inburgeraar_id, field, _as_text(old[field]), _as_text(new_value), actor_id, now, bron,
+         datums.get(object_id))
         for object_id, inburgeraar_id, old, new in changes
         for field, new_value in new.items() if old[field] != new_value
     ]

@@ -883,7 +883,8 @@ def _correct(session: Session, actor: User, changed: dict[int, CleanPresentie]) 
         session.connection().execute(_CORRECT, rows)
     record_changes(session, actor, (
         (stored_id, r.inburgeraar_id, dict(zip(_VELDEN, r.vorige, strict=True)), r.values())  # type: ignore[arg-type]
-        for stored_id, r in changed.items()), object_type="presentie")
+        for stored_id, r in changed.items()), object_type="presentie",
+        datums={stored_id: r.datum for stored_id, r in changed.items()})
     # Presentie objects this session loaded earlier (a page shown before the save) no longer hold what is stored.
     for obj in [o for o in session.identity_map.values() if isinstance(o, Presentie) and o.id in changed]:
         session.expire(obj)
@@ -909,7 +910,7 @@ def delete_presentie(session: Session, actor: User, verwijzing: Verwijzing, dag:
     oud = _uren(obj)
     # History keeps what was there: each field from its old value to empty.
     apply_changes(session, actor, obj, dict.fromkeys((*_UREN_VELDEN, "reden_afwezig")),
-                  object_type="presentie", inburgeraar_id=verwijzing.inburgeraar_id)
+                  object_type="presentie", inburgeraar_id=verwijzing.inburgeraar_id, betreft_datum=dag)
     session.delete(obj)
     session.flush()
     kept_totals.record(session, [kept_totals.Wijziging(verwijzing.id, activiteit, dag, oud, None)])

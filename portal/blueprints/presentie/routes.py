@@ -121,7 +121,8 @@ def save_row(verwijzing_id: int) -> ResponseReturnValue:
     def save() -> presentie.SaveResult:
         try:
             inputs.extend(grid.inputs_from_form(row, form, activiteit))
-            return presentie.register(db.session, user, inputs, now)
+            with history.via("weekrooster"):
+                return presentie.register(db.session, user, inputs, now)
         except ValidationError as exc:
             grid.attach_errors(row, exc)
             count = sum(len(day.errors) for day in exc.rows)
@@ -256,7 +257,8 @@ def sessie(verwijzing_id: int) -> ResponseReturnValue:
     def save() -> presentie.SaveResult:
         # An error about the deelnemer itself names no field of this form: it shows above the form.
         item = input_from(presentie.PresentieInput, form, regel=1, verwijzing_id=verwijzing.id)
-        return presentie.register(db.session, current_user, [item], clock.today())
+        with history.via("sessieformulier"):
+            return presentie.register(db.session, current_user, [item], clock.today())
 
     def done(result: presentie.SaveResult) -> Response:
         flash("De sessie is gecorrigeerd." if result.gewijzigd else
