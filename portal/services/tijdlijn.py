@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     cast,
     func,
     literal_column,
@@ -41,6 +42,7 @@ from portal import access
 from portal.domain import afronding
 from portal.formatting import AMSTERDAM, datum, uren, week_lang
 from portal.models import (
+    Aanbieder,
     Inburgeraar,
     PresentieTotaal,
     PresentieWeek,
@@ -233,15 +235,51 @@ def presentie_gebeurtenissen(
 
 
 PRESENTIE = "presentie"  # RegistratieWijziging.object_type of a presence correction (portal.services.presentie)
-# Presence corrections of one inburgeraar per week (of the correction, in UTC) and source, in the weeks of a page.
-_PRESENTIE_CORRECTIES = (
-    select(week_start(RegistratieWijziging.gewijzigd_op).label("week"), RegistratieWijziging.bron, func.count(),
-           func.count(func.distinct(RegistratieWijziging.object_id)), func.max(RegistratieWijziging.gewijzigd_op))
-    .where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
-           RegistratieWijziging.object_type == PRESENTIE,
-           RegistratieWijziging.gewijzigd_op >= bindparam("van"), RegistratieWijziging.gewijzigd_op < bindparam("tot"))
-    .group_by("week", RegistratieWijziging.bron)
-)
+# The week a presence correction belongs to: that of the session it corrected (betreft_datum), not the week it was
+# made in; history from before betreft_datum was kept, of sessions deleted since, falls back to the correction's.
+_CORRECTIE_WEEK = func.coalesce(week_start(RegistratieWijziging.betreft_datum),
+                                week_start(RegistratieWijziging.gewijzigd_op))
+# The channel of a correction: what its entry point named (weekrooster, upload ...), or of an origin that names a
+# request (web 10.1.2.3, api <client> 10.1.2.3) only its kind: an address tells a reader nothing.
+def _tekst(waarde: str) -> Any:
+    return literal_column(f"'{waarde}'", String)  # inline: a bound value would make GROUP BY differ from SELECT
+
+
+_KANAAL = case((RegistratieWijziging.bron.like(_tekst("web %")), _tekst("web")),
+               (RegistratieWijziging.bron.like(_tekst("api %")), _tekst("api")), else_=RegistratieWijziging.bron)
+# Who made a correction: the provider of the user, else the gemeente; no user: the system (a job, the CLI).
+_ORGANISATIE = func.coalesce(Aanbieder.naam, case((User.id.is_(None), _tekst("Systeem")), else_=_tekst(GEMEENTE)))
+KANALEN = {"weekrooster": "via het weekrooster", "sessieformulier": "via het sessieformulier",
+           "upload": "via een upload", "web": "via het portaal", "api": "via de API", "systeem": "door het systeem"}
+
+
+def _presentie_correcties(soort: Any = None, *leeg: Any) -> Select[Any]:
+    """Presence corrections of inburgeraar "inburgeraar_id" per week of the corrected sessions (Mondays "van"
+    through "tot"), organisation and channel: (week, organisation, channel, registrations, days, last change).
+    Counted is what users corrected, sessions and their days, not the fields stored per session."""
+    kolommen = [
+        _CORRECTIE_WEEK.label("week"), _ORGANISATIE.label("organisatie"), _KANAAL.label("kanaal"),
+        func.count(func.distinct(RegistratieWijziging.object_id)).label("registraties"),
+        func.count(func.distinct(RegistratieWijziging.betreft_datum)).label("dagen"),
+        func.max(RegistratieWijziging.gewijzigd_op).label("laatst"),
+    ]
+    if soort is not None:  # as a part of `_bronnen`: its row shape
+        # (soort, verwijzing_id, datum, datum2, tekst, tekst2, vlag, tijdstip, bron, aantal, aantal2, uren ...)
+        kolommen = [soort, leeg[0], kolommen[0], leeg[1], kolommen[1], kolommen[2], leeg[2], kolommen[5],
+                    leeg[3], kolommen[3], kolommen[4], *leeg[4:]]
+    return (
+        select(*kolommen)
+        .select_from(RegistratieWijziging)
+        .outerjoin(User, User.id == RegistratieWijziging.gewijzigd_door_id)
+        .outerjoin(Aanbieder, Aanbieder.id == User.aanbieder_id)
+        .where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
+               RegistratieWijziging.object_type == PRESENTIE,
+               _CORRECTIE_WEEK.between(bindparam("van", type_=Date), bindparam("tot", type_=Date)))
+        .group_by("week", "organisatie", "kanaal")
+    )
+
+
+_PRESENTIE_CORRECTIES = _presentie_correcties()
 
 
 def _verwijzingen_van_inburgeraar(user: User) -> Any:
@@ -286,20 +324,17 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
         leeg(Integer), leeg(Integer), *geen_uren,
     ).where(Voortgangsrapportage.verwijzing_id.in_(in_scope))
     # The inburgeraar was loaded through portal.access; gemeente staff see all its corrections.
+    # What was corrected in tekst ("verwijzing, status"), who in tekst2, the channel in bron.
     correcties = select(
-        soort("correctie"), leeg(Integer), leeg(Date), leeg(Date), RegistratieWijziging.object_type,
-        RegistratieWijziging.veld, leeg(Boolean), RegistratieWijziging.gewijzigd_op, RegistratieWijziging.bron,
-        leeg(Integer), leeg(Integer), *geen_uren,
-    ).where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
-            RegistratieWijziging.object_type != PRESENTIE)
-    presentie = (
-        select(soort("presentie"), leeg(Integer), week_start(RegistratieWijziging.gewijzigd_op).label("week"),
-               leeg(Date), leeg(String), leeg(String), leeg(Boolean), func.max(RegistratieWijziging.gewijzigd_op),
-               RegistratieWijziging.bron, func.count(), func.count(func.distinct(RegistratieWijziging.object_id)),
-               *geen_uren)
-        .where(*_PRESENTIE_CORRECTIES.whereclause.clauses)
-        .group_by("week", RegistratieWijziging.bron)
-    )
+        soort("correctie"), leeg(Integer), leeg(Date), leeg(Date),
+        RegistratieWijziging.object_type.concat(_tekst(", ")).concat(RegistratieWijziging.veld), _ORGANISATIE,
+        leeg(Boolean), RegistratieWijziging.gewijzigd_op, _KANAAL, leeg(Integer), leeg(Integer), *geen_uren,
+    ).select_from(RegistratieWijziging).outerjoin(User, User.id == RegistratieWijziging.gewijzigd_door_id) \
+        .outerjoin(Aanbieder, Aanbieder.id == User.aanbieder_id) \
+        .where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
+               RegistratieWijziging.object_type != PRESENTIE)
+    presentie = _presentie_correcties(soort("presentie"), leeg(Integer), leeg(Date), leeg(Boolean), leeg(String),
+                                      *geen_uren)
     if not met_weken:
         return union_all(starts, rapporten, correcties, presentie)
     tijdstip = TrajectStart.created_at.type
@@ -328,29 +363,39 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
 
 def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
                          ) -> list[Gebeurtenis]:
-    """One event per week and source for the corrections of presence made in the weeks from Monday `vanaf`
-    through the week of Monday `tot`: a docent who corrects the week grid daily would otherwise fill the
-    timeline (and its cost) with one line per corrected field."""
+    """One event per week, organisation and channel for the corrections of presence of sessions in the weeks
+    from Monday `vanaf` through the week of Monday `tot`: a docent who corrects the week grid daily would otherwise
+    fill the timeline (and its cost) with one line per corrected field."""
     rows = session.execute(_PRESENTIE_CORRECTIES, {"inburgeraar_id": inburgeraar_id, **_correctie_venster(vanaf, tot)})
     return _correctie_gebeurtenissen(rows, today)
 
 
-def _correctie_venster(vanaf: date, tot: date) -> dict[str, datetime]:
-    """The parameters van/tot of the presence corrections in the weeks from Monday `vanaf` through Monday `tot`."""
-    return {"van": datetime.combine(vanaf, time.min, tzinfo=UTC),
-            "tot": datetime.combine(tot + timedelta(days=7), time.min, tzinfo=UTC)}
+def _correctie_venster(vanaf: date, tot: date) -> dict[str, date]:
+    """The parameters van/tot of the presence corrections of sessions in the weeks from Monday `vanaf` through
+    Monday `tot`."""
+    return {"van": vanaf, "tot": tot}
+
+
+def bron_van_correctie(organisatie: str, kanaal: str) -> str:
+    """'Taalcentrum Omringdijk, via het weekrooster': who corrected and through which channel."""
+    return f"{organisatie}, {KANALEN.get(kanaal, 'via ' + kanaal)}"
 
 
 def _correctie_gebeurtenissen(rows: Any, today: date) -> list[Gebeurtenis]:
-    """Events of (week, bron, velden, registraties, laatst) rows of presence corrections."""
+    """Events of (week, organisatie, kanaal, registraties, dagen, laatst) rows of presence corrections, dated the
+    corrected week's last day up to today (as that week's presence), saying when the last correction was made."""
     result = []
-    for week, bron, velden, registraties, laatst in rows:
+    for week, organisatie, kanaal, registraties, dagen, laatst in rows:
         monday = maandag(as_date(week))
         dag = min(monday + timedelta(days=6), today)
-        wat = (f"{velden} {'veld' if velden == 1 else 'velden'} van {registraties} "
-               f"{'registratie' if registraties == 1 else 'registraties'}")
-        result.append(Gebeurtenis(dag, "Correctie", f"{_weektitel(monday, dag).capitalize()}: presentie gecorrigeerd, "
-                                  f"{wat}.", bron, tijdstip=as_datetime(laatst)))
+        wat = f"{registraties} {'registratie' if registraties == 1 else 'registraties'}"
+        if dagen:
+            wat = f"{wat} op {dagen} {'dag' if dagen == 1 else 'dagen'}"
+        gecorrigeerd = as_datetime(laatst)
+        result.append(Gebeurtenis(
+            dag, "Correctie", f"{_weektitel(monday, dag).capitalize()}: presentie gecorrigeerd, {wat} "
+            f"(laatst op {datum(_dag(gecorrigeerd))}).", bron_van_correctie(organisatie, kanaal),
+            tijdstip=gecorrigeerd))
     return result
 
 
@@ -498,9 +543,9 @@ def _gebeurtenissen(
     for wijziging in gelezen["correctie"]:
         gewijzigd_op = as_datetime(wijziging.tijdstip)
         events.append(Gebeurtenis(_dag(gewijzigd_op), "Correctie",
-                                  f"Registratie gecorrigeerd ({wijziging.tekst}, {wijziging.tekst2}).",
-                                  wijziging.bron, tijdstip=gewijzigd_op))
-    events += _correctie_gebeurtenissen(((r.datum, r.bron, r.aantal, r.aantal2, r.tijdstip)
+                                  f"Registratie gecorrigeerd ({wijziging.tekst}).",
+                                  bron_van_correctie(wijziging.tekst2, wijziging.bron), tijdstip=gewijzigd_op))
+    events += _correctie_gebeurtenissen(((r.datum, r.tekst, r.tekst2, r.aantal, r.aantal2, r.tijdstip)
                                          for r in gelezen["presentie"]), today)
 
     shown = [e for e in events if e.moment <= today]

@@ -237,30 +237,68 @@ def test_reused_statements_follow_the_users_scope_and_role_at_once(db, app_ctx, 
     assert tijdlijn.presentie_per_week(db, regisseur, [verwijzing.id], vanaf=date(2026, 11, 16)) == []
 
 
-def test_presence_corrections_are_one_event_per_week_on_the_page_of_that_week(db, app_ctx, region):
+def test_presence_corrections_are_one_event_per_corrected_week_on_the_page_of_that_week(db, app_ctx, region):
     """A docent who corrects the week grid daily would fill the timeline with a line per field: presence
-    corrections show per week and source, paged with the presence weeks; other corrections one by one."""
+    corrections show per week of the corrected sessions, organisation and channel, paged with the presence weeks,
+    counting sessions and days, not fields; other corrections one by one."""
     regisseur, [(inburgeraar, verwijzing), *_] = region
+    docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=verwijzing.aanbieder)
 
-    def correctie(object_type: str, object_id: int, veld: str, op: datetime) -> None:
+    def correctie(object_type: str, object_id: int, veld: str, op: datetime, betreft: date | None,
+                  bron: str = "weekrooster") -> None:
         db.add(RegistratieWijziging(object_type=object_type, object_id=object_id, inburgeraar_id=inburgeraar.id,
                                     veld=veld, oude_waarde="3.00", nieuwe_waarde="2.00", gewijzigd_op=op,
-                                    bron="web 127.0.0.1"))
+                                    bron=bron, betreft_datum=betreft, gewijzigd_door_id=docent.id))
 
-    for n in range(40):  # this week: 40 fields of 20 registrations
-        correctie("presentie", 1000 + n // 2, "uren_aanwezig", datetime(2026, 11, 18, 9, n, tzinfo=UTC))
-    correctie("presentie", 7, "uren_aanwezig", datetime(2026, 8, 12, 10, 0, tzinfo=UTC))  # week 33: page 2
-    correctie("verwijzing", verwijzing.id, "status", datetime(2026, 3, 1, 10, 0, tzinfo=UTC))
+    for n in range(40):  # made this week, of week 46: two fields of each of 20 sessions on 10 days
+        correctie("presentie", 1000 + n // 2, "uren_aanwezig" if n % 2 else "uren_afwezig_geoorloofd",
+                  datetime(2026, 11, 18, 9, n, tzinfo=UTC), date(2026, 11, 9) + timedelta(days=n // 4 % 7))
+    correctie("presentie", 7, "uren_aanwezig", datetime(2026, 11, 19, 10, 0, tzinfo=UTC), date(2026, 8, 12),
+              bron="api client-1 10.0.0.9")  # of week 33 (page 2), made this week
+    correctie("verwijzing", verwijzing.id, "status", datetime(2026, 3, 1, 10, 0, tzinfo=UTC), None)
     db.flush()
 
     first = [e for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen if e.soort == "Correctie"]
-    assert [(e.moment, e.omschrijving) for e in first] == [
-        (TODAY, "Week 47 (16-11-2026 t/m 20-11-2026): presentie gecorrigeerd, 40 velden van 20 registraties."),
-        (date(2026, 3, 1), "Registratie gecorrigeerd (verwijzing, status)."),
+    naam = verwijzing.aanbieder.naam
+    assert [(e.moment, e.omschrijving, e.bron) for e in first] == [
+        (date(2026, 11, 15), "Week 46 (9–15 november 2026): presentie gecorrigeerd, 20 registraties op 7 dagen "
+         "(laatst op 18-11-2026).", f"{naam}, via het weekrooster"),
+        (date(2026, 3, 1), "Registratie gecorrigeerd (verwijzing, status).", f"{naam}, via het weekrooster"),
     ]
     second = dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=2).gebeurtenissen
-    assert [e.omschrijving for e in second if e.soort == "Correctie"] == [
-        "Week 33 (10–16 augustus 2026): presentie gecorrigeerd, 1 veld van 1 registratie."]
+    assert [(e.omschrijving, e.bron) for e in second if e.soort == "Correctie"] == [
+        ("Week 33 (10–16 augustus 2026): presentie gecorrigeerd, 1 registratie op 1 dag (laatst op 19-11-2026).",
+         f"{naam}, via de API")]
+    assert not any("10.0.0.9" in e.bron or "127.0.0.1" in e.bron for e in first + second)
+
+
+def test_a_weekrooster_correction_shows_in_the_week_of_the_days_it_corrected(db, app_ctx, region):
+    """Two values of week 46 changed and one day added, in week 47: the timeline says week 46, two sessions
+    corrected (the added one is new, not a correction), by the provider through the weekrooster."""
+    from portal.services import history, presentie
+
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=verwijzing.aanbieder)
+
+    def dag(datum: date, uren: str) -> presentie.PresentieInput:
+        return presentie.PresentieInput(regel=1, datum=datum.isoformat(), activiteit=Activiteit.TAALLES_KNM.value,
+                                        uren_aanwezig=uren, verwijzing_id=verwijzing.id)
+
+    with history.via("weekrooster"):
+        presentie.register(db, docent, [dag(date(2026, 11, 9), "2"), dag(date(2026, 11, 10), "1,5"),
+                                        dag(date(2026, 11, 11), "2,5")], TODAY)
+        presentie.register(db, docent, [dag(date(2026, 11, 9), "2"), dag(date(2026, 11, 10), "1,5"),
+                                        dag(date(2026, 11, 11), "2,5")], TODAY)  # saved again: nothing changes
+    db.flush()
+
+    events = [e for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen
+              if e.soort == "Correctie"]
+    assert len(events) == 1
+    [event] = events
+    assert event.moment == date(2026, 11, 15)
+    assert event.omschrijving.startswith("Week 46 (9–15 november 2026): presentie gecorrigeerd, 2 registraties op "
+                                         "2 dagen (laatst op ")
+    assert event.bron == f"{verwijzing.aanbieder.naam}, via het weekrooster"
 
 
 @pytest.fixture
