@@ -141,6 +141,8 @@ def test_saving_the_same_row_again_changes_nothing_and_a_change_is_a_correction(
     [history] = db.scalars(select(RegistratieWijziging).where(RegistratieWijziging.object_type == "presentie"))
     assert (Decimal(history.oude_waarde), Decimal(history.nieuwe_waarde)) == (3, 2)
     assert history.gewijzigd_door_id == medewerker.id
+    # The case timeline names the channel and groups by the corrected day (portal.services.tijdlijn).
+    assert (history.bron, history.betreft_datum) == ("weekrooster", date(2026, 11, 16))
 
 
 def test_a_grid_correction_writes_each_changed_field_to_the_history_without_reading_the_days_again(

@@ -104,6 +104,7 @@ def test_a_changed_value_is_a_correction_with_history(db, provider, settings, da
     confirm(db, provider, settings, upload)
     history = db.scalars(select(RegistratieWijziging)).all()
     assert [(h.veld, h.oude_waarde, h.nieuwe_waarde) for h in history] == [("uren_aanwezig", "2.50", "3.00")]
+    assert (history[0].bron, history[0].betreft_datum) == ("upload", day)  # the timeline's source and week
 
 
 def test_unknown_bsn_is_onbekende_deelnemer_whether_or_not_it_exists_elsewhere(db, provider, settings, day):
