@@ -145,7 +145,7 @@ def decide(
         data.besluit_reden, "de reden van de afwijzing", required=besluit is AfschalingStatus.AFGEWEZEN))
     dagtekening = None
     if besluit is AfschalingStatus.GOEDGEKEURD:
-        dagtekening = errors.run("dagtekening", lambda: _dagtekening(data.dagtekening, today))
+        dagtekening = errors.run("dagtekening", lambda: _dagtekening(data.dagtekening, today, ingediend_per(verzoek)))
     errors.raise_if_any()
 
     inburgeraar = verzoek.inburgeraar
@@ -165,6 +165,11 @@ def decide(
         verwijzing_id=verzoek.verwijzing_id, object_id=verzoek.id, details=details,
     ))
     return verzoek
+
+
+def ingediend_per(verzoek: Afschalingsverzoek) -> date:
+    """The Dutch calendar day the request was submitted."""
+    return clock.dag_van(verzoek.ingediend_op)
 
 
 def wachtend_verzoek(session: Session, verwijzing: Verwijzing) -> Afschalingsverzoek | None:
@@ -250,12 +255,16 @@ def _onderdelen(raw: Raw) -> list[Examenonderdeel]:
     return [o for o in TAAL_EXAMENONDERDELEN if o in gekozen]
 
 
-def _dagtekening(raw: Raw, today: date) -> date:
-    """The new PIP's dagtekening: today unless the klantregisseur names an earlier day."""
+def _dagtekening(raw: Raw, today: date, verzoek_dag: date) -> date:
+    """The new PIP's dagtekening: today unless the klantregisseur names an earlier day, not before the request it
+    comes from (the PIP's own rules, not in the future and not before the current version, are cases.record_pip's)."""
     if is_empty(raw):
         return today
     value = parse_past_date(raw, today, label="de dagtekening van het nieuwe PIP", subject="De dagtekening")
     assert value is not None
+    if value < verzoek_dag:
+        raise FieldError(f"De dagtekening van het nieuwe PIP ligt vóór de datum van het afschalingsverzoek "
+                         f"({verzoek_dag:%d-%m-%Y}). Kies een datum op of na die dag.")
     return value
 
 

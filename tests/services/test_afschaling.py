@@ -3,7 +3,7 @@ klantregisseur, and an approval is a new PIP version at A2."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from portal import events
 from portal.access import may_decide
 from portal.domain import normen
+from portal.formatting import AMSTERDAM
 from portal.models import AuditEvent, Pip
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel
 from portal.models.resultaat import AfschalingStatus, Examenonderdeel
@@ -39,10 +40,18 @@ def verzoek_data(**overrides):
     return AfschalingsverzoekInput(**data)
 
 
+def _ingediend_op(verzoek, dag):
+    """Date the request on a Dutch calendar day (noon in Amsterdam), as a request submitted that day is stored."""
+    verzoek.ingediend_op = datetime.combine(dag, time(12), tzinfo=AMSTERDAM)
+
+
 @pytest.fixture
 def ingediend(db, app_ctx, case):
     add_lesuren(case.b1, 600)
-    return submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+    verzoek = submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(), today=TODAY)
+    _ingediend_op(verzoek, TODAY - timedelta(days=7))  # it waited a week for the decision
+    db.flush()
+    return verzoek
 
 
 def test_below_600_hours_the_request_is_refused_saying_how_many_hours_are_missing(db, app_ctx, case):
@@ -224,3 +233,22 @@ def test_odd_input_gives_field_errors_never_crashes(db, app_ctx, onderdelen, bes
         assert verzoek.status is AfschalingStatus.INGEDIEND
     else:
         assert verzoek.status in (AfschalingStatus.GOEDGEKEURD, AfschalingStatus.AFGEWEZEN)
+
+
+def test_the_new_pip_cannot_be_dated_before_the_request_it_comes_from(db, app_ctx, case, ingediend):
+    """QA: a request of 22-11 was approved into a PIP dated 03-11, nineteen days before the request."""
+    verzoek_dag = TODAY - timedelta(days=14)
+    _ingediend_op(ingediend, verzoek_dag)
+    db.flush()
+    with pytest.raises(ValidationError) as error:
+        decide(db, case.klantregisseur, ingediend, BesluitInput(
+            besluit="goedgekeurd", dagtekening=(verzoek_dag - timedelta(days=19)).strftime("%d-%m-%Y")), today=TODAY)
+    message = error.value.errors["dagtekening"]
+    assert "vóór de datum van het afschalingsverzoek" in message
+    assert f"{verzoek_dag:%d-%m-%Y}" in message and "op of na die dag" in message
+    assert ingediend.status is AfschalingStatus.INGEDIEND
+    assert [p.versie for p in db.scalars(select(Pip).where(Pip.inburgeraar_id == case.inburgeraar.id))] == [1]
+    # The day of the request itself is fine.
+    decide(db, case.klantregisseur, ingediend, BesluitInput(
+        besluit="goedgekeurd", dagtekening=verzoek_dag.strftime("%d-%m-%Y")), today=TODAY)
+    assert ingediend.pip.dagtekening == verzoek_dag
