@@ -23,7 +23,7 @@ from portal.domain import normen
 from portal.models import Inburgeraar, Melding, Presentie, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, Rol, VerwijzingStatus
-from portal.models.resultaat import AfschalingStatus, Examenuitslag, OmstandighedenSoort
+from portal.models.resultaat import TAAL_EXAMENONDERDELEN, AfschalingStatus, Examenuitslag, OmstandighedenSoort
 from portal.models.upload import UploadSoort
 from portal.services import ValidationError, afschaling, resultaten, totals, voortgang
 from portal.services.auth import hash_password
@@ -114,7 +114,12 @@ def _afschalingen(session: Session, provider: User, regisseur: User, verwijzinge
             kandidaten.append(v)
     made = 0
     for n, (v, uitkomst) in enumerate(zip(kandidaten, plan, strict=False)):
-        onderdelen = ["LE", "LU"] if n % 2 == 0 else ["SP", "SC"]
+        # Never a part already passed (DUO's results are seeded before this): submit_verzoek refuses those, so the
+        # demo names the parts still open, preferring two of them.
+        nog_open = [o.value for o in TAAL_EXAMENONDERDELEN if o not in {
+            e.onderdeel for e in afschaling.al_behaald(session, v.inburgeraar, TAAL_EXAMENONDERDELEN)}]
+        voorkeur = [o for o in (["LE", "LU"] if n % 2 == 0 else ["SP", "SC"]) if o in nog_open]
+        onderdelen = voorkeur or nog_open[:2]
         try:
             verzoek = afschaling.submit_verzoek(session, provider, v, afschaling.AfschalingsverzoekInput(
                 onderdelen=onderdelen, observaties_aanbieder=_OBSERVATIES[n % len(_OBSERVATIES)],

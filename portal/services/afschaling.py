@@ -18,12 +18,20 @@ from sqlalchemy.orm import Session
 
 from portal import access, audit, clock, events
 from portal.audit import AuditActie
-from portal.domain import normen
+from portal.domain import examens, normen
 from portal.formatting import uren as fmt_uren
-from portal.models import Afschalingsverzoek, AfschalingsverzoekOnderdeel, Inburgeraar, Pip, User, Verwijzing
+from portal.models import (
+    Afschalingsverzoek,
+    AfschalingsverzoekOnderdeel,
+    Examenresultaat,
+    Inburgeraar,
+    Pip,
+    User,
+    Verwijzing,
+)
 from portal.models.base import utcnow
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
-from portal.models.resultaat import TAAL_EXAMENONDERDELEN, AfschalingStatus, Examenonderdeel
+from portal.models.resultaat import TAAL_EXAMENONDERDELEN, AfschalingStatus, Examenonderdeel, Examenuitslag
 from portal.services import Errors, NotAllowed, Raw, ValidationError, cases, totals
 from portal.services.registraties import check_accepts_registrations, check_may_register
 from portal.services.validation import FieldError, is_empty, parse_choice, parse_past_date, parse_text
@@ -100,6 +108,9 @@ def submit_verzoek(
         data.observaties_aanbieder, "uw observaties"))
     ervaring = errors.run("ervaring_inburgeraar", lambda: parse_text(
         data.ervaring_inburgeraar, "de ervaring van de inburgeraar"))
+    if onderdelen and (behaald := al_behaald(session, verwijzing.inburgeraar, onderdelen)):
+        errors.add("onderdelen", f"Afschalen is niet nodig voor wat al behaald is: {behaald_tekst(behaald)}. "
+                                 "Kies alleen onderdelen die nog niet behaald zijn.")
     uren = taalles_uren(session, verwijzing.inburgeraar_id)
     if tekort := uren_blokkade(uren):
         errors.add("uren", tekort)
@@ -170,6 +181,52 @@ def decide(
 def ingediend_per(verzoek: Afschalingsverzoek) -> date:
     """The Dutch calendar day the request was submitted."""
     return clock.dag_van(verzoek.ingediend_op)
+
+
+def al_behaald(
+    session: Session, inburgeraar: Inburgeraar, onderdelen: Iterable[Examenonderdeel],
+    uitslagen: Iterable[Examenresultaat] | None = None,
+) -> list[Examenresultaat]:
+    """Of these parts, those already passed at (or above) the PIP's niveau, by any source (DUO or a provider), each
+    with its first such exam: lowering a part that is already passed serves nothing. The niveau is B1: a request
+    can only be made while the PIP in force is B1 (blokkade), and it lowers from there.
+    `uitslagen`: every exam result of the inburgeraar, when the caller has read them already (the decision pages)."""
+    vereist = examens.vereist_niveau(Leerroute.B, NiveauPip.B1)
+    gevraagd = set(onderdelen)
+    if uitslagen is None:
+        uitslagen = session.scalars(select(Examenresultaat).where(
+            Examenresultaat.inburgeraar_id == inburgeraar.id, Examenresultaat.onderdeel.in_(gevraagd)))
+    eerste: dict[Examenonderdeel, Examenresultaat] = {}
+    for uitslag in sorted(uitslagen, key=lambda u: (u.examendatum, u.id)):
+        if uitslag.onderdeel in gevraagd and uitslag.resultaat is Examenuitslag.GESLAAGD and examens.voldoet(
+                uitslag.niveau, vereist[uitslag.onderdeel]):
+            eerste.setdefault(uitslag.onderdeel, uitslag)
+    return [eerste[o] for o in TAAL_EXAMENONDERDELEN if o in eerste]
+
+
+def behaald_tekst(uitslagen: Iterable[Examenresultaat]) -> str:
+    """'Lezen (LE) op niveau B1, examen van 12-07-2025 (bron: DUO); ...' for the messages about passed parts."""
+    return "; ".join(
+        f"{u.onderdeel.label} op niveau {u.niveau.label if u.niveau else '-'}, examen van "
+        f"{u.examendatum:%d-%m-%Y} (bron: {u.bron.label})"
+        for u in uitslagen
+    )
+
+
+def waarschuwing(
+    session: Session, verzoek: Afschalingsverzoek, uitslagen: Iterable[Examenresultaat] | None = None
+) -> str | None:
+    """For the decision: the parts of a waiting request that are already passed (a request stored before
+    submit_verzoek refused them, or a part passed since), as a warning; None when there are none.
+    `uitslagen` as for al_behaald."""
+    if verzoek.status is not AfschalingStatus.INGEDIEND:
+        return None
+    behaald = al_behaald(session, verzoek.inburgeraar, verzoek.onderdelen, uitslagen)
+    if not behaald:
+        return None
+    return (f"Dit verzoek noemt onderdelen die al behaald zijn: {behaald_tekst(behaald)}. Afschalen is voor die "
+            "onderdelen niet nodig. Wijs het verzoek af met die reden, zodat de aanbieder een nieuw verzoek kan "
+            "indienen voor de onderdelen die nog open staan.")
 
 
 def wachtend_verzoek(session: Session, verwijzing: Verwijzing) -> Afschalingsverzoek | None:

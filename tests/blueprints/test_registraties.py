@@ -19,11 +19,15 @@ from portal.models.enums import NiveauPip, Onderdeel, Rol, VerwijzingStatus
 from portal.models.resultaat import (
     AfschalingStatus,
     Afschalingsverzoek,
+    AfschalingsverzoekOnderdeel,
     BereiktNiveau,
+    Examenniveau,
+    Examenonderdeel,
+    Examenuitslag,
     ResultaatBron,
     TaalschakelResultaat,
 )
-from tests.factories import UserFactory
+from tests.factories import ExamenresultaatFactory, UserFactory
 from tests.helpers import csrf_token, post_form
 from tests.registraties_case import TODAY, add_lesuren
 
@@ -349,3 +353,22 @@ def test_exam_results_are_read_only_for_a_b1_route_verwijzing_of_the_own_organis
                                      onderdeel=Onderdeel.B1_ROUTE)
     assert gelezen(elders, eigen_elders) == []  # its own deelnemer: none of this inburgeraar's results
     assert gelezen(elders, case.b1) == []
+
+
+def test_the_decision_page_warns_when_the_request_names_a_part_already_passed(db, login_as, case):
+    """A request stored before the rule refused passed parts: the klantregisseur sees it before deciding."""
+    add_lesuren(case.b1, 600)
+    verzoek = Afschalingsverzoek(verwijzing=case.b1, inburgeraar_id=case.inburgeraar.id, observaties_aanbieder="x",
+                                 ervaring_inburgeraar="y", uren_op_moment=600)
+    db.add(verzoek)
+    db.flush()
+    verzoek.onderdeel_regels = [AfschalingsverzoekOnderdeel(onderdeel=Examenonderdeel.LE),
+                                AfschalingsverzoekOnderdeel(onderdeel=Examenonderdeel.SC)]
+    examen = ExamenresultaatFactory(verwijzing=None, inburgeraar_id=case.inburgeraar.id, onderdeel=Examenonderdeel.LE,
+                                    niveau=Examenniveau.B1, resultaat=Examenuitslag.GESLAAGD, bron=ResultaatBron.DUO)
+    db.flush()
+    regisseur = login_as(case.klantregisseur)
+    for url in (f"/registraties/afschalingsverzoeken/{verzoek.id}", f"/inburgeraars/{case.inburgeraar.id}"):
+        text = regisseur.get(url).text
+        assert "al behaald" in text and "Lezen (LE)" in text, url
+        assert examen.examendatum.strftime("%d-%m-%Y") in text, url

@@ -35,6 +35,13 @@ def test_demo_shows_every_feature_in_believable_proportions(app, app_ctx, db, tm
     # Every request was possible: 600 hours or more of taalles+KNM, counted as the request form counts them.
     assert all(totals.taalles_knm_uren(db, v.inburgeraar_id) >= 600 for v in verzoeken)
     assert all(v.pip is not None and v.pip.niveau.value == "A2" for v in per_status[AfschalingStatus.GOEDGEKEURD])
+    # No request names a part its inburgeraar had already passed at B1 or higher (by DUO or a provider).
+    for v in verzoeken:
+        geslaagd = db.scalars(select(Examenresultaat).where(
+            Examenresultaat.inburgeraar_id == v.inburgeraar_id, Examenresultaat.resultaat == Examenuitslag.GESLAAGD,
+            Examenresultaat.examendatum <= v.ingediend_op.date()))
+        behaald = {(e.onderdeel, e.niveau.value if e.niveau else None) for e in geslaagd}
+        assert not {(o, n) for o in v.onderdelen for n in ("B1", "B2")} & behaald, f"verzoek {v.id}"
 
     uitslagen = {e.resultaat for e in db.scalars(select(Examenresultaat))}
     assert {Examenuitslag.GESLAAGD, Examenuitslag.GEZAKT} <= uitslagen

@@ -17,7 +17,7 @@ from portal.domain import normen
 from portal.formatting import AMSTERDAM
 from portal.models import AuditEvent, Pip
 from portal.models.enums import Leerroute, NiveauPip, Onderdeel
-from portal.models.resultaat import AfschalingStatus, Examenonderdeel
+from portal.models.resultaat import AfschalingStatus, Examenniveau, Examenonderdeel, Examenuitslag, ResultaatBron
 from portal.models.traject import Activiteit
 from portal.services import NotAllowed, ValidationError
 from portal.services.afschaling import (
@@ -27,9 +27,10 @@ from portal.services.afschaling import (
     submit_verzoek,
     taalles_uren,
     verzoeken_van,
+    waarschuwing,
     wachtende_verzoeken,
 )
-from tests.factories import PresentieFactory
+from tests.factories import ExamenresultaatFactory, PresentieFactory
 from tests.registraties_case import TODAY, add_lesuren, make_case
 
 
@@ -252,3 +253,55 @@ def test_the_new_pip_cannot_be_dated_before_the_request_it_comes_from(db, app_ct
     decide(db, case.klantregisseur, ingediend, BesluitInput(
         besluit="goedgekeurd", dagtekening=verzoek_dag.strftime("%d-%m-%Y")), today=TODAY)
     assert ingediend.pip.dagtekening == verzoek_dag
+
+
+def _examen(case, onderdeel, niveau, resultaat="Geslaagd", bron="duo", dagen=40):
+    return ExamenresultaatFactory(
+        verwijzing=case.b1 if bron == "aanbieder" else None, inburgeraar_id=case.inburgeraar.id,
+        onderdeel=Examenonderdeel(onderdeel), niveau=Examenniveau(niveau), resultaat=Examenuitslag(resultaat),
+        examendatum=TODAY - timedelta(days=dagen), bron=ResultaatBron(bron))
+
+
+@pytest.mark.parametrize("bron", ["duo", "aanbieder"])
+def test_a_part_already_passed_at_the_pip_level_cannot_be_lowered(db, app_ctx, case, bron):
+    """QA: LE passed at B1 (via DUO or registered by the provider), then a request for LE and SC was accepted."""
+    add_lesuren(case.b1, 600)
+    examen = _examen(case, "LE", "B1", bron=bron)
+    with pytest.raises(ValidationError) as error:
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=["LE", "SC"]), today=TODAY)
+    message = error.value.errors["onderdelen"]
+    assert "Lezen (LE)" in message and f"{examen.examendatum:%d-%m-%Y}" in message and "al behaald" in message
+    assert "Schrijven" not in message
+    # Without the passed part the request goes through.
+    verzoek = submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=["SC"]), today=TODAY)
+    assert verzoek.onderdelen == [Examenonderdeel.SC]
+
+
+def test_only_a_pass_at_or_above_the_pip_level_blocks_the_part(db, app_ctx, case):
+    add_lesuren(case.b1, 600)
+    _examen(case, "LE", "A2")  # passed below the PIP's B1: exactly what afschaling is for
+    _examen(case, "SC", "B1", resultaat="Gezakt")
+    _examen(case, "SP", "B2", dagen=60)
+    with pytest.raises(ValidationError) as error:
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=["LE", "SC", "SP"]), today=TODAY)
+    message = error.value.errors["onderdelen"]
+    assert "Spreken (SP)" in message and "B2" in message
+    assert "Lezen" not in message and "Schrijven" not in message
+
+
+def test_a_passed_part_is_reported_together_with_the_other_errors(db, app_ctx, case):
+    add_lesuren(case.b1, 600)
+    _examen(case, "SP", "B1")
+    with pytest.raises(ValidationError) as error:
+        submit_verzoek(db, case.aanbieder_a, case.b1, verzoek_data(onderdelen=["SP"], observaties_aanbieder=""),
+                       today=TODAY)
+    assert set(error.value.errors) == {"onderdelen", "observaties_aanbieder"}
+
+
+def test_a_stored_request_naming_a_passed_part_gets_a_warning_for_the_decision(db, app_ctx, case, ingediend):
+    """Requests stored before the rule (or a part passed after the request) are flagged to the klantregisseur."""
+    assert waarschuwing(db, ingediend) is None  # SC and SP, nothing passed
+    examen = _examen(case, "SP", "B1", dagen=3)
+    db.flush()
+    tekst = waarschuwing(db, ingediend)
+    assert "Spreken (SP)" in tekst and f"{examen.examendatum:%d-%m-%Y}" in tekst and "DUO" in tekst

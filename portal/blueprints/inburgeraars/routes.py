@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.models.enums import Doelgroep, Leerroute, Rol
 from portal.navigation import add_nav_item, id_url
 from portal.pagination import PAGE_PARAM, page_number, paginate
-from portal.services import cases, dossier, overzichten, tijdlijn
+from portal.services import afschaling, cases, dossier, overzichten, tijdlijn
 
 add_nav_item("inburgeraars.index", "Inburgeraars", CASE_READERS,
              description="zoeken, PIP vaststellen en verwijzen", order=10,
@@ -97,6 +97,9 @@ def detail(inburgeraar_id: int) -> str:
         te_besluiten=inhoud.te_besluiten,
         # The registraties blueprint's own form; it posts there and comes back here afterwards.
         besluit_form=BesluitForm(formdata=None) if inhoud.te_besluiten else None,
+        # From the exam results the page read already: the page loads nothing more after its audit event.
+        besluit_waarschuwing=afschaling.waarschuwing(
+            db.session, inhoud.te_besluiten, inhoud.registraties.examenresultaten) if inhoud.te_besluiten else None,
         next_url=id_url("inburgeraars.detail", inburgeraar_id=inburgeraar.id) + "#kop-registraties-afschaling",
         may_see_intake=access.may_see_intake(user),
         may_manage=access.may_manage_cases(user),

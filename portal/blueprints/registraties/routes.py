@@ -218,7 +218,9 @@ def besluit(verzoek_id: int) -> ResponseReturnValue:
         db.session.commit()
         return render_template("registraties/besluit.html", verzoek=verzoek, verwijzing=verzoek.verwijzing,
                                inburgeraar=verzoek.inburgeraar, form=form, mag_beslissen=mag, uren=uren,
-                               registraties=registraties, next_url=next_url), errors_status(form)
+                               registraties=registraties, next_url=next_url,
+                               besluit_waarschuwing=afschaling.waarschuwing(
+                                   db.session, verzoek, registraties.examenresultaten)), errors_status(form)
 
     return submit(form, lambda: afschaling.decide(db.session, current_user, verzoek,
                                                   input_from(afschaling.BesluitInput, form)),
