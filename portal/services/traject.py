@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal import access, audit
+from portal import access, audit, clock
 from portal.audit import AuditActie
 from portal.events import LATE_START, NIET_GESTART, DomainEvent, emit
 from portal.formatting import datum as fmt_datum
@@ -80,27 +80,10 @@ def validate_start(session: Session, verwijzing: Verwijzing, data: StartInput, t
     start = eind = None
     try:
         start = parse_date(data.gerealiseerde_startdatum, label="de gerealiseerde startdatum")
-        assert start is not None
-        if start > today:
-            raise FieldError("De startdatum ligt in de toekomst. Registreer de start op of na de eerste lesdag.")
-        if start < verwijzing.beoogde_startdatum:
-            raise FieldError(
-                f"De startdatum ligt vóór de beoogde startdatum van de verwijzing "
-                f"({fmt_datum(verwijzing.beoogde_startdatum)}). Vraag de gemeente de verwijzing aan te passen."
-            )
-        if start > verwijzing.uiterste_einddatum:
-            raise FieldError(
-                f"De startdatum ligt na de uiterste einddatum van de verwijzing "
-                f"({fmt_datum(verwijzing.uiterste_einddatum)})."
-            )
-        if first_presentie is not None and first_presentie < start:
-            raise FieldError(
-                f"Er is al presentie geregistreerd op {fmt_datum(first_presentie)}, vóór deze startdatum. "
-                "Kies de eerste dag met presentie of eerder."
-            )
     except FieldError as exc:
         errors["gerealiseerde_startdatum"] = str(exc)
-        start = None
+    if start is not None and (fout := _start_fout(verwijzing, start, first_presentie, today)):
+        errors["gerealiseerde_startdatum"] = fout
     try:
         eind = parse_date(data.bijgestelde_einddatum, required=False, label="de bijgestelde einddatum")
         if eind is not None and eind > verwijzing.uiterste_einddatum:
@@ -108,6 +91,7 @@ def validate_start(session: Session, verwijzing: Verwijzing, data: StartInput, t
                 f"De bijgestelde einddatum ligt na de uiterste einddatum van de verwijzing "
                 f"({fmt_datum(verwijzing.uiterste_einddatum)})."
             )
+        # Against the start as given, also when the start breaks a rule itself: every error of a submit at once.
         if eind is not None and start is not None and eind < start:
             raise FieldError("De bijgestelde einddatum ligt vóór de startdatum.")
         if eind is not None and last_presentie is not None and eind < last_presentie:
@@ -117,6 +101,8 @@ def validate_start(session: Session, verwijzing: Verwijzing, data: StartInput, t
             )
     except FieldError as exc:
         errors["bijgestelde_einddatum"] = str(exc)
+    if "gerealiseerde_startdatum" in errors:
+        start = None  # no reason for a later start is asked of a start that is not valid
     reden = None
     try:
         reden = parse_text(data.reden_latere_start, "de reden van de latere start", required=False,
@@ -136,6 +122,42 @@ def validate_start(session: Session, verwijzing: Verwijzing, data: StartInput, t
         "reden_latere_start": reden,
         "niet_gestart": False, "reden_niet_gestart": None,
     }
+
+
+def vroegste_start(verwijzing: Verwijzing) -> date:
+    """The earliest realised start: the day the verwijzing was recorded, or its beoogde startdatum when it was
+    recorded afterwards (the beoogde start is then the earliest day it is known to have existed)."""
+    return min(clock.dag_van(verwijzing.created_at), verwijzing.beoogde_startdatum)
+
+
+def _start_fout(verwijzing: Verwijzing, start: date, first_presentie: date | None, today: date) -> str | None:
+    """What is wrong with a realised start date, in plain Dutch, or None.
+
+    A start before the beoogde startdatum is allowed: that date is the gemeente's plan, and a course that begins a
+    week early is ordinary. A start before the verwijzing existed is not (vroegste_start), nor one outside the
+    contract under which the provider delivers.
+    """
+    if start > today:
+        return "De startdatum ligt in de toekomst. Registreer de start op of na de eerste lesdag."
+    vroegste = vroegste_start(verwijzing)
+    if start < vroegste:
+        if vroegste == verwijzing.beoogde_startdatum:
+            return (f"De startdatum ligt vóór de beoogde startdatum van de verwijzing ({fmt_datum(vroegste)}), en de "
+                    "verwijzing is pas daarna vastgelegd. Begon de deelnemer echt eerder, vraag de gemeente dan de "
+                    "beoogde startdatum aan te passen.")
+        return (f"De startdatum ligt vóór de dag waarop de gemeente de verwijzing vastlegde ({fmt_datum(vroegste)}). "
+                "Een traject start niet voordat de verwijzing er is: kies die dag of later.")
+    contract = verwijzing.contract
+    if start < contract.startdatum:
+        return (f"De startdatum ligt vóór het begin van het contract ({fmt_datum(contract.startdatum)}). Kies die dag "
+                "of later.")
+    if start > verwijzing.uiterste_einddatum:
+        return (f"De startdatum ligt na de uiterste einddatum van de verwijzing "
+                f"({fmt_datum(verwijzing.uiterste_einddatum)}).")
+    if first_presentie is not None and first_presentie < start:
+        return (f"Er is al presentie geregistreerd op {fmt_datum(first_presentie)}, vóór deze startdatum. "
+                "Kies de eerste dag met presentie of eerder.")
+    return None
 
 
 def register_start(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import select
 
 from portal import events
+from portal.formatting import AMSTERDAM
 from portal.models import AuditEvent, RegistratieWijziging
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.services import NotAllowed, ValidationError
@@ -72,7 +73,6 @@ def test_a_later_start_needs_a_reason_and_signals_the_gemeente(db, case, emitted
     ("values", "field", "fragment"),
     [
         ({"gerealiseerde_startdatum": "21-11-2026"}, "gerealiseerde_startdatum", "toekomst"),
-        ({"gerealiseerde_startdatum": "31-08-2026"}, "gerealiseerde_startdatum", "vóór de beoogde startdatum"),
         ({"gerealiseerde_startdatum": ""}, "gerealiseerde_startdatum", "Vul de gerealiseerde startdatum in"),
         ({"gerealiseerde_startdatum": "31-02-2026"}, "gerealiseerde_startdatum", "geen geldige datum"),
         ({"gerealiseerde_startdatum": "01-09-2026", "bijgestelde_einddatum": "01-01-2028"},
@@ -143,3 +143,54 @@ def test_a_finished_traject_keeps_its_status_when_the_start_is_corrected(db, cas
     data = StartInput(gerealiseerde_startdatum="02-09-2026", reden_latere_start="x")
     register_start(db, medewerker, verwijzing, data, TODAY)
     assert verwijzing.status is VerwijzingStatus.AFGEROND
+
+
+def _vastgelegd_op(verwijzing, dag):
+    """The day the gemeente recorded the verwijzing in the portal (the factory records it today)."""
+    verwijzing.created_at = datetime.combine(dag, time(10), tzinfo=AMSTERDAM)
+
+
+def test_a_start_some_days_before_the_beoogde_start_is_accepted_without_a_reason_or_signal(db, case, emitted):
+    """QA: beoogde start 11-12, course began 03-12; the verwijzing existed since August. A course that starts a week
+    early is ordinary: the beoogde startdatum is a plan, not a boundary."""
+    medewerker, verwijzing = case
+    _vastgelegd_op(verwijzing, date(2026, 8, 10))
+    start = register_start(db, medewerker, verwijzing, StartInput(gerealiseerde_startdatum="25-08-2026"), TODAY)
+    assert start.gerealiseerde_startdatum == date(2026, 8, 25) and start.reden_latere_start is None
+    assert verwijzing.status is VerwijzingStatus.GESTART
+    assert emitted == []
+
+
+def test_a_start_before_the_verwijzing_was_made_is_refused(db, case):
+    medewerker, verwijzing = case
+    _vastgelegd_op(verwijzing, date(2026, 8, 10))
+    message = errors(db, medewerker, verwijzing, gerealiseerde_startdatum="07-08-2026")["gerealiseerde_startdatum"]
+    assert "10-08-2026" in message and "vóór" in message
+
+
+def test_a_verwijzing_recorded_after_its_beoogde_start_cannot_start_before_that_start(db, case):
+    """Recorded afterwards (the factory records it today, after BEOOGD): the beoogde startdatum is the earliest
+    day the portal knows the verwijzing existed."""
+    medewerker, verwijzing = case
+    message = errors(db, medewerker, verwijzing, gerealiseerde_startdatum="31-08-2026")["gerealiseerde_startdatum"]
+    assert "01-09-2026" in message and "vraag de gemeente" in message
+
+
+def test_a_start_before_the_contract_began_is_refused(db, case):
+    medewerker, verwijzing = case
+    _vastgelegd_op(verwijzing, date(2025, 11, 1))
+    message = errors(db, medewerker, verwijzing, gerealiseerde_startdatum="20-12-2025")["gerealiseerde_startdatum"]
+    assert "contract" in message and "01-01-2026" in message
+
+
+def test_every_error_of_a_submit_is_reported_at_once(db, case):
+    """QA: a refused start hid that the einddatum lay before it; the einddatum error only came after fixing the
+    start."""
+    medewerker, verwijzing = case
+    found = errors(db, medewerker, verwijzing, gerealiseerde_startdatum="21-11-2026",
+                   bijgestelde_einddatum="01-11-2026")
+    assert "toekomst" in found["gerealiseerde_startdatum"]
+    assert "vóór de startdatum" in found["bijgestelde_einddatum"]
+    found = errors(db, medewerker, verwijzing, gerealiseerde_startdatum="31-08-2026",
+                   bijgestelde_einddatum="30-08-2026")
+    assert set(found) == {"gerealiseerde_startdatum", "bijgestelde_einddatum"}
