@@ -43,7 +43,7 @@ from portal.models import (
     contract_gemeente,
     user_gemeente,
 )
-from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, Onderdeel, Rol
+from portal.models.enums import AANBIEDER_ROLLEN, GEMEENTE_ROLLEN, OPEN_STATUSSEN, Onderdeel, Rol
 from portal.models.resultaat import (
     Afschalingsverzoek,
     Examenresultaat,
@@ -395,7 +395,9 @@ def sees_every_afschalingsverzoek(user: User) -> bool:
 
 
 def examenresultaten(user: User, inburgeraar_id: Any = None) -> Select[tuple[Examenresultaat]]:
-    """Exam results: a provider those on its own verwijzingen; gemeente staff all of residents in scope."""
+    """Exam results: a provider those registered on its own verwijzingen; gemeente staff all of residents in scope.
+    For a provider this answers "which results are on my verwijzingen" (KPI, signals, case overview), not "which
+    results may I see for this verwijzing": that is `examenresultaten_bij_verwijzing`."""
     if user.rol in GEMEENTE_ROLLEN:
         in_scope = inburgeraars(user).with_only_columns(Inburgeraar.id)
         if inburgeraar_id is not None:
@@ -407,12 +409,18 @@ def examenresultaten(user: User, inburgeraar_id: Any = None) -> Select[tuple[Exa
 
 
 def examenresultaten_bij_verwijzing(user: User, verwijzing_id: Any) -> Select[tuple[Examenresultaat]]:
-    """Every exam result, of any source (DUO's, any provider's), of the inburgeraar of one B1-route verwijzing in
-    the user's scope: its provider must know which parts are passed. Nothing for another organisation's
-    verwijzing or one without exams; no other data of the inburgeraar comes with it."""
+    """The one rule for which exam results the user may see for one B1-route verwijzing in scope (AVG purpose
+    limitation): while it is open (`VerwijzingStatus.is_open`) every result of its inburgeraar, of any source, as its
+    provider must know which parts are passed; once closed only the results registered on that verwijzing itself
+    (a provider does not follow results the inburgeraar gets later, from DUO or with another provider). Gemeente
+    staff see every result of a resident in scope either way. Nothing for another organisation's verwijzing or one
+    without exams; no other data of the inburgeraar comes with it."""
     van = verwijzingen(user).where(Verwijzing.id == verwijzing_id, Verwijzing.onderdeel == Onderdeel.B1_ROUTE)
-    return select(Examenresultaat).where(
-        Examenresultaat.inburgeraar_id.in_(van.with_only_columns(Verwijzing.inburgeraar_id)))
+    # No end date of a closed verwijzing is stored, so a closed one gets only its own rows, not "up to its end".
+    heel = van if user.rol in GEMEENTE_ROLLEN else van.where(Verwijzing.status.in_(OPEN_STATUSSEN))
+    return select(Examenresultaat).where(or_(
+        Examenresultaat.inburgeraar_id.in_(heel.with_only_columns(Verwijzing.inburgeraar_id)),
+        Examenresultaat.verwijzing_id.in_(van.with_only_columns(Verwijzing.id))))
 
 
 def route_resultaten(user: User, inburgeraar_id: Any = None) -> Select[tuple[RouteResultaat]]:

@@ -372,3 +372,33 @@ def test_the_decision_page_warns_when_the_request_names_a_part_already_passed(db
         text = regisseur.get(url).text
         assert "al behaald" in text and "Lezen (LE)" in text, url
         assert examen.examendatum.strftime("%d-%m-%Y") in text, url
+
+
+def test_an_ended_verwijzing_shows_its_provider_only_the_results_registered_on_it(db, login_as, case):
+    """Purpose limitation (AVG): once a provider's B1-route verwijzing is closed, the provider keeps only what it
+    registered there; results the inburgeraar gets from DUO or with a later provider are not its business."""
+    from portal import access
+    from tests.factories import VerwijzingFactory
+
+    eigen = ExamenresultaatFactory(verwijzing=case.b1, onderdeel=Examenonderdeel.SC, niveau=Examenniveau.B1,
+                                   resultaat=Examenuitslag.GESLAAGD, examendatum=TODAY - timedelta(days=60))
+    _examens_van_duo_en_elders(case)  # DUO's two and an earlier provider's
+    later = VerwijzingFactory(inburgeraar=case.inburgeraar, onderdeel=Onderdeel.B1_ROUTE,
+                              status=VerwijzingStatus.GESTART)
+    ExamenresultaatFactory(verwijzing=later, onderdeel=Examenonderdeel.SP, niveau=Examenniveau.B1,
+                           resultaat=Examenuitslag.GEZAKT, examendatum=TODAY - timedelta(days=3))
+
+    def gelezen(user):
+        return {r.id for r in db.scalars(access.examenresultaten_bij_verwijzing(user, case.b1.id))}
+
+    assert len(gelezen(case.aanbieder_a)) == 5  # open: every result of its deelnemer
+    for status in (s for s in VerwijzingStatus if not s.is_open):
+        case.b1.status = status
+        db.flush()
+        assert gelezen(case.aanbieder_a) == {eigen.id}, status
+        assert len(gelezen(case.klantregisseur)) == 5, status  # the gemeente's view of its resident is unchanged
+        html = login_as(case.aanbieder_a).get(page(case.b1)).get_data(as_text=True)
+        assert "Geslaagd" in _cel(html, "Schrijven (SC)"), status
+        for onderdeel in ("Kennis van de Nederlandse Maatschappij (KNM)", "Luisteren (LU)", "Lezen (LE)",
+                          "Spreken (SP)"):
+            assert "Geslaagd" not in _cel(html, onderdeel) and "Gezakt" not in _cel(html, onderdeel), status
