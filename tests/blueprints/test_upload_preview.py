@@ -160,3 +160,49 @@ def test_a_file_that_changes_nothing_offers_no_confirmation(login_as, provider, 
 
     assert "Bevestigen en" not in page
     assert "Alles in dit bestand is al opgeslagen; er is niets te bevestigen." in page
+
+
+def test_a_file_with_only_a_header_row_says_there_are_no_rows_not_that_all_is_saved(login_as, provider, db):  # noqa: F811
+    client = login_as(provider.user)
+    post_file(client, xlsx_bytes([HEADER]), "leeg.xlsx")
+    upload = _latest(db)
+    assert upload.status is UploadStatus.PREVIEWED and not upload.aantal_rijen
+
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+
+    assert "Bevestigen en" not in page
+    assert "Het bestand bevat geen regels onder de kopregel" in page
+    assert "al opgeslagen" not in page
+
+
+def test_unchanged_rows_next_to_errors_are_named_as_saved_and_the_errors_as_to_fix(login_as, provider, db):  # noqa: F811
+    client = login_as(provider.user)
+    rows = presence_rows(provider, provider.start + timedelta(days=3))
+    post_file(client, xlsx_bytes([HEADER, *rows]), "maart.xlsx")
+    confirm(client, _latest(db).id)
+    rows[0][3] = "-1"  # the same file again with one row broken: the others are unchanged
+    post_file(client, xlsx_bytes([HEADER, *rows]), "maart-fout.xlsx")
+    upload = _latest(db)
+    assert (upload.aantal_ongewijzigd, upload.aantal_fout) == (len(rows) - 1, 1)
+
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+
+    assert "Bevestigen en" not in page
+    assert "elke regel heeft een fout" not in page
+    assert (f"{len(rows) - 1} regels zijn al opgeslagen, 1 heeft een fout: verbeter die in uw bestand en upload "
+            "het opnieuw.") in page
+
+
+@pytest.mark.parametrize(("ongewijzigd", "fout", "bericht"), [
+    (0, 0, "Het bestand bevat geen regels onder de kopregel"),
+    (0, 2, "Geen enkele regel in dit bestand kan worden opgeslagen: elke regel heeft een fout."),
+    (8, 2, "8 regels zijn al opgeslagen, 2 hebben een fout: verbeter die in uw bestand en upload het opnieuw."),
+    (1, 1, "1 regel is al opgeslagen, 1 heeft een fout: verbeter die in uw bestand en upload het opnieuw."),
+    (8, 0, "Alles in dit bestand is al opgeslagen; er is niets te bevestigen."),
+])
+def test_nothing_to_save_says_what_is_true_of_the_file(ongewijzigd, fout, bericht):
+    from portal.services.uploads import nothing_to_save
+
+    upload = Upload(aantal_rijen=ongewijzigd + fout, aantal_nieuw=0, aantal_gewijzigd=0,
+                    aantal_ongewijzigd=ongewijzigd, aantal_fout=fout)
+    assert bericht in nothing_to_save(upload)

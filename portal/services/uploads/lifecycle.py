@@ -55,9 +55,17 @@ def nothing_to_save(upload: Upload) -> str | None:
     """Why a checked upload has nothing to confirm (Dutch, for the page and a refused confirmation), or None."""
     if upload.te_bewaren:
         return None
-    if upload.aantal_fout:
+    fout, ongewijzigd = upload.aantal_fout or 0, upload.aantal_ongewijzigd or 0
+    if not fout and not ongewijzigd:
+        return ("Het bestand bevat geen regels onder de kopregel: er is niets op te slaan. "
+                "Vul de gegevens in onder de kopregel en upload het bestand opnieuw.")
+    if fout and not ongewijzigd:
         return ("Geen enkele regel in dit bestand kan worden opgeslagen: elke regel heeft een fout. "
                 "Verbeter de fouten hieronder in uw bestand en upload het opnieuw.")
+    if fout:
+        opgeslagen = f"{getal(ongewijzigd)} {'regel is' if ongewijzigd == 1 else 'regels zijn'} al opgeslagen"
+        return (f"{opgeslagen}, {getal(fout)} {'heeft' if fout == 1 else 'hebben'} een fout: "
+                "verbeter die in uw bestand en upload het opnieuw.")
     return "Alles in dit bestand is al opgeslagen; er is niets te bevestigen."
 
 
