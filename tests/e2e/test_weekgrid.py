@@ -73,6 +73,11 @@ def test_a_teacher_fills_the_week_with_the_keyboard(page_as, live_server, rooste
     page.goto(f"/presentie/week?week={year}-W{week:02d}&activiteit=taalles_knm&q=Roostertest")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Presentie week {week}")
     status = page.locator("#presentie-status")
+    # The browser names each day input and the save button in full (composed from the grid's name parts).
+    maandag = last_week - timedelta(days=last_week.weekday())
+    expect(page.locator(f"#aanwezig-{v1}-0")).to_have_accessible_name(
+        f"Uren aanwezig maandag {maandag:%d-%m} voor Anna Roostertest")
+    expect(page.locator(f"#rij-{v1} button")).to_have_accessible_name("Opslaan Anna Roostertest")
 
     # Start in Anna's Monday cell; from here on only the keyboard is used.
     page.locator(f"#aanwezig-{v1}-0").focus()
