@@ -14,7 +14,11 @@ class RegistratieWijziging(Base):
     """One changed field of one registration (presentie, start, result ...); append-only."""
 
     __tablename__ = "registratie_wijziging"
-    __table_args__ = (Index("ix_registratie_wijziging_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_registratie_wijziging_object", "object_type", "object_id"),
+        # The case timeline's presence corrections of some weeks (portal.services.tijdlijn): only those rows.
+        Index("ix_registratie_wijziging_betreft", "inburgeraar_id", "object_type", "betreft_datum"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     object_type: Mapped[str] = mapped_column(String(40))

@@ -27,12 +27,14 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     bindparam,
     case,
     cast,
     func,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -253,9 +255,26 @@ KANALEN = {"weekrooster": "via het weekrooster", "sessieformulier": "via het ses
            "upload": "via een upload", "web": "via het portaal", "api": "via de API", "systeem": "door het systeem"}
 
 
+# The presence corrections of inburgeraar "inburgeraar_id" in the weeks from Monday "van" up to (not including)
+# Monday "na": those of sessions on those days, or without a session day (older history) made in those weeks. As
+# ranges on the columns themselves, not on their week (`_CORRECTIE_WEEK`), so the index ix_registratie_wijziging_betreft
+# reads only the corrections of these weeks, not the inburgeraar's whole history; each branch of the OR names the
+# whole index prefix, or SQLite does not use the index for the range.
+_VAN, _NA = bindparam("van", type_=Date), bindparam("na", type_=Date)
+_PRESENTIE_VAN_INBURGERAAR = (RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
+                              RegistratieWijziging.object_type == PRESENTIE)
+_IN_VENSTER = or_(
+    and_(*_PRESENTIE_VAN_INBURGERAAR, RegistratieWijziging.betreft_datum >= _VAN,
+         RegistratieWijziging.betreft_datum < _NA),
+    and_(*_PRESENTIE_VAN_INBURGERAAR, RegistratieWijziging.betreft_datum.is_(None),
+         RegistratieWijziging.gewijzigd_op >= _VAN, RegistratieWijziging.gewijzigd_op < _NA),
+)
+
+
 def _presentie_correcties(soort: Any = None, *leeg: Any) -> Select[Any]:
-    """Presence corrections of inburgeraar "inburgeraar_id" per week of the corrected sessions (Mondays "van"
-    through "tot"), organisation and channel: (week, organisation, channel, registrations, days, last change).
+    """Presence corrections of inburgeraar "inburgeraar_id" per week of the corrected sessions (`_IN_VENSTER`: the
+    weeks from Monday "van" before Monday "na"), organisation and channel: (week, organisation, channel,
+    registrations, days, last change).
     Counted is what users corrected, sessions and their days, not the fields stored per session."""
     kolommen = [
         _CORRECTIE_WEEK.label("week"), _ORGANISATIE.label("organisatie"), _KANAAL.label("kanaal"),
@@ -272,9 +291,7 @@ def _presentie_correcties(soort: Any = None, *leeg: Any) -> Select[Any]:
         .select_from(RegistratieWijziging)
         .outerjoin(User, User.id == RegistratieWijziging.gewijzigd_door_id)
         .outerjoin(Aanbieder, Aanbieder.id == User.aanbieder_id)
-        .where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
-               RegistratieWijziging.object_type == PRESENTIE,
-               _CORRECTIE_WEEK.between(bindparam("van", type_=Date), bindparam("tot", type_=Date)))
+        .where(_IN_VENSTER)
         .group_by("week", "organisatie", "kanaal")
     )
 
@@ -295,7 +312,8 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
     """The timeline's own reads as one statement of one row shape (UNION ALL; typed NULLs, so PostgreSQL can unite
     the columns): the starts and progress reports of the inburgeraar's verwijzingen in the user's scope
     (_verwijzingen_van_inburgeraar), its corrections other than of presence, and its presence corrections per week
-    and source between "van" and "tot". Rows of a verwijzing the caller did not load are left out by `_lees`.
+    and source in the weeks from "van" before "na". Rows of a verwijzing the caller did not load are left out by
+    `_lees`.
 
     `met_weken` adds, for the first page, presence per verwijzing and week from Monday "weken_vanaf" (soort "week",
     the hours in uren/uren2/uren3), the latest week with presence before Monday "voor" (soort "ouder") and the kept
@@ -371,9 +389,9 @@ def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot
 
 
 def _correctie_venster(vanaf: date, tot: date) -> dict[str, date]:
-    """The parameters van/tot of the presence corrections of sessions in the weeks from Monday `vanaf` through
-    Monday `tot`."""
-    return {"van": vanaf, "tot": tot}
+    """The parameters van/na (`_IN_VENSTER`) of the presence corrections of sessions in the weeks from Monday
+    `vanaf` through the week of Monday `tot`."""
+    return {"van": vanaf, "na": tot + timedelta(weeks=1)}
 
 
 def bron_van_correctie(organisatie: str, kanaal: str) -> str:

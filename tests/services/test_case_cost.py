@@ -131,6 +131,31 @@ def test_the_own_caseload_reads_only_the_own_cases_presence(db, app_ctx, region)
     assert _full_scans(db, statements) == []
 
 
+def test_the_timeline_reads_only_the_corrections_of_its_weeks_through_an_index(db, app_ctx, region):
+    """A long correction history (two years of daily week-grid corrections, and other inburgeraars') is not read
+    whole for every timeline page: the corrections of the page's weeks are found by their day in an index."""
+    regisseur, [(inburgeraar, _), (ander, _), _] = region
+    rows = [{"object_type": "presentie", "object_id": n, "inburgeraar_id": wie.id, "veld": "uren_aanwezig",
+             "bron": "weekrooster", "betreft_datum": TODAY - timedelta(days=n % 730),
+             "gewijzigd_op": datetime(2026, 11, 19, tzinfo=UTC) - timedelta(days=n % 730)}
+            for wie in (inburgeraar, ander) for n in range(2000)]
+    db.execute(RegistratieWijziging.__table__.insert(), rows)
+    connection = db.connection()
+    postgres = connection.dialect.name == "postgresql"
+    connection.exec_driver_sql("ANALYZE registratie_wijziging" if postgres else "ANALYZE")
+    statements = _statements_during(db, lambda: dossier.read(db, regisseur, inburgeraar, today=TODAY))
+    plans = []
+    for statement, parameters in statements:
+        if "registratie_wijziging" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            explain = "EXPLAIN " if postgres else "EXPLAIN QUERY PLAN "
+            plans += [str(row[0] if postgres else row[-1])
+                      for row in connection.exec_driver_sql(explain + statement, parameters)]
+    # The day range is an index condition (PostgreSQL: Index Cond; SQLite: SEARCH ... USING INDEX (...
+    # betreft_datum>?)): the index yields only these weeks' rows, not every row of the inburgeraar to filter.
+    bereik = [line for line in plans if "betreft_datum >" in line or "betreft_datum>" in line]
+    assert any("Index Cond" in line or line.startswith("SEARCH") for line in bereik), plans
+
+
 def test_the_overview_and_case_page_read_the_kept_totals(db, app_ctx, region):
     """The hours shown are the kept ones: a page never re-adds the whole history (and `totalen-controleren`
     is what finds a kept total that went wrong)."""
@@ -270,6 +295,20 @@ def test_presence_corrections_are_one_event_per_corrected_week_on_the_page_of_th
         ("Week 33 (10–16 augustus 2026): presentie gecorrigeerd, 1 registratie op 1 dag (laatst op 19-11-2026).",
          f"{naam}, via de API")]
     assert not any("10.0.0.9" in e.bron or "127.0.0.1" in e.bron for e in first + second)
+
+
+def test_a_presence_correction_without_a_session_day_shows_in_the_week_it_was_made(db, app_ctx, region):
+    """History from before the session day was kept (of sessions deleted since) still shows, in its own week."""
+    regisseur, [(inburgeraar, _), *_] = region
+    for dag in (date(2026, 11, 8), date(2026, 11, 9)):  # Sunday of week 45, Monday of week 46
+        db.add(RegistratieWijziging(object_type="presentie", object_id=5, inburgeraar_id=inburgeraar.id,
+                                    veld="uren_aanwezig", gewijzigd_op=datetime.combine(dag, datetime.min.time(),
+                                                                                        tzinfo=UTC),
+                                    bron="web 10.0.0.1", betreft_datum=None))
+    db.flush()
+    events = [e.omschrijving[:8] for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen
+              if e.soort == "Correctie"]
+    assert events == ["Week 46 ", "Week 45 "]
 
 
 def test_a_weekrooster_correction_shows_in_the_week_of_the_days_it_corrected(db, app_ctx, region):
