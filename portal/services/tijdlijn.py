@@ -341,7 +341,8 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
         Voortgangsrapportage.voortgang, leeg(String), leeg(Boolean), Voortgangsrapportage.created_at, leeg(String),
         leeg(Integer), leeg(Integer), *geen_uren,
     ).where(Voortgangsrapportage.verwijzing_id.in_(in_scope))
-    # The inburgeraar was loaded through portal.access; gemeente staff see all its corrections.
+    # The inburgeraar was loaded through portal.access; gemeente staff see all its corrections. "Not presence" as two
+    # ranges of ix_registratie_wijziging_betreft (`!=` is no index condition): not a walk through all presence history.
     # What was corrected in tekst ("verwijzing, status"), who in tekst2, the channel in bron.
     correcties = select(
         soort("correctie"), leeg(Integer), leeg(Date), leeg(Date),
@@ -349,8 +350,9 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
         leeg(Boolean), RegistratieWijziging.gewijzigd_op, _KANAAL, leeg(Integer), leeg(Integer), *geen_uren,
     ).select_from(RegistratieWijziging).outerjoin(User, User.id == RegistratieWijziging.gewijzigd_door_id) \
         .outerjoin(Aanbieder, Aanbieder.id == User.aanbieder_id) \
-        .where(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"),
-               RegistratieWijziging.object_type != PRESENTIE)
+        .where(or_(*(and_(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"), anders)
+                     for anders in (RegistratieWijziging.object_type < PRESENTIE,
+                                    RegistratieWijziging.object_type > PRESENTIE))))
     presentie = _presentie_correcties(soort("presentie"), leeg(Integer), leeg(Date), leeg(Boolean), leeg(String),
                                       *geen_uren)
     if not met_weken:

@@ -139,6 +139,9 @@ def test_the_timeline_reads_only_the_corrections_of_its_weeks_through_an_index(d
              "bron": "weekrooster", "betreft_datum": TODAY - timedelta(days=n % 730),
              "gewijzigd_op": datetime(2026, 11, 19, tzinfo=UTC) - timedelta(days=n % 730)}
             for wie in (inburgeraar, ander) for n in range(2000)]
+    rows += [{"object_type": "verwijzing", "object_id": n, "inburgeraar_id": ander.id, "veld": "status",
+              "bron": "web", "betreft_datum": None, "gewijzigd_op": datetime(2026, 11, 19, tzinfo=UTC)}
+             for n in range(1000)]
     db.execute(RegistratieWijziging.__table__.insert(), rows)
     connection = db.connection()
     postgres = connection.dialect.name == "postgresql"
@@ -154,6 +157,8 @@ def test_the_timeline_reads_only_the_corrections_of_its_weeks_through_an_index(d
     # betreft_datum>?)): the index yields only these weeks' rows, not every row of the inburgeraar to filter.
     bereik = [line for line in plans if "betreft_datum >" in line or "betreft_datum>" in line]
     assert any("Index Cond" in line or line.startswith("SEARCH") for line in bereik), plans
+    # The other corrections (not of presence) are found without walking the presence history either.
+    assert not any("ix_registratie_wijziging_inburgeraar_id" in line for line in plans), plans
 
 
 def test_the_overview_and_case_page_read_the_kept_totals(db, app_ctx, region):
