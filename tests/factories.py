@@ -607,6 +607,7 @@ class BillingRunFactory(BaseFactory):
     contract_id = factory.LazyAttribute(lambda _o: ContractFactory().id)
     periode = "2026-11"
     gestart_op = factory.LazyFunction(utcnow)
+    peilmoment = factory.LazyAttribute(lambda o: o.gestart_op)
 
 
 ALL_FACTORIES = [

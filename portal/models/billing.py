@@ -325,7 +325,7 @@ class DeclaratieRegel(TimestampMixin, Base):
 
 
 class BillingRun(Base):
-    """One run of the billing service for a contract and periode; its start is the next run's watermark."""
+    """One run of the billing service for a contract and periode; its peilmoment is the next run's watermark."""
 
     __tablename__ = "billing_run"
     __table_args__ = (Index("ix_billing_run_contract_gestart", "contract_id", "gestart_op"),)
@@ -334,6 +334,9 @@ class BillingRun(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"))
     periode: Mapped[str] = mapped_column(String(8))
     gestart_op: Mapped[datetime]
+    # Every change stamped before it was visible to this run; the next run looks at what changed from here on
+    # (portal.services.billing.derive._peilmoment).
+    peilmoment: Mapped[datetime]
     nieuwe_prestaties: Mapped[int] = mapped_column(default=0)
     nieuwe_regels: Mapped[int] = mapped_column(default=0)
 

@@ -2,7 +2,8 @@
 
 Idempotent by natural key: (verwijzing, indicator, periode) for periodic triggers, (verwijzing, indicator,
 EENMALIG) for one-off milestones, so running it again creates nothing. A run only looks at what changed since the
-contract's previous run (presentie.updated_at is indexed for that), so a rerun without changes costs almost nothing.
+contract's previous run's peilmoment (presentie.updated_at is indexed for that; see _peilmoment for why a little
+before its start), so a rerun without changes costs almost nothing.
 
 Regels follow the prestatie: a new prestatie gets a debet regel on the concept declaratie of its periode, or of the
 next periode that is still concept when its own was already submitted. When a registration is corrected, a regel on
@@ -14,18 +15,20 @@ so what was submitted, exported and counted per year stays as it was (the amount
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal import audit
 from portal.audit import AuditActie
+from portal.database import BUSY_TIMEOUT_SECONDS
 from portal.domain import afronding, termijnen
 from portal.domain import pip as pip_regels
 from portal.models import (
@@ -69,6 +72,8 @@ from portal.services.billing.rules import (
     periode_van,
 )
 from portal.services.validation import as_date, as_decimal
+
+logger = logging.getLogger(__name__)
 
 _ZERO = Decimal(0)
 _TWO = Decimal("0.01")
@@ -134,6 +139,7 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
     # then committed and older than this run's watermark.
     lock_contract(session, contract.id)
     started = now or utcnow()
+    peilmoment = _peilmoment(session, started)
     result = RunResult(periode)
     indicatoren = list(session.scalars(
         select(PrestatieIndicator).where(PrestatieIndicator.contract_id == contract.id)
@@ -143,7 +149,7 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
     # Prestaties corrected while their regel waited for a decision, and approved since: settle the difference now.
     opnieuw = set(opnieuw) | _approved_but_changed(session, contract)
     if scope.leeg and not opnieuw:
-        _record_run(session, contract, periode, started, result, actor)
+        _record_run(session, contract, periode, started, peilmoment, result, actor)
         return result
 
     with zonder_gc():
@@ -160,7 +166,7 @@ def derive(session: Session, contract: Contract, periode: Periode, actor: User |
                 Prestatie.aantal > 0, Prestatie.afgewezen.is_(False),
                 ~select(DeclaratieRegel.id).where(DeclaratieRegel.prestatie_id == Prestatie.id).exists()))
         _reconcile(session, contract, {i.id: i for i in indicatoren}, touched, periode, result)
-    _record_run(session, contract, periode, started, result, actor)
+    _record_run(session, contract, periode, started, peilmoment, result, actor)
     return result
 
 
@@ -177,9 +183,9 @@ def _approved_but_changed(session: Session, contract: Contract) -> set[int]:
     ))
 
 
-def _record_run(session: Session, contract: Contract, periode: Periode, started: datetime, result: RunResult,
-                actor: User | None) -> None:
-    session.add(BillingRun(contract_id=contract.id, periode=periode.code, gestart_op=started,
+def _record_run(session: Session, contract: Contract, periode: Periode, started: datetime, peilmoment: datetime,
+                result: RunResult, actor: User | None) -> None:
+    session.add(BillingRun(contract_id=contract.id, periode=periode.code, gestart_op=started, peilmoment=peilmoment,
                            nieuwe_prestaties=result.nieuwe_prestaties, nieuwe_regels=result.nieuwe_regels))
     audit.record(session, actor, AuditActie.PRESTATIES_BEREKEND, object_type="contract", object_id=contract.id,
                  details={"periode": periode.code, "nieuwe_prestaties": result.nieuwe_prestaties,
@@ -190,11 +196,56 @@ def _record_run(session: Session, contract: Contract, periode: Periode, started:
 
 # --- what to recompute ------------------------------------------------------------------------------
 
+# Registration writers (grid, forms, uploads, API, exam results, start dates) never take the contract lock: they
+# must not wait for billing. So a change can be stamped (updated_at, in Python) before a run starts and become
+# visible only after the run read: on PostgreSQL a transaction that commits later, on SQLite a writer that stamped
+# before it waited for the write lock the run held. A run's watermark for the next run is therefore not its start
+# but its peilmoment, a moment before which every change it could not see was stamped:
+# * SQLite: every write happens under the one write lock, held by the run from its first statement to its commit,
+#   and a writer waits for it at most the busy timeout (then gives up, writing nothing). A change the run missed
+#   was stamped at most that long, plus _MARGE, before the run's start.
+# * PostgreSQL: a change the run missed belongs to a transaction still open when the run looked (or begun later).
+#   pg_stat_activity gives the start of the oldest one; the peilmoment is that far back, minus _MARGE.
+# Looking back further only costs a little rescanning: derive is idempotent.
+#
+# _MARGE covers the time between a writer's Python stamp and its transaction's begin or first write (a request
+# reads, stamps, then writes), and clocks of app servers and database that differ by less than it.
+_MARGE = timedelta(minutes=10)
+_SQLITE_TERUG = timedelta(seconds=BUSY_TIMEOUT_SECONDS) + _MARGE
+# The age of the oldest other transaction of this database's clients (NULL: none), and how many of its sessions
+# this role may not see (their transactions could be older).
+_OUDSTE_TRANSACTIE = text(
+    "SELECT clock_timestamp() - min(xact_start) FILTER (WHERE pid <> pg_backend_pid()"
+    " AND backend_type = 'client backend'), count(*) FILTER (WHERE query = '<insufficient privilege>')"
+    " FROM pg_stat_activity WHERE datname = current_database()")
+# PostgreSQL keeps the pg_stat_activity it read first in a transaction; bereken_concepten runs several contracts in
+# one, so each run reads it afresh.
+_VERS = text("SELECT pg_stat_clear_snapshot()")
+_BEGIN = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _peilmoment(session: Session, started: datetime) -> datetime:
+    """The moment before which every change this run cannot see was stamped (see above)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return started - _SQLITE_TERUG
+    session.execute(_VERS)
+    leeftijd, onzichtbaar = session.execute(_OUDSTE_TRANSACTIE).one()
+    if onzichtbaar:
+        # Sessions of another role whose transactions this one may not see (grant it pg_read_all_stats): their
+        # changes could be of any age, so the next run looks at everything.
+        logger.warning("Billing: %s databasesessies onzichtbaar voor deze rol; de volgende run kijkt alles na",
+                       onzichtbaar)
+        return _BEGIN
+    peil = started if leeftijd is None else min(started, utcnow() - leeftijd)
+    return peil - _MARGE
+
 def _scope(session: Session, contract: Contract, periode: Periode,
            indicatoren: list[PrestatieIndicator]) -> _Scope:
     """Everything for a periode never run before (or after the contract's indicators changed); otherwise only the
     verwijzingen whose registrations changed since the previous run, in the periodes they changed."""
-    watermark = session.scalar(select(func.max(BillingRun.gestart_op)).where(BillingRun.contract_id == contract.id))
+    # The latest run's peilmoment, not the highest: a long transaction can hold a later run's further back.
+    watermark = session.scalar(select(BillingRun.peilmoment).where(BillingRun.contract_id == contract.id)
+                               .order_by(BillingRun.gestart_op.desc(), BillingRun.id.desc()).limit(1))
     gedraaid = session.scalar(select(BillingRun.id).where(
         BillingRun.contract_id == contract.id, BillingRun.periode == periode.code).limit(1))
     if watermark is None:
