@@ -64,12 +64,13 @@
     return typed !== "" && !isNaN(a) && !isNaN(b) && a === b;
   }
   // Every input of the row is found through its form attribute at the moment of asking, so rows swapped in by
-  // htmx (after a save, or returned with errors) are asked about against the stored value they carry.
+  // htmx (after a save, or returned with errors) are asked about against the stored value they carry: the value
+  // the input came with (defaultValue), or data-opgeslagen where the row shows something else (errors).
   function overschreven(form) {
     var changes = [];
-    document.querySelectorAll('input[form="' + form.id + '"][data-opgeslagen]').forEach(function (input) {
-      var stored = input.getAttribute("data-opgeslagen");
-      if (!zelfde(input, stored)) {
+    document.querySelectorAll('input[form="' + form.id + '"]').forEach(function (input) {
+      var stored = input.hasAttribute("data-opgeslagen") ? input.getAttribute("data-opgeslagen") : input.defaultValue;
+      if (stored && !zelfde(input, stored)) {
         changes.push(naamVan(input) + ": " + stored + " wordt " +
           (input.value === "" ? "leeg" : input.value));
       }

@@ -322,6 +322,13 @@ def test_a_grid_row_stays_under_two_kilobytes(db, login_as):
     assert sorted(re.search(r'<tr id="rij-(\d+)"', r).group(1) for r in rows) == ["9876543", "9876544"]
     assert max(len(r.encode()) for r in rows) <= 2048
     assert not any('id="geoorloofd-' in r for r in rows)  # loaded when 'Afwezigheid' opens, below
+    # A past week with hours stored on all seven days: seven inputs, each holding its value.
+    client.post(f"/presentie/week/rij/{rows_made[0].id}", headers={"HX-Request": "true"}, data={
+        "csrf_token": csrf_token(grid_page(client).get_data(as_text=True)), "week": "2026-W46",
+        "activiteit": "taalles_knm", **{f"aanwezig_{d}": "2,5" for d in range(7)}})
+    [full] = [r for r in rows_of(client.get("/presentie/week?week=2026-W46&activiteit=taalles_knm").get_data(
+        as_text=True)) if r.startswith(f'<tr id="rij-{rows_made[0].id}"')]
+    assert full.count('value="2,5"') == 7 and len(full.encode()) <= 2048
 
 
 def test_the_absence_panel_loads_labelled_fields_with_what_is_stored(db, login_as, provider):
