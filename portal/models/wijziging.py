@@ -18,6 +18,8 @@ class RegistratieWijziging(Base):
         Index("ix_registratie_wijziging_object", "object_type", "object_id"),
         # The case timeline's presence corrections of some weeks (portal.services.tijdlijn): only those rows.
         Index("ix_registratie_wijziging_betreft", "inburgeraar_id", "object_type", "betreft_datum"),
+        # The first timeline page's corrections made in its weeks of older weeks: only those made recently.
+        Index("ix_registratie_wijziging_gewijzigd", "inburgeraar_id", "object_type", "gewijzigd_op"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

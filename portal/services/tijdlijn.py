@@ -74,6 +74,7 @@ class Gebeurtenis:
     bron: str
     verwijzing: str | None = None  # kenmerk of the verwijzing it belongs to
     tijdstip: datetime | None = None  # when it was recorded: orders the events of one day
+    paginas: tuple[int, ...] = ()  # timeline pages it points to (corrections of older weeks)
 
 
 @dataclass(frozen=True)
@@ -271,10 +272,19 @@ _IN_VENSTER = or_(
 )
 
 
-def _presentie_correcties(soort: Any = None, *leeg: Any) -> Select[Any]:
-    """Presence corrections of inburgeraar "inburgeraar_id" per week of the corrected sessions (`_IN_VENSTER`: the
-    weeks from Monday "van" before Monday "na"), organisation and channel: (week, organisation, channel,
-    registrations, days, last change).
+# Corrections made since page 1's first Monday "voor" of sessions before it (on their own pages only, else): the
+# first page names them. Bounded by the day they were made (ix_registratie_wijziging_gewijzigd); the session day is
+# compared through COALESCE (false without one: those are in the week they were made) so that no planner walks the
+# index on betreft_datum through all the older history instead.
+_VOOR = bindparam("voor", type_=Date)
+_OUDERE_WEKEN = and_(*_PRESENTIE_VAN_INBURGERAAR, RegistratieWijziging.gewijzigd_op >= _VOOR,
+                     func.coalesce(RegistratieWijziging.betreft_datum, _VOOR) < _VOOR)
+
+
+def _presentie_correcties(venster: Any = _IN_VENSTER, soort: Any = None, *leeg: Any) -> Select[Any]:
+    """Presence corrections of inburgeraar "inburgeraar_id" per week of the corrected sessions (by default
+    `_IN_VENSTER`: the weeks from Monday "van" before Monday "na"), organisation and channel: (week, organisation,
+    channel, registrations, days, last change).
     Counted is what users corrected, sessions and their days, not the fields stored per session."""
     kolommen = [
         _CORRECTIE_WEEK.label("week"), _ORGANISATIE.label("organisatie"), _KANAAL.label("kanaal"),
@@ -291,7 +301,7 @@ def _presentie_correcties(soort: Any = None, *leeg: Any) -> Select[Any]:
         .select_from(RegistratieWijziging)
         .outerjoin(User, User.id == RegistratieWijziging.gewijzigd_door_id)
         .outerjoin(Aanbieder, Aanbieder.id == User.aanbieder_id)
-        .where(_IN_VENSTER)
+        .where(venster)
         .group_by("week", "organisatie", "kanaal")
     )
 
@@ -317,7 +327,8 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
 
     `met_weken` adds, for the first page, presence per verwijzing and week from Monday "weken_vanaf" (soort "week",
     the hours in uren/uren2/uren3), the latest week with presence before Monday "voor" (soort "ouder") and the kept
-    totals per verwijzing and activity (soort "totaal", the activity in tekst; for portal.services.totals)."""
+    totals per verwijzing and activity (soort "totaal", the activity in tekst; for portal.services.totals) and the
+    presence corrections made since "voor" of weeks before it (soort "oudere_correctie", rows as "presentie")."""
     def leeg(type_: Any) -> Any:
         return cast(null(), type_)
 
@@ -353,8 +364,8 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
         .where(or_(*(and_(RegistratieWijziging.inburgeraar_id == bindparam("inburgeraar_id"), anders)
                      for anders in (RegistratieWijziging.object_type < PRESENTIE,
                                     RegistratieWijziging.object_type > PRESENTIE))))
-    presentie = _presentie_correcties(soort("presentie"), leeg(Integer), leeg(Date), leeg(Boolean), leeg(String),
-                                      *geen_uren)
+    geen = (leeg(Integer), leeg(Date), leeg(Boolean), leeg(String), *geen_uren)
+    presentie = _presentie_correcties(_IN_VENSTER, soort("presentie"), *geen)
     if not met_weken:
         return union_all(starts, rapporten, correcties, presentie)
     tijdstip = TrajectStart.created_at.type
@@ -378,7 +389,8 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
         leeg(Integer), leeg(Integer), PresentieTotaal.uren_aanwezig, PresentieTotaal.uren_afwezig_geoorloofd,
         PresentieTotaal.uren_afwezig_ongeoorloofd,
     ).where(PresentieTotaal.verwijzing_id.in_(in_scope))
-    return union_all(starts, rapporten, correcties, presentie, weken, ouder, totaal)
+    oudere_correcties = _presentie_correcties(_OUDERE_WEKEN, soort("oudere_correctie"), *geen)
+    return union_all(starts, rapporten, correcties, presentie, weken, ouder, totaal, oudere_correcties)
 
 
 def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
@@ -416,6 +428,31 @@ def _correctie_gebeurtenissen(rows: Any, today: date) -> list[Gebeurtenis]:
             dag, "Correctie", f"{_weektitel(monday, dag).capitalize()}: presentie gecorrigeerd, {wat} "
             f"(laatst op {datum(_dag(gecorrigeerd))}).", bron_van_correctie(organisatie, kanaal),
             tijdstip=gecorrigeerd))
+    return result
+
+
+def pagina_van(week: date, today: date) -> int:
+    """The timeline page that holds the week of Monday `week` (pagina_weken)."""
+    return (maandag(today) - week).days // 7 // TIJDLIJN_WEKEN + 1
+
+
+def _oudere_correcties(rows: Sequence[Any], today: date) -> list[Gebeurtenis]:
+    """Per organisation and channel, one event on the first page for the presence corrections made in its weeks of
+    sessions in older weeks (soort "oudere_correctie" of `_bronnen`): how many registrations, when last, and the
+    pages of those weeks, so a late change of hours is not seen only on an old page."""
+    per_bron: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, _EARLIEST, set()])
+    for row in rows:
+        bron = per_bron[(row.tekst, row.tekst2)]
+        bron[0] += row.aantal
+        bron[1] = max(bron[1], _utc(as_datetime(row.tijdstip)))
+        bron[2].add(pagina_van(maandag(as_date(row.datum)), today))
+    result = []
+    for (organisatie, kanaal), (aantal, laatst, paginas) in per_bron.items():
+        wat = "gecorrigeerde registratie" if aantal == 1 else "gecorrigeerde registraties"
+        result.append(Gebeurtenis(
+            min(_dag(laatst), today), "Correctie",
+            f"{aantal} {wat} van oudere weken, laatst op {datum(_dag(laatst))}.",
+            bron_van_correctie(organisatie, kanaal), tijdstip=laatst, paginas=tuple(sorted(paginas))))
     return result
 
 
@@ -466,7 +503,7 @@ def _lees(session: Session, user: User, inburgeraar: Inburgeraar, kenmerken: dic
     """The rows of `_bronnen` by soort, of the verwijzingen in `kenmerken` (those the caller loaded: one made
     since then is not on this page); `presentie` (weken_vanaf, voor) adds the presence weeks and kept totals."""
     gelezen: dict[str, list[Any]] = {"start": [], "voortgang": [], "correctie": [], "presentie": [], "week": [],
-                                     "ouder": [], "totaal": []}
+                                     "ouder": [], "totaal": [], "oudere_correctie": []}
     query = statements.per_user(f"tijdlijn.bronnen.{presentie is not None}", user,
                                 lambda: _bronnen(user, met_weken=presentie is not None))
     for row in statements.lees_rijen(session, query, {"inburgeraar_id": inburgeraar.id, **_correctie_venster(*weken),
@@ -567,6 +604,7 @@ def _gebeurtenissen(
                                   bron_van_correctie(wijziging.tekst2, wijziging.bron), tijdstip=gewijzigd_op))
     events += _correctie_gebeurtenissen(((r.datum, r.tekst, r.tekst2, r.aantal, r.aantal2, r.tijdstip)
                                          for r in gelezen["presentie"]), today)
+    events += _oudere_correcties(gelezen["oudere_correctie"], today)
 
     shown = [e for e in events if e.moment <= today]
     return sorted(shown, key=lambda e: (e.moment, _utc(e.tijdstip)), reverse=True)

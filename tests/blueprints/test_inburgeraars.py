@@ -502,3 +502,18 @@ def test_the_timeline_links_to_older_presence_only_when_there_is_some(login_as, 
     older = client.get(f"/inburgeraars/{amina.id}?tijdlijn=2").text
     assert "7 uur aanwezig" in older and "4 uur aanwezig" not in older
     assert "Nieuwere presentie" in older and "Oudere presentie (vóór" not in older
+
+
+def test_the_case_page_links_a_recent_correction_of_an_old_week_to_that_weeks_page(login_as, db, dossier_case):
+    from portal.models import RegistratieWijziging
+
+    case = dossier_case
+    db.add(RegistratieWijziging(object_type="presentie", object_id=1, inburgeraar_id=case.inburgeraar.id,
+                                veld="uren_aanwezig", bron="weekrooster", gewijzigd_door_id=case.aanbieder_a.id,
+                                betreft_datum=TODAY - timedelta(weeks=20)))
+    db.flush()
+    html = login_as(case.klantregisseur).get(_case_url(case)).text
+    tijdlijn = html[html.index('id="kop-tijdlijn"'):]
+    assert "1 gecorrigeerde registratie van oudere weken, laatst op " in tijdlijn
+    assert f"Bron: {case.aanbieder_a.aanbieder.naam}, via het weekrooster" in tijdlijn
+    assert f'href="/inburgeraars/{case.inburgeraar.id}?tijdlijn=2#kop-tijdlijn">tijdlijnpagina 2</a>' in tijdlijn

@@ -157,6 +157,9 @@ def test_the_timeline_reads_only_the_corrections_of_its_weeks_through_an_index(d
     # betreft_datum>?)): the index yields only these weeks' rows, not every row of the inburgeraar to filter.
     bereik = [line for line in plans if "betreft_datum >" in line or "betreft_datum>" in line]
     assert any("Index Cond" in line or line.startswith("SEARCH") for line in bereik), plans
+    # The first page's corrections of older weeks: found by the day they were made, not in the older history.
+    assert any(("gewijzigd_op >" in line or "gewijzigd_op>" in line) and ("Index Cond" in line or
+               line.startswith("SEARCH")) for line in plans), plans
     # The other corrections (not of presence) are found without walking the presence history either.
     assert not any("ix_registratie_wijziging_inburgeraar_id" in line for line in plans), plans
 
@@ -291,6 +294,9 @@ def test_presence_corrections_are_one_event_per_corrected_week_on_the_page_of_th
     first = [e for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen if e.soort == "Correctie"]
     naam = verwijzing.aanbieder.naam
     assert [(e.moment, e.omschrijving, e.bron) for e in first] == [
+        # The week-33 correction made this week: named on page 1 too, its week on page 2.
+        (date(2026, 11, 19), "1 gecorrigeerde registratie van oudere weken, laatst op 19-11-2026.",
+         f"{naam}, via de API"),
         (date(2026, 11, 15), "Week 46 (9–15 november 2026): presentie gecorrigeerd, 20 registraties op 7 dagen "
          "(laatst op 18-11-2026).", f"{naam}, via het weekrooster"),
         (date(2026, 3, 1), "Registratie gecorrigeerd (verwijzing, status).", f"{naam}, via het weekrooster"),
@@ -314,6 +320,36 @@ def test_a_presence_correction_without_a_session_day_shows_in_the_week_it_was_ma
     events = [e.omschrijving[:8] for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen
               if e.soort == "Correctie"]
     assert events == ["Week 46 ", "Week 45 "]
+
+
+def test_the_first_page_names_recent_corrections_of_older_weeks_and_links_their_pages(db, app_ctx, region):
+    """A provider changing hours of a session months ago, today, is not only on that old week's page: the first
+    page says how many registrations of older weeks were corrected since its first week, when last and by whom,
+    with links to the pages of those weeks."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    docent = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=verwijzing.aanbieder)
+
+    def correctie(object_id: int, op: datetime, betreft: date | None) -> None:
+        db.add(RegistratieWijziging(object_type="presentie", object_id=object_id, inburgeraar_id=inburgeraar.id,
+                                    veld="uren_aanwezig", gewijzigd_op=op, bron="weekrooster",
+                                    betreft_datum=betreft, gewijzigd_door_id=docent.id))
+
+    correctie(1, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), date(2026, 8, 12))  # week 33: page 2
+    correctie(1, datetime(2026, 11, 18, 9, 5, tzinfo=UTC), date(2026, 8, 12))  # the same session again
+    correctie(2, datetime(2026, 10, 1, 9, 0, tzinfo=UTC), date(2026, 8, 13))
+    correctie(3, datetime(2026, 11, 19, 15, 0, tzinfo=UTC), date(2026, 5, 12))  # week 20: page 3
+    correctie(4, datetime(2026, 6, 1, 9, 0, tzinfo=UTC), date(2026, 5, 13))  # made before page 1's weeks
+    correctie(5, datetime(2026, 11, 18, 9, 0, tzinfo=UTC), date(2026, 11, 10))  # of a week on page 1 itself
+    db.flush()
+
+    first = dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen
+    [ouder] = [e for e in first if "oudere weken" in e.omschrijving]
+    assert ouder.omschrijving == "3 gecorrigeerde registraties van oudere weken, laatst op 19-11-2026."
+    assert ouder.bron == f"{verwijzing.aanbieder.naam}, via het weekrooster"
+    assert ouder.moment == date(2026, 11, 19) and ouder.paginas == (2, 3)
+    # The weeks themselves still show their corrections on their own pages.
+    second = dossier.read(db, regisseur, inburgeraar, today=TODAY, tijdlijn_pagina=2).gebeurtenissen
+    assert any(e.omschrijving.startswith("Week 33 ") and e.soort == "Correctie" for e in second)
 
 
 def test_a_weekrooster_correction_shows_in_the_week_of_the_days_it_corrected(db, app_ctx, region):
