@@ -268,7 +268,7 @@ def read(
         kenmerken = {v.id: (v.kenmerk, v.aanbieder.naam) for v in verwijzingen}
         per_week, ouder = tijdlijn.presentie_en_ouder(session, user, ids, vanaf=vanaf, tot=tot, voor=vanaf)
         gebeurtenissen = sorted([*tijdlijn.presentie_gebeurtenissen(per_week, kenmerken, today),
-                                 *tijdlijn.presentie_correcties(session, inburgeraar.id, vanaf, tot, today)],
+                                 *tijdlijn.presentie_correcties(session, inburgeraar, vanaf, tot, today)],
                                 key=lambda e: e.moment, reverse=True)
     weken = tijdlijn.weken(recent, tot=today, aantal=GRAFIEK_WEKEN)
     samenvatting = beschrijving(weken)

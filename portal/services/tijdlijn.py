@@ -45,6 +45,7 @@ from portal.domain import afronding
 from portal.formatting import AMSTERDAM, datum, uren, week_lang
 from portal.models import (
     Aanbieder,
+    Gemeente,
     Inburgeraar,
     PresentieTotaal,
     PresentieWeek,
@@ -53,6 +54,7 @@ from portal.models import (
     User,
     Verwijzing,
     Voortgangsrapportage,
+    user_gemeente,
 )
 from portal.models.resultaat import AfschalingStatus
 from portal.models.traject import Activiteit
@@ -250,8 +252,19 @@ def _tekst(waarde: str) -> Any:
 
 _KANAAL = case((RegistratieWijziging.bron.like(_tekst("web %")), _tekst("web")),
                (RegistratieWijziging.bron.like(_tekst("api %")), _tekst("api")), else_=RegistratieWijziging.bron)
-# Who made a correction: the provider of the user, else the gemeente; no user: the system (a job, the CLI).
-_ORGANISATIE = func.coalesce(Aanbieder.naam, case((User.id.is_(None), _tekst("Systeem")), else_=_tekst(GEMEENTE)))
+# Who made a correction: the provider of the user; gemeente staff by their gemeente ("Gemeente Hoorn": the
+# inburgeraar's, "gemeente_id", when the user works for it, else the first of the user's own by name); no user: the
+# system (a job, the CLI).
+SYSTEEM = "Systeem"
+_GEMEENTE_VAN_USER = (
+    select(_tekst(f"{GEMEENTE} ").concat(Gemeente.naam))
+    .join(user_gemeente, user_gemeente.c.gemeente_id == Gemeente.id)
+    .where(user_gemeente.c.user_id == User.id)
+    .order_by(case((Gemeente.id == bindparam("gemeente_id", type_=Integer), 0), else_=1), Gemeente.naam)
+    .limit(1).scalar_subquery()
+)
+_ORGANISATIE = func.coalesce(Aanbieder.naam, case((User.id.is_(None), _tekst(SYSTEEM)),
+                                                  else_=func.coalesce(_GEMEENTE_VAN_USER, _tekst(GEMEENTE))))
 KANALEN = {"weekrooster": "via het weekrooster", "sessieformulier": "via het sessieformulier",
            "upload": "via een upload", "web": "via het portaal", "api": "via de API", "systeem": "door het systeem"}
 
@@ -393,12 +406,14 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
     return union_all(starts, rapporten, correcties, presentie, weken, ouder, totaal, oudere_correcties)
 
 
-def presentie_correcties(session: Session, inburgeraar_id: int, vanaf: date, tot: date, today: date
+def presentie_correcties(session: Session, inburgeraar: Inburgeraar, vanaf: date, tot: date, today: date
                          ) -> list[Gebeurtenis]:
     """One event per week, organisation and channel for the corrections of presence of sessions in the weeks
     from Monday `vanaf` through the week of Monday `tot`: a docent who corrects the week grid daily would otherwise
     fill the timeline (and its cost) with one line per corrected field."""
-    rows = session.execute(_PRESENTIE_CORRECTIES, {"inburgeraar_id": inburgeraar_id, **_correctie_venster(vanaf, tot)})
+    rows = session.execute(_PRESENTIE_CORRECTIES, {"inburgeraar_id": inburgeraar.id,
+                                                   "gemeente_id": inburgeraar.gemeente_id,
+                                                   **_correctie_venster(vanaf, tot)})
     return _correctie_gebeurtenissen(rows, today)
 
 
@@ -409,7 +424,10 @@ def _correctie_venster(vanaf: date, tot: date) -> dict[str, date]:
 
 
 def bron_van_correctie(organisatie: str, kanaal: str) -> str:
-    """'Taalcentrum Omringdijk, via het weekrooster': who corrected and through which channel."""
+    """'Taalcentrum Omringdijk, via het weekrooster': who corrected and through which channel; a job just
+    'Systeem'."""
+    if organisatie == SYSTEEM and kanaal == "systeem":
+        return SYSTEEM
     return f"{organisatie}, {KANALEN.get(kanaal, 'via ' + kanaal)}"
 
 
@@ -506,7 +524,9 @@ def _lees(session: Session, user: User, inburgeraar: Inburgeraar, kenmerken: dic
                                      "ouder": [], "totaal": [], "oudere_correctie": []}
     query = statements.per_user(f"tijdlijn.bronnen.{presentie is not None}", user,
                                 lambda: _bronnen(user, met_weken=presentie is not None))
-    for row in statements.lees_rijen(session, query, {"inburgeraar_id": inburgeraar.id, **_correctie_venster(*weken),
+    for row in statements.lees_rijen(session, query, {"inburgeraar_id": inburgeraar.id,
+                                                      "gemeente_id": inburgeraar.gemeente_id,
+                                                      **_correctie_venster(*weken),
                                                       **(presentie or {})}):
         if row.verwijzing_id is None or row.verwijzing_id in kenmerken:
             gelezen[row.soort].append(row)

@@ -352,6 +352,23 @@ def test_the_first_page_names_recent_corrections_of_older_weeks_and_links_their_
     assert any(e.omschrijving.startswith("Week 33 ") and e.soort == "Correctie" for e in second)
 
 
+def test_corrections_name_the_gemeente_of_its_staff_and_the_system_once(db, app_ctx, region):
+    """'Gemeente' alone tells a reader nothing about who corrected, and 'Systeem, door het systeem' says it twice."""
+    regisseur, [(inburgeraar, verwijzing), *_] = region
+    for door, bron, op in ((regisseur.id, "web 10.0.0.1", datetime(2026, 11, 17, 9, 0, tzinfo=UTC)),
+                           (None, "systeem", datetime(2026, 11, 18, 9, 0, tzinfo=UTC))):
+        db.add(RegistratieWijziging(object_type="verwijzing", object_id=verwijzing.id, inburgeraar_id=inburgeraar.id,
+                                    veld="status", gewijzigd_op=op, bron=bron, gewijzigd_door_id=door))
+    db.add(RegistratieWijziging(object_type="presentie", object_id=9, inburgeraar_id=inburgeraar.id,
+                                veld="uren_aanwezig", gewijzigd_op=datetime(2026, 11, 19, 9, 0, tzinfo=UTC),
+                                bron="web 10.0.0.1", gewijzigd_door_id=regisseur.id, betreft_datum=date(2026, 11, 10)))
+    db.flush()
+    bronnen = [e.bron for e in dossier.read(db, regisseur, inburgeraar, today=TODAY).gebeurtenissen
+               if e.soort == "Correctie"]
+    gemeente = f"Gemeente {inburgeraar.gemeente.naam}"
+    assert bronnen == ["Systeem", f"{gemeente}, via het portaal", f"{gemeente}, via het portaal"]
+
+
 def test_a_weekrooster_correction_shows_in_the_week_of_the_days_it_corrected(db, app_ctx, region):
     """Two values of week 46 changed and one day added, in week 47: the timeline says week 46, two sessions
     corrected (the added one is new, not a correction), by the provider through the weekrooster."""
