@@ -85,11 +85,17 @@ def register(app: Flask) -> None:
         from portal import clock
         from portal.extensions import db
         from portal.models import Contract
+        from portal.services import ValidationError
         from portal.services.billing.derive import derive
         from portal.services.billing.rules import laatst_afgesloten
 
-        for contract in db.session.scalars(select(Contract).order_by(Contract.kenmerk)):
-            result = derive(db.session, contract, laatst_afgesloten(clock.today(), contract.declaratieperiode))
+        for contract in db.session.scalars(select(Contract).order_by(Contract.kenmerk)).all():
+            try:
+                result = derive(db.session, contract, laatst_afgesloten(clock.today(), contract.declaratieperiode))
+            except ValidationError as exc:  # its lock stayed taken (locking.py): the next night runs it
+                db.session.rollback()
+                click.echo(f"{contract.kenmerk}: overgeslagen. {'; '.join(exc.errors.values())}")
+                continue
             db.session.commit()
             click.echo(f"{contract.kenmerk} {result.periode.code}: {result.nieuwe_prestaties} nieuwe en "
                        f"{result.gewijzigde_prestaties} gewijzigde prestaties, {result.nieuwe_regels} nieuwe regels "

@@ -58,6 +58,7 @@ class Config:
     BASE_URL = "http://127.0.0.1:5000"
     HUEY_URL = ""  # empty: SQLite queue in instance/; redis://… for Redis
     HUEY_IMMEDIATE = False
+    BILLING_LOCK_TIMEOUT_MS = 5000  # how long a billing write waits for its contract (services/billing/locking.py)
     SQLITE_DEFERRED_READS = True  # GET requests read without the write lock until they write (portal/database.py)
     # The API (/api/v1): limits per client (flask-limiter notation); storage memory:// counts per process,
     # redis://host:6379 shares the count between app servers.

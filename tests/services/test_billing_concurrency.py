@@ -43,7 +43,7 @@ from portal.services.billing import declaraties as dcl
 from portal.services.billing.derive import derive
 from portal.services.billing.rules import overlapt, periode_uit_code, tarief_op
 from tests import factories
-from tests.helpers import app_on_scratch_database
+from tests.helpers import app_on_scratch_database, open_session, post_form
 
 pytestmark = pytest.mark.postgres
 
@@ -349,3 +349,49 @@ def test_a_rejection_while_another_approves_all_clean_regels_does_not_overwrite_
         regel = check.scalars(select(DeclaratieRegel)).one()
         assert regel.status is RegelStatus.GOEDGEKEURD
         assert kosten_totalen.differences(check) == []  # without the lock: rejected, yet counted as approved
+
+
+# --- waiting for a contract's lock is bounded --------------------------------------------------------------------
+
+_BEZIG = "Er wordt nu gerekend aan dit contract. Probeer het over een minuut opnieuw."
+
+
+def _guarded(session: Session) -> Session:
+    """Without a bound on the lock wait the test would hang on the uncommitted first writer: fail it instead."""
+    session.execute(text("SET statement_timeout = '20s'"))
+    return session
+
+
+def test_a_decision_during_a_long_billing_run_gives_up_with_a_plain_message(live_app):
+    wereld = _wereld()
+    _aanwezig(wereld, date(2026, 11, 3))
+    _submitted(wereld)
+    live_app.config["BILLING_LOCK_TIMEOUT_MS"] = 200
+    run = Session(_engine())
+    derive(run, run.get(Contract, wereld.contract), NOVEMBER)  # holds the contract's lock; not committed
+    try:
+        with _guarded(Session(_engine())) as second, pytest.raises(ValidationError) as raised:
+            _beslis(second, wereld, 0, "goedgekeurd")
+    finally:
+        run.rollback()
+        run.close()
+    assert list(raised.value.errors.values()) == [_BEZIG]
+
+
+def test_bringing_concepts_up_to_date_during_a_billing_run_shows_the_plain_message(live_app):
+    wereld = _wereld()
+    _aanwezig(wereld, date(2026, 11, 3))
+    live_app.config["BILLING_LOCK_TIMEOUT_MS"] = 200
+    client = live_app.test_client()
+    with Session(_engine()) as setup:
+        open_session(setup, client, setup.get(User, wereld.beheerder))
+        setup.commit()
+    run = Session(_engine())
+    derive(run, run.get(Contract, wereld.contract), NOVEMBER)  # holds the contract's lock; not committed
+    try:
+        response = post_form(client, "/declaraties/berekenen", page_url="/declaraties/", follow_redirects=True)
+    finally:
+        run.rollback()
+        run.close()
+    assert response.status_code == 200
+    assert _BEZIG in response.get_data(as_text=True)

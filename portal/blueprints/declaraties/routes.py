@@ -158,6 +158,11 @@ def berekenen() -> WerkzeugResponse:
         except NotAllowed:
             db.session.rollback()
             abort(403)
+        except ValidationError as exc:  # a contract's billing lock stayed taken (a nightly run): nothing stored
+            db.session.rollback()
+            for message in exc.errors.values():
+                flash(message, "error")
+            return redirect(url_for("declaraties.index"))
         db.session.commit()
         nieuw = sum(r.nieuwe_regels for _, r in results)
         credit = sum(r.credit_regels for _, r in results)
