@@ -397,3 +397,26 @@ def test_bringing_concepts_up_to_date_during_a_billing_run_shows_the_plain_messa
         run.close()
     assert response.status_code == 200
     assert _BEZIG in response.get_data(as_text=True)
+
+
+def test_a_submission_during_a_rebuild_of_the_kept_cost_totals_is_counted_once(live_app):
+    wereld = _wereld()
+    _aanwezig(wereld, date(2026, 10, 6))
+    with Session(_engine()) as session:  # October run and submitted: counted in the kept totals
+        derive(session, session.get(Contract, wereld.contract), periode_uit_code("2026-10"))
+        oktober = session.scalars(select(Declaratie).where(Declaratie.periode == "2026-10")).one()
+        dcl.submit(session, session.get(User, wereld.beheerder), oktober, TODAY)
+        session.commit()
+    _aanwezig(wereld, date(2026, 11, 3))
+    _run(wereld)
+    first = Session(_engine())
+    kosten_totalen.rebuild(first)  # not committed
+
+    errors = _second_behind_first(live_app, first, lambda second: dcl.submit(
+        second, second.get(User, wereld.beheerder), second.get(Declaratie, _declaratie_id(second, wereld)), TODAY))
+
+    assert errors == []
+    with Session(_engine()) as check:
+        # Passes without the contract locks as well (PostgreSQL's row locks on kosten_totaal order these two): it
+        # guards that the rebuild, now taking every contract's lock first, still counts a queued submission once.
+        assert kosten_totalen.differences(check) == []

@@ -23,8 +23,9 @@ from sqlalchemy import BigInteger, Integer, case, cast, delete, extract, func, i
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal.models import Declaratie, DeclaratieRegel, KostenTotaal, Prestatie
+from portal.models import Contract, Declaratie, DeclaratieRegel, KostenTotaal, Prestatie
 from portal.models.billing import DeclaratieStatus, RegelStatus
+from portal.services.billing.locking import lock_contract
 
 _SLEUTEL = ("gemeente_id", "contract_id", "indicator_id", "jaar")
 _IN_LIMIT = 5000
@@ -108,6 +109,10 @@ def differences(session: Session) -> list[Verschil]:
 
 def rebuild(session: Session) -> None:
     """Set the kept totals to the recomputation (for data loaded around the services)."""
+    # Every contract's lock first, in bereken_concepten's order (kenmerk), so no submission or decision changes the
+    # regels or the totals between the recomputation and its write.
+    for contract_id in list(session.scalars(select(Contract.id).order_by(Contract.kenmerk))):
+        lock_contract(session, contract_id)
     session.execute(delete(KostenTotaal))
     session.execute(insert(KostenTotaal).from_select([*_SLEUTEL, "gedeclareerd_cent", "goedgekeurd_cent"],
                                                      _bijdragen(true())))
