@@ -4,6 +4,7 @@ shown with its old and new value before the user confirms."""
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -171,7 +172,7 @@ def test_a_file_with_only_a_header_row_says_there_are_no_rows_not_that_all_is_sa
     page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
 
     assert "Bevestigen en" not in page
-    assert "Het bestand bevat geen regels onder de kopregel" in page
+    assert "Het bestand bevat geen ingevulde regels onder de kopregel" in page
     assert "al opgeslagen" not in page
 
 
@@ -194,7 +195,7 @@ def test_unchanged_rows_next_to_errors_are_named_as_saved_and_the_errors_as_to_f
 
 
 @pytest.mark.parametrize(("ongewijzigd", "fout", "bericht"), [
-    (0, 0, "Het bestand bevat geen regels onder de kopregel"),
+    (0, 0, "Het bestand bevat geen ingevulde regels onder de kopregel"),
     (0, 2, "Geen enkele regel in dit bestand kan worden opgeslagen: elke regel heeft een fout."),
     (8, 2, "8 regels zijn al opgeslagen, 2 hebben een fout: verbeter die in uw bestand en upload het opnieuw."),
     (1, 1, "1 regel is al opgeslagen, 1 heeft een fout: verbeter die in uw bestand en upload het opnieuw."),
@@ -206,3 +207,24 @@ def test_nothing_to_save_says_what_is_true_of_the_file(ongewijzigd, fout, berich
     upload = Upload(aantal_rijen=ongewijzigd + fout, aantal_nieuw=0, aantal_gewijzigd=0,
                     aantal_ongewijzigd=ongewijzigd, aantal_fout=fout)
     assert bericht in nothing_to_save(upload)
+
+
+def test_prefilled_template_rows_left_empty_are_skipped_and_counted_not_errors(login_as, provider, db):  # noqa: F811
+    """A docent fills in the start of the trajecten that started, not every deelnemer of the template."""
+    client = login_as(provider.user)
+    template = client.get("/uploads/sjabloon/startdatums.csv").data.decode("utf-8-sig")
+    header, *prefilled = list(csv.reader(io.StringIO(template), delimiter=";"))
+    assert len(prefilled) == 3
+    kolom = {h.split(" (")[0]: i for i, h in enumerate(header)}
+    prefilled[0][kolom["Gerealiseerde startdatum"]] = f"{provider.start:%d-%m-%Y}"
+    prefilled[0][kolom["Reden latere start"]] = "Wachtlijst"
+    text = "\n".join(";".join(row) for row in [header, *prefilled])
+    post_file(client, text.encode("utf-8"), "starts.csv", soort="startdatums")
+    upload = _latest(db)
+
+    assert (upload.aantal_fout, upload.aantal_gewijzigd) == (0, 1)
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    assert "Bevestigen en 1 regel" in page
+    assert ("2 regels uit het sjabloon zijn niet ingevuld (alleen de deelnemer staat erin) en worden daarom niet "
+            "ingelezen.") in page
+    assert "Vul de gerealiseerde startdatum in" not in page

@@ -248,6 +248,7 @@ def test_exam_results_upload_preview_confirm_reupload_and_correction_over_http(
     page = client.get(f"/uploads/{first.id}").get_data(as_text=True)
     assert "Controle: nog niets opgeslagen" in page and "Bevestigen en 2 regels opslaan" in page
     assert "Onbekende deelnemer" in page and provider.stranger.inburgeraar.bsn in page  # the value the user typed
+    assert "1 regel uit het sjabloon is niet ingevuld (alleen de deelnemer staat erin)" in page  # not silently
     assert db.scalar(select(func.count()).select_from(Examenresultaat)) == 0
 
     assert confirm(client, first.id).status_code == 302

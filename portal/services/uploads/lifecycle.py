@@ -57,7 +57,7 @@ def nothing_to_save(upload: Upload) -> str | None:
         return None
     fout, ongewijzigd = upload.aantal_fout or 0, upload.aantal_ongewijzigd or 0
     if not fout and not ongewijzigd:
-        return ("Het bestand bevat geen regels onder de kopregel: er is niets op te slaan. "
+        return ("Het bestand bevat geen ingevulde regels onder de kopregel: er is niets op te slaan. "
                 "Vul de gegevens in onder de kopregel en upload het bestand opnieuw.")
     if fout and not ongewijzigd:
         return ("Geen enkele regel in dit bestand kan worden opgeslagen: elke regel heeft een fout. "

@@ -3,7 +3,7 @@ and the resolver that finds the actor's own deelnemer (verwijzing) a row is abou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -116,6 +116,20 @@ def correction(regel: int, wat: str, kolom: str, oud: Any, nieuw: Any) -> dict[s
 def headers(layout: SheetLayout) -> dict[str, str]:
     """Column key → the header the user sees (for error lists)."""
     return {c.key: c.header for c in layout.all_columns}
+
+
+def untouched(values: Mapping[str, Any], kolommen: Iterable[str]) -> bool:
+    """A prefilled template row left as it was: nothing filled in besides who it is about."""
+    return all(values.get(kolom) is None for kolom in kolommen)
+
+
+def untouched_note(aantal: int) -> list[str]:
+    """The preview's word on prefilled rows left empty: skipped, but never silently."""
+    if not aantal:
+        return []
+    regels = "1 regel" if aantal == 1 else f"{aantal} regels"
+    return [f"{regels} uit het sjabloon {'is' if aantal == 1 else 'zijn'} niet ingevuld (alleen de deelnemer staat "
+            f"erin) en {'wordt' if aantal == 1 else 'worden'} daarom niet ingelezen."]
 
 
 def row_error(regel: int, kolom: str, waarde: Any, melding: str) -> ValidationError:

@@ -28,6 +28,8 @@ from portal.services.uploads.importers.base import (
     correction,
     headers,
     row_error,
+    untouched,
+    untouched_note,
 )
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS
 
@@ -72,18 +74,20 @@ class ResultaatImporter:
     def prepare(self, ctx: ImportContext) -> Prepared:
         """Run every row through its result service; at the preview (`ctx.save` False) roll everything back.
 
-        Rows with nothing filled in besides who it is about (prefilled template rows) are skipped.
+        Rows with nothing filled in besides who it is about (prefilled template rows) are skipped and counted.
         """
         result = ctx.read(self.layout)
         ctx.progress(10, "Bestand geopend")
         deelnemers = Deelnemers(ctx.session, ctx.actor)
         done = Prepared([], [], 0, 0, 0, 0, unread_columns=result.ignored_headers)
+        leeg = 0
         preview = None if ctx.save else ctx.session.begin_nested()
         try:
             seen: dict[int, int] = {}
             for raw in result.rows:
                 values = raw.values
-                if all(values.get(kolom) is None for kolom in self.velden.values()):
+                if untouched(values, self.velden.values()):
+                    leeg += 1
                     continue
                 done.rows += 1
                 if done.rows % 200 == 0:
@@ -100,6 +104,7 @@ class ResultaatImporter:
             if preview is not None:
                 preview.rollback()
         done.errors.sort(key=lambda e: e.row or 0)
+        done.notes = untouched_note(leeg)
         ctx.progress(90, "Controle klaar")
         return done
 

@@ -19,6 +19,8 @@ from portal.services.uploads.importers.base import (
     correction,
     headers,
     row_error,
+    untouched,
+    untouched_note,
 )
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS
 
@@ -41,15 +43,19 @@ class StartsImporter:
     )
 
     def prepare(self, ctx: ImportContext) -> Prepared:
-        """Every row through the start form's rules; one row per traject."""
+        """Every row through the start form's rules; one row per traject. Prefilled template rows left empty are
+        skipped and counted (a docent fills in the trajecten that started, not every row of the template)."""
         result = ctx.read(self.layout)
         rows = result.rows
         ctx.progress(10, "Bestand geopend")
         deelnemers = Deelnemers(ctx.session, ctx.actor)
         errors: list[ValidationError] = []
         pending: list[tuple[int, dict[str, Any], int]] = []
-        count = 0
+        count = leeg = 0
         for raw in rows:
+            if untouched(raw.values, _VELDEN):
+                leeg += 1
+                continue
             count += 1
             verwijzing_id, error = deelnemers.resolve(raw.regel, raw.values)
             if error is not None:
@@ -91,7 +97,7 @@ class StartsImporter:
         errors.sort(key=lambda e: e.row or 0)
         corrections.sort(key=lambda c: c["regel"])
         return Prepared(clean, errors, count, nieuw, gewijzigd, ongewijzigd, unread_columns=result.ignored_headers,
-                        corrections=corrections[:MAX_CORRECTIONS])
+                        notes=untouched_note(leeg), corrections=corrections[:MAX_CORRECTIONS])
 
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """register_start per traject; counts what actually changed."""
