@@ -228,3 +228,23 @@ def test_prefilled_template_rows_left_empty_are_skipped_and_counted_not_errors(l
     assert ("2 regels uit het sjabloon zijn niet ingevuld (alleen de deelnemer staat erin) en worden daarom niet "
             "ingelezen.") in page
     assert "Vul de gerealiseerde startdatum in" not in page
+
+
+def test_prefilled_presentie_rows_left_empty_are_skipped_and_counted_not_errors(login_as, provider, db):  # noqa: F811
+    """The presentie template lists every deelnemer; a docent adds the days taught and leaves the rest as it was."""
+    client = login_as(provider.user)
+    template = client.get("/uploads/sjabloon/presentie.csv").data.decode("utf-8-sig")
+    header, *prefilled = list(csv.reader(io.StringIO(template), delimiter=";"))
+    assert len(prefilled) == 3
+    kolom = {h: i for i, h in enumerate(header)}
+    prefilled[0][kolom["Datum"]] = f"{provider.start + timedelta(days=3):%d-%m-%Y}"
+    prefilled[0][kolom["Activiteit"]] = "Taalles en KNM"
+    prefilled[0][kolom["Uren aanwezig"]] = "2,5"
+    text = "\n".join(";".join(row) for row in [header, *prefilled])
+    post_file(client, text.encode("utf-8"), "presentie.csv", soort="presentie")
+    upload = _latest(db)
+
+    assert (upload.aantal_rijen, upload.aantal_fout, upload.aantal_nieuw) == (1, 0, 1)
+    page = client.get(f"/uploads/{upload.id}").get_data(as_text=True)
+    assert "2 regels uit het sjabloon zijn niet ingevuld (alleen de deelnemer staat erin)" in page
+    assert "Vul de datum in" not in page and "Bevestigen en 1 regel" in page

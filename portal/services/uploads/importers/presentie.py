@@ -26,6 +26,8 @@ from portal.services.uploads.importers.base import (
     correction,
     headers,
     row_error,
+    untouched,
+    untouched_note,
 )
 from portal.spreadsheets.guard import Limits
 from portal.spreadsheets.layouts import CHOICES, LAYOUTS, AbsenceError, split_absence
@@ -65,8 +67,8 @@ class PresentieImporter:
         """Read the rows (or reuse the preview's), resolve each deelnemer and validate them all as one batch."""
         table = _read(ctx)
         ctx.progress(10, "Bestand geopend")
-        inputs, errors, unresolved, notes = _inputs(table, Deelnemers(ctx.session, ctx.actor), ctx)
-        row_count = len(table.rows)  # rows whose absence could not be placed are counted, not passed on
+        inputs, errors, unresolved, notes, leeg = _inputs(table, Deelnemers(ctx.session, ctx.actor), ctx)
+        row_count = len(table.rows) - leeg  # rows whose absence could not be placed are counted, not passed on
         unread = table.ignored_headers
         kept = _kept(table.absent)
         del table  # the compact rows are no longer needed; large files keep memory bounded this way
@@ -139,8 +141,13 @@ def _as_columns(error: ValidationError, unresolved: bool) -> ValidationError | N
 
 def _inputs(
     table: Table, deelnemers: Deelnemers, ctx: ImportContext
-) -> tuple[list[presentie_service.PresentieInput], list[ValidationError], set[int], list[str]]:
+) -> tuple[list[presentie_service.PresentieInput], list[ValidationError], set[int], list[str], int]:
+    """The rows as PresentieInputs, their errors, the rows whose deelnemer is unknown, notes for the preview and
+    how many prefilled template rows were left empty (skipped: a docent fills in the days that were taught)."""
     people, read_values = table.values
+    wat = table.groups[1]  # the keys of the 'what' group: everything but who the row is about
+    untouched_groups = {i for i, raw in enumerate(read_values) if untouched(dict(zip(wat, raw, strict=True)), wat)}
+    leeg = 0
     # Per distinct value group: the presentie fields, with an undivided absence placed (or why it cannot be).
     kept = _kept(table.absent)
     values: list[tuple[Any, ...] | AbsenceError] = [_fields(v, kept) for v in read_values]
@@ -154,6 +161,9 @@ def _inputs(
     total = len(table.rows)
     step = max(total // 10, 10_000)
     for count, (regel, person, what) in enumerate(table.rows, start=1):
+        if what in untouched_groups:
+            leeg += 1
+            continue
         found = who.get(person)
         if found is None:
             found = who[person] = deelnemers.lookup(*people[person])
@@ -184,7 +194,7 @@ def _inputs(
         if count % step == 0:
             ctx.progress(min(10 + 50 * count // max(total, 1), 60), f"{count:,} rijen gelezen".replace(",", "."))
     notes = without_activity.notes() if without_activity is not None else []
-    return inputs, errors, unresolved, notes
+    return inputs, errors, unresolved, [*untouched_note(leeg), *notes], leeg
 
 
 class _WithoutActivity:
