@@ -6,14 +6,14 @@ import os
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
@@ -141,3 +141,46 @@ def serving(app: Flask) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def second_behind_first(
+    app: Flask, first: Session, second: Session, write_second: Callable[[], object], *, may_finish: bool = False,
+) -> list[BaseException]:
+    """Let the second writer (its own session) write and commit in a thread until it waits for a lock the first one
+    holds (or, with `may_finish`, is done without one), then commit the first (PostgreSQL). What the second one
+    raised (it rolled back then)."""
+    pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
+    errors: list[BaseException] = []
+
+    def run_second() -> None:
+        with app.app_context():
+            try:
+                write_second()
+                second.commit()
+            except BaseException as exc:  # reported by the caller's assertions
+                errors.append(exc)
+                second.rollback()
+
+    thread = threading.Thread(target=run_second)
+    thread.start()
+    try:
+        _wait_until_blocked(second.get_bind(), pid, thread, may_finish)
+    finally:
+        first.commit()
+        thread.join(timeout=60)
+    first.close()
+    second.close()
+    return errors
+
+
+def _wait_until_blocked(engine: Engine | Connection, pid: int, thread: threading.Thread, may_finish: bool) -> None:
+    """Until the backend `pid` waits for a lock, or (`may_finish`) the second writer is done without one."""
+    with engine.connect() as connection:
+        for _ in range(600):
+            waiting = connection.execute(text(
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+            connection.rollback()
+            if waiting or (may_finish and not thread.is_alive()):
+                return
+            thread.join(timeout=0.05)
+    raise AssertionError("the second writer never waited for the first")

@@ -11,7 +11,6 @@ declaratie that was submitted meanwhile (never counted as declared).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -43,7 +42,7 @@ from portal.services.billing import declaraties as dcl
 from portal.services.billing.derive import derive
 from portal.services.billing.rules import overlapt, periode_uit_code, tarief_op
 from tests import factories
-from tests.helpers import app_on_scratch_database, open_session, post_form
+from tests.helpers import app_on_scratch_database, open_session, post_form, second_behind_first
 
 pytestmark = pytest.mark.postgres
 
@@ -132,45 +131,10 @@ def _submitted(wereld: Wereld) -> int:
         return declaratie.id
 
 
-def _wait_until_blocked_or_done(pid: int, thread: threading.Thread) -> None:
-    """Until the backend `pid` waits for a lock, or the second writer is done (it did not need one)."""
-    with _engine().connect() as connection:
-        for _ in range(600):
-            waiting = connection.execute(text(
-                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
-            connection.rollback()
-            if waiting or not thread.is_alive():
-                return
-            thread.join(timeout=0.05)
-    raise AssertionError("the second writer neither finished nor waited for a lock")
-
-
 def _second_behind_first(app: Flask, first: Session, write_second: Callable[[Session], object]) -> list[BaseException]:
-    """Run the second writer (its own session and connection) and commit it, until it is done or waits for the first
-    one's lock; then commit the first. What the second one raised (it rolled back then)."""
+    """The second writer in its own session behind the first (it may also finish without waiting for a lock)."""
     second = Session(_engine())
-    pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
-    errors: list[BaseException] = []
-
-    def run_second() -> None:
-        with app.app_context():
-            try:
-                write_second(second)
-                second.commit()
-            except BaseException as exc:  # reported by the caller's assertions
-                errors.append(exc)
-                second.rollback()
-
-    thread = threading.Thread(target=run_second)
-    thread.start()
-    try:
-        _wait_until_blocked_or_done(pid, thread)
-    finally:
-        first.commit()
-        thread.join(timeout=60)
-    first.close()
-    second.close()
-    return errors
+    return second_behind_first(app, first, second, lambda: write_second(second), may_finish=True)
 
 
 def _tarief(session: Session, wereld: Wereld, vanaf: str, bedrag: str, manager: int = 0) -> Tarief:

@@ -8,16 +8,14 @@ with them (the save fails: 409) or, for a writer that only drops the rows, leave
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db as portal_db
@@ -27,7 +25,7 @@ from portal.models.traject import Activiteit
 from portal.services import kept_signalen, kept_totals
 from portal.services.presentie import PresentieInput, register
 from tests import factories
-from tests.helpers import app_on_scratch_database
+from tests.helpers import app_on_scratch_database, second_behind_first
 
 pytestmark = pytest.mark.postgres
 
@@ -52,49 +50,6 @@ def _one_case_with_two_unstarted_verwijzingen(session: Session) -> tuple[int, in
     kept_signalen.alles_opslaan(session)
     session.commit()
     return case_.id, v1.id, v2.id
-
-
-def _wait_until_blocked(engine, pid: int) -> None:
-    """Until the backend `pid` waits for a lock (the second writer has reached the first one's case)."""
-    with engine.connect() as connection:
-        for _ in range(400):
-            waiting = connection.execute(text(
-                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
-            if waiting:
-                return
-            connection.rollback()
-            time.sleep(0.05)
-    raise AssertionError("the second writer never waited for the first")
-
-
-def _second_behind_first(
-    app: Flask, first: Session, second: Session, write_second: Callable[[], None],
-) -> list[BaseException]:
-    """Let the second writer write and commit in a thread until it waits for a lock the first one holds, then commit
-    the first; what the second one raised (it rolled back then)."""
-    engine = portal_db.engine
-    pid = second.execute(text("SELECT pg_backend_pid()")).scalar()
-    errors: list[BaseException] = []
-
-    def run_second() -> None:
-        with app.app_context():
-            try:
-                write_second()
-                second.commit()
-            except BaseException as exc:  # reported by the caller's assertions
-                errors.append(exc)
-                second.rollback()
-
-    thread = threading.Thread(target=run_second)
-    thread.start()
-    try:
-        _wait_until_blocked(engine, pid)
-    finally:
-        first.commit()
-        thread.join(timeout=60)
-    first.close()
-    second.close()
-    return errors
 
 
 def _started_verwijzing(engine: Any, today: date) -> tuple[int, int]:
@@ -135,7 +90,7 @@ def test_two_writers_of_one_case_both_commit_and_the_kept_row_has_both(live_app)
         second.add(TrajectStart(verwijzing_id=v2, gerealiseerde_startdatum=date.today() - timedelta(days=50),
                                 reden_latere_start="Wachtlijst"))
         second.flush()
-        errors = _second_behind_first(live_app, first, second, lambda: None)
+        errors = second_behind_first(live_app, first, second, lambda: None)
 
         assert errors == []  # without a lock per case: duplicate key value violates "pk_signaal_stand"
         with Session(engine) as check:
@@ -162,7 +117,7 @@ def test_two_corrections_of_one_day_leave_the_kept_totals_equal_to_presentie(liv
 
         first, second = Session(engine), Session(engine)
         register(first, first.get(User, medewerker_id), _taalles(verwijzing_id, dag, "3"), today)  # not committed
-        errors = _second_behind_first(live_app, first, second, lambda: register(
+        errors = second_behind_first(live_app, first, second, lambda: register(
             second, second.get(User, medewerker_id), _taalles(verwijzing_id, dag, "4"), today))
 
         with Session(engine) as check:
@@ -186,7 +141,7 @@ def test_two_new_sessions_of_one_day_at_once_give_one_row_and_a_409_not_a_server
         first, second = Session(engine), Session(engine)
         register(first, first.get(User, medewerker_id), _taalles(verwijzing_id, dag, "3"), today,
                  stream_new=stream_new)  # not committed
-        errors = _second_behind_first(live_app, first, second, lambda: register(
+        errors = second_behind_first(live_app, first, second, lambda: register(
             second, second.get(User, medewerker_id), _taalles(verwijzing_id, dag, "4"), today, stream_new=stream_new))
 
         assert [getattr(e, "code", type(e).__name__) for e in errors] == [409]
