@@ -6,13 +6,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from decimal import Decimal
+from enum import Enum
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
-from portal import audit
-from portal.models import Presentie, User, Verwijzing
+from portal import audit, formatting
+from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.wijziging import RegistratieWijziging
 from portal.services.batch import execute_many
@@ -172,3 +174,40 @@ def correcties_van_verwijzing(
     what = {"traject_start": "Start traject", "verwijzing": "Verwijzing"}
     return [(h, naam, sessions.get(h.object_id, "") if h.object_type == "presentie" else what[h.object_type])
             for h, naam in rows]
+
+
+_MODELS: dict[str, Any] = {"presentie": Presentie, "traject_start": TrajectStart, "verwijzing": Verwijzing}
+_VELD_LABELS = {
+    "uren_aanwezig": "Uren aanwezig", "uren_afwezig_geoorloofd": "Uren afwezig geoorloofd",
+    "uren_afwezig_ongeoorloofd": "Uren afwezig ongeoorloofd", "reden_afwezig": "Reden afwezigheid",
+    "gerealiseerde_startdatum": "Gerealiseerde startdatum", "bijgestelde_einddatum": "Bijgestelde einddatum",
+}
+
+
+def veld_label(veld: str) -> str:
+    """A corrected field as the forms name it: 'Uren aanwezig', not 'uren_aanwezig'."""
+    return _VELD_LABELS.get(veld) or veld.replace("_", " ").capitalize()
+
+
+def waarde_label(object_type: str, veld: str, text: str | None) -> str:
+    """A stored old or new value as the pages write it (3, 2,5, 05-10-2026, Ja, Gestart); '–' for none. History
+    keeps values as text ('3.00', '2026-10-05', 'gestart'), typed here by the corrected model's column."""
+    if text is None or text == "":
+        return "–"
+    model = _MODELS.get(object_type)
+    column = model.__table__.c.get(veld) if model is not None else None
+    if column is None:
+        return text
+    kind = column.type.python_type
+    try:
+        if issubclass(kind, Enum):
+            return formatting.waarde(kind(text))
+        if kind is bool:
+            return formatting.waarde(text == "True")
+        if kind is date:
+            return formatting.datum(date.fromisoformat(text))
+        if kind is Decimal:
+            return formatting.uren(Decimal(text)) if veld.startswith("uren") else formatting.getal(Decimal(text))
+    except (ValueError, ArithmeticError):
+        pass  # a value an older version stored in another shape reads as stored
+    return text

@@ -257,7 +257,10 @@ def test_a_session_correction_is_listed_with_who_old_and_new(db, login_as, provi
     response = client.post(form_url, data={"csrf_token": token, **data, "uren_aanwezig": "2,75"})
     assert response.status_code == 302
     page = client.get(f"/presentie/verwijzing/{bakker.id}").get_data(as_text=True)
-    assert "Correcties" in page and medewerker.naam in page and "3.00" in page and "2.75" in page
+    correcties = page.split('id="kop-historie"', 1)[1]
+    # As the session table writes hours (3 and 2,75), not as stored ('3.00' -> '2.75').
+    assert medewerker.naam in correcties and "<td>Uren aanwezig</td><td>3</td><td>2,75</td>" in correcties
+    assert "3.00" not in correcties and "uren aanwezig" not in correcties
 
 
 def test_the_session_form_shows_service_errors_on_the_fields(db, login_as, provider):

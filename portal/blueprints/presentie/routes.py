@@ -215,6 +215,7 @@ def _render_verwijzing(verwijzing: Verwijzing, start_form: StartForm | None = No
         may_register=may_register, form=start_form or (_start_form(start) if may_register else None),
         totalen=totals.for_verwijzing(db.session, current_user, verwijzing, clock.today()),
         activiteiten=ACTIVITEITEN_PER_ONDERDEEL[verwijzing.onderdeel],
+        veld_label=history.veld_label, waarde_label=history.waarde_label,
     ), status
 
 
