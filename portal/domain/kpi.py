@@ -212,6 +212,9 @@ class Aandeel:
     teller: frozenset[int]
     noemer: frozenset[int]
     eenheid: str = "verwijzingen"  # or "inburgeraars"
+    # False when the selection has none of the verwijzingen the share is about (an aanbieder that runs no
+    # leerroutes, for a leerroute KPI): "niet van toepassing", neither 0% nor measured against a target.
+    van_toepassing: bool = True
 
     @property
     def aantal(self) -> int:
@@ -227,13 +230,15 @@ class Aandeel:
 
     @property
     def percentage(self) -> Decimal | None:
-        """Share in percent to one decimal (rounded half up); None with fewer than MIN_AANTAL units."""
-        return None if self.te_weinig else percentage(self.aantal, self.totaal)
+        """Share in percent to one decimal (rounded half up); None with fewer than MIN_AANTAL units or n.v.t."""
+        return None if self.te_weinig or not self.van_toepassing else percentage(self.aantal, self.totaal)
 
 
-def aandeel(noemer: Iterable[int], teller: Iterable[int], eenheid: str = "verwijzingen") -> Aandeel:
+def aandeel(
+    noemer: Iterable[int], teller: Iterable[int], eenheid: str = "verwijzingen", *, van_toepassing: bool = True,
+) -> Aandeel:
     n = frozenset(noemer)
-    return Aandeel(frozenset(teller) & n, n, eenheid)
+    return Aandeel(frozenset(teller) & n, n, eenheid, van_toepassing)
 
 
 @dataclass(frozen=True)
@@ -493,20 +498,25 @@ def afschalingen(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResultaa
     """Afschalingsverzoeken in the period: count, share of B1 PIPs, hours at the request, decision time."""
     in_periode = [a for a in g.afschalingen if periode.bevat(a.ingediend_op)]
     ids = frozenset(a.inburgeraar_id for a in in_periode)
-    b1 = {i.id for i in g.inburgeraars if i.leerroute is Leerroute.B}
+    # An afschalingsverzoek comes from the aanbieder of a B1-route course, so the population is the inburgeraars
+    # on the B1-route with such a verwijzing in the selection (not every B1 inburgeraar an aanbieder sees).
+    b1_verwezen = {v.inburgeraar_id for v in g.verwijzingen
+                   if v.onderdeel is Onderdeel.B1_ROUTE and v.status is not VerwijzingStatus.INGETROKKEN}
+    b1 = {i.id for i in g.inburgeraars if i.leerroute is Leerroute.B and i.id in b1_verwezen}
     goedgekeurd = {a.inburgeraar_id for a in in_periode if a.status is AfschalingStatus.GOEDGEKEURD}
     besloten = [a for a in in_periode if a.besloten_op is not None]
     uren = [a.uren_op_moment for a in in_periode]
     return KpiResultaat(
         "afschalingen", "Afschalingen",
-        "Afschalingsverzoeken ingediend in de periode. Aandeel: inburgeraars met een goedgekeurd verzoek van alle "
-        "inburgeraars op de B1-route. Uren op het moment van het verzoek (minimaal 600, Besluit art. 5.5) en de "
+        "Afschalingsverzoeken ingediend in de periode. Aandeel: inburgeraars met een goedgekeurd verzoek van de "
+        "inburgeraars op de B1-route met een verwijzing voor de B1-route (zonder zulke verwijzingen: niet van "
+        "toepassing). Uren op het moment van het verzoek (minimaal 600, Besluit art. 5.5) en de "
         "besluittijd in dagen van indienen tot besluit.",
         "Afschalingsverzoeken en besluiten in het portaal, PIP.",
         [Rij("aantal", "Verzoeken ingediend", waarde=len(in_periode), eenheid="verzoeken", ids=ids,
              ids_eenheid="inburgeraars"),
          Rij("goedgekeurd_b1", "Goedgekeurd, van de inburgeraars op de B1-route",
-             aandeel(b1, goedgekeurd, "inburgeraars")),
+             aandeel(b1, goedgekeurd, "inburgeraars", van_toepassing=bool(b1_verwezen))),
          Rij("uren", "Mediane uren taalles en KNM bij het verzoek",
              waarde=None if len(ids) < MIN_AANTAL else afronding.uren(_mediaan(uren) or 0), eenheid="uur", ids=ids,
              ids_eenheid="inburgeraars"),
@@ -629,17 +639,28 @@ def _mediaan_verdeling(verdeling: Counter[int]) -> Decimal:
     return _ZERO
 
 
+def _leerroute_verwijzing(v: KpiVerwijzing) -> bool:
+    """A verwijzing the start-within-6-months KPI is about: a leerroute onderdeel, not withdrawn."""
+    return v.onderdeel in LEERROUTE_ONDERDELEN and v.status is not VerwijzingStatus.INGETROKKEN
+
+
 def start_binnen_zes_maanden(
     g: KpiGegevens, periode: Periode, vandaag: date, streef: int = STANDAARD_STREEF_6_MAANDEN
 ) -> KpiResultaat:
-    """Cohort by BRP inschrijving in the period: share started on a leerroute onderdeel within 183 days."""
+    """Cohort by BRP inschrijving in the period, referred for a leerroute: share started on it within 183 days."""
+    # One rule for numerator and denominator: only inburgeraars with a leerroute verwijzing in the selection
+    # count, so an aanbieder is never judged on its MAP, PVT or MB verwijzingen.
+    verwezen: set[int] = set()
     eerste_start: dict[int, date] = {}
     for v in g.verwijzingen:
-        if v.onderdeel in LEERROUTE_ONDERDELEN and v.gerealiseerde_startdatum and not v.niet_gestart:
+        if not _leerroute_verwijzing(v):
+            continue
+        verwezen.add(v.inburgeraar_id)
+        if v.gerealiseerde_startdatum and not v.niet_gestart:
             huidige = eerste_start.get(v.inburgeraar_id)
             if huidige is None or v.gerealiseerde_startdatum < huidige:
                 eerste_start[v.inburgeraar_id] = v.gerealiseerde_startdatum
-    noemer, teller = set(), set()
+    noemer, teller, zonder_verwijzing = set(), set(), 0
     for i in g.inburgeraars:
         brp = i.datum_brp_inschrijving
         if brp is None or not periode.bevat(brp):
@@ -649,17 +670,35 @@ def start_binnen_zes_maanden(
         op_tijd = gestart is not None and gestart <= grens
         if not op_tijd and grens >= vandaag:
             continue  # the six months are still running
+        if i.id not in verwezen:
+            zonder_verwijzing += 1
+            continue
         noemer.add(i.id)
         if op_tijd:
             teller.add(i.id)
+    van_toepassing = bool(verwezen)
+    if not van_toepassing:
+        toelichting = ("Niet van toepassing: in deze selectie zijn geen verwijzingen voor een leerroute "
+                       "(B1-route, onderwijsroute, Z-route).")
+    elif zonder_verwijzing:
+        toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben in deze selectie geen verwijzing "
+                       "voor een leerroute en tellen niet mee.")
+    else:
+        toelichting = ""
     return KpiResultaat(
         "start_6_maanden", "Start binnen 6 maanden na inschrijving",
-        f"Cohort: inburgeraars met een inschrijving in de BRP in de periode. Aandeel met een gerealiseerde start "
-        f"op een leerroute-onderdeel (B1-route, onderwijsroute, Z-route) binnen {ZES_MAANDEN_DAGEN} dagen na de "
-        "inschrijving. Wie nog binnen die 6 maanden zit en nog niet gestart is, telt nog niet mee. Participatie "
-        "of werk in dezelfde periode (de volledige Ouder-Amstel-indicator) registreert het portaal niet.",
-        "Inburgeraar (datum inschrijving BRP), start traject; streefwaarde 004 §5.1.",
-        [Rij("gestart", "Gestart binnen 6 maanden", aandeel(noemer, teller, "inburgeraars"), streef=streef)],
+        f"Cohort: inburgeraars met een inschrijving in de BRP in de periode en een verwijzing voor een "
+        f"leerroute-onderdeel (B1-route, onderwijsroute, Z-route; niet ingetrokken). Aandeel met een gerealiseerde "
+        f"start op zo'n verwijzing binnen {ZES_MAANDEN_DAGEN} dagen na de inschrijving. Verwijzingen voor MAP, PVT "
+        "of maatschappelijke begeleiding tellen niet mee, ook niet in het totaal; een aanbieder zonder "
+        "leerroutes krijgt 'niet van toepassing'. Wie nog binnen die 6 maanden zit en nog niet gestart is, telt "
+        "nog niet mee. Participatie of werk in dezelfde periode (de volledige Ouder-Amstel-indicator) "
+        "registreert het portaal niet.",
+        "Inburgeraar (datum inschrijving BRP), verwijzing, start traject; streefwaarde 004 §5.1.",
+        [Rij("gestart", "Gestart binnen 6 maanden",
+             aandeel(noemer, teller, "inburgeraars", van_toepassing=van_toepassing),
+             streef=streef if van_toepassing else None)],
+        toelichting=toelichting,
     )
 
 

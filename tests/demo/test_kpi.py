@@ -26,3 +26,43 @@ def test_demo_dashboard_has_figures_for_the_regional_contractmanager(db):
     mediaan = {naam: next(r for r in vergelijking.per_aanbieder[a] if r.code == "aanlevering").rij("mediaan").waarde
                for a, naam in vergelijking.aanbieders}
     assert mediaan["Participatiewerkplaats De Brug"] >= 14 > mediaan["Taalcentrum Omringdijk"]
+
+
+def test_demo_aanbieders_without_leerroutes_get_niet_van_toepassing_for_start_binnen_6_maanden(db, login_as):
+    """Walk finding: De Brug (MAP/PVT) showed '0% - 0 van 35' against the 80% target.
+
+    The dashboard, the comparison and the xlsx agree on 'niet van toepassing'."""
+    import io
+    from datetime import datetime
+
+    import time_machine
+    from openpyxl import load_workbook
+
+    from portal.formatting import AMSTERDAM
+
+    manager = db.scalar(select(User).where(User.email == "contractmanager@hoorn.example.nl"))
+    namen = {a.id: a.naam for a in db.scalars(select(Aanbieder))}
+    brug = next(a for a, naam in namen.items() if naam == "Participatiewerkplaats De Brug")
+    periode = perioden.jaar(TODAY.year)
+    vergelijking = kpi.vergelijking(db, manager, kpi.KpiFilters(), periode, TODAY, namen)
+    hoofd = {naam: next(r for r in vergelijking.per_aanbieder[a] if r.code == "start_6_maanden").hoofd
+             for a, naam in vergelijking.aanbieders}
+    assert not hoofd["Participatiewerkplaats De Brug"].aandeel.van_toepassing
+    assert hoofd["Participatiewerkplaats De Brug"].streef is None
+    gemeten = [naam for naam, rij in hoofd.items() if rij.aandeel.van_toepassing]
+    assert gemeten and all(hoofd[naam].aandeel.totaal > 0 for naam in gemeten)
+    assert all(hoofd[naam].aandeel.aantal > 0 for naam in gemeten if hoofd[naam].aandeel.totaal >= 5)
+    with time_machine.travel(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=AMSTERDAM), tick=False):
+        client = login_as(manager)
+        response = client.get(f"/kpi/?periode={TODAY.year}&aanbieder={brug}")
+        assert response.status_code == 200, response.headers.get("Location")
+        html = response.get_data(as_text=True)
+        sectie = html.split('id="kpi-start_6_maanden"')[1].split("</section>")[0]
+        assert "niet van toepassing" in sectie and "0,0%" not in sectie and "streef 80%" not in sectie
+        html = client.get(f"/kpi/vergelijking?periode={TODAY.year}").get_data(as_text=True)
+        assert "niet van toepassing" in html.split('id="vgl-start_6_maanden"')[1].split("</section>")[0]
+        data = client.get(f"/kpi/export.xlsx?soort=vergelijking&periode={TODAY.year}").data
+    sheets = load_workbook(io.BytesIO(data)).worksheets
+    sheet = next(ws for ws in sheets if ws.title.startswith("Participatiewerkplaats"))
+    rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Start binnen 6 maanden na inschrijving")
+    assert (rij[2], rij[3], rij[4], rij[7], rij[8]) == (None, None, None, None, "niet van toepassing")

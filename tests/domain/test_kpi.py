@@ -158,7 +158,8 @@ def test_afschalingen_count_share_of_b1_hours_and_decision_time():
         KpiAfschaling(6, 6, 1, AfschalingStatus.GOEDGEKEURD, Decimal(605), date(2026, 6, 2), date(2026, 6, 4)),
         KpiAfschaling(7, 7, 1, AfschalingStatus.GOEDGEKEURD, Decimal(650), date(2026, 7, 1), date(2026, 7, 31)),
     ]
-    r = kpi.afschalingen(KpiGegevens(inburgeraars=b1, afschalingen=verzoeken), J2026, VANDAAG)
+    cursus = [v(inburgeraar_id=i) for i in range(1, 11)]  # each on a B1-route course
+    r = kpi.afschalingen(KpiGegevens(verwijzingen=cursus, inburgeraars=b1, afschalingen=verzoeken), J2026, VANDAAG)
     assert r.rij("aantal").waarde == 7
     share = r.rij("goedgekeurd_b1").aandeel
     assert (share.aantal, share.totaal) == (5, 10)
@@ -230,11 +231,50 @@ def test_start_binnen_zes_maanden_cohort_and_target():
         v(inburgeraar_id=5, niet_gestart=True, gerealiseerde_startdatum=None),
         v(inburgeraar_id=7, gerealiseerde_startdatum=None),  # still within six months: not counted yet
     ]
+    verwijzingen += [v(inburgeraar_id=i, gerealiseerde_startdatum=date(2026, 2, 1)) for i in (9, 10)]
+    inburgeraars += [persoon(9, date(2026, 1, 10)), persoon(10, date(2026, 1, 10))]
     r = kpi.start_binnen_zes_maanden(KpiGegevens(verwijzingen=verwijzingen, inburgeraars=inburgeraars),
                                      J2026, VANDAAG, streef=75)
     share = r.hoofd.aandeel
-    assert (share.aantal, share.totaal) == (2, 6)
+    # Persons 1, 2, 9, 10 of 1, 2, 3, 5, 9, 10; 4 (MAP only) and 6 (no verwijzing) are not about leerroutes.
+    assert (share.aantal, share.totaal) == (4, 6)
+    assert share.percentage == Decimal("66.7")
     assert share.eenheid == "inburgeraars" and r.hoofd.streef == 75
+    assert "2 inburgeraars uit het cohort" in r.toelichting
+
+
+def test_start_binnen_zes_maanden_counts_only_leerroute_verwijzingen_and_is_niet_van_toepassing_without():
+    """Numerator and denominator share one rule: an aanbieder of MAP, PVT and MB is not 0% but n.v.t."""
+    cohort = [KpiInburgeraar(i, 1, ASIEL, date(2026, 1, 10), Leerroute.B, NiveauPip.B1) for i in range(1, 9)]
+    taal = [v(inburgeraar_id=i, aanbieder_id=1, gerealiseerde_startdatum=date(2026, 3, 1)) for i in range(1, 6)]
+    anders = (Onderdeel.MAP, Onderdeel.PVT, Onderdeel.MAATSCHAPPELIJKE_BEGELEIDING)
+    brug = [v(inburgeraar_id=i, aanbieder_id=2, onderdeel=onderdeel, gerealiseerde_startdatum=date(2026, 2, 1))
+            for i in range(1, 9) for onderdeel in anders]
+    g = KpiGegevens(verwijzingen=taal + brug, inburgeraars=cohort)
+    de_brug = kpi.start_binnen_zes_maanden(g.voor_aanbieder(2), J2026, VANDAAG).hoofd
+    assert not de_brug.aandeel.van_toepassing
+    assert (de_brug.aandeel.aantal, de_brug.aandeel.totaal) == (0, 0)
+    assert de_brug.aandeel.percentage is None and de_brug.streef is None  # not measured against the target
+    assert "Niet van toepassing" in kpi.start_binnen_zes_maanden(g.voor_aanbieder(2), J2026, VANDAAG).toelichting
+    taalaanbieder = kpi.start_binnen_zes_maanden(g.voor_aanbieder(1), J2026, VANDAAG).hoofd
+    assert (taalaanbieder.aandeel.aantal, taalaanbieder.aandeel.totaal) == (5, 5)
+    assert taalaanbieder.aandeel.percentage == Decimal("100.0") and taalaanbieder.streef == 80
+    # Everyone together: the three without a leerroute verwijzing are left out, not counted as not started.
+    alle = kpi.start_binnen_zes_maanden(g, J2026, VANDAAG).hoofd.aandeel
+    assert (alle.aantal, alle.totaal) == (5, 5)
+
+
+def test_afschalingen_share_is_over_the_b1_route_verwijzingen_of_the_selection():
+    """An aanbieder without B1-route verwijzingen gets n.v.t., not 0% of the B1 inburgeraars it sees for MAP."""
+    b1 = [KpiInburgeraar(i, 1, ASIEL, None, Leerroute.B, NiveauPip.B1) for i in range(1, 7)]
+    cursus = [v(inburgeraar_id=i, aanbieder_id=1) for i in range(1, 7)]
+    maps = [v(inburgeraar_id=i, aanbieder_id=2, onderdeel=Onderdeel.MAP) for i in range(1, 7)]
+    verzoek = [KpiAfschaling(1, 1, 1, AfschalingStatus.GOEDGEKEURD, Decimal(600), date(2026, 2, 1), date(2026, 2, 9))]
+    g = KpiGegevens(verwijzingen=cursus + maps, inburgeraars=b1, afschalingen=verzoek)
+    brug = kpi.afschalingen(g.voor_aanbieder(2), J2026, VANDAAG).rij("goedgekeurd_b1").aandeel
+    assert not brug.van_toepassing and brug.totaal == 0 and brug.percentage is None
+    taal = kpi.afschalingen(g.voor_aanbieder(1), J2026, VANDAAG).rij("goedgekeurd_b1").aandeel
+    assert (taal.aantal, taal.totaal, taal.van_toepassing) == (1, 6, True)
 
 
 def test_comparison_splits_by_aanbieder():

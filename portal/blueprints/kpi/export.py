@@ -44,7 +44,9 @@ def kpi_xlsx(
                 sheet.write_string(row, 0, tekst(resultaat.titel))
                 sheet.write_string(row, 1, tekst(rij.label))
                 opmerking = ""
-                if rij.aandeel is not None:
+                if rij.aandeel is not None and not rij.aandeel.van_toepassing:
+                    opmerking = "niet van toepassing"
+                elif rij.aandeel is not None:
                     sheet.write_number(row, 2, rij.aandeel.aantal)
                     sheet.write_number(row, 3, rij.aandeel.totaal)
                     if rij.aandeel.percentage is not None:
@@ -124,6 +126,9 @@ def beleid_xlsx(rapport: Beleidsrapportage) -> bytes:
                 continue
             row += 1
             sheet.write_string(row, 0, tekst(f"{resultaat.titel}: {rij.label}"))
+            if not rij.aandeel.van_toepassing:
+                sheet.write_string(row, 4, "niet van toepassing")
+                continue
             sheet.write_number(row, 1, rij.aandeel.aantal)
             sheet.write_number(row, 2, rij.aandeel.totaal)
             if rij.aandeel.percentage is not None:

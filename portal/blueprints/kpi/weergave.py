@@ -67,6 +67,9 @@ def keuzes(user: User, vandaag: date) -> dict[str, Any]:
 ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgeraars": "inburgeraar"}
 
 
+NIET_VAN_TOEPASSING = "niet van toepassing"
+
+
 def te_weinig(aantal: int) -> str:
     return f"te weinig gegevens ({aantal})"
 
@@ -81,6 +84,8 @@ def staaf(rij: Rij) -> Staaf | None:
     """The bar of a row that holds a percentage; None for rows with counts, hours or days."""
     if rij.aandeel is not None:
         a = rij.aandeel
+        if not a.van_toepassing:
+            return Staaf(rij.label, None, NIET_VAN_TOEPASSING, None)
         tekst = te_weinig(a.totaal) if a.te_weinig else ""
         return Staaf(_label(rij), a.percentage, tekst, rij.streef)
     if rij.eenheid == "%":
@@ -103,6 +108,8 @@ def waarde_tekst(rij: Rij) -> str:
     """The figure of a row as the table shows it."""
     if rij.aandeel is not None:
         a = rij.aandeel
+        if not a.van_toepassing:
+            return NIET_VAN_TOEPASSING
         return te_weinig(a.totaal) if a.te_weinig else procent(a.percentage)
     if rij.waarde is None:
         if rij.ids:
