@@ -11,8 +11,9 @@ are submitted and decided too, so the SPUK pages have every voorziening.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ from portal.services.auth import hash_password
 
 if TYPE_CHECKING:
     from portal.demo import DemoRegion
+    from portal.services.billing.rules import Periode
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
         for contract in regio_contracten:
             derive(session, contract, periode)
         _submit_and_decide(session, region, regio_contracten, periode, manager, declarant, een_wacht=False)
+        _dateer_indiening(session, region, periode)
     for contract in contracts:
         derive(session, contract, eerste)
     # The first periode of the regional contract: submitted everywhere, then decided in varying measure.
@@ -215,11 +218,31 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
             _correct_one_session(session, afgehandeld, eerste)
     _submit_and_decide(session, region, [c for c in contracts if c is not regionaal], eerste, manager, declarant,
                        een_wacht=True)
+    _dateer_indiening(session, region, eerste, te_laat=lambda d: d.status is DeclaratieStatus.INGEDIEND
+                      and d.contract.kenmerk.startswith("MB-"))
     for contract in contracts:
         derive(session, contract, vorige)
     session.flush()
     return {"declaraties": len(session.scalars(select(Declaratie.id)).all()),
             "declaratieregels": len(session.scalars(select(DeclaratieRegel.id)).all())}
+
+
+OP_TIJD_DAGEN = 12  # a declaratie is submitted this many days after its periode
+TE_LAAT_DAGEN = 36  # the late one: after the demo contracts' declaratietermijn of 30 days
+
+
+def _dateer_indiening(session: Session, region: DemoRegion, periode: Periode,
+                      te_laat: Callable[[Declaratie], bool] = lambda d: False) -> None:
+    """Give a periode's submitted declaraties the day they would have been submitted, not the seeding day (which
+    is always past the termijn for `eerste`): in good time, except the one `te_laat` picks, submitted after the
+    declaratietermijn so the contractmanager sees that finding on the list and the declaratie it waits on."""
+    from portal.formatting import AMSTERDAM
+
+    for declaratie in session.scalars(select(Declaratie).where(
+            Declaratie.periode == periode.code, Declaratie.ingediend_op.is_not(None))):
+        dagen = TE_LAAT_DAGEN if te_laat(declaratie) else OP_TIJD_DAGEN
+        dag = min(declaratie.periode_tot + timedelta(days=dagen), region.today)
+        declaratie.ingediend_op = datetime.combine(dag, time(10), tzinfo=AMSTERDAM).astimezone(UTC)
 
 
 def _submit_and_decide(session: Session, region: DemoRegion, contracts: list[Contract],  # type: ignore[no-untyped-def]

@@ -397,3 +397,29 @@ def test_a_decision_from_a_stale_page_says_the_regel_was_decided(app, db, wereld
     assert "Over deze regel is al besloten; een besluit wordt niet gewijzigd." in page
     db.expire_all()
     assert regel.status is RegelStatus.GOEDGEKEURD
+
+
+def test_a_declaratie_submitted_after_the_declaratietermijn_gets_a_finding_on_the_list_and_the_page(
+        db, wereld, ingediend, login_as):  # noqa: F811
+    """Walk finding: 'declareren binnen 30 dagen na afloop' was shown but never checked (October: 36 days, no signal).
+    One rule (checks.declaratie_bevindingen); the declaratie is not blocked, the contractmanager decides."""
+    from portal.services.billing import declaraties as dcl
+    from portal.services.billing.checks import NA_TERMIJN, declaratie_bevindingen
+
+    wereld.contract.declaratietermijn_dagen = 30
+    dcl.submit(db, wereld.beheerder, ingediend, date(2027, 1, 5))
+    ingediend.ingediend_op = datetime(2026, 12, 30, 23, 30, tzinfo=AMSTERDAM)  # day 30: just in time
+    db.commit()
+    assert declaratie_bevindingen(ingediend) == []
+    ingediend.ingediend_op = datetime(2027, 1, 5, 10, tzinfo=AMSTERDAM)  # 36 days after 30-11-2026
+    db.commit()
+    tekst = ("Ingediend na de declaratietermijn: 36 dagen na afloop van de periode (30-11-2026), "
+             "termijn is 30 dagen.")
+    assert declaratie_bevindingen(ingediend) == [{"code": NA_TERMIJN, "tekst": tekst}]
+    manager = login_as(wereld.manager)
+    assert tekst in manager.get("/declaraties/").get_data(as_text=True)
+    page = manager.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    assert tekst in page and "u beslist per regel" in page
+    assert ingediend.status is DeclaratieStatus.INGEDIEND  # not blocked or rejected
+    wereld.contract.declaratietermijn_dagen = None  # no termijn in the contract: nothing to check
+    assert declaratie_bevindingen(ingediend) == []

@@ -211,3 +211,22 @@ def test_the_demo_keeps_presentie_totals_and_signals_as_the_services_would(regio
 
     assert kept_totals.differences(region) == []
     assert kept_signalen.differences(region, TODAY)[0] == []
+
+
+def test_demo_shows_one_declaratie_submitted_after_the_declaratietermijn(region, login_as):
+    """Declaraties are dated as submitted in good time, except the MB declaratie that waits: 36 days late."""
+    from portal.models import Declaratie
+    from portal.models.billing import DeclaratieStatus
+    from portal.services.billing.checks import declaratie_bevindingen
+
+    manager = region.scalar(select(User).where(User.email == "contractmanager@hoorn.example.nl"))
+    ingediend = list(region.scalars(select(Declaratie).where(Declaratie.ingediend_op.is_not(None))))
+    te_laat = [d for d in ingediend if declaratie_bevindingen(d)]
+    assert len(ingediend) > 20 and len(te_laat) == 1
+    late = te_laat[0]
+    assert late.status is DeclaratieStatus.INGEDIEND and late.contract.kenmerk.startswith("MB-")
+    tekst = declaratie_bevindingen(late)[0]["tekst"]
+    assert tekst.startswith("Ingediend na de declaratietermijn: 36 dagen na afloop") and "termijn is 30 dagen" in tekst
+    client = login_as(manager)
+    assert tekst in client.get(f"/declaraties/{late.id}").get_data(as_text=True)
+    assert tekst in client.get("/declaraties/?status=te_beoordelen").get_data(as_text=True)

@@ -38,6 +38,7 @@ from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import NotAllowed, ValidationError
 from portal.services.billing import declaraties as service
 from portal.services.billing import exports
+from portal.services.billing.checks import declaratie_bevindingen
 from portal.services.billing.rules import periode_tekst
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
@@ -107,7 +108,8 @@ def index() -> str:
                            statussen=[(k, v[0]) for k, v in STATUS_FILTERS.items()
                                       if actor.rol is Rol.AANBIEDER_BEHEERDER or k != "concept"],
                            afgewezen_totaal=service.afgewezen_count(db.session, actor),
-                           te_beoordelen=service.te_beoordelen_count(db.session, actor))
+                           te_beoordelen=service.te_beoordelen_count(db.session, actor),
+                           declaratie_bevindingen=declaratie_bevindingen)
 
 
 # The list's status filter: what a reader asks for ("what waits for me"), not the four stored states.
@@ -243,6 +245,7 @@ def detail(declaratie_id: int) -> str:
         may_decide=access.may_decide_declaratie(actor, declaratie), today=clock.today(),
         indienen_vanaf=declaratie.periode_tot + timedelta(days=1), opnieuw=_opnieuw_gedeclareerd(declaratie),
         open_statussen=(DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING),
+        bevindingen=declaratie_bevindingen(declaratie),
     )
 
 

@@ -3,6 +3,9 @@
 Hours beyond the gecontracteerde uren, attendance under the contract's condition, a prestatie outside the
 verwijzing's or the contract's period, a duplicate, an onderdeel that does not fit the PIP. A finding does not stop
 the regel: the contractmanager decides; regels without findings can be approved in one action.
+
+One finding is about the declaratie as a whole: submitted after the contract's declaratietermijn
+(`declaratie_bevindingen`). It is derived from the stored submission moment, so it never changes a regel.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.clock import dag_van
 from portal.domain import pip as pip_regels
 from portal.domain import termijnen
 from portal.formatting import datum, procent
@@ -44,6 +48,7 @@ BUITEN_PERIODE = "buiten_periode"
 DUBBEL = "dubbel"
 PIP = "pip"
 GEEN_CONTRACT = "geen_contract"
+NA_TERMIJN = "na_declaratietermijn"
 
 
 class _Traject(NamedTuple):
@@ -253,6 +258,18 @@ class _Context:
                 indicator.id, indicator.max_eenheden, indicator.min_aanwezigheid_pct, indicator.trigger,
                 indicator.onderdeel)
         return found
+
+
+def declaratie_bevindingen(declaratie: Any) -> list[dict[str, str]]:
+    """Findings about a submitted declaratie as a whole: submitted after the contract's declaratietermijn."""
+    termijn = declaratie.contract.declaratietermijn_dagen
+    if termijn is None or declaratie.ingediend_op is None:
+        return []
+    dagen = (dag_van(declaratie.ingediend_op) - declaratie.periode_tot).days
+    if dagen <= termijn:
+        return []
+    return [_f(NA_TERMIJN, f"Ingediend na de declaratietermijn: {dagen} dagen na afloop van de periode "
+                           f"({datum(declaratie.periode_tot)}), termijn is {termijn} dagen.")]
 
 
 def _f(code: str, tekst: str) -> dict[str, str]:
