@@ -153,6 +153,45 @@ def test_correction_after_approval_is_a_credit_and_a_new_regel_in_the_next_decla
     assert not any(cell.startswith("'-") for row in rows for cell in row)
 
 
+def test_each_declaratie_export_sums_to_the_declaratie_total_by_its_own_convention(db, wereld):
+    """Walk finding: a credit regel had bedrag_cent -6000 AND debet_credit C, so a reader applying the indicator
+    counted it as a debet. JSON (323/325): unsigned amounts plus D/C; CSV: signed amounts, no indicator."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.services.billing.exports import as_csv, as_message, as_xlsx
+
+    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    _submit_and_approve(db, wereld, NOV, NA_NOV)
+    row.uren_aanwezig = Decimal("2")
+    db.flush()
+    derive(db, wereld.contract, DEC)
+    december = declaratie_van(db, DEC)
+    totaal = dcl.totalen(db, december).ingediend
+    assert totaal == -3750 + 2500  # a net credit
+
+    richting = {"D": 1, "C": -1}
+    message = as_message(db, december)
+    prestaties = message["prestaties"]
+    assert sorted((p["bedrag_cent"], p["debet_credit"]) for p in prestaties) == [(2500, "D"), (3750, "C")]
+    assert sum(richting[p["debet_credit"]] * p["bedrag_cent"] for p in prestaties) == totaal
+    assert (message["totaalbedrag_cent"], message["debet_credit"]) == (1250, "C")
+    assert "zonder teken" in message["bericht"]["bedragen"]
+
+    lines = list(csv.DictReader(io.StringIO(as_csv(db, december).decode("utf-8-sig")), delimiter=";"))
+    assert "debet_credit" not in lines[0]
+    assert sum(int(line["bedrag_cent_met_teken"]) for line in lines) == totaal
+
+    sheet = load_workbook(io.BytesIO(as_xlsx(db, december))).active
+    kop = [c.value for c in sheet[4]]
+    bedragen = [r[kop.index("Bedrag (€, credit negatief)")] for r in sheet.iter_rows(min_row=5, values_only=True)
+                if isinstance(r[0], int)]
+    assert round(sum(bedragen) * 100) == totaal
+
+
 def test_registration_for_a_closed_periode_goes_on_the_next_declaratie(db, wereld):
     sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
     derive(db, wereld.contract, NOV)

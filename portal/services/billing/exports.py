@@ -3,6 +3,13 @@ shape of the iJw/iWmo 323 declaratie and 325 retour messages, and the SPUK costs
 
 The client reference is the verwijzing's kenmerk, not a BSN or name: the financial system books per referral and
 needs nothing more (the gemeente finds the person through the kenmerk in the portal).
+
+Amounts, one convention per export so no reader counts a credit twice:
+* JSON (323/325 pattern): every amount without a sign, plus its `debet_credit` indicator (D or C), as the iWmo
+  messages carry it; the message header says so (`bericht.bedragen`).
+* CSV: one signed amount, `bedrag_cent_met_teken` (credit regels negative), and no indicator: the column sums to
+  the declaratie's total.
+* xlsx (for people): "Bedrag (€, credit negatief)" signed, the "Debet/credit" column only names the kind of regel.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ _CONCEPT = "concept"
 
 @dataclass(frozen=True)
 class ExportRegel:
-    """One regel as the messages carry it; amounts in euro cents, credit regels negative."""
+    """One regel as the exports carry it; `bedrag_cent` in euro cents with its sign (credit regels negative)."""
 
     regelnummer: int
     referentie: str
@@ -93,13 +100,22 @@ def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
     return found
 
 
+BEDRAGEN_323 = "eurocenten zonder teken; debet_credit (D of C) geeft de richting"
+
+
+def debet_credit(cent: int) -> tuple[int, str]:
+    """A signed amount as the 323/325 messages carry it: unsigned, with D (debet) or C (credit)."""
+    return abs(cent), "C" if cent < 0 else "D"
+
+
 def as_message(session: Session, declaratie: Declaratie) -> dict[str, Any]:
-    """The declaratie as a 323 message with its 325 retour: header, prestaties, totals; amounts in cents."""
+    """The declaratie as a 323 message with its 325 retour: header, prestaties, totals; amounts in cents without a
+    sign, each with its debet/credit indicator (iWmo 323/325), so applying the indicator gives the total."""
     lines = regels(session, declaratie)
-    ingediend = sum(r.bedrag_cent for r in lines)
-    toegekend = sum(r.bedrag_cent for r in lines if r.status == "toegekend")
+    ingediend, ingediend_dc = debet_credit(sum(r.bedrag_cent for r in lines))
+    toegekend, toegekend_dc = debet_credit(sum(r.bedrag_cent for r in lines if r.status == "toegekend"))
     return {
-        "bericht": {"code": 323, "naam": "Declaratie", "versie": "portaal-1"},
+        "bericht": {"code": 323, "naam": "Declaratie", "versie": "portaal-2", "bedragen": BEDRAGEN_323},
         "declaratienummer": declaratie.nummer,
         "dagtekening": declaratie.ingediend_op.date().isoformat() if declaratie.ingediend_op else None,
         "gemeente": {"cbs_code": declaratie.gemeente.cbs_code, "naam": declaratie.gemeente.naam},
@@ -109,24 +125,26 @@ def as_message(session: Session, declaratie: Declaratie) -> dict[str, Any]:
                               "einddatum": declaratie.periode_tot.isoformat()},
         "status": declaratie.status.value,
         "totaalbedrag_cent": ingediend,
-        "debet_credit": "D" if ingediend >= 0 else "C",
+        "debet_credit": ingediend_dc,
         "prestaties": [_prestatie(r) for r in lines],
         # The 325 answer exists once the declaratie was sent; a concept has none yet.
         "retour": None if declaratie.status is DeclaratieStatus.CONCEPT else {
             "bericht": {"code": 325, "naam": "Declaratie-antwoord"},
-            "ingediend_bedrag_cent": ingediend, "toegekend_bedrag_cent": toegekend,
+            "ingediend_bedrag_cent": ingediend, "ingediend_debet_credit": ingediend_dc,
+            "toegekend_bedrag_cent": toegekend, "toegekend_debet_credit": toegekend_dc,
             "regels": [{"referentie": r.referentie, "status": r.status, "reden": r.reden,
                         "toelichting": r.toelichting} for r in lines]},
     }
 
 
 def _prestatie(r: ExportRegel) -> dict[str, Any]:
+    bedrag, richting = debet_credit(r.bedrag_cent)
     return {"regelnummer": r.regelnummer, "referentie": r.referentie, "vorige_referentie": r.vorige_referentie,
             "verwijzing": r.verwijzing, "product": {"code": r.indicator, "omschrijving": r.omschrijving,
                                                     "voorziening": r.voorziening},
             "periode": r.periode, "prestatiedatum": r.prestatiedatum.isoformat(), "eenheid": r.eenheid,
-            "aantal": r.aantal, "tarief_cent": r.tarief_cent, "bedrag_cent": r.bedrag_cent,
-            "debet_credit": r.debet_credit, "status": r.status, "reden": r.reden}
+            "aantal": r.aantal, "tarief_cent": r.tarief_cent, "bedrag_cent": bedrag,
+            "debet_credit": richting, "status": r.status, "reden": r.reden}
 
 
 def as_json(session: Session, declaratie: Declaratie) -> bytes:
@@ -134,13 +152,15 @@ def as_json(session: Session, declaratie: Declaratie) -> bytes:
     return json.dumps(as_message(session, declaratie), ensure_ascii=False, indent=2).encode("utf-8")
 
 
+# One signed amount and no debet/credit column: the CSV is read by summing, so the sign is the only indicator.
 CSV_KOLOMMEN = ("declaratienummer", "regelnummer", "referentie", "vorige_referentie", "verwijzing", "product_code",
-                "voorziening", "periode", "prestatiedatum", "eenheid", "aantal", "tarief_cent", "bedrag_cent",
-                "debet_credit", "status", "reden", "toelichting")
+                "voorziening", "periode", "prestatiedatum", "eenheid", "aantal", "tarief_cent",
+                "bedrag_cent_met_teken", "status", "reden", "toelichting")
 
 
 def as_csv(session: Session, declaratie: Declaratie) -> bytes:
-    """One CSV row per regel with the message's fields (semicolons, UTF-8 with BOM, formula-safe)."""
+    """One CSV row per regel with the message's fields (semicolons, UTF-8 with BOM, formula-safe); the amount signed,
+    credit regels negative, without a debet/credit column."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_KOLOMMEN)
@@ -148,12 +168,13 @@ def as_csv(session: Session, declaratie: Declaratie) -> bytes:
         writer.writerow([csv_safe(v) for v in (
             declaratie.nummer, r.regelnummer, r.referentie, r.vorige_referentie, r.verwijzing, r.indicator,
             r.voorziening, r.periode, r.prestatiedatum.isoformat(), r.eenheid, r.aantal, r.tarief_cent,
-            r.bedrag_cent, r.debet_credit, r.status, r.reden, r.toelichting)])
+            r.bedrag_cent, r.status, r.reden, r.toelichting)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 XLSX_KOLOMMEN = ("Regel", "Verwijzing", "Indicator", "Omschrijving", "Periode", "Prestatiedatum", "Eenheid",
-                 "Aantal", "Tarief (€)", "Bedrag (€)", "Debet/credit", "Status", "Reden", "Toelichting")
+                 "Aantal", "Tarief (€)", "Bedrag (€, credit negatief)", "Debet/credit", "Status", "Reden",
+                 "Toelichting")
 
 
 def as_xlsx(session: Session, declaratie: Declaratie) -> bytes:
