@@ -254,6 +254,11 @@ class Rij:
     # the units behind `waarde` when it is not a share (e.g. the verwijzingen a median is taken over)
     ids: frozenset[int] = frozenset()
     ids_eenheid: str = "verwijzingen"
+    # The amounts a percentage `waarde` is computed from (hours, sessions, cents), so it can be checked: `teller`
+    # of `noemer`, both in `maat`; a total on its own has a `teller` and no `noemer`.
+    teller: Decimal | int | None = None
+    noemer: Decimal | int | None = None
+    maat: str = ""
 
 
 @dataclass(frozen=True)
@@ -337,12 +342,14 @@ def aanwezigheid_kpi(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResu
         "Uren aanwezig gedeeld door geplande uren (aanwezig + afwezig met reden + afwezig zonder reden) over de "
         "sessies in de periode, afgerond op één decimaal: dezelfde regel als de signalen en de casuspagina.",
         "Presentieregistratie van de aanbieders.",
-        [Rij("aanwezig", "Aanwezig", waarde=pct, eenheid="%", ids=ids, ids_eenheid="inburgeraars"),
+        [Rij("aanwezig", "Aanwezig", waarde=pct, eenheid="%", ids=ids, ids_eenheid="inburgeraars",
+             teller=totaal.aanwezig, noemer=gepland, maat="uur"),
          Rij("geoorloofd", "Afwezig met reden (geoorloofd)", waarde=deel(totaal.geoorloofd), eenheid="%",
-             ids=ids, ids_eenheid="inburgeraars"),
+             ids=ids, ids_eenheid="inburgeraars", teller=totaal.geoorloofd, noemer=gepland, maat="uur"),
          Rij("ongeoorloofd", "Afwezig zonder reden (ongeoorloofd)", waarde=deel(totaal.ongeoorloofd), eenheid="%",
-             ids=ids, ids_eenheid="inburgeraars"),
-         Rij("gepland", "Geplande uren", waarde=gepland, eenheid="uur", ids=ids, ids_eenheid="inburgeraars")],
+             ids=ids, ids_eenheid="inburgeraars", teller=totaal.ongeoorloofd, noemer=gepland, maat="uur"),
+         Rij("gepland", "Geplande uren", waarde=gepland, eenheid="uur", ids=ids, ids_eenheid="inburgeraars",
+             teller=gepland, maat="uur")],
         toelichting=f"{len(met_uren)} inburgeraars met geplande uren in de periode.",
     )
 
@@ -374,7 +381,8 @@ def urenrealisatie(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResult
         doel = sum((d for _, _, d in items), _ZERO)
         ids = frozenset(i for i, _, _ in items)
         pct = None if len(ids) < MIN_AANTAL else percentage(gerealiseerd, doel)
-        rijen.append(Rij(key, f"{label}: uren gerealiseerd van het doel", waarde=pct, eenheid="%", ids=ids))
+        rijen.append(Rij(key, f"{label}: uren gerealiseerd van het doel", waarde=pct, eenheid="%", ids=ids,
+                         teller=gerealiseerd, noemer=doel, maat="uur"))
         rijen.append(Rij(f"{key}_bereikt", f"{label}: doel bereikt",
                          aandeel(ids, (i for i, u, d in items if u >= d))))
     return KpiResultaat(
@@ -622,7 +630,8 @@ def aanleverdiscipline(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiRe
         [Rij("recent", f"Actief met presentie in de laatste {AANLEVER_DAGEN} dagen", aandeel(actief, recent)),
          Rij("mediaan", "Mediane dagen van sessie tot registratie", waarde=mediaan, eenheid="dagen", ids=frozenset()),
          Rij("binnen_week", "Sessies binnen 7 dagen geregistreerd",
-             waarde=None if sessies < MIN_AANTAL else percentage(binnen_week, sessies), eenheid="%")],
+             waarde=None if sessies < MIN_AANTAL else percentage(binnen_week, sessies), eenheid="%",
+             teller=binnen_week, noemer=sessies, maat="sessies")],
         toelichting=f"Peildatum {peildatum:%d-%m-%Y}; {sessies} sessies in de periode.",
     )
 

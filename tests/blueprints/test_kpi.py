@@ -184,3 +184,27 @@ def test_the_beleidsrapportage_file_is_named_by_the_gemeentes_cbs_code(client, l
     response = client.get(f"/kpi/beleidsrapportage.xlsx?periode={world['jaar']}")
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="beleidsrapportage-{gemeente.cbs_code}-{world["jaar"]}.xlsx"')
+
+
+def test_each_row_shows_its_own_numerator_and_denominator_in_hours(client, db, login_as, world):
+    """Walk finding: Aanwezigheid showed '219 inburgeraars' with an empty 'Van' on every row, the hours behind
+    the percentages nowhere. Each row now shows its hours 'van' the planned hours; page and xlsx agree."""
+    eerste = world["eigen"][0]
+    db.add(Presentie(verwijzing_id=eerste.id, datum=clock.today() - timedelta(days=4),
+                     activiteit=Activiteit.TAALLES_KNM, uren_aanwezig=Decimal("2.25"),
+                     uren_afwezig_geoorloofd=Decimal("1.5")))
+    kept_totals.rebuild(db)
+    login_as(world["manager"])
+    tabel = _figures(client.get(f"/kpi/?periode={world['jaar']}").get_data(as_text=True), "aanwezigheid")
+    # 6 x 3 + 2,25 = 20,25 present, 1,5 with a reason: 21,75 planned; 20,25 / 21,75 = 93,1%.
+    rijen = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(
+        r'<th scope="row">([^<]+).*?</th>\s*<td>([^<]*)</td><td>([^<]*)</td>', tabel, re.S)}
+    assert rijen["Aanwezig"] == ("20,25 uur", "van 21,75 uur")
+    assert rijen["Afwezig met reden (geoorloofd)"] == ("1,5 uur", "van 21,75 uur")
+    assert rijen["Afwezig zonder reden (ongeoorloofd)"] == ("0 uur", "van 21,75 uur")
+    assert rijen["Geplande uren"] == ("21,75 uur", "–")
+    assert "93,1%" in tabel
+    assert tabel.count(">6 inburgeraars</a>") == 1  # the population once, under the first row it belongs to
+    sheet = load_workbook(io.BytesIO(client.get(f"/kpi/export.xlsx?periode={world['jaar']}").data)).worksheets[0]
+    rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Aanwezigheid" and r[1] == "Aanwezig")
+    assert (rij[2], rij[3], rij[5], rij[8]) == (20.25, 21.75, 93.1, "aantal en van in uren")

@@ -84,6 +84,10 @@ def test_aanwezigheid_is_the_one_attendance_rule_with_absence_apart():
     assert r.rij("ongeoorloofd").waarde == Decimal("4.4")
     assert r.rij("gepland").waarde == Decimal(90)
     assert len(r.rij("aanwezig").ids) == 5
+    # Each row carries the hours it is computed from, so a percentage can be checked.
+    assert [(r.rij(k).teller, r.rij(k).noemer, r.rij(k).maat) for k in ("aanwezig", "geoorloofd", "ongeoorloofd")] \
+        == [(Decimal(80), Decimal(90), "uur"), (Decimal(6), Decimal(90), "uur"), (Decimal(4), Decimal(90), "uur")]
+    assert (r.rij("gepland").teller, r.rij("gepland").noemer) == (Decimal(90), None)
     # Four inburgeraars with hours: too few for a percentage.
     r4 = kpi.aanwezigheid_kpi(KpiGegevens(verwijzingen=verwijzingen[:4]), K3, VANDAAG)
     assert r4.rij("aanwezig").waarde is None
@@ -100,6 +104,8 @@ def test_urenrealisatie_against_contract_intensity_and_norm():
     assert r.rij("gecontracteerd").waarde == Decimal("50.0")  # 250 of 500 contracted
     assert r.rij("intensiteit").waarde == Decimal("25.0")  # 250 of 1000 PIP hours
     assert r.rij("norm_map").waarde == Decimal("77.5")  # 155 of 5 x 40
+    assert (r.rij("gecontracteerd").teller, r.rij("gecontracteerd").noemer) == (Decimal(250), Decimal(500))
+    assert (r.rij("norm_map").teller, r.rij("norm_map").noemer, r.rij("norm_map").maat) == (155, 200, "uur")
     bereikt = r.rij("norm_map_bereikt").aandeel
     assert (bereikt.aantal, bereikt.totaal) == (3, 5)
     assert r.rij("norm_pvt").waarde is None  # no PVT verwijzingen
@@ -215,6 +221,7 @@ def test_aanleverdiscipline_recent_presence_and_median_latency():
     assert (share.aantal, share.totaal) == (4, 5)  # peildatum 3-12: window 20-11 … 3-12
     assert r.rij("mediaan").waarde == Decimal(3)  # 21 sessions: the 11th is registered after 3 days
     assert r.rij("binnen_week").waarde == Decimal("71.4")  # 15 of 21
+    assert (r.rij("binnen_week").teller, r.rij("binnen_week").noemer, r.rij("binnen_week").maat) == (15, 21, "sessies")
 
 
 def test_start_binnen_zes_maanden_cohort_and_target():

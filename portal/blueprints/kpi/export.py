@@ -11,6 +11,7 @@ from portal.domain.perioden import Periode
 from portal.services.kpi.beleid import Beleidsrapportage
 from portal.spreadsheets.write import is_formula_like, text_safe_workbook
 
+MATEN = {"cent": "euro", "uur": "uren"}  # the unit of a row's Aantal and Van, as the Opmerking names it
 KOLOMMEN = (("Indicator", 34), ("Onderdeel", 60), ("Aantal", 10), ("Van", 10), ("Percentage", 12),
             ("Waarde", 12), ("Eenheid", 12), ("Streefwaarde %", 14), ("Opmerking", 28))
 
@@ -30,6 +31,7 @@ def kpi_xlsx(
     kop = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True})
     pct = workbook.add_format({"num_format": "0.0"})
     euro = workbook.add_format({"num_format": "#,##0.00"})
+    getal = workbook.add_format({"num_format": "#,##0.##"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     gebruikt: set[str] = set()
     for naam, resultaten in tabellen:
@@ -43,25 +45,33 @@ def kpi_xlsx(
             for rij in resultaat.rijen:
                 sheet.write_string(row, 0, tekst(resultaat.titel))
                 sheet.write_string(row, 1, tekst(rij.label))
-                opmerking = ""
+                opmerkingen = []
                 if rij.aandeel is not None and not rij.aandeel.van_toepassing:
-                    opmerking = "niet van toepassing"
+                    opmerkingen.append("niet van toepassing")
                 elif rij.aandeel is not None:
                     sheet.write_number(row, 2, rij.aandeel.aantal)
                     sheet.write_number(row, 3, rij.aandeel.totaal)
                     if rij.aandeel.percentage is not None:
                         sheet.write_number(row, 4, float(rij.aandeel.percentage), pct)
                     else:
-                        opmerking = "te weinig gegevens"
-                elif rij.waarde is not None and rij.eenheid == "cent":
-                    sheet.write_number(row, 5, int(rij.waarde) / 100, euro)  # cents to euros only for display
-                    sheet.write_string(row, 6, "euro")
-                elif rij.waarde is not None:
-                    sheet.write_number(row, 5, float(rij.waarde))
-                    sheet.write_string(row, 6, tekst(rij.eenheid))
-                elif rij.eenheid:
-                    sheet.write_string(row, 6, tekst(rij.eenheid))
-                    opmerking = "te weinig gegevens"
+                        opmerkingen.append("te weinig gegevens")
+                else:
+                    if rij.teller is not None:  # the amounts behind a percentage of hours, sessions or cents
+                        deler, opmaak = (100, euro) if rij.maat == "cent" else (1, getal)  # cents to euros for display
+                        sheet.write_number(row, 2, float(rij.teller) / deler, opmaak)
+                        if rij.noemer is not None:
+                            sheet.write_number(row, 3, float(rij.noemer) / deler, opmaak)
+                        opmerkingen.append(f"aantal en van in {MATEN.get(rij.maat, rij.maat)}")
+                    if rij.waarde is not None and rij.eenheid == "cent":
+                        sheet.write_number(row, 5, int(rij.waarde) / 100, euro)  # cents to euros only for display
+                        sheet.write_string(row, 6, "euro")
+                    elif rij.waarde is not None:
+                        sheet.write_number(row, 5, float(rij.waarde))
+                        sheet.write_string(row, 6, tekst(rij.eenheid))
+                    elif rij.eenheid:
+                        sheet.write_string(row, 6, tekst(rij.eenheid))
+                        opmerkingen.append("te weinig gegevens")
+                opmerking = "; ".join(opmerkingen)
                 if rij.streef is not None:
                     sheet.write_number(row, 7, rij.streef)
                 sheet.write_string(row, 8, opmerking)

@@ -17,7 +17,7 @@ from portal.blueprints.formflow import errors_status, input_from, save_form
 from portal.blueprints.kpi import bp
 from portal.blueprints.kpi.export import beleid_xlsx, kpi_xlsx
 from portal.blueprints.kpi.forms import InstellingForm
-from portal.blueprints.kpi.weergave import KpiArgs, keuzes, staaf_van, staven, waarde_tekst
+from portal.blueprints.kpi.weergave import KpiArgs, keuzes, maat_tekst, staaf_van, staven, waarde_tekst
 from portal.blueprints.listing import int_arg
 from portal.domain import kpi as kpi_regels
 from portal.extensions import db
@@ -44,7 +44,8 @@ def _streef(args: KpiArgs) -> int:
 
 def _context(args: KpiArgs, vandaag: date) -> dict[str, object]:
     return {"args": args, "vandaag": vandaag, "svg": svg, "staven": staven, "staaf_van": staaf_van,
-            "waarde_tekst": waarde_tekst, "min_aantal": kpi_regels.MIN_AANTAL, "trend_codes": kpi.TREND_CODES,
+            "waarde_tekst": waarde_tekst, "maat_tekst": maat_tekst, "min_aantal": kpi_regels.MIN_AANTAL,
+            "trend_codes": kpi.TREND_CODES,
             **keuzes(current_user, vandaag)}
 
 

@@ -64,7 +64,8 @@ def keuzes(user: User, vandaag: date) -> dict[str, Any]:
     }
 
 
-ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgeraars": "inburgeraar"}
+ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgeraars": "inburgeraar",
+             "sessies": "sessie"}
 
 
 NIET_VAN_TOEPASSING = "niet van toepassing"
@@ -122,3 +123,14 @@ def waarde_tekst(rij: Rij) -> str:
     if rij.eenheid == "uur":
         return f"{uren(rij.waarde)} uur"
     return f"{getal(rij.waarde, 1)} {ENKELVOUD.get(rij.eenheid, rij.eenheid) if rij.waarde == 1 else rij.eenheid}"
+
+
+def maat_tekst(value: Decimal | int | None, maat: str) -> str:
+    """A row's numerator or denominator with its unit: '1.234,5 uur', '€ 1.250,00', '21 sessies'; '–' for none."""
+    if value is None:
+        return "–"
+    if maat == "uur":
+        return f"{uren(value)} uur"
+    if maat == "cent":
+        return euro(int(value))
+    return f"{getal(value, 1)} {ENKELVOUD.get(maat, maat) if value == 1 else maat}"

@@ -58,7 +58,8 @@ def kosten(session: Session, user: User, filters: KpiFilters, periode: Periode, 
         bedrag = spuk.get((gemeenten.get(naam, 0), jaar))
         rijen.append(Rij(f"spuk-{naam}-{jaar}", f"{naam} {jaar}: goedgekeurd als deel van het SPUK-bedrag"
                          + ("" if bedrag else " (geen SPUK-bedrag ingevuld)"),
-                         waarde=percentage(cent, bedrag) if bedrag else None, eenheid="%"))
+                         waarde=percentage(cent, bedrag) if bedrag else None, eenheid="%",
+                         teller=cent, noemer=bedrag or None, maat="cent"))
     rijen.extend(_per_inburgeraar(session, user, ids, periode))
     return KpiResultaat(
         "kosten", "Kosten",
