@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, false, literal, or_, select
 
 from portal.extensions import db, login_manager
 from portal.models import (
@@ -304,6 +304,33 @@ def klantregisseurs(user: User) -> Select[tuple[User]]:
 def may_see_intake(user: User) -> bool:
     """Intake and health details are for the klantregisseur only; never for aanbieders."""
     return user.rol is Rol.KLANTREGISSEUR
+
+
+# The free-text reasons a provider gives about a person (absence, later start, not started) often name health
+# matters ("Afspraak bij de huisarts"): like intake health details, the text is for the provider that wrote it and
+# the klantregisseur. Other gemeente roles see that a reason was given, never its text; hours and counts stay.
+REDEN_VERBORGEN = "Reden opgegeven (alleen zichtbaar voor de klantregisseur)"
+REDEN_VELDEN = frozenset({"reden_afwezig", "reden_latere_start", "reden_niet_gestart"})
+
+
+def may_see_redenen(user: User) -> bool:
+    """Providers' free-text reasons about a person: for provider staff (they wrote them) and the klantregisseur."""
+    return user.rol in AANBIEDER_ROLLEN or may_see_intake(user)
+
+
+def reden_voor(user: User, tekst: str | None) -> str | None:
+    """A provider's reason as this user may see it: the text, or REDEN_VERBORGEN when one was given; None if none."""
+    if not tekst or may_see_redenen(user):
+        return tekst
+    return REDEN_VERBORGEN
+
+
+def reden_kolom(user: User, kolom: Any) -> ColumnElement[Any]:
+    """`reden_voor` in SQL, for queries that read reasons in bulk (signals, KPI): the text never leaves the database
+    for a user who may not see it."""
+    if may_see_redenen(user):
+        return kolom
+    return case((or_(kolom.is_(None), kolom == ""), None), else_=literal(REDEN_VERBORGEN))
 
 
 def may_manage_cases(user: User) -> bool:

@@ -146,6 +146,28 @@ def test_export_is_an_xlsx_without_live_formulas_and_is_audited(world, login_as,
     assert event is not None and event.actor_id == world["anna"].id and event.details["aantal"] == 2
 
 
+def test_the_export_quotes_providers_reasons_only_for_the_klantregisseur(world, login_as, db):
+    # A provider's reason may be health data: the contractmanager and beheerder see that one was given, not its text.
+    from portal.models import Verwijzing
+
+    verwijzing = db.scalar(select(Verwijzing).where(Verwijzing.inburgeraar_id == world["eigen"].id))
+    verwijzing.status = VerwijzingStatus.NIET_GESTART
+    db.add(TrajectStart(verwijzing_id=verwijzing.id, niet_gestart=True,
+                        reden_niet_gestart="Medische afspraken in de eerste weken"))
+    db.flush()
+
+    def toelichting(user):
+        sheet = load_workbook(io.BytesIO(login_as(user).get("/regie/export.xlsx?alle=1").data)).active
+        return " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None)
+
+    for rol in (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER):
+        text = toelichting(UserFactory(rol=rol, gemeenten=[world["dalfsen"]]))
+        assert "Aziz" in text and "niet is gestart" in text
+        assert "Medische afspraken" not in text
+        assert "een reden opgegeven (alleen zichtbaar voor de klantregisseur)" in text
+    assert "Medische afspraken in de eerste weken" in toelichting(world["anna"])
+
+
 def test_case_page_shows_signals_chart_hours_timeline_and_is_audited_once(world, login_as, db):
     from portal.models import Verwijzing
 

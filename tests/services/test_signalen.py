@@ -126,6 +126,35 @@ def test_late_start_shows_the_providers_reason(db, gemeente, regisseur):
     assert "Wachtlijst dagklas" in signaal.uitleg
 
 
+def test_providers_reasons_in_signal_texts_only_for_the_klantregisseur_and_the_provider(db, gemeente, regisseur):
+    # Provider-entered reasons often hold health data: other gemeente roles see that one was given, not its text.
+    from portal.models.enums import Rol
+    from tests.factories import UserFactory
+
+    inburgeraar = InburgeraarFactory(gemeente=gemeente)
+    PipFactory(inburgeraar=inburgeraar)
+    later = _verwijzing(db, inburgeraar, gemeente, beoogde_startdatum=date(2026, 9, 1))
+    _start(db, later, date(2026, 9, 22), reden_latere_start="Afspraak bij de huisarts")
+    niet = _verwijzing(db, inburgeraar, gemeente, contract=later.contract, beoogde_startdatum=TODAY - timedelta(days=3),
+                       status=VerwijzingStatus.NIET_GESTART)
+    db.add(TrajectStart(verwijzing_id=niet.id, niet_gestart=True, reden_niet_gestart="Medische afspraken"))
+    db.flush()
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    beheerder = UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[gemeente])
+    aanbieder = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=later.aanbieder)
+    for user in (manager, beheerder):
+        case_ = _case(db, user, inburgeraar)
+        texts = [_signaal(case_, "late_start").uitleg, _signaal(case_, "niet_gestart").uitleg]
+        assert not any("huisarts" in t or "Medische" in t for t in texts)
+        assert all("een reden opgegeven (alleen zichtbaar voor de klantregisseur)" in t for t in texts)
+    case_ = _case(db, regisseur, inburgeraar)
+    assert "Afspraak bij de huisarts" in _signaal(case_, "late_start").uitleg
+    assert "Medische afspraken" in _signaal(case_, "niet_gestart").uitleg
+    # The provider keeps reading what it wrote (its figures, through the same queries).
+    eigen = signalen.caseload(db, aanbieder, today=TODAY, filters=signalen.Filters(inburgeraar_id=inburgeraar.id))
+    assert [v.reden_latere_start for v in eigen[0].verwijzingen if v.id == later.id] == ["Afspraak bij de huisarts"]
+
+
 def test_attendance_below_threshold_over_last_four_weeks_with_contract_override(db, gemeente, regisseur):
     inburgeraar = InburgeraarFactory(gemeente=gemeente)
     PipFactory(inburgeraar=inburgeraar)

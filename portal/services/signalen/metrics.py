@@ -262,9 +262,14 @@ def afgerond_resultaat() -> Any:
     )
 
 
-def verwijzing_kolommen(presentie: Any = None) -> list[Any]:
+def verwijzing_kolommen(presentie: Any = None, user: User | None = None) -> list[Any]:
     """The labelled columns `verwijzing_cijfers` reads; the query joins Verwijzing, Aanbieder, TrajectStart,
-    RouteResultaat and, when given, the `presentie_per_verwijzing` CTE (else its figures come separately)."""
+    RouteResultaat and, when given, the `presentie_per_verwijzing` CTE (else its figures come separately). With a
+    `user`, the provider's reasons as that user may see them (access.reden_kolom): every signal text built from
+    these figures, on every page and export, then quotes only what the user may read."""
+    def reden(kolom: Any) -> Any:
+        return kolom if user is None else access.reden_kolom(user, kolom)
+
     kolommen = [
         Verwijzing.id.label("v_id"),
         Verwijzing.kenmerk.label("v_kenmerk"),
@@ -278,9 +283,9 @@ def verwijzing_kolommen(presentie: Any = None) -> list[Any]:
         Verwijzing.gecontracteerde_uren.label("v_uren"),
         TrajectStart.gerealiseerde_startdatum.label("t_start"),
         TrajectStart.bijgestelde_einddatum.label("t_einde"),
-        TrajectStart.reden_latere_start.label("t_reden_later"),
+        reden(TrajectStart.reden_latere_start).label("t_reden_later"),
         TrajectStart.niet_gestart.label("t_niet_gestart"),
-        TrajectStart.reden_niet_gestart.label("t_reden_niet"),
+        reden(TrajectStart.reden_niet_gestart).label("t_reden_niet"),
         case((afgerond_resultaat(), True), else_=False).label("afgerond_resultaat"),
     ]
     if presentie is not None:
@@ -345,7 +350,7 @@ def caseload_queries(user: User, today: date, filters: Filters = Filters()) -> d
         cases = cases.where(_bij_aanbieder(filters.aanbieder_id))
     verwijzingen = (
         access.verwijzingen(user)
-        .with_only_columns(Verwijzing.inburgeraar_id, *verwijzing_kolommen())
+        .with_only_columns(Verwijzing.inburgeraar_id, *verwijzing_kolommen(user=user))
         .outerjoin(Aanbieder, Aanbieder.id == Verwijzing.aanbieder_id)
         .outerjoin(TrajectStart, TrajectStart.verwijzing_id == Verwijzing.id)
         .outerjoin(RouteResultaat, RouteResultaat.verwijzing_id == Verwijzing.id)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import IntEnum
 from functools import lru_cache
 
+from portal.access import REDEN_VERBORGEN
 from portal.domain import aanwezigheid, normen, termijnen, trajecten
 from portal.formatting import datum, procent, uren
 from portal.models.enums import Onderdeel, VerwijzingStatus
@@ -122,12 +123,20 @@ def regel_pip_termijn(case_: CaseCijfers, today: date) -> Signaal | None:
     return None
 
 
+def _reden(tekst: str) -> str:
+    """The provider's reason as a sentence; the figures already hold only what the reader may see
+    (metrics.verwijzing_kolommen), so a hidden one says that a reason was given."""
+    if tekst == REDEN_VERBORGEN:
+        return "De aanbieder heeft een reden opgegeven (alleen zichtbaar voor de klantregisseur)."
+    return f"Reden van de aanbieder: “{tekst}”."
+
+
 def regel_niet_gestart(case_: CaseCijfers, v: VerwijzingCijfers, d: Drempels, today: date) -> Signaal | None:
     """Not started N weeks after the beoogde startdatum, or reported as not started by the provider."""
     # The provider reported it did not start: the verwijzing is NIET_GESTART (or still open) until the
     # gemeente withdraws or ends it.
     if v.niet_gestart and v.status.follows_start:
-        reden = f" Reden van de aanbieder: “{v.reden_niet_gestart}”." if v.reden_niet_gestart else ""
+        reden = f" {_reden(v.reden_niet_gestart)}" if v.reden_niet_gestart else ""
         return Signaal("niet_gestart", SIGNAAL_SOORTEN["niet_gestart"],
                        lambda: (f"De aanbieder meldt dat {v.omschrijving} niet is gestart (beoogde start "
                            f"{datum(v.beoogde_startdatum)}).{reden}"), Ernst.HOOG, v.id)
@@ -151,8 +160,7 @@ def regel_late_start(v: VerwijzingCijfers, d: Drempels) -> Signaal | None:
     if trajecten.op_tijd_gestart(v.beoogde_startdatum, v.gerealiseerde_startdatum, d.dagen_late_start):
         return None
     later = trajecten.dagen_later_gestart(v.beoogde_startdatum, v.gerealiseerde_startdatum)
-    reden = f"Reden van de aanbieder: “{v.reden_latere_start}”." if v.reden_latere_start \
-        else "De aanbieder heeft geen reden opgegeven."
+    reden = _reden(v.reden_latere_start) if v.reden_latere_start else "De aanbieder heeft geen reden opgegeven."
     return Signaal(
         "late_start", SIGNAAL_SOORTEN["late_start"],
         lambda: (f"{v.omschrijving} is gestart op {datum(v.gerealiseerde_startdatum)}, {_dagen(later)} na de beoogde "
