@@ -37,7 +37,7 @@ def register_config(app: Flask, config: Config | dict[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind extensions, template helpers, the session guard and the job queue."""
-    from portal import formatting, navigation, security, tasks
+    from portal import access, formatting, navigation, security, tasks
     from portal.extensions import csrf, db, htmx, login_manager
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     security.init_app(app)
     formatting.register_filters(app)
+    app.add_template_filter(access.reden_van_gebruiker, "reden")
     navigation.init_app(app)
     tasks.init_app(app)
 

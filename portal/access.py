@@ -333,6 +333,11 @@ def reden_kolom(user: User, kolom: Any) -> ColumnElement[Any]:
     return case((or_(kolom.is_(None), kolom == ""), None), else_=literal(REDEN_VERBORGEN))
 
 
+def reden_van_gebruiker(tekst: str | None) -> str | None:
+    """`reden_voor` for the logged-in user: the `reden` template filter, so every page shows one rule."""
+    return reden_voor(current_user, tekst)
+
+
 def may_manage_cases(user: User) -> bool:
     """Who may create inburgeraars, record PIPs and make verwijzingen."""
     return user.rol in CASE_MANAGERS

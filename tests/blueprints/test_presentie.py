@@ -11,7 +11,7 @@ import time_machine
 from sqlalchemy import event, select
 
 from portal.formatting import AMSTERDAM
-from portal.models import AuditEvent, Presentie, RegistratieWijziging
+from portal.models import AuditEvent, Presentie, RegistratieWijziging, TrajectStart
 from portal.models.enums import Rol, VerwijzingStatus
 from tests.factories import (
     ContractFactory,
@@ -381,3 +381,37 @@ def test_the_row_returned_after_a_save_is_the_row_as_stored(db, login_as, provid
     assert "Opgeslagen voor" in answer
     assert without_message(rows_of(answer)[0]) == without_message(fresh)
     assert 'value="2,5"' in fresh and "Afwezigheid (1 dag)" in fresh
+
+
+def test_providers_reasons_on_the_verwijzing_page_only_for_the_provider_and_the_klantregisseur(db, login_as,
+                                                                                               provider):
+    # Free-text reasons often hold health data: other gemeente roles see that one was given and the hours, not
+    # the text (the walk: the contractmanager read 'Afspraak bij de huisarts' here).
+    medewerker, (bakker, _) = provider
+    start = db.scalar(select(TrajectStart).where(TrajectStart.verwijzing_id == bakker.id))
+    start.reden_latere_start = "Wachtlijst bij de fysiotherapeut"
+    db.flush()
+    client = login_as(medewerker)
+    form_url = f"/presentie/verwijzing/{bakker.id}/sessie"
+    data = {"datum": "17-11-2026", "activiteit": "taalles_knm", "uren_aanwezig": "0",
+            "uren_afwezig_geoorloofd": "3", "reden_afwezig": "Afspraak bij de huisarts"}
+    token = csrf_token(client.get(form_url).get_data(as_text=True))
+    assert client.post(form_url, data={"csrf_token": token, **data}).status_code == 302
+    assert client.post(form_url, data={"csrf_token": token, **data,
+                                       "reden_afwezig": "Controle in het ziekenhuis"}).status_code == 302
+    url = f"/presentie/verwijzing/{bakker.id}"
+    gemeente = bakker.inburgeraar.gemeente
+    geheim = ("Afspraak bij de huisarts", "Controle in het ziekenhuis", "fysiotherapeut")
+    for rol in (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER):
+        html = login_as(UserFactory(rol=rol, gemeenten=[gemeente])).get(url).get_data(as_text=True)
+        assert not any(tekst in html for tekst in geheim), rol
+        sessies = html.split('id="kop-sessies"', 1)[1].split('id="kop-historie"', 1)[0]
+        assert "<td>Reden opgegeven (alleen zichtbaar voor de klantregisseur)</td>" in sessies
+        assert '<td class="num">3</td>' in sessies  # the hours stay: billing needs them
+        assert "Reden latere start</dt><dd>Reden opgegeven (alleen zichtbaar voor de klantregisseur)" in html
+        correcties = html.split('id="kop-historie"', 1)[1]
+        assert "<td>Reden afwezigheid</td><td>Reden opgegeven (alleen zichtbaar voor de klantregisseur)</td>" \
+            in correcties
+    for user in (medewerker, UserFactory(rol=Rol.KLANTREGISSEUR, gemeenten=[gemeente])):
+        html = login_as(user).get(url).get_data(as_text=True)
+        assert all(tekst in html for tekst in geheim) and "alleen zichtbaar" not in html

@@ -200,6 +200,12 @@ def _start_form(start: TrajectStart | None) -> StartForm:
     return form
 
 
+def _waarde_label(object_type: str, veld: str, text: str | None) -> str:
+    """A corrected value as history.waarde_label writes it; a provider's reason only as the user may see it."""
+    return history.waarde_label(object_type, veld, access.reden_voor(current_user, text)
+                                if veld in access.REDEN_VELDEN else text)
+
+
 def _render_verwijzing(verwijzing: Verwijzing, start_form: StartForm | None = None,
                        status: int = 200) -> tuple[str, int]:
     start = traject.start_of(db.session, verwijzing)
@@ -215,7 +221,7 @@ def _render_verwijzing(verwijzing: Verwijzing, start_form: StartForm | None = No
         may_register=may_register, form=start_form or (_start_form(start) if may_register else None),
         totalen=totals.for_verwijzing(db.session, current_user, verwijzing, clock.today()),
         activiteiten=ACTIVITEITEN_PER_ONDERDEEL[verwijzing.onderdeel],
-        veld_label=history.veld_label, waarde_label=history.waarde_label,
+        veld_label=history.veld_label, waarde_label=_waarde_label,
     ), status
 
 
