@@ -126,3 +126,25 @@ def test_leerroute_niveau_and_intensiteit_come_from_the_pip_in_force_on_the_peil
     # The KPI counts the inburgeraar under no leerroute: not among those on the B1-route.
     afschalingen = kpi.afschalingen(g, kwartaal(Q3), vandaag)
     assert afschalingen.rij("goedgekeurd_b1").aandeel.totaal == 0
+
+
+def test_providers_reasons_reach_the_kpi_readers_only_as_given_or_not(db):
+    """The KPI lists 'Redenen niet gestart' with counts; its readers (contractmanager, functioneel beheerder) may
+    not read a provider's free text (often health data): they see that a reason was given, and how often."""
+    from portal.access import REDEN_VERBORGEN
+    from portal.models import TrajectStart
+
+    gemeente = GemeenteFactory()
+    contract = ContractFactory(gemeenten=[gemeente])
+    redenen = ("Afspraak bij de huisarts", None)
+    for reden in redenen:
+        v = VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=gemeente), contract=contract,
+                              beoogde_startdatum=date(2025, 8, 1), uiterste_einddatum=date(2027, 3, 1))
+        db.add(TrajectStart(verwijzing_id=v.id, niet_gestart=True, reden_niet_gestart=reden,
+                            reden_latere_start=reden))
+    db.flush()
+    for rol in (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER):
+        user = UserFactory(rol=rol, gemeenten=[gemeente])
+        records = load(db, user, KpiFilters(), [Q3, Q4], date(2026, 1, 20)).verwijzingen
+        assert sorted((v.reden_niet_gestart or "", v.reden_latere_start or "") for v in records) == \
+            [("", ""), (REDEN_VERBORGEN, REDEN_VERBORGEN)]
