@@ -301,3 +301,56 @@ def _own_inburgeraar(db, world: World):
     from portal.models import Inburgeraar
 
     return db.get(Inburgeraar, world.own["inburgeraar_id"])
+
+
+# Who reads a provider's free-text reason about a person (absence, later start, not started): the provider that
+# wrote it and the klantregisseur, as with health-type omstandigheden; the other gemeente roles see only that
+# one was given (access.may_see_redenen). Per role, on every page that shows such reasons.
+REDEN_LEZERS = {Rol.AANBIEDER_MEDEWERKER, Rol.AANBIEDER_BEHEERDER, Rol.KLANTREGISSEUR}
+REDEN_PAGINAS = ("/presentie/verwijzing/{verwijzing_id}", "/regie/export.xlsx?alle=1", "/kpi/")
+
+
+@pytest.mark.parametrize("rol", list(Rol), ids=[r.value for r in Rol])
+def test_providers_reasons_per_role(app: Flask, db, rol: Rol):
+    import io
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from portal import access, clock
+    from portal.models import Presentie, TrajectStart, Verwijzing
+    from portal.models.enums import VerwijzingStatus
+    from portal.models.traject import Activiteit
+
+    world = _build_world(db)
+    verwijzing = db.get(Verwijzing, world.own["verwijzing_id"])
+    verwijzing.status = VerwijzingStatus.NIET_GESTART
+    verwijzing.beoogde_startdatum = clock.today() - timedelta(days=10)
+    db.add(TrajectStart(verwijzing_id=verwijzing.id, niet_gestart=True, reden_niet_gestart="Opname in het ziekenhuis"))
+    db.add(Presentie(verwijzing_id=verwijzing.id, datum=date(2026, 1, 5), activiteit=Activiteit.TAALLES_KNM,
+                     uren_aanwezig=Decimal(0), uren_afwezig_geoorloofd=Decimal(3),
+                     reden_afwezig="Afspraak bij de huisarts"))
+    db.flush()
+    user = world.users[rol]
+    assert access.may_see_redenen(user) is (rol in REDEN_LEZERS)
+    client = app.test_client()
+    open_session(db, client, user)
+    shown = 0
+    for pagina in REDEN_PAGINAS:
+        response = client.get(pagina.format(**world.own))
+        if response.status_code in (403, 404):
+            continue
+        assert response.status_code == 200, pagina
+        shown += 1
+        if pagina.startswith("/regie/export"):
+            sheet = load_workbook(io.BytesIO(response.data)).active
+            text = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+        else:
+            text = response.get_data(as_text=True)
+        geheim = [t for t in ("Opname in het ziekenhuis", "Afspraak bij de huisarts") if t in text]
+        if rol in REDEN_LEZERS:
+            assert geheim and "alleen zichtbaar voor de klantregisseur" not in text, pagina
+        else:
+            assert geheim == [] and "alleen zichtbaar voor de klantregisseur" in text, pagina
+    assert shown >= 1
