@@ -309,7 +309,8 @@ def may_see_intake(user: User) -> bool:
 # The free-text reasons a provider gives about a person (absence, later start, not started) often name health
 # matters ("Afspraak bij de huisarts"): like intake health details, the text is for the provider that wrote it and
 # the klantregisseur. Other gemeente roles see that a reason was given, never its text; hours and counts stay.
-REDEN_VERBORGEN = "Reden opgegeven (alleen zichtbaar voor de klantregisseur)"
+VERBORGEN = "{wat} opgegeven (alleen zichtbaar voor de klantregisseur)"
+REDEN_VERBORGEN = VERBORGEN.format(wat="Reden")
 REDEN_VELDEN = frozenset({"reden_afwezig", "reden_latere_start", "reden_niet_gestart"})
 
 
@@ -318,11 +319,13 @@ def may_see_redenen(user: User) -> bool:
     return user.rol in AANBIEDER_ROLLEN or may_see_intake(user)
 
 
-def reden_voor(user: User, tekst: str | None) -> str | None:
-    """A provider's reason as this user may see it: the text, or REDEN_VERBORGEN when one was given; None if none."""
+def reden_voor(user: User, tekst: str | None, wat: str = "Reden") -> str | None:
+    """A provider's reason (or other free text about a person, named by `wat`: 'Belemmeringen') as this user may
+    see it: the text, or that one was given ("Reden opgegeven (alleen zichtbaar voor de klantregisseur)"); None if
+    none was given."""
     if not tekst or may_see_redenen(user):
         return tekst
-    return REDEN_VERBORGEN
+    return VERBORGEN.format(wat=wat)
 
 
 def reden_kolom(user: User, kolom: Any) -> ColumnElement[Any]:
@@ -333,9 +336,9 @@ def reden_kolom(user: User, kolom: Any) -> ColumnElement[Any]:
     return case((or_(kolom.is_(None), kolom == ""), None), else_=literal(REDEN_VERBORGEN))
 
 
-def reden_van_gebruiker(tekst: str | None) -> str | None:
+def reden_van_gebruiker(tekst: str | None, wat: str = "Reden") -> str | None:
     """`reden_voor` for the logged-in user: the `reden` template filter, so every page shows one rule."""
-    return reden_voor(current_user, tekst)
+    return reden_voor(current_user, tekst, wat)
 
 
 def may_manage_cases(user: User) -> bool:

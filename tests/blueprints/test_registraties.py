@@ -62,6 +62,22 @@ def test_provider_registers_progress_and_sees_it_listed(db, login_as, case):
     assert "Goed op weg" in client.get(page(case.b1)).text
 
 
+def test_belemmeringen_in_progress_notes_only_for_the_provider_and_the_klantregisseur(db, login_as, case):
+    # Belemmeringen often name health matters: other gemeente roles read that some were given, not the text.
+    client = login_as(case.aanbieder_a)
+    response = post_form(client, f"{page(case.b1)}/voortgang", {
+        "voortgang-peildatum": DATUM, "voortgang-motivatie": "Gemotiveerd", "voortgang-voortgang": "Goed op weg",
+        "voortgang-belemmeringen": "Slaapt slecht door medicatie"}, page_url=page(case.b1))
+    assert response.status_code == 302
+    gemeente = case.b1.inburgeraar.gemeente
+    for rol in (Rol.CONTRACTMANAGER, Rol.FUNCTIONEEL_BEHEERDER):
+        html = login_as(UserFactory(rol=rol, gemeenten=[gemeente])).get(page(case.b1)).text
+        assert "Goed op weg" in html and "medicatie" not in html
+        assert "<dd>Belemmeringen opgegeven (alleen zichtbaar voor de klantregisseur)</dd>" in html
+    for user in (case.aanbieder_a, case.klantregisseur):
+        assert "Slaapt slecht door medicatie" in login_as(user).get(page(case.b1)).text
+
+
 def test_errors_are_shown_at_the_fields_in_dutch(db, login_as, case):
     client = login_as(case.aanbieder_a)
     response = post_form(client, f"{page(case.b1)}/voortgang", {"voortgang-peildatum": "32-13-2026"},
