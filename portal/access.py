@@ -312,6 +312,8 @@ def may_see_intake(user: User) -> bool:
 VERBORGEN = "{wat} opgegeven (alleen zichtbaar voor de klantregisseur)"
 REDEN_VERBORGEN = VERBORGEN.format(wat="Reden")
 REDEN_VELDEN = frozenset({"reden_afwezig", "reden_latere_start", "reden_niet_gestart"})
+# Every such free-text column of a provider registration, with what `reden_voor` says was given instead.
+VERBORGEN_VELDEN = {**dict.fromkeys(REDEN_VELDEN, "Reden"), "belemmeringen": "Belemmeringen"}
 
 
 def may_see_redenen(user: User) -> bool:

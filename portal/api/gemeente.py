@@ -64,8 +64,16 @@ class SoortPath(BaseModel):
     soort: Soort = Field(description="Welke registraties.")
 
 
-def _gegevens(obj: Any) -> dict[str, Any]:
-    return {to_camel(c.key): json_value(getattr(obj, c.key)) for c in obj.__table__.columns
+def _gegevens(obj: Any, actor: Any) -> dict[str, Any]:
+    """The registration's columns; a provider's free-text reasons as the koppeling may see them (access.reden_voor:
+    the gemeente's system reads as gemeente staff, not as the klantregisseur, like health-type omstandigheden)."""
+    def waarde(key: str) -> Any:
+        value = getattr(obj, key)
+        if key in access.VERBORGEN_VELDEN:
+            value = access.reden_voor(actor, value, access.VERBORGEN_VELDEN[key])
+        return json_value(value)
+
+    return {to_camel(c.key): waarde(c.key) for c in obj.__table__.columns
             if c.key not in _NOT_SHOWN and not c.key.endswith("_door_id")}
 
 
@@ -75,7 +83,11 @@ def _gegevens(obj: Any) -> dict[str, Any]:
 @bp.input(ListQuery, location="query", arg_name="query")
 @bp.output(RegistratiesPage, description="Registraties van aanbieders over inwoners van uw gemeente.")
 @bp.doc(tags=["Gemeente"], summary="Registraties van aanbieders", operation_id="list_registraties",
-        description="Per soort, oudste wijziging eerst; met `gewijzigdSinds` alleen wat sindsdien veranderde.",
+        description="Per soort, oudste wijziging eerst; met `gewijzigdSinds` alleen wat sindsdien veranderde. "
+                    "De vrije tekst van de aanbieder over de persoon (redenAfwezig, redenLatereStart, "
+                    "redenNietGestart, belemmeringen) is alleen voor de klantregisseur: hier staat dat hij is "
+                    "opgegeven ('Reden opgegeven (alleen zichtbaar voor de klantregisseur)'), zoals meldingen over "
+                    "gezondheid hier ontbreken.",
         security=[{"oauth2": ["registraties:lezen"]}])
 def list_registraties(soort: str, path: SoortPath, query: ListQuery) -> Any:
     actor = current_actor()
@@ -101,7 +113,8 @@ def list_registraties(soort: str, path: SoortPath, query: ListQuery) -> Any:
             iid = obj.inburgeraar_id
             bsn = bsns[iid]
         items.append({"soort": path.soort.value, "id": obj.id, "verwijzing_id": vid, "inburgeraar_id": iid,
-                      "bsn": bsn, "aanbieder_kvk": kvk, "gewijzigd_op": obj.updated_at, "gegevens": _gegevens(obj)})
+                      "bsn": bsn, "aanbieder_kvk": kvk, "gewijzigd_op": obj.updated_at,
+                      "gegevens": _gegevens(obj, actor)})
     if items:
         ids = sorted({i["inburgeraar_id"] for i in items})
         audit.record_shown(db.session, actor, ids, action=audit.AuditActie.BEKEKEN, object_type=path.soort.value,

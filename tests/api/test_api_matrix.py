@@ -130,3 +130,38 @@ def test_api_route_client_scope_matrix(app: Flask, db, world: ApiWorld, method: 
         expect("vreemd", r, r.status_code == 400 and any("Onbekende deelnemer" in x for x in reasons),
                "400 onbekende deelnemer (zoals een die niet bestaat)")
     assert problems == []
+
+
+def test_providers_reasons_reach_the_gemeente_koppeling_only_as_given(app: Flask, db, world: ApiWorld):
+    """The gemeente's system reads as gemeente staff, not as the klantregisseur (as with health-type
+    omstandigheden): a provider's free-text reasons and belemmeringen arrive as 'opgegeven', the hours as they are
+    (the provider's own API, portal/api/aanbieder.py, does not pass through this rule)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from portal.models import Presentie, TrajectStart, Voortgangsrapportage
+    from portal.models.traject import Activiteit
+
+    start = db.query(TrajectStart).filter_by(verwijzing_id=world.own.id).one()
+    start.reden_latere_start = "Opname in het ziekenhuis"
+    db.add(Presentie(verwijzing_id=world.own.id, datum=START + timedelta(days=1), activiteit=Activiteit.TAALLES_KNM,
+                     uren_aanwezig=Decimal(0), uren_afwezig_geoorloofd=Decimal(3),
+                     reden_afwezig="Afspraak bij de huisarts"))
+    db.add(Voortgangsrapportage(verwijzing_id=world.own.id, peildatum=START + timedelta(days=7), motivatie="Goed",
+                                voortgang="Goed op weg", belemmeringen="Slaapt slecht door medicatie"))
+    db.flush()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world.tokens['a']}"}
+    gegevens = {}
+    for soort in ("start", "presentie", "voortgang"):
+        response = client.get(f"/api/v1/registraties/{soort}", headers=headers)
+        assert response.status_code == 200
+        gegevens[soort] = [i["gegevens"] for i in response.get_json()["items"] if i["verwijzingId"] == world.own.id]
+    tekst = str(gegevens)
+    assert "ziekenhuis" not in tekst and "huisarts" not in tekst and "medicatie" not in tekst
+    assert gegevens["presentie"][0]["redenAfwezig"] == "Reden opgegeven (alleen zichtbaar voor de klantregisseur)"
+    assert gegevens["presentie"][0]["urenAfwezigGeoorloofd"] == 3
+    assert gegevens["start"][0]["redenLatereStart"] == "Reden opgegeven (alleen zichtbaar voor de klantregisseur)"
+    assert gegevens["voortgang"][0]["belemmeringen"] == \
+        "Belemmeringen opgegeven (alleen zichtbaar voor de klantregisseur)"
+    assert gegevens["voortgang"][0]["voortgang"] == "Goed op weg"
