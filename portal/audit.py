@@ -223,12 +223,7 @@ def planned_each(
         parameters.update(arr_object_id=pg_arrays.array_literal(object_ids),
                           arr_inburgeraar_id=pg_arrays.array_literal([i for _o, i, _d in rows]),
                           arr_details=pg_arrays.array_literal(_json_texts(d for _o, _i, d in rows)))
-
-        def insert_all() -> None:
-            # The events may name objects still pending in the session (as the ORM insert's autoflush wrote them).
-            session.flush()
-            session.connection().execute(_pg_insert_each(), parameters)
-        return insert_all
+        return _PgEvents(session, parameters)
 
     def write() -> None:
         # Elsewhere (SQLite) one executemany on the driver; the events may name objects still pending in the
@@ -364,6 +359,35 @@ def _pg_list_read() -> Any:
     return insert(shown).add_cte(nieuw).from_select(
         ["audit_event_id", "inburgeraar_id"],
         select(nieuw.c.id, rows.c.inburgeraar_id).select_from(nieuw).join(rows, true()))
+
+
+class _PgEvents:
+    """`planned_each`'s events on PostgreSQL: calling it writes them; another statement of the same transaction may
+    write them instead, as its data-modifying CTE (`pg_events_cte`, with `pg_events_parameters`)."""
+
+    __slots__ = ("parameters", "session")
+
+    def __init__(self, session: Session, parameters: dict[str, Any]) -> None:
+        self.session = session
+        self.parameters = parameters
+
+    def __call__(self) -> None:
+        # The events may name objects still pending in the session (as the ORM insert's autoflush wrote them).
+        self.session.flush()
+        self.session.connection().execute(_pg_insert_each(), self.parameters)
+
+
+def pg_events_parameters(planned: Callable[[], None]) -> dict[str, Any] | None:
+    """The parameters of planned events (`planned_many`, `planned_each`) for a statement that writes them with
+    `pg_events_cte`; None when they cannot be written so (not PostgreSQL, or no events): then call them."""
+    return planned.parameters if isinstance(planned, _PgEvents) else None
+
+
+@lru_cache(maxsize=1)
+def pg_events_cte() -> Any:
+    """`planned_each`'s INSERT as a data-modifying CTE ("audit_events"), for a statement that writes planned events
+    with its own work in one round trip (PostgreSQL runs such a CTE once, to completion, referenced or not)."""
+    return _pg_insert_each().cte("audit_events")
 
 
 @lru_cache(maxsize=1)

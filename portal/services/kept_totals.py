@@ -10,7 +10,7 @@ says what differs (`flask --app portal totalen-controleren`); `rebuild` sets kep
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Date
 
-from portal import pg_arrays
+from portal import audit, pg_arrays
 from portal.models import Presentie, PresentieTotaal, PresentieWeek
 from portal.models.traject import Activiteit
 from portal.services import kept_signalen
@@ -185,18 +185,29 @@ def plan(session: Session, changes: Iterable[Wijziging], new: Iterable[Any] = ()
     return Plan(weeks, removed, parameters)
 
 
-def apply(session: Session, plan: Plan) -> None:
-    """Write a plan's deltas to the kept totals, in the caller's transaction."""
+def apply(session: Session, plan: Plan, events: Callable[[], None] | None = None) -> None:
+    """Write a plan's deltas to the kept totals, in the caller's transaction; and the planned audit `events` of the
+    write (portal.audit.planned_many), on PostgreSQL in the totals' statement (a round trip fewer per grid save)."""
     weeks, removed = plan.weeks, plan.removed
     if not weeks:
+        if events is not None:
+            events()
         return
     kept_signalen.presentie_gewijzigd(session, {key[0] for key in weeks})
     if plan.parameters is not None:
-        session.execute(_pg_upsert(), plan.parameters)
+        events_parameters = audit.pg_events_parameters(events) if events is not None else None
+        if events_parameters is not None:
+            session.flush()  # the events may name objects still pending, as their own insert would flush them
+            session.execute(_pg_upsert_with_events(), {**plan.parameters, **events_parameters})
+            events = None
+        else:
+            session.execute(_pg_upsert(), plan.parameters)
     else:
         _upsert_sqlite(session, weeks)
     if removed:
         _after_removal(session, removed, [k for k in weeks if (k[0], k[1]) in removed])
+    if events is not None:
+        events()
 
 
 _WEEK = ("verwijzing_id", "activiteit", "week", *_SUMS)
@@ -284,6 +295,16 @@ def _pg_upsert() -> Any:
                                  totaal_table)
     _PG_UPSERT.append(to_totals.add_cte(to_weeks))
     return _PG_UPSERT[0]
+
+
+_PG_UPSERT_WITH_EVENTS: list[Any] = []
+
+
+def _pg_upsert_with_events() -> Any:
+    """`_pg_upsert` that also writes planned audit events (portal.audit.pg_events_cte, parameters e_… and arr_…)."""
+    if not _PG_UPSERT_WITH_EVENTS:
+        _PG_UPSERT_WITH_EVENTS.append(_pg_upsert().add_cte(audit.pg_events_cte()))
+    return _PG_UPSERT_WITH_EVENTS[0]
 
 
 def _totals_of(weeks: dict[tuple[int, Activiteit, date], list[Any]]) -> dict[tuple[int, Activiteit], list[Any]]:

@@ -846,8 +846,7 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie], stream:
     kept_plan, write_audit = planned
     # Whose signals change (portal.services.kept_signalen): these rows name their inburgeraars.
     kept_signalen.presentie_van(session, verwijzingen, per_person)
-    kept_totals.apply(session, kept_plan)
-    write_audit()
+    kept_totals.apply(session, kept_plan, write_audit)  # PostgreSQL: the events in the totals' statement
     session.flush()
     return result
 
