@@ -8,12 +8,13 @@ from contextvars import ContextVar
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from portal import audit, formatting
+from portal import audit, formatting, pg_arrays
 from portal.models import Presentie, TrajectStart, User, Verwijzing
 from portal.models.base import utcnow
 from portal.models.wijziging import RegistratieWijziging
@@ -117,6 +118,45 @@ def record_changes(
     execute_many(session.connection(), lambda: insert(table), table, _HISTORY_COLUMNS, rows,  # type: ignore[arg-type]
                  key="registratie_wijziging.insert")
     return len(rows)
+
+
+_PG_PER_ROW = ("object_id", "inburgeraar_id", "veld", "oude_waarde", "nieuwe_waarde", "betreft_datum")
+_PG_SHARED = ("object_type", "gewijzigd_door_id", "gewijzigd_op", "bron")
+
+
+def pg_changes_parameters(
+    actor: User | None,
+    changes: Iterable[tuple[int, int | None, Mapping[str, Any], Mapping[str, Any]]],
+    *,
+    object_type: str,
+    datums: Mapping[int, date] | None = None,
+) -> dict[str, Any]:
+    """The history rows `record_changes` writes, as the parameters of `pg_changes_cte` (PostgreSQL): the same rows,
+    written by the caller's statement with its own work."""
+    datums = datums or {}
+    rows = [
+        (object_id, inburgeraar_id, field, _as_text(old[field]), _as_text(new_value), datums.get(object_id))
+        for object_id, inburgeraar_id, old, new in changes
+        for field, new_value in new.items() if old[field] != new_value
+    ]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _name in _PG_PER_ROW]
+    parameters: dict[str, Any] = {f"arr_h_{name}": pg_arrays.array_literal(values)
+                                  for name, values in zip(_PG_PER_ROW, columns, strict=True)}
+    parameters.update(h_object_type=object_type, h_gewijzigd_door_id=actor.id if actor else None,
+                      h_gewijzigd_op=utcnow(), h_bron=_bron())
+    return parameters
+
+
+@lru_cache(maxsize=1)
+def pg_changes_cte() -> Any:
+    """`record_changes`' INSERT as a data-modifying CTE ("geschiedenis") over unnested arrays (arr_h_<column>), the
+    shared columns bound as h_<column>; its parameters come from `pg_changes_parameters`."""
+    table = RegistratieWijziging.__table__
+    rows = pg_arrays.unnested([(f"h_{name}", [], table.c[name].type) for name in _PG_PER_ROW])
+    shared = [bindparam(f"h_{name}", type_=table.c[name].type).label(name) for name in _PG_SHARED]
+    return insert(table).from_select(
+        [*_PG_SHARED, *_PG_PER_ROW], select(*shared, *(rows.c[f"h_{name}"] for name in _PG_PER_ROW)),
+    ).cte("geschiedenis")
 
 
 def record_or_correct(

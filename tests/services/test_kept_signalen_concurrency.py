@@ -22,6 +22,7 @@ from portal.extensions import db as portal_db
 from portal.models import Presentie, SignaalStand, TrajectStart, User
 from portal.models.enums import Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
+from portal.models.wijziging import RegistratieWijziging
 from portal.services import kept_signalen, kept_totals
 from portal.services.presentie import PresentieInput, register
 from tests import factories
@@ -125,6 +126,13 @@ def test_two_corrections_of_one_day_leave_the_kept_totals_equal_to_presentie(liv
             assert kept_totals.differences(check) == []  # without the check on the old value: kept 5, stored 4
             # Either the second correction is stored, or it was refused as a concurrent change (409).
             assert (stored, [getattr(e, "code", e) for e in errors]) in ((4, []), (3, [409]))
+            # The history has a row per stored correction: a refused one leaves none (on PostgreSQL its rows and
+            # history are one statement).
+            history = check.scalars(select(RegistratieWijziging.nieuwe_waarde).where(
+                RegistratieWijziging.object_type == "presentie", RegistratieWijziging.object_id.in_(
+                    select(Presentie.id).where(Presentie.verwijzing_id == verwijzing_id)),
+            ).order_by(RegistratieWijziging.id)).all()
+            assert history == (["3.00", "4.00"] if stored == 4 else ["3.00"])
 
 
 @pytest.mark.parametrize("stream_new", [False, True], ids=["form", "api-stream"])
