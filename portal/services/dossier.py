@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from markupsafe import Markup
 from sqlalchemy import bindparam, exists
-from sqlalchemy.orm import Session, aliased, contains_eager
+from sqlalchemy.orm import Session
 
 from portal import access, audit, clock
 from portal.charts import aanwezigheid_svg, beschrijving
@@ -61,7 +61,7 @@ class Dossier:
 
     inburgeraar: Persoon
     case: signalen.CaseCijfers
-    verwijzingen: list[Verwijzing]
+    verwijzingen: list[dossier_rijen.VerwijzingRij]
     cijfers: dict[int, signalen.VerwijzingCijfers]
     voortgang: list[Voortgang]
     totalen: totals.Totalen
@@ -102,25 +102,28 @@ def _te_besluiten(user: User, registraties: resultaten.Registraties) -> Afschali
 
 def _verwijzingen_statement(user: User, today: date) -> object:
     """The caseload's verwijzingen query for one case with its presence joined (signalen.met_presentie_erbij), and
-    at the end of each row the verwijzing itself with its aanbieder (the table and the timeline show them) and its
-    route result if the user may see it: the same scope (portal.access.verwijzingen, of an inburgeraar open_case
-    found in the user's scope) and order.
+    at the end of each row the verwijzing's created_at (the timeline dates the referral by it) and its route
+    result's columns (dossier_rijen.ROUTE, all NULL without one or when the user may not see it): the same scope
+    (portal.access.verwijzingen, of an inburgeraar open_case found in the user's scope) and order. Columns only:
+    the page reads these rows, it changes none of them (dossier_rijen.VerwijzingRij, RouteResultaatRij).
 
     The route results are portal.access.route_resultaten's, narrowed to this case, joined by verwijzing (one result
     per verwijzing at most, so no row more): a statement fewer than reading them apart (resultaten.registraties_van),
     and a result whose verwijzing is not in this statement could not be shown with it anyway."""
     samen = signalen.met_presentie_erbij(signalen.caseload_queries(
         user, today, signalen.Filters(inburgeraar_id=bindparam("dossier_inburgeraar_id"))))
-    route = aliased(RouteResultaat, access.route_resultaten(
-        user, inburgeraar_id=bindparam("dossier_inburgeraar_id")).subquery("route_in_scope"))
-    return (samen.add_columns(Verwijzing, route).outerjoin(route, route.verwijzing_id == Verwijzing.id)
-            .options(contains_eager(Verwijzing.aanbieder)))
+    route = access.route_resultaten(user, inburgeraar_id=bindparam("dossier_inburgeraar_id")).subquery(
+        "route_in_scope")
+    # Labelled: fold_met_presentie finds the signals' columns by name (the route's verwijzing_id is not theirs).
+    return (samen.add_columns(Verwijzing.created_at.label("dossier_v_created_at"),
+                              *(route.c[name].label(f"dossier_route_{name}") for name in dossier_rijen.ROUTE))
+            .outerjoin(route, route.c.verwijzing_id == Verwijzing.id))
 
 
 def _case(
     session: Session, user: User, inburgeraar: Persoon, today: date, registraties: resultaten.Registraties,
     drempels: signalen.DrempelTabel,
-) -> tuple[signalen.CaseCijfers, list[Verwijzing]]:
+) -> tuple[signalen.CaseCijfers, list[dossier_rijen.VerwijzingRij]]:
     """The case's figures and signals: the regie's own queries and rules (signalen), for this inburgeraar only,
     with the statements built once per user and day (portal.services.statements); and its verwijzingen.
 
@@ -130,13 +133,27 @@ def _case(
     in one statement that loads the verwijzingen too (_verwijzingen_statement)."""
     statement = statements.per_user("dossier.case", user, lambda: _verwijzingen_statement(user, today), today)
     case_ = _case_cijfers(inburgeraar)
-    rows = signalen.fold_met_presentie(session.execute(statement, {"dossier_inburgeraar_id": inburgeraar.id}),
-                                       {case_.id: case_})
+    # Columns only: on the session's connection, past the ORM's execution and result layers (as
+    # statements.lees_rijen, after the same autoflush), so fold_met_presentie still reads the columns' names.
+    session.flush()
+    rows = signalen.fold_met_presentie(
+        session.connection().execute(statement, {"dossier_inburgeraar_id": inburgeraar.id}), {case_.id: case_})
     _tel_registraties(case_, registraties)
     case_.signalen = signalen.signalen_voor(case_, drempels, today)
+    verwijzingen = []
+    route_resultaten = []
+    n_route = len(dossier_rijen.ROUTE)
+    for row, cijfers in zip(rows, case_.verwijzingen, strict=True):
+        verwijzing = dossier_rijen.VerwijzingRij(
+            cijfers.id, cijfers.kenmerk, cijfers.onderdeel, cijfers.status, cijfers.beoogde_startdatum,
+            cijfers.uiterste_einddatum, cijfers.gecontracteerde_uren, row[-n_route - 1],
+            dossier_rijen.AanbiederRij(cijfers.aanbieder_id, cijfers.aanbieder_naam))
+        verwijzingen.append(verwijzing)
+        if row[-n_route] is not None:
+            route_resultaten.append(dossier_rijen.RouteResultaatRij(*row[-n_route:], verwijzing=verwijzing))
     # Newest first, as registraties_van orders them.
-    registraties.routeresultaten = sorted((row[-1] for row in rows if row[-1] is not None), key=lambda r: -r.id)
-    return case_, [row[-2] for row in rows]
+    registraties.routeresultaten = sorted(route_resultaten, key=lambda r: -r.id)  # type: ignore[assignment]
+    return case_, verwijzingen
 
 
 def _case_cijfers(inburgeraar: Persoon) -> signalen.CaseCijfers:

@@ -97,6 +97,9 @@ def detail(inburgeraar_id: int) -> str:
         te_besluiten=inhoud.te_besluiten,
         # The registraties blueprint's own form; it posts there and comes back here afterwards.
         besluit_form=BesluitForm(formdata=None) if inhoud.te_besluiten else None,
+        # Its verwijzing as the page read it (a plain row, not in the session): nothing is loaded while rendering.
+        besluit_verwijzing=next((v for v in inhoud.verwijzingen if v.id == inhoud.te_besluiten.verwijzing_id),
+                                None) if inhoud.te_besluiten else None,
         # From the exam results the page read already: the page loads nothing more after its audit event.
         besluit_waarschuwing=afschaling.waarschuwing(
             db.session, inhoud.te_besluiten, inhoud.registraties.examenresultaten) if inhoud.te_besluiten else None,
