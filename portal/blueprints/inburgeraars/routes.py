@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from portal import access, clock
 from portal.access import CASE_MANAGERS, CASE_READERS, roles_required
 from portal.blueprints.formflow import form_page, input_from, save_form
-from portal.blueprints.inburgeraars import bp
+from portal.blueprints.inburgeraars import bp, weergave
 from portal.blueprints.inburgeraars.forms import InburgeraarForm, PipForm, VerwijzingForm, choices
 from portal.blueprints.listing import (
     choice_arg,
@@ -89,6 +89,7 @@ def detail(inburgeraar_id: int) -> str:
         grafiek=inhoud.grafiek,
         grafiek_beschrijving=inhoud.grafiek_beschrijving,
         gebeurtenissen=inhoud.gebeurtenissen,
+        tijdlijn_regels=weergave.tijdlijn_regels(inhoud.gebeurtenissen, inburgeraar.id),
         tijdlijn_pagina=inhoud.tijdlijn_pagina,
         tijdlijn_weken=inhoud.tijdlijn_weken,
         tijdlijn_ouder=inhoud.tijdlijn_ouder,
