@@ -86,6 +86,7 @@ def detail(inburgeraar_id: int) -> str:
         totalen=inhoud.totalen,
         registraties=inhoud.registraties,
         weken=inhoud.weken,
+        aanwezigheid_rijen=weergave.aanwezigheid_rijen(inhoud.weken),
         grafiek=inhoud.grafiek,
         grafiek_beschrijving=inhoud.grafiek_beschrijving,
         gebeurtenissen=inhoud.gebeurtenissen,
