@@ -221,15 +221,22 @@ def presentie_gebeurtenissen(
 ) -> list[Gebeurtenis]:
     """One event per verwijzing per week in which presence was registered, dated the week's last day up to
     today."""
-    per_week: dict[tuple[int, date], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    # Rows of the kept week totals come one per verwijzing and week: a week's first row starts its sums (as
+    # 0 + value, the same Decimal the running sum gave), only a further row of that week adds to them.
+    per_week: dict[tuple[int, date], list[Decimal]] = {}
     for v_id, dag, values in per_dag:
-        bucket = per_week[(v_id, maandag(dag))]
-        for i, value in enumerate(values):
-            bucket[i] += as_decimal(value)
+        key = (v_id, dag - timedelta(days=dag.weekday()))  # maandag(dag)
+        bucket = per_week.get(key)
+        if bucket is None:
+            per_week[key] = [_NUL + as_decimal(value) for value in values]
+        else:
+            for i, value in enumerate(values):
+                bucket[i] += as_decimal(value)
     result = []
+    zes_dagen = timedelta(days=6)
     for (v_id, week), (a, g, o) in per_week.items():
         kenmerk, aanbieder = kenmerken[v_id]
-        tot = min(week + timedelta(days=6), today)  # the current week: up to today, never a later date
+        tot = min(week + zes_dagen, today)  # the current week: up to today, never a later date
         result.append(Gebeurtenis(
             tot, "Presentie",
             f"{_weektitel(week, tot).capitalize()}: "
@@ -237,6 +244,9 @@ def presentie_gebeurtenissen(
             f"Aanbieder {aanbieder}", kenmerk,
         ))
     return result
+
+
+_NUL = Decimal(0)
 
 
 PRESENTIE = "presentie"  # RegistratieWijziging.object_type of a presence correction (portal.services.presentie)
