@@ -188,6 +188,9 @@ class KpiGegevens:
     examens: list[KpiExamen] = field(default_factory=list)
     afschalingen: list[KpiAfschaling] = field(default_factory=list)
     latenties: list[Latentie] = field(default_factory=list)
+    # True when the selection is one aanbieder's verwijzingen (an aanbieder or contract filter, an aanbieder's
+    # own scope, a column of the comparison): leerroute KPIs then count only the verwijzingen it has.
+    per_aanbieder: bool = False
 
     def voor_aanbieder(self, aanbieder_id: int) -> KpiGegevens:
         """Only what one aanbieder delivered; inburgeraar-level facts for the inburgeraars it was referred."""
@@ -200,6 +203,7 @@ class KpiGegevens:
             examens=[e for e in self.examens if e.aanbieder_id == aanbieder_id],
             afschalingen=[a for a in self.afschalingen if a.aanbieder_id == aanbieder_id],
             latenties=[lat for lat in self.latenties if lat.aanbieder_id == aanbieder_id],
+            per_aanbieder=True,
         )
 
 
@@ -506,25 +510,31 @@ def afschalingen(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResultaa
     """Afschalingsverzoeken in the period: count, share of B1 PIPs, hours at the request, decision time."""
     in_periode = [a for a in g.afschalingen if periode.bevat(a.ingediend_op)]
     ids = frozenset(a.inburgeraar_id for a in in_periode)
-    # An afschalingsverzoek comes from the aanbieder of a B1-route course, so the population is the inburgeraars
-    # on the B1-route with such a verwijzing in the selection (not every B1 inburgeraar an aanbieder sees).
-    b1_verwezen = {v.inburgeraar_id for v in g.verwijzingen
-                   if v.onderdeel is Onderdeel.B1_ROUTE and v.status is not VerwijzingStatus.INGETROKKEN}
-    b1 = {i.id for i in g.inburgeraars if i.leerroute is Leerroute.B and i.id in b1_verwezen}
+    # Gemeente-wide the population is every B1 inburgeraar. An afschalingsverzoek comes from the aanbieder of a
+    # B1-route course, so for one aanbieder it is the B1 inburgeraars with such a verwijzing at it (not every B1
+    # inburgeraar it sees for MAP); without one: niet van toepassing.
+    b1 = {i.id for i in g.inburgeraars if i.leerroute is Leerroute.B}
+    van_toepassing = True
+    if g.per_aanbieder:
+        b1_verwezen = {v.inburgeraar_id for v in g.verwijzingen
+                       if v.onderdeel is Onderdeel.B1_ROUTE and v.status is not VerwijzingStatus.INGETROKKEN}
+        b1 &= b1_verwezen
+        van_toepassing = bool(b1_verwezen)
     goedgekeurd = {a.inburgeraar_id for a in in_periode if a.status is AfschalingStatus.GOEDGEKEURD}
     besloten = [a for a in in_periode if a.besloten_op is not None]
     uren = [a.uren_op_moment for a in in_periode]
     return KpiResultaat(
         "afschalingen", "Afschalingen",
-        "Afschalingsverzoeken ingediend in de periode. Aandeel: inburgeraars met een goedgekeurd verzoek van de "
-        "inburgeraars op de B1-route met een verwijzing voor de B1-route (zonder zulke verwijzingen: niet van "
-        "toepassing). Uren op het moment van het verzoek (minimaal 600, Besluit art. 5.5) en de "
+        "Afschalingsverzoeken ingediend in de periode. Aandeel: inburgeraars met een goedgekeurd verzoek van alle "
+        "inburgeraars op de B1-route; per aanbieder van de inburgeraars op de B1-route met een verwijzing voor de "
+        "B1-route bij die aanbieder (zonder zulke verwijzingen: niet van toepassing). Uren op het moment van het "
+        "verzoek (minimaal 600, Besluit art. 5.5) en de "
         "besluittijd in dagen van indienen tot besluit.",
         "Afschalingsverzoeken en besluiten in het portaal, PIP.",
         [Rij("aantal", "Verzoeken ingediend", waarde=len(in_periode), eenheid="verzoeken", ids=ids,
              ids_eenheid="inburgeraars"),
          Rij("goedgekeurd_b1", "Goedgekeurd, van de inburgeraars op de B1-route",
-             aandeel(b1, goedgekeurd, "inburgeraars", van_toepassing=bool(b1_verwezen))),
+             aandeel(b1, goedgekeurd, "inburgeraars", van_toepassing=van_toepassing)),
          Rij("uren", "Mediane uren taalles en KNM bij het verzoek",
              waarde=None if len(ids) < MIN_AANTAL else afronding.uren(_mediaan(uren) or 0), eenheid="uur", ids=ids,
              ids_eenheid="inburgeraars"),
@@ -656,9 +666,10 @@ def _leerroute_verwijzing(v: KpiVerwijzing) -> bool:
 def start_binnen_zes_maanden(
     g: KpiGegevens, periode: Periode, vandaag: date, streef: int = STANDAARD_STREEF_6_MAANDEN
 ) -> KpiResultaat:
-    """Cohort by BRP inschrijving in the period, referred for a leerroute: share started on it within 183 days."""
-    # One rule for numerator and denominator: only inburgeraars with a leerroute verwijzing in the selection
-    # count, so an aanbieder is never judged on its MAP, PVT or MB verwijzingen.
+    """Cohort by BRP inschrijving in the period: share started on a leerroute onderdeel within 183 days."""
+    # Gemeente-wide the cohort is every inburgeraar in it: someone without a leerroute verwijzing has not started,
+    # which is what the indicator is there to show. For one aanbieder it is the inburgeraars with a leerroute
+    # verwijzing at it, so an aanbieder is never judged on its MAP, PVT or MB verwijzingen.
     verwezen: set[int] = set()
     eerste_start: dict[int, date] = {}
     for v in g.verwijzingen:
@@ -681,27 +692,32 @@ def start_binnen_zes_maanden(
             continue  # the six months are still running
         if i.id not in verwezen:
             zonder_verwijzing += 1
-            continue
+            if g.per_aanbieder:
+                continue
         noemer.add(i.id)
         if op_tijd:
             teller.add(i.id)
-    van_toepassing = bool(verwezen)
+    van_toepassing = bool(verwezen) or not g.per_aanbieder
     if not van_toepassing:
-        toelichting = ("Niet van toepassing: in deze selectie zijn geen verwijzingen voor een leerroute "
-                       "(B1-route, onderwijsroute, Z-route).")
-    elif zonder_verwijzing:
-        toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben in deze selectie geen verwijzing "
+        toelichting = ("Niet van toepassing: deze aanbieder heeft in de selectie geen verwijzingen voor een "
+                       "leerroute (B1-route, onderwijsroute, Z-route).")
+    elif zonder_verwijzing and g.per_aanbieder:
+        toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben bij deze aanbieder geen verwijzing "
                        "voor een leerroute en tellen niet mee.")
+    elif zonder_verwijzing:
+        toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben geen verwijzing voor een leerroute "
+                       "en tellen als niet gestart.")
     else:
         toelichting = ""
     return KpiResultaat(
         "start_6_maanden", "Start binnen 6 maanden na inschrijving",
-        f"Cohort: inburgeraars met een inschrijving in de BRP in de periode en een verwijzing voor een "
-        f"leerroute-onderdeel (B1-route, onderwijsroute, Z-route; niet ingetrokken). Aandeel met een gerealiseerde "
-        f"start op zo'n verwijzing binnen {ZES_MAANDEN_DAGEN} dagen na de inschrijving. Verwijzingen voor MAP, PVT "
-        "of maatschappelijke begeleiding tellen niet mee, ook niet in het totaal; een aanbieder zonder "
-        "leerroutes krijgt 'niet van toepassing'. Wie nog binnen die 6 maanden zit en nog niet gestart is, telt "
-        "nog niet mee. Participatie of werk in dezelfde periode (de volledige Ouder-Amstel-indicator) "
+        f"Cohort: inburgeraars met een inschrijving in de BRP in de periode. Aandeel met een gerealiseerde start "
+        f"op een leerroute-onderdeel (B1-route, onderwijsroute, Z-route; niet ingetrokken) binnen "
+        f"{ZES_MAANDEN_DAGEN} dagen na de inschrijving; wie geen verwijzing voor een leerroute heeft, is niet "
+        "gestart. Per aanbieder: de inburgeraars uit het cohort met een verwijzing voor een leerroute bij die "
+        "aanbieder (verwijzingen voor MAP, PVT of maatschappelijke begeleiding tellen niet mee); een aanbieder "
+        "zonder leerroutes krijgt 'niet van toepassing'. Wie nog binnen die 6 maanden zit en nog niet gestart is, "
+        "telt nog niet mee. Participatie of werk in dezelfde periode (de volledige Ouder-Amstel-indicator) "
         "registreert het portaal niet.",
         "Inburgeraar (datum inschrijving BRP), verwijzing, start traject; streefwaarde 004 §5.1.",
         [Rij("gestart", "Gestart binnen 6 maanden",

@@ -243,11 +243,29 @@ def test_start_binnen_zes_maanden_cohort_and_target():
     r = kpi.start_binnen_zes_maanden(KpiGegevens(verwijzingen=verwijzingen, inburgeraars=inburgeraars),
                                      J2026, VANDAAG, streef=75)
     share = r.hoofd.aandeel
-    # Persons 1, 2, 9, 10 of 1, 2, 3, 5, 9, 10; 4 (MAP only) and 6 (no verwijzing) are not about leerroutes.
-    assert (share.aantal, share.totaal) == (4, 6)
-    assert share.percentage == Decimal("66.7")
+    # Gemeente-wide, persons 1, 2, 9, 10 of 1-6, 9, 10: 4 (MAP only) and 6 (no verwijzing) have not started.
+    assert (share.aantal, share.totaal) == (4, 8)
+    assert share.percentage == Decimal("50.0")
     assert share.eenheid == "inburgeraars" and r.hoofd.streef == 75
-    assert "2 inburgeraars uit het cohort" in r.toelichting
+    assert "2 inburgeraars uit het cohort hebben geen verwijzing voor een leerroute en tellen als niet gestart" \
+        in r.toelichting
+
+
+def test_start_binnen_zes_maanden_gemeente_wide_counts_the_unreferred_as_not_started():
+    """Someone registered seven months ago without any verwijzing is the case the indicator exists to catch."""
+    cohort = [KpiInburgeraar(i, 1, ASIEL, date(2026, 4, 1), Leerroute.B, NiveauPip.B1) for i in range(1, 6)]
+    gestart = [v(inburgeraar_id=i, aanbieder_id=1, gerealiseerde_startdatum=date(2026, 5, 1)) for i in (1, 2)]
+    r = kpi.start_binnen_zes_maanden(KpiGegevens(verwijzingen=gestart, inburgeraars=cohort), J2026, VANDAAG).hoofd
+    assert (r.aandeel.aantal, r.aandeel.totaal, r.aandeel.van_toepassing) == (2, 5, True)
+    assert r.aandeel.percentage == Decimal("40.0") and r.streef == 80
+    # A gemeente with a cohort and no leerroute verwijzing at all: 0%, never 'niet van toepassing'.
+    niemand = kpi.start_binnen_zes_maanden(KpiGegevens(inburgeraars=cohort), J2026, VANDAAG).hoofd
+    assert (niemand.aandeel.aantal, niemand.aandeel.totaal, niemand.aandeel.van_toepassing) == (0, 5, True)
+    assert niemand.aandeel.percentage == Decimal("0.0") and niemand.streef == 80
+    # Narrowed to one aanbieder (filter, contract or its own scope): only its leerroute verwijzingen count.
+    eigen = KpiGegevens(verwijzingen=gestart, inburgeraars=cohort[:2], per_aanbieder=True)
+    r = kpi.start_binnen_zes_maanden(eigen, J2026, VANDAAG).hoofd
+    assert (r.aandeel.aantal, r.aandeel.totaal) == (2, 2)
 
 
 def test_start_binnen_zes_maanden_counts_only_leerroute_verwijzingen_and_is_niet_van_toepassing_without():
@@ -266,9 +284,9 @@ def test_start_binnen_zes_maanden_counts_only_leerroute_verwijzingen_and_is_niet
     taalaanbieder = kpi.start_binnen_zes_maanden(g.voor_aanbieder(1), J2026, VANDAAG).hoofd
     assert (taalaanbieder.aandeel.aantal, taalaanbieder.aandeel.totaal) == (5, 5)
     assert taalaanbieder.aandeel.percentage == Decimal("100.0") and taalaanbieder.streef == 80
-    # Everyone together: the three without a leerroute verwijzing are left out, not counted as not started.
+    # Gemeente-wide: the three without a leerroute verwijzing have not started; they are not left out.
     alle = kpi.start_binnen_zes_maanden(g, J2026, VANDAAG).hoofd.aandeel
-    assert (alle.aantal, alle.totaal) == (5, 5)
+    assert (alle.aantal, alle.totaal, alle.van_toepassing) == (5, 8, True)
 
 
 def test_afschalingen_share_is_over_the_b1_route_verwijzingen_of_the_selection():
@@ -282,6 +300,18 @@ def test_afschalingen_share_is_over_the_b1_route_verwijzingen_of_the_selection()
     assert not brug.van_toepassing and brug.totaal == 0 and brug.percentage is None
     taal = kpi.afschalingen(g.voor_aanbieder(1), J2026, VANDAAG).rij("goedgekeurd_b1").aandeel
     assert (taal.aantal, taal.totaal, taal.van_toepassing) == (1, 6, True)
+
+
+def test_afschalingen_share_gemeente_wide_is_over_every_b1_inburgeraar():
+    """Without an aanbieder selected the population is every B1 inburgeraar, referred for the B1-route or not."""
+    b1 = [KpiInburgeraar(i, 1, ASIEL, None, Leerroute.B, NiveauPip.B1) for i in range(1, 9)]
+    cursus = [v(inburgeraar_id=i, aanbieder_id=1) for i in range(1, 6)]
+    verzoek = [KpiAfschaling(1, 1, 1, AfschalingStatus.GOEDGEKEURD, Decimal(600), date(2026, 2, 1), date(2026, 2, 9))]
+    g = KpiGegevens(verwijzingen=cursus, inburgeraars=b1, afschalingen=verzoek)
+    alle = kpi.afschalingen(g, J2026, VANDAAG).rij("goedgekeurd_b1").aandeel
+    assert (alle.aantal, alle.totaal, alle.van_toepassing) == (1, 8, True)
+    geen = kpi.afschalingen(KpiGegevens(inburgeraars=b1), J2026, VANDAAG).rij("goedgekeurd_b1").aandeel
+    assert (geen.aantal, geen.totaal, geen.van_toepassing) == (0, 8, True)
 
 
 def test_comparison_splits_by_aanbieder():

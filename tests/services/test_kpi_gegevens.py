@@ -148,3 +148,24 @@ def test_providers_reasons_reach_the_kpi_readers_only_as_given_or_not(db):
         records = load(db, user, KpiFilters(), [Q3, Q4], date(2026, 1, 20)).verwijzingen
         assert sorted((v.reden_niet_gestart or "", v.reden_latere_start or "") for v in records) == \
             [("", ""), (REDEN_VERBORGEN, REDEN_VERBORGEN)]
+
+
+def test_the_records_say_whether_they_are_one_aanbieders(db):
+    """Leerroute KPIs count an aanbieder's own verwijzingen only when the selection is one aanbieder's: an
+    aanbieder or contract filter, or an aanbieder's own scope; gemeente-wide they count the whole cohort."""
+    gemeente = GemeenteFactory()
+    contract = ContractFactory(gemeenten=[gemeente])
+    VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=gemeente), contract=contract)
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    aanbieder = UserFactory(rol=Rol.AANBIEDER_MEDEWERKER, aanbieder=contract.aanbieder)
+    db.flush()
+    kwartalen = [Kwartaal(2026, n) for n in range(1, 5)]
+
+    def per_aanbieder(user, filters):
+        return load(db, user, filters, kwartalen, date(2026, 12, 3)).per_aanbieder
+
+    assert not per_aanbieder(manager, KpiFilters())
+    assert not per_aanbieder(manager, KpiFilters(gemeente_id=gemeente.id))
+    assert per_aanbieder(manager, KpiFilters(aanbieder_id=contract.aanbieder_id))
+    assert per_aanbieder(manager, KpiFilters(contract_id=contract.id))
+    assert per_aanbieder(aanbieder, KpiFilters())

@@ -44,7 +44,7 @@ from portal.models import (
     User,
     Verwijzing,
 )
-from portal.models.enums import Leerroute, NiveauPip
+from portal.models.enums import AANBIEDER_ROLLEN, Leerroute, NiveauPip
 from portal.models.resultaat import AfschalingStatus, JaNee, TaalschakelResultaat
 from portal.services import kept_totals
 from portal.services.chain import woonplaats
@@ -323,6 +323,9 @@ def load(
             for r in conn.execute(q["afschalingen"])
         ],
         latenties=[Latentie(a, k, d, n) for (a, k, d), n in latenties.items()],
+        # A contract is one aanbieder's, and an aanbieder sees only its own verwijzingen.
+        per_aanbieder=(filters.aanbieder_id is not None or filters.contract_id is not None
+                       or user.rol in AANBIEDER_ROLLEN),
     )
 
 
