@@ -264,6 +264,13 @@ class Rij:
     noemer: Decimal | int | None = None
     maat: str = ""
 
+    def __post_init__(self) -> None:
+        """A withheld figure withholds its amounts too."""
+        # Under MIN_AANTAL the percentage is 'te weinig gegevens'; its hours or sessions would give it away.
+        if self.waarde is None:
+            object.__setattr__(self, "teller", None)
+            object.__setattr__(self, "noemer", None)
+
 
 @dataclass(frozen=True)
 class KpiResultaat:

@@ -211,3 +211,31 @@ def test_each_row_shows_its_own_numerator_and_denominator_in_hours(client, db, l
     sheet = load_workbook(io.BytesIO(client.get(f"/kpi/export.xlsx?periode={world['jaar']}").data)).worksheets[0]
     rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Aanwezigheid" and r[1] == "Aanwezig")
     assert (rij[2], rij[3], rij[5], rij[8]) == (20.25, 21.75, 93.1, "aantal en van in uren")
+
+
+def test_a_withheld_percentage_shows_no_hours_on_the_page_or_in_the_xlsx(client, db, login_as):
+    """Review finding: over one verwijzing the rows said 'te weinig gegevens' next to '32 uur van 40 uur', which
+    gives that one person's attendance away. Dashboard, comparison and xlsx show no amounts for it."""
+    today = clock.today()
+    gemeente = GemeenteFactory(naam="Klein")
+    contract = ContractFactory(gemeenten=[gemeente])
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    verwijzing = VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=gemeente), contract=contract,
+                                   beoogde_startdatum=today - timedelta(days=60))
+    db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=today - timedelta(days=60)))
+    db.add(Presentie(verwijzing_id=verwijzing.id, datum=today - timedelta(days=3), activiteit=Activiteit.TAALLES_KNM,
+                     uren_aanwezig=Decimal(32), uren_afwezig_geoorloofd=Decimal(8)))
+    kept_totals.rebuild(db)
+    login_as(manager)
+    jaar = str(today.year)
+    html = client.get(f"/kpi/?periode={jaar}").get_data(as_text=True)
+    aanwezigheid = _figures(html, "aanwezigheid")
+    assert "te weinig gegevens" in aanwezigheid
+    assert "32 uur" not in html and "van 40 uur" not in html and "8 uur" not in aanwezigheid
+    vergelijking = client.get(f"/kpi/vergelijking?periode={jaar}").get_data(as_text=True)
+    assert "32 uur" not in vergelijking and "van 40 uur" not in vergelijking
+    for soort in ("", "&soort=vergelijking"):
+        sheet = load_workbook(io.BytesIO(client.get(f"/kpi/export.xlsx?periode={jaar}{soort}").data)).worksheets[-2]
+        rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Aanwezigheid" and r[1] == "Aanwezig")
+        assert (rij[2], rij[3], rij[4], rij[5]) == (None, None, None, None)
+        assert rij[8] == "te weinig gegevens"

@@ -93,6 +93,22 @@ def test_aanwezigheid_is_the_one_attendance_rule_with_absence_apart():
     assert r4.rij("aanwezig").waarde is None
 
 
+def test_a_withheld_percentage_withholds_its_amounts_too():
+    """Over one verwijzing 'te weinig gegevens' shows no hours or sessions either: '32 uur van 40 uur' next to
+    it would give the percentage of one person away."""
+    k3 = Kwartaal(2026, 3)
+    een = [v(gerealiseerde_startdatum=date(2026, 7, 1), gecontracteerde_uren=Decimal(100),
+             uren={k3: Uren(Decimal(32), Decimal(8), Decimal(0))})]
+    g = KpiGegevens(verwijzingen=een, latenties=[Latentie(1, k3, 1, 3)])
+    rijen = [kpi.aanwezigheid_kpi(g, K3, VANDAAG).rij(k) for k in ("aanwezig", "geoorloofd", "ongeoorloofd")]
+    rijen.append(kpi.urenrealisatie(g, K3, VANDAAG).rij("gecontracteerd"))
+    rijen.append(kpi.aanleverdiscipline(g, K3, VANDAAG).rij("binnen_week"))
+    assert [(r.waarde, r.teller, r.noemer) for r in rijen] == [(None, None, None)] * 5
+    for resultaat in kpi.bereken(g, K3, VANDAAG):
+        for rij in resultaat.rijen:
+            assert rij.waarde is not None or (rij.teller, rij.noemer) == (None, None), (resultaat.code, rij.key)
+
+
 def test_urenrealisatie_against_contract_intensity_and_norm():
     start = date(2026, 1, 5)
     k = Kwartaal(2026, 1)
