@@ -3,6 +3,7 @@ registrations in the next declaratie, checks with numbers, decisions once, meldi
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -190,6 +191,32 @@ def test_each_declaratie_export_sums_to_the_declaratie_total_by_its_own_conventi
     bedragen = [r[kop.index("Bedrag (€, credit negatief)")] for r in sheet.iter_rows(min_row=5, values_only=True)
                 if isinstance(r[0], int)]
     assert round(sum(bedragen) * 100) == totaal
+
+
+def test_a_credit_regel_of_0_cents_is_credit_in_every_export(db, wereld):
+    """Review finding: the JSON took D/C from the amount's sign, so a credit regel of 0 cents was 'D' in the JSON
+    and 'Credit' in the xlsx. Every export takes it from the regel (is_credit)."""
+    from openpyxl import load_workbook
+
+    from portal.services.billing.exports import as_message, as_xlsx
+
+    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    _submit_and_approve(db, wereld, NOV, NA_NOV)
+    row.uren_aanwezig = Decimal("2")
+    db.flush()
+    derive(db, wereld.contract, DEC)
+    december = declaratie_van(db, DEC)
+    credit = next(r for r in regels_van(db, december) if r.is_credit)
+    credit.bedrag_cent = 0  # e.g. the credit of a regel declared at a tarief of 0
+    db.flush()
+    prestatie = next(p for p in as_message(db, december)["prestaties"] if p["referentie"] == f"R{credit.id}")
+    assert (prestatie["bedrag_cent"], prestatie["debet_credit"]) == (0, "C")
+    sheet = load_workbook(io.BytesIO(as_xlsx(db, december))).active
+    kop = [c.value for c in sheet[4]]
+    soorten = {r[kop.index("Bedrag (€, credit negatief)")]: r[kop.index("Debet/credit")]
+               for r in sheet.iter_rows(min_row=5, values_only=True) if isinstance(r[0], int)}
+    assert soorten == {0: "Credit", 25: "Debet"}
 
 
 def test_registration_for_a_closed_periode_goes_on_the_next_declaratie(db, wereld):

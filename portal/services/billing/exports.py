@@ -6,7 +6,8 @@ needs nothing more (the gemeente finds the person through the kenmerk in the por
 
 Amounts, one convention per export so no reader counts a credit twice:
 * JSON (323/325 pattern): every amount without a sign, plus its `debet_credit` indicator (D or C), as the iWmo
-  messages carry it; the message header says so (`bericht.bedragen`).
+  messages carry it; the message header says so (`bericht.bedragen`). A regel's indicator is its kind
+  (`DeclaratieRegel.is_credit`, as the xlsx's "Debet/credit"), so a credit of 0 cents is C; a total's is its sign.
 * CSV: one signed amount, `bedrag_cent_met_teken` (credit regels negative), and no indicator: the column sums to
   the declaratie's total.
 * xlsx (for people): "Bedrag (€, credit negatief)" signed, the "Debet/credit" column only names the kind of regel.
@@ -138,7 +139,8 @@ def as_message(session: Session, declaratie: Declaratie) -> dict[str, Any]:
 
 
 def _prestatie(r: ExportRegel) -> dict[str, Any]:
-    bedrag, richting = debet_credit(r.bedrag_cent)
+    # The indicator is the regel's kind (is_credit), as in the xlsx, not the amount's sign: a credit of 0 cents is C.
+    bedrag, richting = abs(r.bedrag_cent), r.debet_credit
     return {"regelnummer": r.regelnummer, "referentie": r.referentie, "vorige_referentie": r.vorige_referentie,
             "verwijzing": r.verwijzing, "product": {"code": r.indicator, "omschrijving": r.omschrijving,
                                                     "voorziening": r.voorziening},
