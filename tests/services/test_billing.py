@@ -219,6 +219,27 @@ def test_a_credit_regel_of_0_cents_is_credit_in_every_export(db, wereld):
     assert soorten == {0: "Credit", 25: "Debet"}
 
 
+def test_the_declaratie_csv_names_its_version_like_the_json_and_the_readme_lists_its_columns(db, wereld):
+    """Review finding: the CSV changed shape (bedrag_cent -> bedrag_cent_met_teken, no debet_credit) with nothing
+    an importer could check. A leading `versie` column carries the JSON's bericht.versie on every row."""
+    from pathlib import Path
+
+    from portal.services.billing.exports import CSV_KOLOMMEN, as_csv, as_message
+
+    sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    november = declaratie_van(db, NOV)
+    lines = as_csv(db, november).decode("utf-8-sig").splitlines()
+    header = ("versie;declaratienummer;regelnummer;referentie;vorige_referentie;verwijzing;product_code;voorziening;"
+              "periode;prestatiedatum;eenheid;aantal;tarief_cent;bedrag_cent_met_teken;status;reden;toelichting")
+    assert lines[0] == header == ";".join(CSV_KOLOMMEN)
+    versie = as_message(db, november)["bericht"]["versie"]
+    assert versie == "portaal-2"
+    assert [line.split(";")[0] for line in lines[1:]] == [versie]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"`{header}`" in readme and "`portaal-2`" in readme
+
+
 def test_registration_for_a_closed_periode_goes_on_the_next_declaratie(db, wereld):
     sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
     derive(db, wereld.contract, NOV)

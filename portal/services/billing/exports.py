@@ -9,7 +9,7 @@ Amounts, one convention per export so no reader counts a credit twice:
   messages carry it; the message header says so (`bericht.bedragen`). A regel's indicator is its kind
   (`DeclaratieRegel.is_credit`, as the xlsx's "Debet/credit"), so a credit of 0 cents is C; a total's is its sign.
 * CSV: one signed amount, `bedrag_cent_met_teken` (credit regels negative), and no indicator: the column sums to
-  the declaratie's total.
+  the declaratie's total. Its first column, `versie`, carries EXPORT_VERSIE on every row.
 * xlsx (for people): "Bedrag (€, credit negatief)" signed, the "Debet/credit" column only names the kind of regel.
 """
 
@@ -102,6 +102,8 @@ def regels(session: Session, declaratie: Declaratie) -> list[ExportRegel]:
 
 
 BEDRAGEN_323 = "eurocenten zonder teken; debet_credit (D of C) geeft de richting"
+# The shape of the JSON and CSV exports; a reader checks it before summing (portaal-2: the amount conventions below).
+EXPORT_VERSIE = "portaal-2"
 
 
 def debet_credit(cent: int) -> tuple[int, str]:
@@ -116,7 +118,7 @@ def as_message(session: Session, declaratie: Declaratie) -> dict[str, Any]:
     ingediend, ingediend_dc = debet_credit(sum(r.bedrag_cent for r in lines))
     toegekend, toegekend_dc = debet_credit(sum(r.bedrag_cent for r in lines if r.status == "toegekend"))
     return {
-        "bericht": {"code": 323, "naam": "Declaratie", "versie": "portaal-2", "bedragen": BEDRAGEN_323},
+        "bericht": {"code": 323, "naam": "Declaratie", "versie": EXPORT_VERSIE, "bedragen": BEDRAGEN_323},
         "declaratienummer": declaratie.nummer,
         "dagtekening": declaratie.ingediend_op.date().isoformat() if declaratie.ingediend_op else None,
         "gemeente": {"cbs_code": declaratie.gemeente.cbs_code, "naam": declaratie.gemeente.naam},
@@ -155,8 +157,9 @@ def as_json(session: Session, declaratie: Declaratie) -> bytes:
 
 
 # One signed amount and no debet/credit column: the CSV is read by summing, so the sign is the only indicator.
-CSV_KOLOMMEN = ("declaratienummer", "regelnummer", "referentie", "vorige_referentie", "verwijzing", "product_code",
-                "voorziening", "periode", "prestatiedatum", "eenheid", "aantal", "tarief_cent",
+# The leading `versie` (EXPORT_VERSIE, as the JSON's bericht.versie) lets an importer refuse a shape it does not know.
+CSV_KOLOMMEN = ("versie", "declaratienummer", "regelnummer", "referentie", "vorige_referentie", "verwijzing",
+                "product_code", "voorziening", "periode", "prestatiedatum", "eenheid", "aantal", "tarief_cent",
                 "bedrag_cent_met_teken", "status", "reden", "toelichting")
 
 
@@ -168,8 +171,8 @@ def as_csv(session: Session, declaratie: Declaratie) -> bytes:
     writer.writerow(CSV_KOLOMMEN)
     for r in regels(session, declaratie):
         writer.writerow([csv_safe(v) for v in (
-            declaratie.nummer, r.regelnummer, r.referentie, r.vorige_referentie, r.verwijzing, r.indicator,
-            r.voorziening, r.periode, r.prestatiedatum.isoformat(), r.eenheid, r.aantal, r.tarief_cent,
+            EXPORT_VERSIE, declaratie.nummer, r.regelnummer, r.referentie, r.vorige_referentie, r.verwijzing,
+            r.indicator, r.voorziening, r.periode, r.prestatiedatum.isoformat(), r.eenheid, r.aantal, r.tarief_cent,
             r.bedrag_cent, r.status, r.reden, r.toelichting)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
