@@ -135,8 +135,10 @@ class SignalenQuery(BaseModel):
 @bp.input(SignalenQuery, location="query", arg_name="query")
 @bp.output(SignalenPage, description="Inburgeraars van uw gemeente met hun signalen van vandaag.")
 @bp.doc(tags=["Gemeente"], summary="Signalen", operation_id="list_signalen",
-        description="Dezelfde signalen als de caseload van de klantregisseur (zelfde regels en drempels), per "
-                    "inburgeraar op volgorde van id; alleen inburgeraars met minstens één signaal.",
+        description="De signalen van de caseload van de klantregisseur (zelfde regels en drempels), per "
+                    "inburgeraar op volgorde van id; alleen inburgeraars met minstens één signaal. Een reden die "
+                    "een aanbieder opgaf (latere start, niet gestart) staat niet in de uitleg: daar staat dat de "
+                    "aanbieder een reden heeft opgegeven (alleen zichtbaar voor de klantregisseur).",
         security=[{"oauth2": ["signalen:lezen"]}])
 def list_signalen(query: SignalenQuery) -> Any:
     actor = current_actor()

@@ -91,3 +91,27 @@ def test_bulk_bodies_take_the_fast_json_path_whatever_is_imported_first():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,  # noqa: S603 - own interpreter, fixed snippet
                           check=True)
     assert done.stdout.strip() == "True", done.stderr
+
+
+def test_signalen_description_says_providers_reasons_are_replaced_as_they_are(db, as_client, world):
+    """Review finding: /signalen promised 'Dezelfde signalen als de caseload van de klantregisseur', but since
+    1815428 the koppeling reads that a reason was given, not the provider's text. The document says what it gets."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from portal.models import TrajectStart
+    from tests.api.conftest import START
+
+    start = db.scalar(select(TrajectStart).where(TrajectStart.verwijzing_id == world.own.id))
+    start.gerealiseerde_startdatum, start.reden_latere_start = START + timedelta(days=60), "Medische afspraken"
+    db.flush()
+    response = as_client(world.tokens["a"]).get("/signalen")
+    assert response.status_code == 200
+    uitleg = [s["uitleg"] for item in response.get_json()["items"] for s in item["signalen"]
+              if s["code"] == "late_start"]
+    assert uitleg and all("alleen zichtbaar voor de klantregisseur" in u for u in uitleg)
+    assert "Medische" not in response.get_data(as_text=True)
+    description = as_client(None).get("/openapi.json").get_json()["paths"]["/signalen"]["get"]["description"]
+    assert "Dezelfde signalen als de caseload" not in description
+    assert "alleen zichtbaar voor de klantregisseur" in description
