@@ -307,7 +307,8 @@ def _own_inburgeraar(db, world: World):
 # wrote it and the klantregisseur, as with health-type omstandigheden; the other gemeente roles see only that
 # one was given (access.may_see_redenen). Per role, on every page that shows such reasons.
 REDEN_LEZERS = {Rol.AANBIEDER_MEDEWERKER, Rol.AANBIEDER_BEHEERDER, Rol.KLANTREGISSEUR}
-REDEN_PAGINAS = ("/presentie/verwijzing/{verwijzing_id}", "/regie/export.xlsx?alle=1", "/kpi/")
+REDEN_PAGINAS = ("/presentie/verwijzing/{verwijzing_id}", "/inburgeraars/{inburgeraar_id}", "/regie/export.xlsx?alle=1",
+                 "/kpi/")
 
 
 @pytest.mark.parametrize("rol", list(Rol), ids=[r.value for r in Rol])

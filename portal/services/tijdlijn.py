@@ -341,6 +341,13 @@ def _verwijzingen_van_inburgeraar(user: User) -> Any:
             .with_only_columns(Verwijzing.id).cte("tijdlijn_verwijzingen"))
 
 
+def _reden(kop: str, tekst: str | None) -> str:
+    """A provider's reason in an event's text: after `kop`, or as given but hidden (access.reden_kolom)."""
+    if not tekst:
+        return ""
+    return f" {tekst}." if tekst == access.REDEN_VERBORGEN else f"{kop}{tekst}"
+
+
 def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
     """The timeline's own reads as one statement of one row shape (UNION ALL; typed NULLs, so PostgreSQL can unite
     the columns): the starts and progress reports of the inburgeraar's verwijzingen in the user's scope
@@ -365,7 +372,8 @@ def _bronnen(user: User, met_weken: bool = False) -> Select[Any]:
     starts = select(
         soort("start").label("soort"), TrajectStart.verwijzing_id.label("verwijzing_id"),
         TrajectStart.gerealiseerde_startdatum.label("datum"), TrajectStart.bijgestelde_einddatum.label("datum2"),
-        TrajectStart.reden_latere_start.label("tekst"), TrajectStart.reden_niet_gestart.label("tekst2"),
+        access.reden_kolom(user, TrajectStart.reden_latere_start).label("tekst"),
+        access.reden_kolom(user, TrajectStart.reden_niet_gestart).label("tekst2"),
         TrajectStart.niet_gestart.label("vlag"), TrajectStart.created_at.label("tijdstip"), leeg(String).label("bron"),
         leeg(Integer).label("aantal"), leeg(Integer).label("aantal2"),
         *(kolom.label(naam) for kolom, naam in zip(geen_uren, ("uren", "uren2", "uren3"), strict=False)),
@@ -576,11 +584,11 @@ def _gebeurtenissen(
             kenmerk, aanbieder = kenmerken[start.verwijzing_id]
             gestart, einddatum = as_date(start.datum), as_date(start.datum2)
             if start.vlag:  # niet gestart
-                reden = f" Reden: {start.tekst2}" if start.tekst2 else ""
+                reden = _reden(" Reden: ", start.tekst2)
                 events.append(Gebeurtenis(_dag(start.tijdstip), "Start", f"Niet gestart.{reden}",
                                           f"Aanbieder {aanbieder}", kenmerk, start.tijdstip))
             elif gestart:
-                reden = f" Reden latere start: {start.tekst}" if start.tekst else ""
+                reden = _reden(" Reden latere start: ", start.tekst)
                 einde = f" Bijgestelde einddatum {datum(einddatum)}." if einddatum else ""
                 events.append(Gebeurtenis(gestart, "Start", f"Gestart op {datum(gestart)}.{einde}{reden}",
                                           f"Aanbieder {aanbieder}", kenmerk, start.tijdstip))
