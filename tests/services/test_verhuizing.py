@@ -24,6 +24,7 @@ from tests.factories import (
     PresentieFactory,
     UserFactory,
     VerwijzingFactory,
+    VoortgangsrapportageFactory,
 )
 from tests.factories_chain import HandhavingFactory, PipIntrekkingFactory
 from tests.helpers import open_session
@@ -165,6 +166,28 @@ def test_a_contractmanager_reads_the_dossier_without_the_handhaving(db, world, a
     html = page.get_data(as_text=True)
     assert 'id="kop-handhaving"' not in html and "250,00" not in html
     assert "handhaving" not in client.get(f"/keten/verhuizingen/{verhuizing.id}.json").get_json()
+
+
+def test_providers_belemmeringen_in_the_dossier_only_for_the_klantregisseur(db, world, app):
+    """Belemmeringen in a progress report are a provider's free text about the person, often health ('slaapt slecht
+    door medicatie'): the new gemeente's klantregisseur gets them in the hand-over; the contractmanager and the
+    functioneel beheerder, who may read the dossier, read that they were given (access.reden_voor)."""
+    person = world["person"]
+    VoortgangsrapportageFactory(verwijzing=world["verwijzing"], peildatum=date(2026, 5, 1),
+                                belemmeringen="Slaapt slecht door medicatie")
+    verhuizing = _move(db, world["oud"], person, world["dalfsen"], date(2026, 6, 1))
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[world["dalfsen"]])
+    beheerder = UserFactory(rol=Rol.FUNCTIONEEL_BEHEERDER, gemeenten=[world["hoorn"]])
+
+    def belemmeringen(user):
+        return [r["belemmeringen"] for r in verhuizingen.read(db, user, verhuizing).as_json(met_besluiten=True)
+                ["voortgang"]]
+
+    assert belemmeringen(world["nieuw"]) == ["Slaapt slecht door medicatie"]
+    verborgen = ["Belemmeringen opgegeven (alleen zichtbaar voor de klantregisseur)"]
+    assert belemmeringen(manager) == verborgen and belemmeringen(beheerder) == verborgen
+    client = open_session(db, app.test_client(), manager)
+    assert "medicatie" not in client.get(f"/keten/verhuizingen/{verhuizing.id}.json").get_data(as_text=True)
 
 
 def test_new_gemeente_decides_on_open_verwijzingen(db, world):

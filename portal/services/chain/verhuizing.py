@@ -194,6 +194,14 @@ class Overdrachtsdossier:
     # None: not for this reader (handhaving is the klantregisseur's and beheerder's, access.may_see_handhaving).
     handhaving: list[Any] | None = field(default_factory=list)
     open_verwijzingen: list[VerhuizingVerwijzing] = field(default_factory=list)
+    # The reader, when known: providers' free text about the person (belemmeringen) as access.reden_voor shows it.
+    lezer: User | None = None
+
+    def belemmeringen(self, rapport: Voortgangsrapportage) -> str | None:
+        """A progress report's belemmeringen as this dossier's reader may see them."""
+        if self.lezer is None:
+            return rapport.belemmeringen
+        return access.reden_voor(self.lezer, rapport.belemmeringen, "Belemmeringen")
 
     def ingetrokken_per(self, pip: Pip) -> date | None:
         """The date this PIP version was withdrawn, when that was within the old gemeente's period."""
@@ -223,7 +231,7 @@ class Overdrachtsdossier:
             ],
             "voortgang": [
                 {"verwijzing": r.verwijzing.kenmerk, "peildatum": r.peildatum.isoformat(),
-                 "voortgang": r.voortgang, "motivatie": r.motivatie, "belemmeringen": r.belemmeringen}
+                 "voortgang": r.voortgang, "motivatie": r.motivatie, "belemmeringen": self.belemmeringen(r)}
                 for r in self.voortgang
             ],
             "examenresultaten": [
@@ -298,10 +306,12 @@ def _handhaving(session: Session, verhuizing: Verhuizing, tot: date) -> list[Han
 
 
 def read(session: Session, actor: User, verhuizing: Verhuizing) -> Overdrachtsdossier:
-    """The dossier for a user of the old or the new gemeente (the handhaving only for who may see it); one audit
-    event per read."""
+    """The dossier for a user of the old or the new gemeente (the handhaving and providers' belemmeringen only for
+    who may see them); one audit event per read."""
     audit.record_read(session, actor, verhuizing.inburgeraar_id, object_type="verhuizing", object_id=verhuizing.id,
                       action=AuditActie.OVERDRACHTSDOSSIER_BEKEKEN)
-    return dossier(session, verhuizing, met_handhaving=access.may_see_handhaving(actor))
+    inhoud = dossier(session, verhuizing, met_handhaving=access.may_see_handhaving(actor))
+    inhoud.lezer = actor
+    return inhoud
 
 
