@@ -131,6 +131,17 @@ def _submit_and_approve(db, wereld, periode, today):
     return declaratie
 
 
+def _december_crediting_november(db, wereld):
+    """November's approved 3 hours corrected to 2: December's declaratie credits -3750 and declares 2500 anew."""
+    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
+    derive(db, wereld.contract, NOV)
+    _submit_and_approve(db, wereld, NOV, NA_NOV)
+    row.uren_aanwezig = Decimal("2")
+    db.flush()
+    derive(db, wereld.contract, DEC)
+    return declaratie_van(db, DEC)
+
+
 def test_correction_after_approval_is_a_credit_and_a_new_regel_in_the_next_declaratie(db, wereld):
     row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
     derive(db, wereld.contract, NOV)
@@ -164,13 +175,7 @@ def test_each_declaratie_export_sums_to_the_declaratie_total_by_its_own_conventi
 
     from portal.services.billing.exports import as_csv, as_message, as_xlsx
 
-    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
-    derive(db, wereld.contract, NOV)
-    _submit_and_approve(db, wereld, NOV, NA_NOV)
-    row.uren_aanwezig = Decimal("2")
-    db.flush()
-    derive(db, wereld.contract, DEC)
-    december = declaratie_van(db, DEC)
+    december = _december_crediting_november(db, wereld)
     totaal = dcl.totalen(db, december).ingediend
     assert totaal == -3750 + 2500  # a net credit
 
@@ -200,13 +205,7 @@ def test_a_credit_regel_of_0_cents_is_credit_in_every_export(db, wereld):
 
     from portal.services.billing.exports import as_message, as_xlsx
 
-    row = sessie(db, wereld.verwijzing, date(2026, 11, 3), "3")
-    derive(db, wereld.contract, NOV)
-    _submit_and_approve(db, wereld, NOV, NA_NOV)
-    row.uren_aanwezig = Decimal("2")
-    db.flush()
-    derive(db, wereld.contract, DEC)
-    december = declaratie_van(db, DEC)
+    december = _december_crediting_november(db, wereld)
     credit = next(r for r in regels_van(db, december) if r.is_credit)
     credit.bedrag_cent = 0  # e.g. the credit of a regel declared at a tarief of 0
     db.flush()
