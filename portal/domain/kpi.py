@@ -263,13 +263,26 @@ class Rij:
     teller: Decimal | int | None = None
     noemer: Decimal | int | None = None
     maat: str = ""
+    # False when the selection has none of the verwijzingen the row is about (as Aandeel.van_toepassing).
+    van_toepassing: bool = True
+    # The units the small-group rule counted when they are not `ids` (the sessions of the registration delay).
+    gevallen: int | None = None
 
     def __post_init__(self) -> None:
-        """A withheld figure withholds its amounts too."""
+        """A withheld figure withholds its amounts too; a share that does not apply makes its row not apply."""
         # Under MIN_AANTAL the percentage is 'te weinig gegevens'; its hours or sessions would give it away.
         if self.waarde is None:
             object.__setattr__(self, "teller", None)
             object.__setattr__(self, "noemer", None)
+        if self.aandeel is not None and not self.aandeel.van_toepassing:
+            object.__setattr__(self, "van_toepassing", False)
+
+    @property
+    def omvang(self) -> int:
+        """How many units the figure is over: what the small-group rule compares with MIN_AANTAL."""
+        if self.aandeel is not None:
+            return self.aandeel.totaal
+        return self.gevallen if self.gevallen is not None else len(self.ids)
 
 
 @dataclass(frozen=True)
@@ -297,6 +310,15 @@ def _redenen(values: Iterable[str | None]) -> list[tuple[str, int]]:
 
 def _mediaan(values: Sequence[int | Decimal]) -> Decimal | None:
     return Decimal(str(statistics.median(values))) if values else None
+
+
+def _van_toepassing(g: KpiGegevens, onderdelen: Iterable[Onderdeel], *gemeten: set[int]) -> bool:
+    """Whether a row about these onderdelen applies: always gemeente-wide; for one aanbieder only when it has such
+    a verwijzing (not withdrawn) or the row counts one anyway. A taalaanbieder is not measured on MAP or PVT."""
+    if not g.per_aanbieder or any(gemeten):
+        return True
+    wanted = set(onderdelen)
+    return any(v.onderdeel in wanted and v.status is not VerwijzingStatus.INGETROKKEN for v in g.verwijzingen)
 
 
 # --- the rules ------------------------------------------------------------------------------------
@@ -386,16 +408,22 @@ def urenrealisatie(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResult
         norm = normen.wettelijke_norm(v.onderdeel, v.doelgroep, v.zroute_norm_gezinsmigrant)
         if norm is not None:
             groepen[f"norm_{v.onderdeel.value}"][1].append((v.id, uren, Decimal(norm)))
+    # The contracted hours apply to every aanbieder; the PIP intensity and each legal norm only to one that has
+    # verwijzingen for that onderdeel.
+    onderdelen: dict[str, tuple[Onderdeel, ...]] = {"intensiteit": (Onderdeel.B1_ROUTE,)}
+    for onderdeel in normen.WETTELIJKE_NORMEN:
+        onderdelen[f"norm_{onderdeel.value}"] = (onderdeel,)
     rijen = []
     for key, (label, items) in groepen.items():
         gerealiseerd = sum((u for _, u, _ in items), _ZERO)
         doel = sum((d for _, _, d in items), _ZERO)
         ids = frozenset(i for i, _, _ in items)
+        geldt = key not in onderdelen or _van_toepassing(g, onderdelen[key], set(ids))
         pct = None if len(ids) < MIN_AANTAL else percentage(gerealiseerd, doel)
         rijen.append(Rij(key, f"{label}: uren gerealiseerd van het doel", waarde=pct, eenheid="%", ids=ids,
-                         teller=gerealiseerd, noemer=doel, maat="uur"))
+                         teller=gerealiseerd, noemer=doel, maat="uur", van_toepassing=geldt))
         rijen.append(Rij(f"{key}_bereikt", f"{label}: doel bereikt",
-                         aandeel(ids, (i for i, u, d in items if u >= d))))
+                         aandeel(ids, (i for i, u, d in items if u >= d), van_toepassing=geldt)))
     return KpiResultaat(
         "urenrealisatie", "Urenrealisatie",
         "Per verwijzing die in de periode liep: uren aanwezig vanaf de start tot het einde van de periode, "
@@ -428,10 +456,11 @@ def afronding_binnen_termijn(g: KpiGegevens, periode: Periode, vandaag: date) ->
                 met_oordeel.add(v.id)
                 if v.verwijtbaar:
                     verwijtbaar.add(v.id)
-        rijen.append(Rij(key, f"{label} afgerond binnen de termijn", aandeel(noemer, binnen)))
+        geldt = _van_toepassing(g, onderdelen, noemer)
+        rijen.append(Rij(key, f"{label} afgerond binnen de termijn", aandeel(noemer, binnen, van_toepassing=geldt)))
         if key != "z":
             rijen.append(Rij(f"{key}_verwijtbaar", f"{label} na de termijn: verwijtbaar",
-                             aandeel(met_oordeel, verwijtbaar)))
+                             aandeel(met_oordeel, verwijtbaar, van_toepassing=geldt)))
     return KpiResultaat(
         "afronding", "Afronding binnen termijn",
         "MAP-, PVT- en Z-routeverwijzingen die in de periode zijn afgerond (datum eindgesprek MAP, ondertekening "
@@ -457,15 +486,16 @@ def taalschakel(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResultaat
         if v.gerealiseerde_startdatum and v.resultaat_datum:
             weken.append((v.resultaat_datum - v.gerealiseerde_startdatum).days // 7)
     ids = frozenset(noemer)
+    geldt = _van_toepassing(g, (Onderdeel.ONDERWIJSROUTE,), noemer)
     return KpiResultaat(
         "taalschakel", "Taalschakeltraject behaald",
         "Onderwijsrouteverwijzingen met een resultaat van het taalschakeltraject in de periode: aandeel behaald, "
         f"en de mediane duur van start tot resultaat, te vergelijken met {TAALSCHAKEL_WEKEN[0]}–"
         f"{TAALSCHAKEL_WEKEN[1]} weken (1,5 tot 2 jaar, 001 §4).",
         "Routeresultaat onderwijsroute, start traject.",
-        [Rij("behaald", "Taalschakeltraject behaald", aandeel(noemer, behaald)),
+        [Rij("behaald", "Taalschakeltraject behaald", aandeel(noemer, behaald, van_toepassing=geldt)),
          Rij("duur", "Mediane duur", waarde=None if len(ids) < MIN_AANTAL else _mediaan(weken), eenheid="weken",
-             ids=ids)],
+             ids=ids, van_toepassing=geldt)],
     )
 
 
@@ -544,11 +574,12 @@ def afschalingen(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResultaa
              aandeel(b1, goedgekeurd, "inburgeraars", van_toepassing=van_toepassing)),
          Rij("uren", "Mediane uren taalles en KNM bij het verzoek",
              waarde=None if len(ids) < MIN_AANTAL else afronding.uren(_mediaan(uren) or 0), eenheid="uur", ids=ids,
-             ids_eenheid="inburgeraars"),
+             ids_eenheid="inburgeraars", van_toepassing=van_toepassing or bool(ids)),
          Rij("besluittijd", "Mediane besluittijd",
              waarde=None if len(besloten) < MIN_AANTAL else _mediaan([(a.besloten_op - a.ingediend_op).days
                                                                        for a in besloten if a.besloten_op]),
-             eenheid="dagen", ids=frozenset(a.inburgeraar_id for a in besloten), ids_eenheid="inburgeraars")],
+             eenheid="dagen", ids=frozenset(a.inburgeraar_id for a in besloten), ids_eenheid="inburgeraars",
+             gevallen=len(besloten), van_toepassing=van_toepassing or bool(besloten))],
     )
 
 
@@ -645,10 +676,11 @@ def aanleverdiscipline(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiRe
         "Vertraging: dagen tussen de sessiedatum en het moment van registreren, over alle sessies in de periode.",
         "Presentie (sessiedatum en registratiemoment).",
         [Rij("recent", f"Actief met presentie in de laatste {AANLEVER_DAGEN} dagen", aandeel(actief, recent)),
-         Rij("mediaan", "Mediane dagen van sessie tot registratie", waarde=mediaan, eenheid="dagen", ids=frozenset()),
+         Rij("mediaan", "Mediane dagen van sessie tot registratie", waarde=mediaan, eenheid="dagen", ids=frozenset(),
+             gevallen=sessies),
          Rij("binnen_week", "Sessies binnen 7 dagen geregistreerd",
              waarde=None if sessies < MIN_AANTAL else percentage(binnen_week, sessies), eenheid="%",
-             teller=binnen_week, noemer=sessies, maat="sessies")],
+             teller=binnen_week, noemer=sessies, maat="sessies", gevallen=sessies)],
         toelichting=f"Peildatum {peildatum:%d-%m-%Y}; {sessies} sessies in de periode.",
     )
 

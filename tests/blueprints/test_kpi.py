@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.models import AuditEvent, Presentie, TrajectStart
-from portal.models.enums import Rol
+from portal.models.enums import Onderdeel, Rol
 from portal.models.traject import Activiteit
 from portal.services import kept_totals
 from tests.factories import (
@@ -239,3 +239,69 @@ def test_a_withheld_percentage_shows_no_hours_on_the_page_or_in_the_xlsx(client,
         rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Aanwezigheid" and r[1] == "Aanwezig")
         assert (rij[2], rij[3], rij[4], rij[5]) == (None, None, None, None)
         assert rij[8] == "te weinig gegevens"
+
+
+def _vergelijk_cel(sectie: str, label: str) -> list[str]:
+    """The words of one comparison row, per aanbieder (the figure before the counts under it)."""
+    rij = re.search(rf'<th scope="row">{re.escape(label)}</th>(.*?)</tr>', sectie, re.S)
+    assert rij, label
+    return [re.sub(r"<[^>]+>", "", cel.split("<br>")[0]) for cel in re.findall(r"<td>(.*?)</td>", rij.group(1), re.S)]
+
+
+def test_comparison_says_niet_van_toepassing_geen_gegevens_or_te_weinig_gegevens(client, db, login_as):
+    """Review finding: a taalaanbieder's MAP and PVT rows, and rows with nothing to count, said
+    'te weinig gegevens (0)'. Now: 'niet van toepassing' where the indicator is not about that aanbieder, 'geen
+    gegevens' where it is but there is nothing to count, 'te weinig gegevens (n)' only for 0 < n < 5; the bars,
+    the tables, the dashboard of one aanbieder and the xlsx agree."""
+    today = clock.today()
+    beoogd = today - timedelta(days=60)
+    gemeente = GemeenteFactory(naam="Hoorn")
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    taal = ContractFactory(aanbieder=AanbiederFactory(naam="A Taal"), gemeenten=[gemeente])
+    map_contract = ContractFactory(aanbieder=AanbiederFactory(naam="B Werkplaats"), gemeenten=[gemeente])
+    for contract, onderdeel, aantal in ((taal, Onderdeel.B1_ROUTE, 6), (map_contract, Onderdeel.MAP, 3)):
+        for _ in range(aantal):
+            verwijzing = VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=gemeente), contract=contract,
+                                           onderdeel=onderdeel, beoogde_startdatum=beoogd)
+            db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=beoogd))
+    db.flush()
+    jaar = str(beoogd.year)
+    login_as(manager)
+    html = client.get(f"/kpi/vergelijking?periode={jaar}").get_data(as_text=True)
+    assert "te weinig gegevens (0)" not in html
+
+    def sectie(code: str) -> str:
+        start = html.index(f'id="vgl-{code}"')
+        return html[start:html.index("</section>", start)]
+
+    # Columns: A Taal, B Werkplaats.
+    assert _vergelijk_cel(sectie("tijdige_start"), "Op tijd gestart") == ["100%", "te weinig gegevens (3)"]
+    afronding = sectie("afronding")
+    assert _vergelijk_cel(afronding, "MAP afgerond binnen de termijn") == ["niet van toepassing", "geen gegevens"]
+    assert _vergelijk_cel(afronding, "PVT afgerond binnen de termijn") == ["niet van toepassing"] * 2
+    assert "A Taal: niet van toepassing; B Werkplaats: geen gegevens." in afronding  # the bars' description
+    assert _vergelijk_cel(sectie("taalschakel"), "Taalschakeltraject behaald") == ["niet van toepassing"] * 2
+    assert _vergelijk_cel(sectie("taalschakel"), "Mediane duur") == ["niet van toepassing"] * 2
+    assert _vergelijk_cel(sectie("doorlooptijd"), "Klaar op of voor de einddatum") == ["geen gegevens"] * 2
+    uren = sectie("urenrealisatie")
+    assert _vergelijk_cel(uren, "MAP praktijkdeel tegen de wettelijke norm: uren gerealiseerd van het doel") == [
+        "niet van toepassing", "te weinig gegevens (3)"]
+    assert _vergelijk_cel(uren, "B1-route tegen geschatte intensiteit in het PIP: uren gerealiseerd van het doel"
+                          ) == ["geen gegevens", "niet van toepassing"]
+    assert _vergelijk_cel(sectie("aanlevering"), "Sessies binnen 7 dagen geregistreerd") == ["geen gegevens"] * 2
+
+    # One aanbieder on the dashboard: the same words in its table and bars.
+    dashboard = client.get(f"/kpi/?periode={jaar}&aanbieder={taal.aanbieder_id}").get_data(as_text=True)
+    assert "te weinig gegevens (0)" not in dashboard
+    assert "MAP afgerond binnen de termijn: niet van toepassing" in _figures(dashboard, "afronding")
+
+    sheets = {ws.title: list(ws.iter_rows(values_only=True)) for ws in load_workbook(io.BytesIO(
+        client.get(f"/kpi/export.xlsx?soort=vergelijking&periode={jaar}").data)).worksheets}
+
+    def opmerking(blad: str, indicator: str, onderdeel: str) -> str:
+        return next(r[8] for r in sheets[blad] if r[0] == indicator and r[1] == onderdeel)
+
+    assert opmerking("A Taal", "Afronding binnen termijn", "MAP afgerond binnen de termijn") == "niet van toepassing"
+    assert opmerking("B Werkplaats", "Afronding binnen termijn", "MAP afgerond binnen de termijn") == "geen gegevens"
+    assert opmerking("B Werkplaats", "Tijdige start", "Op tijd gestart") == "te weinig gegevens"
+    assert opmerking("A Taal", "Taalschakeltraject behaald", "Mediane duur") == "niet van toepassing"

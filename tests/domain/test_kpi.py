@@ -109,6 +109,26 @@ def test_a_withheld_percentage_withholds_its_amounts_too():
             assert rij.waarde is not None or (rij.teller, rij.noemer) == (None, None), (resultaat.code, rij.key)
 
 
+def test_a_withheld_figure_counts_what_the_small_group_rule_counted():
+    """The registration delay is withheld over 3 sessions: 'te weinig gegevens (3)', not '(0)' (it has no
+    verwijzingen behind it); with no sessions it is 'geen gegevens', for an aanbieder without MAP 'niet van
+    toepassing' on the MAP rows, as the comparison shows them."""
+    from portal.blueprints.kpi.weergave import waarde_tekst
+
+    k3 = Kwartaal(2026, 3)
+    drie = KpiGegevens(verwijzingen=[v()], latenties=[Latentie(1, k3, 1, 3)])
+    resultaat = kpi.aanleverdiscipline(drie, K3, VANDAAG)
+    assert [waarde_tekst(resultaat.rij(k)) for k in ("mediaan", "binnen_week")] == ["te weinig gegevens (3)"] * 2
+    resultaat = kpi.aanleverdiscipline(KpiGegevens(verwijzingen=[v()]), K3, VANDAAG)
+    assert [waarde_tekst(resultaat.rij(k)) for k in ("mediaan", "binnen_week")] == ["geen gegevens"] * 2
+    taal = KpiGegevens(verwijzingen=[v()]).voor_aanbieder(1)
+    assert [waarde_tekst(r) for r in kpi.afronding_binnen_termijn(taal, K3, VANDAAG).rijen] == [
+        "niet van toepassing"] * 5
+    # Gemeente-wide every indicator applies: nothing to count is 'geen gegevens'.
+    assert {waarde_tekst(r) for r in kpi.afronding_binnen_termijn(KpiGegevens(verwijzingen=[v()]), K3,
+                                                                   VANDAAG).rijen} == {"geen gegevens"}
+
+
 def test_urenrealisatie_against_contract_intensity_and_norm():
     start = date(2026, 1, 5)
     k = Kwartaal(2026, 1)

@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
+from portal.blueprints.kpi.weergave import zonder_cijfer
 from portal.domain.kpi import KpiResultaat
 from portal.domain.perioden import Periode
 from portal.services.kpi.beleid import Beleidsrapportage
@@ -46,15 +47,15 @@ def kpi_xlsx(
                 sheet.write_string(row, 0, tekst(resultaat.titel))
                 sheet.write_string(row, 1, tekst(rij.label))
                 opmerkingen = []
-                if rij.aandeel is not None and not rij.aandeel.van_toepassing:
-                    opmerkingen.append("niet van toepassing")
+                if not rij.van_toepassing:
+                    opmerkingen.append(zonder_cijfer(rij))
                 elif rij.aandeel is not None:
                     sheet.write_number(row, 2, rij.aandeel.aantal)
                     sheet.write_number(row, 3, rij.aandeel.totaal)
                     if rij.aandeel.percentage is not None:
                         sheet.write_number(row, 4, float(rij.aandeel.percentage), pct)
                     else:
-                        opmerkingen.append("te weinig gegevens")
+                        opmerkingen.append(zonder_cijfer(rij, met_aantal=False))
                 else:
                     if rij.teller is not None:  # the amounts behind a percentage of hours, sessions or cents
                         deler, opmaak = (100, euro) if rij.maat == "cent" else (1, getal)  # cents to euros for display
@@ -70,7 +71,7 @@ def kpi_xlsx(
                         sheet.write_string(row, 6, tekst(rij.eenheid))
                     elif rij.eenheid:
                         sheet.write_string(row, 6, tekst(rij.eenheid))
-                        opmerkingen.append("te weinig gegevens")
+                        opmerkingen.append(zonder_cijfer(rij, met_aantal=False))
                 opmerking = "; ".join(opmerkingen)
                 if rij.streef is not None:
                     sheet.write_number(row, 7, rij.streef)
@@ -136,14 +137,14 @@ def beleid_xlsx(rapport: Beleidsrapportage) -> bytes:
                 continue
             row += 1
             sheet.write_string(row, 0, tekst(f"{resultaat.titel}: {rij.label}"))
-            if not rij.aandeel.van_toepassing:
-                sheet.write_string(row, 4, "niet van toepassing")
+            if not rij.van_toepassing:
+                sheet.write_string(row, 4, zonder_cijfer(rij))
                 continue
             sheet.write_number(row, 1, rij.aandeel.aantal)
             sheet.write_number(row, 2, rij.aandeel.totaal)
             if rij.aandeel.percentage is not None:
                 sheet.write_number(row, 3, float(rij.aandeel.percentage), pct)
             else:
-                sheet.write_string(row, 4, "te weinig gegevens")
+                sheet.write_string(row, 4, zonder_cijfer(rij, met_aantal=False))
     workbook.close()
     return buffer.getvalue()

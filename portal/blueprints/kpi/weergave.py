@@ -11,7 +11,7 @@ from typing import Any
 from portal import access
 from portal.blueprints.listing import int_arg
 from portal.domain import perioden
-from portal.domain.kpi import KpiResultaat, Rij
+from portal.domain.kpi import MIN_AANTAL, KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.extensions import db
 from portal.formatting import euro, getal, procent, uren
@@ -69,10 +69,21 @@ ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgera
 
 
 NIET_VAN_TOEPASSING = "niet van toepassing"
+GEEN_GEGEVENS = "geen gegevens"
+TE_WEINIG = "te weinig gegevens"
 
 
 def te_weinig(aantal: int) -> str:
-    return f"te weinig gegevens ({aantal})"
+    return f"{TE_WEINIG} ({aantal})"
+
+
+def zonder_cijfer(rij: Rij, *, met_aantal: bool = True) -> str:
+    """Why a row shows no figure: it does not apply, nothing to count, or too few to show (the small-group rule)."""
+    if not rij.van_toepassing:
+        return NIET_VAN_TOEPASSING
+    if 0 < rij.omvang < MIN_AANTAL:
+        return te_weinig(rij.omvang) if met_aantal else TE_WEINIG
+    return GEEN_GEGEVENS
 
 
 def _label(rij: Rij) -> str:
@@ -83,16 +94,16 @@ def _label(rij: Rij) -> str:
 
 def staaf(rij: Rij) -> Staaf | None:
     """The bar of a row that holds a percentage; None for rows with counts, hours or days."""
-    if rij.aandeel is not None:
-        a = rij.aandeel
-        if not a.van_toepassing:
-            return Staaf(rij.label, None, NIET_VAN_TOEPASSING, None)
-        tekst = te_weinig(a.totaal) if a.te_weinig else ""
-        return Staaf(_label(rij), a.percentage, tekst, rij.streef)
-    if rij.eenheid == "%":
-        pct = Decimal(rij.waarde) if rij.waarde is not None else None
-        return Staaf(_label(rij), pct, "" if pct is not None else te_weinig(len(rij.ids)), rij.streef)
-    return None
+    if rij.aandeel is None and rij.eenheid != "%":
+        return None
+    if not rij.van_toepassing:
+        return Staaf(rij.label, None, NIET_VAN_TOEPASSING, None)
+    pct = rij.aandeel.percentage if rij.aandeel is not None else _procent(rij.waarde)
+    return Staaf(_label(rij), pct, "" if pct is not None else zonder_cijfer(rij), rij.streef)
+
+
+def _procent(waarde: Decimal | int | None) -> Decimal | None:
+    return Decimal(waarde) if waarde is not None else None
 
 
 def staaf_van(rij: Rij, label: str) -> Staaf | None:
@@ -109,13 +120,11 @@ def waarde_tekst(rij: Rij) -> str:
     """The figure of a row as the table shows it."""
     if rij.aandeel is not None:
         a = rij.aandeel
-        if not a.van_toepassing:
-            return NIET_VAN_TOEPASSING
-        return te_weinig(a.totaal) if a.te_weinig else procent(a.percentage)
+        return zonder_cijfer(rij) if a.percentage is None else procent(a.percentage)
     if rij.waarde is None:
-        if rij.ids:
-            return te_weinig(len(rij.ids))
-        return "te weinig gegevens" if rij.eenheid in ("%", "dagen", "weken", "uur") else "–"
+        if not rij.van_toepassing or rij.omvang or rij.eenheid in ("%", "dagen", "weken", "uur", "cent"):
+            return zonder_cijfer(rij)
+        return "–"
     if rij.eenheid == "%":
         return procent(rij.waarde)
     if rij.eenheid == "cent":
