@@ -202,7 +202,13 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
     if regionaal is not None:
         eerste_declaraties = list(session.scalars(select(Declaratie).where(
             Declaratie.contract_id == regionaal.id, Declaratie.periode == eerste.code).order_by(Declaratie.nummer)))
+        # One of them the aanbieder has not submitted: past its declaratietermijn, so the aanbieder-beheerder's
+        # list and page warn that it is late (checks.termijn_melding); submitting it still works.
+        vergeten = next((d for d in reversed(eerste_declaraties) if d.gemeente.cbs_code != "0405" and session.scalar(
+            select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == d.id).limit(1))), None)
         for declaratie in eerste_declaraties:
+            if declaratie is vergeten:
+                continue
             dcl.submit(session, beheerder, declaratie, region.today)
             if declaratie.gemeente.cbs_code == "0405":  # Hoorn: everything decided, findings rejected
                 _decide_all(session, manager, declaratie)

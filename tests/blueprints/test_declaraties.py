@@ -423,3 +423,59 @@ def test_a_declaratie_submitted_after_the_declaratietermijn_gets_a_finding_on_th
     assert ingediend.status is DeclaratieStatus.INGEDIEND  # not blocked or rejected
     wereld.contract.declaratietermijn_dagen = None  # no termijn in the contract: nothing to check
     assert declaratie_bevindingen(ingediend) == []
+
+
+def test_the_aanbieder_is_warned_about_a_concept_near_or_past_its_declaratietermijn(
+        db, wereld, ingediend, login_as):  # noqa: F811
+    """Review finding: the aanbieder learnt of the declaratietermijn only from the contractmanager's finding, after
+    submitting. A concept now says so on the list and its page from a week before the last day (the same day as
+    the NA_TERMIJN finding: uiterste_indiendatum); nothing is blocked, the gemeente sees no concepts."""
+    import time_machine
+
+    from portal.services.billing import declaraties as dcl
+    from portal.services.billing.checks import declaratie_bevindingen, termijn_melding, uiterste_indiendatum
+
+    wereld.contract.declaratietermijn_dagen = 30
+    db.commit()
+    assert uiterste_indiendatum(ingediend) == date(2026, 12, 30)  # November's last day + 30
+    bijna = "Let op: dien deze declaratie uiterlijk 30-12-2026 in (declaratietermijn 30 dagen)."
+    verstreken = ("De declaratietermijn is verstreken: indienen kon tot en met 30-12-2026 (30 dagen na afloop van "
+                  "de periode). U kunt nog indienen; de gemeente ziet dat het te laat is.")
+
+    def paginas(dag: date) -> tuple[str, str, str]:
+        with time_machine.travel(datetime(dag.year, dag.month, dag.day, 12, tzinfo=AMSTERDAM), tick=False):
+            client = login_as(wereld.beheerder)
+            lijst = client.get("/declaraties/").get_data(as_text=True)
+            pagina = client.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+            manager = login_as(wereld.manager).get("/declaraties/").get_data(as_text=True)
+        return lijst, pagina, manager
+
+    lijst, pagina, _ = paginas(date(2026, 12, 22))  # eight days left: no warning yet
+    assert "declaratietermijn" not in lijst and "declaratietermijn" not in pagina
+    for dag in (date(2026, 12, 23), date(2026, 12, 30)):  # seven days left, and the last day itself
+        lijst, pagina, manager = paginas(dag)
+        assert bijna in lijst
+        assert f'<div class="utrecht-alert utrecht-alert--warning" role="status"><p class="utrecht-paragraph">{bijna}' \
+            in pagina
+        assert "Declaratie indienen" in pagina and "Let op" not in manager
+    lijst, pagina, manager = paginas(date(2026, 12, 31))
+    assert verstreken in lijst and verstreken in pagina and bijna not in pagina
+    assert "Declaratie indienen" in pagina and "verstreken" not in manager  # not blocked; not shown to the gemeente
+
+    # One rule: the first day the warning says 'verstreken' is the first day a submission gets the finding.
+    for dag, te_laat in ((date(2026, 12, 30), False), (date(2026, 12, 31), True)):
+        ingediend.ingediend_op = datetime(dag.year, dag.month, dag.day, 23, 30, tzinfo=AMSTERDAM)
+        assert bool(declaratie_bevindingen(ingediend)) is te_laat
+        assert (termijn_melding(ingediend, dag) == verstreken) is te_laat
+    ingediend.ingediend_op = None
+    db.commit()
+
+    # Submitted, or without a termijn in the contract: no warning.
+    wereld.contract.declaratietermijn_dagen = None
+    db.commit()
+    assert termijn_melding(ingediend, date(2027, 3, 1)) is None
+    wereld.contract.declaratietermijn_dagen = 30
+    dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 31))
+    db.commit()
+    lijst, pagina, _ = paginas(date(2026, 12, 31))
+    assert verstreken not in lijst and verstreken not in pagina

@@ -230,3 +230,29 @@ def test_demo_shows_one_declaratie_submitted_after_the_declaratietermijn(region,
     client = login_as(manager)
     assert tekst in client.get(f"/declaraties/{late.id}").get_data(as_text=True)
     assert tekst in client.get("/declaraties/?status=te_beoordelen").get_data(as_text=True)
+
+
+def test_demo_aanbieder_is_warned_about_a_concept_past_its_declaratietermijn(region, login_as):
+    """One declaratie of the regional contract's previous periode was not submitted: the aanbieder-beheerder's list
+    and the declaratie's page say the termijn has passed, and it can still be submitted."""
+    from datetime import datetime
+
+    import time_machine
+
+    from portal.formatting import AMSTERDAM
+    from portal.models import Declaratie
+    from portal.models.billing import DeclaratieStatus
+    from portal.services.billing.checks import termijn_melding
+
+    beheerder = region.scalar(select(User).where(User.email == "beheerder@omringdijk.example.nl"))
+    concepten = list(region.scalars(select(Declaratie).where(Declaratie.aanbieder_id == beheerder.aanbieder_id,
+                                                             Declaratie.status == DeclaratieStatus.CONCEPT)))
+    te_laat = [d for d in concepten
+               if (termijn_melding(d, TODAY) or "").startswith("De declaratietermijn is verstreken")]
+    assert len(te_laat) == 1 and te_laat[0].contract.kenmerk == "WF-LR-2022"
+    tekst = termijn_melding(te_laat[0], TODAY)
+    with time_machine.travel(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=AMSTERDAM), tick=False):
+        client = login_as(beheerder)
+        assert tekst in client.get("/declaraties/").get_data(as_text=True)
+        pagina = client.get(f"/declaraties/{te_laat[0].id}").get_data(as_text=True)
+    assert tekst in pagina and "Declaratie indienen" in pagina

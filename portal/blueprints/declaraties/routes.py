@@ -38,7 +38,7 @@ from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import NotAllowed, ValidationError
 from portal.services.billing import declaraties as service
 from portal.services.billing import exports
-from portal.services.billing.checks import declaratie_bevindingen
+from portal.services.billing.checks import declaratie_bevindingen, termijn_melding
 from portal.services.billing.rules import periode_tekst
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
@@ -97,6 +97,10 @@ def index() -> str:
     filter_args = {k: v for k, v in filters.items() if v}
     page = paginate_list(rows, page_number(request.args.get(PAGE_PARAM)), per_page=DECLARATIES_PER_PAGE,
                          args=filter_args)
+    # The aanbieder sees which concepts are past or near their declaratietermijn; the gemeente sees no concepts.
+    vandaag = clock.today()
+    termijn_meldingen = {row[0].id: tekst for row in page.items
+                         if (tekst := termijn_melding(row[0], vandaag))} if actor.rol in DECLARANTEN else {}
     afgewezen = _afgewezen_regels(actor) if actor.rol is Rol.AANBIEDER_BEHEERDER and page.number == 1 else []
     if afgewezen:
         ids = sorted({row[4].id for row in afgewezen})
@@ -109,7 +113,7 @@ def index() -> str:
                                       if actor.rol is Rol.AANBIEDER_BEHEERDER or k != "concept"],
                            afgewezen_totaal=service.afgewezen_count(db.session, actor),
                            te_beoordelen=service.te_beoordelen_count(db.session, actor),
-                           declaratie_bevindingen=declaratie_bevindingen)
+                           declaratie_bevindingen=declaratie_bevindingen, termijn_meldingen=termijn_meldingen)
 
 
 # The list's status filter: what a reader asks for ("what waits for me"), not the four stored states.
@@ -239,10 +243,13 @@ def detail(declaratie_id: int) -> str:
         audit.record_read(db.session, actor, None, action=AuditActie.DECLARATIE_BEKEKEN, object_type="declaratie",
                           object_id=declaratie.id, details={"inburgeraar_ids": ids})
     db.session.commit()
+    today = clock.today()
+    may_submit = access.may_submit_declaratie(actor, declaratie)
     return render_template(
         "declaraties/detail.html", declaratie=declaratie, rows=rows, totalen=service.totalen(db.session, declaratie),
-        action_form=ActionForm(), may_submit=access.may_submit_declaratie(actor, declaratie),
-        may_decide=access.may_decide_declaratie(actor, declaratie), today=clock.today(),
+        action_form=ActionForm(), may_submit=may_submit,
+        may_decide=access.may_decide_declaratie(actor, declaratie), today=today,
+        termijn_tekst=termijn_melding(declaratie, today) if may_submit else None,
         indienen_vanaf=declaratie.periode_tot + timedelta(days=1), opnieuw=_opnieuw_gedeclareerd(declaratie),
         open_statussen=(DeclaratieStatus.INGEDIEND, DeclaratieStatus.IN_BEHANDELING),
         bevindingen=declaratie_bevindingen(declaratie),

@@ -5,7 +5,9 @@ verwijzing's or the contract's period, a duplicate, an onderdeel that does not f
 the regel: the contractmanager decides; regels without findings can be approved in one action.
 
 One finding is about the declaratie as a whole: submitted after the contract's declaratietermijn
-(`declaratie_bevindingen`). It is derived from the stored submission moment, so it never changes a regel.
+(`declaratie_bevindingen`). It is derived from the stored submission moment, so it never changes a regel. The
+aanbieder is warned about the same deadline (`uiterste_indiendatum`) while the declaratie is a concept
+(`termijn_melding`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, NamedTuple
@@ -36,7 +38,7 @@ from portal.models import (
     TrajectStart,
     Verwijzing,
 )
-from portal.models.billing import Eenheid
+from portal.models.billing import DeclaratieStatus, Eenheid
 from portal.services.billing.bulk import Memo, raw, rijen
 from portal.services.billing.rules import periode_tekst
 from portal.services.cases import onderdeel_fout
@@ -260,16 +262,45 @@ class _Context:
         return found
 
 
+def uiterste_indiendatum(declaratie: Any) -> date | None:
+    """The last day a declaratie is submitted within the contract's declaratietermijn (the NA_TERMIJN rule):
+    the termijn's days after the periode's last day; None when the contract sets no termijn."""
+    termijn = declaratie.contract.declaratietermijn_dagen
+    return None if termijn is None else declaratie.periode_tot + timedelta(days=termijn)
+
+
 def declaratie_bevindingen(declaratie: Any) -> list[dict[str, str]]:
     """Findings about a submitted declaratie as a whole: submitted after the contract's declaratietermijn."""
-    termijn = declaratie.contract.declaratietermijn_dagen
-    if termijn is None or declaratie.ingediend_op is None:
+    uiterlijk = uiterste_indiendatum(declaratie)
+    if uiterlijk is None or declaratie.ingediend_op is None:
         return []
-    dagen = (dag_van(declaratie.ingediend_op) - declaratie.periode_tot).days
-    if dagen <= termijn:
+    ingediend = dag_van(declaratie.ingediend_op)
+    if ingediend <= uiterlijk:
         return []
+    dagen = (ingediend - declaratie.periode_tot).days
     return [_f(NA_TERMIJN, f"Ingediend na de declaratietermijn: {dagen} dagen na afloop van de periode "
-                           f"({datum(declaratie.periode_tot)}), termijn is {termijn} dagen.")]
+                           f"({datum(declaratie.periode_tot)}), termijn is "
+                           f"{declaratie.contract.declaratietermijn_dagen} dagen.")]
+
+
+TERMIJN_WAARSCHUWING_DAGEN = 7  # the aanbieder is warned this many days before the termijn ends
+
+
+def termijn_melding(declaratie: Any, vandaag: date) -> str | None:
+    """For the aanbieder, about a concept: its declaratietermijn has passed, or ends within a week. Nothing is
+    blocked; the deadline is uiterste_indiendatum's, so the warning and the NA_TERMIJN finding agree."""
+    if declaratie.status is not DeclaratieStatus.CONCEPT:
+        return None
+    uiterlijk = uiterste_indiendatum(declaratie)
+    if uiterlijk is None:
+        return None
+    termijn = declaratie.contract.declaratietermijn_dagen
+    if vandaag > uiterlijk:
+        return (f"De declaratietermijn is verstreken: indienen kon tot en met {datum(uiterlijk)} ({termijn} dagen "
+                "na afloop van de periode). U kunt nog indienen; de gemeente ziet dat het te laat is.")
+    if (uiterlijk - vandaag).days <= TERMIJN_WAARSCHUWING_DAGEN:
+        return f"Let op: dien deze declaratie uiterlijk {datum(uiterlijk)} in (declaratietermijn {termijn} dagen)."
+    return None
 
 
 def _f(code: str, tekst: str) -> dict[str, str]:
