@@ -221,21 +221,35 @@ class Aandeel:
     van_toepassing: bool = True
 
     @property
-    def aantal(self) -> int:
-        return len(self.teller)
-
-    @property
-    def totaal(self) -> int:
+    def omvang(self) -> int:
+        """How many units the share is over: what the small-group rule compares with MIN_AANTAL."""
         return len(self.noemer)
 
     @property
+    def achtergehouden(self) -> bool:
+        """Withheld under the small-group rule: over 1 to MIN_AANTAL - 1 units, no percentage and no counts."""
+        return self.van_toepassing and 0 < self.omvang < MIN_AANTAL
+
+    @property
+    def aantal(self) -> int | None:
+        """The units counted, as shown; None when withheld ('1 van 3' would say the share, and nearly whom)."""
+        return None if self.achtergehouden else len(self.teller)
+
+    @property
+    def totaal(self) -> int | None:
+        """The units the share is over, as shown; None when withheld (the size is `omvang`)."""
+        return None if self.achtergehouden else len(self.noemer)
+
+    @property
     def te_weinig(self) -> bool:
-        return self.totaal < MIN_AANTAL
+        return self.omvang < MIN_AANTAL
 
     @property
     def percentage(self) -> Decimal | None:
         """Share in percent to one decimal (rounded half up); None with fewer than MIN_AANTAL units or n.v.t."""
-        return None if self.te_weinig or not self.van_toepassing else percentage(self.aantal, self.totaal)
+        if self.te_weinig or not self.van_toepassing:
+            return None
+        return percentage(len(self.teller), self.omvang)
 
 
 def aandeel(
@@ -281,8 +295,17 @@ class Rij:
     def omvang(self) -> int:
         """How many units the figure is over: what the small-group rule compares with MIN_AANTAL."""
         if self.aandeel is not None:
-            return self.aandeel.totaal
+            return self.aandeel.omvang
         return self.gevallen if self.gevallen is not None else len(self.ids)
+
+    @property
+    def achtergehouden(self) -> bool:
+        """Withheld under the small-group rule: no figure, no counts or amounts, no link to its few cases."""
+        if not self.van_toepassing:
+            return False
+        if self.aandeel is not None:
+            return self.aandeel.achtergehouden
+        return self.waarde is None and 0 < self.omvang < MIN_AANTAL
 
 
 @dataclass(frozen=True)
@@ -303,7 +326,10 @@ class KpiResultaat:
         return next((r for r in self.rijen if r.key == key), None)
 
 
-def _redenen(values: Iterable[str | None]) -> list[tuple[str, int]]:
+def _redenen(values: Iterable[str | None], omvang: int) -> list[tuple[str, int]]:
+    """The reasons counted, none over fewer than MIN_AANTAL units: their counts would give a withheld share away."""
+    if omvang < MIN_AANTAL:
+        return []
     counts = Counter((v or "Geen reden opgegeven").strip() for v in values)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
@@ -349,7 +375,8 @@ def tijdige_start(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResulta
         "Registratie start traject door de aanbieder (003 Bijlage B 'reden voor latere start').",
         [Rij("op_tijd", "Op tijd gestart", aandeel(due, op_tijd)),
          Rij("niet_gestart", "Niet gestart (gemeld door de aanbieder)", aandeel(due, niet_gestart_ids))],
-        redenen=[("Redenen voor latere start", _redenen(later)), ("Redenen niet gestart", _redenen(niet))],
+        redenen=[("Redenen voor latere start", _redenen(later, len(due))),
+                 ("Redenen niet gestart", _redenen(niet, len(due)))],
     )
 
 
@@ -598,7 +625,7 @@ def uitval(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResultaat:
         [Rij("uitgevallen", "Uitgevallen", aandeel(cohort, uitgevallen)),
          Rij("niet_gestart", "Niet gestart", aandeel(cohort, {v.id for v in niet}))],
         toelichting="Het portaal legt bij uitval geen reden vast; de redenen hieronder zijn die van niet gestart.",
-        redenen=[("Redenen niet gestart", _redenen(v.reden_niet_gestart for v in niet))],
+        redenen=[("Redenen niet gestart", _redenen((v.reden_niet_gestart for v in niet), len(cohort)))],
     )
 
 
@@ -743,6 +770,9 @@ def start_binnen_zes_maanden(
     elif zonder_verwijzing and g.per_aanbieder:
         toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben bij deze aanbieder geen verwijzing "
                        "voor een leerroute en tellen niet mee.")
+    elif zonder_verwijzing and 0 < len(noemer) < MIN_AANTAL:
+        # Part of a withheld share: how many have no verwijzing would say how many at most started.
+        toelichting = "Inburgeraars uit het cohort zonder verwijzing voor een leerroute tellen als niet gestart."
     elif zonder_verwijzing:
         toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben geen verwijzing voor een leerroute "
                        "en tellen als niet gestart.")

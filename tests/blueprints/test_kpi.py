@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.models import AuditEvent, Presentie, TrajectStart
-from portal.models.enums import Onderdeel, Rol
+from portal.models.enums import Onderdeel, Rol, VerwijzingStatus
 from portal.models.traject import Activiteit
 from portal.services import kept_totals
 from tests.factories import (
@@ -305,3 +305,52 @@ def test_comparison_says_niet_van_toepassing_geen_gegevens_or_te_weinig_gegevens
     assert opmerking("B Werkplaats", "Afronding binnen termijn", "MAP afgerond binnen de termijn") == "geen gegevens"
     assert opmerking("B Werkplaats", "Tijdige start", "Op tijd gestart") == "te weinig gegevens"
     assert opmerking("A Taal", "Taalschakeltraject behaald", "Mediane duur") == "niet van toepassing"
+
+
+def test_a_withheld_share_shows_no_counts_and_no_link_on_any_page_or_export(client, db, login_as):
+    """Review finding: over three verwijzingen the dashboard said 'te weinig gegevens (3)' next to '3' and '3'
+    linked to the cases, the comparison '3 van 3', the beleidsrapportage and the xlsx files Aantal 3, Van 3: the
+    share the rule withholds. A withheld share shows how many it is over, no counts, no link to its few cases
+    (which the contractmanager may still open from the case list) and no counted reasons."""
+    beoogd = clock.today() - timedelta(days=60)
+    gemeente = GemeenteFactory(naam="Klein")
+    contract = ContractFactory(gemeenten=[gemeente])
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    for later, status in ((0, VerwijzingStatus.GESTART), (30, VerwijzingStatus.GESTART),
+                          (30, VerwijzingStatus.UITGEVALLEN)):
+        verwijzing = VerwijzingFactory(
+            inburgeraar=InburgeraarFactory(gemeente=gemeente, datum_brp_inschrijving=beoogd), contract=contract,
+            beoogde_startdatum=beoogd, status=status)
+        db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=beoogd + timedelta(days=later),
+                            reden_latere_start="Groep vol" if later else None))
+    db.flush()
+    login_as(manager)
+    jaar = str(beoogd.year)
+
+    def tekst(html: str) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    html = client.get(f"/kpi/?periode={jaar}").get_data(as_text=True)
+    for code in ("tijdige_start", "uitval", "start_6_maanden"):
+        sectie = _figures(html, code)
+        assert "te weinig gegevens (3)" in sectie, code
+        assert "kpi/gevallen" not in sectie, code
+        assert not re.search(r"<td>\s*(<a[^>]*>)?\s*[0-3]\b", sectie), code  # no count in Aantal or Van
+    assert "Redenen voor latere start" not in _figures(html, "tijdige_start")
+    assert "kpi/gevallen" not in html
+    for pagina in ("vergelijking", "trend"):
+        andere = client.get(f"/kpi/{pagina}?periode={jaar}").get_data(as_text=True)
+        assert "te weinig gegevens (3)" in andere, pagina
+        assert "kpi/gevallen" not in andere and not re.search(r"\b\d van 3\b", tekst(andere)), pagina
+    beleid = client.get(f"/kpi/beleidsrapportage?periode={jaar}").get_data(as_text=True)
+    rij = re.search(r"Tijdige start: Op tijd gestart</th>(.*?)</tr>", beleid, re.S)
+    assert rij and re.sub(r"\s+", "", tekst(rij.group(1))) == "–teweiniggegevens(3)", rij and rij.group(1)
+
+    for soort in ("", "&soort=vergelijking"):
+        sheet = load_workbook(io.BytesIO(client.get(f"/kpi/export.xlsx?periode={jaar}{soort}").data)).worksheets[0]
+        for indicator, onderdeel in (("Tijdige start", "Op tijd gestart"), ("Uitval en niet gestart", "Uitgevallen")):
+            rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == indicator and r[1] == onderdeel)
+            assert (rij[2], rij[3], rij[4], rij[8]) == (None, None, None, "te weinig gegevens"), (soort, rij)
+    sheet = load_workbook(io.BytesIO(client.get(f"/kpi/beleidsrapportage.xlsx?periode={jaar}").data)).worksheets[0]
+    rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Tijdige start: Op tijd gestart")
+    assert rij[1:5] == (None, None, None, "te weinig gegevens")

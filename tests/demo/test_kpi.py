@@ -50,8 +50,8 @@ def test_demo_aanbieders_without_leerroutes_get_niet_van_toepassing_for_start_bi
     assert not hoofd["Participatiewerkplaats De Brug"].aandeel.van_toepassing
     assert hoofd["Participatiewerkplaats De Brug"].streef is None
     gemeten = [naam for naam, rij in hoofd.items() if rij.aandeel.van_toepassing]
-    assert gemeten and all(hoofd[naam].aandeel.totaal > 0 for naam in gemeten)
-    assert all(hoofd[naam].aandeel.aantal > 0 for naam in gemeten if hoofd[naam].aandeel.totaal >= 5)
+    assert gemeten and all(hoofd[naam].aandeel.omvang > 0 for naam in gemeten)
+    assert all(hoofd[naam].aandeel.aantal > 0 for naam in gemeten if hoofd[naam].aandeel.omvang >= 5)
     with time_machine.travel(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=AMSTERDAM), tick=False):
         client = login_as(manager)
         response = client.get(f"/kpi/?periode={TODAY.year}&aanbieder={brug}")

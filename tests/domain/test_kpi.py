@@ -109,6 +109,52 @@ def test_a_withheld_percentage_withholds_its_amounts_too():
             assert rij.waarde is not None or (rij.teller, rij.noemer) == (None, None), (resultaat.code, rij.key)
 
 
+def test_a_withheld_share_withholds_its_counts_too():
+    """Review finding: 'te weinig gegevens (3)' stood next to '1 van 3' (linked), which says what the share is
+    and, over three people, nearly whom. A withheld share shows how many units it is over, not its teller or
+    noemer, on every row of kpi.bereken; the counted reasons and the cohort note under it give nothing away either."""
+    beoogd = date(2026, 3, 2)
+    cohort = [KpiInburgeraar(i, 1, ASIEL, date(2026, 1, 10), Leerroute.B, NiveauPip.B1) for i in (101, 102, 103)]
+    drie = [
+        v(inburgeraar_id=101, beoogde_startdatum=beoogd, gerealiseerde_startdatum=beoogd, termijn_einde=beoogd,
+          resultaat_datum=beoogd),
+        v(inburgeraar_id=102, beoogde_startdatum=beoogd, gerealiseerde_startdatum=date(2026, 4, 20),
+          reden_latere_start="Groep was vol", status=VerwijzingStatus.UITGEVALLEN),
+        v(onderdeel=Onderdeel.MAP, beoogde_startdatum=beoogd, niet_gestart=True,
+          status=VerwijzingStatus.NIET_GESTART, reden_niet_gestart="Verhuisd", termijn_einde=beoogd),
+    ]
+    examens = [KpiExamen(i, 1, Examenonderdeel.SP, Examenniveau.B1, Examenuitslag.GESLAAGD, date(2026, 5, 1),
+                         ResultaatBron.DUO, Examenniveau.B1) for i in (101, 102)]
+    verzoek = [KpiAfschaling(1, 101, 1, AfschalingStatus.GOEDGEKEURD, Decimal(600), date(2026, 2, 1), None)]
+    g = KpiGegevens(verwijzingen=drie, inburgeraars=cohort, examens=examens, afschalingen=verzoek)
+    resultaten = {r.code: r for r in kpi.bereken(g, J2026, VANDAAG)}
+    op_tijd = resultaten["tijdige_start"].rij("op_tijd")
+    assert (op_tijd.omvang, op_tijd.aandeel.percentage, op_tijd.aandeel.aantal, op_tijd.aandeel.totaal) == (
+        3, None, None, None)
+    achtergehouden = []
+    for code, resultaat in resultaten.items():
+        for rij in resultaat.rijen:
+            if rij.aandeel is not None and rij.van_toepassing and 0 < rij.omvang < kpi.MIN_AANTAL:
+                assert (rij.aandeel.aantal, rij.aandeel.totaal) == (None, None), (code, rij.key)
+                achtergehouden.append(f"{code}.{rij.key}")
+            elif rij.aandeel is not None:  # 0 units, 'niet van toepassing' or enough: the counts as they are
+                assert (rij.aandeel.aantal, rij.aandeel.totaal) == (len(rij.aandeel.teller),
+                                                                    len(rij.aandeel.noemer)), (code, rij.key)
+    assert {"tijdige_start.op_tijd", "tijdige_start.niet_gestart", "uitval.uitgevallen", "uitval.niet_gestart",
+            "start_6_maanden.gestart", "afronding.map", "examens.duo_SP_eerste",
+            "afschalingen.goedgekeurd_b1"} <= set(achtergehouden), achtergehouden
+    # 'Groep was vol: 1' under a withheld 'op tijd gestart' of 3 would tell how many started late.
+    assert [lijst for _, lijst in resultaten["tijdige_start"].redenen] == [[], []]
+    assert [lijst for _, lijst in resultaten["uitval"].redenen] == [[]]
+    assert not any(c.isdigit() for c in resultaten["start_6_maanden"].toelichting)
+    # With enough units the counts, reasons and note stay.
+    vijf = [v(beoogde_startdatum=beoogd, gerealiseerde_startdatum=date(2026, 4, 20), reden_latere_start="Vol")
+            for _ in range(5)]
+    ruim = kpi.tijdige_start(KpiGegevens(verwijzingen=vijf), J2026, VANDAAG)
+    assert (ruim.hoofd.aandeel.aantal, ruim.hoofd.aandeel.totaal) == (0, 5)
+    assert dict(ruim.redenen)["Redenen voor latere start"] == [("Vol", 5)]
+
+
 def test_a_withheld_figure_counts_what_the_small_group_rule_counted():
     """The registration delay is withheld over 3 sessions: 'te weinig gegevens (3)', not '(0)' (it has no
     verwijzingen behind it); with no sessions it is 'geen gegevens', for an aanbieder without MAP 'niet van
@@ -161,8 +207,10 @@ def test_afronding_binnen_termijn_and_verwijtbaar():
     r = kpi.afronding_binnen_termijn(KpiGegevens(verwijzingen=rows), J2026, VANDAAG)
     assert (r.rij("map").aandeel.aantal, r.rij("map").aandeel.totaal) == (2, 5)
     assert r.rij("map").aandeel.percentage == Decimal("40.0")
-    assert (r.rij("map_verwijtbaar").aandeel.aantal, r.rij("map_verwijtbaar").aandeel.totaal) == (1, 2)
-    assert r.rij("pvt").aandeel.totaal == 1 and r.rij("pvt").aandeel.percentage is None
+    # Under five the rule still counts (the case list behind it), but no count is shown.
+    verwijtbaar = r.rij("map_verwijtbaar").aandeel
+    assert (len(verwijtbaar.teller), len(verwijtbaar.noemer), verwijtbaar.aantal) == (1, 2, None)
+    assert r.rij("pvt").aandeel.omvang == 1 and r.rij("pvt").aandeel.percentage is None
 
 
 def test_examenresultaten_first_attempt_overall_level_and_source():
@@ -186,7 +234,7 @@ def test_examenresultaten_first_attempt_overall_level_and_source():
     assert (totaal.aantal, totaal.totaal) == (4, 5)  # person 2 passed later
     assert totaal.percentage == Decimal("80.0")
     aanbieder = r.rij("aanbieder_SP_eerste").aandeel
-    assert (aanbieder.aantal, aanbieder.totaal) == (0, 1)
+    assert (len(aanbieder.teller), aanbieder.omvang, aanbieder.totaal) == (0, 1, None)
 
 
 def test_afschalingen_count_share_of_b1_hours_and_decision_time():
@@ -301,7 +349,7 @@ def test_start_binnen_zes_maanden_gemeente_wide_counts_the_unreferred_as_not_sta
     # Narrowed to one aanbieder (filter, contract or its own scope): only its leerroute verwijzingen count.
     eigen = KpiGegevens(verwijzingen=gestart, inburgeraars=cohort[:2], per_aanbieder=True)
     r = kpi.start_binnen_zes_maanden(eigen, J2026, VANDAAG).hoofd
-    assert (r.aandeel.aantal, r.aandeel.totaal) == (2, 2)
+    assert (len(r.aandeel.teller), r.aandeel.omvang) == (2, 2)
 
 
 def test_start_binnen_zes_maanden_counts_only_leerroute_verwijzingen_and_is_niet_van_toepassing_without():
@@ -357,7 +405,7 @@ def test_comparison_splits_by_aanbieder():
     een = kpi.tijdige_start(g.voor_aanbieder(1), J2026, VANDAAG).hoofd.aandeel
     twee = kpi.tijdige_start(g.voor_aanbieder(2), J2026, VANDAAG).hoofd.aandeel
     assert (een.aantal, een.totaal, een.percentage) == (5, 5, Decimal("100.0"))
-    assert (twee.aantal, twee.totaal, twee.percentage) == (0, 3, None)
+    assert (len(twee.teller), twee.omvang, twee.totaal, twee.percentage) == (0, 3, None, None)
 
 
 def test_periods():

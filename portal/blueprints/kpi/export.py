@@ -50,8 +50,9 @@ def kpi_xlsx(
                 if not rij.van_toepassing:
                     opmerkingen.append(zonder_cijfer(rij))
                 elif rij.aandeel is not None:
-                    sheet.write_number(row, 2, rij.aandeel.aantal)
-                    sheet.write_number(row, 3, rij.aandeel.totaal)
+                    if rij.aandeel.aantal is not None and rij.aandeel.totaal is not None:  # None: withheld
+                        sheet.write_number(row, 2, rij.aandeel.aantal)
+                        sheet.write_number(row, 3, rij.aandeel.totaal)
                     if rij.aandeel.percentage is not None:
                         sheet.write_number(row, 4, float(rij.aandeel.percentage), pct)
                     else:
@@ -140,8 +141,9 @@ def beleid_xlsx(rapport: Beleidsrapportage) -> bytes:
             if not rij.van_toepassing:
                 sheet.write_string(row, 4, zonder_cijfer(rij))
                 continue
-            sheet.write_number(row, 1, rij.aandeel.aantal)
-            sheet.write_number(row, 2, rij.aandeel.totaal)
+            if rij.aandeel.aantal is not None and rij.aandeel.totaal is not None:  # None: withheld
+                sheet.write_number(row, 1, rij.aandeel.aantal)
+                sheet.write_number(row, 2, rij.aandeel.totaal)
             if rij.aandeel.percentage is not None:
                 sheet.write_number(row, 3, float(rij.aandeel.percentage), pct)
             else:
