@@ -48,6 +48,20 @@ def test_aanbieder_beheerder_sees_the_concept_with_its_credit_regel_and_submits_
     expect(page.get_by_role("button", name="Declaratie indienen")).to_have_count(0)
 
 
+def test_aanbieder_beheerder_is_warned_on_the_page_of_a_concept_past_its_declaratietermijn(page_as, axe):
+    """c3082db's warning (a role="status" alert on the page, a line in the list's status cell) in the browser."""
+    page = page_as(AANBIEDER_BEHEERDER)
+    page.goto("/declaraties/")
+    rij = page.locator("tr", has_text="De declaratietermijn is verstreken")
+    expect(rij).to_have_count(1)
+    rij.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Declaratie WF-LR-2022-"))
+    expect(page.locator(".utrecht-alert--warning[role=status]")).to_contain_text(
+        "De declaratietermijn is verstreken: indienen kon tot en met")
+    expect(page.get_by_role("button", name="Declaratie indienen")).to_be_visible()
+    assert axe(page) == []
+
+
 def test_contractmanager_reviews_a_declaratie(page_as, axe):
     page = page_as(CONTRACTMANAGER)
     page.goto("/declaraties/")
