@@ -289,8 +289,9 @@ _READ_EVENT = insert(AuditEvent.__table__).inline()
 def record_read_now(session: Session, actor: User, inburgeraar_id: int) -> None:
     """The event `record_read(session, actor, inburgeraar_id)` adds, inserted at once by one Core statement, for a
     page that has done its reads (the case page, opened all day): the ORM's unit of work for that one row cost as
-    much as the insert itself. Committed with the request, as every event."""
-    session.execute(_READ_EVENT, {
+    much as the insert itself, and so did the session's execute for a Core statement (no entities, no autoflush):
+    on the session's connection. Committed with the request, as every event."""
+    session.connection().execute(_READ_EVENT, {
         "occurred_at": utcnow(), "actor_id": actor.id, "api_client_id": getattr(actor, "api_client_id", None),
         "action": AuditActie.BEKEKEN.value, "object_type": "inburgeraar", "object_id": str(inburgeraar_id),
         "inburgeraar_id": inburgeraar_id, "result": "ok", "origin": current_origin.get(), "details": None,
