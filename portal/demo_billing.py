@@ -188,27 +188,25 @@ def _declaraties(session: Session, region: DemoRegion, contracts: list[Contract]
         historie.insert(0, historie[0].vorige())
     in_regio = {g.id for g in session.scalars(access.gemeenten(manager))}
     regio_contracten = [c for c in contracts if in_regio.issuperset(g.id for g in c.gemeenten)]
+    regionaal = next((c for c in contracts if c.kenmerk == "WF-LR-2022"), None)
     for periode in historie[:-1]:
         for contract in regio_contracten:
             derive(session, contract, periode)
-        _submit_and_decide(session, region, regio_contracten, periode, manager, declarant, een_wacht=False)
+        # One declaratie of the last of these months the aanbieder has not submitted: its declaratietermijn (30
+        # days) has passed on any seeding day, so the aanbieder-beheerder's list and page warn that it is late
+        # (checks.termijn_melding); submitting it still works.
+        vergeten = _vergeten(session, regionaal, periode) if periode is historie[-2] else None
+        _submit_and_decide(session, region, regio_contracten, periode, manager, declarant, een_wacht=False,
+                           overslaan=vergeten)
         _dateer_indiening(session, region, periode)
     for contract in contracts:
         derive(session, contract, eerste)
     # The first periode of the regional contract: submitted everywhere, then decided in varying measure.
-    regionaal = next(c for c in contracts if c.kenmerk == "WF-LR-2022") if any(
-        c.kenmerk == "WF-LR-2022" for c in contracts) else None
     afgehandeld = deels = None
     if regionaal is not None:
         eerste_declaraties = list(session.scalars(select(Declaratie).where(
             Declaratie.contract_id == regionaal.id, Declaratie.periode == eerste.code).order_by(Declaratie.nummer)))
-        # One of them the aanbieder has not submitted: past its declaratietermijn, so the aanbieder-beheerder's
-        # list and page warn that it is late (checks.termijn_melding); submitting it still works.
-        vergeten = next((d for d in reversed(eerste_declaraties) if d.gemeente.cbs_code != "0405" and session.scalar(
-            select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == d.id).limit(1))), None)
         for declaratie in eerste_declaraties:
-            if declaratie is vergeten:
-                continue
             dcl.submit(session, beheerder, declaratie, region.today)
             if declaratie.gemeente.cbs_code == "0405":  # Hoorn: everything decided, findings rejected
                 _decide_all(session, manager, declaratie)
@@ -251,8 +249,18 @@ def _dateer_indiening(session: Session, region: DemoRegion, periode: Periode,
         declaratie.ingediend_op = datetime.combine(dag, time(10), tzinfo=AMSTERDAM).astimezone(UTC)
 
 
+def _vergeten(session: Session, regionaal: Contract | None, periode: Periode) -> Declaratie | None:
+    """The regional contract's last declaratie with regels of the periode outside Hoorn: the one left unsubmitted."""
+    if regionaal is None:
+        return None
+    return next((d for d in session.scalars(select(Declaratie).where(
+        Declaratie.contract_id == regionaal.id, Declaratie.periode == periode.code).order_by(Declaratie.nummer.desc()))
+        if d.gemeente.cbs_code != "0405" and session.scalar(
+            select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == d.id).limit(1))), None)
+
+
 def _submit_and_decide(session: Session, region: DemoRegion, contracts: list[Contract],  # type: ignore[no-untyped-def]
-                       periode, manager, declarant, een_wacht: bool) -> None:
+                       periode, manager, declarant, een_wacht: bool, overslaan: Declaratie | None = None) -> None:
     """The region's providers declare the periode and the contractmanager decides; with `een_wacht` one MB
     declaratie still waits (the first periode of the region's MB and MAP/PVT providers): so the costs have
     maatschappelijke begeleiding, PVT, MAP and tolken."""
@@ -264,7 +272,8 @@ def _submit_and_decide(session: Session, region: DemoRegion, contracts: list[Con
             Declaratie.contract_id.in_([c.id for c in contracts]), Declaratie.periode == periode.code,
             Declaratie.gemeente_id.in_(in_regio), Declaratie.status == DeclaratieStatus.CONCEPT)
             .order_by(Declaratie.nummer)):
-        if not session.scalar(select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == declaratie.id)):
+        if declaratie is overslaan or not session.scalar(
+                select(DeclaratieRegel.id).where(DeclaratieRegel.declaratie_id == declaratie.id)):
             continue
         dcl.submit(session, declarant(declaratie), declaratie, region.today)
         if een_wacht and wacht is None and declaratie.contract.kenmerk.startswith("MB-"):

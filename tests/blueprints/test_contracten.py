@@ -182,8 +182,28 @@ def test_a_negative_number_is_told_its_range_not_that_it_is_no_whole_number(logi
                          {"inkoopvorm": "aanbesteding", "declaratieperiode": "maand", "declaratietermijn_dagen": "-5"})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Het aantal dagen moet tussen 0 en 365 liggen." in html
+    assert "Vul een termijn van minstens 1 dag in" in html
     assert "moet een heel getal zijn" not in html
+
+
+def test_a_declaratietermijn_of_0_days_is_refused(login_as, db, regio):
+    """Review finding: a termijn of 0 days ends on the periode's last day, but submitting starts the day after, so
+    it could never be met. The form asks for at least 1 day; 1 and 365 are kept."""
+    client = login_as(regio["regionaal"])
+    url = f"/contracten/{regio['contract'].id}/instellingen"
+    response = post_form(client, url, {"inkoopvorm": "aanbesteding", "declaratieperiode": "maand",
+                                       "declaratietermijn_dagen": "0"})
+    assert response.status_code == 422
+    assert "Vul een termijn van minstens 1 dag in" in response.get_data(as_text=True)
+    assert regio["contract"].declaratietermijn_dagen != 0
+    for dagen in (1, 365):
+        assert post_form(client, url, {"inkoopvorm": "aanbesteding", "declaratieperiode": "maand",
+                                       "declaratietermijn_dagen": str(dagen)}).status_code == 302
+        db.refresh(regio["contract"])
+        assert regio["contract"].declaratietermijn_dagen == dagen
+    assert "moet tussen 1 en 365 liggen" in post_form(client, url, {
+        "inkoopvorm": "aanbesteding", "declaratieperiode": "maand", "declaratietermijn_dagen": "366"}).get_data(
+        as_text=True)
 
 
 def test_a_new_tarief_tells_the_contractmanager_until_when_the_old_one_holds(login_as, db, regio):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pyotp
 from sqlalchemy import case, func, select
@@ -233,9 +233,20 @@ def test_demo_shows_one_declaratie_submitted_after_the_declaratietermijn(region,
 
 
 def test_demo_aanbieder_is_warned_about_a_concept_past_its_declaratietermijn(region, login_as):
-    """One declaratie of the regional contract's previous periode was not submitted: the aanbieder-beheerder's list
-    and the declaratie's page say the termijn has passed, and it can still be submitted."""
-    from datetime import datetime
+    """One declaratie of the regional contract, of the month two before the last closed one, was not submitted: the
+    aanbieder-beheerder's list and the declaratie's page say the termijn has passed, and it can still be
+    submitted. That month's termijn of 30 days has passed on any seeding day (review finding: the previous month's
+    had not on the 1st and 2nd of March)."""
+    from datetime import datetime, timedelta
+
+    from portal.models.enums import Declaratieperiode
+    from portal.services.billing.rules import laatst_afgesloten
+
+    dag = date(2027, 1, 1)
+    while dag < date(2029, 1, 1):
+        periode = laatst_afgesloten(dag, Declaratieperiode.MAAND).vorige().vorige()
+        assert periode.tot + timedelta(days=30) < dag, dag
+        dag += timedelta(days=1)
 
     import time_machine
 
@@ -250,6 +261,7 @@ def test_demo_aanbieder_is_warned_about_a_concept_past_its_declaratietermijn(reg
     te_laat = [d for d in concepten
                if (termijn_melding(d, TODAY) or "").startswith("De declaratietermijn is verstreken")]
     assert len(te_laat) == 1 and te_laat[0].contract.kenmerk == "WF-LR-2022"
+    assert te_laat[0].periode == laatst_afgesloten(TODAY, Declaratieperiode.MAAND).vorige().vorige().code
     tekst = termijn_melding(te_laat[0], TODAY)
     with time_machine.travel(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=AMSTERDAM), tick=False):
         client = login_as(beheerder)

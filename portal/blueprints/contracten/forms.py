@@ -19,7 +19,8 @@ class ContractForm(FlaskForm):
     declaratieperiode = select("Declaratieperiode", options(Declaratieperiode.choices()), validators=VERPLICHT,
                                description="Vast zodra er declaraties onder het contract zijn.")
     declaratietermijn_dagen = StringField("Declaratietermijn in dagen", filters=[strip],
-                                          description="Binnen zoveel dagen na afloop van de periode declareren.",
+                                          description="Binnen zoveel dagen na afloop van de periode declareren; "
+                                                      "minstens 1.",
                                           render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 

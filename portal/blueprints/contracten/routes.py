@@ -95,7 +95,8 @@ def instellingen(contract_id: int) -> str | Response | tuple[str, int]:
     contract = _contract(contract_id, whole=True)
     form = ContractForm(data={"inkoopvorm": contract.inkoopvorm.value,
                               "declaratieperiode": contract.declaratieperiode.value,
-                              "declaratietermijn_dagen": contract.declaratietermijn_dagen or ""})
+                              "declaratietermijn_dagen": "" if contract.declaratietermijn_dagen is None
+                              else contract.declaratietermijn_dagen})
     done = save_form(form, lambda: contracten.update_contract(db.session, _actor(), contract,
                                                                input_from(contracten.ContractInput, form)),
                      "De instellingen van het contract zijn opgeslagen.",

@@ -278,9 +278,9 @@ def declaratie_bevindingen(declaratie: Any) -> list[dict[str, str]]:
     if ingediend <= uiterlijk:
         return []
     dagen = (ingediend - declaratie.periode_tot).days
-    return [_f(NA_TERMIJN, f"Ingediend na de declaratietermijn: {dagen} dagen na afloop van de periode "
+    return [_f(NA_TERMIJN, f"Ingediend na de declaratietermijn: {_dagen(dagen)} na afloop van de periode "
                            f"({datum(declaratie.periode_tot)}), termijn is "
-                           f"{declaratie.contract.declaratietermijn_dagen} dagen.")]
+                           f"{_dagen(declaratie.contract.declaratietermijn_dagen)}.")]
 
 
 TERMIJN_WAARSCHUWING_DAGEN = 7  # the aanbieder is warned this many days before the termijn ends
@@ -292,15 +292,20 @@ def termijn_melding(declaratie: Any, vandaag: date) -> str | None:
     if declaratie.status is not DeclaratieStatus.CONCEPT:
         return None
     uiterlijk = uiterste_indiendatum(declaratie)
-    if uiterlijk is None:
+    # Before the periode ends it cannot be submitted (declaraties.submit): a deadline to meet would mislead.
+    if uiterlijk is None or vandaag <= declaratie.periode_tot:
         return None
-    termijn = declaratie.contract.declaratietermijn_dagen
+    termijn = _dagen(declaratie.contract.declaratietermijn_dagen)
     if vandaag > uiterlijk:
-        return (f"De declaratietermijn is verstreken: indienen kon tot en met {datum(uiterlijk)} ({termijn} dagen "
+        return (f"De declaratietermijn is verstreken: op tijd indienen kon tot en met {datum(uiterlijk)} ({termijn} "
                 "na afloop van de periode). U kunt nog indienen; de gemeente ziet dat het te laat is.")
     if (uiterlijk - vandaag).days <= TERMIJN_WAARSCHUWING_DAGEN:
-        return f"Let op: dien deze declaratie uiterlijk {datum(uiterlijk)} in (declaratietermijn {termijn} dagen)."
+        return f"Let op: dien deze declaratie uiterlijk {datum(uiterlijk)} in (declaratietermijn {termijn})."
     return None
+
+
+def _dagen(aantal: int) -> str:
+    return f"{aantal} dag" if aantal == 1 else f"{aantal} dagen"
 
 
 def _f(code: str, tekst: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ What was declared keeps its own numbers (a regel copies units and tarief), so no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -80,6 +81,13 @@ class ContractInput:
     declaratietermijn_dagen: Raw = None
 
 
+def _declaratietermijn(raw: Raw) -> int | None:
+    """Days after the periode's end to submit in: at least 1, as submitting starts the day after the periode."""
+    if isinstance(raw, str | int) and re.fullmatch(r"-?\d+", str(raw).strip()) and int(str(raw).strip()) < 1:
+        raise FieldError("Vul een termijn van minstens 1 dag in: indienen kan pas de dag na afloop van de periode.")
+    return parse_whole_number(raw, label="het aantal dagen", minimum=1, maximum=365, required=False)
+
+
 def update_contract(session: Session, actor: User, contract: Contract, data: ContractInput) -> Contract:
     """Change inkoopvorm, declaratieperiode and declaratietermijn; the periode is fixed once declaraties exist.
     They hold for all gemeenten of the contract: `access.may_manage_whole_contract`."""
@@ -89,8 +97,7 @@ def update_contract(session: Session, actor: User, contract: Contract, data: Con
     inkoopvorm = errors.run("inkoopvorm", lambda: parse_choice(Inkoopvorm, data.inkoopvorm, "Kies de inkoopvorm."))
     periode = errors.run("declaratieperiode", lambda: parse_choice(
         Declaratieperiode, data.declaratieperiode, "Kies per maand of per kwartaal."))
-    termijn = errors.run("declaratietermijn_dagen", lambda: parse_whole_number(
-        data.declaratietermijn_dagen, label="het aantal dagen", minimum=0, maximum=365, required=False))
+    termijn = errors.run("declaratietermijn_dagen", lambda: _declaratietermijn(data.declaratietermijn_dagen))
     if periode is not None and periode is not contract.declaratieperiode and session.scalar(
             select(Declaratie.id).where(Declaratie.contract_id == contract.id).limit(1)):
         errors.add("declaratieperiode", "Er zijn al declaraties onder dit contract; de declaratieperiode blijft "
