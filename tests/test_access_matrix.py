@@ -231,8 +231,9 @@ QUERY_ARGS = {
     "declaraties.kosten_inburgeraars": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
     "declaraties.kosten_inburgeraars_csv": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
     "declaraties.kosten_inburgeraars_xlsx": ("?gemeente={gemeente_id}", "?gemeente={gemeente_id}"),
-    "kpi.gevallen": ("?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}",
-                     "?kpi=tijdige_start&rij=op_tijd&deel=noemer&gemeente={gemeente_id}"),
+    # A figure that is never withheld: the world's few verwijzingen make a share's cases a 404 (small-group rule).
+    "kpi.gevallen": ("?kpi=afschalingen&rij=aantal&deel=ids&gemeente={gemeente_id}",
+                     "?kpi=afschalingen&rij=aantal&deel=ids&gemeente={gemeente_id}"),
 }
 
 
@@ -350,7 +351,11 @@ def test_providers_reasons_per_role(app: Flask, db, rol: Rol):
         else:
             text = response.get_data(as_text=True)
         geheim = [t for t in ("Opname in het ziekenhuis", "Afspraak bij de huisarts") if t in text]
-        if rol in REDEN_LEZERS:
+        if pagina == "/kpi/":
+            # One verwijzing: the KPI page lists no counted reasons under MIN_AANTAL for anyone (14317a9), so
+            # neither the reason nor the placeholder; what matters is that the text never shows.
+            assert geheim == [], pagina
+        elif rol in REDEN_LEZERS:
             assert geheim and "alleen zichtbaar voor de klantregisseur" not in text, pagina
         else:
             assert geheim == [] and "alleen zichtbaar voor de klantregisseur" in text, pagina

@@ -3,7 +3,9 @@
 The dashboard, the comparison of aanbieders, the trend, the exports and the beleidsrapportage all call
 `bereken()`. Attendance, hours, norms, terms, statuses and exam levels come from the other portal.domain
 modules, the same functions the regie signals, the case page and the totals use. A share over fewer than
-MIN_AANTAL units is not shown ("te weinig gegevens"): it says nothing and may point at a person.
+MIN_AANTAL units is not shown ("te weinig gegevens"): it says nothing and may point at a person. Where figures stand
+next to a total the user also sees (the aanbieders of the comparison, the quarters of a year in the trend), a
+withheld figure could be found by subtraction; `afschermen` then withholds another figure too.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import itertools
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -34,6 +36,11 @@ LEERROUTE_ONDERDELEN = (
 )
 Z_ONDERDELEN = (Onderdeel.Z_ROUTE_TAAL, Onderdeel.Z_ROUTE_PARTICIPATIE)
 _ZERO = Decimal(0)
+
+
+def klein(omvang: int) -> bool:
+    """The small-group rule: a figure over 1 to MIN_AANTAL - 1 units is withheld (0 units: nothing to count)."""
+    return 0 < omvang < MIN_AANTAL
 
 
 # --- records: what the rules read (built by portal.services.kpi from scoped queries, or by hand in tests) ---
@@ -219,6 +226,9 @@ class Aandeel:
     # False when the selection has none of the verwijzingen the share is about (an aanbieder that runs no
     # leerroutes, for a leerroute KPI): "niet van toepassing", neither 0% nor measured against a target.
     van_toepassing: bool = True
+    # Withheld although over MIN_AANTAL or more units: with a total the user sees, it would give away a small
+    # group next to it (`afschermen`).
+    afgeschermd: bool = False
 
     @property
     def omvang(self) -> int:
@@ -227,8 +237,8 @@ class Aandeel:
 
     @property
     def achtergehouden(self) -> bool:
-        """Withheld under the small-group rule: over 1 to MIN_AANTAL - 1 units, no percentage and no counts."""
-        return self.van_toepassing and 0 < self.omvang < MIN_AANTAL
+        """Withheld: over 1 to MIN_AANTAL - 1 units, or afgeschermd; no percentage and no counts."""
+        return self.van_toepassing and (klein(self.omvang) or self.afgeschermd)
 
     @property
     def aantal(self) -> int | None:
@@ -241,13 +251,9 @@ class Aandeel:
         return None if self.achtergehouden else len(self.noemer)
 
     @property
-    def te_weinig(self) -> bool:
-        return self.omvang < MIN_AANTAL
-
-    @property
     def percentage(self) -> Decimal | None:
-        """Share in percent to one decimal (rounded half up); None with fewer than MIN_AANTAL units or n.v.t."""
-        if self.te_weinig or not self.van_toepassing:
+        """Share in percent to one decimal (rounded half up); None when withheld, over no units, or n.v.t."""
+        if self.achtergehouden or not self.omvang or not self.van_toepassing:
             return None
         return percentage(len(self.teller), self.omvang)
 
@@ -281,9 +287,15 @@ class Rij:
     van_toepassing: bool = True
     # The units the small-group rule counted when they are not `ids` (the sessions of the registration delay).
     gevallen: int | None = None
+    # Withheld although not small: next to a total the user sees, it would give away a small group (`afschermen`).
+    afgeschermd: bool = False
 
     def __post_init__(self) -> None:
         """A withheld figure withholds its amounts too; a share that does not apply makes its row not apply."""
+        if self.afgeschermd:
+            object.__setattr__(self, "waarde", None)
+            if self.aandeel is not None and not self.aandeel.afgeschermd:
+                object.__setattr__(self, "aandeel", replace(self.aandeel, afgeschermd=True))
         # Under MIN_AANTAL the percentage is 'te weinig gegevens'; its hours or sessions would give it away.
         if self.waarde is None:
             object.__setattr__(self, "teller", None)
@@ -300,12 +312,48 @@ class Rij:
 
     @property
     def achtergehouden(self) -> bool:
-        """Withheld under the small-group rule: no figure, no counts or amounts, no link to its few cases."""
+        """Withheld under the small-group rule or afgeschermd: no figure, no counts or amounts, no link to its
+        cases."""
         if not self.van_toepassing:
             return False
         if self.aandeel is not None:
             return self.aandeel.achtergehouden
-        return self.waarde is None and 0 < self.omvang < MIN_AANTAL
+        return self.afgeschermd or (self.waarde is None and klein(self.omvang))
+
+    @property
+    def toont_aantallen(self) -> bool:
+        """Whether the pages and exports show the counts or amounts behind the figure and link its cases."""
+        return self.van_toepassing and not self.achtergehouden
+
+
+def afschermen(cellen: Sequence[Rij]) -> list[Rij]:
+    """Complementary suppression over one row's cells shown next to a total the user also sees (the aanbieders of
+    the comparison, the quarters of a year): while the withheld cells together cover 1 to MIN_AANTAL - 1 units, the
+    total minus the shown cells would give them away, so the smallest shown cell (by units) is withheld too. The
+    cells need not add up to the total (a person may count for two aanbieders); the rule holds all the same."""
+    result = list(cellen)
+    verborgen = sum(c.omvang for c in result if c.achtergehouden)
+    while klein(verborgen):
+        shown = [i for i, c in enumerate(result) if c.toont_aantallen and c.omvang]
+        if not shown:
+            break
+        kleinste = min(shown, key=lambda i: result[i].omvang)
+        result[kleinste] = replace(result[kleinste], afgeschermd=True)
+        verborgen += result[kleinste].omvang
+    return result
+
+
+def afschermen_over(kolommen: Sequence[Sequence[KpiResultaat]]) -> list[list[KpiResultaat]]:
+    """`afschermen` for every row of every KPI across columns of the same KPIs (one column per aanbieder or per
+    quarter); rows are matched by KPI code and row key."""
+    rijen: dict[tuple[str, str], list[Rij]] = {}
+    for kolom in kolommen:
+        for resultaat in kolom:
+            for rij in resultaat.rijen:
+                rijen.setdefault((resultaat.code, rij.key), []).append(rij)
+    vervangen = {key: iter(afschermen(cellen)) for key, cellen in rijen.items()}
+    return [[replace(r, rijen=[next(vervangen[(r.code, rij.key)]) for rij in r.rijen]) for r in kolom]
+            for kolom in kolommen]
 
 
 @dataclass(frozen=True)
@@ -408,8 +456,9 @@ def aanwezigheid_kpi(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResu
              ids=ids, ids_eenheid="inburgeraars", teller=totaal.geoorloofd, noemer=gepland, maat="uur"),
          Rij("ongeoorloofd", "Afwezig zonder reden (ongeoorloofd)", waarde=deel(totaal.ongeoorloofd), eenheid="%",
              ids=ids, ids_eenheid="inburgeraars", teller=totaal.ongeoorloofd, noemer=gepland, maat="uur"),
-         Rij("gepland", "Geplande uren", waarde=gepland, eenheid="uur", ids=ids, ids_eenheid="inburgeraars",
-             teller=gepland, maat="uur")],
+         # Next to a withheld attendance the hours planned for those few would be about them too.
+         Rij("gepland", "Geplande uren", waarde=None if klein(len(met_uren)) else gepland, eenheid="uur", ids=ids,
+             ids_eenheid="inburgeraars", teller=gepland, maat="uur")],
         toelichting=f"{len(met_uren)} inburgeraars met geplande uren in de periode.",
     )
 
@@ -770,7 +819,7 @@ def start_binnen_zes_maanden(
     elif zonder_verwijzing and g.per_aanbieder:
         toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben bij deze aanbieder geen verwijzing "
                        "voor een leerroute en tellen niet mee.")
-    elif zonder_verwijzing and 0 < len(noemer) < MIN_AANTAL:
+    elif zonder_verwijzing and klein(len(noemer)):
         # Part of a withheld share: how many have no verwijzing would say how many at most started.
         toelichting = "Inburgeraars uit het cohort zonder verwijzing voor een leerroute tellen als niet gestart."
     elif zonder_verwijzing:

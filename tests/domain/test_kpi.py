@@ -39,7 +39,7 @@ def v(**kw) -> KpiVerwijzing:
 
 def test_percentage_hidden_under_five_and_rounded_half_up():
     assert kpi.aandeel(range(4), range(3)).percentage is None
-    assert kpi.aandeel(range(4), range(3)).te_weinig
+    assert kpi.aandeel(range(4), range(3)).achtergehouden and kpi.aandeel([], []).percentage is None
     share = kpi.aandeel(range(6), range(1))  # 1/6 = 16.666… -> 16.7
     assert share.percentage == Decimal("16.7")
     assert kpi.aandeel(range(8), range(1)).percentage == Decimal("12.5")  # half up, not to even
@@ -414,3 +414,49 @@ def test_periods():
     assert perioden.parse("2025", VANDAAG).tot == date(2025, 12, 31)
     assert perioden.parse("onzin", VANDAAG).code == "2026"
     assert [k.code for k in perioden.trend(Kwartaal(2026, 2), 4)] == ["2025-K3", "2025-K4", "2026-K1", "2026-K2"]
+
+
+def _cel(omvang: int, teller: int = 0) -> kpi.Rij:
+    return kpi.Rij("op_tijd", "Op tijd gestart", kpi.aandeel(range(omvang), range(teller)))
+
+
+def test_afschermen_withholds_the_smallest_shown_cell_while_the_withheld_ones_cover_1_to_4_units():
+    """Review finding: A 1 of 3 (withheld) next to B 4 of 6 and the total 5 of 9 gave A away by subtraction."""
+    a, b = kpi.afschermen([_cel(3, 1), _cel(6, 4)])
+    assert a.achtergehouden and not a.afgeschermd
+    assert b.afgeschermd and b.achtergehouden and not b.toont_aantallen
+    assert (b.aandeel.percentage, b.aandeel.aantal, b.aandeel.totaal) == (None, None, None)
+    assert b.omvang == 6  # the rule still knows the size
+    # One withheld cell of one unit: the smallest other goes, the larger ones stay.
+    cellen = kpi.afschermen([_cel(8, 2), _cel(1, 1), _cel(6, 6), _cel(7, 0)])
+    assert [c.afgeschermd for c in cellen] == [False, False, True, False]
+    assert cellen[0].aandeel.percentage == Decimal("25.0")
+    # Two small cells of 2 each (4 units): one more; then 4 + 5 >= 5.
+    cellen = kpi.afschermen([_cel(2), _cel(2), _cel(5), _cel(9)])
+    assert [c.achtergehouden for c in cellen] == [True, True, True, False]
+    # A figure without a share (a median over 3 and over 6) the same way; its value goes.
+    mediaan = [kpi.Rij("mediaan", "Mediaan", waarde=None, eenheid="dagen", ids=frozenset(range(3))),
+               kpi.Rij("mediaan", "Mediaan", waarde=Decimal(40), eenheid="dagen", ids=frozenset(range(6)))]
+    assert [(c.achtergehouden, c.waarde) for c in kpi.afschermen(mediaan)] == [(True, None), (True, None)]
+
+
+def test_afschermen_leaves_a_row_alone_without_a_small_withheld_group():
+    """Nothing withheld, or the withheld cells together over 5 units or more: nothing to give away."""
+    for cellen in ([_cel(6, 4), _cel(9, 1)],  # nothing withheld
+                   [_cel(3, 1), _cel(2, 1), _cel(6, 4)],  # 3 + 2 = 5 withheld
+                   [_cel(0), _cel(7, 7)],  # 'geen gegevens' is not withheld
+                   [_cel(4, 1), _cel(0)]):  # nothing shown to withhold
+        assert kpi.afschermen(cellen) == cellen
+    niet = kpi.Rij("map", "MAP", kpi.aandeel([], [], van_toepassing=False))
+    assert kpi.afschermen([_cel(3), niet]) == [_cel(3), niet]  # 'niet van toepassing' shows nothing either
+
+
+def test_afschermen_over_columns_matches_rows_by_kpi_and_key():
+    """The comparison's columns (or a year's quarters) are whole KPI results; each row is its own group."""
+    def kolom(op_tijd: int, niet: int) -> list[kpi.KpiResultaat]:
+        return [kpi.KpiResultaat("tijdige_start", "Tijdige start", "", "", [
+            kpi.Rij("op_tijd", "Op tijd", kpi.aandeel(range(op_tijd), range(1))),
+            kpi.Rij("niet", "Niet gestart", kpi.aandeel(range(niet), []))])]
+    links, rechts = kpi.afschermen_over([kolom(3, 6), kolom(6, 6)])
+    assert [r.afgeschermd for r in links[0].rijen] == [False, False]
+    assert [r.afgeschermd for r in rechts[0].rijen] == [True, False]

@@ -50,13 +50,13 @@ def kpi_xlsx(
                 if not rij.van_toepassing:
                     opmerkingen.append(zonder_cijfer(rij))
                 elif rij.aandeel is not None:
-                    if rij.aandeel.aantal is not None and rij.aandeel.totaal is not None:  # None: withheld
+                    if rij.toont_aantallen:
                         sheet.write_number(row, 2, rij.aandeel.aantal)
                         sheet.write_number(row, 3, rij.aandeel.totaal)
                     if rij.aandeel.percentage is not None:
                         sheet.write_number(row, 4, float(rij.aandeel.percentage), pct)
                     else:
-                        opmerkingen.append(zonder_cijfer(rij, met_aantal=False))
+                        opmerkingen.append(zonder_cijfer(rij))
                 else:
                     if rij.teller is not None:  # the amounts behind a percentage of hours, sessions or cents
                         deler, opmaak = (100, euro) if rij.maat == "cent" else (1, getal)  # cents to euros for display
@@ -72,7 +72,7 @@ def kpi_xlsx(
                         sheet.write_string(row, 6, tekst(rij.eenheid))
                     elif rij.eenheid:
                         sheet.write_string(row, 6, tekst(rij.eenheid))
-                        opmerkingen.append(zonder_cijfer(rij, met_aantal=False))
+                        opmerkingen.append(zonder_cijfer(rij))
                 opmerking = "; ".join(opmerkingen)
                 if rij.streef is not None:
                     sheet.write_number(row, 7, rij.streef)
@@ -132,21 +132,16 @@ def beleid_xlsx(rapport: Beleidsrapportage) -> bytes:
     row += 1
     for col, kolom in enumerate(("Indicator", "Aantal", "Van", "Percentage", "Opmerking")):
         sheet.write_string(row, col, kolom, kop)
-    for resultaat in rapport.kern:
-        for rij in resultaat.rijen:
-            if rij.aandeel is None:
-                continue
-            row += 1
-            sheet.write_string(row, 0, tekst(f"{resultaat.titel}: {rij.label}"))
-            if not rij.van_toepassing:
-                sheet.write_string(row, 4, zonder_cijfer(rij))
-                continue
-            if rij.aandeel.aantal is not None and rij.aandeel.totaal is not None:  # None: withheld
-                sheet.write_number(row, 1, rij.aandeel.aantal)
-                sheet.write_number(row, 2, rij.aandeel.totaal)
-            if rij.aandeel.percentage is not None:
-                sheet.write_number(row, 3, float(rij.aandeel.percentage), pct)
-            else:
-                sheet.write_string(row, 4, zonder_cijfer(rij, met_aantal=False))
+    for label, rij in rapport.kern_rijen:  # the rows the page shows
+        row += 1
+        sheet.write_string(row, 0, tekst(label))
+        if rij.aandeel is not None and rij.toont_aantallen:
+            sheet.write_number(row, 1, rij.aandeel.aantal)
+            sheet.write_number(row, 2, rij.aandeel.totaal)
+        percentage = rij.aandeel.percentage if rij.aandeel is not None else rij.waarde
+        if percentage is not None:
+            sheet.write_number(row, 3, float(percentage), pct)
+        else:
+            sheet.write_string(row, 4, zonder_cijfer(rij))
     workbook.close()
     return buffer.getvalue()

@@ -101,8 +101,8 @@ def gevallen() -> str:
     dashboard = _dashboard(args, vandaag)
     resultaat = dashboard.kpi(code)
     rij = resultaat.rij(key) if resultaat else None
-    if resultaat is None or rij is None:
-        abort(404)
+    if resultaat is None or rij is None or not rij.toont_aantallen:
+        abort(404)  # a withheld figure's cases, as a figure that does not exist: no link leads there
     if deel == "ids":
         ids, eenheid = rij.ids, rij.ids_eenheid
     elif rij.aandeel is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from portal import access
 from portal.blueprints.listing import int_arg
 from portal.domain import perioden
-from portal.domain.kpi import MIN_AANTAL, KpiResultaat, Rij
+from portal.domain.kpi import KpiResultaat, Rij, klein
 from portal.domain.perioden import Periode
 from portal.extensions import db
 from portal.formatting import euro, getal, procent, uren
@@ -71,18 +71,23 @@ ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgera
 NIET_VAN_TOEPASSING = "niet van toepassing"
 GEEN_GEGEVENS = "geen gegevens"
 TE_WEINIG = "te weinig gegevens"
+# Not small itself, but withheld so that a total minus the shown figures does not give away a small group next to it.
+AFGESCHERMD = "afgeschermd (kleine groep elders)"
 
 
 def te_weinig(aantal: int) -> str:
     return f"{TE_WEINIG} ({aantal})"
 
 
-def zonder_cijfer(rij: Rij, *, met_aantal: bool = True) -> str:
-    """Why a row shows no figure: it does not apply, nothing to count, or too few to show (the small-group rule)."""
+def zonder_cijfer(rij: Rij) -> str:
+    """Why a row shows no figure: it does not apply, afgeschermd, too few to show (the small-group rule), or nothing
+    to count. The pages and the xlsx say it alike."""
     if not rij.van_toepassing:
         return NIET_VAN_TOEPASSING
-    if 0 < rij.omvang < MIN_AANTAL:
-        return te_weinig(rij.omvang) if met_aantal else TE_WEINIG
+    if rij.afgeschermd:
+        return AFGESCHERMD
+    if klein(rij.omvang):
+        return te_weinig(rij.omvang)
     return GEEN_GEGEVENS
 
 

@@ -1,9 +1,11 @@
 """The prestatie-indicatoren dashboard: KPI records loaded once per page (`gegevens`), the rules of
-portal.domain.kpi applied for the period, per aanbieder for the comparison and per quarter for the trend."""
+portal.domain.kpi applied for the period, per aanbieder for the comparison and per quarter for the trend. The
+aanbieders of a comparison and the quarters of a year stand next to a total the user also sees (the dashboard):
+`kpi.afschermen_over` withholds what a subtraction would give away."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -34,8 +36,15 @@ class Dashboard:
 
 def _kwartalen(periode: Periode, extra_trend: bool) -> list[Kwartaal]:
     if extra_trend:
-        return perioden.trend(periode.kwartalen[-1], TREND_KWARTALEN)
+        return _hele_jaren(perioden.trend(periode.kwartalen[-1], TREND_KWARTALEN))
     return list(periode.kwartalen)
+
+
+def _hele_jaren(kwartalen: list[Kwartaal]) -> list[Kwartaal]:
+    """Every quarter of the years the quarters fall in: a year's quarters are withheld together, whichever of them
+    a trend shows, so two trends never show one year's quarters differently."""
+    jaren = range(kwartalen[0].jaar, kwartalen[-1].jaar + 1)
+    return [Kwartaal(jaar, nummer) for jaar in jaren for nummer in range(1, 5)]
 
 
 def gegevens(
@@ -52,8 +61,45 @@ def dashboard(
     """Every KPI for the period, within the user's scope and the filters."""
     g = gegevens(session, user, filters, periode, vandaag)
     resultaten = kpi.bereken(g, periode, vandaag, streef_6_maanden=streef_6_maanden)
+    afgeschermd = _afgeschermd(session, user, filters, periode, vandaag, streef_6_maanden)
+    if afgeschermd:
+        resultaten = [_afschermen(r, afgeschermd) for r in resultaten]
     resultaten.append(kosten.kosten(session, user, filters, periode, vandaag))
     return Dashboard(periode, periode.peildatum(vandaag), resultaten)
+
+
+def _afschermen(resultaat: KpiResultaat, afgeschermd: set[tuple[str, str]]) -> KpiResultaat:
+    """The result with those rows afgeschermd; then its counted reasons go too (the total's minus these would be
+    the small group's, as _redenen withholds them under MIN_AANTAL)."""
+    rijen = [replace(rij, afgeschermd=True) if (resultaat.code, rij.key) in afgeschermd and rij.toont_aantallen
+             else rij for rij in resultaat.rijen]
+    if rijen == resultaat.rijen:
+        return resultaat
+    return replace(resultaat, rijen=rijen, redenen=[(titel, []) for titel, _ in resultaat.redenen])
+
+
+def _afgeschermd(
+    session: Session, user: User, filters: KpiFilters, periode: Periode, vandaag: date, streef_6_maanden: int,
+) -> set[tuple[str, str]]:
+    """The rows (code, key) a dashboard of one quarter or one aanbieder withholds because the trend (the quarters
+    of the year) or the comparison (the aanbieders) does: the same cell, so the same answer on every page."""
+    rijen: set[tuple[str, str]] = set()
+    if len(periode.kwartalen) == 1:
+        kwartaal = periode.kwartalen[0]
+        alle = _hele_jaren([kwartaal])
+        kwartalen = [k for k in alle if k.van <= vandaag]
+        if kwartaal in kwartalen:
+            g = load(session, user, filters, alle, vandaag)
+            kolommen = kpi.afschermen_over([
+                kpi.bereken(g, perioden.kwartaal(k), vandaag, streef_6_maanden=streef_6_maanden)
+                for k in kwartalen])
+            rijen |= {(r.code, rij.key) for r in kolommen[kwartalen.index(kwartaal)] for rij in r.rijen
+                      if rij.afgeschermd}
+    if filters.aanbieder_id is not None:
+        andere = vergelijking(session, user, replace(filters, aanbieder_id=None), periode, vandaag, {})
+        rijen |= {(r.code, rij.key) for r in andere.per_aanbieder.get(filters.aanbieder_id, []) for rij in r.rijen
+                  if rij.afgeschermd}
+    return rijen
 
 
 @dataclass
@@ -71,8 +117,8 @@ def vergelijking(
     g = gegevens(session, user, filters, periode, vandaag)
     ids = sorted({v.aanbieder_id for v in g.verwijzingen}, key=lambda a: namen.get(a, "").lower())
     codes = [k.code for k in kpi.KPIS if k.per_aanbieder]
-    per = {a: kpi.bereken(g.voor_aanbieder(a), periode, vandaag, codes=codes) for a in ids}
-    return Vergelijking(periode, [(a, namen.get(a, str(a))) for a in ids], per)
+    kolommen = kpi.afschermen_over([kpi.bereken(g.voor_aanbieder(a), periode, vandaag, codes=codes) for a in ids])
+    return Vergelijking(periode, [(a, namen.get(a, str(a))) for a in ids], dict(zip(ids, kolommen, strict=True)))
 
 
 @dataclass
@@ -90,9 +136,14 @@ def trend(
 ) -> Trend:
     """The main KPIs per quarter for the eight quarters up to the period's end (records loaded once)."""
     g = gegevens(session, user, filters, periode, vandaag, trend=True)
-    kwartalen = [k for k in _kwartalen(periode, True) if k.van <= vandaag]
-    per = {
-        k: kpi.bereken(g, perioden.kwartaal(k), vandaag, streef_6_maanden=streef_6_maanden, codes=TREND_CODES)
-        for k in kwartalen
-    }
-    return Trend(kwartalen, per)
+    getoond = [k for k in perioden.trend(periode.kwartalen[-1], TREND_KWARTALEN) if k.van <= vandaag]
+    per: dict[Kwartaal, list[KpiResultaat]] = {}
+    for jaar in sorted({k.jaar for k in getoond}):
+        # All quarters of the year up to today, also those the trend does not show: the year's total is the
+        # dashboard's, so what a quarter withholds must not depend on which quarters are on the page.
+        kwartalen = [k for k in _hele_jaren([Kwartaal(jaar, 1)]) if k.van <= vandaag]
+        kolommen = kpi.afschermen_over([
+            kpi.bereken(g, perioden.kwartaal(k), vandaag, streef_6_maanden=streef_6_maanden, codes=TREND_CODES)
+            for k in kwartalen])
+        per.update(zip(kwartalen, kolommen, strict=True))
+    return Trend(getoond, {k: per[k] for k in getoond})

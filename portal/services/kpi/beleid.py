@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from portal.domain import kpi
-from portal.domain.kpi import KpiGegevens, KpiResultaat
+from portal.domain.kpi import KpiGegevens, KpiResultaat, Rij
 from portal.domain.perioden import Periode
 from portal.models.enums import Doelgroep, Leerroute, Onderdeel, VerwijzingStatus
 
@@ -41,6 +41,15 @@ class Beleidsrapportage:
     peildatum: date
     tabellen: list[Tabel]
     kern: list[KpiResultaat]
+
+    @property
+    def kern_rijen(self) -> list[tuple[str, Rij]]:
+        """The key indicators' rows the page and the xlsx show, labelled: every share over at least one unit (the
+        many empty exam rows left out), then the attendance percentage."""
+        rijen = [(f"{r.titel}: {rij.label}", rij) for r in self.kern for rij in r.rijen
+                 if rij.aandeel is not None and rij.omvang]
+        rijen += [("Aanwezigheid", r.hoofd) for r in self.kern if r.code == "aanwezigheid"]
+        return rijen
 
 
 def _route(leerroute: Leerroute | None) -> str:
