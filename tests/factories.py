@@ -54,7 +54,7 @@ from portal.models import (
     Voortgangsrapportage,
 )
 from portal.models.base import utcnow
-from portal.models.billing import Eenheid, IndicatorSoort, Trigger
+from portal.models.billing import DeclaratieStatus, Eenheid, IndicatorSoort, Trigger
 from portal.models.enums import AanbiederSoort, Doelgroep, Leerroute, NiveauPip, Onderdeel, Rol
 from portal.models.resultaat import (
     AfschalingStatus,
@@ -557,6 +557,10 @@ class DeclaratieFactory(BaseFactory):
     periode = "2026-11"
     periode_van = date(2026, 11, 1)
     periode_tot = date(2026, 11, 30)
+    status = DeclaratieStatus.CONCEPT
+    # A submitted one keeps its contract's termijn, as declaraties.submit stores it.
+    declaratietermijn_dagen = factory.LazyAttribute(
+        lambda o: None if o.status is DeclaratieStatus.CONCEPT else o.contract.declaratietermijn_dagen)
 
 
 def _regel_datum(regel_id: int) -> date:

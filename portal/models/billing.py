@@ -268,6 +268,9 @@ class Declaratie(TimestampMixin, Base):
     ingediend_door_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     ingediend_op: Mapped[datetime | None]
     afgehandeld_op: Mapped[datetime | None]
+    # The contract's declaratietermijn when the declaratie was submitted: a later change of the contract does not
+    # make it late or on time afterwards (checks.uiterste_indiendatum). None for a concept or a contract without one.
+    declaratietermijn_dagen: Mapped[int | None]
 
     contract: Mapped[Contract] = relationship()
     aanbieder: Mapped[Aanbieder] = relationship()

@@ -421,7 +421,47 @@ def test_a_declaratie_submitted_after_the_declaratietermijn_gets_a_finding_on_th
     page = manager.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
     assert tekst in page and "u beslist per regel" in page
     assert ingediend.status is DeclaratieStatus.INGEDIEND  # not blocked or rejected
-    wereld.contract.declaratietermijn_dagen = None  # no termijn in the contract: nothing to check
+    ingediend.declaratietermijn_dagen = None  # no termijn in the contract when submitted: nothing to check
+    assert declaratie_bevindingen(ingediend) == []
+
+
+def test_changing_the_contracts_declaratietermijn_does_not_change_a_submitted_declaratie(
+        db, wereld, ingediend, login_as):  # noqa: F811
+    """Walk finding: setting MB-0388's termijn to 45 made 'Ingediend na de declaratietermijn: 36 dagen' disappear
+    from a declaratie submitted under 30 days; lowering it would make on-time ones late. The submission keeps the
+    termijn that applied; a concept follows the contract's current termijn."""
+    from portal.services.billing import declaraties as dcl
+    from portal.services.billing.checks import NA_TERMIJN, declaratie_bevindingen, termijn_melding
+
+    wereld.contract.declaratietermijn_dagen = 30
+    db.commit()
+    assert termijn_melding(ingediend, date(2027, 1, 5)).startswith("De declaratietermijn is verstreken")
+    wereld.contract.declaratietermijn_dagen = 40  # a concept follows the contract
+    db.commit()
+    assert termijn_melding(ingediend, date(2027, 1, 5)) == (
+        "Let op: dien deze declaratie uiterlijk 09-01-2027 in (declaratietermijn 40 dagen).")
+    wereld.contract.declaratietermijn_dagen = 30
+    dcl.submit(db, wereld.beheerder, ingediend, date(2027, 1, 5))
+    ingediend.ingediend_op = datetime(2027, 1, 5, 10, tzinfo=AMSTERDAM)  # 36 days after 30-11-2026
+    db.commit()
+    assert ingediend.declaratietermijn_dagen == 30
+    tekst = ("Ingediend na de declaratietermijn: 36 dagen na afloop van de periode (30-11-2026), "
+             "termijn is 30 dagen.")
+    assert declaratie_bevindingen(ingediend) == [{"code": NA_TERMIJN, "tekst": tekst}]
+
+    manager = login_as(wereld.manager)
+    token = _csrf(manager, f"/contracten/{wereld.contract.id}/instellingen")
+    response = manager.post(f"/contracten/{wereld.contract.id}/instellingen", data={
+        "csrf_token": token, "inkoopvorm": wereld.contract.inkoopvorm.value,
+        "declaratieperiode": wereld.contract.declaratieperiode.value, "declaratietermijn_dagen": "45"})
+    assert response.status_code == 302
+    db.expire_all()
+    assert wereld.contract.declaratietermijn_dagen == 45
+    assert declaratie_bevindingen(ingediend) == [{"code": NA_TERMIJN, "tekst": tekst}]
+    assert tekst in manager.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
+    wereld.contract.declaratietermijn_dagen = 5  # lowering it makes nothing late afterwards either
+    ingediend.ingediend_op = datetime(2026, 12, 20, 10, tzinfo=AMSTERDAM)  # day 20: on time under 30
+    db.commit()
     assert declaratie_bevindingen(ingediend) == []
 
 

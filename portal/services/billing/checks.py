@@ -5,7 +5,8 @@ verwijzing's or the contract's period, a duplicate, an onderdeel that does not f
 the regel: the contractmanager decides; regels without findings can be approved in one action.
 
 One finding is about the declaratie as a whole: submitted after the contract's declaratietermijn
-(`declaratie_bevindingen`). It is derived from the stored submission moment, so it never changes a regel. The
+(`declaratie_bevindingen`). It is derived from the stored submission moment and the termijn stored with it, so it
+never changes a regel, nor when the contract's termijn changes later. The
 aanbieder is warned about the same deadline (`uiterste_indiendatum`) while the declaratie is a concept
 (`termijn_melding`).
 """
@@ -262,10 +263,17 @@ class _Context:
         return found
 
 
+def declaratietermijn(declaratie: Any) -> int | None:
+    """The declaratietermijn in days that applies: the one stored at submission, for a concept the contract's now."""
+    if declaratie.status is DeclaratieStatus.CONCEPT:
+        return declaratie.contract.declaratietermijn_dagen
+    return declaratie.declaratietermijn_dagen
+
+
 def uiterste_indiendatum(declaratie: Any) -> date | None:
-    """The last day a declaratie is submitted within the contract's declaratietermijn (the NA_TERMIJN rule):
-    the termijn's days after the periode's last day; None when the contract sets no termijn."""
-    termijn = declaratie.contract.declaratietermijn_dagen
+    """The last day a declaratie is submitted within its declaratietermijn (the NA_TERMIJN rule): the termijn's
+    days after the periode's last day; None without a termijn."""
+    termijn = declaratietermijn(declaratie)
     return None if termijn is None else declaratie.periode_tot + timedelta(days=termijn)
 
 
@@ -280,7 +288,7 @@ def declaratie_bevindingen(declaratie: Any) -> list[dict[str, str]]:
     dagen = (ingediend - declaratie.periode_tot).days
     return [_f(NA_TERMIJN, f"Ingediend na de declaratietermijn: {_dagen(dagen)} na afloop van de periode "
                            f"({datum(declaratie.periode_tot)}), termijn is "
-                           f"{_dagen(declaratie.contract.declaratietermijn_dagen)}.")]
+                           f"{_dagen(declaratietermijn(declaratie))}.")]
 
 
 TERMIJN_WAARSCHUWING_DAGEN = 7  # the aanbieder is warned this many days before the termijn ends
@@ -295,7 +303,7 @@ def termijn_melding(declaratie: Any, vandaag: date) -> str | None:
     # Before the periode ends it cannot be submitted (declaraties.submit): a deadline to meet would mislead.
     if uiterlijk is None or vandaag <= declaratie.periode_tot:
         return None
-    termijn = _dagen(declaratie.contract.declaratietermijn_dagen)
+    termijn = _dagen(declaratietermijn(declaratie))
     if vandaag > uiterlijk:
         return (f"De declaratietermijn is verstreken: op tijd indienen kon tot en met {datum(uiterlijk)} ({termijn} "
                 "na afloop van de periode). U kunt nog indienen; de gemeente ziet dat het te laat is.")

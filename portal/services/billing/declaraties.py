@@ -137,6 +137,8 @@ def submit(session: Session, actor: User, declaratie: Declaratie, today: date) -
     declaratie.status = DeclaratieStatus.INGEDIEND
     declaratie.ingediend_door_id = actor.id
     declaratie.ingediend_op = utcnow()
+    # The termijn that applies to this submission, kept: changing the contract later does not change the finding.
+    declaratie.declaratietermijn_dagen = declaratie.contract.declaratietermijn_dagen
     kosten_totalen.ingediend(session, declaratie)
     audit.record(session, actor, AuditActie.DECLARATIE_INGEDIEND, object_type="declaratie", object_id=declaratie.id,
                  details={"nummer": declaratie.nummer, "regels": aantal})
