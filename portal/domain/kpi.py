@@ -289,6 +289,9 @@ class Rij:
     gevallen: int | None = None
     # Withheld although not small: next to a total the user sees, it would give away a small group (`afschermen`).
     afgeschermd: bool = False
+    # The key of the row whose units include this row's units: withheld when that row is (`_volgen`), as
+    # 'na de termijn: verwijtbaar' would say how many of a withheld 'afgerond binnen de termijn' were late.
+    binnen: str | None = None
 
     def __post_init__(self) -> None:
         """A withheld figure withholds its amounts too; a share that does not apply makes its row not apply."""
@@ -352,8 +355,26 @@ def afschermen_over(kolommen: Sequence[Sequence[KpiResultaat]]) -> list[list[Kpi
             for rij in resultaat.rijen:
                 rijen.setdefault((resultaat.code, rij.key), []).append(rij)
     vervangen = {key: iter(afschermen(cellen)) for key, cellen in rijen.items()}
-    return [[replace(r, rijen=[next(vervangen[(r.code, rij.key)]) for rij in r.rijen]) for r in kolom]
-            for kolom in kolommen]
+    # Replacing the rows withholds their dependent rows too (KpiResultaat._volgen), which may leave such a row's
+    # withheld cells small: again until nothing more is withheld.
+    nieuw = [[replace(r, rijen=[next(vervangen[(r.code, rij.key)]) for rij in r.rijen]) for r in kolom]
+             for kolom in kolommen]
+    if _achtergehouden(nieuw) == _achtergehouden(kolommen):
+        return nieuw
+    return afschermen_over(nieuw)
+
+
+def _achtergehouden(kolommen: Sequence[Sequence[KpiResultaat]]) -> int:
+    return sum(rij.achtergehouden for kolom in kolommen for r in kolom for rij in r.rijen)
+
+
+def _volgen(rijen: Sequence[Rij]) -> list[Rij]:
+    """A row over part of a withheld row's units (`Rij.binnen`) is withheld too: its counts would tell about those
+    few units (a late MAP count of 0 under a withheld MAP share says the one was on time)."""
+    per_key = {rij.key: rij for rij in rijen}
+    return [replace(rij, afgeschermd=True)
+            if rij.binnen in per_key and per_key[rij.binnen].achtergehouden and rij.toont_aantallen else rij
+            for rij in rijen]
 
 
 @dataclass(frozen=True)
@@ -365,6 +386,10 @@ class KpiResultaat:
     rijen: list[Rij]
     toelichting: str = ""
     redenen: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)  # (title, [(reason, count)])
+
+    def __post_init__(self) -> None:
+        """Rows that depend on a withheld row are withheld with it, however the rows were made."""
+        object.__setattr__(self, "rijen", _volgen(self.rijen))
 
     @property
     def hoofd(self) -> Rij:
@@ -536,7 +561,7 @@ def afronding_binnen_termijn(g: KpiGegevens, periode: Periode, vandaag: date) ->
         rijen.append(Rij(key, f"{label} afgerond binnen de termijn", aandeel(noemer, binnen, van_toepassing=geldt)))
         if key != "z":
             rijen.append(Rij(f"{key}_verwijtbaar", f"{label} na de termijn: verwijtbaar",
-                             aandeel(met_oordeel, verwijtbaar, van_toepassing=geldt)))
+                             aandeel(met_oordeel, verwijtbaar, van_toepassing=geldt), binnen=key))
     return KpiResultaat(
         "afronding", "Afronding binnen termijn",
         "MAP-, PVT- en Z-routeverwijzingen die in de periode zijn afgerond (datum eindgesprek MAP, ondertekening "
@@ -600,8 +625,10 @@ def examenresultaten(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResu
                     if _geslaagd(pogingen[0]):
                         eerste_teller.add(persoon)
             naam = f"{onderdeel.value} ({bron.label})"
+            # The first attempts are a part of all attempts: withheld with them.
             rijen.append(Rij(f"{bron.value}_{onderdeel.value}_eerste", f"{naam}: geslaagd bij eerste poging",
-                             aandeel(eerste_noemer, eerste_teller, "inburgeraars")))
+                             aandeel(eerste_noemer, eerste_teller, "inburgeraars"),
+                             binnen=f"{bron.value}_{onderdeel.value}_totaal"))
             rijen.append(Rij(f"{bron.value}_{onderdeel.value}_totaal", f"{naam}: geslaagd, alle pogingen",
                              aandeel(alle_noemer, alle_teller, "inburgeraars")))
     return KpiResultaat(

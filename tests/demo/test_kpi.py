@@ -66,3 +66,24 @@ def test_demo_aanbieders_without_leerroutes_get_niet_van_toepassing_for_start_bi
     sheet = next(ws for ws in sheets if ws.title.startswith("Participatiewerkplaats"))
     rij = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Start binnen 6 maanden na inschrijving")
     assert (rij[2], rij[3], rij[4], rij[7], rij[8]) == (None, None, None, None, "niet van toepassing")
+
+
+def test_demo_a_withheld_afronding_share_withholds_its_verwijtbaar_row(db):
+    """Walk finding: /kpi/?periode=2026&aanbieder=5 showed 'MAP afgerond binnen de termijn' as 'te weinig gegevens
+    (1)' and under it 'MAP na de termijn: verwijtbaar | 0 | 0': no MAP was late, so the one was on time. The same
+    on the comparison. Every aanbieder's dashboard and comparison column withholds the sub-row with its share."""
+    manager = db.scalar(select(User).where(User.email == "contractmanager@hoorn.example.nl"))
+    namen = {a.id: a.naam for a in db.scalars(select(Aanbieder))}
+    periode = perioden.jaar(TODAY.year)
+    vergelijking = kpi.vergelijking(db, manager, kpi.KpiFilters(), periode, TODAY, namen)
+    gevallen = 0
+    for a, _ in vergelijking.aanbieders:
+        dashboard = kpi.dashboard(db, manager, kpi.KpiFilters(aanbieder_id=a), periode, TODAY)
+        for resultaat in (next(r for r in vergelijking.per_aanbieder[a] if r.code == "afronding"),
+                          dashboard.kpi("afronding")):
+            for key in ("map", "pvt"):
+                if resultaat.rij(key).achtergehouden:
+                    gevallen += 1
+                    sub = resultaat.rij(f"{key}_verwijtbaar")
+                    assert sub.achtergehouden and not sub.toont_aantallen, (namen[a], key)
+    assert gevallen  # the demo has such an aanbieder

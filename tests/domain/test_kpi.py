@@ -137,12 +137,15 @@ def test_a_withheld_share_withholds_its_counts_too():
             if rij.aandeel is not None and rij.van_toepassing and 0 < rij.omvang < kpi.MIN_AANTAL:
                 assert (rij.aandeel.aantal, rij.aandeel.totaal) == (None, None), (code, rij.key)
                 achtergehouden.append(f"{code}.{rij.key}")
-            elif rij.aandeel is not None:  # 0 units, 'niet van toepassing' or enough: the counts as they are
+            elif rij.aandeel is not None and not rij.afgeschermd:
+                # 0 units, 'niet van toepassing' or enough: the counts as they are
                 assert (rij.aandeel.aantal, rij.aandeel.totaal) == (len(rij.aandeel.teller),
                                                                     len(rij.aandeel.noemer)), (code, rij.key)
     assert {"tijdige_start.op_tijd", "tijdige_start.niet_gestart", "uitval.uitgevallen", "uitval.niet_gestart",
             "start_6_maanden.gestart", "afronding.map", "examens.duo_SP_eerste",
             "afschalingen.goedgekeurd_b1"} <= set(achtergehouden), achtergehouden
+    # Under the withheld MAP share its 'na de termijn: verwijtbaar' (0 units) goes too.
+    assert resultaten["afronding"].rij("map_verwijtbaar").afgeschermd
     # 'Groep was vol: 1' under a withheld 'op tijd gestart' of 3 would tell how many started late.
     assert [lijst for _, lijst in resultaten["tijdige_start"].redenen] == [[], []]
     assert [lijst for _, lijst in resultaten["uitval"].redenen] == [[]]
@@ -460,3 +463,41 @@ def test_afschermen_over_columns_matches_rows_by_kpi_and_key():
     links, rechts = kpi.afschermen_over([kolom(3, 6), kolom(6, 6)])
     assert [r.afgeschermd for r in links[0].rijen] == [False, False]
     assert [r.afgeschermd for r in rechts[0].rijen] == [True, False]
+
+
+def test_a_row_over_part_of_a_withheld_rows_units_is_withheld_with_it():
+    """Walk finding: 'MAP afgerond binnen de termijn' was 'te weinig gegevens (1)' but 'MAP na de termijn:
+    verwijtbaar' below it showed '0 | 0 | geen gegevens': no MAP was late, so the one was on time."""
+    einde = date(2026, 6, 30)
+    op_tijd = [v(onderdeel=Onderdeel.MAP, termijn_einde=einde, resultaat_datum=date(2026, 5, 1))]
+    r = kpi.afronding_binnen_termijn(KpiGegevens(verwijzingen=op_tijd), J2026, VANDAAG)
+    assert r.rij("map").achtergehouden and not r.rij("map").afgeschermd
+    verwijtbaar = r.rij("map_verwijtbaar")
+    assert verwijtbaar.omvang == 0 and verwijtbaar.afgeschermd and not verwijtbaar.toont_aantallen
+    assert (verwijtbaar.aandeel.aantal, verwijtbaar.aandeel.totaal) == (None, None)
+    # A shown share leaves its sub-row alone; no PVT at all: both 'geen gegevens', nothing withheld.
+    vijf = [v(onderdeel=Onderdeel.MAP, termijn_einde=einde, resultaat_datum=date(2026, 5, 1)) for _ in range(5)]
+    r = kpi.afronding_binnen_termijn(KpiGegevens(verwijzingen=vijf), J2026, VANDAAG)
+    assert r.rij("map_verwijtbaar").toont_aantallen and r.rij("map_verwijtbaar").aandeel.totaal == 0
+    assert not r.rij("pvt_verwijtbaar").achtergehouden
+    # The exams' first attempts are part of all attempts: withheld with them.
+    examens = [KpiExamen(p, None, Examenonderdeel.SP, Examenniveau.B1, Examenuitslag.GESLAAGD, date(2026, 2, 1),
+                         ResultaatBron.DUO, Examenniveau.B1) for p in range(3)]
+    examens.append(KpiExamen(9, None, Examenonderdeel.SP, Examenniveau.B1, Examenuitslag.GESLAAGD,
+                             date(2025, 2, 1), ResultaatBron.DUO, Examenniveau.B1))
+    r = kpi.examenresultaten(KpiGegevens(examens=examens), J2026, VANDAAG)
+    assert r.rij("duo_SP_totaal").achtergehouden and r.rij("duo_SP_eerste").achtergehouden
+
+
+def test_afschermen_over_withholds_a_dependent_row_and_then_its_neighbours():
+    """An afgeschermd share withholds its sub-row in that column; that sub-row's withheld cells are then a small
+    group of their own, so the smallest other shown sub-row goes too."""
+    def kolom(map_: int, laat: int) -> list[kpi.KpiResultaat]:
+        return [kpi.KpiResultaat("afronding", "Afronding", "", "", [
+            kpi.Rij("map", "MAP", kpi.aandeel(range(map_), range(1))),
+            kpi.Rij("map_verwijtbaar", "MAP verwijtbaar", kpi.aandeel(range(laat), range(1)), binnen="map")])]
+    a, b, c = kpi.afschermen_over([kolom(3, 0), kolom(6, 2), kolom(9, 8)])
+    assert a[0].rij("map").achtergehouden and a[0].rij("map_verwijtbaar").achtergehouden
+    assert b[0].rij("map").afgeschermd and b[0].rij("map_verwijtbaar").achtergehouden
+    # The withheld sub-rows cover 0 + 2 units: C's 8 go too, or the total would give B's 2 away.
+    assert c[0].rij("map").toont_aantallen and c[0].rij("map_verwijtbaar").afgeschermd
