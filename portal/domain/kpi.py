@@ -386,10 +386,15 @@ class KpiResultaat:
     rijen: list[Rij]
     toelichting: str = ""
     redenen: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)  # (title, [(reason, count)])
+    # The note instead of `toelichting` when the main row is withheld (small or afgeschermd): a number in the note
+    # would tell about the withheld figure.
+    toelichting_zonder_cijfer: str | None = None
 
     def __post_init__(self) -> None:
-        """Rows that depend on a withheld row are withheld with it, however the rows were made."""
+        """Rows that depend on a withheld row are withheld with it, however the rows were made; so is the note."""
         object.__setattr__(self, "rijen", _volgen(self.rijen))
+        if self.toelichting_zonder_cijfer is not None and self.rijen and self.hoofd.achtergehouden:
+            object.__setattr__(self, "toelichting", self.toelichting_zonder_cijfer)
 
     @property
     def hoofd(self) -> Rij:
@@ -846,9 +851,6 @@ def start_binnen_zes_maanden(
     elif zonder_verwijzing and g.per_aanbieder:
         toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben bij deze aanbieder geen verwijzing "
                        "voor een leerroute en tellen niet mee.")
-    elif zonder_verwijzing and klein(len(noemer)):
-        # Part of a withheld share: how many have no verwijzing would say how many at most started.
-        toelichting = "Inburgeraars uit het cohort zonder verwijzing voor een leerroute tellen als niet gestart."
     elif zonder_verwijzing:
         toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben geen verwijzing voor een leerroute "
                        "en tellen als niet gestart.")
@@ -869,6 +871,11 @@ def start_binnen_zes_maanden(
              aandeel(noemer, teller, "inburgeraars", van_toepassing=van_toepassing),
              streef=streef if van_toepassing else None)],
         toelichting=toelichting,
+        # Under a withheld share (small, or afgeschermd later): how many have no verwijzing would say how many at
+        # most started.
+        toelichting_zonder_cijfer=(
+            "Inburgeraars uit het cohort zonder verwijzing voor een leerroute tellen als niet gestart."
+            if zonder_verwijzing and not g.per_aanbieder else None),
     )
 
 

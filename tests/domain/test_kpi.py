@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from itertools import count
@@ -501,3 +502,20 @@ def test_afschermen_over_withholds_a_dependent_row_and_then_its_neighbours():
     assert b[0].rij("map").afgeschermd and b[0].rij("map_verwijtbaar").achtergehouden
     # The withheld sub-rows cover 0 + 2 units: C's 8 go too, or the total would give B's 2 away.
     assert c[0].rij("map").toont_aantallen and c[0].rij("map_verwijtbaar").afgeschermd
+
+
+def test_the_cohort_note_has_no_number_when_the_share_is_afgeschermd():
+    """Walk finding: /kpi/?periode=2026-K1 showed 'Gestart binnen 6 maanden' as 'afgeschermd (kleine groep elders)'
+    and under it '8 inburgeraars uit het cohort hebben geen verwijzing ...': how many at most started. As under
+    'te weinig gegevens', the note then says it without a number."""
+    cohort = [KpiInburgeraar(i, 1, ASIEL, date(2026, 1, 10), Leerroute.B, NiveauPip.B1) for i in range(200, 208)]
+    r = kpi.start_binnen_zes_maanden(KpiGegevens(inburgeraars=cohort), J2026, VANDAAG)
+    assert r.hoofd.toont_aantallen and r.toelichting.startswith("8 inburgeraars uit het cohort")
+    zonder = "Inburgeraars uit het cohort zonder verwijzing voor een leerroute tellen als niet gestart."
+    afgeschermd = replace(r, rijen=[replace(r.hoofd, afgeschermd=True)])  # as the dashboard of one quarter does
+    assert afgeschermd.hoofd.afgeschermd and afgeschermd.toelichting == zonder
+    (kolom,), _ = kpi.afschermen_over([[r], [kpi.start_binnen_zes_maanden(
+        KpiGegevens(inburgeraars=cohort[:2]), J2026, VANDAAG)]])
+    assert kolom.hoofd.afgeschermd and kolom.toelichting == zonder
+    klein = kpi.start_binnen_zes_maanden(KpiGegevens(inburgeraars=cohort[:3]), J2026, VANDAAG)
+    assert klein.toelichting == zonder
