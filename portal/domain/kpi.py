@@ -609,6 +609,8 @@ def examenresultaten(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResu
     """Per exam part and source: share passed at or above the required level, at the first attempt and overall."""
     rijen = []
     for bron in (ResultaatBron.DUO, ResultaatBron.AANBIEDER):
+        # A DUO result belongs to the inburgeraar, not to an aanbieder: for one aanbieder it does not apply.
+        geldt = not (bron is ResultaatBron.DUO and g.per_aanbieder)
         per_deel: dict[tuple[int, Examenonderdeel], list[KpiExamen]] = {}
         for e in g.examens:
             if e.bron is bron and e.vereist is not None and e.resultaat is not Examenuitslag.GEEN:
@@ -632,16 +634,17 @@ def examenresultaten(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResu
             naam = f"{onderdeel.value} ({bron.label})"
             # The first attempts are a part of all attempts: withheld with them.
             rijen.append(Rij(f"{bron.value}_{onderdeel.value}_eerste", f"{naam}: geslaagd bij eerste poging",
-                             aandeel(eerste_noemer, eerste_teller, "inburgeraars"),
+                             aandeel(eerste_noemer, eerste_teller, "inburgeraars", van_toepassing=geldt),
                              binnen=f"{bron.value}_{onderdeel.value}_totaal"))
             rijen.append(Rij(f"{bron.value}_{onderdeel.value}_totaal", f"{naam}: geslaagd, alle pogingen",
-                             aandeel(alle_noemer, alle_teller, "inburgeraars")))
+                             aandeel(alle_noemer, alle_teller, "inburgeraars", van_toepassing=geldt)))
     return KpiResultaat(
         "examens", "Examenresultaten",
         "Per examenonderdeel en per bron: inburgeraars op de B1-route met een examen in de periode. Geslaagd "
         "telt alleen op of boven het vereiste niveau (het PIP-niveau, A2 voor onderdelen die na afschaling zijn "
         "verlaagd, A2 voor KNM). Eerste poging: de eerste uitslag van dat onderdeel valt in de periode. Alle "
-        "pogingen: geslaagd op enig moment tot het einde van de periode. 'Geen resultaat' is geen poging.",
+        "pogingen: geslaagd op enig moment tot het einde van de periode. 'Geen resultaat' is geen poging. "
+        "DUO-uitslagen horen niet bij een aanbieder: per aanbieder zijn ze niet van toepassing.",
         "Examenresultaten: DUO (bron van waarheid, ingevoerd door de gemeente) en de aanbieder apart.",
         rijen,
     )

@@ -290,11 +290,20 @@ def test_comparison_says_niet_van_toepassing_geen_gegevens_or_te_weinig_gegevens
     assert _vergelijk_cel(uren, "B1-route tegen geschatte intensiteit in het PIP: uren gerealiseerd van het doel"
                           ) == ["geen gegevens", "niet van toepassing"]
     assert _vergelijk_cel(sectie("aanlevering"), "Sessies binnen 7 dagen geregistreerd") == ["geen gegevens"] * 2
+    # Walk finding: DUO results have no aanbieder, so per aanbieder they were 'geen gegevens' everywhere.
+    examens = sectie("examens")
+    for onderdeel in ("KNM", "LE", "LU"):
+        for soort in ("geslaagd bij eerste poging", "geslaagd, alle pogingen"):
+            assert _vergelijk_cel(examens, f"{onderdeel} (DUO): {soort}") == ["niet van toepassing"] * 2
+    assert _vergelijk_cel(examens, "KNM (Aanbieder): geslaagd, alle pogingen") == ["geen gegevens"] * 2
+    assert "DUO-uitslagen horen niet bij een aanbieder" in html
 
     # One aanbieder on the dashboard: the same words in its table and bars.
     dashboard = client.get(f"/kpi/?periode={jaar}&aanbieder={taal.aanbieder_id}").get_data(as_text=True)
     assert "te weinig gegevens (0)" not in dashboard
     assert "MAP afgerond binnen de termijn: niet van toepassing" in _figures(dashboard, "afronding")
+    assert "KNM (DUO): geslaagd, alle pogingen: niet van toepassing" in _figures(dashboard, "examens")
+    assert "DUO-uitslagen horen niet bij een aanbieder" in dashboard
 
     sheets = {ws.title: list(ws.iter_rows(values_only=True)) for ws in load_workbook(io.BytesIO(
         client.get(f"/kpi/export.xlsx?soort=vergelijking&periode={jaar}").data)).worksheets}
