@@ -44,8 +44,8 @@ _HANGING_WORKER = """
 import os, pathlib, sys, time
 from portal.services import presentie
 real_save = presentie.save_presentie
-def save_then_hang(session, actor, rows):
-    result = real_save(session, actor, rows)
+def save_then_hang(session, actor, rows, *more):
+    result = real_save(session, actor, rows, *more)
     session.flush()
     pathlib.Path(os.environ["SIGNAL_FILE"]).write_text(str(len(rows)))
     time.sleep(600)
@@ -60,8 +60,8 @@ _HANGING_CHECKER = """
 import os, pathlib, sys, time
 from portal.services import presentie
 real_validate = presentie.validate_presentie
-def validate_then_hang(session, actor, inputs, today):
-    result = real_validate(session, actor, inputs, today)
+def validate_then_hang(session, actor, inputs, today, *more):
+    result = real_validate(session, actor, inputs, today, *more)
     pathlib.Path(os.environ["SIGNAL_FILE"]).write_text(str(len(inputs)))
     time.sleep(600)
     return result

@@ -4,7 +4,7 @@ idempotent re-uploads, corrections with history, and no partial data after a cra
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -157,8 +157,8 @@ def test_a_crash_mid_import_leaves_no_partial_data_and_can_be_confirmed_again(db
     upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
     real_save = presentie_service.save_presentie
 
-    def crash_after_inserting(session, actor, rows):
-        real_save(session, actor, rows)
+    def crash_after_inserting(session, actor, rows, *more):
+        real_save(session, actor, rows, *more)
         assert stored(session) == 3  # the rows were written inside the transaction...
         raise MemoryError("killed")
 
@@ -208,8 +208,8 @@ def test_a_run_that_lost_its_lease_while_working_stores_nothing(db, provider, se
     db.commit()
     real_save = presentie_service.save_presentie
 
-    def taken_over_while_saving(session, actor, rows):
-        result = real_save(session, actor, rows)
+    def taken_over_while_saving(session, actor, rows, *more):
+        result = real_save(session, actor, rows, *more)
         # Meanwhile the lease ran out and someone confirmed again (a newer poging owns the upload).
         session.execute(update(Upload).where(Upload.id == upload.id).values(poging=Upload.poging + 1))
         return result
@@ -258,8 +258,8 @@ def test_full_disk_or_lost_database_gives_a_clear_error_and_no_partial_data(
     real_save = presentie_service.save_presentie
     error = exception or OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
 
-    def failing(session, actor, rows):
-        real_save(session, actor, rows)
+    def failing(session, actor, rows, *more):
+        real_save(session, actor, rows, *more)
         raise error
 
     monkeypatch.setattr(presentie_service, "save_presentie", failing)
@@ -351,3 +351,63 @@ def test_start_dates_upload_uses_the_start_form_rules(db, provider, settings):
     assert fresh.status is VerwijzingStatus.GESTART
     changed = db.scalars(select(TrajectStart).where(TrajectStart.verwijzing_id == provider.verwijzingen[0].id)).one()
     assert changed.reden_latere_start == "Wachtlijst"
+
+
+def test_rows_a_confirmation_sent_early_that_the_24_hour_rule_drops_are_not_stored(db, provider, settings, day,
+                                                                                    monkeypatch):
+    # On PostgreSQL the confirmation sends new rows while it still checks the batch; two rows that pass on their own
+    # but together exceed 24 hours are found only after both were sent: they are taken back, the third row stays.
+    from portal.models.traject import Activiteit
+    from portal.services import kept_totals
+
+    een, twee = provider.verwijzingen[:2]
+    datum = day.strftime("%d-%m-%Y")
+    # Every absence column: a file that keeps stored absence is checked before anything is sent.
+    rows = [[*HEADER[:5], "Uren afwezig ongeoorloofd", HEADER[5]],
+            [een.inburgeraar.bsn, datum, "Taalles en KNM", "13", None, None, None],
+            [een.inburgeraar.bsn, datum, "Taalles en KNM tijdens brede intake", "13", None, None, None],
+            [twee.inburgeraar.bsn, datum, "Taalles en KNM", "2,5", None, None, None]]
+    upload = upload_file(db, provider, settings, xlsx_bytes(rows))
+    assert (upload.aantal_nieuw, upload.aantal_fout) == (1, 2)
+    undone: list[int] = []
+    real_undo = presentie_service.NewRows.undo
+
+    def undo(stream, clean):
+        undone.append(len(clean))
+        real_undo(stream, clean)
+
+    monkeypatch.setattr(presentie_service.NewRows, "undo", undo)
+    upload = confirm(db, provider, settings, upload)
+    assert upload.status is UploadStatus.CONFIRMED
+    assert (upload.aantal_nieuw, upload.aantal_fout) == (1, 2)
+    assert [(p.verwijzing_id, p.activiteit, p.uren_aanwezig) for p in db.scalars(select(Presentie))] == [
+        (twee.id, Activiteit.TAALLES_KNM, Decimal("2.50"))]
+    assert kept_totals.differences(db) == []
+    assert all("meer dan 24 uur" in f["melding"] for f in upload.fouten)
+    assert undone == ([3] if db.get_bind().dialect.name == "postgresql" else [])
+
+
+def test_a_confirmed_upload_stores_every_value_as_it_was_checked(db, provider, settings, day):
+    # On PostgreSQL new rows go by COPY in its text format: a backslash in a reason ('\N' is COPY's NULL) must
+    # arrive as typed, as must the hours, the day, the activity and who registered it when.
+    from portal.models.traject import Activiteit
+
+    datum = day.strftime("%d-%m-%Y")
+    reden = r"Ziek \N thuis\t (c:\temp\niets)"
+    rows = [[*HEADER[:5], "Uren afwezig ongeoorloofd", HEADER[5]],
+            *([v.inburgeraar.bsn, datum, "Taalles en KNM", "0,75", "1,25", "0,5", reden]
+              for v in provider.verwijzingen)]
+    before = utcnow()
+    upload = confirm(db, provider, settings, upload_file(db, provider, settings, xlsx_bytes(rows)))
+    assert (upload.status, upload.aantal_nieuw) == (UploadStatus.CONFIRMED, 3)
+    stored_rows = db.scalars(select(Presentie).order_by(Presentie.verwijzing_id)).all()
+    assert [(p.verwijzing_id, p.datum, p.activiteit, p.uren_aanwezig, p.uren_afwezig_geoorloofd,
+             p.uren_afwezig_ongeoorloofd, p.reden_afwezig, p.geregistreerd_door_id) for p in stored_rows] == [
+        (v.id, day, Activiteit.TAALLES_KNM, Decimal("0.75"), Decimal("1.25"), Decimal("0.50"), reden, provider.user.id)
+        for v in sorted(provider.verwijzingen, key=lambda v: v.id)]
+    assert all(before <= as_utc(p.created_at) == as_utc(p.updated_at) <= utcnow() for p in stored_rows)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives stored times back without their zone (UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

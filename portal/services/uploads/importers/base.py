@@ -4,6 +4,7 @@ and the resolver that finds the actor's own deelnemer (verwijzing) a row is abou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,6 +46,9 @@ class ImportContext:
     progress: Progress = no_progress
     reuse: bool = False  # the confirmation: reuse what the preview read, if the importer kept it
     save: bool = False  # the confirmation: keep what is checked (importers that check by storing)
+    # The confirmation: work its check starts and its save finishes (presentie's COPY of new rows), ended with the
+    # confirmation, or aborted when an error unwinds it.
+    pending: ExitStack | None = None
 
     def read(self, layout: SheetLayout, optional: frozenset[str] = frozenset()) -> ReadResult:
         """Open the stored file with the importer's layout (guarded and capped); `optional` as in read.read."""
@@ -81,6 +85,8 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     # What each correction overwrites, for the preview (see `correction`).
     corrections: list[dict[str, str | int]] = field(default_factory=list)
+    # What the confirmation's check began sending to the database for `save` to finish (on `ImportContext.pending`).
+    pending: Any = None
 
     @property
     def foutieve_rijen(self) -> int:

@@ -73,7 +73,10 @@ class PresentieImporter:
         kept = _kept(table.absent)
         del table  # the compact rows are no longer needed; large files keep memory bounded this way
         ctx.progress(60, "Regels worden gecontroleerd")
-        clean, row_errors = presentie_service.validate_presentie(ctx.session, ctx.actor, inputs, ctx.today)
+        # The confirmation (PostgreSQL): new rows go to the database while the rest is checked; `save` ends that.
+        stream = (ctx.pending.enter_context(presentie_service.new_rows_stream(ctx.session, ctx.actor))
+                  if ctx.save and ctx.pending is not None else None)
+        clean, row_errors = presentie_service.validate_presentie(ctx.session, ctx.actor, inputs, ctx.today, stream)
         del inputs
         for error in row_errors:
             as_columns = _as_columns(error, error.row in unresolved)
@@ -85,14 +88,20 @@ class PresentieImporter:
         changed = {r.inburgeraar_id for r in clean if r.soort != presentie_service.ONGEWIJZIGD}
         notes = [*notes, *_absence_notes(kept, clean, self.layout)]
         return Prepared(clean, errors, row_count, counts.nieuw, counts.gewijzigd, counts.ongewijzigd, changed,
-                        unread, notes, _corrections(clean, self.layout))
+                        unread, notes, _corrections(clean, self.layout), pending=stream)
 
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """save_presentie per group of whole deelnemers (still one transaction): bounds the memory of the insert
-        parameters for 300,000-row files and keeps one audit event per deelnemer."""
+        parameters for 300,000-row files and keeps one audit event per deelnemer. Where new rows go by COPY
+        (PostgreSQL), which holds no parameters, one call saves them all and ends the COPY the check began."""
         rows = prepared.clean
         rows.sort(key=lambda r: r.inburgeraar_id)
         total = Saved(inburgeraar_ids=prepared.inburgeraar_ids)
+        if prepared.pending is not None or presentie_service.saves_new_rows_by_copy(ctx.session):
+            result = presentie_service.save_presentie(ctx.session, ctx.actor, rows, prepared.pending)
+            total.nieuw, total.gewijzigd, total.ongewijzigd = result.nieuw, result.gewijzigd, result.ongewijzigd
+            discard_saved_rows(ctx.upload, ctx.path)
+            return total
         with gc_paused(len(rows)):
             start = 0
             while start < len(rows):
