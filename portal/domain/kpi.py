@@ -324,9 +324,15 @@ class Rij:
         return self.afgeschermd or (self.waarde is None and klein(self.omvang))
 
     @property
+    def geen_gegevens(self) -> bool:
+        """Nothing to count: a share over no units, or a figure without a value over none."""
+        return self.omvang == 0 and (self.aandeel is not None or self.waarde is None)
+
+    @property
     def toont_aantallen(self) -> bool:
-        """Whether the pages and exports show the counts or amounts behind the figure and link its cases."""
-        return self.van_toepassing and not self.achtergehouden
+        """Whether the pages and exports show the counts or amounts behind the figure and link its cases: not when
+        it does not apply, is withheld, or has nothing to count ('0 | 0' next to 'geen gegevens' says nothing)."""
+        return self.van_toepassing and not self.achtergehouden and not self.geen_gegevens
 
 
 def afschermen(cellen: Sequence[Rij]) -> list[Rij]:
@@ -373,7 +379,8 @@ def _volgen(rijen: Sequence[Rij]) -> list[Rij]:
     few units (a late MAP count of 0 under a withheld MAP share says the one was on time)."""
     per_key = {rij.key: rij for rij in rijen}
     return [replace(rij, afgeschermd=True)
-            if rij.binnen in per_key and per_key[rij.binnen].achtergehouden and rij.toont_aantallen else rij
+            if rij.binnen in per_key and per_key[rij.binnen].achtergehouden and rij.van_toepassing
+            and not rij.achtergehouden else rij
             for rij in rijen]
 
 

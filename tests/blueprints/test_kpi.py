@@ -318,6 +318,33 @@ def test_comparison_says_niet_van_toepassing_geen_gegevens_or_te_weinig_gegevens
     assert opmerking("A Taal", "Taalschakeltraject behaald", "Mediane duur") == "niet van toepassing"
 
 
+def test_geen_gegevens_shows_no_zero_counts_on_the_pages_or_in_the_xlsx(client, db, login_as):
+    """Walk finding: 'MAP na de termijn: verwijtbaar | 0 | 0 | geen gegevens'. A row with nothing to count shows
+    '–' in Aantal/Van as a withheld or not applicable row does (Rij.toont_aantallen); the xlsx leaves them empty."""
+    today = clock.today()
+    beoogd = today - timedelta(days=60)
+    gemeente = GemeenteFactory(naam="Hoorn")
+    manager = UserFactory(rol=Rol.CONTRACTMANAGER, gemeenten=[gemeente])
+    contract = ContractFactory(aanbieder=AanbiederFactory(naam="A Taal"), gemeenten=[gemeente])
+    for _ in range(6):
+        verwijzing = VerwijzingFactory(inburgeraar=InburgeraarFactory(gemeente=gemeente), contract=contract,
+                                       beoogde_startdatum=beoogd)
+        db.add(TrajectStart(verwijzing_id=verwijzing.id, gerealiseerde_startdatum=beoogd))
+    db.flush()
+    jaar = str(beoogd.year)
+    login_as(manager)
+    html = client.get(f"/kpi/?periode={jaar}").get_data(as_text=True)
+    for label in ("MAP na de termijn: verwijtbaar", "Klaar op of voor de einddatum"):
+        rij = re.search(rf"<tr>\s*<th scope=\"row\">{re.escape(label)}.*?</tr>", html, re.S).group(0)
+        assert "geen gegevens" in rij and '<td colspan="2">–</td>' in rij and "<td>0</td>" not in rij, label
+    op_tijd = re.search(r"<tr>\s*<th scope=\"row\">Op tijd gestart.*?</tr>", html, re.S).group(0)
+    assert "<td colspan=\"2\">–</td>" not in op_tijd  # six on time: its counts stay
+    rijen = list(load_workbook(io.BytesIO(client.get(f"/kpi/export.xlsx?periode={jaar}").data)).active
+                 .iter_rows(values_only=True))
+    verwijtbaar = next(r for r in rijen if r[1] == "MAP na de termijn: verwijtbaar")
+    assert (verwijtbaar[2], verwijtbaar[3], verwijtbaar[8]) == (None, None, "geen gegevens")
+
+
 def test_a_withheld_share_shows_no_counts_and_no_link_on_any_page_or_export(client, db, login_as):
     """Review finding: over three verwijzingen the dashboard said 'te weinig gegevens (3)' next to '3' and '3'
     linked to the cases, the comparison '3 van 3', the beleidsrapportage and the xlsx files Aantal 3, Van 3: the
