@@ -420,6 +420,8 @@ def test_a_declaratie_submitted_after_the_declaratietermijn_gets_a_finding_on_th
     assert tekst in manager.get("/declaraties/").get_data(as_text=True)
     page = manager.get(f"/declaraties/{ingediend.id}").get_data(as_text=True)
     assert tekst in page and "u beslist per regel" in page
+    # Walk finding: 'Download JSON (323/325)' said nothing to a contractmanager.
+    assert "Download voor de financiële administratie (JSON, 323/325)</a>" in page
     assert ingediend.status is DeclaratieStatus.INGEDIEND  # not blocked or rejected
     ingediend.declaratietermijn_dagen = None  # no termijn in the contract when submitted: nothing to check
     assert declaratie_bevindingen(ingediend) == []
@@ -495,12 +497,14 @@ def test_the_aanbieder_is_warned_about_a_concept_near_or_past_its_declaratieterm
     assert "declaratietermijn" not in lijst and "declaratietermijn" not in pagina
     for dag in (date(2026, 12, 23), date(2026, 12, 30)):  # seven days left, and the last day itself
         lijst, pagina, manager = paginas(dag)
-        assert f"<strong>Declaratietermijn:</strong> {bijna}" in lijst
+        # Walk finding: the list said 'Declaratietermijn: De declaratietermijn is verstreken…'; it is short now.
+        assert "<strong>Declaratietermijn:</strong> dien uiterlijk 30-12-2026 in." in lijst and bijna not in lijst
         assert f'<div class="utrecht-alert utrecht-alert--warning" role="status"><p class="utrecht-paragraph">{bijna}' \
             in pagina
         assert "Declaratie indienen" in pagina and manager == 404
     lijst, pagina, manager = paginas(date(2026, 12, 31))
-    assert verstreken in lijst and verstreken in pagina and bijna not in pagina
+    kort = "<strong>Declaratietermijn verstreken:</strong> op tijd indienen kon tot en met 30-12-2026."
+    assert kort in lijst and verstreken not in lijst and verstreken in pagina and bijna not in pagina
     assert "Declaratie indienen" in pagina and manager == 404  # not blocked; not shown to the gemeente
 
     # One rule: the first day the warning says 'verstreken' is the first day a submission gets the finding.
@@ -519,7 +523,7 @@ def test_the_aanbieder_is_warned_about_a_concept_near_or_past_its_declaratieterm
     dcl.submit(db, wereld.beheerder, ingediend, date(2026, 12, 31))
     db.commit()
     lijst, pagina, _ = paginas(date(2026, 12, 31))
-    assert verstreken not in lijst and verstreken not in pagina
+    assert "Declaratietermijn verstreken" not in lijst and verstreken not in pagina
 
 
 @pytest.mark.parametrize(("termijn", "geen", "bijna", "verstreken"), [

@@ -253,7 +253,7 @@ def test_demo_aanbieder_is_warned_about_a_concept_past_its_declaratietermijn(reg
     from portal.formatting import AMSTERDAM
     from portal.models import Declaratie
     from portal.models.billing import DeclaratieStatus
-    from portal.services.billing.checks import termijn_melding
+    from portal.services.billing.checks import termijn_melding, termijn_melding_kort
 
     beheerder = region.scalar(select(User).where(User.email == "beheerder@omringdijk.example.nl"))
     concepten = list(region.scalars(select(Declaratie).where(Declaratie.aanbieder_id == beheerder.aanbieder_id,
@@ -265,6 +265,8 @@ def test_demo_aanbieder_is_warned_about_a_concept_past_its_declaratietermijn(reg
     tekst = termijn_melding(te_laat[0], TODAY)
     with time_machine.travel(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=AMSTERDAM), tick=False):
         client = login_as(beheerder)
-        assert tekst in client.get("/declaraties/").get_data(as_text=True)
+        kop, kort = termijn_melding_kort(te_laat[0], TODAY)  # the list's short form of the same warning
+        assert kop == "Declaratietermijn verstreken" and kort.startswith("op tijd indienen kon tot en met")
+        assert f"<strong>{kop}:</strong> {kort}" in client.get("/declaraties/").get_data(as_text=True)
         pagina = client.get(f"/declaraties/{te_laat[0].id}").get_data(as_text=True)
     assert tekst in pagina and "Declaratie indienen" in pagina

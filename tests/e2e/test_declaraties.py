@@ -75,7 +75,7 @@ def test_aanbieder_beheerder_is_warned_on_the_page_of_a_concept_past_its_declara
     page = page_as(AANBIEDER_BEHEERDER)
     page.goto("/declaraties/?status=concept")
     rij = page.locator("tr", has=page.get_by_role("link", name=nummer, exact=True))
-    expect(rij).to_contain_text("Declaratietermijn: De declaratietermijn is verstreken")
+    expect(rij).to_contain_text("Declaratietermijn verstreken: op tijd indienen kon tot en met")
     rij.get_by_role("link", name=nummer, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Declaratie {nummer}")
     expect(page.locator(".utrecht-alert--warning[role=status]")).to_contain_text(

@@ -38,7 +38,7 @@ from portal.pagination import PAGE_PARAM, page_number, paginate_list
 from portal.services import NotAllowed, ValidationError
 from portal.services.billing import declaraties as service
 from portal.services.billing import exports
-from portal.services.billing.checks import declaratie_bevindingen, termijn_melding
+from portal.services.billing.checks import declaratie_bevindingen, termijn_melding, termijn_melding_kort
 from portal.services.billing.rules import periode_tekst
 from portal.spreadsheets.write import XLSX_MIMETYPE
 
@@ -99,8 +99,8 @@ def index() -> str:
                          args=filter_args)
     # The aanbieder sees which concepts are past or near their declaratietermijn; the gemeente sees no concepts.
     vandaag = clock.today()
-    termijn_meldingen = {row[0].id: tekst for row in page.items
-                         if (tekst := termijn_melding(row[0], vandaag))} if actor.rol in DECLARANTEN else {}
+    termijn_meldingen = {row[0].id: melding for row in page.items
+                         if (melding := termijn_melding_kort(row[0], vandaag))} if actor.rol in DECLARANTEN else {}
     afgewezen = _afgewezen_regels(actor) if actor.rol is Rol.AANBIEDER_BEHEERDER and page.number == 1 else []
     if afgewezen:
         ids = sorted({row[4].id for row in afgewezen})

@@ -294,22 +294,45 @@ def declaratie_bevindingen(declaratie: Any) -> list[dict[str, str]]:
 TERMIJN_WAARSCHUWING_DAGEN = 7  # the aanbieder is warned this many days before the termijn ends
 
 
-def termijn_melding(declaratie: Any, vandaag: date) -> str | None:
-    """For the aanbieder, about a concept: its declaratietermijn has passed, or ends within a week. Nothing is
-    blocked; the deadline is uiterste_indiendatum's, so the warning and the NA_TERMIJN finding agree."""
+def _termijn_stand(declaratie: Any, vandaag: date) -> tuple[bool, date] | None:
+    """(verstreken, last day) when the aanbieder is to be warned about a concept: its declaratietermijn has passed,
+    or ends within a week. The deadline is uiterste_indiendatum's, so the warning and the NA_TERMIJN finding agree."""
     if declaratie.status is not DeclaratieStatus.CONCEPT:
         return None
     uiterlijk = uiterste_indiendatum(declaratie)
     # Before the periode ends it cannot be submitted (declaraties.submit): a deadline to meet would mislead.
     if uiterlijk is None or vandaag <= declaratie.periode_tot:
         return None
-    termijn = _dagen(declaratietermijn(declaratie))
     if vandaag > uiterlijk:
+        return True, uiterlijk
+    if (uiterlijk - vandaag).days <= TERMIJN_WAARSCHUWING_DAGEN:
+        return False, uiterlijk
+    return None
+
+
+def termijn_melding(declaratie: Any, vandaag: date) -> str | None:
+    """For the aanbieder, on a concept's page: its declaratietermijn has passed, or ends within a week. Nothing is
+    blocked."""
+    stand = _termijn_stand(declaratie, vandaag)
+    if stand is None:
+        return None
+    verstreken, uiterlijk = stand
+    termijn = _dagen(declaratietermijn(declaratie))
+    if verstreken:
         return (f"De declaratietermijn is verstreken: op tijd indienen kon tot en met {datum(uiterlijk)} ({termijn} "
                 "na afloop van de periode). U kunt nog indienen; de gemeente ziet dat het te laat is.")
-    if (uiterlijk - vandaag).days <= TERMIJN_WAARSCHUWING_DAGEN:
-        return f"Let op: dien deze declaratie uiterlijk {datum(uiterlijk)} in (declaratietermijn {termijn})."
-    return None
+    return f"Let op: dien deze declaratie uiterlijk {datum(uiterlijk)} in (declaratietermijn {termijn})."
+
+
+def termijn_melding_kort(declaratie: Any, vandaag: date) -> tuple[str, str] | None:
+    """The same warning for the list of declaraties, as (heading, text): the page has the full sentences."""
+    stand = _termijn_stand(declaratie, vandaag)
+    if stand is None:
+        return None
+    verstreken, uiterlijk = stand
+    if verstreken:
+        return "Declaratietermijn verstreken", f"op tijd indienen kon tot en met {datum(uiterlijk)}."
+    return "Declaratietermijn", f"dien uiterlijk {datum(uiterlijk)} in."
 
 
 def _dagen(aantal: int) -> str:
