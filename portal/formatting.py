@@ -93,6 +93,23 @@ def _getal(_type: type, _text: str, decimals: int, value: Decimal | float | int)
     return _number_pattern(decimals).apply(value, LOCALE)
 
 
+# The singular of the nouns counts are shown with: '1 inburgeraar', '3 inburgeraars'.
+ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgeraars": "inburgeraar",
+             "sessies": "sessie", "verwijzingen": "verwijzing", "gevallen": "geval", "regels": "regel"}
+
+
+def naamwoord(value: Decimal | float | int | None, meervoud: str) -> str:
+    """The noun for a count: singular for exactly 1 ('1 inburgeraar'), else the plural given."""
+    return ENKELVOUD.get(meervoud, meervoud) if value == 1 else meervoud
+
+
+def aantal(value: Decimal | float | int | None, meervoud: str, decimals: int = 0) -> str:
+    """A count with its noun, in Dutch notation: '1 inburgeraar', '22.459 sessies'."""
+    if value is None:
+        return ""
+    return f"{getal(value, decimals)} {naamwoord(value, meervoud)}"
+
+
 def uren(value: Decimal | float | int | None) -> str:
     """Hours as every page and export text shows them: to the quarter hour (portal.domain.afronding), 182,75."""
     if value is None:
@@ -178,6 +195,7 @@ def waarde(value: object) -> str:
 
 def register_filters(app: Flask) -> None:
     """Make the formatters available in templates."""
+    app.add_template_filter(aantal)
     app.add_template_filter(bestandsgrootte)
     app.add_template_filter(datum)
     app.add_template_filter(datum_element)
@@ -186,6 +204,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(euro)
     app.add_template_global(euro)  # also callable: {{ euro(cent) }}
     app.add_template_filter(getal)
+    app.add_template_filter(naamwoord)
     app.add_template_filter(procent)
     app.add_template_filter(uren)
     app.add_template_filter(week_lang)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from portal.domain import afronding, examens, normen, termijnen, trajecten
 from portal.domain.afronding import percentage
 from portal.domain.perioden import Kwartaal, Periode
+from portal.formatting import aantal
 from portal.models.enums import Doelgroep, Leerroute, NiveauPip, Onderdeel, VerwijzingStatus
 from portal.models.resultaat import AfschalingStatus, Examenniveau, Examenonderdeel, Examenuitslag, ResultaatBron
 
@@ -396,12 +397,16 @@ class KpiResultaat:
     # The note instead of `toelichting` when the main row is withheld (small or afgeschermd): a number in the note
     # would tell about the withheld figure.
     toelichting_zonder_cijfer: str | None = None
+    # A note about the reasons listed under the table: only while some are listed.
+    toelichting_redenen: str = ""
 
     def __post_init__(self) -> None:
         """Rows that depend on a withheld row are withheld with it, however the rows were made; so is the note."""
         object.__setattr__(self, "rijen", _volgen(self.rijen))
         if self.toelichting_zonder_cijfer is not None and self.rijen and self.hoofd.achtergehouden:
             object.__setattr__(self, "toelichting", self.toelichting_zonder_cijfer)
+        if not any(lijst for _, lijst in self.redenen):
+            object.__setattr__(self, "toelichting_redenen", "")
 
     @property
     def hoofd(self) -> Rij:
@@ -496,7 +501,7 @@ def aanwezigheid_kpi(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResu
          # Next to a withheld attendance the hours planned for those few would be about them too.
          Rij("gepland", "Geplande uren", waarde=None if klein(len(met_uren)) else gepland, eenheid="uur", ids=ids,
              ids_eenheid="inburgeraars", teller=gepland, maat="uur")],
-        toelichting=f"{len(met_uren)} inburgeraars met geplande uren in de periode.",
+        toelichting=f"{aantal(len(met_uren), 'inburgeraars')} met geplande uren in de periode.",
     )
 
 
@@ -715,7 +720,8 @@ def uitval(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiResultaat:
         "Status van de verwijzing, registratie start traject.",
         [Rij("uitgevallen", "Uitgevallen", aandeel(cohort, uitgevallen)),
          Rij("niet_gestart", "Niet gestart", aandeel(cohort, {v.id for v in niet}))],
-        toelichting="Het portaal legt bij uitval geen reden vast; de redenen hieronder zijn die van niet gestart.",
+        toelichting_redenen="Het portaal legt bij uitval geen reden vast; de redenen hieronder zijn die van niet "
+                            "gestart.",
         redenen=[("Redenen niet gestart", _redenen((v.reden_niet_gestart for v in niet), len(cohort)))],
     )
 
@@ -799,7 +805,7 @@ def aanleverdiscipline(g: KpiGegevens, periode: Periode, vandaag: date) -> KpiRe
          Rij("binnen_week", "Sessies binnen 7 dagen geregistreerd",
              waarde=None if sessies < MIN_AANTAL else percentage(binnen_week, sessies), eenheid="%",
              teller=binnen_week, noemer=sessies, maat="sessies", gevallen=sessies)],
-        toelichting=f"Peildatum {peildatum:%d-%m-%Y}; {sessies} sessies in de periode.",
+        toelichting=f"Peildatum {peildatum:%d-%m-%Y}; {aantal(sessies, 'sessies')} in de periode.",
     )
 
 
@@ -859,11 +865,14 @@ def start_binnen_zes_maanden(
         toelichting = ("Niet van toepassing: deze aanbieder heeft in de selectie geen verwijzingen voor een "
                        "leerroute (B1-route, onderwijsroute, Z-route).")
     elif zonder_verwijzing and g.per_aanbieder:
-        toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben bij deze aanbieder geen verwijzing "
-                       "voor een leerroute en tellen niet mee.")
+        een = zonder_verwijzing == 1
+        toelichting = (f"{aantal(zonder_verwijzing, 'inburgeraars')} uit het cohort {'heeft' if een else 'hebben'} "
+                       f"bij deze aanbieder geen verwijzing voor een leerroute en {'telt' if een else 'tellen'} niet "
+                       "mee.")
     elif zonder_verwijzing:
-        toelichting = (f"{zonder_verwijzing} inburgeraars uit het cohort hebben geen verwijzing voor een leerroute "
-                       "en tellen als niet gestart.")
+        een = zonder_verwijzing == 1
+        toelichting = (f"{aantal(zonder_verwijzing, 'inburgeraars')} uit het cohort {'heeft' if een else 'hebben'} "
+                       f"geen verwijzing voor een leerroute en {'telt' if een else 'tellen'} als niet gestart.")
     else:
         toelichting = ""
     return KpiResultaat(

@@ -519,3 +519,16 @@ def test_niet_van_toepassing_is_explained_only_where_it_can_occur(client, login_
     assert "Niet van toepassing:" in client.get(f"/kpi/?periode={jaar}&aanbieder={aanbieder}").get_data(as_text=True)
     vergelijking = _tekst(client.get(f"/kpi/vergelijking?periode={jaar}").get_data(as_text=True))
     assert "geen gegevens" in vergelijking and "0 van 0" not in vergelijking
+
+
+def test_the_beleidsrapportage_selector_shows_the_gemeente_it_reports_on(client, db, login_as, world):
+    """Walk finding: the gemeente selector's first option read 'Eerste gemeente'. The report is always one
+    gemeente's: without a choice the user's own, selected in the selector, which has no empty option."""
+    login_as(world["manager"])
+    html = client.get(f"/kpi/beleidsrapportage?periode={world['jaar']}").get_data(as_text=True)
+    selector = html[html.index('id="kpi-gemeente"'):]
+    selector = selector[:selector.index("</select>")]
+    assert "Eerste gemeente" not in html and '<option value="">' not in selector
+    eigen = world["manager"].gemeenten[0]
+    assert f'<option value="{eigen.id}" selected>{eigen.naam}</option>' in selector
+    assert f"Beleidsrapportage inburgering {eigen.naam}" in html

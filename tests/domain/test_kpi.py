@@ -519,3 +519,26 @@ def test_the_cohort_note_has_no_number_when_the_share_is_afgeschermd():
     assert kolom.hoofd.afgeschermd and kolom.toelichting == zonder
     klein = kpi.start_binnen_zes_maanden(KpiGegevens(inburgeraars=cohort[:3]), J2026, VANDAAG)
     assert klein.toelichting == zonder
+
+
+def test_kpi_notes_count_in_dutch_one_or_many():
+    """Walk finding: '1 inburgeraars met geplande uren', '22459 sessies', and the uitval note about 'de redenen
+    hieronder' with no reasons below it."""
+    een = [v(inburgeraar_id=300, uren={Kwartaal(2026, 1): Uren(aanwezig=Decimal(2))})]
+    r = kpi.aanwezigheid_kpi(KpiGegevens(verwijzingen=een), J2026, VANDAAG)
+    assert r.toelichting == "1 inburgeraar met geplande uren in de periode."
+    latenties = [Latentie(1, Kwartaal(2026, 1), 2, 22459)]
+    r = kpi.aanleverdiscipline(KpiGegevens(latenties=latenties), J2026, VANDAAG)
+    assert r.toelichting.endswith("; 22.459 sessies in de periode.")
+    cohort = [KpiInburgeraar(i, 1, ASIEL, date(2026, 1, 10), Leerroute.B, NiveauPip.B1) for i in range(400, 406)]
+    gestart = [v(inburgeraar_id=i, gerealiseerde_startdatum=date(2026, 2, 1)) for i in range(400, 405)]
+    r = kpi.start_binnen_zes_maanden(KpiGegevens(verwijzingen=gestart, inburgeraars=cohort), J2026, VANDAAG)
+    assert r.toelichting == ("1 inburgeraar uit het cohort heeft geen verwijzing voor een leerroute en telt als "
+                             "niet gestart.")
+    # No one niet gestart: no reasons table, so no note about it either.
+    r = kpi.uitval(KpiGegevens(verwijzingen=[v() for _ in range(6)]), J2026, VANDAAG)
+    assert r.redenen == [("Redenen niet gestart", [])] and r.toelichting_redenen == ""
+    niet = [v(niet_gestart=True, status=VerwijzingStatus.NIET_GESTART, reden_niet_gestart="Verhuisd")
+            for _ in range(6)]
+    r = kpi.uitval(KpiGegevens(verwijzingen=niet), J2026, VANDAAG)
+    assert r.redenen[0][1] and r.toelichting_redenen.startswith("Het portaal legt bij uitval geen reden vast")

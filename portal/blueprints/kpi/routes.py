@@ -172,12 +172,15 @@ def _selectie(args: KpiArgs) -> str:
 
 
 def _beleidsrapportage(args: KpiArgs, vandaag: date) -> beleid.Beleidsrapportage:
-    """The report for the chosen gemeente (the first in scope when none is chosen): aggregates only."""
+    """The report for the chosen gemeente (when none is chosen: the user's own, else the first in scope):
+    aggregates only."""
     gemeenten = keuzes(current_user, vandaag)["gemeenten"]
     if not gemeenten:
         abort(404)
     if args.gemeente is None:
-        args.gemeente = gemeenten[0].id
+        in_scope = {g.id for g in gemeenten}
+        eigen = [g.id for g in current_user.gemeenten if g.id in in_scope]
+        args.gemeente = eigen[0] if eigen else gemeenten[0].id
     naam = next(g.naam for g in gemeenten if g.id == args.gemeente)
     filters = kpi.KpiFilters(gemeente_id=args.gemeente, contract_id=args.contract)
     g = kpi.gegevens(db.session, current_user, filters, args.periode, vandaag)

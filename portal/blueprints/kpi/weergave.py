@@ -14,7 +14,7 @@ from portal.domain import perioden
 from portal.domain.kpi import KpiResultaat, Rij, klein
 from portal.domain.perioden import Periode
 from portal.extensions import db
-from portal.formatting import euro, getal, procent, uren
+from portal.formatting import aantal, euro, procent, uren
 from portal.models import Contract, Gemeente, User
 from portal.services.kpi import KpiFilters
 from portal.staafdiagram import Staaf
@@ -62,10 +62,6 @@ def keuzes(user: User, vandaag: date) -> dict[str, Any]:
         "aanbieders": list(db.session.scalars(access.aanbieders(user))),
         "contracten": list(db.session.scalars(access.contracts(user).order_by(Contract.kenmerk))),
     }
-
-
-ENKELVOUD = {"dagen": "dag", "weken": "week", "verzoeken": "verzoek", "inburgeraars": "inburgeraar",
-             "sessies": "sessie"}
 
 
 NIET_VAN_TOEPASSING = "niet van toepassing"
@@ -136,7 +132,7 @@ def waarde_tekst(rij: Rij) -> str:
         return euro(int(rij.waarde))
     if rij.eenheid == "uur":
         return f"{uren(rij.waarde)} uur"
-    return f"{getal(rij.waarde, 1)} {ENKELVOUD.get(rij.eenheid, rij.eenheid) if rij.waarde == 1 else rij.eenheid}"
+    return aantal(rij.waarde, rij.eenheid, 1)
 
 
 def maat_tekst(value: Decimal | int | None, maat: str) -> str:
@@ -147,4 +143,4 @@ def maat_tekst(value: Decimal | int | None, maat: str) -> str:
         return f"{uren(value)} uur"
     if maat == "cent":
         return euro(int(value))
-    return f"{getal(value, 1)} {ENKELVOUD.get(maat, maat) if value == 1 else maat}"
+    return aantal(value, maat, 1)
