@@ -197,3 +197,32 @@ def test_0028_gives_presence_corrections_the_day_of_their_session(sqlite_url: st
         engine.dispose()
     assert [(i, None if d is None else str(d)) for i, d in rows] == [(1, "2026-11-23"), (2, None), (3, None)]
     assert schema_differences(sqlite_url) == []
+
+
+def test_0032_gives_submitted_declaraties_their_contracts_termijn(sqlite_url: str):
+    """Submitted declaraties get the termijn their contract has at the migration (the best known of the one that
+    applied); concepts none: theirs is the contract's current one until they are submitted."""
+    command.upgrade(alembic_config(sqlite_url), "0031")
+    # Plain sqlite3 (foreign keys off): only the two tables this migration reads need rows.
+    with contextlib.closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as connection, connection:
+        connection.execute(
+            "INSERT INTO contract (id, kenmerk, naam, aanbieder_id, startdatum, einddatum, created_at, updated_at, "
+            "declaratietermijn_dagen) VALUES "
+            "(1, 'MB-0388', 'MB', 1, '2026-01-01', '2027-12-31', '2026-01-01', '2026-01-01', 30), "
+            "(2, 'TAAL-1', 'Taal', 1, '2026-01-01', '2027-12-31', '2026-01-01', '2026-01-01', NULL)")
+        connection.execute(
+            "INSERT INTO declaratie (id, nummer, contract_id, aanbieder_id, gemeente_id, periode, periode_van, "
+            "periode_tot, status, created_at, updated_at) VALUES "
+            "(1, 'D-1', 1, 1, 1, '2026-10', '2026-10-01', '2026-10-31', 'afgehandeld', '2026-11-01', '2026-11-01'), "
+            "(2, 'D-2', 1, 1, 1, '2026-11', '2026-11-01', '2026-11-30', 'ingediend', '2026-12-01', '2026-12-01'), "
+            "(3, 'D-3', 1, 1, 1, '2026-12', '2026-12-01', '2026-12-31', 'concept', '2026-12-01', '2026-12-01'), "
+            "(4, 'D-4', 2, 1, 1, '2026-11', '2026-11-01', '2026-11-30', 'ingediend', '2026-12-01', '2026-12-01')")
+    upgrade_to_head(sqlite_url)
+    engine = make_engine(sqlite_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, declaratietermijn_dagen FROM declaratie ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, 30), (2, 30), (3, None), (4, None)]
+    assert schema_differences(sqlite_url) == []
