@@ -18,7 +18,7 @@ seconds of both and their ratio floor/portal, and the median of those paired rat
 prints the child's peak RSS (goal < 400 MB).
 
 Run: `.venv/bin/python -m bench import_presentie [--pg] [--rows 100000] [--bestaand 1000000] [--repeat 3]
-[--memory]`.
+[--memory [--correcties]]`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import pyotp
 import xlsxwriter
 from huey.storage import SqliteStorage
 from python_calamine import CalamineWorkbook
-from sqlalchemy import insert, make_url, text
+from sqlalchemy import insert, make_url, select, text
 from stdnum.nl import bsn as stdnum_bsn
 
 from bench._common import PG_ADMIN_URL
@@ -58,6 +58,7 @@ from portal.models import (
     Inburgeraar,
     Presentie,
     TrajectStart,
+    Upload,
     User,
     Verwijzing,
     contract_gemeente,
@@ -373,13 +374,23 @@ def run(use_pg: bool, rows: int, existing: int, repeat: int) -> None:
         engine.dispose()
 
 
-def memory(use_pg: bool, rows: int, existing: int) -> None:
-    """Seed here, then let a fresh process do nothing but the HTTP flow for `rows` rows; print its peak RSS."""
+def memory(use_pg: bool, rows: int, existing: int, correcties: bool = False) -> None:
+    """Seed here, then let a fresh process do nothing but the HTTP flow for `rows` rows; print its peak RSS.
+    `correcties`: every row of the file is already stored with other hours, so each one is a correction."""
     with scratch_database(use_pg) as url, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         opzet = prepare(url, tmp, rows, existing, 1)
         path = tmp / "presentie.xlsx"
-        write_xlsx(path, opzet.people, opzet.start + timedelta(days=HISTORY_DAYS), rows)
+        first_day = opzet.start + timedelta(days=HISTORY_DAYS)
+        write_xlsx(path, opzet.people, first_day, rows)
+        if correcties:
+            now = datetime.now(UTC)
+            stored = [(vid, first_day + timedelta(days=day), "taalles_knm", 1, 0, 0, None, None, now, now)
+                      for day in range(DAYS_PER_ROUND) for _b, _k, vid in opzet.people][:rows]
+            opzet.count += bulk_insert(opzet.engine, "presentie", stored)
+            with opzet.app.app_context():
+                kept_totals.rebuild(portal_db.session)
+                portal_db.session.commit()
         opzet.engine.dispose()
         command = [sys.executable, "-m", "bench", "import_presentie", "--alleen-stroom", url, str(path), opzet.email,
                    opzet.secret, str(tmp)]
@@ -389,7 +400,12 @@ def memory(use_pg: bool, rows: int, existing: int) -> None:
         output = child.stdout
         peak = float(output.rsplit("PEAK_RSS_MB=", 1)[1].split()[0])
         print(output.split("PEAK_RSS_MB=")[0].rstrip())
-        print(f"piekgeheugen (RSS) van het proces dat {rows:,} rijen door de hele HTTP-stroom haalde (upload, "
+        if correcties:
+            with opzet.engine.connect() as conn:
+                nieuw, gewijzigd = conn.execute(select(Upload.aantal_nieuw, Upload.aantal_gewijzigd)).one()
+            print(f"  bevestigd: {nieuw:,} nieuw, {gewijzigd:,} gewijzigd")
+        print(f"piekgeheugen (RSS) van het proces dat {rows:,} rijen{' (alle correcties)' if correcties else ''} "
+              "door de hele HTTP-stroom haalde (upload, "
               f"worker, voorbeeld, bevestigen, worker; tabel met {opzet.count:,} rijen): {peak:,.0f} MB "
               "(doel < 400 MB)")
 
@@ -422,6 +438,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bestaand", type=int, default=1_000_000, help="presentierijen vooraf in de tabel")
     parser.add_argument("--repeat", type=int, default=3, help="rondes; medianen worden afgedrukt")
     parser.add_argument("--memory", action="store_true", help="piek-RSS van een proces dat alleen de stroom doet")
+    parser.add_argument("--correcties", action="store_true",
+                        help="met --memory: elke rij van het bestand staat al opgeslagen met andere uren")
     parser.add_argument("--alleen-stroom", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.alleen_stroom:
@@ -429,7 +447,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     use_pg = args.pg or (database_url_from_env() or "").startswith("postgres")
     if args.memory:
-        memory(use_pg, args.rows or 300_000, args.bestaand)
+        memory(use_pg, args.rows or 300_000, args.bestaand, args.correcties)
         return
     run(use_pg, args.rows or 100_000, args.bestaand, args.repeat)
 

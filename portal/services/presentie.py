@@ -20,6 +20,7 @@ from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from portal import access, audit, pg_arrays
@@ -791,7 +792,9 @@ def save_presentie(
 
     `rows` must come from `validate_presentie` for the same actor in the same transaction (re-validate after
     the user confirms): validation already loaded the stored rows and marked each row new, changed or unchanged.
-    `stream`: the one `validate_presentie` was given; this sends the new rows it has not sent and ends it.
+    `stream`: the one `validate_presentie` was given; this sends the new rows it has not sent and ends it. A batch
+    saved in groups passes it to the first group's call only: new rows it sent for later groups are counted there,
+    not sent again.
     """
     with gc_paused(len(rows)):
         return _save(session, actor, rows, stream)
@@ -844,10 +847,10 @@ def _save(session: Session, actor: User, rows: Sequence[CleanPresentie], stream:
                 stream.write(row)
         plan()
         stream.close()
-    elif new_rows:
+    elif unsent := [r for r in new_rows if not r.geschreven]:  # sent: by a stream an earlier group's save ended
         # Planned while PostgreSQL still works through the COPY (its last ~0.1 s of a 10,000-row batch): the
         # Python work overlaps the server's instead of following it.
-        _insert_new(session, actor.id, new_rows, meanwhile=plan)
+        _insert_new(session, actor.id, unsent, meanwhile=plan)
     else:
         plan()
     if changed:
@@ -979,13 +982,20 @@ def _record(row: CleanPresentie, actor_id: int | None, now: Any) -> tuple[Any, .
 def _copy_duplicate_is_concurrent() -> Iterator[None]:
     """A COPY refused by the unique key on (verwijzing, datum, activiteit): another request stored the same session
     after this one read that there was none. The driver raises it itself (SQLAlchemy does not wrap a COPY), so it
-    becomes the same 409 as a duplicate INSERT (portal.errors), not a server error."""
-    from psycopg.errors import UniqueViolation  # a COPY runs only on PostgreSQL with psycopg
+    becomes the same 409 as a duplicate INSERT (portal.errors), not a server error.
+
+    Likewise a deadlock: two uploads that overlap, confirmed at once, stream the same new keys in their files'
+    orders, so each may wait for a key the other holds; PostgreSQL ends one, which is a concurrent change too."""
+    from psycopg.errors import DeadlockDetected, UniqueViolation  # a COPY runs only on PostgreSQL with psycopg
 
     try:
         yield
-    except UniqueViolation as error:
+    except (UniqueViolation, DeadlockDetected) as error:
         raise GelijktijdigGewijzigd from error
+    except DBAPIError as error:  # the same, met by a statement SQLAlchemy ran while the stream was open
+        if isinstance(error.orig, DeadlockDetected):
+            raise GelijktijdigGewijzigd from error
+        raise
 
 
 def _insert_new(session: Session, actor_id: int, rows: list[CleanPresentie], meanwhile: Callable[[], None]) -> None:
@@ -1037,6 +1047,9 @@ def saves_new_rows_by_copy(session: Session) -> bool:
 # COPY's text format, as PostgreSQL documents it: NULL is \N, and these characters of a value are escaped.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _COPY_BATCH = 2_000  # rows per write to the COPY
+# Distinct combinations formatted and kept per COPY: a batch repeats a few hundred; one with a different reason on
+# every row would otherwise keep all of them (~94 MB at 300,000 rows). Beyond this, rows are formatted each time.
+_FORMATTED_MAX = 10_000
 
 
 def _copy_text(value: Any) -> str:
@@ -1076,8 +1089,9 @@ class NewRows:
                   row.uren_afwezig_ongeoorloofd, row.reden_afwezig)
         text = self.formatted.get(values)
         if text is None:
-            text = self.formatted[values] = "\t".join([*map(_copy_text, (
-                values[0], _CODES[values[1]], *values[2:])), self.shared])
+            text = "\t".join([*map(_copy_text, (values[0], _CODES[values[1]], *values[2:])), self.shared])
+            if len(self.formatted) < _FORMATTED_MAX:
+                self.formatted[values] = text
         self.lines.append(f"{row.verwijzing_id}\t{text}\n")
         if len(self.lines) >= _COPY_BATCH:
             self.copy.write("".join(self.lines))

@@ -411,3 +411,94 @@ def test_a_confirmed_upload_stores_every_value_as_it_was_checked(db, provider, s
 def as_utc(moment: datetime) -> datetime:
     """SQLite gives stored times back without their zone (UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_a_correction_file_is_saved_in_groups_of_whole_deelnemers_and_new_rows_by_one_call(
+    db, provider, settings, day, monkeypatch
+):
+    # Corrections build their history and kept totals per save: a 300,000-row correction file is saved in groups to
+    # bound memory (by COPY too, where new rows need no group); still one transaction, same counts and history.
+    from portal.services import kept_totals
+    from portal.services.uploads.importers import presentie as importer
+
+    monkeypatch.setattr(importer, "SAVE_CHUNK", 2)
+    calls: list[tuple[int, int, int, bool]] = []
+    real_save = presentie_service.save_presentie
+
+    def counting(session, actor, rows, stream=None):
+        soorten = [r.soort for r in rows]
+        calls.append((soorten.count(presentie_service.NIEUW), soorten.count(presentie_service.GEWIJZIGD),
+                      len({r.inburgeraar_id for r in rows}), stream is not None))
+        return real_save(session, actor, rows, stream)
+
+    monkeypatch.setattr(presentie_service, "save_presentie", counting)
+    dagen = [day + timedelta(days=n) for n in range(4)]
+    confirm(db, provider, settings, upload_file(db, provider, settings, xlsx_bytes(
+        [HEADER, *(row for d in dagen for row in presence_rows(provider, d))])))
+    by_copy = db.get_bind().dialect.name == "postgresql"
+    # New rows only: by COPY one call; otherwise groups of SAVE_CHUNK rows, widened to whole deelnemers.
+    assert calls == ([(12, 0, 3, True)] if by_copy else [(4, 0, 1, False)] * 3)
+    calls.clear()
+
+    rows = [row for d in dagen for row in presence_rows(provider, d, "3")]
+    rows += presence_rows(provider, day + timedelta(days=4))  # and a new day for each
+    upload = confirm(db, provider, settings, upload_file(db, provider, settings, xlsx_bytes([HEADER, *rows])))
+    assert (upload.status, upload.aantal_nieuw, upload.aantal_gewijzigd) == (UploadStatus.CONFIRMED, 3, 12)
+    # Each deelnemer has 4 corrections (over SAVE_CHUNK): one group each; the COPY ends with the first group.
+    assert calls == [(1, 4, 1, by_copy), (1, 4, 1, False), (1, 4, 1, False)]
+    assert db.scalar(select(func.count()).select_from(RegistratieWijziging)) == 12
+    assert stored(db) == 15
+    assert sorted(p.uren_aanwezig for p in db.scalars(select(Presentie))) == [Decimal("2.50")] * 3 + [
+        Decimal("3.00")] * 12
+    assert kept_totals.differences(db) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_deadlock_between_two_confirmations_is_a_concurrent_change(db, provider, settings, day, monkeypatch,
+                                                                     wrapped):
+    # Two overlapping uploads confirmed at once send the same new keys in their files' orders, and PostgreSQL ends
+    # one of them; that user is told to confirm again, as for any concurrent change, not of an unexpected error.
+    from psycopg.errors import DeadlockDetected
+    from sqlalchemy.exc import OperationalError
+
+    upload = upload_file(db, provider, settings, xlsx_bytes([HEADER, *presence_rows(provider, day)]))
+    error = DeadlockDetected("deadlock detected")
+    real_close = presentie_service.NewRows.close
+
+    def deadlocked(stream):
+        real_close(stream)
+        raise OperationalError("COPY", {}, error) if wrapped else error
+
+    monkeypatch.setattr(presentie_service.NewRows, "close", deadlocked)
+    upload = confirm(db, provider, settings, upload)
+    assert upload.status is not UploadStatus.CONFIRMED
+    assert stored(db) == 0
+    assert upload.melding == ("Iemand anders wijzigde op hetzelfde moment dezelfde gegevens. Er is niets opgeslagen. "
+                              "Bevestig de upload opnieuw.")
+
+
+def test_rows_beyond_the_formatted_row_cache_arrive_as_checked(db, provider, settings, day, monkeypatch):
+    # COPY text is kept per distinct combination of values up to a cap (a reason per row would keep them all);
+    # rows past the cap are formatted each time, with the same result.
+    monkeypatch.setattr(presentie_service, "_FORMATTED_MAX", 2)
+    kept: list[int] = []
+    real_close = presentie_service.NewRows.close
+
+    def close(stream):
+        kept.append(len(stream.formatted))
+        real_close(stream)
+
+    monkeypatch.setattr(presentie_service.NewRows, "close", close)
+    dagen = [day + timedelta(days=n) for n in range(4)]
+    redenen = {(v.id, d): f"Ziek \\N {n}\t{v.id}" for n, d in enumerate(dagen) for v in provider.verwijzingen}
+    rows = [[*HEADER[:5], "Uren afwezig ongeoorloofd", HEADER[5]],
+            *([v.inburgeraar.bsn, d.strftime("%d-%m-%Y"), "Taalles en KNM", "1", "0,5", "0,25", redenen[v.id, d]]
+              for d in dagen for v in provider.verwijzingen)]
+    upload = confirm(db, provider, settings, upload_file(db, provider, settings, xlsx_bytes(rows)))
+    assert (upload.status, upload.aantal_nieuw) == (UploadStatus.CONFIRMED, 12)
+    assert {(p.verwijzing_id, p.datum): (p.uren_aanwezig, p.uren_afwezig_geoorloofd, p.uren_afwezig_ongeoorloofd,
+                                         p.reden_afwezig) for p in db.scalars(select(Presentie))} == {
+        key: (Decimal("1.00"), Decimal("0.50"), Decimal("0.25"), " ".join(reden.split()))
+        for key, reden in redenen.items()}
+    assert kept == ([2] if db.get_bind().dialect.name == "postgresql" else [])

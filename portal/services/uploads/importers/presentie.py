@@ -92,29 +92,36 @@ class PresentieImporter:
 
     def save(self, ctx: ImportContext, prepared: Prepared) -> Saved:
         """save_presentie per group of whole deelnemers (still one transaction): bounds the memory of the insert
-        parameters for 300,000-row files and keeps one audit event per deelnemer. Where new rows go by COPY
-        (PostgreSQL), which holds no parameters, one call saves them all and ends the COPY the check began."""
+        parameters and of the corrections (their history and kept totals) for 300,000-row files, and keeps one
+        audit event per deelnemer. Where new rows go by COPY (PostgreSQL), which holds no parameters, only the
+        corrections count towards a group: a file of new rows is saved by one call, and the first call ends the
+        COPY the check began (later groups' new rows went with it)."""
         rows = prepared.clean
         rows.sort(key=lambda r: r.inburgeraar_id)
         total = Saved(inburgeraar_ids=prepared.inburgeraar_ids)
-        if prepared.pending is not None or presentie_service.saves_new_rows_by_copy(ctx.session):
-            result = presentie_service.save_presentie(ctx.session, ctx.actor, rows, prepared.pending)
-            total.nieuw, total.gewijzigd, total.ongewijzigd = result.nieuw, result.gewijzigd, result.ongewijzigd
-            discard_saved_rows(ctx.upload, ctx.path)
-            return total
+        by_copy = prepared.pending is not None or presentie_service.saves_new_rows_by_copy(ctx.session)
+        stream = prepared.pending
         with gc_paused(len(rows)):
             start = 0
-            while start < len(rows):
-                end = min(start + SAVE_CHUNK, len(rows))
-                while end < len(rows) and rows[end].inburgeraar_id == rows[end - 1].inburgeraar_id:
-                    end += 1
-                result = presentie_service.save_presentie(ctx.session, ctx.actor, rows[start:end])
+            while start < len(rows) or stream is not None:
+                end = _group_end(rows, start, by_copy)
+                result = presentie_service.save_presentie(ctx.session, ctx.actor, rows[start:end], stream)
+                stream = None  # ended by the first group's save
                 total.nieuw += result.nieuw
                 total.gewijzigd += result.gewijzigd
                 total.ongewijzigd += result.ongewijzigd
                 start = end
         discard_saved_rows(ctx.upload, ctx.path)  # should the commit still fail, a retry reads the file again
         return total
+
+
+def _group_end(rows: list[presentie_service.CleanPresentie], start: int, by_copy: bool) -> int:
+    """Where the group of whole deelnemers from `start` ends: SAVE_CHUNK rows, or by COPY SAVE_CHUNK corrections."""
+    end, count = (start, 0) if by_copy else (min(start + SAVE_CHUNK, len(rows)), SAVE_CHUNK)
+    while end < len(rows) and (count < SAVE_CHUNK or rows[end].inburgeraar_id == rows[end - 1].inburgeraar_id):
+        count += rows[end].soort == presentie_service.GEWIJZIGD
+        end += 1
+    return end
 
 
 _WAARDEN = ("uren_aanwezig", "uren_afwezig_geoorloofd", "uren_afwezig_ongeoorloofd", "reden_afwezig")  # as .waarden
