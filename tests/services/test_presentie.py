@@ -428,3 +428,25 @@ def test_a_streamed_batch_with_an_error_after_streamed_rows_saves_nothing_and_sa
     assert {(e.row, veld): melding for e in streamed.value.rows for veld, melding in e.errors.items()} == plain
     assert stored(db, verwijzing) == []
     assert register(db, medewerker, batch[:2], TODAY, stream_new=True).nieuw == 2  # the session goes on
+
+
+def test_stored_rows_with_the_same_hours_share_one_value_tuple_and_a_correction_still_reads_them(db, case):
+    medewerker, verwijzing = case
+    days = ["16-11-2026", "17-11-2026", "18-11-2026"]
+    register(db, medewerker, [row(verwijzing, regel=n, datum=dag, uren_afwezig_geoorloofd="1", reden_afwezig="ziek")
+                              for n, dag in enumerate(days, start=1)], TODAY)
+    # Named by kenmerk: the batch path that loads what is stored for many people (not the one-verwijzing read).
+    clean, errors = validate_presentie(db, medewerker, [
+        PresentieInput(regel=n, kenmerk=verwijzing.kenmerk, datum=dag, activiteit="taalles_knm", uren_aanwezig="2",
+                       uren_afwezig_geoorloofd="1", reden_afwezig="ziek") for n, dag in enumerate(days, start=1)
+    ], TODAY)
+    assert errors == []
+    assert [r.soort for r in clean] == [GEWIJZIGD] * 3
+    assert clean[0].vorige == (Decimal("3.00"), Decimal("1.00"), Decimal(0), "ziek")
+    assert [str(v) for v in clean[0].vorige[:3]] == ["3.00", "1.00", "0.00"]
+    assert clean[0].vorige is clean[1].vorige is clean[2].vorige  # one tuple, not one per stored row
+    save_presentie(db, medewerker, clean)
+    assert sorted(p.uren_aanwezig for p in stored(db, verwijzing)) == [Decimal(2)] * 3
+    history = db.scalars(select(RegistratieWijziging.oude_waarde).where(
+        RegistratieWijziging.veld == "uren_aanwezig")).all()
+    assert history == ["3.00"] * 3
