@@ -89,29 +89,40 @@ def test_downgrade_to_base_and_upgrade_again_on_sqlite(sqlite_url: str):
     assert schema_differences(sqlite_url) == []
 
 
-def test_0026_gives_existing_regels_the_date_of_their_prestatie(sqlite_url: str):
-    """The regels declared before 0026 keep the date they showed (their prestatie's), credits included."""
-    command.upgrade(alembic_config(sqlite_url), "0025")
-    # Plain sqlite3 (foreign keys off): only the two tables this migration reads need rows.
-    with contextlib.closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as connection, connection:
-        connection.execute(
-            "INSERT INTO prestatie (id, verwijzing_id, indicator_id, periode, inburgeraar_id, gemeente_id, "
-            "prestatiedatum, aantal, afgewezen, berekend_op) VALUES "
-            "(1, 1, 1, 'eenmalig', 1, 1, '2026-03-31', 1, 0, '2026-04-01 00:00:00'), "
-            "(2, 2, 1, '2026-04', 1, 1, '2026-04-30', 3, 0, '2026-05-01 00:00:00')")
-        connection.execute(
-            "INSERT INTO declaratie_regel (id, declaratie_id, prestatie_id, credit_van_regel_id, tarief_id, "
-            "eenheid, aantal, tarief_cent, bedrag_cent, status, created_at, updated_at) VALUES "
-            "(1, 1, 1, NULL, 1, 'stuk', 1, 40000, 40000, 'goedgekeurd', '2026-04-02', '2026-04-02'), "
-            "(2, 2, 1, 1, 1, 'stuk', 1, 40000, -40000, 'ingediend', '2026-05-02', '2026-05-02'), "
-            "(3, 2, 2, NULL, 1, 'uur', 3, 1250, 3750, 'ingediend', '2026-05-02', '2026-05-02')")
-    upgrade_to_head(sqlite_url)
-    engine = make_engine(sqlite_url)
+def _seed_sqlite_at(url: str, revision: str, *statements: str) -> None:
+    """Upgrade to `revision`, then insert with plain sqlite3 (foreign keys off: only the tables the next
+    migration reads need rows)."""
+    command.upgrade(alembic_config(url), revision)
+    with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as connection, connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def _rows(url: str, query: str) -> list[tuple]:
+    """The rows a query returns, on an engine of its own."""
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text("SELECT id, prestatiedatum FROM declaratie_regel ORDER BY id")).all()
+            return [tuple(row) for row in connection.execute(text(query))]
     finally:
         engine.dispose()
+
+
+def test_0026_gives_existing_regels_the_date_of_their_prestatie(sqlite_url: str):
+    """The regels declared before 0026 keep the date they showed (their prestatie's), credits included."""
+    _seed_sqlite_at(
+        sqlite_url, "0025",
+        "INSERT INTO prestatie (id, verwijzing_id, indicator_id, periode, inburgeraar_id, gemeente_id, "
+        "prestatiedatum, aantal, afgewezen, berekend_op) VALUES "
+        "(1, 1, 1, 'eenmalig', 1, 1, '2026-03-31', 1, 0, '2026-04-01 00:00:00'), "
+        "(2, 2, 1, '2026-04', 1, 1, '2026-04-30', 3, 0, '2026-05-01 00:00:00')",
+        "INSERT INTO declaratie_regel (id, declaratie_id, prestatie_id, credit_van_regel_id, tarief_id, "
+        "eenheid, aantal, tarief_cent, bedrag_cent, status, created_at, updated_at) VALUES "
+        "(1, 1, 1, NULL, 1, 'stuk', 1, 40000, 40000, 'goedgekeurd', '2026-04-02', '2026-04-02'), "
+        "(2, 2, 1, 1, 1, 'stuk', 1, 40000, -40000, 'ingediend', '2026-05-02', '2026-05-02'), "
+        "(3, 2, 2, NULL, 1, 'uur', 3, 1250, 3750, 'ingediend', '2026-05-02', '2026-05-02')")
+    upgrade_to_head(sqlite_url)
+    rows = _rows(sqlite_url, "SELECT id, prestatiedatum FROM declaratie_regel ORDER BY id")
     assert [(i, str(d)) for i, d in rows] == [(1, "2026-03-31"), (2, "2026-03-31"), (3, "2026-04-30")]
 
 
@@ -139,13 +150,7 @@ def _pre_0025_list_reads(url: str) -> None:
 
 
 def _gezien(url: str) -> list[tuple[int, int]]:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return [tuple(r) for r in connection.execute(text(
-                "SELECT audit_event_id, inburgeraar_id FROM audit_gezien ORDER BY audit_event_id, inburgeraar_id"))]
-    finally:
-        engine.dispose()
+    return _rows(url, "SELECT audit_event_id, inburgeraar_id FROM audit_gezien ORDER BY audit_event_id, inburgeraar_id")
 
 
 _BACKFILLED = [(1, 11), (1, 12), (2, 11), (2, 14), (3, 15), (3, 16)]
@@ -176,25 +181,17 @@ def test_0027_makes_list_reads_before_0025_findable_by_inburgeraar_on_postgresql
 def test_0028_gives_presence_corrections_the_day_of_their_session(sqlite_url: str):
     """Corrections of a session that still exists get its day; of a deleted one, and of other registrations,
     none (the timeline then uses the day of the correction)."""
-    command.upgrade(alembic_config(sqlite_url), "0027")
-    # Plain sqlite3 (foreign keys off): only the two tables this migration reads need rows.
-    with contextlib.closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as connection, connection:
-        connection.execute(
-            "INSERT INTO presentie (id, verwijzing_id, datum, activiteit, uren_aanwezig, uren_afwezig_geoorloofd, "
-            "uren_afwezig_ongeoorloofd, created_at, updated_at) VALUES "
-            "(5, 1, '2026-11-23', 'taalles_knm', 2, 0, 0, '2026-11-23', '2026-11-23')")
-        connection.execute(
-            "INSERT INTO registratie_wijziging (id, object_type, object_id, veld, gewijzigd_op, bron) VALUES "
-            "(1, 'presentie', 5, 'uren_aanwezig', '2026-12-06 08:00:00', 'web 127.0.0.1'), "
-            "(2, 'presentie', 6, 'uren_aanwezig', '2026-12-06 08:00:00', 'web 127.0.0.1'), "
-            "(3, 'verwijzing', 5, 'status', '2026-12-06 08:00:00', 'web 127.0.0.1')")
+    _seed_sqlite_at(
+        sqlite_url, "0027",
+        "INSERT INTO presentie (id, verwijzing_id, datum, activiteit, uren_aanwezig, uren_afwezig_geoorloofd, "
+        "uren_afwezig_ongeoorloofd, created_at, updated_at) VALUES "
+        "(5, 1, '2026-11-23', 'taalles_knm', 2, 0, 0, '2026-11-23', '2026-11-23')",
+        "INSERT INTO registratie_wijziging (id, object_type, object_id, veld, gewijzigd_op, bron) VALUES "
+        "(1, 'presentie', 5, 'uren_aanwezig', '2026-12-06 08:00:00', 'web 127.0.0.1'), "
+        "(2, 'presentie', 6, 'uren_aanwezig', '2026-12-06 08:00:00', 'web 127.0.0.1'), "
+        "(3, 'verwijzing', 5, 'status', '2026-12-06 08:00:00', 'web 127.0.0.1')")
     upgrade_to_head(sqlite_url)
-    engine = make_engine(sqlite_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT id, betreft_datum FROM registratie_wijziging ORDER BY id")).all()
-    finally:
-        engine.dispose()
+    rows = _rows(sqlite_url, "SELECT id, betreft_datum FROM registratie_wijziging ORDER BY id")
     assert [(i, None if d is None else str(d)) for i, d in rows] == [(1, "2026-11-23"), (2, None), (3, None)]
     assert schema_differences(sqlite_url) == []
 
@@ -202,27 +199,19 @@ def test_0028_gives_presence_corrections_the_day_of_their_session(sqlite_url: st
 def test_0032_gives_submitted_declaraties_their_contracts_termijn(sqlite_url: str):
     """Submitted declaraties get the termijn their contract has at the migration (the best known of the one that
     applied); concepts none: theirs is the contract's current one until they are submitted."""
-    command.upgrade(alembic_config(sqlite_url), "0031")
-    # Plain sqlite3 (foreign keys off): only the two tables this migration reads need rows.
-    with contextlib.closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as connection, connection:
-        connection.execute(
-            "INSERT INTO contract (id, kenmerk, naam, aanbieder_id, startdatum, einddatum, created_at, updated_at, "
-            "declaratietermijn_dagen) VALUES "
-            "(1, 'MB-0388', 'MB', 1, '2026-01-01', '2027-12-31', '2026-01-01', '2026-01-01', 30), "
-            "(2, 'TAAL-1', 'Taal', 1, '2026-01-01', '2027-12-31', '2026-01-01', '2026-01-01', NULL)")
-        connection.execute(
-            "INSERT INTO declaratie (id, nummer, contract_id, aanbieder_id, gemeente_id, periode, periode_van, "
-            "periode_tot, status, created_at, updated_at) VALUES "
-            "(1, 'D-1', 1, 1, 1, '2026-10', '2026-10-01', '2026-10-31', 'afgehandeld', '2026-11-01', '2026-11-01'), "
-            "(2, 'D-2', 1, 1, 1, '2026-11', '2026-11-01', '2026-11-30', 'ingediend', '2026-12-01', '2026-12-01'), "
-            "(3, 'D-3', 1, 1, 1, '2026-12', '2026-12-01', '2026-12-31', 'concept', '2026-12-01', '2026-12-01'), "
-            "(4, 'D-4', 2, 1, 1, '2026-11', '2026-11-01', '2026-11-30', 'ingediend', '2026-12-01', '2026-12-01')")
+    _seed_sqlite_at(
+        sqlite_url, "0031",
+        "INSERT INTO contract (id, kenmerk, naam, aanbieder_id, startdatum, einddatum, created_at, updated_at, "
+        "declaratietermijn_dagen) VALUES "
+        "(1, 'MB-0388', 'MB', 1, '2026-01-01', '2027-12-31', '2026-01-01', '2026-01-01', 30), "
+        "(2, 'TAAL-1', 'Taal', 1, '2026-01-01', '2027-12-31', '2026-01-01', '2026-01-01', NULL)",
+        "INSERT INTO declaratie (id, nummer, contract_id, aanbieder_id, gemeente_id, periode, periode_van, "
+        "periode_tot, status, created_at, updated_at) VALUES "
+        "(1, 'D-1', 1, 1, 1, '2026-10', '2026-10-01', '2026-10-31', 'afgehandeld', '2026-11-01', '2026-11-01'), "
+        "(2, 'D-2', 1, 1, 1, '2026-11', '2026-11-01', '2026-11-30', 'ingediend', '2026-12-01', '2026-12-01'), "
+        "(3, 'D-3', 1, 1, 1, '2026-12', '2026-12-01', '2026-12-31', 'concept', '2026-12-01', '2026-12-01'), "
+        "(4, 'D-4', 2, 1, 1, '2026-11', '2026-11-01', '2026-11-30', 'ingediend', '2026-12-01', '2026-12-01')")
     upgrade_to_head(sqlite_url)
-    engine = make_engine(sqlite_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(text("SELECT id, declaratietermijn_dagen FROM declaratie ORDER BY id")).all()
-    finally:
-        engine.dispose()
+    rows = _rows(sqlite_url, "SELECT id, declaratietermijn_dagen FROM declaratie ORDER BY id")
     assert [tuple(r) for r in rows] == [(1, 30), (2, 30), (3, None), (4, None)]
     assert schema_differences(sqlite_url) == []
