@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from portal.clock import dag_van
 from portal.domain import pip as pip_regels
 from portal.domain import termijnen
-from portal.formatting import datum, procent
+from portal.formatting import aantal, datum, procent
 from portal.formatting import uren as fmt_uren
 from portal.models import (
     Contract,
@@ -286,9 +286,9 @@ def declaratie_bevindingen(declaratie: Any) -> list[dict[str, str]]:
     if ingediend <= uiterlijk:
         return []
     dagen = (ingediend - declaratie.periode_tot).days
-    return [_f(NA_TERMIJN, f"Ingediend na de declaratietermijn: {_dagen(dagen)} na afloop van de periode "
+    return [_f(NA_TERMIJN, f"Ingediend na de declaratietermijn: {aantal(dagen, 'dagen')} na afloop van de periode "
                            f"({datum(declaratie.periode_tot)}), termijn is "
-                           f"{_dagen(declaratietermijn(declaratie))}.")]
+                           f"{aantal(declaratietermijn(declaratie), 'dagen')}.")]
 
 
 TERMIJN_WAARSCHUWING_DAGEN = 7  # the aanbieder is warned this many days before the termijn ends
@@ -317,7 +317,7 @@ def termijn_melding(declaratie: Any, vandaag: date) -> str | None:
     if stand is None:
         return None
     verstreken, uiterlijk = stand
-    termijn = _dagen(declaratietermijn(declaratie))
+    termijn = aantal(declaratietermijn(declaratie), "dagen")
     if verstreken:
         return (f"De declaratietermijn is verstreken: op tijd indienen kon tot en met {datum(uiterlijk)} ({termijn} "
                 "na afloop van de periode). U kunt nog indienen; de gemeente ziet dat het te laat is.")
@@ -333,10 +333,6 @@ def termijn_melding_kort(declaratie: Any, vandaag: date) -> tuple[str, str] | No
     if verstreken:
         return "Declaratietermijn verstreken", f"op tijd indienen kon tot en met {datum(uiterlijk)}."
     return "Declaratietermijn", f"dien uiterlijk {datum(uiterlijk)} in."
-
-
-def _dagen(aantal: int) -> str:
-    return f"{aantal} dag" if aantal == 1 else f"{aantal} dagen"
 
 
 def _f(code: str, tekst: str) -> dict[str, str]:

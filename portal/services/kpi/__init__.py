@@ -5,6 +5,7 @@ aanbieders of a comparison and the quarters of a year stand next to a total the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -68,6 +69,17 @@ def dashboard(
     return Dashboard(periode, periode.peildatum(vandaag), resultaten)
 
 
+def _jaar(
+    g: KpiGegevens, jaar: int, vandaag: date, streef_6_maanden: int, codes: Iterable[str] | None = None,
+) -> dict[Kwartaal, list[KpiResultaat]]:
+    """Each quarter of the year up to today, with what the year's quarters together withhold (kpi.afschermen_over)."""
+    kwartalen = [k for k in _hele_jaren([Kwartaal(jaar, 1)]) if k.van <= vandaag]
+    kolommen = kpi.afschermen_over([
+        kpi.bereken(g, perioden.kwartaal(k), vandaag, streef_6_maanden=streef_6_maanden, codes=codes)
+        for k in kwartalen])
+    return dict(zip(kwartalen, kolommen, strict=True))
+
+
 def _afschermen(resultaat: KpiResultaat, afgeschermd: set[tuple[str, str]]) -> KpiResultaat:
     """The result with those rows afgeschermd; then its counted reasons go too (the total's minus these would be
     the small group's, as _redenen withholds them under MIN_AANTAL)."""
@@ -84,17 +96,11 @@ def _afgeschermd(
     """The rows (code, key) a dashboard of one quarter or one aanbieder withholds because the trend (the quarters
     of the year) or the comparison (the aanbieders) does: the same cell, so the same answer on every page."""
     rijen: set[tuple[str, str]] = set()
-    if len(periode.kwartalen) == 1:
+    if len(periode.kwartalen) == 1 and periode.kwartalen[0].van <= vandaag:
         kwartaal = periode.kwartalen[0]
-        alle = _hele_jaren([kwartaal])
-        kwartalen = [k for k in alle if k.van <= vandaag]
-        if kwartaal in kwartalen:
-            g = load(session, user, filters, alle, vandaag)
-            kolommen = kpi.afschermen_over([
-                kpi.bereken(g, perioden.kwartaal(k), vandaag, streef_6_maanden=streef_6_maanden)
-                for k in kwartalen])
-            rijen |= {(r.code, rij.key) for r in kolommen[kwartalen.index(kwartaal)] for rij in r.rijen
-                      if rij.afgeschermd}
+        g = load(session, user, filters, _hele_jaren([kwartaal]), vandaag)
+        per = _jaar(g, kwartaal.jaar, vandaag, streef_6_maanden)
+        rijen |= {(r.code, rij.key) for r in per[kwartaal] for rij in r.rijen if rij.afgeschermd}
     if filters.aanbieder_id is not None:
         andere = vergelijking(session, user, replace(filters, aanbieder_id=None), periode, vandaag, {})
         rijen |= {(r.code, rij.key) for r in andere.per_aanbieder.get(filters.aanbieder_id, []) for rij in r.rijen
@@ -139,11 +145,7 @@ def trend(
     getoond = [k for k in perioden.trend(periode.kwartalen[-1], TREND_KWARTALEN) if k.van <= vandaag]
     per: dict[Kwartaal, list[KpiResultaat]] = {}
     for jaar in sorted({k.jaar for k in getoond}):
-        # All quarters of the year up to today, also those the trend does not show: the year's total is the
-        # dashboard's, so what a quarter withholds must not depend on which quarters are on the page.
-        kwartalen = [k for k in _hele_jaren([Kwartaal(jaar, 1)]) if k.van <= vandaag]
-        kolommen = kpi.afschermen_over([
-            kpi.bereken(g, perioden.kwartaal(k), vandaag, streef_6_maanden=streef_6_maanden, codes=TREND_CODES)
-            for k in kwartalen])
-        per.update(zip(kwartalen, kolommen, strict=True))
+        # All quarters of the year, also those the trend does not show: the year's total is the dashboard's, so
+        # what a quarter withholds must not depend on which quarters are on the page.
+        per.update(_jaar(g, jaar, vandaag, streef_6_maanden, codes=TREND_CODES))
     return Trend(getoond, {k: per[k] for k in getoond})
